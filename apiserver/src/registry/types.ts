@@ -1,0 +1,106 @@
+// The contract between the generic store and each resource. Adding a resource to the API
+// is one file in registry/resources/ that exports a ResourceDef.
+import type { FieldError } from '../errors.ts';
+
+/** Any Kubernetes object as JSON. The API server works on plain JSON throughout. */
+export type KObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [k: string]: any;
+};
+
+export interface OwnerReference {
+  apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string; generateName?: string; namespace?: string; uid?: string; resourceVersion?: string;
+  generation?: number; creationTimestamp?: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: OwnerReference[];
+  finalizers?: string[]; managedFields?: any[]; selfLink?: string;
+  [k: string]: any;
+}
+
+/** One column of `kubectl get` (meta.k8s.io/v1 TableColumnDefinition). */
+export interface ColumnDefinition {
+  name: string; type: string; format: string; description: string; priority: number;
+}
+
+export interface TableConvertor {
+  columns: ColumnDefinition[];
+  /** cells in column order; priority>0 columns are the `-o wide` ones. */
+  cells(obj: KObject): unknown[];
+}
+
+/** What the store hands to hooks: who asks, and whether anything is really written. */
+export interface RequestContext {
+  user: { name: string; groups: string[] };
+  dryRun: boolean;
+  /** extra services a hook may need (allocators, the store of another resource) */
+  services: RegistryServices;
+}
+
+/** Filled in by the server at start-up; resources reach each other through it. */
+export interface RegistryServices {
+  [name: string]: any;
+}
+
+export interface ScaleSubresource {
+  /** JSON paths (dotted) of the scale fields, as CRDs describe them */
+  specReplicasPath: string;      // 'spec.replicas'
+  statusReplicasPath: string;    // 'status.replicas'
+  labelSelectorPath?: string;    // 'status.selector' or computed from spec.selector
+}
+
+export interface ResourceDef {
+  group: string;            // '' for core
+  version: string;          // 'v1'
+  kind: string;             // 'Pod'
+  listKind?: string;        // default `${kind}List`
+  resource: string;         // plural 'pods'
+  singular: string;         // 'pod'
+  shortNames?: string[];
+  categories?: string[];    // 'all' for kubectl get all
+  namespaced: boolean;
+  /** etcd key segment; default `resource`. Resources sharing storage (events) name the same one. */
+  storageResource?: string;
+  /** subresources beyond the main resource: 'status', 'scale', 'binding', 'eviction', 'log', 'exec', ... */
+  subresources?: string[];
+  scale?: ScaleSubresource;
+  /** verbs served (discovery); default the full set */
+  verbs?: string[];
+
+  /** Set defaults as the Kubernetes defaulting functions do. Mutates obj. */
+  defaults?(obj: KObject): void;
+  /** Semantic validation for create; field paths as apimachinery prints them. */
+  validate?(obj: KObject): FieldError[];
+  /** Validation for update (immutable fields etc.), in addition to validate(). */
+  validateUpdate?(obj: KObject, old: KObject): FieldError[];
+  /** Before create: reset status, allocate things. May throw ApiError. */
+  prepareForCreate?(obj: KObject, ctx: RequestContext): void | Promise<void>;
+  /** Before update of the main resource: usually keeps old status. */
+  prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void | Promise<void>;
+  /** Before update through /status: usually keeps old spec; returns the object to store. */
+  prepareForStatusUpdate?(obj: KObject, old: KObject): KObject;
+  /** After the object is gone from storage (free ClusterIPs, NodePorts...). */
+  afterDelete?(obj: KObject, ctx: RequestContext): void | Promise<void>;
+  /** Whether a spec change happened (bumps metadata.generation). Default: anything but metadata/status changed. */
+  specChanged?(obj: KObject, old: KObject): boolean;
+  /** Field selector values: metadata.name and metadata.namespace are added by the store. */
+  selectableFields?(obj: KObject): Record<string, string>;
+  /** `kubectl get` columns. Default: Name, Created At. */
+  table?: TableConvertor;
+  /** Whether a DELETE without grace waits (pods bound to a node: graceful deletion). */
+  gracefulDeletion?(obj: KObject, requestedGrace: number | undefined): number | undefined;
+  /**
+   * Stored representation differs (events.k8s.io/v1 Event is stored as core/v1 Event):
+   * toStorage converts what the client sent, fromStorage what the client reads.
+   */
+  toStorage?(obj: KObject): KObject;
+  fromStorage?(obj: KObject): KObject;
+}
+
+export function apiVersionOf(def: Pick<ResourceDef, 'group' | 'version'>): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}

@@ -1,0 +1,2 @@
+export { createLogger } from './log.ts';
+export type { Logger } from './log.ts';
