@@ -1,0 +1,108 @@
+// The scale, binding and eviction subresources: views and actions on a main object.
+import { errors } from '../errors.ts';
+import { fromLabelSelectorObject, labelSelectorToString } from '../registry/selectors.ts';
+import type { KObject } from '../registry/types.ts';
+import { statusSuccess } from '../server/http-util.ts';
+import { writeOptions, type HandlerContext } from './context.ts';
+import { writeObject, writeStatusObject } from './output.ts';
+import { applyPatch, checkKind, readObject, readPatch, type PatchMetaProvider } from './write.ts';
+
+function getPath(obj: any, path: string): any {
+  return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+function setPath(obj: any, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let o = obj;
+  for (const k of keys.slice(0, -1)) { o[k] ??= {}; o = o[k]; }
+  o[keys[keys.length - 1]!] = value;
+}
+
+/** autoscaling/v1 Scale for a Deployment or ReplicaSet. */
+export function toScale(ctx: HandlerContext, obj: KObject): KObject {
+  const s = ctx.store.def.scale!;
+  const selector = obj.spec?.selector ? labelSelectorToString(fromLabelSelectorObject(obj.spec.selector)) : (s.labelSelectorPath ? getPath(obj, s.labelSelectorPath) : undefined);
+  return {
+    kind: 'Scale', apiVersion: 'autoscaling/v1',
+    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+    spec: { replicas: getPath(obj, s.specReplicasPath) ?? 0 },
+    status: { replicas: getPath(obj, s.statusReplicasPath) ?? 0, ...(selector ? { selector } : {}) },
+  };
+}
+
+export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvider): Promise<void> {
+  const s = ctx.store.def.scale;
+  if (!s) throw errors.notFound(ctx.store.def.group, `${ctx.store.def.resource}/scale`, ctx.info.name!);
+  const { namespace, name } = ctx.info;
+  const setReplicas = (cur: KObject, scale: KObject): KObject => {
+    const r = scale.spec?.replicas;
+    if (r !== undefined && (!Number.isInteger(r) || r < 0)) {
+      throw errors.invalid('autoscaling', 'Scale', name!, [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: r, detail: 'must be greater than or equal to 0' }]);
+    }
+    setPath(cur, s.specReplicasPath, r ?? 0);
+    if (scale.metadata?.resourceVersion) cur.metadata.resourceVersion = scale.metadata.resourceVersion;
+    return cur;
+  };
+  switch (ctx.info.verb) {
+    case 'get':
+      writeObject(ctx, 200, toScale(ctx, await ctx.store.get(namespace, name!)));
+      return;
+    case 'update': {
+      const scale = await readObject(ctx);
+      checkKind(ctx, scale, 'Scale', 'autoscaling/v1');
+      const out = await ctx.store.modify(namespace, name!, (cur) => setReplicas(cur, scale), writeOptions(ctx, 'scale'));
+      writeObject(ctx, 200, toScale(ctx, out));
+      return;
+    }
+    case 'patch': {
+      const patch = await readPatch(ctx);
+      const out = await ctx.store.modify(namespace, name!, (cur) => {
+        const patched = applyPatch(toScale(ctx, cur), patch, patchMeta('autoscaling', 'v1', 'Scale'));
+        return setReplicas(cur, patched);
+      }, writeOptions(ctx, 'scale'));
+      writeObject(ctx, 200, toScale(ctx, out));
+      return;
+    }
+    default:
+      throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
+}
+
+/** POST pods/NAME/binding (and the legacy POST namespaces/NS/bindings). */
+export async function handleBinding(ctx: HandlerContext, podName: string | undefined, applyBinding: (pod: KObject, binding: KObject) => KObject): Promise<void> {
+  const binding = await readObject(ctx);
+  checkKind(ctx, binding, 'Binding', 'v1');
+  const name = podName ?? binding.metadata.name;
+  if (!name) throw errors.badRequest('a Binding needs metadata.name');
+  if (!binding.target?.name) {
+    throw errors.invalid('', 'Binding', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
+  }
+  if (binding.target.kind && binding.target.kind !== 'Node') {
+    throw errors.invalid('', 'Binding', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', value: binding.target.kind, supported: ['Node'] }]);
+  }
+  const pods = ctx.registry.store('', 'v1', 'pods')!;
+  await pods.modify(ctx.info.namespace, name, (cur) => {
+    if (binding.metadata.uid && binding.metadata.uid !== cur.metadata.uid) {
+      throw errors.conflict('', 'pods', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${cur.metadata.uid}`);
+    }
+    if (cur.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
+    return applyBinding(cur, binding);
+  }, { ...writeOptions(ctx, 'binding') });
+  writeStatusObject(ctx, 201, statusSuccess());
+}
+
+/** POST pods/NAME/eviction: a delete that respects the options in the Eviction. */
+export async function handleEviction(ctx: HandlerContext): Promise<void> {
+  const ev = await readObject(ctx);
+  if (ev.kind && ev.kind !== 'Eviction') throw errors.badRequest(`${ev.kind} is not an Eviction`);
+  if (ev.metadata?.name && ev.metadata.name !== ctx.info.name) {
+    throw errors.badRequest(`name in URL does not match name in Eviction object`);
+  }
+  const pods = ctx.registry.store('', 'v1', 'pods')!;
+  const opts = ev.deleteOptions ?? {};
+  await pods.delete(ctx.info.namespace, ctx.info.name!, {
+    gracePeriodSeconds: opts.gracePeriodSeconds, propagationPolicy: opts.propagationPolicy,
+    preconditions: opts.preconditions, dryRun: opts.dryRun ?? (ctx.query.getAll('dryRun').length ? ['All'] : undefined),
+  }, { user: ctx.user });
+  writeStatusObject(ctx, 201, statusSuccess());
+}

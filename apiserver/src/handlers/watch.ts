@@ -1,0 +1,92 @@
+// Watch as a stream of JSON lines over a chunked response: {"type":"ADDED","object":{...}}.
+import { ApiError, errors } from '../errors.ts';
+import { buildTable } from '../printers/index.ts';
+import type { KObject } from '../registry/types.ts';
+import { negotiateOutput } from '../server/negotiation.ts';
+import type { HandlerContext } from './context.ts';
+import { includeObjectOf } from './output.ts';
+
+/** apiserver's --min-request-timeout is 1800 s; a watch without timeoutSeconds lasts 1x-2x that. */
+const minRequestTimeoutSeconds = 1800;
+
+export interface WatchCounter { inc(resource: string): void; dec(resource: string): void }
+
+export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): Promise<void> {
+  const q = ctx.query;
+  const asTable = negotiateOutput(ctx.req.headers.accept) === 'table';
+  const includeObject = includeObjectOf(q);
+  const timeoutRaw = q.get('timeoutSeconds');
+  const timeout = timeoutRaw ? Number(timeoutRaw) : minRequestTimeoutSeconds * (1 + Math.random());
+  if (!Number.isFinite(timeout) || timeout < 0) throw errors.badRequest(`invalid timeoutSeconds: ${timeoutRaw}`);
+  const rv = q.get('resourceVersion') ?? '';
+  const sendInitial = q.get('sendInitialEvents');
+  const namespace = ctx.store.def.namespaced ? ctx.info.namespace : undefined;
+  // A single-object watch (GET .../watch/pods/x or fieldSelector=metadata.name=x) filters by name.
+  let fieldSelector = q.get('fieldSelector') ?? '';
+  if (ctx.info.name) fieldSelector = [fieldSelector, `metadata.name=${ctx.info.name}`].filter(Boolean).join(',');
+
+  const res = ctx.res;
+  let columnsSent = false;
+  let ended = false;
+  const encode = (type: string, object: KObject): string => {
+    let obj: unknown = object;
+    if (asTable && type !== 'ERROR' && type !== 'BOOKMARK') {
+      obj = buildTable({ group: ctx.store.def.group, kind: ctx.store.def.kind, items: [object], includeObject, withColumns: !columnsSent, listMeta: { resourceVersion: object.metadata?.resourceVersion } });
+      columnsSent = true;
+    }
+    return JSON.stringify({ type, object: obj }) + '\n';
+  };
+
+  const pending: string[] = [];
+  let headersWritten = false;
+  const writeHead = () => {
+    if (headersWritten) return;
+    headersWritten = true;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+  };
+  const emit = (type: string, object: KObject) => {
+    if (ended) return;
+    const line = encode(type, object);
+    if (!headersWritten) { pending.push(line); return; }
+    res.write(line);
+  };
+
+  let watcher: { stop(): void } | undefined;
+  try {
+    watcher = await ctx.store.watch(namespace, {
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: fieldSelector || undefined,
+      resourceVersion: rv,
+      allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
+      sendInitialEvents: sendInitial === 'true' || (sendInitial === null && (rv === '' || rv === '0')),
+    }, (ev) => {
+      emit(ev.type, ev.object);
+      if (ev.type === 'ERROR') finish();
+    });
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 410) {
+      // client-go expects the 410 as an ERROR event in a 200 stream
+      writeHead();
+      res.end(JSON.stringify({ type: 'ERROR', object: e.toStatus() }) + '\n');
+      return;
+    }
+    throw e;
+  }
+  counter?.inc(ctx.store.def.resource);
+  writeHead();
+  for (const l of pending.splice(0)) res.write(l);
+
+  const timer = setTimeout(() => finish(), timeout * 1000);
+  function finish() {
+    if (ended) return;
+    ended = true;
+    clearTimeout(timer);
+    watcher?.stop();
+    counter?.dec(ctx.store.def.resource);
+    if (!res.writableEnded) res.end();
+  }
+  ctx.req.on('close', finish);
+  res.on('close', finish);
+  res.on('error', finish);
+}

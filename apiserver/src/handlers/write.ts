@@ -1,0 +1,126 @@
+// POST (create), PUT (update) and PATCH of the main resource and of /status.
+import yaml from 'js-yaml';
+import { errors } from '../errors.ts';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideApply, type PatchMeta } from '../patch/index.ts';
+import type { KObject } from '../registry/types.ts';
+import { readBody } from '../server/http-util.ts';
+import { decodeObjectBody, parseJson, patchTypes } from '../server/negotiation.ts';
+import { checkUnknownFields, writeOptions, type HandlerContext } from './context.ts';
+import { writeObject } from './output.ts';
+
+export type PatchMetaProvider = (group: string, version: string, kind: string) => PatchMeta;
+
+/** The body must be of this endpoint's kind; apiVersion and kind may be left out. */
+export function checkKind(ctx: HandlerContext, obj: KObject, expectedKind: string, expectedApiVersion: string): void {
+  if (obj.apiVersion && obj.apiVersion !== expectedApiVersion) {
+    // core/v1 Event and events.k8s.io/v1 Event differ in group, never silently converted
+    throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedApiVersion})`);
+  }
+  if (obj.kind && obj.kind !== expectedKind) {
+    throw errors.badRequest(`${obj.kind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: no kind "${obj.kind}" is registered for the endpoint`);
+  }
+  if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata) || obj.metadata === null)) {
+    throw errors.badRequest(`${expectedKind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: json: cannot unmarshal ${typeof obj.metadata} into Go struct field ${expectedKind}.metadata of type v1.ObjectMeta`);
+  }
+  obj.metadata ??= {};
+}
+
+export async function readObject(ctx: HandlerContext): Promise<KObject> {
+  const body = await readBody(ctx.req);
+  return decodeObjectBody(body, ctx.req.headers['content-type']) as KObject;
+}
+
+export async function handleCreate(ctx: HandlerContext): Promise<void> {
+  const obj = await readObject(ctx);
+  checkKind(ctx, obj, ctx.store.def.kind, ctx.store.apiVersion);
+  checkUnknownFields(ctx, obj, ctx.store.def.kind);
+  const created = await ctx.store.create(ctx.info.namespace, obj, writeOptions(ctx));
+  writeObject(ctx, 201, created);
+}
+
+export async function handleUpdate(ctx: HandlerContext, subresource?: string): Promise<void> {
+  const obj = await readObject(ctx);
+  checkKind(ctx, obj, ctx.store.def.kind, ctx.store.apiVersion);
+  checkUnknownFields(ctx, obj, ctx.store.def.kind);
+  if (obj.metadata.name && obj.metadata.name !== ctx.info.name) {
+    throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.info.name})`);
+  }
+  const { object, created } = await ctx.store.update(ctx.info.namespace, ctx.info.name!, obj, writeOptions(ctx, subresource));
+  writeObject(ctx, created ? 201 : 200, object);
+}
+
+export interface PatchRequest { type: string; body: Buffer }
+
+export async function readPatch(ctx: HandlerContext): Promise<PatchRequest> {
+  const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!Object.values(patchTypes).includes(type as any) || type === patchTypes.applyCbor) {
+    throw errors.unsupportedMediaType(type || '(none)');
+  }
+  return { type, body: await readBody(ctx.req) };
+}
+
+/** Applies a non-apply patch to the client view of the object. */
+export function applyPatch(current: KObject, patch: PatchRequest, meta: PatchMeta): KObject {
+  switch (patch.type) {
+    case patchTypes.json: return applyJsonPatch(current, patch.body) as KObject;
+    case patchTypes.merge: return applyMergePatch(current, asPatchObject(patch.body)) as KObject;
+    case patchTypes.strategic: return applyStrategicMergePatch(current, asPatchObject(patch.body), meta) as KObject;
+    default: throw errors.unsupportedMediaType(patch.type);
+  }
+}
+
+function asPatchObject(body: Buffer): Record<string, unknown> {
+  const p = parseJson(body);
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw errors.badRequest('the patch must be a JSON object');
+  return p as Record<string, unknown>;
+}
+
+export function parseApplyBody(body: Buffer): KObject {
+  let obj: unknown;
+  try { obj = yaml.load(body.toString()); } catch (e) { throw errors.badRequest(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`); }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw errors.badRequest('the apply patch must be a YAML or JSON object');
+  return obj as KObject;
+}
+
+export async function handlePatch(ctx: HandlerContext, patchMeta: PatchMetaProvider, subresource?: string): Promise<void> {
+  const patch = await readPatch(ctx);
+  const def = ctx.store.def;
+  const meta = patchMeta(def.group, def.version, def.kind);
+  const opts = writeOptions(ctx, subresource);
+  const name = ctx.info.name!;
+  if (patch.type === patchTypes.apply) {
+    const applied = parseApplyBody(patch.body);
+    checkKind(ctx, applied, def.kind, ctx.store.apiVersion);
+    if (!applied.apiVersion || !applied.kind) throw errors.badRequest('apiVersion and kind must be set in an apply patch');
+    if (applied.metadata.name && applied.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (!ctx.query.get('fieldManager')) {
+      throw errors.invalid('', 'PatchOptions', '', [{ type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' }]);
+    }
+    checkUnknownFields(ctx, applied, def.kind);
+    const force = ctx.query.get('force') === 'true';
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ssaArgs = { applied, manager: opts.fieldManager!, force, apiVersion: ctx.store.apiVersion, meta, subresource, now };
+    const applyOpts = { ...opts, operation: 'Apply' as const };
+    try {
+      const out = await ctx.store.modify(ctx.info.namespace, name, (cur) => serverSideApply({ ...ssaArgs, current: cur }) as KObject, applyOpts);
+      writeObject(ctx, 200, out);
+    } catch (e: any) {
+      if (e?.code !== 404 || subresource) throw e;
+      const fresh = serverSideApply({ ...ssaArgs, current: undefined }) as KObject;
+      fresh.metadata = { ...fresh.metadata, name, namespace: ctx.info.namespace };
+      const created = await ctx.store.create(ctx.info.namespace, fresh, applyOpts);
+      writeObject(ctx, 201, created);
+    }
+    return;
+  }
+  if (ctx.query.get('force')) throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
+  const out = await ctx.store.modify(ctx.info.namespace, name, (cur) => {
+    const patched = applyPatch(cur, patch, meta);
+    checkKind(ctx, patched, def.kind, ctx.store.apiVersion);
+    checkUnknownFields(ctx, patched, def.kind);
+    return patched;
+  }, opts);
+  writeObject(ctx, 200, out);
+}

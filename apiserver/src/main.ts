@@ -1,0 +1,117 @@
+// kube-apiserver for Skiff: wires storage, the resource registry, and the HTTPS listener.
+import os from 'node:os';
+import { createLogger, FlagError } from '@skiff/common';
+import { loadConfig, type ApiserverConfig } from './config.ts';
+import { createApiserverMetrics } from './metrics.ts';
+import { createStorage } from './storage/index.ts';
+import { ApiRegistry } from './registry/api-registry.ts';
+import { allResources, builtinObjects } from './registry/resources/index.ts';
+import { applyBinding } from './registry/resources/pods.ts';
+import { OpenApi, patchMetaFor, unknownFields } from './openapi/index.ts';
+import { Discovery } from './discovery/index.ts';
+import { updateManagedFields } from './patch/index.ts';
+import { createApiHandler } from './server/api-handler.ts';
+import { createNonApiApp } from './server/non-api-routes.ts';
+import { createApiServer } from './server/https-server.ts';
+import { x509Authenticator } from './server/authn.ts';
+import { bootstrapCluster } from './bootstrap.ts';
+
+const log = createLogger('apiserver');
+
+function firstIPv4(): string {
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export async function startApiserver(cfg: ApiserverConfig) {
+  const metrics = createApiserverMetrics();
+  const storage = await createStorage({
+    endpoints: cfg.etcdServers, prefix: cfg.etcdPrefix, cache: cfg.watchCache,
+    compactIntervalMs: cfg.compactionIntervalSeconds * 1000, logger: log.child({ part: 'storage' }),
+  });
+  const registry = new ApiRegistry(allResources, storage, {
+    storage,
+    config: { serviceClusterIPRange: cfg.serviceClusterIPRange, serviceNodePortRange: cfg.serviceNodePortRange },
+  }, {
+    update: (a) => updateManagedFields({ old: a.old, updated: a.updated, manager: a.manager, apiVersion: a.apiVersion, operation: 'Update', meta: patchMetaFor(a.def.group, a.def.version, a.def.kind), subresource: a.subresource, now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }) as any,
+  });
+  registry.services.registry = registry;
+
+  let openapi: OpenApi | undefined;
+  const getOpenApi = () => (openapi ??= new OpenApi(allResources));
+  const discovery = new Discovery(allResources);
+  let ready = false;
+
+  const api = createApiHandler({
+    registry, discovery, applyBinding, log,
+    patchMeta: patchMetaFor,
+    schemas: { unknownFields },
+    watchCounter: metrics.watchCounter,
+    observe: metrics.observe,
+  });
+  const nonApi = createNonApiApp({
+    version: {
+      major: '1', minor: cfg.kubernetesMinorVersion, gitVersion: `v1.${cfg.kubernetesMinorVersion}.0-skiff`,
+      gitCommit: 'skiff', gitTreeState: 'clean', buildDate: '2026-11-23T00:00:00Z',
+      goVersion: `node${process.versions.node}`, compiler: 'node', platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    },
+    metrics: metrics.registry,
+    openapi: getOpenApi,
+    checks: [{ name: 'etcd', check: async () => { await storage.currentRevision(); } }],
+    ready: () => ready,
+  });
+  const server = createApiServer({
+    certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCaFile: cfg.clientCaFile,
+    bindAddress: cfg.bindAddress, port: cfg.securePort, authenticators: [x509Authenticator], api, nonApi,
+  });
+
+  await bootstrapCluster(registry, {
+    advertiseAddress: cfg.advertiseAddress || firstIPv4(), securePort: cfg.securePort,
+    builtins: builtinObjects, log,
+  });
+  setImmediate(() => { try { getOpenApi(); } catch (e) { log.error('building OpenAPI failed', { err: e as Error }); } });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.securePort, cfg.bindAddress, () => resolve());
+  });
+  ready = true;
+  log.info('serving', { address: cfg.bindAddress, port: cfg.securePort, etcd: cfg.etcdServers, prefix: cfg.etcdPrefix });
+
+  return {
+    server, storage, registry,
+    async stop() {
+      ready = false;
+      server.close();
+      server.closeAllConnections();
+      await storage.close();
+    },
+  };
+}
+
+async function main() {
+  let cfg: ApiserverConfig;
+  try { cfg = loadConfig(); } catch (e) {
+    if (e instanceof FlagError) { process.stderr.write(`apiserver: ${e.message}\n`); process.exit(2); }
+    throw e;
+  }
+  const running = await startApiserver(cfg);
+  let stopping = false;
+  const shutdown = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal: sig });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await running.stop().catch((e: unknown) => log.error('shutdown error', { err: e as Error }));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e) => { log.error('fatal', { err: e as Error }); process.exit(1); });
+}

@@ -1,0 +1,46 @@
+// The listener: HTTPS always, client certificates requested (not required: health and
+// version stay open), API requests dispatched without express on the hot path.
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express } from 'express';
+import type { UserInfo } from '../registry/store.ts';
+import { anonymous, anonymousAllowed, authenticate, type Authenticator } from './authn.ts';
+import { errors } from '../errors.ts';
+import { writeError } from './http-util.ts';
+
+export interface ServerOptions {
+  certFile: string; keyFile: string; clientCaFile: string;
+  bindAddress: string; port: number;
+  authenticators: Authenticator[];
+  api: (req: IncomingMessage, res: ServerResponse, user: UserInfo) => Promise<void>;
+  nonApi: Express;
+}
+
+export function createApiServer(o: ServerOptions): https.Server {
+  if (!o.certFile || !o.keyFile) throw new Error('--tls-cert-file and --tls-private-key-file are required: the apiserver serves HTTPS only');
+  const server = https.createServer({
+    cert: readFileSync(o.certFile), key: readFileSync(o.keyFile),
+    ca: o.clientCaFile ? readFileSync(o.clientCaFile) : undefined,
+    requestCert: !!o.clientCaFile, rejectUnauthorized: false,
+    keepAliveTimeout: 65_000,
+  }, (req, res) => { void route(o, req, res); });
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 0; // watches are long
+  return server;
+}
+
+async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const user = (await authenticate(req, o.authenticators)) ?? (anonymousAllowed(path) ? anonymous : undefined);
+    if (!user) { writeError(res, errors.unauthorized()); return; }
+    if (path === '/api' || path.startsWith('/api/') || path === '/apis' || path.startsWith('/apis/')) {
+      await o.api(req, res, user);
+      return;
+    }
+    o.nonApi(req as any, res as any);
+  } catch (e) {
+    writeError(res, e);
+  }
+}
