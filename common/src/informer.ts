@@ -1,0 +1,79 @@
+// A list+watch cache on the official client's ListWatch, made resilient: the client's
+// informer stops on any error, so this one restarts it with back-off (and relists when the
+// apiserver answers 410, which the client already handles).
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
+import type { Logger } from './log.ts';
+
+export interface InformerOptions<T extends KubernetesObject> {
+  kubeConfig: KubeConfig;
+  /** watch path, e.g. /api/v1/pods or /apis/apps/v1/deployments */
+  path: string;
+  list: () => Promise<KubernetesListObject<T>>;
+  labelSelector?: string;
+  fieldSelector?: string;
+  log?: Logger;
+  maxBackoffMs?: number;
+}
+
+export type Handler<T> = { add?(obj: T): void; update?(obj: T): void; delete?(obj: T): void };
+
+export class Informer<T extends KubernetesObject> {
+  private readonly lw: ListWatch<T>;
+  private readonly opts: InformerOptions<T>;
+  private synced = false;
+  private stopped = false;
+  private backoffMs = 500;
+  private retryTimer?: NodeJS.Timeout;
+  private readonly syncWaiters: (() => void)[] = [];
+
+  constructor(opts: InformerOptions<T>) {
+    this.opts = opts;
+    this.lw = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), async () => {
+      const l = await opts.list();
+      this.markSynced();
+      this.backoffMs = 500;
+      return l;
+    }, false, opts.labelSelector, opts.fieldSelector);
+    this.lw.on('error', (err: any) => {
+      if (this.stopped) return;
+      const delay = this.backoffMs;
+      this.backoffMs = Math.min(this.backoffMs * 2, opts.maxBackoffMs ?? 30_000);
+      opts.log?.warn('informer error, restarting', { path: opts.path, delayMs: delay, err: err?.message ?? String(err) });
+      this.retryTimer = setTimeout(() => { if (!this.stopped) void this.lw.start().catch(() => undefined); }, delay);
+    });
+  }
+
+  on(h: Handler<T>): this {
+    if (h.add) this.lw.on('add', h.add);
+    if (h.update) this.lw.on('update', h.update);
+    if (h.delete) this.lw.on('delete', h.delete);
+    return this;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.lw.start().catch(() => undefined);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    void this.lw.stop();
+  }
+
+  hasSynced(): boolean { return this.synced; }
+
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((r) => this.syncWaiters.push(r));
+  }
+
+  private markSynced(): void {
+    if (this.synced) return;
+    // the list's items are delivered right after listFn returns; let them land first
+    setImmediate(() => { this.synced = true; for (const w of this.syncWaiters.splice(0)) w(); });
+  }
+
+  get(name: string, namespace?: string): T | undefined { return this.lw.get(name, namespace); }
+  list(namespace?: string): readonly T[] { return this.lw.list(namespace); }
+}

@@ -1,0 +1,64 @@
+// What every long-running Skiff service shares: /healthz, /readyz, /metrics on a small HTTP
+// listener, and a clean shutdown on SIGTERM/SIGINT.
+import http from 'node:http';
+import client from 'prom-client';
+import type { Logger } from './log.ts';
+
+export interface ServiceCheck { name: string; check(): boolean | Promise<boolean> }
+
+export interface ServiceEndpoints {
+  registry: client.Registry;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export function startServiceEndpoints(o: { port: number; bindAddress?: string; log: Logger; checks?: ServiceCheck[]; ready?: () => boolean; registry?: client.Registry }): Promise<ServiceEndpoints> {
+  const registry = o.registry ?? new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const server = http.createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      let ok = true;
+      const lines: string[] = [];
+      for (const c of o.checks ?? []) {
+        let good = false;
+        try { good = await c.check(); } catch { good = false; }
+        ok &&= good;
+        lines.push(`[${good ? '+' : '-'}]${c.name} ${good ? 'ok' : 'failed'}`);
+      }
+      if (path === '/readyz' && o.ready && !o.ready()) { ok = false; lines.push('[-]ready failed'); }
+      res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' });
+      res.end(ok && !(req.url ?? '').includes('verbose') ? 'ok' : `${lines.join('\n')}\n${path.slice(1)} check ${ok ? 'passed' : 'failed'}\n`);
+      return;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'Content-Type': registry.contentType });
+      res.end(await registry.metrics());
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('404 page not found\n');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.bindAddress ?? '127.0.0.1', () => {
+      o.log.info('serving health and metrics', { port: (server.address() as any).port });
+      resolve({ registry, server, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
+
+/** Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal or a 10 s hang forces exit. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (sig: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info('shutting down', { signal: sig });
+    const t = setTimeout(() => process.exit(1), 10_000);
+    t.unref();
+    stop().then(() => process.exit(0), (e) => { log.error('shutdown failed', { err: e as Error }); process.exit(1); });
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
