@@ -49,13 +49,14 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
   });
   app.get('/openapi/v2', (req, res) => {
     const api = deps.openapi();
-    const etag = `"${api.v2Etag()}"`;
+    const etag = api.v2Etag().startsWith('"') ? api.v2Etag() : `"${api.v2Etag()}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Vary', 'Accept');
     if (req.headers['if-none-match'] === etag) { res.status(304).end(); return; }
     const accept = req.headers.accept ?? '';
     if (accept.includes('application/com.github.proto-openapi.spec.v2')) {
-      res.type('application/com.github.proto-openapi.spec.v2.v1.0+protobuf').send(api.v2Protobuf());
+      // kubectl 1.27 cannot parse the '@' media type back; kube-apiserver answers octet-stream too
+      res.type('application/octet-stream').send(api.v2Protobuf());
     } else {
       res.type('application/json').send(api.v2Json());
     }
