@@ -1,6 +1,6 @@
 // Writes objects and lists in the representation the client negotiated.
 import yaml from 'js-yaml';
-import { buildTable, toPartialObjectMetadata, toPartialObjectMetadataList } from '../printers/index.ts';
+import { buildTable, parseIncludeObject, toPartialObjectMetadata, toPartialObjectMetadataList } from '../printers/index.ts';
 import type { KObject } from '../registry/types.ts';
 import { negotiateOutput, wantsYaml } from '../server/negotiation.ts';
 import { writeJson } from '../server/http-util.ts';
@@ -9,8 +9,7 @@ import { listKind, type HandlerContext } from './context.ts';
 type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 export function includeObjectOf(q: URLSearchParams): IncludeObject {
-  const v = q.get('includeObject');
-  return v === 'None' || v === 'Object' ? v : 'Metadata';
+  return parseIncludeObject(q.get('includeObject') ?? undefined);
 }
 
 function send(ctx: HandlerContext, code: number, body: unknown): void {
@@ -25,7 +24,7 @@ function send(ctx: HandlerContext, code: number, body: unknown): void {
 export function writeObject(ctx: HandlerContext, code: number, obj: KObject): void {
   const kind = negotiateOutput(ctx.req.headers.accept);
   if (kind === 'table') {
-    send(ctx, code, buildTable({ group: ctx.store.def.group, kind: ctx.store.def.kind, items: [obj], includeObject: includeObjectOf(ctx.query), withColumns: true, listMeta: { resourceVersion: obj.metadata?.resourceVersion } }));
+    send(ctx, code, buildTable({ group: ctx.store.def.group, kind: ctx.store.def.kind, items: [obj], includeObject: includeObjectOf(ctx.query), withColumns: true, convertor: ctx.store.def.table, listMeta: { resourceVersion: obj.metadata?.resourceVersion } }));
   } else if (kind === 'partial' || kind === 'partialList') {
     send(ctx, code, toPartialObjectMetadata(obj));
   } else {
@@ -41,7 +40,7 @@ export function writeList(ctx: HandlerContext, items: KObject[], listMeta: { res
   if (listMeta.continue) meta.continue = listMeta.continue;
   if (listMeta.remainingItemCount !== undefined && listMeta.continue) meta.remainingItemCount = listMeta.remainingItemCount;
   if (kind === 'table') {
-    send(ctx, 200, buildTable({ group: ctx.store.def.group, kind: ctx.store.def.kind, items, includeObject: includeObjectOf(ctx.query), withColumns: true, listMeta: meta as any }));
+    send(ctx, 200, buildTable({ group: ctx.store.def.group, kind: ctx.store.def.kind, items, includeObject: includeObjectOf(ctx.query), withColumns: true, convertor: ctx.store.def.table, listMeta: meta as any }));
   } else if (kind === 'partial' || kind === 'partialList') {
     send(ctx, 200, toPartialObjectMetadataList(items, meta as any));
   } else {
