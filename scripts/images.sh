@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds every recipe under images/ and pushes it to the local registry as
+# <registry>/skiff/<folder>:latest; a push is skipped when the registry already has the same
+# manifest digest (the builder is reproducible). Env: SKIFF_REGISTRY_ADDR, SKIFF_DIR.
+# Usage: scripts/images.sh [NAME...]   (default: all folders with an image.json)
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+skiff_dir="${SKIFF_DIR:-$repo_root/.skiff}"
+addr="${SKIFF_REGISTRY_ADDR:-127.0.0.1:5000}"
+cli="$repo_root/kubelet/src/images/cli.ts"
+# The project pins Node 24 (runs .ts directly) in node_modules/.bin.
+export PATH="$repo_root/node_modules/.bin:$PATH"
+
+if [[ $# -gt 0 ]]; then names=("$@"); else
+  names=()
+  for recipe in "$repo_root"/images/*/image.json; do names+=("$(basename "$(dirname "$recipe")")"); done
+fi
+
+for name in "${names[@]}"; do
+  [[ -f "$repo_root/images/$name/image.json" ]] || { echo "no recipe images/$name/image.json" >&2; exit 1; }
+  node --conditions=source "$cli" build "$repo_root/images/$name" --name "skiff/$name:latest" \
+    --out "$skiff_dir/images" --push --registry "$addr"
+done

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Writes a containerd 1.6 config.toml for one node (CRI plugin, runc with cgroupfs, CNI from
+# /usr/lib/cni, a locally built pause image). Idempotent: rewrites the same file.
+#
+# usage: scripts/node/containerd-config.sh [--node NAME] [--root DIR] [--state DIR] [--socket PATH]
+#          [--cni-conf-dir DIR] [--config FILE] [--sandbox-image REF] [--stream-address IP]
+#          [--registry-mirror URL]
+# --node NAME fills every path from .skiff/nodes/NAME/; explicit flags override them.
+# --registry-mirror: where this node reaches the registry known as 127.0.0.1:5000, for a
+#   containerd inside a network namespace whose own loopback has no registry
+#   (e.g. http://10.200.0.1:5000).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+node="" root="" state="" socket="" cni_conf_dir="" config="" mirror=""
+sandbox_image="127.0.0.1:5000/skiff/pause:latest"
+stream_address="127.0.0.1"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --node) node="$2"; shift 2 ;;
+    --root) root="$2"; shift 2 ;;
+    --state) state="$2"; shift 2 ;;
+    --socket) socket="$2"; shift 2 ;;
+    --cni-conf-dir) cni_conf_dir="$2"; shift 2 ;;
+    --config) config="$2"; shift 2 ;;
+    --sandbox-image) sandbox_image="$2"; shift 2 ;;
+    --stream-address) stream_address="$2"; shift 2 ;;
+    --registry-mirror) mirror="$2"; shift 2 ;;
+    *) die "unknown argument $1" ;;
+  esac
+done
+if [[ -n "$node" ]]; then
+  base="$(node_dir "$node")"
+  root="${root:-$base/containerd/root}"
+  state="${state:-$base/containerd/state}"
+  socket="${socket:-$base/containerd/containerd.sock}"
+  cni_conf_dir="${cni_conf_dir:-$base/cni/net.d}"
+  config="${config:-$base/containerd/config.toml}"
+fi
+for v in root state socket cni_conf_dir config; do [[ -n "${!v}" ]] || die "--${v//_/-} (or --node) is required"; done
+# unix socket paths are limited to 107 bytes
+(( ${#socket} < 100 )) || die "socket path too long (${#socket} bytes): $socket"
+
+mkdir -p "$root" "$state" "$cni_conf_dir" "$(dirname "$socket")" "$(dirname "$config")"
+
+mirror_section=""
+if [[ -n "$mirror" ]]; then
+  mirror_section="
+  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"127.0.0.1:5000\"]
+    endpoint = [\"$mirror\"]"
+fi
+
+tmp="$config.tmp.$$"
+cat > "$tmp" <<TOML
+# Written by scripts/node/containerd-config.sh; rerun it instead of editing.
+version = 2
+root = "$root"
+state = "$state"
+# Snapshotters this machine cannot use only add start-up noise.
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+
+[grpc]
+  address = "$socket"
+
+[ttrpc]
+  address = "$socket.ttrpc"
+
+[debug]
+  address = ""
+  level = "info"
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$sandbox_image"
+  # The sandbox refuses negative oom_score_adj; without this runc fails with
+  # "can't get final child's PID from pipe".
+  restrict_oom_score_adj = true
+  stream_server_address = "$stream_address"
+  stream_server_port = "0"
+  enable_selinux = false
+  # Pod network namespaces live under this node's state dir, not the shared /var/run/netns.
+  netns_mounts_under_state_dir = true
+
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        # No systemd on these machines: cgroupfs driver (cgroups v1).
+        SystemdCgroup = false
+
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$cni_conf_dir"
+    max_conf_num = 1
+$mirror_section
+TOML
+mv "$tmp" "$config"
+echo "$config"
