@@ -99,10 +99,22 @@ const typeWords: Record<FieldErrorType, string> = {
   FieldValueTooMany: 'Too many', InternalError: 'Internal error', FieldValueTypeInvalid: 'Invalid value',
 };
 
+/** Values print as Go's %#v does in apimachinery messages: []string{"a"}, map[string]string{"k":"v"}. */
 function showValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined || v === null) return 'null';
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x === 'string')) return `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
+    if (v.every((x) => typeof x === 'number' && Number.isInteger(x))) return `[]int32{${v.join(', ')}}`;
+    return JSON.stringify(v);
+  }
+  if (typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.every(([, x]) => typeof x === 'string')) {
+      return `map[string]string{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(', ')}}`;
+    }
+    return JSON.stringify(v);
+  }
   return String(v);
 }
 

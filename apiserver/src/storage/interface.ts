@@ -45,6 +45,8 @@ export interface WatchOptions {
 export interface Watcher {
   /** stop the watch; idempotent */
   stop(): void;
+  /** ask for a BOOKMARK now (if the watch allows bookmarks), e.g. just before ending it on timeout */
+  requestBookmark?(): void;
 }
 
 /** thrown errors are ApiError (errors.ts): 404 NotFound, 409 AlreadyExists/Conflict, 410 Expired */

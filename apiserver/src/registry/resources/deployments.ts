@@ -1,0 +1,97 @@
+// apps/v1 Deployment.
+import { field } from '../../errors.ts';
+import type { FieldError } from '../../errors.ts';
+import type { ResourceDef } from '../types.ts';
+import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { validateNonNegative } from '../validation/ports.ts';
+import { validateMetaFor } from './shared/meta-rules.ts';
+import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-split.ts';
+import { defaultWorkload, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';
+
+const strategyTypes = ['Recreate', 'RollingUpdate'];
+
+/** An IntOrString such as 1 or "25%"; returns the numeric part and whether it is a percentage. */
+function parseIntOrPercent(v: unknown): { n: number; percent: boolean } | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return { n: v, percent: false };
+  if (typeof v === 'string') {
+    const m = /^(-?[0-9]+)%$/.exec(v);
+    if (m) return { n: Number(m[1]), percent: true };
+    if (/^-?[0-9]+$/.test(v)) return { n: Number(v), percent: false };
+  }
+  return undefined;
+}
+
+function validateIntOrPercent(v: unknown, path: string, out: FieldError[]): number | undefined {
+  if (v === undefined) return undefined;
+  const parsed = parseIntOrPercent(v);
+  if (!parsed) { out.push(field.invalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")); return undefined; }
+  if (parsed.n < 0) out.push(field.invalid(path, v, 'must be greater than or equal to 0'));
+  if (parsed.percent && parsed.n > 100) out.push(field.invalid(path, v, 'must not be greater than 100%'));
+  return parsed.n;
+}
+
+function validateStrategy(strategy: any): FieldError[] {
+  const out: FieldError[] = [];
+  if (!strategy) return out;
+  if (!strategyTypes.includes(strategy.type)) out.push(field.notSupported('spec.strategy.type', strategy.type, strategyTypes));
+  if (strategy.type === 'Recreate' && strategy.rollingUpdate) {
+    out.push(field.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
+  }
+  if (strategy.type === 'RollingUpdate' && strategy.rollingUpdate) {
+    const ru = strategy.rollingUpdate;
+    const unavailable = validateIntOrPercent(ru.maxUnavailable, 'spec.strategy.rollingUpdate.maxUnavailable', out);
+    const surge = validateIntOrPercent(ru.maxSurge, 'spec.strategy.rollingUpdate.maxSurge', out);
+    if (unavailable === 0 && surge === 0) {
+      out.push(field.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+    }
+  }
+  return out;
+}
+
+export const deployments: ResourceDef = {
+  group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', singular: 'deployment', shortNames: ['deploy'], categories: ['all'],
+  namespaced: true,
+  subresources: ['status', 'scale'],
+  scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'status.selector' },
+
+  defaults(obj) {
+    defaultWorkload(obj);
+    const spec = obj.spec;
+    spec.strategy ??= {};
+    spec.strategy.type ??= 'RollingUpdate';
+    if (spec.strategy.type === 'RollingUpdate') {
+      spec.strategy.rollingUpdate ??= {};
+      spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
+      spec.strategy.rollingUpdate.maxSurge ??= '25%';
+    }
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+  },
+
+  validate(obj) {
+    const out = [...validateMetaFor(obj, true, nameIsDnsSubdomain), ...validateWorkloadSpec(obj.spec, 'deployment')];
+    const spec = obj.spec ?? {};
+    out.push(...validateStrategy(spec.strategy));
+    out.push(...validateNonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
+    if (spec.progressDeadlineSeconds !== undefined) {
+      out.push(...validateNonNegative(spec.progressDeadlineSeconds, 'spec.progressDeadlineSeconds'));
+      if (spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
+        out.push(field.invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
+      }
+    }
+    return out;
+  },
+
+  validateUpdate(obj, old) {
+    const out = validateSelectorUnchanged(obj, old);
+    for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'observedGeneration']) {
+      out.push(...validateNonNegative(obj.status?.[k], `status.${k}`));
+    }
+    return out;
+  },
+
+  prepareForCreate(obj) { obj.status = {}; },
+  prepareForUpdate(obj, old) { keepOldStatus(obj, old); },
+  prepareForStatusUpdate: takeStatusOnly,
+  specChanged: specDiffers,
+};

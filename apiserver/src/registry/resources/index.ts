@@ -1,0 +1,28 @@
+// Every resource the API server serves, and the objects it creates at start-up.
+import type { KObject, ResourceDef } from '../types.ts';
+import { namespaces } from './namespaces.ts';
+import { nodes } from './nodes.ts';
+import { pods } from './pods.ts';
+import { services } from './services.ts';
+import { endpoints } from './endpoints.ts';
+import { configmaps } from './configmaps.ts';
+import { secrets } from './secrets.ts';
+import { events } from './events.ts';
+import { serviceaccounts } from './serviceaccounts.ts';
+import { deployments } from './deployments.ts';
+import { replicasets } from './replicasets.ts';
+import { endpointslices } from './endpointslices.ts';
+import { leases } from './leases.ts';
+import { eventsK8sIo } from './events-k8s-io.ts';
+import { priorityclasses, builtinPriorityClasses } from './priorityclasses.ts';
+
+export const allResources: ResourceDef[] = [
+  namespaces, nodes, pods, services, endpoints, configmaps, secrets, events, serviceaccounts,
+  deployments, replicasets, endpointslices, leases, eventsK8sIo, priorityclasses,
+];
+
+export interface BuiltinObject { group: string; version: string; resource: string; object: KObject }
+
+export const builtinObjects: BuiltinObject[] = builtinPriorityClasses.map((object) => ({
+  group: priorityclasses.group, version: priorityclasses.version, resource: priorityclasses.resource, object,
+}));

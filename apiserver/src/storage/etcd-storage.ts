@@ -1,0 +1,343 @@
+// Storage on etcd v3, as kube-apiserver's etcd3 store: optimistic concurrency on mod
+// revisions, paged consistent lists, watches that carry the previous state.
+import { Etcd3 } from 'etcd3';
+import type { IKeyValue, IRangeResponse, ITxnRequest, ITxnResponse } from 'etcd3';
+import { createLogger } from '@skiff/common';
+import type { Logger } from '@skiff/common';
+import { errors } from '../errors.ts';
+import type { KObject } from '../registry/types.ts';
+import type { ListOptions, ListResult, Storage, WatchEvent, WatchOptions, Watcher } from './interface.ts';
+import { decodeKeyValue, decodeValue, encodeObject, toWatchEvent } from './codec.ts';
+import { decodeContinue, encodeContinue } from './continue-token.ts';
+import { EtcdWatchStream } from './etcd-watch.ts';
+import { describeKey, prefixRangeEnd } from './keys.ts';
+import type { KeyDescriber } from './keys.ts';
+import {
+  OPTIMISTIC_LOCK_MESSAGE, continueTooOld, fromEtcdError, isCompactedError, isFutureRevisionError,
+  listTooOld, parseResourceVersion, tooLargeResourceVersion, watchTooOld,
+} from './storage-errors.ts';
+
+export interface EtcdStorageOptions {
+  endpoints: string[];
+  /** prepended to every key, so that several instances or tests can share one etcd */
+  prefix?: string;
+  /** names group/resource/name for error messages; default: read from the key */
+  describeKey?: KeyDescriber;
+  /** keys per etcd range request when listing (the client refuses responses over its message limit) */
+  listPageSize?: number;
+  /** how often watches with allowBookmarks get a BOOKMARK */
+  bookmarkIntervalMs?: number;
+  logger?: Logger;
+}
+
+/** Object updates are read-modify-write; this many lost races in a row is a bug, not contention. */
+const MAX_UPDATE_ATTEMPTS = 100;
+const DEFAULT_PAGE_SIZE = 500;
+const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
+
+export class EtcdStorage implements Storage {
+  readonly client: Etcd3;
+  readonly prefix: string;
+  private readonly prefixBytes: Buffer;
+  private readonly describe: KeyDescriber;
+  private readonly pageSize: number;
+  private readonly bookmarkIntervalMs: number;
+  private readonly log: Logger;
+  private readonly watches = new Set<Watcher>();
+  private readonly closeHooks: Array<() => Promise<void> | void> = [];
+
+  constructor(opts: EtcdStorageOptions) {
+    if (!opts.endpoints?.length) throw new Error('EtcdStorage needs at least one etcd endpoint');
+    this.client = new Etcd3({
+      hosts: opts.endpoints,
+      dialTimeout: 5000,
+      // large lists are paged, but one page of big objects may still pass the 4 MiB default
+      grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 30_000 }),
+    });
+    this.prefix = opts.prefix ?? '';
+    this.prefixBytes = Buffer.from(this.prefix);
+    this.describe = opts.describeKey ?? describeKey;
+    this.pageSize = opts.listPageSize ?? DEFAULT_PAGE_SIZE;
+    this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
+    this.log = opts.logger ?? createLogger('storage');
+  }
+
+  private etcdKey(key: string): Buffer {
+    return Buffer.from(this.prefix + key);
+  }
+
+  private storageKey(etcdKey: Buffer): string {
+    return etcdKey.subarray(this.prefixBytes.length).toString();
+  }
+
+  async currentRevision(): Promise<number> {
+    try {
+      // a count-only read of a key nobody writes is the cheapest way to see the header revision
+      const res = await this.client.kv.range({ key: this.etcdKey('/\0revision-probe'), count_only: true });
+      return Number(res.header.revision);
+    } catch (err) {
+      throw fromEtcdError(err);
+    }
+  }
+
+  async get(key: string): Promise<KObject | undefined> {
+    const kv = await this.readKey(key);
+    return kv ? decodeKeyValue(kv) : undefined;
+  }
+
+  private async readKey(key: string): Promise<IKeyValue | undefined> {
+    try {
+      const res = await this.client.kv.range({ key: this.etcdKey(key) });
+      return res.kvs[0];
+    } catch (err) {
+      throw fromEtcdError(err);
+    }
+  }
+
+  private async txn(request: ITxnRequest): Promise<ITxnResponse> {
+    try {
+      return await this.client.kv.txn(request);
+    } catch (err) {
+      throw fromEtcdError(err);
+    }
+  }
+
+  async create(key: string, obj: KObject): Promise<KObject> {
+    const k = this.etcdKey(key);
+    const value = encodeObject(obj);
+    const res = await this.txn({
+      compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+      success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+    });
+    if (!res.succeeded) {
+      const d = this.describe(key);
+      throw errors.alreadyExists(d.group, d.resource, d.name);
+    }
+    return decodeValue(value, res.header.revision);
+  }
+
+  async guaranteedUpdate(
+    key: string,
+    update: (current: KObject | undefined) => Promise<KObject | undefined> | KObject | undefined,
+    opts: { expectedResourceVersion?: string; ignoreNotFound?: boolean } = {},
+  ): Promise<KObject> {
+    const k = this.etcdKey(key);
+    const d = () => this.describe(key);
+    let current = await this.readKey(key);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      if (!current && !opts.ignoreNotFound) throw errors.notFound(d().group, d().resource, d().name);
+      if (opts.expectedResourceVersion && current?.mod_revision !== opts.expectedResourceVersion) {
+        if (!current) throw errors.notFound(d().group, d().resource, d().name);
+        throw errors.conflict(d().group, d().resource, d().name, OPTIMISTIC_LOCK_MESSAGE);
+      }
+      const currentObj = current ? decodeKeyValue(current) : undefined;
+      const next = await update(currentObj);
+      if (next === undefined) {
+        if (currentObj) return currentObj;
+        throw errors.notFound(d().group, d().resource, d().name);
+      }
+      const value = encodeObject(next);
+      // an update that changes nothing is not written: no new revision, no watch event
+      if (current && current.value.toString() === value) return decodeValue(value, current.mod_revision);
+      const res = await this.txn({
+        compare: [current
+          ? { key: k, target: 'Mod', result: 'Equal', mod_revision: current.mod_revision }
+          : { key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+        success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      if (res.succeeded) return decodeValue(value, res.header.revision);
+      if (opts.expectedResourceVersion) throw errors.conflict(d().group, d().resource, d().name, OPTIMISTIC_LOCK_MESSAGE);
+      current = res.responses[0]?.response_range?.kvs[0];
+    }
+    throw errors.conflict(d().group, d().resource, d().name, OPTIMISTIC_LOCK_MESSAGE);
+  }
+
+  async delete(key: string, opts: { expectedResourceVersion?: string } = {}): Promise<KObject> {
+    const k = this.etcdKey(key);
+    const d = () => this.describe(key);
+    let current = await this.readKey(key);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      if (!current) throw errors.notFound(d().group, d().resource, d().name);
+      if (opts.expectedResourceVersion && current.mod_revision !== opts.expectedResourceVersion) {
+        throw errors.conflict(d().group, d().resource, d().name, OPTIMISTIC_LOCK_MESSAGE);
+      }
+      const res = await this.txn({
+        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: current.mod_revision }],
+        success: [{ request_delete_range: { key: k } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      // the last state, stamped with the deletion's revision as the DELETED watch event is
+      if (res.succeeded) return decodeValue(current.value, res.header.revision);
+      current = res.responses[0]?.response_range?.kvs[0];
+    }
+    throw errors.conflict(d().group, d().resource, d().name, OPTIMISTIC_LOCK_MESSAGE);
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
+    const requestedRv = parseResourceVersion(opts.resourceVersion);
+    let startKey = prefix;
+    // 0 = newest; otherwise every page is read at this revision so that pages agree
+    let readRevision = 0;
+    let minimumRevision = 0;
+    if (opts.continue) {
+      if (opts.resourceVersion && opts.resourceVersion !== '0') {
+        throw errors.badRequest('specifying resource version is not allowed when using continue');
+      }
+      const pos = decodeContinue(opts.continue, prefix);
+      startKey = pos.startKey;
+      readRevision = pos.rv;
+    } else if (opts.resourceVersionMatch === 'Exact') {
+      if (requestedRv === 0) throw errors.badRequest('resourceVersionMatch "Exact" is not allowed with resourceVersion "" or "0"');
+      readRevision = requestedRv;
+    } else if (opts.resourceVersionMatch === 'NotOlderThan') {
+      minimumRevision = requestedRv;
+    } else if (requestedRv > 0) {
+      // legacy rules: a paged list pins the revision, an unpaged one only bounds it from below
+      if (limit > 0) readRevision = requestedRv;
+      else minimumRevision = requestedRv;
+    }
+
+    const items: KObject[] = [];
+    let from = this.etcdKey(startKey);
+    const end = prefixRangeEnd(this.etcdKey(prefix));
+    let pageSize = limit > 0 && !opts.predicate ? Math.min(limit, this.pageSize) : this.pageSize;
+    let nextKey: string | undefined;
+    let remainingItemCount: number | undefined;
+    let firstPage = true;
+    for (;;) {
+      const res = await this.rangePage(from, end, pageSize, readRevision, opts.continue !== undefined);
+      if (firstPage) {
+        firstPage = false;
+        if (readRevision === 0) readRevision = Number(res.header.revision);
+        if (minimumRevision > readRevision) throw tooLargeResourceVersion(minimumRevision, readRevision);
+      }
+      const kvs = res.kvs;
+      let taken = 0;
+      for (const kv of kvs) {
+        taken++;
+        const obj = decodeKeyValue(kv);
+        if (opts.predicate && !opts.predicate(obj)) continue;
+        items.push(obj);
+        if (limit > 0 && items.length >= limit) break;
+      }
+      const moreInPage = taken < kvs.length;
+      if (limit > 0 && items.length >= limit && (moreInPage || res.more)) {
+        const lastKey = kvs[taken - 1].key;
+        nextKey = this.storageKey(Buffer.concat([lastKey, Buffer.from([0])]));
+        // count is the number of keys from `from` on; cheap only when every key is an item
+        if (!opts.predicate) remainingItemCount = Number(res.count) - taken;
+        break;
+      }
+      if (!res.more || kvs.length === 0) break;
+      from = Buffer.concat([kvs[kvs.length - 1].key, Buffer.from([0])]);
+      // with a predicate most keys may not match: read bigger pages, as kube-apiserver does
+      if (opts.predicate) pageSize = Math.min(pageSize * 2, 10_000);
+    }
+    const result: ListResult = { items, resourceVersion: readRevision };
+    if (nextKey !== undefined) {
+      result.continue = encodeContinue(nextKey, prefix, readRevision);
+      if (remainingItemCount !== undefined) result.remainingItemCount = remainingItemCount;
+    }
+    return result;
+  }
+
+  /** Every key under `prefix` with its object, read in pages at one revision (the watch cache's start). */
+  async readAll(prefix: string): Promise<{ entries: Array<{ key: string; object: KObject }>; revision: number }> {
+    const entries: Array<{ key: string; object: KObject }> = [];
+    const end = prefixRangeEnd(this.etcdKey(prefix));
+    let from = this.etcdKey(prefix);
+    let revision = 0;
+    for (;;) {
+      const res = await this.rangePage(from, end, this.pageSize, revision, false);
+      if (revision === 0) revision = Number(res.header.revision);
+      for (const kv of res.kvs) entries.push({ key: this.storageKey(kv.key), object: decodeKeyValue(kv) });
+      if (!res.more || res.kvs.length === 0) return { entries, revision };
+      from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+    }
+  }
+
+  private async rangePage(from: Buffer, end: Buffer, limit: number, revision: number, continuing: boolean): Promise<IRangeResponse> {
+    try {
+      return await this.client.kv.range({ key: from, range_end: end, limit, revision });
+    } catch (err) {
+      if (isCompactedError(err)) throw continuing ? continueTooOld() : listTooOld();
+      if (isFutureRevisionError(err)) throw tooLargeResourceVersion(revision, await this.currentRevision());
+      if (err instanceof Error && /RESOURCE_EXHAUSTED|larger than max/i.test(err.message) && limit > 1) {
+        // one page of very large objects: halve and try again
+        return this.rangePage(from, end, Math.ceil(limit / 2), revision, continuing);
+      }
+      throw fromEtcdError(err);
+    }
+  }
+
+  async watch(prefix: string, opts: WatchOptions, onEvent: (ev: WatchEvent) => void): Promise<Watcher> {
+    const rv = parseResourceVersion(opts.resourceVersion);
+    const initial = opts.sendInitialEvents ?? opts.resourceVersion === '0';
+    let startRevision: number;
+    if (initial) {
+      const snapshot = await this.list(prefix, { resourceVersion: rv > 0 ? String(rv) : '' });
+      for (const obj of snapshot.items) onEvent({ type: 'ADDED', object: obj, revision: snapshot.resourceVersion });
+      if (opts.allowBookmarks && opts.sendInitialEvents) {
+        onEvent(bookmarkEvent(snapshot.resourceVersion, { [INITIAL_EVENTS_END_ANNOTATION]: 'true' }));
+      }
+      startRevision = snapshot.resourceVersion + 1;
+    } else {
+      startRevision = (rv > 0 ? rv : await this.currentRevision()) + 1;
+    }
+
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const emit = (ev: WatchEvent) => {
+      if (!stopped) onEvent(ev);
+    };
+    const stream = new EtcdWatchStream(this.client, {
+      key: this.etcdKey(prefix), rangeEnd: prefixRangeEnd(this.etcdKey(prefix)), startRevision,
+      logger: this.log.child({ watch: prefix }),
+    }, {
+      onEvents: (events) => {
+        for (const ev of events) emit(toWatchEvent(ev, (k) => this.storageKey(k)).event);
+      },
+      onProgress: (revision) => {
+        if (opts.allowBookmarks) emit(bookmarkEvent(revision));
+      },
+      onCompacted: (requested, compactRevision) => {
+        emit({ type: 'ERROR', object: watchTooOld(requested, compactRevision).toStatus() as KObject, revision: compactRevision });
+        watcher.stop();
+      },
+    });
+    if (opts.allowBookmarks) timer = setInterval(() => stream.requestProgress(), this.bookmarkIntervalMs);
+    const watcher: Watcher = {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        clearInterval(timer);
+        stream.stop();
+        this.watches.delete(watcher);
+      },
+      requestBookmark: () => { if (opts.allowBookmarks) stream.requestProgress(); },
+    };
+    this.watches.add(watcher);
+    return watcher;
+  }
+
+  /** Work to finish before the etcd connection goes, e.g. stopping the compactor. */
+  onClose(hook: () => Promise<void> | void): void {
+    this.closeHooks.push(hook);
+  }
+
+  async close(): Promise<void> {
+    for (const hook of this.closeHooks.splice(0)) await hook();
+    for (const w of [...this.watches]) w.stop();
+    this.client.close();
+  }
+}
+
+/** A BOOKMARK carries only the revision; the caller fills in kind and apiVersion. */
+export function bookmarkEvent(revision: number, annotations?: Record<string, string>): WatchEvent {
+  const metadata: KObject['metadata'] = { resourceVersion: String(revision) };
+  if (annotations) metadata.annotations = annotations;
+  return { type: 'BOOKMARK', object: { metadata }, revision };
+}

@@ -1,0 +1,158 @@
+// One etcd watch on its own gRPC stream that survives etcd going away: it reopens with
+// backoff from the revision after the last one it saw, and reports compaction instead of
+// silently skipping history. The etcd3 client's own watcher cannot be used for this: it
+// drops compact_revision and, on reconnect, may resume past events it has not delivered yet.
+import type { Etcd3, IEvent, IWatchRequest, IWatchResponse } from 'etcd3';
+import type { Logger } from '@skiff/common';
+
+interface Duplex {
+  write(item: IWatchRequest): void;
+  cancel(): void;
+  on(event: 'data', fn: (item: IWatchResponse) => void): unknown;
+  on(event: 'end', fn: () => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+}
+
+export interface EtcdWatchHandlers {
+  /** a batch of events in revision order */
+  onEvents(events: IEvent[]): void;
+  /** etcd has sent everything up to `revision` for this range */
+  onProgress?(revision: number): void;
+  /** history from `requested` is gone; the watch has stopped */
+  onCompacted(requested: number, compactRevision: number): void;
+}
+
+export interface EtcdWatchOptions {
+  key: Buffer;
+  rangeEnd: Buffer;
+  /** first revision to deliver */
+  startRevision: number;
+  logger: Logger;
+}
+
+const MIN_BACKOFF_MS = 100;
+/**
+ * etcd before 3.4.25/3.5.8 answers a progress request for a watch that is still replaying
+ * history with the store's newest revision; such answers are trusted only once the watch has
+ * had this long to catch up (etcd syncs lagging watches every 100 ms).
+ */
+const PROGRESS_TRUST_DELAY_MS = 300;
+const MAX_BACKOFF_MS = 5000;
+
+export class EtcdWatchStream {
+  private readonly client: Etcd3;
+  private readonly opts: EtcdWatchOptions;
+  private readonly handlers: EtcdWatchHandlers;
+  private stream: Duplex | undefined;
+  private nextRevision: number;
+  private stopped = false;
+  private backoffMs = MIN_BACKOFF_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private createdAt = Infinity;
+
+  constructor(client: Etcd3, opts: EtcdWatchOptions, handlers: EtcdWatchHandlers) {
+    this.client = client;
+    this.opts = opts;
+    this.handlers = handlers;
+    this.nextRevision = opts.startRevision;
+    void this.open();
+  }
+
+  /** The newest revision all events of which have been delivered. */
+  get observedRevision(): number {
+    return this.nextRevision - 1;
+  }
+
+  /** Asks etcd for a progress notification (answered through onProgress). */
+  requestProgress(): void {
+    try {
+      this.stream?.write({ progress_request: {} });
+    } catch (err) {
+      this.opts.logger.debug('progress request not sent', { err });
+    }
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.closeStream();
+  }
+
+  private closeStream(): void {
+    this.createdAt = Infinity;
+    const s = this.stream;
+    this.stream = undefined;
+    if (s) {
+      try { s.cancel(); } catch { /* already gone */ }
+    }
+  }
+
+  private async open(): Promise<void> {
+    if (this.stopped) return;
+    let stream: Duplex;
+    try {
+      stream = (await this.client.watchClient.watch()) as unknown as Duplex;
+    } catch (err) {
+      this.retryLater(err);
+      return;
+    }
+    if (this.stopped) {
+      stream.on('error', () => {});
+      stream.cancel();
+      return;
+    }
+    this.stream = stream;
+    stream.on('data', (res) => this.onResponse(stream, res));
+    // after cancel() the stream still reports CANCELLED: only a live stream's end counts
+    stream.on('error', (err) => { if (this.stream === stream) this.retryLater(err); });
+    stream.on('end', () => { if (this.stream === stream) this.retryLater(new Error('watch stream ended')); });
+    stream.write({
+      create_request: {
+        key: this.opts.key, range_end: this.opts.rangeEnd,
+        start_revision: this.nextRevision, prev_kv: true, progress_notify: true,
+      },
+    });
+  }
+
+  private retryLater(err: unknown): void {
+    this.closeStream();
+    if (this.stopped) return;
+    this.opts.logger.warn('etcd watch interrupted, reconnecting', {
+      err: err instanceof Error ? err.message : String(err), fromRevision: this.nextRevision, inMs: this.backoffMs,
+    });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.open(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+  }
+
+  private onResponse(stream: Duplex, res: IWatchResponse): void {
+    if (this.stopped || this.stream !== stream) return;
+    if (res.canceled) {
+      const compactRevision = Number(res.compact_revision);
+      if (compactRevision > 0) {
+        this.stop();
+        this.handlers.onCompacted(this.nextRevision - 1, compactRevision);
+      } else {
+        this.retryLater(new Error(`watch canceled by etcd: ${res.cancel_reason || 'no reason given'}`));
+      }
+      return;
+    }
+    this.backoffMs = MIN_BACKOFF_MS;
+    if (res.created) {
+      this.createdAt = Date.now();
+      return;
+    }
+    if (res.events.length > 0) {
+      const last = Number(res.events[res.events.length - 1].kv.mod_revision);
+      this.nextRevision = Math.max(this.nextRevision, last + 1);
+      this.handlers.onEvents(res.events);
+      return;
+    }
+    // an empty response is a progress notification: nothing else happened up to header.revision
+    if (Date.now() - this.createdAt < PROGRESS_TRUST_DELAY_MS) return;
+    const revision = Number(res.header.revision);
+    if (revision >= this.nextRevision) this.nextRevision = revision + 1;
+    this.handlers.onProgress?.(revision);
+  }
+}
