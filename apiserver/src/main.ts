@@ -9,7 +9,7 @@ import { allResources, builtinObjects } from './registry/resources/index.ts';
 import { applyBinding } from './registry/resources/pods.ts';
 import { OpenApi, patchMetaFor, unknownFields } from './openapi/index.ts';
 import { Discovery } from './discovery/index.ts';
-import { updateManagedFields } from './patch/index.ts';
+import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/index.ts';
 import { createApiHandler } from './server/api-handler.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
 import { createApiServer } from './server/https-server.ts';
@@ -17,6 +17,11 @@ import { x509Authenticator } from './server/authn.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 
 const log = createLogger('apiserver');
+
+/** Patch semantics from the OpenAPI schemas, else our built-in table of the served types. */
+function patchMeta(group: string, version: string, kind: string): PatchMeta {
+  return patchMetaFor(group, version, kind) ?? builtinPatchMeta(kind);
+}
 
 function firstIPv4(): string {
   for (const addrs of Object.values(os.networkInterfaces())) {
@@ -35,7 +40,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     storage,
     config: { serviceClusterIPRange: cfg.serviceClusterIPRange, serviceNodePortRange: cfg.serviceNodePortRange },
   }, {
-    update: (a) => updateManagedFields({ old: a.old, updated: a.updated, manager: a.manager, apiVersion: a.apiVersion, operation: 'Update', meta: patchMetaFor(a.def.group, a.def.version, a.def.kind), subresource: a.subresource, now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }) as any,
+    update: (a) => updateManagedFields({ old: a.old, updated: a.updated, manager: a.manager, apiVersion: a.apiVersion, operation: 'Update', meta: patchMeta(a.def.group, a.def.version, a.def.kind), subresource: a.subresource, now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }) as any,
   });
   registry.services.registry = registry;
 
@@ -46,7 +51,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
 
   const api = createApiHandler({
     registry, discovery, applyBinding, log,
-    patchMeta: patchMetaFor,
+    patchMeta,
     schemas: { unknownFields },
     watchCounter: metrics.watchCounter,
     observe: metrics.observe,

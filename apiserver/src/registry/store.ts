@@ -394,7 +394,9 @@ export class Store {
   }
 
   private rewriteConflict(e: unknown, name: string): unknown {
-    if (e instanceof ApiError && e.reason === 'Conflict' && !e.message.includes('Precondition failed: UID')) return this.conflict(name);
+    // storage's optimistic-concurrency conflicts get this resource's qualified name; conflicts
+    // with causes (server-side apply's field-manager conflicts) and preconditions pass as they are
+    if (e instanceof ApiError && e.reason === 'Conflict' && !e.details?.causes?.length && !e.message.includes('Precondition failed')) return this.conflict(name);
     return e;
   }
 
