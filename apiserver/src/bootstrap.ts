@@ -12,6 +12,13 @@ export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-
 async function ensure(registry: ApiRegistry, group: string, version: string, resource: string, obj: KObject): Promise<void> {
   const store = registry.store(group, version, resource);
   if (!store) return;
+  // look first: creating would allocate (a ClusterIP, say) before finding the name taken
+  try {
+    await store.get(obj.metadata.namespace, obj.metadata.name!);
+    return;
+  } catch (e) {
+    if (!(e instanceof ApiError && e.code === 404)) throw e;
+  }
   try {
     await store.create(obj.metadata.namespace, obj, { user: system, fieldManager: 'kube-apiserver' });
   } catch (e) {

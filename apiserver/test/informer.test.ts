@@ -72,15 +72,15 @@ describe('client-node informers', function () {
   });
 
   it('survives an apiserver restart and catches up on what happened meanwhile', async () => {
-    await cluster.server.stop().catch(() => undefined);
+    await cluster.server.halt();
     await coreB.createNamespacedPod({ namespace: ns, body: pod('p2') });
-    await cluster.server.restart();
+    await cluster.server.start();
     await until(() => events.includes('add pod p2'), 30_000, 'p2 after restart');
     expect(pods.get('p2', ns)).to.not.equal(undefined);
   });
 
   it('relists after a 410 when etcd was compacted while it was away', async () => {
-    await cluster.server.stop().catch(() => undefined);
+    await cluster.server.halt();
     const listsBefore = podListCalls;
     await coreB.createNamespacedPod({ namespace: ns, body: pod('p3') });
     await coreB.deleteNamespacedPod({ name: 'p2', namespace: ns });
@@ -89,7 +89,7 @@ describe('client-node informers', function () {
       const rev = (await etcd.get('/compaction-probe').exec()).header.revision;
       await etcd.kv.compact({ revision: rev, physical: true });
     } finally { etcd.close(); }
-    await cluster.server.restart();
+    await cluster.server.start();
     await until(() => events.includes('add pod p3') && events.includes('delete pod p2'), 30_000, `p3/p2 after 410 in ${events.slice(-5)}`);
     expect(podListCalls).to.be.greaterThan(listsBefore);
     expect(pods.list(ns).map((p) => p.metadata!.name)).to.deep.equal(['p3']);

@@ -49,10 +49,25 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): 
     if (ended) return;
     const line = encode(type, object);
     if (!headersWritten) { pending.push(line); return; }
+    // a slow reader must not make us drop events; node buffers what the socket cannot take
     res.write(line);
   };
 
   let watcher: { stop(): void } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let counted = false;
+  // an ERROR (410) can arrive while the watch is still being set up: finish then writes
+  // the pending events and ends the stream
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(timer);
+    watcher?.stop();
+    if (counted) counter?.dec(ctx.store.def.resource);
+    writeHead();
+    for (const l of pending.splice(0)) res.write(l);
+    if (!res.writableEnded) res.end();
+  };
   try {
     watcher = await ctx.store.watch(namespace, {
       labelSelector: q.get('labelSelector') ?? undefined,
@@ -73,19 +88,13 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): 
     }
     throw e;
   }
+  if (ended) { watcher?.stop(); return; }
   counter?.inc(ctx.store.def.resource);
+  counted = true;
   writeHead();
   for (const l of pending.splice(0)) res.write(l);
 
-  const timer = setTimeout(() => finish(), timeout * 1000);
-  function finish() {
-    if (ended) return;
-    ended = true;
-    clearTimeout(timer);
-    watcher?.stop();
-    counter?.dec(ctx.store.def.resource);
-    if (!res.writableEnded) res.end();
-  }
+  timer = setTimeout(() => finish(), timeout * 1000);
   ctx.req.on('close', finish);
   res.on('close', finish);
   res.on('error', finish);

@@ -1,0 +1,202 @@
+// A test apiserver: own port, own etcd prefix, kubeconfig for the admin user, and
+// helpers to drive it with the real kubectl or plain HTTPS requests.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runKubectl } from './kubectl.ts';
+import type { KubectlOptions, KubectlResult } from './kubectl.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { sharedPki } from './pki.ts';
+import type { CertPair, Pki } from './pki.ts';
+import { freePort } from './ports.ts';
+import { forgetTempDir, removeOnExit, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
+import type { Spawned } from './processes.ts';
+import { componentEntryArgs, repoRoot } from './repo.ts';
+
+export interface StartApiserverOptions {
+  etcdUrl: string;
+  /** etcd key prefix; a unique one by default so suites can share one etcd. */
+  prefix?: string;
+  extraArgs?: string[];
+  /** Fixed secure port; a free one by default. */
+  port?: number;
+  /** Defaults to one PKI shared by the whole test process. */
+  pki?: Pki;
+  /** Node arguments that replace the apiserver entry (default: dist or source main). */
+  entryArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface RequestOptions {
+  body?: string | Buffer | object;
+  headers?: Record<string, string>;
+  /** Client certificate; the admin one by default, `null` for an anonymous request. */
+  client?: CertPair | null;
+}
+
+export interface ApiserverHandle {
+  url: string;
+  port: number;
+  prefix: string;
+  etcdUrl: string;
+  kubeconfigPath: string;
+  pki: Pki;
+  /** PID of the current process (changes on restart). */
+  readonly pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+  /** stops the process but keeps its files, so that start() or restart() can bring it back */
+  halt(): Promise<void>;
+  /** starts it again after halt() */
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  kubectl(version: string, args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  request(method: string, path: string, opts?: RequestOptions): Promise<HttpResponse>;
+  /** Writes a kubeconfig for another client certificate (e.g. pki.scheduler); returns its path. */
+  kubeconfigFor(client: CertPair, name: string): Promise<string>;
+}
+
+let prefixCounter = 0;
+
+export function uniqueEtcdPrefix(): string {
+  prefixCounter += 1;
+  return `/skiff-test-${process.pid}-${prefixCounter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function httpsCall(url: string, method: string, pki: Pki, opts: RequestOptions): Promise<HttpResponse> {
+  const client = opts.client === undefined ? pki.admin : opts.client;
+  let body: string | Buffer | undefined;
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.body !== undefined) {
+    if (typeof opts.body === 'string' || Buffer.isBuffer(opts.body)) {
+      body = opts.body;
+    } else {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, {
+      method,
+      headers,
+      ca: readFileSync(pki.caCert),
+      ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
+      timeout: 30_000,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function isReady(url: string, pki: Pki): Promise<boolean> {
+  const res = await httpsCall(`${url}/readyz`, 'GET', pki, { client: null });
+  return res.status === 200;
+}
+
+function apiserverArgs(opts: StartApiserverOptions, port: number, prefix: string, pki: Pki): string[] {
+  return [
+    `--etcd-servers=${opts.etcdUrl}`,
+    `--etcd-prefix=${prefix}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${pki.serverCert}`,
+    `--tls-private-key-file=${pki.serverKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    '--service-cluster-ip-range=10.96.0.0/12',
+    '--service-node-port-range=30000-32767',
+    '--advertise-address=127.0.0.1',
+    ...(opts.extraArgs ?? []),
+  ];
+}
+
+async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<ApiserverHandle> {
+  const port = opts.port ?? (await freePort());
+  const prefix = opts.prefix ?? uniqueEtcdPrefix();
+  const url = `https://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-apiserver-'));
+  removeOnExit(dir);
+  const logFile = join(dir, 'apiserver.log');
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  const cacheDir = join(dir, 'kube-cache');
+  await writeKubeconfig(kubeconfigPath, { server: url, caFile: pki.caCert, certFile: pki.admin.cert, keyFile: pki.admin.key });
+  const nodeArgs = [...(opts.entryArgs ?? componentEntryArgs('apiserver')), ...apiserverArgs(opts, port, prefix, pki)];
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+
+  let proc: Spawned | undefined;
+  const launch = async () => {
+    proc = spawnLogged(process.execPath, nodeArgs, logFile, { cwd: repoRoot(), env: { ...process.env, ...opts.env } });
+    await waitUntilReady(`apiserver on ${url}`, () => isReady(url, pki), { proc, logFile, timeoutMs });
+  };
+  const halt = async () => { if (proc) await stopProcess(proc); };
+
+  const handle: ApiserverHandle = {
+    url,
+    port,
+    prefix,
+    etcdUrl: opts.etcdUrl,
+    kubeconfigPath,
+    pki,
+    get pid() { return proc?.pid ?? -1; },
+    logFile,
+    async stop() {
+      await halt();
+      if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') {
+        rmSync(dir, { recursive: true, force: true });
+        forgetTempDir(dir);
+      }
+    },
+    async restart() {
+      await halt();
+      await launch();
+    },
+    halt,
+    start: () => launch(),
+    kubectl: (version, args, kubectlOpts = {}) => runKubectl(kubeconfigPath, version, args, { cacheDir, ...kubectlOpts }),
+    request: (method, path, requestOpts = {}) => httpsCall(`${url}${path}`, method, pki, requestOpts),
+    async kubeconfigFor(client, name) {
+      if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`invalid kubeconfig name "${name}"`);
+      const path = join(dir, `${name}.kubeconfig`);
+      await writeKubeconfig(path, { server: url, caFile: pki.caCert, certFile: client.cert, keyFile: client.key, user: name });
+      return path;
+    },
+  };
+  try {
+    await launch();
+  } catch (err) {
+    await handle.stop();
+    throw err;
+  }
+  return handle;
+}
+
+/** Starts an apiserver against the given etcd and waits for /readyz. */
+export async function startApiserver(opts: StartApiserverOptions): Promise<ApiserverHandle> {
+  const pki = opts.pki ?? (await sharedPki());
+  // A freshly picked port can be taken before the apiserver binds it.
+  const attempts = opts.port === undefined ? 3 : 1;
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await startOnce(opts, pki);
+    } catch (err) {
+      lastError = err;
+      if (!/EADDRINUSE|address already in use/i.test(String(err))) break;
+    }
+  }
+  throw lastError;
+}

@@ -1,0 +1,18 @@
+// Test harness: real etcd, real apiserver, real kubectl. Import from
+// '@skiff/common/testing/index'.
+export { startEtcd, sharedEtcd, stopSharedEtcd } from './etcd.ts';
+export type { EtcdHandle, StartEtcdOptions } from './etcd.ts';
+export { makePki, makeClientCert, sharedPki } from './pki.ts';
+export type { Pki, CertPair } from './pki.ts';
+export { writeKubeconfig } from './kubeconfig.ts';
+export type { KubeconfigSpec } from './kubeconfig.ts';
+export { startApiserver, uniqueEtcdPrefix } from './apiserver.ts';
+export type { ApiserverHandle, StartApiserverOptions, HttpResponse, RequestOptions } from './apiserver.ts';
+export { runKubectl, kubectlBinary, kubectlVersions, kubectlDir } from './kubectl.ts';
+export type { KubectlOptions, KubectlResult } from './kubectl.ts';
+export { startComponent } from './component.ts';
+export type { ComponentHandle, StartComponentOptions } from './component.ts';
+export { useEtcd, useApiserver } from './mocha.ts';
+export type { EtcdFixture, ApiserverFixture } from './mocha.ts';
+export { freePort } from './ports.ts';
+export { repoRoot, componentEntryArgs } from './repo.ts';

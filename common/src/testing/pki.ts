@@ -1,0 +1,87 @@
+// Certificates for tests, made by scripts/pki.sh: the same recipe as `make up`.
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { removeOnExit } from './processes.ts';
+import { repoRoot } from './repo.ts';
+
+const run = promisify(execFile);
+
+export interface CertPair {
+  cert: string;
+  key: string;
+}
+
+/** Paths of the files scripts/pki.sh writes. */
+export interface Pki {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  /** apiserver serving certificate (SANs: localhost, 127.0.0.1, kubernetes.default..., 10.96.0.1) */
+  serverCert: string;
+  serverKey: string;
+  /** CN=kubernetes-admin, O=system:masters */
+  admin: CertPair;
+  /** CN=system:kube-controller-manager */
+  controllerManager: CertPair;
+  /** CN=system:kube-scheduler */
+  scheduler: CertPair;
+  /** CN=system:node:<hostname>, O=system:nodes */
+  kubelet: CertPair;
+  /** service-account token signing key pair */
+  serviceAccountKey: string;
+  serviceAccountPub: string;
+}
+
+function pair(dir: string, name: string): CertPair {
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
+async function pkiScript(args: string[]): Promise<void> {
+  try {
+    await run('bash', [join(repoRoot(), 'scripts', 'pki.sh'), ...args], { timeout: 60_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`scripts/pki.sh ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`);
+  }
+}
+
+/** Creates (or completes) the cluster PKI in DIR; existing files are kept. */
+export async function makePki(dir: string): Promise<Pki> {
+  await pkiScript([dir]);
+  return {
+    dir,
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    serverCert: join(dir, 'apiserver.crt'),
+    serverKey: join(dir, 'apiserver.key'),
+    admin: pair(dir, 'admin'),
+    controllerManager: pair(dir, 'controller-manager'),
+    scheduler: pair(dir, 'scheduler'),
+    kubelet: pair(dir, 'kubelet'),
+    serviceAccountKey: join(dir, 'sa.key'),
+    serviceAccountPub: join(dir, 'sa.pub'),
+  };
+}
+
+/** One more client certificate signed by the PKI's CA, e.g. for an RBAC test user. */
+export async function makeClientCert(pki: Pki, name: string, commonName: string, organization?: string): Promise<CertPair> {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`invalid certificate file name "${name}"`);
+  await pkiScript([pki.dir, 'client', name, commonName, ...(organization ? [organization] : [])]);
+  return pair(pki.dir, name);
+}
+
+let shared: Promise<Pki> | undefined;
+
+/** A PKI for the whole test process (key generation takes about a second). */
+export function sharedPki(): Promise<Pki> {
+  if (!shared) {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-pki-'));
+    removeOnExit(dir);
+    shared = makePki(join(dir, 'pki'));
+    shared.catch(() => { shared = undefined; });
+  }
+  return shared;
+}

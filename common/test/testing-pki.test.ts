@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeClientCert, makePki } from '../src/testing/index.ts';
+import type { Pki } from '../src/testing/index.ts';
+
+const cert = (path: string) => new X509Certificate(readFileSync(path));
+
+describe('testing harness: pki (scripts/pki.sh)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let pki: Pki;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-pki-test-'));
+    pki = await makePki(join(dir, 'pki'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('makes a CA that signed every certificate', () => {
+    const ca = cert(pki.caCert);
+    expect(ca.ca).to.equal(true);
+    for (const path of [pki.serverCert, pki.admin.cert, pki.controllerManager.cert, pki.scheduler.cert, pki.kubelet.cert]) {
+      const leaf = cert(path);
+      expect(leaf.ca, path).to.equal(false);
+      expect(leaf.verify(ca.publicKey), path).to.equal(true);
+    }
+  });
+
+  it('gives the apiserver certificate the in-cluster and loopback names', () => {
+    const server = cert(pki.serverCert);
+    for (const host of ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']) {
+      expect(server.checkHost(host), host).to.equal(host);
+    }
+    expect(server.checkIP('127.0.0.1')).to.equal('127.0.0.1');
+    expect(server.checkIP('10.96.0.1')).to.equal('10.96.0.1');
+    expect(server.checkHost('example.com')).to.equal(undefined);
+  });
+
+  it('makes the admin a member of system:masters', () => {
+    const admin = cert(pki.admin.cert);
+    expect(admin.subject).to.include('CN=kubernetes-admin');
+    expect(admin.subject).to.include('O=system:masters');
+    expect(admin.checkPrivateKey(createPrivateKey(readFileSync(pki.admin.key)))).to.equal(true);
+  });
+
+  it('makes a service-account key pair that belongs together', () => {
+    const pub = createPublicKey(createPrivateKey(readFileSync(pki.serviceAccountKey))).export({ type: 'spki', format: 'pem' });
+    expect(pub.toString().trim()).to.equal(readFileSync(pki.serviceAccountPub, 'utf8').trim());
+  });
+
+  it('keeps existing files when run again', async () => {
+    const before = readFileSync(pki.caCert, 'utf8') + readFileSync(pki.serverCert, 'utf8');
+    await makePki(pki.dir);
+    expect(readFileSync(pki.caCert, 'utf8') + readFileSync(pki.serverCert, 'utf8')).to.equal(before);
+  });
+
+  it('issues extra client certificates', async () => {
+    const pair = await makeClientCert(pki, 'alice', 'alice', 'developers');
+    const alice = cert(pair.cert);
+    expect(alice.subject).to.include('CN=alice');
+    expect(alice.subject).to.include('O=developers');
+    expect(alice.verify(cert(pki.caCert).publicKey)).to.equal(true);
+  });
+
+  it('rejects file names that could escape the PKI dir', async () => {
+    let error: unknown;
+    try { await makeClientCert(pki, '../evil', 'x'); } catch (e) { error = e; }
+    expect(String(error)).to.match(/invalid certificate file name/);
+  });
+});

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make bench`: runs every benchmark file */bench/*.ts from source, one after another.
+#   scripts/bench.sh [FILTER]   only files whose path contains FILTER
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_project_node
+cd "$SKIFF_ROOT"
+
+filter=${1:-}
+mapfile -t files < <(find . -mindepth 3 -maxdepth 3 -path './*/bench/*.ts' -not -path './node_modules/*' -not -name '*.d.ts' | sort)
+if [[ -n "$filter" ]]; then
+  mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -F -- "$filter" || true)
+fi
+if [[ ${#files[@]} -eq 0 || -z "${files[0]}" ]]; then
+  echo "no benchmarks yet"
+  exit 0
+fi
+failed=0
+for file in "${files[@]}"; do
+  step "bench ${file#./}"
+  node --conditions=source "$file" </dev/null || { echo "bench failed: ${file#./}" >&2; failed=1; }
+done
+exit "$failed"

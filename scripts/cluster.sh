@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Starts and stops the local Skiff cluster under .skiff/ (see services.sh for what runs).
+#   scripts/cluster.sh up | down | status
+# `up` leaves already-running services alone and never regenerates certificates;
+# `down` stops only what `up` started, by the PID files in .skiff/run/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_project_node
+
+RUN_DIR="$SKIFF_DIR/run"
+LOG_DIR="$SKIFF_DIR/logs"
+START_TIMEOUT=${SKIFF_START_TIMEOUT:-90}
+STOP_TIMEOUT=${SKIFF_STOP_TIMEOUT:-10}
+
+SERVICE_NAMES=()
+declare -A SERVICE_PROBE=() SERVICE_CMD=()
+
+service() {
+  local name=$1 probe=$2; shift 2
+  SERVICE_NAMES+=("$name")
+  SERVICE_PROBE[$name]=$probe
+  SERVICE_CMD[$name]=$(printf '%q ' "$@")
+}
+
+component() {
+  local name=$1 probe=$2; shift 2
+  local override="SKIFF_ENTRY_${name//-/_}"
+  local -a node_args
+  if [[ -n "${!override:-}" ]]; then node_args=("${!override}")
+  elif [[ "${SKIFF_FROM_SOURCE:-0}" == 1 ]]; then node_args=(--conditions=source "$SKIFF_ROOT/$name/src/main.ts")
+  else node_args=("$SKIFF_ROOT/$name/dist/src/main.js")
+  fi
+  local entry=${node_args[-1]}
+  [[ -f "$entry" ]] || die "$name: $entry not found (run the build: make up builds it)"
+  service "$name" "$probe" node "${node_args[@]}" "$@"
+}
+
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+
+# Probe for services without a health endpoint: still running a second after start
+# (start_service checks that the process is alive after every probe).
+alive() { sleep 1; }
+
+# Alive and not a zombie waiting to be reaped.
+pid_alive() {
+  [[ "$1" =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ "$state" != Z ]]
+}
+
+pid_of() { [[ -f "$RUN_DIR/$1.pid" ]] && cat "$RUN_DIR/$1.pid"; }
+
+# A PID file only counts when its process is alive and still runs the same program,
+# so a PID recycled by the OS after a reboot is not mistaken for our service.
+is_running() {
+  local name=$1 pid program
+  pid=$(pid_of "$name" 2>/dev/null) || return 1
+  pid_alive "$pid" || return 1
+  program=$(eval "set -- ${SERVICE_CMD[$name]:-x}"; basename "$1")
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$program"
+}
+
+start_service() {
+  local name=$1 log="$LOG_DIR/$1.log"
+  if is_running "$name"; then
+    if "${SERVICE_PROBE[$name]}" >/dev/null 2>&1; then
+      info "$name: already running and ready (pid $(pid_of "$name"))"
+      return 0
+    fi
+    info "$name: already running (pid $(pid_of "$name")), waiting until ready"
+  else
+    step "starting $name (log: ${log#$SKIFF_ROOT/})"
+    printf '\n=== %s starting %s\n' "$(date -Is)" "$name" >>"$log"
+    # setsid: own session and process group, so the service outlives this shell and
+    # `down` can signal the whole group. Non-interactive bash does not make background
+    # jobs group leaders, so setsid execs in place and $! is the service itself.
+    (cd "$SKIFF_ROOT" && eval "exec setsid ${SERVICE_CMD[$name]}") >>"$log" 2>&1 </dev/null &
+    echo $! >"$RUN_DIR/$name.pid"
+  fi
+  local deadline=$((SECONDS + START_TIMEOUT))
+  # Liveness by PID alone here: right after the fork the process may not yet have
+  # exec'd the service, so is_running's program check could misfire.
+  local pid; pid=$(pid_of "$name")
+  for (( ; ; )); do
+    if ! pid_alive "$pid"; then
+      printf -- '--- last lines of %s:\n' "$log" >&2; tail -n 25 "$log" >&2
+      rm -f "$RUN_DIR/$name.pid"
+      die "$name exited during startup (see $log)"
+    fi
+    "${SERVICE_PROBE[$name]}" >/dev/null 2>&1 && pid_alive "$pid" && break
+    if (( SECONDS >= deadline )); then
+      printf -- '--- last lines of %s:\n' "$log" >&2; tail -n 25 "$log" >&2
+      die "$name not ready after ${START_TIMEOUT}s (probe: ${SERVICE_PROBE[$name]}; left running, 'make down' stops it)"
+    fi
+    sleep 0.25
+  done
+  info "$name: ready (pid $(pid_of "$name"))"
+}
+
+stop_pid_file() {
+  local file=$1 name pid
+  name=$(basename "$file" .pid)
+  pid=$(cat "$file" 2>/dev/null || true)
+  if ! [[ "$pid" =~ ^[0-9]+$ ]] || ! kill -0 "$pid" 2>/dev/null; then
+    info "$name: not running"
+    rm -f "$file"
+    return 0
+  fi
+  step "stopping $name (pid $pid)"
+  # The service leads its own process group (setsid), so signal the group to take any
+  # children along; fall back to the single PID if the group is gone.
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    info "$name: still running after ${STOP_TIMEOUT}s, sending SIGKILL"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
+  rm -f "$file"
+}
+
+check_ports_free() {
+  # A Debian etcd started by systemd would silently answer in place of ours.
+  local name=$1 port
+  is_running "$name" && return 0
+  case "$name" in
+    etcd) for port in "$ETCD_CLIENT_PORT" "$ETCD_PEER_PORT"; do port_in_use "$port" && die "port $port is in use by another process (a system etcd? try: systemctl stop etcd)"; done ;;
+    apiserver) port_in_use "$APISERVER_PORT" && die "port $APISERVER_PORT is in use by another process" ;;
+  esac
+  return 0
+}
+
+port_in_use() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+
+# The admin kubeconfig, and one per component identity for the services that follow
+# the apiserver (controller-manager, scheduler, kubelet).
+write_kubeconfigs() {
+  bash "$SKIFF_ROOT/scripts/kubeconfig.sh" "$SKIFF_DIR/kubeconfig" "$APISERVER_URL" \
+    "$PKI/ca.crt" "$PKI/admin.crt" "$PKI/admin.key" skiff admin
+  local who
+  for who in controller-manager scheduler kubelet; do
+    bash "$SKIFF_ROOT/scripts/kubeconfig.sh" "$SKIFF_DIR/$who.kubeconfig" "$APISERVER_URL" \
+      "$PKI/ca.crt" "$PKI/$who.crt" "$PKI/$who.key" skiff "$who"
+  done
+}
+
+cmd_up() {
+  mkdir -p "$SKIFF_DIR" "$RUN_DIR" "$LOG_DIR" "$SKIFF_DIR/etcd"
+  chmod 700 "$SKIFF_DIR/etcd"
+  step "certificates in ${PKI#$SKIFF_ROOT/}"
+  bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI"
+  write_kubeconfigs
+  define_services
+  local name
+  for name in "${SERVICE_NAMES[@]}"; do
+    check_ports_free "$name"
+    start_service "$name"
+  done
+  step "cluster is up: export KUBECONFIG=$SKIFF_DIR/kubeconfig"
+}
+
+cmd_down() {
+  [[ -d "$RUN_DIR" ]] || { info "nothing to stop"; return 0; }
+  define_services_quietly
+  local i
+  for (( i=${#SERVICE_NAMES[@]}-1; i>=0; i-- )); do
+    [[ -f "$RUN_DIR/${SERVICE_NAMES[i]}.pid" ]] && stop_pid_file "$RUN_DIR/${SERVICE_NAMES[i]}.pid"
+  done
+  # PID files of services no longer in the list.
+  local file
+  for file in "$RUN_DIR"/*.pid; do [[ -e "$file" ]] && stop_pid_file "$file"; done
+  step "cluster is down"
+}
+
+cmd_status() {
+  define_services_quietly
+  local name
+  for name in "${SERVICE_NAMES[@]}"; do
+    if is_running "$name"; then
+      if "${SERVICE_PROBE[$name]}" >/dev/null 2>&1; then echo "$name: ready (pid $(pid_of "$name"))"
+      else echo "$name: running, not ready (pid $(pid_of "$name"))"; fi
+    else
+      echo "$name: stopped"
+    fi
+  done
+}
+
+# down/status must work even when an entry file is gone (e.g. after make clean-build).
+define_services_quietly() {
+  component() { local name=$1 probe=$2; shift 2; service "$name" "$probe" node "$name"; }
+  define_services
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) die "usage: cluster.sh up|down|status" ;;
+esac

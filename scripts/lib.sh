@@ -1,0 +1,50 @@
+# Shared helpers for the Skiff scripts. Sourced, never executed.
+# Every script sources this right after `set -euo pipefail`.
+
+SKIFF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SKIFF_DIR="${SKIFF_DIR:-$SKIFF_ROOT/.skiff}"
+
+# Progress goes to stderr so scripts that print data on stdout stay pipeable.
+step() { printf '==> %s\n' "$*" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Node 24 lives in node_modules/.bin (the `node` npm package); the system node is
+# only good enough to run the bootstrap `npm ci`.
+use_project_node() {
+  case ":$PATH:" in
+    *":$SKIFF_ROOT/node_modules/.bin:"*) ;;
+    *) PATH="$SKIFF_ROOT/node_modules/.bin:$PATH" ;;
+  esac
+  export PATH
+}
+
+# PATH without node_modules/.bin, for running the system npm: `npm ci` deletes
+# node_modules, including the node binary that would otherwise be running it.
+system_path() {
+  local out="" dir
+  local IFS=:
+  for dir in $PATH; do
+    [[ "$dir" == "$SKIFF_ROOT/node_modules/.bin" || "$dir" == "node_modules/.bin" ]] && continue
+    out="${out:+$out:}$dir"
+  done
+  printf '%s' "$out"
+}
+
+# Run as root, or through sudo when we are not.
+as_root() {
+  if [[ $EUID -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root to run: $* (re-run as root or install sudo)"
+  fi
+}
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.25 s; non-zero on timeout.
+wait_until() {
+  local timeout=$1; shift
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.25
+  done
+}

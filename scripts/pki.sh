@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The one certificate recipe of Skiff, used by `make up` and by the test harness.
+#
+#   scripts/pki.sh DIR                      CA, apiserver serving cert, admin and component
+#                                           client certs, service-account key pair
+#   scripts/pki.sh DIR client NAME CN [O]   one more client cert NAME.crt/NAME.key
+#
+# Files that already exist are kept, so running it again changes nothing; only a
+# missing CA forces a fresh set (everything else was signed by the lost CA).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG]"; }
+[[ $# -ge 1 ]] || usage
+DIR=$1; shift
+command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+mkdir -p "$DIR"
+umask 077
+TMP=$(mktemp -d "$DIR/.tmp.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+DAYS_CA=3650
+DAYS_LEAF=825
+
+serial() { printf '0x%s' "$(openssl rand -hex 16)"; }
+
+new_key() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; }
+
+make_ca() {
+  new_key "$TMP/ca.key"
+  openssl req -x509 -new -key "$TMP/ca.key" -days "$DAYS_CA" -subj "/CN=skiff-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$TMP/ca.crt"
+  mv "$TMP/ca.key" "$DIR/ca.key"; mv "$TMP/ca.crt" "$DIR/ca.crt"
+  info "pki: created CA $DIR/ca.crt"
+}
+
+# sign NAME SUBJECT EXTENSIONS: key + cert signed by the CA, moved into place together.
+sign() {
+  local name=$1 subject=$2 extensions=$3
+  new_key "$TMP/$name.key"
+  openssl req -new -key "$TMP/$name.key" -subj "$subject" -out "$TMP/$name.csr"
+  printf '%s\n' "$extensions" >"$TMP/$name.ext"
+  openssl x509 -req -in "$TMP/$name.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" \
+    -set_serial "$(serial)" -days "$DAYS_LEAF" -sha256 -extfile "$TMP/$name.ext" \
+    -out "$TMP/$name.crt" 2>/dev/null
+  mv "$TMP/$name.key" "$DIR/$name.key"; mv "$TMP/$name.crt" "$DIR/$name.crt"
+  info "pki: created $DIR/$name.crt ($subject)"
+}
+
+client_cert() {
+  local name=$1 cn=$2 org=${3:-}
+  [[ -s "$DIR/$name.crt" && -s "$DIR/$name.key" ]] && return 0
+  local subject="/CN=$cn"
+  [[ -n "$org" ]] && subject="/O=$org$subject"
+  sign "$name" "$subject" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+}
+
+machine_ipv4s() {
+  if command -v ip >/dev/null; then
+    ip -4 -o addr show 2>/dev/null | awk '{ split($4, a, "/"); print a[1] }'
+  else
+    hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+(\.[0-9]+){3}$' || true
+  fi
+}
+
+apiserver_cert() {
+  [[ -s "$DIR/apiserver.crt" && -s "$DIR/apiserver.key" ]] && return 0
+  local -a dns=(localhost kubernetes kubernetes.default kubernetes.default.svc
+    kubernetes.default.svc.cluster.local)
+  local host; host=$(hostname 2>/dev/null || true)
+  [[ -n "$host" ]] && dns+=("$host")
+  local -a ips=(127.0.0.1 10.96.0.1)
+  local ip
+  while read -r ip; do [[ -n "$ip" ]] && ips+=("$ip"); done < <(machine_ipv4s)
+  local san="" entry
+  for entry in $(printf '%s\n' "${dns[@]}" | awk '!seen[$0]++'); do san+="DNS:$entry,"; done
+  for entry in $(printf '%s\n' "${ips[@]}" | awk '!seen[$0]++'); do san+="IP:$entry,"; done
+  sign apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=${san%,}"
+}
+
+service_account_keys() {
+  [[ -s "$DIR/sa.key" && -s "$DIR/sa.pub" ]] && return 0
+  new_key "$TMP/sa.key"
+  openssl pkey -in "$TMP/sa.key" -pubout -out "$TMP/sa.pub"
+  mv "$TMP/sa.key" "$DIR/sa.key"; mv "$TMP/sa.pub" "$DIR/sa.pub"
+  info "pki: created service-account key pair $DIR/sa.key"
+}
+
+ensure_ca() {
+  if [[ -s "$DIR/ca.crt" && -s "$DIR/ca.key" ]]; then return 0; fi
+  # Whatever is left was signed by a CA we no longer have.
+  rm -f "$DIR"/*.crt "$DIR"/*.key "$DIR"/*.pub
+  make_ca
+}
+
+ensure_ca
+case "${1:-}" in
+  "")
+    apiserver_cert
+    client_cert admin kubernetes-admin system:masters
+    client_cert controller-manager system:kube-controller-manager
+    client_cert scheduler system:kube-scheduler
+    client_cert kubelet "system:node:$(hostname 2>/dev/null || echo localhost)" system:nodes
+    service_account_keys
+    ;;
+  client)
+    [[ $# -ge 3 ]] || usage
+    client_cert "$2" "$3" "${4:-}"
+    ;;
+  *) usage ;;
+esac
