@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_project_node
 cd "$SKIFF_ROOT"
 
+command -v wrk >/dev/null || { step "installing wrk"; apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
 filter=${1:-}
 mapfile -t files < <(find . -mindepth 3 -maxdepth 3 -path './*/bench/*.ts' -not -path './node_modules/*' -not -name '*.d.ts' | sort)
 if [[ -n "$filter" ]]; then

@@ -14,6 +14,7 @@ import { createApiHandler } from './server/api-handler.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
 import { createApiServer } from './server/https-server.ts';
 import { x509Authenticator } from './server/authn.ts';
+import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 
 const log = createLogger('apiserver');
@@ -30,10 +31,19 @@ function firstIPv4(): string {
   return '127.0.0.1';
 }
 
+/**
+ * Keys are `<etcd-prefix>/<resource>/<namespace>/<name>` as in kube-apiserver, whose default
+ * prefix is /registry; the store's keys already start with /registry.
+ */
+function storagePrefix(etcdPrefix: string): string {
+  const p = etcdPrefix.replace(/\/+$/, '');
+  return p.endsWith('/registry') ? p.slice(0, -'/registry'.length) : p;
+}
+
 export async function startApiserver(cfg: ApiserverConfig) {
   const metrics = createApiserverMetrics();
   const storage = await createStorage({
-    endpoints: cfg.etcdServers, prefix: cfg.etcdPrefix, cache: cfg.watchCache,
+    endpoints: cfg.etcdServers, prefix: storagePrefix(cfg.etcdPrefix), cache: cfg.watchCache,
     compactIntervalMs: cfg.compactionIntervalSeconds * 1000, logger: log.child({ part: 'storage' }),
   });
   const registry = new ApiRegistry(allResources, storage, {
@@ -56,12 +66,14 @@ export async function startApiserver(cfg: ApiserverConfig) {
     watchCounter: metrics.watchCounter,
     observe: metrics.observe,
   });
-  const nonApi = createNonApiApp({
-    version: {
+  const version = {
       major: '1', minor: cfg.kubernetesMinorVersion, gitVersion: `v1.${cfg.kubernetesMinorVersion}.0-skiff`,
       gitCommit: 'skiff', gitTreeState: 'clean', buildDate: '2026-11-23T00:00:00Z',
       goVersion: `node${process.versions.node}`, compiler: 'node', platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
-    },
+  };
+  const versionBody = JSON.stringify(version);
+  const nonApi = createNonApiApp({
+    version,
     metrics: metrics.registry,
     openapi: getOpenApi,
     checks: [{ name: 'etcd', check: async () => { await storage.currentRevision(); } }],
@@ -70,6 +82,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
   const server = createApiServer({
     certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCaFile: cfg.clientCaFile,
     bindAddress: cfg.bindAddress, port: cfg.securePort, authenticators: [x509Authenticator], api, nonApi,
+    direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),
   });
 
   await bootstrapCluster(registry, {

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { decodeProtobufObject, encodeProtobufObject, isProtobufBody } from '../src/protobuf/index.ts';
 import { KUBECTL_DIR, startCaptureServer, type CaptureServer } from './protobuf-capture.ts';
 
-const fixtureDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'protobuf');
+// the fixtures stay in test/ when the tests run compiled from dist/test/
+const fixtureDir = path.join(path.dirname(fileURLToPath(import.meta.url)).replace(/\/dist\/test$/, '/test'), 'fixtures', 'protobuf');
 const updateFixtures = process.env.SKIFF_UPDATE_PROTOBUF_FIXTURES === '1';
 const versions = ['1.32', '1.33'];
 

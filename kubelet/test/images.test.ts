@@ -15,7 +15,8 @@ import { parseRecipe } from '../src/images/recipe.ts';
 import { tarArchive } from '../src/images/tar.ts';
 import { ensureRegistry, type RegistryHandle } from '../src/runtime-setup/registry.ts';
 
-const CLI = fileURLToPath(new URL('../src/images/cli.ts', import.meta.url));
+// compiled tests (dist/test) run the compiled CLI, source tests the source one
+const CLI = fileURLToPath(new URL(`../src/images/cli.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
 function tarListing(tar: Buffer): string[] {
   return execFileSync('tar', ['-tvf', '-'], { input: tar, encoding: 'utf8' }).trim().split('\n');

@@ -15,7 +15,13 @@ export interface ServerOptions {
   authenticators: Authenticator[];
   api: (req: IncomingMessage, res: ServerResponse, user: UserInfo) => Promise<void>;
   nonApi: Express;
+  /** hot non-API paths answered without express (e.g. /version) */
+  direct?: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
 }
+
+// Verifying and parsing the peer certificate costs more than a small request: do it once per
+// TLS connection, not once per request on a kept-alive connection.
+const socketUsers = new WeakMap<object, UserInfo | null>();
 
 export function createApiServer(o: ServerOptions): https.Server {
   if (!o.certFile || !o.keyFile) throw new Error('--tls-cert-file and --tls-private-key-file are required: the apiserver serves HTTPS only');
@@ -33,12 +39,19 @@ export function createApiServer(o: ServerOptions): https.Server {
 async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const path = (req.url ?? '/').split('?')[0]!;
-    const user = (await authenticate(req, o.authenticators)) ?? (anonymousAllowed(path) ? anonymous : undefined);
+    let authed = socketUsers.get(req.socket);
+    if (authed === undefined || req.headers.authorization) {
+      authed = (await authenticate(req, o.authenticators)) ?? null;
+      if (!req.headers.authorization) socketUsers.set(req.socket, authed);
+    }
+    const user = authed ?? (anonymousAllowed(path) ? anonymous : undefined);
     if (!user) { writeError(res, errors.unauthorized()); return; }
     if (path === '/api' || path.startsWith('/api/') || path === '/apis' || path.startsWith('/apis/')) {
       await o.api(req, res, user);
       return;
     }
+    const direct = o.direct?.get(path);
+    if (direct) { direct(req, res); return; }
     o.nonApi(req as any, res as any);
   } catch (e) {
     writeError(res, e);

@@ -65,7 +65,7 @@ const updatableFieldsMessage = 'pod updates may not change fields other than `sp
 function validatePodSpecUpdate(spec: any, old: any): FieldError[] {
   const out: FieldError[] = [];
   // copy the mutable fields onto the old spec: anything else that differs was a forbidden change
-  const merged = structuredClone(old ?? {});
+  const merged = JSON.parse(JSON.stringify(old ?? {}));
   (spec?.containers ?? []).forEach((c: any, i: number) => { if (merged.containers?.[i]) merged.containers[i].image = c?.image; });
   (spec?.initContainers ?? []).forEach((c: any, i: number) => { if (merged.initContainers?.[i]) merged.initContainers[i].image = c?.image; });
   merged.activeDeadlineSeconds = spec?.activeDeadlineSeconds;
@@ -78,7 +78,7 @@ function validatePodSpecUpdate(spec: any, old: any): FieldError[] {
   // a pod is bound once, by the binding subresource, which records PodScheduled
   if (!old?.nodeName && spec?.nodeName) merged.nodeName = spec.nodeName;
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
-  const cleaned = structuredClone(spec ?? {});
+  const cleaned = JSON.parse(JSON.stringify(spec ?? {}));
   for (const k of Object.keys(cleaned)) if (cleaned[k] === undefined) delete cleaned[k];
   if (!isDeepStrictEqual(cleaned, merged)) out.push(field.forbidden('spec', updatableFieldsMessage));
   const deadline = old?.activeDeadlineSeconds;
