@@ -84,6 +84,8 @@ function httpsCall(url: string, method: string, pki: Pki, opts: RequestOptions):
       headers['content-type'] ??= 'application/json';
     }
   }
+  // node's client sends a DELETE body unframed unless told its length
+  if (body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, {
       method,

@@ -1,0 +1,2 @@
+export { name, start, syncEndpoints } from './controller.ts';
+export type { EndpointsConfig } from './controller.ts';

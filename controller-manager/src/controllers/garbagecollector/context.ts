@@ -1,0 +1,111 @@
+// What my controllers take from the controller-manager's ControllerContext. Everything but
+// the kubeconfig is optional, so a test can start one controller with just a kubeconfig:
+// without the shared informer factory a controller builds (and stops) its own informers,
+// without metrics it simply records none.
+import { Informer, createLogger, runWorkers } from '@skiff/common';
+import type { Logger, WorkQueue } from '@skiff/common';
+import type { KubernetesObject, KubernetesListObject } from '@kubernetes/client-node';
+import type { ControllerContext } from '../../controller-context.ts';
+import { RestClient } from './rest.ts';
+
+export type ControllerDeps<C = object> = Pick<ControllerContext, 'kubeConfig'>
+  & Partial<Pick<ControllerContext, 'log' | 'informers' | 'metrics'>>
+  & { config?: Partial<C> };
+
+const clients = new WeakMap<object, RestClient>();
+
+/** One RestClient (one keep-alive agent) per kubeconfig. */
+export function restClientFor(deps: ControllerDeps): RestClient {
+  let c = clients.get(deps.kubeConfig);
+  if (!c) { c = new RestClient(deps.kubeConfig); clients.set(deps.kubeConfig, c); }
+  return c;
+}
+
+export function loggerFor(deps: ControllerDeps, controller: string): Logger {
+  return deps.log ? deps.log.child({ controller }) : createLogger('controller-manager', { controller });
+}
+
+/** Informers of one controller: shared ones from the factory when there is one, else its own. */
+export class InformerSet {
+  private readonly deps: ControllerDeps;
+  private readonly log: Logger;
+  private readonly own: Informer<any>[] = [];
+  readonly all: Informer<any>[] = [];
+
+  constructor(deps: ControllerDeps, log: Logger) {
+    this.deps = deps;
+    this.log = log;
+  }
+
+  /** An informer on a collection path such as /api/v1/pods. */
+  on<T extends KubernetesObject>(path: string): Informer<T> {
+    const rest = restClientFor(this.deps);
+    const list = () => rest.get<KubernetesListObject<T>>(path);
+    let inf: Informer<T>;
+    if (this.deps.informers) {
+      inf = this.deps.informers.informerFor<T>(path, list);
+    } else {
+      inf = new Informer<T>({ kubeConfig: this.deps.kubeConfig, path, list, log: this.log });
+      this.own.push(inf);
+    }
+    this.all.push(inf);
+    return inf;
+  }
+
+  startOwn(): void { for (const i of this.own) void i.start(); }
+  stopOwn(): void { for (const i of this.own) i.stop(); }
+}
+
+/** A running controller's stop function. */
+export type Stop = () => Promise<void>;
+
+/**
+ * Runs the workers once every informer has listed (a reconcile on a half-filled cache
+ * would delete what it has not seen yet). Returns at once; the returned function stops
+ * the workers and the controller's own informers and waits for in-flight reconciles.
+ */
+export function runQueueController(deps: ControllerDeps, opts: {
+  name: string;
+  log: Logger;
+  informers: InformerSet;
+  queue: WorkQueue<string>;
+  workers: number;
+  reconcile: (key: string) => Promise<void | { requeueAfterMs?: number }>;
+  /** runs after the caches synced, before the workers (e.g. seed the queue) */
+  beforeWorkers?: () => void | Promise<void>;
+}): Stop {
+  const { name, queue, log, metrics } = { ...opts, metrics: deps.metrics };
+  if (metrics) {
+    queue.onAdd = () => metrics.queueAdds.inc({ name });
+    metrics.trackQueueDepth(name, () => queue.len());
+  }
+  let stopped = false;
+  let wake = () => {};
+  const stopSignal = new Promise<void>((r) => { wake = r; });
+  opts.informers.startOwn();
+  const done = (async () => {
+    await Promise.race([Promise.all(opts.informers.all.map((i) => i.waitForSync())), stopSignal]);
+    if (stopped) return;
+    await opts.beforeWorkers?.();
+    await runWorkers(queue, opts.workers, async (key) => {
+      const end = metrics?.reconcileSeconds.startTimer({ controller: name });
+      try {
+        const r = await opts.reconcile(key);
+        metrics?.reconciles.inc({ controller: name, result: 'success' });
+        return r;
+      } catch (e) {
+        metrics?.reconciles.inc({ controller: name, result: 'error' });
+        throw e;
+      } finally {
+        end?.();
+      }
+    }, (key, err) => log.warn('reconcile failed, retrying', { key, err: err instanceof Error ? err.message : String(err) }));
+  })();
+  return async () => {
+    stopped = true;
+    wake();
+    queue.shutDown();
+    opts.informers.stopOwn();
+    await done;
+  };
+}
