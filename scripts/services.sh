@@ -29,6 +29,8 @@ advertise_address() {
 
 etcd_healthy() { ETCDCTL_API=3 etcdctl --endpoints="$ETCD_CLIENT_URL" --command-timeout=2s endpoint health; }
 apiserver_ready() { curl -fsS --max-time 2 --cacert "$PKI/ca.crt" "$APISERVER_URL/readyz"; }
+CONTROLLER_MANAGER_PORT=${SKIFF_CONTROLLER_MANAGER_PORT:-10257}
+controller_manager_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"; }
 
 define_services() {
   service etcd etcd_healthy etcd --name skiff --data-dir "$SKIFF_DIR/etcd" \
@@ -40,4 +42,6 @@ define_services() {
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" --service-cluster-ip-range=10.96.0.0/12 \
     --service-node-port-range=30000-32767 --advertise-address="$(advertise_address)"
+  component controller-manager controller_manager_healthy --kubeconfig="$SKIFF_DIR/controller-manager.kubeconfig" \
+    --port="$CONTROLLER_MANAGER_PORT"
 }

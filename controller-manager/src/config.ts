@@ -1,0 +1,67 @@
+// The controller-manager's settings: flags (main.ts) or a literal object (tests).
+export interface ControllerManagerConfig {
+  kubeconfig?: string;
+  leaderElect: boolean;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+  leaseNamespace: string;
+  leaseName: string;
+  /** Identity in the Lease; hostname_random by default. */
+  identity?: string;
+  bindAddress: string;
+  /** /healthz /readyz /metrics port; 0 picks a free one, -1 serves none. */
+  port: number;
+  /** Controller names to run; '*' means all, '-name' disables one (as --controllers does upstream). */
+  controllers: readonly string[];
+  concurrentReplicaSetSyncs: number;
+  concurrentDeploymentSyncs: number;
+  /** Upper bound of pods created or deleted by one ReplicaSet sync (upstream BurstReplicas). */
+  burstReplicas: number;
+  /** How long an unmet create/delete expectation blocks a ReplicaSet before it is ignored. */
+  expectationsTimeoutSeconds: number;
+  /** A node whose Lease is older than this is NotReady (Ready=Unknown) and tainted. */
+  nodeMonitorGracePeriodSeconds: number;
+  nodeMonitorPeriodSeconds: number;
+  /** Shortens the 300 s default tolerations of unreachable/not-ready nodes (labs and tests). */
+  defaultTolerationSecondsOverride?: number;
+  clusterCidr: string;
+  nodeCidrMaskSize: number;
+  concurrentEndpointSyncs: number;
+  concurrentServiceEndpointSyncs: number;
+  concurrentGcSyncs: number;
+  concurrentNamespaceSyncs: number;
+  concurrentServiceAccountSyncs: number;
+}
+
+export const defaultConfig: ControllerManagerConfig = {
+  leaderElect: true,
+  leaseDurationSeconds: 15,
+  renewDeadlineSeconds: 10,
+  retryPeriodSeconds: 2,
+  leaseNamespace: 'kube-system',
+  leaseName: 'kube-controller-manager',
+  bindAddress: '127.0.0.1',
+  port: 10257,
+  controllers: ['*'],
+  concurrentReplicaSetSyncs: 5,
+  concurrentDeploymentSyncs: 5,
+  burstReplicas: 500,
+  expectationsTimeoutSeconds: 300,
+  nodeMonitorGracePeriodSeconds: 40,
+  nodeMonitorPeriodSeconds: 5,
+  clusterCidr: '10.244.0.0/16',
+  nodeCidrMaskSize: 24,
+  concurrentEndpointSyncs: 5,
+  concurrentServiceEndpointSyncs: 5,
+  concurrentGcSyncs: 20,
+  concurrentNamespaceSyncs: 5,
+  concurrentServiceAccountSyncs: 2,
+};
+
+/** Whether `name` is enabled by a --controllers list (upstream semantics: '*', 'name', '-name'). */
+export function controllerEnabled(name: string, list: readonly string[]): boolean {
+  if (list.includes(`-${name}`)) return false;
+  if (list.includes(name)) return true;
+  return list.includes('*');
+}

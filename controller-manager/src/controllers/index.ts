@@ -1,0 +1,23 @@
+// Every controller the manager can run, by name (the names --controllers accepts).
+import type { ControllerDescriptor } from '../controller-context.ts';
+import { deploymentController } from './deployment/controller.ts';
+import { replicaSetController } from './replicaset/controller.ts';
+import * as endpoints from './endpoints/index.ts';
+import * as endpointslice from './endpointslice/index.ts';
+import * as garbagecollector from './garbagecollector/index.ts';
+import * as namespace from './namespace/index.ts';
+import * as nodeipam from './nodeipam/index.ts';
+import * as nodelifecycle from './nodelifecycle/index.ts';
+import * as serviceaccount from './serviceaccount/index.ts';
+
+export const controllers: ControllerDescriptor[] = [
+  replicaSetController,
+  deploymentController,
+  endpoints,
+  endpointslice,
+  garbagecollector,
+  namespace,
+  nodeipam,
+  nodelifecycle,
+  serviceaccount,
+];

@@ -1,0 +1,199 @@
+// The ReplicaSet controller: keeps spec.replicas active pods matching the selector, creating
+// them from the template and deleting the least useful first, then writes status.
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+import { keyOf, splitKey, type Informer } from '@skiff/common';
+import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
+import { createQueueController, type ReconcileResult } from '../../run-controller.ts';
+import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
+import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
+import { canonicalJson } from '../../lib/canonical-json.ts';
+import { Expectations } from '../../lib/expectations.ts';
+import { controllerOf, newControllerRef } from '../../lib/owner-refs.ts';
+import { isPodActive, isPodReady, podKey } from '../../lib/pods.ts';
+import { selectorMatches } from '../../lib/selector.ts';
+import { slowStartBatch } from '../../lib/slow-start.ts';
+import { podsToDelete } from './pod-ranking.ts';
+import { podFromReplicaSet } from './pod-template.ts';
+import { calculateReplicaSetStatus, type ManageError } from './status.ts';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class ReplicaSetController {
+  private readonly ctx: ControllerContext;
+  private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
+  private readonly rsInformer: Informer<V1ReplicaSet>;
+  private readonly podInformer: Informer<V1Pod>;
+  readonly expectations: Expectations;
+  private readonly loop;
+
+  constructor(ctx: ControllerContext) {
+    this.ctx = ctx;
+    this.apps = ctx.kubeConfig.makeApiClient(AppsV1Api);
+    this.core = ctx.kubeConfig.makeApiClient(CoreV1Api);
+    this.rsInformer = ctx.informers.replicaSets();
+    this.podInformer = ctx.informers.pods();
+    this.expectations = new Expectations(ctx.config.expectationsTimeoutSeconds * 1000);
+    this.loop = createQueueController(ctx, 'replicaset');
+    this.rsInformer.on({
+      add: (rs) => this.loop.queue.add(keyOf(rs)),
+      update: (rs) => this.loop.queue.add(keyOf(rs)),
+      delete: (rs) => { this.expectations.forget(keyOf(rs)); this.loop.queue.add(keyOf(rs)); },
+    });
+    this.podInformer.on({ add: (p) => this.podAdded(p), update: (p) => this.podUpdated(p), delete: (p) => this.podDeleted(p) });
+  }
+
+  run(): () => Promise<void> {
+    return this.loop.run([this.rsInformer, this.podInformer], this.ctx.config.concurrentReplicaSetSyncs, (key) => this.sync(key));
+  }
+
+  private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {
+    const ref = controllerOf(pod.metadata);
+    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    const rs = this.rsInformer.get(ref.name, pod.metadata?.namespace);
+    return rs?.metadata?.uid === ref.uid ? rs : undefined;
+  }
+
+  private enqueueMatchingOrphanOwners(pod: V1Pod): void {
+    for (const rs of this.rsInformer.list(pod.metadata?.namespace)) {
+      if (selectorMatches(rs.spec?.selector, pod.metadata?.labels)) this.loop.queue.add(keyOf(rs));
+    }
+  }
+
+  private podAdded(pod: V1Pod): void {
+    if (pod.metadata?.deletionTimestamp) { this.podDeleted(pod); return; }
+    if (controllerOf(pod.metadata)) {
+      const rs = this.ownerOf(pod);
+      if (!rs) return;
+      this.expectations.creationObserved(keyOf(rs));
+      this.loop.queue.add(keyOf(rs));
+      return;
+    }
+    this.enqueueMatchingOrphanOwners(pod);
+  }
+
+  private podUpdated(pod: V1Pod): void {
+    if (pod.metadata?.deletionTimestamp) { this.podDeleted(pod); return; }
+    if (controllerOf(pod.metadata)) {
+      const rs = this.ownerOf(pod);
+      if (!rs) return;
+      this.loop.queue.add(keyOf(rs));
+      // a pod that just became ready becomes available minReadySeconds later
+      const minReady = rs.spec?.minReadySeconds ?? 0;
+      if (minReady > 0 && isPodReady(pod)) this.loop.queue.addAfter(keyOf(rs), minReady * 1000 + 100);
+      return;
+    }
+    this.enqueueMatchingOrphanOwners(pod);
+  }
+
+  private podDeleted(pod: V1Pod): void {
+    const rs = this.ownerOf(pod);
+    if (!rs) return;
+    this.expectations.deletionObserved(keyOf(rs), podKey(pod));
+    this.loop.queue.add(keyOf(rs));
+  }
+
+  async sync(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const rs = this.rsInformer.get(name, namespace);
+    if (!rs) { this.expectations.forget(key); return; }
+    const needsSync = this.expectations.satisfied(key) && !rs.metadata?.deletionTimestamp;
+    const active = this.podInformer.list(namespace).filter(isPodActive);
+    const pods = await this.claimPods(rs, active);
+    let manageError: ManageError;
+    if (needsSync) manageError = await this.manageReplicas(key, rs, pods, active);
+    const status = calculateReplicaSetStatus(rs, pods, manageError);
+    const updated = await this.writeStatus(rs, status);
+    if (manageError) throw new Error(manageError.message);
+    const minReady = rs.spec?.minReadySeconds ?? 0;
+    if (minReady > 0 && updated.readyReplicas === (rs.spec?.replicas ?? 1) && updated.availableReplicas !== updated.readyReplicas) {
+      return { requeueAfterMs: minReady * 1000 };
+    }
+  }
+
+  private claimPods(rs: V1ReplicaSet, pods: readonly V1Pod[]): Promise<V1Pod[]> {
+    return claimObjects(pods, {
+      owner: rs,
+      ownerRef: newControllerRef(rs, 'apps/v1', 'ReplicaSet'),
+      selector: rs.spec?.selector,
+      canAdopt: async () => {
+        const fresh = await this.apps.readNamespacedReplicaSet({ name: rs.metadata!.name!, namespace: rs.metadata!.namespace! });
+        assertSameLiveOwner(fresh, rs.metadata?.uid, `ReplicaSet ${keyOf(rs)}`);
+      },
+      patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) => this.core.patchNamespacedPod({
+        name: pod.metadata!.name!, namespace: pod.metadata!.namespace!,
+        body: { metadata: { ownerReferences, resourceVersion: pod.metadata?.resourceVersion, uid: pod.metadata?.uid } },
+      }, mergePatch),
+    });
+  }
+
+  private async manageReplicas(key: string, rs: V1ReplicaSet, pods: V1Pod[], activeInNamespace: readonly V1Pod[]): Promise<ManageError> {
+    const log = this.ctx.log.child({ controller: 'replicaset', replicaSet: key });
+    const diff = pods.length - (rs.spec?.replicas ?? 1);
+    const burst = this.ctx.config.burstReplicas;
+    if (diff < 0) {
+      const n = Math.min(-diff, burst);
+      this.expectations.expectCreations(key, n);
+      log.debug('too few replicas, creating', { need: rs.spec?.replicas, have: pods.length, creating: n });
+      const body = podFromReplicaSet(rs);
+      const { succeeded, firstError } = await slowStartBatch(n, 1, async () => {
+        await this.core.createNamespacedPod({ namespace: rs.metadata!.namespace!, body });
+      });
+      for (let skipped = n - succeeded; skipped > 0; skipped--) this.expectations.creationObserved(key);
+      if (firstError) return { kind: 'create', message: errorMessage(firstError) };
+      return undefined;
+    }
+    if (diff > 0) {
+      const n = Math.min(diff, burst);
+      const victims = podsToDelete(pods, this.relatedPods(rs, activeInNamespace), n);
+      this.expectations.expectDeletions(key, victims.map(podKey));
+      log.debug('too many replicas, deleting', { need: rs.spec?.replicas, have: pods.length, deleting: n });
+      const failures: unknown[] = [];
+      await Promise.all(victims.map(async (pod) => {
+        try {
+          await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace! });
+        } catch (e) {
+          this.expectations.deletionObserved(key, podKey(pod));
+          if (!isNotFound(e)) failures.push(e);
+        }
+      }));
+      if (failures.length) return { kind: 'delete', message: errorMessage(failures[0]) };
+    }
+    return undefined;
+  }
+
+  /** Pods of this ReplicaSet and of its siblings (same controlling owner): for spreading. */
+  private relatedPods(rs: V1ReplicaSet, active: readonly V1Pod[]): V1Pod[] {
+    const owner = controllerOf(rs.metadata);
+    const uids = new Set([rs.metadata?.uid]);
+    if (owner) {
+      for (const other of this.rsInformer.list(rs.metadata?.namespace)) {
+        if (controllerOf(other.metadata)?.uid === owner.uid) uids.add(other.metadata?.uid);
+      }
+    }
+    return active.filter((p) => uids.has(controllerOf(p.metadata)?.uid));
+  }
+
+  private async writeStatus(rs: V1ReplicaSet, status: NonNullable<V1ReplicaSet['status']>): Promise<NonNullable<V1ReplicaSet['status']>> {
+    const next = { ...status, observedGeneration: rs.metadata?.generation };
+    if (canonicalJson(next) === canonicalJson(rs.status ?? {})) return next;
+    const ref = { name: rs.metadata!.name!, namespace: rs.metadata!.namespace! };
+    try {
+      await this.apps.replaceNamespacedReplicaSetStatus({ ...ref, body: { ...rs, status: next } });
+    } catch (e) {
+      if (isNotFound(e)) return next;
+      if (!isConflict(e)) throw e;
+      // the cache is behind: write our status onto the current object once
+      const fresh = await this.apps.readNamespacedReplicaSet(ref);
+      await this.apps.replaceNamespacedReplicaSetStatus({ ...ref, body: { ...fresh, status: next } });
+    }
+    return next;
+  }
+}
+
+export const replicaSetController: ControllerDescriptor = {
+  name: 'replicaset',
+  async start(ctx) {
+    return new ReplicaSetController(ctx).run();
+  },
+};

@@ -1,0 +1,20 @@
+// A pod for a ReplicaSet, built from its template (upstream GetPodFromTemplate).
+import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import { newControllerRef } from '../../lib/owner-refs.ts';
+
+export function podFromReplicaSet(rs: V1ReplicaSet): V1Pod {
+  const t = rs.spec?.template;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: `${rs.metadata?.name}-`,
+      namespace: rs.metadata?.namespace,
+      labels: { ...t?.metadata?.labels },
+      annotations: t?.metadata?.annotations ? { ...t.metadata.annotations } : undefined,
+      finalizers: t?.metadata?.finalizers ? [...t.metadata.finalizers] : undefined,
+      ownerReferences: [newControllerRef(rs, 'apps/v1', 'ReplicaSet')],
+    },
+    spec: structuredClone(t?.spec ?? { containers: [] }),
+  };
+}

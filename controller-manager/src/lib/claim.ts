@@ -1,0 +1,55 @@
+// Upstream ControllerRefManager: an owner adopts matching orphans and releases objects it
+// controls that no longer match its selector; objects controlled by others are left alone.
+import type { V1LabelSelector, V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import { controllerOf } from './owner-refs.ts';
+import { selectorMatches } from './selector.ts';
+import { isNotFound } from './api-errors.ts';
+
+export interface Owned { metadata?: V1ObjectMeta }
+
+export interface ClaimOptions<T extends Owned> {
+  owner: { metadata?: V1ObjectMeta };
+  ownerRef: V1OwnerReference;
+  selector: V1LabelSelector | undefined;
+  /** Re-reads the owner from the apiserver: adoption must not act on a stale cache. */
+  canAdopt(): Promise<void>;
+  /** Writes `ownerReferences` (with the object's resourceVersion as precondition). */
+  patchOwnerRefs(obj: T, ownerReferences: V1OwnerReference[]): Promise<T>;
+}
+
+export async function claimObjects<T extends Owned>(objects: readonly T[], o: ClaimOptions<T>): Promise<T[]> {
+  const claimed: T[] = [];
+  const ownerUid = o.owner.metadata?.uid;
+  let adoptionChecked: Promise<void> | undefined;
+  const errors: unknown[] = [];
+  await Promise.all(objects.map(async (obj) => {
+    const ref = controllerOf(obj.metadata);
+    const matches = selectorMatches(o.selector, obj.metadata?.labels);
+    try {
+      if (ref) {
+        if (ref.uid !== ownerUid) return;
+        if (matches) { claimed.push(obj); return; }
+        if (o.owner.metadata?.deletionTimestamp) return;
+        const rest = (obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+        await o.patchOwnerRefs(obj, rest);
+        return;
+      }
+      if (!matches || o.owner.metadata?.deletionTimestamp || obj.metadata?.deletionTimestamp) return;
+      adoptionChecked ??= o.canAdopt();
+      await adoptionChecked;
+      const adopted = await o.patchOwnerRefs(obj, [...(obj.metadata?.ownerReferences ?? []), o.ownerRef]);
+      claimed.push(adopted);
+    } catch (e) {
+      // gone already: nothing to claim or release
+      if (!isNotFound(e)) errors.push(e);
+    }
+  }));
+  if (errors.length) throw errors[0];
+  return claimed;
+}
+
+/** The check canAdopt runs on a fresh read of the owner. */
+export function assertSameLiveOwner(fresh: { metadata?: V1ObjectMeta }, cachedUid: string | undefined, what: string): void {
+  if (fresh.metadata?.uid !== cachedUid) throw new Error(`original ${what} is gone: got uid ${fresh.metadata?.uid}, wanted ${cachedUid}`);
+  if (fresh.metadata?.deletionTimestamp) throw new Error(`${what} has just been deleted at ${String(fresh.metadata.deletionTimestamp)}`);
+}

@@ -1,0 +1,68 @@
+// kube-controller-manager for Skiff: flags, then startControllerManager until SIGTERM.
+import { FlagError, createLogger, onShutdown, parseFlags } from '@skiff/common';
+import { defaultConfig } from './config.ts';
+import { startControllerManager } from './manager.ts';
+
+const flagSpec = {
+  kubeconfig: { description: 'kubeconfig of the controller-manager identity (else $KUBECONFIG)' },
+  'leader-elect': { type: 'boolean', default: defaultConfig.leaderElect, description: 'run only while holding the Lease kube-system/kube-controller-manager' },
+  'leader-elect-lease-duration': { type: 'number', default: defaultConfig.leaseDurationSeconds, description: 'seconds a non-leader waits before taking an unrenewed lease' },
+  'leader-elect-renew-deadline': { type: 'number', default: defaultConfig.renewDeadlineSeconds, description: 'seconds the leader keeps retrying a renewal before stepping down' },
+  'leader-elect-retry-period': { type: 'number', default: defaultConfig.retryPeriodSeconds, description: 'seconds between lease attempts' },
+  'leader-elect-resource-namespace': { default: defaultConfig.leaseNamespace, description: 'namespace of the leader election Lease' },
+  'leader-elect-resource-name': { default: defaultConfig.leaseName, description: 'name of the leader election Lease' },
+  'bind-address': { default: defaultConfig.bindAddress, description: 'address of /healthz /readyz /metrics' },
+  port: { type: 'number', default: defaultConfig.port, description: 'port of /healthz /readyz /metrics (0: any free port, -1: none)' },
+  controllers: { type: 'list', default: defaultConfig.controllers, description: "controllers to run: '*' for all, 'name' to enable, '-name' to disable" },
+  'concurrent-replicaset-syncs': { type: 'number', default: defaultConfig.concurrentReplicaSetSyncs, description: 'ReplicaSet workers' },
+  'concurrent-deployment-syncs': { type: 'number', default: defaultConfig.concurrentDeploymentSyncs, description: 'Deployment workers' },
+  'burst-replicas': { type: 'number', default: defaultConfig.burstReplicas, description: 'most pods one ReplicaSet sync creates or deletes' },
+  'expectations-timeout': { type: 'number', default: defaultConfig.expectationsTimeoutSeconds, description: 'seconds after which unobserved creates/deletes stop blocking a ReplicaSet' },
+  'node-monitor-grace-period': { type: 'number', default: defaultConfig.nodeMonitorGracePeriodSeconds, description: 'seconds without a Lease renewal before a node is NotReady' },
+  'node-monitor-period': { type: 'number', default: defaultConfig.nodeMonitorPeriodSeconds, description: 'seconds between node health checks' },
+  'default-toleration-seconds': { type: 'number', description: 'treat the default 300 s unreachable/not-ready tolerations as this many seconds (labs, tests)' },
+  'cluster-cidr': { default: defaultConfig.clusterCidr, description: 'CIDR that node pod CIDRs come from' },
+  'node-cidr-mask-size': { type: 'number', default: defaultConfig.nodeCidrMaskSize, description: 'prefix length of each node pod CIDR' },
+  'concurrent-endpoint-syncs': { type: 'number', default: defaultConfig.concurrentEndpointSyncs, description: 'Endpoints workers' },
+  'concurrent-service-endpoint-syncs': { type: 'number', default: defaultConfig.concurrentServiceEndpointSyncs, description: 'EndpointSlice workers' },
+  'concurrent-gc-syncs': { type: 'number', default: defaultConfig.concurrentGcSyncs, description: 'garbage collector workers' },
+  'concurrent-namespace-syncs': { type: 'number', default: defaultConfig.concurrentNamespaceSyncs, description: 'namespace deletion workers' },
+  'concurrent-serviceaccount-syncs': { type: 'number', default: defaultConfig.concurrentServiceAccountSyncs, description: 'ServiceAccount workers' },
+} as const;
+
+const log = createLogger('controller-manager');
+try {
+  const f = parseFlags('controller-manager', flagSpec);
+  const cm = await startControllerManager({
+    kubeconfig: f.kubeconfig,
+    leaderElect: f['leader-elect'],
+    leaseDurationSeconds: f['leader-elect-lease-duration'],
+    renewDeadlineSeconds: f['leader-elect-renew-deadline'],
+    retryPeriodSeconds: f['leader-elect-retry-period'],
+    leaseNamespace: f['leader-elect-resource-namespace'],
+    leaseName: f['leader-elect-resource-name'],
+    bindAddress: f['bind-address'],
+    port: f.port,
+    controllers: f.controllers,
+    concurrentReplicaSetSyncs: f['concurrent-replicaset-syncs'],
+    concurrentDeploymentSyncs: f['concurrent-deployment-syncs'],
+    burstReplicas: f['burst-replicas'],
+    expectationsTimeoutSeconds: f['expectations-timeout'],
+    nodeMonitorGracePeriodSeconds: f['node-monitor-grace-period'],
+    nodeMonitorPeriodSeconds: f['node-monitor-period'],
+    defaultTolerationSecondsOverride: f['default-toleration-seconds'],
+    clusterCidr: f['cluster-cidr'],
+    nodeCidrMaskSize: f['node-cidr-mask-size'],
+    concurrentEndpointSyncs: f['concurrent-endpoint-syncs'],
+    concurrentServiceEndpointSyncs: f['concurrent-service-endpoint-syncs'],
+    concurrentGcSyncs: f['concurrent-gc-syncs'],
+    concurrentNamespaceSyncs: f['concurrent-namespace-syncs'],
+    concurrentServiceAccountSyncs: f['concurrent-serviceaccount-syncs'],
+    log,
+  });
+  onShutdown(log, () => cm.stop());
+} catch (e) {
+  if (e instanceof FlagError) { process.stderr.write(`controller-manager: ${e.message}\n`); process.exit(2); }
+  log.error('failed to start', { err: e as Error });
+  process.exit(1);
+}
