@@ -70,6 +70,8 @@ start_service() {
     fi
     info "$name: already running (pid $(pid_of "$name")), waiting until ready"
   else
+    # a service may need files made first (configs, images): services.sh defines prepare_<name>
+    if declare -F "prepare_${name//-/_}" >/dev/null; then "prepare_${name//-/_}"; fi
     step "starting $name (log: ${log#$SKIFF_ROOT/})"
     printf '\n=== %s starting %s\n' "$(date -Is)" "$name" >>"$log"
     # setsid: own session and process group, so the service outlives this shell and

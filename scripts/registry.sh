@@ -72,6 +72,8 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  # in the foreground, for `make up`, which keeps the pid and the log itself
+  run) write_config; exec docker-registry serve "$config" ;;
   status) if pid="$(running_pid)"; then echo "running (pid $pid) on $addr"; elif answers; then echo "foreign registry on $addr"; else echo "stopped"; exit 3; fi ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|run" >&2; exit 2 ;;
 esac

@@ -31,6 +31,23 @@ etcd_healthy() { ETCDCTL_API=3 etcdctl --endpoints="$ETCD_CLIENT_URL" --command-
 apiserver_ready() { curl -fsS --max-time 2 --cacert "$PKI/ca.crt" "$APISERVER_URL/readyz"; }
 CONTROLLER_MANAGER_PORT=${SKIFF_CONTROLLER_MANAGER_PORT:-10257}
 controller_manager_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"; }
+SCHEDULER_PORT=${SKIFF_SCHEDULER_PORT:-10259}
+scheduler_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$SCHEDULER_PORT/healthz"; }
+
+# This machine is also the first node: a registry for the local images, its containerd, its kubelet.
+REGISTRY_ADDR=${SKIFF_REGISTRY_ADDR:-127.0.0.1:5000}
+NODE_NAME=${SKIFF_NODE_NAME:-$(hostname | tr 'A-Z_' 'a-z-')}
+NODE_DIR="$SKIFF_DIR/nodes/$NODE_NAME"
+CONTAINERD_SOCKET="$NODE_DIR/containerd/containerd.sock"
+KUBELET_PORT=${SKIFF_KUBELET_PORT:-10250}
+registry_ready() { curl -fsS --max-time 2 -o /dev/null "http://$REGISTRY_ADDR/v2/"; }
+containerd_ready() { [[ -S "$CONTAINERD_SOCKET" ]] && ctr --address "$CONTAINERD_SOCKET" version >/dev/null 2>&1; }
+kubelet_healthy() { curl -fsSk --max-time 2 "https://127.0.0.1:$KUBELET_PORT/healthz"; }
+prepare_containerd() {
+  step "images: building and pushing the local images to $REGISTRY_ADDR"
+  SKIFF_REGISTRY_ADDR="$REGISTRY_ADDR" bash "$SKIFF_ROOT/scripts/images.sh" | sed 's/^/    /'
+  bash "$SKIFF_ROOT/scripts/node/containerd-config.sh" --node "$NODE_NAME" >/dev/null
+}
 
 define_services() {
   service etcd etcd_healthy etcd --name skiff --data-dir "$SKIFF_DIR/etcd" \
@@ -44,4 +61,10 @@ define_services() {
     --service-node-port-range=30000-32767 --advertise-address="$(advertise_address)"
   component controller-manager controller_manager_healthy --kubeconfig="$SKIFF_DIR/controller-manager.kubeconfig" \
     --port="$CONTROLLER_MANAGER_PORT"
+  component scheduler scheduler_healthy --kubeconfig="$SKIFF_DIR/scheduler.kubeconfig" --port="$SCHEDULER_PORT"
+  service registry registry_ready bash "$SKIFF_ROOT/scripts/registry.sh" run
+  service containerd containerd_ready containerd --config "$NODE_DIR/containerd/config.toml"
+  component kubelet kubelet_healthy --kubeconfig="$SKIFF_DIR/kubelet.kubeconfig" --node-name="$NODE_NAME" \
+    --container-runtime-endpoint="unix://$CONTAINERD_SOCKET" --root-dir="$NODE_DIR/kubelet" \
+    --cni-conf-dir="$NODE_DIR/cni/net.d" --port="$KUBELET_PORT"
 }

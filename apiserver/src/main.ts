@@ -16,6 +16,7 @@ import { createApiServer } from './server/https-server.ts';
 import { x509Authenticator } from './server/authn.ts';
 import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
+import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
 
 const log = createLogger('apiserver');
 
@@ -62,6 +63,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
   const api = createApiHandler({
     registry, discovery, applyBinding, log,
     patchMeta,
+    podProxy: createPodProxy({ registry, log }),
     schemas: { unknownFields },
     watchCounter: metrics.watchCounter,
     observe: metrics.observe,
@@ -84,6 +86,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     bindAddress: cfg.bindAddress, port: cfg.securePort, authenticators: [x509Authenticator], api, nonApi,
     direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),
   });
+  // exec, attach and port-forward arrive as Upgrade requests; route them like any other
+  routeUpgradesAsRequests(server);
 
   await bootstrapCluster(registry, {
     advertiseAddress: cfg.advertiseAddress || firstIPv4(), securePort: cfg.securePort,

@@ -9,3 +9,4 @@ export type { InformerOptions, Handler } from './informer.ts';
 export { LeaderElector } from './leader-election.ts';
 export type { LeaderElectionOptions } from './leader-election.ts';
 export { startServiceEndpoints, onShutdown } from './service.ts';
+export { reuseConnections } from './connection-reuse.ts';

@@ -1,12 +1,13 @@
 // Every Skiff component talks to the apiserver through the official client.
 import { KubeConfig } from '@kubernetes/client-node';
+import { reuseConnections } from './connection-reuse.ts';
 
-/** --kubeconfig, else $KUBECONFIG, else ~/.kube/config. */
+/** --kubeconfig, else $KUBECONFIG, else ~/.kube/config; API calls share kept-alive connections. */
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
   const file = path || process.env.KUBECONFIG;
   if (file) kc.loadFromFile(file); else kc.loadFromDefault();
-  return kc;
+  return reuseConnections(kc);
 }
 
 /** namespace/name, or name for cluster-scoped objects: the workqueue key format. */

@@ -1,7 +1,7 @@
 // A simulated node for tests: there is no scheduler or kubelet yet, so this binds every
 // pod to one fake Node, reports it Running and Ready (unless `readyWhen` says no) through
 // /status, and completes graceful deletions as a kubelet would.
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { Informer, WorkQueue, createLogger, keyOf, runWorkers, splitKey } from '@skiff/common';
 
 export interface FakeKubeletOptions {
@@ -26,6 +26,23 @@ export async function startFakeKubelet(kubeConfig: KubeConfig, opts: FakeKubelet
   } catch (e) {
     if ((e as { code?: number }).code !== 409) throw e;
   }
+  // heartbeat as a kubelet does, so that the node lifecycle controller sees a healthy node
+  const leases = kubeConfig.makeApiClient(CoordinationV1Api);
+  const heartbeat = async () => {
+    const now = new Date();
+    try {
+      const l = await leases.readNamespacedLease({ name: nodeName, namespace: 'kube-node-lease' });
+      l.spec = { ...l.spec, holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: now };
+      await leases.replaceNamespacedLease({ name: nodeName, namespace: 'kube-node-lease', body: l });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+      await leases.createNamespacedLease({ namespace: 'kube-node-lease', body: { metadata: { name: nodeName }, spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: now } } });
+    }
+    await core.patchNodeStatus({ name: nodeName, body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'fake kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }] } } }, mergePatch);
+  };
+  await heartbeat();
+  const heartbeatTimer = setInterval(() => { heartbeat().catch((e) => log.debug('heartbeat failed', { err: (e as Error).message })); }, 10_000);
+  heartbeatTimer.unref();
   const pods = new Informer<V1Pod>({ kubeConfig, path: '/api/v1/pods', list: () => core.listPodForAllNamespaces(), log });
   const queue = new WorkQueue<string>({ baseDelayMs: 20, maxDelayMs: 2000 });
   const enqueue = (p: V1Pod) => queue.add(keyOf(p));
@@ -68,6 +85,6 @@ export async function startFakeKubelet(kubeConfig: KubeConfig, opts: FakeKubelet
   const workers = runWorkers(queue, opts.workers ?? 8, handle, (key, err) => log.debug('retrying pod', { key, err: String((err as Error)?.message ?? err) }));
   return {
     nodeName,
-    async stop() { pods.stop(); queue.shutDown(); await workers; },
+    async stop() { clearInterval(heartbeatTimer); pods.stop(); queue.shutDown(); await workers; },
   };
 }

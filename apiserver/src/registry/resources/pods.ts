@@ -1,4 +1,5 @@
 // core/v1 Pod: defaults, admission-time additions, spec immutability, binding and graceful deletion.
+import { resolvePodPriority } from '../admission/priority.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { errors, field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
@@ -115,13 +116,13 @@ export const pods: ResourceDef = {
     return out;
   },
 
-  prepareForCreate(obj) {
+  async prepareForCreate(obj, ctx) {
     const spec = obj.spec;
     // what the ServiceAccount, Priority and DefaultTolerationSeconds admission plugins add
     spec.serviceAccountName ||= 'default';
     spec.serviceAccount = spec.serviceAccountName;
     addDefaultTolerations(spec);
-    if (spec.priority === undefined) spec.priority = builtinPriorities[spec.priorityClassName ?? ''] ?? 0;
+    await resolvePodPriority(obj, ctx);
     spec.preemptionPolicy ??= 'PreemptLowerPriority';
     obj.status = { phase: 'Pending', qosClass: qosClassOf(spec) };
   },

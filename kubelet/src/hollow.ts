@@ -1,0 +1,43 @@
+// Hollow nodes: N kubelets with the simulated runtime in one process (as kubemark does),
+// sharing one connection pool; each registers, heartbeats and runs its pods on paper.
+import https from 'node:https';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '@skiff/common';
+import { Kubelet } from './kubelet.ts';
+import { machineInfo } from './node/machine.ts';
+
+export interface HollowOptions {
+  kubeConfig: KubeConfig;
+  count: number;
+  prefix?: string;
+  readyDelayMs?: number;
+  log: Logger;
+  /** how many kubelets start at once */
+  startConcurrency?: number;
+}
+
+export interface HollowNodes { kubelets: Kubelet[]; stop(): Promise<void> }
+
+export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 256 });
+  const rootDir = mkdtempSync(join(tmpdir(), 'skiff-hollow-'));
+  const machine = { ...machineInfo(rootDir), cpus: 4, memoryBytes: 16 * 2 ** 30, ephemeralStorageBytes: 100 * 2 ** 30 };
+  const kubelets: Kubelet[] = [];
+  for (let i = 0; i < o.count; i++) {
+    kubelets.push(new Kubelet({
+      kubeConfig: o.kubeConfig, nodeName: `${o.prefix ?? 'hollow-node-'}${i}`, nodeIP: `10.${128 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`,
+      rootDir, runtime: 'simulated', simulatedReadyDelayMs: o.readyDelayMs ?? 1000, port: -1, agent, machine,
+      labels: { 'skiff.io/hollow': 'true' }, logger: o.log.child({ node: `${o.prefix ?? 'hollow-node-'}${i}` }), resyncMs: 10_000,
+    }));
+  }
+  const concurrency = o.startConcurrency ?? 25;
+  for (let i = 0; i < kubelets.length; i += concurrency) await Promise.all(kubelets.slice(i, i + concurrency).map((k) => k.start()));
+  o.log.info('hollow nodes running', { count: kubelets.length });
+  return {
+    kubelets,
+    async stop() { await Promise.all(kubelets.map((k) => k.stop())); agent.destroy(); },
+  };
+}

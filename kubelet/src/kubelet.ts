@@ -1,0 +1,149 @@
+// One kubelet: node agent (registration, lease, status, CNI), pod manager (workers over a
+// runtime) and, unless hollow, the node API server. main.ts and hollow.ts build it from flags.
+import type https from 'node:https';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import client from 'prom-client';
+import { createLogger, type Logger } from '@skiff/common';
+import { apiObjectSource } from './api/objects.ts';
+import { RestClient } from './api/rest.ts';
+import { CriClient } from './cri/client.ts';
+import { writeCniConfig } from './node/cni-config.ts';
+import { machineInfo, type MachineInfo } from './node/machine.ts';
+import { NodeAgent } from './node/node-agent.ts';
+import { PodManager } from './pods/pod-manager.ts';
+import { CriRuntime } from './runtime/cri-runtime.ts';
+import type { PodRuntime } from './runtime/interface.ts';
+import { SimulatedRuntime } from './runtime/simulated-runtime.ts';
+import { createKubeletServer } from './server/kubelet-server.ts';
+import { ensureServingCert } from './server/serving-cert.ts';
+
+export interface KubeletConfig {
+  kubeConfig: KubeConfig;
+  nodeName: string;
+  nodeIP: string;
+  rootDir: string;
+  podLogDir?: string;
+  cniConfDir?: string;
+  cniBridge?: string;
+  runtime: 'cri' | 'simulated';
+  containerRuntimeEndpoint?: string;
+  clusterDNS?: string[];
+  clusterDomain?: string;
+  maxPods?: number;
+  podCIDR?: string;
+  simulatedReadyDelayMs?: number;
+  /** 0 = any free port; -1 = do not serve (hollow nodes) */
+  port?: number;
+  bindAddress?: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCaFile?: string;
+  labels?: Record<string, string>;
+  /** shared by hollow kubelets so they reuse connections */
+  agent?: https.Agent;
+  machine?: MachineInfo;
+  resyncMs?: number;
+  logger?: Logger;
+}
+
+export class Kubelet {
+  readonly config: KubeletConfig;
+  readonly log: Logger;
+  readonly rest: RestClient;
+  readonly runtime: PodRuntime;
+  readonly pods: PodManager;
+  readonly node: NodeAgent;
+  readonly metrics = new client.Registry();
+  private server?: https.Server;
+  private readonly startTime = new Date().toISOString();
+  port = 0;
+
+  constructor(config: KubeletConfig) {
+    this.config = config;
+    this.log = config.logger ?? createLogger('kubelet').child({ node: config.nodeName });
+    this.rest = new RestClient(config.kubeConfig, config.agent);
+    const wake = (uid: string) => this.pods.wake(uid);
+    if (config.runtime === 'cri') {
+      if (!config.containerRuntimeEndpoint) throw new Error('--container-runtime-endpoint is required with --runtime=cri');
+      const machine = config.machine ?? machineInfo(config.rootDir);
+      this.runtime = new CriRuntime({
+        cri: new CriClient({ endpoint: config.containerRuntimeEndpoint, logger: this.log.child({ part: 'cri' }) }),
+        rootDir: config.rootDir,
+        sandbox: { podLogDir: config.podLogDir ?? join(config.rootDir, 'pod-logs'), clusterDNS: config.clusterDNS ?? ['10.96.0.10'], clusterDomain: config.clusterDomain ?? 'cluster.local' },
+        node: { nodeName: config.nodeName, hostIP: config.nodeIP, allocatableCpuMillis: machine.cpus * 1000, allocatableMemoryBytes: machine.memoryBytes },
+        objects: apiObjectSource(this.rest),
+        wake,
+        logger: this.log.child({ part: 'cri-runtime' }),
+      });
+    } else {
+      const n = Number.parseInt(config.nodeName.replace(/\D/g, '') || '0', 10);
+      this.runtime = new SimulatedRuntime({ readyDelayMs: config.simulatedReadyDelayMs, ipPrefix: `10.${200 + (Math.floor(n / 256) % 50)}.${n % 256}`, wake });
+    }
+    this.pods = new PodManager({
+      kubeConfig: config.kubeConfig, rest: this.rest, nodeName: config.nodeName, hostIP: () => config.nodeIP,
+      runtime: this.runtime, log: this.log.child({ part: 'pods' }), resyncMs: config.resyncMs,
+    });
+    const machine = config.machine ?? machineInfo(config.rootDir);
+    this.node = new NodeAgent({
+      rest: this.rest, log: this.log.child({ part: 'node' }),
+      identity: {
+        nodeName: config.nodeName, nodeIP: config.nodeIP, hostname: config.runtime === 'cri' ? os.hostname() : config.nodeName,
+        port: config.port && config.port > 0 ? config.port : 10250, maxPods: config.maxPods ?? 110, machine,
+        runtimeVersion: '', labels: config.labels,
+      },
+      runtimeReady: async () => {
+        if (this.runtime instanceof CriRuntime) {
+          const st = await this.runtime.cri.status(false, { timeoutMs: 5000 });
+          const bad = st.status?.conditions.filter((c) => !c.status && c.type === 'RuntimeReady') ?? [];
+          return { ok: bad.length === 0, message: bad.map((c) => `${c.type}: ${c.message}`).join('; ') };
+        }
+        return { ok: true, message: '' };
+      },
+      onPodCIDR: config.runtime === 'cri' && config.cniConfDir ? (cidr) => {
+        if (writeCniConfig({ confDir: config.cniConfDir!, podCIDR: cidr, bridge: config.cniBridge ?? 'cni0', ipamDataDir: join(config.rootDir, 'ipam') })) this.log.info('wrote CNI config', { cidr });
+      } : undefined,
+      fallbackPodCIDR: config.podCIDR,
+    });
+    const pods = this.pods;
+    new client.Gauge({ name: 'kubelet_running_pods', help: 'Number of pods this kubelet runs', registers: [this.metrics], collect() { this.set(pods.podCount); } });
+  }
+
+  async start(): Promise<void> {
+    const v = await this.runtime.version();
+    this.node.identity.runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
+    if ((this.config.port ?? 10250) >= 0) await this.serve();
+    await this.node.start();
+    await this.pods.start();
+    this.log.info('kubelet started', { runtime: this.runtime.kind, port: this.port });
+  }
+
+  private async serve(): Promise<void> {
+    const tls = this.config.tlsCertFile && this.config.tlsPrivateKeyFile
+      ? { certFile: this.config.tlsCertFile, keyFile: this.config.tlsPrivateKeyFile }
+      : ensureServingCert(join(this.config.rootDir, 'pki'), this.config.nodeName, this.config.nodeIP);
+    this.server = createKubeletServer({
+      ...tls, clientCaFile: this.config.clientCaFile, log: this.log.child({ part: 'server' }),
+      backend: {
+        nodeName: this.config.nodeName, startTime: this.startTime, metrics: this.metrics,
+        findPod: (ns, name) => this.pods.findPod(ns, name), pods: () => this.pods.pods(),
+        cri: this.runtime instanceof CriRuntime ? this.runtime : undefined,
+        healthy: () => true,
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.config.port ?? 10250, this.config.bindAddress ?? '0.0.0.0', () => resolve());
+    });
+    this.port = (this.server.address() as { port: number }).port;
+    this.node.identity.port = this.port;
+  }
+
+  async stop(): Promise<void> {
+    this.pods.stop();
+    this.node.stop();
+    if (this.server) { this.server.close(); this.server.closeAllConnections(); }
+    this.runtime.close();
+  }
+}

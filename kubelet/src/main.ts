@@ -1,0 +1,64 @@
+// kubelet: the node agent. Flags as the real kubelet names them (a subset); see --help.
+import os from 'node:os';
+import { join } from 'node:path';
+import { createLogger, FlagError, loadKubeConfig, onShutdown, parseFlags } from '@skiff/common';
+import { Kubelet } from './kubelet.ts';
+import { firstIPv4 } from './node/machine.ts';
+import { runHollowNodes } from './hollow.ts';
+
+const log = createLogger('kubelet');
+
+const FLAGS = {
+  kubeconfig: { description: 'kubeconfig for the apiserver' },
+  'node-name': { description: 'node name (default: hostname)' },
+  'container-runtime-endpoint': { default: 'unix:///run/containerd/containerd.sock', description: 'CRI socket' },
+  'root-dir': { description: 'state directory (default .skiff/nodes/<node>/kubelet)' },
+  'pod-log-dir': { description: 'container log root (default <root-dir>/pod-logs)' },
+  'cni-conf-dir': { description: "CNI config dir containerd reads; written for the node's podCIDR" },
+  'cni-bridge': { default: 'cni0', description: 'bridge name in the CNI config' },
+  'node-ip': { description: 'InternalIP to report (default: first non-loopback IPv4)' },
+  'bind-address': { default: '0.0.0.0', description: 'address for the node API' },
+  port: { type: 'number', default: 10250, description: 'HTTPS port of the node API' },
+  'tls-cert-file': { description: 'serving certificate (default: self-signed in the root dir)' },
+  'tls-private-key-file': { description: 'serving key' },
+  'client-ca-file': { description: 'require client certificates signed by this CA on the node API' },
+  'cluster-dns': { type: 'list', default: ['10.96.0.10'], description: 'DNS servers for ClusterFirst pods' },
+  'cluster-domain': { default: 'cluster.local', description: 'cluster DNS domain' },
+  'max-pods': { type: 'number', default: 110, description: 'pods capacity' },
+  'pod-cidr': { description: 'pod CIDR to use when the controller-manager assigns none' },
+  runtime: { default: 'cri', description: 'cri or simulated' },
+  'simulated-ready-delay': { type: 'number', default: 1, description: 'seconds before a simulated pod is Running' },
+  'hollow-nodes': { type: 'number', default: 0, description: 'run N simulated kubelets in this process (hollow-node-0..N-1)' },
+  'hollow-name-prefix': { default: 'hollow-node-', description: 'name prefix of hollow nodes' },
+  'node-labels': { type: 'list', default: [], description: 'extra labels k=v' },
+} as const;
+
+async function main(): Promise<void> {
+  const f = parseFlags('kubelet', FLAGS);
+  const kubeConfig = loadKubeConfig(f.kubeconfig);
+  if (f['hollow-nodes'] > 0) {
+    const hollow = await runHollowNodes({ kubeConfig, count: f['hollow-nodes'], prefix: f['hollow-name-prefix'], readyDelayMs: f['simulated-ready-delay'] * 1000, log });
+    onShutdown(log, () => hollow.stop());
+    return;
+  }
+  const nodeName: string = f['node-name'] || os.hostname().toLowerCase();
+  const rootDir: string = f['root-dir'] || join(process.cwd(), '.skiff', 'nodes', nodeName, 'kubelet');
+  const labels = Object.fromEntries((f['node-labels'] as string[]).map((kv) => kv.split('=') as [string, string]));
+  if (f.runtime !== 'cri' && f.runtime !== 'simulated') throw new FlagError(`--runtime must be cri or simulated, got "${f.runtime}"`);
+  const kubelet = new Kubelet({
+    kubeConfig, nodeName, nodeIP: f['node-ip'] || firstIPv4(), rootDir, podLogDir: f['pod-log-dir'] || undefined,
+    cniConfDir: f['cni-conf-dir'] || undefined, cniBridge: f['cni-bridge'], runtime: f.runtime,
+    containerRuntimeEndpoint: f['container-runtime-endpoint'], clusterDNS: f['cluster-dns'], clusterDomain: f['cluster-domain'],
+    maxPods: f['max-pods'], podCIDR: f['pod-cidr'] || undefined, simulatedReadyDelayMs: f['simulated-ready-delay'] * 1000,
+    port: f.port, bindAddress: f['bind-address'], tlsCertFile: f['tls-cert-file'] || undefined, tlsPrivateKeyFile: f['tls-private-key-file'] || undefined,
+    clientCaFile: f['client-ca-file'] || undefined, labels, logger: log,
+  });
+  await kubelet.start();
+  onShutdown(log, () => kubelet.stop());
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof FlagError) { process.stderr.write(`kubelet: ${e.message}\n`); process.exit(2); }
+  log.error('fatal', { err: e as Error });
+  process.exit(1);
+});

@@ -1,0 +1,131 @@
+// Registers the Node, renews its Lease every 10 s, posts status on change and at least
+// every minute, and waits for a podCIDR (else the --pod-cidr fallback) to write CNI config
+// before reporting Ready.
+import os from 'node:os';
+import type { V1Lease, V1Node } from '@kubernetes/client-node';
+import type { Logger } from '@skiff/common';
+import { isConflict, isNotFound, type RestClient } from '../api/rest.ts';
+import { nodeObject, nodeStatus, statusFingerprint, type Health, type NodeIdentity } from './node-status.ts';
+
+export interface NodeAgentOptions {
+  rest: RestClient;
+  identity: NodeIdentity;
+  log: Logger;
+  /** runtime health, checked before each status post */
+  runtimeReady: () => Promise<{ ok: boolean; message: string }>;
+  /** called with the pod CIDR once known (writes CNI config); absent for simulated nodes */
+  onPodCIDR?: (cidr: string) => Promise<void> | void;
+  fallbackPodCIDR?: string;
+  podCIDRWaitMs?: number;
+  leaseDurationSeconds?: number;
+  leaseRenewMs?: number;
+  statusCheckMs?: number;
+  statusMaxAgeMs?: number;
+}
+
+export class NodeAgent {
+  private readonly o: NodeAgentOptions;
+  private node?: V1Node;
+  private lastPostedFingerprint = '';
+  private lastPostedAt = 0;
+  private podCIDR = '';
+  private timers: NodeJS.Timeout[] = [];
+  private startedAt = Date.now();
+  private stopped = false;
+  private statusBusy = false;
+
+  /** mutable until start(): the runtime version and port are learnt late */
+  readonly identity: NodeIdentity;
+
+  constructor(o: NodeAgentOptions) { this.o = o; this.identity = o.identity; }
+
+  get name(): string { return this.o.identity.nodeName; }
+  get ready(): boolean { return this.node?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'; }
+
+  async start(): Promise<void> {
+    await this.register();
+    await this.renewLease();
+    await this.syncStatus(true);
+    const every = (ms: number, fn: () => Promise<void>) => {
+      const t = setInterval(() => { if (!this.stopped) void fn().catch((e: unknown) => this.o.log.warn('node loop failed', { err: e as Error })); }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.o.leaseRenewMs ?? 10_000, () => this.renewLease());
+    every(this.o.statusCheckMs ?? 2_000, () => this.syncStatus(false));
+  }
+
+  stop(): void { this.stopped = true; for (const t of this.timers) clearInterval(t); }
+
+  private async register(): Promise<void> {
+    const body = nodeObject(this.o.identity);
+    try {
+      this.node = await this.o.rest.post<V1Node>('/api/v1/nodes', body);
+      this.o.log.info('registered node', { node: this.name });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      // Already registered (a restart): keep its spec, refresh our labels.
+      this.node = await this.o.rest.mergePatch<V1Node>(`/api/v1/nodes/${this.name}`, { metadata: { labels: body.metadata!.labels } });
+    }
+  }
+
+  private async renewLease(): Promise<void> {
+    const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${this.name}`;
+    const now = new Date().toISOString().replace('Z', '000Z');
+    const spec = { holderIdentity: this.name, leaseDurationSeconds: this.o.leaseDurationSeconds ?? 40, renewTime: now };
+    try {
+      await this.o.rest.mergePatch<V1Lease>(path, { spec });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      await this.o.rest.post<V1Lease>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+        metadata: { name: this.name, namespace: 'kube-node-lease', ownerReferences: this.node?.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: this.node.metadata.uid }] : undefined },
+        spec,
+      }).catch((err: unknown) => { if (!isConflict(err)) throw err; });
+    }
+  }
+
+  private async ensurePodCIDR(): Promise<string> {
+    if (this.podCIDR || !this.o.onPodCIDR) return this.podCIDR;
+    let cidr = this.node?.spec?.podCIDR ?? '';
+    if (!cidr) {
+      const fresh = await this.o.rest.get<V1Node>(`/api/v1/nodes/${this.name}`);
+      this.node = { ...fresh, status: this.node?.status ?? fresh.status };
+      cidr = fresh.spec?.podCIDR ?? '';
+    }
+    if (!cidr && this.o.fallbackPodCIDR && Date.now() - this.startedAt > (this.o.podCIDRWaitMs ?? 3000)) {
+      cidr = this.o.fallbackPodCIDR;
+      this.o.log.info('no podCIDR assigned, using --pod-cidr', { cidr });
+      await this.o.rest.mergePatch(`/api/v1/nodes/${this.name}`, { spec: { podCIDR: cidr, podCIDRs: [cidr] } }).catch(() => undefined);
+    }
+    if (cidr) { await this.o.onPodCIDR(cidr); this.podCIDR = cidr; }
+    return cidr;
+  }
+
+  private async health(): Promise<Health> {
+    const rt = await this.o.runtimeReady().catch((e: unknown) => ({ ok: false, message: (e as Error).message }));
+    const cidrOk = !this.o.onPodCIDR || !!(await this.ensurePodCIDR().catch(() => ''));
+    const ready = rt.ok && cidrOk;
+    const free = os.freemem() / os.totalmem();
+    return {
+      ready,
+      readyReason: ready ? 'KubeletReady' : 'KubeletNotReady',
+      readyMessage: ready ? 'kubelet is posting ready status' : !rt.ok ? `container runtime is down: ${rt.message}` : 'network plugin not ready: no podCIDR assigned yet',
+      memoryPressure: free < 0.02, diskPressure: false, pidPressure: false,
+    };
+  }
+
+  async syncStatus(force: boolean): Promise<void> {
+    if (this.statusBusy) return;
+    this.statusBusy = true;
+    try {
+      const status = nodeStatus(this.o.identity, await this.health(), this.node?.status);
+      const fp = statusFingerprint(status);
+      const stale = Date.now() - this.lastPostedAt > (this.o.statusMaxAgeMs ?? 60_000);
+      if (!force && !stale && fp === this.lastPostedFingerprint) return;
+      this.node = await this.o.rest.mergePatch<V1Node>(`/api/v1/nodes/${this.name}/status`, { status });
+      this.lastPostedFingerprint = fp;
+      this.lastPostedAt = Date.now();
+    } finally { this.statusBusy = false; }
+  }
+}

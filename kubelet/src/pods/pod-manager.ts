@@ -1,0 +1,177 @@
+// Watches the pods bound to this node and runs one worker per pod. A worker is
+// level-triggered: every pass asks the runtime for the actual state and converges, on pod
+// changes, runtime wake-ups and a periodic resync. Pods the runtime holds but the apiserver
+// no longer has (deleted while the kubelet was down) are killed.
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { Informer, type Logger } from '@skiff/common';
+import { isConflict, isNotFound, type RestClient } from '../api/rest.ts';
+import type { PodRuntime } from '../runtime/interface.ts';
+import { buildPodStatus, sameStatus } from './status.ts';
+
+export interface PodManagerOptions {
+  kubeConfig: KubeConfig;
+  rest: RestClient;
+  nodeName: string;
+  hostIP: () => string;
+  runtime: PodRuntime;
+  log: Logger;
+  resyncMs?: number;
+  /** called after each status patch (metrics, tests) */
+  onStatus?: (pod: V1Pod) => void;
+}
+
+export class PodManager {
+  private readonly o: PodManagerOptions;
+  private readonly informer: Informer<V1Pod>;
+  private readonly workers = new Map<string, PodWorker>();
+  private orphanTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(o: PodManagerOptions) {
+    this.o = o;
+    const api = o.kubeConfig.makeApiClient(CoreV1Api);
+    const fieldSelector = `spec.nodeName=${o.nodeName}`;
+    this.informer = new Informer<V1Pod>({
+      kubeConfig: o.kubeConfig, path: '/api/v1/pods', fieldSelector, log: o.log,
+      list: () => api.listPodForAllNamespaces({ fieldSelector }),
+    });
+    this.informer.on({
+      add: (p) => this.upsert(p),
+      update: (p) => this.upsert(p),
+      delete: (p) => this.workers.get(p.metadata!.uid!)?.gone(),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.informer.start();
+    await this.informer.waitForSync();
+    await this.cleanupOrphans();
+    this.orphanTimer = setInterval(() => void this.cleanupOrphans(), 30_000);
+    this.orphanTimer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.informer.stop();
+    clearInterval(this.orphanTimer);
+    for (const w of this.workers.values()) w.stop();
+  }
+
+  get podCount(): number { return this.workers.size; }
+  pods(): V1Pod[] { return [...this.workers.values()].map((w) => w.pod).filter((p): p is V1Pod => !!p); }
+  findPod(namespace: string, name: string): V1Pod | undefined { return this.informer.get(name, namespace); }
+  wake(uid: string): void { this.workers.get(uid)?.kick(); }
+
+  private upsert(pod: V1Pod): void {
+    if (this.stopped) return;
+    const uid = pod.metadata!.uid!;
+    let w = this.workers.get(uid);
+    if (!w) {
+      w = new PodWorker(pod, this.o, () => this.workers.delete(uid));
+      this.workers.set(uid, w);
+    }
+    w.update(pod);
+  }
+
+  private async cleanupOrphans(): Promise<void> {
+    try {
+      const known = new Set(this.informer.list().map((p) => p.metadata!.uid!));
+      for (const uid of await this.o.runtime.podUids()) {
+        if (known.has(uid) || this.workers.has(uid)) continue;
+        this.o.log.info('killing pod that no longer exists in the API', { uid });
+        await this.o.runtime.killPod(uid, undefined, 0);
+      }
+    } catch (e) { this.o.log.warn('orphan cleanup failed', { err: e as Error }); }
+  }
+}
+
+class PodWorker {
+  pod: V1Pod;
+  private readonly o: PodManagerOptions;
+  private readonly done: () => void;
+  private running = false;
+  private dirty = false;
+  private deleted = false;
+  private finished = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(pod: V1Pod, o: PodManagerOptions, done: () => void) {
+    this.pod = pod;
+    this.o = o;
+    this.done = done;
+  }
+
+  update(pod: V1Pod): void {
+    // Keep the status we last wrote if the informer's copy is older.
+    this.pod = pod;
+    this.kick();
+  }
+
+  gone(): void { this.deleted = true; this.kick(); }
+  stop(): void { this.finished = true; clearTimeout(this.timer); }
+
+  kick(): void {
+    if (this.finished) return;
+    this.dirty = true;
+    if (!this.running) void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    clearTimeout(this.timer);
+    while (this.dirty && !this.finished) {
+      this.dirty = false;
+      try { await this.syncOnce(); } catch (e) {
+        this.o.log.warn('pod sync failed', { pod: `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`, err: e as Error });
+        await new Promise((r) => setTimeout(r, 1000));
+        this.dirty = true;
+      }
+    }
+    this.running = false;
+    if (!this.finished) {
+      this.timer = setTimeout(() => this.kick(), this.o.resyncMs ?? 2000);
+      this.timer.unref();
+    }
+  }
+
+  private async syncOnce(): Promise<void> {
+    const pod = this.pod;
+    const m = pod.metadata!;
+    const uid = m.uid!;
+    if (this.deleted) {
+      await this.o.runtime.killPod(uid, pod, 0);
+      this.finish();
+      return;
+    }
+    if (m.deletionTimestamp) {
+      const grace = m.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      this.o.log.info('terminating pod', { pod: `${m.namespace}/${m.name}`, grace });
+      await this.o.runtime.killPod(uid, pod, grace);
+      try {
+        await this.o.rest.delete(`/api/v1/namespaces/${m.namespace}/pods/${m.name}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid } });
+      } catch (e) { if (!isNotFound(e) && !isConflict(e)) throw e; }
+      this.finish();
+      return;
+    }
+    const r = await this.o.runtime.syncPod(pod);
+    const status = buildPodStatus(pod, r, this.o.hostIP());
+    if (sameStatus(pod.status, status)) return;
+    const patch: Record<string, unknown> = { ...status };
+    // merge patch keeps fields we omit; clear the ones that went away
+    if (!status.podIP && pod.status?.podIP) { patch.podIP = null; patch.podIPs = null; }
+    try {
+      const updated = await this.o.rest.mergePatch<V1Pod>(`/api/v1/namespaces/${m.namespace}/pods/${m.name}/status`, { metadata: { uid }, status: patch });
+      if (this.pod === pod) this.pod = updated;
+      this.o.onStatus?.(updated);
+    } catch (e) {
+      if (isNotFound(e)) { this.deleted = true; this.dirty = true; return; }
+      throw e;
+    }
+  }
+
+  private finish(): void {
+    this.o.runtime.forget(this.pod.metadata!.uid!);
+    this.stop();
+    this.done();
+  }
+}

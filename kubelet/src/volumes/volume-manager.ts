@@ -1,0 +1,170 @@
+// Pod volumes on the node, under <root>/pods/<uid>/volumes/<kind>/<name>: directories the
+// containers bind-mount. ConfigMap, Secret, downwardAPI and projected volumes are rewritten
+// on every sync (only files whose content changed), which is how updates reach pods.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import type { V1KeyToPath, V1Pod, V1Volume, V1VolumeProjection } from '@kubernetes/client-node';
+import { configMapEntries, secretEntries, type PodObjectSource } from '../api/objects.ts';
+import { fieldRefValue, resourceFieldValue, type NodeFacts } from '../pods/field-paths.ts';
+import { ContainerConfigError } from '../pods/env.ts';
+
+const run = promisify(execFile);
+
+export interface PreparedVolume { name: string; hostPath: string; readOnly: boolean }
+
+export class VolumeManager {
+  private readonly rootDir: string;
+  private readonly objects: PodObjectSource;
+  private readonly node: NodeFacts;
+
+  constructor(rootDir: string, objects: PodObjectSource, node: NodeFacts) {
+    this.rootDir = rootDir;
+    this.objects = objects;
+    this.node = node;
+  }
+
+  podDir(uid: string): string { return join(this.rootDir, 'pods', uid); }
+
+  /** Creates or refreshes every volume of the pod; returns name -> host path. */
+  async prepare(pod: V1Pod, podIP: string): Promise<Map<string, PreparedVolume>> {
+    const out = new Map<string, PreparedVolume>();
+    for (const v of pod.spec?.volumes ?? []) out.set(v.name, await this.prepareOne(pod, v, podIP));
+    return out;
+  }
+
+  /** Unmounts tmpfs volumes and deletes the pod's directory. */
+  async cleanup(uid: string): Promise<void> {
+    const dir = this.podDir(uid);
+    if (!existsSync(dir)) return;
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(dir + '/'));
+    for (const m of mounts.sort().reverse()) await run('umount', ['-l', m]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  private async prepareOne(pod: V1Pod, v: V1Volume, podIP: string): Promise<PreparedVolume> {
+    const uid = pod.metadata!.uid!;
+    const ns = pod.metadata?.namespace ?? 'default';
+    const dirFor = (kind: string) => { const d = join(this.podDir(uid), 'volumes', kind, v.name); mkdirSync(d, { recursive: true }); return d; };
+    if (v.hostPath) {
+      const type = v.hostPath.type ?? '';
+      if ((type === 'DirectoryOrCreate') && !existsSync(v.hostPath.path)) mkdirSync(v.hostPath.path, { recursive: true, mode: 0o755 });
+      if (type === 'FileOrCreate' && !existsSync(v.hostPath.path)) { mkdirSync(dirname(v.hostPath.path), { recursive: true }); writeFileSync(v.hostPath.path, ''); }
+      if (type === 'Directory' && !(existsSync(v.hostPath.path) && statSync(v.hostPath.path).isDirectory())) throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} is not a directory`);
+      if (type === 'File' && !(existsSync(v.hostPath.path) && statSync(v.hostPath.path).isFile())) throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} is not a file`);
+      return { name: v.name, hostPath: v.hostPath.path, readOnly: false };
+    }
+    if (v.emptyDir) {
+      const d = dirFor('empty-dir');
+      if (v.emptyDir.medium === 'Memory' && !isMountPoint(d)) {
+        const size = v.emptyDir.sizeLimit ? [`-o`, `size=${String(v.emptyDir.sizeLimit).replace(/i$/, '')}`] : [];
+        await run('mount', ['-t', 'tmpfs', ...size, 'tmpfs', d]);
+      }
+      chmodSync(d, 0o777);
+      return { name: v.name, hostPath: d, readOnly: false };
+    }
+    if (v.configMap) {
+      const cm = await this.objects.configMap(ns, v.configMap.name ?? '');
+      if (!cm && !v.configMap.optional) throw new ContainerConfigError(`configmap "${v.configMap.name}" not found`);
+      const files = pickItems(cm ? configMapEntries(cm) : {}, v.configMap.items, v.configMap.defaultMode ?? 0o644, v.configMap.optional);
+      writeFiles(dirFor('configmap'), files);
+      return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'configmap', v.name), readOnly: true };
+    }
+    if (v.secret) {
+      const s = await this.objects.secret(ns, v.secret.secretName ?? '');
+      if (!s && !v.secret.optional) throw new ContainerConfigError(`secret "${v.secret.secretName}" not found`);
+      const files = pickItems(s ? secretEntries(s) : {}, v.secret.items, v.secret.defaultMode ?? 0o644, v.secret.optional);
+      writeFiles(dirFor('secret'), files);
+      return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'secret', v.name), readOnly: true };
+    }
+    if (v.downwardAPI) {
+      const files = new Map<string, FileContent>();
+      for (const item of v.downwardAPI.items ?? []) {
+        const value = item.fieldRef ? fieldRefValue(pod, item.fieldRef, podIP, this.node)
+          : item.resourceFieldRef ? resourceFieldValue(pod, item.resourceFieldRef, undefined, this.node) : '';
+        files.set(item.path, { data: Buffer.from(value), mode: item.mode ?? v.downwardAPI.defaultMode ?? 0o644 });
+      }
+      writeFiles(dirFor('downward-api'), files);
+      return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'downward-api', v.name), readOnly: true };
+    }
+    if (v.projected) {
+      const files = new Map<string, FileContent>();
+      for (const source of v.projected.sources ?? []) await this.project(pod, source, v.projected.defaultMode ?? 0o644, podIP, files);
+      writeFiles(dirFor('projected'), files);
+      return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'projected', v.name), readOnly: true };
+    }
+    throw new ContainerConfigError(`volume "${v.name}": unsupported volume type on this node`);
+  }
+
+  private async project(pod: V1Pod, src: V1VolumeProjection, defaultMode: number, podIP: string, files: Map<string, FileContent>): Promise<void> {
+    const ns = pod.metadata?.namespace ?? 'default';
+    if (src.configMap) {
+      const cm = await this.objects.configMap(ns, src.configMap.name ?? '');
+      if (!cm && !src.configMap.optional) throw new ContainerConfigError(`configmap "${src.configMap.name}" not found`);
+      for (const [p, f] of pickItems(cm ? configMapEntries(cm) : {}, src.configMap.items, defaultMode, src.configMap.optional)) files.set(p, f);
+    }
+    if (src.secret) {
+      const s = await this.objects.secret(ns, src.secret.name ?? '');
+      if (!s && !src.secret.optional) throw new ContainerConfigError(`secret "${src.secret.name}" not found`);
+      for (const [p, f] of pickItems(s ? secretEntries(s) : {}, src.secret.items, defaultMode, src.secret.optional)) files.set(p, f);
+    }
+    if (src.downwardAPI) {
+      for (const item of src.downwardAPI.items ?? []) {
+        const value = item.fieldRef ? fieldRefValue(pod, item.fieldRef, podIP, this.node)
+          : item.resourceFieldRef ? resourceFieldValue(pod, item.resourceFieldRef, undefined, this.node) : '';
+        files.set(item.path, { data: Buffer.from(value), mode: item.mode ?? defaultMode });
+      }
+    }
+    // serviceAccountToken and clusterTrustBundle sources need a token issuer we do not have yet.
+  }
+}
+
+interface FileContent { data: Buffer; mode: number }
+
+function pickItems(entries: Record<string, Buffer>, items: V1KeyToPath[] | undefined, defaultMode: number, optional: boolean | undefined): Map<string, FileContent> {
+  const files = new Map<string, FileContent>();
+  if (!items?.length) {
+    for (const [k, data] of Object.entries(entries)) files.set(k, { data, mode: defaultMode });
+    return files;
+  }
+  for (const item of items) {
+    const data = entries[item.key];
+    if (data === undefined) {
+      if (optional) continue;
+      throw new ContainerConfigError(`configmap or secret key "${item.key}" not found`);
+    }
+    files.set(item.path, { data, mode: item.mode ?? defaultMode });
+  }
+  return files;
+}
+
+/** Makes dir hold exactly `files`: changed files are replaced by rename, so readers never see half a file. */
+function writeFiles(dir: string, files: Map<string, FileContent>): void {
+  for (const [path, f] of files) {
+    if (path.split('/').includes('..') || path.startsWith('/')) throw new ContainerConfigError(`invalid volume item path "${path}"`);
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    let same = false;
+    try { same = readFileSync(target).equals(f.data) && (statSync(target).mode & 0o777) === f.mode; } catch { same = false; }
+    if (same) continue;
+    const tmp = `${target}.skiff-tmp`;
+    writeFileSync(tmp, f.data, { mode: f.mode });
+    chmodSync(tmp, f.mode);
+    renameSync(tmp, target);
+  }
+  for (const existing of listFiles(dir)) if (!files.has(relative(dir, existing))) rmSync(existing, { force: true });
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p)); else out.push(p);
+  }
+  return out;
+}
+
+function isMountPoint(dir: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+}
