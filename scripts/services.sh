@@ -43,6 +43,11 @@ KUBELET_PORT=${SKIFF_KUBELET_PORT:-10250}
 registry_ready() { curl -fsS --max-time 2 -o /dev/null "http://$REGISTRY_ADDR/v2/"; }
 containerd_ready() { [[ -S "$CONTAINERD_SOCKET" ]] && ctr --address "$CONTAINERD_SOCKET" version >/dev/null 2>&1; }
 kubelet_healthy() { curl -fsSk --max-time 2 "https://127.0.0.1:$KUBELET_PORT/healthz"; }
+PROXY_PORT=${SKIFF_PROXY_PORT:-10256}
+proxy_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$PROXY_PORT/healthz"; }
+DNS_PORT=${SKIFF_DNS_PORT:-5353}
+DNS_METRICS_PORT=${SKIFF_DNS_METRICS_PORT:-9153}
+dns_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$DNS_METRICS_PORT/healthz"; }
 prepare_containerd() {
   step "images: building and pushing the local images to $REGISTRY_ADDR"
   SKIFF_REGISTRY_ADDR="$REGISTRY_ADDR" bash "$SKIFF_ROOT/scripts/images.sh" | sed 's/^/    /'
@@ -67,4 +72,10 @@ define_services() {
   component kubelet kubelet_healthy --kubeconfig="$SKIFF_DIR/kubelet.kubeconfig" --node-name="$NODE_NAME" \
     --container-runtime-endpoint="unix://$CONTAINERD_SOCKET" --root-dir="$NODE_DIR/kubelet" \
     --cni-conf-dir="$NODE_DIR/cni/net.d" --port="$KUBELET_PORT"
+  # the node proxy programs this machine's iptables; the DNS server answers behind 10.96.0.10
+  component proxy proxy_healthy --kubeconfig="$SKIFF_DIR/kubeconfig" --node-name="$NODE_NAME" \
+    --node-ip="$(advertise_address)" --cluster-cidr=10.244.0.0/16 --port="$PROXY_PORT"
+  component dns dns_healthy --kubeconfig="$SKIFF_DIR/kubeconfig" --bind-address="$(advertise_address)" \
+    --port="$DNS_PORT" --advertise-address="$(advertise_address)" --node-name="$NODE_NAME" \
+    --metrics-port="$DNS_METRICS_PORT"
 }

@@ -17,7 +17,10 @@ import { priorityclasses } from '../src/registry/resources/priorityclasses.ts';
 import { endpointslices } from '../src/registry/resources/endpointslices.ts';
 
 const msgs = (e: FieldError[]) => e.map(fieldErrorMessage);
-const ctx = { user: { name: 't', groups: [] }, dryRun: false, services: {} } as RequestContext;
+// These are pure-logic tests: a storage that holds no PriorityClass (the admission's only
+// question to it); the admission itself is tested over real etcd in the scheduler package.
+const noPriorityClasses = { list: async () => ({ items: [], resourceVersion: 1 }), get: async () => undefined };
+const ctx = { user: { name: 't', groups: [] }, dryRun: false, services: { storage: noPriorityClasses } } as unknown as RequestContext;
 
 /** defaults, validate and prepareForCreate in the store's order */
 async function created(def: ResourceDef, obj: KObject): Promise<KObject> {

@@ -1,4 +1,5 @@
 // events.k8s.io/v1 Event: a different view of core/v1 Event, stored as one under `events`.
+import { normaliseMicroTime } from './shared/micro-time.ts';
 import { field } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
 import { nameIsDnsSubdomain } from '../validation/names.ts';
@@ -46,6 +47,11 @@ export const eventsK8sIo: ResourceDef = {
   storageResource: 'events',
 
   toStorage: eventToCore,
+  // runs on the stored (core) form, after toStorage
+  defaults(obj) {
+    normaliseMicroTime(obj, 'eventTime');
+    normaliseMicroTime(obj, 'series', 'lastObservedTime');
+  },
   fromStorage: eventFromCore,
 
   /** Runs on the stored (core/v1) form: the store converts before it calls hooks. */

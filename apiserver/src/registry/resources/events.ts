@@ -4,6 +4,7 @@ import type { FieldError } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
 import { nameIsDnsSubdomain } from '../validation/names.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
+import { normaliseMicroTime } from './shared/micro-time.ts';
 
 /** Cluster-scoped objects' events live in `default`; otherwise an event sits in its object's namespace. */
 export function validateInvolvedNamespace(obj: KObject, involvedPath: string, involved: any): FieldError[] {
@@ -19,6 +20,11 @@ export const eventTypes = ['Normal', 'Warning'];
 export const events: ResourceDef = {
   group: '', version: 'v1', kind: 'Event', resource: 'events', singular: 'event', shortNames: ['ev'],
   namespaced: true,
+
+  defaults(obj) {
+    normaliseMicroTime(obj, 'eventTime');
+    normaliseMicroTime(obj, 'series', 'lastObservedTime');
+  },
 
   validate(obj) {
     const out = validateMetaFor(obj, true, nameIsDnsSubdomain);

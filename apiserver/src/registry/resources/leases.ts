@@ -4,10 +4,16 @@ import type { ResourceDef } from '../types.ts';
 import { nameIsDnsSubdomain } from '../validation/names.ts';
 import { validateNonNegative } from '../validation/ports.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
+import { normaliseMicroTime } from './shared/micro-time.ts';
 
 export const leases: ResourceDef = {
   group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', singular: 'lease',
   namespaced: true,
+
+  defaults(obj) {
+    normaliseMicroTime(obj, 'spec', 'acquireTime');
+    normaliseMicroTime(obj, 'spec', 'renewTime');
+  },
 
   validate(obj) {
     const out = validateMetaFor(obj, true, nameIsDnsSubdomain);

@@ -1,0 +1,11 @@
+export { ClusterZone, TTL } from './records.ts';
+export type { ClusterState, ZoneAnswer, Rcode, QueryType } from './records.ts';
+export { Resolver } from './resolver.ts';
+export type { ResolverOptions, Transport } from './resolver.ts';
+export { startDnsServer } from './server.ts';
+export type { DnsServer } from './server.ts';
+export { parseUpstream, resolvConfUpstream, forwardUdp, forwardTcp } from './upstream.ts';
+export type { UpstreamAddress } from './upstream.ts';
+export { ensureKubeDns, kubeDnsService, kubeDnsSlice, KUBE_DNS, MANAGED_BY } from './bootstrap.ts';
+export type { KubeDnsOptions } from './bootstrap.ts';
+export { InformerClusterState } from './cluster-state.ts';

@@ -1,0 +1,14 @@
+export { Proxier } from './proxier.ts';
+export type { ProxierOptions } from './proxier.ts';
+export { buildServicePorts, servicePortId, SERVICE_NAME_LABEL } from './model.ts';
+export type { ServicePort, Endpoint, Protocol } from './model.ts';
+export { computeRules, CHAINS, CHAIN_PREFIX, MASQ_MARK, serviceChain, externalChain, localChain, endpointChain, probability } from './rules.ts';
+export type { Ruleset, TableRules, JumpRule, RuleOptions } from './rules.ts';
+export { applyRuleset, parseSave, restorePayload, systemIptables, IptablesSyncer, partialPayload, rulesByChain } from './iptables.ts';
+export type { IptablesRunner, SavedTable, Table } from './iptables.ts';
+export { wantedRoutes, diffRoutes, syncRoutes, listOurRoutes, internalIP, ROUTE_PROTO } from './routes.ts';
+export type { PodRoute, RouteChanges } from './routes.ts';
+export { cleanupAll } from './cleanup.ts';
+export { ensureSysctls } from './sysctl.ts';
+export { createProxyMetrics } from './metrics.ts';
+export type { ProxyMetrics } from './metrics.ts';
