@@ -63,9 +63,10 @@ define_services() {
     --bind-address=0.0.0.0 --secure-port="$APISERVER_PORT" \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" --service-cluster-ip-range=10.96.0.0/12 \
-    --service-node-port-range=30000-32767 --advertise-address="$(advertise_address)"
+    --service-node-port-range=30000-32767 --advertise-address="$(advertise_address)" \
+    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key"
   component controller-manager controller_manager_healthy --kubeconfig="$SKIFF_DIR/controller-manager.kubeconfig" \
-    --port="$CONTROLLER_MANAGER_PORT"
+    --port="$CONTROLLER_MANAGER_PORT" --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key"
   component scheduler scheduler_healthy --kubeconfig="$SKIFF_DIR/scheduler.kubeconfig" --port="$SCHEDULER_PORT"
   service registry registry_ready bash "$SKIFF_ROOT/scripts/registry.sh" run
   service containerd containerd_ready containerd --config "$NODE_DIR/containerd/config.toml"

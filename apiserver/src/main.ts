@@ -13,7 +13,7 @@ import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/i
 import { createApiHandler } from './server/api-handler.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
 import { createApiServer } from './server/https-server.ts';
-import { x509Authenticator } from './server/authn.ts';
+import { createSecurity } from './auth/index.ts';
 import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
@@ -60,14 +60,20 @@ export async function startApiserver(cfg: ApiserverConfig) {
   const discovery = new Discovery(allResources);
   let ready = false;
 
-  const api = createApiHandler({
+  const security = createSecurity({
+    registry, log: log.child({ part: 'auth' }),
+    serviceAccountKeyFiles: cfg.serviceAccountKeyFiles, serviceAccountSigningKeyFile: cfg.serviceAccountSigningKeyFile,
+    serviceAccountIssuers: cfg.serviceAccountIssuers, apiAudiences: cfg.apiAudiences,
+    maxTokenExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds, enableBootstrapTokenAuth: cfg.enableBootstrapTokenAuth,
+  });
+  const api = security.wrapApi(createApiHandler({
     registry, discovery, applyBinding, log,
     patchMeta,
     podProxy: createPodProxy({ registry, log }),
     schemas: { unknownFields },
     watchCounter: metrics.watchCounter,
     observe: metrics.observe,
-  });
+  }));
   const version = {
       major: '1', minor: cfg.kubernetesMinorVersion, gitVersion: `v1.${cfg.kubernetesMinorVersion}.0-skiff`,
       gitCommit: 'skiff', gitTreeState: 'clean', buildDate: '2026-11-23T00:00:00Z',
@@ -83,7 +89,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
   });
   const server = createApiServer({
     certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCaFile: cfg.clientCaFile,
-    bindAddress: cfg.bindAddress, port: cfg.securePort, authenticators: [x509Authenticator], api, nonApi,
+    bindAddress: cfg.bindAddress, port: cfg.securePort, authenticators: security.authenticators, api, nonApi,
     direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),
   });
   // exec, attach and port-forward arrive as Upgrade requests; route them like any other

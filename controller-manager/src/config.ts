@@ -32,6 +32,12 @@ export interface ControllerManagerConfig {
   concurrentGcSyncs: number;
   concurrentNamespaceSyncs: number;
   concurrentServiceAccountSyncs: number;
+  /** the CA that signs kubelet client and serving certificates (TLS bootstrap) */
+  clusterSigningCertFile: string;
+  clusterSigningKeyFile: string;
+  clusterSigningDurationSeconds: number;
+  approveKubeletServing: boolean;
+  concurrentCsrSyncs: number;
 }
 
 export const defaultConfig: ControllerManagerConfig = {
@@ -57,6 +63,11 @@ export const defaultConfig: ControllerManagerConfig = {
   concurrentGcSyncs: 20,
   concurrentNamespaceSyncs: 5,
   concurrentServiceAccountSyncs: 2,
+  clusterSigningCertFile: '',
+  clusterSigningKeyFile: '',
+  clusterSigningDurationSeconds: 365 * 24 * 3600,
+  approveKubeletServing: true,
+  concurrentCsrSyncs: 2,
 };
 
 /** Whether `name` is enabled by a --controllers list (upstream semantics: '*', 'name', '-name'). */

@@ -28,6 +28,9 @@ const flagSpec = {
   'concurrent-gc-syncs': { type: 'number', default: defaultConfig.concurrentGcSyncs, description: 'garbage collector workers' },
   'concurrent-namespace-syncs': { type: 'number', default: defaultConfig.concurrentNamespaceSyncs, description: 'namespace deletion workers' },
   'concurrent-serviceaccount-syncs': { type: 'number', default: defaultConfig.concurrentServiceAccountSyncs, description: 'ServiceAccount workers' },
+  'cluster-signing-cert-file': { default: defaultConfig.clusterSigningCertFile, description: 'CA certificate that signs kubelet certificates' },
+  'cluster-signing-key-file': { default: defaultConfig.clusterSigningKeyFile, description: 'key of that CA' },
+  'cluster-signing-duration': { type: 'number', default: defaultConfig.clusterSigningDurationSeconds, description: 'lifetime of signed certificates, seconds' },
 } as const;
 
 const log = createLogger('controller-manager');
@@ -58,6 +61,9 @@ try {
     concurrentGcSyncs: f['concurrent-gc-syncs'],
     concurrentNamespaceSyncs: f['concurrent-namespace-syncs'],
     concurrentServiceAccountSyncs: f['concurrent-serviceaccount-syncs'],
+    clusterSigningCertFile: f['cluster-signing-cert-file'],
+    clusterSigningKeyFile: f['cluster-signing-key-file'],
+    clusterSigningDurationSeconds: f['cluster-signing-duration'],
     log,
   });
   onShutdown(log, () => cm.stop());

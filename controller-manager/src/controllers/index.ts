@@ -9,6 +9,7 @@ import * as namespace from './namespace/index.ts';
 import * as nodeipam from './nodeipam/index.ts';
 import * as nodelifecycle from './nodelifecycle/index.ts';
 import * as serviceaccount from './serviceaccount/index.ts';
+import * as certificates from './certificates/index.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -20,4 +21,5 @@ export const controllers: ControllerDescriptor[] = [
   nodeipam,
   nodelifecycle,
   serviceaccount,
+  certificates,
 ];

@@ -15,10 +15,11 @@ import { endpointslices } from './endpointslices.ts';
 import { leases } from './leases.ts';
 import { eventsK8sIo } from './events-k8s-io.ts';
 import { priorityclasses, builtinPriorityClasses } from './priorityclasses.ts';
+import { certificatesigningrequests } from './certificatesigningrequests.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces, nodes, pods, services, endpoints, configmaps, secrets, events, serviceaccounts,
-  deployments, replicasets, endpointslices, leases, eventsK8sIo, priorityclasses,
+  deployments, replicasets, endpointslices, leases, eventsK8sIo, priorityclasses, certificatesigningrequests,
 ];
 
 export interface BuiltinObject { group: string; version: string; resource: string; object: KObject }

@@ -1,0 +1,56 @@
+// `make token`: a new bootstrap token Secret, the public cluster-info ConfigMap a joining
+// node takes the CA from, and the join command to run on a worker.
+import { randomBytes } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { caHashOf, clusterInfoKubeconfig } from '@skiff/common/bootstrap/discovery';
+import { callJson, HttpStatusError } from '@skiff/common/bootstrap/http';
+import { bootstrapTokenSecret, generateBootstrapToken } from './bootstrap-token.ts';
+
+export interface JoinTokenOptions {
+  /** the address workers reach the apiserver at (default: the kubeconfig's server) */
+  server?: string;
+  ttlSeconds: number;
+  extraGroups: string[];
+  description?: string;
+}
+
+export interface JoinToken { token: string; server: string; caHash: string; expiration: Date; command: string }
+
+/** Parses `24h`, `90m`, `3600s`, `1h30m` or plain seconds. */
+export function parseTtl(text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!m || text === '') throw new Error(`invalid duration "${text}" (use e.g. 24h, 90m, 3600s)`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+export function joinCommand(server: string, token: string, caHash: string): string {
+  return `make join SERVER=${server} TOKEN=${token} CA_HASH=${caHash}`;
+}
+
+async function upsertClusterInfo(kc: KubeConfig, server: string, caPem: string): Promise<void> {
+  const path = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
+  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cluster-info', namespace: 'kube-public' }, data: { kubeconfig: clusterInfoKubeconfig(server, caPem) } };
+  try {
+    await callJson(kc, 'PUT', path, body);
+  } catch (e) {
+    if (!(e instanceof HttpStatusError && e.status === 404)) throw e;
+    await callJson(kc, 'POST', '/api/v1/namespaces/kube-public/configmaps', body);
+  }
+}
+
+export async function createJoinToken(kc: KubeConfig, o: JoinTokenOptions): Promise<JoinToken> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : undefined;
+  if (!caPem) throw new Error('the kubeconfig must embed the cluster CA (certificate-authority-data)');
+  const server = o.server || cluster.server;
+  const token = generateBootstrapToken(randomBytes);
+  const expiration = new Date(Date.now() + o.ttlSeconds * 1000);
+  await callJson(kc, 'POST', '/api/v1/namespaces/kube-system/secrets',
+    bootstrapTokenSecret(token, { expiration, extraGroups: o.extraGroups, description: o.description ?? 'made by make token' }));
+  await upsertClusterInfo(kc, server, caPem);
+  const text = `${token.id}.${token.secret}`;
+  const caHash = caHashOf(caPem);
+  return { token: text, server, caHash, expiration, command: joinCommand(server, text, caHash) };
+}

@@ -1,0 +1,199 @@
+// Bootstrap tokens, ServiceAccount JWTs, bearer extraction and the authorizer, as units.
+import { readFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { expect } from 'chai';
+import { sharedPki } from '@skiff/common/testing/index';
+import {
+  bootstrapTokenSecret, checkBootstrapToken, generateBootstrapToken, parseBootstrapToken,
+} from '../src/auth/bootstrap-token.ts';
+import { createBootstrapTokenAuthenticator } from '../src/auth/bootstrap-token-authenticator.ts';
+import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from '../src/auth/service-account-token.ts';
+import { createServiceAccountTokenAuthenticator } from '../src/auth/service-account-authenticator.ts';
+import { authorize, forbiddenError, type Attributes } from '../src/auth/authorizer.ts';
+import { parseTtl } from '../src/auth/join-token.ts';
+import { bearerToken, bearerTokenAuthenticator } from '../src/server/authn.ts';
+import type { KObject } from '../src/registry/types.ts';
+
+/** What the Secret looks like once the apiserver stored it: stringData folded into base64 data. */
+function stored(secret: KObject): KObject {
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret.stringData as Record<string, string>)) data[k] = Buffer.from(v).toString('base64');
+  const { stringData: _s, ...rest } = secret;
+  return { ...rest, data } as KObject;
+}
+
+const token = { id: 'abcdef', secret: '0123456789abcdef' };
+const inOneHour = new Date(Date.now() + 3600_000);
+
+describe('bootstrap tokens', () => {
+  it('parses id.secret and nothing else', () => {
+    expect(parseBootstrapToken('abcdef.0123456789abcdef')).to.deep.equal(token);
+    for (const bad of ['abcdef.0123456789abcde', 'ABCDEF.0123456789abcdef', 'abcdef0123456789abcdef', 'eyJ.x.y']) {
+      expect(parseBootstrapToken(bad), bad).to.equal(undefined);
+    }
+  });
+
+  it('authenticates as system:bootstrap:<id> in the bootstrapper groups', () => {
+    const secret = stored(bootstrapTokenSecret(token, { expiration: inOneHour, extraGroups: ['system:bootstrappers:worker'] }));
+    const r = checkBootstrapToken(secret, token);
+    expect(r).to.deep.equal({ user: { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:worker', 'system:authenticated'] } });
+  });
+
+  it('refuses a wrong secret, an expired token, a wrong type, a token not for authentication, bad groups', () => {
+    const good = stored(bootstrapTokenSecret(token, { expiration: inOneHour, extraGroups: ['system:bootstrappers:worker'] }));
+    expect(checkBootstrapToken(good, { id: 'abcdef', secret: 'ffffffffffffffff' })).to.have.property('rejected');
+    expect(checkBootstrapToken(good, token, new Date(Date.now() + 7200_000))).to.have.property('rejected').that.matches(/expired/);
+    expect(checkBootstrapToken({ ...good, type: 'Opaque' }, token)).to.have.property('rejected');
+    expect(checkBootstrapToken(undefined, token)).to.have.property('rejected');
+    const noAuth = structuredClone(good);
+    noAuth.data['usage-bootstrap-authentication'] = Buffer.from('false').toString('base64');
+    expect(checkBootstrapToken(noAuth, token)).to.have.property('rejected');
+    const badGroups = stored(bootstrapTokenSecret(token, { expiration: inOneHour, extraGroups: ['system:masters'] }));
+    expect(checkBootstrapToken(badGroups, token)).to.have.property('rejected');
+  });
+
+  it('generates well-formed random tokens', () => {
+    const a = generateBootstrapToken(randomBytes); const b = generateBootstrapToken(randomBytes);
+    expect(parseBootstrapToken(`${a.id}.${a.secret}`)).to.deep.equal(a);
+    expect(a).to.not.deep.equal(b);
+  });
+
+  it('the authenticator reads each Secret once within the cache time', async () => {
+    let reads = 0;
+    const secret = stored(bootstrapTokenSecret(token, { expiration: inOneHour }));
+    const auth = createBootstrapTokenAuthenticator({ getSecret: async (name) => { reads++; return name === 'bootstrap-token-abcdef' ? secret : undefined; } });
+    expect((await auth('abcdef.0123456789abcdef'))?.name).to.equal('system:bootstrap:abcdef');
+    expect((await auth('abcdef.0123456789abcdef'))?.name).to.equal('system:bootstrap:abcdef');
+    expect(await auth('abcdef.ffffffffffffffff')).to.equal(undefined);
+    expect(reads).to.equal(1);
+    expect(await auth('not-a-bootstrap-token')).to.equal(undefined);
+    expect(reads).to.equal(1);
+  });
+
+  it('parses --ttl durations', () => {
+    expect(parseTtl('24h')).to.equal(86400);
+    expect(parseTtl('1h30m')).to.equal(5400);
+    expect(parseTtl('600')).to.equal(600);
+    expect(() => parseTtl('tomorrow')).to.throw(/invalid duration/);
+  });
+});
+
+describe('service account tokens', () => {
+  let signingKey: string; let publicKey: string;
+  const issuerUrl = 'https://kubernetes.default.svc.cluster.local';
+  before(async function () {
+    this.timeout(60_000);
+    const pki = await sharedPki();
+    signingKey = readFileSync(pki.serviceAccountKey, 'utf8');
+    publicKey = readFileSync(pki.serviceAccountPub, 'utf8');
+  });
+  const sa = { name: 'builder', uid: 'sa-uid-1' };
+  const pod = { name: 'web-1', uid: 'pod-uid-1' };
+
+  it('signs RS256 JWTs with the Kubernetes claims and verifies them', async () => {
+    const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: signingKey, issuer: issuerUrl });
+    const { token: jwt, expiresAt } = await issuer.issue({ namespace: 'ci', serviceAccount: sa, pod, audiences: ['api'], expirationSeconds: 3600 });
+    const [header, payload] = jwt.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    expect(header.alg).to.equal('RS256');
+    expect(header.kid).to.be.a('string').with.length.greaterThan(10);
+    expect(payload).to.include({ iss: issuerUrl, sub: 'system:serviceaccount:ci:builder' });
+    expect(payload.aud).to.deep.equal(['api']);
+    expect(payload['kubernetes.io']).to.deep.equal({ namespace: 'ci', serviceaccount: sa, pod });
+    expect(payload.exp - payload.iat).to.equal(3600);
+    expect(expiresAt.getTime()).to.equal(payload.exp * 1000);
+
+    const verifier = new ServiceAccountTokenVerifier({ publicKeysPem: [publicKey], issuers: [issuerUrl], audiences: ['api'] });
+    const v = await verifier.verify(jwt);
+    expect(v).to.have.property('user').that.deep.equals({
+      name: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'],
+    });
+  });
+
+  it('rejects a wrong audience, a wrong issuer, an expired token and another key', async () => {
+    const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: signingKey, issuer: issuerUrl });
+    const { token: jwt } = await issuer.issue({ namespace: 'ci', serviceAccount: sa, audiences: ['api'], expirationSeconds: 600 });
+    const verify = (o: Partial<ConstructorParameters<typeof ServiceAccountTokenVerifier>[0]>, now?: Date) =>
+      new ServiceAccountTokenVerifier({ publicKeysPem: [publicKey], issuers: [issuerUrl], audiences: ['api'], ...o }).verify(jwt, now);
+    expect(await verify({ audiences: ['vault'] })).to.have.property('rejected');
+    expect(await verify({ issuers: ['https://elsewhere'] })).to.have.property('rejected');
+    expect(await verify({}, new Date(Date.now() + 3600_000))).to.have.property('rejected');
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(await verify({ publicKeysPem: [other] })).to.have.property('rejected');
+    expect(await verify({ publicKeysPem: [other, publicKey] })).to.have.property('user');
+  });
+
+  it('dies with the ServiceAccount or pod it is bound to', async () => {
+    const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: signingKey, issuer: issuerUrl });
+    const verifier = new ServiceAccountTokenVerifier({ publicKeysPem: [publicKey], issuers: [issuerUrl], audiences: ['api'] });
+    const { token: jwt } = await issuer.issue({ namespace: 'ci', serviceAccount: sa, pod, audiences: ['api'], expirationSeconds: 600 });
+    const objects = new Map<string, KObject>([
+      ['serviceaccounts/builder', { metadata: { name: 'builder', uid: 'sa-uid-1' } }],
+      ['pods/web-1', { metadata: { name: 'web-1', uid: 'pod-uid-1' } }],
+    ]);
+    const auth = createServiceAccountTokenAuthenticator({ verifier, lookup: { get: async (r, _ns, n) => objects.get(`${r}/${n}`) } });
+    expect((await auth(jwt))?.name).to.equal('system:serviceaccount:ci:builder');
+    objects.set('pods/web-1', { metadata: { name: 'web-1', uid: 'pod-uid-2' } });
+    expect(await auth(jwt)).to.equal(undefined);
+    objects.delete('pods/web-1');
+    expect(await auth(jwt)).to.equal(undefined);
+  });
+});
+
+describe('bearer token extraction', () => {
+  const req = (headers: Record<string, string>) => ({ headers } as unknown as IncomingMessage);
+  it('reads Authorization: Bearer and the WebSocket subprotocol form', async () => {
+    expect(bearerToken(req({ authorization: 'Bearer abc.def' }))).to.equal('abc.def');
+    expect(bearerToken(req({ authorization: 'Basic Zm9vOmJhcg==' }))).to.equal(undefined);
+    const b64 = Buffer.from('abcdef.0123456789abcdef').toString('base64url');
+    expect(bearerToken(req({ 'sec-websocket-protocol': `v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${b64}` }))).to.equal('abcdef.0123456789abcdef');
+    const auth = bearerTokenAuthenticator([(t) => (t === 'good' ? { name: 'u', groups: [] } : undefined)]);
+    expect(await auth(req({ authorization: 'Bearer good' }))).to.deep.equal({ name: 'u', groups: [] });
+    expect(await auth(req({ authorization: 'Bearer bad' }))).to.equal(undefined);
+  });
+});
+
+describe('authorizer', () => {
+  const res = (verb: string, group: string, resource: string, more: Partial<Attributes> = {}): Attributes =>
+    ({ verb, isResourceRequest: true, path: '/x', group, resource, ...more });
+  const bootstrapper = { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:worker', 'system:authenticated'] };
+  const node = { name: 'system:node:w1', groups: ['system:nodes', 'system:authenticated'] };
+  const sa = { name: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'] };
+  const anon = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+  it('lets masters and the control-plane components do anything', () => {
+    expect(authorize({ name: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] }, res('delete', '', 'nodes', { name: 'w1' })).allowed).to.equal(true);
+    expect(authorize({ name: 'system:kube-controller-manager', groups: ['system:authenticated'] }, res('update', '', 'pods', { subresource: 'status', namespace: 'x' })).allowed).to.equal(true);
+  });
+
+  it('limits bootstrappers to CSRs', () => {
+    for (const verb of ['create', 'get', 'list', 'watch']) expect(authorize(bootstrapper, res(verb, 'certificates.k8s.io', 'certificatesigningrequests')).allowed, verb).to.equal(true);
+    expect(authorize(bootstrapper, res('update', 'certificates.k8s.io', 'certificatesigningrequests', { subresource: 'approval', name: 'x' })).allowed).to.equal(false);
+    expect(authorize(bootstrapper, res('list', '', 'pods')).allowed).to.equal(false);
+    expect(authorize(bootstrapper, res('get', '', 'secrets', { namespace: 'kube-system', name: 'x' })).allowed).to.equal(false);
+  });
+
+  it('gives nodes their own objects and read access', () => {
+    expect(authorize(node, res('list', '', 'pods')).allowed).to.equal(true);
+    expect(authorize(node, res('patch', '', 'nodes', { subresource: 'status', name: 'w1' })).allowed).to.equal(true);
+    expect(authorize(node, res('patch', '', 'nodes', { subresource: 'status', name: 'w2' })).allowed).to.equal(false);
+    expect(authorize(node, res('update', 'coordination.k8s.io', 'leases', { namespace: 'kube-node-lease', name: 'w1' })).allowed).to.equal(true);
+    expect(authorize(node, res('create', '', 'serviceaccounts', { subresource: 'token', namespace: 'ci', name: 'builder' })).allowed).to.equal(true);
+    expect(authorize(node, res('delete', 'apps', 'deployments', { namespace: 'x', name: 'y' })).allowed).to.equal(false);
+  });
+
+  it('keeps service accounts read-only and anonymous out', () => {
+    expect(authorize(sa, res('get', '', 'configmaps', { namespace: 'ci', name: 'x' })).allowed).to.equal(true);
+    expect(authorize(sa, res('create', '', 'pods', { namespace: 'ci' })).allowed).to.equal(false);
+    expect(authorize(anon, res('list', '', 'pods')).allowed).to.equal(false);
+    expect(authorize(anon, res('get', '', 'configmaps', { namespace: 'kube-public', name: 'cluster-info' })).allowed).to.equal(true);
+    expect(authorize(sa, { verb: 'get', isResourceRequest: false, path: '/apis', group: '', resource: '' }).allowed).to.equal(true);
+    expect(authorize(sa, { verb: 'get', isResourceRequest: false, path: '/metrics', group: '', resource: '' }).allowed).to.equal(false);
+  });
+
+  it('words the 403 as kube-apiserver does', () => {
+    const e = forbiddenError(bootstrapper, res('list', '', 'pods', { namespace: 'default' }));
+    expect(e.code).to.equal(403);
+    expect(e.message).to.equal('pods is forbidden: User "system:bootstrap:abcdef" cannot list resource "pods" in API group "" in the namespace "default"');
+  });
+});

@@ -1,0 +1,58 @@
+// Which CSRs are approved without a human: kubelet client certificates asked for with a
+// bootstrap token (a joining node) or by the node itself (renewal), and a node's serving
+// certificate asked for by that node. Anything else waits for `kubectl certificate approve`.
+import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, NODES_GROUP, NODE_USER_PREFIX, parseCsr } from '@skiff/common/bootstrap/csr';
+import { kubeletClientProblems, kubeletServingProblems, nodeNameOf } from './node-csr.ts';
+
+export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
+
+export interface CsrObject {
+  metadata: { name?: string; [k: string]: unknown };
+  spec?: { request?: string; signerName?: string; usages?: string[]; username?: string; groups?: string[]; expirationSeconds?: number };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[]; certificate?: string };
+}
+
+export type ApprovalDecision = { approve: true; reason: string; message: string } | { approve: false; why: string };
+
+export function hasCondition(csr: CsrObject, type: string): boolean {
+  return (csr.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+}
+
+export function decided(csr: CsrObject): boolean {
+  return hasCondition(csr, 'Approved') || hasCondition(csr, 'Denied');
+}
+
+export function csrPem(csr: CsrObject): string {
+  return Buffer.from(csr.spec?.request ?? '', 'base64').toString('utf8');
+}
+
+/** Whether to approve `csr` now; `why` says why not (for the log). */
+export function approvalDecision(csr: CsrObject, opts: { approveKubeletServing: boolean }): ApprovalDecision {
+  if (decided(csr)) return { approve: false, why: 'already decided' };
+  const signer = csr.spec?.signerName ?? '';
+  if (signer !== KUBELET_CLIENT_SIGNER && (signer !== KUBELET_SERVING_SIGNER || !opts.approveKubeletServing)) {
+    return { approve: false, why: `signer ${signer} is not auto-approved` };
+  }
+  let parsed;
+  try { parsed = parseCsr(csrPem(csr)); } catch (e) { return { approve: false, why: `unreadable request: ${(e as Error).message}` }; }
+  const usages = csr.spec?.usages ?? [];
+  const username = csr.spec?.username ?? '';
+  const groups = csr.spec?.groups ?? [];
+  const node = nodeNameOf(parsed);
+  const selfRequest = node !== undefined && username === `${NODE_USER_PREFIX}${node}` && groups.includes(NODES_GROUP);
+  if (signer === KUBELET_CLIENT_SIGNER) {
+    const problems = kubeletClientProblems(parsed, usages);
+    if (problems.length) return { approve: false, why: problems.join('; ') };
+    if (groups.includes(BOOTSTRAPPERS_GROUP)) {
+      return { approve: true, reason: 'AutoApproved', message: 'Auto approving kubelet client certificate after SubjectAccessReview.' };
+    }
+    if (selfRequest) {
+      return { approve: true, reason: 'AutoApproved', message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' };
+    }
+    return { approve: false, why: `requester ${username} is neither a bootstrapper nor node ${node}` };
+  }
+  const problems = kubeletServingProblems(parsed, usages);
+  if (problems.length) return { approve: false, why: problems.join('; ') };
+  if (!selfRequest) return { approve: false, why: `a serving certificate for node ${node} must be asked for by that node, not ${username}` };
+  return { approve: true, reason: 'AutoApproved', message: 'Auto approving kubelet serving certificate requested by the node itself.' };
+}

@@ -1,0 +1,106 @@
+// The certificates controller: auto-approves node CSRs (approver.ts) and signs approved
+// kubelet CSRs with the cluster CA (signer.ts). One queue keyed by CSR name; a CSR is done
+// once it has a certificate, a Denied or a Failed condition.
+import { WorkQueue } from '@skiff/common';
+import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseCsr } from '@skiff/common/bootstrap/csr';
+import { InformerSet, loggerFor, restClientFor, runQueueController } from '../garbagecollector/context.ts';
+import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
+import { isConflict, isNotFound, resourcePath } from '../garbagecollector/rest.ts';
+import type { RestClient } from '../garbagecollector/rest.ts';
+import { approvalDecision, csrPem, decided, hasCondition, type CsrObject } from './approver.ts';
+import { problemsForSigner } from './node-csr.ts';
+import { ClusterSigner } from './signer.ts';
+
+export const name = 'csrsigning';
+
+export interface CertificatesConfig {
+  /** --cluster-signing-cert-file / --cluster-signing-key-file: without both, nothing is signed */
+  clusterSigningCertFile: string;
+  clusterSigningKeyFile: string;
+  /** --cluster-signing-duration in seconds (default one year) */
+  clusterSigningDurationSeconds: number;
+  /** approve a node's own kubelet-serving CSR (default true: the lab has no human approver) */
+  approveKubeletServing: boolean;
+  concurrentCsrSyncs: number;
+}
+
+const CSR_RESOURCE = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
+const SIGNERS = [KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER];
+
+const csrPath = (csrName?: string, subresource?: string) => resourcePath({ ...CSR_RESOURCE, name: csrName, subresource });
+
+export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<Stop> {
+  const log = loggerFor(ctx, name);
+  const rest = restClientFor(ctx);
+  const cfg = ctx.config ?? {};
+  const signer = cfg.clusterSigningCertFile && cfg.clusterSigningKeyFile
+    ? await ClusterSigner.fromFiles(cfg.clusterSigningCertFile, cfg.clusterSigningKeyFile, cfg.clusterSigningDurationSeconds)
+    : undefined;
+  if (!signer) log.warn('no --cluster-signing-cert-file/--cluster-signing-key-file: approved CSRs will not be signed');
+  const informers = new InformerSet(ctx, log);
+  const csrs = informers.on<CsrObject & { apiVersion?: string; kind?: string }>(csrPath());
+  const queue = new WorkQueue<string>();
+  const enqueue = (o: CsrObject) => { if (o.metadata.name) queue.add(o.metadata.name); };
+  csrs.on({ add: enqueue, update: enqueue });
+  return runQueueController(ctx, {
+    name, log, queue, informers, workers: cfg.concurrentCsrSyncs ?? 2,
+    reconcile: async (csrName) => {
+      const csr = csrs.get(csrName);
+      if (!csr) return;
+      await syncCsr(rest, csr, { signer, approveKubeletServing: cfg.approveKubeletServing ?? true, log });
+    },
+  });
+}
+
+export interface SyncOptions {
+  signer?: ClusterSigner;
+  approveKubeletServing: boolean;
+  log?: { info(msg: string, f?: object): void; warn(msg: string, f?: object): void };
+}
+
+/** One step for one CSR: approve it, or sign it, or mark it Failed; done when nothing is left. */
+export async function syncCsr(rest: RestClient, csr: CsrObject, o: SyncOptions): Promise<void> {
+  const csrName = csr.metadata.name!;
+  if (csr.status?.certificate || hasCondition(csr, 'Denied') || hasCondition(csr, 'Failed')) return;
+  if (!decided(csr)) {
+    const d = approvalDecision(csr, { approveKubeletServing: o.approveKubeletServing });
+    if (!d.approve) return;
+    const approved = structuredClone(csr);
+    approved.status = { ...(approved.status ?? {}), conditions: [...(approved.status?.conditions ?? []), { type: 'Approved', status: 'True', reason: d.reason, message: d.message }] };
+    try {
+      const out = await rest.update<CsrObject>(csrPath(csrName, 'approval'), approved);
+      o.log?.info('approved CSR', { csr: csrName, requester: csr.spec?.username });
+      csr = out; // sign at once rather than after the watch comes back
+    } catch (e) {
+      if (isConflict(e) || isNotFound(e)) return; // the informer brings the newer version
+      throw e;
+    }
+  }
+  if (!hasCondition(csr, 'Approved') || !o.signer) return;
+  const signerName = csr.spec?.signerName ?? '';
+  if (!SIGNERS.includes(signerName)) return; // another signer's job
+  const usages = csr.spec?.usages ?? [];
+  let problems: string[];
+  let parsed;
+  try {
+    parsed = parseCsr(csrPem(csr));
+    problems = problemsForSigner(signerName, parsed, usages) ?? [];
+  } catch (e) {
+    problems = [`unreadable request: ${(e as Error).message}`];
+  }
+  const withStatus = structuredClone(csr);
+  if (problems.length || !parsed) {
+    withStatus.status = { ...(withStatus.status ?? {}), conditions: [...(withStatus.status?.conditions ?? []), { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: problems.join('; ') }] };
+    o.log?.warn('CSR failed signer validation', { csr: csrName, problems });
+  } else {
+    const pem = await o.signer.sign({ csr: parsed, usages, expirationSeconds: csr.spec?.expirationSeconds });
+    withStatus.status = { ...(withStatus.status ?? {}), certificate: Buffer.from(pem).toString('base64') };
+  }
+  try {
+    await rest.update(csrPath(csrName, 'status'), withStatus);
+    if (!problems.length) o.log?.info('signed CSR', { csr: csrName, signer: signerName });
+  } catch (e) {
+    if (isConflict(e) || isNotFound(e)) return;
+    throw e;
+  }
+}
