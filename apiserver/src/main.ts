@@ -20,9 +20,23 @@ import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
 
 const log = createLogger('apiserver');
 
-/** Patch semantics from the OpenAPI schemas, else our built-in table of the served types. */
+/**
+ * Patch semantics from the OpenAPI schemas, else our built-in table of the served types. The
+ * schemas carry no defaults for list-map keys (a Service port's protocol is TCP when left out),
+ * which server-side apply needs to match items: those come from the table.
+ */
 function patchMeta(group: string, version: string, kind: string): PatchMeta {
-  return patchMetaFor(group, version, kind) ?? builtinPatchMeta(kind);
+  const builtin = builtinPatchMeta(kind);
+  const fromSchema = patchMetaFor(group, version, kind);
+  if (!fromSchema) return builtin;
+  return {
+    at(path: string[]) {
+      const m = fromSchema.at(path) as ReturnType<PatchMeta['at']>;
+      if (m.listMapKeyDefaults || !m.listMapKeys?.length) return m;
+      const defaults = builtin.at(path).listMapKeyDefaults;
+      return defaults ? { ...m, listMapKeyDefaults: defaults } : m;
+    },
+  };
 }
 
 function firstIPv4(): string {

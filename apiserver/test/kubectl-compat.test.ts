@@ -190,3 +190,29 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+describe('server-side apply details', function () {
+  this.timeout(60_000);
+  const cluster = useApiserver();
+  const svc = `apiVersion: v1
+kind: Service
+metadata: { name: ssa-svc, namespace: default }
+spec:
+  selector: { app: x }
+  ports: [{ name: http, port: 80, targetPort: 8080 }]
+`;
+  it('re-applies a Service whose ports leave out the defaulted protocol', async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await cluster.server.kubectl('1.33', ['apply', '--server-side', '-f', '-'], { stdin: svc });
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    const ports = JSON.parse((await cluster.server.kubectl('1.33', ['get', 'svc', 'ssa-svc', '-o', 'json'])).stdout).spec.ports;
+    expect(ports).to.have.length(1);
+  });
+  it('an identical apply writes nothing (same resourceVersion)', async () => {
+    const rv = async () => (await cluster.server.kubectl('1.33', ['get', 'svc', 'ssa-svc', '-o', 'jsonpath={.metadata.resourceVersion}'])).stdout;
+    const before = await rv();
+    await cluster.server.kubectl('1.33', ['apply', '--server-side', '-f', '-'], { stdin: svc });
+    expect(await rv()).to.equal(before);
+  });
+});

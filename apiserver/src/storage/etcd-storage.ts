@@ -1,5 +1,6 @@
 // Storage on etcd v3, as kube-apiserver's etcd3 store: optimistic concurrency on mod
 // revisions, paged consistent lists, watches that carry the previous state.
+import { isDeepStrictEqual } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import type { IKeyValue, IRangeResponse, ITxnRequest, ITxnResponse } from 'etcd3';
 import { createLogger } from '@skiff/common';
@@ -139,7 +140,8 @@ export class EtcdStorage implements Storage {
       }
       const value = encodeObject(next);
       // an update that changes nothing is not written: no new revision, no watch event
-      if (current && current.value.toString() === value) return decodeValue(value, current.mod_revision);
+      // (compared as data: the same object with its keys in another order is no change either)
+      if (current && sameContent(current.value.toString(), value)) return decodeValue(current.value.toString(), current.mod_revision);
       const res = await this.txn({
         compare: [current
           ? { key: k, target: 'Mod', result: 'Equal', mod_revision: current.mod_revision }
@@ -340,4 +342,9 @@ export function bookmarkEvent(revision: number, annotations?: Record<string, str
   const metadata: KObject['metadata'] = { resourceVersion: String(revision) };
   if (annotations) metadata.annotations = annotations;
   return { type: 'BOOKMARK', object: { metadata }, revision };
+}
+
+function sameContent(stored: string, next: string): boolean {
+  if (stored === next) return true;
+  try { return isDeepStrictEqual(JSON.parse(stored), JSON.parse(next)); } catch { return false; }
 }
