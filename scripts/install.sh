@@ -16,7 +16,7 @@ esac
 # `make up` uses to probe etcd; curl probes the apiserver.
 DEBIAN_PACKAGES=(
   etcd-server etcd-client containerd runc containernetworking-plugins docker-registry
-  skopeo busybox-static openssl iptables iproute2 curl ca-certificates
+  skopeo busybox-static openssl iptables iproute2 conntrack curl ca-certificates util-linux bsdutils
 )
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
