@@ -1,11 +1,11 @@
 // Endpoints controller: keeps one Endpoints object per selector Service in step with the
 // pods its selector matches. Level-triggered: every event just queues the service's key.
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { WorkQueue, keyOf, splitKey } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { InformerSet, loggerFor, restClientFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isNotFound, resourcePath } from '../garbagecollector/rest.ts';
-import type { RestClient } from '../garbagecollector/rest.ts';
+import { isNotFound } from '../garbagecollector/api-errors.ts';
 import { computeSubsets, endpointsLabels, endpointsUpToDate, OVER_CAPACITY_ANNOTATION, TRIGGER_TIME_ANNOTATION } from './compute.ts';
 import { isApiserverService, matchesSelector, selectsPods } from './pod-endpoints.ts';
 import type { Obj } from './pod-endpoints.ts';
@@ -19,11 +19,11 @@ export const name = 'endpoints';
 
 export async function start(ctx: ControllerDeps<EndpointsConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
-  const rest = restClientFor(ctx);
+  const { core } = apisFor(ctx);
   const informers = new InformerSet(ctx, log);
-  const services = informers.on<Obj>('/api/v1/services');
-  const pods = informers.on<Obj>('/api/v1/pods');
-  const endpoints = informers.on<Obj>('/api/v1/endpoints');
+  const services = informers.on<Obj>('/api/v1/services', () => core.listServiceForAllNamespaces());
+  const pods = informers.on<Obj>('/api/v1/pods', () => core.listPodForAllNamespaces());
+  const endpoints = informers.on<Obj>('/api/v1/endpoints', () => core.listEndpointsForAllNamespaces());
   const queue = new WorkQueue<string>();
 
   services.on({ add: (s) => queue.add(keyOf(s)), update: (s) => queue.add(keyOf(s)), delete: (s) => queue.add(keyOf(s)) });
@@ -35,7 +35,7 @@ export async function start(ctx: ControllerDeps<EndpointsConfig>): Promise<Stop>
 
   return runQueueController(ctx, {
     name, log, queue, informers, workers: ctx.config?.concurrentEndpointSyncs ?? 5,
-    reconcile: (key) => syncEndpoints(rest, key, services, pods, endpoints),
+    reconcile: (key) => syncEndpoints(core, key, services, pods, endpoints),
   });
 }
 
@@ -46,13 +46,12 @@ function servicesSelecting(services: Informer<Obj>, pod: Obj, old?: Obj): string
     .map((s) => keyOf(s));
 }
 
-export async function syncEndpoints(rest: RestClient, key: string, services: Informer<Obj>, pods: Informer<Obj>, endpoints: Informer<Obj>): Promise<void> {
+export async function syncEndpoints(core: CoreV1Api, key: string, services: Informer<Obj>, pods: Informer<Obj>, endpoints: Informer<Obj>): Promise<void> {
   const { namespace, name: svcName } = splitKey(key);
   if (isApiserverService({ metadata: { namespace, name: svcName } })) return;
-  const path = resourcePath({ group: '', version: 'v1', resource: 'endpoints', namespace, name: svcName });
   const service = services.get(svcName, namespace);
   if (!service) {
-    if (endpoints.get(svcName, namespace)) await rest.delete(path).catch((e) => { if (!isNotFound(e)) throw e; });
+    if (endpoints.get(svcName, namespace)) await core.deleteNamespacedEndpoints({ name: svcName, namespace: namespace! }).catch((e) => { if (!isNotFound(e)) throw e; });
     return;
   }
   // A service without selector has hand-made endpoints; one being deleted will lose them anyway.
@@ -73,8 +72,8 @@ export async function syncEndpoints(rest: RestClient, key: string, services: Inf
   };
   if (current) {
     // resourceVersion from the cache: a conflict means the cache is behind, and the retry sees more
-    await rest.update(path, desired);
+    await core.replaceNamespacedEndpoints({ name: svcName, namespace: namespace!, body: desired });
   } else {
-    await rest.create(resourcePath({ group: '', version: 'v1', resource: 'endpoints', namespace }), desired);
+    await core.createNamespacedEndpoints({ namespace: namespace!, body: desired });
   }
 }

@@ -1,11 +1,11 @@
 // EndpointSlice controller: discovery.k8s.io/v1 slices (at most 100 endpoints each) for
 // every selector Service, owned by the Service so the garbage collector removes them.
+import type { DiscoveryV1Api, V1EndpointSlice } from '@kubernetes/client-node';
 import { WorkQueue, keyOf, splitKey } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { InformerSet, loggerFor, restClientFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isNotFound, resourcePath } from '../garbagecollector/rest.ts';
-import type { RestClient } from '../garbagecollector/rest.ts';
+import { isNotFound } from '../garbagecollector/api-errors.ts';
 import { isApiserverService, matchesSelector, selectsPods } from '../endpoints/pod-endpoints.ts';
 import type { Obj } from '../endpoints/pod-endpoints.ts';
 import { CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, planSlices } from './plan.ts';
@@ -22,12 +22,12 @@ const TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-tim
 
 export async function start(ctx: ControllerDeps<EndpointSliceConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
-  const rest = restClientFor(ctx);
+  const { core, discovery } = apisFor(ctx);
   const informers = new InformerSet(ctx, log);
-  const services = informers.on<Obj>('/api/v1/services');
-  const pods = informers.on<Obj>('/api/v1/pods');
+  const services = informers.on<Obj>('/api/v1/services', () => core.listServiceForAllNamespaces());
+  const pods = informers.on<Obj>('/api/v1/pods', () => core.listPodForAllNamespaces());
   // all slices (the informer is shared); managedSlices() keeps ours
-  const slices = informers.on<Obj>('/apis/discovery.k8s.io/v1/endpointslices');
+  const slices = informers.on<Obj>('/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces());
   const queue = new WorkQueue<string>();
   const expectations = new SliceExpectations();
 
@@ -47,7 +47,7 @@ export async function start(ctx: ControllerDeps<EndpointSliceConfig>): Promise<S
 
   return runQueueController(ctx, {
     name, log, queue, informers, workers: ctx.config?.concurrentServiceEndpointSyncs ?? 5,
-    reconcile: (key) => syncSlices(rest, key, services, pods, slices, expectations),
+    reconcile: (key) => syncSlices(discovery, key, services, pods, slices, expectations),
   });
 }
 
@@ -60,17 +60,17 @@ function managedSlices(slices: Informer<Obj>, namespace: string, serviceName: st
   return slices.list(namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === serviceName && s.metadata.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME);
 }
 
-export async function syncSlices(rest: RestClient, key: string, services: Informer<Obj>, pods: Informer<Obj>, slices: Informer<Obj>, expectations: SliceExpectations): Promise<void | { requeueAfterMs: number }> {
+export async function syncSlices(discovery: DiscoveryV1Api, key: string, services: Informer<Obj>, pods: Informer<Obj>, slices: Informer<Obj>, expectations: SliceExpectations): Promise<void | { requeueAfterMs: number }> {
   const { namespace, name: svcName } = splitKey(key);
   const existing = managedSlices(slices, namespace!, svcName);
   if (!expectations.satisfied(key, existing)) return { requeueAfterMs: 100 };
-  const collection = resourcePath({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace });
+  const remove = (s: Obj) => discovery.deleteNamespacedEndpointSlice({ name: s.metadata.name!, namespace: namespace! }).catch((e) => { if (!isNotFound(e)) throw e; });
   const service = services.get(svcName, namespace);
   if (!service || isApiserverService(service) || !selectsPods(service) || service.metadata.deletionTimestamp) {
     // the garbage collector would get there too; doing it here keeps the two independent
     if (!service || !selectsPods(service)) {
       for (const s of existing) {
-        await rest.delete(`${collection}/${s.metadata.name}`).catch((e) => { if (!isNotFound(e)) throw e; });
+        await remove(s);
         expectations.expectDeleted(key, s.metadata.name!);
       }
     }
@@ -79,17 +79,18 @@ export async function syncSlices(rest: RestClient, key: string, services: Inform
 
   const plan = planSlices(service, pods.list(namespace), existing);
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const stamped = (s: Obj) => ({ ...s, metadata: { ...s.metadata, annotations: { ...(s.metadata.annotations ?? {}), [TRIGGER_TIME_ANNOTATION]: stamp } } });
+  // plan.ts builds complete discovery.k8s.io/v1 EndpointSlices in its own loose Obj shape
+  const stamped = (s: Obj) => ({ ...s, metadata: { ...s.metadata, annotations: { ...(s.metadata.annotations ?? {}), [TRIGGER_TIME_ANNOTATION]: stamp } } }) as V1EndpointSlice;
   for (const s of plan.delete) {
-    await rest.delete(`${collection}/${s.metadata.name}`).catch((e) => { if (!isNotFound(e)) throw e; });
+    await remove(s);
     expectations.expectDeleted(key, s.metadata.name!);
   }
   for (const s of plan.update) {
-    const written = await rest.update<Obj>(`${collection}/${s.metadata.name}`, stamped(s));
-    expectations.expectWritten(key, written.metadata.name!, written.metadata.resourceVersion);
+    const written = await discovery.replaceNamespacedEndpointSlice({ name: s.metadata.name!, namespace: namespace!, body: stamped(s) });
+    expectations.expectWritten(key, written.metadata!.name!, written.metadata!.resourceVersion);
   }
   for (const s of plan.create) {
-    const written = await rest.create<Obj>(collection, stamped(s));
-    expectations.expectWritten(key, written.metadata.name!, written.metadata.resourceVersion);
+    const written = await discovery.createNamespacedEndpointSlice({ namespace: namespace!, body: stamped(s) });
+    expectations.expectWritten(key, written.metadata!.name!, written.metadata!.resourceVersion);
   }
 }

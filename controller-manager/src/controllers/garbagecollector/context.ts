@@ -4,21 +4,59 @@
 // without metrics it simply records none.
 import { Informer, createLogger, runWorkers } from '@skiff/common';
 import type { Logger, WorkQueue } from '@skiff/common';
+import { ApisApi, CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubernetesObject, KubernetesListObject } from '@kubernetes/client-node';
 import type { ControllerContext } from '../../controller-context.ts';
+import { errorText } from './api-errors.ts';
 import { RestClient } from './rest.ts';
 
 export type ControllerDeps<C = object> = Pick<ControllerContext, 'kubeConfig'>
   & Partial<Pick<ControllerContext, 'log' | 'informers' | 'metrics'>>
   & { config?: Partial<C> };
 
-const clients = new WeakMap<object, RestClient>();
+const restClients = new WeakMap<object, RestClient>();
 
-/** One RestClient (one keep-alive agent) per kubeconfig. */
+/**
+ * @deprecated Only certificates/ still uses the hand-written client; the other controllers
+ * moved to client-node (apisFor). Remove together with rest.ts once nothing imports it.
+ */
 export function restClientFor(deps: ControllerDeps): RestClient {
-  let c = clients.get(deps.kubeConfig);
-  if (!c) { c = new RestClient(deps.kubeConfig); clients.set(deps.kubeConfig, c); }
+  let c = restClients.get(deps.kubeConfig);
+  if (!c) { c = new RestClient(deps.kubeConfig); restClients.set(deps.kubeConfig, c); }
   return c;
+}
+
+/** The client-node APIs these controllers call. */
+export interface Apis {
+  core: CoreV1Api;
+  discovery: DiscoveryV1Api;
+  coordination: CoordinationV1Api;
+  /** the /apis group list, for discovery */
+  groups: ApisApi;
+  /** /apis/G/V resource lists and collection deletes of any group, for discovery-driven work */
+  customObjects: CustomObjectsApi;
+  /** read/list/patch/delete of any kind the API serves (it resolves kinds through discovery) */
+  objects: KubernetesObjectApi;
+}
+
+const apisByConfig = new WeakMap<object, Apis>();
+
+/** One set of API clients per kubeconfig, so KubernetesObjectApi's discovery cache is shared. */
+export function apisFor(deps: ControllerDeps): Apis {
+  let apis = apisByConfig.get(deps.kubeConfig);
+  if (!apis) {
+    const kc = deps.kubeConfig;
+    apis = {
+      core: kc.makeApiClient(CoreV1Api),
+      discovery: kc.makeApiClient(DiscoveryV1Api),
+      coordination: kc.makeApiClient(CoordinationV1Api),
+      groups: kc.makeApiClient(ApisApi),
+      customObjects: kc.makeApiClient(CustomObjectsApi),
+      objects: KubernetesObjectApi.makeApiClient(kc),
+    };
+    apisByConfig.set(kc, apis);
+  }
+  return apis;
 }
 
 export function loggerFor(deps: ControllerDeps, controller: string): Logger {
@@ -37,10 +75,13 @@ export class InformerSet {
     this.log = log;
   }
 
-  /** An informer on a collection path such as /api/v1/pods. */
-  on<T extends KubernetesObject>(path: string): Informer<T> {
-    const rest = restClientFor(this.deps);
-    const list = () => rest.get<KubernetesListObject<T>>(path);
+  /**
+   * An informer watching a collection path such as /api/v1/pods, listing with `list`
+   * (a client-node list call; T is the caller's view of the items). Without `list` it
+   * lists through the deprecated RestClient.
+   */
+  on<T extends KubernetesObject>(path: string, listItems?: () => Promise<KubernetesListObject<KubernetesObject>>): Informer<T> {
+    const list = (listItems ?? (() => restClientFor(this.deps).get(path))) as () => Promise<KubernetesListObject<T>>;
     let inf: Informer<T>;
     if (this.deps.informers) {
       inf = this.deps.informers.informerFor<T>(path, list);
@@ -99,7 +140,7 @@ export function runQueueController(deps: ControllerDeps, opts: {
       } finally {
         end?.();
       }
-    }, (key, err) => log.warn('reconcile failed, retrying', { key, err: err instanceof Error ? err.message : String(err) }));
+    }, (key, err) => log.warn('reconcile failed, retrying', { key, err: errorText(err) }));
   })();
   return async () => {
     stopped = true;

@@ -5,16 +5,17 @@
 //    dependents and drops the finalizer once no blocking dependent remains,
 //  - for an owner deleted with orphan (orphan finalizer), strips the references to it
 //    from its dependents, then drops the finalizer.
+import { PatchStrategy } from '@kubernetes/client-node';
+import type { KubernetesObjectApi } from '@kubernetes/client-node';
 import { WorkQueue } from '@skiff/common';
 import type { Informer, Logger } from '@skiff/common';
-import { InformerSet, loggerFor, restClientFor, runQueueController } from './context.ts';
+import { apisFor, InformerSet, loggerFor, runQueueController } from './context.ts';
 import type { ControllerDeps, Stop } from './context.ts';
-import { apiVersionOf, discoverResources, hasVerbs, resourceForKind } from './discovery.ts';
+import { apiVersionOf, collectionPath, discoverResources, hasVerbs, resourceForKind } from './discovery.ts';
 import type { ApiResource } from './discovery.ts';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, OwnerGraph, decideForDependent, hasFinalizer, isDeleting } from './graph.ts';
 import type { GraphNode, ObjectIdentity, ObservedObject, OwnerState } from './graph.ts';
-import { isConflict, isNotFound, resourcePath } from './rest.ts';
-import type { RestClient } from './rest.ts';
+import { errorText, isConflict, isNotFound } from './api-errors.ts';
 
 export interface GarbageCollectorConfig {
   /** kube-controller-manager --concurrent-gc-syncs */
@@ -23,25 +24,28 @@ export interface GarbageCollectorConfig {
 
 export const name = 'garbagecollector';
 
+/** What KubernetesObjectApi needs to address one object. */
+type ObjectAddress = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+
 /** Events come in great numbers and own nothing; Kubernetes skips them too. */
 const IGNORED = new Set(['events', 'events.events.k8s.io']);
 const DISCOVERY_RETRY_MS = 2000;
 
 export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
-  const rest = restClientFor(ctx);
+  const apis = apisFor(ctx);
   let stopped = false;
   let stopWorkers: Stop | undefined;
   // discovery needs the apiserver; keep trying in the background rather than fail the manager
   const starting = (async () => {
     while (!stopped) {
       try {
-        const resources = await discoverResources(rest);
+        const resources = await discoverResources(apis);
         if (stopped) return;
-        const gc = new GarbageCollector(rest, resources, log);
+        const gc = new GarbageCollector(apis.objects, resources, log);
         const informers = new InformerSet(ctx, log);
         const watched = resources.filter((r) => hasVerbs(r, 'list', 'watch', 'delete') && !IGNORED.has(r.group ? `${r.resource}.${r.group}` : r.resource));
-        for (const r of watched) gc.watch(informers.on<any>(resourcePath(r)), r);
+        for (const r of watched) gc.watch(informers.on<any>(collectionPath(r), () => apis.objects.list(apiVersionOf(r), r.kind)), r);
         log.info('watching resources', { count: watched.length });
         stopWorkers = runQueueController(ctx, {
           name, log, queue: gc.queue, informers, workers: ctx.config?.concurrentGcSyncs ?? 20,
@@ -51,7 +55,7 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
         });
         return;
       } catch (e) {
-        log.warn('discovery failed, retrying', { err: e instanceof Error ? e.message : String(e) });
+        log.warn('discovery failed, retrying', { err: errorText(e) });
         await new Promise((r) => setTimeout(r, DISCOVERY_RETRY_MS));
       }
     }
@@ -66,12 +70,12 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
 export class GarbageCollector {
   readonly graph = new OwnerGraph();
   readonly queue = new WorkQueue<string>();
-  private readonly rest: RestClient;
+  private readonly objects: KubernetesObjectApi;
   private readonly resources: readonly ApiResource[];
   private readonly log: Logger;
 
-  constructor(rest: RestClient, resources: readonly ApiResource[], log: Logger) {
-    this.rest = rest;
+  constructor(objects: KubernetesObjectApi, resources: readonly ApiResource[], log: Logger) {
+    this.objects = objects;
     this.resources = resources;
     this.log = log;
   }
@@ -142,24 +146,41 @@ export class GarbageCollector {
     return deleting && finalizers.includes(FOREGROUND_FINALIZER) ? 'waitingForDependentsDeletion' : 'solid';
   }
 
-  private pathOf(id: ObjectIdentity): string | undefined {
+  /**
+   * The object as KubernetesObjectApi addresses it: the served version of the reference's
+   * group and kind (a fresh object each time: the client fills in a missing namespace).
+   */
+  private specOf(id: ObjectIdentity): ObjectAddress | undefined {
     const r = resourceForKind(this.resources, id.apiVersion, id.kind);
     if (!r) return undefined;
-    return resourcePath({ ...r, ...(r.namespaced && id.namespace ? { namespace: id.namespace } : {}), name: id.name });
+    return { apiVersion: apiVersionOf(r), kind: r.kind, metadata: { name: id.name, ...(r.namespaced && id.namespace ? { namespace: id.namespace } : {}) } };
   }
 
   private async getLive(id: ObjectIdentity): Promise<any | undefined> {
-    const path = this.pathOf(id);
+    const spec = this.specOf(id);
     // a kind the API does not serve cannot exist
-    if (!path) return undefined;
-    return this.rest.getIfExists(path);
+    if (!spec) return undefined;
+    try {
+      return await this.objects.read<any>(spec);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** A merge patch; resourceVersion in it makes it a compare-and-swap. */
+  private async mergePatch(id: ObjectIdentity, metadata: Record<string, unknown>): Promise<void> {
+    const spec = this.specOf(id);
+    if (!spec) return;
+    await this.objects.patch({ ...spec, metadata: { ...spec.metadata, ...metadata } }, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
   }
 
   private async deleteObject(id: ObjectIdentity, propagationPolicy: string): Promise<void> {
-    const path = this.pathOf(id);
-    if (!path) return;
+    const spec = this.specOf(id);
+    if (!spec) return;
     try {
-      await this.rest.delete(path, { propagationPolicy, preconditions: { uid: id.uid } });
+      await this.objects.delete(spec, undefined, undefined, undefined, undefined, undefined,
+        { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, preconditions: { uid: id.uid } });
     } catch (e) {
       // gone already, or replaced by a new object of the same name: nothing of ours to delete
       if (!isNotFound(e) && !isConflict(e)) throw e;
@@ -167,15 +188,13 @@ export class GarbageCollector {
   }
 
   private async removeOwnerRefs(node: GraphNode, ownerUids: readonly string[]): Promise<void> {
-    const path = this.pathOf(node.identity);
-    if (!path) return;
-    const live = await this.rest.getIfExists(path);
+    const live = await this.getLive(node.identity);
     if (!live || live.metadata.uid !== node.identity.uid) return;
     const refs = (live.metadata.ownerReferences ?? []) as { uid: string }[];
     const kept = refs.filter((r) => !ownerUids.includes(r.uid));
     if (kept.length === refs.length) return;
     // resourceVersion makes this a compare-and-swap: a concurrent owner change means retry
-    await this.rest.patch(path, { metadata: { ownerReferences: kept, resourceVersion: live.metadata.resourceVersion } }, 'merge');
+    await this.mergePatch(node.identity, { ownerReferences: kept, resourceVersion: live.metadata.resourceVersion });
   }
 
   private async orphanDependents(owner: GraphNode): Promise<void> {
@@ -195,12 +214,10 @@ export class GarbageCollector {
   }
 
   private async removeFinalizer(node: GraphNode, finalizer: string): Promise<void> {
-    const path = this.pathOf(node.identity);
-    if (!path) return;
-    const live = await this.rest.getIfExists(path);
+    const live = await this.getLive(node.identity);
     if (!live || live.metadata.uid !== node.identity.uid) return;
     const finalizers = (live.metadata.finalizers ?? []) as string[];
     if (!finalizers.includes(finalizer)) return;
-    await this.rest.patch(path, { metadata: { finalizers: finalizers.filter((f) => f !== finalizer), resourceVersion: live.metadata.resourceVersion } }, 'merge');
+    await this.mergePatch(node.identity, { finalizers: finalizers.filter((f) => f !== finalizer), resourceVersion: live.metadata.resourceVersion });
   }
 }

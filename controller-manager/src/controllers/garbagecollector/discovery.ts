@@ -1,7 +1,7 @@
 // The served resources, read from the API's discovery documents (/api/v1, /apis/G/V):
 // the garbage collector watches those it can list, watch and delete; the namespace
 // controller empties a namespace of every namespaced one.
-import type { RestClient } from './rest.ts';
+import type { Apis } from './context.ts';
 
 export interface ApiResource {
   group: string;
@@ -15,15 +15,20 @@ export interface ApiResource {
 
 export const apiVersionOf = (r: { group: string; version: string }): string => (r.group ? `${r.group}/${r.version}` : r.version);
 
-export async function discoverResources(rest: RestClient): Promise<ApiResource[]> {
-  const out: ApiResource[] = [];
-  const core = await rest.get<{ versions?: string[] }>('/api');
-  for (const version of core.versions ?? ['v1']) out.push(...parseResourceList(await rest.get(`/api/${version}`), '', version));
-  const groups = await rest.get<{ groups?: { name: string; preferredVersion?: { version: string }; versions?: { version: string }[] }[] }>('/apis');
+/** The collection path to watch, e.g. /apis/apps/v1/replicasets or /api/v1/namespaces/NS/pods. */
+export function collectionPath(r: { group: string; version: string; resource: string }, namespace?: string): string {
+  const root = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  return `${root}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${r.resource}`;
+}
+
+/** The core group (/api, which only ever serves v1) and every group's preferred version. */
+export async function discoverResources(apis: Pick<Apis, 'core' | 'groups' | 'customObjects'>): Promise<ApiResource[]> {
+  const out: ApiResource[] = [...parseResourceList(await apis.core.getAPIResources(), '', 'v1')];
+  const groups = await apis.groups.getAPIVersions();
   for (const g of groups.groups ?? []) {
     const version = g.preferredVersion?.version ?? g.versions?.[0]?.version;
     if (!version) continue;
-    out.push(...parseResourceList(await rest.get(`/apis/${g.name}/${version}`), g.name, version));
+    out.push(...parseResourceList(await apis.customObjects.getAPIResources({ group: g.name, version }), g.name, version));
   }
   return out;
 }

@@ -1,6 +1,7 @@
-// A small JSON client for any resource path. The garbage collector and the namespace
-// controller work on resources they only know from discovery, which the typed client
-// cannot reach; the other controllers use it too so that every call fails the same way.
+// DEPRECATED: a small hand-written JSON client for any resource path. Every controller in
+// this folder's group now talks through client-node (context.ts apisFor, api-errors.ts);
+// this file stays only because certificates/ still imports it. Delete it with restClientFor
+// once certificates/ has moved to client-node.
 import { request as httpsRequest, Agent } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';

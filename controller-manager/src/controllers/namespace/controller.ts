@@ -1,14 +1,14 @@
 // Namespace controller: empties a namespace that is being deleted (every namespaced
 // resource the API serves, found through discovery), waits until nothing is left, then
 // removes the `kubernetes` finalizer through /finalize so the apiserver deletes it.
+import type { CoreV1Api, V1DeleteOptions } from '@kubernetes/client-node';
 import { WorkQueue } from '@skiff/common';
 import type { Informer, Logger } from '@skiff/common';
-import { InformerSet, loggerFor, restClientFor, runQueueController } from '../garbagecollector/context.ts';
-import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { discoverResources, hasVerbs } from '../garbagecollector/discovery.ts';
+import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import type { Apis, ControllerDeps, Stop } from '../garbagecollector/context.ts';
+import { apiVersionOf, discoverResources, hasVerbs } from '../garbagecollector/discovery.ts';
 import type { ApiResource } from '../garbagecollector/discovery.ts';
-import { ApiStatusError, isConflict, isNotFound, resourcePath } from '../garbagecollector/rest.ts';
-import type { RestClient } from '../garbagecollector/rest.ts';
+import { isConflict, isNotFound, statusCodeOf } from '../garbagecollector/api-errors.ts';
 
 export interface NamespaceConfig {
   /** kube-controller-manager --concurrent-namespace-syncs */
@@ -25,35 +25,35 @@ type Namespace = { metadata: { name?: string; deletionTimestamp?: any; resourceV
 
 export async function start(ctx: ControllerDeps<NamespaceConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
-  const rest = restClientFor(ctx);
+  const apis = apisFor(ctx);
   const informers = new InformerSet(ctx, log);
-  const namespaces = informers.on<Namespace>('/api/v1/namespaces');
+  const namespaces = informers.on<Namespace>('/api/v1/namespaces', () => apis.core.listNamespace());
   const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 10_000 });
   const enqueue = (ns: Namespace) => { if (ns.metadata.deletionTimestamp) queue.add(ns.metadata.name!); };
   namespaces.on({ add: enqueue, update: enqueue });
-  const deleter = new NamespaceContentDeleter(rest, log);
+  const deleter = new NamespaceContentDeleter(apis, log);
   const recheckMs = ctx.config?.namespaceRecheckMs ?? 1000;
   return runQueueController(ctx, {
     name, log, queue, informers, workers: ctx.config?.concurrentNamespaceSyncs ?? 5,
     reconcile: async (nsName) => {
-      const left = await syncNamespace(rest, deleter, namespaces, nsName);
+      const left = await syncNamespace(apis.core, deleter, namespaces, nsName);
       return left > 0 ? { requeueAfterMs: recheckMs } : undefined;
     },
   });
 }
 
 /** Returns how many objects are still in the namespace (0 once it is finalized). */
-export async function syncNamespace(rest: RestClient, deleter: NamespaceContentDeleter, namespaces: Informer<Namespace>, nsName: string): Promise<number> {
+export async function syncNamespace(core: CoreV1Api, deleter: NamespaceContentDeleter, namespaces: Informer<Namespace>, nsName: string): Promise<number> {
   const cached = namespaces.get(nsName);
   if (!cached?.metadata.deletionTimestamp) return 0;
   // the cache may be behind a previous /finalize; the live object decides
-  const ns = await rest.getIfExists<Namespace>(resourcePath({ group: '', version: 'v1', resource: 'namespaces', name: nsName }));
-  if (!ns?.metadata.deletionTimestamp || !(ns.spec?.finalizers ?? []).includes(KUBERNETES_FINALIZER)) return 0;
+  const ns = await core.readNamespace({ name: nsName }).catch((e) => { if (isNotFound(e)) return undefined; throw e; });
+  if (!ns?.metadata?.deletionTimestamp || !(ns.spec?.finalizers ?? []).includes(KUBERNETES_FINALIZER)) return 0;
   const left = await deleter.deleteAll(nsName);
   if (left > 0) return left;
   const finalized = { ...ns, spec: { ...ns.spec, finalizers: (ns.spec?.finalizers ?? []).filter((f) => f !== KUBERNETES_FINALIZER) } };
   try {
-    await rest.update(resourcePath({ group: '', version: 'v1', resource: 'namespaces', name: nsName, subresource: 'finalize' }), finalized);
+    await core.replaceNamespaceFinalize({ name: nsName, body: finalized });
   } catch (e) {
     if (isNotFound(e)) return 0;
     throw e; // a conflict retries with the fresh object
@@ -61,13 +61,37 @@ export async function syncNamespace(rest: RestClient, deleter: NamespaceContentD
   return 0;
 }
 
+/** DeleteOptions as kubectl sends them (kind and apiVersion included). */
+const deleteOptions = (o: V1DeleteOptions): V1DeleteOptions => ({ apiVersion: 'v1', kind: 'DeleteOptions', ...o });
+
+type CollectionDelete = (core: CoreV1Api, p: { namespace: string; body: V1DeleteOptions }) => Promise<unknown>;
+
+/**
+ * deletecollection of the core group's namespaced resources: client-node has it per kind
+ * only (CustomObjectsApi covers named groups, not /api/v1).
+ */
+const coreCollectionDeletes: Record<string, CollectionDelete> = {
+  configmaps: (c, p) => c.deleteCollectionNamespacedConfigMap(p),
+  endpoints: (c, p) => c.deleteCollectionNamespacedEndpoints(p),
+  events: (c, p) => c.deleteCollectionNamespacedEvent(p),
+  limitranges: (c, p) => c.deleteCollectionNamespacedLimitRange(p),
+  persistentvolumeclaims: (c, p) => c.deleteCollectionNamespacedPersistentVolumeClaim(p),
+  pods: (c, p) => c.deleteCollectionNamespacedPod(p),
+  podtemplates: (c, p) => c.deleteCollectionNamespacedPodTemplate(p),
+  replicationcontrollers: (c, p) => c.deleteCollectionNamespacedReplicationController(p),
+  resourcequotas: (c, p) => c.deleteCollectionNamespacedResourceQuota(p),
+  secrets: (c, p) => c.deleteCollectionNamespacedSecret(p),
+  serviceaccounts: (c, p) => c.deleteCollectionNamespacedServiceAccount(p),
+  services: (c, p) => c.deleteCollectionNamespacedService(p),
+};
+
 export class NamespaceContentDeleter {
-  private readonly rest: RestClient;
+  private readonly apis: Apis;
   private readonly log: Logger;
   private resources?: { at: number; list: ApiResource[] };
 
-  constructor(rest: RestClient, log: Logger) {
-    this.rest = rest;
+  constructor(apis: Apis, log: Logger) {
+    this.apis = apis;
     this.log = log;
   }
 
@@ -75,18 +99,20 @@ export class NamespaceContentDeleter {
   async deleteAll(namespace: string): Promise<number> {
     let remaining = 0;
     for (const r of await this.namespacedResources()) {
-      const collection = resourcePath({ ...r, namespace });
       if (hasVerbs(r, 'deletecollection')) {
         try {
-          await this.rest.delete(collection, { propagationPolicy: 'Background' });
+          await this.deleteCollection(r, namespace);
         } catch (e) {
-          if (!(e instanceof ApiStatusError && (e.code === 405 || e.code === 404))) throw e;
+          const code = statusCodeOf(e);
+          if (code !== 405 && code !== 404) throw e;
         }
       }
-      const left = await this.rest.get<{ items?: any[] }>(collection);
+      const apiVersion = apiVersionOf(r);
+      const left = await this.apis.objects.list(apiVersion, r.kind, namespace);
       for (const item of left.items ?? []) {
         if (item.metadata?.deletionTimestamp) continue;
-        await this.rest.delete(`${collection}/${encodeURIComponent(item.metadata.name)}`, { propagationPolicy: 'Background', preconditions: { uid: item.metadata.uid } })
+        await this.apis.objects.delete({ apiVersion, kind: r.kind, metadata: { name: item.metadata!.name!, namespace } }, undefined, undefined, undefined, undefined, undefined,
+          deleteOptions({ propagationPolicy: 'Background', preconditions: { uid: item.metadata!.uid! } }))
           .catch((e) => { if (!isNotFound(e) && !isConflict(e)) throw e; });
       }
       if ((left.items ?? []).length > 0) this.log.debug('namespace content remaining', { namespace, resource: r.resource, count: left.items!.length });
@@ -95,9 +121,19 @@ export class NamespaceContentDeleter {
     return remaining;
   }
 
+  /** One deletecollection; a core resource client-node has no call for is left to the per-item deletes. */
+  private async deleteCollection(r: ApiResource, namespace: string): Promise<void> {
+    const body = deleteOptions({ propagationPolicy: 'Background' });
+    if (r.group) {
+      await this.apis.customObjects.deleteCollectionNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.resource, body });
+      return;
+    }
+    await coreCollectionDeletes[r.resource]?.(this.apis.core, { namespace, body });
+  }
+
   private async namespacedResources(): Promise<ApiResource[]> {
     if (!this.resources || Date.now() - this.resources.at > DISCOVERY_TTL_MS) {
-      const all = await discoverResources(this.rest);
+      const all = await discoverResources(this.apis);
       // events.k8s.io and core events share storage: deleting one empties both, listing either counts them
       this.resources = { at: Date.now(), list: all.filter((r) => r.namespaced && hasVerbs(r, 'list', 'delete') && !(r.group === 'events.k8s.io')) };
     }

@@ -1,12 +1,13 @@
 // Node IPAM: gives every node without one a spec.podCIDR (and podCIDRs) from the cluster
 // CIDR. The allocation map is rebuilt from the nodes before anything is handed out, so a
 // restart never gives a taken range twice; a deleted node's range becomes free again.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { WorkQueue } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { InformerSet, loggerFor, restClientFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isNotFound, resourcePath } from '../garbagecollector/rest.ts';
-import type { RestClient } from '../garbagecollector/rest.ts';
+import { isNotFound } from '../garbagecollector/api-errors.ts';
 import { CidrAllocator } from './cidr-allocator.ts';
 
 export interface NodeIpamConfig {
@@ -17,15 +18,16 @@ export interface NodeIpamConfig {
 }
 
 export const name = 'nodeipam';
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 type NodeObj = { metadata: { name?: string; uid?: string; [k: string]: any }; spec?: { podCIDR?: string; podCIDRs?: string[]; [k: string]: any }; [k: string]: any };
 
 export async function start(ctx: ControllerDeps<NodeIpamConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
-  const rest = restClientFor(ctx);
+  const { core } = apisFor(ctx);
   const allocator = new CidrAllocator(ctx.config?.clusterCidr ?? '10.244.0.0/16', ctx.config?.nodeCidrMaskSize ?? 24);
   const informers = new InformerSet(ctx, log);
-  const nodes = informers.on<NodeObj>('/api/v1/nodes');
+  const nodes = informers.on<NodeObj>('/api/v1/nodes', () => core.listNode());
   const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
   /** node name -> the range we gave it but the cache may not show yet */
   const inFlight = new Map<string, string>();
@@ -45,7 +47,7 @@ export async function start(ctx: ControllerDeps<NodeIpamConfig>): Promise<Stop> 
   });
   return runQueueController(ctx, {
     name, log, queue, informers, workers: 1,
-    reconcile: (nodeName) => assignPodCidr(rest, nodes, allocator, inFlight, nodeName),
+    reconcile: (nodeName) => assignPodCidr(core, nodes, allocator, inFlight, nodeName),
   });
 }
 
@@ -53,7 +55,7 @@ function cidrsOf(n: NodeObj): string[] {
   return [...new Set([...(n.spec?.podCIDR ? [n.spec.podCIDR] : []), ...(n.spec?.podCIDRs ?? [])])];
 }
 
-export async function assignPodCidr(rest: RestClient, nodes: Informer<NodeObj>, allocator: CidrAllocator, inFlight: Map<string, string>, nodeName: string): Promise<void> {
+export async function assignPodCidr(core: CoreV1Api, nodes: Informer<NodeObj>, allocator: CidrAllocator, inFlight: Map<string, string>, nodeName: string): Promise<void> {
   const node = nodes.get(nodeName);
   if (!node) return;
   const has = cidrsOf(node);
@@ -67,8 +69,8 @@ export async function assignPodCidr(rest: RestClient, nodes: Informer<NodeObj>, 
   }
   if (inFlight.has(nodeName)) {
     // written, not yet seen: check the live node rather than allocate again
-    const live = await rest.getIfExists<NodeObj>(resourcePath({ group: '', version: 'v1', resource: 'nodes', name: nodeName }));
-    if (live && cidrsOf(live).length > 0) return;
+    const live = await core.readNode({ name: nodeName }).catch((e) => { if (isNotFound(e)) return undefined; throw e; });
+    if (live && cidrsOf(live as NodeObj).length > 0) return;
     allocator.release(inFlight.get(nodeName)!);
     inFlight.delete(nodeName);
   }
@@ -76,7 +78,7 @@ export async function assignPodCidr(rest: RestClient, nodes: Informer<NodeObj>, 
   inFlight.set(nodeName, cidr);
   try {
     // the uid guards against a node recreated under the same name in the meantime
-    await rest.patch(resourcePath({ group: '', version: 'v1', resource: 'nodes', name: nodeName }), { metadata: { uid: node.metadata.uid }, spec: { podCIDR: cidr, podCIDRs: [cidr] } }, 'merge');
+    await core.patchNode({ name: nodeName, body: { metadata: { uid: node.metadata.uid }, spec: { podCIDR: cidr, podCIDRs: [cidr] } } }, mergePatch);
   } catch (e) {
     allocator.release(cidr);
     inFlight.delete(nodeName);

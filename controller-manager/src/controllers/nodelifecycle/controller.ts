@@ -2,12 +2,13 @@
 // silent for longer than the grace period is marked Ready=Unknown and its pods not ready;
 // the node's Ready status drives the not-ready / unreachable taints; pods that do not
 // tolerate a NoExecute taint are evicted once their tolerationSeconds have run out.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
 import { WorkQueue } from '@skiff/common';
 import type { Informer, Logger } from '@skiff/common';
-import { InformerSet, loggerFor, restClientFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isConflict, isNotFound, resourcePath } from '../garbagecollector/rest.ts';
-import type { RestClient } from '../garbagecollector/rest.ts';
+import { isConflict, isNotFound } from '../garbagecollector/api-errors.ts';
 import { desiredTaints, evictionDelayMs, readyStatus, sameTaints, unknownConditions } from './health.ts';
 import type { NodeLike } from './health.ts';
 
@@ -22,6 +23,7 @@ export interface NodeLifecycleConfig {
 
 export const name = 'nodelifecycle';
 const LEASE_NAMESPACE = 'kube-node-lease';
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 type Obj = { metadata: { name?: string; namespace?: string; uid?: string; deletionTimestamp?: any; [k: string]: any }; spec?: any; status?: any; [k: string]: any };
 
@@ -57,11 +59,11 @@ export class HeartbeatTracker {
 
 export async function start(ctx: ControllerDeps<NodeLifecycleConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
-  const rest = restClientFor(ctx);
+  const { core, coordination } = apisFor(ctx);
   const informers = new InformerSet(ctx, log);
-  const nodes = informers.on<Obj>('/api/v1/nodes');
-  const leases = informers.on<Obj>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`);
-  const pods = informers.on<Obj>('/api/v1/pods');
+  const nodes = informers.on<Obj>('/api/v1/nodes', () => core.listNode());
+  const leases = informers.on<Obj>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`, () => coordination.listNamespacedLease({ namespace: LEASE_NAMESPACE }));
+  const pods = informers.on<Obj>('/api/v1/pods', () => core.listPodForAllNamespaces());
   const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 10_000 });
   const heartbeats = new HeartbeatTracker();
   const settings = {
@@ -71,12 +73,12 @@ export async function start(ctx: ControllerDeps<NodeLifecycleConfig>): Promise<S
 
   const nodeSeen = (n: Obj) => {
     const ready = (n.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-    heartbeats.observe(n.metadata.name!, String(ready?.lastHeartbeatTime ?? ''), 'status');
+    heartbeats.observe(n.metadata.name!, timeMark(ready?.lastHeartbeatTime), 'status');
     queue.add(n.metadata.name!);
   };
   nodes.on({ add: nodeSeen, update: nodeSeen, delete: (n) => heartbeats.forget(n.metadata.name!) });
   const leaseSeen = (l: Obj) => {
-    heartbeats.observe(l.metadata.name!, String(l.spec?.renewTime ?? ''), 'lease');
+    heartbeats.observe(l.metadata.name!, timeMark(l.spec?.renewTime), 'lease');
     queue.add(l.metadata.name!);
   };
   leases.on({ add: leaseSeen, update: leaseSeen });
@@ -89,16 +91,26 @@ export async function start(ctx: ControllerDeps<NodeLifecycleConfig>): Promise<S
   timer.unref();
   const stop = runQueueController(ctx, {
     name, log, queue, informers, workers: 5,
-    reconcile: (nodeName) => syncNode(rest, log, nodes, pods, heartbeats, settings, nodeName),
+    reconcile: (nodeName) => syncNode(core, log, nodes, pods, heartbeats, settings, nodeName),
   });
   return async () => { clearInterval(timer); await stop(); };
 }
 
-export async function syncNode(rest: RestClient, log: Logger, nodes: Informer<Obj>, pods: Informer<Obj>, heartbeats: HeartbeatTracker,
+/**
+ * A timestamp as a comparable mark: the informer's list (client-node) hands out Dates,
+ * its watch events the wire's strings, and the same instant must not look like news.
+ */
+function timeMark(t: unknown): string {
+  if (t instanceof Date) return String(t.getTime());
+  if (typeof t !== 'string' || t === '') return '';
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? t : String(ms);
+}
+
+export async function syncNode(core: CoreV1Api, log: Logger, nodes: Informer<Obj>, pods: Informer<Obj>, heartbeats: HeartbeatTracker,
   settings: { graceMs: number; defaultTolerationSeconds?: number }, nodeName: string): Promise<void | { requeueAfterMs: number }> {
   const cached = nodes.get(nodeName);
   if (!cached) return;
-  const nodePath = resourcePath({ group: '', version: 'v1', resource: 'nodes', name: nodeName });
   const now = new Date();
   const nowIso = now.toISOString().replace(/\.\d+Z$/, 'Z');
   let node: NodeLike & Obj = cached as NodeLike & Obj;
@@ -107,19 +119,20 @@ export async function syncNode(rest: RestClient, log: Logger, nodes: Informer<Ob
   // 1. a silent node goes Unknown, and its pods stop being Ready
   const hasReady = node.status?.conditions?.some((c: any) => c.type === 'Ready');
   if (silentMs > settings.graceMs && (readyStatus(node) !== 'Unknown' || !hasReady)) {
-    const live = await rest.getIfExists<Obj>(nodePath);
+    const live = await core.readNode({ name: nodeName }).catch((e) => { if (isNotFound(e)) return undefined; throw e; });
     if (!live) return;
     log.info('node stopped posting status', { node: nodeName, silentSeconds: Math.round(silentMs / 1000) });
-    node = await rest.update<Obj>(`${nodePath}/status`, { ...live, status: { ...live.status, conditions: unknownConditions(live as NodeLike, nowIso) } }) as NodeLike & Obj;
+    const body = { ...live, status: { ...live.status, conditions: unknownConditions(live as NodeLike, nowIso) } } as V1Node;
+    node = await core.replaceNodeStatus({ name: nodeName, body }) as NodeLike & Obj;
   }
   const nodePods = pods.list().filter((p) => p.spec?.nodeName === nodeName);
-  if (readyStatus(node) === 'Unknown') await markPodsNotReady(rest, nodePods, nowIso);
+  if (readyStatus(node) === 'Unknown') await markPodsNotReady(core, nodePods, nowIso);
 
   // 2. taints follow the Ready status
   const taints = desiredTaints(node, nowIso);
   if (!sameTaints(taints, node.spec?.taints ?? [])) {
     log.info('updating node taints', { node: nodeName, taints: taints.map((t) => `${t.key}:${t.effect}`) });
-    node = await rest.patch<Obj>(nodePath, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints } }, 'merge') as NodeLike & Obj;
+    node = await core.patchNode({ name: nodeName, body: { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints } } }, mergePatch) as NodeLike & Obj;
   }
 
   // 3. evict what does not tolerate the NoExecute taints, each pod when its time is up
@@ -131,7 +144,7 @@ export async function syncNode(rest: RestClient, log: Logger, nodes: Informer<Ob
       const delay = evictionDelayMs(pod.spec?.tolerations ?? [], noExecute, now.getTime(), settings.defaultTolerationSeconds);
       if (delay > 0) { next = Math.min(next, delay); continue; }
       log.info('evicting pod from tainted node', { node: nodeName, namespace: pod.metadata.namespace, pod: pod.metadata.name });
-      await rest.delete(resourcePath({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name }), { preconditions: { uid: pod.metadata.uid } })
+      await core.deleteNamespacedPod({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: pod.metadata.uid! } } })
         .catch((e) => { if (!isNotFound(e) && !isConflict(e)) throw e; });
     }
   }
@@ -140,12 +153,13 @@ export async function syncNode(rest: RestClient, log: Logger, nodes: Informer<Ob
   return Number.isFinite(next) ? { requeueAfterMs: Math.max(next, 50) } : undefined;
 }
 
-async function markPodsNotReady(rest: RestClient, pods: readonly Obj[], nowIso: string): Promise<void> {
+async function markPodsNotReady(core: CoreV1Api, pods: readonly Obj[], nowIso: string): Promise<void> {
   for (const pod of pods) {
     const conditions: any[] = pod.status?.conditions ?? [];
     if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
     const next = conditions.map((c) => c.type === 'Ready' ? { ...c, status: 'False', reason: 'NodeNotReady', lastTransitionTime: nowIso } : c);
-    await rest.update(resourcePath({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status' }), { ...pod, status: { ...pod.status, conditions: next } })
+    const body = { ...pod, status: { ...pod.status, conditions: next } } as V1Pod;
+    await core.replaceNamespacedPodStatus({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, body })
       .catch((e) => { if (!isNotFound(e)) throw e; });
   }
 }

@@ -1,11 +1,11 @@
 // ServiceAccount controller: every namespace that is not terminating has a `default`
 // ServiceAccount; one deleted by hand comes back.
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { WorkQueue } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { InformerSet, loggerFor, restClientFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isAlreadyExists, resourcePath } from '../garbagecollector/rest.ts';
-import type { RestClient } from '../garbagecollector/rest.ts';
+import { isAlreadyExists } from '../garbagecollector/api-errors.ts';
 
 export interface ServiceAccountConfig {
   concurrentServiceAccountSyncs: number;
@@ -18,26 +18,26 @@ type Obj = { metadata: { name?: string; namespace?: string; deletionTimestamp?: 
 
 export async function start(ctx: ControllerDeps<ServiceAccountConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
-  const rest = restClientFor(ctx);
+  const { core } = apisFor(ctx);
   const informers = new InformerSet(ctx, log);
-  const namespaces = informers.on<Obj>('/api/v1/namespaces');
-  const accounts = informers.on<Obj>('/api/v1/serviceaccounts');
+  const namespaces = informers.on<Obj>('/api/v1/namespaces', () => core.listNamespace());
+  const accounts = informers.on<Obj>('/api/v1/serviceaccounts', () => core.listServiceAccountForAllNamespaces());
   const queue = new WorkQueue<string>();
   namespaces.on({ add: (ns) => queue.add(ns.metadata.name!), update: (ns) => queue.add(ns.metadata.name!) });
   accounts.on({ delete: (sa) => { if (DEFAULT_SERVICE_ACCOUNTS.includes(sa.metadata.name!)) queue.add(sa.metadata.namespace!); } });
   return runQueueController(ctx, {
     name, log, queue, informers, workers: ctx.config?.concurrentServiceAccountSyncs ?? 2,
-    reconcile: (ns) => ensureServiceAccounts(rest, namespaces, accounts, ns),
+    reconcile: (ns) => ensureServiceAccounts(core, namespaces, accounts, ns),
   });
 }
 
-export async function ensureServiceAccounts(rest: RestClient, namespaces: Informer<Obj>, accounts: Informer<Obj>, nsName: string): Promise<void> {
+export async function ensureServiceAccounts(core: CoreV1Api, namespaces: Informer<Obj>, accounts: Informer<Obj>, nsName: string): Promise<void> {
   const ns = namespaces.get(nsName);
   if (!ns || ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') return;
   for (const saName of DEFAULT_SERVICE_ACCOUNTS) {
     if (accounts.get(saName, nsName)) continue;
     try {
-      await rest.create(resourcePath({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: nsName }), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: saName, namespace: nsName } });
+      await core.createNamespacedServiceAccount({ namespace: nsName, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: saName, namespace: nsName } } });
     } catch (e) {
       // our cache was behind; or the namespace started terminating (Forbidden) in the meantime
       if (isAlreadyExists(e)) continue;

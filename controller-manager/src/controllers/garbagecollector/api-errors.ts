@@ -1,0 +1,32 @@
+// How the controllers tell apart the API errors they handle (NotFound, Conflict,
+// AlreadyExists) from the rest: client-node throws ApiException with the HTTP status in
+// `code` and the Status answer in `body` (JSON text, or an object once deserialized).
+import { ApiException } from '@kubernetes/client-node';
+
+interface StatusLike { reason?: string; message?: string }
+
+/** The HTTP status of a failed API call; undefined for anything else (network, bugs). */
+export function statusCodeOf(e: unknown): number | undefined {
+  return e instanceof ApiException ? e.code : undefined;
+}
+
+function statusOf(e: ApiException<unknown>): StatusLike {
+  const body: unknown = e.body;
+  if (body && typeof body === 'object') return body as StatusLike;
+  if (typeof body !== 'string') return {};
+  try { return JSON.parse(body) as StatusLike; } catch { return { message: body.slice(0, 300) }; }
+}
+
+export const isNotFound = (e: unknown): boolean => statusCodeOf(e) === 404;
+export const isConflict = (e: unknown): boolean => statusCodeOf(e) === 409;
+/** 409 is also an update conflict; only the Status reason says "created already". */
+export const isAlreadyExists = (e: unknown): boolean => e instanceof ApiException && e.code === 409 && statusOf(e).reason === 'AlreadyExists';
+
+/** One line for logs: "409 Conflict: <Status message>" instead of ApiException's dump with headers. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiException) {
+    const s = statusOf(e);
+    return `${e.code}${s.reason ? ` ${s.reason}` : ''}: ${s.message ?? 'no message'}`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
