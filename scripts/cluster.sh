@@ -17,6 +17,8 @@ declare -A SERVICE_PROBE=() SERVICE_CMD=()
 
 service() {
   local name=$1 probe=$2; shift 2
+  # SKIFF_SERVICES="etcd apiserver" runs only those (tests, a control-plane-only machine)
+  if [[ -n "${SKIFF_SERVICES:-}" && " $SKIFF_SERVICES " != *" $name "* ]]; then return 0; fi
   SERVICE_NAMES+=("$name")
   SERVICE_PROBE[$name]=$probe
   SERVICE_CMD[$name]=$(printf '%q ' "$@")
@@ -24,6 +26,7 @@ service() {
 
 component() {
   local name=$1 probe=$2; shift 2
+  if [[ -n "${SKIFF_SERVICES:-}" && " $SKIFF_SERVICES " != *" $name "* ]]; then return 0; fi
   local override="SKIFF_ENTRY_${name//-/_}"
   local -a node_args
   if [[ -n "${!override:-}" ]]; then node_args=("${!override}")

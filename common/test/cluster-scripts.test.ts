@@ -40,6 +40,7 @@ describe('make up / make down (scripts/cluster.sh)', function () {
       SKIFF_ETCD_PEER_PORT: String(peer),
       SKIFF_APISERVER_PORT: String(api),
       SKIFF_ENTRY_apiserver: fixtureEntry('readyz-server')[0],
+      SKIFF_SERVICES: 'etcd apiserver',
     };
   });
   after(async () => {
