@@ -8,8 +8,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bash "$SKIFF_ROOT/scripts/install.sh"
-# components run in-process by tests log to the test output: only errors there
-export SKIFF_LOG_LEVEL=${SKIFF_LOG_LEVEL:-error}
 use_project_node
 cd "$SKIFF_ROOT"
 

@@ -1,20 +1,45 @@
-// The official client throws ApiException with the HTTP status in `code`; these helpers
-// let controllers branch on the Kubernetes meaning (NotFound, Conflict, ...) instead.
-export function httpStatusOf(err: unknown): number | undefined {
-  const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } } | undefined;
-  for (const v of [e?.code, e?.statusCode, e?.response?.statusCode]) if (typeof v === 'number') return v;
-  return undefined;
+// How the controllers tell apart the API errors they handle (NotFound, Conflict,
+// AlreadyExists) from the rest: client-node throws ApiException with the HTTP status in
+// `code` and the apiserver's Status answer in `body` (JSON text, or an object once
+// deserialized). Anything else (network errors, bugs) has no status code.
+import { ApiException } from '@kubernetes/client-node';
+
+interface StatusLike { reason?: string; message?: string }
+
+/** The HTTP status of a failed API call; undefined for anything else. */
+export function statusCodeOf(e: unknown): number | undefined {
+  return e instanceof ApiException ? e.code : undefined;
 }
 
-export const isNotFound = (err: unknown): boolean => httpStatusOf(err) === 404;
-export const isConflict = (err: unknown): boolean => httpStatusOf(err) === 409;
-export const isAlreadyExists = isConflict;
-
-/** A short message for logs and conditions: the apiserver's Status message when there is one. */
-export function errorMessage(err: unknown): string {
-  const body = (err as { body?: unknown } | undefined)?.body;
-  if (typeof body === 'string') {
-    try { const s = JSON.parse(body) as { message?: string }; if (s.message) return s.message; } catch { /* not JSON */ }
+function statusOf(e: ApiException<unknown>): StatusLike {
+  const body: unknown = e.body;
+  if (body && typeof body === 'object') return body as StatusLike;
+  if (typeof body !== 'string') return {};
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed && typeof parsed === 'object' ? parsed as StatusLike : { message: body.slice(0, 300) };
+  } catch {
+    return { message: body.slice(0, 300) };
   }
-  return err instanceof Error ? err.message : String(err);
+}
+
+export const isNotFound = (e: unknown): boolean => statusCodeOf(e) === 404;
+/** Any 409: an update that lost a resourceVersion race, or a create of an existing name. */
+export const isConflict = (e: unknown): boolean => statusCodeOf(e) === 409;
+/** A create of a name that exists: 409 is also an update conflict, only the Status reason tells them apart. */
+export const isAlreadyExists = (e: unknown): boolean => e instanceof ApiException && e.code === 409 && statusOf(e).reason === 'AlreadyExists';
+
+/** The apiserver's Status message alone, for conditions and events shown to users. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiException) return statusOf(e).message ?? `HTTP ${e.code}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** One line for logs: "409 Conflict: <Status message>" instead of ApiException's dump with headers. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiException) {
+    const s = statusOf(e);
+    return `${e.code}${s.reason ? ` ${s.reason}` : ''}: ${s.message ?? 'no message'}`;
+  }
+  return e instanceof Error ? e.message : String(e);
 }

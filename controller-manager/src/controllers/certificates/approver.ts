@@ -6,8 +6,9 @@ import { kubeletClientProblems, kubeletServingProblems, nodeNameOf } from './nod
 
 export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
 
+/** The fields of a CertificateSigningRequest the approver reads (client-node's V1CertificateSigningRequest fits). */
 export interface CsrObject {
-  metadata: { name?: string; [k: string]: unknown };
+  metadata?: { name?: string };
   spec?: { request?: string; signerName?: string; usages?: string[]; username?: string; groups?: string[]; expirationSeconds?: number };
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[]; certificate?: string };
 }

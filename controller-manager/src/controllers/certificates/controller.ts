@@ -3,11 +3,11 @@
 // once it has a certificate, a Denied or a Failed condition.
 import { WorkQueue } from '@skiff/common';
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseCsr } from '@skiff/common/bootstrap/csr';
-import { InformerSet, loggerFor, restClientFor, runQueueController } from '../garbagecollector/context.ts';
+import type { CertificatesV1Api, V1CertificateSigningRequest, V1CertificateSigningRequestCondition } from '@kubernetes/client-node';
+import { InformerSet, apisFor, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isConflict, isNotFound, resourcePath } from '../garbagecollector/rest.ts';
-import type { RestClient } from '../garbagecollector/rest.ts';
-import { approvalDecision, csrPem, decided, hasCondition, type CsrObject } from './approver.ts';
+import { isConflict, isNotFound } from '../../lib/api-errors.ts';
+import { approvalDecision, csrPem, decided, hasCondition } from './approver.ts';
 import { problemsForSigner } from './node-csr.ts';
 import { ClusterSigner } from './signer.ts';
 
@@ -24,30 +24,28 @@ export interface CertificatesConfig {
   concurrentCsrSyncs: number;
 }
 
-const CSR_RESOURCE = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
+const CSR_COLLECTION = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const SIGNERS = [KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER];
-
-const csrPath = (csrName?: string, subresource?: string) => resourcePath({ ...CSR_RESOURCE, name: csrName, subresource });
 
 export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
-  const rest = restClientFor(ctx);
+  const api = apisFor(ctx).certificates;
   const cfg = ctx.config ?? {};
   const signer = cfg.clusterSigningCertFile && cfg.clusterSigningKeyFile
     ? await ClusterSigner.fromFiles(cfg.clusterSigningCertFile, cfg.clusterSigningKeyFile, cfg.clusterSigningDurationSeconds)
     : undefined;
   if (!signer) log.warn('no --cluster-signing-cert-file/--cluster-signing-key-file: approved CSRs will not be signed');
   const informers = new InformerSet(ctx, log);
-  const csrs = informers.on<CsrObject & { apiVersion?: string; kind?: string }>(csrPath());
+  const csrs = informers.on<V1CertificateSigningRequest>(CSR_COLLECTION, () => api.listCertificateSigningRequest());
   const queue = new WorkQueue<string>();
-  const enqueue = (o: CsrObject) => { if (o.metadata.name) queue.add(o.metadata.name); };
+  const enqueue = (o: V1CertificateSigningRequest) => { if (o.metadata?.name) queue.add(o.metadata.name); };
   csrs.on({ add: enqueue, update: enqueue });
   return runQueueController(ctx, {
     name, log, queue, informers, workers: cfg.concurrentCsrSyncs ?? 2,
     reconcile: async (csrName) => {
       const csr = csrs.get(csrName);
       if (!csr) return;
-      await syncCsr(rest, csr, { signer, approveKubeletServing: cfg.approveKubeletServing ?? true, log });
+      await syncCsr(api, csr, { signer, approveKubeletServing: cfg.approveKubeletServing ?? true, log });
     },
   });
 }
@@ -59,16 +57,17 @@ export interface SyncOptions {
 }
 
 /** One step for one CSR: approve it, or sign it, or mark it Failed; done when nothing is left. */
-export async function syncCsr(rest: RestClient, csr: CsrObject, o: SyncOptions): Promise<void> {
-  const csrName = csr.metadata.name!;
+export async function syncCsr(api: CertificatesV1Api, csr: V1CertificateSigningRequest, o: SyncOptions): Promise<void> {
+  const csrName = csr.metadata?.name;
+  if (!csrName) return;
   if (csr.status?.certificate || hasCondition(csr, 'Denied') || hasCondition(csr, 'Failed')) return;
   if (!decided(csr)) {
     const d = approvalDecision(csr, { approveKubeletServing: o.approveKubeletServing });
     if (!d.approve) return;
     const approved = structuredClone(csr);
-    approved.status = { ...(approved.status ?? {}), conditions: [...(approved.status?.conditions ?? []), { type: 'Approved', status: 'True', reason: d.reason, message: d.message }] };
+    approved.status = withCondition(approved, { type: 'Approved', status: 'True', reason: d.reason, message: d.message });
     try {
-      const out = await rest.update<CsrObject>(csrPath(csrName, 'approval'), approved);
+      const out = await api.replaceCertificateSigningRequestApproval({ name: csrName, body: approved });
       o.log?.info('approved CSR', { csr: csrName, requester: csr.spec?.username });
       csr = out; // sign at once rather than after the watch comes back
     } catch (e) {
@@ -90,17 +89,22 @@ export async function syncCsr(rest: RestClient, csr: CsrObject, o: SyncOptions):
   }
   const withStatus = structuredClone(csr);
   if (problems.length || !parsed) {
-    withStatus.status = { ...(withStatus.status ?? {}), conditions: [...(withStatus.status?.conditions ?? []), { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: problems.join('; ') }] };
+    withStatus.status = withCondition(withStatus, { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: problems.join('; ') });
     o.log?.warn('CSR failed signer validation', { csr: csrName, problems });
   } else {
     const pem = await o.signer.sign({ csr: parsed, usages, expirationSeconds: csr.spec?.expirationSeconds });
     withStatus.status = { ...(withStatus.status ?? {}), certificate: Buffer.from(pem).toString('base64') };
   }
   try {
-    await rest.update(csrPath(csrName, 'status'), withStatus);
+    await api.replaceCertificateSigningRequestStatus({ name: csrName, body: withStatus });
     if (!problems.length) o.log?.info('signed CSR', { csr: csrName, signer: signerName });
   } catch (e) {
     if (isConflict(e) || isNotFound(e)) return;
     throw e;
   }
+}
+
+function withCondition(csr: V1CertificateSigningRequest, c: V1CertificateSigningRequestCondition): NonNullable<V1CertificateSigningRequest['status']> {
+  const status = csr.status ?? {};
+  return { ...status, conditions: [...(status.conditions ?? []), { ...c, lastUpdateTime: new Date() }] };
 }

@@ -5,7 +5,7 @@ import { WorkQueue, keyOf, splitKey } from '@skiff/common';
 import type { Informer } from '@skiff/common';
 import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isNotFound } from '../garbagecollector/api-errors.ts';
+import { isNotFound } from '../../lib/api-errors.ts';
 import { computeSubsets, endpointsLabels, endpointsUpToDate, OVER_CAPACITY_ANNOTATION, TRIGGER_TIME_ANNOTATION } from './compute.ts';
 import { isApiserverService, matchesSelector, selectsPods } from './pod-endpoints.ts';
 import type { Obj } from './pod-endpoints.ts';

@@ -5,7 +5,7 @@ import { WorkQueue, keyOf, splitKey } from '@skiff/common';
 import type { Informer } from '@skiff/common';
 import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isNotFound } from '../garbagecollector/api-errors.ts';
+import { isNotFound } from '../../lib/api-errors.ts';
 import { isApiserverService, matchesSelector, selectsPods } from '../endpoints/pod-endpoints.ts';
 import type { Obj } from '../endpoints/pod-endpoints.ts';
 import { CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, planSlices } from './plan.ts';

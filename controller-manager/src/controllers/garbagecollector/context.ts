@@ -4,33 +4,21 @@
 // without metrics it simply records none.
 import { Informer, createLogger, runWorkers } from '@skiff/common';
 import type { Logger, WorkQueue } from '@skiff/common';
-import { ApisApi, CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
+import { ApisApi, CertificatesV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubernetesObject, KubernetesListObject } from '@kubernetes/client-node';
 import type { ControllerContext } from '../../controller-context.ts';
-import { errorText } from './api-errors.ts';
-import { RestClient } from './rest.ts';
+import { errorText } from '../../lib/api-errors.ts';
 
 export type ControllerDeps<C = object> = Pick<ControllerContext, 'kubeConfig'>
   & Partial<Pick<ControllerContext, 'log' | 'informers' | 'metrics'>>
   & { config?: Partial<C> };
-
-const restClients = new WeakMap<object, RestClient>();
-
-/**
- * @deprecated Only certificates/ still uses the hand-written client; the other controllers
- * moved to client-node (apisFor). Remove together with rest.ts once nothing imports it.
- */
-export function restClientFor(deps: ControllerDeps): RestClient {
-  let c = restClients.get(deps.kubeConfig);
-  if (!c) { c = new RestClient(deps.kubeConfig); restClients.set(deps.kubeConfig, c); }
-  return c;
-}
 
 /** The client-node APIs these controllers call. */
 export interface Apis {
   core: CoreV1Api;
   discovery: DiscoveryV1Api;
   coordination: CoordinationV1Api;
+  certificates: CertificatesV1Api;
   /** the /apis group list, for discovery */
   groups: ApisApi;
   /** /apis/G/V resource lists and collection deletes of any group, for discovery-driven work */
@@ -50,6 +38,7 @@ export function apisFor(deps: ControllerDeps): Apis {
       core: kc.makeApiClient(CoreV1Api),
       discovery: kc.makeApiClient(DiscoveryV1Api),
       coordination: kc.makeApiClient(CoordinationV1Api),
+      certificates: kc.makeApiClient(CertificatesV1Api),
       groups: kc.makeApiClient(ApisApi),
       customObjects: kc.makeApiClient(CustomObjectsApi),
       objects: KubernetesObjectApi.makeApiClient(kc),
@@ -77,11 +66,10 @@ export class InformerSet {
 
   /**
    * An informer watching a collection path such as /api/v1/pods, listing with `list`
-   * (a client-node list call; T is the caller's view of the items). Without `list` it
-   * lists through the deprecated RestClient.
+   * (a client-node list call of the same collection; T is the caller's view of the items).
    */
-  on<T extends KubernetesObject>(path: string, listItems?: () => Promise<KubernetesListObject<KubernetesObject>>): Informer<T> {
-    const list = (listItems ?? (() => restClientFor(this.deps).get(path))) as () => Promise<KubernetesListObject<T>>;
+  on<T extends KubernetesObject>(path: string, listItems: () => Promise<KubernetesListObject<KubernetesObject>>): Informer<T> {
+    const list = listItems as () => Promise<KubernetesListObject<T>>;
     let inf: Informer<T>;
     if (this.deps.informers) {
       inf = this.deps.informers.informerFor<T>(path, list);

@@ -15,7 +15,7 @@ import { apiVersionOf, collectionPath, discoverResources, hasVerbs, resourceForK
 import type { ApiResource } from './discovery.ts';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, OwnerGraph, decideForDependent, hasFinalizer, isDeleting } from './graph.ts';
 import type { GraphNode, ObjectIdentity, ObservedObject, OwnerState } from './graph.ts';
-import { errorText, isConflict, isNotFound } from './api-errors.ts';
+import { errorText, isConflict, isNotFound } from '../../lib/api-errors.ts';
 
 export interface GarbageCollectorConfig {
   /** kube-controller-manager --concurrent-gc-syncs */

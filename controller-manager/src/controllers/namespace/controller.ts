@@ -8,7 +8,7 @@ import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagec
 import type { Apis, ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { apiVersionOf, discoverResources, hasVerbs } from '../garbagecollector/discovery.ts';
 import type { ApiResource } from '../garbagecollector/discovery.ts';
-import { isConflict, isNotFound, statusCodeOf } from '../garbagecollector/api-errors.ts';
+import { isConflict, isNotFound, statusCodeOf } from '../../lib/api-errors.ts';
 
 export interface NamespaceConfig {
   /** kube-controller-manager --concurrent-namespace-syncs */

@@ -7,7 +7,7 @@ import { WorkQueue } from '@skiff/common';
 import type { Informer } from '@skiff/common';
 import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isNotFound } from '../garbagecollector/api-errors.ts';
+import { isNotFound } from '../../lib/api-errors.ts';
 import { CidrAllocator } from './cidr-allocator.ts';
 
 export interface NodeIpamConfig {

@@ -8,7 +8,7 @@ import { WorkQueue } from '@skiff/common';
 import type { Informer, Logger } from '@skiff/common';
 import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isConflict, isNotFound } from '../garbagecollector/api-errors.ts';
+import { isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { desiredTaints, evictionDelayMs, readyStatus, sameTaints, unknownConditions } from './health.ts';
 import type { NodeLike } from './health.ts';
 

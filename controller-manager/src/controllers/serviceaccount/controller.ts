@@ -5,7 +5,7 @@ import { WorkQueue } from '@skiff/common';
 import type { Informer } from '@skiff/common';
 import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { isAlreadyExists } from '../garbagecollector/api-errors.ts';
+import { isAlreadyExists } from '../../lib/api-errors.ts';
 
 export interface ServiceAccountConfig {
   concurrentServiceAccountSyncs: number;
