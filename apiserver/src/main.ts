@@ -25,18 +25,37 @@ const log = createLogger('apiserver');
  * schemas carry no defaults for list-map keys (a Service port's protocol is TCP when left out),
  * which server-side apply needs to match items: those come from the table.
  */
+const patchMetas = new Map<string, PatchMeta>();
 function patchMeta(group: string, version: string, kind: string): PatchMeta {
+  const key = `${group}/${version}/${kind}`;
+  let meta = patchMetas.get(key);
+  if (meta) return meta;
   const builtin = builtinPatchMeta(kind);
   const fromSchema = patchMetaFor(group, version, kind);
-  if (!fromSchema) return builtin;
-  return {
-    at(path: string[]) {
-      const m = fromSchema.at(path) as ReturnType<PatchMeta['at']>;
-      if (m.listMapKeyDefaults || !m.listMapKeys?.length) return m;
-      const defaults = builtin.at(path).listMapKeyDefaults;
-      return defaults ? { ...m, listMapKeyDefaults: defaults } : m;
-    },
-  };
+  if (!fromSchema) {
+    meta = builtin;
+  } else {
+    // every write walks the object's fields through at(): answers are kept per path
+    const answers = new Map<string, ReturnType<PatchMeta['at']>>();
+    meta = {
+      at(path: string[]) {
+        const k = path.join('\u0000');
+        let m = answers.get(k);
+        if (m) return m;
+        m = fromSchema.at(path) as ReturnType<PatchMeta['at']>;
+        if (!m.listMapKeyDefaults && m.listMapKeys?.length) {
+          const defaults = builtin.at(path).listMapKeyDefaults;
+          if (defaults) m = { ...m, listMapKeyDefaults: defaults };
+        }
+        // map keys (labels, ConfigMap data) are paths too: keep the cache bounded
+        if (answers.size > 10_000) answers.clear();
+        answers.set(k, m);
+        return m;
+      },
+    };
+  }
+  patchMetas.set(key, meta);
+  return meta;
 }
 
 function firstIPv4(): string {
