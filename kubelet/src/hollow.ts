@@ -1,7 +1,7 @@
 // Hollow nodes: N kubelets with the simulated runtime in one process (as kubemark does),
 // sharing one connection pool; each registers, heartbeats and runs its pods on paper.
 import https from 'node:https';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -38,6 +38,6 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   o.log.info('hollow nodes running', { count: kubelets.length });
   return {
     kubelets,
-    async stop() { await Promise.all(kubelets.map((k) => k.stop())); agent.destroy(); },
+    async stop() { await Promise.all(kubelets.map((k) => k.stop())); agent.destroy(); rmSync(rootDir, { recursive: true, force: true }); },
   };
 }

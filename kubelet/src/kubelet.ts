@@ -2,7 +2,7 @@
 // runtime) and, unless hollow, the node API server. main.ts and hollow.ts build it from flags.
 import type https from 'node:https';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import client from 'prom-client';
 import { createLogger, type Logger } from '@skiff/common';
@@ -13,6 +13,7 @@ import { writeCniConfig } from './node/cni-config.ts';
 import { machineInfo, type MachineInfo } from './node/machine.ts';
 import { NodeAgent } from './node/node-agent.ts';
 import { PodManager } from './pods/pod-manager.ts';
+import { Backoff } from './runtime/backoff.ts';
 import { CriRuntime } from './runtime/cri-runtime.ts';
 import type { PodRuntime } from './runtime/interface.ts';
 import { SimulatedRuntime } from './runtime/simulated-runtime.ts';
@@ -45,6 +46,8 @@ export interface KubeletConfig {
   agent?: https.Agent;
   machine?: MachineInfo;
   resyncMs?: number;
+  /** first CrashLoopBackOff delay (doubles up to 5 min); 10 s as in Kubernetes, shorter in tests */
+  restartBackoffInitialMs?: number;
   logger?: Logger;
 }
 
@@ -75,6 +78,8 @@ export class Kubelet {
         node: { nodeName: config.nodeName, hostIP: config.nodeIP, allocatableCpuMillis: machine.cpus * 1000, allocatableMemoryBytes: machine.memoryBytes },
         objects: apiObjectSource(this.rest),
         wake,
+        networkReady: () => this.node.networkReady,
+        backoff: new Backoff({ initialMs: config.restartBackoffInitialMs }),
         logger: this.log.child({ part: 'cri-runtime' }),
       });
     } else {
@@ -101,8 +106,10 @@ export class Kubelet {
         }
         return { ok: true, message: '' };
       },
+      // host-local leases live beside the conf dir, where scripts/node/cni-config.sh keeps
+      // them too: whichever wrote the config, no address is handed out twice.
       onPodCIDR: config.runtime === 'cri' && config.cniConfDir ? (cidr) => {
-        if (writeCniConfig({ confDir: config.cniConfDir!, podCIDR: cidr, bridge: config.cniBridge ?? 'cni0', ipamDataDir: join(config.rootDir, 'ipam') })) this.log.info('wrote CNI config', { cidr });
+        if (writeCniConfig({ confDir: config.cniConfDir!, podCIDR: cidr, bridge: config.cniBridge ?? 'cni0', ipamDataDir: join(dirname(config.cniConfDir!), 'ipam') })) this.log.info('wrote CNI config', { cidr });
       } : undefined,
       fallbackPodCIDR: config.podCIDR,
     });

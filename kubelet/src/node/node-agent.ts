@@ -40,6 +40,8 @@ export class NodeAgent {
   constructor(o: NodeAgentOptions) { this.o = o; this.identity = o.identity; }
 
   get name(): string { return this.o.identity.nodeName; }
+  /** The pod network is configured (CNI config written for the podCIDR); always true without CNI duty. */
+  get networkReady(): boolean { return !this.o.onPodCIDR || !!this.podCIDR; }
   get ready(): boolean { return this.node?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'; }
 
   async start(): Promise<void> {

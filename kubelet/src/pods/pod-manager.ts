@@ -122,6 +122,7 @@ class PodWorker {
     while (this.dirty && !this.finished) {
       this.dirty = false;
       try { await this.syncOnce(); } catch (e) {
+        if (this.finished) break; // stopped mid-sync: the runtime may be closed under it
         this.o.log.warn('pod sync failed', { pod: `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`, err: e as Error });
         await new Promise((r) => setTimeout(r, 1000));
         this.dirty = true;

@@ -27,6 +27,8 @@ export interface CriRuntimeOptions {
   objects: PodObjectSource;
   /** wakes the pod's worker (a probe result changed, a back-off expired) */
   wake: (uid: string) => void;
+  /** false until the node's pod network is configured: no pod sandbox is created before */
+  networkReady?: () => boolean;
   backoff?: Backoff;
   logger?: Logger;
 }
@@ -73,9 +75,10 @@ export class CriRuntime implements PodRuntime {
     return { runtimeName: v.runtimeName, runtimeVersion: v.runtimeVersion };
   }
 
-  close(): void { this.probes.retain(new Set()); this.cri.close(); }
+  close(): void { this.probes.clear(); this.cri.close(); }
 
   forget(uid: string): void {
+    this.probes.retainPod(uid, new Set());
     this.backoff.forgetPrefix(`${uid}/`);
     for (const k of [...this.waiting.keys()]) if (k.startsWith(`${uid}/`)) this.waiting.delete(k);
   }
@@ -114,6 +117,9 @@ export class CriRuntime implements PodRuntime {
       // A pod that ran to completion under restartPolicy Never keeps its last state.
       const previous = await this.observe(allContainers);
       if (sandboxes.length > 0 && this.podFinished(pod, previous)) return this.report(pod, previous, '', true);
+      if (!spec.hostNetwork && this.o.networkReady && !this.o.networkReady()) {
+        throw new Error('network is not ready: the pod network (CNI config for the node\'s podCIDR) is not configured yet');
+      }
       for (const old of sandboxes) await this.removeSandbox(old.id, allContainers.filter((c) => c.podSandboxId === old.id));
       const config = sandboxConfig(pod, sandboxes.length, this.o.sandbox);
       mkdirSync(config.logDirectory!, { recursive: true });
@@ -149,10 +155,12 @@ export class CriRuntime implements PodRuntime {
         const list = observed.get(c.name) ?? [];
         const latest = list[0];
         if (!latest) { await this.startWithBackoff(ctx, c, false, undefined); continue; }
+        // Keep the latest two attempts (status and `logs --previous`), remove older ones.
+        for (const old of list.slice(2)) await this.cri.removeContainer(old.container.id).catch(ignoreNotFound);
         const st = latest.status;
         if (st.state === 'CONTAINER_RUNNING') {
           this.probes.ensure({
-            containerId: st.id, podIP, container: c, startedAt: criMs(st.startedAt),
+            containerId: st.id, podUid: uid, podIP, container: c, startedAt: criMs(st.startedAt),
             exec: (cmd, t) => this.execOutput(st.id, cmd, t),
           }, () => this.o.wake(uid));
           if (criMs(st.startedAt) && Date.now() - criMs(st.startedAt) > this.backoff.resetAfterMs) this.backoff.reset(`${uid}/${c.name}`);
@@ -170,12 +178,10 @@ export class CriRuntime implements PodRuntime {
           const restart = policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0);
           if (restart) await this.startWithBackoff(ctx, c, false, latest);
         }
-        // Keep the latest two attempts (status and `logs --previous`), remove older ones.
-        for (const old of list.slice(2)) await this.cri.removeContainer(old.container.id).catch(() => undefined);
       }
     }
     const after = await this.observe(await this.cri.listContainers({ labelSelector: { [L.POD_UID]: uid }, podSandboxId: sandbox.id }));
-    this.probes.retain(new Set([...after.values()].flat().filter((o) => o.status.state === 'CONTAINER_RUNNING').map((o) => o.status.id)));
+    this.probes.retainPod(uid, new Set([...after.values()].flat().filter((o) => o.status.state === 'CONTAINER_RUNNING').map((o) => o.status.id)));
     return this.report(pod, after, podIP, false);
   }
 

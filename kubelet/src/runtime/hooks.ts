@@ -15,7 +15,7 @@ export async function runHook(handler: V1LifecycleHandler, container: V1Containe
     } catch (e) { return { ok: false, message: (e as Error).message }; }
   }
   if (handler.httpGet) {
-    return runProbe({ httpGet: handler.httpGet, timeoutSeconds }, { containerId, podIP, container, startedAt: 0, exec });
+    return runProbe({ httpGet: handler.httpGet, timeoutSeconds }, { podIP, container, exec });
   }
   return { ok: false, message: 'lifecycle handler has no action' };
 }

@@ -11,6 +11,8 @@ export type ProbeResult = 'success' | 'failure' | 'unknown';
 
 export interface ProbeTarget {
   containerId: string;
+  /** the pod the container belongs to: loops are retained and dropped per pod */
+  podUid: string;
   podIP: string;
   container: V1Container;
   /** when the container started (ms since epoch) */
@@ -18,8 +20,11 @@ export interface ProbeTarget {
   exec(cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; output: string }>;
 }
 
+/** What a single probe run needs (lifecycle hooks share it). */
+export type ProbeEndpoint = Pick<ProbeTarget, 'podIP' | 'container' | 'exec'>;
+
 /** Runs one probe once: 'success' or 'failure' with a reason. */
-export async function runProbe(probe: V1Probe, target: ProbeTarget): Promise<{ ok: boolean; message: string }> {
+export async function runProbe(probe: V1Probe, target: ProbeEndpoint): Promise<{ ok: boolean; message: string }> {
   const timeoutSeconds = probe.timeoutSeconds ?? 1;
   if (probe.exec) {
     try {
@@ -120,7 +125,7 @@ class ProbeLoop {
   }
 }
 
-interface ContainerProbes { startup?: ProbeLoop; liveness?: ProbeLoop; readiness?: ProbeLoop }
+interface ContainerProbes { podUid: string; startup?: ProbeLoop; liveness?: ProbeLoop; readiness?: ProbeLoop }
 
 export class ProbeManager {
   private readonly byContainer = new Map<string, ContainerProbes>();
@@ -129,7 +134,7 @@ export class ProbeManager {
   ensure(target: ProbeTarget, onChange: () => void): void {
     if (this.byContainer.has(target.containerId)) return;
     const c = target.container;
-    const probes: ContainerProbes = {};
+    const probes: ContainerProbes = { podUid: target.podUid };
     const started = () => !probes.startup || probes.startup.result === 'success';
     if (c.startupProbe) probes.startup = new ProbeLoop('startup', c.startupProbe, target, () => true, onChange);
     if (c.livenessProbe) probes.liveness = new ProbeLoop('liveness', c.livenessProbe, target, started, onChange);
@@ -166,6 +171,11 @@ export class ProbeManager {
     this.byContainer.delete(containerId);
   }
 
-  /** Stops the loops of every container not in `live`. */
-  retain(live: Set<string>): void { for (const id of [...this.byContainer.keys()]) if (!live.has(id)) this.remove(id); }
+  /** Stops the loops of the pod's containers that are not in `live` (other pods' loops stay). */
+  retainPod(podUid: string, live: Set<string>): void {
+    for (const [id, p] of [...this.byContainer]) if (p.podUid === podUid && !live.has(id)) this.remove(id);
+  }
+
+  /** Stops every loop (runtime shutdown). */
+  clear(): void { for (const id of [...this.byContainer.keys()]) this.remove(id); }
 }
