@@ -85,6 +85,19 @@ extendedKeyUsage=serverAuth
 subjectAltName=${san%,}"
 }
 
+# The kubelet's serving certificate on this machine (the apiserver verifies it when it
+# proxies logs, exec and port-forward); lab workers get theirs through a kubelet-serving CSR.
+kubelet_serving_cert() {
+  [[ -s "$DIR/kubelet-serving.crt" && -s "$DIR/kubelet-serving.key" ]] && return 0
+  local host; host=$(hostname 2>/dev/null || echo localhost)
+  local san="DNS:$host,DNS:localhost,IP:127.0.0.1" ip
+  while read -r ip; do [[ -n "$ip" ]] && san+=",IP:$ip"; done < <(machine_ipv4s)
+  sign kubelet-serving "/O=system:nodes/CN=system:node:$host" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=$san"
+}
+
 service_account_keys() {
   [[ -s "$DIR/sa.key" && -s "$DIR/sa.pub" ]] && return 0
   new_key "$TMP/sa.key"
@@ -108,6 +121,8 @@ case "${1:-}" in
     client_cert controller-manager system:kube-controller-manager
     client_cert scheduler system:kube-scheduler
     client_cert kubelet "system:node:$(hostname 2>/dev/null || echo localhost)" system:nodes
+    client_cert apiserver-kubelet-client kube-apiserver-kubelet-client system:masters
+    kubelet_serving_cert
     service_account_keys
     ;;
   client)

@@ -42,7 +42,7 @@ CONTAINERD_SOCKET="$NODE_DIR/containerd/containerd.sock"
 KUBELET_PORT=${SKIFF_KUBELET_PORT:-10250}
 registry_ready() { curl -fsS --max-time 2 -o /dev/null "http://$REGISTRY_ADDR/v2/"; }
 containerd_ready() { [[ -S "$CONTAINERD_SOCKET" ]] && ctr --address "$CONTAINERD_SOCKET" version >/dev/null 2>&1; }
-kubelet_healthy() { curl -fsSk --max-time 2 "https://127.0.0.1:$KUBELET_PORT/healthz"; }
+kubelet_healthy() { curl -fsS --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$KUBELET_PORT/healthz"; }
 PROXY_PORT=${SKIFF_PROXY_PORT:-10256}
 proxy_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$PROXY_PORT/healthz"; }
 DNS_PORT=${SKIFF_DNS_PORT:-5353}
@@ -64,7 +64,9 @@ define_services() {
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" --service-cluster-ip-range=10.96.0.0/12 \
     --service-node-port-range=30000-32767 --advertise-address="$(advertise_address)" \
-    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key"
+    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+    --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority="$PKI/ca.crt"
   component controller-manager controller_manager_healthy --kubeconfig="$SKIFF_DIR/controller-manager.kubeconfig" \
     --port="$CONTROLLER_MANAGER_PORT" --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key"
   component scheduler scheduler_healthy --kubeconfig="$SKIFF_DIR/scheduler.kubeconfig" --port="$SCHEDULER_PORT"
@@ -72,7 +74,8 @@ define_services() {
   service containerd containerd_ready containerd --config "$NODE_DIR/containerd/config.toml"
   component kubelet kubelet_healthy --kubeconfig="$SKIFF_DIR/kubelet.kubeconfig" --node-name="$NODE_NAME" \
     --container-runtime-endpoint="unix://$CONTAINERD_SOCKET" --root-dir="$NODE_DIR/kubelet" \
-    --cni-conf-dir="$NODE_DIR/cni/net.d" --port="$KUBELET_PORT"
+    --cni-conf-dir="$NODE_DIR/cni/net.d" --port="$KUBELET_PORT" \
+    --tls-cert-file="$PKI/kubelet-serving.crt" --tls-private-key-file="$PKI/kubelet-serving.key" --client-ca-file="$PKI/ca.crt"
   # the node proxy programs this machine's iptables; the DNS server answers behind 10.96.0.10
   component proxy proxy_healthy --kubeconfig="$SKIFF_DIR/kubeconfig" --node-name="$NODE_NAME" \
     --node-ip="$(advertise_address)" --cluster-cidr=10.244.0.0/16 --port="$PROXY_PORT"

@@ -20,6 +20,9 @@ export const apiserverFlags = {
   'api-audiences': { type: 'list', default: [], description: 'audiences a token must name (default: the first issuer)' },
   'service-account-max-token-expiration': { type: 'number', default: 86400, description: 'longest ServiceAccount token lifetime granted, in seconds' },
   'enable-bootstrap-token-auth': { type: 'boolean', default: true, description: 'accept bootstrap tokens (Secrets kube-system/bootstrap-token-<id>) as bearer tokens' },
+  'kubelet-client-certificate': { default: '', description: 'client certificate the apiserver shows kubelets (logs, exec, port-forward)' },
+  'kubelet-client-key': { default: '', description: 'key of that certificate' },
+  'kubelet-certificate-authority': { default: '', description: "CA that signs kubelets' serving certificates; when set, they are verified" },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
 } as const;
 
@@ -30,6 +33,7 @@ export type ApiserverConfig = {
   watchCache: boolean; compactionIntervalSeconds: number; kubernetesMinorVersion: string;
   serviceAccountKeyFiles: string[]; serviceAccountSigningKeyFile: string; serviceAccountIssuers: string[];
   apiAudiences: string[]; serviceAccountMaxTokenExpirationSeconds: number; enableBootstrapTokenAuth: boolean;
+  kubeletClientCertificate: string; kubeletClientKey: string; kubeletCertificateAuthority: string;
 };
 
 export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
@@ -43,5 +47,7 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     serviceAccountKeyFiles: [...f['service-account-key-file']], serviceAccountSigningKeyFile: f['service-account-signing-key-file'],
     serviceAccountIssuers: [...f['service-account-issuer']], apiAudiences: [...f['api-audiences']],
     serviceAccountMaxTokenExpirationSeconds: f['service-account-max-token-expiration'], enableBootstrapTokenAuth: f['enable-bootstrap-token-auth'],
+    kubeletClientCertificate: f['kubelet-client-certificate'], kubeletClientKey: f['kubelet-client-key'],
+    kubeletCertificateAuthority: f['kubelet-certificate-authority'],
   };
 }

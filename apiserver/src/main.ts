@@ -102,7 +102,11 @@ export async function startApiserver(cfg: ApiserverConfig) {
   const api = security.wrapApi(createApiHandler({
     registry, discovery, applyBinding, log,
     patchMeta,
-    podProxy: createPodProxy({ registry, log }),
+    podProxy: createPodProxy({
+      registry, log,
+      clientCertFile: cfg.kubeletClientCertificate || undefined, clientKeyFile: cfg.kubeletClientKey || undefined,
+      kubeletCaFile: cfg.kubeletCertificateAuthority || undefined,
+    }),
     schemas: { unknownFields },
     watchCounter: metrics.watchCounter,
     observe: metrics.observe,
