@@ -10,7 +10,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG]"; }
+usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG] | pki.sh DIR serving NAME NODE IP..."; }
 [[ $# -ge 1 ]] || usage
 DIR=$1; shift
 command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
@@ -128,6 +128,18 @@ case "${1:-}" in
   client)
     [[ $# -ge 3 ]] || usage
     client_cert "$2" "$3" "${4:-}"
+    ;;
+  serving)
+    # serving NAME NODE IP...: a kubelet serving certificate for another node (lab workers)
+    [[ $# -ge 4 ]] || usage
+    name=$2; node=$3; shift 3
+    if [[ ! -s "$DIR/$name.crt" ]]; then
+      san="DNS:$node"; for ip in "$@"; do san+=",IP:$ip"; done
+      sign "$name" "/O=system:nodes/CN=system:node:$node" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=$san"
+    fi
     ;;
   *) usage ;;
 esac
