@@ -57,8 +57,9 @@ function filterComparison(c: Comparison, keep: (p: FieldPath) => boolean): Compa
   return { added: c.added.filter(keep), modified: c.modified.filter(keep), removed: c.removed.filter(keep) };
 }
 
+/** A shallow view without metadata.managedFields: callers only read it, so nothing is copied deep. */
 function withoutManagedFields(obj: object | undefined): JsonObject {
-  const o = clone((obj ?? {}) as JsonObject);
+  const o = { ...((obj ?? {}) as JsonObject) };
   if (isObject(o.metadata)) {
     const { managedFields: _, ...meta } = o.metadata;
     o.metadata = meta;
@@ -200,8 +201,9 @@ function syncLastApplied(live: JsonObject, result: JsonObject, applied: JsonObje
  * Records who owns what after a create, update or non-apply patch: the manager takes the
  * fields it changed from everybody, and removed fields are nobody's.
  */
+/** Records ownership on `args.updated` itself (the caller hands over an object it owns) and returns it. */
 export function updateManagedFields(args: UpdateManagedFieldsArgs): object {
-  const updated = clone(args.updated as JsonObject);
+  const updated = args.updated as JsonObject;
   const old = args.old as JsonObject | undefined;
   const incoming = (updated.metadata as JsonObject | undefined)?.managedFields;
   const decodeOrEmpty = (v: unknown): ManagerEntry[] => { try { return decodeManagedFields(v); } catch { return []; } };
