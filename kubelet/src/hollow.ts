@@ -1,15 +1,17 @@
 // Hollow nodes: N kubelets with the simulated runtime in one process (as kubemark does),
-// sharing one connection pool; each registers, heartbeats and runs its pods on paper.
-import https from 'node:https';
+// sharing one set of API clients (and so one keep-alive agent, see reuseConnections); each
+// registers, heartbeats and runs its pods on paper.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from '@skiff/common';
+import { reuseConnections, type Logger } from '@skiff/common';
+import { apiClients } from './api/client.ts';
 import { Kubelet } from './kubelet.ts';
 import { machineInfo } from './node/machine.ts';
 
 export interface HollowOptions {
+  /** wrapped (again, if loadKubeConfig built it) by reuseConnections to lift its socket limit */
   kubeConfig: KubeConfig;
   count: number;
   prefix?: string;
@@ -22,14 +24,14 @@ export interface HollowOptions {
 export interface HollowNodes { kubelets: Kubelet[]; stop(): Promise<void> }
 
 export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 256 });
+  const api = apiClients(reuseConnections(o.kubeConfig, 256));
   const rootDir = mkdtempSync(join(tmpdir(), 'skiff-hollow-'));
   const machine = { ...machineInfo(rootDir), cpus: 4, memoryBytes: 16 * 2 ** 30, ephemeralStorageBytes: 100 * 2 ** 30 };
   const kubelets: Kubelet[] = [];
   for (let i = 0; i < o.count; i++) {
     kubelets.push(new Kubelet({
       kubeConfig: o.kubeConfig, nodeName: `${o.prefix ?? 'hollow-node-'}${i}`, nodeIP: `10.${128 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`,
-      rootDir, runtime: 'simulated', simulatedReadyDelayMs: o.readyDelayMs ?? 1000, port: -1, agent, machine,
+      rootDir, runtime: 'simulated', simulatedReadyDelayMs: o.readyDelayMs ?? 1000, port: -1, api, machine,
       labels: { 'skiff.io/hollow': 'true' }, logger: o.log.child({ node: `${o.prefix ?? 'hollow-node-'}${i}` }), resyncMs: 10_000,
     }));
   }
@@ -38,6 +40,6 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   o.log.info('hollow nodes running', { count: kubelets.length });
   return {
     kubelets,
-    async stop() { await Promise.all(kubelets.map((k) => k.stop())); agent.destroy(); rmSync(rootDir, { recursive: true, force: true }); },
+    async stop() { await Promise.all(kubelets.map((k) => k.stop())); rmSync(rootDir, { recursive: true, force: true }); },
   };
 }

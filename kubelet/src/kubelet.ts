@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import client from 'prom-client';
 import { createLogger, type Logger } from '@skiff/common';
 import { apiObjectSource } from './api/objects.ts';
-import { RestClient } from './api/rest.ts';
+import { apiClients, type ApiClients } from './api/client.ts';
 import { CriClient } from './cri/client.ts';
 import { writeCniConfig } from './node/cni-config.ts';
 import { machineInfo, type MachineInfo } from './node/machine.ts';
@@ -42,8 +42,8 @@ export interface KubeletConfig {
   tlsPrivateKeyFile?: string;
   clientCaFile?: string;
   labels?: Record<string, string>;
-  /** shared by hollow kubelets so they reuse connections */
-  agent?: https.Agent;
+  /** API clients shared by hollow kubelets; built from kubeConfig when absent */
+  api?: ApiClients;
   machine?: MachineInfo;
   resyncMs?: number;
   /** first CrashLoopBackOff delay (doubles up to 5 min); 10 s as in Kubernetes, shorter in tests */
@@ -54,7 +54,7 @@ export interface KubeletConfig {
 export class Kubelet {
   readonly config: KubeletConfig;
   readonly log: Logger;
-  readonly rest: RestClient;
+  readonly api: ApiClients;
   readonly runtime: PodRuntime;
   readonly pods: PodManager;
   readonly node: NodeAgent;
@@ -66,7 +66,7 @@ export class Kubelet {
   constructor(config: KubeletConfig) {
     this.config = config;
     this.log = config.logger ?? createLogger('kubelet').child({ node: config.nodeName });
-    this.rest = new RestClient(config.kubeConfig, config.agent);
+    this.api = config.api ?? apiClients(config.kubeConfig);
     const wake = (uid: string) => this.pods.wake(uid);
     if (config.runtime === 'cri') {
       if (!config.containerRuntimeEndpoint) throw new Error('--container-runtime-endpoint is required with --runtime=cri');
@@ -76,7 +76,7 @@ export class Kubelet {
         rootDir: config.rootDir,
         sandbox: { podLogDir: config.podLogDir ?? join(config.rootDir, 'pod-logs'), clusterDNS: config.clusterDNS ?? ['10.96.0.10'], clusterDomain: config.clusterDomain ?? 'cluster.local' },
         node: { nodeName: config.nodeName, hostIP: config.nodeIP, allocatableCpuMillis: machine.cpus * 1000, allocatableMemoryBytes: machine.memoryBytes },
-        objects: apiObjectSource(this.rest),
+        objects: apiObjectSource(this.api),
         wake,
         networkReady: () => this.node.networkReady,
         backoff: new Backoff({ initialMs: config.restartBackoffInitialMs }),
@@ -87,12 +87,12 @@ export class Kubelet {
       this.runtime = new SimulatedRuntime({ readyDelayMs: config.simulatedReadyDelayMs, ipPrefix: `10.${200 + (Math.floor(n / 256) % 50)}.${n % 256}`, wake });
     }
     this.pods = new PodManager({
-      kubeConfig: config.kubeConfig, rest: this.rest, nodeName: config.nodeName, hostIP: () => config.nodeIP,
+      kubeConfig: config.kubeConfig, api: this.api, nodeName: config.nodeName, hostIP: () => config.nodeIP,
       runtime: this.runtime, log: this.log.child({ part: 'pods' }), resyncMs: config.resyncMs,
     });
     const machine = config.machine ?? machineInfo(config.rootDir);
     this.node = new NodeAgent({
-      rest: this.rest, log: this.log.child({ part: 'node' }),
+      api: this.api, log: this.log.child({ part: 'node' }),
       identity: {
         nodeName: config.nodeName, nodeIP: config.nodeIP, hostname: config.runtime === 'cri' ? os.hostname() : config.nodeName,
         port: config.port && config.port > 0 ? config.port : 10250, maxPods: config.maxPods ?? 110, machine,

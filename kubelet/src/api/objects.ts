@@ -1,20 +1,20 @@
 // The ConfigMaps and Secrets a pod refers to, read from the apiserver on demand (a pod's
 // volumes are refreshed every sync, so updates reach them without a watch per object).
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
-import { isNotFound, type RestClient } from './rest.ts';
+import { isNotFound, type ApiClients } from './client.ts';
 
 export interface PodObjectSource {
   configMap(namespace: string, name: string): Promise<V1ConfigMap | null>;
   secret(namespace: string, name: string): Promise<V1Secret | null>;
 }
 
-export function apiObjectSource(rest: RestClient): PodObjectSource {
-  const get = async <T>(path: string): Promise<T | null> => {
-    try { return await rest.get<T>(path); } catch (e) { if (isNotFound(e)) return null; throw e; }
+export function apiObjectSource(api: ApiClients): PodObjectSource {
+  const orNull = async <T>(read: Promise<T>): Promise<T | null> => {
+    try { return await read; } catch (e) { if (isNotFound(e)) return null; throw e; }
   };
   return {
-    configMap: (ns, name) => get<V1ConfigMap>(`/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(name)}`),
-    secret: (ns, name) => get<V1Secret>(`/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(name)}`),
+    configMap: (namespace, name) => orNull(api.core.readNamespacedConfigMap({ name, namespace })),
+    secret: (namespace, name) => orNull(api.core.readNamespacedSecret({ name, namespace })),
   };
 }
 

@@ -2,13 +2,13 @@
 // every minute, and waits for a podCIDR (else the --pod-cidr fallback) to write CNI config
 // before reporting Ready.
 import os from 'node:os';
-import type { V1Lease, V1Node } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '@skiff/common';
-import { isConflict, isNotFound, type RestClient } from '../api/rest.ts';
+import { isAlreadyExists, isNotFound, mergePatch, type ApiClients } from '../api/client.ts';
 import { nodeObject, nodeStatus, statusFingerprint, type Health, type NodeIdentity } from './node-status.ts';
 
 export interface NodeAgentOptions {
-  rest: RestClient;
+  api: ApiClients;
   identity: NodeIdentity;
   log: Logger;
   /** runtime health, checked before each status post */
@@ -62,28 +62,31 @@ export class NodeAgent {
   private async register(): Promise<void> {
     const body = nodeObject(this.o.identity);
     try {
-      this.node = await this.o.rest.post<V1Node>('/api/v1/nodes', body);
+      this.node = await this.o.api.core.createNode({ body });
       this.o.log.info('registered node', { node: this.name });
     } catch (e) {
-      if (!isConflict(e)) throw e;
+      if (!isAlreadyExists(e)) throw e;
       // Already registered (a restart): keep its spec, refresh our labels.
-      this.node = await this.o.rest.mergePatch<V1Node>(`/api/v1/nodes/${this.name}`, { metadata: { labels: body.metadata!.labels } });
+      this.node = await this.o.api.core.patchNode({ name: this.name, body: { metadata: { labels: body.metadata!.labels } } }, mergePatch);
     }
   }
 
   private async renewLease(): Promise<void> {
-    const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${this.name}`;
-    const now = new Date().toISOString().replace('Z', '000Z');
-    const spec = { holderIdentity: this.name, leaseDurationSeconds: this.o.leaseDurationSeconds ?? 40, renewTime: now };
+    const namespace = 'kube-node-lease';
+    // a Date: the apiserver widens it to MicroTime's six fractional digits
+    const spec = { holderIdentity: this.name, leaseDurationSeconds: this.o.leaseDurationSeconds ?? 40, renewTime: new Date() };
     try {
-      await this.o.rest.mergePatch<V1Lease>(path, { spec });
+      await this.o.api.coordination.patchNamespacedLease({ name: this.name, namespace, body: { spec } }, mergePatch);
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      await this.o.rest.post<V1Lease>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-        metadata: { name: this.name, namespace: 'kube-node-lease', ownerReferences: this.node?.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: this.node.metadata.uid }] : undefined },
-        spec,
-      }).catch((err: unknown) => { if (!isConflict(err)) throw err; });
+      await this.o.api.coordination.createNamespacedLease({
+        namespace,
+        body: {
+          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+          metadata: { name: this.name, namespace, ownerReferences: this.node?.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: this.node.metadata.uid }] : undefined },
+          spec,
+        },
+      }).catch((err: unknown) => { if (!isAlreadyExists(err)) throw err; });
     }
   }
 
@@ -91,14 +94,14 @@ export class NodeAgent {
     if (this.podCIDR || !this.o.onPodCIDR) return this.podCIDR;
     let cidr = this.node?.spec?.podCIDR ?? '';
     if (!cidr) {
-      const fresh = await this.o.rest.get<V1Node>(`/api/v1/nodes/${this.name}`);
+      const fresh = await this.o.api.core.readNode({ name: this.name });
       this.node = { ...fresh, status: this.node?.status ?? fresh.status };
       cidr = fresh.spec?.podCIDR ?? '';
     }
     if (!cidr && this.o.fallbackPodCIDR && Date.now() - this.startedAt > (this.o.podCIDRWaitMs ?? 3000)) {
       cidr = this.o.fallbackPodCIDR;
       this.o.log.info('no podCIDR assigned, using --pod-cidr', { cidr });
-      await this.o.rest.mergePatch(`/api/v1/nodes/${this.name}`, { spec: { podCIDR: cidr, podCIDRs: [cidr] } }).catch(() => undefined);
+      await this.o.api.core.patchNode({ name: this.name, body: { spec: { podCIDR: cidr, podCIDRs: [cidr] } } }, mergePatch).catch(() => undefined);
     }
     if (cidr) { await this.o.onPodCIDR(cidr); this.podCIDR = cidr; }
     return cidr;
@@ -125,7 +128,7 @@ export class NodeAgent {
       const fp = statusFingerprint(status);
       const stale = Date.now() - this.lastPostedAt > (this.o.statusMaxAgeMs ?? 60_000);
       if (!force && !stale && fp === this.lastPostedFingerprint) return;
-      this.node = await this.o.rest.mergePatch<V1Node>(`/api/v1/nodes/${this.name}/status`, { status });
+      this.node = await this.o.api.core.patchNodeStatus({ name: this.name, body: { status } }, mergePatch);
       this.lastPostedFingerprint = fp;
       this.lastPostedAt = Date.now();
     } finally { this.statusBusy = false; }

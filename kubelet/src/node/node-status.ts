@@ -2,6 +2,7 @@
 // addresses, nodeInfo, labels, conditions (heartbeat times only move on status posts).
 import type { V1Node, V1NodeCondition, V1NodeStatus } from '@kubernetes/client-node';
 import type { MachineInfo } from './machine.ts';
+import { wireTime } from '../api/wire-time.ts';
 
 export const KUBELET_VERSION = 'v1.33.0-skiff';
 
@@ -38,7 +39,7 @@ export interface Health { ready: boolean; readyReason: string; readyMessage: str
 function cond(type: string, isTrue: boolean, reason: string, message: string, prev: V1NodeCondition[] | undefined, now: string): V1NodeCondition {
   const status = isTrue ? 'True' : 'False';
   const old = prev?.find((c) => c.type === type);
-  return { type, status, reason, message, lastHeartbeatTime: now as unknown as Date, lastTransitionTime: (old && old.status === status ? old.lastTransitionTime : now) as Date };
+  return { type, status, reason, message, lastHeartbeatTime: now as unknown as Date, lastTransitionTime: (old && old.status === status ? wireTime(old.lastTransitionTime) : now) as Date };
 }
 
 export function nodeStatus(id: NodeIdentity, health: Health, prev: V1NodeStatus | undefined, now = new Date()): V1NodeStatus {

@@ -2,15 +2,15 @@
 // level-triggered: every pass asks the runtime for the actual state and converges, on pod
 // changes, runtime wake-ups and a periodic resync. Pods the runtime holds but the apiserver
 // no longer has (deleted while the kubelet was down) are killed.
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { Informer, type Logger } from '@skiff/common';
-import { isConflict, isNotFound, type RestClient } from '../api/rest.ts';
+import { isConflict, isNotFound, mergePatch, type ApiClients } from '../api/client.ts';
 import type { PodRuntime } from '../runtime/interface.ts';
 import { buildPodStatus, sameStatus } from './status.ts';
 
 export interface PodManagerOptions {
   kubeConfig: KubeConfig;
-  rest: RestClient;
+  api: ApiClients;
   nodeName: string;
   hostIP: () => string;
   runtime: PodRuntime;
@@ -29,11 +29,10 @@ export class PodManager {
 
   constructor(o: PodManagerOptions) {
     this.o = o;
-    const api = o.kubeConfig.makeApiClient(CoreV1Api);
     const fieldSelector = `spec.nodeName=${o.nodeName}`;
     this.informer = new Informer<V1Pod>({
       kubeConfig: o.kubeConfig, path: '/api/v1/pods', fieldSelector, log: o.log,
-      list: () => api.listPodForAllNamespaces({ fieldSelector }),
+      list: () => o.api.core.listPodForAllNamespaces({ fieldSelector }),
     });
     this.informer.on({
       add: (p) => this.upsert(p),
@@ -149,7 +148,7 @@ class PodWorker {
       this.o.log.info('terminating pod', { pod: `${m.namespace}/${m.name}`, grace });
       await this.o.runtime.killPod(uid, pod, grace);
       try {
-        await this.o.rest.delete(`/api/v1/namespaces/${m.namespace}/pods/${m.name}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid } });
+        await this.o.api.core.deleteNamespacedPod({ name: m.name!, namespace: m.namespace!, gracePeriodSeconds: 0, body: { preconditions: { uid } } });
       } catch (e) { if (!isNotFound(e) && !isConflict(e)) throw e; }
       this.finish();
       return;
@@ -161,7 +160,7 @@ class PodWorker {
     // merge patch keeps fields we omit; clear the ones that went away
     if (!status.podIP && pod.status?.podIP) { patch.podIP = null; patch.podIPs = null; }
     try {
-      const updated = await this.o.rest.mergePatch<V1Pod>(`/api/v1/namespaces/${m.namespace}/pods/${m.name}/status`, { metadata: { uid }, status: patch });
+      const updated = await this.o.api.core.patchNamespacedPodStatus({ name: m.name!, namespace: m.namespace!, body: { metadata: { uid }, status: patch } }, mergePatch);
       if (this.pod === pod) this.pod = updated;
       this.o.onStatus?.(updated);
     } catch (e) {

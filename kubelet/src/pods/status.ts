@@ -2,6 +2,7 @@
 // and QoS class; condition transition times are kept from the previous status.
 import type { V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
 import type { RuntimePodStatus } from '../runtime/interface.ts';
+import { wireTime } from '../api/wire-time.ts';
 import { parseQuantity } from './quantity.ts';
 
 export function qosClass(pod: V1Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
@@ -25,7 +26,7 @@ export function qosClass(pod: V1Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' 
 function condition(type: string, ok: boolean, previous: V1PodCondition[] | undefined, now: string, reason?: string): V1PodCondition {
   const status = ok ? 'True' : 'False';
   const old = previous?.find((c) => c.type === type);
-  const c: V1PodCondition = { type, status, lastProbeTime: null as unknown as Date, lastTransitionTime: (old && old.status === status ? old.lastTransitionTime : now) as Date };
+  const c: V1PodCondition = { type, status, lastProbeTime: null as unknown as Date, lastTransitionTime: (old && old.status === status ? wireTime(old.lastTransitionTime) : now) as Date };
   if (!ok && reason) c.reason = reason;
   return c;
 }
@@ -50,7 +51,7 @@ export function buildPodStatus(pod: V1Pod, r: RuntimePodStatus, hostIP: string, 
     conditions,
     hostIP,
     hostIPs: [{ ip: hostIP }],
-    startTime: (prev.startTime ?? ts) as Date,
+    startTime: (wireTime(prev.startTime) ?? ts) as Date,
     containerStatuses: r.containerStatuses,
     qosClass: qosClass(pod),
   };
