@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down clean test bench install build status
+.PHONY: up down clean test bench install build status lab lab-down lab-kill token join
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -29,3 +29,15 @@ install: ## only the install and build step
 
 build:
 	tsc -b
+
+lab: ## a lab of NODES (default 3) worker "VMs" (network namespaces) joined to this control plane
+	@bash scripts/lab.sh up $(or $(NODES),3)
+
+lab-down: ## remove every namespace, link, route, rule, container and process the lab made
+	@bash scripts/lab.sh down
+
+lab-kill: ## make worker NODE die as a crashed VM would
+	@bash scripts/lab.sh kill $(NODE)
+
+token: ## a bootstrap token and the join command for a worker
+	@node --conditions=source apiserver/src/auth/token-cli.ts --kubeconfig .skiff/kubeconfig $(if $(SERVER),--server $(SERVER))

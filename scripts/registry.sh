@@ -72,8 +72,8 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  # in the foreground, for `make up`, which keeps the pid and the log itself
-  run) write_config; exec docker-registry serve "$config" ;;
+  # only the config file, for `make up`, which runs docker-registry itself (pid, log)
+  config) write_config; echo "$config" ;;
   status) if pid="$(running_pid)"; then echo "running (pid $pid) on $addr"; elif answers; then echo "foreign registry on $addr"; else echo "stopped"; exit 3; fi ;;
-  *) echo "usage: $0 start|stop|status|run" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|config" >&2; exit 2 ;;
 esac

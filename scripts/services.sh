@@ -48,6 +48,7 @@ proxy_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$PROXY_PORT/healthz";
 DNS_PORT=${SKIFF_DNS_PORT:-5353}
 DNS_METRICS_PORT=${SKIFF_DNS_METRICS_PORT:-9153}
 dns_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$DNS_METRICS_PORT/healthz"; }
+prepare_registry() { SKIFF_REGISTRY_ADDR="$REGISTRY_ADDR" bash "$SKIFF_ROOT/scripts/registry.sh" config >/dev/null; }
 prepare_containerd() {
   step "images: building and pushing the local images to $REGISTRY_ADDR"
   SKIFF_REGISTRY_ADDR="$REGISTRY_ADDR" bash "$SKIFF_ROOT/scripts/images.sh" | sed 's/^/    /'
@@ -68,9 +69,10 @@ define_services() {
     --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
     --kubelet-certificate-authority="$PKI/ca.crt"
   component controller-manager controller_manager_healthy --kubeconfig="$SKIFF_DIR/controller-manager.kubeconfig" \
-    --port="$CONTROLLER_MANAGER_PORT" --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key"
+    --port="$CONTROLLER_MANAGER_PORT" --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+    --root-ca-file="$PKI/ca.crt"
   component scheduler scheduler_healthy --kubeconfig="$SKIFF_DIR/scheduler.kubeconfig" --port="$SCHEDULER_PORT"
-  service registry registry_ready bash "$SKIFF_ROOT/scripts/registry.sh" run
+  service registry registry_ready docker-registry serve "$SKIFF_DIR/registry/config.yml"
   service containerd containerd_ready containerd --config "$NODE_DIR/containerd/config.toml"
   component kubelet kubelet_healthy --kubeconfig="$SKIFF_DIR/kubelet.kubeconfig" --node-name="$NODE_NAME" \
     --container-runtime-endpoint="unix://$CONTAINERD_SOCKET" --root-dir="$NODE_DIR/kubelet" \

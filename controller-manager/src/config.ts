@@ -38,6 +38,8 @@ export interface ControllerManagerConfig {
   clusterSigningDurationSeconds: number;
   approveKubeletServing: boolean;
   concurrentCsrSyncs: number;
+  /** the CA published to every namespace as ConfigMap kube-root-ca.crt */
+  rootCaFile: string;
 }
 
 export const defaultConfig: ControllerManagerConfig = {
@@ -68,6 +70,7 @@ export const defaultConfig: ControllerManagerConfig = {
   clusterSigningDurationSeconds: 365 * 24 * 3600,
   approveKubeletServing: true,
   concurrentCsrSyncs: 2,
+  rootCaFile: '',
 };
 
 /** Whether `name` is enabled by a --controllers list (upstream semantics: '*', 'name', '-name'). */

@@ -30,6 +30,7 @@ const flagSpec = {
   'concurrent-serviceaccount-syncs': { type: 'number', default: defaultConfig.concurrentServiceAccountSyncs, description: 'ServiceAccount workers' },
   'cluster-signing-cert-file': { default: defaultConfig.clusterSigningCertFile, description: 'CA certificate that signs kubelet certificates' },
   'cluster-signing-key-file': { default: defaultConfig.clusterSigningKeyFile, description: 'key of that CA' },
+  'root-ca-file': { default: defaultConfig.rootCaFile, description: 'CA published to every namespace as ConfigMap kube-root-ca.crt (for ServiceAccount token volumes)' },
   'cluster-signing-duration': { type: 'number', default: defaultConfig.clusterSigningDurationSeconds, description: 'lifetime of signed certificates, seconds' },
 } as const;
 
@@ -64,6 +65,7 @@ try {
     clusterSigningCertFile: f['cluster-signing-cert-file'],
     clusterSigningKeyFile: f['cluster-signing-key-file'],
     clusterSigningDurationSeconds: f['cluster-signing-duration'],
+    rootCaFile: f['root-ca-file'],
     log,
   });
   onShutdown(log, () => cm.stop());

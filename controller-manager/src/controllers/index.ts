@@ -10,6 +10,7 @@ import * as nodeipam from './nodeipam/index.ts';
 import * as nodelifecycle from './nodelifecycle/index.ts';
 import * as serviceaccount from './serviceaccount/index.ts';
 import * as certificates from './certificates/index.ts';
+import * as rootcacertpublisher from './rootcacertpublisher/index.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -22,4 +23,5 @@ export const controllers: ControllerDescriptor[] = [
   nodelifecycle,
   serviceaccount,
   certificates,
+  rootcacertpublisher,
 ];

@@ -116,7 +116,16 @@ export class VolumeManager {
         files.set(item.path, { data: Buffer.from(value), mode: item.mode ?? defaultMode });
       }
     }
-    // serviceAccountToken and clusterTrustBundle sources need a token issuer we do not have yet.
+    if (src.serviceAccountToken) {
+      const t = src.serviceAccountToken;
+      const token = await this.objects.serviceAccountToken({
+        namespace: ns, serviceAccount: pod.spec?.serviceAccountName || 'default',
+        podName: pod.metadata?.name ?? '', podUid: pod.metadata?.uid ?? '',
+        expirationSeconds: t.expirationSeconds ?? 3600, audience: t.audience,
+      }).catch((e: Error) => { throw new ContainerConfigError(`serviceaccount token for ${ns}/${pod.spec?.serviceAccountName}: ${e.message}`); });
+      files.set(t.path, { data: Buffer.from(token), mode: defaultMode });
+    }
+    // clusterTrustBundle sources are not supported (no ClusterTrustBundle API is served).
   }
 }
 

@@ -1,5 +1,6 @@
 // core/v1 Pod: defaults, admission-time additions, spec immutability, binding and graceful deletion.
 import { resolvePodPriority } from '../admission/priority.ts';
+import { addServiceAccountTokenVolume } from '../admission/service-account.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { errors, field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
@@ -121,6 +122,8 @@ export const pods: ResourceDef = {
     // what the ServiceAccount, Priority and DefaultTolerationSeconds admission plugins add
     spec.serviceAccountName ||= 'default';
     spec.serviceAccount = spec.serviceAccountName;
+    // only when this apiserver can issue tokens (--service-account-signing-key-file)
+    if (ctx.services?.config?.serviceAccountTokenVolumes) addServiceAccountTokenVolume(obj);
     addDefaultTolerations(spec);
     await resolvePodPriority(obj, ctx);
     spec.preemptionPolicy ??= 'PreemptLowerPriority';

@@ -66,7 +66,9 @@ export async function syncSlices(discovery: DiscoveryV1Api, key: string, service
   if (!expectations.satisfied(key, existing)) return { requeueAfterMs: 100 };
   const remove = (s: Obj) => discovery.deleteNamespacedEndpointSlice({ name: s.metadata.name!, namespace: namespace! }).catch((e) => { if (!isNotFound(e)) throw e; });
   const service = services.get(svcName, namespace);
-  if (!service || isApiserverService(service) || !selectsPods(service) || service.metadata.deletionTimestamp) {
+  // default/kubernetes has no selector: its slice is the apiserver's, written at start-up
+  if (isApiserverService({ metadata: { namespace, name: svcName } })) return;
+  if (!service || !selectsPods(service) || service.metadata.deletionTimestamp) {
     // the garbage collector would get there too; doing it here keeps the two independent
     if (!service || !selectsPods(service)) {
       for (const s of existing) {

@@ -1,0 +1,96 @@
+// A control plane of its own for a lab that must not touch a `make up` cluster: etcd,
+// apiserver, controller-manager (short node timeouts), scheduler and cluster DNS on free ports,
+// the apiserver listening on every address so that the worker namespaces reach it over the
+// lab bridge. Processes are children of this process and stopped by PID.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, makePki, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
+import type { ApiserverHandle, ComponentHandle, EtcdHandle, Pki } from '@skiff/common/testing/index';
+
+export interface ControlPlaneOptions {
+  /** the host's address on the lab bridge: in the serving certificate, where DNS listens */
+  hostAddress: string;
+  /** seconds without a node heartbeat before NotReady (lab: short) */
+  nodeMonitorGracePeriod?: number;
+  /** the default 300 s not-ready/unreachable tolerations become this many seconds */
+  defaultTolerationSeconds?: number;
+}
+
+export interface ControlPlane {
+  dir: string;
+  pki: Pki;
+  apiserver: ApiserverHandle;
+  port: number;
+  adminKubeconfig: string;
+  stop(): Promise<void>;
+}
+
+async function healthz(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-lab-cp-'));
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    started.length = 0;
+  };
+  try {
+    // made after the lab bridge exists, so the serving certificate names the bridge address
+    const pki = await makePki(join(dir, 'pki'));
+    const etcd: EtcdHandle = await startEtcd();
+    started.push(etcd);
+    const apiserver = await startApiserver({
+      etcdUrl: etcd.url, pki, prefix: '/registry',
+      extraArgs: ['--bind-address=0.0.0.0', `--advertise-address=${opts.hostAddress}`,
+        `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`],
+    });
+    started.push(apiserver);
+    const kubeconfigFor = (pair: { cert: string; key: string }, user: string) => apiserver.kubeconfigFor(pair, user);
+
+    const cmPort = await freePort();
+    const cm: ComponentHandle = await startComponent({
+      workspace: 'controller-manager',
+      args: [`--kubeconfig=${await kubeconfigFor(pki.controllerManager, 'controller-manager')}`, `--port=${cmPort}`,
+        `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        `--node-monitor-grace-period=${opts.nodeMonitorGracePeriod ?? 20}`,
+        `--default-toleration-seconds=${opts.defaultTolerationSeconds ?? 10}`],
+      ready: () => healthz(cmPort),
+    });
+    started.push(cm);
+    const schedPort = await freePort();
+    started.push(await startComponent({
+      workspace: 'scheduler',
+      args: [`--kubeconfig=${await kubeconfigFor(pki.scheduler, 'scheduler')}`, `--port=${schedPort}`],
+      ready: () => healthz(schedPort),
+    }));
+    const [dnsPort, dnsMetricsPort] = [await freePort(), await freePort()];
+    started.push(await startComponent({
+      workspace: 'dns',
+      args: [`--kubeconfig=${apiserver.kubeconfigPath}`, `--bind-address=${opts.hostAddress}`, `--port=${dnsPort}`,
+        `--advertise-address=${opts.hostAddress}`, `--metrics-port=${dnsMetricsPort}`],
+      ready: () => healthz(dnsMetricsPort),
+    }));
+    const adminKubeconfig = join(dir, 'admin.kubeconfig');
+    await writeKubeconfig(adminKubeconfig, { server: apiserver.url, caFile: pki.caCert, certFile: pki.admin.cert, keyFile: pki.admin.key });
+    return {
+      dir, pki, apiserver, port: apiserver.port, adminKubeconfig,
+      async stop() {
+        await stopAll();
+        if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,10 @@
+export { startLab } from './lab.ts';
+export type { Lab, LabOptions, LabWorker } from './lab.ts';
+export { startControlPlane } from './control-plane.ts';
+export type { ControlPlane, ControlPlaneOptions } from './control-plane.ts';
+export { labScript, runLabScript } from './lab-script.ts';
+export type { ScriptResult } from './lab-script.ts';
+export { DEFAULT_LAYOUT, E2E_LAYOUT, hostAddress, layoutEnv, workerAddress, workerName } from './layout.ts';
+export type { LabLayout } from './layout.ts';
+export { httpGet, servingPod, startLoad } from './http-probe.ts';
+export type { LoadReport, ProbeResult } from './http-probe.ts';

@@ -1,0 +1,108 @@
+// Issue 8 acceptance: every file in manifests/ applies (real kubectl 1.33) to a whole
+// single-node cluster started by the project's scripts and becomes healthy: Deployments
+// Available, Pods Ready, Services with ready endpoints. Each file gets a namespace of its own,
+// so a failure names the file. Also issue 5: `kubectl run -i --tty --rm` through a pty.
+import { expect } from 'chai';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { kubectlBinary, repoRoot } from '@skiff/common/testing/index';
+import { startSingleNodeCluster, tallyPods } from '../../src/single-node/index.ts';
+import type { SingleNodeCluster } from '../../src/single-node/index.ts';
+import { unhealthyReason } from '../../src/single-node/health.ts';
+import type { EndpointSliceLike, KubeObject } from '../../src/single-node/health.ts';
+import { startInTerminal } from '../../src/single-node/terminal.ts';
+
+const MANIFESTS = join(repoRoot(), 'manifests');
+const FILES = readdirSync(MANIFESTS).filter((f) => /\.ya?ml$/.test(f)).sort();
+const HEALTHY_WITHIN_MS = 120_000;
+
+/** 01-web-deployment.yaml -> m-01-web-deployment */
+const namespaceOf = (file: string) => `m-${file.replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63);
+
+describe('single node: every file in manifests/ applies and becomes healthy (issue 8)', function () {
+  this.timeout(180_000);
+  let c: SingleNodeCluster;
+  const applied = new Map<string, { code: number; output: string }>();
+
+  async function unhealthy(file: string): Promise<string[]> {
+    const ns = namespaceOf(file);
+    const objects = JSON.parse(await c.kubectlOk(['-n', ns, 'get', '-f', join(MANIFESTS, file), '-o', 'json'])) as { items?: KubeObject[] } & KubeObject;
+    const items = objects.items ?? [objects];
+    const slices = (JSON.parse(await c.kubectlOk(['-n', ns, 'get', 'endpointslices', '-o', 'json'])) as { items: EndpointSliceLike[] }).items;
+    return items.flatMap((o) => {
+      const reason = unhealthyReason(o, slices);
+      return reason ? [`${o.kind}/${o.metadata.name}: ${reason}`] : [];
+    });
+  }
+
+  before(async function () {
+    this.timeout(300_000);
+    expect(FILES.length, 'manifests/*.yaml').to.be.greaterThan(0);
+    c = await startSingleNodeCluster();
+    // all at once: the files become healthy side by side, each test then waits for its own
+    for (const file of FILES) {
+      await c.kubectlOk(['create', 'namespace', namespaceOf(file)]);
+      const r = await c.kubectl(['-n', namespaceOf(file), 'apply', '-f', join(MANIFESTS, file)]);
+      applied.set(file, { code: r.code, output: r.stdout + r.stderr });
+    }
+  });
+  after(async function () {
+    this.timeout(120_000);
+    await c?.down();
+  });
+
+  for (const file of FILES) {
+    it(`${file} applies and becomes healthy`, async () => {
+      const a = applied.get(file)!;
+      expect(a.code, a.output).to.equal(0);
+      const deadline = Date.now() + HEALTHY_WITHIN_MS;
+      let problems = await unhealthy(file);
+      while (problems.length > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        problems = await unhealthy(file);
+      }
+      let detail = '';
+      if (problems.length) {
+        detail = (await c.kubectl(['-n', namespaceOf(file), 'get', 'all,events', '-o', 'wide'])).stdout + `\n--- kubelet log:\n${c.logTail('kubelet', 20)}`;
+      }
+      expect(problems, `still unhealthy after ${HEALTHY_WITHIN_MS / 1000} s\n${detail}`).to.deep.equal([]);
+    });
+  }
+
+  it('01-web-deployment: the fixed NodePort 30080 answers from the host, from all 3 web pods', async () => {
+    const tally = await tallyPods(c.network.nodeIP, 30080, 60);
+    expect(tally.failures).to.deep.equal([]);
+    expect([...tally.pods.keys()].filter((p) => p.startsWith('web-'))).to.have.length(3);
+  });
+
+  it('03-config-and-secret: the pod sees the ConfigMap and the Secret as environment and files', async () => {
+    const ns = namespaceOf('03-config-and-secret.yaml');
+    const logs = await c.kubectlOk(['-n', ns, 'logs', 'config-demo']);
+    expect(logs).to.include('GREETING=hello from a ConfigMap LOG_LEVEL=debug DB_USER=admin').and.include('color=blue');
+    const secret = await c.kubectl(['-n', ns, 'exec', 'config-demo', '--', 'cat', '/etc/app/secret/password'], { version: '1.32' });
+    expect(secret.stdout).to.equal('s3cr3t-but-only-base64');
+  });
+
+  it('kubectl run -i --tty --rm gives a terminal in the container, then removes the pod (issue 5)', async () => {
+    const ns = 'tty-e2e';
+    await c.kubectlOk(['create', 'namespace', ns]);
+    const term = startInTerminal(kubectlBinary('1.33'), [
+      `--kubeconfig=${c.kubeconfig}`, '-n', ns, 'run', 'tty-demo', '-i', '--tty', '--rm', '--restart=Never',
+      '--image=127.0.0.1:5000/skiff/busybox:latest', '--', 'sh',
+    ]);
+    try {
+      await term.waitFor(/If you don't see a command prompt|# $/m, 60_000);
+      // the arithmetic is done by the container's shell, so the answer cannot be the echo of what was typed
+      term.type('[ -t 0 ] && echo "tty-$((6*7))-$(stty size)"\r');
+      await term.waitFor(/tty-42-\d+ \d+/, 15_000);
+      term.type('exit\r');
+      const code = await Promise.race([term.exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`kubectl did not exit:\n${term.output()}`)), 30_000))]);
+      expect(code, term.output()).to.equal(0);
+      expect(term.output()).to.match(/pod "tty-demo" deleted/);
+    } finally {
+      term.kill();
+    }
+    const gone = await c.kubectl(['-n', ns, 'get', 'pod', 'tty-demo']);
+    expect(gone.stderr).to.match(/NotFound|not found/);
+  });
+});

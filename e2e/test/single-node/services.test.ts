@@ -1,0 +1,269 @@
+// Issue 6 acceptance on a whole single-node cluster started by the project's scripts: a web
+// Deployment behind a ClusterIP and a NodePort Service, reached from the host and from pods,
+// through scaling, readiness changes and proxy restarts. Real kubectl 1.33 (1.32 for exec).
+import { expect } from 'chai';
+import { startSingleNodeCluster, tallyPods, httpGet, servingPod, run } from '../../src/single-node/index.ts';
+import type { SingleNodeCluster } from '../../src/single-node/index.ts';
+
+const NS = 'shop-e2e';
+
+// terminationGracePeriodSeconds is short so that scaled-down pods leave quickly;
+// the readiness probe reads /www/healthz, which the web image writes at start.
+const SHOP = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop, labels: { app: shop } }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+      - name: web
+        image: 127.0.0.1:5000/skiff/web:latest
+        ports: [{ name: http, containerPort: 8080 }]
+        readinessProbe:
+          httpGet: { path: /healthz, port: http }
+          periodSeconds: 1
+          failureThreshold: 1
+          # a busy test machine must not flap the pods
+          timeoutSeconds: 3
+---
+apiVersion: v1
+kind: Service
+metadata: { name: shop }
+spec:
+  selector: { app: shop }
+  ports: [{ name: http, port: 80, targetPort: http }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: shop-np }
+spec:
+  type: NodePort
+  selector: { app: shop }
+  ports: [{ name: http, port: 80, targetPort: http }]
+`;
+
+interface PodView { name: string; ip: string; ready: boolean; terminating: boolean }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('single node: Services as a user sees them (issue 6)', function () {
+  this.timeout(180_000);
+  let c: SingleNodeCluster;
+  let nodePort: number;
+
+  async function pods(): Promise<PodView[]> {
+    const out = await c.kubectlOk(['-n', NS, 'get', 'pods', '-l', 'app=shop', '-o', 'json']);
+    const list = JSON.parse(out) as { items: { metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string; conditions?: { type: string; status: string }[] } }[] };
+    return list.items.map((p) => ({
+      name: p.metadata.name, ip: p.status.podIP ?? '', terminating: !!p.metadata.deletionTimestamp,
+      ready: p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false,
+    }));
+  }
+  const servingPods = async () => (await pods()).filter((p) => p.ready && !p.terminating).map((p) => p.name).sort();
+
+  async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+  const readyCount = (n: number) => waitFor(`${n} ready shop pods`, 60_000, async () => {
+    const names = await servingPods();
+    return names.length === n && (await pods()).length === n ? names : undefined;
+  });
+
+  /** Requests for `ms` milliseconds; each answer with the time it came back (failures as "!reason"). */
+  async function sample(ms: number): Promise<{ at: number; pod: string }[]> {
+    const out: { at: number; pod: string }[] = [];
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      try {
+        const a = await httpGet(c.network.nodeIP, nodePort, '/', 3000);
+        out.push({ at: Date.now(), pod: a.status === 200 ? servingPod(a.body) : `!HTTP ${a.status}` });
+      } catch (e) {
+        out.push({ at: Date.now(), pod: `!${(e as Error).message}` });
+        await sleep(20);
+      }
+    }
+    return out;
+  }
+
+  /** cluster.sh up must succeed; on failure the logs of the node services say why */
+  async function upAgain(): Promise<string> {
+    const up = await c.clusterScript('up');
+    const tails = ['kubelet', 'proxy', 'registry'].map((s) => `--- ${s} log:\n${c.logTail(s, 15)}`).join('\n');
+    expect(up.code, `${up.stdout}${up.stderr}\n${tails}`).to.equal(0);
+    return up.stderr;
+  }
+
+  const exec = (pod: string, cmd: string[]) => c.kubectl(['-n', NS, 'exec', pod, '--', ...cmd], { version: '1.32', timeoutMs: 30_000 });
+
+  before(async function () {
+    this.timeout(300_000);
+    c = await startSingleNodeCluster();
+    await c.kubectlOk(['create', 'namespace', NS]);
+    await c.kubectlOk(['-n', NS, 'apply', '-f', '-'], { stdin: SHOP });
+    await c.kubectlOk(['-n', NS, 'rollout', 'status', 'deploy/shop', '--timeout=120s'], { timeoutMs: 130_000 });
+    nodePort = Number(await c.kubectlOk(['-n', NS, 'get', 'svc', 'shop-np', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    expect(nodePort).to.be.within(30000, 32767);
+    await readyCount(3);
+  });
+  after(async function () {
+    this.timeout(120_000);
+    await c?.down();
+  });
+
+  it('100 requests from the host to NODE_IP:nodePort reach all 3 pods', async () => {
+    const expected = await servingPods();
+    // the proxy may still be applying the last endpoint change of the rollout
+    await waitFor('all 3 pods behind the NodePort', 10_000, async () => ((await tallyPods(c.network.nodeIP, nodePort, 30)).pods.size === 3 ? true : undefined));
+    const tally = await tallyPods(c.network.nodeIP, nodePort, 100);
+    expect(tally.failures, 'failed requests').to.deep.equal([]);
+    expect([...tally.pods.keys()].sort()).to.deep.equal(expected);
+    expect([...tally.pods.values()].reduce((a, b) => a + b)).to.equal(100);
+  });
+
+  it('from a pod: the ClusterIP, the name shop and shop.<ns>.svc.cluster.local answer', async () => {
+    const [client] = await servingPods();
+    const clusterIP = await c.kubectlOk(['-n', NS, 'get', 'svc', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
+    expect(clusterIP).to.match(/^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/);
+    const names = new Set(await servingPods());
+    for (const url of [`http://${clusterIP}/`, 'http://shop/', `http://shop.${NS}.svc.cluster.local/`]) {
+      const r = await exec(client!, ['wget', '-qO-', url]);
+      expect(r.code, `wget ${url}: ${r.stderr}`).to.equal(0);
+      expect(names, `${url} answered by`).to.include(servingPod(r.stdout));
+    }
+    // a name that does not exist is NXDOMAIN, not an answer from somewhere
+    const missing = await exec(client!, ['wget', '-qO-', 'http://no-such-service/']);
+    expect(missing.code).to.not.equal(0);
+  });
+
+  it('scaling to 1 and back to 3 changes which pods answer within 2 s', async () => {
+    await c.kubectlOk(['-n', NS, 'scale', 'deploy/shop', '--replicas=1']);
+    const scaledAt = Date.now();
+    const samples = await sample(4000);
+    const [survivor] = await readyCount(1);
+    const others = samples.filter((s) => s.pod !== survivor);
+    const lastOther = others.length ? others[others.length - 1]!.at - scaledAt : 0;
+    expect(lastOther, `answers not from ${survivor} after the scale-down: ${JSON.stringify(others.slice(-5))}`).to.be.at.most(2000);
+    expect(samples.filter((s) => s.at - scaledAt > 2000).length, 'requests after 2 s').to.be.greaterThan(10);
+
+    const before = new Set([survivor]);
+    await c.kubectlOk(['-n', NS, 'scale', 'deploy/shop', '--replicas=3']);
+    const all = await readyCount(3);
+    const readyAt = Date.now();
+    const fresh = all.filter((n) => !before.has(n));
+    expect(fresh).to.have.length(2);
+    const firstSeen = new Map<string, number>();
+    while (Date.now() - readyAt < 4000 && firstSeen.size < fresh.length) {
+      for (const s of await sample(200)) if (fresh.includes(s.pod) && !firstSeen.has(s.pod)) firstSeen.set(s.pod, s.at - readyAt);
+    }
+    expect([...firstSeen.keys()].sort(), 'new pods answering').to.deep.equal(fresh.sort());
+    for (const [pod, after] of firstSeen) expect(after, `${pod} first answered after`).to.be.at.most(2000);
+  });
+
+  it('a pod whose readiness probe fails stops receiving traffic, and gets it back when it passes again', async () => {
+    const [victim] = await servingPods();
+    const rm = await exec(victim!, ['rm', '/www/healthz']);
+    expect(rm.code, rm.stderr).to.equal(0);
+    try {
+      const removedAt = Date.now();
+      await waitFor(`${victim} unready`, 10_000, async () => ((await servingPods()).includes(victim!) ? undefined : true));
+      const samples = await sample(5000);
+      const hits = samples.filter((s) => s.pod === victim);
+      // probe period 1 s + endpoints + proxy sync; after that, not one request may reach it
+      const lastHit = hits.length ? hits[hits.length - 1]!.at - removedAt : 0;
+      expect(lastHit, 'last request served by the unready pod (ms after the probe file went)').to.be.at.most(4000);
+      const late = samples.filter((s) => s.at - removedAt > 4000);
+      expect(late.length).to.be.greaterThan(20);
+      expect(late.filter((s) => s.pod.startsWith('!')), 'failed requests').to.deep.equal([]);
+      expect(new Set(late.map((s) => s.pod)).size, 'the two ready pods still answer').to.equal(2);
+      const ep = await c.kubectlOk(['-n', NS, 'get', 'endpoints', 'shop', '-o', 'json']);
+      const victimIP = (await pods()).find((p) => p.name === victim)!.ip;
+      expect(ep).to.include(victimIP); // listed, but as notReadyAddresses
+      expect((JSON.parse(ep) as { subsets: { addresses?: { ip: string }[] }[] }).subsets.flatMap((s) => s.addresses ?? []).map((a) => a.ip)).to.not.include(victimIP);
+    } finally {
+      // the later tests need all three pods again, also when an assertion above failed
+      const back = await exec(victim!, ['sh', '-c', 'echo ok > /www/healthz']);
+      expect(back.code, back.stderr).to.equal(0);
+    }
+    await readyCount(3);
+    const tally = await tallyPods(c.network.nodeIP, nodePort, 60);
+    expect(tally.pods.has(victim!), 'the pod serves again once ready').to.equal(true);
+  });
+
+  it('make up a second time leaves every running service alone (same PIDs, nothing started)', async () => {
+    const services = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'registry', 'containerd', 'kubelet', 'proxy', 'dns'];
+    const before = Object.fromEntries(services.map((s) => [s, c.pid(s)]));
+    const out = await upAgain();
+    expect(out.split('\n').filter((l) => l.includes('starting ')), 'services started again').to.deep.equal([]);
+    expect(Object.fromEntries(services.map((s) => [s, c.pid(s)]))).to.deep.equal(before);
+  });
+
+  it('restarting the proxy (kill by PID, start via the scripts) keeps traffic flowing', async () => {
+    // a probe that flapped just before the kill would leave the stopped proxy's rules one pod short
+    await waitFor('all 3 pods behind the NodePort', 10_000, async () => ((await tallyPods(c.network.nodeIP, nodePort, 30)).pods.size === 3 ? true : undefined));
+    const oldPid = c.pid('proxy');
+    expect(oldPid).to.be.a('number');
+    process.kill(oldPid!, 'SIGTERM');
+    await waitFor('proxy exit', 15_000, async () => { try { process.kill(oldPid!, 0); return undefined; } catch { return true; } });
+    // no proxy at all: the rules it left in place carry on
+    const whileDown = await tallyPods(c.network.nodeIP, nodePort, 30);
+    expect(whileDown.failures, 'requests while the proxy is down').to.deep.equal([]);
+    const rules = async () => (await c.inNode('iptables-save', ['-t', 'nat'])).stdout.split('\n').filter((l) => l.includes('shop-np')).join('\n');
+    expect(whileDown.pods.size, `pods answering while the proxy is down: ${[...whileDown.pods.keys()].join(' ')}\n${await rules()}\n--- proxy log:\n${c.logTail('proxy', 15)}`).to.equal(3);
+    // a Service made while no proxy runs is programmed by the next one
+    await c.kubectlOk(['-n', NS, 'create', 'service', 'nodeport', 'shop-late', '--tcp=80:8080']);
+    await c.kubectlOk(['-n', NS, 'patch', 'service', 'shop-late', '-p', '{"spec":{"selector":{"app":"shop"}}}']);
+    const latePort = Number(await c.kubectlOk(['-n', NS, 'get', 'svc', 'shop-late', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+
+    const out = await upAgain();
+    expect(out).to.match(/starting proxy/).and.match(/kubelet: already running/).and.not.match(/starting kubelet/);
+    const newPid = c.pid('proxy');
+    expect(newPid).to.not.equal(oldPid);
+    const after = await tallyPods(c.network.nodeIP, nodePort, 30);
+    expect(after.failures).to.deep.equal([]);
+    expect(after.pods.size).to.equal(3);
+    await waitFor('the Service made while the proxy was down answers', 5_000, async () => ((await tallyPods(c.network.nodeIP, latePort, 3)).failures.length === 0 ? true : undefined));
+  });
+
+  it('proxy --cleanup removes every rule of ours from the node; a started proxy puts them back', async () => {
+    const rulesBefore = (await c.inNode('iptables-save', [])).stdout;
+    expect(rulesBefore).to.match(/^:SKIFF-SERVICES /m).and.include(`--dport ${nodePort}`);
+    const pid = c.pid('proxy')!;
+    process.kill(pid, 'SIGTERM');
+    await waitFor('proxy exit', 15_000, async () => { try { process.kill(pid, 0); return undefined; } catch { return true; } });
+    // in the node's network namespace only: the chain names are the same on every Skiff node
+    const cleanup = await c.inNode('node', [...c.componentArgs('proxy'), '--cleanup']);
+    expect(cleanup.code, cleanup.stdout + cleanup.stderr).to.equal(0);
+    const rulesAfter = (await c.inNode('iptables-save', [])).stdout;
+    expect(rulesAfter.split('\n').filter((l) => l.includes('SKIFF')), 'rules of ours left after --cleanup').to.deep.equal([]);
+    const refused = await httpGet(c.network.nodeIP, nodePort, '/', 1000).then(() => 'answered', (e: Error) => e.message);
+    expect(refused, 'the NodePort without rules').to.not.equal('answered');
+
+    await upAgain();
+    await waitFor('NodePort answers after the proxy is back', 10_000, async () => ((await tallyPods(c.network.nodeIP, nodePort, 5)).failures.length === 0 ? true : undefined));
+    expect((await c.inNode('iptables-save', [])).stdout).to.match(/^:SKIFF-SERVICES /m);
+  });
+
+  it("leaves the host's own packet filter alone: none of this cluster's addresses are in it", async () => {
+    const host = await run('iptables-save', []);
+    expect(host.code).to.equal(0);
+    const ips = (await c.kubectlOk(['get', 'svc', '-A', '-o', 'jsonpath={.items[*].spec.clusterIP}'])).split(' ').filter(Boolean);
+    expect(ips).to.include('10.96.0.10'); // kube-dns, published by the cluster DNS
+    const node = (await c.inNode('iptables-save', [])).stdout;
+    for (const ip of ips.filter((ip) => ip !== '10.96.0.1' && ip !== '10.96.0.10')) {
+      expect(node, `node rules for ${ip}`).to.include(`-d ${ip}/32`);
+      expect(host.stdout, `host rules for ${ip}`).to.not.include(`-d ${ip}/32`);
+    }
+    expect(host.stdout).to.not.include(c.network.nodeIP);
+  });
+});
