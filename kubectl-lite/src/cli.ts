@@ -53,7 +53,11 @@ function splitCommand(argv: readonly string[]): { name: string | undefined; rest
     if (!arg.includes('=') && i + 1 < argv.length) leading.push(argv[++i]!);
     i++;
   }
-  return { name: argv[i], rest: [...argv.slice(i + 1), ...leading] };
+  // behind the command's arguments, but before `--`: what follows it is the command to exec
+  const rest = argv.slice(i + 1);
+  const dashes = rest.indexOf('--');
+  if (dashes >= 0) return { name: argv[i], rest: [...rest.slice(0, dashes), ...leading, ...rest.slice(dashes)] };
+  return { name: argv[i], rest: [...rest, ...leading] };
 }
 
 /** Runs one command line; resolves with the exit code and never throws. */

@@ -3,6 +3,7 @@
 // Available, Pods Ready, Services with ready endpoints. Each file gets a namespace of its own,
 // so a failure names the file. Also issue 5: `kubectl run -i --tty --rm` through a pty.
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectlBinary, repoRoot } from '@skiff/common/testing/index';
@@ -73,6 +74,24 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
     const tally = await tallyPods(c.network.nodeIP, 30080, 60);
     expect(tally.failures).to.deep.equal([]);
     expect([...tally.pods.keys()].filter((p) => p.startsWith('web-'))).to.have.length(3);
+  });
+
+  it('kubectl-lite reads logs and runs commands in a pod of 01-web-deployment (issue 8)', async () => {
+    const ns = namespaceOf('01-web-deployment.yaml');
+    const pod = (await c.kubectlOk(['-n', ns, 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    const lite = (args: string[]) => new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(join(repoRoot(), 'bin', 'kubectl-lite'), [args[0]!, '-n', ns, ...args.slice(1)], { timeout: 60_000, env: { ...process.env, KUBECONFIG: c.kubeconfig } }, (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+      });
+    });
+    const logs = await lite(['logs', pod]);
+    expect(logs.code, logs.out).to.equal(0);
+    expect(logs.out).to.include(`pod ${pod}`);
+    const ok = await lite(['exec', pod, '--', 'sh', '-c', 'echo lite-$((2+3))']);
+    expect(ok, ok.out).to.deep.include({ code: 0 });
+    expect(ok.out).to.include('lite-5');
+    const failed = await lite(['exec', pod, '--', 'sh', '-c', 'exit 3']);
+    expect(failed.code, failed.out).to.equal(3);
   });
 
   it('03-config-and-secret: the pod sees the ConfigMap and the Secret as environment and files', async () => {
