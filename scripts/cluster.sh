@@ -171,6 +171,9 @@ cmd_down() {
   define_services_quietly
   local i
   for (( i=${#SERVICE_NAMES[@]}-1; i>=0; i-- )); do
+    # a service may leave work behind that its own stop does not end: services.sh defines
+    # before_stop_<name> (containerd's containers outlive containerd)
+    if declare -F "before_stop_${SERVICE_NAMES[i]//-/_}" >/dev/null; then "before_stop_${SERVICE_NAMES[i]//-/_}"; fi
     [[ -f "$RUN_DIR/${SERVICE_NAMES[i]}.pid" ]] && stop_pid_file "$RUN_DIR/${SERVICE_NAMES[i]}.pid"
   done
   # PID files of services no longer in the list.

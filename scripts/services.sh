@@ -48,6 +48,19 @@ proxy_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$PROXY_PORT/healthz";
 DNS_PORT=${SKIFF_DNS_PORT:-5353}
 DNS_METRICS_PORT=${SKIFF_DNS_METRICS_PORT:-9153}
 dns_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$DNS_METRICS_PORT/healthz"; }
+# `make down` stops the pods too: containerd's shims (and the containers under them) outlive
+# containerd, so they are found by the socket they serve and ended by PID.
+before_stop_containerd() {
+  local pid cmd stopped=0
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+    [[ "$cmd" == *containerd-shim* && "$cmd" == *"-address $CONTAINERD_SOCKET "* ]] || continue
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    stopped=$((stopped + 1))
+    ( sleep 3; pkill -KILL -P "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null ) &
+  done
+  (( stopped == 0 )) || { info "containerd: stopping the containers of $stopped pod(s)"; wait; }
+}
 prepare_registry() { SKIFF_REGISTRY_ADDR="$REGISTRY_ADDR" bash "$SKIFF_ROOT/scripts/registry.sh" config >/dev/null; }
 prepare_containerd() {
   step "images: building and pushing the local images to $REGISTRY_ADDR"
