@@ -4,15 +4,9 @@ import { expect } from 'chai';
 import { useApiserver } from '@skiff/common/testing/index';
 import { convertCompose, parsePort } from '../src/compose/convert.ts';
 import { shellWords } from '../src/compose/shell-words.ts';
+import { ensureRegistry, type RegistryHandle } from '@skiff/kubelet/runtime-setup/registry';
 import { fixture, kubectlLite } from './support.ts';
 
-async function registryUp(): Promise<boolean> {
-  try {
-    return (await fetch('http://127.0.0.1:5000/v2/', { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
-}
 
 describe('compose convert', () => {
   it('prints the golden Deployments and Services for a web + kv compose file', async () => {
@@ -89,8 +83,12 @@ describe('compose up', function () {
     expect((await cluster.server.request('GET', '/apis/apps/v1/namespaces/default/deployments/app')).status).to.equal(404);
   });
 
+  let registry: RegistryHandle | undefined;
+  after(async () => { await registry?.stop(); });
+
   it('builds an image.json recipe with the Skiff builder and pushes it to the local registry', async function () {
-    if (!(await registryUp())) this.skip();
+    this.timeout(60_000);
+    registry = await ensureRegistry(); // started here (and stopped after) unless one answers
     const r = await kubectlLite(cluster.server, ['compose', 'up', '-p', 'kltest', '-f', fixture('compose', 'docker-compose.yml')]);
     expect(r.code).to.equal(0, r.stderr);
     expect(r.stderr).to.match(/built 127\.0\.0\.1:5000\/shop\/kv:latest \(sha256:[0-9a-f]{64}\)/);
