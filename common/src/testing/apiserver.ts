@@ -1,6 +1,6 @@
 // A test apiserver: own port, own etcd prefix, kubeconfig for the admin user, and
 // helpers to drive it with the real kubectl or plain HTTPS requests.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { writeKubeconfig } from './kubeconfig.ts';
 import { sharedPki } from './pki.ts';
 import type { CertPair, Pki } from './pki.ts';
 import { freePort } from './ports.ts';
-import { forgetTempDir, removeOnExit, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
+import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
 import type { Spawned } from './processes.ts';
 import { componentEntryArgs, repoRoot } from './repo.ts';
 
@@ -157,10 +157,7 @@ async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<Apiserv
     logFile,
     async stop() {
       await halt();
-      if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') {
-        rmSync(dir, { recursive: true, force: true });
-        forgetTempDir(dir);
-      }
+      removeTempDir(dir);
     },
     async restart() {
       await halt();

@@ -1,9 +1,9 @@
 // Any other Skiff workspace (scheduler, controller-manager, kubelet, ...) started the
 // way the apiserver is: same node, dist or source main, own log, stopped by PID.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forgetTempDir, removeOnExit, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
+import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
 import type { Spawned } from './processes.ts';
 import { componentEntryArgs, repoRoot } from './repo.ts';
 
@@ -46,10 +46,7 @@ export async function startComponent(opts: StartComponentOptions): Promise<Compo
     logFile,
     async stop() {
       await halt();
-      if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') {
-        rmSync(dir, { recursive: true, force: true });
-        forgetTempDir(dir);
-      }
+      removeTempDir(dir);
     },
     async restart() {
       await halt();

@@ -1,9 +1,9 @@
 // A throw-away etcd for tests: free ports, a temp data dir, stopped by PID.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
-import { forgetTempDir, removeOnExit, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
+import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
 
 export interface EtcdHandle {
   /** Client URL, e.g. http://127.0.0.1:41234 */
@@ -54,10 +54,7 @@ async function startOnce(opts: StartEtcdOptions): Promise<EtcdHandle> {
   ], logFile);
   const stop = async () => {
     await stopProcess(proc);
-    if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') {
-      rmSync(dir, { recursive: true, force: true });
-      forgetTempDir(dir);
-    }
+    removeTempDir(dir);
   };
   try {
     await waitUntilReady(`etcd on ${url}`, () => isHealthy(url), { proc, logFile, timeoutMs: opts.timeoutMs ?? 30_000 });

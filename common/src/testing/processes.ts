@@ -31,6 +31,13 @@ export function forgetTempDir(dir: string): void {
   tempDirs.delete(dir);
 }
 
+/** Removes DIR now (and forgets it for the exit hook), unless SKIFF_KEEP_TEST_DIRS=1. */
+export function removeTempDir(dir: string): void {
+  if (process.env.SKIFF_KEEP_TEST_DIRS === '1') return;
+  rmSync(dir, { recursive: true, force: true });
+  forgetTempDir(dir);
+}
+
 export interface Spawned {
   pid: number;
   /** Resolves with the exit code (or signal name) once the process has ended. */
