@@ -15,8 +15,8 @@ down: ## stop what `make up` started (data is kept)
 status: ## which services run and answer their probe
 	@bash scripts/cluster.sh status
 
-clean: down ## down, then remove .skiff/ (certificates, etcd data, logs)
-	rm -rf .skiff
+clean: ## down, then remove what the node left (mounts, proxy rules, CNI bridge) and .skiff/
+	@bash scripts/cluster.sh clean
 
 test: ## install, build, run all workspaces' compiled tests
 	@bash scripts/test.sh

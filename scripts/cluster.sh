@@ -195,6 +195,24 @@ cmd_status() {
   done
 }
 
+# `make clean`: down, then what this node left in the kernel (sandbox mounts under .skiff,
+# the proxy's iptables rules and routes, the CNI bridge), then the state itself.
+cmd_clean() {
+  cmd_down
+  local m
+  awk -v d="$SKIFF_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+  if [[ -z "${SKIFF_SERVICES:-}" || " $SKIFF_SERVICES " == *" proxy "* ]]; then
+    local entry="$SKIFF_ROOT/proxy/dist/src/main.js"
+    if [[ -f "$entry" ]]; then node "$entry" --cleanup >/dev/null 2>&1 || info "proxy --cleanup failed"
+    else node --conditions=source "$SKIFF_ROOT/proxy/src/main.ts" --cleanup >/dev/null 2>&1 || true; fi
+    ip link del "${SKIFF_CNI_BRIDGE:-cni0}" 2>/dev/null || true
+  fi
+  rm -rf "$SKIFF_DIR"
+  step "removed $SKIFF_DIR"
+}
+
 # down/status must work even when an entry file is gone (e.g. after make clean-build).
 define_services_quietly() {
   component() { local name=$1 probe=$2; shift 2; service "$name" "$probe" node "$name"; }
@@ -204,6 +222,7 @@ define_services_quietly() {
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
+  clean) cmd_clean ;;
   status) cmd_status ;;
-  *) die "usage: cluster.sh up|down|status" ;;
+  *) die "usage: cluster.sh up|down|clean|status" ;;
 esac
