@@ -204,9 +204,9 @@ cmd_clean() {
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
   if [[ -z "${SKIFF_SERVICES:-}" || " $SKIFF_SERVICES " == *" proxy "* ]]; then
-    local entry="$SKIFF_ROOT/proxy/dist/src/main.js"
-    if [[ -f "$entry" ]]; then node "$entry" --cleanup >/dev/null 2>&1 || info "proxy --cleanup failed"
-    else node --conditions=source "$SKIFF_ROOT/proxy/src/main.ts" --cleanup >/dev/null 2>&1 || true; fi
+    local -a proxy_entry
+    mapfile -t proxy_entry < <(skiff_program proxy)
+    node "${proxy_entry[@]}" --cleanup >/dev/null 2>&1 || info "proxy --cleanup failed"
     ip link del "${SKIFF_CNI_BRIDGE:-cni0}" 2>/dev/null || true
   fi
   rm -rf "$SKIFF_DIR"

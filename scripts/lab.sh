@@ -4,7 +4,9 @@
 #
 #   scripts/lab.sh up [N]        bridge, control plane, N workers (default 3); prints the time
 #                                from nothing to all nodes Ready
+#   scripts/lab.sh join N        one more worker (N 1..9) joins the running lab
 #   scripts/lab.sh kill NODE     the worker "VM" crashes: SIGKILL its processes, link down
+#   scripts/lab.sh remove NODE   one worker and everything it made are removed
 #   scripts/lab.sh down          removes every namespace, link, rule, mount, container and
 #                                process the lab made
 #   scripts/lab.sh status        workers and their processes
@@ -16,7 +18,10 @@
 #                      (restored by `down`), and the host node is cordoned so workloads land
 #                      on the workers (uncordoned by `down`).
 #   external           someone else runs it (the e2e suite): SKIFF_LAB_SERVER_PORT,
-#                      SKIFF_LAB_PKI (CA cert+key dir), SKIFF_LAB_KUBECONFIG (admin) describe it.
+#                      SKIFF_LAB_PKI (the dir of its apiserver.crt, whose addresses the
+#                      workers use), SKIFF_LAB_KUBECONFIG (admin) describe it.
+# Workers join with a bootstrap token (made here as `make token` makes it) and the CA hash;
+# no CA key leaves the control plane.
 # Registry: a second docker-registry listener on BRIDGE_IP:5000 serves the same storage as the
 # host's 127.0.0.1:5000 one; every worker's containerd mirrors 127.0.0.1:5000 to it, so image
 # names stay 127.0.0.1:5000/... everywhere.
@@ -173,11 +178,28 @@ YAML
 
 # ---- workers ----
 
+# The join command's credentials, made once per run as `make token` makes them (a bootstrap
+# token valid for an hour, cluster-info published). SKIFF_LAB_JOIN_TOKEN replaces the token
+# (a test of a refused join).
+join_server="" join_token="" join_ca_hash=""
+make_join_token() {
+  [[ -n "$join_token" ]] && return 0
+  join_server="https://$(server_address):$SERVER_PORT"
+  local -a token_cli; mapfile -t token_cli < <(skiff_program apiserver auth/token-cli)
+  local line
+  line=$(node "${token_cli[@]}" --kubeconfig "$KUBECONFIG_ADMIN" --server "$join_server" --ttl 1h \
+    --description "skiff lab $BRIDGE" 2>/dev/null) || die "could not create a bootstrap token with $KUBECONFIG_ADMIN"
+  [[ "$line" =~ TOKEN=([^[:space:]]+)\ CA_HASH=([^[:space:]]+) ]] || die "unexpected join command from the token tool: $line"
+  join_token=${SKIFF_LAB_JOIN_TOKEN:-${BASH_REMATCH[1]}}
+  join_ca_hash=${BASH_REMATCH[2]}
+}
+
 join_worker() {
   local name=$1 index=$2
+  make_join_token
   make_worker_netns "$name" "$index"
   bash "$SKIFF_ROOT/scripts/node/join.sh" --node "$name" --netns "$name" --node-ip "$(worker_ip "$index")" \
-    --server "https://$(server_address):$SERVER_PORT" --ca "$PKI_DIR/ca.crt" --pki-dir "$PKI_DIR" \
+    --server "$join_server" --token "$join_token" --ca-hash "$join_ca_hash" \
     --registry-mirror "http://$HOST_IP:$REGISTRY_PORT"
 }
 
@@ -285,8 +307,7 @@ remove_worker() {
   step "removing worker $name"
   if [[ -e "/var/run/netns/$name" ]]; then
     local -a proxy_entry
-    if [[ -f "$SKIFF_ROOT/proxy/dist/src/main.js" && "${SKIFF_FROM_SOURCE:-0}" != 1 ]]; then proxy_entry=("$SKIFF_ROOT/proxy/dist/src/main.js")
-    else proxy_entry=(--conditions=source "$SKIFF_ROOT/proxy/src/main.ts"); fi
+    mapfile -t proxy_entry < <(skiff_program proxy)
     kill_pid_file "$base/run/proxy.pid" TERM
     nsenter "--net=/var/run/netns/$name" node "${proxy_entry[@]}" --cleanup >/dev/null 2>&1 || info "$name: proxy --cleanup failed"
   fi
@@ -318,6 +339,15 @@ cmd_down() {
   step "lab is down"
 }
 
+cmd_join() {
+  local index=${1:-}
+  [[ "$index" =~ ^[1-9]$ ]] || die "usage: lab.sh join N (N 1..9)"
+  ip link show "$BRIDGE" >/dev/null 2>&1 || die "no lab bridge $BRIDGE: run lab.sh up first"
+  start_lab_registry
+  step "worker $PREFIX$index: namespace, link $(worker_ip "$index"), join"
+  join_worker "$PREFIX$index" "$index"
+}
+
 cmd_status() {
   local name base proc
   for name in $(workers); do
@@ -333,10 +363,12 @@ cmd_status() {
 
 case "${1:-}" in
   up) cmd_up "${2:-3}" ;;
+  join) cmd_join "${2:-}" ;;
   kill) cmd_kill "${2:-}" ;;
+  remove) [[ -n "${2:-}" ]] || die "usage: lab.sh remove NODE"; remove_worker "$2" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   # only the bridge: a control plane started afterwards can put its address in certificates
   bridge) mkdir -p "$LAB_DIR"; ensure_bridge ;;
-  *) die "usage: lab.sh up [N] | kill NODE | down | status | bridge" ;;
+  *) die "usage: lab.sh up [N] | join N | kill NODE | remove NODE | down | status | bridge" ;;
 esac

@@ -19,6 +19,18 @@ use_project_node() {
   export PATH
 }
 
+# skiff_program WORKSPACE [PATH]: node's arguments, one per line, to run a Skiff program:
+# WORKSPACE/dist/src/PATH.js when built, else the TypeScript source (also with
+# SKIFF_FROM_SOURCE=1). PATH defaults to main. Use: mapfile -t args < <(skiff_program proxy)
+skiff_program() {
+  local rel=${2:-main}
+  if [[ "${SKIFF_FROM_SOURCE:-0}" == 1 || ! -f "$SKIFF_ROOT/$1/dist/src/$rel.js" ]]; then
+    printf '%s\n' --conditions=source "$SKIFF_ROOT/$1/src/$rel.ts"
+  else
+    printf '%s\n' "$SKIFF_ROOT/$1/dist/src/$rel.js"
+  fi
+}
+
 # PATH without node_modules/.bin, for running the system npm: `npm ci` deletes
 # node_modules, including the node binary that would otherwise be running it.
 system_path() {

@@ -1,8 +1,11 @@
 // The real kubectl, several versions, driving our apiserver: the acceptance script of the
 // API server issue. Each version works in a namespace of its own on one apiserver.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import { kubectlBinary, useApiserver } from '@skiff/common/testing/index';
+import { kubectlBinary, removeOnExit, useApiserver } from '@skiff/common/testing/index';
 import type { KubectlResult } from '@skiff/common/testing/index';
 
 const versions = (process.env.SKIFF_KUBECTL_VERSIONS ?? '1.27,1.30,1.32,1.33').split(',');
@@ -36,12 +39,15 @@ data: { a: "${value}" }
 describe('real kubectl against the apiserver', function () {
   this.timeout(300_000);
   const cluster = useApiserver();
+  // kubectl's discovery cache, one per version, gone with the test process
+  const cacheRoot = mkdtempSync(join(tmpdir(), 'skiff-kubectl-cache-'));
+  removeOnExit(cacheRoot);
 
   for (const v of versions) {
     describe(`kubectl ${v}`, () => {
       const ns = `compat-${v.replace('.', '-')}`;
       const k = async (args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KubectlResult> =>
-        cluster.server.kubectl(v, args, { ...opts, cacheDir: `/tmp/skiff-kubectl-cache-${process.pid}-${v}` });
+        cluster.server.kubectl(v, args, { ...opts, cacheDir: join(cacheRoot, v) });
       const ok = async (args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> => {
         const r = await k(args, opts);
         if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { KubeConfig } from '@kubernetes/client-node';
-import { makePki, repoRoot, useApiserver, type Pki } from '@skiff/common/testing/index';
+import { makePki, removeOnExit, useApiserver, type Pki } from '@skiff/common/testing/index';
 import { caHashOf, clusterInfoKubeconfig } from '@skiff/common/bootstrap/discovery';
 import { tlsBootstrap, writeBootstrapKubeconfig } from '@skiff/common/bootstrap/tls-bootstrap';
 import { start as startCertificates } from '../src/controllers/certificates/controller.ts';
@@ -17,19 +17,16 @@ function pkiIn(dir: string): Pki {
   return {
     dir, caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), serverCert: join(dir, 'apiserver.crt'), serverKey: join(dir, 'apiserver.key'),
     admin: pair('admin'), controllerManager: pair('controller-manager'), scheduler: pair('scheduler'), kubelet: pair('kubelet'),
-    serviceAccountKey: join(dir, 'sa.key'), serviceAccountPub: join(dir, 'sa.pub'),
+    apiserverKubeletClient: pair('apiserver-kubelet-client'), serviceAccountKey: join(dir, 'sa.key'), serviceAccountPub: join(dir, 'sa.pub'),
   };
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-// Until main.ts serves the service-account flags (and the CSR resource), the apiserver would
-// refuse to start with them: skip rather than fail the whole run.
-const wired = readFileSync(join(repoRoot(), 'apiserver', 'src', 'config.ts'), 'utf8').includes("'service-account-signing-key-file'");
-
-(wired ? describe : describe.skip)('cluster security: tokens, TLS bootstrap, service accounts', function () {
+describe('cluster security: tokens, TLS bootstrap, service accounts', function () {
   this.timeout(120_000);
   const work = mkdtempSync(join(tmpdir(), 'skiff-tls-bootstrap-'));
+  removeOnExit(work);
   const pki = pkiIn(join(work, 'pki'));
   before(async function () { this.timeout(60_000); await makePki(pki.dir); });
   const cluster = useApiserver({

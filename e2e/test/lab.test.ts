@@ -225,7 +225,32 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     expect(await call({ authorization: 'Bearer abcdef.0123456789abcdef' })).to.equal(401);
   });
 
-  it.skip('(7b) a worker with a wrong bootstrap token cannot join: the kubelet has no --bootstrap-kubeconfig yet (token flow pending), join.sh signs node certificates directly', () => undefined);
+  it('(7b) the workers joined by TLS bootstrap; a worker with a wrong bootstrap token cannot join', async () => {
+    interface Csr { metadata: { name: string }; spec: { signerName: string; username: string }; status: { certificate?: string; conditions?: { type: string }[] } }
+    const csrs = async () => (JSON.parse(await k(['get', 'csr', '-o', 'json'])) as { items: Csr[] }).items;
+    const before = await csrs();
+    // each client certificate was asked for with the bootstrap token, each serving one by the node itself
+    const signed = (signer: string, user: (u: string) => boolean) => before.filter((c) => c.spec.signerName === signer
+      && user(c.spec.username) && c.status.conditions?.some((x) => x.type === 'Approved') && c.status.certificate);
+    expect(signed('kubernetes.io/kube-apiserver-client-kubelet', (u) => u.startsWith('system:bootstrap:'))).to.have.length(lab.workers.length);
+    for (const w of lab.workers) {
+      expect(signed('kubernetes.io/kubelet-serving', (u) => u === `system:node:${w.name}`), `serving CSR of ${w.name}`).to.have.length(1);
+    }
+
+    const intruder = lab.layout.prefix + String(lab.workers.length + 1);
+    try {
+      const r = await lab.joinWorker(lab.workers.length + 1, { token: 'abcdef.0123456789abcdef' });
+      expect(r.code, r.output).to.not.equal(0);
+      expect(r.output).to.match(/could not join/);
+      expect(r.output).to.match(/bootstrap token was refused.*401/);
+      const node = await lab.kubectl(['get', 'node', intruder]);
+      expect(node.code).to.not.equal(0);
+      expect(node.stderr).to.match(/NotFound|not found/);
+      expect((await csrs()).length, 'no CSR from the refused token').to.equal(before.length);
+    } finally {
+      await lab.removeWorker(intruder);
+    }
+  });
 
   it('(4) a worker dies: NotReady, its pods come back on the others, the Service keeps answering', async () => {
     const mover = await serving('app=mover', 4);

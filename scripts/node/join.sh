@@ -3,32 +3,39 @@
 # Gets node credentials, configures and starts containerd, then the kubelet and the node proxy,
 # each in the node's network namespace (or the host's when --netns is empty, as on a real VM).
 #
-# usage: scripts/node/join.sh --node NAME --server https://IP:PORT --ca CA_CRT --node-ip IP
-#          [--netns NS] [--pki-dir DIR] [--registry-mirror URL] [--cluster-cidr CIDR]
-#          [--kubelet-port N] [--proxy-port N]
+# usage: scripts/node/join.sh --server https://IP:PORT --token ID.SECRET --ca-hash sha256:HEX
+#          [--node NAME] [--node-ip IP] [--netns NS] [--registry-mirror URL|none]
+#          [--cluster-cidr CIDR] [--kubelet-port N] [--proxy-port N]
+# (`make token` on the control plane prints the first three; `make join` passes them.)
+# Defaults: --node the hostname, --node-ip the address the route to the server leaves from,
+# --registry-mirror http://SERVER_HOST:5000 (image names 127.0.0.1:5000/... pull from the
+# control plane's registry).
 #
-# Credentials, the one place that changes when the token flow lands: today the node's client
-# certificate (CN=system:node:NAME, O=system:nodes) is signed directly with the CA key in
-# --pki-dir (what `make up` made). The token flow will replace this block by
-# `--token ID.SECRET --ca-hash sha256:HEX` -> bootstrap kubeconfig -> kubelet --bootstrap-kubeconfig.
+# Credentials as Kubernetes' TLS bootstrap: the cluster CA comes from the public
+# kube-public/cluster-info and is accepted only if its public key matches --ca-hash; the
+# kubelet starts with a bootstrap kubeconfig holding the token, asks for its client
+# certificate (CSR for system:node:NAME) and its serving certificate (kubelet-serving CSR),
+# which the controller-manager approves and signs. No CA key ever reaches a worker. The node
+# proxy then uses the node's own kubeconfig.
 #
 # Writes everything under $SKIFF_DIR/nodes/NAME/ (pid files in run/, logs in $SKIFF_DIR/logs/).
-# Idempotent: a process whose pid file names a live process is left alone.
+# Idempotent: a process whose pid file names a live process is left alone; a rejoin with a
+# still-valid node certificate does not need a valid token.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$repo_root/scripts/lib.sh"
 use_project_node
 
-node="" server="" ca="" node_ip="" netns="" pki_dir="" mirror="" cluster_cidr="10.244.0.0/16"
+node="" server="" token="" ca_hash="" node_ip="" netns="" mirror="" cluster_cidr="10.244.0.0/16"
 kubelet_port=10250 proxy_port=10256
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --node) node="$2"; shift 2 ;;
     --server) server="$2"; shift 2 ;;
-    --ca) ca="$2"; shift 2 ;;
+    --token) token="$2"; shift 2 ;;
+    --ca-hash) ca_hash="$2"; shift 2 ;;
     --node-ip) node_ip="$2"; shift 2 ;;
     --netns) netns="$2"; shift 2 ;;
-    --pki-dir) pki_dir="$2"; shift 2 ;;
     --registry-mirror) mirror="$2"; shift 2 ;;
     --cluster-cidr) cluster_cidr="$2"; shift 2 ;;
     --kubelet-port) kubelet_port="$2"; shift 2 ;;
@@ -36,42 +43,56 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument $1" ;;
   esac
 done
-[[ "$node" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "--node must be a DNS label, got '$node'"
-[[ "$server" =~ ^https:// ]] || die "--server must be an https:// URL, got '$server'"
-[[ -r "$ca" ]] || die "--ca: cannot read '$ca'"
-[[ "$node_ip" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || die "--node-ip must be an IPv4 address, got '$node_ip'"
+
+# in_node CMD...: runs CMD in the node's network namespace. nsenter, not `ip netns exec`:
+# the latter remounts /sys and hides the cgroup mounts runc needs.
+in_node=()
 [[ -z "$netns" || -e "/var/run/netns/$netns" ]] || die "network namespace '$netns' does not exist"
+[[ -n "$netns" ]] && in_node=(nsenter "--net=/var/run/netns/$netns")
+
+[[ -n "$node" ]] || node=$(hostname | tr 'A-Z_' 'a-z-')
+[[ "$node" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "--node must be a DNS label, got '$node'"
+[[ "$server" =~ ^https://([^/:]+)(:[0-9]+)?/?$ ]] || die "--server must be https://HOST[:PORT], got '$server'"
+server_host=${BASH_REMATCH[1]}
+[[ "$token" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || die "--token must look like abcdef.0123456789abcdef (from make token), got '$token'"
+[[ "$ca_hash" =~ ^sha256:[0-9a-f]{64}$ ]] || die "--ca-hash must look like sha256:<64 hex digits> (from make token), got '$ca_hash'"
+if [[ -z "$node_ip" ]]; then
+  # the address this machine reaches the apiserver from is the one other machines reach it at
+  node_ip=$("${in_node[@]}" ip -4 route get "$(getent ahostsv4 "$server_host" | awk 'NR == 1 { print $1 }')" 2>/dev/null \
+    | grep -o 'src [0-9.]*' | awk '{ print $2 }' || true)
+fi
+[[ "$node_ip" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || die "--node-ip must be an IPv4 address, got '$node_ip'"
+
+[[ -n "$mirror" ]] || mirror="http://$server_host:5000"
+[[ "$mirror" == none ]] && mirror=""
 
 base="$(node_dir "$node")"
 run_dir="$base/run"
 log_dir="$skiff_dir/logs"
 mkdir -p "$run_dir" "$log_dir" "$base/kubelet"
 
-# ---- credentials (see the header: replaced by the bootstrap token flow) ----
-kubeconfig="$base/kubelet.kubeconfig"
-proxy_kubeconfig="$base/proxy.kubeconfig"
-if [[ ! -s "$kubeconfig" || ! -s "$proxy_kubeconfig" ]]; then
-  [[ -n "$pki_dir" && -r "$pki_dir/ca.key" ]] || die "--pki-dir with the cluster CA key is needed to sign the node certificate"
-  bash "$repo_root/scripts/pki.sh" "$pki_dir" client "node-$node" "system:node:$node" system:nodes
-  bash "$repo_root/scripts/kubeconfig.sh" "$kubeconfig" "$server" "$ca" \
-    "$pki_dir/node-$node.crt" "$pki_dir/node-$node.key" skiff "system:node:$node"
-  # the proxy's identity, as kubeadm's kube-proxy ServiceAccount: read Services and endpoints
-  bash "$repo_root/scripts/pki.sh" "$pki_dir" client kube-proxy system:kube-proxy system:node-proxier
-  bash "$repo_root/scripts/kubeconfig.sh" "$proxy_kubeconfig" "$server" "$ca" \
-    "$pki_dir/kube-proxy.crt" "$pki_dir/kube-proxy.key" skiff system:kube-proxy
-fi
-# the kubelet's serving certificate, which the apiserver checks when it proxies logs and exec
-if [[ ! -s "$base/kubelet-serving.crt" ]]; then
-  [[ -n "$pki_dir" && -r "$pki_dir/ca.key" ]] || die "--pki-dir with the cluster CA key is needed to sign the kubelet serving certificate"
-  bash "$repo_root/scripts/pki.sh" "$pki_dir" serving "node-$node-serving" "$node" "$node_ip"
-  cp "$pki_dir/node-$node-serving.crt" "$base/kubelet-serving.crt"
-  cp "$pki_dir/node-$node-serving.key" "$base/kubelet-serving.key"
-fi
+# skiff_program WORKSPACE [PATH]: node's arguments for a Skiff program (compiled when built)
+skiff_program() {
+  local rel=${2:-main}
+  if [[ "${SKIFF_FROM_SOURCE:-0}" == 1 || ! -f "$repo_root/$1/dist/src/$rel.js" ]]; then
+    printf '%s\n' --conditions=source "$repo_root/$1/src/$rel.ts"
+  else
+    printf '%s\n' "$repo_root/$1/dist/src/$rel.js"
+  fi
+}
 
-# in_node CMD...: runs CMD in the node's network namespace. nsenter, not `ip netns exec`:
-# the latter remounts /sys and hides the cgroup mounts runc needs.
-in_node=()
-[[ -n "$netns" ]] && in_node=(nsenter "--net=/var/run/netns/$netns")
+# ---- credentials: the pinned CA and a bootstrap kubeconfig with the token ----
+bootstrap_kubeconfig="$base/bootstrap-kubeconfig"
+kubeconfig="$base/kubelet.kubeconfig"
+ca_file="$base/ca.crt"
+if [[ -s "$kubeconfig" && -s "$ca_file" ]]; then
+  info "$node: already joined, the kubelet reuses its certificate (it bootstraps again when that runs out)"
+else
+  mapfile -t join_entry < <(skiff_program common bootstrap/join-cli)
+  "${in_node[@]}" node "${join_entry[@]}" --server "$server" --token "$token" --ca-hash "$ca_hash" \
+    --out "$bootstrap_kubeconfig" --ca-out "$ca_file" >/dev/null \
+    || die "$node: could not join: no verified CA or an unusable token from $server (see above)"
+fi
 
 alive_pid_file() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -86,14 +107,6 @@ start_daemon() {
   info "$node: $name started (pid $!, log ${log#$repo_root/})"
 }
 
-component_entry() {
-  if [[ "${SKIFF_FROM_SOURCE:-0}" == 1 || ! -f "$repo_root/$1/dist/src/main.js" ]]; then
-    printf '%s\n' --conditions=source "$repo_root/$1/src/main.ts"
-  else
-    printf '%s\n' "$repo_root/$1/dist/src/main.js"
-  fi
-}
-
 # ---- container runtime ----
 mirror_args=()
 [[ -n "$mirror" ]] && mirror_args=(--registry-mirror "$mirror")
@@ -105,20 +118,32 @@ bash "$repo_root/scripts/node/start-containerd.sh" --node "$node" "${netns_args[
 socket="$base/containerd/containerd.sock"
 
 # ---- kubelet: the CNI config follows the pod CIDR the controller-manager assigns ----
-mapfile -t kubelet_entry < <(component_entry kubelet)
-start_daemon kubelet "${in_node[@]}" node "${kubelet_entry[@]}" --kubeconfig="$kubeconfig" --node-name="$node" \
-  --node-ip="$node_ip" --container-runtime-endpoint="unix://$socket" --root-dir="$base/kubelet" \
-  --cni-conf-dir="$base/cni/net.d" --port="$kubelet_port" \
-  --tls-cert-file="$base/kubelet-serving.crt" --tls-private-key-file="$base/kubelet-serving.key"
+mapfile -t kubelet_entry < <(skiff_program kubelet)
+start_daemon kubelet "${in_node[@]}" node "${kubelet_entry[@]}" --bootstrap-kubeconfig="$bootstrap_kubeconfig" \
+  --kubeconfig="$kubeconfig" --cert-dir="$base/pki" --rotate-server-certificates --client-ca-file="$ca_file" \
+  --node-name="$node" --node-ip="$node_ip" --container-runtime-endpoint="unix://$socket" --root-dir="$base/kubelet" \
+  --cni-conf-dir="$base/cni/net.d" --port="$kubelet_port"
+
+# The kubelet serves :10250 once both certificates are signed, and only to clients with a
+# certificate from the cluster CA: ask as the node itself, checking its serving certificate.
+# A refused token ends the kubelet.
+healthy() { "${in_node[@]}" curl -fsS --max-time 2 -o /dev/null "$@"; }
+kubelet_up_or_gone() {
+  healthy --cacert "$ca_file" --cert "$base/pki/kubelet-client.crt" --key "$base/pki/kubelet-client.key" \
+    "https://$node_ip:$kubelet_port/healthz" || ! alive_pid_file "$run_dir/kubelet.pid"
+}
+wait_until 120 kubelet_up_or_gone || die "$node: kubelet not healthy after 120s (log $log_dir/kubelet-$node.log)"
+if ! alive_pid_file "$run_dir/kubelet.pid"; then
+  rm -f "$run_dir/kubelet.pid"
+  tail -n 3 "$log_dir/kubelet-$node.log" | sed 's/^/    /' >&2
+  die "$node: the kubelet could not join (TLS bootstrap failed, log $log_dir/kubelet-$node.log)"
+fi
 
 # ---- node proxy: Service rules and host-gw routes to the other nodes' pod CIDRs ----
-mapfile -t proxy_entry < <(component_entry proxy)
-start_daemon proxy "${in_node[@]}" node "${proxy_entry[@]}" --kubeconfig="$proxy_kubeconfig" --node-name="$node" \
+mapfile -t proxy_entry < <(skiff_program proxy)
+start_daemon proxy "${in_node[@]}" node "${proxy_entry[@]}" --kubeconfig="$kubeconfig" --node-name="$node" \
   --node-ip="$node_ip" --cluster-cidr="$cluster_cidr" --port="$proxy_port" --bind-address=127.0.0.1
 
-healthy() { "${in_node[@]}" curl -fsS --max-time 2 -o /dev/null "$@"; }
-wait_until 60 healthy -k "https://127.0.0.1:$kubelet_port/healthz" \
-  || die "$node: kubelet not healthy after 60s (log $log_dir/kubelet-$node.log)"
 wait_until 60 healthy "http://127.0.0.1:$proxy_port/healthz" \
   || die "$node: proxy not healthy after 60s (log $log_dir/proxy-$node.log)"
 step "$node joined (node IP $node_ip)"

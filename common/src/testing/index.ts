@@ -15,4 +15,5 @@ export type { ComponentHandle, StartComponentOptions } from './component.ts';
 export { useEtcd, useApiserver } from './mocha.ts';
 export type { EtcdFixture, ApiserverFixture } from './mocha.ts';
 export { freePort } from './ports.ts';
+export { removeOnExit } from './processes.ts';
 export { repoRoot, componentEntryArgs } from './repo.ts';

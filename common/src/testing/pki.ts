@@ -30,6 +30,8 @@ export interface Pki {
   scheduler: CertPair;
   /** CN=system:node:<hostname>, O=system:nodes */
   kubelet: CertPair;
+  /** CN=kube-apiserver-kubelet-client, O=system:masters: what the apiserver shows kubelets */
+  apiserverKubeletClient: CertPair;
   /** service-account token signing key pair */
   serviceAccountKey: string;
   serviceAccountPub: string;
@@ -61,6 +63,7 @@ export async function makePki(dir: string): Promise<Pki> {
     controllerManager: pair(dir, 'controller-manager'),
     scheduler: pair(dir, 'scheduler'),
     kubelet: pair(dir, 'kubelet'),
+    apiserverKubeletClient: pair(dir, 'apiserver-kubelet-client'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
   };

@@ -50,7 +50,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const apiserver = await startApiserver({
       etcdUrl: etcd.url, pki, prefix: '/registry',
       extraArgs: ['--bind-address=0.0.0.0', `--advertise-address=${opts.hostAddress}`,
-        `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`],
+        `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+        // kubelets' serving certificates come from kubelet-serving CSRs signed by this CA: verify them
+        `--kubelet-certificate-authority=${pki.caCert}`,
+        `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`, `--kubelet-client-key=${pki.apiserverKubeletClient.key}`],
     });
     started.push(apiserver);
     const kubeconfigFor = (pair: { cert: string; key: string }, user: string) => apiserver.kubeconfigFor(pair, user);

@@ -9,6 +9,7 @@ import type { KubectlOptions, KubectlResult } from '@skiff/common/testing/index'
 import { startControlPlane } from './control-plane.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { labScript, runLabScript } from './lab-script.ts';
+import type { ScriptResult } from './lab-script.ts';
 import { E2E_LAYOUT, hostAddress, layoutEnv, workerAddress, workerName } from './layout.ts';
 import type { LabLayout } from './layout.ts';
 
@@ -37,6 +38,13 @@ export interface Lab {
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** the worker "VM" crashes: its processes get SIGKILL, its link goes down */
   killWorker(name: string): Promise<void>;
+  /**
+   * Worker `index` runs the join command (with `token` instead of a fresh valid one when
+   * given); the script's exit code and output come back, a failed join is not thrown.
+   */
+  joinWorker(index: number, opts?: { token?: string }): Promise<ScriptResult>;
+  /** removes one worker and everything it made */
+  removeWorker(name: string): Promise<void>;
   /** removes every namespace, link, rule, mount, container and process of the lab */
   down(): Promise<void>;
 }
@@ -75,6 +83,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     layout, workers, controlPlane: cp, kubeconfig: cp.adminKubeconfig, readyAfterMs: Date.now() - started,
     kubectl: (args, kopts = {}) => runKubectl(cp.adminKubeconfig, opts.kubectlVersion ?? '1.32', args, { cacheDir: kubectlDir, ...kopts }),
     killWorker: async (name) => { await labScript(['kill', name], env, { echo: opts.verbose }); },
+    joinWorker: (index, jopts = {}) => runLabScript(['join', String(index)],
+      { ...env, ...(jopts.token ? { SKIFF_LAB_JOIN_TOKEN: jopts.token } : {}) }, { echo: opts.verbose, timeoutMs: 300_000 }),
+    removeWorker: async (name) => { await labScript(['remove', name], env, { echo: opts.verbose }); },
     down,
   };
 }
