@@ -39,7 +39,7 @@ lab-down: ## remove every namespace, link, route, rule, container and process th
 lab-kill: ## make worker NODE die as a crashed VM would
 	@bash scripts/lab.sh kill $(NODE)
 
-token: ## a bootstrap token and the join command for a worker (SERVER=https://IP:6443 the workers use, TTL=24h)
+token: ## a bootstrap token and the join command for a worker (SERVER: default the advertised address; TTL=24h)
 	@node --conditions=source apiserver/src/auth/token-cli.ts --kubeconfig .skiff/kubeconfig $(if $(SERVER),--server $(SERVER)) $(if $(TTL),--ttl $(TTL))
 
 join: ## on a worker VM: install, then join with what `make token` printed (SERVER TOKEN CA_HASH [NODE NODE_IP REGISTRY])

@@ -91,7 +91,7 @@ else
   mapfile -t join_entry < <(skiff_program common bootstrap/join-cli)
   "${in_node[@]}" node "${join_entry[@]}" --server "$server" --token "$token" --ca-hash "$ca_hash" \
     --out "$bootstrap_kubeconfig" --ca-out "$ca_file" >/dev/null \
-    || die "$node: could not join: no verified CA or an unusable token from $server (see above)"
+    || die "$node: could not join (see above)"
 fi
 
 alive_pid_file() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }

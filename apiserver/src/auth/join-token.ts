@@ -7,7 +7,7 @@ import { callJson, HttpStatusError } from '@skiff/common/bootstrap/http';
 import { bootstrapTokenSecret, generateBootstrapToken } from './bootstrap-token.ts';
 
 export interface JoinTokenOptions {
-  /** the address workers reach the apiserver at (default: the kubeconfig's server) */
+  /** the address workers reach the apiserver at (default: the address the apiserver advertises) */
   server?: string;
   ttlSeconds: number;
   extraGroups: string[];
@@ -39,12 +39,28 @@ async function upsertClusterInfo(kc: KubeConfig, server: string, caPem: string):
   }
 }
 
+/**
+ * Where workers reach the apiserver: the address and port it advertises in the `kubernetes`
+ * Endpoints (the kubeconfig's server is often 127.0.0.1, useless on another machine).
+ */
+async function advertisedServer(kc: KubeConfig, fallback: string): Promise<string> {
+  try {
+    const ep = await callJson<{ subsets?: { addresses?: { ip: string }[]; ports?: { port: number }[] }[] }>(
+      kc, 'GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+    const ip = ep.subsets?.[0]?.addresses?.[0]?.ip;
+    const port = ep.subsets?.[0]?.ports?.[0]?.port;
+    return ip && port ? `https://${ip}:${port}` : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 export async function createJoinToken(kc: KubeConfig, o: JoinTokenOptions): Promise<JoinToken> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : undefined;
   if (!caPem) throw new Error('the kubeconfig must embed the cluster CA (certificate-authority-data)');
-  const server = o.server || cluster.server;
+  const server = o.server || await advertisedServer(kc, cluster.server);
   const token = generateBootstrapToken(randomBytes);
   const expiration = new Date(Date.now() + o.ttlSeconds * 1000);
   await callJson(kc, 'POST', '/api/v1/namespaces/kube-system/secrets',
