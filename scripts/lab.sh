@@ -18,13 +18,14 @@
 #                      (restored by `down`), and the host node is cordoned so workloads land
 #                      on the workers (uncordoned by `down`).
 #   external           someone else runs it (the e2e suite): SKIFF_LAB_SERVER_PORT,
-#                      SKIFF_LAB_PKI (the dir of its apiserver.crt, whose addresses the
-#                      workers use), SKIFF_LAB_KUBECONFIG (admin) describe it.
+#                      SKIFF_LAB_PKI (its CA cert and key: the lab signs the registry
+#                      listener's certificate; apiserver.crt names the address workers use),
+#                      SKIFF_LAB_KUBECONFIG (admin) describe it.
 # Workers join with a bootstrap token (made here as `make token` makes it) and the CA hash;
 # no CA key leaves the control plane.
-# Registry: a second docker-registry listener on BRIDGE_IP:5000 serves the same storage as the
-# host's 127.0.0.1:5000 one; every worker's containerd mirrors 127.0.0.1:5000 to it, so image
-# names stay 127.0.0.1:5000/... everywhere.
+# Registry: a second docker-registry listener, HTTPS on BRIDGE_IP:5000 with a certificate from
+# the cluster CA, serves the same storage as the host's 127.0.0.1:5000 one; every worker's
+# containerd mirrors 127.0.0.1:5000 to it, so image names stay 127.0.0.1:5000/... everywhere.
 # Layout knobs (the e2e suite moves them so it never meets a `make lab`):
 #   SKIFF_LAB_BRIDGE (skifflab0), SKIFF_LAB_NET (10.254.0: host .1, worker N .1N),
 #   SKIFF_LAB_PREFIX (skiff-w: namespace and node names skiff-w1...).
@@ -150,29 +151,23 @@ start_control_plane() {
 
 # ---- registry listener on the bridge ----
 
-registry_answers() { curl -fsS -o /dev/null --max-time 2 "http://$HOST_IP:$REGISTRY_PORT/v2/"; }
+registry_answers() { curl -fsS -o /dev/null --max-time 2 --cacert "$PKI_DIR/ca.crt" "https://$HOST_IP:$REGISTRY_PORT/v2/"; }
 
+# HTTPS with a certificate from the cluster CA: the workers' containerd verifies it with the CA
+# they took from cluster-info, so no plain-HTTP port faces the lab network.
 start_lab_registry() {
-  local pid_file="$LAB_DIR/registry.pid" config="$LAB_DIR/registry.yml"
+  local pid_file="$LAB_DIR/registry.pid" config="$LAB_DIR/registry.yml" cert="registry-$BRIDGE"
   if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then return 0; fi
   mkdir -p "$REGISTRY_DATA"
-  cat >"$config" <<YAML
-# Written by scripts/lab.sh: the lab's listener on the host's registry storage.
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $REGISTRY_DATA
-http:
-  addr: $HOST_IP:$REGISTRY_PORT
-YAML
+  bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI_DIR" server "$cert" skiff-registry "$HOST_IP" 2>&1 | sed 's/^/    /' >&2
+  SKIFF_REGISTRY_DATA="$REGISTRY_DATA" bash "$SKIFF_ROOT/scripts/registry.sh" tls-config \
+    "$HOST_IP:$REGISTRY_PORT" "$PKI_DIR/$cert.crt" "$PKI_DIR/$cert.key" "$config" >/dev/null
   setsid docker-registry serve "$config" >>"$LAB_DIR/registry.log" 2>&1 </dev/null &
   echo $! >"$pid_file"
-  wait_until 20 registry_answers || die "lab registry did not answer on $HOST_IP:$REGISTRY_PORT (log $LAB_DIR/registry.log)"
-  info "registry listener on $HOST_IP:$REGISTRY_PORT (storage $REGISTRY_DATA)"
+  wait_until 20 registry_answers || die "lab registry did not answer on https://$HOST_IP:$REGISTRY_PORT (log $LAB_DIR/registry.log)"
+  info "registry listener on https://$HOST_IP:$REGISTRY_PORT (storage $REGISTRY_DATA)"
   if [[ "$MODE" == external ]]; then
-    SKIFF_REGISTRY_ADDR="$HOST_IP:$REGISTRY_PORT" bash "$SKIFF_ROOT/scripts/images.sh" 2>&1 | sed 's/^/    /' >&2
+    SKIFF_REGISTRY_ADDR="$HOST_IP:$REGISTRY_PORT" SKIFF_REGISTRY_CA="$PKI_DIR/ca.crt" bash "$SKIFF_ROOT/scripts/images.sh" 2>&1 | sed 's/^/    /' >&2
   fi
 }
 
@@ -200,7 +195,7 @@ join_worker() {
   make_worker_netns "$name" "$index"
   bash "$SKIFF_ROOT/scripts/node/join.sh" --node "$name" --netns "$name" --node-ip "$(worker_ip "$index")" \
     --server "$join_server" --token "$join_token" --ca-hash "$join_ca_hash" \
-    --registry-mirror "http://$HOST_IP:$REGISTRY_PORT"
+    --registry-mirror "https://$HOST_IP:$REGISTRY_PORT"
 }
 
 # The bridge address when the serving certificate names it, else the first host address it

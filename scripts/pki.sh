@@ -4,13 +4,14 @@
 #   scripts/pki.sh DIR                      CA, apiserver serving cert, admin and component
 #                                           client certs, service-account key pair
 #   scripts/pki.sh DIR client NAME CN [O]   one more client cert NAME.crt/NAME.key
+#   scripts/pki.sh DIR server NAME CN IP... one more serving cert (SANs DNS:CN and the IPs)
 #
 # Files that already exist are kept, so running it again changes nothing; only a
 # missing CA forces a fresh set (everything else was signed by the lost CA).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG] | pki.sh DIR serving NAME NODE IP..."; }
+usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG] | pki.sh DIR server NAME CN IP..."; }
 [[ $# -ge 1 ]] || usage
 DIR=$1; shift
 command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
@@ -86,7 +87,7 @@ subjectAltName=${san%,}"
 }
 
 # The kubelet's serving certificate on this machine (the apiserver verifies it when it
-# proxies logs, exec and port-forward); lab workers get theirs through a kubelet-serving CSR.
+# proxies logs, exec and port-forward); workers that join get theirs through a kubelet-serving CSR.
 kubelet_serving_cert() {
   [[ -s "$DIR/kubelet-serving.crt" && -s "$DIR/kubelet-serving.key" ]] && return 0
   local host; host=$(hostname 2>/dev/null || echo localhost)
@@ -129,13 +130,14 @@ case "${1:-}" in
     [[ $# -ge 3 ]] || usage
     client_cert "$2" "$3" "${4:-}"
     ;;
-  serving)
-    # serving NAME NODE IP...: a kubelet serving certificate for another node (lab workers)
+  server)
+    # server NAME CN IP...: a serving certificate for another service of the cluster (the lab's
+    # registry listener); DNS:CN and the IPs are its names
     [[ $# -ge 4 ]] || usage
-    name=$2; node=$3; shift 3
+    name=$2; cn=$3; shift 3
     if [[ ! -s "$DIR/$name.crt" ]]; then
-      san="DNS:$node"; for ip in "$@"; do san+=",IP:$ip"; done
-      sign "$name" "/O=system:nodes/CN=system:node:$node" "basicConstraints=critical,CA:FALSE
+      san="DNS:$cn"; for ip in "$@"; do san+=",IP:$ip"; done
+      sign "$name" "/CN=$cn" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=$san"

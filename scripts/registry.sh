@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Local image registry (Debian docker-registry) on 127.0.0.1:5000, plain HTTP, storage under
-# .skiff/registry. Usage: scripts/registry.sh start|stop|status
-# Env: SKIFF_DIR (default <repo>/.skiff), SKIFF_REGISTRY_ADDR (default 127.0.0.1:5000).
+# .skiff/registry. Usage: scripts/registry.sh start|stop|status|config|tls-config
+# Env: SKIFF_DIR (default <repo>/.skiff), SKIFF_REGISTRY_ADDR (default 127.0.0.1:5000),
+# SKIFF_REGISTRY_DATA (storage, default $SKIFF_DIR/registry/data).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 skiff_dir="${SKIFF_DIR:-$repo_root/.skiff}"
 addr="${SKIFF_REGISTRY_ADDR:-127.0.0.1:5000}"
 reg_dir="$skiff_dir/registry"
+data_dir="${SKIFF_REGISTRY_DATA:-$reg_dir/data}"
 pid_file="$reg_dir/registry.pid"
 config="$reg_dir/config.yml"
 log_file="$skiff_dir/logs/registry.log"
@@ -20,7 +22,7 @@ running_pid() {
 }
 
 write_config() {
-  mkdir -p "$reg_dir/data" "$(dirname "$log_file")"
+  mkdir -p "$data_dir" "$(dirname "$log_file")"
   cat > "$config" <<YAML
 # Written by scripts/registry.sh; edits are overwritten on start.
 version: 0.1
@@ -30,7 +32,7 @@ log:
     service: registry
 storage:
   filesystem:
-    rootdirectory: $reg_dir/data
+    rootdirectory: $data_dir
   delete:
     enabled: true
 http:
@@ -69,11 +71,39 @@ stop() {
   rm -f "$pid_file"
 }
 
+# tls_config ADDR CERT KEY OUT: a second listener on the same storage, HTTPS with CERT/KEY (for
+# workers on other machines or in the lab's namespaces; the local one stays on loopback).
+tls_config() {
+  local listen=$1 cert=$2 key=$3 out=$4
+  mkdir -p "$data_dir" "$(dirname "$out")"
+  cat > "$out" <<YAML
+# Written by scripts/registry.sh tls-config; rewritten on every start.
+version: 0.1
+log:
+  level: warn
+  fields:
+    service: registry
+storage:
+  filesystem:
+    rootdirectory: $data_dir
+  delete:
+    enabled: true
+http:
+  addr: $listen
+  tls:
+    certificate: $cert
+    key: $key
+  headers:
+    X-Content-Type-Options: [nosniff]
+YAML
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   # only the config file, for `make up`, which runs docker-registry itself (pid, log)
   config) write_config; echo "$config" ;;
+  tls-config) [[ $# -eq 5 ]] || { echo "usage: $0 tls-config ADDR CERT KEY OUT" >&2; exit 2; }; tls_config "$2" "$3" "$4" "$5"; echo "$5" ;;
   status) if pid="$(running_pid)"; then echo "running (pid $pid) on $addr"; elif answers; then echo "foreign registry on $addr"; else echo "stopped"; exit 3; fi ;;
-  *) echo "usage: $0 start|stop|status|config" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|config|tls-config ADDR CERT KEY OUT" >&2; exit 2 ;;
 esac

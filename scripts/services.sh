@@ -41,6 +41,16 @@ NODE_DIR="$SKIFF_DIR/nodes/$NODE_NAME"
 CONTAINERD_SOCKET="$NODE_DIR/containerd/containerd.sock"
 KUBELET_PORT=${SKIFF_KUBELET_PORT:-10250}
 registry_ready() { curl -fsS --max-time 2 -o /dev/null "http://$REGISTRY_ADDR/v2/"; }
+# SKIFF_REGISTRY_PUBLIC=1: workers on other machines pull from a second listener on the same
+# storage, HTTPS on this machine's address with a certificate from the cluster CA (join.sh
+# mirrors 127.0.0.1:5000 to https://SERVER_HOST:5000 and verifies it with the CA it took).
+REGISTRY_PUBLIC_ADDR="$(advertise_address):${SKIFF_REGISTRY_PUBLIC_PORT:-5000}"
+registry_public_ready() { curl -fsS --max-time 2 -o /dev/null --cacert "$PKI/ca.crt" "https://$REGISTRY_PUBLIC_ADDR/v2/"; }
+prepare_registry_public() {
+  bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI" server registry-public skiff-registry "${REGISTRY_PUBLIC_ADDR%:*}" 2>&1 | sed 's/^/    /' >&2
+  bash "$SKIFF_ROOT/scripts/registry.sh" tls-config "$REGISTRY_PUBLIC_ADDR" "$PKI/registry-public.crt" "$PKI/registry-public.key" \
+    "$SKIFF_DIR/registry/public.yml" >/dev/null
+}
 containerd_ready() { [[ -S "$CONTAINERD_SOCKET" ]] && ctr --address "$CONTAINERD_SOCKET" version >/dev/null 2>&1; }
 kubelet_healthy() { curl -fsS --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$KUBELET_PORT/healthz"; }
 PROXY_PORT=${SKIFF_PROXY_PORT:-10256}
@@ -86,6 +96,10 @@ define_services() {
     --root-ca-file="$PKI/ca.crt"
   component scheduler scheduler_healthy --kubeconfig="$SKIFF_DIR/scheduler.kubeconfig" --port="$SCHEDULER_PORT"
   service registry registry_ready docker-registry serve "$SKIFF_DIR/registry/config.yml"
+  # also defined while one runs, so that a `make down` without the variable stops it
+  if [[ "${SKIFF_REGISTRY_PUBLIC:-0}" == 1 || -f "$SKIFF_DIR/run/registry-public.pid" ]]; then
+    service registry-public registry_public_ready docker-registry serve "$SKIFF_DIR/registry/public.yml"
+  fi
   service containerd containerd_ready containerd --config "$NODE_DIR/containerd/config.toml"
   component kubelet kubelet_healthy --kubeconfig="$SKIFF_DIR/kubelet.kubeconfig" --node-name="$NODE_NAME" \
     --container-runtime-endpoint="unix://$CONTAINERD_SOCKET" --root-dir="$NODE_DIR/kubelet" \

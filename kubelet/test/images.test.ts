@@ -1,7 +1,7 @@
 // The image builder: tar writer, recipe parsing, OCI layout (checked with the real tar and
 // skopeo), reproducibility, the push to the local registry, and the CLI.
 import { expect } from 'chai';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { pushImage, remoteManifestDigest } from '../src/images/push.ts';
 import { parseRecipe } from '../src/images/recipe.ts';
 import { tarArchive } from '../src/images/tar.ts';
 import { ensureRegistry, type RegistryHandle } from '../src/runtime-setup/registry.ts';
+import { freePort, makePki, repoRoot } from '@skiff/common/testing/index';
 
 // compiled tests (dist/test) run the compiled CLI, source tests the source one
 const CLI = fileURLToPath(new URL(`../src/images/cli.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
@@ -159,6 +160,37 @@ describe('images: builder, push and CLI', function () {
     expect(first).to.deep.equal({ destination: `${registry.address}/${testRepo}:v1`, pushed: true, digest: image.manifest.digest });
     expect(await remoteManifestDigest(registry.address, testRepo, 'v1')).to.equal(image.manifest.digest);
     expect((await pushImage(image, { registry: registry.address })).pushed).to.equal(false);
+  });
+
+  it('pushes over HTTPS to a registry whose certificate comes from a given CA (the lab listener)', async function () {
+    this.timeout(60_000);
+    const pki = await makePki(join(work, 'pki'));
+    execFileSync('bash', [join(repoRoot(), 'scripts', 'pki.sh'), pki.dir, 'server', 'registry', 'skiff-registry', '127.0.0.1'], { stdio: 'ignore' });
+    const port = await freePort();
+    const config = join(work, 'tls-registry.yml');
+    writeFileSync(config, [
+      'version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${join(work, 'tls-registry-data')}`,
+      'http:', `  addr: 127.0.0.1:${port}`, '  tls:', `    certificate: ${join(pki.dir, 'registry.crt')}`, `    key: ${join(pki.dir, 'registry.key')}`, '',
+    ].join('\n'));
+    const proc = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+    try {
+      const address = `127.0.0.1:${port}`;
+      const image = buildImage(recipeDir, { name: `${testRepo}:tls`, outDir: join(work, 'out') });
+      for (let i = 0; ; i++) {
+        try { await remoteManifestDigest(address, testRepo, 'tls', pki.caCert); break; } catch (e) { if (i > 40) throw e; await new Promise((r) => setTimeout(r, 250)); }
+      }
+      // another CA's certificate is not trusted
+      const other = await makePki(join(work, 'other-pki'));
+      let untrusted: unknown;
+      try { await pushImage(image, { registry: address, caFile: other.caCert }); } catch (e) { untrusted = e; }
+      expect(String(untrusted)).to.match(/not reachable \(.*(certificate|verify)/i);
+      expect((await pushImage(image, { registry: address, caFile: pki.caCert })).pushed).to.equal(true);
+      expect(await remoteManifestDigest(address, testRepo, 'tls', pki.caCert)).to.equal(image.manifest.digest);
+      expect((await pushImage(image, { registry: address, caFile: pki.caCert })).pushed).to.equal(false);
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
   });
 
   it('CLI builds and reports; bad arguments exit 1 with usage', () => {

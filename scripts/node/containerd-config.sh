@@ -4,15 +4,15 @@
 #
 # usage: scripts/node/containerd-config.sh [--node NAME] [--root DIR] [--state DIR] [--socket PATH]
 #          [--cni-conf-dir DIR] [--config FILE] [--sandbox-image REF] [--stream-address IP]
-#          [--registry-mirror URL]
+#          [--registry-mirror URL] [--registry-ca FILE]
 # --node NAME fills every path from .skiff/nodes/NAME/; explicit flags override them.
 # --registry-mirror: where this node reaches the registry known as 127.0.0.1:5000, for a
 #   containerd inside a network namespace whose own loopback has no registry
-#   (e.g. http://10.200.0.1:5000).
+#   (e.g. https://10.200.0.1:5000). --registry-ca: the CA that signs an https mirror's certificate.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-node="" root="" state="" socket="" cni_conf_dir="" config="" mirror=""
+node="" root="" state="" socket="" cni_conf_dir="" config="" mirror="" registry_ca=""
 sandbox_image="127.0.0.1:5000/skiff/pause:latest"
 stream_address="127.0.0.1"
 while [[ $# -gt 0 ]]; do
@@ -26,6 +26,7 @@ while [[ $# -gt 0 ]]; do
     --sandbox-image) sandbox_image="$2"; shift 2 ;;
     --stream-address) stream_address="$2"; shift 2 ;;
     --registry-mirror) mirror="$2"; shift 2 ;;
+    --registry-ca) registry_ca="$2"; shift 2 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -48,6 +49,13 @@ if [[ -n "$mirror" ]]; then
   mirror_section="
   [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"127.0.0.1:5000\"]
     endpoint = [\"$mirror\"]"
+  if [[ -n "$registry_ca" ]]; then
+    [[ "$mirror" =~ ^https://([^/]+) ]] || die "--registry-ca needs an https:// mirror, got '$mirror'"
+    [[ -r "$registry_ca" ]] || die "--registry-ca: cannot read '$registry_ca'"
+    mirror_section+="
+  [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"${BASH_REMATCH[1]}\".tls]
+    ca_file = \"$registry_ca\""
+  fi
 fi
 
 tmp="$config.tmp.$$"

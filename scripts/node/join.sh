@@ -5,11 +5,12 @@
 #
 # usage: scripts/node/join.sh --server https://IP:PORT --token ID.SECRET --ca-hash sha256:HEX
 #          [--node NAME] [--node-ip IP] [--netns NS] [--registry-mirror URL|none]
+#          (an https:// mirror must have a certificate from the cluster CA)
 #          [--cluster-cidr CIDR] [--kubelet-port N] [--proxy-port N]
 # (`make token` on the control plane prints the first three; `make join` passes them.)
 # Defaults: --node the hostname, --node-ip the address the route to the server leaves from,
-# --registry-mirror http://SERVER_HOST:5000 (image names 127.0.0.1:5000/... pull from the
-# control plane's registry).
+# --registry-mirror https://SERVER_HOST:5000 (image names 127.0.0.1:5000/... pull from the
+# control plane's registry: `SKIFF_REGISTRY_PUBLIC=1 make up` serves it there).
 #
 # Credentials as Kubernetes' TLS bootstrap: the cluster CA comes from the public
 # kube-public/cluster-info and is accepted only if its public key matches --ca-hash; the
@@ -63,7 +64,7 @@ if [[ -z "$node_ip" ]]; then
 fi
 [[ "$node_ip" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || die "--node-ip must be an IPv4 address, got '$node_ip'"
 
-[[ -n "$mirror" ]] || mirror="http://$server_host:5000"
+[[ -n "$mirror" ]] || mirror="https://$server_host:5000"
 [[ "$mirror" == none ]] && mirror=""
 
 base="$(node_dir "$node")"
@@ -110,6 +111,8 @@ start_daemon() {
 # ---- container runtime ----
 mirror_args=()
 [[ -n "$mirror" ]] && mirror_args=(--registry-mirror "$mirror")
+# an https mirror is trusted through the cluster CA, the one this node verified at join
+[[ "$mirror" == https://* ]] && mirror_args+=(--registry-ca "$ca_file")
 bash "$repo_root/scripts/node/containerd-config.sh" --node "$node" "${mirror_args[@]}" >/dev/null
 netns_args=()
 [[ -n "$netns" ]] && netns_args=(--netns "$netns")

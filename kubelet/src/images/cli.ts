@@ -1,11 +1,11 @@
 // Image builder CLI:
-//   node kubelet/dist/src/images/cli.js build DIR --name NAME[:TAG] [--push] [--registry HOST:PORT] [--out DIR]
+//   node kubelet/dist/src/images/cli.js build DIR --name NAME[:TAG] [--push] [--registry HOST:PORT] [--registry-ca CA] [--out DIR]
 // (from source: node kubelet/src/images/cli.ts ...). DIR holds an image.json recipe (see recipe.ts).
 import { parseArgs } from 'node:util';
 import { buildImage } from './builder.ts';
 import { pushImage } from './push.ts';
 
-const USAGE = 'usage: cli build DIR --name NAME[:TAG] [--push] [--force] [--registry HOST:PORT] [--out DIR]';
+const USAGE = 'usage: cli build DIR --name NAME[:TAG] [--push] [--force] [--registry HOST:PORT] [--registry-ca CA_FILE] [--out DIR]';
 
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -16,6 +16,7 @@ async function main(argv: string[]): Promise<void> {
       push: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       registry: { type: 'string' },
+      'registry-ca': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<void> {
   const image = buildImage(dir, { name: values.name, outDir: values.out });
   console.log(`built ${image.ref.repository}:${image.ref.tag} ${image.manifest.digest} in ${image.layoutDir}`);
   if (values.push) {
-    const result = await pushImage(image, { registry: values.registry, force: values.force });
+    const result = await pushImage(image, { registry: values.registry, force: values.force, caFile: values['registry-ca'] });
     console.log(result.pushed ? `pushed ${result.destination}` : `${result.destination} is up to date`);
   }
 }
