@@ -105,9 +105,10 @@ define_services() {
     --container-runtime-endpoint="unix://$CONTAINERD_SOCKET" --root-dir="$NODE_DIR/kubelet" \
     --cni-conf-dir="$NODE_DIR/cni/net.d" --port="$KUBELET_PORT" \
     --tls-cert-file="$PKI/kubelet-serving.crt" --tls-private-key-file="$PKI/kubelet-serving.key" --client-ca-file="$PKI/ca.crt"
-  # the node proxy programs this machine's iptables; the DNS server answers behind 10.96.0.10
+  # the node proxy programs this machine's iptables (its plain-HTTP health port stays on
+  # loopback); the DNS server answers behind 10.96.0.10
   component proxy proxy_healthy --kubeconfig="$SKIFF_DIR/kubeconfig" --node-name="$NODE_NAME" \
-    --node-ip="$(advertise_address)" --cluster-cidr=10.244.0.0/16 --port="$PROXY_PORT"
+    --node-ip="$(advertise_address)" --cluster-cidr=10.244.0.0/16 --port="$PROXY_PORT" --bind-address=127.0.0.1
   component dns dns_healthy --kubeconfig="$SKIFF_DIR/kubeconfig" --bind-address="$(advertise_address)" \
     --port="$DNS_PORT" --advertise-address="$(advertise_address)" --node-name="$NODE_NAME" \
     --metrics-port="$DNS_METRICS_PORT"
