@@ -10,3 +10,5 @@ export { LeaderElector } from './leader-election.ts';
 export type { LeaderElectionOptions } from './leader-election.ts';
 export { startServiceEndpoints, onShutdown } from './service.ts';
 export { reuseConnections } from './connection-reuse.ts';
+export { EventRecorder, clientSink } from './events.ts';
+export type { EventObject, EventType, EventSink, EventRecorderOptions } from './events.ts';
