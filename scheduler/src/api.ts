@@ -1,18 +1,11 @@
 // Everything the scheduler writes, through the official client: bindings, the PodScheduled
-// condition and nominated node, evictions for preemption, and events.
+// condition and nominated node, evictions for preemption, and where events go.
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { CoreV1Event, KubeConfig, V1PodCondition } from '@kubernetes/client-node';
+import type { KubeConfig, V1PodCondition } from '@kubernetes/client-node';
+import { clientSink, type EventSink } from '@skiff/common';
 import type { PodInfo } from './cache/pod-info.ts';
 
 const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-
-export interface EventSpec {
-  pod: PodInfo;
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  action: string;
-}
 
 /** The HTTP status of a client error, whatever shape the client gave it. */
 export function statusCodeOf(e: unknown): number | undefined {
@@ -22,13 +15,11 @@ export function statusCodeOf(e: unknown): number | undefined {
 
 export class SchedulerApi {
   private readonly core: CoreV1Api;
-  private readonly component: string;
-  private readonly instance: string;
+  readonly eventSink: EventSink;
 
-  constructor(kc: KubeConfig, component: string, instance: string) {
+  constructor(kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api);
-    this.component = component;
-    this.instance = instance;
+    this.eventSink = clientSink(kc);
   }
 
   async bind(pod: PodInfo, nodeName: string): Promise<void> {
@@ -52,18 +43,5 @@ export class SchedulerApi {
     } catch (e) {
       if (statusCodeOf(e) !== 404) throw e;
     }
-  }
-
-  async createEvent(ev: EventSpec): Promise<void> {
-    const now = new Date();
-    const body: CoreV1Event = {
-      metadata: { name: `${ev.pod.name}.${(now.getTime() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`, namespace: ev.pod.namespace },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: ev.pod.name, namespace: ev.pod.namespace, uid: ev.pod.uid },
-      type: ev.type, reason: ev.reason, message: ev.message, action: ev.action,
-      source: { component: this.component },
-      reportingComponent: this.component, reportingInstance: this.instance,
-      firstTimestamp: now, lastTimestamp: now, eventTime: now as any, count: 1,
-    };
-    await this.core.createNamespacedEvent({ namespace: ev.pod.namespace, body });
   }
 }

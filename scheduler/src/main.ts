@@ -31,8 +31,8 @@ async function main(): Promise<void> {
   const identity = `${os.hostname()}_${randomUUID()}`;
   const metrics = createSchedulerMetrics();
   const scheduler = new Scheduler({
-    writer: new SchedulerApi(loadKubeConfig(flags.kubeconfig), flags['scheduler-name'], identity), log, config, metrics,
-    schedulerName: flags['scheduler-name'], percentageOfNodesToScore: flags['percentage-of-nodes-to-score'],
+    writer: new SchedulerApi(loadKubeConfig(flags.kubeconfig)), log, config, metrics,
+    schedulerName: flags['scheduler-name'], instance: identity, percentageOfNodesToScore: flags['percentage-of-nodes-to-score'],
   });
   const informers = wireInformers(kc, scheduler, log);
   let leading = !flags['leader-elect'];

@@ -3,7 +3,8 @@
 // next pod is scheduled. Failures get a FailedScheduling event, a PodScheduled=False
 // condition and, through DefaultPreemption, maybe a nominated node.
 import type { V1Node, V1Pod, V1PodCondition } from '@kubernetes/client-node';
-import type { Logger } from '@skiff/common';
+import { EventRecorder } from '@skiff/common';
+import type { EventObject, EventSink, Logger } from '@skiff/common';
 import { SchedulerCache } from './cache/cache.ts';
 import type { NodeInfo } from './cache/node-info.ts';
 import { newPodInfo, podKey } from './cache/pod-info.ts';
@@ -19,8 +20,6 @@ import { FitError } from './fit-error.ts';
 import { numFeasibleNodesToFind } from './node-sampling.ts';
 import { SchedulingQueue } from './queue/scheduling-queue.ts';
 import type { QueuedPod, QueueOptions } from './queue/scheduling-queue.ts';
-import type { EventSpec } from './api.ts';
-import { EventRecorder } from './events.ts';
 import type { SchedulerMetrics } from './metrics.ts';
 
 /** What the scheduler writes to the cluster (SchedulerApi in production). */
@@ -28,7 +27,8 @@ export interface SchedulerWriter {
   bind(pod: PodInfo, nodeName: string): Promise<void>;
   updatePodStatus(pod: PodInfo, condition: V1PodCondition, nominatedNodeName?: string): Promise<void>;
   deletePod(pod: PodInfo): Promise<void>;
-  createEvent(ev: EventSpec): Promise<void>;
+  /** Events (Scheduled, FailedScheduling, Preempted) go here; repeats become counts */
+  readonly eventSink: EventSink;
 }
 
 export interface SchedulerOptions {
@@ -37,6 +37,8 @@ export interface SchedulerOptions {
   config?: SchedulerConfig;
   /** this scheduler's default profile name */
   schedulerName?: string;
+  /** this process's identity (reportingInstance of its events) */
+  instance?: string;
   percentageOfNodesToScore?: number;
   metrics?: SchedulerMetrics;
   queue?: QueueOptions;
@@ -45,6 +47,8 @@ export interface SchedulerOptions {
   /** filtering yields to the event loop after this long */
   timeSliceMs?: number;
 }
+
+const podRef = (pi: PodInfo): EventObject => ({ apiVersion: 'v1', kind: 'Pod', name: pi.name, namespace: pi.namespace, uid: pi.uid });
 
 const topologyPlugins = new Set(['InterPodAffinity', 'PodTopologySpread']);
 const isTerminal = (pod: V1Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -78,7 +82,9 @@ export class Scheduler {
     this.maxInFlightBinds = o.maxInFlightBinds ?? 64;
     this.timeSliceMs = o.timeSliceMs ?? 10;
     this.queue = new SchedulingQueue(o.queue);
-    this.events = new EventRecorder((ev) => this.writer.createEvent(ev), o.log);
+    this.events = new EventRecorder(o.writer.eventSink, {
+      component: o.schedulerName ?? 'default-scheduler', instance: o.instance, log: o.log,
+    });
     this.view = {
       nodes: () => this.cache.listNodes(),
       node: (name) => this.cache.getNode(name),
@@ -339,7 +345,7 @@ export class Scheduler {
     const pi = qp.info;
     this.log.debug('pod not scheduled', { pod: pi.key, reason, message });
     if (unschedulable) this.queue.addUnschedulable(qp); else this.queue.addBackoff(qp);
-    this.events.record({ pod: pi, type: 'Warning', reason: 'FailedScheduling', message, action: 'Scheduling' });
+    this.events.event(podRef(pi), 'Warning', 'FailedScheduling', message);
     const current = (pi.pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
     const sameCondition = current?.status === 'False' && current.reason === reason && current.message === message;
     const currentNominated = (pi.pod.status as any)?.nominatedNodeName ?? '';
@@ -372,11 +378,11 @@ export class Scheduler {
     const queuedMs = Date.now() - qp.firstSeen;
     this.metrics?.e2eDuration.observe({ profile: fw.schedulerName }, queuedMs / 1000);
     this.onBound?.(pi, nodeName, queuedMs);
-    this.events.record({ pod: pi, type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${pi.namespace}/${pi.name} to ${nodeName}`, action: 'Binding' });
+    this.events.event(podRef(pi), 'Normal', 'Scheduled', `Successfully assigned ${pi.namespace}/${pi.name} to ${nodeName}`);
   }
 
   private async evict(victim: PodInfo, preemptor: PodInfo, nodeName: string): Promise<void> {
-    this.events.record({ pod: victim, type: 'Normal', reason: 'Preempted', message: `Preempted by pod ${preemptor.uid} on node ${nodeName}`, action: 'Preempting' });
+    this.events.event(podRef(victim), 'Normal', 'Preempted', `Preempted by pod ${preemptor.uid} on node ${nodeName}`);
     await this.writer.deletePod(victim);
   }
 }

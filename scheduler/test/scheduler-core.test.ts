@@ -1,11 +1,10 @@
 // The scheduling loop against an in-memory writer: messages, preemption, queue behaviour.
 import { expect } from 'chai';
-import type { V1PodCondition } from '@kubernetes/client-node';
+import type { CoreV1Event, V1PodCondition } from '@kubernetes/client-node';
 import { createLogger } from '@skiff/common';
 import { Scheduler } from '../src/scheduler.ts';
 import type { SchedulerWriter } from '../src/scheduler.ts';
 import type { PodInfo } from '../src/cache/pod-info.ts';
-import type { EventSpec } from '../src/api.ts';
 import { SchedulingQueue } from '../src/queue/scheduling-queue.ts';
 import { numFeasibleNodesToFind } from '../src/node-sampling.ts';
 import { makeNode, makePod } from './fixtures.ts';
@@ -14,12 +13,19 @@ class RecordingWriter implements SchedulerWriter {
   bound = new Map<string, string>();
   conditions = new Map<string, { condition: V1PodCondition; nominated?: string }>();
   deleted: string[] = [];
-  events: EventSpec[] = [];
+  events: CoreV1Event[] = [];
   failBind = false;
   async bind(pod: PodInfo, node: string) { if (this.failBind) throw new Error('boom'); this.bound.set(pod.key, node); }
   async updatePodStatus(pod: PodInfo, condition: V1PodCondition, nominated?: string) { this.conditions.set(pod.key, { condition, nominated }); }
   async deletePod(pod: PodInfo) { this.deleted.push(pod.key); }
-  async createEvent(ev: EventSpec) { this.events.push(ev); }
+  readonly eventSink = {
+    create: async (_ns: string, ev: CoreV1Event) => { this.events.push(ev); },
+    bump: async (_ns: string, name: string, count: number) => {
+      const ev = this.events.find((e) => e.metadata.name === name);
+      if (ev) ev.count = count;
+      return ev !== undefined;
+    },
+  };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
