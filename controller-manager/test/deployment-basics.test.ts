@@ -3,6 +3,7 @@ import { useApiserver } from '@skiff/common/testing/index';
 import type { ControllerManagerHandle } from '../src/manager.ts';
 import type { FakeKubelet } from './support/fake-kubelet.ts';
 import { ClusterView, deploymentManifest, isReadyPod, startTestKubelet, startTestManager, waitFor } from './support/cluster.ts';
+import { podNames } from './support/events.ts';
 
 // Issue 3, acceptance 1: apply, repair, scale.
 describe('controller-manager: Deployment and ReplicaSet basics (real apiserver, kubectl)', function () {
@@ -82,7 +83,48 @@ describe('controller-manager: Deployment and ReplicaSet basics (real apiserver, 
     const rs = (await view.replicaSets('default', 'app=web'))[0]!;
     expect(rs.spec?.replicas).to.equal(2);
     expect(rs.metadata?.annotations?.['deployment.kubernetes.io/desired-replicas']).to.equal('2');
+    await expectScalingEvents(rs.metadata!.name!);
   });
+
+  /** One Event per write so far: create at 3, scale to 10, to 2; pods 3 + 1 replacement + 7 made, 8 removed. */
+  async function expectScalingEvents(rsName: string) {
+    const d = await view.deployment('default', 'web');
+    // the recorder sends in the background: wait for the last one, then check there is nothing more
+    const scaling = await waitFor('3 ScalingReplicaSet events', async () => {
+      const ev = await view.events('default', 'Deployment', 'web', 'ScalingReplicaSet');
+      return ev.length >= 3 && ev;
+    }, 10_000);
+    expect(scaling.map((e) => e.message).sort()).to.deep.equal([
+      `Scaled down replica set ${rsName} from 10 to 2`,
+      `Scaled up replica set ${rsName} from 0 to 3`,
+      `Scaled up replica set ${rsName} from 3 to 10`,
+    ]);
+    for (const e of scaling) {
+      expect(e).to.deep.include({ type: 'Normal', count: 1, source: { component: 'deployment-controller' }, reportingComponent: 'deployment-controller' });
+      expect(e.involvedObject).to.deep.include({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default', uid: d.metadata?.uid });
+    }
+    const rsEvents = await waitFor('11 creates and 8 deletes on the ReplicaSet', async () => {
+      const ev = await view.events('default', 'ReplicaSet', rsName);
+      return podNames(ev, 'SuccessfulCreate').length >= 11 && podNames(ev, 'SuccessfulDelete').length >= 8 && ev;
+    }, 10_000);
+    const created = podNames(rsEvents, 'SuccessfulCreate');
+    const deleted = podNames(rsEvents, 'SuccessfulDelete');
+    expect(created).to.have.length(11);
+    expect(new Set(created).size).to.equal(11);
+    expect(deleted).to.have.length(8);
+    expect(created).to.include.members(deleted);
+    expect(rsEvents.every((e) => e.type === 'Normal' && e.count === 1 && e.source?.component === 'replicaset-controller')).to.equal(true);
+    const live = (await view.pods('default', 'app=web')).map((p) => p.metadata!.name!);
+    expect(created).to.include.members(live);
+
+    const describe = await cluster.server.kubectl('1.33', ['describe', 'deployment', 'web']);
+    expect(describe.code, describe.stderr).to.equal(0);
+    expect(describe.stdout).to.match(/Events:\n.*Type\s+Reason\s+Age\s+From\s+Message/);
+    expect(describe.stdout).to.match(new RegExp(`Normal\\s+ScalingReplicaSet\\s+.*deployment-controller\\s+Scaled down replica set ${rsName} from 10 to 2`));
+    const describeRs = await cluster.server.kubectl('1.33', ['describe', 'rs', rsName]);
+    expect(describeRs.code, describeRs.stderr).to.equal(0);
+    expect(describeRs.stdout).to.match(new RegExp(`Normal\\s+SuccessfulCreate\\s+.*replicaset-controller\\s+Created pod: ${live[0]}`));
+  }
 
   it('adopts a matching orphan pod instead of creating one, and releases a relabelled one', async () => {
     const rs = (await view.replicaSets('default', 'app=web'))[0]!;

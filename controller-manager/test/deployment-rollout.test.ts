@@ -5,6 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ControllerManagerHandle } from '../src/manager.ts';
 import type { FakeKubelet } from './support/fake-kubelet.ts';
 import { ClusterView, deploymentManifest, isReadyPod, kubeConfigFrom, startTestKubelet, startTestManager, waitFor } from './support/cluster.ts';
+import { podNames, replayScaling, scalingSteps } from './support/events.ts';
 
 const revisionOf = (o: { metadata?: { annotations?: Record<string, string> } }) => o.metadata?.annotations?.['deployment.kubernetes.io/revision'];
 
@@ -81,7 +82,38 @@ describe('controller-manager: Deployment rollouts (real apiserver, kubectl)', fu
     const d = await view.deployment('default', 'roll');
     expect(revisionOf(d)).to.equal('2');
     expect(d.status?.conditions?.find((c) => c.type === 'Progressing')?.reason).to.equal('NewReplicaSetAvailable');
+    await expectRolloutEvents(byRev['1']!.metadata!.name!, byRev['2']!.metadata!.name!);
   });
+
+  /** The Events replay the rollout: old 0 -> 4 -> 0 and new 0 -> 4 in steps, 4 pods made and removed each. */
+  async function expectRolloutEvents(oldName: string, newName: string) {
+    // the recorder sends in the background: wait until both chains reach their final size
+    const scaling = await waitFor('ScalingReplicaSet events up to the final sizes', async () => {
+      const ev = await view.events('default', 'Deployment', 'roll', 'ScalingReplicaSet');
+      const steps = scalingSteps(ev);
+      return replayScaling(steps, oldName) === 0 && replayScaling(steps, newName) === 4 && ev;
+    }, 10_000);
+    const steps = scalingSteps(scaling);
+    expect(steps.filter((st) => st.rs !== oldName && st.rs !== newName)).to.deep.equal([]);
+    expect(steps).to.deep.include({ rs: oldName, from: 0, to: 4 });
+    expect(steps).to.deep.include({ rs: newName, from: 0, to: 1 }); // created at maxSurge
+    expect(steps.filter((st) => st.rs === newName).length).to.be.greaterThan(1); // grew in steps
+    expect(scaling.every((e) => e.count === 1)).to.equal(true);
+
+    const newPods = (await view.pods('default', 'app=roll')).map((p) => p.metadata!.name!);
+    const forNew = await waitFor('4 SuccessfulCreate on the new ReplicaSet', async () => {
+      const ev = await view.events('default', 'ReplicaSet', newName);
+      return podNames(ev, 'SuccessfulCreate').length >= 4 && ev;
+    }, 10_000);
+    expect(podNames(forNew, 'SuccessfulCreate')).to.have.members(newPods);
+    expect(podNames(forNew, 'SuccessfulDelete')).to.deep.equal([]);
+    const forOld = await waitFor('4 SuccessfulDelete on the old ReplicaSet', async () => {
+      const ev = await view.events('default', 'ReplicaSet', oldName);
+      return podNames(ev, 'SuccessfulDelete').length >= 4 && ev;
+    }, 10_000);
+    expect(podNames(forOld, 'SuccessfulCreate')).to.have.length(4);
+    expect(podNames(forOld, 'SuccessfulDelete')).to.have.members(podNames(forOld, 'SuccessfulCreate'));
+  }
 
   it('rollout history lists the revisions and rollout undo returns to the previous template', async () => {
     let r = await kubectl('rollout', 'history', 'deployment/roll');

@@ -1,6 +1,6 @@
 // Test plumbing shared by the acceptance suites: an in-process controller-manager and
 // fake kubelet against the suite's apiserver, and small polling helpers.
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, type CoreV1Event, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
 import { startControllerManager, type ControllerManagerHandle, type StartOptions } from '../../src/manager.ts';
 import { startFakeKubelet, type FakeKubelet, type FakeKubeletOptions } from './fake-kubelet.ts';
 
@@ -48,6 +48,11 @@ export class ClusterView {
     return (await this.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
   }
   async allPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> { return (await this.core.listNamespacedPod({ namespace, labelSelector })).items; }
+  /** core/v1 Events about one object, found as `kubectl describe` finds them. */
+  async events(namespace: string, kind: string, name: string, reason?: string): Promise<CoreV1Event[]> {
+    const fieldSelector = `involvedObject.kind=${kind},involvedObject.name=${name}${reason ? `,reason=${reason}` : ''}`;
+    return (await this.core.listNamespacedEvent({ namespace, fieldSelector })).items;
+  }
 }
 
 export function deploymentManifest(name: string, o: { replicas?: number; image?: string; strategy?: string; maxSurge?: number | string; maxUnavailable?: number | string; progressDeadlineSeconds?: number; revisionHistoryLimit?: number } = {}): string {

@@ -1,12 +1,13 @@
 // The Deployment controller (upstream pkg/controller/deployment): owns ReplicaSets, one per
 // pod template, and moves replicas from the old ones to the new one by the strategy.
 import { AppsV1Api, PatchStrategy, setHeaderOptions, type V1Deployment, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import { keyOf, splitKey, type Informer, type Logger } from '@skiff/common';
+import { keyOf, splitKey, type EventRecorder, type Informer, type Logger } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { createQueueController, type ReconcileResult } from '../../run-controller.ts';
-import { errorMessage, isAlreadyExists, isNotFound } from '../../lib/api-errors.ts';
+import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
+import { eventRef, flushEvents, newEventRecorder } from '../../lib/events.ts';
 import { controllerOf, newControllerRef } from '../../lib/owner-refs.ts';
 import { isEmptySelector, selectorMatches } from '../../lib/selector.ts';
 import { maxRevision, replicasAnnotationsNeedUpdate, revisionAnnotation, revisionOf, setDeploymentRevision, setNewReplicaSetAnnotations, setReplicasAnnotations } from './annotations.ts';
@@ -26,6 +27,7 @@ export class DeploymentController {
   private readonly dInformer: Informer<V1Deployment>;
   private readonly rsInformer: Informer<V1ReplicaSet>;
   private readonly podInformer: Informer<V1Pod>;
+  private readonly events: EventRecorder;
   private readonly loop;
 
   constructor(ctx: ControllerContext) {
@@ -34,6 +36,7 @@ export class DeploymentController {
     this.dInformer = ctx.informers.deployments();
     this.rsInformer = ctx.informers.replicaSets();
     this.podInformer = ctx.informers.pods();
+    this.events = newEventRecorder(ctx, 'deployment-controller');
     this.loop = createQueueController(ctx, 'deployment');
     const enqueue = (d: V1Deployment) => this.loop.queue.add(keyOf(d));
     this.dInformer.on({ add: enqueue, update: enqueue, delete: enqueue });
@@ -42,7 +45,15 @@ export class DeploymentController {
   }
 
   run(): () => Promise<void> {
-    return this.loop.run([this.dInformer, this.rsInformer, this.podInformer], this.ctx.config.concurrentDeploymentSyncs, (key) => this.sync(key));
+    const stop = this.loop.run([this.dInformer, this.rsInformer, this.podInformer], this.ctx.config.concurrentDeploymentSyncs, (key) => this.sync(key));
+    return async () => { await stop(); await flushEvents(this.events); };
+  }
+
+  /** ScalingReplicaSet on the Deployment, worded as upstream so `kubectl describe` reads the same. */
+  private recordScaling(s: SyncState, rsName: string, from: number, to: number): void {
+    const message = `Scaled ${to > from ? 'up' : 'down'} replica set ${rsName} from ${from} to ${to}`;
+    s.log.info(message);
+    this.events.event(eventRef(s.d, 'apps/v1', 'Deployment'), 'Normal', 'ScalingReplicaSet', message);
   }
 
   private ownerOf(rs: V1ReplicaSet): V1Deployment | undefined {
@@ -178,11 +189,14 @@ export class DeploymentController {
       s.log.info('created new replica set', { replicaSet: rsName, replicas: rs.spec!.replicas, revision: newRevision });
     } catch (e) {
       if (!isAlreadyExists(e)) {
+        const message = `Failed to create new replica set "${rsName}": ${errorMessage(e)}`;
         s.d.status ??= {};
         if (hasProgressDeadline(d)) {
-          setCondition(s.d.status, newCondition('Progressing', 'False', reasons.failedCreate, `Failed to create new replica set "${rsName}": ${errorMessage(e)}`));
+          setCondition(s.d.status, newCondition('Progressing', 'False', reasons.failedCreate, message));
           await this.updateStatus(s).catch(() => undefined);
         }
+        // a namespace being deleted refuses every create: nothing a user could act on
+        if (!isNamespaceTerminating(e)) this.events.event(eventRef(d, 'apps/v1', 'Deployment'), 'Warning', reasons.failedCreate, message);
         throw e;
       }
       // ours from an earlier sync whose watch event has not arrived yet, or a hash collision
@@ -196,6 +210,8 @@ export class DeploymentController {
         throw new Error(`hash collision for ReplicaSet ${rsName}: collisionCount is now ${s.d.status.collisionCount}`);
       }
     }
+    // an AlreadyExists answer means an earlier sync created it, and that one reported it
+    if (!alreadyExisted && rs.spec!.replicas! > 0) this.recordScaling(s, rsName, 0, rs.spec!.replicas!);
     let needsUpdate = setDeploymentRevision(s.d, String(newRevision));
     if (!alreadyExisted && hasProgressDeadline(d)) {
       s.d.status ??= {};
@@ -227,7 +243,8 @@ export class DeploymentController {
     copy.spec!.replicas = size;
     setReplicasAnnotations(copy, desiredReplicas(s.d), max);
     const written = await this.apps.replaceNamespacedReplicaSet({ name: rs.metadata!.name!, namespace: rs.metadata!.namespace!, body: copy });
-    if (sizeChanged) s.log.info(`Scaled ${size > specReplicas(rs) ? 'up' : 'down'} replica set ${rs.metadata?.name} from ${specReplicas(rs)} to ${size}`);
+    // only after the write succeeded: a conflict (stale cache) retries and reports then
+    if (sizeChanged) this.recordScaling(s, rs.metadata!.name!, specReplicas(rs), size);
     return written;
   }
 

@@ -1,12 +1,13 @@
 // The ReplicaSet controller: keeps spec.replicas active pods matching the selector, creating
 // them from the template and deleting the least useful first, then writes status.
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import { keyOf, splitKey, type Informer } from '@skiff/common';
+import { keyOf, splitKey, type EventRecorder, type Informer } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { createQueueController, type ReconcileResult } from '../../run-controller.ts';
-import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
+import { errorMessage, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
+import { eventRef, flushEvents, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { controllerOf, newControllerRef } from '../../lib/owner-refs.ts';
 import { isPodActive, isPodReady, podKey } from '../../lib/pods.ts';
@@ -25,6 +26,7 @@ export class ReplicaSetController {
   private readonly rsInformer: Informer<V1ReplicaSet>;
   private readonly podInformer: Informer<V1Pod>;
   readonly expectations: Expectations;
+  private readonly events: EventRecorder;
   private readonly loop;
 
   constructor(ctx: ControllerContext) {
@@ -34,6 +36,7 @@ export class ReplicaSetController {
     this.rsInformer = ctx.informers.replicaSets();
     this.podInformer = ctx.informers.pods();
     this.expectations = new Expectations(ctx.config.expectationsTimeoutSeconds * 1000);
+    this.events = newEventRecorder(ctx, 'replicaset-controller');
     this.loop = createQueueController(ctx, 'replicaset');
     this.rsInformer.on({
       add: (rs) => this.loop.queue.add(keyOf(rs)),
@@ -44,7 +47,8 @@ export class ReplicaSetController {
   }
 
   run(): () => Promise<void> {
-    return this.loop.run([this.rsInformer, this.podInformer], this.ctx.config.concurrentReplicaSetSyncs, (key) => this.sync(key));
+    const stop = this.loop.run([this.rsInformer, this.podInformer], this.ctx.config.concurrentReplicaSetSyncs, (key) => this.sync(key));
+    return async () => { await stop(); await flushEvents(this.events); };
   }
 
   private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {
@@ -136,9 +140,7 @@ export class ReplicaSetController {
       this.expectations.expectCreations(key, n);
       log.debug('too few replicas, creating', { need: rs.spec?.replicas, have: pods.length, creating: n });
       const body = podFromReplicaSet(rs);
-      const { succeeded, firstError } = await slowStartBatch(n, 1, async () => {
-        await this.core.createNamespacedPod({ namespace: rs.metadata!.namespace!, body });
-      });
+      const { succeeded, firstError } = await slowStartBatch(n, 1, () => this.createPod(rs, body));
       for (let skipped = n - succeeded; skipped > 0; skipped--) this.expectations.creationObserved(key);
       if (firstError) return { kind: 'create', message: errorMessage(firstError) };
       return undefined;
@@ -151,7 +153,7 @@ export class ReplicaSetController {
       const failures: unknown[] = [];
       await Promise.all(victims.map(async (pod) => {
         try {
-          await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace! });
+          await this.deletePod(rs, pod);
         } catch (e) {
           this.expectations.deletionObserved(key, podKey(pod));
           if (!isNotFound(e)) failures.push(e);
@@ -160,6 +162,33 @@ export class ReplicaSetController {
       if (failures.length) return { kind: 'delete', message: errorMessage(failures[0]) };
     }
     return undefined;
+  }
+
+  /** Creates one pod and records it on the ReplicaSet, as upstream RealPodControl does. */
+  private async createPod(rs: V1ReplicaSet, body: V1Pod): Promise<void> {
+    const ref = eventRef(rs, 'apps/v1', 'ReplicaSet');
+    let pod: V1Pod;
+    try {
+      pod = await this.core.createNamespacedPod({ namespace: rs.metadata!.namespace!, body });
+    } catch (e) {
+      // a namespace being deleted refuses every create: nothing a user could act on
+      if (!isNamespaceTerminating(e)) this.events.event(ref, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
+      throw e;
+    }
+    this.events.event(ref, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
+  }
+
+  /** Deletes one pod and records it; a pod already gone is no news (no event), as upstream. */
+  private async deletePod(rs: V1ReplicaSet, pod: V1Pod): Promise<void> {
+    const ref = eventRef(rs, 'apps/v1', 'ReplicaSet');
+    const name = pod.metadata!.name!;
+    try {
+      await this.core.deleteNamespacedPod({ name, namespace: pod.metadata!.namespace! });
+    } catch (e) {
+      if (!isNotFound(e)) this.events.event(ref, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
+      throw e;
+    }
+    this.events.event(ref, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
   }
 
   /** Pods of this ReplicaSet and of its siblings (same controlling owner): for spreading. */
