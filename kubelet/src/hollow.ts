@@ -33,6 +33,9 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
       kubeConfig: o.kubeConfig, nodeName: `${o.prefix ?? 'hollow-node-'}${i}`, nodeIP: `10.${128 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`,
       rootDir, runtime: 'simulated', simulatedReadyDelayMs: o.readyDelayMs ?? 1000, port: -1, api, machine,
       labels: { 'skiff.io/hollow': 'true' }, logger: o.log.child({ node: `${o.prefix ?? 'hollow-node-'}${i}` }), resyncMs: 10_000,
+      // Hundreds of recorders, each with its own queue and senders, would add several writes
+      // per pod to what a density run measures; hollow pods run on paper, so they record none.
+      recordEvents: false,
     }));
   }
   const concurrency = o.startConcurrency ?? 25;

@@ -5,13 +5,14 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import client from 'prom-client';
-import { createLogger, type Logger } from '@skiff/common';
+import { createLogger, EventRecorder, type Logger } from '@skiff/common';
 import { apiObjectSource } from './api/objects.ts';
 import { apiClients, type ApiClients } from './api/client.ts';
 import { CriClient } from './cri/client.ts';
 import { writeCniConfig } from './node/cni-config.ts';
 import { machineInfo, type MachineInfo } from './node/machine.ts';
 import { NodeAgent } from './node/node-agent.ts';
+import { PodEvents } from './pods/events.ts';
 import { PodManager } from './pods/pod-manager.ts';
 import { Backoff } from './runtime/backoff.ts';
 import { CriRuntime } from './runtime/cri-runtime.ts';
@@ -48,8 +49,13 @@ export interface KubeletConfig {
   resyncMs?: number;
   /** first CrashLoopBackOff delay (doubles up to 5 min); 10 s as in Kubernetes, shorter in tests */
   restartBackoffInitialMs?: number;
+  /** record Events for pods (default true); hollow nodes do not: see hollow.ts */
+  recordEvents?: boolean;
   logger?: Logger;
 }
+
+/** How long stop() waits for queued events to be sent. */
+const EVENT_FLUSH_MS = 2000;
 
 export class Kubelet {
   readonly config: KubeletConfig;
@@ -59,6 +65,7 @@ export class Kubelet {
   readonly pods: PodManager;
   readonly node: NodeAgent;
   readonly metrics = new client.Registry();
+  private readonly recorder?: EventRecorder;
   private server?: https.Server;
   private readonly startTime = new Date().toISOString();
   port = 0;
@@ -68,6 +75,10 @@ export class Kubelet {
     this.log = config.logger ?? createLogger('kubelet').child({ node: config.nodeName });
     this.api = config.api ?? apiClients(config.kubeConfig);
     const wake = (uid: string) => this.pods.wake(uid);
+    if (config.recordEvents !== false) {
+      this.recorder = EventRecorder.forKubeConfig(config.kubeConfig, { component: 'kubelet', host: config.nodeName, log: this.log.child({ part: 'events' }) });
+    }
+    const events = new PodEvents(this.recorder);
     if (config.runtime === 'cri') {
       if (!config.containerRuntimeEndpoint) throw new Error('--container-runtime-endpoint is required with --runtime=cri');
       const machine = config.machine ?? machineInfo(config.rootDir);
@@ -80,11 +91,12 @@ export class Kubelet {
         wake,
         networkReady: () => this.node.networkReady,
         backoff: new Backoff({ initialMs: config.restartBackoffInitialMs }),
+        events,
         logger: this.log.child({ part: 'cri-runtime' }),
       });
     } else {
       const n = Number.parseInt(config.nodeName.replace(/\D/g, '') || '0', 10);
-      this.runtime = new SimulatedRuntime({ readyDelayMs: config.simulatedReadyDelayMs, ipPrefix: `10.${200 + (Math.floor(n / 256) % 50)}.${n % 256}`, wake });
+      this.runtime = new SimulatedRuntime({ readyDelayMs: config.simulatedReadyDelayMs, ipPrefix: `10.${200 + (Math.floor(n / 256) % 50)}.${n % 256}`, wake, events });
     }
     this.pods = new PodManager({
       kubeConfig: config.kubeConfig, api: this.api, nodeName: config.nodeName, hostIP: () => config.nodeIP,
@@ -152,5 +164,15 @@ export class Kubelet {
     this.node.stop();
     if (this.server) { this.server.close(); this.server.closeAllConnections(); }
     this.runtime.close();
+    await this.flushEvents();
+  }
+
+  /** Sends what is queued (the last Killing events of a shutdown, say), but never hangs stop(). */
+  private async flushEvents(): Promise<void> {
+    if (!this.recorder) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, EVENT_FLUSH_MS); });
+    await Promise.race([this.recorder.flush(), timeout]);
+    clearTimeout(timer);
   }
 }

@@ -3,7 +3,7 @@
 // through a pty (script(1)) and `attach`, against a private containerd.
 import { expect } from 'chai';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { useApiserver, kubectlBinary } from '@skiff/common/testing/index';
+import { useApiserver, kubectlBinary, until } from '@skiff/common/testing/index';
 import { startLocalNode, type LocalNode } from '../src/runtime-setup/local-node.ts';
 
 const BUSYBOX = '127.0.0.1:5000/skiff/busybox:latest';
@@ -11,15 +11,6 @@ const NODE = 'kl-node-3';
 
 type Json = Record<string, any>;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000, everyMs = 100): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** A long-running kubectl (or script wrapping it) whose output is collected as it comes. */
 class Running {

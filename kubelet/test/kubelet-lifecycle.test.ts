@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useApiserver, startComponent, type ComponentHandle } from '@skiff/common/testing/index';
+import { useApiserver, startComponent, type ComponentHandle, until } from '@skiff/common/testing/index';
 import { startLocalNode, type LocalNode } from '../src/runtime-setup/local-node.ts';
 import * as L from '../src/runtime/labels.ts';
 
@@ -14,15 +14,6 @@ const BACKOFF_MS = 2000;
 
 type Json = Record<string, any>;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000, everyMs = 200): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function podClient(cluster: ReturnType<typeof useApiserver>) {
@@ -31,6 +22,10 @@ function podClient(cluster: ReturnType<typeof useApiserver>) {
   return {
     api,
     async get(name: string): Promise<Json> { return JSON.parse((await api('GET', `/api/v1/namespaces/default/pods/${name}`)).body); },
+    /** Events about the pod (core/v1, as kubectl describe reads them) */
+    async events(name: string): Promise<Json[]> {
+      return JSON.parse((await api('GET', `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${name}`)}`)).body).items;
+    },
     async create(kind: string, obj: Json): Promise<Json> {
       const r = await api('POST', `/api/v1/namespaces/default/${kind}`, obj);
       expect(r.status, r.body).to.equal(201);
@@ -80,6 +75,15 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
       expect(s.lastState.terminated.exitCode, name).to.not.equal(0);
       const attempts = await node.cri.listContainers({ labelSelector: { [L.POD_UID]: p.metadata.uid } });
       expect(attempts.length, `${name}: CRI keeps the current and the previous attempt`).to.be.within(1, 2);
+      // Every failed run is Unhealthy; each kill says why, once per restart.
+      const events = await pods.events(name);
+      const unhealthy = events.filter((e) => e.reason === 'Unhealthy');
+      expect(unhealthy.length, name).to.be.above(0);
+      for (const e of unhealthy) expect([e.type, e.involvedObject.fieldPath], name).to.deep.equal(['Warning', 'spec.containers{c}']);
+      expect(unhealthy.map((e) => e.message).join('\n'), name).to.match(name === 'live-http' ? /^Liveness probe failed: HTTP probe failed with statuscode: 404$/m : /^Liveness probe failed: /);
+      const killing = events.filter((e) => e.reason === 'Killing');
+      expect(killing.map((e) => e.message), name).to.deep.equal(['Container c failed liveness probe, will be restarted']);
+      expect(killing[0].count, name).to.be.at.least(2);
     }
   });
 
@@ -113,7 +117,13 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
       const p = await until(`${name} unready again`, async () => { const p = await pods.get(name); return condition(p, 'Ready') === 'False' && p; }, 15_000);
       expect(p.status.containerStatuses[0].restartCount, 'readiness never restarts').to.equal(0);
       expect(p.status.phase).to.equal('Running');
+      const events = await pods.events(name);
+      const unhealthy = events.filter((e) => e.reason === 'Unhealthy');
+      expect(unhealthy.every((e) => e.message.startsWith('Readiness probe failed: ')), name).to.equal(true);
+      expect(unhealthy.reduce((n, e) => n + e.count, 0), `${name}: one per failed run`).to.be.at.least(2);
+      expect(events.filter((e) => e.reason === 'Killing'), name).to.deep.equal([]);
     }
+    expect((await pods.events('ready-http')).map((e) => e.message)).to.include('Readiness probe failed: HTTP probe failed with statuscode: 404');
   });
 
   it('a startupProbe holds liveness off until it passes', async () => {
@@ -142,6 +152,7 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
     const attempts = new Map<number, { started: number; finished: number }>();
     const ms = (ns: string) => Number(BigInt(ns) / 1_000_000n);
     const backoffMessages = new Set<string>();
+    const backoffCounts: number[] = [];
     await until('five restarts', async () => {
       for (const c of await node.cri.listContainers({ labelSelector: { [L.POD_UID]: uid } })) {
         const st = (await node.cri.containerStatus(c.id).catch(() => null))?.status;
@@ -150,6 +161,8 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
       }
       const s = (await pods.get('crasher')).status?.containerStatuses?.[0];
       if (s?.state?.waiting?.reason === 'CrashLoopBackOff') backoffMessages.add(s.state.waiting.message);
+      const backoff = (await pods.events('crasher')).find((e) => e.reason === 'BackOff');
+      if (backoff && backoffCounts.at(-1) !== backoff.count) backoffCounts.push(backoff.count);
       return attempts.size >= 5 && [0, 1, 2, 3, 4].every((a) => attempts.has(a));
     }, 60_000, 100);
     // attempt 1 follows at once (as in Kubernetes), then BACKOFF_MS, 2x, 4x
@@ -165,6 +178,32 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
     expect(p.status.phase).to.equal('Running');
     expect(p.status.containerStatuses[0].restartCount).to.be.at.least(4);
     expect(p.status.containerStatuses[0].lastState.terminated.exitCode).to.equal(1);
+
+    // Events: one BackOff per wait, its count growing; every attempt pulled (present), created, started.
+    console.log(`      BackOff event counts seen: ${backoffCounts.join(', ')}`);
+    expect(backoffCounts.length, 'BackOff count grew').to.be.at.least(2);
+    expect(backoffCounts).to.deep.equal([...backoffCounts].sort((a, b) => a - b));
+    const events = await until('events of five attempts', async () => {
+      const e = await pods.events('crasher');
+      return (e.find((x) => x.reason === 'Started')?.count ?? 0) >= 5 && e;
+    }, 5000);
+    const ev = (reason: string): Json => events.find((e: Json) => e.reason === reason) ?? {};
+    expect(ev('BackOff')).to.deep.include({ type: 'Warning', message: `Back-off restarting failed container c in pod crasher_default(${uid})` });
+    expect(ev('BackOff').count).to.be.within(3, 4);
+    expect(ev('Pulled').message).to.equal(`Container image "${BUSYBOX}" already present on machine`);
+    expect(ev('Created').message).to.equal('Created container: c');
+    expect(ev('Started').message).to.equal('Started container c');
+    for (const reason of ['Pulled', 'Created', 'Started', 'BackOff']) {
+      expect(ev(reason).involvedObject, reason).to.deep.include({ kind: 'Pod', name: 'crasher', uid, fieldPath: 'spec.containers{c}' });
+    }
+    expect(ev('Created').count).to.equal(ev('Started').count);
+
+    const d = await cluster.server.kubectl('1.33', ['describe', 'pod', 'crasher']);
+    expect(d.code, d.stderr).to.equal(0);
+    const section = d.stdout.slice(d.stdout.indexOf('Events:'));
+    console.log(section.replace(/^/gm, '      '));
+    expect(section).to.match(/Warning\s+BackOff\s+.*\(x\d+ over .*\)\s+kubelet\s+Back-off restarting failed container c in pod crasher_default/);
+    expect(section).to.match(/Normal\s+Started\s+.*\(x\d+ over .*\)\s+kubelet\s+Started container c/);
   });
 
   it('env and volumes from a ConfigMap, a Secret, downwardAPI, projected and emptyDir reach the container', async () => {

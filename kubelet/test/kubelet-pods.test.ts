@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { useApiserver } from '@skiff/common/testing/index';
+import { useApiserver, until } from '@skiff/common/testing/index';
 import { createLogger } from '@skiff/common';
 import { Kubelet } from '../src/kubelet.ts';
 import { CriRuntime } from '../src/runtime/cri-runtime.ts';
@@ -19,15 +19,6 @@ const WEB = '127.0.0.1:5000/skiff/web:latest';
 const BUSYBOX = '127.0.0.1:5000/skiff/busybox:latest';
 const NODE = 'kt-node-1';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('kubelet with containerd', function () {
   this.timeout(180_000);
@@ -40,6 +31,10 @@ describe('kubelet with containerd', function () {
 
   const api = (method: string, path: string, body?: object) => cluster.server.request(method, path, body ? { body } : {});
   const getPod = async (name: string) => JSON.parse((await api('GET', `/api/v1/namespaces/default/pods/${name}`)).body);
+  type Json = Record<string, any>;
+  const eventsOf = async (name: string): Promise<Json[]> =>
+    JSON.parse((await api('GET', `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${name}`)}`)).body).items;
+  const eventOf = async (name: string, reason: string): Promise<Json | undefined> => (await eventsOf(name)).find((e) => e.reason === reason);
   const createPod = async (pod: object) => {
     const r = await api('POST', '/api/v1/namespaces/default/pods', pod);
     expect(r.status, r.body).to.equal(201);
@@ -103,6 +98,37 @@ describe('kubelet with containerd', function () {
     expect(ready.status.containerStatuses[0].containerID).to.match(/^containerd:\/\//);
     const logs = await until('logs', async () => { const r = await api('GET', '/api/v1/namespaces/default/pods/web1/log'); return r.status === 200 && r.body.includes('serving') && r.body; }, 10_000).catch(() => '');
     if (!logs) console.log('      (pods/log not proxied by this apiserver yet)');
+    // :latest is pulled (policy Always), then created and started: one event each, on the container.
+    const events = await until('Started event', async () => { const e = await eventsOf('web1'); return e.some((x) => x.reason === 'Started') && e; }, 5000);
+    const messages = Object.fromEntries(events.map((e) => [e.reason, e.message]));
+    expect(messages.Pulling).to.equal(`Pulling image "${WEB}"`);
+    expect(messages.Pulled).to.match(new RegExp(`^Successfully pulled image "${WEB.replace(/[.]/g, '\\.')}" in [\\d.]+m?s \\([\\d.]+m?s including waiting\\)\\. Image size: [1-9]\\d* bytes\\.$`));
+    expect(messages.Created).to.equal('Created container: web');
+    expect(messages.Started).to.equal('Started container web');
+    for (const e of events) {
+      expect(e.involvedObject, e.reason).to.deep.include({ kind: 'Pod', name: 'web1', namespace: 'default', uid: pod.metadata.uid, fieldPath: 'spec.containers{web}' });
+      expect([e.count, e.source.component, e.source.host], e.reason).to.deep.equal([1, 'kubelet', NODE]);
+    }
+  });
+
+  it('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff without pulling again', async () => {
+    const image = '127.0.0.1:5000/skiff/no-such-image:latest';
+    await createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nopull' }, spec: { nodeName: NODE, containers: [{ name: 'c', image }] } });
+    const waiting = await until('ImagePullBackOff', async () => { const w = (await getPod('nopull')).status?.containerStatuses?.[0]?.state?.waiting; return w?.reason === 'ImagePullBackOff' && w; });
+    expect(waiting.message).to.equal(`Back-off pulling image "${image}"`);
+    await new Promise((r) => setTimeout(r, 2000)); // four resyncs inside the 10 s back-off
+    const events = await eventsOf('nopull');
+    // the pull error's own text is containerd's; only its head is ours
+    const summary = events.map((e) => `${e.type} ${e.reason} x${e.count}: ${e.message.replace(/^(Failed to pull image "[^"]*"): .+$/s, '$1: ...')}`).sort();
+    expect(summary, summary.join('\n')).to.deep.equal([
+      `Normal BackOff x1: Back-off pulling image "${image}"`,
+      `Normal Pulling x1: Pulling image "${image}"`,
+      'Warning Failed x1: Error: ErrImagePull',
+      'Warning Failed x1: Error: ImagePullBackOff',
+      `Warning Failed x1: Failed to pull image "${image}": ...`,
+    ]);
+    expect(events.every((e) => e.involvedObject.fieldPath === 'spec.containers{c}')).to.equal(true);
+    await api('DELETE', '/api/v1/namespaces/default/pods/nopull');
   });
 
   it('restarts a crashing container with growing back-off (CrashLoopBackOff), env from a ConfigMap', async () => {
@@ -138,6 +164,8 @@ describe('kubelet with containerd', function () {
     const after = await getPod('web1');
     expect(after.status.containerStatuses[0].restartCount).to.equal(0);
     expect(after.status.podIP).to.equal(before.status.podIP);
+    // adopting is no start: the new kubelet records nothing for it
+    expect((await eventsOf('web1')).map((e) => `${e.reason} x${e.count}`).sort()).to.deep.equal(['Created x1', 'Pulled x1', 'Pulling x1', 'Started x1']);
   });
 
   it('deleting a pod runs preStop, stops it and removes every sandbox and container', async () => {
@@ -156,5 +184,7 @@ describe('kubelet with containerd', function () {
     const cri = (kubelet.runtime as CriRuntime).cri;
     expect(await cri.listPodSandbox({ labelSelector: { [L.POD_UID]: pod.metadata.uid } })).to.deep.equal([]);
     expect(await cri.listContainers({ labelSelector: { [L.POD_UID]: pod.metadata.uid } })).to.deep.equal([]);
+    const killing = await until('Killing event', () => eventOf('stopper', 'Killing'), 5000);
+    expect([killing.message, killing.count, killing.involvedObject.fieldPath]).to.deep.equal(['Stopping container c', 1, 'spec.containers{c}']);
   });
 });

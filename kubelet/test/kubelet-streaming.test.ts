@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { useApiserver, kubectlBinary, freePort } from '@skiff/common/testing/index';
+import { useApiserver, kubectlBinary, freePort, until } from '@skiff/common/testing/index';
 import { createLogger } from '@skiff/common';
 import { Kubelet } from '../src/kubelet.ts';
 import { CriClient } from '../src/cri/client.ts';
@@ -19,14 +19,6 @@ const SUBNET = '10.251.2.0/24';
 const WEB = '127.0.0.1:5000/skiff/web:latest';
 const NODE = 'kt-node-2';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; } catch { /* retry */ }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('kubectl streaming through apiserver and kubelet', function () {
   this.timeout(180_000);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { caHashOf, clusterInfoKubeconfig } from '@skiff/common/bootstrap/discovery';
 import { kubeconfigYaml, writeFileAtomic } from '@skiff/common/bootstrap/kubeconfig-file';
 import { writeBootstrapKubeconfig } from '@skiff/common/bootstrap/tls-bootstrap';
-import { componentEntryArgs, freePort, repoRoot, startComponent, removeOnExit, useApiserver } from '@skiff/common/testing/index';
+import { componentEntryArgs, freePort, repoRoot, startComponent, removeOnExit, useApiserver, until } from '@skiff/common/testing/index';
 import type { ComponentHandle } from '@skiff/common/testing/index';
 
 type Json = Record<string, any>;
@@ -22,15 +22,6 @@ const TOKEN_ID = 'kbboot';
 const TOKEN = `${TOKEN_ID}.0123456789abcdef`;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** The certificate the kubelet presents on 127.0.0.1:port, verified against `ca` (IP SAN included). */
 function servedCertificate(port: number, ca: Buffer): Promise<X509Certificate> {

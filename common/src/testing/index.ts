@@ -17,3 +17,4 @@ export type { EtcdFixture, ApiserverFixture } from './mocha.ts';
 export { freePort } from './ports.ts';
 export { removeOnExit } from './processes.ts';
 export { repoRoot, componentEntryArgs } from './repo.ts';
+export { until } from './wait.ts';

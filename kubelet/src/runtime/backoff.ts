@@ -32,6 +32,12 @@ export class Backoff {
     return delayMs;
   }
 
+  /** When the back-off last recorded by next() ends, while it has not yet (image pulls wait it out). */
+  pendingUntil(key: string): number | undefined {
+    const e = this.entries.get(key);
+    return e && this.now() < e.until ? e.until : undefined;
+  }
+
   delayOf(key: string): number { return this.entries.get(key)?.delayMs ?? 0; }
   reset(key: string): void { this.entries.delete(key); }
   forgetPrefix(prefix: string): void { for (const k of [...this.entries.keys()]) if (k.startsWith(prefix)) this.entries.delete(k); }

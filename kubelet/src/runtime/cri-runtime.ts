@@ -9,6 +9,7 @@ import { CriClient, CriError } from '../cri/client.ts';
 import type { Container, ContainerStatus, PodSandbox } from '../cri/types.ts';
 import type { PodObjectSource } from '../api/objects.ts';
 import { ContainerConfigError, resolveEnv } from '../pods/env.ts';
+import { goDuration, podDesc, PodEvents } from '../pods/events.ts';
 import type { NodeFacts } from '../pods/field-paths.ts';
 import { VolumeManager } from '../volumes/volume-manager.ts';
 import { Backoff } from './backoff.ts';
@@ -16,7 +17,7 @@ import { containerConfig, sandboxConfig, type SandboxSettings } from './cri-conf
 import { runHook } from './hooks.ts';
 import type { PodRuntime, RuntimePodStatus } from './interface.ts';
 import * as L from './labels.ts';
-import { ProbeManager } from './probes.ts';
+import { ProbeManager, type ProbeKind } from './probes.ts';
 import { tailLogLines } from '../server/cri-log.ts';
 
 export interface CriRuntimeOptions {
@@ -30,6 +31,8 @@ export interface CriRuntimeOptions {
   /** false until the node's pod network is configured: no pod sandbox is created before */
   networkReady?: () => boolean;
   backoff?: Backoff;
+  /** Events for `kubectl describe pod` (none when absent) */
+  events?: PodEvents;
   logger?: Logger;
 }
 
@@ -60,6 +63,9 @@ export class CriRuntime implements PodRuntime {
   private readonly backoff: Backoff;
   private readonly probes = new ProbeManager();
   private readonly waiting = new Map<string, Waiting>();
+  /** key -> the episode (a container attempt, a pull back-off) an event was last recorded for */
+  private readonly episodes = new Map<string, string>();
+  private readonly events: PodEvents;
   private readonly log: Logger;
 
   constructor(o: CriRuntimeOptions) {
@@ -67,6 +73,7 @@ export class CriRuntime implements PodRuntime {
     this.cri = o.cri;
     this.backoff = o.backoff ?? new Backoff();
     this.log = o.logger ?? createLogger('kubelet-cri');
+    this.events = o.events ?? new PodEvents();
     this.volumes = new VolumeManager(o.rootDir, o.objects, o.node);
   }
 
@@ -81,6 +88,7 @@ export class CriRuntime implements PodRuntime {
     this.probes.retainPod(uid, new Set());
     this.backoff.forgetPrefix(`${uid}/`);
     for (const k of [...this.waiting.keys()]) if (k.startsWith(`${uid}/`)) this.waiting.delete(k);
+    for (const k of [...this.episodes.keys()]) if (k.startsWith(`${uid}/`)) this.episodes.delete(k);
   }
 
   async podUids(): Promise<Set<string>> {
@@ -120,10 +128,14 @@ export class CriRuntime implements PodRuntime {
       if (!spec.hostNetwork && this.o.networkReady && !this.o.networkReady()) {
         throw new Error('network is not ready: the pod network (CNI config for the node\'s podCIDR) is not configured yet');
       }
+      if (sandboxes.length > 0) this.events.pod(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       for (const old of sandboxes) await this.removeSandbox(old.id, allContainers.filter((c) => c.podSandboxId === old.id));
       const config = sandboxConfig(pod, sandboxes.length, this.o.sandbox);
       mkdirSync(config.logDirectory!, { recursive: true });
-      const id = await this.cri.runPodSandbox(config);
+      const id = await this.cri.runPodSandbox(config).catch((e: unknown) => {
+        this.events.pod(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${criMessage(e)}`);
+        throw e;
+      });
       sandbox = { id, metadata: config.metadata, state: 'SANDBOX_READY', createdAt: '0', labels: config.labels!, annotations: config.annotations!, runtimeHandler: '' };
     }
     const sandboxStatus = (await this.cri.podSandboxStatus(sandbox.id)).status;
@@ -162,17 +174,19 @@ export class CriRuntime implements PodRuntime {
           this.probes.ensure({
             containerId: st.id, podUid: uid, podIP, container: c, startedAt: criMs(st.startedAt),
             exec: (cmd, t) => this.execOutput(st.id, cmd, t),
+            onFailure: (kind, message) => this.events.container(pod, c.name, 'Warning', 'Unhealthy', `${probeName(kind)} probe failed: ${message}`),
           }, () => this.o.wake(uid));
           if (criMs(st.startedAt) && Date.now() - criMs(st.startedAt) > this.backoff.resetAfterMs) this.backoff.reset(`${uid}/${c.name}`);
           const failed = this.probes.failed(st.id);
           if (failed) {
             this.log.info('probe failed, killing container', { pod: pod.metadata?.name, container: c.name, probe: failed.kind, message: failed.message });
             this.probes.remove(st.id);
-            await this.stopContainer(pod, c, st.id, podIP, spec.terminationGracePeriodSeconds ?? 30);
+            const restart = policy !== 'Never' ? ', will be restarted' : '';
+            await this.stopContainer(pod, c, st.id, podIP, spec.terminationGracePeriodSeconds ?? 30, `Container ${c.name} failed ${failed.kind} probe${restart}`);
           }
           continue;
         }
-        if (st.state === 'CONTAINER_CREATED') { await this.cri.startContainer(st.id).catch(() => undefined); continue; }
+        if (st.state === 'CONTAINER_CREATED') { await this.startCreated(pod, c, st.id); continue; }
         if (st.state === 'CONTAINER_EXITED') {
           this.probes.remove(st.id);
           const restart = policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0);
@@ -216,12 +230,18 @@ export class CriRuntime implements PodRuntime {
   }
 
   /** preStop hook within the grace period, then SIGTERM and SIGKILL after what is left of it. */
-  private async stopContainer(pod: V1Pod, c: V1Container, id: string, podIP: string, graceSeconds: number): Promise<void> {
+  private async stopContainer(pod: V1Pod, c: V1Container, id: string, podIP: string, graceSeconds: number, why = `Stopping container ${c.name}`): Promise<void> {
     const started = Date.now();
+    // Recorded before the preStop hook, as the kubelet does: it says what is under way.
+    this.events.container(pod, c.name, 'Normal', 'Killing', why);
     const preStop = c.lifecycle?.preStop;
     if (preStop && graceSeconds > 0) {
       const r = await runHook(preStop, c, id, podIP, (cmd, t) => this.execOutput(id, cmd, t), graceSeconds);
-      if (!r.ok) this.log.warn('preStop hook failed', { pod: pod.metadata?.name, container: c.name, message: r.message });
+      if (!r.ok) {
+        this.log.warn('preStop hook failed', { pod: pod.metadata?.name, container: c.name, message: r.message });
+        // the hook's output may hold secrets: the event says only that it failed (as upstream)
+        this.events.container(pod, c.name, 'Warning', 'FailedPreStopHook', 'PreStopHook failed');
+      }
     }
     const left = Math.max(2, graceSeconds - Math.floor((Date.now() - started) / 1000));
     await this.cri.stopContainer(id, graceSeconds === 0 ? 0 : left).catch(ignoreNotFound);
@@ -239,7 +259,11 @@ export class CriRuntime implements PodRuntime {
       const finished = criMs(latest.status.finishedAt) || Date.now();
       if (this.backoff.inBackoff(key, finished)) {
         const delay = this.backoff.delayOf(key);
-        this.waiting.set(key, { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${ctx.pod.metadata?.name}_${ctx.pod.metadata?.namespace}(${uid})` });
+        this.waiting.set(key, { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${podDesc(ctx.pod)}` });
+        // Every sync pass sees the back-off; one event per failed attempt makes count the number of waits.
+        if (this.firstTime(`${key}#crash`, latest.container.id)) {
+          this.events.container(ctx.pod, c.name, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podDesc(ctx.pod)}`);
+        }
         this.wakeAfter(uid, finished + delay - Date.now());
         return;
       }
@@ -250,13 +274,10 @@ export class CriRuntime implements PodRuntime {
       await this.startContainer(ctx, c, init, restartCount);
       this.waiting.delete(key);
     } catch (e) {
-      const w = this.waiting.get(key);
+      this.startFailed(ctx.pod, c, e);
       if (e instanceof ImagePullError) {
-        const pullKey = `${key}#pull`;
-        const inBackoff = w?.reason === 'ErrImagePull' || w?.reason === 'ImagePullBackOff';
-        const delay = this.backoff.next(pullKey);
-        this.waiting.set(key, { reason: inBackoff ? 'ImagePullBackOff' : 'ErrImagePull', message: inBackoff ? `Back-off pulling image "${c.image}"` : e.message });
-        this.wakeAfter(uid, delay);
+        this.waiting.set(key, { reason: e.reason, message: e.message });
+        this.wakeAfter(uid, (this.backoff.pendingUntil(`${key}#pull`) ?? Date.now() + 2000) - Date.now());
       } else if (e instanceof ContainerConfigError) {
         this.waiting.set(key, { reason: 'CreateContainerConfigError', message: e.message });
         this.wakeAfter(uid, 2000);
@@ -265,6 +286,33 @@ export class CriRuntime implements PodRuntime {
         this.log.warn('starting container failed', { pod: ctx.pod.metadata?.name, container: c.name, err: e as Error });
         this.wakeAfter(uid, 2000);
       }
+    }
+  }
+
+  /** `Error: <why>` for a container that could not be started; a pull back-off once per wait. */
+  private startFailed(pod: V1Pod, c: V1Container, e: unknown): void {
+    const key = `${pod.metadata!.uid}/${c.name}`;
+    if (e instanceof ImagePullError && e.reason === 'ImagePullBackOff') {
+      if (!this.firstTime(`${key}#pull-backoff`, String(this.backoff.pendingUntil(`${key}#pull`)))) return;
+      this.events.container(pod, c.name, 'Normal', 'BackOff', e.message);
+    }
+    this.events.container(pod, c.name, 'Warning', 'Failed', `Error: ${e instanceof ImagePullError ? e.reason : criMessage(e)}`);
+  }
+
+  /** True once per episode of `key`: for states the level-triggered sync sees on every pass. */
+  private firstTime(key: string, episode: string): boolean {
+    if (this.episodes.get(key) === episode) return false;
+    this.episodes.set(key, episode);
+    return true;
+  }
+
+  /** A container created but never started (the kubelet stopped in between). */
+  private async startCreated(pod: V1Pod, c: V1Container, id: string): Promise<void> {
+    try {
+      await this.cri.startContainer(id);
+      this.events.container(pod, c.name, 'Normal', 'Started', `Started container ${c.name}`);
+    } catch (e) {
+      this.events.container(pod, c.name, 'Warning', 'Failed', `Error: ${criMessage(e)}`);
     }
   }
 
@@ -283,12 +331,17 @@ export class CriRuntime implements PodRuntime {
     writeFileSync(msgFile, '', { mode: 0o666 });
     const config = containerConfig({ pod: ctx.pod, container: c, init, restartCount, image, env, volumes: ctx.volumes, terminationMessageHostPath: msgFile });
     const id = await this.cri.createContainer(ctx.sandboxId, config, ctx.sandboxConf);
-    await this.cri.startContainer(id);
+    // upstream's wording: "Created container: NAME" but "Started container NAME"
+    this.events.container(ctx.pod, c.name, 'Normal', 'Created', `Created container: ${c.name}`);
+    await this.cri.startContainer(id).catch((e: unknown) => { throw withoutId(e, id, c.name); });
+    this.events.container(ctx.pod, c.name, 'Normal', 'Started', `Started container ${c.name}`);
     const postStart = c.lifecycle?.postStart;
     if (postStart) {
       const r = await runHook(postStart, c, id, ctx.podIP, (cmd, t) => this.execOutput(id, cmd, t), ctx.pod.spec?.terminationGracePeriodSeconds ?? 30);
       if (!r.ok) {
         this.log.warn('postStart hook failed, killing container', { pod: ctx.pod.metadata?.name, container: c.name, message: r.message });
+        this.events.container(ctx.pod, c.name, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+        this.events.container(ctx.pod, c.name, 'Normal', 'Killing', 'FailedPostStartHook');
         await this.cri.stopContainer(id, 0).catch(ignoreNotFound);
       }
     }
@@ -297,16 +350,39 @@ export class CriRuntime implements PodRuntime {
   private async ensureImage(c: V1Container, ctx: StartContext): Promise<string> {
     const image = c.image ?? '';
     const policy = c.imagePullPolicy ?? defaultPullPolicy(image);
+    const pod = ctx.pod;
     if (policy !== 'Always') {
       const present = await this.cri.imageStatus(image);
-      if (present) return present.id;
-      if (policy === 'Never') throw new ImagePullError(`Container image "${image}" is not present with pull policy of Never`);
+      if (present) {
+        this.events.container(pod, c.name, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+        return present.id;
+      }
+      if (policy === 'Never') {
+        const message = `Container image "${image}" is not present with pull policy of Never`;
+        this.events.container(pod, c.name, 'Warning', 'ErrImageNeverPull', message);
+        throw new ImagePullError(message, 'ErrImageNeverPull');
+      }
     }
+    // After a failed pull the next one waits out the back-off (ImagePullBackOff), as upstream.
+    const pullKey = `${pod.metadata!.uid}/${c.name}#pull`;
+    if (this.backoff.pendingUntil(pullKey) !== undefined) throw new ImagePullError(`Back-off pulling image "${image}"`, 'ImagePullBackOff');
+    this.events.container(pod, c.name, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    const started = Date.now();
+    let ref: string;
     try {
-      return await this.cri.pullImage(image, undefined, ctx.sandboxConf);
+      ref = await this.cri.pullImage(image, undefined, ctx.sandboxConf);
     } catch (e) {
-      throw new ImagePullError(`Failed to pull image "${image}": ${(e as Error).message}`);
+      const message = `Failed to pull image "${image}": ${criMessage(e)}`;
+      this.events.container(pod, c.name, 'Warning', 'Failed', message);
+      this.backoff.next(pullKey);
+      throw new ImagePullError(message, 'ErrImagePull');
     }
+    this.backoff.reset(pullKey);
+    const took = goDuration(Date.now() - started);
+    const size = (await this.cri.imageStatus(ref).catch(() => null))?.size ?? '0';
+    // No pull queue here: the time spent waiting is the pull time.
+    this.events.container(pod, c.name, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${size} bytes.`);
+    return ref;
   }
 
   // ---- observation ----
@@ -432,7 +508,30 @@ interface StartContext {
   volumes: Map<string, import('../volumes/volume-manager.ts').PreparedVolume> | ContainerConfigError;
 }
 
-export class ImagePullError extends Error {}
+export type ImagePullReason = 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull';
+
+/** The image is not there to start the container; `reason` is the container's waiting reason. */
+export class ImagePullError extends Error {
+  readonly reason: ImagePullReason;
+  constructor(message: string, reason: ImagePullReason) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** An error as an event shows it: the runtime's own words, without our CRI call prefix. */
+function criMessage(e: unknown): string {
+  return e instanceof CriError && e.details ? e.details : (e as Error).message;
+}
+
+/** The runtime's error with the container's id replaced by its name: one event per failure kind, not per attempt (as upstream). */
+function withoutId(e: unknown, id: string, name: string): unknown {
+  return e instanceof CriError ? new CriError(e.method, e.code, e.details.replaceAll(id, name)) : e;
+}
+
+function probeName(kind: ProbeKind): string {
+  return kind[0]!.toUpperCase() + kind.slice(1);
+}
 
 function ignoreNotFound(e: unknown): void {
   if (e instanceof CriError && e.notFound) return;

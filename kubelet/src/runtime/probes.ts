@@ -18,6 +18,8 @@ export interface ProbeTarget {
   /** when the container started (ms since epoch) */
   startedAt: number;
   exec(cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; output: string }>;
+  /** every failed run, not only the one crossing the threshold (the kubelet's Unhealthy events) */
+  onFailure?: (kind: ProbeKind, message: string) => void;
 }
 
 /** What a single probe run needs (lifecycle hooks share it). */
@@ -113,7 +115,7 @@ class ProbeLoop {
       const r = await runProbe(this.probe, this.target);
       if (this.stopped) return;
       this.lastMessage = r.message;
-      if (r.ok) { this.successes++; this.failures = 0; } else { this.failures++; this.successes = 0; }
+      if (r.ok) { this.successes++; this.failures = 0; } else { this.failures++; this.successes = 0; this.target.onFailure?.(this.kind, r.message); }
       let next = this.result;
       if (r.ok && this.successes >= (this.probe.successThreshold ?? 1)) next = 'success';
       if (!r.ok && this.failures >= (this.probe.failureThreshold ?? 3)) next = 'failure';

@@ -1,7 +1,9 @@
 // A runtime without containers, for hollow nodes (as kwok and kubemark do): a pod reports
 // Running after `readyDelayMs` with every container running and ready, and a fake pod IP
-// from the node's own range; killing it only forgets it.
+// from the node's own range; killing it only forgets it. The events a real start would
+// record (image present, created, started; stopping) are recorded once, on paper too.
 import type { V1Pod } from '@kubernetes/client-node';
+import { PodEvents } from '../pods/events.ts';
 import type { PodRuntime, RuntimePodStatus } from './interface.ts';
 
 export interface SimulatedRuntimeOptions {
@@ -10,15 +12,22 @@ export interface SimulatedRuntimeOptions {
   ipPrefix: string;
   wake: (uid: string) => void;
   now?: () => number;
+  events?: PodEvents;
 }
+
+interface SimulatedPod { since: number; ip: string; started: boolean }
 
 export class SimulatedRuntime implements PodRuntime {
   readonly kind = 'simulated' as const;
   private readonly o: SimulatedRuntimeOptions;
-  private readonly pods = new Map<string, { since: number; ip: string }>();
+  private readonly pods = new Map<string, SimulatedPod>();
+  private readonly events: PodEvents;
   private nextHost = 2;
 
-  constructor(o: SimulatedRuntimeOptions) { this.o = o; }
+  constructor(o: SimulatedRuntimeOptions) {
+    this.o = o;
+    this.events = o.events ?? new PodEvents();
+  }
 
   async version(): Promise<{ runtimeName: string; runtimeVersion: string }> { return { runtimeName: 'simulated', runtimeVersion: '1.0.0' }; }
 
@@ -27,13 +36,17 @@ export class SimulatedRuntime implements PodRuntime {
     const now = (this.o.now ?? Date.now)();
     let entry = this.pods.get(uid);
     if (!entry) {
-      entry = { since: now, ip: `${this.o.ipPrefix}.${this.nextHost}` };
+      entry = { since: now, ip: `${this.o.ipPrefix}.${this.nextHost}`, started: false };
       this.nextHost = this.nextHost >= 254 ? 2 : this.nextHost + 1;
       this.pods.set(uid, entry);
       const delay = this.o.readyDelayMs ?? 1000;
       setTimeout(() => this.o.wake(uid), delay + 10).unref();
     }
     const running = now - entry.since >= (this.o.readyDelayMs ?? 1000);
+    if (running && !entry.started) {
+      entry.started = true;
+      this.recordStart(pod);
+    }
     const startedAt = new Date(entry.since + (this.o.readyDelayMs ?? 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') as unknown as Date;
     const statuses = pod.spec!.containers.map((c) => ({
       name: c.name, image: c.image ?? '', imageID: '', restartCount: 0, ready: running, started: running,
@@ -49,7 +62,20 @@ export class SimulatedRuntime implements PodRuntime {
     return { phase: running ? 'Running' : 'Pending', podIP: running ? entry.ip : undefined, initialized: running, containerStatuses: statuses, initContainerStatuses: init };
   }
 
-  async killPod(uid: string): Promise<void> { this.pods.delete(uid); }
+  async killPod(uid: string, pod: V1Pod | undefined): Promise<void> {
+    if (pod && this.pods.get(uid)?.started) {
+      for (const c of pod.spec?.containers ?? []) this.events.container(pod, c.name, 'Normal', 'Killing', `Stopping container ${c.name}`);
+    }
+    this.pods.delete(uid);
+  }
+
+  private recordStart(pod: V1Pod): void {
+    for (const c of [...pod.spec?.initContainers ?? [], ...pod.spec!.containers]) {
+      this.events.container(pod, c.name, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
+      this.events.container(pod, c.name, 'Normal', 'Created', `Created container: ${c.name}`);
+      this.events.container(pod, c.name, 'Normal', 'Started', `Started container ${c.name}`);
+    }
+  }
   async podUids(): Promise<Set<string>> { return new Set(this.pods.keys()); }
   forget(uid: string): void { this.pods.delete(uid); }
   close(): void { this.pods.clear(); }
