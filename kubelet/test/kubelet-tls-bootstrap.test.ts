@@ -2,18 +2,20 @@
 // runtime: no containerd needed): with only a bootstrap token it gets a client certificate
 // (CSR from system:bootstrap:ID) and a serving certificate (CSR from system:node:NAME),
 // registers its Node, serves :10250 with a certificate the cluster CA verifies, keeps both
-// across a restart, and exits with a clear error when the token is refused.
+// across a restart, serves its API only to the apiserver, admins and itself, and exits with a
+// clear error when the token is refused.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caHashOf, clusterInfoKubeconfig } from '@skiff/common/bootstrap/discovery';
 import { kubeconfigYaml, writeFileAtomic } from '@skiff/common/bootstrap/kubeconfig-file';
 import { writeBootstrapKubeconfig } from '@skiff/common/bootstrap/tls-bootstrap';
-import { componentEntryArgs, freePort, repoRoot, startComponent, removeOnExit, useApiserver, until } from '@skiff/common/testing/index';
+import { componentEntryArgs, freePort, makeClientCert, repoRoot, startComponent, removeOnExit, useApiserver, until } from '@skiff/common/testing/index';
 import type { ComponentHandle } from '@skiff/common/testing/index';
 
 type Json = Record<string, any>;
@@ -121,6 +123,29 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
     const served = await servedCertificate(port, readFileSync(cluster.server.pki.caCert));
     expect(served.subject.split('\n')).to.include(`CN=system:node:${NODE}`);
     expect(served.subjectAltName).to.include('IP Address:127.0.0.1').and.include(`DNS:${NODE}`);
+  });
+
+  it('serves its API only to the apiserver, admins and itself; /healthz to any client of the CA', async () => {
+    const dir = join(work, NODE);
+    const pki = cluster.server.pki;
+    const other = await makeClientCert(pki, 'node-other', 'system:node:other', 'system:nodes');
+    const self = { cert: join(dir, 'pki', 'kubelet-client.crt'), key: join(dir, 'pki', 'kubelet-client.key') };
+    const get = (path: string, client: { cert: string; key: string }) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, path, ca: readFileSync(pki.caCert), cert: readFileSync(client.cert), key: readFileSync(client.key) }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => { body += d.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect((await get('/healthz', other)).status).to.equal(200);
+    const refused = await get('/pods', other);
+    expect(refused.status).to.equal(403);
+    expect(refused.body.trim()).to.equal('Forbidden (user=system:node:other, verb=get, resource=nodes, subresource=proxy)');
+    expect((await get('/metrics', other)).body.trim()).to.match(/subresource=metrics\)$/);
+    expect((await get('/pods', self)).status).to.equal(200);
+    expect((await get('/pods', pki.admin)).status).to.equal(200);
   });
 
   it('keeps its certificates across a restart: no new CSR', async () => {

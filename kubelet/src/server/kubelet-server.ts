@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '@skiff/common';
 import type { CriRuntime } from '../runtime/cri-runtime.ts';
 import { fileSize, followLog, readLog, type LogOptions } from './cri-log.ts';
+import { certificateUser, nodeApiDecision } from './node-api-authz.ts';
 import { statsSummary } from './stats.ts';
 import { rejectUpgrade, relayUpgrade } from './stream-relay.ts';
 
@@ -84,8 +85,21 @@ function requireCri(o: KubeletServerOptions): CriRuntime {
 
 const bool = (q: URLSearchParams, k: string) => ['true', '1'].includes(q.get(k) ?? '');
 
+/** With client certificates required, only the apiserver, admins and this node get past /healthz. */
+function authorize(o: KubeletServerOptions, req: IncomingMessage, first: string): void {
+  if (!o.clientCaFile) return;
+  const user = certificateUser(req);
+  if (!user) throw new HttpError(401, 'Unauthorized');
+  const refusal = nodeApiDecision(user, o.backend.nodeName, req.method ?? 'GET', first);
+  if (refusal) {
+    o.log.info('node API request refused', { user: user.name, path: req.url });
+    throw new HttpError(403, refusal);
+  }
+}
+
 async function handleUpgrade(o: KubeletServerOptions, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const { parts, query } = splitPath(req.url ?? '/');
+  authorize(o, req, parts[0] ?? '');
   const [kind, ns, name, containerName] = parts;
   const cri = requireCri(o);
   const pod = podOf(o, ns, name);
@@ -118,6 +132,7 @@ async function handleUpgrade(o: KubeletServerOptions, req: IncomingMessage, sock
 async function handleRequest(o: KubeletServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { parts, query } = splitPath(req.url ?? '/');
   const first = parts[0] ?? '';
+  authorize(o, req, first);
   if (first === 'healthz') { const ok = o.backend.healthy(); res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' }); res.end(ok ? 'ok' : 'unhealthy'); return; }
   if (first === 'metrics') { res.writeHead(200, { 'Content-Type': o.backend.metrics.contentType }); res.end(await o.backend.metrics.metrics()); return; }
   if (first === 'pods') { json(res, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: o.backend.pods() }); return; }
