@@ -15,6 +15,8 @@ describe('resources: service allocators on etcd', function () {
   let etcd: TestEtcd;
   let storage: EtcdStorage;
   let n = 0;
+  /** node ports handed out at random by earlier tests: a fixed port must avoid them */
+  const randomPorts: number[] = [];
   const ctx = (dryRun = false, range = '10.96.0.0/12', ports = '30000-32767'): RequestContext => ({
     user: { name: 't', groups: [] }, dryRun,
     services: { storage, config: { serviceClusterIPRange: range, serviceNodePortRange: ports } },
@@ -83,6 +85,7 @@ describe('resources: service allocators on etcd', function () {
   it('allocates node ports for NodePort services and refuses out-of-range ones', async () => {
     const s = await create(svc('np', { type: 'NodePort', ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] }));
     const ports = s.spec.ports.map((p: any) => p.nodePort);
+    randomPorts.push(...ports);
     for (const p of ports) expect(p).to.be.within(30000, 32767);
     expect(new Set(ports).size).to.equal(2);
     const e = await rejection(create(svc('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: 40000 }] })));
@@ -90,9 +93,10 @@ describe('resources: service allocators on etcd', function () {
   });
 
   it('gives back what a failed create claimed', async () => {
-    await create(svc('holder', { type: 'NodePort', ports: [{ port: 80, nodePort: 30500 }] }));
+    const held = [30500, 30501, 30502].find((p) => !randomPorts.includes(p))!;
+    await create(svc('holder', { type: 'NodePort', ports: [{ port: 80, nodePort: held }] }));
     const failing = svc('rollback', { type: 'NodePort', ports: [{ port: 80 }], clusterIP: '10.96.0.50' });
-    failing.spec.ports.push({ name: 'b', port: 81, nodePort: 30500 });
+    failing.spec.ports.push({ name: 'b', port: 81, nodePort: held });
     failing.spec.ports[0].name = 'a';
     services.defaults!(failing);
     await rejection(services.prepareForCreate!(failing, ctx()) as Promise<void>);
