@@ -40,6 +40,9 @@ export interface ControllerManagerConfig {
   concurrentCsrSyncs: number;
   /** the CA published to every namespace as ConfigMap kube-root-ca.crt */
   rootCaFile: string;
+  /** pods of deleted nodes: looked for this often, deleted after the node was gone this long */
+  podGcPeriodSeconds: number;
+  podGcQuarantineSeconds: number;
 }
 
 export const defaultConfig: ControllerManagerConfig = {
@@ -71,6 +74,8 @@ export const defaultConfig: ControllerManagerConfig = {
   approveKubeletServing: true,
   concurrentCsrSyncs: 2,
   rootCaFile: '',
+  podGcPeriodSeconds: 20,
+  podGcQuarantineSeconds: 40,
 };
 
 /** Whether `name` is enabled by a --controllers list (upstream semantics: '*', 'name', '-name'). */

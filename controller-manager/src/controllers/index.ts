@@ -11,6 +11,7 @@ import * as nodelifecycle from './nodelifecycle/index.ts';
 import * as serviceaccount from './serviceaccount/index.ts';
 import * as certificates from './certificates/index.ts';
 import * as rootcacertpublisher from './rootcacertpublisher/index.ts';
+import * as podgc from './podgc/index.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -24,4 +25,5 @@ export const controllers: ControllerDescriptor[] = [
   serviceaccount,
   certificates,
   rootcacertpublisher,
+  podgc,
 ];
