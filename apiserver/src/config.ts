@@ -1,5 +1,6 @@
 // apiserver flags (and SKIFF_APISERVER_* environment variables).
-import { parseFlags } from '@skiff/common';
+import { FlagError, parseFlags } from '@skiff/common';
+import { parseDurationSeconds } from './duration.ts';
 
 export const apiserverFlags = {
   'etcd-servers': { type: 'list', default: ['http://127.0.0.1:2379'], description: 'etcd client URLs' },
@@ -11,6 +12,7 @@ export const apiserverFlags = {
   'client-ca-file': { default: '', description: 'CA that signs client certificates (user = CN, groups = O)' },
   'service-cluster-ip-range': { default: '10.96.0.0/12', description: 'CIDR for Service ClusterIPs' },
   'service-node-port-range': { default: '30000-32767', description: 'range for NodePorts' },
+  'event-ttl': { default: '1h', description: 'how long Events are kept after their last update (etcd lease), e.g. 1h, 90m' },
   'advertise-address': { default: '', description: 'address of this apiserver for the kubernetes Service endpoints' },
   'watch-cache': { type: 'boolean', default: true, description: 'serve list and watch from memory' },
   'compaction-interval-seconds': { type: 'number', default: 300, description: 'etcd compaction interval; 0 disables' },
@@ -34,7 +36,18 @@ export type ApiserverConfig = {
   serviceAccountKeyFiles: string[]; serviceAccountSigningKeyFile: string; serviceAccountIssuers: string[];
   apiAudiences: string[]; serviceAccountMaxTokenExpirationSeconds: number; enableBootstrapTokenAuth: boolean;
   kubeletClientCertificate: string; kubeletClientKey: string; kubeletCertificateAuthority: string;
+  eventTtlSeconds: number;
 };
+
+function eventTtl(text: string): number {
+  try {
+    const seconds = parseDurationSeconds(text);
+    if (seconds <= 0) throw new Error('must be positive');
+    return seconds;
+  } catch (e) {
+    throw new FlagError(`--event-ttl: ${(e as Error).message}`);
+  }
+}
 
 export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
   const f = parseFlags('apiserver', apiserverFlags, argv);
@@ -49,5 +62,6 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     serviceAccountMaxTokenExpirationSeconds: f['service-account-max-token-expiration'], enableBootstrapTokenAuth: f['enable-bootstrap-token-auth'],
     kubeletClientCertificate: f['kubelet-client-certificate'], kubeletClientKey: f['kubelet-client-key'],
     kubeletCertificateAuthority: f['kubelet-certificate-authority'],
+    eventTtlSeconds: eventTtl(String(f['event-ttl'])),
   };
 }

@@ -85,6 +85,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     config: {
       serviceClusterIPRange: cfg.serviceClusterIPRange, serviceNodePortRange: cfg.serviceNodePortRange,
       serviceAccountTokenVolumes: !!cfg.serviceAccountSigningKeyFile,
+      eventTtlSeconds: cfg.eventTtlSeconds,
     },
   }, {
     update: (a) => updateManagedFields({ old: a.old, updated: a.updated, manager: a.manager, apiVersion: a.apiVersion, operation: 'Update', meta: patchMeta(a.def.group, a.def.version, a.def.kind), subresource: a.subresource, now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }) as any,

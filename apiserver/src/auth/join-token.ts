@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { caHashOf, clusterInfoKubeconfig } from '@skiff/common/bootstrap/discovery';
 import { callJson, HttpStatusError } from '@skiff/common/bootstrap/http';
 import { bootstrapTokenSecret, generateBootstrapToken } from './bootstrap-token.ts';
+export { parseDurationSeconds as parseTtl } from '../duration.ts';
 
 export interface JoinTokenOptions {
   /** the address workers reach the apiserver at (default: the address the apiserver advertises) */
@@ -15,14 +16,6 @@ export interface JoinTokenOptions {
 }
 
 export interface JoinToken { token: string; server: string; caHash: string; expiration: Date; command: string }
-
-/** Parses `24h`, `90m`, `3600s`, `1h30m` or plain seconds. */
-export function parseTtl(text: string): number {
-  if (/^\d+$/.test(text)) return Number(text);
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-  if (!m || text === '') throw new Error(`invalid duration "${text}" (use e.g. 24h, 90m, 3600s)`);
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
-}
 
 export function joinCommand(server: string, token: string, caHash: string): string {
   return `make join SERVER=${server} TOKEN=${token} CA_HASH=${caHash}`;

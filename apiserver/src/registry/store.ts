@@ -49,6 +49,8 @@ export interface StoreServices {
   namespaces?: () => Store;
   managedFields?: ManagedFieldsTracker;
   context: (opts: { user: UserInfo; dryRun: boolean }) => RequestContext;
+  /** the apiserver's settings the resources read (e.g. eventTtlSeconds) */
+  config?: () => Record<string, any>;
 }
 
 const nameChars = 'bcdfghjklmnpqrstvwxz2456789';
@@ -79,6 +81,8 @@ export class Store {
   }
 
   private get storage(): Storage { return this.services.storage; }
+  /** etcd expires these objects on its own (Events) */
+  private get ttlSeconds(): number | undefined { return this.def.ttlSeconds?.(this.services.config?.() ?? {}); }
 
   key(namespace: string | undefined, name: string): string {
     return this.def.namespaced ? `/registry/${this.storageResource}/${namespace}/${name}` : `/registry/${this.storageResource}/${name}`;
@@ -229,7 +233,7 @@ export class Store {
       return this.output(toStore);
     }
     try {
-      toStore = await this.storage.create(this.key(meta.namespace, meta.name), toStore);
+      toStore = await this.storage.create(this.key(meta.namespace, meta.name), toStore, { ttlSeconds: this.ttlSeconds });
     } catch (e) {
       await this.def.afterDelete?.(obj, ctx);
       if (e instanceof ApiError && e.reason === 'AlreadyExists') throw errors.alreadyExists(this.def.group, this.def.resource, meta.name);
@@ -353,7 +357,7 @@ export class Store {
       stored = await this.storage.guaranteedUpdate(key, async (cur) => {
         if (!cur) throw this.notFound(name);
         return this.computeUpdate(cur, incoming, opts);
-      }, { expectedResourceVersion: expected });
+      }, { expectedResourceVersion: expected, ttlSeconds: this.ttlSeconds });
     } catch (e) {
       if (e instanceof ApiError && e.code === 404 && createOnUpdate.has(this.def.resource) && !opts.subresource) {
         const created = await this.create(namespace, { ...incoming, metadata: { ...incoming.metadata, name, resourceVersion: undefined } }, opts);
@@ -381,7 +385,7 @@ export class Store {
         const wanted = await mutate(this.output(clone(cur)));
         this.checkPatchedPreconditions(wanted, cur, name);
         return this.computeUpdate(cur, wanted, opts);
-      }, { expectedResourceVersion: opts.expectedResourceVersion });
+      }, { expectedResourceVersion: opts.expectedResourceVersion, ttlSeconds: this.ttlSeconds });
     } catch (e) {
       throw this.rewriteConflict(e, name);
     }

@@ -63,6 +63,8 @@ export interface ResourceDef {
   shortNames?: string[];
   categories?: string[];    // 'all' for kubectl get all
   namespaced: boolean;
+  /** objects expire this many seconds after their last write (Events: --event-ttl); from the registry config */
+  ttlSeconds?: (config: Record<string, any>) => number | undefined;
   /** etcd key segment; default `resource`. Resources sharing storage (events) name the same one. */
   storageResource?: string;
   /** subresources beyond the main resource: 'status', 'scale', 'binding', 'eviction', 'log', 'exec', ... */

@@ -56,14 +56,14 @@ export class CachedStorage implements Storage {
     return this.etcd.get(key);
   }
 
-  create(key: string, obj: KObject): Promise<KObject> {
-    return this.etcd.create(key, obj);
+  create(key: string, obj: KObject, opts?: { ttlSeconds?: number }): Promise<KObject> {
+    return this.etcd.create(key, obj, opts);
   }
 
   guaranteedUpdate(
     key: string,
     update: (current: KObject | undefined) => Promise<KObject | undefined> | KObject | undefined,
-    opts?: { expectedResourceVersion?: string; ignoreNotFound?: boolean },
+    opts?: { expectedResourceVersion?: string; ignoreNotFound?: boolean; ttlSeconds?: number },
   ): Promise<KObject> {
     return this.etcd.guaranteedUpdate(key, update, opts);
   }

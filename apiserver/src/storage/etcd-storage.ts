@@ -11,6 +11,7 @@ import type { ListOptions, ListResult, Storage, WatchEvent, WatchOptions, Watche
 import { decodeKeyValue, decodeValue, encodeObject, toWatchEvent } from './codec.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { EtcdWatchStream } from './etcd-watch.ts';
+import { LeaseManager } from './lease-manager.ts';
 import { describeKey, prefixRangeEnd } from './keys.ts';
 import type { KeyDescriber } from './keys.ts';
 import {
@@ -46,6 +47,7 @@ export class EtcdStorage implements Storage {
   private readonly log: Logger;
   private readonly watches = new Set<Watcher>();
   private readonly closeHooks: Array<() => Promise<void> | void> = [];
+  private readonly leases: LeaseManager;
 
   constructor(opts: EtcdStorageOptions) {
     if (!opts.endpoints?.length) throw new Error('EtcdStorage needs at least one etcd endpoint');
@@ -62,6 +64,7 @@ export class EtcdStorage implements Storage {
     this.pageSize = opts.listPageSize ?? DEFAULT_PAGE_SIZE;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
     this.log = opts.logger ?? createLogger('storage');
+    this.leases = new LeaseManager(this.client);
   }
 
   private etcdKey(key: string): Buffer {
@@ -104,12 +107,18 @@ export class EtcdStorage implements Storage {
     }
   }
 
-  async create(key: string, obj: KObject): Promise<KObject> {
+  /** The put's lease field for a key that expires after ttlSeconds (none without). */
+  private async leaseOf(ttlSeconds: number | undefined): Promise<{ lease?: string }> {
+    return ttlSeconds && ttlSeconds > 0 ? { lease: await this.leases.leaseFor(ttlSeconds) } : {};
+  }
+
+  async create(key: string, obj: KObject, opts: { ttlSeconds?: number } = {}): Promise<KObject> {
     const k = this.etcdKey(key);
     const value = encodeObject(obj);
+    const lease = await this.leaseOf(opts.ttlSeconds);
     const res = await this.txn({
       compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+      success: [{ request_put: { key: k, value: Buffer.from(value), ...lease } }],
     });
     if (!res.succeeded) {
       const d = this.describe(key);
@@ -121,7 +130,7 @@ export class EtcdStorage implements Storage {
   async guaranteedUpdate(
     key: string,
     update: (current: KObject | undefined) => Promise<KObject | undefined> | KObject | undefined,
-    opts: { expectedResourceVersion?: string; ignoreNotFound?: boolean } = {},
+    opts: { expectedResourceVersion?: string; ignoreNotFound?: boolean; ttlSeconds?: number } = {},
   ): Promise<KObject> {
     const k = this.etcdKey(key);
     const d = () => this.describe(key);
@@ -142,11 +151,13 @@ export class EtcdStorage implements Storage {
       // an update that changes nothing is not written: no new revision, no watch event
       // (compared as data: the same object with its keys in another order is no change either)
       if (current && sameContent(current.value.toString(), value)) return decodeValue(current.value.toString(), current.mod_revision);
+      // an update of an expiring object (an Event's count) starts its TTL again, as upstream
+      const lease = await this.leaseOf(opts.ttlSeconds);
       const res = await this.txn({
         compare: [current
           ? { key: k, target: 'Mod', result: 'Equal', mod_revision: current.mod_revision }
           : { key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+        success: [{ request_put: { key: k, value: Buffer.from(value), ...lease } }],
         failure: [{ request_range: { key: k } }],
       });
       if (res.succeeded) return decodeValue(value, res.header.revision);

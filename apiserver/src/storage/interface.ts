@@ -53,7 +53,8 @@ export interface Watcher {
 export interface Storage {
   /** key like /registry/pods/default/web-1; prefix like /registry/pods/default/ */
   get(key: string): Promise<KObject | undefined>;
-  create(key: string, obj: KObject): Promise<KObject>;
+  /** with ttlSeconds the key expires on its own (etcd lease), as Events do */
+  create(key: string, obj: KObject, opts?: { ttlSeconds?: number }): Promise<KObject>;
   /**
    * Read-modify-write with optimistic concurrency: `update` gets the current object (undefined
    * when absent) and returns the new one, or undefined to leave it unchanged. Retries on a
@@ -62,7 +63,7 @@ export interface Storage {
   guaranteedUpdate(
     key: string,
     update: (current: KObject | undefined) => Promise<KObject | undefined> | KObject | undefined,
-    opts?: { expectedResourceVersion?: string; ignoreNotFound?: boolean },
+    opts?: { expectedResourceVersion?: string; ignoreNotFound?: boolean; ttlSeconds?: number },
   ): Promise<KObject>;
   /** delete; with expectedResourceVersion a mismatch is 409. Returns the last state. */
   delete(key: string, opts?: { expectedResourceVersion?: string }): Promise<KObject>;

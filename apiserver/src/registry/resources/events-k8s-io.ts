@@ -43,6 +43,7 @@ const maxNoteBytes = 1024;
 
 export const eventsK8sIo: ResourceDef = {
   group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', singular: 'event', shortNames: ['ev'],
+  ttlSeconds: (config) => config.eventTtlSeconds,
   namespaced: true,
   storageResource: 'events',
 

@@ -19,6 +19,7 @@ export const eventTypes = ['Normal', 'Warning'];
 
 export const events: ResourceDef = {
   group: '', version: 'v1', kind: 'Event', resource: 'events', singular: 'event', shortNames: ['ev'],
+  ttlSeconds: (config) => config.eventTtlSeconds,
   namespaced: true,
 
   defaults(obj) {
