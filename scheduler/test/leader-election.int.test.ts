@@ -24,8 +24,11 @@ describe('scheduler leader election', function () {
 
     await createPod(s, 'le', 'first');
     expect(await nodeOf(s, 'le', 'first')).to.equal('le-node');
-    const events = await api(s, 'GET', '/api/v1/namespaces/le/events');
-    const scheduled = events.items.filter((e: any) => e.reason === 'Scheduled');
+    // events leave through the recorder's queue, a moment after the binding
+    const scheduled = await waitFor('the Scheduled event', async () => {
+      const found = (await api(s, 'GET', '/api/v1/namespaces/le/events')).items.filter((e: any) => e.reason === 'Scheduled');
+      return found.length > 0 && found;
+    });
     expect(scheduled.map((e: any) => e.reportingInstance)).to.deep.equal([lease.spec.holderIdentity]);
     expect(logOf(follower)).not.to.include('became leader');
 

@@ -26,9 +26,12 @@ describe('scheduler against the apiserver', function () {
     expect(placed.filter(Boolean).sort()).to.deep.equal(['r1', 'r2']);
     const pending = ['a', 'b', 'c'][placed.indexOf(undefined)]!;
     expect(await unschedulableMessage(s, ns, pending)).to.equal('0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.');
-    const events = await api(s, 'GET', `/api/v1/namespaces/${ns}/events`);
-    expect(events.items.some((e: any) => e.reason === 'FailedScheduling' && e.involvedObject.name === pending)).to.equal(true);
-    expect(events.items.some((e: any) => e.reason === 'Scheduled' && /^Successfully assigned t\d+\/\w to r[12]$/.test(e.message))).to.equal(true);
+    // events leave through the recorder's queue, a moment after the status write
+    await waitFor('FailedScheduling and Scheduled events', async () => {
+      const events = await api(s, 'GET', `/api/v1/namespaces/${ns}/events`);
+      return events.items.some((e: any) => e.reason === 'FailedScheduling' && e.involvedObject.name === pending)
+        && events.items.some((e: any) => e.reason === 'Scheduled' && /^Successfully assigned t\d+\/\w to r[12]$/.test(e.message));
+    });
   });
 
   it('follows nodeSelector (NodeAffinity)', async () => {
