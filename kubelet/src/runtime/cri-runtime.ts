@@ -190,6 +190,9 @@ export class CriRuntime implements PodRuntime {
         if (st.state === 'CONTAINER_EXITED') {
           this.probes.remove(st.id);
           const restart = policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0);
+          // the new attempt makes `latest` the previous one: older ones go first, so that
+          // no moment holds more than two attempts
+          if (restart) for (const old of list.slice(1)) await this.cri.removeContainer(old.container.id).catch(ignoreNotFound);
           if (restart) await this.startWithBackoff(ctx, c, false, latest);
         }
       }
