@@ -21,9 +21,14 @@ running_pid() {
   kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-write_config() {
-  mkdir -p "$data_dir" "$(dirname "$log_file")"
-  cat > "$config" <<YAML
+# registry_config LISTEN OUT [CERT KEY]: a docker-registry config on this storage; with
+# CERT and KEY it serves HTTPS (the listener for workers on other machines or in the lab's
+# namespaces; the local one stays plain HTTP on loopback).
+registry_config() {
+  local listen=$1 out=$2 cert=${3:-} key=${4:-} tls=""
+  [[ -n "$cert" ]] && tls=$'\n  tls:\n    certificate: '"$cert"$'\n    key: '"$key"
+  mkdir -p "$data_dir" "$(dirname "$out")"
+  cat > "$out" <<YAML
 # Written by scripts/registry.sh; edits are overwritten on start.
 version: 0.1
 log:
@@ -36,10 +41,15 @@ storage:
   delete:
     enabled: true
 http:
-  addr: $addr
+  addr: $listen$tls
   headers:
     X-Content-Type-Options: [nosniff]
 YAML
+}
+
+write_config() {
+  mkdir -p "$(dirname "$log_file")"
+  registry_config "$addr" "$config"
 }
 
 start() {
@@ -71,39 +81,12 @@ stop() {
   rm -f "$pid_file"
 }
 
-# tls_config ADDR CERT KEY OUT: a second listener on the same storage, HTTPS with CERT/KEY (for
-# workers on other machines or in the lab's namespaces; the local one stays on loopback).
-tls_config() {
-  local listen=$1 cert=$2 key=$3 out=$4
-  mkdir -p "$data_dir" "$(dirname "$out")"
-  cat > "$out" <<YAML
-# Written by scripts/registry.sh tls-config; rewritten on every start.
-version: 0.1
-log:
-  level: warn
-  fields:
-    service: registry
-storage:
-  filesystem:
-    rootdirectory: $data_dir
-  delete:
-    enabled: true
-http:
-  addr: $listen
-  tls:
-    certificate: $cert
-    key: $key
-  headers:
-    X-Content-Type-Options: [nosniff]
-YAML
-}
-
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   # only the config file, for `make up`, which runs docker-registry itself (pid, log)
   config) write_config; echo "$config" ;;
-  tls-config) [[ $# -eq 5 ]] || { echo "usage: $0 tls-config ADDR CERT KEY OUT" >&2; exit 2; }; tls_config "$2" "$3" "$4" "$5"; echo "$5" ;;
+  tls-config) [[ $# -eq 5 ]] || { echo "usage: $0 tls-config ADDR CERT KEY OUT" >&2; exit 2; }; registry_config "$2" "$5" "$3" "$4"; echo "$5" ;;
   status) if pid="$(running_pid)"; then echo "running (pid $pid) on $addr"; elif answers; then echo "foreign registry on $addr"; else echo "stopped"; exit 3; fi ;;
   *) echo "usage: $0 start|stop|status|config|tls-config ADDR CERT KEY OUT" >&2; exit 2 ;;
 esac

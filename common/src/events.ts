@@ -92,10 +92,21 @@ export class EventRecorder {
     this.pump();
   }
 
-  /** Resolves once everything queued so far was sent (tests, shutdown). */
-  flush(): Promise<void> {
-    if (!this.queue.length && !this.active) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /**
+   * Resolves once everything queued so far was sent (tests, shutdown), or after `timeoutMs`
+   * when given: a stop must not hang on an apiserver that no longer answers.
+   */
+  async flush(timeoutMs?: number): Promise<void> {
+    if (!this.queue.length && !this.active) return;
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (timeoutMs === undefined) return idle;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+    try {
+      await Promise.race([idle, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private pump(): void {

@@ -13,16 +13,5 @@ export function eventRef(obj: { metadata?: V1ObjectMeta }, apiVersion: string, k
   return { apiVersion, kind, name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace, uid: obj.metadata?.uid };
 }
 
-/**
- * Sends what is queued before a controller's stop resolves, but at most `timeoutMs`: a stop on
- * lost leadership or shutdown must not hang on an apiserver that no longer answers.
- */
-export async function flushEvents(recorder: EventRecorder, timeoutMs = 5000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
-  try {
-    await Promise.race([recorder.flush(), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** What is queued goes out before a controller's stop resolves, but at most 5 s. */
+export const FLUSH_TIMEOUT_MS = 5000;

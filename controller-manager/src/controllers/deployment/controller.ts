@@ -7,7 +7,7 @@ import { createQueueController, type ReconcileResult } from '../../run-controlle
 import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
-import { eventRef, flushEvents, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { controllerOf, newControllerRef } from '../../lib/owner-refs.ts';
 import { isEmptySelector, selectorMatches } from '../../lib/selector.ts';
 import { maxRevision, replicasAnnotationsNeedUpdate, revisionAnnotation, revisionOf, setDeploymentRevision, setNewReplicaSetAnnotations, setReplicasAnnotations } from './annotations.ts';
@@ -46,7 +46,7 @@ export class DeploymentController {
 
   run(): () => Promise<void> {
     const stop = this.loop.run([this.dInformer, this.rsInformer, this.podInformer], this.ctx.config.concurrentDeploymentSyncs, (key) => this.sync(key));
-    return async () => { await stop(); await flushEvents(this.events); };
+    return async () => { await stop(); await this.events.flush(FLUSH_TIMEOUT_MS); };
   }
 
   /** ScalingReplicaSet on the Deployment, worded as upstream so `kubectl describe` reads the same. */

@@ -7,7 +7,7 @@ import { createQueueController, type ReconcileResult } from '../../run-controlle
 import { errorMessage, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
-import { eventRef, flushEvents, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { controllerOf, newControllerRef } from '../../lib/owner-refs.ts';
 import { isPodActive, isPodReady, podKey } from '../../lib/pods.ts';
@@ -48,7 +48,7 @@ export class ReplicaSetController {
 
   run(): () => Promise<void> {
     const stop = this.loop.run([this.rsInformer, this.podInformer], this.ctx.config.concurrentReplicaSetSyncs, (key) => this.sync(key));
-    return async () => { await stop(); await flushEvents(this.events); };
+    return async () => { await stop(); await this.events.flush(FLUSH_TIMEOUT_MS); };
   }
 
   private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {
