@@ -3,11 +3,10 @@
 // work (RunPodSandbox + CreateContainer + StartContainer straight through CriClient) on the same
 // containerd in the same run, one pod at a time and interleaved so both see the same machine.
 // Prints p50 / p99 of each and their ratio (goal <= 1.5). SKIFF_BENCH_PODS overrides 30.
-import { mkdirSync, readFileSync } from 'node:fs';
-import https from 'node:https';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { startApiserver, startEtcd, type ApiserverHandle } from '@skiff/common/testing/index';
+import { startApiserver, startEtcd, watchLines, type ApiserverHandle } from '@skiff/common/testing/index';
 import { containerConfig, sandboxConfig } from '../src/runtime/cri-configs.ts';
 import { startLocalNode } from '../src/runtime-setup/local-node.ts';
 
@@ -23,33 +22,21 @@ function percentile(sorted: number[], p: number): number {
 function runningWatch(server: ApiserverHandle, ns: string) {
   const waiters = new Map<string, (at: number) => void>();
   const seen = new Map<string, number>();
-  const req = https.request(`${server.url}/api/v1/namespaces/${ns}/pods?watch=1`, {
-    ca: readFileSync(server.pki.caCert), cert: readFileSync(server.pki.admin.cert), key: readFileSync(server.pki.admin.key),
-  }, (res) => {
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buf += chunk;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.includes('"Running"')) continue;
-        const pod = JSON.parse(line).object as V1Pod;
-        const name = pod.metadata!.name!;
-        if (pod.status?.phase !== 'Running' || seen.has(name)) continue;
-        const at = performance.now();
-        seen.set(name, at);
-        waiters.get(name)?.(at);
-      }
-    });
+  const close = watchLines(server, `/api/v1/namespaces/${ns}/pods?watch=1`, (line) => {
+    if (!line.includes('"Running"')) return;
+    const pod = JSON.parse(line).object as V1Pod;
+    const name = pod.metadata!.name!;
+    if (pod.status?.phase !== 'Running' || seen.has(name)) return;
+    const at = performance.now();
+    seen.set(name, at);
+    waiters.get(name)?.(at);
   });
-  req.end();
   return {
     running(name: string): Promise<number> {
       const at = seen.get(name);
       return at !== undefined ? Promise.resolve(at) : new Promise((resolve) => waiters.set(name, resolve));
     },
-    close() { req.destroy(); },
+    close,
   };
 }
 

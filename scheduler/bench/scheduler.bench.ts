@@ -7,7 +7,7 @@
 // SKIFF_BENCH_NODES=500,5000 and SKIFF_BENCH_PODS=10000 override the sizes.
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import { componentEntryArgs, freePort, startApiserver, startComponent, startEtcd } from '@skiff/common/testing/index';
+import { componentEntryArgs, freePort, startApiserver, startComponent, startEtcd, watchLines } from '@skiff/common/testing/index';
 import type { ApiserverHandle } from '@skiff/common/testing/index';
 
 const nodeCounts = (process.env.SKIFF_BENCH_NODES ?? '500,5000').split(',').map(Number);
@@ -41,25 +41,12 @@ async function pool(count: number, job: (i: number) => Promise<unknown>): Promis
 
 /** Watches pods and records when each gets its node. */
 function watchBinds(server: ApiserverHandle, ns: string, onBind: (name: string, at: number) => void): () => void {
-  const req = https.request(`${server.url}/api/v1/namespaces/${ns}/pods?watch=1&allowWatchBookmarks=false`, {
-    ca: readFileSync(server.pki.caCert), cert: readFileSync(server.pki.admin.cert), key: readFileSync(server.pki.admin.key),
-  }, (res) => {
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
-        // cheap check before parsing: most lines are the binding's MODIFIED event anyway
-        if (!line.includes('"nodeName"')) continue;
-        const ev = JSON.parse(line);
-        if (ev.object?.spec?.nodeName) onBind(ev.object.metadata.name, performance.now());
-      }
-    });
+  return watchLines(server, `/api/v1/namespaces/${ns}/pods?watch=1&allowWatchBookmarks=false`, (line) => {
+    // cheap check before parsing: most lines are the binding's MODIFIED event anyway
+    if (!line.includes('"nodeName"')) return;
+    const ev = JSON.parse(line);
+    if (ev.object?.spec?.nodeName) onBind(ev.object.metadata.name, performance.now());
   });
-  req.end();
-  return () => req.destroy();
 }
 
 /** histogram_quantile over a Prometheus text histogram. */

@@ -18,3 +18,4 @@ export { freePort } from './ports.ts';
 export { removeOnExit } from './processes.ts';
 export { repoRoot, componentEntryArgs } from './repo.ts';
 export { until } from './wait.ts';
+export { watchLines } from './watch-lines.ts';
