@@ -130,8 +130,9 @@ describe('resources: service allocators on etcd', function () {
   });
 
   it('two allocators on one etcd never hand out the same value', async () => {
-    const r1 = new NodePortAllocator(storage, '31000-31019');
-    const r2 = new NodePortAllocator(storage, '31000-31019');
+    // outside the default range, where earlier tests drew ports at random
+    const r1 = new NodePortAllocator(storage, '40000-40019');
+    const r2 = new NodePortAllocator(storage, '40000-40019');
     const got = await Promise.all(Array.from({ length: 20 }, (_, i) =>
       (i % 2 ? r1 : r2).allocateNext({ namespace: 'race', name: `s${i}`, uid: `u${i}` })));
     expect(new Set(got).size).to.equal(20);
