@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
 import { startApiserver, startEtcd, type ApiserverHandle } from '@skiff/common/testing/index';
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
 
@@ -26,40 +29,66 @@ function helloProcess(tls?: { certFile: string; keyFile: string }): Promise<{ ur
     const srv = ${tls ? `m.createServer({cert: fs.readFileSync(${JSON.stringify(tls.certFile)}), key: fs.readFileSync(${JSON.stringify(tls.keyFile)})}, h)` : 'm.createServer(h)'};
     srv.listen(0, '127.0.0.1', () => console.log(srv.address().port));`;
   const child = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => child.stdout.once('data', (b) => resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${String(b).trim()}/`, kill: () => child.kill('SIGTERM') })));
+  return new Promise((resolve) =>
+    child.stdout.once('data', (b) => resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${String(b).trim()}/`, kill: () => child.kill('SIGTERM') })),
+  );
 }
 
 function agentFor(api: ApiserverHandle, maxSockets: number): https.Agent {
-  return new https.Agent({ keepAlive: true, maxSockets, ca: readFileSync(api.pki.caCert), cert: readFileSync(api.pki.admin.cert), key: readFileSync(api.pki.admin.key) });
+  return new https.Agent({
+    keepAlive: true,
+    maxSockets,
+    ca: readFileSync(api.pki.caCert),
+    cert: readFileSync(api.pki.admin.cert),
+    key: readFileSync(api.pki.admin.key),
+  });
 }
 
 function call(agent: https.Agent, base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = https.request(`${base}${path}`, { method, agent, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = https.request(
+      `${base}${path}`,
+      { method, agent, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
 }
 
 const podJson = (ns: string, name: string) => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { app: 'bench', tier: 'web' } },
-  spec: { containers: [{ name: 'web', image: '127.0.0.1:5000/skiff/web:latest', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns, labels: { app: 'bench', tier: 'web' } },
+  spec: {
+    containers: [
+      { name: 'web', image: '127.0.0.1:5000/skiff/web:latest', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '10m', memory: '16Mi' } } },
+    ],
+  },
 });
 
 async function inFlight<T>(total: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<number> {
   let next = 0;
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < total) await fn(next++); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await fn(next++);
+    }),
+  );
   return total / ((performance.now() - start) / 1000);
 }
 
 async function main() {
-  try { execFileSync('wrk', ['--version'], { stdio: 'ignore' }); } catch (e: any) { if (e.code === 'ENOENT') throw new Error('wrk is missing: scripts/bench.sh installs it'); }
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (e: any) {
+    if (e.code === 'ENOENT') throw new Error('wrk is missing: scripts/bench.sh installs it');
+  }
   const etcd = await startEtcd();
   const api = await startApiserver({ etcdUrl: etcd.url, extraArgs: ['--compaction-interval-seconds=0'] });
   const base = api.url;
@@ -71,7 +100,8 @@ async function main() {
     const tlsHello = await helloProcess({ certFile: api.pki.serverCert, keyFile: api.pki.serverKey });
     const helloRps = wrk(plain.url);
     const helloTlsRps = wrk(tlsHello.url);
-    plain.kill(); tlsHello.kill();
+    plain.kill();
+    tlsHello.kill();
     const versionRps = wrk(`${base}/version`);
     line('node:http hello-world requests/s', helloRps.toFixed(0));
     line('node:https hello-world requests/s (same TLS cert)', helloTlsRps.toFixed(0));
@@ -85,7 +115,11 @@ async function main() {
       const r = await call(agent, base, 'POST', '/api/v1/namespaces/bench/pods', podJson('bench', `w-${i}`));
       if (r.status !== 201) throw new Error(`create failed ${r.status} ${r.body}`);
     });
-    const sample = JSON.stringify({ ...podJson('bench', 'x'), metadata: { ...podJson('bench', 'x').metadata, uid: '3f1c2a7e-0000-4000-8000-000000000000', creationTimestamp: new Date().toISOString() }, status: { phase: 'Pending', qosClass: 'Burstable' } });
+    const sample = JSON.stringify({
+      ...podJson('bench', 'x'),
+      metadata: { ...podJson('bench', 'x').metadata, uid: '3f1c2a7e-0000-4000-8000-000000000000', creationTimestamp: new Date().toISOString() },
+      status: { phase: 'Pending', qosClass: 'Burstable' },
+    });
     const putRps = await inFlight(3000, 64, (i) => raw.put(`/rawbench/pods/bench/w-${i}`).value(sample).exec());
     line('pod creates/s through the apiserver', createRps.toFixed(0));
     line('raw etcd puts/s (same JSON, etcd3 client, 64 in flight)', putRps.toFixed(0));
@@ -113,7 +147,11 @@ async function main() {
     }
     line(`LIST ${count} pods (watch cache, consistent) p50 / p99`, `${ms(pct(listTimes, 50))} / ${ms(pct(listTimes, 99))}`);
     const list0: number[] = [];
-    for (let i = 0; i < 10; i++) { const t = performance.now(); await call(agent, base, 'GET', '/api/v1/namespaces/bench/pods?resourceVersion=0'); list0.push(performance.now() - t); }
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await call(agent, base, 'GET', '/api/v1/namespaces/bench/pods?resourceVersion=0');
+      list0.push(performance.now() - t);
+    }
     line(`LIST ${count} pods resourceVersion=0 p50`, ms(pct(list0, 50)));
     const rangeTimes: number[] = [];
     for (let i = 0; i < 10; i++) {
@@ -121,7 +159,8 @@ async function main() {
       // pages of 1000 keys: the etcd3 client refuses responses over 4 MiB
       const prefix = Buffer.from(`${api.prefix}/registry/pods/bench/`);
       const rangeEnd = Buffer.from(`${api.prefix}/registry/pods/bench0`);
-      let key = prefix; let n = 0;
+      let key = prefix;
+      let n = 0;
       while (true) {
         const page = await raw.kv.range({ key, range_end: rangeEnd, limit: 1000 });
         for (const kv of page.kvs) JSON.parse(kv.value.toString());
@@ -149,9 +188,14 @@ async function main() {
             buf += c.toString();
             let i;
             while ((i = buf.indexOf('\n')) >= 0) {
-              const ev = JSON.parse(buf.slice(0, i)); buf = buf.slice(i + 1);
+              const ev = JSON.parse(buf.slice(0, i));
+              buf = buf.slice(i + 1);
               const name = ev.object?.metadata?.name;
-              if (ev.type === 'ADDED' && name) { const a = received.get(name) ?? []; a.push(now); received.set(name, a); }
+              if (ev.type === 'ADDED' && name) {
+                const a = received.get(name) ?? [];
+                a.push(now);
+                received.set(name, a);
+              }
             }
           });
           if (++ready === 100) resolve();
@@ -174,7 +218,13 @@ async function main() {
     const etcdLat: number[] = [];
     const etcdRecv = new Map<string, number[]>();
     const watchers = await Promise.all(Array.from({ length: 100 }, () => raw.watch().prefix('/rawwatch/').create()));
-    for (const w of watchers) w.on('put', (kv) => { const k = kv.key.toString(); const a = etcdRecv.get(k) ?? []; a.push(performance.now()); etcdRecv.set(k, a); });
+    for (const w of watchers)
+      w.on('put', (kv) => {
+        const k = kv.key.toString();
+        const a = etcdRecv.get(k) ?? [];
+        a.push(performance.now());
+        etcdRecv.set(k, a);
+      });
     for (let i = 0; i < 100; i++) {
       const k = `/rawwatch/wb-${i}`;
       const t = performance.now();
@@ -202,4 +252,10 @@ async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> 
   }
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

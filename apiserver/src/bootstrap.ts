@@ -26,12 +26,16 @@ async function ensure(registry: ApiRegistry, group: string, version: string, res
   }
 }
 
-export async function bootstrapCluster(registry: ApiRegistry, o: { advertiseAddress: string; securePort: number; builtins: { group: string; version: string; resource: string; object: KObject }[]; log: Logger }): Promise<void> {
+export async function bootstrapCluster(
+  registry: ApiRegistry,
+  o: { advertiseAddress: string; securePort: number; builtins: { group: string; version: string; resource: string; object: KObject }[]; log: Logger },
+): Promise<void> {
   for (const name of systemNamespaces) {
     await ensure(registry, '', 'v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
   await ensure(registry, '', 'v1', 'services', {
-    apiVersion: 'v1', kind: 'Service',
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: o.securePort }], sessionAffinity: 'None' },
   });
@@ -53,13 +57,24 @@ async function reconcileKubernetesEndpoints(registry: ApiRegistry, ip: string, p
       }
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 404)) throw e;
-      await ensure(registry, '', 'v1', 'endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets });
+      await ensure(registry, '', 'v1', 'endpoints', {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+        subsets,
+      });
     }
   }
   await ensure(registry, 'discovery.k8s.io', 'v1', 'endpointslices', {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
-    addressType: 'IPv4', endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+    },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
     ports: [{ name: 'https', port, protocol: 'TCP' }],
   });
 }

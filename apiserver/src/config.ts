@@ -16,12 +16,27 @@ export const apiserverFlags = {
   'advertise-address': { default: '', description: 'address of this apiserver for the kubernetes Service endpoints' },
   'watch-cache': { type: 'boolean', default: true, description: 'serve list and watch from memory' },
   'compaction-interval-seconds': { type: 'number', default: 300, description: 'etcd compaction interval; 0 disables' },
-  'service-account-key-file': { type: 'list', default: [], description: 'PEM files with the public keys ServiceAccount tokens are verified with (default: the signing key)' },
-  'service-account-signing-key-file': { default: '', description: 'private key (PEM) new ServiceAccount tokens are signed with; enables serviceaccounts/NAME/token' },
-  'service-account-issuer': { type: 'list', default: ['https://kubernetes.default.svc.cluster.local'], description: 'iss of the tokens this apiserver signs (the first); all are accepted' },
+  'service-account-key-file': {
+    type: 'list',
+    default: [],
+    description: 'PEM files with the public keys ServiceAccount tokens are verified with (default: the signing key)',
+  },
+  'service-account-signing-key-file': {
+    default: '',
+    description: 'private key (PEM) new ServiceAccount tokens are signed with; enables serviceaccounts/NAME/token',
+  },
+  'service-account-issuer': {
+    type: 'list',
+    default: ['https://kubernetes.default.svc.cluster.local'],
+    description: 'iss of the tokens this apiserver signs (the first); all are accepted',
+  },
   'api-audiences': { type: 'list', default: [], description: 'audiences a token must name (default: the first issuer)' },
   'service-account-max-token-expiration': { type: 'number', default: 86400, description: 'longest ServiceAccount token lifetime granted, in seconds' },
-  'enable-bootstrap-token-auth': { type: 'boolean', default: true, description: 'accept bootstrap tokens (Secrets kube-system/bootstrap-token-<id>) as bearer tokens' },
+  'enable-bootstrap-token-auth': {
+    type: 'boolean',
+    default: true,
+    description: 'accept bootstrap tokens (Secrets kube-system/bootstrap-token-<id>) as bearer tokens',
+  },
   'kubelet-client-certificate': { default: '', description: 'client certificate the apiserver shows kubelets (logs, exec, port-forward)' },
   'kubelet-client-key': { default: '', description: 'key of that certificate' },
   'kubelet-certificate-authority': { default: '', description: "CA that signs kubelets' serving certificates; when set, they are verified" },
@@ -29,13 +44,28 @@ export const apiserverFlags = {
 } as const;
 
 export type ApiserverConfig = {
-  etcdServers: string[]; etcdPrefix: string; bindAddress: string; securePort: number;
-  tlsCertFile: string; tlsPrivateKeyFile: string; clientCaFile: string;
-  serviceClusterIPRange: string; serviceNodePortRange: string; advertiseAddress: string;
-  watchCache: boolean; compactionIntervalSeconds: number; kubernetesMinorVersion: string;
-  serviceAccountKeyFiles: string[]; serviceAccountSigningKeyFile: string; serviceAccountIssuers: string[];
-  apiAudiences: string[]; serviceAccountMaxTokenExpirationSeconds: number; enableBootstrapTokenAuth: boolean;
-  kubeletClientCertificate: string; kubeletClientKey: string; kubeletCertificateAuthority: string;
+  etcdServers: string[];
+  etcdPrefix: string;
+  bindAddress: string;
+  securePort: number;
+  tlsCertFile: string;
+  tlsPrivateKeyFile: string;
+  clientCaFile: string;
+  serviceClusterIPRange: string;
+  serviceNodePortRange: string;
+  advertiseAddress: string;
+  watchCache: boolean;
+  compactionIntervalSeconds: number;
+  kubernetesMinorVersion: string;
+  serviceAccountKeyFiles: string[];
+  serviceAccountSigningKeyFile: string;
+  serviceAccountIssuers: string[];
+  apiAudiences: string[];
+  serviceAccountMaxTokenExpirationSeconds: number;
+  enableBootstrapTokenAuth: boolean;
+  kubeletClientCertificate: string;
+  kubeletClientKey: string;
+  kubeletCertificateAuthority: string;
   eventTtlSeconds: number;
 };
 
@@ -52,15 +82,27 @@ function eventTtl(text: string): number {
 export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
   const f = parseFlags('apiserver', apiserverFlags, argv);
   return {
-    etcdServers: f['etcd-servers'], etcdPrefix: f['etcd-prefix'], bindAddress: f['bind-address'], securePort: f['secure-port'],
-    tlsCertFile: f['tls-cert-file'], tlsPrivateKeyFile: f['tls-private-key-file'], clientCaFile: f['client-ca-file'],
-    serviceClusterIPRange: f['service-cluster-ip-range'], serviceNodePortRange: f['service-node-port-range'],
-    advertiseAddress: f['advertise-address'], watchCache: f['watch-cache'], compactionIntervalSeconds: f['compaction-interval-seconds'],
+    etcdServers: f['etcd-servers'],
+    etcdPrefix: f['etcd-prefix'],
+    bindAddress: f['bind-address'],
+    securePort: f['secure-port'],
+    tlsCertFile: f['tls-cert-file'],
+    tlsPrivateKeyFile: f['tls-private-key-file'],
+    clientCaFile: f['client-ca-file'],
+    serviceClusterIPRange: f['service-cluster-ip-range'],
+    serviceNodePortRange: f['service-node-port-range'],
+    advertiseAddress: f['advertise-address'],
+    watchCache: f['watch-cache'],
+    compactionIntervalSeconds: f['compaction-interval-seconds'],
     kubernetesMinorVersion: String(f['kubernetes-minor-version']),
-    serviceAccountKeyFiles: [...f['service-account-key-file']], serviceAccountSigningKeyFile: f['service-account-signing-key-file'],
-    serviceAccountIssuers: [...f['service-account-issuer']], apiAudiences: [...f['api-audiences']],
-    serviceAccountMaxTokenExpirationSeconds: f['service-account-max-token-expiration'], enableBootstrapTokenAuth: f['enable-bootstrap-token-auth'],
-    kubeletClientCertificate: f['kubelet-client-certificate'], kubeletClientKey: f['kubelet-client-key'],
+    serviceAccountKeyFiles: [...f['service-account-key-file']],
+    serviceAccountSigningKeyFile: f['service-account-signing-key-file'],
+    serviceAccountIssuers: [...f['service-account-issuer']],
+    apiAudiences: [...f['api-audiences']],
+    serviceAccountMaxTokenExpirationSeconds: f['service-account-max-token-expiration'],
+    enableBootstrapTokenAuth: f['enable-bootstrap-token-auth'],
+    kubeletClientCertificate: f['kubelet-client-certificate'],
+    kubeletClientKey: f['kubelet-client-key'],
     kubeletCertificateAuthority: f['kubelet-certificate-authority'],
     eventTtlSeconds: eventTtl(String(f['event-ttl'])),
   };

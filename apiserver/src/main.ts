@@ -77,19 +77,38 @@ function storagePrefix(etcdPrefix: string): string {
 export async function startApiserver(cfg: ApiserverConfig) {
   const metrics = createApiserverMetrics();
   const storage = await createStorage({
-    endpoints: cfg.etcdServers, prefix: storagePrefix(cfg.etcdPrefix), cache: cfg.watchCache,
-    compactIntervalMs: cfg.compactionIntervalSeconds * 1000, logger: log.child({ part: 'storage' }),
+    endpoints: cfg.etcdServers,
+    prefix: storagePrefix(cfg.etcdPrefix),
+    cache: cfg.watchCache,
+    compactIntervalMs: cfg.compactionIntervalSeconds * 1000,
+    logger: log.child({ part: 'storage' }),
   });
-  const registry = new ApiRegistry(allResources, storage, {
+  const registry = new ApiRegistry(
+    allResources,
     storage,
-    config: {
-      serviceClusterIPRange: cfg.serviceClusterIPRange, serviceNodePortRange: cfg.serviceNodePortRange,
-      serviceAccountTokenVolumes: !!cfg.serviceAccountSigningKeyFile,
-      eventTtlSeconds: cfg.eventTtlSeconds,
+    {
+      storage,
+      config: {
+        serviceClusterIPRange: cfg.serviceClusterIPRange,
+        serviceNodePortRange: cfg.serviceNodePortRange,
+        serviceAccountTokenVolumes: !!cfg.serviceAccountSigningKeyFile,
+        eventTtlSeconds: cfg.eventTtlSeconds,
+      },
     },
-  }, {
-    update: (a) => updateManagedFields({ old: a.old, updated: a.updated, manager: a.manager, apiVersion: a.apiVersion, operation: 'Update', meta: patchMeta(a.def.group, a.def.version, a.def.kind), subresource: a.subresource, now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }) as any,
-  });
+    {
+      update: (a) =>
+        updateManagedFields({
+          old: a.old,
+          updated: a.updated,
+          manager: a.manager,
+          apiVersion: a.apiVersion,
+          operation: 'Update',
+          meta: patchMeta(a.def.group, a.def.version, a.def.kind),
+          subresource: a.subresource,
+          now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        }) as any,
+    },
+  );
   registry.services.registry = registry;
 
   let openapi: OpenApi | undefined;
@@ -98,49 +117,87 @@ export async function startApiserver(cfg: ApiserverConfig) {
   let ready = false;
 
   const security = createSecurity({
-    registry, log: log.child({ part: 'auth' }),
-    serviceAccountKeyFiles: cfg.serviceAccountKeyFiles, serviceAccountSigningKeyFile: cfg.serviceAccountSigningKeyFile,
-    serviceAccountIssuers: cfg.serviceAccountIssuers, apiAudiences: cfg.apiAudiences,
-    maxTokenExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds, enableBootstrapTokenAuth: cfg.enableBootstrapTokenAuth,
+    registry,
+    log: log.child({ part: 'auth' }),
+    serviceAccountKeyFiles: cfg.serviceAccountKeyFiles,
+    serviceAccountSigningKeyFile: cfg.serviceAccountSigningKeyFile,
+    serviceAccountIssuers: cfg.serviceAccountIssuers,
+    apiAudiences: cfg.apiAudiences,
+    maxTokenExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds,
+    enableBootstrapTokenAuth: cfg.enableBootstrapTokenAuth,
   });
-  const api = security.wrapApi(createApiHandler({
-    registry, discovery, applyBinding, log,
-    patchMeta,
-    podProxy: createPodProxy({
-      registry, log,
-      clientCertFile: cfg.kubeletClientCertificate || undefined, clientKeyFile: cfg.kubeletClientKey || undefined,
-      kubeletCaFile: cfg.kubeletCertificateAuthority || undefined,
+  const api = security.wrapApi(
+    createApiHandler({
+      registry,
+      discovery,
+      applyBinding,
+      log,
+      patchMeta,
+      podProxy: createPodProxy({
+        registry,
+        log,
+        clientCertFile: cfg.kubeletClientCertificate || undefined,
+        clientKeyFile: cfg.kubeletClientKey || undefined,
+        kubeletCaFile: cfg.kubeletCertificateAuthority || undefined,
+      }),
+      schemas: { unknownFields },
+      watchCounter: metrics.watchCounter,
+      observe: metrics.observe,
     }),
-    schemas: { unknownFields },
-    watchCounter: metrics.watchCounter,
-    observe: metrics.observe,
-  }));
+  );
   const version = {
-      major: '1', minor: cfg.kubernetesMinorVersion, gitVersion: `v1.${cfg.kubernetesMinorVersion}.0-skiff`,
-      gitCommit: 'skiff', gitTreeState: 'clean', buildDate: '2026-11-23T00:00:00Z',
-      goVersion: `node${process.versions.node}`, compiler: 'node', platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    major: '1',
+    minor: cfg.kubernetesMinorVersion,
+    gitVersion: `v1.${cfg.kubernetesMinorVersion}.0-skiff`,
+    gitCommit: 'skiff',
+    gitTreeState: 'clean',
+    buildDate: '2026-11-23T00:00:00Z',
+    goVersion: `node${process.versions.node}`,
+    compiler: 'node',
+    platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
   };
   const versionBody = JSON.stringify(version);
   const nonApi = createNonApiApp({
     version,
     metrics: metrics.registry,
     openapi: getOpenApi,
-    checks: [{ name: 'etcd', check: async () => { await storage.currentRevision(); } }],
+    checks: [
+      {
+        name: 'etcd',
+        check: async () => {
+          await storage.currentRevision();
+        },
+      },
+    ],
     ready: () => ready,
   });
   const server = createApiServer({
-    certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCaFile: cfg.clientCaFile,
-    bindAddress: cfg.bindAddress, port: cfg.securePort, authenticators: security.authenticators, api, nonApi,
+    certFile: cfg.tlsCertFile,
+    keyFile: cfg.tlsPrivateKeyFile,
+    clientCaFile: cfg.clientCaFile,
+    bindAddress: cfg.bindAddress,
+    port: cfg.securePort,
+    authenticators: security.authenticators,
+    api,
+    nonApi,
     direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),
   });
   // exec, attach and port-forward arrive as Upgrade requests; route them like any other
   routeUpgradesAsRequests(server);
 
   await bootstrapCluster(registry, {
-    advertiseAddress: cfg.advertiseAddress || firstIPv4(), securePort: cfg.securePort,
-    builtins: builtinObjects, log,
+    advertiseAddress: cfg.advertiseAddress || firstIPv4(),
+    securePort: cfg.securePort,
+    builtins: builtinObjects,
+    log,
   });
-  setImmediate(() => { try { getOpenApi(); } catch (e) { log.error('building OpenAPI failed', { err: e as Error }); } });
+  setImmediate(() => {
+    try {
+      getOpenApi();
+    } catch (e) {
+      log.error('building OpenAPI failed', { err: e as Error });
+    }
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -150,7 +207,9 @@ export async function startApiserver(cfg: ApiserverConfig) {
   log.info('serving', { address: cfg.bindAddress, port: cfg.securePort, etcd: cfg.etcdServers, prefix: cfg.etcdPrefix });
 
   return {
-    server, storage, registry,
+    server,
+    storage,
+    registry,
     async stop() {
       ready = false;
       server.close();
@@ -162,8 +221,13 @@ export async function startApiserver(cfg: ApiserverConfig) {
 
 async function main() {
   let cfg: ApiserverConfig;
-  try { cfg = loadConfig(); } catch (e) {
-    if (e instanceof FlagError) { process.stderr.write(`apiserver: ${e.message}\n`); process.exit(2); }
+  try {
+    cfg = loadConfig();
+  } catch (e) {
+    if (e instanceof FlagError) {
+      process.stderr.write(`apiserver: ${e.message}\n`);
+      process.exit(2);
+    }
     throw e;
   }
   const running = await startApiserver(cfg);
@@ -182,5 +246,8 @@ async function main() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e) => { log.error('fatal', { err: e as Error }); process.exit(1); });
+  main().catch((e) => {
+    log.error('fatal', { err: e as Error });
+    process.exit(1);
+  });
 }

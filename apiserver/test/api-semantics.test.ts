@@ -7,7 +7,9 @@ import { useApiserver, type ApiserverHandle } from '@skiff/common/testing/index'
 
 const ns = 'sem';
 const pod = (name: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, labels },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels },
   spec: { containers: [{ name: 'c', image: '127.0.0.1:5000/skiff/busybox:latest' }], ...extra },
 });
 
@@ -16,18 +18,27 @@ function openWatch(server: ApiserverHandle, path: string): { events: any[]; stop
   const events: any[] = [];
   let req: import('node:http').ClientRequest;
   const ended = new Promise<void>((resolve, reject) => {
-    req = https.request(`${server.url}${path}`, {
-      ca: readFileSync(server.pki.caCert), cert: readFileSync(server.pki.admin.cert), key: readFileSync(server.pki.admin.key),
-    }, (res) => {
-      let buf = '';
-      res.on('data', (c) => {
-        buf += c.toString();
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) { events.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1); }
-      });
-      res.on('end', () => resolve());
-      res.on('close', () => resolve());
-    });
+    req = https.request(
+      `${server.url}${path}`,
+      {
+        ca: readFileSync(server.pki.caCert),
+        cert: readFileSync(server.pki.admin.cert),
+        key: readFileSync(server.pki.admin.key),
+      },
+      (res) => {
+        let buf = '';
+        res.on('data', (c) => {
+          buf += c.toString();
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            events.push(JSON.parse(buf.slice(0, i)));
+            buf = buf.slice(i + 1);
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('close', () => resolve());
+      },
+    );
     req.on('error', (e) => (e.message.includes('socket hang up') || e.message.includes('aborted') ? resolve() : reject(e)));
     req.end();
   });
@@ -36,13 +47,17 @@ function openWatch(server: ApiserverHandle, path: string): { events: any[]; stop
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) { if (Date.now() > end) throw new Error('timed out'); await new Promise((r) => setTimeout(r, 20)); }
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe('API semantics over HTTPS', function () {
   this.timeout(60_000);
   const cluster = useApiserver();
-  const req = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => cluster.server.request(method, path, { body: body as any, headers });
+  const req = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    cluster.server.request(method, path, { body: body as any, headers });
   const json = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
     const r = await req(method, path, body, headers);
     return { status: r.status, body: r.body ? JSON.parse(r.body) : undefined, headers: r.headers };
@@ -90,8 +105,22 @@ describe('API semantics over HTTPS', function () {
     });
     it('422 with one cause per field', async () => {
       const r = await json('POST', '/apis/apps/v1/namespaces/sem/deployments', {
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web2' },
-        spec: { replicas: -1, selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }, { name: 'c', image: 'y' }] } } },
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web2' },
+        spec: {
+          replicas: -1,
+          selector: { matchLabels: { app: 'a' } },
+          template: {
+            metadata: { labels: { app: 'b' } },
+            spec: {
+              containers: [
+                { name: 'c', image: 'x' },
+                { name: 'c', image: 'y' },
+              ],
+            },
+          },
+        },
       });
       expect(r.status).to.equal(422);
       expect(r.body.reason).to.equal('Invalid');
@@ -123,7 +152,9 @@ describe('API semantics over HTTPS', function () {
       expect((await json('PUT', `/api/v1/namespaces/${ns}/pods/p1`, stale)).status).to.equal(200);
       const again = await json('PUT', `/api/v1/namespaces/${ns}/pods/p1`, { ...stale, metadata: { ...stale.metadata, labels: { x: '2' } } });
       expect(again.status).to.equal(409);
-      expect(again.body.message).to.equal('Operation cannot be fulfilled on pods "p1": the object has been modified; please apply your changes to the latest version and try again');
+      expect(again.body.message).to.equal(
+        'Operation cannot be fulfilled on pods "p1": the object has been modified; please apply your changes to the latest version and try again',
+      );
     });
     it('dryRun=All writes nothing', async () => {
       const r = await json('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod('dry'));
@@ -131,14 +162,38 @@ describe('API semantics over HTTPS', function () {
       expect((await json('GET', `/api/v1/namespaces/${ns}/pods/dry`)).status).to.equal(404);
     });
     it('generation moves with spec changes only', async () => {
-      const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gen' }, spec: { replicas: 1, selector: { matchLabels: { app: 'g' } }, template: { metadata: { labels: { app: 'g' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } };
+      const d = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'gen' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'g' } },
+          template: { metadata: { labels: { app: 'g' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        },
+      };
       const c = await json('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, d);
       expect(c.body.metadata.generation).to.equal(1);
-      const l = await json('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/gen`, { metadata: { labels: { a: 'b' } } }, { 'content-type': 'application/merge-patch+json' });
+      const l = await json(
+        'PATCH',
+        `/apis/apps/v1/namespaces/${ns}/deployments/gen`,
+        { metadata: { labels: { a: 'b' } } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
       expect(l.body.metadata.generation).to.equal(1);
-      const s = await json('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/gen`, { spec: { replicas: 2 } }, { 'content-type': 'application/merge-patch+json' });
+      const s = await json(
+        'PATCH',
+        `/apis/apps/v1/namespaces/${ns}/deployments/gen`,
+        { spec: { replicas: 2 } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
       expect(s.body.metadata.generation).to.equal(2);
-      const st = await json('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/gen/status`, { status: { replicas: 7 } }, { 'content-type': 'application/merge-patch+json' });
+      const st = await json(
+        'PATCH',
+        `/apis/apps/v1/namespaces/${ns}/deployments/gen/status`,
+        { status: { replicas: 7 } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
       expect(st.body.metadata.generation).to.equal(2);
       expect(st.body.status.replicas).to.equal(7);
       const scale = await json('GET', `/apis/apps/v1/namespaces/${ns}/deployments/gen/scale`);
@@ -149,7 +204,12 @@ describe('API semantics over HTTPS', function () {
 
   describe('lists', () => {
     before(async () => {
-      for (let i = 0; i < 7; i++) await json('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `page-${i}`, labels: { page: 'yes', n: String(i % 2) } } });
+      for (let i = 0; i < 7; i++)
+        await json('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `page-${i}`, labels: { page: 'yes', n: String(i % 2) } },
+        });
     });
     it('label selectors, equality and set-based', async () => {
       const a = await json('GET', `/api/v1/namespaces/${ns}/configmaps?labelSelector=${encodeURIComponent('page=yes,n in (1)')}`);
@@ -169,7 +229,10 @@ describe('API semantics over HTTPS', function () {
       let cont = '';
       let pages = 0;
       do {
-        const r = await json('GET', `/api/v1/namespaces/${ns}/configmaps?labelSelector=page%3Dyes&limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+        const r = await json(
+          'GET',
+          `/api/v1/namespaces/${ns}/configmaps?labelSelector=page%3Dyes&limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+        );
         seen.push(...r.body.items.map((i: any) => i.metadata.name));
         cont = r.body.metadata.continue ?? '';
         pages++;
@@ -192,7 +255,17 @@ describe('API semantics over HTTPS', function () {
     it('Table and PartialObjectMetadataList representations', async () => {
       const t = await json('GET', `/api/v1/namespaces/${ns}/pods`, undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
       expect(t.body.kind).to.equal('Table');
-      expect(t.body.columnDefinitions.map((c: any) => c.name)).to.deep.equal(['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates']);
+      expect(t.body.columnDefinitions.map((c: any) => c.name)).to.deep.equal([
+        'Name',
+        'Ready',
+        'Status',
+        'Restarts',
+        'Age',
+        'IP',
+        'Node',
+        'Nominated Node',
+        'Readiness Gates',
+      ]);
       const m = await json('GET', `/api/v1/namespaces/${ns}/pods`, undefined, { accept: 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io' });
       expect(m.body.kind).to.equal('PartialObjectMetadataList');
       expect(m.body.items[0].spec).to.equal(undefined);
@@ -201,10 +274,18 @@ describe('API semantics over HTTPS', function () {
 
   describe('watch', () => {
     it('starts with synthetic ADDED, turns selector exits into DELETED, ends at timeoutSeconds', async () => {
-      const w = openWatch(cluster.server, `/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=watched%3Dyes&timeoutSeconds=3&allowWatchBookmarks=true`);
+      const w = openWatch(
+        cluster.server,
+        `/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=watched%3Dyes&timeoutSeconds=3&allowWatchBookmarks=true`,
+      );
       await json('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1', labels: { watched: 'yes' } } });
       await until(() => w.events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'w1'));
-      await json('PATCH', `/api/v1/namespaces/${ns}/configmaps/w1`, { metadata: { labels: { watched: 'no' } } }, { 'content-type': 'application/merge-patch+json' });
+      await json(
+        'PATCH',
+        `/api/v1/namespaces/${ns}/configmaps/w1`,
+        { metadata: { labels: { watched: 'no' } } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
       await until(() => w.events.some((e) => e.type === 'DELETED' && e.object.metadata.name === 'w1'));
       const t0 = Date.now();
       await w.ended;
@@ -213,7 +294,10 @@ describe('API semantics over HTTPS', function () {
     it('from a resourceVersion replays what followed it', async () => {
       const list = await json('GET', `/api/v1/namespaces/${ns}/configmaps`);
       await json('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after' } });
-      const w = openWatch(cluster.server, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${list.body.metadata.resourceVersion}&timeoutSeconds=2`);
+      const w = openWatch(
+        cluster.server,
+        `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${list.body.metadata.resourceVersion}&timeoutSeconds=2`,
+      );
       await until(() => w.events.some((e) => e.object.metadata.name === 'after'));
       expect(w.events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.name)).to.deep.equal(['after']);
       w.stop();
@@ -229,7 +313,11 @@ describe('API semantics over HTTPS', function () {
 
   describe('deletion', () => {
     it('finalizers hold an object with a deletionTimestamp until they are removed', async () => {
-      await json('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fin', finalizers: ['example.com/hold'] } });
+      await json('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'fin', finalizers: ['example.com/hold'] },
+      });
       const d = await json('DELETE', `/api/v1/namespaces/${ns}/configmaps/fin`);
       expect(d.status).to.equal(200);
       const held = await json('GET', `/api/v1/namespaces/${ns}/configmaps/fin`);
@@ -239,9 +327,19 @@ describe('API semantics over HTTPS', function () {
     });
     it('a pod bound to a node is deleted gracefully, then for good with grace 0', async () => {
       await json('POST', `/api/v1/namespaces/${ns}/pods`, pod('bound'));
-      const b = await json('POST', `/api/v1/namespaces/${ns}/pods/bound/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound' }, target: { apiVersion: 'v1', kind: 'Node', name: 'n1' } });
+      const b = await json('POST', `/api/v1/namespaces/${ns}/pods/bound/binding`, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'bound' },
+        target: { apiVersion: 'v1', kind: 'Node', name: 'n1' },
+      });
       expect(b.status).to.equal(201);
-      const again = await json('POST', `/api/v1/namespaces/${ns}/pods/bound/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound' }, target: { kind: 'Node', name: 'n2' } });
+      const again = await json('POST', `/api/v1/namespaces/${ns}/pods/bound/binding`, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'bound' },
+        target: { kind: 'Node', name: 'n2' },
+      });
       expect(again.status).to.equal(409);
       const d = await json('DELETE', `/api/v1/namespaces/${ns}/pods/bound`);
       expect(d.body.metadata.deletionGracePeriodSeconds).to.equal(30);
@@ -269,7 +367,12 @@ describe('API semantics over HTTPS', function () {
 
   describe('services', () => {
     it('allocates a ClusterIP and NodePort, refuses a taken address with 422, frees both on delete', async () => {
-      const svc = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...extra } });
+      const svc = (name: string, extra: Record<string, unknown> = {}) => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name },
+        spec: { selector: { app: name }, ports: [{ port: 80 }], ...extra },
+      });
       const a = await json('POST', `/api/v1/namespaces/${ns}/services`, svc('a', { type: 'NodePort' }));
       expect(a.status).to.equal(201);
       expect(a.body.spec.clusterIP).to.match(/^10\.(9[6-9]|10[0-9]|11[01])\./);
@@ -282,7 +385,11 @@ describe('API semantics over HTTPS', function () {
       const takenPort = await json('POST', `/api/v1/namespaces/${ns}/services`, svc('c', { type: 'NodePort', ports: [{ port: 80, nodePort: port }] }));
       expect(takenPort.status).to.equal(422);
       await json('DELETE', `/api/v1/namespaces/${ns}/services/a`);
-      const reuse = await json('POST', `/api/v1/namespaces/${ns}/services`, svc('d', { type: 'NodePort', clusterIP: a.body.spec.clusterIP, ports: [{ port: 80, nodePort: port }] }));
+      const reuse = await json(
+        'POST',
+        `/api/v1/namespaces/${ns}/services`,
+        svc('d', { type: 'NodePort', clusterIP: a.body.spec.clusterIP, ports: [{ port: 80, nodePort: port }] }),
+      );
       expect(reuse.status).to.equal(201);
     });
     it('the kubernetes Service has the first address of the range', async () => {

@@ -4,9 +4,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { expect } from 'chai';
 import { sharedPki } from '@skiff/common/testing/index';
-import {
-  bootstrapTokenSecret, checkBootstrapToken, generateBootstrapToken, parseBootstrapToken,
-} from '../src/auth/bootstrap-token.ts';
+import { bootstrapTokenSecret, checkBootstrapToken, generateBootstrapToken, parseBootstrapToken } from '../src/auth/bootstrap-token.ts';
 import { createBootstrapTokenAuthenticator } from '../src/auth/bootstrap-token-authenticator.ts';
 import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from '../src/auth/service-account-token.ts';
 import { createServiceAccountTokenAuthenticator } from '../src/auth/service-account-authenticator.ts';
@@ -37,13 +35,17 @@ describe('bootstrap tokens', () => {
   it('authenticates as system:bootstrap:<id> in the bootstrapper groups', () => {
     const secret = stored(bootstrapTokenSecret(token, { expiration: inOneHour, extraGroups: ['system:bootstrappers:worker'] }));
     const r = checkBootstrapToken(secret, token);
-    expect(r).to.deep.equal({ user: { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:worker', 'system:authenticated'] } });
+    expect(r).to.deep.equal({
+      user: { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:worker', 'system:authenticated'] },
+    });
   });
 
   it('refuses a wrong secret, an expired token, a wrong type, a token not for authentication, bad groups', () => {
     const good = stored(bootstrapTokenSecret(token, { expiration: inOneHour, extraGroups: ['system:bootstrappers:worker'] }));
     expect(checkBootstrapToken(good, { id: 'abcdef', secret: 'ffffffffffffffff' })).to.have.property('rejected');
-    expect(checkBootstrapToken(good, token, new Date(Date.now() + 7200_000))).to.have.property('rejected').that.matches(/expired/);
+    expect(checkBootstrapToken(good, token, new Date(Date.now() + 7200_000)))
+      .to.have.property('rejected')
+      .that.matches(/expired/);
     expect(checkBootstrapToken({ ...good, type: 'Opaque' }, token)).to.have.property('rejected');
     expect(checkBootstrapToken(undefined, token)).to.have.property('rejected');
     const noAuth = structuredClone(good);
@@ -54,7 +56,8 @@ describe('bootstrap tokens', () => {
   });
 
   it('generates well-formed random tokens', () => {
-    const a = generateBootstrapToken(randomBytes); const b = generateBootstrapToken(randomBytes);
+    const a = generateBootstrapToken(randomBytes);
+    const b = generateBootstrapToken(randomBytes);
     expect(parseBootstrapToken(`${a.id}.${a.secret}`)).to.deep.equal(a);
     expect(a).to.not.deep.equal(b);
   });
@@ -62,7 +65,12 @@ describe('bootstrap tokens', () => {
   it('the authenticator reads each Secret once within the cache time', async () => {
     let reads = 0;
     const secret = stored(bootstrapTokenSecret(token, { expiration: inOneHour }));
-    const auth = createBootstrapTokenAuthenticator({ getSecret: async (name) => { reads++; return name === 'bootstrap-token-abcdef' ? secret : undefined; } });
+    const auth = createBootstrapTokenAuthenticator({
+      getSecret: async (name) => {
+        reads++;
+        return name === 'bootstrap-token-abcdef' ? secret : undefined;
+      },
+    });
     expect((await auth('abcdef.0123456789abcdef'))?.name).to.equal('system:bootstrap:abcdef');
     expect((await auth('abcdef.0123456789abcdef'))?.name).to.equal('system:bootstrap:abcdef');
     expect(await auth('abcdef.ffffffffffffffff')).to.equal(undefined);
@@ -80,7 +88,8 @@ describe('bootstrap tokens', () => {
 });
 
 describe('service account tokens', () => {
-  let signingKey: string; let publicKey: string;
+  let signingKey: string;
+  let publicKey: string;
   const issuerUrl = 'https://kubernetes.default.svc.cluster.local';
   before(async function () {
     this.timeout(60_000);
@@ -94,7 +103,10 @@ describe('service account tokens', () => {
   it('signs RS256 JWTs with the Kubernetes claims and verifies them', async () => {
     const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: signingKey, issuer: issuerUrl });
     const { token: jwt, expiresAt } = await issuer.issue({ namespace: 'ci', serviceAccount: sa, pod, audiences: ['api'], expirationSeconds: 3600 });
-    const [header, payload] = jwt.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    const [header, payload] = jwt
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
     expect(header.alg).to.equal('RS256');
     expect(header.kid).to.be.a('string').with.length.greaterThan(10);
     expect(payload).to.include({ iss: issuerUrl, sub: 'system:serviceaccount:ci:builder' });
@@ -105,9 +117,12 @@ describe('service account tokens', () => {
 
     const verifier = new ServiceAccountTokenVerifier({ publicKeysPem: [publicKey], issuers: [issuerUrl], audiences: ['api'] });
     const v = await verifier.verify(jwt);
-    expect(v).to.have.property('user').that.deep.equals({
-      name: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'],
-    });
+    expect(v)
+      .to.have.property('user')
+      .that.deep.equals({
+        name: 'system:serviceaccount:ci:builder',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'],
+      });
   });
 
   it('rejects a wrong audience, a wrong issuer, an expired token and another key', async () => {
@@ -141,12 +156,14 @@ describe('service account tokens', () => {
 });
 
 describe('bearer token extraction', () => {
-  const req = (headers: Record<string, string>) => ({ headers } as unknown as IncomingMessage);
+  const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
   it('reads Authorization: Bearer and the WebSocket subprotocol form', async () => {
     expect(bearerToken(req({ authorization: 'Bearer abc.def' }))).to.equal('abc.def');
     expect(bearerToken(req({ authorization: 'Basic Zm9vOmJhcg==' }))).to.equal(undefined);
     const b64 = Buffer.from('abcdef.0123456789abcdef').toString('base64url');
-    expect(bearerToken(req({ 'sec-websocket-protocol': `v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${b64}` }))).to.equal('abcdef.0123456789abcdef');
+    expect(bearerToken(req({ 'sec-websocket-protocol': `v5.channel.k8s.io, base64url.bearer.authorization.k8s.io.${b64}` }))).to.equal(
+      'abcdef.0123456789abcdef',
+    );
     const auth = bearerTokenAuthenticator([(t) => (t === 'good' ? { name: 'u', groups: [] } : undefined)]);
     expect(await auth(req({ authorization: 'Bearer good' }))).to.deep.equal({ name: 'u', groups: [] });
     expect(await auth(req({ authorization: 'Bearer bad' }))).to.equal(undefined);
@@ -154,21 +171,37 @@ describe('bearer token extraction', () => {
 });
 
 describe('authorizer', () => {
-  const res = (verb: string, group: string, resource: string, more: Partial<Attributes> = {}): Attributes =>
-    ({ verb, isResourceRequest: true, path: '/x', group, resource, ...more });
+  const res = (verb: string, group: string, resource: string, more: Partial<Attributes> = {}): Attributes => ({
+    verb,
+    isResourceRequest: true,
+    path: '/x',
+    group,
+    resource,
+    ...more,
+  });
   const bootstrapper = { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:worker', 'system:authenticated'] };
   const node = { name: 'system:node:w1', groups: ['system:nodes', 'system:authenticated'] };
   const sa = { name: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'] };
   const anon = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
   it('lets masters and the control-plane components do anything', () => {
-    expect(authorize({ name: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] }, res('delete', '', 'nodes', { name: 'w1' })).allowed).to.equal(true);
-    expect(authorize({ name: 'system:kube-controller-manager', groups: ['system:authenticated'] }, res('update', '', 'pods', { subresource: 'status', namespace: 'x' })).allowed).to.equal(true);
+    expect(
+      authorize({ name: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] }, res('delete', '', 'nodes', { name: 'w1' })).allowed,
+    ).to.equal(true);
+    expect(
+      authorize(
+        { name: 'system:kube-controller-manager', groups: ['system:authenticated'] },
+        res('update', '', 'pods', { subresource: 'status', namespace: 'x' }),
+      ).allowed,
+    ).to.equal(true);
   });
 
   it('limits bootstrappers to CSRs', () => {
-    for (const verb of ['create', 'get', 'list', 'watch']) expect(authorize(bootstrapper, res(verb, 'certificates.k8s.io', 'certificatesigningrequests')).allowed, verb).to.equal(true);
-    expect(authorize(bootstrapper, res('update', 'certificates.k8s.io', 'certificatesigningrequests', { subresource: 'approval', name: 'x' })).allowed).to.equal(false);
+    for (const verb of ['create', 'get', 'list', 'watch'])
+      expect(authorize(bootstrapper, res(verb, 'certificates.k8s.io', 'certificatesigningrequests')).allowed, verb).to.equal(true);
+    expect(
+      authorize(bootstrapper, res('update', 'certificates.k8s.io', 'certificatesigningrequests', { subresource: 'approval', name: 'x' })).allowed,
+    ).to.equal(false);
     expect(authorize(bootstrapper, res('list', '', 'pods')).allowed).to.equal(false);
     expect(authorize(bootstrapper, res('get', '', 'secrets', { namespace: 'kube-system', name: 'x' })).allowed).to.equal(false);
   });

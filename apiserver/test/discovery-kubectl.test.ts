@@ -18,23 +18,41 @@ const versions = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'].filter
 const created = new Date(Date.now() - 10 * 86400_000).toISOString().replace(/\.\d+Z$/, 'Z');
 const pods: KObject[] = [
   {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'default', creationTimestamp: created, resourceVersion: '10' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web-0', namespace: 'default', creationTimestamp: created, resourceVersion: '10' },
     spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'nginx' }] },
-    status: { phase: 'Running', podIPs: [{ ip: '10.244.0.7' }], conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: {} } }] },
+    status: {
+      phase: 'Running',
+      podIPs: [{ ip: '10.244.0.7' }],
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: {} } }],
+    },
   },
   {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', creationTimestamp: created, resourceVersion: '11' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web-1', namespace: 'default', creationTimestamp: created, resourceVersion: '11' },
     spec: { containers: [{ name: 'app', image: 'nginx' }] },
     status: { phase: 'Pending' },
   },
 ];
-const deployments: KObject[] = [{
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', creationTimestamp: created, resourceVersion: '12' },
-  spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'app', image: 'nginx' }] } } },
-  status: { readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1 },
-}];
+const deployments: KObject[] = [
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default', creationTimestamp: created, resourceVersion: '12' },
+    spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'app', image: 'nginx' }] } } },
+    status: { readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1 },
+  },
+];
 
-interface FakeApi { server: Server; url: string; requests: { path: string; query: string; accept: string }[]; aggregated: boolean }
+interface FakeApi {
+  server: Server;
+  url: string;
+  requests: { path: string; query: string; accept: string }[];
+  aggregated: boolean;
+}
 
 function startFakeApi(): Promise<FakeApi> {
   const discovery = new Discovery(sampleDefs());
@@ -64,23 +82,48 @@ function startFakeApi(): Promise<FakeApi> {
       // One event per object, each a one-row Table; only the first carries the columns.
       res.writeHead(200, { 'Content-Type': 'application/json' });
       list.items.forEach((item, i) => {
-        const object = buildTable({ ...list, items: [{ ...item, metadata: { ...item.metadata, resourceVersion: String(30 + i) } }], includeObject: 'Metadata', withColumns: i === 0, listMeta: { resourceVersion: String(30 + i) } });
+        const object = buildTable({
+          ...list,
+          items: [{ ...item, metadata: { ...item.metadata, resourceVersion: String(30 + i) } }],
+          includeObject: 'Metadata',
+          withColumns: i === 0,
+          listMeta: { resourceVersion: String(30 + i) },
+        });
         res.write(JSON.stringify({ type: 'MODIFIED', object }) + '\n');
       });
       res.end();
       return;
     }
     if (list && accept.includes('as=Table')) {
-      return send(res, buildTable({ ...list, includeObject: parseIncludeObject(url.searchParams.get('includeObject')), withColumns: true, listMeta: { resourceVersion: '20' } }));
+      return send(
+        res,
+        buildTable({
+          ...list,
+          includeObject: parseIncludeObject(url.searchParams.get('includeObject')),
+          withColumns: true,
+          listMeta: { resourceVersion: '20' },
+        }),
+      );
     }
     if (list) return send(res, { kind: `${list.kind}List`, apiVersion: list.items[0]!.apiVersion, metadata: { resourceVersion: '20' }, items: list.items });
     res.writeHead(404, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' }));
+    res.end(
+      JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'NotFound',
+        code: 404,
+        message: 'the server could not find the requested resource',
+      }),
+    );
   });
-  return new Promise((resolve) => api.server.listen(0, '127.0.0.1', () => {
-    api.url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
-    resolve(api);
-  }));
+  return new Promise((resolve) =>
+    api.server.listen(0, '127.0.0.1', () => {
+      api.url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+      resolve(api);
+    }),
+  );
 }
 
 function kubectl(version: string, api: FakeApi, workDir: string, args: string[], allowFailure = false): Promise<string> {
@@ -89,14 +132,21 @@ function kubectl(version: string, api: FakeApi, workDir: string, args: string[],
   // A fresh cache directory each time, so every run really asks our server.
   const cacheDir = mkdtempSync(join(workDir, 'cache-'));
   return new Promise((resolve, reject) => {
-    execFile(join(kubectlDir, `kubectl.${version}`), [`--kubeconfig=${kubeconfig}`, `--server=${api.url}`, `--cache-dir=${cacheDir}`, ...args],
+    execFile(
+      join(kubectlDir, `kubectl.${version}`),
+      [`--kubeconfig=${kubeconfig}`, `--server=${api.url}`, `--cache-dir=${cacheDir}`, ...args],
       { timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: workDir } },
-      (err, stdout, stderr) => (err && !allowFailure ? reject(new Error(`kubectl ${args.join(' ')} failed: ${err.message}\n${stderr}`)) : resolve(stdout)));
+      (err, stdout, stderr) => (err && !allowFailure ? reject(new Error(`kubectl ${args.join(' ')} failed: ${err.message}\n${stderr}`)) : resolve(stdout)),
+    );
   });
 }
 
 /** Output lines split into columns on runs of two or more spaces, as kubectl pads them. */
-const table = (out: string) => out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+const table = (out: string) =>
+  out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s{2,}/));
 
 describe('discovery and tables with the real kubectl', function () {
   this.timeout(120_000);
@@ -113,7 +163,10 @@ describe('discovery and tables with the real kubectl', function () {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
   beforeEach(() => {
-    if (api) { api.requests = []; api.aggregated = true; }
+    if (api) {
+      api.requests = [];
+      api.aggregated = true;
+    }
   });
 
   for (const version of versions) {
@@ -135,7 +188,10 @@ describe('discovery and tables with the real kubectl', function () {
     it(`kubectl ${version} api-resources falls back to the legacy documents`, async () => {
       api.aggregated = false;
       const rows = table(await kubectl(version, api, workDir, ['api-resources', '--api-group=apps']));
-      expect(rows.slice(1)).to.deep.equal([['deployments', 'deploy', 'apps/v1', 'true', 'Deployment'], ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet']]);
+      expect(rows.slice(1)).to.deep.equal([
+        ['deployments', 'deploy', 'apps/v1', 'true', 'Deployment'],
+        ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet'],
+      ]);
       expect(api.requests.map((r) => r.path)).to.include('/apis/apps/v1');
     });
 

@@ -5,17 +5,72 @@ import type { ResourceDef } from '../src/registry/types.ts';
 /** A small but realistic slice of the API, as the registry would hand it over. */
 export function sampleDefs(): ResourceDef[] {
   return [
-    { group: '', version: 'v1', kind: 'Pod', resource: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'exec', 'binding', 'eviction', 'attach', 'portforward'] },
+    {
+      group: '',
+      version: 'v1',
+      kind: 'Pod',
+      resource: 'pods',
+      singular: 'pod',
+      namespaced: true,
+      shortNames: ['po'],
+      categories: ['all'],
+      subresources: ['status', 'log', 'exec', 'binding', 'eviction', 'attach', 'portforward'],
+    },
     { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', singular: 'namespace', namespaced: false, subresources: ['status', 'finalize'] },
     { group: '', version: 'v1', kind: 'Service', resource: 'services', singular: 'service', namespaced: true, subresources: ['status', 'proxy'] },
     { group: '', version: 'v1', kind: 'Event', resource: 'events', singular: 'event', namespaced: true },
     { group: '', version: 'v1', kind: 'Binding', resource: 'bindings', singular: 'binding', namespaced: true, verbs: ['create'] },
     { group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, subresources: ['token'] },
-    { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', singular: 'deployment', namespaced: true, subresources: ['status', 'scale'], scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas' } },
-    { group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] },
-    { group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', singular: 'event', namespaced: true, storageResource: 'events', toStorage: (o) => o, fromStorage: (o) => o },
-    { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, subresources: ['status'] },
-    { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, subresources: ['status'] },
+    {
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      resource: 'deployments',
+      singular: 'deployment',
+      namespaced: true,
+      subresources: ['status', 'scale'],
+      scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas' },
+    },
+    {
+      group: 'apps',
+      version: 'v1',
+      kind: 'ReplicaSet',
+      resource: 'replicasets',
+      singular: 'replicaset',
+      namespaced: true,
+      shortNames: ['rs'],
+      categories: ['all'],
+      subresources: ['status', 'scale'],
+    },
+    {
+      group: 'events.k8s.io',
+      version: 'v1',
+      kind: 'Event',
+      resource: 'events',
+      singular: 'event',
+      namespaced: true,
+      storageResource: 'events',
+      toStorage: (o) => o,
+      fromStorage: (o) => o,
+    },
+    {
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'HorizontalPodAutoscaler',
+      resource: 'horizontalpodautoscalers',
+      singular: 'horizontalpodautoscaler',
+      namespaced: true,
+      subresources: ['status'],
+    },
+    {
+      group: 'autoscaling',
+      version: 'v2',
+      kind: 'HorizontalPodAutoscaler',
+      resource: 'horizontalpodautoscalers',
+      singular: 'horizontalpodautoscaler',
+      namespaced: true,
+      subresources: ['status'],
+    },
     { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', singular: 'lease', namespaced: true },
     { group: 'example.com', version: 'v1alpha1', kind: 'Widget', resource: 'widgets', singular: 'widget', namespaced: false },
     { group: 'example.com', version: 'v1beta2', kind: 'Widget', resource: 'widgets', singular: 'widget', namespaced: false },
@@ -30,7 +85,11 @@ describe('discovery: legacy documents', () => {
   const d = new Discovery(sampleDefs());
 
   it('GET /api lists the core versions and the server address', () => {
-    expect(d.apiVersions('10.0.0.1:6443')).to.deep.equal({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '10.0.0.1:6443' }] });
+    expect(d.apiVersions('10.0.0.1:6443')).to.deep.equal({
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '10.0.0.1:6443' }],
+    });
   });
 
   it('GET /apis lists named groups in kube-apiserver order with the preferred version first', () => {
@@ -38,13 +97,22 @@ describe('discovery: legacy documents', () => {
     expect(list).to.include({ kind: 'APIGroupList', apiVersion: 'v1' });
     expect(list.groups.map((g: any) => g.name)).to.deep.equal(['apps', 'events.k8s.io', 'autoscaling', 'coordination.k8s.io', 'example.com']);
     const autoscaling = list.groups.find((g: any) => g.name === 'autoscaling');
-    expect(autoscaling.versions).to.deep.equal([{ groupVersion: 'autoscaling/v2', version: 'v2' }, { groupVersion: 'autoscaling/v1', version: 'v1' }]);
+    expect(autoscaling.versions).to.deep.equal([
+      { groupVersion: 'autoscaling/v2', version: 'v2' },
+      { groupVersion: 'autoscaling/v1', version: 'v1' },
+    ]);
     expect(autoscaling.preferredVersion).to.deep.equal({ groupVersion: 'autoscaling/v2', version: 'v2' });
     expect(list.groups.find((g: any) => g.name === 'example.com').preferredVersion.version).to.equal('v1beta2');
   });
 
   it('GET /apis/<group> answers one APIGroup; unknown groups and the core group are not found', () => {
-    expect(d.apiGroup('apps')).to.deep.equal({ kind: 'APIGroup', apiVersion: 'v1', name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } });
+    expect(d.apiGroup('apps')).to.deep.equal({
+      kind: 'APIGroup',
+      apiVersion: 'v1',
+      name: 'apps',
+      versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
+      preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
+    });
     expect(d.apiGroup('nope.example')).to.equal(undefined);
     expect(d.apiGroup('')).to.equal(undefined);
   });
@@ -55,11 +123,28 @@ describe('discovery: legacy documents', () => {
     const names = list.resources.map((r: any) => r.name);
     expect(names).to.deep.equal([...names].sort());
     const by = (n: string) => list.resources.find((r: any) => r.name === n);
-    expect(by('pods')).to.deep.equal({ name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: allVerbs, shortNames: ['po'], categories: ['all'], storageVersionHash: 'xPOwRZ+Yhw8=' });
+    expect(by('pods')).to.deep.equal({
+      name: 'pods',
+      singularName: 'pod',
+      namespaced: true,
+      kind: 'Pod',
+      verbs: allVerbs,
+      shortNames: ['po'],
+      categories: ['all'],
+      storageVersionHash: 'xPOwRZ+Yhw8=',
+    });
     expect(by('pods/log')).to.deep.equal({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
     expect(by('pods/exec')).to.deep.equal({ name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
     expect(by('pods/binding')).to.deep.equal({ name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
-    expect(by('pods/eviction')).to.deep.equal({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
+    expect(by('pods/eviction')).to.deep.equal({
+      name: 'pods/eviction',
+      singularName: '',
+      namespaced: true,
+      group: 'policy',
+      version: 'v1',
+      kind: 'Eviction',
+      verbs: ['create'],
+    });
     expect(by('pods/status')).to.deep.equal({ name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] });
     expect(by('services/proxy').kind).to.equal('ServiceProxyOptions');
     expect(by('namespaces')).to.include({ namespaced: false, storageVersionHash: storageVersionHash({ group: '', version: 'v1', kind: 'Namespace' }) });
@@ -74,9 +159,32 @@ describe('discovery: legacy documents', () => {
     const list = d.resourceList('apps', 'v1') as any;
     expect(list.groupVersion).to.equal('apps/v1');
     const by = (n: string) => list.resources.find((r: any) => r.name === n);
-    expect(by('deployments')).to.deep.equal({ name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: allVerbs, shortNames: ['deploy'], categories: ['all'], storageVersionHash: '8aSe+NMegvE=' });
-    expect(by('deployments/scale')).to.deep.equal({ name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
-    expect(by('deployments/status')).to.deep.equal({ name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] });
+    expect(by('deployments')).to.deep.equal({
+      name: 'deployments',
+      singularName: 'deployment',
+      namespaced: true,
+      kind: 'Deployment',
+      verbs: allVerbs,
+      shortNames: ['deploy'],
+      categories: ['all'],
+      storageVersionHash: '8aSe+NMegvE=',
+    });
+    expect(by('deployments/scale')).to.deep.equal({
+      name: 'deployments/scale',
+      singularName: '',
+      namespaced: true,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update'],
+    });
+    expect(by('deployments/status')).to.deep.equal({
+      name: 'deployments/status',
+      singularName: '',
+      namespaced: true,
+      kind: 'Deployment',
+      verbs: ['get', 'patch', 'update'],
+    });
     expect(d.resourceList('apps', 'v1beta1')).to.equal(undefined);
     expect(d.resourceList('nope', 'v1')).to.equal(undefined);
   });
@@ -116,8 +224,13 @@ describe('discovery: aggregated documents', () => {
     expect(apps.versions.map((v: any) => [v.version, v.freshness])).to.deep.equal([['v1', 'Current']]);
     const deploy = apps.versions[0].resources.find((r: any) => r.resource === 'deployments');
     expect(deploy).to.deep.equal({
-      resource: 'deployments', responseKind: { group: 'apps', version: 'v1', kind: 'Deployment' }, scope: 'Namespaced', singularResource: 'deployment',
-      verbs: allVerbs, shortNames: ['deploy'], categories: ['all'],
+      resource: 'deployments',
+      responseKind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+      scope: 'Namespaced',
+      singularResource: 'deployment',
+      verbs: allVerbs,
+      shortNames: ['deploy'],
+      categories: ['all'],
       subresources: [
         { subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },
         { subresource: 'status', responseKind: { group: 'apps', version: 'v1', kind: 'Deployment' }, verbs: ['get', 'patch', 'update'] },

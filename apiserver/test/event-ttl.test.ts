@@ -7,9 +7,15 @@ describe('apiserver: Events expire after --event-ttl', function () {
   this.timeout(60_000);
   const cluster = useApiserver({ extraArgs: ['--event-ttl=3s'] });
   const event = (name: string) => ({
-    apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'default' },
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace: 'default' },
     involvedObject: { apiVersion: 'v1', kind: 'Pod', name: 'p', namespace: 'default' },
-    reason: 'Tested', message: 'm', type: 'Normal', count: 1, source: { component: 'test' },
+    reason: 'Tested',
+    message: 'm',
+    type: 'Normal',
+    count: 1,
+    source: { component: 'test' },
   });
   const status = async (path: string) => (await cluster.server.request('GET', path)).status;
 
@@ -18,11 +24,18 @@ describe('apiserver: Events expire after --event-ttl', function () {
     for (const name of ['lonely', 'busy']) {
       expect((await cluster.server.request('POST', '/api/v1/namespaces/default/events', { body: event(name) })).status).to.equal(201);
     }
-    expect((await cluster.server.request('POST', '/api/v1/namespaces/default/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stays' } } })).status).to.equal(201);
+    expect(
+      (
+        await cluster.server.request('POST', '/api/v1/namespaces/default/configmaps', {
+          body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stays' } },
+        })
+      ).status,
+    ).to.equal(201);
     // the busy one is bumped (as a recorder counts repeats): each write starts its TTL again
     const bump = setInterval(() => {
       void cluster.server.request('PATCH', '/api/v1/namespaces/default/events/busy', {
-        body: JSON.stringify({ count: Date.now() }), headers: { 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify({ count: Date.now() }),
+        headers: { 'content-type': 'application/merge-patch+json' },
       });
     }, 500);
     try {

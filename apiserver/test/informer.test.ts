@@ -20,10 +20,17 @@ function until(cond: () => boolean, ms: number, what: string): Promise<void> {
   });
 }
 
-const pod = (name: string): V1Pod => ({ metadata: { name, namespace: ns, labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: '127.0.0.1:5000/skiff/busybox:latest' }] } });
+const pod = (name: string): V1Pod => ({
+  metadata: { name, namespace: ns, labels: { app: 'x' } },
+  spec: { containers: [{ name: 'c', image: '127.0.0.1:5000/skiff/busybox:latest' }] },
+});
 const deployment = (name: string): V1Deployment => ({
   metadata: { name, namespace: ns },
-  spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: '127.0.0.1:5000/skiff/busybox:latest' }] } } },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: '127.0.0.1:5000/skiff/busybox:latest' }] } },
+  },
 });
 
 describe('client-node informers', function () {
@@ -41,22 +48,51 @@ describe('client-node informers', function () {
   before(async () => {
     // a second apiserver on the same etcd prefix writes while the first one is down
     other = await startApiserver({ etcdUrl: cluster.etcd.url, prefix: cluster.server.prefix });
-    kcA = new KubeConfig(); kcA.loadFromFile(cluster.server.kubeconfigPath);
-    const kcB = new KubeConfig(); kcB.loadFromFile(other.kubeconfigPath);
+    kcA = new KubeConfig();
+    kcA.loadFromFile(cluster.server.kubeconfigPath);
+    const kcB = new KubeConfig();
+    kcB.loadFromFile(other.kubeconfigPath);
     coreB = kcB.makeApiClient(CoreV1Api);
     appsB = kcB.makeApiClient(AppsV1Api);
     await coreB.createNamespace({ body: { metadata: { name: ns } } });
     const coreA = kcA.makeApiClient(CoreV1Api);
     const appsA = kcA.makeApiClient(AppsV1Api);
-    pods = new Informer<V1Pod>({ kubeConfig: kcA, path: `/api/v1/namespaces/${ns}/pods`, list: () => { podListCalls++; return coreA.listNamespacedPod({ namespace: ns }); }, maxBackoffMs: 1000 });
-    deploys = new Informer<V1Deployment>({ kubeConfig: kcA, path: `/apis/apps/v1/namespaces/${ns}/deployments`, list: () => appsA.listNamespacedDeployment({ namespace: ns }), maxBackoffMs: 1000 });
-    pods.on({ add: (p) => events.push(`add pod ${p.metadata!.name}`), update: (p) => events.push(`update pod ${p.metadata!.name} ${p.metadata!.labels?.app}`), delete: (p) => events.push(`delete pod ${p.metadata!.name}`) });
-    deploys.on({ add: (d) => events.push(`add deploy ${d.metadata!.name}`), update: (d) => events.push(`update deploy ${d.metadata!.name} ${d.spec!.replicas}`), delete: (d) => events.push(`delete deploy ${d.metadata!.name}`) });
-    await pods.start(); await deploys.start();
-    await pods.waitForSync(); await deploys.waitForSync();
+    pods = new Informer<V1Pod>({
+      kubeConfig: kcA,
+      path: `/api/v1/namespaces/${ns}/pods`,
+      list: () => {
+        podListCalls++;
+        return coreA.listNamespacedPod({ namespace: ns });
+      },
+      maxBackoffMs: 1000,
+    });
+    deploys = new Informer<V1Deployment>({
+      kubeConfig: kcA,
+      path: `/apis/apps/v1/namespaces/${ns}/deployments`,
+      list: () => appsA.listNamespacedDeployment({ namespace: ns }),
+      maxBackoffMs: 1000,
+    });
+    pods.on({
+      add: (p) => events.push(`add pod ${p.metadata!.name}`),
+      update: (p) => events.push(`update pod ${p.metadata!.name} ${p.metadata!.labels?.app}`),
+      delete: (p) => events.push(`delete pod ${p.metadata!.name}`),
+    });
+    deploys.on({
+      add: (d) => events.push(`add deploy ${d.metadata!.name}`),
+      update: (d) => events.push(`update deploy ${d.metadata!.name} ${d.spec!.replicas}`),
+      delete: (d) => events.push(`delete deploy ${d.metadata!.name}`),
+    });
+    await pods.start();
+    await deploys.start();
+    await pods.waitForSync();
+    await deploys.waitForSync();
   });
 
-  after(async () => { pods?.stop(); deploys?.stop(); await other?.stop(); });
+  after(async () => {
+    pods?.stop();
+    deploys?.stop();
+    await other?.stop();
+  });
 
   it('receives add, update and delete for pods and deployments', async () => {
     await coreB.createNamespacedPod({ namespace: ns, body: pod('p1') });
@@ -88,7 +124,9 @@ describe('client-node informers', function () {
     try {
       const rev = (await etcd.get('/compaction-probe').exec()).header.revision;
       await etcd.kv.compact({ revision: rev, physical: true });
-    } finally { etcd.close(); }
+    } finally {
+      etcd.close();
+    }
     await cluster.server.start();
     await until(() => events.includes('add pod p3') && events.includes('delete pod p2'), 30_000, `p3/p2 after 410 in ${events.slice(-5)}`);
     expect(podListCalls).to.be.greaterThan(listsBefore);

@@ -62,9 +62,19 @@ describe('real kubectl against the apiserver', function () {
         expect(await ok(['apply', '-f', '-'], { stdin: deployment(ns, 2) })).to.contain('deployment.apps/web created');
         expect(await ok(['apply', '-f', '-'], { stdin: deployment(ns, 2) })).to.contain('deployment.apps/web unchanged');
         expect(await ok(['apply', '-f', '-'], { stdin: deployment(ns, 3) })).to.contain('deployment.apps/web configured');
-        const last = await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}']);
+        const last = await ok([
+          'get',
+          'deploy',
+          'web',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}',
+        ]);
         expect(JSON.parse(last).spec.replicas).to.equal(3);
-        expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas} {.spec.strategy.type} {.metadata.generation}'])).to.equal('3 RollingUpdate 2');
+        expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas} {.spec.strategy.type} {.metadata.generation}'])).to.equal(
+          '3 RollingUpdate 2',
+        );
       });
 
       it('apply --server-side: conflict between two managers, then --force-conflicts', async () => {
@@ -75,7 +85,9 @@ describe('real kubectl against the apiserver', function () {
         expect(conflict.stderr).to.contain('.data.a');
         await ok(['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', '-'], { stdin: configMap(ns, '2') });
         expect(await ok(['get', 'cm', 'ssa', '-n', ns, '-o', 'jsonpath={.data.a}'])).to.equal('2');
-        const managers = JSON.parse(await ok(['get', 'cm', 'ssa', '-n', ns, '--show-managed-fields', '-o', 'json'])).metadata.managedFields.map((m: any) => m.manager);
+        const managers = JSON.parse(await ok(['get', 'cm', 'ssa', '-n', ns, '--show-managed-fields', '-o', 'json'])).metadata.managedFields.map(
+          (m: any) => m.manager,
+        );
         expect(managers).to.include('other');
       });
 
@@ -99,12 +111,16 @@ describe('real kubectl against the apiserver', function () {
         const args = [`--kubeconfig=${cluster.server.kubeconfigPath}`, 'get', 'cm', '-n', ns, '-w', '--output-watch-events'];
         const child = spawn(kubectlBinary(v), args, { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
-        child.stdout.on('data', (b) => { out += b.toString(); });
+        child.stdout.on('data', (b) => {
+          out += b.toString();
+        });
         try {
           await waitFor(() => out.includes('chunk1'), 15_000, 'initial list');
           await ok(['create', 'configmap', 'watched', '-n', ns, '--from-literal=x=y']);
           await waitFor(() => /ADDED\s+watched/.test(out), 15_000, `watched in ${out}`);
-        } finally { child.kill('SIGKILL'); }
+        } finally {
+          child.kill('SIGKILL');
+        }
       });
 
       it('describe', async () => {
@@ -129,21 +145,47 @@ describe('real kubectl against the apiserver', function () {
         expect(await ok(['scale', 'deploy', 'web', '-n', ns, '--replicas=5'])).to.contain('scaled');
         expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).to.equal('5');
         await ok(['patch', 'deploy', 'web', '-n', ns, '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"A","value":"1"}]}]}}}}']);
-        expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].env[0].value}'])).to.equal('127.0.0.1:5000/skiff/web:latest 1');
+        expect(
+          await ok([
+            'get',
+            'deploy',
+            'web',
+            '-n',
+            ns,
+            '-o',
+            'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].env[0].value}',
+          ]),
+        ).to.equal('127.0.0.1:5000/skiff/web:latest 1');
         await ok(['patch', 'deploy', 'web', '-n', ns, '--type=merge', '-p', '{"spec":{"replicas":2}}']);
         await ok(['patch', 'deploy', 'web', '-n', ns, '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":4}]']);
         expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).to.equal('4');
         await ok(['set', 'image', 'deploy/web', '-n', ns, 'web=127.0.0.1:5000/skiff/web:v2']);
-        expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).to.equal('127.0.0.1:5000/skiff/web:v2');
+        expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).to.equal(
+          '127.0.0.1:5000/skiff/web:v2',
+        );
         await ok(['edit', 'deploy', 'web', '-n', ns], { env: { EDITOR: "sed -i -e 's/skiff\\/web:v2/skiff\\/web:v3/'", KUBE_EDITOR: '' } });
-        expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).to.equal('127.0.0.1:5000/skiff/web:v3');
+        expect(await ok(['get', 'deploy', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).to.equal(
+          '127.0.0.1:5000/skiff/web:v3',
+        );
       });
 
       it('wait --for=condition', async () => {
-        await ok(['create', '-f', '-'], { stdin: `apiVersion: v1\nkind: Pod\nmetadata: { name: waiter, namespace: ${ns} }\nspec: { containers: [{ name: c, image: 127.0.0.1:5000/skiff/busybox:latest }] }\n` });
+        await ok(['create', '-f', '-'], {
+          stdin: `apiVersion: v1\nkind: Pod\nmetadata: { name: waiter, namespace: ${ns} }\nspec: { containers: [{ name: c, image: 127.0.0.1:5000/skiff/busybox:latest }] }\n`,
+        });
         const waiting = k(['wait', '--for=condition=Ready', 'pod/waiter', '-n', ns, '--timeout=30s']);
         await new Promise((r) => setTimeout(r, 500));
-        await ok(['patch', 'pod', 'waiter', '-n', ns, '--subresource=status', '--type=merge', '-p', '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}']);
+        await ok([
+          'patch',
+          'pod',
+          'waiter',
+          '-n',
+          ns,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}',
+        ]);
         const r = await waiting;
         expect(r.code, r.stderr).to.equal(0);
         expect(r.stdout).to.contain('condition met');
@@ -157,7 +199,18 @@ describe('real kubectl against the apiserver', function () {
 
       it('api-resources with short names', async () => {
         const out = await ok(['api-resources']);
-        for (const [short, name] of [['po', 'pods'], ['svc', 'services'], ['deploy', 'deployments'], ['rs', 'replicasets'], ['ns', 'namespaces'], ['no', 'nodes'], ['cm', 'configmaps'], ['ep', 'endpoints'], ['ev', 'events'], ['sa', 'serviceaccounts']]) {
+        for (const [short, name] of [
+          ['po', 'pods'],
+          ['svc', 'services'],
+          ['deploy', 'deployments'],
+          ['rs', 'replicasets'],
+          ['ns', 'namespaces'],
+          ['no', 'nodes'],
+          ['cm', 'configmaps'],
+          ['ep', 'endpoints'],
+          ['ev', 'events'],
+          ['sa', 'serviceaccounts'],
+        ]) {
           expect(out, name).to.match(new RegExp(`^${name}\\s+${short}\\s`, 'm'));
         }
       });

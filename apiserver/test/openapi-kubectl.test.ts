@@ -20,7 +20,8 @@ function discovery(resources: ResourceDef[], url: string): unknown {
   if (url === '/apis') {
     const groups = [...new Set(resources.filter((d) => d.group).map((d) => d.group))];
     return {
-      kind: 'APIGroupList', apiVersion: 'v1',
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
       groups: groups.map((name) => {
         const v = { groupVersion: `${name}/v1`, version: 'v1' };
         return { name, versions: [v], preferredVersion: v };
@@ -33,9 +34,14 @@ function discovery(resources: ResourceDef[], url: string): unknown {
   const defs = resources.filter((d) => d.group === group && d.version === version);
   if (!defs.length) return undefined;
   return {
-    kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv(defs[0]),
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: gv(defs[0]),
     resources: defs.map((d) => ({
-      name: d.resource, singularName: d.singular, namespaced: d.namespaced, kind: d.kind,
+      name: d.resource,
+      singularName: d.singular,
+      namespaced: d.namespaced,
+      kind: d.kind,
       verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
     })),
   };
@@ -58,7 +64,10 @@ function serve(api: OpenApi, req: IncomingMessage, res: ServerResponse): void {
   if (url.pathname === '/openapi/v3') return json(200, api.v3Index());
   if (url.pathname.startsWith('/openapi/v3/')) {
     const doc = api.v3Document(url.pathname.slice('/openapi/v3/'.length));
-    if (doc) { res.writeHead(200, { 'content-type': 'application/json' }).end(doc); return; }
+    if (doc) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(doc);
+      return;
+    }
   }
   const body = discovery(servedResources, url.pathname);
   if (body) return json(200, body);
@@ -67,9 +76,12 @@ function serve(api: OpenApi, req: IncomingMessage, res: ServerResponse): void {
 
 function kubectl(version: string, kubeconfig: string, args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(join(kubectlDir, `kubectl.${version}`), ['--kubeconfig', kubeconfig, ...args],
+    execFile(
+      join(kubectlDir, `kubectl.${version}`),
+      ['--kubeconfig', kubeconfig, ...args],
       { timeout: 60000, env: { ...process.env, HOME: tmpdir() } },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as any).code ?? 1) : 0, out: stdout + stderr }));
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as any).code ?? 1) : 0, out: stdout + stderr }),
+    );
   });
 }
 
@@ -82,20 +94,36 @@ describe('kubectl reads our OpenAPI', function () {
   before(async function () {
     if (!existsSync(join(kubectlDir, 'kubectl.1.27'))) this.skip();
     dir = mkdtempSync(join(tmpdir(), 'skiff-openapi-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      { stdio: 'ignore' },
+    );
     const api = new OpenApi(servedResources);
-    server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (req, res) => serve(api, req, res)) as unknown as Server;
+    server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) =>
+      serve(api, req, res),
+    ) as unknown as Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: t',
-      'clusters:', `- name: t`, `  cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}`,
-      'users:', '- name: t', '  user: {token: "t"}',
-      'contexts:', '- name: t', '  context: {cluster: t, user: t}', '',
-    ].join('\n'));
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: t',
+        'clusters:',
+        `- name: t`,
+        `  cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}`,
+        'users:',
+        '- name: t',
+        '  user: {token: "t"}',
+        'contexts:',
+        '- name: t',
+        '  context: {cluster: t, user: t}',
+        '',
+      ].join('\n'),
+    );
   });
 
   after(async () => {

@@ -21,8 +21,13 @@ describe('openapi documents', function () {
 
   it('lists one v3 document per served group-version, addressed with its hash', () => {
     const index = api.v3Index();
-    expect(Object.keys(index.paths)).to.include.members(['api/v1', 'apis/apps/v1', 'apis/discovery.k8s.io/v1',
-      'apis/coordination.k8s.io/v1', 'apis/events.k8s.io/v1']);
+    expect(Object.keys(index.paths)).to.include.members([
+      'api/v1',
+      'apis/apps/v1',
+      'apis/discovery.k8s.io/v1',
+      'apis/coordination.k8s.io/v1',
+      'apis/events.k8s.io/v1',
+    ]);
     const hash = api.v3Hash('apis/apps/v1');
     expect(hash).to.match(/^[0-9A-F]{128}$/);
     expect(index.paths['apis/apps/v1'].serverRelativeURL).to.equal(`/openapi/v3/apis/apps/v1?hash=${hash}`);
@@ -37,8 +42,12 @@ describe('openapi documents', function () {
     expect(patch['x-kubernetes-action']).to.equal('patch');
     expect(patch['x-kubernetes-group-version-kind']).to.deep.equal({ group: 'apps', version: 'v1', kind: 'Deployment' });
     expect(patch.parameters.map((p: any) => p.name)).to.include.members(['fieldValidation', 'fieldManager', 'dryRun', 'force']);
-    expect(Object.keys(patch.requestBody.content)).to.have.members(['application/json-patch+json',
-      'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+    expect(Object.keys(patch.requestBody.content)).to.have.members([
+      'application/json-patch+json',
+      'application/merge-patch+json',
+      'application/strategic-merge-patch+json',
+      'application/apply-patch+yaml',
+    ]);
     // every $ref resolves inside the document
     const schemas = doc.components.schemas;
     for (const ref of JSON.stringify(doc).match(/#\/components\/schemas\/[^"]+/g)!) {
@@ -58,20 +67,39 @@ describe('openapi documents', function () {
     const v2 = api.v2Document();
     const ids = new Set<string>();
     for (const item of Object.values(v2.paths as Record<string, any>)) for (const op of Object.values(item)) ids.add((op as any).operationId);
-    expect([...ids]).to.include.members(['listCoreV1NamespacedPod', 'listCoreV1PodForAllNamespaces', 'createCoreV1NamespacedPodBinding',
-      'createCoreV1NamespacedPodEviction', 'readAppsV1NamespacedDeploymentScale', 'patchCoreV1NamespaceStatus',
-      'watchCoreV1NamespacedPodList', 'deleteCoreV1CollectionNamespacedPod', 'listDiscoveryV1NamespacedEndpointSlice',
-      'patchEventsV1NamespacedEvent', 'replaceCoordinationV1NamespacedLease', 'listCoreV1Node']);
+    expect([...ids]).to.include.members([
+      'listCoreV1NamespacedPod',
+      'listCoreV1PodForAllNamespaces',
+      'createCoreV1NamespacedPodBinding',
+      'createCoreV1NamespacedPodEviction',
+      'readAppsV1NamespacedDeploymentScale',
+      'patchCoreV1NamespaceStatus',
+      'watchCoreV1NamespacedPodList',
+      'deleteCoreV1CollectionNamespacedPod',
+      'listDiscoveryV1NamespacedEndpointSlice',
+      'patchEventsV1NamespacedEvent',
+      'replaceCoordinationV1NamespacedLease',
+      'listCoreV1Node',
+    ]);
     const scale = v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'].put;
     expect(scale['x-kubernetes-group-version-kind']).to.deep.equal({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
-    expect(v2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions']['x-kubernetes-group-version-kind'])
-      .to.deep.include({ group: 'apps', kind: 'DeleteOptions', version: 'v1' });
-    for (const name of ['io.k8s.apimachinery.pkg.apis.meta.v1.Status', 'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent',
-      'io.k8s.api.policy.v1.Eviction', 'io.k8s.api.core.v1.Binding', 'io.k8s.api.core.v1.PodTemplateSpec']) {
+    expect(v2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions']['x-kubernetes-group-version-kind']).to.deep.include({
+      group: 'apps',
+      kind: 'DeleteOptions',
+      version: 'v1',
+    });
+    for (const name of [
+      'io.k8s.apimachinery.pkg.apis.meta.v1.Status',
+      'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent',
+      'io.k8s.api.policy.v1.Eviction',
+      'io.k8s.api.core.v1.Binding',
+      'io.k8s.api.core.v1.PodTemplateSpec',
+    ]) {
       expect(v2.definitions, name).to.have.property(name);
     }
-    expect(v2.definitions['io.k8s.api.events.v1.Event']['x-kubernetes-group-version-kind'])
-      .to.deep.equal([{ group: 'events.k8s.io', kind: 'Event', version: 'v1' }]);
+    expect(v2.definitions['io.k8s.api.events.v1.Event']['x-kubernetes-group-version-kind']).to.deep.equal([
+      { group: 'events.k8s.io', kind: 'Event', version: 'v1' },
+    ]);
   });
 
   it('serves the v2 document as gnostic protobuf that decodes back to the same content', () => {
@@ -110,20 +138,31 @@ describe('schema look-ups', () => {
   });
 
   it('finds unknown fields in nested objects and lists', () => {
-    const found = unknownFields('apps', 'v1', 'Deployment', deployment({
-      replicaz: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [
-        { name: 'a', image: 'busybox', resources: { limits: { cpu: '1' } } },
-        { name: 'b', image: 'busybox', imagez: 'x', ports: [{ containerPort: 80, bogus: true }] },
-      ] } },
-    }));
-    expect(found).to.have.members(['.spec.replicaz', '.spec.template.spec.containers[1].imagez',
-      '.spec.template.spec.containers[1].ports[0].bogus']);
+    const found = unknownFields(
+      'apps',
+      'v1',
+      'Deployment',
+      deployment({
+        replicaz: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [
+              { name: 'a', image: 'busybox', resources: { limits: { cpu: '1' } } },
+              { name: 'b', image: 'busybox', imagez: 'x', ports: [{ containerPort: 80, bogus: true }] },
+            ],
+          },
+        },
+      }),
+    );
+    expect(found).to.have.members(['.spec.replicaz', '.spec.template.spec.containers[1].imagez', '.spec.template.spec.containers[1].ports[0].bogus']);
   });
 
   it('accepts any keys in maps and free-form fields', () => {
-    expect(unknownFields('', 'v1', 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations: { x: 'y' } }, data: { anything: 'v' } })).to.deep.equal([]);
+    expect(
+      unknownFields('', 'v1', 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations: { x: 'y' } }, data: { anything: 'v' } }),
+    ).to.deep.equal([]);
     expect(unknownFields('', 'v1', 'Pod', { metadata: { managedFields: [{ fieldsV1: { 'f:spec': {} } }] } })).to.deep.equal([]);
     expect(unknownFields('', 'v1', 'Pod', { metadata: { namez: 'x' } })).to.deep.equal(['.metadata.namez']);
   });

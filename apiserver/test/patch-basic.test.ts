@@ -4,7 +4,8 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, builtinPatch
 
 function deployment(): any {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
     metadata: { name: 'web', namespace: 'default', labels: { app: 'web' }, finalizers: ['a', 'b'] },
     spec: {
       replicas: 2,
@@ -24,16 +25,26 @@ function deployment(): any {
   };
 }
 const meta = builtinPatchMeta('Deployment');
-const catchErr = (f: () => unknown): ApiError => { try { f(); } catch (e) { return e as ApiError; } throw new Error('expected an error'); };
+const catchErr = (f: () => unknown): ApiError => {
+  try {
+    f();
+  } catch (e) {
+    return e as ApiError;
+  }
+  throw new Error('expected an error');
+};
 
 describe('patch: JSON patch', () => {
   it('applies operations in order without touching the input', () => {
     const cur = deployment();
-    const out: any = applyJsonPatch(cur, JSON.stringify([
-      { op: 'replace', path: '/spec/replicas', value: 5 },
-      { op: 'add', path: '/metadata/labels/tier', value: 'front' },
-      { op: 'remove', path: '/spec/template/spec/containers/1' },
-    ]));
+    const out: any = applyJsonPatch(
+      cur,
+      JSON.stringify([
+        { op: 'replace', path: '/spec/replicas', value: 5 },
+        { op: 'add', path: '/metadata/labels/tier', value: 'front' },
+        { op: 'remove', path: '/spec/template/spec/containers/1' },
+      ]),
+    );
     expect(out.spec.replicas).to.equal(5);
     expect(out.metadata.labels).to.deep.equal({ app: 'web', tier: 'front' });
     expect(out.spec.template.spec.containers).to.have.length(1);
@@ -59,10 +70,15 @@ describe('patch: JSON patch', () => {
 
 describe('patch: merge patch', () => {
   it('merges maps, deletes on null and replaces lists', () => {
-    const out: any = applyMergePatch(deployment(), Buffer.from(JSON.stringify({
-      metadata: { labels: { app: null, tier: 'x' } },
-      spec: { replicas: 3, template: { spec: { containers: [{ name: 'only', image: 'x' }] } } },
-    })));
+    const out: any = applyMergePatch(
+      deployment(),
+      Buffer.from(
+        JSON.stringify({
+          metadata: { labels: { app: null, tier: 'x' } },
+          spec: { replicas: 3, template: { spec: { containers: [{ name: 'only', image: 'x' }] } } },
+        }),
+      ),
+    );
     expect(out.metadata.labels).to.deep.equal({ tier: 'x' });
     expect(out.spec.replicas).to.equal(3);
     expect(out.spec.template.spec.containers).to.deep.equal([{ name: 'only', image: 'x' }]);
@@ -74,12 +90,20 @@ describe('patch: merge patch', () => {
 
 describe('patch: strategic merge patch', () => {
   it('merges containers by name and ports by containerPort, replaces lists without strategy', () => {
-    const out: any = applyStrategicMergePatch(deployment(), JSON.stringify({
-      spec: { template: { spec: {
-        containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 443 }], env: [{ name: 'B', value: '2' }] }],
-        tolerations: [{ key: 'y', operator: 'Exists' }],
-      } } },
-    }), meta);
+    const out: any = applyStrategicMergePatch(
+      deployment(),
+      JSON.stringify({
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 443 }], env: [{ name: 'B', value: '2' }] }],
+              tolerations: [{ key: 'y', operator: 'Exists' }],
+            },
+          },
+        },
+      }),
+      meta,
+    );
     const [nginx, sidecar] = out.spec.template.spec.containers;
     expect(nginx.image).to.equal('nginx:1.25');
     // apimachinery puts patch-only items before the server's ones
@@ -89,17 +113,28 @@ describe('patch: strategic merge patch', () => {
     expect(out.spec.template.spec.tolerations).to.deep.equal([{ key: 'y', operator: 'Exists' }]);
   });
   it('deletes a container with $patch: delete and nulls a key', () => {
-    const out: any = applyStrategicMergePatch(deployment(), JSON.stringify({
-      metadata: { labels: { app: null } },
-      spec: { template: { spec: { containers: [{ name: 'sidecar', $patch: 'delete' }] } } },
-    }), meta);
+    const out: any = applyStrategicMergePatch(
+      deployment(),
+      JSON.stringify({
+        metadata: { labels: { app: null } },
+        spec: { template: { spec: { containers: [{ name: 'sidecar', $patch: 'delete' }] } } },
+      }),
+      meta,
+    );
     expect(out.spec.template.spec.containers.map((c: any) => c.name)).to.deep.equal(['nginx']);
     expect(out.metadata.labels).to.deep.equal({});
   });
   it('replaces a list or map with $patch: replace', () => {
-    const out: any = applyStrategicMergePatch(deployment(), JSON.stringify({
-      spec: { template: { spec: { containers: [{ name: 'solo', image: 'x' }, { $patch: 'replace' }] } }, selector: { $patch: 'replace', matchLabels: { b: '1' } } },
-    }), meta);
+    const out: any = applyStrategicMergePatch(
+      deployment(),
+      JSON.stringify({
+        spec: {
+          template: { spec: { containers: [{ name: 'solo', image: 'x' }, { $patch: 'replace' }] } },
+          selector: { $patch: 'replace', matchLabels: { b: '1' } },
+        },
+      }),
+      meta,
+    );
     expect(out.spec.template.spec.containers).to.deep.equal([{ name: 'solo', image: 'x' }]);
     expect(out.spec.selector).to.deep.equal({ matchLabels: { b: '1' } });
   });
@@ -108,10 +143,15 @@ describe('patch: strategic merge patch', () => {
       metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
       spec: {
         strategy: { $retainKeys: ['type'], type: 'Recreate' },
-        template: { spec: {
-          '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'web2' }, { name: 'nginx' }],
-          containers: [{ name: 'web2', image: 'httpd' }, { name: 'nginx', image: 'nginx:1.26' }],
-        } },
+        template: {
+          spec: {
+            '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'web2' }, { name: 'nginx' }],
+            containers: [
+              { name: 'web2', image: 'httpd' },
+              { name: 'nginx', image: 'nginx:1.26' },
+            ],
+          },
+        },
       },
     };
     const out: any = applyStrategicMergePatch(deployment(), JSON.stringify(patch), meta);
@@ -121,13 +161,19 @@ describe('patch: strategic merge patch', () => {
     expect(JSON.stringify(out)).not.to.include('$');
   });
   it('deletes from primitive lists and merges set lists', () => {
-    const out: any = applyStrategicMergePatch(deployment(), JSON.stringify({
-      metadata: { '$deleteFromPrimitiveList/finalizers': ['a'], finalizers: ['c'] },
-    }), meta);
+    const out: any = applyStrategicMergePatch(
+      deployment(),
+      JSON.stringify({
+        metadata: { '$deleteFromPrimitiveList/finalizers': ['a'], finalizers: ['c'] },
+      }),
+      meta,
+    );
     expect(out.metadata.finalizers).to.deep.equal(['c', 'b']);
   });
   it('rejects a $retainKeys list that misses a patched key, and unknown $patch values', () => {
-    expect(catchErr(() => applyStrategicMergePatch(deployment(), JSON.stringify({ spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } }), meta)).code).to.equal(400);
+    expect(
+      catchErr(() => applyStrategicMergePatch(deployment(), JSON.stringify({ spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } }), meta)).code,
+    ).to.equal(400);
     expect(catchErr(() => applyStrategicMergePatch(deployment(), JSON.stringify({ spec: { $patch: 'bogus' } }), meta)).code).to.equal(400);
     expect(catchErr(() => applyStrategicMergePatch(deployment(), '[]', meta)).code).to.equal(400);
   });

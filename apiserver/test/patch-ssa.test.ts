@@ -5,14 +5,23 @@ import { builtinPatchMeta, serverSideApply, updateManagedFields } from '../src/p
 const meta = builtinPatchMeta('Deployment');
 const T1 = '2025-01-01T00:00:00Z';
 const T2 = '2025-01-02T00:00:00Z';
-const catchErr = (f: () => unknown): ApiError => { try { f(); } catch (e) { return e as ApiError; } throw new Error('expected an error'); };
+const catchErr = (f: () => unknown): ApiError => {
+  try {
+    f();
+  } catch (e) {
+    return e as ApiError;
+  }
+  throw new Error('expected an error');
+};
 
 function config(extra: any = {}): any {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
     metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
     spec: {
-      replicas: 2, selector: { matchLabels: { app: 'web' } },
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
       template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.24', ports: [{ containerPort: 80 }] }] } },
       ...extra,
     },
@@ -32,13 +41,20 @@ describe('patch: server-side apply', () => {
     expect(e.fieldsV1).to.deep.equal({
       'f:metadata': { 'f:labels': { 'f:app': {} } },
       'f:spec': {
-        'f:replicas': {}, 'f:selector': {},
+        'f:replicas': {},
+        'f:selector': {},
         'f:template': {
           'f:metadata': { 'f:labels': { 'f:app': {} } },
-          'f:spec': { 'f:containers': { 'k:{"name":"nginx"}': {
-            '.': {}, 'f:image': {}, 'f:name': {},
-            'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
-          } } },
+          'f:spec': {
+            'f:containers': {
+              'k:{"name":"nginx"}': {
+                '.': {},
+                'f:image': {},
+                'f:name': {},
+                'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
+              },
+            },
+          },
         },
       },
     });
@@ -46,7 +62,15 @@ describe('patch: server-side apply', () => {
 
   it('conflicts with another manager that owns a field with a different value, and force takes it', () => {
     const created = apply(undefined, config(), 'kubectl');
-    const scaled = updateManagedFields({ old: created, updated: { ...created, spec: { ...created.spec, replicas: 5 } }, manager: 'kubectl-scale', apiVersion: 'apps/v1', operation: 'Update', meta, now: T2 });
+    const scaled = updateManagedFields({
+      old: created,
+      updated: { ...created, spec: { ...created.spec, replicas: 5 } },
+      manager: 'kubectl-scale',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      now: T2,
+    });
     expect(entry(scaled, 'kubectl-scale').fieldsV1).to.deep.equal({ 'f:spec': { 'f:replicas': {} } });
     expect(entry(scaled, 'kubectl').fieldsV1['f:spec']).not.to.have.property('f:replicas');
 
@@ -54,7 +78,9 @@ describe('patch: server-side apply', () => {
     expect(e.code).to.equal(409);
     expect(e.reason).to.equal('Conflict');
     expect(e.message).to.equal('Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas');
-    expect(e.details?.causes).to.deep.equal([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-scale" using apps/v1', field: '.spec.replicas' }]);
+    expect(e.details?.causes).to.deep.equal([
+      { reason: 'FieldManagerConflict', message: 'conflict with "kubectl-scale" using apps/v1', field: '.spec.replicas' },
+    ]);
 
     const forced = apply(scaled, config(), 'kubectl', true, T2);
     expect(forced.spec.replicas).to.equal(2);
@@ -82,10 +108,16 @@ describe('patch: server-side apply', () => {
     const withTwo = config();
     withTwo.spec.template.spec.containers.push({ name: 'side', image: 'busybox' });
     const first = apply(undefined, withTwo, 'kubectl');
-    const other = apply(first, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
-      spec: { template: { spec: { containers: [{ name: 'extra', image: 'redis' }] } } },
-    }, 'other');
+    const other = apply(
+      first,
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: { template: { spec: { containers: [{ name: 'extra', image: 'redis' }] } } },
+      },
+      'other',
+    );
     expect(other.spec.template.spec.containers.map((c: any) => c.name)).to.deep.equal(['nginx', 'side', 'extra']);
     const dropped = apply(other, config(), 'kubectl');
     expect(dropped.spec.template.spec.containers.map((c: any) => c.name)).to.deep.equal(['nginx', 'extra']);
@@ -113,7 +145,15 @@ describe('patch: server-side apply', () => {
     const lastApplied = JSON.stringify(config());
     const csa = config();
     csa.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied };
-    const created = updateManagedFields({ old: undefined, updated: csa, manager: 'kubectl-client-side-apply', apiVersion: 'apps/v1', operation: 'Update', meta, now: T1 });
+    const created = updateManagedFields({
+      old: undefined,
+      updated: csa,
+      manager: 'kubectl-client-side-apply',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      now: T1,
+    });
     const ssa = apply(created, config({ replicas: 4 }), 'kubectl', false, T2);
     expect(ssa.spec.replicas).to.equal(4);
     expect(JSON.parse(ssa.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).spec.replicas).to.equal(4);
@@ -124,41 +164,89 @@ describe('patch: server-side apply', () => {
 
 describe('patch: managed fields of updates', () => {
   it('records created fields, merges entries of one manager and resets on []', () => {
-    const created: any = updateManagedFields({ old: undefined, updated: config(), manager: 'kubectl-create', apiVersion: 'apps/v1', operation: 'Update', meta, now: T1 });
+    const created: any = updateManagedFields({
+      old: undefined,
+      updated: config(),
+      manager: 'kubectl-create',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      now: T1,
+    });
     const e = entry(created, 'kubectl-create');
     expect(e.operation).to.equal('Update');
     expect(e.fieldsV1['f:metadata']['f:labels']).to.deep.equal({ '.': {}, 'f:app': {} });
     expect(e.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"nginx"}']['f:ports']).to.have.property('.');
 
     const labelled: any = updateManagedFields({
-      old: created, updated: { ...created, metadata: { ...created.metadata, labels: { app: 'web', tier: 'x' } } },
-      manager: 'kubectl-label', apiVersion: 'apps/v1', operation: 'Update', meta, now: T2,
+      old: created,
+      updated: { ...created, metadata: { ...created.metadata, labels: { app: 'web', tier: 'x' } } },
+      manager: 'kubectl-label',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      now: T2,
     });
     expect(entry(labelled, 'kubectl-label').fieldsV1).to.deep.equal({ 'f:metadata': { 'f:labels': { 'f:tier': {} } } });
     expect(entry(labelled, 'kubectl-label').time).to.equal(T2);
 
     const again: any = updateManagedFields({
-      old: labelled, updated: { ...labelled, spec: { ...labelled.spec, replicas: 3 } },
-      manager: 'kubectl-label', apiVersion: 'apps/v1', operation: 'Update', meta, now: T2,
+      old: labelled,
+      updated: { ...labelled, spec: { ...labelled.spec, replicas: 3 } },
+      manager: 'kubectl-label',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      now: T2,
     });
     expect(again.metadata.managedFields.filter((m: any) => m.manager === 'kubectl-label')).to.have.length(1);
     expect(entry(again, 'kubectl-label').fieldsV1['f:spec']).to.deep.equal({ 'f:replicas': {} });
 
     const reset: any = updateManagedFields({
-      old: again, updated: { ...again, metadata: { ...again.metadata, managedFields: [] } },
-      manager: 'kubectl-edit', apiVersion: 'apps/v1', operation: 'Update', meta, now: T2,
+      old: again,
+      updated: { ...again, metadata: { ...again.metadata, managedFields: [] } },
+      manager: 'kubectl-edit',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      now: T2,
     });
     expect(reset.metadata).not.to.have.property('managedFields');
   });
 
   it('drops ownership of removed fields and leaves status to the status subresource', () => {
-    const created: any = updateManagedFields({ old: undefined, updated: { ...config(), status: { replicas: 1 } }, manager: 'm', apiVersion: 'apps/v1', operation: 'Update', meta, now: T1 });
+    const created: any = updateManagedFields({
+      old: undefined,
+      updated: { ...config(), status: { replicas: 1 } },
+      manager: 'm',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      now: T1,
+    });
     expect(entry(created, 'm').fieldsV1).not.to.have.property('f:status');
     const { labels: _, ...metaNoLabels } = created.metadata;
-    const removed: any = updateManagedFields({ old: created, updated: { ...created, metadata: metaNoLabels }, manager: 'other', apiVersion: 'apps/v1', operation: 'Update', meta, now: T2 });
+    const removed: any = updateManagedFields({
+      old: created,
+      updated: { ...created, metadata: metaNoLabels },
+      manager: 'other',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      now: T2,
+    });
     expect(entry(removed, 'm').fieldsV1['f:metadata']).to.equal(undefined);
     expect(entry(removed, 'other')).to.equal(undefined);
-    const status: any = updateManagedFields({ old: created, updated: { ...created, status: { replicas: 2 } }, manager: 'ctrl', apiVersion: 'apps/v1', operation: 'Update', meta, subresource: 'status', now: T2 });
+    const status: any = updateManagedFields({
+      old: created,
+      updated: { ...created, status: { replicas: 2 } },
+      manager: 'ctrl',
+      apiVersion: 'apps/v1',
+      operation: 'Update',
+      meta,
+      subresource: 'status',
+      now: T2,
+    });
     expect(entry(status, 'ctrl')).to.deep.include({ subresource: 'status', fieldsV1: { 'f:status': { 'f:replicas': {} } } });
   });
 });

@@ -16,7 +16,10 @@ const versions = ['1.32', '1.33'];
 const cases: Array<{ name: string; args: string[] }> = [
   { name: 'configmap', args: ['create', 'configmap', 'settings', '--from-literal=mode=fast', '--from-literal=level=3', '-n', 'team-a'] },
   { name: 'secret-generic', args: ['create', 'secret', 'generic', 'creds', '--from-literal=user=admin', '--from-literal=pass=s3cr3t!', '--type=Opaque'] },
-  { name: 'secret-docker-registry', args: ['create', 'secret', 'docker-registry', 'pull', '--docker-server=registry.local:5000', '--docker-username=bot', '--docker-password=pw'] },
+  {
+    name: 'secret-docker-registry',
+    args: ['create', 'secret', 'docker-registry', 'pull', '--docker-server=registry.local:5000', '--docker-username=bot', '--docker-password=pw'],
+  },
   { name: 'namespace', args: ['create', 'namespace', 'team-b'] },
   { name: 'service-clusterip', args: ['create', 'service', 'clusterip', 'web', '--tcp=80:8080', '--tcp=443:8443'] },
   { name: 'service-headless', args: ['create', 'service', 'clusterip', 'db', '--clusterip=None'] },
@@ -58,7 +61,9 @@ describe('protobuf bodies captured from kubectl', function () {
         if (!fs.existsSync(path.join(KUBECTL_DIR, `kubectl.${version}`))) this.skip();
         server = await startCaptureServer();
       });
-      after(async () => { await server?.close(); });
+      after(async () => {
+        await server?.close();
+      });
 
       for (const { name, args } of cases) {
         it(`${name}: the protobuf body decodes to what --dry-run=client prints`, async () => {

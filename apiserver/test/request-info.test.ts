@@ -6,7 +6,16 @@ const q = (s = '') => new URLSearchParams(s);
 describe('request info', () => {
   it('parses namespaced resources, names and subresources', () => {
     const i = parseRequestInfo('GET', '/apis/apps/v1/namespaces/default/deployments/web/scale', q());
-    expect(i).to.include({ isResourceRequest: true, group: 'apps', version: 'v1', namespace: 'default', resource: 'deployments', name: 'web', subresource: 'scale', verb: 'get' });
+    expect(i).to.include({
+      isResourceRequest: true,
+      group: 'apps',
+      version: 'v1',
+      namespace: 'default',
+      resource: 'deployments',
+      name: 'web',
+      subresource: 'scale',
+      verb: 'get',
+    });
   });
   it('treats namespaces/NAME/status and finalize as namespace subresources', () => {
     const s = parseRequestInfo('PUT', '/api/v1/namespaces/foo/finalize', q());

@@ -18,11 +18,15 @@ describe('resources: service allocators on etcd', function () {
   /** node ports handed out at random by earlier tests: a fixed port must avoid them */
   const randomPorts: number[] = [];
   const ctx = (dryRun = false, range = '10.96.0.0/12', ports = '30000-32767'): RequestContext => ({
-    user: { name: 't', groups: [] }, dryRun,
+    user: { name: 't', groups: [] },
+    dryRun,
     services: { storage, config: { serviceClusterIPRange: range, serviceNodePortRange: ports } },
   });
   const svc = (name: string, spec: Record<string, unknown>, namespace = 'default'): KObject => ({
-    apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, uid: `uid-${name}-${++n}` }, spec,
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, uid: `uid-${name}-${++n}` },
+    spec,
   });
   async function create(obj: KObject, c = ctx()): Promise<KObject> {
     services.defaults!(obj);
@@ -31,7 +35,12 @@ describe('resources: service allocators on etcd', function () {
     return obj;
   }
   async function rejection(p: Promise<unknown>): Promise<ApiError> {
-    try { await p; } catch (e) { expect(e).to.be.instanceOf(ApiError); return e as ApiError; }
+    try {
+      await p;
+    } catch (e) {
+      expect(e).to.be.instanceOf(ApiError);
+      return e as ApiError;
+    }
     throw new Error('expected an ApiError');
   }
 
@@ -63,9 +72,13 @@ describe('resources: service allocators on etcd', function () {
     const taken = await rejection(create(svc('b', { ports: [{ port: 80 }], clusterIP: '10.96.0.5' })));
     expect(taken.code).to.equal(422);
     expect(taken.details?.causes?.[0]).to.deep.include({ field: 'spec.clusterIPs' });
-    expect(taken.message).to.match(/^Service "b" is invalid: spec.clusterIPs: Invalid value: .*10\.96\.0\.5.*: failed to allocate IP 10\.96\.0\.5: provided IP is already allocated$/);
+    expect(taken.message).to.match(
+      /^Service "b" is invalid: spec.clusterIPs: Invalid value: .*10\.96\.0\.5.*: failed to allocate IP 10\.96\.0\.5: provided IP is already allocated$/,
+    );
     const outside = await rejection(create(svc('c', { ports: [{ port: 80 }], clusterIP: '10.0.0.1' })));
-    expect(outside.message).to.include('failed to allocate IP 10.0.0.1: the provided IP (10.0.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12');
+    expect(outside.message).to.include(
+      'failed to allocate IP 10.0.0.1: the provided IP (10.0.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12',
+    );
   });
 
   it('frees addresses and ports on delete, and only its own', async () => {
@@ -83,13 +96,23 @@ describe('resources: service allocators on etcd', function () {
   });
 
   it('allocates node ports for NodePort services and refuses out-of-range ones', async () => {
-    const s = await create(svc('np', { type: 'NodePort', ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] }));
+    const s = await create(
+      svc('np', {
+        type: 'NodePort',
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'https', port: 443 },
+        ],
+      }),
+    );
     const ports = s.spec.ports.map((p: any) => p.nodePort);
     randomPorts.push(...ports);
     for (const p of ports) expect(p).to.be.within(30000, 32767);
     expect(new Set(ports).size).to.equal(2);
     const e = await rejection(create(svc('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: 40000 }] })));
-    expect(e.message).to.equal('Service "np2" is invalid: spec.ports[0].nodePort: Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-32767');
+    expect(e.message).to.equal(
+      'Service "np2" is invalid: spec.ports[0].nodePort: Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-32767',
+    );
   });
 
   it('gives back what a failed create claimed', async () => {
@@ -115,12 +138,14 @@ describe('resources: service allocators on etcd', function () {
     const old = await create(svc('upd', { type: 'NodePort', ports: [{ port: 80 }] }));
     const oldPort = old.spec.ports[0].nodePort;
     // a PUT that leaves out the assigned values keeps them
-    const put = svc('upd', { type: 'NodePort', ports: [{ port: 80 }] }); put.metadata.uid = old.metadata.uid;
+    const put = svc('upd', { type: 'NodePort', ports: [{ port: 80 }] });
+    put.metadata.uid = old.metadata.uid;
     await services.prepareForUpdate!(put, old, ctx());
     expect(put.spec.clusterIP).to.equal(old.spec.clusterIP);
     expect(put.spec.ports[0].nodePort).to.equal(oldPort);
     // back to ClusterIP: the node port is dropped and freed
-    const toClusterIP = structuredClone(old); toClusterIP.spec.type = 'ClusterIP';
+    const toClusterIP = structuredClone(old);
+    toClusterIP.spec.type = 'ClusterIP';
     await services.prepareForUpdate!(toClusterIP, old, ctx());
     expect(toClusterIP.spec.ports[0].nodePort).to.equal(undefined);
     expect(toClusterIP.spec.externalTrafficPolicy).to.equal(undefined);
@@ -133,8 +158,7 @@ describe('resources: service allocators on etcd', function () {
     // outside the default range, where earlier tests drew ports at random
     const r1 = new NodePortAllocator(storage, '40000-40019');
     const r2 = new NodePortAllocator(storage, '40000-40019');
-    const got = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-      (i % 2 ? r1 : r2).allocateNext({ namespace: 'race', name: `s${i}`, uid: `u${i}` })));
+    const got = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? r1 : r2).allocateNext({ namespace: 'race', name: `s${i}`, uid: `u${i}` })));
     expect(new Set(got).size).to.equal(20);
     try {
       await r1.allocateNext({ namespace: 'race', name: 'extra', uid: 'x' });

@@ -33,7 +33,9 @@ async function created(def: ResourceDef, obj: KObject): Promise<KObject> {
 }
 
 const pod = (spec: Record<string, unknown> = {}): KObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', namespace: 'default' },
   spec: { containers: [{ name: 'web', image: 'nginx' }], ...spec },
 });
 
@@ -43,17 +45,33 @@ describe('resources: the list', () => {
     expect(new Set(ids).size).to.equal(ids.length);
     expect(ids).to.include.members(['/pods', '/services', 'apps/deployments', 'events.k8s.io/events', 'scheduling.k8s.io/priorityclasses']);
     expect(builtinObjects.map((b) => [b.object.metadata.name, b.object.value])).to.deep.equal([
-      ['system-cluster-critical', 2000000000], ['system-node-critical', 2000001000]]);
+      ['system-cluster-critical', 2000000000],
+      ['system-node-critical', 2000001000],
+    ]);
     for (const b of builtinObjects) expect(priorityclasses.validate!(structuredClone(b.object))).to.deep.equal([]);
   });
 });
 
 describe('resources: pods', () => {
   it('sets Kubernetes defaults and admission additions', async () => {
-    const p = await created(pods, pod({ containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }], readinessProbe: { httpGet: { port: 80 } } },
-      { name: 'side', image: 'busybox:1.36' }] }));
-    expect(p.spec).to.include({ restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst',
-      schedulerName: 'default-scheduler', enableServiceLinks: true, serviceAccountName: 'default', priority: 0 });
+    const p = await created(
+      pods,
+      pod({
+        containers: [
+          { name: 'web', image: 'nginx', ports: [{ containerPort: 80 }], readinessProbe: { httpGet: { port: 80 } } },
+          { name: 'side', image: 'busybox:1.36' },
+        ],
+      }),
+    );
+    expect(p.spec).to.include({
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      schedulerName: 'default-scheduler',
+      enableServiceLinks: true,
+      serviceAccountName: 'default',
+      priority: 0,
+    });
     expect(p.spec.securityContext).to.deep.equal({});
     const [web, side] = p.spec.containers;
     expect(web).to.include({ imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
@@ -77,11 +95,16 @@ describe('resources: pods', () => {
 
   it('allows image changes on update and refuses other spec changes', async () => {
     const old = await created(pods, pod());
-    const imageOnly = structuredClone(old); imageOnly.spec.containers[0].image = 'nginx:2';
+    const imageOnly = structuredClone(old);
+    imageOnly.spec.containers[0].image = 'nginx:2';
     expect(pods.validateUpdate!(imageOnly, old)).to.deep.equal([]);
-    const restart = structuredClone(old); restart.spec.restartPolicy = 'Never';
-    expect(msgs(pods.validateUpdate!(restart, old))[0]).to.match(/^spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/);
-    const sneakBind = structuredClone(old); sneakBind.spec.nodeName = 'n1';
+    const restart = structuredClone(old);
+    restart.spec.restartPolicy = 'Never';
+    expect(msgs(pods.validateUpdate!(restart, old))[0]).to.match(
+      /^spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/,
+    );
+    const sneakBind = structuredClone(old);
+    sneakBind.spec.nodeName = 'n1';
     pods.prepareForUpdate!(sneakBind, old, ctx);
     expect(pods.validateUpdate!(sneakBind, old)).to.have.length(1);
   });
@@ -119,7 +142,9 @@ describe('resources: pods', () => {
   it('exposes field selectors and keeps spec on status updates', async () => {
     const p = await created(pods, pod({ nodeName: 'n1' }));
     expect(pods.selectableFields!(p)).to.include({ 'spec.nodeName': 'n1', 'status.phase': 'Pending', 'spec.restartPolicy': 'Always' });
-    const sent = structuredClone(p); sent.spec.containers[0].image = 'evil'; sent.status = { phase: 'Running', podIP: '10.0.0.5' };
+    const sent = structuredClone(p);
+    sent.spec.containers[0].image = 'evil';
+    sent.status = { phase: 'Running', podIP: '10.0.0.5' };
     const next = pods.prepareForStatusUpdate!(sent, p);
     expect(next.spec.containers[0].image).to.equal('nginx');
     expect(next.status).to.include({ phase: 'Running', podIP: '10.0.0.5', qosClass: 'BestEffort' });
@@ -128,20 +153,41 @@ describe('resources: pods', () => {
 
 describe('resources: deployments and replica sets', () => {
   const deploy = (over: Record<string, unknown> = {}): KObject => ({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
-    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } }, ...over },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } },
+      ...over,
+    },
   });
 
   it('defaults strategy, limits and template', async () => {
     const d = await created(deployments, deploy());
-    expect(d.spec).to.deep.include({ replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600,
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } } });
+    expect(d.spec).to.deep.include({
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+    });
     expect(d.spec.template.spec.containers[0].imagePullPolicy).to.equal('IfNotPresent');
     expect(d.spec.template.spec.tolerations).to.equal(undefined);
   });
 
   it('refuses mismatched selectors, negative replicas and duplicate containers', () => {
-    const d = deploy({ replicas: -1, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'web', image: 'a' }, { name: 'web', image: 'b' }] } } });
+    const d = deploy({
+      replicas: -1,
+      template: {
+        metadata: { labels: { app: 'x' } },
+        spec: {
+          containers: [
+            { name: 'web', image: 'a' },
+            { name: 'web', image: 'b' },
+          ],
+        },
+      },
+    });
     deployments.defaults!(d);
     const m = msgs(deployments.validate!(d));
     expect(m).to.include('spec.replicas: Invalid value: -1: must be greater than or equal to 0');
@@ -150,21 +196,27 @@ describe('resources: deployments and replica sets', () => {
   });
 
   it('requires a selector and keeps it', async () => {
-    const noSel = deploy({ selector: undefined }); deployments.defaults!(noSel);
+    const noSel = deploy({ selector: undefined });
+    deployments.defaults!(noSel);
     expect(msgs(deployments.validate!(noSel))).to.include('spec.selector: Required value');
     const old = await created(replicasets, { ...deploy(), kind: 'ReplicaSet' });
-    const changed = structuredClone(old); changed.spec.selector = { matchLabels: { app: 'other' } };
+    const changed = structuredClone(old);
+    changed.spec.selector = { matchLabels: { app: 'other' } };
     expect(msgs(replicasets.validateUpdate!(changed, old))[0]).to.match(/^spec.selector: Invalid value: .*: field is immutable$/);
   });
 
   it('splits spec and status', async () => {
     const old = await created(deployments, deploy());
     old.status = { replicas: 3 };
-    const put = structuredClone(old); put.status = { replicas: 99 }; put.spec.replicas = 5;
+    const put = structuredClone(old);
+    put.status = { replicas: 99 };
+    put.spec.replicas = 5;
     deployments.prepareForUpdate!(put, old, ctx);
     expect(put.status).to.deep.equal({ replicas: 3 });
     expect(deployments.specChanged!(put, old)).to.equal(true);
-    const st = structuredClone(old); st.spec.replicas = 7; st.status = { replicas: 2 };
+    const st = structuredClone(old);
+    st.spec.replicas = 7;
+    st.status = { replicas: 2 };
     const next = deployments.prepareForStatusUpdate!(st, old);
     expect(next.spec.replicas).to.equal(1);
     expect(next.status).to.deep.equal({ replicas: 2 });
@@ -184,13 +236,25 @@ describe('resources: services (validation and defaults)', () => {
   it('defaults type, ports and policies', () => {
     const s = svc({ type: 'NodePort', ports: [{ port: 80 }] });
     services.defaults!(s);
-    expect(s.spec).to.deep.include({ type: 'NodePort', sessionAffinity: 'None', internalTrafficPolicy: 'Cluster',
-      externalTrafficPolicy: 'Cluster', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' });
+    expect(s.spec).to.deep.include({
+      type: 'NodePort',
+      sessionAffinity: 'None',
+      internalTrafficPolicy: 'Cluster',
+      externalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+    });
     expect(s.spec.ports[0]).to.deep.equal({ port: 80, protocol: 'TCP', targetPort: 80 });
   });
 
   it('validates names, ports and types', () => {
-    const s = svc({ ports: [{ port: 70000, name: 'a' }, { port: 80, nodePort: 30080 }], type: 'ClusterIP' });
+    const s = svc({
+      ports: [
+        { port: 70000, name: 'a' },
+        { port: 80, nodePort: 30080 },
+      ],
+      type: 'ClusterIP',
+    });
     s.metadata.name = '1web';
     services.defaults!(s);
     const m = msgs(services.validate!(s));
@@ -201,8 +265,11 @@ describe('resources: services (validation and defaults)', () => {
   });
 
   it('keeps the cluster IP', () => {
-    const old = svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.10' }); services.defaults!(old);
-    const now = structuredClone(old); now.spec.clusterIP = '10.96.0.11'; now.spec.clusterIPs = ['10.96.0.11'];
+    const old = svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.10' });
+    services.defaults!(old);
+    const now = structuredClone(old);
+    now.spec.clusterIP = '10.96.0.11';
+    now.spec.clusterIPs = ['10.96.0.11'];
     expect(msgs(services.validateUpdate!(now, old))).to.deep.equal(['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.11"}: may not change once set']);
   });
 
@@ -228,7 +295,9 @@ describe('resources: other kinds', () => {
   });
 
   it('configmaps refuse bad keys and changes when immutable', () => {
-    expect(msgs(configmaps.validate!({ metadata: { name: 'c', namespace: 'd' }, data: { 'a b': 'x' } }))[0]).to.match(/^data\[a b\]: Invalid value: "a b": a valid config key/);
+    expect(msgs(configmaps.validate!({ metadata: { name: 'c', namespace: 'd' }, data: { 'a b': 'x' } }))[0]).to.match(
+      /^data\[a b\]: Invalid value: "a b": a valid config key/,
+    );
     const old: KObject = { metadata: { name: 'c', namespace: 'd' }, data: { a: '1' }, immutable: true };
     expect(msgs(configmaps.validateUpdate!({ ...old, data: { a: '2' } }, old))).to.deep.equal(['data: Forbidden: field is immutable when `immutable` is set']);
   });
@@ -248,20 +317,38 @@ describe('resources: other kinds', () => {
 
   it('events.k8s.io events convert to and from core events', () => {
     const ev: KObject = {
-      apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'e1', namespace: 'default' },
-      eventTime: '2024-01-01T00:00:00.000000Z', reportingController: 'skiff/scheduler', reportingInstance: 'sched-1',
-      action: 'Binding', reason: 'Scheduled', type: 'Normal', note: 'assigned', regarding: { kind: 'Pod', name: 'web', namespace: 'default' },
-      deprecatedCount: 2, series: { count: 2, lastObservedTime: '2024-01-01T00:00:01.000000Z' },
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: 'e1', namespace: 'default' },
+      eventTime: '2024-01-01T00:00:00.000000Z',
+      reportingController: 'skiff/scheduler',
+      reportingInstance: 'sched-1',
+      action: 'Binding',
+      reason: 'Scheduled',
+      type: 'Normal',
+      note: 'assigned',
+      regarding: { kind: 'Pod', name: 'web', namespace: 'default' },
+      deprecatedCount: 2,
+      series: { count: 2, lastObservedTime: '2024-01-01T00:00:01.000000Z' },
     };
     const core = eventsK8sIo.toStorage!(structuredClone(ev));
     expect(core).to.deep.include({ apiVersion: 'v1', message: 'assigned', reportingComponent: 'skiff/scheduler', count: 2 });
     expect(core.involvedObject).to.deep.equal(ev.regarding);
     expect(eventsK8sIo.validate!(core)).to.deep.equal([]);
     expect(eventsK8sIo.fromStorage!(structuredClone(core))).to.deep.equal(ev);
-    expect(events.selectableFields!(core)).to.include({ 'involvedObject.kind': 'Pod', 'involvedObject.name': 'web', reason: 'Scheduled', reportingComponent: 'skiff/scheduler', type: 'Normal' });
-    const wrongNs = structuredClone(core); wrongNs.involvedObject.namespace = 'other';
+    expect(events.selectableFields!(core)).to.include({
+      'involvedObject.kind': 'Pod',
+      'involvedObject.name': 'web',
+      reason: 'Scheduled',
+      reportingComponent: 'skiff/scheduler',
+      type: 'Normal',
+    });
+    const wrongNs = structuredClone(core);
+    wrongNs.involvedObject.namespace = 'other';
     expect(msgs(events.validate!(wrongNs))).to.deep.equal(['involvedObject.namespace: Invalid value: "other": does not match event.namespace']);
-    const missing = structuredClone(core); delete missing.action; delete missing.reportingInstance;
+    const missing = structuredClone(core);
+    delete missing.action;
+    delete missing.reportingInstance;
     expect(msgs(eventsK8sIo.validate!(missing))).to.deep.equal(['reportingInstance: Required value', 'action: Required value']);
   });
 
@@ -273,7 +360,12 @@ describe('resources: other kinds', () => {
   });
 
   it('endpoint slices need an address type and valid addresses', () => {
-    const s: KObject = { metadata: { name: 'web-abc', namespace: 'd' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.300'] }], ports: [{ port: 80 }] };
+    const s: KObject = {
+      metadata: { name: 'web-abc', namespace: 'd' },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.300'] }],
+      ports: [{ port: 80 }],
+    };
     endpointslices.defaults!(s);
     expect(msgs(endpointslices.validate!(s))).to.deep.equal(['endpoints[0].addresses[0]: Invalid value: "10.0.0.300": must be a valid IPv4 address']);
   });

@@ -1,14 +1,32 @@
 import { expect } from 'chai';
-import { fromLabelSelectorObject, labelSelectorToString, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../src/registry/selectors.ts';
+import {
+  fromLabelSelectorObject,
+  labelSelectorToString,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from '../src/registry/selectors.ts';
 import { ApiError } from '../src/errors.ts';
 
 describe('label selectors', () => {
   const labels = { app: 'web', tier: 'front', env: 'prod' };
   const cases: [string, boolean][] = [
-    ['', true], ['app=web', true], ['app==web', true], ['app!=web', false], ['app=db', false],
-    ['app in (web,db)', true], ['app notin (web)', false], ['app notin (db)', true],
-    ['tier', true], ['!tier', false], ['missing', false], ['!missing', true],
-    ['app=web,tier=front', true], ['app=web,tier=back', false], ['app in (db, web), env', true],
+    ['', true],
+    ['app=web', true],
+    ['app==web', true],
+    ['app!=web', false],
+    ['app=db', false],
+    ['app in (web,db)', true],
+    ['app notin (web)', false],
+    ['app notin (db)', true],
+    ['tier', true],
+    ['!tier', false],
+    ['missing', false],
+    ['!missing', true],
+    ['app=web,tier=front', true],
+    ['app=web,tier=back', false],
+    ['app in (db, web), env', true],
     ['missing!=x', true],
   ];
   for (const [sel, want] of cases) {
@@ -18,11 +36,19 @@ describe('label selectors', () => {
   }
   it('rejects malformed selectors with 400', () => {
     for (const bad of ['app in web', 'app in (web', '=x', 'a b']) {
-      expect(() => parseLabelSelector(bad), bad).to.throw(ApiError).with.property('code', 400);
+      expect(() => parseLabelSelector(bad), bad)
+        .to.throw(ApiError)
+        .with.property('code', 400);
     }
   });
   it('converts metav1.LabelSelector and prints it as kubectl shows it', () => {
-    const sel = fromLabelSelectorObject({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['b', 'a'] }, { key: 'x', operator: 'DoesNotExist' }] });
+    const sel = fromLabelSelectorObject({
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'tier', operator: 'In', values: ['b', 'a'] },
+        { key: 'x', operator: 'DoesNotExist' },
+      ],
+    });
     expect(labelSelectorToString(sel)).to.equal('app=web,tier in (a,b),!x');
     expect(matchesLabels(sel, { app: 'web', tier: 'a' })).to.equal(true);
     expect(matchesLabels(sel, { app: 'web', tier: 'c' })).to.equal(false);

@@ -7,14 +7,21 @@ import type { KObject } from '../src/registry/types.ts';
 import { startEtcd } from './storage-etcd-helper.ts';
 import type { TestEtcd } from './storage-etcd-helper.ts';
 
-const pod = (name: string, ns = 'default', extra: Record<string, unknown> = {}): KObject =>
-  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { app: 'x' } }, spec: { n: 1 }, ...extra });
+const pod = (name: string, ns = 'default', extra: Record<string, unknown> = {}): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns, labels: { app: 'x' } },
+  spec: { n: 1 },
+  ...extra,
+});
 
 function collect() {
   const events: WatchEvent[] = [];
   return {
     events,
-    onEvent: (ev: WatchEvent) => { events.push(ev); },
+    onEvent: (ev: WatchEvent) => {
+      events.push(ev);
+    },
     waitFor: async (n: number, timeoutMs = 5000) => {
       const deadline = Date.now() + timeoutMs;
       while (events.length < n) {
@@ -35,14 +42,20 @@ describe('storage: CachedStorage (watch cache) on a real etcd', function () {
   let store: CachedStorage;
   let n = 0;
 
-  before(async () => { etcd = await startEtcd(22381); });
-  after(async () => { await etcd?.stop(); });
+  before(async () => {
+    etcd = await startEtcd(22381);
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
   beforeEach(() => {
     n++;
     raw = new EtcdStorage({ endpoints: [etcd.endpoint], prefix: `/c${n}` });
     store = new CachedStorage(raw, { bookmarkIntervalMs: 100 });
   });
-  afterEach(async () => { await store.close(); });
+  afterEach(async () => {
+    await store.close();
+  });
 
   it('a consistent list sees every write made before it', async () => {
     await store.list('/registry/pods/', {});
@@ -98,7 +111,9 @@ describe('storage: CachedStorage (watch cache) on a real etcd', function () {
     const [item] = (await store.list('/registry/pods/default/', {})).items;
     item.kind = 'Changed';
     item.metadata.resourceVersion = 'x';
-    expect(() => { item.spec.n = 2; }).to.throw(TypeError);
+    expect(() => {
+      item.spec.n = 2;
+    }).to.throw(TypeError);
     const [again] = (await store.list('/registry/pods/default/', {})).items;
     expect(again.kind).to.equal('Pod');
     expect(again.metadata.resourceVersion).to.not.equal('x');
@@ -125,9 +140,10 @@ describe('storage: CachedStorage (watch cache) on a real etcd', function () {
     await store.list('/registry/pods/', {}); // resourceVersion '0' may be served from a cache that has not seen the write yet
     const w3 = await store.watch('/registry/pods/', { resourceVersion: '0' }, initial.onEvent);
     const got = await initial.waitFor(2);
-    expect(got.map((e) => `${e.type}:${e.object.metadata.namespace}/${e.object.metadata.name}`))
-      .to.deep.equal(['ADDED:default/v', 'ADDED:elsewhere/w']);
-    w.stop(); w2.stop(); w3.stop();
+    expect(got.map((e) => `${e.type}:${e.object.metadata.namespace}/${e.object.metadata.name}`)).to.deep.equal(['ADDED:default/v', 'ADDED:elsewhere/w']);
+    w.stop();
+    w2.stop();
+    w3.stop();
   });
 
   it('answers a watch older than the event ring with 410 Expired', async () => {
@@ -162,17 +178,26 @@ describe('storage: CachedStorage (watch cache) on a real etcd', function () {
     expect(with_.events.length).to.equal(before + 1);
     await new Promise((r) => setTimeout(r, 250));
     expect(without.events).to.have.length(0);
-    w1.stop(); w2.stop();
+    w1.stop();
+    w2.stop();
   });
 
   it('serves thousands of watchers from one etcd watch', async () => {
     let etcdWatches = 0;
     const watchClient = raw.client.watchClient;
     const original = watchClient.watch.bind(watchClient);
-    watchClient.watch = (...args) => { etcdWatches++; return original(...args); };
+    watchClient.watch = (...args) => {
+      etcdWatches++;
+      return original(...args);
+    };
     const counts = new Array(3000).fill(0);
-    const watchers = await Promise.all(counts.map((_, i) =>
-      store.watch(i % 2 ? '/registry/pods/' : '/registry/pods/default/', {}, () => { counts[i]++; })));
+    const watchers = await Promise.all(
+      counts.map((_, i) =>
+        store.watch(i % 2 ? '/registry/pods/' : '/registry/pods/default/', {}, () => {
+          counts[i]++;
+        }),
+      ),
+    );
     await store.create('/registry/pods/default/one', pod('one'));
     await store.create('/registry/pods/other/two', pod('two', 'other'));
     const deadline = Date.now() + 5000;
@@ -187,10 +212,12 @@ describe('storage: CachedStorage (watch cache) on a real etcd', function () {
   it('lists 10,000 pods from the cache in well under 150 ms', async () => {
     const total = 10_000;
     for (let i = 0; i < total; i += 500) {
-      await Promise.all(Array.from({ length: 500 }, (_, j) => {
-        const name = `pod-${i + j}`;
-        return raw.create(`/registry/pods/bulk/${name}`, pod(name, 'bulk', { status: { phase: 'Running', podIP: '10.0.0.1' } }));
-      }));
+      await Promise.all(
+        Array.from({ length: 500 }, (_, j) => {
+          const name = `pod-${i + j}`;
+          return raw.create(`/registry/pods/bulk/${name}`, pod(name, 'bulk', { status: { phase: 'Running', podIP: '10.0.0.1' } }));
+        }),
+      );
     }
     await store.list('/registry/pods/', { resourceVersion: '0' });
     let best = Infinity;

@@ -43,7 +43,7 @@ describe('storage: compaction', function () {
     await etcd?.stop();
   });
 
-  it('lets only one of several API servers compact per interval, to the previous tick\'s revision', async () => {
+  it("lets only one of several API servers compact per interval, to the previous tick's revision", async () => {
     const a = new Compactor({ client: store.client, prefix: '/compact', intervalMs: 0 });
     const b = new Compactor({ client: store.client, prefix: '/compact', intervalMs: 0 });
     // first interval: a claims it, but there is no previous revision to compact to yet

@@ -18,7 +18,10 @@ export interface TestEtcd {
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
-    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
     sock.once('error', () => resolve(false));
   });
 }
@@ -39,18 +42,35 @@ export async function startEtcd(clientPort: number): Promise<TestEtcd> {
 
   const launch = async () => {
     if (await portOpen(clientPort)) throw new Error(`port ${clientPort} is already in use`);
-    proc = spawn('etcd', [
-      '--data-dir', dataDir, '--name', 'storage-test',
-      '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-      '--listen-peer-urls', `http://127.0.0.1:${clientPort + 1}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${clientPort + 1}`,
-      '--initial-cluster', `storage-test=http://127.0.0.1:${clientPort + 1}`,
-      '--log-level', 'warn',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.on('data', (b: Buffer) => { output += b.toString(); });
-    proc.stderr?.on('data', (b: Buffer) => { output += b.toString(); });
-    const exited = new Promise<never>((_, reject) => proc!.once('exit', (code) =>
-      reject(new Error(`etcd exited with ${code}: ${output.slice(-2000)}`))));
+    proc = spawn(
+      'etcd',
+      [
+        '--data-dir',
+        dataDir,
+        '--name',
+        'storage-test',
+        '--listen-client-urls',
+        endpoint,
+        '--advertise-client-urls',
+        endpoint,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${clientPort + 1}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${clientPort + 1}`,
+        '--initial-cluster',
+        `storage-test=http://127.0.0.1:${clientPort + 1}`,
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    proc.stdout?.on('data', (b: Buffer) => {
+      output += b.toString();
+    });
+    proc.stderr?.on('data', (b: Buffer) => {
+      output += b.toString();
+    });
+    const exited = new Promise<never>((_, reject) => proc!.once('exit', (code) => reject(new Error(`etcd exited with ${code}: ${output.slice(-2000)}`))));
     exited.catch(() => {});
     await Promise.race([waitFor(() => portOpen(clientPort), `etcd on ${clientPort}`), exited]);
   };

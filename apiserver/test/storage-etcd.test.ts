@@ -6,8 +6,13 @@ import type { KObject } from '../src/registry/types.ts';
 import { startEtcd } from './storage-etcd-helper.ts';
 import type { TestEtcd } from './storage-etcd-helper.ts';
 
-const pod = (name: string, extra: Record<string, unknown> = {}): KObject =>
-  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { n: 1 }, ...extra });
+const pod = (name: string, extra: Record<string, unknown> = {}): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { n: 1 },
+  ...extra,
+});
 
 async function rejection(p: Promise<unknown>): Promise<ApiError> {
   try {
@@ -24,12 +29,18 @@ function collect(): { events: WatchEvent[]; onEvent: (ev: WatchEvent) => void; w
   const waiters: Array<() => void> = [];
   return {
     events,
-    onEvent: (ev) => { events.push(ev); for (const w of waiters.splice(0)) w(); },
+    onEvent: (ev) => {
+      events.push(ev);
+      for (const w of waiters.splice(0)) w();
+    },
     waitFor: async (n) => {
       const deadline = Date.now() + 5000;
       while (events.length < n) {
         if (Date.now() > deadline) throw new Error(`only ${events.length} of ${n} events: ${JSON.stringify(events.map((e) => e.type))}`);
-        await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 100); });
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 100);
+        });
       }
       return events;
     },
@@ -43,10 +54,19 @@ describe('storage: EtcdStorage on a real etcd', function () {
   let n = 0;
   const prefix = () => `/t${n}`;
 
-  before(async () => { etcd = await startEtcd(22379); });
-  after(async () => { await etcd?.stop(); });
-  beforeEach(() => { n++; store = new EtcdStorage({ endpoints: [etcd.endpoint], prefix: prefix() }); });
-  afterEach(async () => { await store.close(); });
+  before(async () => {
+    etcd = await startEtcd(22379);
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
+  beforeEach(() => {
+    n++;
+    store = new EtcdStorage({ endpoints: [etcd.endpoint], prefix: prefix() });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
 
   it('creates, reads, updates and deletes with resourceVersion = mod revision', async () => {
     const created = await store.create('/registry/pods/default/a', pod('a'));
@@ -83,36 +103,44 @@ describe('storage: EtcdStorage on a real etcd', function () {
     expect(missing.message).to.equal('pods "nope" not found');
     expect((await rejection(store.guaranteedUpdate('/registry/pods/default/nope', (c) => c))).code).to.equal(404);
 
-    const conflict = await rejection(store.guaranteedUpdate('/registry/pods/default/x', (c) => ({ ...c!, spec: {} }),
-      { expectedResourceVersion: '1' }));
+    const conflict = await rejection(store.guaranteedUpdate('/registry/pods/default/x', (c) => ({ ...c!, spec: {} }), { expectedResourceVersion: '1' }));
     expect(conflict.code).to.equal(409);
     expect(conflict.reason).to.equal('Conflict');
-    expect(conflict.message).to.equal('Operation cannot be fulfilled on pods "x": the object has been modified; please apply your changes to the latest version and try again');
+    expect(conflict.message).to.equal(
+      'Operation cannot be fulfilled on pods "x": the object has been modified; please apply your changes to the latest version and try again',
+    );
     expect((await rejection(store.delete('/registry/pods/default/x', { expectedResourceVersion: '1' }))).reason).to.equal('Conflict');
 
-    const nodes = new EtcdStorage({ endpoints: [etcd.endpoint], prefix: prefix(),
-      describeKey: (k) => ({ group: 'apps', resource: 'deployments', name: k.split('/').pop()! }) });
+    const nodes = new EtcdStorage({
+      endpoints: [etcd.endpoint],
+      prefix: prefix(),
+      describeKey: (k) => ({ group: 'apps', resource: 'deployments', name: k.split('/').pop()! }),
+    });
     await nodes.create('/registry/deployments/default/d', pod('d'));
-    expect((await rejection(nodes.create('/registry/deployments/default/d', pod('d')))).message)
-      .to.equal('deployments.apps "d" already exists');
+    expect((await rejection(nodes.create('/registry/deployments/default/d', pod('d')))).message).to.equal('deployments.apps "d" already exists');
     await nodes.close();
   });
 
   it('retries guaranteedUpdate when another writer wins the race', async () => {
     await store.create('/registry/configmaps/default/c', pod('c', { data: { count: 0 } }));
-    const bump = () => store.guaranteedUpdate('/registry/configmaps/default/c', async (cur) => {
-      await new Promise((r) => setTimeout(r, Math.random() * 5));
-      return { ...cur!, data: { count: cur!.data.count + 1 } };
-    });
+    const bump = () =>
+      store.guaranteedUpdate('/registry/configmaps/default/c', async (cur) => {
+        await new Promise((r) => setTimeout(r, Math.random() * 5));
+        return { ...cur!, data: { count: cur!.data.count + 1 } };
+      });
     await Promise.all(Array.from({ length: 20 }, bump));
     expect((await store.get('/registry/configmaps/default/c'))!.data.count).to.equal(20);
   });
 
   it('creates through guaranteedUpdate with ignoreNotFound', async () => {
-    const made = await store.guaranteedUpdate('/registry/leases/kube-system/l', (cur) => {
-      expect(cur).to.equal(undefined);
-      return pod('l');
-    }, { ignoreNotFound: true });
+    const made = await store.guaranteedUpdate(
+      '/registry/leases/kube-system/l',
+      (cur) => {
+        expect(cur).to.equal(undefined);
+        return pod('l');
+      },
+      { ignoreNotFound: true },
+    );
     expect(made.metadata.resourceVersion).to.be.a('string');
   });
 
@@ -120,8 +148,9 @@ describe('storage: EtcdStorage on a real etcd', function () {
     const filler = 'x'.repeat(5000);
     const names = Array.from({ length: 1200 }, (_, i) => `p-${String(i).padStart(5, '0')}`);
     for (let i = 0; i < names.length; i += 100) {
-      await Promise.all(names.slice(i, i + 100).map((name) =>
-        store.create(`/registry/pods/ns1/${name}`, pod(name, { filler, even: Number(name.slice(2)) % 2 === 0 }))));
+      await Promise.all(
+        names.slice(i, i + 100).map((name) => store.create(`/registry/pods/ns1/${name}`, pod(name, { filler, even: Number(name.slice(2)) % 2 === 0 }))),
+      );
     }
     await store.create('/registry/pods/ns2/other', pod('other'));
     const all = await store.list('/registry/pods/ns1/', {});
@@ -206,7 +235,8 @@ describe('storage: EtcdStorage on a real etcd', function () {
     const initial = collect();
     const w2 = await store.watch('/registry/nodes/', { resourceVersion: '0' }, initial.onEvent);
     expect((await initial.waitFor(2)).map((e) => `${e.type}:${e.object.metadata.name}`)).to.deep.equal(['ADDED:n1', 'ADDED:n2']);
-    w1.stop(); w2.stop();
+    w1.stop();
+    w2.stop();
   });
 
   it('ends a watch from a compacted revision with 410 Expired', async () => {

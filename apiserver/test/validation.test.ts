@@ -2,8 +2,14 @@ import { expect } from 'chai';
 import { fieldErrorMessage } from '../src/errors.ts';
 import type { FieldError } from '../src/errors.ts';
 import {
-  checkDns1035Label, checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkQualifiedName, checkConfigMapKey,
-  checkPortName, nameIsDnsSubdomain,
+  checkDns1035Label,
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkLabelValue,
+  checkQualifiedName,
+  checkConfigMapKey,
+  checkPortName,
+  nameIsDnsSubdomain,
 } from '../src/registry/validation/names.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../src/registry/validation/meta.ts';
 import { selectorMatches, selectorToString, validateAnnotations, validateLabelSelector, validateLabels } from '../src/registry/validation/labels.ts';
@@ -34,7 +40,9 @@ describe('validation: names', () => {
     expect(checkQualifiedName('app.kubernetes.io/name')).to.deep.equal([]);
     expect(checkQualifiedName('/name')).to.deep.equal(['prefix part must be non-empty']);
     expect(checkQualifiedName('Bad_Prefix/name')[0]).to.match(/^prefix part a lowercase RFC 1123 subdomain/);
-    expect(checkQualifiedName('a/b/c')[0]).to.match(/^a qualified name must consist .* with an optional DNS subdomain prefix and '\/' \(e\.g\. 'example\.com\/MyName'\)$/);
+    expect(checkQualifiedName('a/b/c')[0]).to.match(
+      /^a qualified name must consist .* with an optional DNS subdomain prefix and '\/' \(e\.g\. 'example\.com\/MyName'\)$/,
+    );
     expect(checkQualifiedName('x'.repeat(64))).to.deep.equal(['name part must be no more than 63 characters']);
   });
 
@@ -63,28 +71,37 @@ describe('validation: ObjectMeta', () => {
       'metadata.name: Required value: name or generateName is required',
       'metadata.namespace: Required value',
     ]);
-    expect(messages(validateObjectMeta({ name: 'n1', namespace: 'x' }, { ...rules, namespaced: false })))
-      .to.deep.equal(['metadata.namespace: Forbidden: not allowed on this type']);
+    expect(messages(validateObjectMeta({ name: 'n1', namespace: 'x' }, { ...rules, namespaced: false }))).to.deep.equal([
+      'metadata.namespace: Forbidden: not allowed on this type',
+    ]);
   });
 
   it('checks finalizers and owner references', () => {
-    const errs = validateObjectMeta({
-      name: 'a', namespace: 'd', finalizers: ['foo', 'example.com/ok', 'orphan', 'foregroundDeletion'],
-      ownerReferences: [
-        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r1', uid: 'u1', controller: true },
-        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r2', uid: '', controller: true },
-      ],
-    }, rules);
+    const errs = validateObjectMeta(
+      {
+        name: 'a',
+        namespace: 'd',
+        finalizers: ['foo', 'example.com/ok', 'orphan', 'foregroundDeletion'],
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r1', uid: 'u1', controller: true },
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r2', uid: '', controller: true },
+        ],
+      },
+      rules,
+    );
     const m = messages(errs);
     expect(m).to.include('metadata.finalizers[0]: Invalid value: "foo": name is neither a standard finalizer name nor is it fully qualified');
     expect(m.some((x) => x.endsWith('finalizer orphan and foregroundDeletion cannot be both set'))).to.equal(true);
     expect(m).to.include('metadata.ownerReferences.uid: Invalid value: "": uid must not be empty');
-    expect(m.some((x) => x.includes('Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/r1 and ReplicaSet/r2'))).to.equal(true);
+    expect(
+      m.some((x) => x.includes('Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/r1 and ReplicaSet/r2')),
+    ).to.equal(true);
   });
 
   it('bounds annotations at 256 KiB in total', () => {
-    expect(validateAnnotations({ a: 'x'.repeat(256 * 1024) }, 'metadata.annotations').map(fieldErrorMessage))
-      .to.deep.equal(['metadata.annotations: Too long: must have at most 262144 bytes']);
+    expect(validateAnnotations({ a: 'x'.repeat(256 * 1024) }, 'metadata.annotations').map(fieldErrorMessage)).to.deep.equal([
+      'metadata.annotations: Too long: must have at most 262144 bytes',
+    ]);
     expect(validateAnnotations({ 'Example.com/Key': 'v' }, 'metadata.annotations')).to.deep.equal([]);
   });
 
@@ -94,16 +111,19 @@ describe('validation: ObjectMeta', () => {
 
   it('refuses changes to name and uid', () => {
     const errs = validateObjectMetaUpdate({ name: 'b', uid: '2' }, { name: 'a', uid: '1' });
-    expect(messages(errs)).to.deep.equal([
-      'metadata.name: Invalid value: "b": field is immutable',
-      'metadata.uid: Invalid value: "2": field is immutable',
-    ]);
+    expect(messages(errs)).to.deep.equal(['metadata.name: Invalid value: "b": field is immutable', 'metadata.uid: Invalid value: "2": field is immutable']);
   });
 });
 
 describe('validation: selectors', () => {
   it('matches labels and expressions', () => {
-    const sel = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] };
+    const sel = {
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'tier', operator: 'In', values: ['a', 'b'] },
+        { key: 'x', operator: 'DoesNotExist' },
+      ],
+    };
     expect(selectorMatches(sel, { app: 'web', tier: 'a' })).to.equal(true);
     expect(selectorMatches(sel, { app: 'web', tier: 'c' })).to.equal(false);
     expect(selectorMatches(sel, { app: 'web', tier: 'a', x: '' })).to.equal(false);
@@ -111,7 +131,18 @@ describe('validation: selectors', () => {
   });
 
   it('validates operators and values', () => {
-    const m = messages(validateLabelSelector({ matchExpressions: [{ key: 'a', operator: 'In' }, { key: 'b', operator: 'Exists', values: ['x'] }, { key: 'c', operator: 'Near' }] }, 'spec.selector'));
+    const m = messages(
+      validateLabelSelector(
+        {
+          matchExpressions: [
+            { key: 'a', operator: 'In' },
+            { key: 'b', operator: 'Exists', values: ['x'] },
+            { key: 'c', operator: 'Near' },
+          ],
+        },
+        'spec.selector',
+      ),
+    );
     expect(m).to.deep.equal([
       "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
       "spec.selector.matchExpressions[1].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
@@ -138,21 +169,25 @@ describe('validation: pod spec', () => {
   it('requires containers and images, and refuses duplicate names', () => {
     expect(messages(validatePodSpec({ containers: [] }, 'spec'))).to.deep.equal(['spec.containers: Required value']);
     const m = messages(validatePodSpec({ containers: [container({ image: '' }), container()] }, 'spec'));
-    expect(m).to.deep.equal([
-      'spec.containers[0].image: Required value',
-      'spec.containers[1].name: Duplicate value: "web"',
-    ]);
+    expect(m).to.deep.equal(['spec.containers[0].image: Required value', 'spec.containers[1].name: Duplicate value: "web"']);
   });
 
   it('checks ports, probes, resources and restart policy', () => {
-    const m = messages(validatePodSpec({
-      restartPolicy: 'Sometimes',
-      containers: [container({
-        ports: [{ containerPort: 70000, protocol: 'ICMP' }],
-        livenessProbe: { successThreshold: 2 },
-        resources: { limits: { cpu: '1' }, requests: { cpu: '2', memory: '-1' } },
-      })],
-    }, 'spec'));
+    const m = messages(
+      validatePodSpec(
+        {
+          restartPolicy: 'Sometimes',
+          containers: [
+            container({
+              ports: [{ containerPort: 70000, protocol: 'ICMP' }],
+              livenessProbe: { successThreshold: 2 },
+              resources: { limits: { cpu: '1' }, requests: { cpu: '2', memory: '-1' } },
+            }),
+          ],
+        },
+        'spec',
+      ),
+    );
     expect(m).to.include('spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive');
     expect(m).to.include('spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"');
     expect(m).to.include('spec.containers[0].livenessProbe: Required value: must specify a handler type');
@@ -163,20 +198,41 @@ describe('validation: pod spec', () => {
   });
 
   it('requires mounts to name a volume and tolerations to be consistent', () => {
-    const m = messages(validatePodSpec({
-      containers: [container({ volumeMounts: [{ name: 'data', mountPath: '/d' }] })],
-      tolerations: [{ operator: 'Equal', value: 'x' }, { key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 5 }],
-    }, 'spec'));
+    const m = messages(
+      validatePodSpec(
+        {
+          containers: [container({ volumeMounts: [{ name: 'data', mountPath: '/d' }] })],
+          tolerations: [
+            { operator: 'Equal', value: 'x' },
+            { key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 5 },
+          ],
+        },
+        'spec',
+      ),
+    );
     expect(m.some((x) => x.startsWith('spec.containers[0].volumeMounts[0].name: Invalid value: "data"'))).to.equal(true);
-    expect(m).to.include('spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty, which means "match all values and all keys"');
+    expect(m).to.include(
+      'spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty, which means "match all values and all keys"',
+    );
     expect(m).to.include('spec.tolerations[1].effect: Invalid value: "NoSchedule": effect must be \'NoExecute\' when `tolerationSeconds` is set');
   });
 
   it('accepts a well-formed spec', () => {
-    expect(validatePodSpec({
-      volumes: [{ name: 'data', emptyDir: {} }],
-      containers: [container({ ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }], volumeMounts: [{ name: 'data', mountPath: '/d' }],
-        readinessProbe: { httpGet: { port: 'http', path: '/' } }, resources: { requests: { cpu: '100m', memory: '64Mi' } } })],
-    }, 'spec')).to.deep.equal([]);
+    expect(
+      validatePodSpec(
+        {
+          volumes: [{ name: 'data', emptyDir: {} }],
+          containers: [
+            container({
+              ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }],
+              volumeMounts: [{ name: 'data', mountPath: '/d' }],
+              readinessProbe: { httpGet: { port: 'http', path: '/' } },
+              resources: { requests: { cpu: '100m', memory: '64Mi' } },
+            }),
+          ],
+        },
+        'spec',
+      ),
+    ).to.deep.equal([]);
   });
 });

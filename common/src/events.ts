@@ -41,7 +41,12 @@ export interface EventRecorderOptions {
   aggregateWindowMs?: number;
 }
 
-interface Stored { name: string; namespace: string; count: number; lastSeen: number }
+interface Stored {
+  name: string;
+  namespace: string;
+  count: number;
+  lastSeen: number;
+}
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const MAX_REMEMBERED = 4096;
@@ -54,7 +59,9 @@ function statusOf(e: unknown): number | undefined {
 export function clientSink(kc: KubeConfig): EventSink {
   const core = kc.makeApiClient(CoreV1Api);
   return {
-    async create(namespace, body) { await core.createNamespacedEvent({ namespace, body }); },
+    async create(namespace, body) {
+      await core.createNamespacedEvent({ namespace, body });
+    },
     async bump(namespace, name, count, lastTimestamp) {
       try {
         await core.patchNamespacedEvent({ namespace, name, body: { count, lastTimestamp: lastTimestamp.toISOString() } }, mergePatch);
@@ -86,7 +93,10 @@ export class EventRecorder {
   }
 
   event(obj: EventObject, type: EventType, reason: string, message: string): void {
-    if ((this.o.maxQueued ?? 1000) <= this.queue.length) { this.dropped++; return; }
+    if ((this.o.maxQueued ?? 1000) <= this.queue.length) {
+      this.dropped++;
+      return;
+    }
     const at = new Date();
     this.queue.push(() => this.write(obj, type, reason, message, at));
     this.pump();
@@ -101,7 +111,9 @@ export class EventRecorder {
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (timeoutMs === undefined) return idle;
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
     try {
       await Promise.race([idle, deadline]);
     } finally {
@@ -137,11 +149,15 @@ export class EventRecorder {
     const body: CoreV1Event = {
       metadata: { name, namespace },
       involvedObject: { ...obj },
-      type, reason, message,
+      type,
+      reason,
+      message,
       source: { component: this.o.component, ...(this.o.host ? { host: this.o.host } : {}) },
       reportingComponent: this.o.component,
       reportingInstance: this.o.instance ?? this.o.host ?? this.o.component,
-      firstTimestamp: at, lastTimestamp: at, count: 1,
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
     };
     await this.sink.create(namespace, body);
     this.seen.delete(key);

@@ -16,16 +16,25 @@ export function parseFlags<S extends Record<string, FlagSpec>>(component: string
   const raw = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--help' || a === '-h') { printHelp(component, spec); process.exit(0); }
+    if (a === '--help' || a === '-h') {
+      printHelp(component, spec);
+      process.exit(0);
+    }
     if (!a.startsWith('--')) throw new FlagError(`unexpected argument "${a}"`);
     const eq = a.indexOf('=');
-    let name: string; let value: string;
-    if (eq > 0) { name = a.slice(2, eq); value = a.slice(eq + 1); }
-    else {
+    let name: string;
+    let value: string;
+    if (eq > 0) {
+      name = a.slice(2, eq);
+      value = a.slice(eq + 1);
+    } else {
       name = a.slice(2);
       const s = spec[name];
       if (s && (s.type ?? 'string') === 'boolean' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) value = 'true';
-      else { value = argv[i + 1] ?? ''; i++; }
+      else {
+        value = argv[i + 1] ?? '';
+        i++;
+      }
     }
     if (!(name in spec)) throw new FlagError(`unknown flag --${name} (see --help)`);
     raw.set(name, value);
@@ -51,8 +60,13 @@ function convert(name: string, v: string, type: FlagType): unknown {
       if (['true', '1', 'yes', ''].includes(v)) return true;
       if (['false', '0', 'no'].includes(v)) return false;
       throw new FlagError(`--${name} wants true or false, got "${v}"`);
-    case 'list': return v.split(',').map((s) => s.trim()).filter(Boolean);
-    default: return v;
+    case 'list':
+      return v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    default:
+      return v;
   }
 }
 

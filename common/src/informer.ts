@@ -28,18 +28,27 @@ export class Informer<T extends KubernetesObject> {
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
-    this.lw = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), async () => {
-      const l = await opts.list();
-      this.markSynced();
-      this.backoffMs = 500;
-      return l;
-    }, false, opts.labelSelector, opts.fieldSelector);
+    this.lw = new ListWatch<T>(
+      opts.path,
+      new Watch(opts.kubeConfig),
+      async () => {
+        const l = await opts.list();
+        this.markSynced();
+        this.backoffMs = 500;
+        return l;
+      },
+      false,
+      opts.labelSelector,
+      opts.fieldSelector,
+    );
     this.lw.on('error', (err: any) => {
       if (this.stopped) return;
       const delay = this.backoffMs;
       this.backoffMs = Math.min(this.backoffMs * 2, opts.maxBackoffMs ?? 30_000);
       opts.log?.warn('informer error, restarting', { path: opts.path, delayMs: delay, err: err?.message ?? String(err) });
-      this.retryTimer = setTimeout(() => { if (!this.stopped) void this.lw.start().catch(() => undefined); }, delay);
+      this.retryTimer = setTimeout(() => {
+        if (!this.stopped) void this.lw.start().catch(() => undefined);
+      }, delay);
     });
   }
 
@@ -61,7 +70,9 @@ export class Informer<T extends KubernetesObject> {
     void this.lw.stop();
   }
 
-  hasSynced(): boolean { return this.synced; }
+  hasSynced(): boolean {
+    return this.synced;
+  }
 
   waitForSync(): Promise<void> {
     if (this.synced) return Promise.resolve();
@@ -71,9 +82,16 @@ export class Informer<T extends KubernetesObject> {
   private markSynced(): void {
     if (this.synced) return;
     // the list's items are delivered right after listFn returns; let them land first
-    setImmediate(() => { this.synced = true; for (const w of this.syncWaiters.splice(0)) w(); });
+    setImmediate(() => {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    });
   }
 
-  get(name: string, namespace?: string): T | undefined { return this.lw.get(name, namespace); }
-  list(namespace?: string): readonly T[] { return this.lw.list(namespace); }
+  get(name: string, namespace?: string): T | undefined {
+    return this.lw.get(name, namespace);
+  }
+  list(namespace?: string): readonly T[] {
+    return this.lw.list(namespace);
+  }
 }

@@ -6,7 +6,8 @@ import { reuseConnections } from './connection-reuse.ts';
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
   const file = path || process.env.KUBECONFIG;
-  if (file) kc.loadFromFile(file); else kc.loadFromDefault();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
   return reuseConnections(kc);
 }
 

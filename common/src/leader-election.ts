@@ -17,7 +17,6 @@ export interface LeaderElectionOptions {
   log?: Logger;
 }
 
-
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private readonly o: Required<Omit<LeaderElectionOptions, 'log'>> & { log?: Logger };
@@ -31,9 +30,14 @@ export class LeaderElector {
     this.api = o.kubeConfig.makeApiClient(CoordinationV1Api);
   }
 
-  isLeader(): boolean { return this.leading; }
+  isLeader(): boolean {
+    return this.leading;
+  }
 
-  start(): void { this.stopped = false; void this.tick(); }
+  start(): void {
+    this.stopped = false;
+    void this.tick();
+  }
 
   /** Gives the lease up so that another replica takes over at once. */
   async stop(): Promise<void> {
@@ -47,7 +51,9 @@ export class LeaderElector {
           lease.spec.leaseDurationSeconds = 1;
           await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
         }
-      } catch { /* best effort */ }
+      } catch {
+        /* best effort */
+      }
       this.setLeading(false);
     }
   }
@@ -56,15 +62,18 @@ export class LeaderElector {
     if (v === this.leading) return;
     this.leading = v;
     this.o.log?.info(v ? 'became leader' : 'lost leadership', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
-    if (v) this.o.onStartedLeading(); else this.o.onStoppedLeading();
+    if (v) this.o.onStartedLeading();
+    else this.o.onStoppedLeading();
   }
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
       const ok = await this.tryAcquireOrRenew();
-      if (ok) { this.lastRenew = Date.now(); this.setLeading(true); }
-      else if (this.leading) this.setLeading(false);
+      if (ok) {
+        this.lastRenew = Date.now();
+        this.setLeading(true);
+      } else if (this.leading) this.setLeading(false);
     } catch (e) {
       this.o.log?.debug('lease attempt failed', { err: (e as Error).message });
       if (this.leading && Date.now() - this.lastRenew > this.o.renewDeadlineSeconds * 1000) this.setLeading(false);
@@ -84,10 +93,13 @@ export class LeaderElector {
       if (e?.code !== 404 && e?.statusCode !== 404 && e?.response?.statusCode !== 404) throw e;
     }
     if (!lease) {
-      await this.api.createNamespacedLease({ namespace: this.o.namespace, body: {
-        metadata: { name: this.o.name, namespace: this.o.namespace },
-        spec: { holderIdentity: this.o.identity, leaseDurationSeconds: this.o.leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
-      } });
+      await this.api.createNamespacedLease({
+        namespace: this.o.namespace,
+        body: {
+          metadata: { name: this.o.name, namespace: this.o.namespace },
+          spec: { holderIdentity: this.o.identity, leaseDurationSeconds: this.o.leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+        },
+      });
       return true;
     }
     const spec = lease.spec ?? {};
@@ -97,8 +109,11 @@ export class LeaderElector {
     if (holder && holder !== this.o.identity && !expired) return false;
     const transitions = (spec.leaseTransitions ?? 0) + (holder === this.o.identity ? 0 : 1);
     lease.spec = {
-      ...spec, holderIdentity: this.o.identity, leaseDurationSeconds: this.o.leaseDurationSeconds,
-      renewTime: now, leaseTransitions: transitions,
+      ...spec,
+      holderIdentity: this.o.identity,
+      leaseDurationSeconds: this.o.leaseDurationSeconds,
+      renewTime: now,
+      leaseTransitions: transitions,
       acquireTime: holder === this.o.identity ? spec.acquireTime : now,
     };
     await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });

@@ -4,7 +4,10 @@ import http from 'node:http';
 import client from 'prom-client';
 import type { Logger } from './log.ts';
 
-export interface ServiceCheck { name: string; check(): boolean | Promise<boolean> }
+export interface ServiceCheck {
+  name: string;
+  check(): boolean | Promise<boolean>;
+}
 
 export interface ServiceEndpoints {
   registry: client.Registry;
@@ -12,7 +15,14 @@ export interface ServiceEndpoints {
   close(): Promise<void>;
 }
 
-export function startServiceEndpoints(o: { port: number; bindAddress?: string; log: Logger; checks?: ServiceCheck[]; ready?: () => boolean; registry?: client.Registry }): Promise<ServiceEndpoints> {
+export function startServiceEndpoints(o: {
+  port: number;
+  bindAddress?: string;
+  log: Logger;
+  checks?: ServiceCheck[];
+  ready?: () => boolean;
+  registry?: client.Registry;
+}): Promise<ServiceEndpoints> {
   const registry = o.registry ?? new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const server = http.createServer(async (req, res) => {
@@ -22,11 +32,18 @@ export function startServiceEndpoints(o: { port: number; bindAddress?: string; l
       const lines: string[] = [];
       for (const c of o.checks ?? []) {
         let good = false;
-        try { good = await c.check(); } catch { good = false; }
+        try {
+          good = await c.check();
+        } catch {
+          good = false;
+        }
         ok &&= good;
         lines.push(`[${good ? '+' : '-'}]${c.name} ${good ? 'ok' : 'failed'}`);
       }
-      if (path === '/readyz' && o.ready && !o.ready()) { ok = false; lines.push('[-]ready failed'); }
+      if (path === '/readyz' && o.ready && !o.ready()) {
+        ok = false;
+        lines.push('[-]ready failed');
+      }
       res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' });
       res.end(ok && !(req.url ?? '').includes('verbose') ? 'ok' : `${lines.join('\n')}\n${path.slice(1)} check ${ok ? 'passed' : 'failed'}\n`);
       return;
@@ -57,7 +74,13 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
     log.info('shutting down', { signal: sig });
     const t = setTimeout(() => process.exit(1), 10_000);
     t.unref();
-    stop().then(() => process.exit(0), (e) => { log.error('shutdown failed', { err: e as Error }); process.exit(1); });
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        log.error('shutdown failed', { err: e as Error });
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));

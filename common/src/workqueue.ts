@@ -2,7 +2,10 @@
 // workers at once, a key added while it is processed is processed again afterwards, and
 // failing keys come back with per-key exponential back-off.
 
-export interface RateLimiterOptions { baseDelayMs?: number; maxDelayMs?: number }
+export interface RateLimiterOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
 
 export class WorkQueue<K = string> {
   private readonly queue: K[] = [];
@@ -28,14 +31,25 @@ export class WorkQueue<K = string> {
     this.onAdd?.();
     if (this.processing.has(key)) return;
     const w = this.waiters.shift();
-    if (w) { this.dirty.delete(key); this.processing.add(key); w(key); return; }
+    if (w) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      w(key);
+      return;
+    }
     this.queue.push(key);
   }
 
   addAfter(key: K, ms: number): void {
     if (this.shuttingDown) return;
-    if (ms <= 0) { this.add(key); return; }
-    const t = setTimeout(() => { this.timers.delete(t); this.add(key); }, ms);
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.add(key);
+    }, ms);
     t.unref?.();
     this.timers.add(t);
   }
@@ -47,8 +61,12 @@ export class WorkQueue<K = string> {
     this.addAfter(key, Math.min(this.baseDelayMs * 2 ** n, this.maxDelayMs));
   }
 
-  forget(key: K): void { this.failures.delete(key); }
-  numRequeues(key: K): number { return this.failures.get(key) ?? 0; }
+  forget(key: K): void {
+    this.failures.delete(key);
+  }
+  numRequeues(key: K): number {
+    return this.failures.get(key) ?? 0;
+  }
 
   /** Resolves with the next key, or undefined once the queue shuts down. */
   get(): Promise<K | undefined> {
@@ -67,11 +85,19 @@ export class WorkQueue<K = string> {
     if (this.dirty.has(key)) {
       this.dirty.delete(key);
       const w = this.waiters.shift();
-      if (w) { this.processing.add(key); w(key); } else { this.dirty.add(key); this.queue.push(key); }
+      if (w) {
+        this.processing.add(key);
+        w(key);
+      } else {
+        this.dirty.add(key);
+        this.queue.push(key);
+      }
     }
   }
 
-  len(): number { return this.queue.length; }
+  len(): number {
+    return this.queue.length;
+  }
 
   shutDown(): void {
     this.shuttingDown = true;
@@ -82,7 +108,12 @@ export class WorkQueue<K = string> {
 }
 
 /** Runs `workers` loops of get -> reconcile -> done, requeueing failures with back-off. */
-export async function runWorkers<K>(queue: WorkQueue<K>, workers: number, reconcile: (key: K) => Promise<void | { requeueAfterMs?: number }>, onError?: (key: K, err: unknown) => void): Promise<void> {
+export async function runWorkers<K>(
+  queue: WorkQueue<K>,
+  workers: number,
+  reconcile: (key: K) => Promise<void | { requeueAfterMs?: number }>,
+  onError?: (key: K, err: unknown) => void,
+): Promise<void> {
   const loop = async () => {
     while (true) {
       const key = await queue.get();

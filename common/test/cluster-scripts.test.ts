@@ -6,10 +6,18 @@ import { join } from 'node:path';
 import { freePort, repoRoot, runKubectl } from '../src/testing/index.ts';
 import { fixtureEntry } from './fixtures.ts';
 
-interface Run { code: number; out: string }
+interface Run {
+  code: number;
+  out: string;
+}
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -22,11 +30,12 @@ describe('make up / make down (scripts/cluster.sh)', function () {
   let env: NodeJS.ProcessEnv;
   let etcdUrl: string;
 
-  const cluster = (command: string): Promise<Run> => new Promise((resolve) => {
-    execFile('bash', [join(repoRoot(), 'scripts', 'cluster.sh'), command], { env }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+  const cluster = (command: string): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile('bash', [join(repoRoot(), 'scripts', 'cluster.sh'), command], { env }, (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+      });
     });
-  });
   const pid = (name: string) => Number(readFileSync(join(dir, 'run', `${name}.pid`), 'utf8'));
 
   before(async () => {

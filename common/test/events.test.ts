@@ -6,11 +6,14 @@ import { EventRecorder, type EventSink } from '../src/events.ts';
 
 class MemorySink implements EventSink {
   events = new Map<string, CoreV1Event>();
-  async create(namespace: string, ev: CoreV1Event): Promise<void> { this.events.set(`${namespace}/${ev.metadata.name}`, ev); }
+  async create(namespace: string, ev: CoreV1Event): Promise<void> {
+    this.events.set(`${namespace}/${ev.metadata.name}`, ev);
+  }
   async bump(namespace: string, name: string, count: number, last: Date): Promise<boolean> {
     const ev = this.events.get(`${namespace}/${name}`);
     if (!ev) return false;
-    ev.count = count; ev.lastTimestamp = last;
+    ev.count = count;
+    ev.lastTimestamp = last;
     return true;
   }
 }
@@ -25,7 +28,14 @@ describe('EventRecorder', () => {
     await r.flush();
     const [ev] = [...sink.events.values()];
     expect(ev!.metadata.name).to.match(/^web-1\.[0-9a-f]{16,}$/);
-    expect(ev).to.deep.include({ type: 'Normal', reason: 'Started', message: 'Started container web', count: 1, reportingComponent: 'kubelet', reportingInstance: 'node-1' });
+    expect(ev).to.deep.include({
+      type: 'Normal',
+      reason: 'Started',
+      message: 'Started container web',
+      count: 1,
+      reportingComponent: 'kubelet',
+      reportingInstance: 'node-1',
+    });
     expect(ev!.source).to.deep.equal({ component: 'kubelet', host: 'node-1' });
     expect(ev!.involvedObject).to.deep.equal(pod);
     expect(ev!.metadata.namespace).to.equal('shop');

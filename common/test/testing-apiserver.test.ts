@@ -5,7 +5,12 @@ import type { ApiserverHandle } from '../src/testing/index.ts';
 import { fixtureEntry } from './fixtures.ts';
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function etcdValue(url: string, key: string): Promise<string | undefined> {
@@ -25,7 +30,9 @@ describe('testing harness: apiserver lifecycle (stand-in server)', function () {
     etcdUrl = (await sharedEtcd()).url;
     server = await startApiserver({ etcdUrl, entryArgs: fixtureEntry('readyz-server'), extraArgs: ['--feature=x'] });
   });
-  after(async () => { await server?.stop(); });
+  after(async () => {
+    await server?.stop();
+  });
 
   it('passes the apiserver flags, its own etcd prefix included', async () => {
     const res = await server.request('GET', '/whoami');
@@ -85,7 +92,9 @@ describe('testing harness: apiserver lifecycle (stand-in server)', function () {
     let error: unknown;
     try {
       await startApiserver({ etcdUrl, entryArgs: fixtureEntry('exits-at-once') });
-    } catch (e) { error = e; }
+    } catch (e) {
+      error = e;
+    }
     expect(String(error)).to.match(/exited during startup \(3\)/);
     expect(String(error)).to.include('fixture: refusing to start');
     expect(Date.now() - started).to.be.lessThan(20_000);
@@ -100,8 +109,15 @@ describe('testing harness: other components', function () {
     // The stand-in server needs the apiserver flags; any component takes its own.
     const p = await sharedPki();
     const port = await freePort();
-    const args = [`--etcd-servers=${etcdUrl}`, '--etcd-prefix=/component-test', '--bind-address=127.0.0.1', `--secure-port=${port}`,
-      `--tls-cert-file=${p.serverCert}`, `--tls-private-key-file=${p.serverKey}`, `--client-ca-file=${p.caCert}`];
+    const args = [
+      `--etcd-servers=${etcdUrl}`,
+      '--etcd-prefix=/component-test',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--tls-cert-file=${p.serverCert}`,
+      `--tls-private-key-file=${p.serverKey}`,
+      `--client-ca-file=${p.caCert}`,
+    ];
     const component = await startComponent({ workspace: 'fixture', entryArgs: fixtureEntry('readyz-server'), args });
     const first = component.pid;
     expect(alive(first)).to.equal(true);
@@ -115,7 +131,11 @@ describe('testing harness: other components', function () {
 
   it('reports a component that dies at start', async () => {
     let error: unknown;
-    try { await startComponent({ workspace: 'fixture', entryArgs: fixtureEntry('exits-at-once') }); } catch (e) { error = e; }
+    try {
+      await startComponent({ workspace: 'fixture', entryArgs: fixtureEntry('exits-at-once') });
+    } catch (e) {
+      error = e;
+    }
     expect(String(error)).to.match(/fixture exited during startup \(3\)[\s\S]*refusing to start/);
   });
 });

@@ -17,7 +17,12 @@ async function get(url: string, key: string): Promise<string | undefined> {
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('testing harness: etcd', function () {

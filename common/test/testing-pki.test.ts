@@ -67,7 +67,11 @@ describe('testing harness: pki (scripts/pki.sh)', function () {
 
   it('rejects file names that could escape the PKI dir', async () => {
     let error: unknown;
-    try { await makeClientCert(pki, '../evil', 'x'); } catch (e) { error = e; }
+    try {
+      await makeClientCert(pki, '../evil', 'x');
+    } catch (e) {
+      error = e;
+    }
     expect(String(error)).to.match(/invalid certificate file name/);
   });
 });

@@ -12,12 +12,18 @@ describe('make test: summary reporter', function () {
   it('prints the spec output, then "1 passed, 1 failed, 1 skipped", and exits non-zero', async () => {
     const root = repoRoot();
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      execFile(process.execPath, [
-        join(root, 'node_modules/mocha/bin/mocha.js'),
-        '--no-config',
-        '--reporter', join(root, 'scripts/mocha/summary-reporter.cjs'),
-        sourceFixture('sample.spec.cjs'),
-      ], { cwd: root }, (err, out) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout: out }));
+      execFile(
+        process.execPath,
+        [
+          join(root, 'node_modules/mocha/bin/mocha.js'),
+          '--no-config',
+          '--reporter',
+          join(root, 'scripts/mocha/summary-reporter.cjs'),
+          sourceFixture('sample.spec.cjs'),
+        ],
+        { cwd: root },
+        (err, out) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: out }),
+      );
     });
     const lines = stdout.trimEnd().split('\n');
     expect(lines.at(-1)).to.equal('1 passed, 1 failed, 1 skipped');

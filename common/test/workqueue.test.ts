@@ -4,7 +4,9 @@ import { WorkQueue, runWorkers } from '@skiff/common';
 describe('workqueue', () => {
   it('deduplicates keys that wait', async () => {
     const q = new WorkQueue<string>();
-    q.add('a'); q.add('a'); q.add('b');
+    q.add('a');
+    q.add('a');
+    q.add('b');
     expect(q.len()).to.equal(2);
     expect(await q.get()).to.equal('a');
     expect(await q.get()).to.equal('b');

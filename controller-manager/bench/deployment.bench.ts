@@ -17,7 +17,12 @@ const kc = kubeConfigFrom(server.kubeconfigPath);
 const cm = await startControllerManager({ kubeConfig: kc, port: -1, leaderElect: false });
 const kubelet = await startFakeKubelet(kc, { workers: 32 });
 const core = kc.makeApiClient(CoreV1Api);
-const pods = new Informer<V1Pod>({ kubeConfig: kc, path: '/api/v1/namespaces/default/pods', labelSelector: 'app=bench', list: () => core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=bench' }) });
+const pods = new Informer<V1Pod>({
+  kubeConfig: kc,
+  path: '/api/v1/namespaces/default/pods',
+  labelSelector: 'app=bench',
+  list: () => core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=bench' }),
+});
 await pods.start();
 await pods.waitForSync();
 
@@ -29,7 +34,10 @@ try {
     const check = () => {
       const live = pods.list('default').filter((p) => !p.metadata?.deletionTimestamp);
       if (allExistAt === undefined && live.length >= replicas) allExistAt = performance.now();
-      if (allReadyAt === undefined && live.filter(isReadyPod).length >= replicas) { allReadyAt = performance.now(); resolve(); }
+      if (allReadyAt === undefined && live.filter(isReadyPod).length >= replicas) {
+        allReadyAt = performance.now();
+        resolve();
+      }
     };
     pods.on({ add: check, update: check });
   });

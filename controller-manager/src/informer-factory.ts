@@ -1,6 +1,15 @@
 // One Informer per resource path, shared by every controller that asks for it, so that the
 // process keeps a single list+watch (and a single cache) per resource.
-import { AppsV1Api, CoreV1Api, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Pod,
+  type V1ReplicaSet,
+} from '@kubernetes/client-node';
 import { Informer, type Logger } from '@skiff/common';
 
 export class SharedInformerFactory {

@@ -6,8 +6,16 @@ import { startControllerManager } from './manager.ts';
 const flagSpec = {
   kubeconfig: { description: 'kubeconfig of the controller-manager identity (else $KUBECONFIG)' },
   'leader-elect': { type: 'boolean', default: defaultConfig.leaderElect, description: 'run only while holding the Lease kube-system/kube-controller-manager' },
-  'leader-elect-lease-duration': { type: 'number', default: defaultConfig.leaseDurationSeconds, description: 'seconds a non-leader waits before taking an unrenewed lease' },
-  'leader-elect-renew-deadline': { type: 'number', default: defaultConfig.renewDeadlineSeconds, description: 'seconds the leader keeps retrying a renewal before stepping down' },
+  'leader-elect-lease-duration': {
+    type: 'number',
+    default: defaultConfig.leaseDurationSeconds,
+    description: 'seconds a non-leader waits before taking an unrenewed lease',
+  },
+  'leader-elect-renew-deadline': {
+    type: 'number',
+    default: defaultConfig.renewDeadlineSeconds,
+    description: 'seconds the leader keeps retrying a renewal before stepping down',
+  },
   'leader-elect-retry-period': { type: 'number', default: defaultConfig.retryPeriodSeconds, description: 'seconds between lease attempts' },
   'leader-elect-resource-namespace': { default: defaultConfig.leaseNamespace, description: 'namespace of the leader election Lease' },
   'leader-elect-resource-name': { default: defaultConfig.leaseName, description: 'name of the leader election Lease' },
@@ -17,8 +25,16 @@ const flagSpec = {
   'concurrent-replicaset-syncs': { type: 'number', default: defaultConfig.concurrentReplicaSetSyncs, description: 'ReplicaSet workers' },
   'concurrent-deployment-syncs': { type: 'number', default: defaultConfig.concurrentDeploymentSyncs, description: 'Deployment workers' },
   'burst-replicas': { type: 'number', default: defaultConfig.burstReplicas, description: 'most pods one ReplicaSet sync creates or deletes' },
-  'expectations-timeout': { type: 'number', default: defaultConfig.expectationsTimeoutSeconds, description: 'seconds after which unobserved creates/deletes stop blocking a ReplicaSet' },
-  'node-monitor-grace-period': { type: 'number', default: defaultConfig.nodeMonitorGracePeriodSeconds, description: 'seconds without a Lease renewal before a node is NotReady' },
+  'expectations-timeout': {
+    type: 'number',
+    default: defaultConfig.expectationsTimeoutSeconds,
+    description: 'seconds after which unobserved creates/deletes stop blocking a ReplicaSet',
+  },
+  'node-monitor-grace-period': {
+    type: 'number',
+    default: defaultConfig.nodeMonitorGracePeriodSeconds,
+    description: 'seconds without a Lease renewal before a node is NotReady',
+  },
   'node-monitor-period': { type: 'number', default: defaultConfig.nodeMonitorPeriodSeconds, description: 'seconds between node health checks' },
   'default-toleration-seconds': { type: 'number', description: 'treat the default 300 s unreachable/not-ready tolerations as this many seconds (labs, tests)' },
   'cluster-cidr': { default: defaultConfig.clusterCidr, description: 'CIDR that node pod CIDRs come from' },
@@ -30,7 +46,10 @@ const flagSpec = {
   'concurrent-serviceaccount-syncs': { type: 'number', default: defaultConfig.concurrentServiceAccountSyncs, description: 'ServiceAccount workers' },
   'cluster-signing-cert-file': { default: defaultConfig.clusterSigningCertFile, description: 'CA certificate that signs kubelet certificates' },
   'cluster-signing-key-file': { default: defaultConfig.clusterSigningKeyFile, description: 'key of that CA' },
-  'root-ca-file': { default: defaultConfig.rootCaFile, description: 'CA published to every namespace as ConfigMap kube-root-ca.crt (for ServiceAccount token volumes)' },
+  'root-ca-file': {
+    default: defaultConfig.rootCaFile,
+    description: 'CA published to every namespace as ConfigMap kube-root-ca.crt (for ServiceAccount token volumes)',
+  },
   'cluster-signing-duration': { type: 'number', default: defaultConfig.clusterSigningDurationSeconds, description: 'lifetime of signed certificates, seconds' },
 } as const;
 
@@ -70,7 +89,10 @@ try {
   });
   onShutdown(log, () => cm.stop());
 } catch (e) {
-  if (e instanceof FlagError) { process.stderr.write(`controller-manager: ${e.message}\n`); process.exit(2); }
+  if (e instanceof FlagError) {
+    process.stderr.write(`controller-manager: ${e.message}\n`);
+    process.exit(2);
+  }
   log.error('failed to start', { err: e as Error });
   process.exit(1);
 }

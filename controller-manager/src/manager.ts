@@ -44,36 +44,47 @@ export async function startControllerManager(opts: StartOptions = {}): Promise<C
   let runningNames: string[] = [];
   // start and stop never overlap: leadership can flap faster than informers start
   let transitions: Promise<void> = Promise.resolve();
-  const serially = (fn: () => Promise<void>) => { transitions = transitions.then(fn, fn).catch((e) => log.error('controller transition failed', { err: e as Error })); return transitions; };
+  const serially = (fn: () => Promise<void>) => {
+    transitions = transitions.then(fn, fn).catch((e) => log.error('controller transition failed', { err: e as Error }));
+    return transitions;
+  };
 
-  const startControllers = () => serially(async () => {
-    if (stopRunning) return;
-    const informers = new SharedInformerFactory(kubeConfig, log);
-    const ctx: ControllerContext = { kubeConfig, informers, log, metrics, config };
-    const stops: StopController[] = [];
-    for (const c of chosen) {
-      stops.push(await c.start({ ...ctx, log: log.child({ controller: c.name }) }));
-      log.info('started controller', { controller: c.name });
-    }
-    informers.start();
-    runningNames = chosen.map((c) => c.name);
-    stopRunning = async () => {
-      await Promise.all(stops.map((s) => s()));
-      informers.stop();
-      runningNames = [];
-    };
-  });
-  const stopControllers = () => serially(async () => {
-    const s = stopRunning;
-    stopRunning = undefined;
-    await s?.();
-  });
+  const startControllers = () =>
+    serially(async () => {
+      if (stopRunning) return;
+      const informers = new SharedInformerFactory(kubeConfig, log);
+      const ctx: ControllerContext = { kubeConfig, informers, log, metrics, config };
+      const stops: StopController[] = [];
+      for (const c of chosen) {
+        stops.push(await c.start({ ...ctx, log: log.child({ controller: c.name }) }));
+        log.info('started controller', { controller: c.name });
+      }
+      informers.start();
+      runningNames = chosen.map((c) => c.name);
+      stopRunning = async () => {
+        await Promise.all(stops.map((s) => s()));
+        informers.stop();
+        runningNames = [];
+      };
+    });
+  const stopControllers = () =>
+    serially(async () => {
+      const s = stopRunning;
+      stopRunning = undefined;
+      await s?.();
+    });
 
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
     elector = new LeaderElector({
-      kubeConfig, namespace: config.leaseNamespace, name: config.leaseName, identity, log,
-      leaseDurationSeconds: config.leaseDurationSeconds, renewDeadlineSeconds: config.renewDeadlineSeconds, retryPeriodSeconds: config.retryPeriodSeconds,
+      kubeConfig,
+      namespace: config.leaseNamespace,
+      name: config.leaseName,
+      identity,
+      log,
+      leaseDurationSeconds: config.leaseDurationSeconds,
+      renewDeadlineSeconds: config.renewDeadlineSeconds,
+      retryPeriodSeconds: config.retryPeriodSeconds,
       onStartedLeading: () => void startControllers(),
       onStoppedLeading: () => void stopControllers(),
     });
@@ -82,9 +93,7 @@ export async function startControllerManager(opts: StartOptions = {}): Promise<C
     await startControllers();
   }
 
-  const endpoints = config.port >= 0
-    ? await startServiceEndpoints({ port: config.port, bindAddress: config.bindAddress, log, registry })
-    : undefined;
+  const endpoints = config.port >= 0 ? await startServiceEndpoints({ port: config.port, bindAddress: config.bindAddress, log, registry }) : undefined;
 
   return {
     identity,

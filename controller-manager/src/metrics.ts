@@ -14,17 +14,32 @@ export interface ControllerMetrics {
 export function createControllerMetrics(registry: client.Registry): ControllerMetrics {
   const depthSources = new Map<string, () => number>();
   new client.Gauge({
-    name: 'workqueue_depth', help: 'Current depth of a controller workqueue', labelNames: ['name'], registers: [registry],
-    collect() { for (const [name, depth] of depthSources) this.set({ name }, depth()); },
+    name: 'workqueue_depth',
+    help: 'Current depth of a controller workqueue',
+    labelNames: ['name'],
+    registers: [registry],
+    collect() {
+      for (const [name, depth] of depthSources) this.set({ name }, depth());
+    },
   });
   return {
     registry,
     queueAdds: new client.Counter({ name: 'workqueue_adds_total', help: 'Keys added to a controller workqueue', labelNames: ['name'], registers: [registry] }),
-    reconciles: new client.Counter({ name: 'controller_reconcile_total', help: 'Reconciles per controller and result (success, error)', labelNames: ['controller', 'result'], registers: [registry] }),
+    reconciles: new client.Counter({
+      name: 'controller_reconcile_total',
+      help: 'Reconciles per controller and result (success, error)',
+      labelNames: ['controller', 'result'],
+      registers: [registry],
+    }),
     reconcileSeconds: new client.Histogram({
-      name: 'controller_reconcile_duration_seconds', help: 'Reconcile latency per controller', labelNames: ['controller'], registers: [registry],
+      name: 'controller_reconcile_duration_seconds',
+      help: 'Reconcile latency per controller',
+      labelNames: ['controller'],
+      registers: [registry],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     }),
-    trackQueueDepth(name, depth) { depthSources.set(name, depth); },
+    trackQueueDepth(name, depth) {
+      depthSources.set(name, depth);
+    },
   };
 }

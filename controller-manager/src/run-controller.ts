@@ -4,7 +4,9 @@ import { WorkQueue, runWorkers } from '@skiff/common';
 import type { ControllerContext, StopController } from './controller-context.ts';
 import { errorMessage, isConflict } from './lib/api-errors.ts';
 
-export interface Syncable { waitForSync(): Promise<void> }
+export interface Syncable {
+  waitForSync(): Promise<void>;
+}
 
 export type ReconcileResult = void | { requeueAfterMs?: number };
 
@@ -26,30 +28,42 @@ export function createQueueController(ctx: ControllerContext, name: string): Que
     run(caches, workers, reconcile) {
       let stopped = false;
       let wake = () => {};
-      const stopSignal = new Promise<void>((r) => { wake = r; });
+      const stopSignal = new Promise<void>((r) => {
+        wake = r;
+      });
       const done = (async () => {
         await Promise.race([Promise.all(caches.map((i) => i.waitForSync())), stopSignal]);
         if (stopped) return;
         log.info('caches synced, starting workers', { workers });
-        await runWorkers(queue, workers, async (key) => {
-          const end = ctx.metrics.reconcileSeconds.startTimer({ controller: name });
-          try {
-            const r = await reconcile(key);
-            ctx.metrics.reconciles.inc({ controller: name, result: 'success' });
-            return r;
-          } catch (e) {
-            ctx.metrics.reconciles.inc({ controller: name, result: 'error' });
-            throw e;
-          } finally {
-            end();
-          }
-        }, (key, err) => {
-          // a conflict only means our cache was behind: routine, retried at once
-          if (isConflict(err)) log.debug('conflict, will retry', { key, err: errorMessage(err) });
-          else log.warn('reconcile failed, will retry', { key, err: errorMessage(err) });
-        });
+        await runWorkers(
+          queue,
+          workers,
+          async (key) => {
+            const end = ctx.metrics.reconcileSeconds.startTimer({ controller: name });
+            try {
+              const r = await reconcile(key);
+              ctx.metrics.reconciles.inc({ controller: name, result: 'success' });
+              return r;
+            } catch (e) {
+              ctx.metrics.reconciles.inc({ controller: name, result: 'error' });
+              throw e;
+            } finally {
+              end();
+            }
+          },
+          (key, err) => {
+            // a conflict only means our cache was behind: routine, retried at once
+            if (isConflict(err)) log.debug('conflict, will retry', { key, err: errorMessage(err) });
+            else log.warn('reconcile failed, will retry', { key, err: errorMessage(err) });
+          },
+        );
       })();
-      return async () => { stopped = true; wake(); queue.shutDown(); await done; };
+      return async () => {
+        stopped = true;
+        wake();
+        queue.shutDown();
+        await done;
+      };
     },
   };
 }

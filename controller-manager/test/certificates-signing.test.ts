@@ -10,13 +10,17 @@ import { ClusterSigner } from '../src/controllers/certificates/signer.ts';
 import { problemsForSigner } from '../src/controllers/certificates/node-csr.ts';
 
 function csrObject(pem: string, spec: Partial<NonNullable<CsrObject['spec']>>): CsrObject {
-  return { metadata: { name: 'node-csr-x' }, spec: { request: Buffer.from(pem).toString('base64'), usages: ['digital signature', 'client auth'], signerName: KUBELET_CLIENT_SIGNER, ...spec } };
+  return {
+    metadata: { name: 'node-csr-x' },
+    spec: { request: Buffer.from(pem).toString('base64'), usages: ['digital signature', 'client auth'], signerName: KUBELET_CLIENT_SIGNER, ...spec },
+  };
 }
 
 const bootstrapper = { username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:worker', 'system:authenticated'] };
 
 describe('certificates: node CSRs', () => {
-  let caPem: string; let caKeyPem: string;
+  let caPem: string;
+  let caKeyPem: string;
   before(async function () {
     this.timeout(60_000);
     const pki = await sharedPki();
@@ -36,13 +40,24 @@ describe('certificates: node CSRs', () => {
   it('approves client CSRs from bootstrappers and from the node itself, nothing else', async () => {
     const { csrPem } = await createNodeCsr('w1');
     expect(approvalDecision(csrObject(csrPem, bootstrapper), { approveKubeletServing: true })).to.include({ approve: true, reason: 'AutoApproved' });
-    expect(approvalDecision(csrObject(csrPem, { username: 'system:node:w1', groups: ['system:nodes', 'system:authenticated'] }), { approveKubeletServing: true }).approve).to.equal(true);
+    expect(
+      approvalDecision(csrObject(csrPem, { username: 'system:node:w1', groups: ['system:nodes', 'system:authenticated'] }), { approveKubeletServing: true })
+        .approve,
+    ).to.equal(true);
     // another node may not renew w1's certificate
-    expect(approvalDecision(csrObject(csrPem, { username: 'system:node:w2', groups: ['system:nodes'] }), { approveKubeletServing: true }).approve).to.equal(false);
-    expect(approvalDecision(csrObject(csrPem, { username: 'alice', groups: ['system:authenticated'] }), { approveKubeletServing: true }).approve).to.equal(false);
+    expect(approvalDecision(csrObject(csrPem, { username: 'system:node:w2', groups: ['system:nodes'] }), { approveKubeletServing: true }).approve).to.equal(
+      false,
+    );
+    expect(approvalDecision(csrObject(csrPem, { username: 'alice', groups: ['system:authenticated'] }), { approveKubeletServing: true }).approve).to.equal(
+      false,
+    );
     // wrong usages, wrong signer, already decided
-    expect(approvalDecision(csrObject(csrPem, { ...bootstrapper, usages: ['digital signature', 'server auth'] }), { approveKubeletServing: true }).approve).to.equal(false);
-    expect(approvalDecision(csrObject(csrPem, { ...bootstrapper, signerName: 'kubernetes.io/kube-apiserver-client' }), { approveKubeletServing: true }).approve).to.equal(false);
+    expect(
+      approvalDecision(csrObject(csrPem, { ...bootstrapper, usages: ['digital signature', 'server auth'] }), { approveKubeletServing: true }).approve,
+    ).to.equal(false);
+    expect(
+      approvalDecision(csrObject(csrPem, { ...bootstrapper, signerName: 'kubernetes.io/kube-apiserver-client' }), { approveKubeletServing: true }).approve,
+    ).to.equal(false);
     const denied = csrObject(csrPem, bootstrapper);
     denied.status = { conditions: [{ type: 'Denied', status: 'True' }] };
     expect(approvalDecision(denied, { approveKubeletServing: true }).approve).to.equal(false);

@@ -15,9 +15,18 @@ import { start as startCertificates } from '../src/controllers/certificates/cont
 function pkiIn(dir: string): Pki {
   const pair = (n: string) => ({ cert: join(dir, `${n}.crt`), key: join(dir, `${n}.key`) });
   return {
-    dir, caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), serverCert: join(dir, 'apiserver.crt'), serverKey: join(dir, 'apiserver.key'),
-    admin: pair('admin'), controllerManager: pair('controller-manager'), scheduler: pair('scheduler'), kubelet: pair('kubelet'),
-    apiserverKubeletClient: pair('apiserver-kubelet-client'), serviceAccountKey: join(dir, 'sa.key'), serviceAccountPub: join(dir, 'sa.pub'),
+    dir,
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    serverCert: join(dir, 'apiserver.crt'),
+    serverKey: join(dir, 'apiserver.key'),
+    admin: pair('admin'),
+    controllerManager: pair('controller-manager'),
+    scheduler: pair('scheduler'),
+    kubelet: pair('kubelet'),
+    apiserverKubeletClient: pair('apiserver-kubelet-client'),
+    serviceAccountKey: join(dir, 'sa.key'),
+    serviceAccountPub: join(dir, 'sa.pub'),
   };
 }
 
@@ -28,7 +37,10 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
   const work = mkdtempSync(join(tmpdir(), 'skiff-tls-bootstrap-'));
   removeOnExit(work);
   const pki = pkiIn(join(work, 'pki'));
-  before(async function () { this.timeout(60_000); await makePki(pki.dir); });
+  before(async function () {
+    this.timeout(60_000);
+    await makePki(pki.dir);
+  });
   const cluster = useApiserver({
     pki,
     extraArgs: [
@@ -46,11 +58,16 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
   async function createTokenSecret(id: string, secret: string, expiration: Date): Promise<void> {
     const r = await cluster.server.request('POST', '/api/v1/namespaces/kube-system/secrets', {
       body: {
-        apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'bootstrap.kubernetes.io/token',
         metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
         data: {
-          'token-id': b64(id), 'token-secret': b64(secret), 'usage-bootstrap-authentication': b64('true'),
-          'auth-extra-groups': b64('system:bootstrappers:worker'), expiration: b64(expiration.toISOString()),
+          'token-id': b64(id),
+          'token-secret': b64(secret),
+          'usage-bootstrap-authentication': b64('true'),
+          'auth-extra-groups': b64('system:bootstrappers:worker'),
+          expiration: b64(expiration.toISOString()),
         },
       },
     });
@@ -62,7 +79,12 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
     await createTokenSecret('oldtok', '0123456789abcdef', new Date(Date.now() - 60_000));
     const caPem = readFileSync(pki.caCert, 'utf8');
     const r = await cluster.server.request('POST', '/api/v1/namespaces/kube-public/configmaps', {
-      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cluster-info', namespace: 'kube-public' }, data: { kubeconfig: clusterInfoKubeconfig(cluster.server.url, caPem) } },
+      body: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'cluster-info', namespace: 'kube-public' },
+        data: { kubeconfig: clusterInfoKubeconfig(cluster.server.url, caPem) },
+      },
     });
     expect(r.status, r.body).to.equal(201);
   });
@@ -79,12 +101,18 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
     expect((await cluster.server.request('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests', bearer(token))).status).to.equal(200);
     const denied = await cluster.server.request('GET', '/api/v1/namespaces/default/pods', bearer(token));
     expect(denied.status).to.equal(403);
-    expect(JSON.parse(denied.body).message).to.equal(`pods is forbidden: User "system:bootstrap:${tokenId}" cannot list resource "pods" in API group "" in the namespace "default"`);
+    expect(JSON.parse(denied.body).message).to.equal(
+      `pods is forbidden: User "system:bootstrap:${tokenId}" cannot list resource "pods" in API group "" in the namespace "default"`,
+    );
   });
 
   it('refuses a wrong or an expired token with 401', async () => {
-    expect((await cluster.server.request('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests', bearer(`${tokenId}.ffffffffffffffff`))).status).to.equal(401);
-    expect((await cluster.server.request('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests', bearer('oldtok.0123456789abcdef'))).status).to.equal(401);
+    expect(
+      (await cluster.server.request('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests', bearer(`${tokenId}.ffffffffffffffff`))).status,
+    ).to.equal(401);
+    expect((await cluster.server.request('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests', bearer('oldtok.0123456789abcdef'))).status).to.equal(
+      401,
+    );
     expect((await cluster.server.request('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests', bearer('garbage'))).status).to.equal(401);
   });
 
@@ -97,7 +125,11 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
       const bootstrapKubeconfig = await writeBootstrapKubeconfig({ server: cluster.server.url, token, caHash, path: join(work, 'w1', 'bootstrap-kubeconfig') });
       const wrongPin = `sha256:${'0'.repeat(64)}`;
       let pinError: unknown;
-      try { await writeBootstrapKubeconfig({ server: cluster.server.url, token, caHash: wrongPin, path: join(work, 'x') }); } catch (e) { pinError = e; }
+      try {
+        await writeBootstrapKubeconfig({ server: cluster.server.url, token, caHash: wrongPin, path: join(work, 'x') });
+      } catch (e) {
+        pinError = e;
+      }
       expect(String(pinError)).to.match(/does not match the pinned hash/);
 
       const kubeconfig = await tlsBootstrap({ bootstrapKubeconfig, nodeName: 'w1', outDir: join(work, 'w1'), timeoutMs: 60_000, pollIntervalMs: 200 });
@@ -123,7 +155,9 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
   });
 
   it('issues ServiceAccount tokens through TokenRequest that authenticate as system:serviceaccount:NS:NAME', async () => {
-    const created = await cluster.server.request('POST', '/api/v1/namespaces/default/serviceaccounts', { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder' } } });
+    const created = await cluster.server.request('POST', '/api/v1/namespaces/default/serviceaccounts', {
+      body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder' } },
+    });
     expect(created.status, created.body).to.equal(201);
     const tr = await cluster.server.request('POST', '/api/v1/namespaces/default/serviceaccounts/builder/token', {
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
@@ -132,7 +166,10 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
     const saToken = JSON.parse(tr.body).status.token as string;
     expect(saToken.split('.')).to.have.length(3);
     expect((await cluster.server.request('GET', '/api/v1/namespaces/default/pods', bearer(saToken))).status).to.equal(200);
-    const denied = await cluster.server.request('POST', '/api/v1/namespaces/default/configmaps', { ...bearer(saToken), body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } });
+    const denied = await cluster.server.request('POST', '/api/v1/namespaces/default/configmaps', {
+      ...bearer(saToken),
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
+    });
     expect(denied.status).to.equal(403);
     expect(JSON.parse(denied.body).message).to.contain('User "system:serviceaccount:default:builder"');
     // the token dies with its ServiceAccount

@@ -11,7 +11,10 @@ describe('controller-manager: Deployment and ReplicaSet basics (real apiserver, 
   let cm: ControllerManagerHandle | undefined;
   let kubelet: FakeKubelet | undefined;
   // registered before useApiserver's hook so that these stop while the apiserver still runs
-  after(async () => { await kubelet?.stop(); await cm?.stop(); });
+  after(async () => {
+    await kubelet?.stop();
+    await cm?.stop();
+  });
   const cluster = useApiserver();
   let view: ClusterView;
 
@@ -21,13 +24,26 @@ describe('controller-manager: Deployment and ReplicaSet basics (real apiserver, 
     kubelet = await startTestKubelet(cluster.server.kubeconfigPath);
   });
 
-  const converged = (name: string, replicas: number) => waitFor(`${name} at ${replicas} ready replicas`, async () => {
-    const d = await view.deployment('default', name);
-    const pods = await view.pods('default', `app=${name}`);
-    const s = d.status ?? {};
-    return s.observedGeneration === d.metadata?.generation && s.replicas === replicas && s.readyReplicas === replicas
-      && s.updatedReplicas === replicas && s.availableReplicas === replicas && pods.length === replicas && pods.every(isReadyPod) && pods;
-  }, 60_000);
+  const converged = (name: string, replicas: number) =>
+    waitFor(
+      `${name} at ${replicas} ready replicas`,
+      async () => {
+        const d = await view.deployment('default', name);
+        const pods = await view.pods('default', `app=${name}`);
+        const s = d.status ?? {};
+        return (
+          s.observedGeneration === d.metadata?.generation &&
+          s.replicas === replicas &&
+          s.readyReplicas === replicas &&
+          s.updatedReplicas === replicas &&
+          s.availableReplicas === replicas &&
+          pods.length === replicas &&
+          pods.every(isReadyPod) &&
+          pods
+        );
+      },
+      60_000,
+    );
 
   it('kubectl apply of a 3-replica Deployment gives one ReplicaSet and 3 owned pods', async () => {
     const r = await cluster.server.kubectl('1.32', ['apply', '-f', '-'], { stdin: deploymentManifest('web') });
@@ -44,9 +60,13 @@ describe('controller-manager: Deployment and ReplicaSet basics (real apiserver, 
     expect(rs.metadata?.annotations?.['deployment.kubernetes.io/revision']).to.equal('1');
     expect(rs.metadata?.annotations?.['deployment.kubernetes.io/desired-replicas']).to.equal('3');
     expect(rs.metadata?.annotations?.['deployment.kubernetes.io/max-replicas']).to.equal('4');
-    expect(rs.metadata?.ownerReferences).to.deep.equal([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata?.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(rs.metadata?.ownerReferences).to.deep.equal([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata?.uid, controller: true, blockOwnerDeletion: true },
+    ]);
     for (const p of pods) {
-      expect(p.metadata?.ownerReferences).to.deep.equal([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata?.name, uid: rs.metadata?.uid, controller: true, blockOwnerDeletion: true }]);
+      expect(p.metadata?.ownerReferences).to.deep.equal([
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata?.name, uid: rs.metadata?.uid, controller: true, blockOwnerDeletion: true },
+      ]);
       expect(p.metadata?.name).to.match(new RegExp(`^${rs.metadata?.name}-[a-z0-9]{5}$`));
     }
     expect(d.metadata?.annotations?.['deployment.kubernetes.io/revision']).to.equal('1');
@@ -90,10 +110,14 @@ describe('controller-manager: Deployment and ReplicaSet basics (real apiserver, 
   async function expectScalingEvents(rsName: string) {
     const d = await view.deployment('default', 'web');
     // the recorder sends in the background: wait for the last one, then check there is nothing more
-    const scaling = await waitFor('3 ScalingReplicaSet events', async () => {
-      const ev = await view.events('default', 'Deployment', 'web', 'ScalingReplicaSet');
-      return ev.length >= 3 && ev;
-    }, 10_000);
+    const scaling = await waitFor(
+      '3 ScalingReplicaSet events',
+      async () => {
+        const ev = await view.events('default', 'Deployment', 'web', 'ScalingReplicaSet');
+        return ev.length >= 3 && ev;
+      },
+      10_000,
+    );
     expect(scaling.map((e) => e.message).sort()).to.deep.equal([
       `Scaled down replica set ${rsName} from 10 to 2`,
       `Scaled up replica set ${rsName} from 0 to 3`,
@@ -103,10 +127,14 @@ describe('controller-manager: Deployment and ReplicaSet basics (real apiserver, 
       expect(e).to.deep.include({ type: 'Normal', count: 1, source: { component: 'deployment-controller' }, reportingComponent: 'deployment-controller' });
       expect(e.involvedObject).to.deep.include({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default', uid: d.metadata?.uid });
     }
-    const rsEvents = await waitFor('11 creates and 8 deletes on the ReplicaSet', async () => {
-      const ev = await view.events('default', 'ReplicaSet', rsName);
-      return podNames(ev, 'SuccessfulCreate').length >= 11 && podNames(ev, 'SuccessfulDelete').length >= 8 && ev;
-    }, 10_000);
+    const rsEvents = await waitFor(
+      '11 creates and 8 deletes on the ReplicaSet',
+      async () => {
+        const ev = await view.events('default', 'ReplicaSet', rsName);
+        return podNames(ev, 'SuccessfulCreate').length >= 11 && podNames(ev, 'SuccessfulDelete').length >= 8 && ev;
+      },
+      10_000,
+    );
     const created = podNames(rsEvents, 'SuccessfulCreate');
     const deleted = podNames(rsEvents, 'SuccessfulDelete');
     expect(created).to.have.length(11);

@@ -14,7 +14,10 @@ describe('controller-manager: Deployment rollouts (real apiserver, kubectl)', fu
   this.timeout(180_000);
   let cm: ControllerManagerHandle | undefined;
   let kubelet: FakeKubelet | undefined;
-  after(async () => { await kubelet?.stop(); await cm?.stop(); });
+  after(async () => {
+    await kubelet?.stop();
+    await cm?.stop();
+  });
   const cluster = useApiserver();
   let view: ClusterView;
   const kubectl = (...args: string[]) => cluster.server.kubectl('1.32', args);
@@ -25,13 +28,24 @@ describe('controller-manager: Deployment rollouts (real apiserver, kubectl)', fu
     kubelet = await startTestKubelet(cluster.server.kubeconfigPath);
   });
 
-  const rolledOut = (name: string, replicas: number, image: string) => waitFor(`${name} rolled out to ${image}`, async () => {
-    const d = await view.deployment('default', name);
-    const pods = await view.allPods('default', `app=${name}`);
-    const s = d.status ?? {};
-    return s.observedGeneration === d.metadata?.generation && s.updatedReplicas === replicas && s.replicas === replicas && s.availableReplicas === replicas
-      && pods.length === replicas && pods.every((p) => p.spec?.containers?.[0]?.image === image && isReadyPod(p));
-  }, 60_000);
+  const rolledOut = (name: string, replicas: number, image: string) =>
+    waitFor(
+      `${name} rolled out to ${image}`,
+      async () => {
+        const d = await view.deployment('default', name);
+        const pods = await view.allPods('default', `app=${name}`);
+        const s = d.status ?? {};
+        return (
+          s.observedGeneration === d.metadata?.generation &&
+          s.updatedReplicas === replicas &&
+          s.replicas === replicas &&
+          s.availableReplicas === replicas &&
+          pods.length === replicas &&
+          pods.every((p) => p.spec?.containers?.[0]?.image === image && isReadyPod(p))
+        );
+      },
+      60_000,
+    );
 
   it('kubectl set image rolls out within maxSurge and maxUnavailable at every watch event', async () => {
     let r = await cluster.server.kubectl('1.32', ['apply', '-f', '-'], { stdin: deploymentManifest('roll', { replicas: 4, maxSurge: 1, maxUnavailable: 1 }) });
@@ -40,10 +54,16 @@ describe('controller-manager: Deployment rollouts (real apiserver, kubectl)', fu
 
     // record every pod watch event and check the bounds on the cache at that moment
     const kc = kubeConfigFrom(cluster.server.kubeconfigPath);
-    const pods = new Informer<V1Pod>({ kubeConfig: kc, path: '/api/v1/namespaces/default/pods', labelSelector: 'app=roll', list: () => view.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=roll' }) });
+    const pods = new Informer<V1Pod>({
+      kubeConfig: kc,
+      path: '/api/v1/namespaces/default/pods',
+      labelSelector: 'app=roll',
+      list: () => view.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=roll' }),
+    });
     const violations: string[] = [];
     let events = 0;
-    let maxLive = 0, minReady = Infinity;
+    let maxLive = 0,
+      minReady = Infinity;
     let recording = false; // the initial list arrives one add at a time
     const check = () => {
       if (!recording) return;
@@ -88,11 +108,15 @@ describe('controller-manager: Deployment rollouts (real apiserver, kubectl)', fu
   /** The Events replay the rollout: old 0 -> 4 -> 0 and new 0 -> 4 in steps, 4 pods made and removed each. */
   async function expectRolloutEvents(oldName: string, newName: string) {
     // the recorder sends in the background: wait until both chains reach their final size
-    const scaling = await waitFor('ScalingReplicaSet events up to the final sizes', async () => {
-      const ev = await view.events('default', 'Deployment', 'roll', 'ScalingReplicaSet');
-      const steps = scalingSteps(ev);
-      return replayScaling(steps, oldName) === 0 && replayScaling(steps, newName) === 4 && ev;
-    }, 10_000);
+    const scaling = await waitFor(
+      'ScalingReplicaSet events up to the final sizes',
+      async () => {
+        const ev = await view.events('default', 'Deployment', 'roll', 'ScalingReplicaSet');
+        const steps = scalingSteps(ev);
+        return replayScaling(steps, oldName) === 0 && replayScaling(steps, newName) === 4 && ev;
+      },
+      10_000,
+    );
     const steps = scalingSteps(scaling);
     expect(steps.filter((st) => st.rs !== oldName && st.rs !== newName)).to.deep.equal([]);
     expect(steps).to.deep.include({ rs: oldName, from: 0, to: 4 });
@@ -101,16 +125,24 @@ describe('controller-manager: Deployment rollouts (real apiserver, kubectl)', fu
     expect(scaling.every((e) => e.count === 1)).to.equal(true);
 
     const newPods = (await view.pods('default', 'app=roll')).map((p) => p.metadata!.name!);
-    const forNew = await waitFor('4 SuccessfulCreate on the new ReplicaSet', async () => {
-      const ev = await view.events('default', 'ReplicaSet', newName);
-      return podNames(ev, 'SuccessfulCreate').length >= 4 && ev;
-    }, 10_000);
+    const forNew = await waitFor(
+      '4 SuccessfulCreate on the new ReplicaSet',
+      async () => {
+        const ev = await view.events('default', 'ReplicaSet', newName);
+        return podNames(ev, 'SuccessfulCreate').length >= 4 && ev;
+      },
+      10_000,
+    );
     expect(podNames(forNew, 'SuccessfulCreate')).to.have.members(newPods);
     expect(podNames(forNew, 'SuccessfulDelete')).to.deep.equal([]);
-    const forOld = await waitFor('4 SuccessfulDelete on the old ReplicaSet', async () => {
-      const ev = await view.events('default', 'ReplicaSet', oldName);
-      return podNames(ev, 'SuccessfulDelete').length >= 4 && ev;
-    }, 10_000);
+    const forOld = await waitFor(
+      '4 SuccessfulDelete on the old ReplicaSet',
+      async () => {
+        const ev = await view.events('default', 'ReplicaSet', oldName);
+        return podNames(ev, 'SuccessfulDelete').length >= 4 && ev;
+      },
+      10_000,
+    );
     expect(podNames(forOld, 'SuccessfulCreate')).to.have.length(4);
     expect(podNames(forOld, 'SuccessfulDelete')).to.have.members(podNames(forOld, 'SuccessfulCreate'));
   }
@@ -188,7 +220,12 @@ describe('controller-manager: Deployment rollouts (real apiserver, kubectl)', fu
     expect(r.code, r.stderr).to.equal(0);
     await rolledOut('recreate', 3, 'registry.local/web:1');
     const kc = kubeConfigFrom(cluster.server.kubeconfigPath);
-    const pods = new Informer<V1Pod>({ kubeConfig: kc, path: '/api/v1/namespaces/default/pods', labelSelector: 'app=recreate', list: () => view.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=recreate' }) });
+    const pods = new Informer<V1Pod>({
+      kubeConfig: kc,
+      path: '/api/v1/namespaces/default/pods',
+      labelSelector: 'app=recreate',
+      list: () => view.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=recreate' }),
+    });
     const mixed: string[] = [];
     const check = () => {
       const images = new Set(pods.list('default').map((p) => p.spec?.containers?.[0]?.image));

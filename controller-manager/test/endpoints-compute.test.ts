@@ -9,15 +9,36 @@ const service = (spec: Record<string, unknown> = {}): Obj => ({
 });
 
 let n = 0;
-function pod(opts: { ip?: string; ready?: boolean; labels?: Record<string, string>; containerPort?: number; portName?: string; deleting?: boolean; node?: string; ns?: string; hostname?: string; subdomain?: string; phase?: string; restartPolicy?: string } = {}): Obj {
+function pod(
+  opts: {
+    ip?: string;
+    ready?: boolean;
+    labels?: Record<string, string>;
+    containerPort?: number;
+    portName?: string;
+    deleting?: boolean;
+    node?: string;
+    ns?: string;
+    hostname?: string;
+    subdomain?: string;
+    phase?: string;
+    restartPolicy?: string;
+  } = {},
+): Obj {
   n += 1;
   return {
     metadata: {
-      name: `p${n}`, namespace: opts.ns ?? 'ns', uid: `uid-${n}`, labels: opts.labels ?? { app: 'web' },
+      name: `p${n}`,
+      namespace: opts.ns ?? 'ns',
+      uid: `uid-${n}`,
+      labels: opts.labels ?? { app: 'web' },
       ...(opts.deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}),
     },
     spec: {
-      nodeName: opts.node, hostname: opts.hostname, subdomain: opts.subdomain, restartPolicy: opts.restartPolicy ?? 'Always',
+      nodeName: opts.node,
+      hostname: opts.hostname,
+      subdomain: opts.subdomain,
+      restartPolicy: opts.restartPolicy ?? 'Always',
       containers: [{ name: 'c', ports: [{ name: opts.portName ?? 'http', containerPort: opts.containerPort ?? 8080, protocol: 'TCP' }] }],
     },
     status: {
@@ -44,20 +65,32 @@ describe('endpoints computation', () => {
   });
 
   it('skips pods without IP, other labels or namespaces, finished or terminating pods, and pods lacking the named port', () => {
-    const pods = [pod({ ip: '' }), pod({ labels: { app: 'other' } }), pod({ ns: 'elsewhere' }), pod({ deleting: true }),
-      pod({ phase: 'Succeeded', restartPolicy: 'Never' }), pod({ portName: 'grpc' })];
+    const pods = [
+      pod({ ip: '' }),
+      pod({ labels: { app: 'other' } }),
+      pod({ ns: 'elsewhere' }),
+      pod({ deleting: true }),
+      pod({ phase: 'Succeeded', restartPolicy: 'Never' }),
+      pod({ portName: 'grpc' }),
+    ];
     expect(computeSubsets(service(), pods).subsets).to.deep.equal([]);
   });
 
   it('publishes not-ready and terminating pods as ready when the service asks', () => {
-    const { subsets } = computeSubsets(service({ publishNotReadyAddresses: true }), [pod({ ready: false, ip: '10.1.1.1' }), pod({ deleting: true, ip: '10.1.1.2' })]);
+    const { subsets } = computeSubsets(service({ publishNotReadyAddresses: true }), [
+      pod({ ready: false, ip: '10.1.1.1' }),
+      pod({ deleting: true, ip: '10.1.1.2' }),
+    ]);
     expect(subsets[0]!.addresses!.map((x) => x.ip)).to.deep.equal(['10.1.1.1', '10.1.1.2']);
     expect(subsets[0]!.notReadyAddresses).to.equal(undefined);
   });
 
   it('numeric target ports are used as is and hostnames need the matching subdomain', () => {
     const svc = service({ ports: [{ port: 80, targetPort: 8000, protocol: 'TCP' }] });
-    const { subsets } = computeSubsets(svc, [pod({ ip: '10.0.0.9', hostname: 'h1', subdomain: 'web' }), pod({ ip: '10.0.0.8', hostname: 'h2', subdomain: 'x' })]);
+    const { subsets } = computeSubsets(svc, [
+      pod({ ip: '10.0.0.9', hostname: 'h1', subdomain: 'web' }),
+      pod({ ip: '10.0.0.8', hostname: 'h2', subdomain: 'x' }),
+    ]);
     expect(subsets[0]!.ports).to.deep.equal([{ port: 8000, protocol: 'TCP' }]);
     expect(subsets[0]!.addresses!.map((x) => x.hostname)).to.deep.equal([undefined, 'h1']);
   });
@@ -77,8 +110,14 @@ describe('endpointslice planning', () => {
     expect(plan.create).to.have.length(1);
     const slice = plan.create[0]!;
     expect(slice.addressType).to.equal('IPv4');
-    expect(slice.metadata.labels).to.deep.equal({ team: 'a', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' });
-    expect(slice.metadata.ownerReferences).to.deep.equal([{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'svc-uid', controller: true, blockOwnerDeletion: true }]);
+    expect(slice.metadata.labels).to.deep.equal({
+      team: 'a',
+      'kubernetes.io/service-name': 'web',
+      'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+    });
+    expect(slice.metadata.ownerReferences).to.deep.equal([
+      { apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'svc-uid', controller: true, blockOwnerDeletion: true },
+    ]);
     expect(slice.ports).to.deep.equal([{ name: 'http', port: 8080, protocol: 'TCP' }]);
     const byName = Object.fromEntries(slice.endpoints.map((e: any) => [e.targetRef.name, e.conditions]));
     expect(byName[ready.metadata.name!]).to.deep.equal({ ready: true, serving: true, terminating: false });
@@ -94,7 +133,11 @@ describe('endpointslice planning', () => {
     expect(planSlices(service(), pods, existing)).to.deep.equal({ create: [], update: [], delete: [] });
     // one pod gone from the big slice: only that slice changes
     const gone = (existing[0] as Obj).endpoints[5].targetRef.uid;
-    const next = planSlices(service(), pods.filter((p) => p.metadata.uid !== gone), existing);
+    const next = planSlices(
+      service(),
+      pods.filter((p) => p.metadata.uid !== gone),
+      existing,
+    );
     expect(next.create).to.deep.equal([]);
     expect(next.delete).to.deep.equal([]);
     expect(next.update.map((s) => [s.metadata.name, s.endpoints.length])).to.deep.equal([['web-0', 99]]);
@@ -102,7 +145,18 @@ describe('endpointslice planning', () => {
 
   it('keeps one empty slice when nothing matches and deletes the extra ones', () => {
     expect(planSlices(service(), [], []).create[0]!.endpoints).to.deep.equal([]);
-    const old = (name: string) => ({ metadata: { name, labels: {} }, addressType: 'IPv4', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }], endpoints: [{ addresses: ['1.2.3.4'], conditions: { ready: true, serving: true, terminating: false }, targetRef: { kind: 'Pod', name: 'x', namespace: 'ns', uid: 'gone' } }] });
+    const old = (name: string) => ({
+      metadata: { name, labels: {} },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      endpoints: [
+        {
+          addresses: ['1.2.3.4'],
+          conditions: { ready: true, serving: true, terminating: false },
+          targetRef: { kind: 'Pod', name: 'x', namespace: 'ns', uid: 'gone' },
+        },
+      ],
+    });
     const plan = planSlices(service(), [], [old('a'), old('b')]);
     expect(plan.create).to.deep.equal([]);
     expect(plan.update.map((s) => [s.metadata.name, s.endpoints.length, s.ports.length])).to.deep.equal([['a', 0, 0]]);

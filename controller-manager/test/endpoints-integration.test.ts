@@ -15,7 +15,12 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
-    try { const v = await probe(); if (v) return v; } catch (e) { last = e; }
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
@@ -27,7 +32,9 @@ describe('controller-manager (second half) against the real apiserver', function
   const stops: (() => Promise<void>)[] = [];
   const api = async (method: string, path: string, body?: object) => {
     // an explicit length: the apiserver answers 400 to a chunked DELETE body (see report)
-    const opts = body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(JSON.stringify(body))) } } : {};
+    const opts = body
+      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(JSON.stringify(body))) } }
+      : {};
     const r = await cluster.server.request(method, path, opts);
     return { status: r.status, body: r.body ? JSON.parse(r.body) : undefined };
   };
@@ -44,11 +51,24 @@ describe('controller-manager (second half) against the real apiserver', function
       stops.push(await c.start({ kubeConfig, config }));
     }
   });
-  after(async () => { for (const s of stops) await s(); });
+  after(async () => {
+    for (const s of stops) await s();
+  });
 
   async function readyPod(ns: string, name: string, labels: Record<string, string>, ip: string, node?: string) {
-    await must('POST', `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'busybox', ports: [{ name: 'http', containerPort: 8080 }] }] } });
-    if (node) await must('POST', `/api/v1/namespaces/${ns}/pods/${name}/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: node } });
+    await must('POST', `/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels },
+      spec: { containers: [{ name: 'c', image: 'busybox', ports: [{ name: 'http', containerPort: 8080 }] }] },
+    });
+    if (node)
+      await must('POST', `/api/v1/namespaces/${ns}/pods/${name}/binding`, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name },
+        target: { kind: 'Node', name: node },
+      });
     await setReady(ns, name, ip, true);
   }
   async function setReady(ns: string, name: string, ip: string, ready: boolean) {
@@ -66,7 +86,10 @@ describe('controller-manager (second half) against the real apiserver', function
 
   it('Endpoints and EndpointSlices follow pods becoming ready, unready and deleted', async () => {
     const ns = 'default';
-    await must('POST', `/api/v1/namespaces/${ns}/services`, { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+    await must('POST', `/api/v1/namespaces/${ns}/services`, {
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    });
     await readyPod(ns, 'web-1', { app: 'web' }, '10.244.0.11');
     await readyPod(ns, 'web-2', { app: 'web' }, '10.244.0.12');
     const ep = await eventually('two ready addresses', async () => {
@@ -120,7 +143,10 @@ describe('controller-manager (second half) against the real apiserver', function
 
     await ownerWithDependents(ns, 'fg');
     await must('DELETE', `${cm}/fg-owner`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' });
-    await eventually('foreground: all gone', async () => !(await exists(`${cm}/fg-owner`)) && !(await exists(`${cm}/fg-dep-1`)) && !(await exists(`${cm}/fg-dep-2`)));
+    await eventually(
+      'foreground: all gone',
+      async () => !(await exists(`${cm}/fg-owner`)) && !(await exists(`${cm}/fg-dep-1`)) && !(await exists(`${cm}/fg-dep-2`)),
+    );
 
     await ownerWithDependents(ns, 'or');
     await must('DELETE', `${cm}/or-owner`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Orphan' });
@@ -140,8 +166,16 @@ describe('controller-manager (second half) against the real apiserver', function
   it('assigns pod CIDRs; a node that stops renewing its lease goes Unknown, is tainted, its pods evicted', async () => {
     const now = () => new Date().toISOString().replace(/\.\d+Z$/, '.000000Z');
     for (const n of ['node-a', 'node-b']) {
-      await must('POST', '/api/v1/nodes', { metadata: { name: n }, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } });
-      await must('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { metadata: { name: n }, spec: { holderIdentity: n, leaseDurationSeconds: 40, renewTime: now() } });
+      await must('POST', '/api/v1/nodes', {
+        metadata: { name: n },
+        status: {
+          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }],
+        },
+      });
+      await must('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+        metadata: { name: n },
+        spec: { holderIdentity: n, leaseDurationSeconds: 40, renewTime: now() },
+      });
     }
     const cidrs = await eventually('pod CIDRs', async () => {
       const a = (await api('GET', '/api/v1/nodes/node-a')).body.spec?.podCIDR;
@@ -154,16 +188,25 @@ describe('controller-manager (second half) against the real apiserver', function
     await readyPod('default', 'on-a', { app: 'x' }, '10.244.9.9', 'node-a');
     // node-b keeps renewing, node-a goes silent
     const renew = setInterval(() => {
-      void api('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-b').then((r) => api('PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-b', { ...r.body, spec: { ...r.body.spec, renewTime: now() } }));
+      void api('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-b').then((r) =>
+        api('PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-b', { ...r.body, spec: { ...r.body.spec, renewTime: now() } }),
+      );
     }, 500);
     try {
       const nodeA = await eventually('node-a Unknown and tainted', async () => {
         const n = (await api('GET', '/api/v1/nodes/node-a')).body;
         const ready = n.status.conditions.find((c: any) => c.type === 'Ready');
         const taints = (n.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`);
-        return ready.status === 'Unknown' && taints.includes('node.kubernetes.io/unreachable:NoExecute') && taints.includes('node.kubernetes.io/unreachable:NoSchedule') ? n : undefined;
+        return ready.status === 'Unknown' &&
+          taints.includes('node.kubernetes.io/unreachable:NoExecute') &&
+          taints.includes('node.kubernetes.io/unreachable:NoSchedule')
+          ? n
+          : undefined;
       });
-      expect(nodeA.status.conditions.find((c: any) => c.type === 'Ready')).to.include({ reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+      expect(nodeA.status.conditions.find((c: any) => c.type === 'Ready')).to.include({
+        reason: 'NodeStatusUnknown',
+        message: 'Kubelet stopped posting node status.',
+      });
       await eventually('pod evicted (terminating or gone)', async () => {
         const p = await api('GET', '/api/v1/namespaces/default/pods/on-a');
         return p.status === 404 || !!p.body.metadata.deletionTimestamp;

@@ -3,8 +3,15 @@ import { OwnerGraph, decideForDependent } from '../src/controllers/garbagecollec
 import type { OwnerState } from '../src/controllers/garbagecollector/graph.ts';
 
 const obj = (kind: string, uid: string, owners: string[] = [], extra: Record<string, unknown> = {}) => ({
-  apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1', kind,
-  metadata: { name: uid, namespace: 'ns', uid, ownerReferences: owners.map((o) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: o, uid: o, blockOwnerDeletion: true })), ...extra },
+  apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1',
+  kind,
+  metadata: {
+    name: uid,
+    namespace: 'ns',
+    uid,
+    ownerReferences: owners.map((o) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: o, uid: o, blockOwnerDeletion: true })),
+    ...extra,
+  },
 });
 
 describe('garbage collector graph', () => {
@@ -43,12 +50,19 @@ describe('garbage collector graph', () => {
     const g = new OwnerGraph();
     g.observe(obj('Pod', 'p', ['a', 'b']));
     const node = g.get('p')!;
-    const st = (a: OwnerState, b: OwnerState) => new Map<string, OwnerState>([['a', a], ['b', b]]);
+    const st = (a: OwnerState, b: OwnerState) =>
+      new Map<string, OwnerState>([
+        ['a', a],
+        ['b', b],
+      ]);
     expect(decideForDependent(node, st('solid', 'solid'), false)).to.deep.equal({ action: 'none' });
     expect(decideForDependent(node, st('solid', 'dangling'), false)).to.deep.equal({ action: 'removeOwnerRefs', uids: ['b'] });
     expect(decideForDependent(node, st('dangling', 'dangling'), false)).to.deep.equal({ action: 'delete', propagationPolicy: 'Background' });
     expect(decideForDependent(node, st('waitingForDependentsDeletion', 'dangling'), true)).to.deep.equal({ action: 'delete', propagationPolicy: 'Foreground' });
-    expect(decideForDependent(node, st('waitingForDependentsDeletion', 'dangling'), false)).to.deep.equal({ action: 'delete', propagationPolicy: 'Background' });
+    expect(decideForDependent(node, st('waitingForDependentsDeletion', 'dangling'), false)).to.deep.equal({
+      action: 'delete',
+      propagationPolicy: 'Background',
+    });
     g.observe(obj('Pod', 'p', ['a', 'b'], { finalizers: ['orphan'] }));
     expect(decideForDependent(g.get('p')!, st('dangling', 'dangling'), false)).to.deep.equal({ action: 'delete', propagationPolicy: 'Orphan' });
     g.observe(obj('Pod', 'q'));

@@ -4,7 +4,13 @@ import { startComponent, useApiserver, type ComponentHandle } from '@skiff/commo
 import type { FakeKubelet } from './support/fake-kubelet.ts';
 import { ClusterView, deploymentManifest, isReadyPod, startTestKubelet, waitFor } from './support/cluster.ts';
 
-const logOf = (c: ComponentHandle) => { try { return readFileSync(c.logFile, 'utf8'); } catch { return ''; } };
+const logOf = (c: ComponentHandle) => {
+  try {
+    return readFileSync(c.logFile, 'utf8');
+  } catch {
+    return '';
+  }
+};
 const leads = (c: ComponentHandle) => logOf(c).includes('"msg":"became leader"');
 const startedControllers = (c: ComponentHandle) => logOf(c).includes('"msg":"started controller"');
 
@@ -14,12 +20,22 @@ describe('controller-manager: leader election between two processes', function (
   let a: ComponentHandle | undefined;
   let b: ComponentHandle | undefined;
   let kubelet: FakeKubelet | undefined;
-  after(async () => { await kubelet?.stop(); await a?.stop(); await b?.stop(); });
+  after(async () => {
+    await kubelet?.stop();
+    await a?.stop();
+    await b?.stop();
+  });
   const cluster = useApiserver();
 
   it('only the leader acts; when it is killed the other takes over', async () => {
     const view = new ClusterView(cluster.server.kubeconfigPath);
-    const args = [`--kubeconfig=${cluster.server.kubeconfigPath}`, '--port=0', '--leader-elect-lease-duration=4', '--leader-elect-renew-deadline=3', '--leader-elect-retry-period=0.5'];
+    const args = [
+      `--kubeconfig=${cluster.server.kubeconfigPath}`,
+      '--port=0',
+      '--leader-elect-lease-duration=4',
+      '--leader-elect-renew-deadline=3',
+      '--leader-elect-retry-period=0.5',
+    ];
     a = await startComponent({ workspace: 'controller-manager', args });
     b = await startComponent({ workspace: 'controller-manager', args });
     kubelet = await startTestKubelet(cluster.server.kubeconfigPath);
@@ -43,7 +59,15 @@ describe('controller-manager: leader election between two processes', function (
     r = await cluster.server.kubectl('1.32', ['scale', 'deployment/ha', '--replicas=3']);
     expect(r.code, r.stderr).to.equal(0);
     await waitFor('the new leader to scale to 3', async () => (await view.pods('default', 'app=ha')).filter(isReadyPod).length === 3);
-    const coordination = await cluster.server.kubectl('1.32', ['get', 'lease', '-n', 'kube-system', 'kube-controller-manager', '-o', 'jsonpath={.spec.holderIdentity} {.spec.leaseTransitions}']);
+    const coordination = await cluster.server.kubectl('1.32', [
+      'get',
+      'lease',
+      '-n',
+      'kube-system',
+      'kube-controller-manager',
+      '-o',
+      'jsonpath={.spec.holderIdentity} {.spec.leaseTransitions}',
+    ]);
     expect(coordination.code, coordination.stderr).to.equal(0);
     const [holder, transitions] = coordination.stdout.split(' ');
     expect(logOf(standby)).to.include(`"identity":"${holder}"`);

@@ -11,7 +11,11 @@ describe('controller-manager: a node that stops heartbeating', function () {
   let cm: ControllerManagerHandle | undefined;
   let doomed: FakeKubelet | undefined;
   let survivor: FakeKubelet | undefined;
-  after(async () => { await doomed?.stop(); await survivor?.stop(); await cm?.stop(); });
+  after(async () => {
+    await doomed?.stop();
+    await survivor?.stop();
+    await cm?.stop();
+  });
   const cluster = useApiserver();
   let view: ClusterView;
 
@@ -19,17 +23,25 @@ describe('controller-manager: a node that stops heartbeating', function () {
     view = new ClusterView(cluster.server.kubeconfigPath);
     // short timeouts, as a lab sets them (the fake kubelet renews its lease every 10 s):
     // NotReady after 15 s without a renewal, eviction 2 s after the taint
-    cm = await startTestManager(cluster.server.kubeconfigPath, { nodeMonitorGracePeriodSeconds: 15, nodeMonitorPeriodSeconds: 1, defaultTolerationSecondsOverride: 2 });
+    cm = await startTestManager(cluster.server.kubeconfigPath, {
+      nodeMonitorGracePeriodSeconds: 15,
+      nodeMonitorPeriodSeconds: 1,
+      defaultTolerationSecondsOverride: 2,
+    });
     doomed = await startTestKubelet(cluster.server.kubeconfigPath, { nodeName: 'doomed' });
   });
 
   it('evicts its pods and the ReplicaSet recreates them elsewhere', async () => {
     const apply = await cluster.server.kubectl('1.32', ['apply', '-f', '-'], { stdin: deploymentManifest('survive', { replicas: 3 }) });
     expect(apply.code, apply.stderr).to.equal(0);
-    const first = await waitFor('3 ready pods on the doomed node', async () => {
-      const pods = await view.pods('default', 'app=survive');
-      return pods.length === 3 && pods.every((p) => isReadyPod(p) && p.spec?.nodeName === 'doomed') && pods;
-    }, 60_000);
+    const first = await waitFor(
+      '3 ready pods on the doomed node',
+      async () => {
+        const pods = await view.pods('default', 'app=survive');
+        return pods.length === 3 && pods.every((p) => isReadyPod(p) && p.spec?.nodeName === 'doomed') && pods;
+      },
+      60_000,
+    );
     const firstNames = first.map((p) => p.metadata!.name);
 
     // a second node joins; then the first one dies (no more lease renewals, no more status)
@@ -37,18 +49,31 @@ describe('controller-manager: a node that stops heartbeating', function () {
     await doomed!.stop();
     doomed = undefined;
 
-    const node = await waitFor('doomed NotReady and tainted', async () => {
-      const n = await view.core.readNode({ name: 'doomed' });
-      const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
-      const taints = (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`);
-      return ready?.status === 'Unknown' && taints.includes('node.kubernetes.io/unreachable:NoExecute') && taints.includes('node.kubernetes.io/unreachable:NoSchedule') && n;
-    }, 30_000);
+    const node = await waitFor(
+      'doomed NotReady and tainted',
+      async () => {
+        const n = await view.core.readNode({ name: 'doomed' });
+        const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+        const taints = (n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`);
+        return (
+          ready?.status === 'Unknown' &&
+          taints.includes('node.kubernetes.io/unreachable:NoExecute') &&
+          taints.includes('node.kubernetes.io/unreachable:NoSchedule') &&
+          n
+        );
+      },
+      30_000,
+    );
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.reason).to.equal('NodeStatusUnknown');
 
-    const replaced = await waitFor('3 ready replacements on the survivor', async () => {
-      const pods = await view.pods('default', 'app=survive');
-      return pods.length === 3 && pods.every((p) => isReadyPod(p) && p.spec?.nodeName === 'survivor') && pods;
-    }, 60_000);
+    const replaced = await waitFor(
+      '3 ready replacements on the survivor',
+      async () => {
+        const pods = await view.pods('default', 'app=survive');
+        return pods.length === 3 && pods.every((p) => isReadyPod(p) && p.spec?.nodeName === 'survivor') && pods;
+      },
+      60_000,
+    );
     expect(replaced.map((p) => p.metadata!.name)).to.not.include.members(firstNames);
     // the evicted pods were asked to go (they stay Terminating until a kubelet confirms, as upstream)
     const all = await view.allPods('default', 'app=survive');

@@ -21,7 +21,8 @@ describe('node CIDR allocator', () => {
 
   it('fails clearly when full or misconfigured', () => {
     const a = new CidrAllocator('192.168.0.0/23', 24);
-    a.allocate(); a.allocate();
+    a.allocate();
+    a.allocate();
     expect(() => a.allocate()).to.throw(/no free \/24/);
     expect(() => new CidrAllocator('10.0.0.0/16', 8)).to.throw(/mask size/);
     expect(() => parseCidr('10.0.0.300/16')).to.throw(/invalid IPv4 CIDR/);

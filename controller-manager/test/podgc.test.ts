@@ -15,12 +15,18 @@ describe('pod garbage collector (orphaned pods)', function () {
     if (r.status !== 201) throw new Error(`POST ${path}: ${r.status} ${r.body}`);
   };
   const node = (name: string) => post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name } });
-  const pod = (name: string, nodeName?: string) => post('/api/v1/namespaces/default/pods', {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'busybox' }] },
-  });
+  const pod = (name: string, nodeName?: string) =>
+    post('/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'busybox' }] },
+    });
   const exists = async (name: string) => (await cluster.server.request('GET', `/api/v1/namespaces/default/pods/${name}`)).status === 200;
 
-  after(async () => { await stop?.(); });
+  after(async () => {
+    await stop?.();
+  });
 
   it('deletes pods of a node that is gone, after the quarantine, and nothing else', async () => {
     await node('alive');

@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import type { V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { scaledValue } from '../src/lib/intstr.ts';
-import { maxSurge, maxUnavailable, newReplicaSetReplicas, planOldReplicaSetScaleDown, proportionalScale, resolveFenceposts, findActiveOrLatest } from '../src/controllers/deployment/replica-math.ts';
+import {
+  maxSurge,
+  maxUnavailable,
+  newReplicaSetReplicas,
+  planOldReplicaSetScaleDown,
+  proportionalScale,
+  resolveFenceposts,
+  findActiveOrLatest,
+} from '../src/controllers/deployment/replica-math.ts';
 import { computePodTemplateHash, templatesEqualIgnoringHash } from '../src/controllers/deployment/hash.ts';
 import { setNewReplicaSetAnnotations } from '../src/controllers/deployment/annotations.ts';
 import { calculateStatus, deploymentTimedOut, updateProgressingCondition } from '../src/controllers/deployment/conditions.ts';
@@ -9,17 +17,32 @@ import { podsToDelete } from '../src/controllers/replicaset/pod-ranking.ts';
 import { slowStartBatch } from '../src/lib/slow-start.ts';
 import { Expectations } from '../src/lib/expectations.ts';
 
-function deployment(replicas: number, surge: number | string = '25%', unavailable: number | string = '25%', extra: Partial<V1Deployment['spec']> = {}): V1Deployment {
+function deployment(
+  replicas: number,
+  surge: number | string = '25%',
+  unavailable: number | string = '25%',
+  extra: Partial<V1Deployment['spec']> = {},
+): V1Deployment {
   return {
     metadata: { name: 'd', generation: 1, annotations: {} },
-    spec: { replicas, selector: { matchLabels: { app: 'd' } }, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: surge, maxUnavailable: unavailable } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } }, ...extra },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'd' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: surge, maxUnavailable: unavailable } },
+      template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } },
+      ...extra,
+    },
     status: {},
   };
 }
 let seq = 0;
 function rs(name: string, replicas: number, available = replicas, annotations: Record<string, string> = {}): V1ReplicaSet {
   seq++;
-  return { metadata: { name, annotations, creationTimestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, seq)) }, spec: { replicas, selector: {}, template: {} }, status: { replicas, availableReplicas: available, readyReplicas: available } };
+  return {
+    metadata: { name, annotations, creationTimestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, seq)) },
+    spec: { replicas, selector: {}, template: {} },
+    status: { replicas, availableReplicas: available, readyReplicas: available },
+  };
 }
 
 describe('rollout math (pure)', () => {
@@ -36,7 +59,8 @@ describe('rollout math (pure)', () => {
     expect(resolveFenceposts(deployment(3, 0, '10%'))).to.deep.equal({ surge: 0, unavailable: 1 });
     expect(maxUnavailable(deployment(2, 1, 5))).to.equal(2);
     expect(maxUnavailable(deployment(0))).to.equal(0);
-    const recreate = deployment(3); recreate.spec!.strategy = { type: 'Recreate' };
+    const recreate = deployment(3);
+    recreate.spec!.strategy = { type: 'Recreate' };
     expect(maxSurge(recreate)).to.equal(0);
   });
 
@@ -80,7 +104,8 @@ describe('rollout math (pure)', () => {
   });
 
   it('finds the single active ReplicaSet, or the newest when none is active', () => {
-    const o1 = rs('o1', 0), o2 = rs('o2', 0);
+    const o1 = rs('o1', 0),
+      o2 = rs('o2', 0);
     expect(findActiveOrLatest(undefined, [o1, o2])?.metadata?.name).to.equal('o2');
     expect(findActiveOrLatest(undefined, [o1, rs('o3', 2), rs('o4', 1)])).to.equal(undefined);
   });
@@ -91,9 +116,11 @@ describe('rollout math (pure)', () => {
     expect(h).to.match(/^[bcdfghjklmnpqrstvwxz2456789]{6,10}$/);
     expect(computePodTemplateHash(structuredClone(t))).to.equal(h);
     expect(computePodTemplateHash(t, 1)).to.not.equal(h);
-    const labelled = structuredClone(t); labelled.metadata!.labels!['pod-template-hash'] = h;
+    const labelled = structuredClone(t);
+    labelled.metadata!.labels!['pod-template-hash'] = h;
     expect(templatesEqualIgnoringHash(t, labelled)).to.equal(true);
-    const other = structuredClone(t); other.spec!.containers[0]!.image = 'i:2';
+    const other = structuredClone(t);
+    other.spec!.containers[0]!.image = 'i:2';
     expect(templatesEqualIgnoringHash(t, other)).to.equal(false);
   });
 
@@ -102,10 +129,18 @@ describe('rollout math (pure)', () => {
     d.metadata!.annotations = { 'kubernetes.io/change-cause': 'undo', 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
     const back = rs('back', 0, 0, { 'deployment.kubernetes.io/revision': '1' });
     expect(setNewReplicaSetAnnotations(d, back, 3, true, 3, 4)).to.equal(true);
-    expect(back.metadata!.annotations).to.deep.equal({ 'deployment.kubernetes.io/revision': '3', 'deployment.kubernetes.io/revision-history': '1', 'kubernetes.io/change-cause': 'undo' });
+    expect(back.metadata!.annotations).to.deep.equal({
+      'deployment.kubernetes.io/revision': '3',
+      'deployment.kubernetes.io/revision-history': '1',
+      'kubernetes.io/change-cause': 'undo',
+    });
     const created = rs('created', 0, 0, {});
     setNewReplicaSetAnnotations(d, created, 1, false, 3, 4);
-    expect(created.metadata!.annotations).to.include({ 'deployment.kubernetes.io/revision': '1', 'deployment.kubernetes.io/desired-replicas': '3', 'deployment.kubernetes.io/max-replicas': '4' });
+    expect(created.metadata!.annotations).to.include({
+      'deployment.kubernetes.io/revision': '1',
+      'deployment.kubernetes.io/desired-replicas': '3',
+      'deployment.kubernetes.io/max-replicas': '4',
+    });
   });
 
   it('reports Available and Progressing with upstream reasons, and times out after the deadline', () => {
@@ -113,15 +148,29 @@ describe('rollout math (pure)', () => {
     const n = rs('d-abc', 3, 3);
     const done = updateProgressingCondition(d, n, calculateStatus([n], n, d));
     expect(done.conditions!.find((c) => c.type === 'Available')).to.include({ status: 'True', reason: 'MinimumReplicasAvailable' });
-    expect(done.conditions!.find((c) => c.type === 'Progressing')).to.include({ status: 'True', reason: 'NewReplicaSetAvailable', message: 'ReplicaSet "d-abc" has successfully progressed.' });
+    expect(done.conditions!.find((c) => c.type === 'Progressing')).to.include({
+      status: 'True',
+      reason: 'NewReplicaSetAvailable',
+      message: 'ReplicaSet "d-abc" has successfully progressed.',
+    });
     const stuck = rs('d-new', 1, 0);
     const t0 = new Date('2024-01-01T00:00:00Z');
-    d.status = { replicas: 4, updatedReplicas: 1, availableReplicas: 3, readyReplicas: 3, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', lastUpdateTime: t0, lastTransitionTime: t0 }] };
+    d.status = {
+      replicas: 4,
+      updatedReplicas: 1,
+      availableReplicas: 3,
+      readyReplicas: 3,
+      conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', lastUpdateTime: t0, lastTransitionTime: t0 }],
+    };
     const s = calculateStatus([n, stuck], stuck, d);
     expect(deploymentTimedOut(d, s, t0.getTime() + 5_000)).to.equal(false);
     expect(deploymentTimedOut(d, s, t0.getTime() + 11_000)).to.equal(true);
     const timed = updateProgressingCondition(d, stuck, s, new Date(t0.getTime() + 11_000));
-    expect(timed.conditions!.find((c) => c.type === 'Progressing')).to.include({ status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "d-new" has timed out progressing.' });
+    expect(timed.conditions!.find((c) => c.type === 'Progressing')).to.include({
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: 'ReplicaSet "d-new" has timed out progressing.',
+    });
   });
 });
 
@@ -129,7 +178,11 @@ function pod(name: string, o: { node?: string; phase?: string; ready?: boolean; 
   return {
     metadata: { name, creationTimestamp: new Date(o.created ?? 0) },
     spec: { nodeName: o.node, containers: [] },
-    status: { phase: o.phase ?? 'Running', conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True', lastTransitionTime: new Date(o.created ?? 0) }], containerStatuses: [{ name: 'c', image: '', imageID: '', ready: true, restartCount: o.restarts ?? 0 }] },
+    status: {
+      phase: o.phase ?? 'Running',
+      conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True', lastTransitionTime: new Date(o.created ?? 0) }],
+      containerStatuses: [{ name: 'c', image: '', imageID: '', ready: true, restartCount: o.restarts ?? 0 }],
+    },
   };
 }
 
@@ -149,11 +202,16 @@ describe('ReplicaSet building blocks (pure)', () => {
 
   it('creates in slow-start batches 1, 2, 4, ... and stops at the first failing batch', async () => {
     let calls = 0;
-    const ok = await slowStartBatch(10, 1, async () => { calls++; });
+    const ok = await slowStartBatch(10, 1, async () => {
+      calls++;
+    });
     expect(ok).to.deep.equal({ succeeded: 10 });
     expect(calls).to.equal(10);
     calls = 0;
-    const failing = await slowStartBatch(100, 1, async () => { calls++; if (calls > 3) throw new Error('quota'); });
+    const failing = await slowStartBatch(100, 1, async () => {
+      calls++;
+      if (calls > 3) throw new Error('quota');
+    });
     // batches 1 and 2 succeed (3 calls), the batch of 4 fails: 7 calls in all, not 100
     expect(calls).to.equal(7);
     expect(failing.succeeded).to.equal(3);
@@ -166,10 +224,12 @@ describe('ReplicaSet building blocks (pure)', () => {
     expect(e.satisfied('ns/rs')).to.equal(true);
     e.expectCreations('ns/rs', 2);
     expect(e.satisfied('ns/rs')).to.equal(false);
-    e.creationObserved('ns/rs'); e.creationObserved('ns/rs');
+    e.creationObserved('ns/rs');
+    e.creationObserved('ns/rs');
     expect(e.satisfied('ns/rs')).to.equal(true);
     e.expectDeletions('ns/rs', ['ns/a', 'ns/b']);
-    e.deletionObserved('ns/rs', 'ns/a'); e.deletionObserved('ns/rs', 'ns/a');
+    e.deletionObserved('ns/rs', 'ns/a');
+    e.deletionObserved('ns/rs', 'ns/a');
     expect(e.satisfied('ns/rs')).to.equal(false);
     now = 2000;
     expect(e.satisfied('ns/rs')).to.equal(true);

@@ -22,30 +22,52 @@ const is409 = (e: unknown) => e instanceof ApiException && e.code === 409;
 
 export function kubeDnsService(clusterIP: string, namespace: string): V1Service {
   return {
-    apiVersion: 'v1', kind: 'Service',
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name: KUBE_DNS.name, namespace, labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'SkiffDNS' } },
     spec: {
-      type: 'ClusterIP', clusterIP,
-      ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }],
+      type: 'ClusterIP',
+      clusterIP,
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+      ],
     },
   };
 }
 
 export function kubeDnsSlice(o: KubeDnsOptions, namespace: string): V1EndpointSlice {
   return {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { name: `${KUBE_DNS.name}-skiff`, namespace, labels: { 'kubernetes.io/service-name': KUBE_DNS.name, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY, 'k8s-app': 'kube-dns' } },
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: `${KUBE_DNS.name}-skiff`,
+      namespace,
+      labels: { 'kubernetes.io/service-name': KUBE_DNS.name, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY, 'k8s-app': 'kube-dns' },
+    },
     addressType: 'IPv4',
     endpoints: [{ addresses: [o.endpointIP], conditions: { ready: true, serving: true, terminating: false }, ...(o.nodeName ? { nodeName: o.nodeName } : {}) }],
-    ports: [{ name: 'dns', port: o.endpointPort, protocol: 'UDP' }, { name: 'dns-tcp', port: o.endpointPort, protocol: 'TCP' }],
+    ports: [
+      { name: 'dns', port: o.endpointPort, protocol: 'UDP' },
+      { name: 'dns-tcp', port: o.endpointPort, protocol: 'TCP' },
+    ],
   };
 }
 
 function kubeDnsEndpoints(o: KubeDnsOptions, namespace: string): V1Endpoints {
   return {
-    apiVersion: 'v1', kind: 'Endpoints',
+    apiVersion: 'v1',
+    kind: 'Endpoints',
     metadata: { name: KUBE_DNS.name, namespace, labels: { 'k8s-app': 'kube-dns' } },
-    subsets: [{ addresses: [{ ip: o.endpointIP, ...(o.nodeName ? { nodeName: o.nodeName } : {}) }], ports: [{ name: 'dns', port: o.endpointPort, protocol: 'UDP' }, { name: 'dns-tcp', port: o.endpointPort, protocol: 'TCP' }] }],
+    subsets: [
+      {
+        addresses: [{ ip: o.endpointIP, ...(o.nodeName ? { nodeName: o.nodeName } : {}) }],
+        ports: [
+          { name: 'dns', port: o.endpointPort, protocol: 'UDP' },
+          { name: 'dns-tcp', port: o.endpointPort, protocol: 'TCP' },
+        ],
+      },
+    ],
   };
 }
 
@@ -58,10 +80,15 @@ export async function ensureKubeDns(kc: KubeConfig, o: KubeDnsOptions): Promise<
 
   await core.readNamespace({ name: namespace }).catch(async (e) => {
     if (!is404(e)) throw e;
-    await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((e2) => { if (!is409(e2)) throw e2; });
+    await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((e2) => {
+      if (!is409(e2)) throw e2;
+    });
   });
 
-  let svc = await core.readNamespacedService({ name: KUBE_DNS.name, namespace }).catch((e) => { if (is404(e)) return undefined; throw e; });
+  let svc = await core.readNamespacedService({ name: KUBE_DNS.name, namespace }).catch((e) => {
+    if (is404(e)) return undefined;
+    throw e;
+  });
   if (!svc) svc = await core.createNamespacedService({ namespace, body: kubeDnsService(clusterIP, namespace) });
   if (svc.spec?.clusterIP !== clusterIP) {
     throw new Error(`${namespace}/${KUBE_DNS.name} has ClusterIP ${svc.spec?.clusterIP}, not ${clusterIP}; delete it or pass that address`);
@@ -71,13 +98,29 @@ export async function ensureKubeDns(kc: KubeConfig, o: KubeDnsOptions): Promise<
   }
 
   const slice = kubeDnsSlice(o, namespace);
-  const current = await discovery.readNamespacedEndpointSlice({ name: slice.metadata!.name!, namespace }).catch((e) => { if (is404(e)) return undefined; throw e; });
+  const current = await discovery.readNamespacedEndpointSlice({ name: slice.metadata!.name!, namespace }).catch((e) => {
+    if (is404(e)) return undefined;
+    throw e;
+  });
   if (!current) await discovery.createNamespacedEndpointSlice({ namespace, body: slice });
-  else await discovery.replaceNamespacedEndpointSlice({ name: slice.metadata!.name!, namespace, body: { ...slice, metadata: { ...slice.metadata, resourceVersion: current.metadata?.resourceVersion } } });
+  else
+    await discovery.replaceNamespacedEndpointSlice({
+      name: slice.metadata!.name!,
+      namespace,
+      body: { ...slice, metadata: { ...slice.metadata, resourceVersion: current.metadata?.resourceVersion } },
+    });
 
   const eps = kubeDnsEndpoints(o, namespace);
-  const curEps = await core.readNamespacedEndpoints({ name: KUBE_DNS.name, namespace }).catch((e) => { if (is404(e)) return undefined; throw e; });
+  const curEps = await core.readNamespacedEndpoints({ name: KUBE_DNS.name, namespace }).catch((e) => {
+    if (is404(e)) return undefined;
+    throw e;
+  });
   if (!curEps) await core.createNamespacedEndpoints({ namespace, body: eps });
-  else await core.replaceNamespacedEndpoints({ name: KUBE_DNS.name, namespace, body: { ...eps, metadata: { ...eps.metadata, resourceVersion: curEps.metadata?.resourceVersion } } });
+  else
+    await core.replaceNamespacedEndpoints({
+      name: KUBE_DNS.name,
+      namespace,
+      body: { ...eps, metadata: { ...eps.metadata, resourceVersion: curEps.metadata?.resourceVersion } },
+    });
   return svc;
 }

@@ -13,7 +13,12 @@ export class InformerClusterState implements ClusterState {
     const core = kc.makeApiClient(CoreV1Api);
     const discovery = kc.makeApiClient(DiscoveryV1Api);
     this.servicesInformer = new Informer<V1Service>({ kubeConfig: kc, path: '/api/v1/services', list: () => core.listServiceForAllNamespaces(), log });
-    this.slicesInformer = new Informer<V1EndpointSlice>({ kubeConfig: kc, path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => discovery.listEndpointSliceForAllNamespaces(), log });
+    this.slicesInformer = new Informer<V1EndpointSlice>({
+      kubeConfig: kc,
+      path: '/apis/discovery.k8s.io/v1/endpointslices',
+      list: () => discovery.listEndpointSliceForAllNamespaces(),
+      log,
+    });
   }
 
   async start(): Promise<void> {
@@ -21,10 +26,21 @@ export class InformerClusterState implements ClusterState {
     await Promise.all([this.servicesInformer.waitForSync(), this.slicesInformer.waitForSync()]);
   }
 
-  stop(): void { this.servicesInformer.stop(); this.slicesInformer.stop(); }
-  hasSynced(): boolean { return this.servicesInformer.hasSynced() && this.slicesInformer.hasSynced(); }
+  stop(): void {
+    this.servicesInformer.stop();
+    this.slicesInformer.stop();
+  }
+  hasSynced(): boolean {
+    return this.servicesInformer.hasSynced() && this.slicesInformer.hasSynced();
+  }
 
-  services(namespace?: string): readonly V1Service[] { return this.servicesInformer.list(namespace); }
-  service(namespace: string, name: string): V1Service | undefined { return this.servicesInformer.get(name, namespace); }
-  slices(namespace: string): readonly V1EndpointSlice[] { return this.slicesInformer.list(namespace); }
+  services(namespace?: string): readonly V1Service[] {
+    return this.servicesInformer.list(namespace);
+  }
+  service(namespace: string, name: string): V1Service | undefined {
+    return this.servicesInformer.get(name, namespace);
+  }
+  slices(namespace: string): readonly V1EndpointSlice[] {
+    return this.slicesInformer.list(namespace);
+  }
 }

@@ -27,7 +27,8 @@ const flagSpec = {
 async function main(): Promise<void> {
   const flags = parseFlags('dns', flagSpec);
   const upstream = flags.upstream === 'none' ? undefined : flags.upstream ? parseUpstream(flags.upstream) : resolvConfUpstream();
-  if (flags['advertise-address'] && !net.isIPv4(flags['advertise-address'])) throw new FlagError(`--advertise-address "${flags['advertise-address']}" is not an IPv4 address`);
+  if (flags['advertise-address'] && !net.isIPv4(flags['advertise-address']))
+    throw new FlagError(`--advertise-address "${flags['advertise-address']}" is not an IPv4 address`);
   const kc = loadKubeConfig(flags.kubeconfig);
   const state = new InformerClusterState(kc, log);
   const metrics = createDnsMetrics();
@@ -39,19 +40,34 @@ async function main(): Promise<void> {
     log.warn('upstream is this server itself; outside names will fail', { upstream });
   }
   if (flags['advertise-address']) {
-    await ensureKubeDns(kc, { endpointIP: flags['advertise-address'], endpointPort: server.port, clusterIP: flags['cluster-ip'], nodeName: flags['node-name'] || undefined });
+    await ensureKubeDns(kc, {
+      endpointIP: flags['advertise-address'],
+      endpointPort: server.port,
+      clusterIP: flags['cluster-ip'],
+      nodeName: flags['node-name'] || undefined,
+    });
     log.info('published kube-dns', { clusterIP: flags['cluster-ip'], endpoint: `${flags['advertise-address']}:${server.port}` });
   }
   const endpoints = await startServiceEndpoints({
-    port: flags['metrics-port'], bindAddress: flags['metrics-bind-address'], log, registry: metrics.registry,
+    port: flags['metrics-port'],
+    bindAddress: flags['metrics-bind-address'],
+    log,
+    registry: metrics.registry,
     checks: [{ name: 'informers', check: () => state.hasSynced() }],
   });
   log.info('dns ready', { domain: zone.domain, port: server.port, upstream: upstream ? `${upstream.host}:${upstream.port}` : 'none' });
-  onShutdown(log, async () => { state.stop(); await server.close(); await endpoints.close(); });
+  onShutdown(log, async () => {
+    state.stop();
+    await server.close();
+    await endpoints.close();
+  });
 }
 
 main().catch((e) => {
-  if (e instanceof FlagError || (e instanceof Error && e.message.startsWith('--upstream'))) { process.stderr.write(`dns: ${e.message}\n`); process.exit(2); }
+  if (e instanceof FlagError || (e instanceof Error && e.message.startsWith('--upstream'))) {
+    process.stderr.write(`dns: ${e.message}\n`);
+    process.exit(2);
+  }
   log.error('dns failed', { err: e as Error });
   process.exit(1);
 });

@@ -25,7 +25,11 @@ export interface ClusterState {
   slices(namespace: string): readonly V1EndpointSlice[];
 }
 
-interface ReadyEndpoint { ip: string; hostname: string; ports: Map<string, { port: number; protocol: string }> }
+interface ReadyEndpoint {
+  ip: string;
+  hostname: string;
+  ports: Map<string, { port: number; protocol: string }>;
+}
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 function isIPv4(s: string): boolean {
@@ -45,13 +49,24 @@ export class ClusterZone {
   /** true for names this server answers itself instead of forwarding */
   owns(name: string): boolean {
     const n = name.toLowerCase().replace(/\.$/, '');
-    return n === this.domain || n.endsWith(`.${this.domain}`) || this.reverseIP(n) !== undefined && this.serviceByIP(this.reverseIP(n)!) !== undefined;
+    return n === this.domain || n.endsWith(`.${this.domain}`) || (this.reverseIP(n) !== undefined && this.serviceByIP(this.reverseIP(n)!) !== undefined);
   }
 
   soa(): Answer {
     return {
-      type: 'SOA', name: this.domain, ttl: TTL, class: 'IN',
-      data: { mname: `ns.dns.${this.domain}`, rname: `hostmaster.${this.domain}`, serial: Math.floor(Date.now() / 1000) >>> 0, refresh: 7200, retry: 1800, expire: 86400, minimum: TTL },
+      type: 'SOA',
+      name: this.domain,
+      ttl: TTL,
+      class: 'IN',
+      data: {
+        mname: `ns.dns.${this.domain}`,
+        rname: `hostmaster.${this.domain}`,
+        serial: Math.floor(Date.now() / 1000) >>> 0,
+        refresh: 7200,
+        retry: 1800,
+        expire: 86400,
+        minimum: TTL,
+      },
     };
   }
 
@@ -64,7 +79,10 @@ export class ClusterZone {
       if (type === 'NS') return this.reply([{ type: 'NS', name: this.domain, ttl: TTL, class: 'IN', data: `ns.dns.${this.domain}` }], []);
       return this.nodata();
     }
-    const labels = name.slice(0, -(this.domain.length + 1)).split('.').reverse();
+    const labels = name
+      .slice(0, -(this.domain.length + 1))
+      .split('.')
+      .reverse();
     // labels: [kind, namespace, service-or-pod, ...] read from the zone apex inwards
     const [kind, ns, third, ...rest] = labels;
     if (kind === 'svc') return this.lookupService(name, type, ns, third, rest);
@@ -87,7 +105,12 @@ export class ClusterZone {
       }
       if (type === 'A' || type === 'ANY') {
         const ips = headless ? endpoints.map((e) => e.ip) : (svc.spec.clusterIPs ?? [svc.spec.clusterIP!]).filter(isIPv4);
-        return ips.length ? this.reply(ips.map((ip) => this.a(name, ip)), []) : this.nodata();
+        return ips.length
+          ? this.reply(
+              ips.map((ip) => this.a(name, ip)),
+              [],
+            )
+          : this.nodata();
       }
       if (type === 'SRV') return this.srvAnswers(name, svc, svcFqdn, endpoints, undefined, undefined);
       return this.nodata();
@@ -109,7 +132,14 @@ export class ClusterZone {
     return this.nxdomain();
   }
 
-  private srvAnswers(name: string, svc: V1Service, svcFqdn: string, endpoints: ReadyEndpoint[], portName: string | undefined, proto: string | undefined): ZoneAnswer {
+  private srvAnswers(
+    name: string,
+    svc: V1Service,
+    svcFqdn: string,
+    endpoints: ReadyEndpoint[],
+    portName: string | undefined,
+    proto: string | undefined,
+  ): ZoneAnswer {
     const answers: Answer[] = [];
     const additionals: Answer[] = [];
     const ports = (svc.spec?.ports ?? []).filter((p) => p.name && (portName === undefined || (p.name === portName && (p.protocol ?? 'TCP') === proto)));
@@ -123,11 +153,18 @@ export class ClusterZone {
         const ep = e.ports.get(`${p.name}/${p.protocol ?? 'TCP'}`);
         if (!ep) continue;
         const target = `${e.hostname}.${svcFqdn}`;
-        answers.push({ type: 'SRV', name, ttl: TTL, class: 'IN', data: { priority: 0, weight: Math.max(1, Math.floor(100 / endpoints.length)), port: ep.port, target } });
+        answers.push({
+          type: 'SRV',
+          name,
+          ttl: TTL,
+          class: 'IN',
+          data: { priority: 0, weight: Math.max(1, Math.floor(100 / endpoints.length)), port: ep.port, target },
+        });
         additionals.push(this.a(target, e.ip));
       }
     }
-    if (!headless && answers.length > 0) for (const ip of (svc.spec?.clusterIPs ?? [svc.spec!.clusterIP!]).filter(isIPv4)) additionals.push(this.a(svcFqdn, ip));
+    if (!headless && answers.length > 0)
+      for (const ip of (svc.spec?.clusterIPs ?? [svc.spec!.clusterIP!]).filter(isIPv4)) additionals.push(this.a(svcFqdn, ip));
     return answers.length ? { ...this.reply(answers, []), additionals } : this.nodata();
   }
 
@@ -165,7 +202,8 @@ export class ClusterZone {
         for (const ip of e.addresses ?? []) {
           if (!isIPv4(ip)) continue;
           const entry = out.get(ip) ?? { ip, hostname: e.hostname || ip.replace(/\./g, '-'), ports: new Map() };
-          for (const p of s.ports ?? []) if (p.port != null) entry.ports.set(`${p.name ?? ''}/${p.protocol ?? 'TCP'}`, { port: p.port, protocol: p.protocol ?? 'TCP' });
+          for (const p of s.ports ?? [])
+            if (p.port != null) entry.ports.set(`${p.name ?? ''}/${p.protocol ?? 'TCP'}`, { port: p.port, protocol: p.protocol ?? 'TCP' });
           out.set(ip, entry);
         }
       }
@@ -173,8 +211,16 @@ export class ClusterZone {
     return [...out.values()].sort((a, b) => (a.ip < b.ip ? -1 : 1));
   }
 
-  private a(name: string, ip: string): Answer { return { type: 'A', name, ttl: TTL, class: 'IN', data: ip }; }
-  private reply(answers: Answer[], additionals: Answer[]): ZoneAnswer { return { rcode: 'NOERROR', answers, authorities: [], additionals }; }
-  private nodata(): ZoneAnswer { return { rcode: 'NOERROR', answers: [], authorities: [this.soa()], additionals: [] }; }
-  private nxdomain(): ZoneAnswer { return { rcode: 'NXDOMAIN', answers: [], authorities: [this.soa()], additionals: [] }; }
+  private a(name: string, ip: string): Answer {
+    return { type: 'A', name, ttl: TTL, class: 'IN', data: ip };
+  }
+  private reply(answers: Answer[], additionals: Answer[]): ZoneAnswer {
+    return { rcode: 'NOERROR', answers, authorities: [], additionals };
+  }
+  private nodata(): ZoneAnswer {
+    return { rcode: 'NOERROR', answers: [], authorities: [this.soa()], additionals: [] };
+  }
+  private nxdomain(): ZoneAnswer {
+    return { rcode: 'NXDOMAIN', answers: [], authorities: [this.soa()], additionals: [] };
+  }
 }

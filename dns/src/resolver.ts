@@ -32,11 +32,15 @@ function udpLimit(q: DecodedPacket): number {
 
 export class Resolver {
   private readonly o: ResolverOptions;
-  constructor(o: ResolverOptions) { this.o = o; }
+  constructor(o: ResolverOptions) {
+    this.o = o;
+  }
 
   async handle(raw: Buffer, transport: Transport): Promise<Buffer | undefined> {
     let q: DecodedPacket;
-    try { q = dnsPacket.decode(raw); } catch {
+    try {
+      q = dnsPacket.decode(raw);
+    } catch {
       // too broken to answer with the same id: FORMERR needs at least the header
       if (raw.length < 12) return undefined;
       const header = Buffer.from(raw.subarray(0, 12));

@@ -14,31 +14,50 @@ function query(name: string, type: RecordType): Buffer {
 export function queryUdp(port: number, name: string, type: RecordType = 'A', host = '127.0.0.1', timeoutMs = 2000): Promise<DecodedPacket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket('udp4');
-    const timer = setTimeout(() => { sock.close(); reject(new Error(`no UDP answer for ${name} ${type}`)); }, timeoutMs);
-    sock.once('message', (m) => { clearTimeout(timer); sock.close(); resolve(dnsPacket.decode(m)); });
+    const timer = setTimeout(() => {
+      sock.close();
+      reject(new Error(`no UDP answer for ${name} ${type}`));
+    }, timeoutMs);
+    sock.once('message', (m) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(dnsPacket.decode(m));
+    });
     sock.send(query(name, type), port, host);
   });
 }
 
 export function queryTcp(port: number, name: string, type: RecordType = 'A', host = '127.0.0.1'): Promise<DecodedPacket> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(port, host, () => sock.write(dnsPacket.streamEncode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] })));
+    const sock = net.connect(port, host, () =>
+      sock.write(dnsPacket.streamEncode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] })),
+    );
     let buf = Buffer.alloc(0);
     sock.setTimeout(2000, () => sock.destroy(new Error(`no TCP answer for ${name} ${type}`)));
     sock.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
-      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) { sock.end(); resolve(dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0)))); }
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        sock.end();
+        resolve(dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))));
+      }
     });
     sock.on('error', reject);
   });
 }
 
 /** The record data; dns-packet's Answer union leaves it off some members. */
-export function dataOf(a: Answer): any { return (a as { data?: unknown }).data; }
+export function dataOf(a: Answer): any {
+  return (a as { data?: unknown }).data;
+}
 
 /** dns-packet decodes the rcode by name, but its types do not declare it. */
-export function rcodeOf(p: DecodedPacket): string { return (p as DecodedPacket & { rcode: string }).rcode; }
+export function rcodeOf(p: DecodedPacket): string {
+  return (p as DecodedPacket & { rcode: string }).rcode;
+}
 
 export function aRecords(p: DecodedPacket): string[] {
-  return (p.answers ?? []).filter((a) => a.type === 'A').map((a) => dataOf(a) as string).sort();
+  return (p.answers ?? [])
+    .filter((a) => a.type === 'A')
+    .map((a) => dataOf(a) as string)
+    .sort();
 }

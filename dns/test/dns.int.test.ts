@@ -15,7 +15,17 @@ async function fakeUpstream(): Promise<{ port: number; queries: string[]; close(
   sock.on('message', (m, r) => {
     const q = dnsPacket.decode(m);
     queries.push(q.questions![0]!.name);
-    sock.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 60, data: '192.0.2.1' }] }), r.port, r.address);
+    sock.send(
+      dnsPacket.encode({
+        type: 'response',
+        id: q.id,
+        flags: dnsPacket.RECURSION_AVAILABLE,
+        questions: q.questions,
+        answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 60, data: '192.0.2.1' }],
+      }),
+      r.port,
+      r.address,
+    );
   });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   return { port: sock.address().port, queries, close: () => sock.close() };
@@ -37,22 +47,40 @@ describe('dns: server against the apiserver', function () {
   before(async () => {
     await post('/api/v1/namespaces', { metadata: { name: 'shopns' } });
     await post('/api/v1/namespaces/shopns/services', { metadata: { name: 'shop' }, spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
-    await post('/api/v1/namespaces/shopns/services', { metadata: { name: 'db' }, spec: { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] } });
+    await post('/api/v1/namespaces/shopns/services', {
+      metadata: { name: 'db' },
+      spec: { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] },
+    });
     await post('/apis/discovery.k8s.io/v1/namespaces/shopns/endpointslices', {
-      metadata: { name: 'db-x', labels: { 'kubernetes.io/service-name': 'db' } }, addressType: 'IPv4',
+      metadata: { name: 'db-x', labels: { 'kubernetes.io/service-name': 'db' } },
+      addressType: 'IPv4',
       ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
-      endpoints: [{ addresses: ['10.244.3.4'], conditions: { ready: true } }, { addresses: ['10.244.3.5'], conditions: { ready: true } }, { addresses: ['10.244.3.6'], conditions: { ready: false } }],
+      endpoints: [
+        { addresses: ['10.244.3.4'], conditions: { ready: true } },
+        { addresses: ['10.244.3.5'], conditions: { ready: true } },
+        { addresses: ['10.244.3.6'], conditions: { ready: false } },
+      ],
     });
     upstream = await fakeUpstream();
     port = await freePort();
     dns = await startComponent({
       workspace: 'dns',
-      args: [`--kubeconfig=${cluster.server.kubeconfigPath}`, '--bind-address=127.0.0.1', `--port=${port}`, `--upstream=127.0.0.1:${upstream.port}`, '--metrics-port=0', '--advertise-address=127.0.0.1'],
+      args: [
+        `--kubeconfig=${cluster.server.kubeconfigPath}`,
+        '--bind-address=127.0.0.1',
+        `--port=${port}`,
+        `--upstream=127.0.0.1:${upstream.port}`,
+        '--metrics-port=0',
+        '--advertise-address=127.0.0.1',
+      ],
       ready: async () => (await queryUdp(port, 'kube-dns.kube-system.svc.cluster.local', 'A', '127.0.0.1', 300)).answers!.length > 0,
     });
   });
 
-  after(async () => { await dns?.stop(); upstream?.close(); });
+  after(async () => {
+    await dns?.stop();
+    upstream?.close();
+  });
 
   it('publishes the kube-dns Service at 10.96.0.10 with an EndpointSlice pointing at the server', async () => {
     const svc = JSON.parse((await cluster.server.request('GET', '/api/v1/namespaces/kube-system/services/kube-dns')).body);
@@ -60,7 +88,14 @@ describe('dns: server against the apiserver', function () {
     expect(svc.spec.selector).to.equal(undefined);
     expect(svc.metadata.labels).to.include({ 'kubernetes.io/cluster-service': 'true', 'k8s-app': 'kube-dns' });
     expect(svc.spec.ports.map((p: any) => `${p.name}/${p.protocol}/${p.port}`)).to.deep.equal(['dns/UDP/53', 'dns-tcp/TCP/53']);
-    const slices = JSON.parse((await cluster.server.request('GET', '/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dkube-dns')).body).items;
+    const slices = JSON.parse(
+      (
+        await cluster.server.request(
+          'GET',
+          '/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dkube-dns',
+        )
+      ).body,
+    ).items;
     expect(slices).to.have.length(1);
     expect(slices[0].metadata.labels['endpointslice.kubernetes.io/managed-by']).to.equal('skiff-dns');
     expect(slices[0].endpoints[0].addresses).to.deep.equal(['127.0.0.1']);

@@ -13,13 +13,21 @@ function state(services: V1Service[], slices: V1EndpointSlice[]): ClusterState {
   };
 }
 
-const shop: V1Service = { metadata: { name: 'shop', namespace: 'web' }, spec: { clusterIP: '10.96.5.5', clusterIPs: ['10.96.5.5'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 9000 }] } };
+const shop: V1Service = {
+  metadata: { name: 'shop', namespace: 'web' },
+  spec: { clusterIP: '10.96.5.5', clusterIPs: ['10.96.5.5'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 9000 }] },
+};
 const db: V1Service = { metadata: { name: 'db', namespace: 'web' }, spec: { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] } };
 const ext: V1Service = { metadata: { name: 'ext', namespace: 'web' }, spec: { type: 'ExternalName', externalName: 'example.org' } };
 const dbSlice: V1EndpointSlice = {
-  metadata: { name: 'db-1', namespace: 'web', labels: { 'kubernetes.io/service-name': 'db' } }, addressType: 'IPv4',
+  metadata: { name: 'db-1', namespace: 'web', labels: { 'kubernetes.io/service-name': 'db' } },
+  addressType: 'IPv4',
   ports: [{ name: 'pg', port: 5433, protocol: 'TCP' }],
-  endpoints: [{ addresses: ['10.244.1.7'], hostname: 'db-0', conditions: { ready: true } }, { addresses: ['10.244.2.8'] }, { addresses: ['10.244.2.9'], conditions: { ready: false } }],
+  endpoints: [
+    { addresses: ['10.244.1.7'], hostname: 'db-0', conditions: { ready: true } },
+    { addresses: ['10.244.2.8'] },
+    { addresses: ['10.244.2.9'], conditions: { ready: false } },
+  ],
 };
 const zone = new ClusterZone('cluster.local', state([shop, db, ext], [dbSlice]));
 

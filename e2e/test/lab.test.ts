@@ -11,7 +11,13 @@ import { hostAddress, httpGet, servingPod, startLab, startLoad } from '../src/la
 import type { Lab, LoadReport } from '../src/lab/index.ts';
 import { list, nodePortService, webDeployment } from './manifests.ts';
 
-interface PodInfo { name: string; node: string; ready: boolean; deleting: boolean; phase: string }
+interface PodInfo {
+  name: string;
+  node: string;
+  ready: boolean;
+  deleting: boolean;
+  phase: string;
+}
 
 const KUBECTL = '1.32';
 const WORKERS = 3;
@@ -41,23 +47,31 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     return r.stdout;
   };
   const pods = async (selector: string): Promise<PodInfo[]> => {
-    const out = JSON.parse(await k(['get', 'pods', '-l', selector, '-o', 'json'])) as { items: {
-      metadata: { name: string; deletionTimestamp?: string };
-      spec: { nodeName?: string };
-      status: { phase?: string; conditions?: { type: string; status: string }[] };
-    }[] };
+    const out = JSON.parse(await k(['get', 'pods', '-l', selector, '-o', 'json'])) as {
+      items: {
+        metadata: { name: string; deletionTimestamp?: string };
+        spec: { nodeName?: string };
+        status: { phase?: string; conditions?: { type: string; status: string }[] };
+      }[];
+    };
     return out.items.map((p) => ({
-      name: p.metadata.name, node: p.spec.nodeName ?? '', phase: p.status.phase ?? '',
+      name: p.metadata.name,
+      node: p.spec.nodeName ?? '',
+      phase: p.status.phase ?? '',
       deleting: !!p.metadata.deletionTimestamp,
       ready: !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
     }));
   };
   const serving = async (selector: string, count: number, timeoutMs = 90_000) => {
     try {
-      return await waitFor(`${count} ready pods ${selector}`, async () => {
-        const ready = (await pods(selector)).filter((p) => p.ready && !p.deleting);
-        return ready.length === count && ready;
-      }, timeoutMs);
+      return await waitFor(
+        `${count} ready pods ${selector}`,
+        async () => {
+          const ready = (await pods(selector)).filter((p) => p.ready && !p.deleting);
+          return ready.length === count && ready;
+        },
+        timeoutMs,
+      );
     } catch (e) {
       // what the pods look like tells which component fell behind
       const wide = await lab.kubectl(['get', 'pods', '-o', 'wide', '-l', selector]);
@@ -76,7 +90,9 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
   });
 
   it('(8) comes up from nothing: every worker Ready, addresses on the lab bridge', async () => {
-    const nodes = JSON.parse(await k(['get', 'nodes', '-o', 'json'])) as { items: { metadata: { name: string }; status: { addresses: { type: string; address: string }[]; conditions: { type: string; status: string }[] } }[] };
+    const nodes = JSON.parse(await k(['get', 'nodes', '-o', 'json'])) as {
+      items: { metadata: { name: string }; status: { addresses: { type: string; address: string }[]; conditions: { type: string; status: string }[] } }[];
+    };
     const byName = new Map(nodes.items.map((n) => [n.metadata.name, n]));
     for (const w of lab.workers) {
       const n = byName.get(w.name);
@@ -88,16 +104,23 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
   });
 
   it('(1) a web Deployment spreads over the three workers; the NodePort answers on every worker', async () => {
-    await k(['apply', '-f', '-'], list(
-      webDeployment({ name: 'web', replicas: 3, labels: { app: 'web' }, spread: true }),
-      nodePortService('web', { app: 'web' }, 30080),
-    ));
+    await k(
+      ['apply', '-f', '-'],
+      list(webDeployment({ name: 'web', replicas: 3, labels: { app: 'web' }, spread: true }), nodePortService('web', { app: 'web' }, 30080)),
+    );
     const ready = await serving('app=web', 3);
     expect(new Set(ready.map((p) => p.node))).to.deep.equal(new Set(lab.workers.map((w) => w.name)));
     const wide = await k(['get', 'pods', '-o', 'wide', '-l', 'app=web']);
     for (const w of lab.workers) expect(wide).to.include(w.name);
     for (const url of nodePortUrls(30080)) {
-      const r = await waitFor(`the NodePort on ${url}`, async () => { const x = await httpGet(url); return x.ok && x; }, 30_000);
+      const r = await waitFor(
+        `the NodePort on ${url}`,
+        async () => {
+          const x = await httpGet(url);
+          return x.ok && x;
+        },
+        30_000,
+      );
       expect(r.body).to.include('Hello from Skiff');
     }
   });
@@ -116,22 +139,30 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
       await new Promise((r) => setTimeout(r, 2000));
     } finally {
       const report = await load.stop();
-      process.stdout.write(`      rollout under load: ${report.requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s, ${report.failures.length} failed\n`);
+      process.stdout.write(
+        `      rollout under load: ${report.requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s, ${report.failures.length} failed\n`,
+      );
       loadReport = report;
     }
     const report = loadReport;
-    expect(after.every((p) => !before.has(p.name)), 'every pod replaced').to.equal(true);
+    expect(
+      after.every((p) => !before.has(p.name)),
+      'every pod replaced',
+    ).to.equal(true);
     if (!report) throw new Error('no load report');
     expect(report.requests).to.be.greaterThan(100);
     expect(report.failures, `${report.failures.length} of ${report.requests} failed`).to.deep.equal([]);
   });
 
   it('(3a) blue/green: after the selector switch every request is served by green', async () => {
-    await k(['apply', '-f', '-'], list(
-      webDeployment({ name: 'blue', replicas: 2, labels: { app: 'bg', color: 'blue' } }),
-      webDeployment({ name: 'green', replicas: 2, labels: { app: 'bg', color: 'green' } }),
-      nodePortService('bg', { app: 'bg', color: 'blue' }, 30081),
-    ));
+    await k(
+      ['apply', '-f', '-'],
+      list(
+        webDeployment({ name: 'blue', replicas: 2, labels: { app: 'bg', color: 'blue' } }),
+        webDeployment({ name: 'green', replicas: 2, labels: { app: 'bg', color: 'green' } }),
+        nodePortService('bg', { app: 'bg', color: 'blue' }, 30081),
+      ),
+    );
     await serving('app=bg,color=blue', 2);
     await serving('app=bg,color=green', 2);
     const urls = nodePortUrls(30081);
@@ -152,18 +183,26 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
   });
 
   it('(3b) canary: 4 stable + 1 canary behind one Service get about 20% of 500 requests', async () => {
-    await k(['apply', '-f', '-'], list(
-      webDeployment({ name: 'stable', replicas: 4, labels: { app: 'cn', track: 'stable' } }),
-      webDeployment({ name: 'canary', replicas: 1, labels: { app: 'cn', track: 'canary' } }),
-      nodePortService('cn', { app: 'cn' }, 30082),
-    ));
+    await k(
+      ['apply', '-f', '-'],
+      list(
+        webDeployment({ name: 'stable', replicas: 4, labels: { app: 'cn', track: 'stable' } }),
+        webDeployment({ name: 'canary', replicas: 1, labels: { app: 'cn', track: 'canary' } }),
+        nodePortService('cn', { app: 'cn' }, 30082),
+      ),
+    );
     await serving('app=cn', 5);
     const urls = nodePortUrls(30082);
-    for (const url of urls) await waitFor(`5 endpoints behind ${url}`, async () => {
-      const seen = new Set<string>();
-      for (let i = 0; i < 40; i++) seen.add(servingPod((await httpGet(url)).body) ?? '?');
-      return seen.size === 5;
-    }, 30_000);
+    for (const url of urls)
+      await waitFor(
+        `5 endpoints behind ${url}`,
+        async () => {
+          const seen = new Set<string>();
+          for (let i = 0; i < 40; i++) seen.add(servingPod((await httpGet(url)).body) ?? '?');
+          return seen.size === 5;
+        },
+        30_000,
+      );
     let canary = 0;
     for (let i = 0; i < 500; i++) {
       const r = await httpGet(urls[i % urls.length]!);
@@ -187,10 +226,14 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     expect(drained).to.match(/evicted|drained/);
     const moved = await serving('app=mover', 4);
     expect(moved.map((p) => p.node)).to.not.include(target);
-    await waitFor(`no pods left on ${target}`, async () => {
-      const all = JSON.parse(await k(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${target}`, '-o', 'json'])) as { items: unknown[] };
-      return all.items.length === 0;
-    }, 60_000);
+    await waitFor(
+      `no pods left on ${target}`,
+      async () => {
+        const all = JSON.parse(await k(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${target}`, '-o', 'json'])) as { items: unknown[] };
+        return all.items.length === 0;
+      },
+      60_000,
+    );
     await k(['uncordon', target]);
     // web's one-per-node pod comes back to the uncordoned worker
     await serving('app=web', 3, 120_000);
@@ -200,41 +243,65 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     const cmd = `${kubectlBinary(KUBECTL)} --kubeconfig ${lab.kubeconfig} run -i --tty debug --image=127.0.0.1:5000/skiff/busybox --rm --restart=Never -- sh`;
     const out = await new Promise<string>((resolve, reject) => {
       const child = execFile('script', ['-qfc', cmd, '/dev/null'], { timeout: 120_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${err.message}\n${stdout}\n${stderr}`)); else resolve(stdout);
+        if (err) reject(new Error(`${err.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
       });
       // the shell reads once attached; the sleep keeps our lines from racing the attach
       child.stdin!.end('sleep 3\nwget -qO- http://web\nexit\n');
     });
     expect(out).to.include('Hello from Skiff');
-    await waitFor('pod debug deleted', async () => {
-      const r = await lab.kubectl(['get', 'pod', 'debug']);
-      return r.code !== 0 && /NotFound|not found/.test(r.stderr);
-    }, 30_000);
+    await waitFor(
+      'pod debug deleted',
+      async () => {
+        const r = await lab.kubectl(['get', 'pod', 'debug']);
+        return r.code !== 0 && /NotFound|not found/.test(r.stderr);
+      },
+      30_000,
+    );
   });
 
   it('(7) an unauthenticated request to the apiserver gets 401, a wrong bearer token too', async () => {
-    const call = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
-      // from the address the workers use; the serving certificate names it
-      const req = httpsRequest(`https://${hostAddress(lab.layout)}:${lab.controlPlane.port}/api/v1/namespaces`, {
-        ca: readFileSync(lab.controlPlane.pki.caCert), headers, timeout: 5000,
-      }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
-      req.on('error', reject);
-      req.end();
-    });
+    const call = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        // from the address the workers use; the serving certificate names it
+        const req = httpsRequest(
+          `https://${hostAddress(lab.layout)}:${lab.controlPlane.port}/api/v1/namespaces`,
+          {
+            ca: readFileSync(lab.controlPlane.pki.caCert),
+            headers,
+            timeout: 5000,
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
     expect(await call({})).to.equal(401);
     expect(await call({ authorization: 'Bearer abcdef.0123456789abcdef' })).to.equal(401);
   });
 
   it('(7b) the workers joined by TLS bootstrap; a worker with a wrong bootstrap token cannot join', async () => {
-    interface Csr { metadata: { name: string }; spec: { signerName: string; username: string }; status: { certificate?: string; conditions?: { type: string }[] } }
+    interface Csr {
+      metadata: { name: string };
+      spec: { signerName: string; username: string };
+      status: { certificate?: string; conditions?: { type: string }[] };
+    }
     const csrs = async () => (JSON.parse(await k(['get', 'csr', '-o', 'json'])) as { items: Csr[] }).items;
     const before = await csrs();
     // each client certificate was asked for with the bootstrap token, each serving one by the node itself
-    const signed = (signer: string, user: (u: string) => boolean) => before.filter((c) => c.spec.signerName === signer
-      && user(c.spec.username) && c.status.conditions?.some((x) => x.type === 'Approved') && c.status.certificate);
+    const signed = (signer: string, user: (u: string) => boolean) =>
+      before.filter(
+        (c) => c.spec.signerName === signer && user(c.spec.username) && c.status.conditions?.some((x) => x.type === 'Approved') && c.status.certificate,
+      );
     expect(signed('kubernetes.io/kube-apiserver-client-kubelet', (u) => u.startsWith('system:bootstrap:'))).to.have.length(lab.workers.length);
     for (const w of lab.workers) {
-      expect(signed('kubernetes.io/kubelet-serving', (u) => u === `system:node:${w.name}`), `serving CSR of ${w.name}`).to.have.length(1);
+      expect(
+        signed('kubernetes.io/kubelet-serving', (u) => u === `system:node:${w.name}`),
+        `serving CSR of ${w.name}`,
+      ).to.have.length(1);
     }
 
     const intruder = lab.layout.prefix + String(lab.workers.length + 1);
@@ -260,14 +327,21 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     const survivors = lab.workers.filter((w) => w.name !== victim);
     await lab.killWorker(victim);
     const killedAt = Date.now();
-    await waitFor(`${victim} NotReady`, async () => {
-      const n = JSON.parse(await k(['get', 'node', victim, '-o', 'json'])) as { status: { conditions: { type: string; status: string }[] } };
-      return n.status.conditions.find((c) => c.type === 'Ready')?.status !== 'True';
-    }, 90_000, 1000);
+    await waitFor(
+      `${victim} NotReady`,
+      async () => {
+        const n = JSON.parse(await k(['get', 'node', victim, '-o', 'json'])) as { status: { conditions: { type: string; status: string }[] } };
+        return n.status.conditions.find((c) => c.type === 'Ready')?.status !== 'True';
+      },
+      90_000,
+      1000,
+    );
     const notReadyAfter = Date.now() - killedAt;
     const back = await serving('app=mover', 4, 120_000);
     expect(back.map((p) => p.node)).to.not.include(victim);
-    process.stdout.write(`      ${victim}: NotReady after ${(notReadyAfter / 1000).toFixed(1)} s, pods back after ${((Date.now() - killedAt) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `      ${victim}: NotReady after ${(notReadyAfter / 1000).toFixed(1)} s, pods back after ${((Date.now() - killedAt) / 1000).toFixed(1)} s\n`,
+    );
     for (let i = 0; i < 40; i++) {
       const r = await httpGet(nodePortUrls(30080, survivors)[i % survivors.length]!);
       expect(r.ok, `request ${i}: ${r.error ?? r.status}`).to.equal(true);

@@ -15,10 +15,16 @@ export interface WebDeploymentOptions {
 // httpd gets SIGTERM.
 export function webDeployment(o: WebDeploymentOptions): object {
   const affinity = o.spread
-    ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: o.labels }, topologyKey: 'kubernetes.io/hostname' }] } }
+    ? {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: o.labels }, topologyKey: 'kubernetes.io/hostname' }],
+        },
+      }
     : undefined;
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: o.name, labels: o.labels },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: o.name, labels: o.labels },
     spec: {
       replicas: o.replicas,
       selector: { matchLabels: o.labels },
@@ -29,12 +35,16 @@ export function webDeployment(o: WebDeploymentOptions): object {
         spec: {
           ...(affinity ? { affinity } : {}),
           terminationGracePeriodSeconds: 20,
-          containers: [{
-            name: 'web', image: WEB_IMAGE, ports: [{ containerPort: 8080 }],
-            env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
-            readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
-            lifecycle: { preStop: { exec: { command: ['sleep', '4'] } } },
-          }],
+          containers: [
+            {
+              name: 'web',
+              image: WEB_IMAGE,
+              ports: [{ containerPort: 8080 }],
+              env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
+              readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+              lifecycle: { preStop: { exec: { command: ['sleep', '4'] } } },
+            },
+          ],
         },
       },
     },
@@ -43,7 +53,9 @@ export function webDeployment(o: WebDeploymentOptions): object {
 
 export function nodePortService(name: string, selector: Record<string, string>, nodePort: number): object {
   return {
-    apiVersion: 'v1', kind: 'Service', metadata: { name },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
     spec: { type: 'NodePort', selector, ports: [{ port: 80, targetPort: 8080, nodePort }] },
   };
 }

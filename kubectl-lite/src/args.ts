@@ -38,8 +38,14 @@ export function parseArgs(argv: readonly string[], defs: FlagDefs, usage?: strin
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--') { out.rest = argv.slice(i + 1); break; }
-    if (!arg.startsWith('-') || arg === '-') { out.positionals.push(arg); continue; }
+    if (arg === '--') {
+      out.rest = argv.slice(i + 1);
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      out.positionals.push(arg);
+      continue;
+    }
     const long = arg.startsWith('--');
     const body = arg.slice(long ? 2 : 1);
     const eq = body.indexOf('=');
@@ -64,7 +70,10 @@ export function parseArgs(argv: readonly string[], defs: FlagDefs, usage?: strin
       const next = argv[i + 1];
       if (def.bare !== undefined && (next === undefined || next.startsWith('-'))) value = def.bare;
       else if (next === undefined) throw new UsageError(`flag needs an argument: ${arg}`, usage);
-      else { value = next; i++; }
+      else {
+        value = next;
+        i++;
+      }
     }
     if (def.kind === 'list') out.lists.set(name, [...(out.lists.get(name) ?? []), value]);
     else out.strings.set(name, value);

@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   get: { run: getCommand, summary: 'list objects as tables, yaml, json or names' },
   describe: { run: describeCommand, summary: 'show an object in detail with its events' },
   delete: { run: deleteCommand, summary: 'delete objects by name, file or label selector' },
-  logs: { run: logsCommand, summary: 'print a container\'s logs' },
+  logs: { run: logsCommand, summary: "print a container's logs" },
   exec: { run: execCommand, summary: 'run a command in a container' },
   scale: { run: scaleCommand, summary: 'set the replicas of a Deployment, ReplicaSet or StatefulSet' },
   rollout: { run: rolloutCommand, summary: 'status, history, undo and restart of Deployments' },

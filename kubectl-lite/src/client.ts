@@ -55,7 +55,9 @@ function statusFrom(code: number, text: string): ApiStatus {
   try {
     const parsed = JSON.parse(text) as ApiStatus;
     if (parsed && typeof parsed === 'object' && parsed.kind === 'Status') return parsed;
-  } catch { /* not JSON: fall through */ }
+  } catch {
+    /* not JSON: fall through */
+  }
   return { message: text.trim() || `the server answered HTTP ${code}`, code };
 }
 
@@ -117,7 +119,12 @@ export class ApiClient {
   }
 
   /** Streams watch events until the server ends the watch or `signal` aborts it. */
-  async watch<T = any>(path: string, query: Query, onEvent: (ev: WatchEvent<T>) => void | boolean | Promise<void | boolean>, opts: { accept?: string; signal?: AbortSignal } = {}): Promise<void> {
+  async watch<T = any>(
+    path: string,
+    query: Query,
+    onEvent: (ev: WatchEvent<T>) => void | boolean | Promise<void | boolean>,
+    opts: { accept?: string; signal?: AbortSignal } = {},
+  ): Promise<void> {
     let res: IncomingMessage;
     try {
       res = await this.open('GET', path, { query: { ...query, watch: 'true' }, accept: opts.accept, signal: opts.signal });
@@ -137,7 +144,10 @@ export class ApiClient {
           const ev = JSON.parse(line) as WatchEvent<T>;
           if (ev.type === 'ERROR') throw new ApiStatusError((ev.object as ApiStatus).code ?? 500, ev.object as ApiStatus);
           // a handler answering true has seen what it waited for
-          if ((await onEvent(ev)) === true) { res.destroy(); return; }
+          if ((await onEvent(ev)) === true) {
+            res.destroy();
+            return;
+          }
         }
       }
     } catch (err) {

@@ -14,8 +14,12 @@ export function revisionOf(obj: any): number {
 
 /** ReplicaSets the Deployment controls (controller ownerReference with its uid), oldest revision first. */
 export async function ownedReplicaSets(s: Session, dep: any): Promise<any[]> {
-  const selector = Object.entries(dep.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const list = await s.client.get(`/apis/apps/v1/namespaces/${encodeURIComponent(dep.metadata.namespace)}/replicasets`, { query: { labelSelector: selector || undefined } });
+  const selector = Object.entries(dep.spec?.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const list = await s.client.get(`/apis/apps/v1/namespaces/${encodeURIComponent(dep.metadata.namespace)}/replicasets`, {
+    query: { labelSelector: selector || undefined },
+  });
   return (list.items ?? [])
     .filter((r: any) => (r.metadata?.ownerReferences ?? []).some((o: any) => o.uid === dep.metadata.uid && o.controller))
     .sort((a: any, b: any) => revisionOf(a) - revisionOf(b));

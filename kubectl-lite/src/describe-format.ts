@@ -18,7 +18,10 @@ export class Describer {
   /** `Labels:  a=b` then further pairs under it, as kubectl prints maps. */
   map(key: string, m: Record<string, string> | undefined, level = 0): void {
     const entries = Object.entries(m ?? {}).sort(([a], [b]) => a.localeCompare(b));
-    if (entries.length === 0) { this.field(key, '<none>', level); return; }
+    if (entries.length === 0) {
+      this.field(key, '<none>', level);
+      return;
+    }
     entries.forEach(([k, v], i) => {
       const pair = `${k}=${v.length > 200 ? `${v.slice(0, 200)}...` : v}`;
       if (i === 0) this.field(key, pair, level);

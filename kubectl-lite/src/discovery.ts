@@ -33,8 +33,14 @@ interface ApiGroup {
 
 function toInfo(group: string, version: string, r: ApiResource): ResourceInfo {
   return {
-    group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced,
-    shortNames: r.shortNames ?? [], singular: r.singularName || r.kind.toLowerCase(), verbs: r.verbs ?? [],
+    group,
+    version,
+    resource: r.name,
+    kind: r.kind,
+    namespaced: r.namespaced,
+    shortNames: r.shortNames ?? [],
+    singular: r.singularName || r.kind.toLowerCase(),
+    verbs: r.verbs ?? [],
   };
 }
 
@@ -74,9 +80,10 @@ export class Discovery {
   private groupVersion(groupVersion: string): Promise<ResourceInfo[]> {
     let found = this.byGroupVersion.get(groupVersion);
     if (!found) {
-      const [group, version] = groupVersion.includes('/') ? groupVersion.split('/', 2) as [string, string] : ['', groupVersion];
+      const [group, version] = groupVersion.includes('/') ? (groupVersion.split('/', 2) as [string, string]) : ['', groupVersion];
       const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
-      found = this.client.get<{ resources: ApiResource[] }>(path)
+      found = this.client
+        .get<{ resources: ApiResource[] }>(path)
         .then((list) => list.resources.filter((r) => !r.name.includes('/')).map((r) => toInfo(group, version, r)));
       this.byGroupVersion.set(groupVersion, found);
       found.catch(() => this.byGroupVersion.delete(groupVersion));

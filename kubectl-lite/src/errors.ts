@@ -41,13 +41,25 @@ export class ApiStatusError extends Error {
     this.status = status;
   }
 
-  get reason(): string { return this.status.reason || reasonForCode(this.httpCode); }
+  get reason(): string {
+    return this.status.reason || reasonForCode(this.httpCode);
+  }
 }
 
 function reasonForCode(code: number): string {
   const known: Record<number, string> = {
-    400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed',
-    409: 'Conflict', 410: 'Expired', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+    400: 'BadRequest',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'NotFound',
+    405: 'MethodNotAllowed',
+    409: 'Conflict',
+    410: 'Expired',
+    422: 'Invalid',
+    429: 'TooManyRequests',
+    500: 'InternalError',
+    503: 'ServiceUnavailable',
+    504: 'Timeout',
   };
   return known[code] ?? 'Unknown';
 }

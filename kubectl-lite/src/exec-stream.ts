@@ -42,7 +42,10 @@ export async function runExecStream(client: ApiClient, path: string, query: Reco
   const base = await client.connectionOptions();
   const url = (client.target.server + withQuery(path, query)).replace(/^http/, 'ws');
   const ws = new WebSocket(url, EXEC_PROTOCOLS, {
-    ca: base.ca, cert: base.cert, key: base.key, rejectUnauthorized: base.rejectUnauthorized,
+    ca: base.ca,
+    cert: base.cert,
+    key: base.key,
+    rejectUnauthorized: base.rejectUnauthorized,
     headers: base.headers as Record<string, string> | undefined,
   });
   let status: ApiStatus | undefined;
@@ -50,7 +53,12 @@ export async function runExecStream(client: ApiClient, path: string, query: Reco
     ws.on('unexpected-response', (_req, res) => {
       void readBody(res).then((text) => {
         let parsed: ApiStatus = { message: text.trim() || `exec upgrade refused with HTTP ${res.statusCode}` };
-        try { const j = JSON.parse(text); if (j?.kind === 'Status') parsed = j; } catch { /* plain text */ }
+        try {
+          const j = JSON.parse(text);
+          if (j?.kind === 'Status') parsed = j;
+        } catch {
+          /* plain text */
+        }
         reject(new ApiStatusError(res.statusCode ?? 500, parsed));
       });
     });
@@ -63,20 +71,31 @@ export async function runExecStream(client: ApiClient, path: string, query: Reco
           ws.send(Buffer.concat([Buffer.from([CHANNEL.stdin]), data]));
         }
         if (ws.protocol === 'v5.channel.k8s.io') ws.send(Buffer.from([CHANNEL.close, CHANNEL.stdin]));
-      })().catch(() => { /* the session ended first */ });
+      })().catch(() => {
+        /* the session ended first */
+      });
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const buf = isBinary ? data : Buffer.from(data.toString(), 'utf8');
       if (buf.length === 0) return;
       const payload = buf.subarray(1);
       switch (buf[0]) {
-        case CHANNEL.stdout: streams.stdout.write(payload.toString('utf8')); break;
-        case CHANNEL.stderr: streams.stderr.write(payload.toString('utf8')); break;
+        case CHANNEL.stdout:
+          streams.stdout.write(payload.toString('utf8'));
+          break;
+        case CHANNEL.stderr:
+          streams.stderr.write(payload.toString('utf8'));
+          break;
         case CHANNEL.error:
           if (payload.length === 0) break;
-          try { status = JSON.parse(payload.toString('utf8')) as ApiStatus; } catch { status = { status: 'Failure', message: payload.toString('utf8') }; }
+          try {
+            status = JSON.parse(payload.toString('utf8')) as ApiStatus;
+          } catch {
+            status = { status: 'Failure', message: payload.toString('utf8') };
+          }
           break;
-        default: break;
+        default:
+          break;
       }
     });
     ws.on('close', () => resolve(status ?? { status: 'Success' }));

@@ -25,8 +25,9 @@ function filesOf(path: string, recursive: boolean): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = join(path, entry.name);
-    if (entry.isDirectory()) { if (recursive) out.push(...filesOf(full, true)); }
-    else if (MANIFEST_FILE.test(entry.name)) out.push(full);
+    if (entry.isDirectory()) {
+      if (recursive) out.push(...filesOf(full, true));
+    } else if (MANIFEST_FILE.test(entry.name)) out.push(full);
   }
   return out;
 }

@@ -73,7 +73,7 @@ export class OpenApiDoc {
   }
 
   forKind(apiVersion: string, kind: string): SchemaNode | undefined {
-    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) as [string, string] : ['', apiVersion];
+    const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/', 2) as [string, string]) : ['', apiVersion];
     for (const def of Object.values(this.definitions)) {
       const gvk = def['x-kubernetes-group-version-kind'];
       if (gvk?.some((g) => g.group === group && g.version === version && g.kind === kind)) return new SchemaNode(this, def);

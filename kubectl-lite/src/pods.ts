@@ -16,12 +16,17 @@ export async function findPod(s: Session, ref: string, usage: string): Promise<a
   if (info.kind === 'Pod') return obj;
   const selector = obj.spec?.selector?.matchLabels ?? (info.kind === 'Service' ? obj.spec?.selector : undefined);
   if (!selector || Object.keys(selector).length === 0) throw new CliError(`cannot find pods of ${info.kind.toLowerCase()} "${name}": it has no label selector`);
-  const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const labelSelector = Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const pods = (await s.client.get(`/api/v1/namespaces/${encodeURIComponent(s.namespace)}/pods`, { query: { labelSelector } })).items ?? [];
   if (pods.length === 0) throw new CliError(`no pods found for ${info.kind.toLowerCase()} "${name}"`);
   // prefer a running pod, then the oldest, like kubectl's pod picker
-  pods.sort((a: any, b: any) => Number(b.status?.phase === 'Running') - Number(a.status?.phase === 'Running')
-    || String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+  pods.sort(
+    (a: any, b: any) =>
+      Number(b.status?.phase === 'Running') - Number(a.status?.phase === 'Running') ||
+      String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)),
+  );
   return pods[0];
 }
 

@@ -51,7 +51,10 @@ export class TablePrinter {
         const text = cellText(row.cells[c.index]);
         return c.isName && this.style.withKind ? `${kindLabel(this.info)}/${text}` : text;
       });
-      const labels = Object.entries(meta.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+      const labels =
+        Object.entries(meta.labels ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',') || '<none>';
       return [...(this.style.withNamespace ? [meta.namespace ?? ''] : []), ...cells, ...(this.style.showLabels ? [labels] : [])];
     });
   }
@@ -63,6 +66,14 @@ export class TablePrinter {
       this.widths = this.header().map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     }
     const widths = this.widths;
-    return all.map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? c.length) + 3))).join('').trimEnd() + '\n').join('');
+    return all
+      .map(
+        (cells) =>
+          cells
+            .map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? c.length) + 3)))
+            .join('')
+            .trimEnd() + '\n',
+      )
+      .join('');
   }
 }

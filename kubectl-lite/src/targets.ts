@@ -16,7 +16,11 @@ export async function resolveTargets(s: Session, positionals: readonly string[],
     const out: Target[] = [];
     for (const p of positionals) {
       const slash = p.indexOf('/');
-      if (slash <= 0 || slash === p.length - 1) throw new UsageError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (got "${p}")`, usage);
+      if (slash <= 0 || slash === p.length - 1)
+        throw new UsageError(
+          `there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (got "${p}")`,
+          usage,
+        );
       const info = await s.discovery.resolve(p.slice(0, slash));
       const existing = out.find((t) => t.info === info);
       if (existing) existing.names.push(p.slice(slash + 1));

@@ -55,7 +55,10 @@ function mergeList(original: Json[], modified: Json[], current: Json[], key: str
   const out: Json[] = [];
   for (const m of modified) {
     const c = find(current, m[key]);
-    if (!c) { out.push(m); continue; }
+    if (!c) {
+      out.push(m);
+      continue;
+    }
     const sub = threeWayPatch(find(original, m[key]), m, c, items);
     if (Object.keys(sub).length > 0) out.push({ [key]: m[key], ...sub });
   }

@@ -78,7 +78,13 @@ describe('kubectl-lite basics', function () {
   it('matches the real kubectl table header and row for the same objects', async () => {
     const ours = await kubectlLite(cluster.server, ['get', 'deploy,svc', '-l', 'app=web']);
     const theirs = await cluster.server.kubectl('1.33', ['get', 'deploy,svc', '-l', 'app=web']);
-    const strip = (s: string) => s.split('\n').map((l) => l.split(/\s+/).filter((c) => !/^\d+[smhd]/.test(c)).join(' '));
+    const strip = (s: string) =>
+      s.split('\n').map((l) =>
+        l
+          .split(/\s+/)
+          .filter((c) => !/^\d+[smhd]/.test(c))
+          .join(' '),
+      );
     expect(strip(ours.stdout)).to.deep.equal(strip(theirs.stdout));
   });
 
@@ -127,10 +133,17 @@ describe('kubectl-lite basics', function () {
   it('describes a deployment and its events', async () => {
     const dep = JSON.parse((await cluster.server.request('GET', '/apis/apps/v1/namespaces/default/deployments/web')).body);
     const event = {
-      apiVersion: 'v1', kind: 'Event', metadata: { name: 'web.1', namespace: 'default' },
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'web.1', namespace: 'default' },
       involvedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default', uid: dep.metadata.uid },
-      reason: 'ScalingReplicaSet', message: 'Scaled up replica set web-abc to 5', type: 'Normal', source: { component: 'deployment-controller' },
-      firstTimestamp: new Date().toISOString(), lastTimestamp: new Date().toISOString(), count: 1,
+      reason: 'ScalingReplicaSet',
+      message: 'Scaled up replica set web-abc to 5',
+      type: 'Normal',
+      source: { component: 'deployment-controller' },
+      firstTimestamp: new Date().toISOString(),
+      lastTimestamp: new Date().toISOString(),
+      count: 1,
     };
     const created = await cluster.server.request('POST', '/api/v1/namespaces/default/events', { body: event });
     expect(created.status).to.equal(201);
@@ -168,10 +181,14 @@ describe('kubectl-lite basics', function () {
     const r = await kubectlLite(cluster.server, ['apply', '-n', 'other', '-f', '-'], { stdin: DEPLOYMENT });
     expect(r.stdout).to.equal('deployment.apps/web created\nservice/web created\n');
     expect((await cluster.server.request('GET', '/apis/apps/v1/namespaces/other/deployments/web')).status).to.equal(200);
-    const clash = await kubectlLite(cluster.server, ['apply', '-n', 'default', '-f', '-'], { stdin: DEPLOYMENT.replace('name: web\n  labels', 'name: web\n  namespace: other\n  labels') });
+    const clash = await kubectlLite(cluster.server, ['apply', '-n', 'default', '-f', '-'], {
+      stdin: DEPLOYMENT.replace('name: web\n  labels', 'name: web\n  namespace: other\n  labels'),
+    });
     expect(clash.code).to.equal(1);
     expect(clash.stderr).to.contain('does not match the namespace "default"');
   });
 });
 
-function web(): string { return 'web'; }
+function web(): string {
+  return 'web';
+}

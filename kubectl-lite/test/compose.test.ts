@@ -7,7 +7,6 @@ import { shellWords } from '../src/compose/shell-words.ts';
 import { ensureRegistry, type RegistryHandle } from '@skiff/kubelet/runtime-setup/registry';
 import { fixture, kubectlLite } from './support.ts';
 
-
 describe('compose convert', () => {
   it('prints the golden Deployments and Services for a web + kv compose file', async () => {
     const r = await kubectlLite(undefined, ['compose', 'convert', '-f', fixture('compose', 'docker-compose.yml')]);
@@ -19,7 +18,8 @@ describe('compose convert', () => {
   });
 
   it('reads environment lists and maps, port forms and replicas', () => {
-    const conv = convertCompose(`
+    const conv = convertCompose(
+      `
 services:
   a:
     image: x
@@ -30,11 +30,19 @@ services:
     image: y
     environment: { N: 5, EMPTY: "" }
     command: echo "hello world"
-`, { composeDir: '/tmp', projectName: 'p' });
+`,
+      { composeDir: '/tmp', projectName: 'p' },
+    );
     const dep = (n: string) => conv.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === n);
     expect(dep('a').spec.replicas).to.equal(3);
-    expect(dep('a').spec.template.spec.containers[0].env).to.deep.equal([{ name: 'ONE', value: '1' }, { name: 'TWO', value: 'a=b' }]);
-    expect(dep('b-svc').spec.template.spec.containers[0].env).to.deep.equal([{ name: 'N', value: '5' }, { name: 'EMPTY', value: '' }]);
+    expect(dep('a').spec.template.spec.containers[0].env).to.deep.equal([
+      { name: 'ONE', value: '1' },
+      { name: 'TWO', value: 'a=b' },
+    ]);
+    expect(dep('b-svc').spec.template.spec.containers[0].env).to.deep.equal([
+      { name: 'N', value: '5' },
+      { name: 'EMPTY', value: '' },
+    ]);
     expect(dep('b-svc').spec.template.spec.containers[0].args).to.deep.equal(['echo', 'hello world']);
     const svc = conv.objects.find((o) => o.kind === 'Service');
     expect(svc.spec.type).to.equal('NodePort');
@@ -47,7 +55,9 @@ services:
 
   it('rejects what it cannot convert with a clear message', () => {
     expect(() => parsePort('8080-8090:80', 'web')).to.throw('port "8080-8090:80" is not a valid port');
-    expect(() => convertCompose('services: { a: { ports: ["80"] } }', { composeDir: '/tmp', projectName: 'p' })).to.throw('service "a" has neither image nor build');
+    expect(() => convertCompose('services: { a: { ports: ["80"] } }', { composeDir: '/tmp', projectName: 'p' })).to.throw(
+      'service "a" has neither image nor build',
+    );
     expect(() => convertCompose('version: "3"', { composeDir: '/tmp', projectName: 'p' })).to.throw('the compose file has no services');
     expect(shellWords(`sh -c 'a "b" c' d\\ e`)).to.deep.equal(['sh', '-c', 'a "b" c', 'd e']);
   });
@@ -55,7 +65,9 @@ services:
   it('reports a Dockerfile build as unsupported', async () => {
     const r = await kubectlLite(undefined, ['compose', 'convert', '-f', fixture('compose-dockerfile', 'docker-compose.yml')]);
     expect(r.code).to.equal(0);
-    expect(r.stderr).to.match(/warning: service "app": build from .*compose-dockerfile\/app is not supported: the Skiff image builder needs an image.json recipe/);
+    expect(r.stderr).to.match(
+      /warning: service "app": build from .*compose-dockerfile\/app is not supported: the Skiff image builder needs an image.json recipe/,
+    );
   });
 });
 
@@ -84,7 +96,9 @@ describe('compose up', function () {
   });
 
   let registry: RegistryHandle | undefined;
-  after(async () => { await registry?.stop(); });
+  after(async () => {
+    await registry?.stop();
+  });
 
   it('builds an image.json recipe with the Skiff builder and pushes it to the local registry', async function () {
     this.timeout(60_000);
@@ -92,7 +106,7 @@ describe('compose up', function () {
     const r = await kubectlLite(cluster.server, ['compose', 'up', '-p', 'kltest', '-f', fixture('compose', 'docker-compose.yml')]);
     expect(r.code).to.equal(0, r.stderr);
     expect(r.stderr).to.match(/built 127\.0\.0\.1:5000\/shop\/kv:latest \(sha256:[0-9a-f]{64}\)/);
-    const tags = await (await fetch('http://127.0.0.1:5000/v2/shop/kv/tags/list')).json() as { tags: string[] };
+    const tags = (await (await fetch('http://127.0.0.1:5000/v2/shop/kv/tags/list')).json()) as { tags: string[] };
     expect(tags.tags).to.include('latest');
   });
 });

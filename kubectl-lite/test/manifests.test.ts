@@ -6,7 +6,9 @@ import { expect } from 'chai';
 import { useApiserver } from '@skiff/common/testing/index';
 import { kubectlLite, manifestsDir } from './support.ts';
 
-const files = readdirSync(manifestsDir()).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(manifestsDir())
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 describe('manifests/', function () {
   this.timeout(120_000);
@@ -29,7 +31,12 @@ describe('manifests/', function () {
       const r = await kubectlLite(cluster.server, ['apply', '--dry-run=server', '-f', join(manifestsDir(), file)]);
       expect(r.stderr).to.equal('');
       expect(r.code).to.equal(0);
-      expect(r.stdout.trim().split('\n').every((l) => l.endsWith(' created (server dry run)'))).to.equal(true);
+      expect(
+        r.stdout
+          .trim()
+          .split('\n')
+          .every((l) => l.endsWith(' created (server dry run)')),
+      ).to.equal(true);
     });
   }
 
@@ -42,7 +49,10 @@ describe('manifests/', function () {
     expect(again.code).to.equal(0);
     // stringData never appears on a read Secret, so applying it always "configures" it,
     // with the real kubectl as well
-    const changed = again.stdout.trim().split('\n').filter((l) => !l.endsWith(' unchanged'));
+    const changed = again.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => !l.endsWith(' unchanged'));
     expect(changed).to.deep.equal(['secret/app-secret configured']);
     // real kubectl reads the same last-applied-configuration and agrees line by line
     const theirs = await cluster.server.kubectl('1.33', ['apply', '-f', manifestsDir()]);

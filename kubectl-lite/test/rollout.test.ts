@@ -16,15 +16,22 @@ describe('kubectl-lite rollout', function () {
   this.timeout(60_000);
   const cluster = useApiserver();
   const req = (method: string, path: string, body?: object, type?: string) =>
-    cluster.server.request(method, path, { body, ...(type ? { headers: { 'content-type': type } } : {}) }).then((r) => ({ status: r.status, body: JSON.parse(r.body) }));
+    cluster.server
+      .request(method, path, { body, ...(type ? { headers: { 'content-type': type } } : {}) })
+      .then((r) => ({ status: r.status, body: JSON.parse(r.body) }));
 
   async function replicaSet(dep: any, revision: number, image: string, replicas: number): Promise<void> {
     const tpl = template(image);
     tpl.metadata.labels = { ...tpl.metadata.labels, 'pod-template-hash': `h${revision}` } as any;
     const r = await req('POST', '/apis/apps/v1/namespaces/default/replicasets', {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
-      metadata: { name: `roll-h${revision}`, labels: tpl.metadata.labels, annotations: { 'deployment.kubernetes.io/revision': String(revision), ...(revision === 1 ? { 'kubernetes.io/change-cause': 'first image' } : {}) },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'roll', uid: dep.metadata.uid, controller: true }] },
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `roll-h${revision}`,
+        labels: tpl.metadata.labels,
+        annotations: { 'deployment.kubernetes.io/revision': String(revision), ...(revision === 1 ? { 'kubernetes.io/change-cause': 'first image' } : {}) },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'roll', uid: dep.metadata.uid, controller: true }],
+      },
       spec: { replicas, selector: { matchLabels: tpl.metadata.labels }, template: tpl },
     });
     expect(r.status).to.equal(201);
@@ -32,7 +39,9 @@ describe('kubectl-lite rollout', function () {
 
   before(async () => {
     const created = await req('POST', DEP, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'roll' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'roll' },
       spec: { replicas: 2, selector: { matchLabels: { app: 'roll' } }, template: template('img:v2') },
     });
     expect(created.status).to.equal(201);
@@ -40,7 +49,7 @@ describe('kubectl-lite rollout', function () {
     await replicaSet(created.body, 2, 'img:v2', 2);
   });
 
-  it('history lists the ReplicaSets\' revisions', async () => {
+  it("history lists the ReplicaSets' revisions", async () => {
     const r = await kubectlLite(cluster.server, ['rollout', 'history', 'deployment/roll']);
     expect(r.stdout).to.equal('deployment.apps/roll \nREVISION   CHANGE-CAUSE\n1          first image\n2          <none>\n\n');
   });
@@ -72,7 +81,7 @@ describe('kubectl-lite rollout', function () {
     expect(r.stderr).to.equal('error: deployment "roll" exceeded its progress deadline\n');
   });
 
-  it('undo puts the previous revision\'s template back', async () => {
+  it("undo puts the previous revision's template back", async () => {
     const r = await kubectlLite(cluster.server, ['rollout', 'undo', 'deploy/roll']);
     expect(r.stdout).to.equal('deployment.apps/roll rolled back\n');
     const dep = (await req('GET', `${DEP}/roll`)).body;
@@ -93,13 +102,19 @@ describe('kubectl-lite rollout', function () {
   });
 
   it('bin/kubectl-lite runs as a process with the exit codes of the CLI', async () => {
-    const runBin = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(join(repoRoot(), 'bin', 'kubectl-lite'), args, { env: { ...process.env, KUBECONFIG: cluster.server.kubeconfigPath } });
-      let stdout = ''; let stderr = '';
-      child.stdout.on('data', (d) => { stdout += d; });
-      child.stderr.on('data', (d) => { stderr += d; });
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const runBin = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(join(repoRoot(), 'bin', 'kubectl-lite'), args, { env: { ...process.env, KUBECONFIG: cluster.server.kubeconfigPath } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => {
+          stdout += d;
+        });
+        child.stderr.on('data', (d) => {
+          stderr += d;
+        });
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
     const ok = await runBin(['get', 'deploy', 'roll', '-o', 'name']);
     expect(ok).to.deep.equal({ code: 0, stdout: 'deployment.apps/roll\n', stderr: '' });
     const missing = await runBin(['get', 'deploy', 'gone']);

@@ -23,8 +23,16 @@ export async function kubectlLite(server: ApiserverHandle | undefined, argv: str
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.KUBECONFIG;
   const code = await run(server ? [`--kubeconfig=${server.kubeconfigPath}`, ...argv] : argv, {
-    stdout: { write: (c: string) => { stdout += c; } },
-    stderr: { write: (c: string) => { stderr += c; } },
+    stdout: {
+      write: (c: string) => {
+        stdout += c;
+      },
+    },
+    stderr: {
+      write: (c: string) => {
+        stderr += c;
+      },
+    },
     stdin: Readable.from([call.stdin ?? '']),
     env,
     cwd: call.cwd ?? repoRoot(),

@@ -42,8 +42,14 @@ function runningWatch(server: ApiserverHandle, ns: string) {
 
 function podObject(name: string, uid = ''): V1Pod {
   return {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', ...(uid ? { uid } : {}) },
-    spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: BUSYBOX, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', ...(uid ? { uid } : {}) },
+    spec: {
+      nodeName: NODE,
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'c', image: BUSYBOX, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }],
+    },
   };
 }
 
@@ -51,7 +57,10 @@ async function main(): Promise<void> {
   const etcd = await startEtcd();
   const server = await startApiserver({ etcdUrl: etcd.url });
   const node = await startLocalNode({
-    kubeconfigPath: server.kubeconfigPath, nodeName: NODE, subnet: '10.253.4.0/24', bridge: 'skiff-kl3',
+    kubeconfigPath: server.kubeconfigPath,
+    nodeName: NODE,
+    subnet: '10.253.4.0/24',
+    bridge: 'skiff-kl3',
     kubelet: { resyncMs: 2000 },
   });
   const watch = runningWatch(server, 'default');
@@ -59,7 +68,10 @@ async function main(): Promise<void> {
   const rawDir = join(node.rootDir, 'bench-raw');
   try {
     // Node Ready (CNI written) and the image present, so neither run pays for them.
-    for (let i = 0; !node.kubelet.node.networkReady; i++) { if (i > 100) throw new Error('node network never ready'); await new Promise((r) => setTimeout(r, 200)); }
+    for (let i = 0; !node.kubelet.node.networkReady; i++) {
+      if (i > 100) throw new Error('node network never ready');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const image = await cri.pullImage(BUSYBOX);
     const apiTimes: number[] = [];
     const criTimes: number[] = [];
@@ -69,8 +81,16 @@ async function main(): Promise<void> {
       const sb = sandboxConfig(raw, 0, { podLogDir: rawDir, clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local' });
       sb.labels = { 'skiff.bench/raw': 'true' };
       mkdirSync(sb.logDirectory!, { recursive: true });
-      const cc = containerConfig({ pod: raw, container: raw.spec!.containers[0]!, init: false, restartCount: 0, image, env: {}, volumes: new Map(),
-        terminationMessageHostPath: join(rawDir, `termination-${i}`) });
+      const cc = containerConfig({
+        pod: raw,
+        container: raw.spec!.containers[0]!,
+        init: false,
+        restartCount: 0,
+        image,
+        env: {},
+        volumes: new Map(),
+        terminationMessageHostPath: join(rawDir, `termination-${i}`),
+      });
       cc.labels = { 'skiff.bench/raw': 'true' };
       cc.mounts = [];
       const c0 = performance.now();
@@ -88,7 +108,8 @@ async function main(): Promise<void> {
     }
     apiTimes.sort((a, b) => a - b);
     criTimes.sort((a, b) => a - b);
-    const row = (label: string, t: number[]) => `  ${label.padEnd(38)} p50 ${percentile(t, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(t, 99).toFixed(0).padStart(5)} ms`;
+    const row = (label: string, t: number[]) =>
+      `  ${label.padEnd(38)} p50 ${percentile(t, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(t, 99).toFixed(0).padStart(5)} ms`;
     console.log(`pod start latency, ${PODS} pods one at a time (busybox, image present)`);
     console.log(row('apply -> Running (watch)', apiTimes));
     console.log(row('raw CRI sandbox+create+start', criTimes));
@@ -103,4 +124,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

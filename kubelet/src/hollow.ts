@@ -21,7 +21,10 @@ export interface HollowOptions {
   startConcurrency?: number;
 }
 
-export interface HollowNodes { kubelets: Kubelet[]; stop(): Promise<void> }
+export interface HollowNodes {
+  kubelets: Kubelet[];
+  stop(): Promise<void>;
+}
 
 export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   const api = apiClients(reuseConnections(o.kubeConfig, 256));
@@ -29,20 +32,34 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   const machine = { ...machineInfo(rootDir), cpus: 4, memoryBytes: 16 * 2 ** 30, ephemeralStorageBytes: 100 * 2 ** 30 };
   const kubelets: Kubelet[] = [];
   for (let i = 0; i < o.count; i++) {
-    kubelets.push(new Kubelet({
-      kubeConfig: o.kubeConfig, nodeName: `${o.prefix ?? 'hollow-node-'}${i}`, nodeIP: `10.${128 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`,
-      rootDir, runtime: 'simulated', simulatedReadyDelayMs: o.readyDelayMs ?? 1000, port: -1, api, machine,
-      labels: { 'skiff.io/hollow': 'true' }, logger: o.log.child({ node: `${o.prefix ?? 'hollow-node-'}${i}` }), resyncMs: 10_000,
-      // Hundreds of recorders, each with its own queue and senders, would add several writes
-      // per pod to what a density run measures; hollow pods run on paper, so they record none.
-      recordEvents: false,
-    }));
+    kubelets.push(
+      new Kubelet({
+        kubeConfig: o.kubeConfig,
+        nodeName: `${o.prefix ?? 'hollow-node-'}${i}`,
+        nodeIP: `10.${128 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`,
+        rootDir,
+        runtime: 'simulated',
+        simulatedReadyDelayMs: o.readyDelayMs ?? 1000,
+        port: -1,
+        api,
+        machine,
+        labels: { 'skiff.io/hollow': 'true' },
+        logger: o.log.child({ node: `${o.prefix ?? 'hollow-node-'}${i}` }),
+        resyncMs: 10_000,
+        // Hundreds of recorders, each with its own queue and senders, would add several writes
+        // per pod to what a density run measures; hollow pods run on paper, so they record none.
+        recordEvents: false,
+      }),
+    );
   }
   const concurrency = o.startConcurrency ?? 25;
   for (let i = 0; i < kubelets.length; i += concurrency) await Promise.all(kubelets.slice(i, i + concurrency).map((k) => k.start()));
   o.log.info('hollow nodes running', { count: kubelets.length });
   return {
     kubelets,
-    async stop() { await Promise.all(kubelets.map((k) => k.stop())); rmSync(rootDir, { recursive: true, force: true }); },
+    async stop() {
+      await Promise.all(kubelets.map((k) => k.stop()));
+      rmSync(rootDir, { recursive: true, force: true });
+    },
   };
 }

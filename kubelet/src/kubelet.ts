@@ -85,7 +85,11 @@ export class Kubelet {
       this.runtime = new CriRuntime({
         cri: new CriClient({ endpoint: config.containerRuntimeEndpoint, logger: this.log.child({ part: 'cri' }) }),
         rootDir: config.rootDir,
-        sandbox: { podLogDir: config.podLogDir ?? join(config.rootDir, 'pod-logs'), clusterDNS: config.clusterDNS ?? ['10.96.0.10'], clusterDomain: config.clusterDomain ?? 'cluster.local' },
+        sandbox: {
+          podLogDir: config.podLogDir ?? join(config.rootDir, 'pod-logs'),
+          clusterDNS: config.clusterDNS ?? ['10.96.0.10'],
+          clusterDomain: config.clusterDomain ?? 'cluster.local',
+        },
         node: { nodeName: config.nodeName, hostIP: config.nodeIP, allocatableCpuMillis: machine.cpus * 1000, allocatableMemoryBytes: machine.memoryBytes },
         objects: apiObjectSource(this.api),
         wake,
@@ -96,19 +100,35 @@ export class Kubelet {
       });
     } else {
       const n = Number.parseInt(config.nodeName.replace(/\D/g, '') || '0', 10);
-      this.runtime = new SimulatedRuntime({ readyDelayMs: config.simulatedReadyDelayMs, ipPrefix: `10.${200 + (Math.floor(n / 256) % 50)}.${n % 256}`, wake, events });
+      this.runtime = new SimulatedRuntime({
+        readyDelayMs: config.simulatedReadyDelayMs,
+        ipPrefix: `10.${200 + (Math.floor(n / 256) % 50)}.${n % 256}`,
+        wake,
+        events,
+      });
     }
     this.pods = new PodManager({
-      kubeConfig: config.kubeConfig, api: this.api, nodeName: config.nodeName, hostIP: () => config.nodeIP,
-      runtime: this.runtime, log: this.log.child({ part: 'pods' }), resyncMs: config.resyncMs,
+      kubeConfig: config.kubeConfig,
+      api: this.api,
+      nodeName: config.nodeName,
+      hostIP: () => config.nodeIP,
+      runtime: this.runtime,
+      log: this.log.child({ part: 'pods' }),
+      resyncMs: config.resyncMs,
     });
     const machine = config.machine ?? machineInfo(config.rootDir);
     this.node = new NodeAgent({
-      api: this.api, log: this.log.child({ part: 'node' }),
+      api: this.api,
+      log: this.log.child({ part: 'node' }),
       identity: {
-        nodeName: config.nodeName, nodeIP: config.nodeIP, hostname: config.runtime === 'cri' ? os.hostname() : config.nodeName,
-        port: config.port && config.port > 0 ? config.port : 10250, maxPods: config.maxPods ?? 110, machine,
-        runtimeVersion: '', labels: config.labels,
+        nodeName: config.nodeName,
+        nodeIP: config.nodeIP,
+        hostname: config.runtime === 'cri' ? os.hostname() : config.nodeName,
+        port: config.port && config.port > 0 ? config.port : 10250,
+        maxPods: config.maxPods ?? 110,
+        machine,
+        runtimeVersion: '',
+        labels: config.labels,
       },
       runtimeReady: async () => {
         if (this.runtime instanceof CriRuntime) {
@@ -120,13 +140,31 @@ export class Kubelet {
       },
       // host-local leases live beside the conf dir, where scripts/node/cni-config.sh keeps
       // them too: whichever wrote the config, no address is handed out twice.
-      onPodCIDR: config.runtime === 'cri' && config.cniConfDir ? (cidr) => {
-        if (writeCniConfig({ confDir: config.cniConfDir!, podCIDR: cidr, bridge: config.cniBridge ?? 'cni0', ipamDataDir: join(dirname(config.cniConfDir!), 'ipam') })) this.log.info('wrote CNI config', { cidr });
-      } : undefined,
+      onPodCIDR:
+        config.runtime === 'cri' && config.cniConfDir
+          ? (cidr) => {
+              if (
+                writeCniConfig({
+                  confDir: config.cniConfDir!,
+                  podCIDR: cidr,
+                  bridge: config.cniBridge ?? 'cni0',
+                  ipamDataDir: join(dirname(config.cniConfDir!), 'ipam'),
+                })
+              )
+                this.log.info('wrote CNI config', { cidr });
+            }
+          : undefined,
       fallbackPodCIDR: config.podCIDR,
     });
     const pods = this.pods;
-    new client.Gauge({ name: 'kubelet_running_pods', help: 'Number of pods this kubelet runs', registers: [this.metrics], collect() { this.set(pods.podCount); } });
+    new client.Gauge({
+      name: 'kubelet_running_pods',
+      help: 'Number of pods this kubelet runs',
+      registers: [this.metrics],
+      collect() {
+        this.set(pods.podCount);
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -139,14 +177,20 @@ export class Kubelet {
   }
 
   private async serve(): Promise<void> {
-    const tls = this.config.tlsCertFile && this.config.tlsPrivateKeyFile
-      ? { certFile: this.config.tlsCertFile, keyFile: this.config.tlsPrivateKeyFile }
-      : ensureServingCert(join(this.config.rootDir, 'pki'), this.config.nodeName, this.config.nodeIP);
+    const tls =
+      this.config.tlsCertFile && this.config.tlsPrivateKeyFile
+        ? { certFile: this.config.tlsCertFile, keyFile: this.config.tlsPrivateKeyFile }
+        : ensureServingCert(join(this.config.rootDir, 'pki'), this.config.nodeName, this.config.nodeIP);
     this.server = createKubeletServer({
-      ...tls, clientCaFile: this.config.clientCaFile, log: this.log.child({ part: 'server' }),
+      ...tls,
+      clientCaFile: this.config.clientCaFile,
+      log: this.log.child({ part: 'server' }),
       backend: {
-        nodeName: this.config.nodeName, startTime: this.startTime, metrics: this.metrics,
-        findPod: (ns, name) => this.pods.findPod(ns, name), pods: () => this.pods.pods(),
+        nodeName: this.config.nodeName,
+        startTime: this.startTime,
+        metrics: this.metrics,
+        findPod: (ns, name) => this.pods.findPod(ns, name),
+        pods: () => this.pods.pods(),
         cri: this.runtime instanceof CriRuntime ? this.runtime : undefined,
         healthy: () => true,
       },
@@ -162,7 +206,10 @@ export class Kubelet {
   async stop(): Promise<void> {
     this.pods.stop();
     this.node.stop();
-    if (this.server) { this.server.close(); this.server.closeAllConnections(); }
+    if (this.server) {
+      this.server.close();
+      this.server.closeAllConnections();
+    }
     this.runtime.close();
     // the last Killing events of a shutdown go out, but stop() never hangs on them
     await this.recorder?.flush(EVENT_FLUSH_MS);

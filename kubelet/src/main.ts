@@ -11,9 +11,15 @@ const log = createLogger('kubelet');
 
 const FLAGS = {
   kubeconfig: { description: 'kubeconfig for the apiserver; with --bootstrap-kubeconfig, where the bootstrapped one is written' },
-  'bootstrap-kubeconfig': { description: 'kubeconfig with a bootstrap token: used to get a node client certificate by CSR when --kubeconfig holds no good one' },
+  'bootstrap-kubeconfig': {
+    description: 'kubeconfig with a bootstrap token: used to get a node client certificate by CSR when --kubeconfig holds no good one',
+  },
   'cert-dir': { description: 'where bootstrapped keys and certificates go (default <root-dir>/pki)' },
-  'rotate-server-certificates': { type: 'boolean', default: false, description: 'without --tls-cert-file, ask the cluster for a serving certificate (kubelet-serving CSR) instead of a self-signed one' },
+  'rotate-server-certificates': {
+    type: 'boolean',
+    default: false,
+    description: 'without --tls-cert-file, ask the cluster for a serving certificate (kubelet-serving CSR) instead of a self-signed one',
+  },
   'bootstrap-timeout': { type: 'number', default: 300, description: 'seconds to wait for a CSR to be approved and signed' },
   'node-name': { description: 'node name (default: hostname)' },
   'container-runtime-endpoint': { default: 'unix:///run/containerd/containerd.sock', description: 'CRI socket' },
@@ -41,7 +47,13 @@ const FLAGS = {
 async function main(): Promise<void> {
   const f = parseFlags('kubelet', FLAGS);
   if (f['hollow-nodes'] > 0) {
-    const hollow = await runHollowNodes({ kubeConfig: loadKubeConfig(f.kubeconfig), count: f['hollow-nodes'], prefix: f['hollow-name-prefix'], readyDelayMs: f['simulated-ready-delay'] * 1000, log });
+    const hollow = await runHollowNodes({
+      kubeConfig: loadKubeConfig(f.kubeconfig),
+      count: f['hollow-nodes'],
+      prefix: f['hollow-name-prefix'],
+      readyDelayMs: f['simulated-ready-delay'] * 1000,
+      log,
+    });
     onShutdown(log, () => hollow.stop());
     return;
   }
@@ -50,28 +62,53 @@ async function main(): Promise<void> {
   const nodeIP: string = f['node-ip'] || firstIPv4();
   const labels = Object.fromEntries((f['node-labels'] as string[]).map((kv) => kv.split('=') as [string, string]));
   if (f.runtime !== 'cri' && f.runtime !== 'simulated') throw new FlagError(`--runtime must be cri or simulated, got "${f.runtime}"`);
-  if (f['bootstrap-kubeconfig'] && !f.kubeconfig) throw new FlagError('--bootstrap-kubeconfig needs --kubeconfig: the path the bootstrapped kubeconfig is written to');
+  if (f['bootstrap-kubeconfig'] && !f.kubeconfig)
+    throw new FlagError('--bootstrap-kubeconfig needs --kubeconfig: the path the bootstrapped kubeconfig is written to');
   if (Boolean(f['tls-cert-file']) !== Boolean(f['tls-private-key-file'])) throw new FlagError('--tls-cert-file and --tls-private-key-file go together');
   const creds = await ensureCredentials({
-    kubeconfig: f.kubeconfig, bootstrapKubeconfig: f['bootstrap-kubeconfig'] || undefined, nodeName, nodeIP,
-    certDir: f['cert-dir'] || defaultCertDir(rootDir), serverTLSBootstrap: f['rotate-server-certificates'],
-    tlsCertFile: f['tls-cert-file'] || undefined, tlsPrivateKeyFile: f['tls-private-key-file'] || undefined,
-    timeoutMs: f['bootstrap-timeout'] * 1000, log,
+    kubeconfig: f.kubeconfig,
+    bootstrapKubeconfig: f['bootstrap-kubeconfig'] || undefined,
+    nodeName,
+    nodeIP,
+    certDir: f['cert-dir'] || defaultCertDir(rootDir),
+    serverTLSBootstrap: f['rotate-server-certificates'],
+    tlsCertFile: f['tls-cert-file'] || undefined,
+    tlsPrivateKeyFile: f['tls-private-key-file'] || undefined,
+    timeoutMs: f['bootstrap-timeout'] * 1000,
+    log,
   });
   const kubelet = new Kubelet({
-    kubeConfig: loadKubeConfig(creds.kubeconfig), nodeName, nodeIP, rootDir, podLogDir: f['pod-log-dir'] || undefined,
-    cniConfDir: f['cni-conf-dir'] || undefined, cniBridge: f['cni-bridge'], runtime: f.runtime,
-    containerRuntimeEndpoint: f['container-runtime-endpoint'], clusterDNS: f['cluster-dns'], clusterDomain: f['cluster-domain'],
-    maxPods: f['max-pods'], podCIDR: f['pod-cidr'] || undefined, simulatedReadyDelayMs: f['simulated-ready-delay'] * 1000,
-    port: f.port, bindAddress: f['bind-address'], tlsCertFile: creds.tlsCertFile, tlsPrivateKeyFile: creds.tlsPrivateKeyFile,
-    clientCaFile: f['client-ca-file'] || undefined, labels, logger: log,
+    kubeConfig: loadKubeConfig(creds.kubeconfig),
+    nodeName,
+    nodeIP,
+    rootDir,
+    podLogDir: f['pod-log-dir'] || undefined,
+    cniConfDir: f['cni-conf-dir'] || undefined,
+    cniBridge: f['cni-bridge'],
+    runtime: f.runtime,
+    containerRuntimeEndpoint: f['container-runtime-endpoint'],
+    clusterDNS: f['cluster-dns'],
+    clusterDomain: f['cluster-domain'],
+    maxPods: f['max-pods'],
+    podCIDR: f['pod-cidr'] || undefined,
+    simulatedReadyDelayMs: f['simulated-ready-delay'] * 1000,
+    port: f.port,
+    bindAddress: f['bind-address'],
+    tlsCertFile: creds.tlsCertFile,
+    tlsPrivateKeyFile: creds.tlsPrivateKeyFile,
+    clientCaFile: f['client-ca-file'] || undefined,
+    labels,
+    logger: log,
   });
   await kubelet.start();
   onShutdown(log, () => kubelet.stop());
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof FlagError) { process.stderr.write(`kubelet: ${e.message}\n`); process.exit(2); }
+  if (e instanceof FlagError) {
+    process.stderr.write(`kubelet: ${e.message}\n`);
+    process.exit(2);
+  }
   log.error('fatal', { err: e as Error });
   process.exit(1);
 });

@@ -91,7 +91,10 @@ describe('CRI client against a private containerd', function () {
   });
 
   it('maps gRPC failures to CriError with the status code', async () => {
-    const err = await cri.containerStatus('no-such-container').then(() => null, (e: unknown) => e);
+    const err = await cri.containerStatus('no-such-container').then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(CriError);
     expect((err as CriError).notFound).to.equal(true);
     expect((err as CriError).message).to.contain('ContainerStatus');
@@ -153,8 +156,10 @@ describe('CRI client against a private containerd', function () {
       const started = performance.now();
       const page = await httpGet(`http://${podIp}:8080/`, 5000);
       const served = performance.now();
-      console.log(`      CreateContainer: ${(created - t0).toFixed(0)} ms, StartContainer: ${(started - created).toFixed(0)} ms, ` +
-        `first HTTP answer after start: ${(served - started).toFixed(0)} ms`);
+      console.log(
+        `      CreateContainer: ${(created - t0).toFixed(0)} ms, StartContainer: ${(started - created).toFixed(0)} ms, ` +
+          `first HTTP answer after start: ${(served - started).toFixed(0)} ms`,
+      );
       expect(page).to.contain(`pod: ${podName}`);
       expect(await httpGet(`http://${podIp}:8080/cgi-bin/whoami`, 1000)).to.contain(`pod: ${podName}`);
 

@@ -97,11 +97,21 @@ describe('images: builder, push and CLI', function () {
     writeFileSync(join(recipeDir, 'site', 'sub', 'page.txt'), 'page\n');
     symlinkSync('index.html', join(recipeDir, 'site', 'home.html'));
     chmodSync(join(recipeDir, 'run.sh'), 0o644); // the recipe's mode must win
-    writeFileSync(join(recipeDir, 'image.json'), JSON.stringify({
-      files: [{ src: 'run.sh', dest: '/usr/local/bin/run', mode: '0755' }, { src: 'site', dest: '/srv/site' }],
-      entrypoint: ['/usr/local/bin/run'], cmd: ['--fast'], env: { MODE: 'test' }, workdir: '/srv/site',
-      ports: [8080], labels: { purpose: 'test' },
-    }));
+    writeFileSync(
+      join(recipeDir, 'image.json'),
+      JSON.stringify({
+        files: [
+          { src: 'run.sh', dest: '/usr/local/bin/run', mode: '0755' },
+          { src: 'site', dest: '/srv/site' },
+        ],
+        entrypoint: ['/usr/local/bin/run'],
+        cmd: ['--fast'],
+        env: { MODE: 'test' },
+        workdir: '/srv/site',
+        ports: [8080],
+        labels: { purpose: 'test' },
+      }),
+    );
     registry = await ensureRegistry();
   });
 
@@ -140,7 +150,10 @@ describe('images: builder, push and CLI', function () {
     const base = tarListing(gunzipSync(readFileSync(blobPath(first.layoutDir, first.layers[0]!.digest))));
     expect(base.some((l) => / bin\/busybox$/.test(l))).to.equal(true);
     for (const applet of ['bin/sh', 'usr/sbin/httpd', 'usr/bin/nc', 'usr/bin/wget', 'bin/sleep', 'usr/bin/nslookup', 'bin/cat', 'bin/ls']) {
-      expect(base.some((l) => l.endsWith(` ${applet} -> /bin/busybox`)), applet).to.equal(true);
+      expect(
+        base.some((l) => l.endsWith(` ${applet} -> /bin/busybox`)),
+        applet,
+      ).to.equal(true);
     }
     const files = tarListing(gunzipSync(readFileSync(blobPath(first.layoutDir, first.layers[1]!.digest))));
     expect(files.some((l) => /^-rwxr-xr-x .* usr\/local\/bin\/run$/.test(l))).to.equal(true);
@@ -168,21 +181,44 @@ describe('images: builder, push and CLI', function () {
     execFileSync('bash', [join(repoRoot(), 'scripts', 'pki.sh'), pki.dir, 'server', 'registry', 'skiff-registry', '127.0.0.1'], { stdio: 'ignore' });
     const port = await freePort();
     const config = join(work, 'tls-registry.yml');
-    writeFileSync(config, [
-      'version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${join(work, 'tls-registry-data')}`,
-      'http:', `  addr: 127.0.0.1:${port}`, '  tls:', `    certificate: ${join(pki.dir, 'registry.crt')}`, `    key: ${join(pki.dir, 'registry.key')}`, '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        'version: 0.1',
+        'log:',
+        '  level: warn',
+        'storage:',
+        '  filesystem:',
+        `    rootdirectory: ${join(work, 'tls-registry-data')}`,
+        'http:',
+        `  addr: 127.0.0.1:${port}`,
+        '  tls:',
+        `    certificate: ${join(pki.dir, 'registry.crt')}`,
+        `    key: ${join(pki.dir, 'registry.key')}`,
+        '',
+      ].join('\n'),
+    );
     const proc = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
     try {
       const address = `127.0.0.1:${port}`;
       const image = buildImage(recipeDir, { name: `${testRepo}:tls`, outDir: join(work, 'out') });
       for (let i = 0; ; i++) {
-        try { await remoteManifestDigest(address, testRepo, 'tls', pki.caCert); break; } catch (e) { if (i > 40) throw e; await new Promise((r) => setTimeout(r, 250)); }
+        try {
+          await remoteManifestDigest(address, testRepo, 'tls', pki.caCert);
+          break;
+        } catch (e) {
+          if (i > 40) throw e;
+          await new Promise((r) => setTimeout(r, 250));
+        }
       }
       // another CA's certificate is not trusted
       const other = await makePki(join(work, 'other-pki'));
       let untrusted: unknown;
-      try { await pushImage(image, { registry: address, caFile: other.caCert }); } catch (e) { untrusted = e; }
+      try {
+        await pushImage(image, { registry: address, caFile: other.caCert });
+      } catch (e) {
+        untrusted = e;
+      }
       expect(String(untrusted)).to.match(/not reachable \(.*(certificate|verify)/i);
       expect((await pushImage(image, { registry: address, caFile: pki.caCert })).pushed).to.equal(true);
       expect(await remoteManifestDigest(address, testRepo, 'tls', pki.caCert)).to.equal(image.manifest.digest);

@@ -11,7 +11,6 @@ const NODE = 'kl-node-3';
 
 type Json = Record<string, any>;
 
-
 /** A long-running kubectl (or script wrapping it) whose output is collected as it comes. */
 class Running {
   readonly child: ChildProcessWithoutNullStreams;
@@ -20,15 +19,22 @@ class Running {
   readonly exited: Promise<number | null>;
   constructor(cmd: string, args: string[]) {
     this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm', KUBECONFIG: '' } });
-    this.child.stdout.on('data', (d: Buffer) => { this.out += d.toString(); });
-    this.child.stderr.on('data', (d: Buffer) => { this.err += d.toString(); });
+    this.child.stdout.on('data', (d: Buffer) => {
+      this.out += d.toString();
+    });
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.err += d.toString();
+    });
     this.exited = new Promise((resolve) => this.child.once('close', (code) => resolve(code)));
   }
   async waitFor(text: string | RegExp, ms = 20_000): Promise<void> {
-    await until(`output ${text}`, () => (typeof text === 'string' ? this.out.includes(text) : text.test(this.out)), ms)
-      .catch((e: Error) => { throw new Error(`${e.message}; stdout: ${JSON.stringify(this.out.slice(-600))} stderr: ${this.err.slice(-600)}`); });
+    await until(`output ${text}`, () => (typeof text === 'string' ? this.out.includes(text) : text.test(this.out)), ms).catch((e: Error) => {
+      throw new Error(`${e.message}; stdout: ${JSON.stringify(this.out.slice(-600))} stderr: ${this.err.slice(-600)}`);
+    });
   }
-  stop(): void { if (this.child.exitCode === null) this.child.kill('SIGTERM'); }
+  stop(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+  }
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -42,12 +48,26 @@ describe('kubectl logs, run -i --tty, attach through the kubelet', function () {
   const kubectlArgs = (args: string[]) => [`--kubeconfig=${cluster.server.kubeconfigPath}`, ...args];
   const getPod = async (name: string): Promise<Json> => JSON.parse((await cluster.server.request('GET', `/api/v1/namespaces/default/pods/${name}`)).body);
   const createPod = async (name: string, container: Json, extra: Json = {}) => {
-    const r = await cluster.server.request('POST', '/api/v1/namespaces/default/pods', { body: {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name },
-      spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: BUSYBOX, imagePullPolicy: 'IfNotPresent', ...container }], ...extra } } });
+    const r = await cluster.server.request('POST', '/api/v1/namespaces/default/pods', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: {
+          nodeName: NODE,
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'c', image: BUSYBOX, imagePullPolicy: 'IfNotPresent', ...container }],
+          ...extra,
+        },
+      },
+    });
     expect(r.status, r.body).to.equal(201);
   };
-  const runningPod = (name: string) => until(`${name} Running`, async () => { const p = await getPod(name); return p.status?.phase === 'Running' && p; });
+  const runningPod = (name: string) =>
+    until(`${name} Running`, async () => {
+      const p = await getPod(name);
+      return p.status?.phase === 'Running' && p;
+    });
 
   before(async () => {
     node = await startLocalNode({ kubeconfigPath: cluster.server.kubeconfigPath, nodeName: NODE, subnet: '10.253.3.0/24', bridge: 'skiff-kl2' });
@@ -56,13 +76,25 @@ describe('kubectl logs, run -i --tty, attach through the kubelet', function () {
       return n.status?.conditions?.find((c: Json) => c.type === 'Ready')?.status === 'True';
     });
     await createPod('logger', { command: ['sh', '-c', 'echo early; sleep 4; i=0; while true; do echo line-$i; i=$((i+1)); sleep 0.3; done'] });
-    await createPod('restarter', {
-      command: ['sh', '-c', 'n=$(cat /data/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /data/n; echo attempt-$n; if [ $n -ge 2 ]; then exec sleep 600; fi; exit 1'],
-      volumeMounts: [{ name: 'data', mountPath: '/data' }],
-    }, { volumes: [{ name: 'data', emptyDir: {} }] });
+    await createPod(
+      'restarter',
+      {
+        command: [
+          'sh',
+          '-c',
+          'n=$(cat /data/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /data/n; echo attempt-$n; if [ $n -ge 2 ]; then exec sleep 600; fi; exit 1',
+        ],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
+      },
+      { volumes: [{ name: 'data', emptyDir: {} }] },
+    );
   });
-  afterEach(() => { for (const r of running.splice(0)) r.stop(); });
-  after(async () => { if (node) await node.stop(); });
+  afterEach(() => {
+    for (const r of running.splice(0)) r.stop();
+  });
+  after(async () => {
+    if (node) await node.stop();
+  });
 
   it('logs: -f streams new lines; --tail, --since, --timestamps', async () => {
     await runningPod('logger');
@@ -85,7 +117,10 @@ describe('kubectl logs, run -i --tty, attach through the kubelet', function () {
     const since = (await kubectl('1.33', ['logs', 'logger', '--since=2s'])).stdout.trim().split('\n');
     expect(since).to.not.include('early');
     expect(since.length).to.be.within(3, 12); // ~0.3 s per line
-    expect(since.every((l) => /^line-\d+$/.test(l)), since.join('|')).to.equal(true);
+    expect(
+      since.every((l) => /^line-\d+$/.test(l)),
+      since.join('|'),
+    ).to.equal(true);
 
     const stamped = (await kubectl('1.33', ['logs', 'logger', '--timestamps', '--tail=3'])).stdout.trim().split('\n');
     expect(stamped).to.have.length(3);
@@ -93,10 +128,15 @@ describe('kubectl logs, run -i --tty, attach through the kubelet', function () {
   });
 
   it('logs --previous shows the attempt before a restart', async () => {
-    await until('restarter restarted and running', async () => {
-      const s = (await getPod('restarter')).status?.containerStatuses?.[0];
-      return s?.restartCount === 1 && s.state?.running;
-    }, 30_000, 300);
+    await until(
+      'restarter restarted and running',
+      async () => {
+        const s = (await getPod('restarter')).status?.containerStatuses?.[0];
+        return s?.restartCount === 1 && s.state?.running;
+      },
+      30_000,
+      300,
+    );
     expect((await kubectl('1.33', ['logs', 'restarter'])).stdout).to.equal('attempt-2\n');
     expect((await kubectl('1.33', ['logs', 'restarter', '--previous'])).stdout).to.equal('attempt-1\n');
     const none = await kubectl('1.33', ['logs', 'logger', '--previous']);
@@ -108,8 +148,24 @@ describe('kubectl logs, run -i --tty, attach through the kubelet', function () {
     it(`kubectl ${version} run -i --tty --rm through a pty: typed input, output, pod removed`, async () => {
       const name = `bb-${version.replace('.', '')}`;
       const overrides = JSON.stringify({ spec: { nodeName: NODE } });
-      const cmd = [kubectlBinary(version), ...kubectlArgs(['run', '-i', '--tty', '--rm', name, `--image=${BUSYBOX}`, '--image-pull-policy=IfNotPresent',
-        '--restart=Never', `--overrides=${overrides}`, '--', 'sh'])].map(shellQuote).join(' ');
+      const cmd = [
+        kubectlBinary(version),
+        ...kubectlArgs([
+          'run',
+          '-i',
+          '--tty',
+          '--rm',
+          name,
+          `--image=${BUSYBOX}`,
+          '--image-pull-policy=IfNotPresent',
+          '--restart=Never',
+          `--overrides=${overrides}`,
+          '--',
+          'sh',
+        ]),
+      ]
+        .map(shellQuote)
+        .join(' ');
       const term = new Running('script', ['-qfc', cmd, '/dev/null']);
       running.push(term);
       // kubectl prints its hint, then the shell's prompt arrives over the attach stream

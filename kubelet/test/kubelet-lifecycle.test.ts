@@ -21,7 +21,9 @@ function podClient(cluster: ReturnType<typeof useApiserver>) {
     cluster.server.request(method, path, body ? { body, ...(contentType ? { headers: { 'content-type': contentType } } : {}) } : {});
   return {
     api,
-    async get(name: string): Promise<Json> { return JSON.parse((await api('GET', `/api/v1/namespaces/default/pods/${name}`)).body); },
+    async get(name: string): Promise<Json> {
+      return JSON.parse((await api('GET', `/api/v1/namespaces/default/pods/${name}`)).body);
+    },
     /** Events about the pod (core/v1, as kubectl describe reads them) */
     async events(name: string): Promise<Json[]> {
       return JSON.parse((await api('GET', `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${name}`)}`)).body).items;
@@ -37,7 +39,17 @@ function podClient(cluster: ReturnType<typeof useApiserver>) {
 const condition = (p: Json, type: string) => p.status?.conditions?.find((c: Json) => c.type === type)?.status;
 
 function pod(name: string, node: string, container: Json, extra: Json = {}): Json {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } }, spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: BUSYBOX, imagePullPolicy: 'IfNotPresent', ...container }], ...extra } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      nodeName: node,
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'c', image: BUSYBOX, imagePullPolicy: 'IfNotPresent', ...container }],
+      ...extra,
+    },
+  };
 }
 
 describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
@@ -53,22 +65,43 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
   };
 
   before(async () => {
-    node = await startLocalNode({ kubeconfigPath: cluster.server.kubeconfigPath, nodeName: NODE, subnet: '10.253.1.0/24', bridge: 'skiff-kl0', kubelet: { restartBackoffInitialMs: BACKOFF_MS } });
+    node = await startLocalNode({
+      kubeconfigPath: cluster.server.kubeconfigPath,
+      nodeName: NODE,
+      subnet: '10.253.1.0/24',
+      bridge: 'skiff-kl0',
+      kubelet: { restartBackoffInitialMs: BACKOFF_MS },
+    });
   });
-  after(async () => { if (node) await node.stop(); });
+  after(async () => {
+    if (node) await node.stop();
+  });
 
   it('liveness probes (exec, httpGet) restart the container and count restarts', async () => {
-    await pods.create('pods', pod('live-exec', NODE, {
-      command: ['sh', '-c', 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 600'],
-      livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 1 },
-    }));
-    await pods.create('pods', pod('live-http', NODE, {
-      command: ['sh', '-c', 'mkdir -p /www; echo ok > /www/healthz; httpd -p 8080 -h /www; sleep 2; rm /www/healthz; sleep 600'],
-      ports: [{ name: 'http', containerPort: 8080 }],
-      livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 2 },
-    }));
+    await pods.create(
+      'pods',
+      pod('live-exec', NODE, {
+        command: ['sh', '-c', 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 600'],
+        livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 1 },
+      }),
+    );
+    await pods.create(
+      'pods',
+      pod('live-http', NODE, {
+        command: ['sh', '-c', 'mkdir -p /www; echo ok > /www/healthz; httpd -p 8080 -h /www; sleep 2; rm /www/healthz; sleep 600'],
+        ports: [{ name: 'http', containerPort: 8080 }],
+        livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 2 },
+      }),
+    );
     for (const name of ['live-exec', 'live-http']) {
-      const p = await until(`${name} restarted twice`, async () => { const p = await pods.get(name); return p.status?.containerStatuses?.[0]?.restartCount >= 2 && p; }, 40_000);
+      const p = await until(
+        `${name} restarted twice`,
+        async () => {
+          const p = await pods.get(name);
+          return p.status?.containerStatuses?.[0]?.restartCount >= 2 && p;
+        },
+        40_000,
+      );
       const s = p.status.containerStatuses[0];
       // the killed attempt is reported as terminated by a signal
       expect(s.lastState.terminated, name).to.include.keys('exitCode', 'finishedAt');
@@ -80,22 +113,33 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
       const unhealthy = events.filter((e) => e.reason === 'Unhealthy');
       expect(unhealthy.length, name).to.be.above(0);
       for (const e of unhealthy) expect([e.type, e.involvedObject.fieldPath], name).to.deep.equal(['Warning', 'spec.containers{c}']);
-      expect(unhealthy.map((e) => e.message).join('\n'), name).to.match(name === 'live-http' ? /^Liveness probe failed: HTTP probe failed with statuscode: 404$/m : /^Liveness probe failed: /);
+      expect(unhealthy.map((e) => e.message).join('\n'), name).to.match(
+        name === 'live-http' ? /^Liveness probe failed: HTTP probe failed with statuscode: 404$/m : /^Liveness probe failed: /,
+      );
       const killing = events.filter((e) => e.reason === 'Killing');
-      expect(killing.map((e) => e.message), name).to.deep.equal(['Container c failed liveness probe, will be restarted']);
+      expect(
+        killing.map((e) => e.message),
+        name,
+      ).to.deep.equal(['Container c failed liveness probe, will be restarted']);
       expect(killing[0].count, name).to.be.at.least(2);
     }
   });
 
   it('readiness (httpGet, tcpSocket) gates Ready both ways', async () => {
-    await pods.create('pods', pod('ready-http', NODE, {
-      command: ['sh', '-c', 'mkdir -p /www; httpd -p 8080 -h /www; sleep 600'],
-      readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
-    }));
-    await pods.create('pods', pod('ready-tcp', NODE, {
-      command: ['sh', '-c', 'mkdir -p /www; sleep 600'],
-      readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 1 },
-    }));
+    await pods.create(
+      'pods',
+      pod('ready-http', NODE, {
+        command: ['sh', '-c', 'mkdir -p /www; httpd -p 8080 -h /www; sleep 600'],
+        readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+      }),
+    );
+    await pods.create(
+      'pods',
+      pod('ready-tcp', NODE, {
+        command: ['sh', '-c', 'mkdir -p /www; sleep 600'],
+        readinessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 1 },
+      }),
+    );
     for (const name of ['ready-http', 'ready-tcp']) {
       await until(`${name} Running`, async () => (await pods.get(name)).status?.phase === 'Running');
       await sleep(2500); // a few probe periods: must stay unready
@@ -107,38 +151,72 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
     await exec('ready-http', 'sh', '-c', 'echo yes > /www/ready');
     await exec('ready-tcp', 'httpd', '-p', '9000', '-h', '/www');
     for (const name of ['ready-http', 'ready-tcp']) {
-      const p = await until(`${name} Ready`, async () => { const p = await pods.get(name); return condition(p, 'Ready') === 'True' && p; }, 15_000)
-        .catch(async (e: Error) => { throw new Error(`${e.message}; ps: ${await exec(name, 'ps').catch((x: Error) => x.message)} status: ${JSON.stringify((await pods.get(name)).status)}`); });
+      const p = await until(
+        `${name} Ready`,
+        async () => {
+          const p = await pods.get(name);
+          return condition(p, 'Ready') === 'True' && p;
+        },
+        15_000,
+      ).catch(async (e: Error) => {
+        throw new Error(`${e.message}; ps: ${await exec(name, 'ps').catch((x: Error) => x.message)} status: ${JSON.stringify((await pods.get(name)).status)}`);
+      });
       expect(p.status.containerStatuses[0].ready).to.equal(true);
     }
     await exec('ready-http', 'rm', '/www/ready');
     await exec('ready-tcp', 'killall', 'httpd');
     for (const name of ['ready-http', 'ready-tcp']) {
-      const p = await until(`${name} unready again`, async () => { const p = await pods.get(name); return condition(p, 'Ready') === 'False' && p; }, 15_000);
+      const p = await until(
+        `${name} unready again`,
+        async () => {
+          const p = await pods.get(name);
+          return condition(p, 'Ready') === 'False' && p;
+        },
+        15_000,
+      );
       expect(p.status.containerStatuses[0].restartCount, 'readiness never restarts').to.equal(0);
       expect(p.status.phase).to.equal('Running');
       const events = await pods.events(name);
       const unhealthy = events.filter((e) => e.reason === 'Unhealthy');
-      expect(unhealthy.every((e) => e.message.startsWith('Readiness probe failed: ')), name).to.equal(true);
-      expect(unhealthy.reduce((n, e) => n + e.count, 0), `${name}: one per failed run`).to.be.at.least(2);
-      expect(events.filter((e) => e.reason === 'Killing'), name).to.deep.equal([]);
+      expect(
+        unhealthy.every((e) => e.message.startsWith('Readiness probe failed: ')),
+        name,
+      ).to.equal(true);
+      expect(
+        unhealthy.reduce((n, e) => n + e.count, 0),
+        `${name}: one per failed run`,
+      ).to.be.at.least(2);
+      expect(
+        events.filter((e) => e.reason === 'Killing'),
+        name,
+      ).to.deep.equal([]);
     }
     expect((await pods.events('ready-http')).map((e) => e.message)).to.include('Readiness probe failed: HTTP probe failed with statuscode: 404');
   });
 
   it('a startupProbe holds liveness off until it passes', async () => {
     // Liveness alone would fail on its first period; the startup probe passes only after 5 s.
-    await pods.create('pods', pod('slow-start', NODE, {
-      command: ['sh', '-c', 'sleep 5; touch /tmp/up; sleep 600'],
-      startupProbe: { exec: { command: ['cat', '/tmp/up'] }, periodSeconds: 1, failureThreshold: 30 },
-      livenessProbe: { exec: { command: ['cat', '/tmp/up'] }, periodSeconds: 1, failureThreshold: 1 },
-    }));
+    await pods.create(
+      'pods',
+      pod('slow-start', NODE, {
+        command: ['sh', '-c', 'sleep 5; touch /tmp/up; sleep 600'],
+        startupProbe: { exec: { command: ['cat', '/tmp/up'] }, periodSeconds: 1, failureThreshold: 30 },
+        livenessProbe: { exec: { command: ['cat', '/tmp/up'] }, periodSeconds: 1, failureThreshold: 1 },
+      }),
+    );
     await until('slow-start Running', async () => (await pods.get('slow-start')).status?.phase === 'Running');
     await sleep(2000);
     const early = (await pods.get('slow-start')).status.containerStatuses[0];
     expect(early.started).to.equal(false);
     expect(early.restartCount).to.equal(0);
-    const started = await until('slow-start started', async () => { const p = await pods.get('slow-start'); return p.status.containerStatuses[0].started && p; }, 15_000);
+    const started = await until(
+      'slow-start started',
+      async () => {
+        const p = await pods.get('slow-start');
+        return p.status.containerStatuses[0].started && p;
+      },
+      15_000,
+    );
     expect(condition(started, 'Ready')).to.equal('True');
     await sleep(2500); // liveness now runs and passes
     expect((await pods.get('slow-start')).status.containerStatuses[0].restartCount).to.equal(0);
@@ -153,18 +231,23 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
     const ms = (ns: string) => Number(BigInt(ns) / 1_000_000n);
     const backoffMessages = new Set<string>();
     const backoffCounts: number[] = [];
-    await until('five restarts', async () => {
-      for (const c of await node.cri.listContainers({ labelSelector: { [L.POD_UID]: uid } })) {
-        const st = (await node.cri.containerStatus(c.id).catch(() => null))?.status;
-        if (!st || st.state !== 'CONTAINER_EXITED') continue;
-        attempts.set(Number(c.metadata?.attempt ?? 0), { started: ms(st.startedAt), finished: ms(st.finishedAt) });
-      }
-      const s = (await pods.get('crasher')).status?.containerStatuses?.[0];
-      if (s?.state?.waiting?.reason === 'CrashLoopBackOff') backoffMessages.add(s.state.waiting.message);
-      const backoff = (await pods.events('crasher')).find((e) => e.reason === 'BackOff');
-      if (backoff && backoffCounts.at(-1) !== backoff.count) backoffCounts.push(backoff.count);
-      return attempts.size >= 5 && [0, 1, 2, 3, 4].every((a) => attempts.has(a));
-    }, 60_000, 100);
+    await until(
+      'five restarts',
+      async () => {
+        for (const c of await node.cri.listContainers({ labelSelector: { [L.POD_UID]: uid } })) {
+          const st = (await node.cri.containerStatus(c.id).catch(() => null))?.status;
+          if (!st || st.state !== 'CONTAINER_EXITED') continue;
+          attempts.set(Number(c.metadata?.attempt ?? 0), { started: ms(st.startedAt), finished: ms(st.finishedAt) });
+        }
+        const s = (await pods.get('crasher')).status?.containerStatuses?.[0];
+        if (s?.state?.waiting?.reason === 'CrashLoopBackOff') backoffMessages.add(s.state.waiting.message);
+        const backoff = (await pods.events('crasher')).find((e) => e.reason === 'BackOff');
+        if (backoff && backoffCounts.at(-1) !== backoff.count) backoffCounts.push(backoff.count);
+        return attempts.size >= 5 && [0, 1, 2, 3, 4].every((a) => attempts.has(a));
+      },
+      60_000,
+      100,
+    );
     // attempt 1 follows at once (as in Kubernetes), then BACKOFF_MS, 2x, 4x
     const gaps = [1, 2, 3, 4].map((a) => attempts.get(a)!.started - attempts.get(a - 1)!.finished);
     console.log(`      restart gaps (ms): ${gaps.join(', ')}`);
@@ -173,7 +256,10 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
       const expected = BACKOFF_MS * 2 ** (i - 1);
       expect(gaps[i], `gap before attempt ${i + 1}`).to.be.within(expected - 100, expected + 1500);
     }
-    expect([...backoffMessages].some((m) => /^back-off 4s restarting failed container=c pod=crasher_default/.test(m)), [...backoffMessages].join(' | ')).to.equal(true);
+    expect(
+      [...backoffMessages].some((m) => /^back-off 4s restarting failed container=c pod=crasher_default/.test(m)),
+      [...backoffMessages].join(' | '),
+    ).to.equal(true);
     const p = await pods.get('crasher');
     expect(p.status.phase).to.equal('Running');
     expect(p.status.containerStatuses[0].restartCount).to.be.at.least(4);
@@ -183,10 +269,14 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
     console.log(`      BackOff event counts seen: ${backoffCounts.join(', ')}`);
     expect(backoffCounts.length, 'BackOff count grew').to.be.at.least(2);
     expect(backoffCounts).to.deep.equal([...backoffCounts].sort((a, b) => a - b));
-    const events = await until('events of five attempts', async () => {
-      const e = await pods.events('crasher');
-      return (e.find((x) => x.reason === 'Started')?.count ?? 0) >= 5 && e;
-    }, 5000);
+    const events = await until(
+      'events of five attempts',
+      async () => {
+        const e = await pods.events('crasher');
+        return (e.find((x) => x.reason === 'Started')?.count ?? 0) >= 5 && e;
+      },
+      5000,
+    );
     const ev = (reason: string): Json => events.find((e: Json) => e.reason === reason) ?? {};
     expect(ev('BackOff')).to.deep.include({ type: 'Warning', message: `Back-off restarting failed container c in pod crasher_default(${uid})` });
     expect(ev('BackOff').count).to.be.within(3, 4);
@@ -209,39 +299,77 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
   it('env and volumes from a ConfigMap, a Secret, downwardAPI, projected and emptyDir reach the container', async () => {
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     await pods.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-cfg' }, data: { color: 'blue', 'app.conf': 'level=1\n' } });
-    await pods.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-secret' }, data: { password: b64('s3cret'), token: b64('tok-1') } });
-    await pods.create('pods', pod('configured', NODE, {
-      command: ['sleep', '600'],
-      resources: { limits: { memory: '64Mi' } },
-      env: [
-        { name: 'COLOR', valueFrom: { configMapKeyRef: { name: 'app-cfg', key: 'color' } } },
-        { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'app-secret', key: 'password' } } },
-        { name: 'MY_POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-        { name: 'MEM_LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory' } } },
-        { name: 'GREETING', value: 'color-is-$(COLOR)' },
-      ],
-      envFrom: [{ secretRef: { name: 'app-secret' }, prefix: 'S_' }],
-      volumeMounts: [
-        { name: 'cfg', mountPath: '/etc/cfg' }, { name: 'sec', mountPath: '/etc/sec' }, { name: 'info', mountPath: '/etc/info' },
-        { name: 'all', mountPath: '/etc/all' }, { name: 'mem', mountPath: '/scratch' }, { name: 'disk', mountPath: '/cache' },
-      ],
-    }, {
-      volumes: [
-        { name: 'cfg', configMap: { name: 'app-cfg' } },
-        { name: 'sec', secret: { secretName: 'app-secret', items: [{ key: 'password', path: 'pw' }] } },
-        { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
-        { name: 'all', projected: { sources: [
-          { configMap: { name: 'app-cfg', items: [{ key: 'color', path: 'cm/color' }] } },
-          { secret: { name: 'app-secret', items: [{ key: 'token', path: 'sec/token' }] } },
-          { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
-        ] } },
-        { name: 'mem', emptyDir: { medium: 'Memory' } },
-        { name: 'disk', emptyDir: {} },
-      ],
-    }));
+    await pods.create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'app-secret' },
+      data: { password: b64('s3cret'), token: b64('tok-1') },
+    });
+    await pods.create(
+      'pods',
+      pod(
+        'configured',
+        NODE,
+        {
+          command: ['sleep', '600'],
+          resources: { limits: { memory: '64Mi' } },
+          env: [
+            { name: 'COLOR', valueFrom: { configMapKeyRef: { name: 'app-cfg', key: 'color' } } },
+            { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'app-secret', key: 'password' } } },
+            { name: 'MY_POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'MEM_LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory' } } },
+            { name: 'GREETING', value: 'color-is-$(COLOR)' },
+          ],
+          envFrom: [{ secretRef: { name: 'app-secret' }, prefix: 'S_' }],
+          volumeMounts: [
+            { name: 'cfg', mountPath: '/etc/cfg' },
+            { name: 'sec', mountPath: '/etc/sec' },
+            { name: 'info', mountPath: '/etc/info' },
+            { name: 'all', mountPath: '/etc/all' },
+            { name: 'mem', mountPath: '/scratch' },
+            { name: 'disk', mountPath: '/cache' },
+          ],
+        },
+        {
+          volumes: [
+            { name: 'cfg', configMap: { name: 'app-cfg' } },
+            { name: 'sec', secret: { secretName: 'app-secret', items: [{ key: 'password', path: 'pw' }] } },
+            {
+              name: 'info',
+              downwardAPI: {
+                items: [
+                  { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+                  { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+                ],
+              },
+            },
+            {
+              name: 'all',
+              projected: {
+                sources: [
+                  { configMap: { name: 'app-cfg', items: [{ key: 'color', path: 'cm/color' }] } },
+                  { secret: { name: 'app-secret', items: [{ key: 'token', path: 'sec/token' }] } },
+                  { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+                ],
+              },
+            },
+            { name: 'mem', emptyDir: { medium: 'Memory' } },
+            { name: 'disk', emptyDir: {} },
+          ],
+        },
+      ),
+    );
     await until('configured Running', async () => (await pods.get('configured')).status?.phase === 'Running');
     const env = await exec('configured', 'env');
-    for (const line of ['COLOR=blue', 'PASSWORD=s3cret', 'MY_POD=configured', `MEM_LIMIT=${64 * 2 ** 20}`, 'GREETING=color-is-blue', 'S_password=s3cret', 'S_token=tok-1']) {
+    for (const line of [
+      'COLOR=blue',
+      'PASSWORD=s3cret',
+      'MY_POD=configured',
+      `MEM_LIMIT=${64 * 2 ** 20}`,
+      'GREETING=color-is-blue',
+      'S_password=s3cret',
+      'S_token=tok-1',
+    ]) {
       expect(env.split('\n'), line).to.include(line);
     }
     expect(await exec('configured', 'cat', '/etc/cfg/color', '/etc/cfg/app.conf')).to.equal('bluelevel=1\n');
@@ -251,8 +379,16 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
     expect(await exec('configured', 'cat', '/etc/info/name')).to.equal('configured');
     expect(await exec('configured', 'cat', '/etc/all/cm/color', '/etc/all/sec/token', '/etc/all/ns')).to.equal('bluetok-1default');
     const mounts = await exec('configured', 'cat', '/proc/mounts');
-    expect(mounts.split('\n').find((l) => l.split(' ')[1] === '/scratch'), mounts).to.match(/^tmpfs \/scratch tmpfs /);
-    expect(mounts.split('\n').find((l) => l.split(' ')[1] === '/cache')?.split(' ')[2]).to.not.equal('tmpfs');
+    expect(
+      mounts.split('\n').find((l) => l.split(' ')[1] === '/scratch'),
+      mounts,
+    ).to.match(/^tmpfs \/scratch tmpfs /);
+    expect(
+      mounts
+        .split('\n')
+        .find((l) => l.split(' ')[1] === '/cache')
+        ?.split(' ')[2],
+    ).to.not.equal('tmpfs');
     expect(await exec('configured', 'sh', '-c', 'echo x > /scratch/f && echo y > /cache/f && cat /scratch/f /cache/f')).to.equal('x\ny\n');
     // read-only config volumes
     const write = await cluster.server.kubectl('1.33', ['exec', 'configured', '--', 'sh', '-c', 'echo no > /etc/cfg/color']);
@@ -267,11 +403,17 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
   });
 
   it('resource limits and requests reach the container cgroup', async () => {
-    const created = await pods.create('pods', pod('limited', NODE, {
-      command: ['sleep', '600'],
-      resources: { requests: { cpu: '250m', memory: '32Mi' }, limits: { cpu: '500m', memory: '64Mi' } },
-    }));
-    const p = await until('limited Running', async () => { const p = await pods.get('limited'); return p.status?.phase === 'Running' && p; });
+    const created = await pods.create(
+      'pods',
+      pod('limited', NODE, {
+        command: ['sleep', '600'],
+        resources: { requests: { cpu: '250m', memory: '32Mi' }, limits: { cpu: '500m', memory: '64Mi' } },
+      }),
+    );
+    const p = await until('limited Running', async () => {
+      const p = await pods.get('limited');
+      return p.status?.phase === 'Running' && p;
+    });
     expect(p.status.qosClass).to.equal('Burstable');
     const [c] = await node.cri.listContainers({ labelSelector: { [L.POD_UID]: created.metadata.uid } });
     const info = (await node.cri.containerStatus(c!.id, true)).info;
@@ -318,20 +460,57 @@ describe('kubelet process killed with SIGKILL', function () {
     const startedTimes = () => readFileSync(proc!.logFile, 'utf8').split('"kubelet started"').length - 1;
     proc = await startComponent({
       workspace: 'kubelet',
-      args: ['--kubeconfig', cluster.server.kubeconfigPath, '--node-name', NODE, '--container-runtime-endpoint', cfg.containerRuntimeEndpoint!,
-        '--root-dir', cfg.rootDir, '--cni-conf-dir', cfg.cniConfDir!, '--cni-bridge', cfg.cniBridge!, '--pod-cidr', cfg.podCIDR!,
-        '--node-ip', '127.0.0.1', '--bind-address', '127.0.0.1', '--port', '0'],
+      args: [
+        '--kubeconfig',
+        cluster.server.kubeconfigPath,
+        '--node-name',
+        NODE,
+        '--container-runtime-endpoint',
+        cfg.containerRuntimeEndpoint!,
+        '--root-dir',
+        cfg.rootDir,
+        '--cni-conf-dir',
+        cfg.cniConfDir!,
+        '--cni-bridge',
+        cfg.cniBridge!,
+        '--pod-cidr',
+        cfg.podCIDR!,
+        '--node-ip',
+        '127.0.0.1',
+        '--bind-address',
+        '127.0.0.1',
+        '--port',
+        '0',
+      ],
     });
     await until('kubelet started', async () => startedTimes() === 1, 30_000);
     for (const name of ['keep-a', 'keep-b']) await pods.create('pods', pod(name, NODE, { command: ['sleep', '3600'] }));
-    const before = await Promise.all(['keep-a', 'keep-b'].map((n) => until(`${n} Running`, async () => { const p = await pods.get(n); return p.status?.phase === 'Running' && p; })));
+    const before = await Promise.all(
+      ['keep-a', 'keep-b'].map((n) =>
+        until(`${n} Running`, async () => {
+          const p = await pods.get(n);
+          return p.status?.phase === 'Running' && p;
+        }),
+      ),
+    );
     const idsOf = async (uid: string) => (await node.cri.listContainers({ labelSelector: { [L.POD_UID]: uid } })).map((c) => c.id).sort();
     const sandboxesOf = async (uid: string) => (await node.cri.listPodSandbox({ labelSelector: { [L.POD_UID]: uid } })).map((s) => s.id).sort();
     const idsBefore = await Promise.all(before.map((p) => idsOf(p.metadata.uid)));
     const sandboxesBefore = await Promise.all(before.map((p) => sandboxesOf(p.metadata.uid)));
 
     process.kill(proc.pid, 'SIGKILL');
-    await until('kubelet process gone', async () => { try { process.kill(proc!.pid, 0); return false; } catch { return true; } }, 5000);
+    await until(
+      'kubelet process gone',
+      async () => {
+        try {
+          process.kill(proc!.pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      5000,
+    );
     // A pod created while the kubelet is down must start once it is back.
     await pods.create('pods', pod('while-down', NODE, { command: ['sleep', '3600'] }));
     await proc.restart();

@@ -19,7 +19,6 @@ const WEB = '127.0.0.1:5000/skiff/web:latest';
 const BUSYBOX = '127.0.0.1:5000/skiff/busybox:latest';
 const NODE = 'kt-node-1';
 
-
 describe('kubelet with containerd', function () {
   this.timeout(180_000);
   const cluster = useApiserver();
@@ -42,9 +41,19 @@ describe('kubelet with containerd', function () {
   };
   const startKubelet = async () => {
     kubelet = new Kubelet({
-      kubeConfig: kc, nodeName: NODE, nodeIP: '127.0.0.1', rootDir, runtime: 'cri', containerRuntimeEndpoint: runtime.endpoint,
-      cniConfDir: join(runtime.dir, 'net.d'), cniBridge: 'skiff-kt0', podCIDR: SUBNET, port: 0, bindAddress: '127.0.0.1',
-      resyncMs: 500, logger: createLogger('kubelet-test'),
+      kubeConfig: kc,
+      nodeName: NODE,
+      nodeIP: '127.0.0.1',
+      rootDir,
+      runtime: 'cri',
+      containerRuntimeEndpoint: runtime.endpoint,
+      cniConfDir: join(runtime.dir, 'net.d'),
+      cniBridge: 'skiff-kt0',
+      podCIDR: SUBNET,
+      port: 0,
+      bindAddress: '127.0.0.1',
+      resyncMs: 500,
+      logger: createLogger('kubelet-test'),
     });
     await kubelet.start();
   };
@@ -64,7 +73,10 @@ describe('kubelet with containerd', function () {
     if (kubelet) await kubelet.stop();
     if (cri) {
       const c2 = new (cri.constructor as typeof import('../src/cri/client.ts').CriClient)({ endpoint: runtime.endpoint });
-      for (const s of await c2.listPodSandbox().catch(() => [])) { await c2.stopPodSandbox(s.id).catch(() => undefined); await c2.removePodSandbox(s.id).catch(() => undefined); }
+      for (const s of await c2.listPodSandbox().catch(() => [])) {
+        await c2.stopPodSandbox(s.id).catch(() => undefined);
+        await c2.removePodSandbox(s.id).catch(() => undefined);
+      }
       c2.close();
     }
     if (runtime) await runtime.stop();
@@ -87,26 +99,61 @@ describe('kubelet with containerd', function () {
   });
 
   it('runs a pod: Pending -> Running with an IP whose page answers, logs served', async () => {
-    await createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web1' }, spec: { nodeName: NODE, containers: [{ name: 'web', image: WEB, ports: [{ containerPort: 8080 }] }] } });
-    const pod = await until('web1 Running', async () => { const p = await getPod('web1'); return p.status?.phase === 'Running' && p.status.podIP && p; });
+    await createPod({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web1' },
+      spec: { nodeName: NODE, containers: [{ name: 'web', image: WEB, ports: [{ containerPort: 8080 }] }] },
+    });
+    const pod = await until('web1 Running', async () => {
+      const p = await getPod('web1');
+      return p.status?.phase === 'Running' && p.status.podIP && p;
+    });
     expect(pod.status.podIP).to.match(/^10\.251\.1\./);
     expect(pod.status.hostIP).to.equal('127.0.0.1');
     expect(pod.status.qosClass).to.equal('BestEffort');
     const page = await until('page', async () => (await fetch(`http://${pod.status.podIP}:8080/`, { signal: AbortSignal.timeout(1000) })).text());
     expect(page).to.contain('pod: web1');
-    const ready = await until('Ready', async () => { const p = await getPod('web1'); return p.status.conditions.find((c: { type: string }) => c.type === 'Ready').status === 'True' && p; });
+    const ready = await until('Ready', async () => {
+      const p = await getPod('web1');
+      return p.status.conditions.find((c: { type: string }) => c.type === 'Ready').status === 'True' && p;
+    });
     expect(ready.status.containerStatuses[0].containerID).to.match(/^containerd:\/\//);
-    const logs = await until('logs', async () => { const r = await api('GET', '/api/v1/namespaces/default/pods/web1/log'); return r.status === 200 && r.body.includes('serving') && r.body; }, 10_000).catch(() => '');
+    const logs = await until(
+      'logs',
+      async () => {
+        const r = await api('GET', '/api/v1/namespaces/default/pods/web1/log');
+        return r.status === 200 && r.body.includes('serving') && r.body;
+      },
+      10_000,
+    ).catch(() => '');
     if (!logs) console.log('      (pods/log not proxied by this apiserver yet)');
     // :latest is pulled (policy Always), then created and started: one event each, on the container.
-    const events = await until('Started event', async () => { const e = await eventsOf('web1'); return e.some((x) => x.reason === 'Started') && e; }, 5000);
+    const events = await until(
+      'Started event',
+      async () => {
+        const e = await eventsOf('web1');
+        return e.some((x) => x.reason === 'Started') && e;
+      },
+      5000,
+    );
     const messages = Object.fromEntries(events.map((e) => [e.reason, e.message]));
     expect(messages.Pulling).to.equal(`Pulling image "${WEB}"`);
-    expect(messages.Pulled).to.match(new RegExp(`^Successfully pulled image "${WEB.replace(/[.]/g, '\\.')}" in [\\d.]+m?s \\([\\d.]+m?s including waiting\\)\\. Image size: [1-9]\\d* bytes\\.$`));
+    expect(messages.Pulled).to.match(
+      new RegExp(
+        `^Successfully pulled image "${WEB.replace(/[.]/g, '\\.')}" in [\\d.]+m?s \\([\\d.]+m?s including waiting\\)\\. Image size: [1-9]\\d* bytes\\.$`,
+      ),
+    );
     expect(messages.Created).to.equal('Created container: web');
     expect(messages.Started).to.equal('Started container web');
     for (const e of events) {
-      expect(e.involvedObject, e.reason).to.deep.include({ kind: 'Pod', name: 'web1', namespace: 'default', uid: pod.metadata.uid, fieldPath: 'spec.containers{web}' });
+      expect(e.involvedObject, e.reason).to.deep.include({
+        kind: 'Pod',
+        name: 'web1',
+        namespace: 'default',
+        uid: pod.metadata.uid,
+        fieldPath: 'spec.containers{web}',
+      });
       expect([e.count, e.source.component, e.source.host], e.reason).to.deep.equal([1, 'kubelet', NODE]);
     }
   });
@@ -114,7 +161,10 @@ describe('kubelet with containerd', function () {
   it('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff without pulling again', async () => {
     const image = '127.0.0.1:5000/skiff/no-such-image:latest';
     await createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nopull' }, spec: { nodeName: NODE, containers: [{ name: 'c', image }] } });
-    const waiting = await until('ImagePullBackOff', async () => { const w = (await getPod('nopull')).status?.containerStatuses?.[0]?.state?.waiting; return w?.reason === 'ImagePullBackOff' && w; });
+    const waiting = await until('ImagePullBackOff', async () => {
+      const w = (await getPod('nopull')).status?.containerStatuses?.[0]?.state?.waiting;
+      return w?.reason === 'ImagePullBackOff' && w;
+    });
     expect(waiting.message).to.equal(`Back-off pulling image "${image}"`);
     await new Promise((r) => setTimeout(r, 2000)); // four resyncs inside the 10 s back-off
     const events = await eventsOf('nopull');
@@ -132,15 +182,38 @@ describe('kubelet with containerd', function () {
   });
 
   it('restarts a crashing container with growing back-off (CrashLoopBackOff), env from a ConfigMap', async () => {
-    await api('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { GREETING: 'hello-cm' } });
-    await createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'crash' }, spec: { nodeName: NODE, containers: [{
-      name: 'c', image: BUSYBOX, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo "$GREETING"; echo bye > /dev/termination-log; exit 2'],
-      envFrom: [{ configMapRef: { name: 'cfg' } }] }] } });
-    const pod = await until('CrashLoopBackOff', async () => {
-      const p = await getPod('crash');
-      const s = p.status?.containerStatuses?.[0];
-      return s?.state?.waiting?.reason === 'CrashLoopBackOff' && s.restartCount >= 1 && p;
-    }, 40_000);
+    await api('POST', '/api/v1/namespaces/default/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg' },
+      data: { GREETING: 'hello-cm' },
+    });
+    await createPod({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'crash' },
+      spec: {
+        nodeName: NODE,
+        containers: [
+          {
+            name: 'c',
+            image: BUSYBOX,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['sh', '-c', 'echo "$GREETING"; echo bye > /dev/termination-log; exit 2'],
+            envFrom: [{ configMapRef: { name: 'cfg' } }],
+          },
+        ],
+      },
+    });
+    const pod = await until(
+      'CrashLoopBackOff',
+      async () => {
+        const p = await getPod('crash');
+        const s = p.status?.containerStatuses?.[0];
+        return s?.state?.waiting?.reason === 'CrashLoopBackOff' && s.restartCount >= 1 && p;
+      },
+      40_000,
+    );
     const s = pod.status.containerStatuses[0];
     expect(s.lastState.terminated.exitCode).to.equal(2);
     expect(s.lastState.terminated.message).to.equal('bye\n');
@@ -169,12 +242,29 @@ describe('kubelet with containerd', function () {
   });
 
   it('deleting a pod runs preStop, stops it and removes every sandbox and container', async () => {
-    await createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stopper' }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 5, containers: [{
-      name: 'c', image: BUSYBOX, command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
-      volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
-      lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop > /shared/marker'] } } } }],
-      volumes: [{ name: 'shared', hostPath: { path: join(rootDir, 'shared'), type: 'DirectoryOrCreate' } }] } });
-    const pod = await until('stopper Running', async () => { const p = await getPod('stopper'); return p.status?.phase === 'Running' && p; });
+    await createPod({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'stopper' },
+      spec: {
+        nodeName: NODE,
+        terminationGracePeriodSeconds: 5,
+        containers: [
+          {
+            name: 'c',
+            image: BUSYBOX,
+            command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
+            volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop > /shared/marker'] } } },
+          },
+        ],
+        volumes: [{ name: 'shared', hostPath: { path: join(rootDir, 'shared'), type: 'DirectoryOrCreate' } }],
+      },
+    });
+    const pod = await until('stopper Running', async () => {
+      const p = await getPod('stopper');
+      return p.status?.phase === 'Running' && p;
+    });
     const t0 = Date.now();
     await api('DELETE', '/api/v1/namespaces/default/pods/stopper');
     await until('pod object gone', async () => (await api('GET', '/api/v1/namespaces/default/pods/stopper')).status === 404, 20_000);

@@ -24,14 +24,14 @@ const TOKEN_ID = 'kbboot';
 const TOKEN = `${TOKEN_ID}.0123456789abcdef`;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-
 /** The certificate the kubelet presents on 127.0.0.1:port, verified against `ca` (IP SAN included). */
 function servedCertificate(port: number, ca: Buffer): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port, ca, rejectUnauthorized: true }, () => {
       const raw = s.getPeerX509Certificate();
       s.end();
-      if (raw) resolve(raw); else reject(new Error('no peer certificate'));
+      if (raw) resolve(raw);
+      else reject(new Error('no peer certificate'));
     });
     s.on('error', reject);
   });
@@ -53,26 +53,42 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
   };
   const csrs = async () => (await get('/apis/certificates.k8s.io/v1/certificatesigningrequests')).items as Json[];
   const kubeletArgs = (bootstrapKubeconfig: string, dir: string, nodeName: string, kubeletPort: number) => [
-    `--bootstrap-kubeconfig=${bootstrapKubeconfig}`, `--kubeconfig=${join(dir, 'kubelet.kubeconfig')}`, `--cert-dir=${join(dir, 'pki')}`,
-    '--rotate-server-certificates', `--client-ca-file=${cluster.server.pki.caCert}`, '--runtime=simulated',
-    `--node-name=${nodeName}`, '--node-ip=127.0.0.1', '--bind-address=127.0.0.1', `--port=${kubeletPort}`,
-    `--root-dir=${join(dir, 'root')}`, `--cni-conf-dir=${join(dir, 'cni')}`, '--bootstrap-timeout=60',
+    `--bootstrap-kubeconfig=${bootstrapKubeconfig}`,
+    `--kubeconfig=${join(dir, 'kubelet.kubeconfig')}`,
+    `--cert-dir=${join(dir, 'pki')}`,
+    '--rotate-server-certificates',
+    `--client-ca-file=${cluster.server.pki.caCert}`,
+    '--runtime=simulated',
+    `--node-name=${nodeName}`,
+    '--node-ip=127.0.0.1',
+    '--bind-address=127.0.0.1',
+    `--port=${kubeletPort}`,
+    `--root-dir=${join(dir, 'root')}`,
+    `--cni-conf-dir=${join(dir, 'cni')}`,
+    '--bootstrap-timeout=60',
   ];
 
   before(async function () {
     this.timeout(60_000);
     const admin = (path: string, body: Json) => cluster.server.request('POST', path, { body });
     const secret = await admin('/api/v1/namespaces/kube-system/secrets', {
-      apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'bootstrap.kubernetes.io/token',
       metadata: { name: `bootstrap-token-${TOKEN_ID}`, namespace: 'kube-system' },
       data: {
-        'token-id': b64(TOKEN_ID), 'token-secret': b64('0123456789abcdef'), 'usage-bootstrap-authentication': b64('true'),
-        'auth-extra-groups': b64('system:bootstrappers:worker'), expiration: b64(new Date(Date.now() + 3600_000).toISOString()),
+        'token-id': b64(TOKEN_ID),
+        'token-secret': b64('0123456789abcdef'),
+        'usage-bootstrap-authentication': b64('true'),
+        'auth-extra-groups': b64('system:bootstrappers:worker'),
+        expiration: b64(new Date(Date.now() + 3600_000).toISOString()),
       },
     });
     expect(secret.status, secret.body).to.equal(201);
     const info = await admin('/api/v1/namespaces/kube-public/configmaps', {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cluster-info', namespace: 'kube-public' },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cluster-info', namespace: 'kube-public' },
       data: { kubeconfig: clusterInfoKubeconfig(cluster.server.url, readFileSync(cluster.server.pki.caCert, 'utf8')) },
     });
     expect(info.status, info.body).to.equal(201);
@@ -80,8 +96,13 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
     const cmPort = await freePort();
     cm = await startComponent({
       workspace: 'controller-manager',
-      args: [`--kubeconfig=${await cluster.server.kubeconfigFor(pki.controllerManager, 'controller-manager')}`, `--port=${cmPort}`,
-        '--leader-elect=false', `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`],
+      args: [
+        `--kubeconfig=${await cluster.server.kubeconfigFor(pki.controllerManager, 'controller-manager')}`,
+        `--port=${cmPort}`,
+        '--leader-elect=false',
+        `--cluster-signing-cert-file=${pki.caCert}`,
+        `--cluster-signing-key-file=${pki.caKey}`,
+      ],
       ready: async () => (await fetch(`http://127.0.0.1:${cmPort}/healthz`).catch(() => undefined))?.ok ?? false,
     });
   });
@@ -96,13 +117,22 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
     const bootstrap = await writeBootstrapKubeconfig({ server: cluster.server.url, token: TOKEN, caHash, path: join(dir, 'bootstrap-kubeconfig') });
     port = await freePort();
     kubelet = await startComponent({
-      workspace: 'kubelet', args: kubeletArgs(bootstrap, dir, NODE, port),
-      ready: () => servedCertificate(port, readFileSync(cluster.server.pki.caCert)).then(() => true, () => false),
+      workspace: 'kubelet',
+      args: kubeletArgs(bootstrap, dir, NODE, port),
+      ready: () =>
+        servedCertificate(port, readFileSync(cluster.server.pki.caCert)).then(
+          () => true,
+          () => false,
+        ),
     });
-    const node = await until('Node Ready', async () => {
-      const n = await get(`/api/v1/nodes/${NODE}`);
-      return n.status?.conditions?.some((c: Json) => c.type === 'Ready' && c.status === 'True') && n;
-    }, 30_000);
+    const node = await until(
+      'Node Ready',
+      async () => {
+        const n = await get(`/api/v1/nodes/${NODE}`);
+        return n.status?.conditions?.some((c: Json) => c.type === 'Ready' && c.status === 'True') && n;
+      },
+      30_000,
+    );
     expect(node.status.addresses.find((a: Json) => a.type === 'InternalIP').address).to.equal('127.0.0.1');
 
     const all = await csrs();
@@ -119,7 +149,9 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
     expect(clientCert.subject.split('\n')).to.include.members([`CN=system:node:${NODE}`, 'O=system:nodes']);
     expect(clientCert.verify(ca.publicKey)).to.equal(true);
     const kubeconfig = readFileSync(join(dir, 'kubelet.kubeconfig'), 'utf8');
-    expect(kubeconfig).to.include(join(dir, 'pki', 'kubelet-client.crt')).and.not.include(TOKEN);
+    expect(kubeconfig)
+      .to.include(join(dir, 'pki', 'kubelet-client.crt'))
+      .and.not.include(TOKEN);
     const served = await servedCertificate(port, readFileSync(cluster.server.pki.caCert));
     expect(served.subject.split('\n')).to.include(`CN=system:node:${NODE}`);
     expect(served.subjectAltName).to.include('IP Address:127.0.0.1').and.include(`DNS:${NODE}`);
@@ -130,15 +162,21 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
     const pki = cluster.server.pki;
     const other = await makeClientCert(pki, 'node-other', 'system:node:other', 'system:nodes');
     const self = { cert: join(dir, 'pki', 'kubelet-client.crt'), key: join(dir, 'pki', 'kubelet-client.key') };
-    const get = (path: string, client: { cert: string; key: string }) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, path, ca: readFileSync(pki.caCert), cert: readFileSync(client.cert), key: readFileSync(client.key) }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => { body += d.toString(); });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    const get = (path: string, client: { cert: string; key: string }) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port, path, ca: readFileSync(pki.caCert), cert: readFileSync(client.cert), key: readFileSync(client.key) },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => {
+              body += d.toString();
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
       });
-      req.on('error', reject);
-      req.end();
-    });
     expect((await get('/healthz', other)).status).to.equal(200);
     const refused = await get('/pods', other);
     expect(refused.status).to.equal(403);
@@ -161,10 +199,17 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
     const bad = join(dir, 'bootstrap-kubeconfig');
     await writeFileAtomic(bad, kubeconfigYaml({ server: cluster.server.url, caPem, userName: 'bad', user: { token: `${TOKEN_ID}.ffffffffffffffff` } }));
     const before = (await csrs()).length;
-    const child = spawn(process.execPath, [...componentEntryArgs('kubelet'), ...kubeletArgs(bad, dir, 'intruder', await freePort())], { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...componentEntryArgs('kubelet'), ...kubeletArgs(bad, dir, 'intruder', await freePort())], {
+      cwd: repoRoot(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).to.equal(1);
     expect(output).to.match(/bootstrap token was refused by https:\/\/127\.0\.0\.1:\d+ \(401 Unauthorized\)/);
@@ -175,7 +220,9 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
     let joinError: unknown;
     try {
       await writeBootstrapKubeconfig({ server: cluster.server.url, token: `${TOKEN_ID}.ffffffffffffffff`, caHash: caHashOf(caPem), path: join(dir, 'x') });
-    } catch (e) { joinError = e; }
+    } catch (e) {
+      joinError = e;
+    }
     expect(String(joinError)).to.match(/bootstrap token was refused/);
   });
 });

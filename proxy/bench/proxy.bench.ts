@@ -16,24 +16,37 @@ const CLUSTER_CIDR = '10.252.128.0/17';
 function nsIptables(ns: string): IptablesRunner {
   return {
     save: (table) => run('nsenter', [`--net=/var/run/netns/${ns}`, 'iptables-save', '-t', table]),
-    restore: async (payload) => { await run('nsenter', [`--net=/var/run/netns/${ns}`, 'iptables-restore', '--noflush', '-w', '5'], payload); },
+    restore: async (payload) => {
+      await run('nsenter', [`--net=/var/run/netns/${ns}`, 'iptables-restore', '--noflush', '-w', '5'], payload);
+    },
   };
 }
 
-function ipOf(i: number, base: number): string { return `10.${base}.${(i >> 8) & 255}.${i & 255}`; }
+function ipOf(i: number, base: number): string {
+  return `10.${base}.${(i >> 8) & 255}.${i & 255}`;
+}
 
 function world(changed: number) {
   const services = [];
   const slices = [];
   for (let i = 0; i < SERVICES; i++) {
-    services.push(service(`svc-${i}`, { clusterIP: ipOf(i + 10, 96), type: i % 10 === 0 ? 'NodePort' : 'ClusterIP', ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: i % 10 === 0 ? 30000 + i : undefined }] }));
+    services.push(
+      service(`svc-${i}`, {
+        clusterIP: ipOf(i + 10, 96),
+        type: i % 10 === 0 ? 'NodePort' : 'ClusterIP',
+        ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: i % 10 === 0 ? 30000 + i : undefined }],
+      }),
+    );
     const eps = [0, 1, 2].map((k) => ({ ip: ipOf(i * 3 + k + (i === 0 ? changed : 0), 252) }));
     slices.push(slice(`svc-${i}`, eps));
   }
   return { services, slices };
 }
 
-function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; }
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
 
 async function syncBench(lab: Lab): Promise<void> {
   const node = lab.addNode(1);
@@ -53,7 +66,9 @@ async function syncBench(lab: Lab): Promise<void> {
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   console.log(`proxy full rule sync (start or periodic resync), ${SERVICES} Services: ${fullMs.toFixed(0)} ms`);
-  console.log(`proxy rule sync after an endpoint change, ${SERVICES} Services (${natRules} nat rules): median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms over ${times.length} syncs`);
+  console.log(
+    `proxy rule sync after an endpoint change, ${SERVICES} Services (${natRules} nat rules): median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms over ${times.length} syncs`,
+  );
 }
 
 async function wrk(ns: string, url: string): Promise<number> {

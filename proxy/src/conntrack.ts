@@ -3,7 +3,10 @@
 import { run } from './exec.ts';
 import type { ServicePort } from './model.ts';
 
-export interface ConntrackCleanup { staleEndpoints: string[]; revivedServices: { ip: string; port: number }[] }
+export interface ConntrackCleanup {
+  staleEndpoints: string[];
+  revivedServices: { ip: string; port: number }[];
+}
 
 /** What to flush after moving from `before` to `after` (UDP only: TCP flows end on their own). */
 export function staleUdpFlows(before: readonly ServicePort[], after: readonly ServicePort[]): ConntrackCleanup {
@@ -23,7 +26,9 @@ export function staleUdpFlows(before: readonly ServicePort[], after: readonly Se
 
 async function deleteEntries(args: string[]): Promise<void> {
   // exit code 1 means "no entry matched", which is fine
-  await run('conntrack', ['-D', ...args]).catch((e: { code?: number | null }) => { if (e.code !== 1) throw e; });
+  await run('conntrack', ['-D', ...args]).catch((e: { code?: number | null }) => {
+    if (e.code !== 1) throw e;
+  });
 }
 
 export async function flushStaleUdp(c: ConntrackCleanup): Promise<void> {

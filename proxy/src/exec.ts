@@ -19,13 +19,18 @@ export function run(cmd: string, args: readonly string[], stdin?: string, timeou
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.once('error', (e) => { clearTimeout(timer); reject(new CommandError(`${cmd} ${args.join(' ')}`, null, e.message)); });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new CommandError(`${cmd} ${args.join(' ')}`, null, e.message));
+    });
     child.once('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(Buffer.concat(out).toString());
       else reject(new CommandError(`${cmd} ${args.join(' ')}`, code, Buffer.concat(err).toString()));
     });
-    child.stdin.on('error', () => { /* the tool may exit before reading */ });
+    child.stdin.on('error', () => {
+      /* the tool may exit before reading */
+    });
     child.stdin.end(stdin ?? '');
   });
 }

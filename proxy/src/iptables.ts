@@ -53,7 +53,9 @@ export interface IptablesRunner {
 
 export const systemIptables: IptablesRunner = {
   save: (table) => run('iptables-save', ['-t', table]),
-  restore: async (payload) => { await run('iptables-restore', ['--noflush', '-w', '5'], payload); },
+  restore: async (payload) => {
+    await run('iptables-restore', ['--noflush', '-w', '5'], payload);
+  },
 };
 
 /** Makes the packet filter hold exactly `wanted` of ours (undefined: nothing of ours). */
@@ -78,7 +80,10 @@ export function rulesByChain(t: TableRules): ChainRules {
 
 /** Rewrites only the chains that changed since `before`, and deletes the ones that went away. */
 export function partialPayload(table: Table, before: ChainRules, after: ChainRules): string | undefined {
-  const changed = [...after].filter(([c, rules]) => { const old = before.get(c); return !old || old.length !== rules.length || old.some((r, i) => r !== rules[i]); });
+  const changed = [...after].filter(([c, rules]) => {
+    const old = before.get(c);
+    return !old || old.length !== rules.length || old.some((r, i) => r !== rules[i]);
+  });
   const stale = [...before.keys()].filter((c) => !after.has(c));
   if (changed.length === 0 && stale.length === 0) return undefined;
   const lines = [`*${table}`];
@@ -101,9 +106,13 @@ export class IptablesSyncer {
   /** bytes of the last payload, for metrics and the bench */
   lastPayloadBytes = 0;
 
-  constructor(runner: IptablesRunner = systemIptables) { this.runner = runner; }
+  constructor(runner: IptablesRunner = systemIptables) {
+    this.runner = runner;
+  }
 
-  forceFullSync(): void { this.last = undefined; }
+  forceFullSync(): void {
+    this.last = undefined;
+  }
 
   async apply(wanted: Ruleset): Promise<'full' | 'partial' | 'unchanged'> {
     const next = { nat: rulesByChain(wanted.nat), filter: rulesByChain(wanted.filter) };

@@ -1,5 +1,9 @@
 // Just enough IPv4 arithmetic for the proxy: validating flags and addresses from the API.
-export interface Cidr { base: number; bits: number; text: string }
+export interface Cidr {
+  base: number;
+  bits: number;
+  text: string;
+}
 
 export function parseIPv4(s: string): number | undefined {
   const parts = s.split('.');
@@ -36,5 +40,5 @@ export function cidrContains(c: Cidr, ip: string): boolean {
   const n = parseIPv4(ip);
   if (n === undefined) return false;
   const mask = c.bits === 0 ? 0 : (0xffffffff << (32 - c.bits)) >>> 0;
-  return ((n & mask) >>> 0) === c.base;
+  return (n & mask) >>> 0 === c.base;
 }

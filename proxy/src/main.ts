@@ -37,23 +37,40 @@ async function main(): Promise<void> {
   ensureSysctls(log);
   const metrics = createProxyMetrics();
   const proxier = new Proxier({
-    kubeConfig: loadKubeConfig(flags.kubeconfig), nodeName: flags['node-name'], nodeIP: flags['node-ip'] || undefined,
-    clusterCIDR, hostGateway: flags['host-gw'], log, metrics,
-    debounceMs: flags['sync-debounce-ms'], resyncMs: flags['resync-period'] * 1000,
+    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    nodeName: flags['node-name'],
+    nodeIP: flags['node-ip'] || undefined,
+    clusterCIDR,
+    hostGateway: flags['host-gw'],
+    log,
+    metrics,
+    debounceMs: flags['sync-debounce-ms'],
+    resyncMs: flags['resync-period'] * 1000,
   });
   const endpoints = await startServiceEndpoints({
-    port: flags.port, bindAddress: flags['bind-address'], log, registry: metrics.registry,
+    port: flags.port,
+    bindAddress: flags['bind-address'],
+    log,
+    registry: metrics.registry,
     // healthy once the rules were applied, and while syncs keep succeeding
-    checks: [{ name: 'proxy-rules', check: () => proxier.hasSynced() && Date.now() - proxier.lastSyncAt < Math.max(120_000, 4 * flags['resync-period'] * 1000) }],
+    checks: [
+      { name: 'proxy-rules', check: () => proxier.hasSynced() && Date.now() - proxier.lastSyncAt < Math.max(120_000, 4 * flags['resync-period'] * 1000) },
+    ],
   });
   // a normal stop keeps the rules: traffic flows on while the proxy restarts
-  onShutdown(log, async () => { proxier.stop(); await endpoints.close(); });
+  onShutdown(log, async () => {
+    proxier.stop();
+    await endpoints.close();
+  });
   await proxier.start();
   log.info('proxy rules in place', { node: flags['node-name'], clusterCIDR });
 }
 
 main().catch((e) => {
-  if (e instanceof FlagError || (e instanceof Error && /is not an IPv4 CIDR/.test(e.message))) { process.stderr.write(`proxy: ${e.message}\n`); process.exit(2); }
+  if (e instanceof FlagError || (e instanceof Error && /is not an IPv4 CIDR/.test(e.message))) {
+    process.stderr.write(`proxy: ${e.message}\n`);
+    process.exit(2);
+  }
   log.error('proxy failed', { err: e as Error });
   process.exit(1);
 });

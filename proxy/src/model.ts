@@ -91,17 +91,22 @@ export function buildServicePorts(services: readonly V1Service[], slices: readon
     // headless services have no virtual IP: DNS hands out the endpoints instead
     if (clusterIPs.length === 0) continue;
     const external = spec.type === 'NodePort' || spec.type === 'LoadBalancer' || (spec.externalIPs?.length ?? 0) > 0;
-    const affinitySeconds = spec.sessionAffinity === 'ClientIP'
-      ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
+    const affinitySeconds =
+      spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
     const byPort = endpoints.get(`${namespace}/${name}`);
     for (const p of spec.ports ?? []) {
       const protocol = protocolOf(p.protocol);
       out.push({
-        namespace, name, id: servicePortId(namespace, name, p.name), protocol, clusterIPs, port: p.port,
+        namespace,
+        name,
+        id: servicePortId(namespace, name, p.name),
+        protocol,
+        clusterIPs,
+        port: p.port,
         nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && p.nodePort ? p.nodePort : undefined,
         externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
         affinitySeconds,
-        externalLocal: external && (spec.externalTrafficPolicy === 'Local'),
+        externalLocal: external && spec.externalTrafficPolicy === 'Local',
         internalLocal: spec.internalTrafficPolicy === 'Local',
         endpoints: dedupe(byPort?.get(`${p.name ?? ''}/${protocol}`) ?? []),
       });

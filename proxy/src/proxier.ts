@@ -56,7 +56,12 @@ export class Proxier {
     const core = o.kubeConfig.makeApiClient(CoreV1Api);
     const discovery = o.kubeConfig.makeApiClient(DiscoveryV1Api);
     this.services = new Informer<V1Service>({ kubeConfig: o.kubeConfig, path: '/api/v1/services', list: () => core.listServiceForAllNamespaces(), log: o.log });
-    this.slices = new Informer<V1EndpointSlice>({ kubeConfig: o.kubeConfig, path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => discovery.listEndpointSliceForAllNamespaces(), log: o.log });
+    this.slices = new Informer<V1EndpointSlice>({
+      kubeConfig: o.kubeConfig,
+      path: '/apis/discovery.k8s.io/v1/endpointslices',
+      list: () => discovery.listEndpointSliceForAllNamespaces(),
+      log: o.log,
+    });
     const onRules = () => this.request('rules');
     this.services.on({ add: onRules, update: onRules, delete: onRules });
     this.slices.on({ add: onRules, update: onRules, delete: onRules });
@@ -75,7 +80,12 @@ export class Proxier {
     this.rulesDirty = this.routesDirty = true;
     await this.syncNow();
     const resync = () => {
-      this.resyncTimer = setTimeout(() => { this.iptables.forceFullSync(); this.rulesDirty = this.routesDirty = true; this.kick(); resync(); }, this.o.resyncMs ?? 30_000);
+      this.resyncTimer = setTimeout(() => {
+        this.iptables.forceFullSync();
+        this.rulesDirty = this.routesDirty = true;
+        this.kick();
+        resync();
+      }, this.o.resyncMs ?? 30_000);
       this.resyncTimer.unref();
     };
     resync();
@@ -90,25 +100,37 @@ export class Proxier {
     this.nodes?.stop();
   }
 
-  hasSynced(): boolean { return this.lastSyncAt > 0; }
+  hasSynced(): boolean {
+    return this.lastSyncAt > 0;
+  }
 
   private request(what: 'rules' | 'routes'): void {
-    if (what === 'rules') this.rulesDirty = true; else this.routesDirty = true;
+    if (what === 'rules') this.rulesDirty = true;
+    else this.routesDirty = true;
     if (this.lastSyncAt === 0 && !this.running) return; // start() does the first sync
     this.kick();
   }
 
   private kick(): void {
     if (this.timer || this.stopped) return;
-    this.timer = setTimeout(() => { this.timer = undefined; void this.syncNow(); }, this.o.debounceMs ?? 50);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.syncNow();
+    }, this.o.debounceMs ?? 50);
   }
 
   /** Runs a sync now (or right after the one in progress); resolves when it is done. */
   async syncNow(): Promise<void> {
-    if (this.running) { this.again = true; return this.running; }
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
     this.running = this.syncOnce().finally(() => {
       this.running = undefined;
-      if (this.again && !this.stopped) { this.again = false; this.kick(); }
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
     });
     return this.running;
   }
@@ -148,7 +170,11 @@ export class Proxier {
         const { changes, errors } = await syncRoutes(wanted);
         metrics?.routes.set(wanted.length);
         if (changes.replace.length || changes.remove.length) log.info('pod routes synced', { added: changes.replace, removed: changes.remove });
-        if (errors.length) { log.warn('some pod routes failed', { errors }); this.routesDirty = true; this.retryLater(); }
+        if (errors.length) {
+          log.warn('some pod routes failed', { errors });
+          this.routesDirty = true;
+          this.retryLater();
+        }
       } catch (e) {
         this.routesDirty = true;
         metrics?.syncFailures.inc();

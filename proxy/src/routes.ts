@@ -6,7 +6,10 @@ import { isIPv4, parseCidr } from './ipv4.ts';
 
 export const ROUTE_PROTO = 199;
 
-export interface PodRoute { cidr: string; via: string }
+export interface PodRoute {
+  cidr: string;
+  via: string;
+}
 
 export function internalIP(node: V1Node): string | undefined {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP' && isIPv4(a.address))?.address;
@@ -21,13 +24,20 @@ export function wantedRoutes(nodes: readonly V1Node[], selfName: string, selfIP?
     const cidrText = n.spec?.podCIDRs?.find((c) => c.includes('.')) ?? n.spec?.podCIDR;
     if (!via || !cidrText || via === selfIP) continue;
     let cidr: string;
-    try { cidr = parseCidr(cidrText).text; } catch { continue; }
+    try {
+      cidr = parseCidr(cidrText).text;
+    } catch {
+      continue;
+    }
     out.set(cidr, { cidr, via });
   }
   return [...out.values()].sort((a, b) => (a.cidr < b.cidr ? -1 : 1));
 }
 
-export interface RouteChanges { replace: PodRoute[]; remove: PodRoute[] }
+export interface RouteChanges {
+  replace: PodRoute[];
+  remove: PodRoute[];
+}
 
 export function diffRoutes(current: readonly PodRoute[], wanted: readonly PodRoute[]): RouteChanges {
   const cur = new Map(current.map((r) => [r.cidr, r.via]));
@@ -38,7 +48,10 @@ export function diffRoutes(current: readonly PodRoute[], wanted: readonly PodRou
   };
 }
 
-interface IpJsonRoute { dst?: string; gateway?: string }
+interface IpJsonRoute {
+  dst?: string;
+  gateway?: string;
+}
 
 export async function listOurRoutes(): Promise<PodRoute[]> {
   const out = await run('ip', ['-j', '-4', 'route', 'show', 'proto', String(ROUTE_PROTO)]);

@@ -17,7 +17,10 @@ export const CHAINS = {
 } as const;
 
 /** A rule in a built-in chain that hands packets to one of ours. */
-export interface JumpRule { chain: string; spec: string }
+export interface JumpRule {
+  chain: string;
+  spec: string;
+}
 
 export interface TableRules {
   /** every chain of ours the table must hold (ours only; built-ins are never declared) */
@@ -27,7 +30,10 @@ export interface TableRules {
   jumps: JumpRule[];
 }
 
-export interface Ruleset { nat: TableRules; filter: TableRules }
+export interface Ruleset {
+  nat: TableRules;
+  filter: TableRules;
+}
 
 export interface RuleOptions {
   /** pod network; traffic from outside it to a ClusterIP is masqueraded */
@@ -52,10 +58,18 @@ function hashName(kind: string, input: string): string {
   return `${CHAIN_PREFIX}${kind}-${createHash('sha256').update(input).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 
-export function serviceChain(sp: ServicePort): string { return hashName('SVC', `${sp.id}/${sp.protocol}`); }
-export function externalChain(sp: ServicePort): string { return hashName('EXT', `${sp.id}/${sp.protocol}`); }
-export function localChain(sp: ServicePort): string { return hashName('SVL', `${sp.id}/${sp.protocol}`); }
-export function endpointChain(sp: ServicePort, e: Endpoint): string { return hashName('SEP', `${sp.id}/${sp.protocol}/${e.ip}:${e.port}`); }
+export function serviceChain(sp: ServicePort): string {
+  return hashName('SVC', `${sp.id}/${sp.protocol}`);
+}
+export function externalChain(sp: ServicePort): string {
+  return hashName('EXT', `${sp.id}/${sp.protocol}`);
+}
+export function localChain(sp: ServicePort): string {
+  return hashName('SVL', `${sp.id}/${sp.protocol}`);
+}
+export function endpointChain(sp: ServicePort, e: Endpoint): string {
+  return hashName('SEP', `${sp.id}/${sp.protocol}/${e.ip}:${e.port}`);
+}
 
 function comment(text: string): string {
   // iptables comments are limited to 256 characters and must not contain quotes
@@ -76,7 +90,9 @@ function distribute(rules: string[], chain: string, sp: ServicePort, eps: Endpoi
   if (sp.affinitySeconds !== undefined) {
     for (const e of eps) {
       const sep = endpointChain(sp, e);
-      rules.push(`-A ${chain} ${comment(`${sp.id} -> ${e.ip}:${e.port}`)} -m recent --name ${sep} --mask 255.255.255.255 --rsource --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+      rules.push(
+        `-A ${chain} ${comment(`${sp.id} -> ${e.ip}:${e.port}`)} -m recent --name ${sep} --mask 255.255.255.255 --rsource --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`,
+      );
     }
   }
   eps.forEach((e, i) => {
@@ -132,19 +148,28 @@ export function computeRules(ports: readonly ServicePort[], opts: RuleOptions = 
       natChains.push(svc);
       for (const ip of sp.clusterIPs) {
         nat.push(`-A ${CHAINS.services} -d ${ip}/32 ${comment(`${sp.id} cluster IP`)} ${protoMatch(sp, sp.port)} -j ${svc}`);
-        if (opts.clusterCIDR) bodies.push(`-A ${svc} ${comment(`${sp.id} cluster IP`)} ! -s ${opts.clusterCIDR} -d ${ip}/32 ${protoMatch(sp, sp.port)} -j ${CHAINS.markMasq}`);
+        if (opts.clusterCIDR)
+          bodies.push(`-A ${svc} ${comment(`${sp.id} cluster IP`)} ! -s ${opts.clusterCIDR} -d ${ip}/32 ${protoMatch(sp, sp.port)} -j ${CHAINS.markMasq}`);
       }
       distribute(bodies, svc, sp, clusterEps);
     } else {
       for (const ip of sp.clusterIPs) {
-        filter.push(`-A ${CHAINS.services} -d ${ip}/32 ${comment(`${sp.id} has no endpoints`)} ${protoMatch(sp, sp.port)} -j REJECT --reject-with icmp-port-unreachable`);
+        filter.push(
+          `-A ${CHAINS.services} -d ${ip}/32 ${comment(`${sp.id} has no endpoints`)} ${protoMatch(sp, sp.port)} -j REJECT --reject-with icmp-port-unreachable`,
+        );
       }
     }
 
     if (!hasExternal) continue;
     if (sp.endpoints.length === 0) {
-      for (const ip of sp.externalIPs) filter.push(`-A ${CHAINS.externalServices} -d ${ip}/32 ${comment(`${sp.id} has no endpoints`)} ${protoMatch(sp, sp.port)} -j REJECT --reject-with icmp-port-unreachable`);
-      if (sp.nodePort !== undefined) filter.push(`-A ${CHAINS.externalServices} ${comment(`${sp.id} has no endpoints`)} -m addrtype --dst-type LOCAL ${protoMatch(sp, sp.nodePort)} -j REJECT --reject-with icmp-port-unreachable`);
+      for (const ip of sp.externalIPs)
+        filter.push(
+          `-A ${CHAINS.externalServices} -d ${ip}/32 ${comment(`${sp.id} has no endpoints`)} ${protoMatch(sp, sp.port)} -j REJECT --reject-with icmp-port-unreachable`,
+        );
+      if (sp.nodePort !== undefined)
+        filter.push(
+          `-A ${CHAINS.externalServices} ${comment(`${sp.id} has no endpoints`)} -m addrtype --dst-type LOCAL ${protoMatch(sp, sp.nodePort)} -j REJECT --reject-with icmp-port-unreachable`,
+        );
       continue;
     }
     natChains.push(ext);
@@ -160,19 +185,27 @@ export function computeRules(ports: readonly ServicePort[], opts: RuleOptions = 
     // externalTrafficPolicy Local: outside clients keep their source address and only reach
     // this node's endpoints; pods and the node itself may use any endpoint
     natChains.push(svl);
-    if (opts.clusterCIDR && clusterEps.length > 0) bodies.push(`-A ${ext} ${comment('pod traffic for ' + sp.id + ' external destinations')} -s ${opts.clusterCIDR} -j ${svc}`);
+    if (opts.clusterCIDR && clusterEps.length > 0)
+      bodies.push(`-A ${ext} ${comment('pod traffic for ' + sp.id + ' external destinations')} -s ${opts.clusterCIDR} -j ${svc}`);
     bodies.push(`-A ${ext} ${comment(`masquerade LOCAL traffic for ${sp.id} external destinations`)} -m addrtype --src-type LOCAL -j ${CHAINS.markMasq}`);
-    if (clusterEps.length > 0) bodies.push(`-A ${ext} ${comment(`route LOCAL traffic for ${sp.id} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`);
+    if (clusterEps.length > 0)
+      bodies.push(`-A ${ext} ${comment(`route LOCAL traffic for ${sp.id} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`);
     bodies.push(`-A ${ext} -j ${svl}`);
     distribute(bodies, svl, sp, localEps);
     if (localEps.length === 0) {
       // nothing DNATs outside traffic then; it would reach the node itself, so drop it
-      for (const ip of sp.externalIPs) filter.push(`-A ${CHAINS.externalServices} -d ${ip}/32 ${comment(`${sp.id} has no local endpoints`)} ${protoMatch(sp, sp.port)} -j DROP`);
-      if (sp.nodePort !== undefined) filter.push(`-A ${CHAINS.externalServices} ${comment(`${sp.id} has no local endpoints`)} -m addrtype --dst-type LOCAL ${protoMatch(sp, sp.nodePort)} -j DROP`);
+      for (const ip of sp.externalIPs)
+        filter.push(`-A ${CHAINS.externalServices} -d ${ip}/32 ${comment(`${sp.id} has no local endpoints`)} ${protoMatch(sp, sp.port)} -j DROP`);
+      if (sp.nodePort !== undefined)
+        filter.push(
+          `-A ${CHAINS.externalServices} ${comment(`${sp.id} has no local endpoints`)} -m addrtype --dst-type LOCAL ${protoMatch(sp, sp.nodePort)} -j DROP`,
+        );
     }
   }
   // must stay last: NodePorts answer on every local address
-  nat.push(`-A ${CHAINS.services} ${comment('skiff service nodeports; NOTE: this must be the last rule in this chain')} -m addrtype --dst-type LOCAL -j ${CHAINS.nodePorts}`);
+  nat.push(
+    `-A ${CHAINS.services} ${comment('skiff service nodeports; NOTE: this must be the last rule in this chain')} -m addrtype --dst-type LOCAL -j ${CHAINS.nodePorts}`,
+  );
 
   return {
     nat: { chains: natChains, rules: [...nat, ...bodies], jumps: NAT_JUMPS },

@@ -17,13 +17,24 @@ export async function api(server: ApiserverHandle, method: string, path: string,
 
 export async function createNode(server: ApiserverHandle, node: LabNode): Promise<void> {
   await api(server, 'POST', '/api/v1/nodes', {
-    apiVersion: 'v1', kind: 'Node', metadata: { name: node.name },
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: node.name },
     spec: { podCIDR: node.podCIDR, podCIDRs: [node.podCIDR] },
-    status: { addresses: [{ type: 'InternalIP', address: node.ip }, { type: 'Hostname', address: node.name }] },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: node.ip },
+        { type: 'Hostname', address: node.name },
+      ],
+    },
   });
 }
 
-export interface Backend { ip: string; node: string; ready?: boolean }
+export interface Backend {
+  ip: string;
+  node: string;
+  ready?: boolean;
+}
 
 export async function createService(server: ApiserverHandle, name: string, spec: object, ns = 'default'): Promise<any> {
   return api(server, 'POST', `/api/v1/namespaces/${ns}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec });
@@ -31,9 +42,11 @@ export async function createService(server: ApiserverHandle, name: string, spec:
 
 export function sliceBody(service: string, backends: Backend[], ports: object[] = [{ name: 'http', port: 8080, protocol: 'TCP' }]): object {
   return {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
     metadata: { name: `${service}-lab`, labels: { 'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'skiff-proxy-test' } },
-    addressType: 'IPv4', ports,
+    addressType: 'IPv4',
+    ports,
     endpoints: backends.map((b) => ({ addresses: [b.ip], nodeName: b.node, conditions: { ready: b.ready ?? true } })),
   };
 }
@@ -43,29 +56,60 @@ export async function putSlice(server: ApiserverHandle, service: string, backend
   const body = sliceBody(service, backends, ports) as any;
   const existing = await server.request('GET', `${path}/${service}-lab`);
   if (existing.status === 404) await api(server, 'POST', path, body);
-  else await api(server, 'PUT', `${path}/${service}-lab`, { ...body, metadata: { ...body.metadata, resourceVersion: JSON.parse(existing.body).metadata.resourceVersion } });
+  else
+    await api(server, 'PUT', `${path}/${service}-lab`, {
+      ...body,
+      metadata: { ...body.metadata, resourceVersion: JSON.parse(existing.body).metadata.resourceVersion },
+    });
 }
 
 /** A kubeconfig for processes in the lab: the apiserver is reached through the lab bridge. */
 export function labKubeconfig(server: ApiserverHandle, path: string): string {
-  writeFileSync(path, [
-    'apiVersion: v1', 'kind: Config', 'current-context: lab',
-    'clusters:', '- name: lab', '  cluster:', `    server: https://${LAB_GATEWAY}:${server.port}`,
-    `    certificate-authority: ${server.pki.caCert}`,
-    // the serving certificate names localhost, not the bridge address
-    '    tls-server-name: localhost',
-    'users:', '- name: admin', '  user:', `    client-certificate: ${server.pki.admin.cert}`, `    client-key: ${server.pki.admin.key}`,
-    'contexts:', '- name: lab', '  context: {cluster: lab, user: admin}', '',
-  ].join('\n'));
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: lab',
+      'clusters:',
+      '- name: lab',
+      '  cluster:',
+      `    server: https://${LAB_GATEWAY}:${server.port}`,
+      `    certificate-authority: ${server.pki.caCert}`,
+      // the serving certificate names localhost, not the bridge address
+      '    tls-server-name: localhost',
+      'users:',
+      '- name: admin',
+      '  user:',
+      `    client-certificate: ${server.pki.admin.cert}`,
+      `    client-key: ${server.pki.admin.key}`,
+      'contexts:',
+      '- name: lab',
+      '  context: {cluster: lab, user: admin}',
+      '',
+    ].join('\n'),
+  );
   return path;
 }
 
-export interface ProxyProcess { proc: Spawned; log: string; stop(): Promise<void> }
+export interface ProxyProcess {
+  proc: Spawned;
+  log: string;
+  stop(): Promise<void>;
+}
 
 export async function startProxy(lab: Lab, node: LabNode, kubeconfig: string, extra: string[] = []): Promise<ProxyProcess> {
   const logName = `proxy-${node.name}-${Date.now()}.log`;
-  const args = [...componentEntryArgs('proxy'), `--kubeconfig=${kubeconfig}`, `--node-name=${node.name}`, `--node-ip=${node.ip}`,
-    '--cluster-cidr=10.252.128.0/17', '--port=0', '--sync-debounce-ms=20', ...extra];
+  const args = [
+    ...componentEntryArgs('proxy'),
+    `--kubeconfig=${kubeconfig}`,
+    `--node-name=${node.name}`,
+    `--node-ip=${node.ip}`,
+    '--cluster-cidr=10.252.128.0/17',
+    '--port=0',
+    '--sync-debounce-ms=20',
+    ...extra,
+  ];
   const proc = lab.spawn(node.ns, process.execPath, args, logName);
   const log = lab.logPath(logName);
   const deadline = Date.now() + 30_000;
@@ -78,7 +122,9 @@ export async function startProxy(lab: Lab, node: LabNode, kubeconfig: string, ex
 }
 
 export function ourRules(ns: string): string[] {
-  return inNs(ns, 'iptables-save', []).split('\n').filter((l) => l.includes('SKIFF') && !l.startsWith('#'));
+  return inNs(ns, 'iptables-save', [])
+    .split('\n')
+    .filter((l) => l.includes('SKIFF') && !l.startsWith('#'));
 }
 
 /** Polls until `check` holds; returns how long it took. */

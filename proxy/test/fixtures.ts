@@ -5,9 +5,18 @@ export function service(name: string, spec: Partial<V1ServiceSpec>, namespace = 
   return { metadata: { name, namespace }, spec: { type: 'ClusterIP', ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...spec } };
 }
 
-export interface EndpointSpec { ip: string; ready?: boolean; node?: string }
+export interface EndpointSpec {
+  ip: string;
+  ready?: boolean;
+  node?: string;
+}
 
-export function slice(serviceName: string, endpoints: EndpointSpec[], ports = [{ name: 'http', port: 8080, protocol: 'TCP' }], namespace = 'default'): V1EndpointSlice {
+export function slice(
+  serviceName: string,
+  endpoints: EndpointSpec[],
+  ports = [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  namespace = 'default',
+): V1EndpointSlice {
   return {
     metadata: { name: `${serviceName}-abc`, namespace, labels: { 'kubernetes.io/service-name': serviceName } },
     addressType: 'IPv4',

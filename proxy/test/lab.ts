@@ -21,8 +21,20 @@ export function inNs(ns: string, cmd: string, args: string[], input?: string): s
   return sh('nsenter', [`--net=/var/run/netns/${ns}`, cmd, ...args], input);
 }
 
-export interface LabNode { name: string; ns: string; ip: string; podCIDR: string; index: number }
-export interface LabPod { name: string; ns: string; ip: string; node: LabNode; server?: Spawned }
+export interface LabNode {
+  name: string;
+  ns: string;
+  ip: string;
+  podCIDR: string;
+  index: number;
+}
+export interface LabPod {
+  name: string;
+  ns: string;
+  ip: string;
+  node: LabNode;
+  server?: Spawned;
+}
 
 export class Lab {
   readonly prefix: string;
@@ -38,7 +50,9 @@ export class Lab {
     this.prefix = prefix;
   }
 
-  private nsName(suffix: string): string { return `skiffpx-${this.prefix}-${suffix}`; }
+  private nsName(suffix: string): string {
+    return `skiffpx-${this.prefix}-${suffix}`;
+  }
 
   private addNs(name: string): void {
     if (existsSync(`/var/run/netns/${name}`)) sh('ip', ['netns', 'del', name]);
@@ -48,7 +62,14 @@ export class Lab {
   }
 
   ensureBridge(): void {
-    const exists = (() => { try { sh('ip', ['link', 'show', LAB_BRIDGE]); return true; } catch { return false; } })();
+    const exists = (() => {
+      try {
+        sh('ip', ['link', 'show', LAB_BRIDGE]);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
     if (!exists) sh('ip', ['link', 'add', LAB_BRIDGE, 'type', 'bridge']);
     sh('ip', ['addr', 'replace', `${LAB_GATEWAY}/24`, 'dev', LAB_BRIDGE]);
     sh('ip', ['link', 'set', LAB_BRIDGE, 'up']);
@@ -57,10 +78,20 @@ export class Lab {
   /** A "VM": namespace on the lab bridge, with a cni0 bridge for its pods. */
   addNode(index: number): LabNode {
     this.ensureBridge();
-    const node: LabNode = { name: `${this.prefix}-node${index}`, ns: this.nsName(`n${index}`), ip: `10.252.0.${10 + index + (this.prefix === 'b' ? 100 : 0)}`, podCIDR: `10.252.${128 + index + (this.prefix === 'b' ? 60 : 0)}.0/24`, index };
+    const node: LabNode = {
+      name: `${this.prefix}-node${index}`,
+      ns: this.nsName(`n${index}`),
+      ip: `10.252.0.${10 + index + (this.prefix === 'b' ? 100 : 0)}`,
+      podCIDR: `10.252.${128 + index + (this.prefix === 'b' ? 60 : 0)}.0/24`,
+      index,
+    };
     this.addNs(node.ns);
     const host = `skpx${this.prefix}${index}h`;
-    try { sh('ip', ['link', 'del', host]); } catch { /* not there */ }
+    try {
+      sh('ip', ['link', 'del', host]);
+    } catch {
+      /* not there */
+    }
     sh('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', `skpx${this.prefix}${index}c`]);
     sh('ip', ['link', 'set', `skpx${this.prefix}${index}c`, 'netns', node.ns]);
     sh('ip', ['link', 'set', host, 'master', LAB_BRIDGE, 'up']);
@@ -75,11 +106,18 @@ export class Lab {
     return node;
   }
 
-  podGateway(node: LabNode): string { return node.podCIDR.replace(/\.0\/24$/, '.1'); }
+  podGateway(node: LabNode): string {
+    return node.podCIDR.replace(/\.0\/24$/, '.1');
+  }
 
   /** A "pod": namespace behind the node's cni0, serving its own name over HTTP on port 8080. */
   addPod(node: LabNode, index: number, serve = true): LabPod {
-    const pod: LabPod = { name: `pod-${node.index}-${index}`, ns: this.nsName(`n${node.index}p${index}`), ip: node.podCIDR.replace(/\.0\/24$/, `.${10 + index}`), node };
+    const pod: LabPod = {
+      name: `pod-${node.index}-${index}`,
+      ns: this.nsName(`n${node.index}p${index}`),
+      ip: node.podCIDR.replace(/\.0\/24$/, `.${10 + index}`),
+      node,
+    };
     this.addNs(pod.ns);
     const host = `skpx${this.prefix}${node.index}p${index}`;
     const peer = `${host}c`;
@@ -111,7 +149,9 @@ export class Lab {
     return p;
   }
 
-  logPath(logName: string): string { return join(this.dir, logName); }
+  logPath(logName: string): string {
+    return join(this.dir, logName);
+  }
 
   /** GET over HTTP from inside a namespace; throws with curl's message on failure. */
   get(ns: string, url: string, timeoutSeconds = 2): string {
@@ -122,14 +162,23 @@ export class Lab {
   async destroy(): Promise<void> {
     for (const p of this.processes.splice(0).reverse()) await stopProcess(p, 2000);
     for (const ns of this.namespaces.splice(0).reverse()) {
-      try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
+      try {
+        sh('ip', ['netns', 'del', ns]);
+      } catch {
+        /* already gone */
+      }
     }
     // the bridge is shared by the test and the bench; the last one out removes it
     // veths vanish a moment after their namespace; the last lab out removes the bridge
     for (let i = 0; i < 20; i++) {
       try {
-        if (!sh('ip', ['-o', 'link', 'show', 'master', LAB_BRIDGE]).trim()) { sh('ip', ['link', 'del', LAB_BRIDGE]); break; }
-      } catch { break; /* gone already */ }
+        if (!sh('ip', ['-o', 'link', 'show', 'master', LAB_BRIDGE]).trim()) {
+          sh('ip', ['link', 'del', LAB_BRIDGE]);
+          break;
+        }
+      } catch {
+        break; /* gone already */
+      }
       await sleep(100);
     }
     rmSync(this.dir, { recursive: true, force: true });

@@ -25,21 +25,31 @@ describe('proxy: dataplane in network namespaces', function () {
   this.timeout(120_000);
   const cluster = useApiserver({ extraArgs: ['--bind-address=0.0.0.0'] });
   const lab = new Lab('t');
-  let n1: LabNode; let n2: LabNode;
-  let p1: LabPod; let p2: LabPod; let p3: LabPod;
-  let proxy1: ProxyProcess; let proxy2: ProxyProcess;
+  let n1: LabNode;
+  let n2: LabNode;
+  let p1: LabPod;
+  let p2: LabPod;
+  let p3: LabPod;
+  let proxy1: ProxyProcess;
+  let proxy2: ProxyProcess;
   let kubeconfig: string;
-  let webIP: string; let nodePort: number;
+  let webIP: string;
+  let nodePort: number;
   const tmp = mkdtempSync(join(tmpdir(), 'skiff-proxy-test-'));
   const backends = (): Backend[] => [p1, p2, p3].map((p) => ({ ip: p.ip, node: p.node.name }));
 
   before(async function () {
-    n1 = lab.addNode(1); n2 = lab.addNode(2);
-    p1 = lab.addPod(n1, 1); p2 = lab.addPod(n1, 2); p3 = lab.addPod(n2, 1);
+    n1 = lab.addNode(1);
+    n2 = lab.addNode(2);
+    p1 = lab.addPod(n1, 1);
+    p2 = lab.addPod(n1, 2);
+    p3 = lab.addPod(n2, 1);
     const s = cluster.server;
-    await createNode(s, n1); await createNode(s, n2);
+    await createNode(s, n1);
+    await createNode(s, n2);
     const web = await createService(s, 'web', { type: 'NodePort', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] });
-    webIP = web.spec.clusterIP; nodePort = web.spec.ports[0].nodePort;
+    webIP = web.spec.clusterIP;
+    nodePort = web.spec.ports[0].nodePort;
     await putSlice(s, 'web', backends());
     await createService(s, 'empty', { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] });
     await putSlice(s, 'empty', [{ ip: p1.ip, node: n1.name, ready: false }]);
@@ -79,7 +89,7 @@ describe('proxy: dataplane in network namespaces', function () {
   });
 
   it('rejects connections to a service without ready endpoints at once', async () => {
-    const empty = (await (await cluster.server.request('GET', '/api/v1/namespaces/default/services/empty')).body);
+    const empty = await (await cluster.server.request('GET', '/api/v1/namespaces/default/services/empty')).body;
     const ip = JSON.parse(empty).spec.clusterIP;
     const started = Date.now();
     const r = spawnSync('nsenter', [`--net=/var/run/netns/${n1.ns}`, 'curl', '-sS', '-m', '5', `http://${ip}/`], { encoding: 'utf8' });
@@ -92,12 +102,20 @@ describe('proxy: dataplane in network namespaces', function () {
     const before = ourRules(n1.ns).join('\n');
     expect(before).to.contain(`${p2.ip}:8080`);
     const started = Date.now();
-    await putSlice(cluster.server, 'web', backends().filter((b) => b.ip !== p2.ip));
+    await putSlice(
+      cluster.server,
+      'web',
+      backends().filter((b) => b.ip !== p2.ip),
+    );
     const took = await waitFor('p2 to leave the rules', () => !ourRules(n1.ns).join('\n').includes(`${p2.ip}:8080`));
     expect(Date.now() - started).to.be.lessThan(1000, `took ${took} ms after the update was accepted`);
     expect([...hits(lab, n1.ns, `http://${webIP}/`, 20).keys()].sort()).to.deep.equal([p1.name, p3.name]);
     // a pod turning unready leaves just the same
-    await putSlice(cluster.server, 'web', backends().map((b) => ({ ...b, ready: b.ip === p3.ip })));
+    await putSlice(
+      cluster.server,
+      'web',
+      backends().map((b) => ({ ...b, ready: b.ip === p3.ip })),
+    );
     await waitFor('only p3 to stay', () => ourRules(n1.ns).filter((l) => l.includes('DNAT') && l.includes('default/web')).length === 1);
     expect([...hits(lab, n1.ns, `http://${webIP}/`, 10).keys()]).to.deep.equal([p3.name]);
     await putSlice(cluster.server, 'web', backends());
@@ -135,7 +153,11 @@ describe('proxy: dataplane in network namespaces', function () {
     await proxy1.stop();
     const r = spawnSync('nsenter', [`--net=/var/run/netns/${n1.ns}`, process.execPath, ...componentEntryArgs('proxy'), '--cleanup'], { encoding: 'utf8' });
     expect(r.status, r.stderr).to.equal(0);
-    expect(inNs(n1.ns, 'iptables-save', []).split('\n').filter((l) => l.includes('SKIFF'))).to.deep.equal([]);
+    expect(
+      inNs(n1.ns, 'iptables-save', [])
+        .split('\n')
+        .filter((l) => l.includes('SKIFF')),
+    ).to.deep.equal([]);
     expect(inNs(n1.ns, 'ip', ['route', 'show', 'proto', '199']).trim()).to.equal('');
     expect(inNs(n1.ns, 'ip', ['route', 'show', '10.252.200.0/24']).trim()).to.contain(`via ${n2.ip}`);
     await proxy2.stop();

@@ -9,10 +9,27 @@ const CIDR = '10.244.0.0/16';
 describe('proxy: service model', () => {
   it('keeps only ready endpoints, matched by port name and protocol, de-duplicated', () => {
     const ports = buildServicePorts(
-      [service('web', { clusterIP: '10.96.0.20', ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }] })],
-      [slice('web', [{ ip: '10.244.1.2' }, { ip: '10.244.1.3', ready: false }, { ip: '10.244.1.2', node: 'n1' }],
-        [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'dns', port: 5353, protocol: 'UDP' }])],
-      'n1');
+      [
+        service('web', {
+          clusterIP: '10.96.0.20',
+          ports: [
+            { name: 'http', port: 80, protocol: 'TCP' },
+            { name: 'dns', port: 53, protocol: 'UDP' },
+          ],
+        }),
+      ],
+      [
+        slice(
+          'web',
+          [{ ip: '10.244.1.2' }, { ip: '10.244.1.3', ready: false }, { ip: '10.244.1.2', node: 'n1' }],
+          [
+            { name: 'http', port: 8080, protocol: 'TCP' },
+            { name: 'dns', port: 5353, protocol: 'UDP' },
+          ],
+        ),
+      ],
+      'n1',
+    );
     expect(ports.map((p) => p.id)).to.deep.equal(['default/web:dns', 'default/web:http']);
     const http = ports.find((p) => p.protocol === 'TCP')!;
     expect(http.endpoints).to.deep.equal([{ ip: '10.244.1.2', port: 8080, local: true }]);
@@ -21,17 +38,22 @@ describe('proxy: service model', () => {
 
   it('skips headless and ExternalName services and endpoints of other services', () => {
     const ports = buildServicePorts(
-      [service('headless', { clusterIP: 'None' }), service('ext', { type: 'ExternalName', externalName: 'example.com' }), service('a', { clusterIP: '10.96.0.21' })],
-      [slice('b', [{ ip: '10.244.1.9' }])], 'n1');
+      [
+        service('headless', { clusterIP: 'None' }),
+        service('ext', { type: 'ExternalName', externalName: 'example.com' }),
+        service('a', { clusterIP: '10.96.0.21' }),
+      ],
+      [slice('b', [{ ip: '10.244.1.9' }])],
+      'n1',
+    );
     expect(ports).to.have.length(1);
     expect(ports[0]!.endpoints).to.deep.equal([]);
   });
 });
 
 describe('proxy: rule generation', () => {
-  const threeEndpoints = () => buildServicePorts(
-    [service('web', { clusterIP: '10.96.0.20' })],
-    [slice('web', [{ ip: '10.244.1.2' }, { ip: '10.244.1.3' }, { ip: '10.244.2.4' }])], 'n1');
+  const threeEndpoints = () =>
+    buildServicePorts([service('web', { clusterIP: '10.96.0.20' })], [slice('web', [{ ip: '10.244.1.2' }, { ip: '10.244.1.3' }, { ip: '10.244.2.4' }])], 'n1');
 
   it('splits a ClusterIP over its endpoints with equal probabilities', () => {
     const ports = threeEndpoints();
@@ -54,17 +76,27 @@ describe('proxy: rule generation', () => {
   });
 
   it('rejects traffic to a service without ready endpoints, at the ClusterIP and the NodePort', () => {
-    const ports = buildServicePorts([service('empty', { type: 'NodePort', clusterIP: '10.96.0.30', ports: [{ name: 'http', port: 80, nodePort: 30080, protocol: 'TCP' }] })],
-      [slice('empty', [{ ip: '10.244.1.2', ready: false }])], 'n1');
+    const ports = buildServicePorts(
+      [service('empty', { type: 'NodePort', clusterIP: '10.96.0.30', ports: [{ name: 'http', port: 80, nodePort: 30080, protocol: 'TCP' }] })],
+      [slice('empty', [{ ip: '10.244.1.2', ready: false }])],
+      'n1',
+    );
     const r = computeRules(ports, { clusterCIDR: CIDR });
-    expect(r.filter.rules).to.include('-A SKIFF-SERVICES -d 10.96.0.30/32 -m comment --comment "default/empty:http has no endpoints" -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable');
-    expect(r.filter.rules).to.include('-A SKIFF-EXTERNAL-SERVICES -m comment --comment "default/empty:http has no endpoints" -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30080 -j REJECT --reject-with icmp-port-unreachable');
+    expect(r.filter.rules).to.include(
+      '-A SKIFF-SERVICES -d 10.96.0.30/32 -m comment --comment "default/empty:http has no endpoints" -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+    );
+    expect(r.filter.rules).to.include(
+      '-A SKIFF-EXTERNAL-SERVICES -m comment --comment "default/empty:http has no endpoints" -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30080 -j REJECT --reject-with icmp-port-unreachable',
+    );
     expect(r.nat.rules.some((l) => l.includes('10.96.0.30'))).to.equal(false);
   });
 
   it('sends NodePort traffic through a masquerading external chain', () => {
-    const ports = buildServicePorts([service('np', { type: 'NodePort', clusterIP: '10.96.0.40', ports: [{ name: 'http', port: 80, nodePort: 30081, protocol: 'TCP' }] })],
-      [slice('np', [{ ip: '10.244.1.2' }])], 'n1');
+    const ports = buildServicePorts(
+      [service('np', { type: 'NodePort', clusterIP: '10.96.0.40', ports: [{ name: 'http', port: 80, nodePort: 30081, protocol: 'TCP' }] })],
+      [slice('np', [{ ip: '10.244.1.2' }])],
+      'n1',
+    );
     const r = computeRules(ports, { clusterCIDR: CIDR });
     const ext = externalChain(ports[0]!);
     expect(r.nat.rules).to.include(`-A SKIFF-NODEPORTS -m comment --comment "default/np:http" -p tcp -m tcp --dport 30081 -j ${ext}`);
@@ -75,8 +107,22 @@ describe('proxy: rule generation', () => {
   });
 
   it('keeps externalTrafficPolicy Local NodePort traffic on local endpoints and drops it when there are none', () => {
-    const spec = { type: 'NodePort', clusterIP: '10.96.0.50', externalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 80, nodePort: 30082, protocol: 'TCP' }] };
-    const ports = buildServicePorts([service('loc', spec)], [slice('loc', [{ ip: '10.244.1.2', node: 'n1' }, { ip: '10.244.2.2', node: 'n2' }])], 'n1');
+    const spec = {
+      type: 'NodePort',
+      clusterIP: '10.96.0.50',
+      externalTrafficPolicy: 'Local',
+      ports: [{ name: 'http', port: 80, nodePort: 30082, protocol: 'TCP' }],
+    };
+    const ports = buildServicePorts(
+      [service('loc', spec)],
+      [
+        slice('loc', [
+          { ip: '10.244.1.2', node: 'n1' },
+          { ip: '10.244.2.2', node: 'n2' },
+        ]),
+      ],
+      'n1',
+    );
     const r = computeRules(ports, { clusterCIDR: CIDR });
     const svl = localChain(ports[0]!);
     const svlRules = r.nat.rules.filter((l) => l.startsWith(`-A ${svl} `));
@@ -93,29 +139,43 @@ describe('proxy: rule generation', () => {
   });
 
   it('pins a client to its endpoint with ClientIP session affinity', () => {
-    const ports = buildServicePorts([service('sticky', { clusterIP: '10.96.0.60', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } })],
-      [slice('sticky', [{ ip: '10.244.1.2' }, { ip: '10.244.1.3' }])], 'n1');
+    const ports = buildServicePorts(
+      [service('sticky', { clusterIP: '10.96.0.60', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } })],
+      [slice('sticky', [{ ip: '10.244.1.2' }, { ip: '10.244.1.3' }])],
+      'n1',
+    );
     const r = computeRules(ports, { clusterCIDR: CIDR });
     const svc = serviceChain(ports[0]!);
     const sep = endpointChain(ports[0]!, ports[0]!.endpoints[0]!);
     const svcRules = r.nat.rules.filter((l) => l.startsWith(`-A ${svc} `));
     expect(svcRules[1]).to.contain(`-m recent --name ${sep} --mask 255.255.255.255 --rsource --rcheck --seconds 600 --reap -j ${sep}`);
-    expect(r.nat.rules.find((l) => l.startsWith(`-A ${sep} `) && l.includes('DNAT'))).to.contain(`-m recent --name ${sep} --mask 255.255.255.255 --rsource --set`);
+    expect(r.nat.rules.find((l) => l.startsWith(`-A ${sep} `) && l.includes('DNAT'))).to.contain(
+      `-m recent --name ${sep} --mask 255.255.255.255 --rsource --set`,
+    );
   });
 
   it('is deterministic and uses chain names iptables accepts', () => {
     const a = computeRules(threeEndpoints(), { clusterCIDR: CIDR });
     const b = computeRules(threeEndpoints(), { clusterCIDR: CIDR });
     expect(a).to.deep.equal(b);
-    for (const c of [...a.nat.chains, ...a.filter.chains]) expect(c).to.match(/^SKIFF-[A-Z0-9-]+$/).and.have.length.at.most(28);
+    for (const c of [...a.nat.chains, ...a.filter.chains])
+      expect(c)
+        .to.match(/^SKIFF-[A-Z0-9-]+$/)
+        .and.have.length.at.most(28);
   });
 });
 
 describe('proxy: iptables-restore payload', () => {
   const saved = [
-    '*nat', ':PREROUTING ACCEPT [0:0]', ':SKIFF-SERVICES - [0:0]', ':SKIFF-SVC-OLD - [0:0]', ':KUBE-OTHER - [0:0]',
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':SKIFF-SERVICES - [0:0]',
+    ':SKIFF-SVC-OLD - [0:0]',
+    ':KUBE-OTHER - [0:0]',
     '-A PREROUTING -m comment --comment "skiff service portals" -j SKIFF-SERVICES',
-    '-A PREROUTING -j KUBE-OTHER', '-A SKIFF-SERVICES -j SKIFF-SVC-OLD', 'COMMIT',
+    '-A PREROUTING -j KUBE-OTHER',
+    '-A SKIFF-SERVICES -j SKIFF-SVC-OLD',
+    'COMMIT',
   ].join('\n');
 
   it('finds our chains and our jumps from built-in chains only', () => {
@@ -146,13 +206,28 @@ describe('proxy: iptables-restore payload', () => {
 
 describe('proxy: partial sync', () => {
   it('rewrites only the chains an endpoint change touches and deletes the old endpoint chain', () => {
-    const world = (ips: string[]) => computeRules(buildServicePorts(
-      [service('a', { clusterIP: '10.96.0.20' }), service('b', { clusterIP: '10.96.0.21' })],
-      [slice('a', ips.map((ip) => ({ ip }))), slice('b', [{ ip: '10.244.9.9' }])], 'n1'), { clusterCIDR: CIDR });
+    const world = (ips: string[]) =>
+      computeRules(
+        buildServicePorts(
+          [service('a', { clusterIP: '10.96.0.20' }), service('b', { clusterIP: '10.96.0.21' })],
+          [
+            slice(
+              'a',
+              ips.map((ip) => ({ ip })),
+            ),
+            slice('b', [{ ip: '10.244.9.9' }]),
+          ],
+          'n1',
+        ),
+        { clusterCIDR: CIDR },
+      );
     const before = world(['10.244.1.2', '10.244.1.3']);
     const after = world(['10.244.1.2', '10.244.1.4']);
     const text = partialPayload('nat', rulesByChain(before.nat), rulesByChain(after.nat))!;
-    const declared = text.split('\n').filter((l) => l.startsWith(':')).map((l) => l.slice(1, -8));
+    const declared = text
+      .split('\n')
+      .filter((l) => l.startsWith(':'))
+      .map((l) => l.slice(1, -8));
     const a = buildServicePorts([service('a', { clusterIP: '10.96.0.20' })], [slice('a', [{ ip: '10.244.1.3' }, { ip: '10.244.1.4' }])], 'n1')[0]!;
     const [old, added] = a.endpoints.map((e) => endpointChain(a, e));
     expect(declared.sort()).to.deep.equal([serviceChain(a), old!, added!].sort());

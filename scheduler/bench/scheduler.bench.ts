@@ -16,27 +16,39 @@ const concurrency = 64;
 
 function client(server: ApiserverHandle) {
   const agent = new https.Agent({
-    keepAlive: true, maxSockets: concurrency,
-    ca: readFileSync(server.pki.caCert), cert: readFileSync(server.pki.admin.cert), key: readFileSync(server.pki.admin.key),
+    keepAlive: true,
+    maxSockets: concurrency,
+    ca: readFileSync(server.pki.caCert),
+    cert: readFileSync(server.pki.admin.cert),
+    key: readFileSync(server.pki.admin.key),
   });
   const url = new URL(server.url);
-  return (method: string, path: string, body?: object) => new Promise<number>((resolve, reject) => {
-    const data = body ? JSON.stringify(body) : undefined;
-    const req = https.request({ host: url.hostname, port: url.port, method, path, agent, headers: data ? { 'content-type': 'application/json' } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode! < 300 ? resolve(res.statusCode!) : reject(new Error(`${method} ${path}: ${res.statusCode}`))));
+  return (method: string, path: string, body?: object) =>
+    new Promise<number>((resolve, reject) => {
+      const data = body ? JSON.stringify(body) : undefined;
+      const req = https.request(
+        { host: url.hostname, port: url.port, method, path, agent, headers: data ? { 'content-type': 'application/json' } : {} },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode! < 300 ? resolve(res.statusCode!) : reject(new Error(`${method} ${path}: ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
     });
-    req.on('error', reject);
-    req.end(data);
-  });
 }
 
 /** Runs `count` jobs with at most `concurrency` in flight. */
 async function pool(count: number, job: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) { const i = next++; await job(i); }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        await job(i);
+      }
+    }),
+  );
 }
 
 /** Watches pods and records when each gets its node. */
@@ -60,13 +72,15 @@ export function quantileFromMetrics(text: string, metric: string, q: number): nu
   const total = buckets.at(-1)?.[1] ?? 0;
   if (total === 0) return NaN;
   const rank = q * total;
-  let prevLe = 0; let prevCount = 0;
+  let prevLe = 0;
+  let prevCount = 0;
   for (const [le, count] of buckets) {
     if (count >= rank) {
       if (le === Infinity) return prevLe;
       return prevLe + ((le - prevLe) * (rank - prevCount)) / Math.max(1, count - prevCount);
     }
-    prevLe = le; prevCount = count;
+    prevLe = le;
+    prevCount = count;
   }
   return prevLe;
 }
@@ -77,17 +91,25 @@ async function run(etcdUrl: string, nodes: number): Promise<void> {
   const metricsPort = await freePort();
   let scheduler: Awaited<ReturnType<typeof startComponent>> | undefined;
   try {
-    await pool(nodes, (i) => call('POST', '/api/v1/nodes', {
-      apiVersion: 'v1', kind: 'Node',
-      metadata: { name: `node-${i}`, labels: { 'kubernetes.io/hostname': `node-${i}`, 'topology.kubernetes.io/zone': `zone-${i % 3}` } },
-      status: { capacity: { cpu: '4', memory: '32Gi', pods: '110' }, allocatable: { cpu: '4', memory: '32Gi', pods: '110' },
-        conditions: [{ type: 'Ready', status: 'True' }] },
-    }));
+    await pool(nodes, (i) =>
+      call('POST', '/api/v1/nodes', {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: `node-${i}`, labels: { 'kubernetes.io/hostname': `node-${i}`, 'topology.kubernetes.io/zone': `zone-${i % 3}` } },
+        status: {
+          capacity: { cpu: '4', memory: '32Gi', pods: '110' },
+          allocatable: { cpu: '4', memory: '32Gi', pods: '110' },
+          conditions: [{ type: 'Ready', status: 'True' }],
+        },
+      }),
+    );
     await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     scheduler = await startComponent({
       workspace: 'scheduler',
       // SKIFF_BENCH_CPU_PROF=DIR: write a V8 CPU profile of the scheduler there
-      ...(process.env.SKIFF_BENCH_CPU_PROF ? { entryArgs: [`--cpu-prof`, `--cpu-prof-dir=${process.env.SKIFF_BENCH_CPU_PROF}`, ...componentEntryArgs('scheduler')] } : {}),
+      ...(process.env.SKIFF_BENCH_CPU_PROF
+        ? { entryArgs: [`--cpu-prof`, `--cpu-prof-dir=${process.env.SKIFF_BENCH_CPU_PROF}`, ...componentEntryArgs('scheduler')] }
+        : {}),
       args: [`--kubeconfig=${server.kubeconfigPath}`, '--leader-elect=false', `--port=${metricsPort}`],
       env: { SKIFF_LOG_LEVEL: 'warn' },
       ready: async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`).catch(() => undefined))?.status === 200,
@@ -97,20 +119,27 @@ async function run(etcdUrl: string, nodes: number): Promise<void> {
 
     const binds: number[] = [];
     let done: () => void = () => {};
-    const allBound = new Promise<void>((r) => { done = r; });
+    const allBound = new Promise<void>((r) => {
+      done = r;
+    });
     const seen = new Set<string>();
     const stopWatch = watchBinds(server, 'bench', (name, at) => {
       if (seen.has(name)) return;
-      seen.add(name); binds.push(at);
+      seen.add(name);
+      binds.push(at);
       if (seen.size === podCount) done();
     });
     await new Promise((r) => setTimeout(r, 200));
 
     const createStart = performance.now();
-    await pool(podCount, (i) => call('POST', '/api/v1/namespaces/bench/pods', {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}`, namespace: 'bench' },
-      spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
-    }));
+    await pool(podCount, (i) =>
+      call('POST', '/api/v1/namespaces/bench/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `pod-${i}`, namespace: 'bench' },
+        spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
+      }),
+    );
     const createEnd = performance.now();
     const timeout = setTimeout(() => done(), 600_000);
     await allBound;
@@ -119,12 +148,20 @@ async function run(etcdUrl: string, nodes: number): Promise<void> {
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const p99 = quantileFromMetrics(metrics, 'scheduler_pod_scheduling_sli_duration_seconds', 0.99);
-    if (Number.isNaN(p99)) console.log(metrics.split('\n').filter((l) => l.includes('sli_duration_seconds_count') || l.includes('attempts_total')).join('\n'));
+    if (Number.isNaN(p99))
+      console.log(
+        metrics
+          .split('\n')
+          .filter((l) => l.includes('sli_duration_seconds_count') || l.includes('attempts_total'))
+          .join('\n'),
+      );
     const span = (binds.at(-1)! - binds[0]!) / 1000;
     const createRate = podCount / ((createEnd - createStart) / 1000);
-    console.log(`SchedulingBasic ${nodes} nodes / ${podCount} pods: ${seen.size} bound, ` +
-      `${((seen.size - 1) / span).toFixed(0)} pods/s (first bind to last, ${span.toFixed(1)} s), ` +
-      `p99 queue-to-bind ${(p99 * 1000).toFixed(0)} ms; apiserver created ${createRate.toFixed(0)} pods/s in the same run`);
+    console.log(
+      `SchedulingBasic ${nodes} nodes / ${podCount} pods: ${seen.size} bound, ` +
+        `${((seen.size - 1) / span).toFixed(0)} pods/s (first bind to last, ${span.toFixed(1)} s), ` +
+        `p99 queue-to-bind ${(p99 * 1000).toFixed(0)} ms; apiserver created ${createRate.toFixed(0)} pods/s in the same run`,
+    );
   } finally {
     await scheduler?.stop();
     await server.stop();

@@ -24,8 +24,14 @@ export class SchedulerApi {
 
   async bind(pod: PodInfo, nodeName: string): Promise<void> {
     await this.core.createNamespacedPodBinding({
-      name: pod.name, namespace: pod.namespace,
-      body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.name, namespace: pod.namespace, uid: pod.uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
+      name: pod.name,
+      namespace: pod.namespace,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: pod.name, namespace: pod.namespace, uid: pod.uid },
+        target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+      },
     });
   }
 

@@ -6,7 +6,10 @@ import type { Status } from './framework/status.ts';
 export function reasonsHistogram(statuses: Map<string, Status>): string {
   const counts = new Map<string, number>();
   for (const s of statuses.values()) for (const r of s.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
-  return [...counts].map(([r, n]) => `${n} ${r}`).sort().join(', ');
+  return [...counts]
+    .map(([r, n]) => `${n} ${r}`)
+    .sort()
+    .join(', ');
 }
 
 export class FitError extends Error {

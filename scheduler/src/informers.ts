@@ -18,19 +18,26 @@ export function wireInformers(kc: KubeConfig, s: Scheduler, log: Logger): Schedu
   // finished pods hold no resources: the apiserver leaves them out, as kube-scheduler asks it to
   const podSelector = 'status.phase!=Succeeded,status.phase!=Failed';
   const pods = new Informer<V1Pod>({
-    kubeConfig: kc, path: '/api/v1/pods', fieldSelector: podSelector, log,
+    kubeConfig: kc,
+    path: '/api/v1/pods',
+    fieldSelector: podSelector,
+    log,
     list: () => core.listPodForAllNamespaces({ fieldSelector: podSelector }),
   }).on({ add: s.onPodAdd, update: s.onPodUpdate, delete: s.onPodDelete });
-  const nodes = new Informer<V1Node>({ kubeConfig: kc, path: '/api/v1/nodes', log, list: () => core.listNode() })
-    .on({ add: s.onNodeAdd, update: s.onNodeUpdate, delete: s.onNodeDelete });
-  const namespaces = new Informer<V1Namespace>({ kubeConfig: kc, path: '/api/v1/namespaces', log, list: () => core.listNamespace() })
-    .on({
-      add: (ns) => s.cache.setNamespace(ns.metadata?.name ?? '', ns.metadata?.labels),
-      update: (ns) => s.cache.setNamespace(ns.metadata?.name ?? '', ns.metadata?.labels),
-      delete: (ns) => s.cache.removeNamespace(ns.metadata?.name ?? ''),
-    });
+  const nodes = new Informer<V1Node>({ kubeConfig: kc, path: '/api/v1/nodes', log, list: () => core.listNode() }).on({
+    add: s.onNodeAdd,
+    update: s.onNodeUpdate,
+    delete: s.onNodeDelete,
+  });
+  const namespaces = new Informer<V1Namespace>({ kubeConfig: kc, path: '/api/v1/namespaces', log, list: () => core.listNamespace() }).on({
+    add: (ns) => s.cache.setNamespace(ns.metadata?.name ?? '', ns.metadata?.labels),
+    update: (ns) => s.cache.setNamespace(ns.metadata?.name ?? '', ns.metadata?.labels),
+    delete: (ns) => s.cache.removeNamespace(ns.metadata?.name ?? ''),
+  });
   return {
-    pods, nodes, namespaces,
+    pods,
+    nodes,
+    namespaces,
     async start() {
       // nodes first, so that the first pods already see every node
       await Promise.all([nodes.start(), namespaces.start()]);
@@ -38,6 +45,10 @@ export function wireInformers(kc: KubeConfig, s: Scheduler, log: Logger): Schedu
       await pods.start();
       await pods.waitForSync();
     },
-    stop() { pods.stop(); nodes.stop(); namespaces.stop(); },
+    stop() {
+      pods.stop();
+      nodes.stop();
+      namespaces.stop();
+    },
   };
 }

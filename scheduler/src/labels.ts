@@ -3,8 +3,15 @@
 export type Labels = Readonly<Record<string, string>> | undefined;
 export type LabelPredicate = (labels: Labels) => boolean;
 
-export interface SelectorRequirement { key: string; operator: string; values?: string[] }
-export interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: SelectorRequirement[] }
+export interface SelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: SelectorRequirement[];
+}
 
 export const matchNothing: LabelPredicate = () => false;
 export const matchEverything: LabelPredicate = () => true;
@@ -15,11 +22,20 @@ function requirement(r: SelectorRequirement, allowNumeric: boolean): LabelPredic
   const key = r.key;
   const values = r.values ?? [];
   switch (r.operator) {
-    case 'In': { const set = new Set(values); return (l) => l !== undefined && key in l && set.has(l[key]!); }
-    case 'NotIn': { const set = new Set(values); return (l) => l === undefined || !(key in l) || !set.has(l[key]!); }
-    case 'Exists': return (l) => l !== undefined && key in l;
-    case 'DoesNotExist': return (l) => l === undefined || !(key in l);
-    case 'Gt': case 'Lt': {
+    case 'In': {
+      const set = new Set(values);
+      return (l) => l !== undefined && key in l && set.has(l[key]!);
+    }
+    case 'NotIn': {
+      const set = new Set(values);
+      return (l) => l === undefined || !(key in l) || !set.has(l[key]!);
+    }
+    case 'Exists':
+      return (l) => l !== undefined && key in l;
+    case 'DoesNotExist':
+      return (l) => l === undefined || !(key in l);
+    case 'Gt':
+    case 'Lt': {
       if (!allowNumeric) break;
       const bound = Number.parseInt(values[0] ?? '', 10);
       if (values.length !== 1 || !Number.isFinite(bound)) throw new SelectorError(`operator ${r.operator} needs one integer value`);
@@ -38,7 +54,10 @@ function requirement(r: SelectorRequirement, allowNumeric: boolean): LabelPredic
 function allOf(preds: LabelPredicate[]): LabelPredicate {
   if (preds.length === 0) return matchEverything;
   if (preds.length === 1) return preds[0]!;
-  return (l) => { for (const p of preds) if (!p(l)) return false; return true; };
+  return (l) => {
+    for (const p of preds) if (!p(l)) return false;
+    return true;
+  };
 }
 
 /**
@@ -67,7 +86,10 @@ export function withLabelKeys(base: LabelPredicate, podLabels: Labels, matchKeys
   return allOf(extra);
 }
 
-export interface NodeSelectorTerm { matchExpressions?: SelectorRequirement[]; matchFields?: SelectorRequirement[] }
+export interface NodeSelectorTerm {
+  matchExpressions?: SelectorRequirement[];
+  matchFields?: SelectorRequirement[];
+}
 export type NodePredicate = (labels: Labels, nodeName: string) => boolean;
 
 /** One node selector term: all requirements hold. An empty term matches no node. */
@@ -93,5 +115,8 @@ export function compileNodeSelectorTerm(term: NodeSelectorTerm): NodePredicate {
 /** A NodeSelector: any of its terms holds. */
 export function compileNodeSelector(terms: NodeSelectorTerm[]): NodePredicate {
   const preds = terms.map(compileNodeSelectorTerm);
-  return (labels, name) => { for (const p of preds) if (p(labels, name)) return true; return false; };
+  return (labels, name) => {
+    for (const p of preds) if (p(labels, name)) return true;
+    return false;
+  };
 }

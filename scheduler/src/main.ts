@@ -31,13 +31,21 @@ async function main(): Promise<void> {
   const identity = `${os.hostname()}_${randomUUID()}`;
   const metrics = createSchedulerMetrics();
   const scheduler = new Scheduler({
-    writer: new SchedulerApi(loadKubeConfig(flags.kubeconfig)), log, config, metrics,
-    schedulerName: flags['scheduler-name'], instance: identity, percentageOfNodesToScore: flags['percentage-of-nodes-to-score'],
+    writer: new SchedulerApi(loadKubeConfig(flags.kubeconfig)),
+    log,
+    config,
+    metrics,
+    schedulerName: flags['scheduler-name'],
+    instance: identity,
+    percentageOfNodesToScore: flags['percentage-of-nodes-to-score'],
   });
   const informers = wireInformers(kc, scheduler, log);
   let leading = !flags['leader-elect'];
   const endpoints = await startServiceEndpoints({
-    port: flags.port, bindAddress: flags['bind-address'], log, registry: metrics.registry,
+    port: flags.port,
+    bindAddress: flags['bind-address'],
+    log,
+    registry: metrics.registry,
     checks: [{ name: 'informers', check: () => !leading || (informers.pods.hasSynced() && informers.nodes.hasSynced()) }],
   });
 
@@ -52,16 +60,33 @@ async function main(): Promise<void> {
   let shuttingDown = false;
   if (flags['leader-elect']) {
     elector = new LeaderElector({
-      kubeConfig: kc, namespace: 'kube-system', name: 'kube-scheduler', identity, log,
-      leaseDurationSeconds: flags['leader-elect-lease-duration'], renewDeadlineSeconds: flags['leader-elect-renew-deadline'],
+      kubeConfig: kc,
+      namespace: 'kube-system',
+      name: 'kube-scheduler',
+      identity,
+      log,
+      leaseDurationSeconds: flags['leader-elect-lease-duration'],
+      renewDeadlineSeconds: flags['leader-elect-renew-deadline'],
       retryPeriodSeconds: flags['leader-elect-retry-period'],
-      onStartedLeading: () => { void startScheduling().catch((e) => { log.error('scheduler stopped', { err: e as Error }); process.exit(1); }); },
+      onStartedLeading: () => {
+        void startScheduling().catch((e) => {
+          log.error('scheduler stopped', { err: e as Error });
+          process.exit(1);
+        });
+      },
       // as kube-scheduler: a former leader's cache and in-flight bindings cannot be trusted, so exit
-      onStoppedLeading: () => { if (shuttingDown) return; log.error('leader election lost'); process.exit(1); },
+      onStoppedLeading: () => {
+        if (shuttingDown) return;
+        log.error('leader election lost');
+        process.exit(1);
+      },
     });
     elector.start();
   } else {
-    void startScheduling().catch((e) => { log.error('scheduler stopped', { err: e as Error }); process.exit(1); });
+    void startScheduling().catch((e) => {
+      log.error('scheduler stopped', { err: e as Error });
+      process.exit(1);
+    });
   }
 
   onShutdown(log, async () => {
@@ -74,7 +99,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  if (e instanceof FlagError || e instanceof ConfigError) { process.stderr.write(`scheduler: ${e.message}\n`); process.exit(2); }
+  if (e instanceof FlagError || e instanceof ConfigError) {
+    process.stderr.write(`scheduler: ${e.message}\n`);
+    process.exit(2);
+  }
   log.error('scheduler failed to start', { err: e as Error });
   process.exit(1);
 });

@@ -17,11 +17,42 @@ export function createSchedulerMetrics(registry = new client.Registry()): Schedu
   const sliBuckets = client.exponentialBuckets(0.001, 1.25, 55);
   return {
     registry,
-    attempts: new client.Counter({ name: 'scheduler_schedule_attempts_total', help: 'Number of attempts to schedule pods, by the result.', labelNames: ['result', 'profile'], registers: [registry] }),
-    attemptDuration: new client.Histogram({ name: 'scheduler_scheduling_attempt_duration_seconds', help: 'Scheduling attempt latency in seconds (scheduling algorithm + binding).', labelNames: ['result', 'profile'], buckets, registers: [registry] }),
-    e2eDuration: new client.Histogram({ name: 'scheduler_pod_scheduling_sli_duration_seconds', help: 'Latency from a pod entering the queue to its binding.', labelNames: ['profile'], buckets: sliBuckets, registers: [registry] }),
-    pendingPods: new client.Gauge({ name: 'scheduler_pending_pods', help: 'Number of pending pods, by the queue type.', labelNames: ['queue'], registers: [registry] }),
-    preemptionAttempts: new client.Counter({ name: 'scheduler_preemption_attempts_total', help: 'Total preemption attempts in the cluster till now.', registers: [registry] }),
-    preemptionVictims: new client.Histogram({ name: 'scheduler_preemption_victims', help: 'Number of selected preemption victims.', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry] }),
+    attempts: new client.Counter({
+      name: 'scheduler_schedule_attempts_total',
+      help: 'Number of attempts to schedule pods, by the result.',
+      labelNames: ['result', 'profile'],
+      registers: [registry],
+    }),
+    attemptDuration: new client.Histogram({
+      name: 'scheduler_scheduling_attempt_duration_seconds',
+      help: 'Scheduling attempt latency in seconds (scheduling algorithm + binding).',
+      labelNames: ['result', 'profile'],
+      buckets,
+      registers: [registry],
+    }),
+    e2eDuration: new client.Histogram({
+      name: 'scheduler_pod_scheduling_sli_duration_seconds',
+      help: 'Latency from a pod entering the queue to its binding.',
+      labelNames: ['profile'],
+      buckets: sliBuckets,
+      registers: [registry],
+    }),
+    pendingPods: new client.Gauge({
+      name: 'scheduler_pending_pods',
+      help: 'Number of pending pods, by the queue type.',
+      labelNames: ['queue'],
+      registers: [registry],
+    }),
+    preemptionAttempts: new client.Counter({
+      name: 'scheduler_preemption_attempts_total',
+      help: 'Total preemption attempts in the cluster till now.',
+      registers: [registry],
+    }),
+    preemptionVictims: new client.Histogram({
+      name: 'scheduler_preemption_victims',
+      help: 'Number of selected preemption victims.',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
   };
 }

@@ -83,7 +83,9 @@ export class Scheduler {
     this.timeSliceMs = o.timeSliceMs ?? 10;
     this.queue = new SchedulingQueue(o.queue);
     this.events = new EventRecorder(o.writer.eventSink, {
-      component: o.schedulerName ?? 'default-scheduler', instance: o.instance, log: o.log,
+      component: o.schedulerName ?? 'default-scheduler',
+      instance: o.instance,
+      log: o.log,
     });
     this.view = {
       nodes: () => this.cache.listNodes(),
@@ -92,11 +94,16 @@ export class Scheduler {
       imageNodeCount: (img) => this.cache.imageNodeCount.get(img) ?? 0,
       nodesWithAffinityPods: () => this.cache.nodesWithAffinityPods(),
     };
-    this.frameworks = buildFrameworks(o.config ?? {}, {
-      bind: (pod, node) => this.writer.bind(pod, node),
-      evict: (victim, preemptor, node) => this.evict(victim, preemptor, node),
-      framework: (pod) => this.frameworks.get(pod.pod.spec?.schedulerName || 'default-scheduler')!,
-    }, o.schedulerName ?? 'default-scheduler', o.percentageOfNodesToScore);
+    this.frameworks = buildFrameworks(
+      o.config ?? {},
+      {
+        bind: (pod, node) => this.writer.bind(pod, node),
+        evict: (victim, preemptor, node) => this.evict(victim, preemptor, node),
+        framework: (pod) => this.frameworks.get(pod.pod.spec?.schedulerName || 'default-scheduler')!,
+      },
+      o.schedulerName ?? 'default-scheduler',
+      o.percentageOfNodesToScore,
+    );
     if (this.metrics) this.queue.onChange = () => this.reportQueueSizes();
   }
 
@@ -115,7 +122,10 @@ export class Scheduler {
 
   onPodUpdate = (pod: V1Pod): void => {
     const key = podKey(pod);
-    if (isTerminal(pod)) { this.onPodDelete(pod); return; }
+    if (isTerminal(pod)) {
+      this.onPodDelete(pod);
+      return;
+    }
     if (pod.spec?.nodeName) {
       const wasKnown = this.cache.hasPod(key) && !this.cache.isAssumed(key);
       this.cache.addOrUpdateBoundPod(pod);
@@ -125,8 +135,14 @@ export class Scheduler {
       if (!wasKnown) this.queue.moveAllToActiveOrBackoff((p) => [...p.unschedulablePlugins].some((n) => topologyPlugins.has(n)));
       return;
     }
-    if (!this.responsibleFor(pod) || pod.metadata?.deletionTimestamp) { this.queue.delete(key); return; }
-    if ((pod.spec?.schedulingGates ?? []).length) { this.queue.delete(key); return; }
+    if (!this.responsibleFor(pod) || pod.metadata?.deletionTimestamp) {
+      this.queue.delete(key);
+      return;
+    }
+    if ((pod.spec?.schedulingGates ?? []).length) {
+      this.queue.delete(key);
+      return;
+    }
     if (this.cache.isAssumed(key)) return; // binding in flight; the bound version follows
     const nominated = (pod.status as any)?.nominatedNodeName as string | undefined;
     this.queue.add(pod);
@@ -155,12 +171,17 @@ export class Scheduler {
     const old = before?.node;
     this.cache.addOrUpdateNode(node);
     // heartbeats change only status.conditions: no reason to wake parked pods for those
-    if (!old || JSON.stringify([old.spec, old.metadata?.labels, old.status?.allocatable]) !== JSON.stringify([node.spec, node.metadata?.labels, node.status?.allocatable])) {
+    if (
+      !old ||
+      JSON.stringify([old.spec, old.metadata?.labels, old.status?.allocatable]) !== JSON.stringify([node.spec, node.metadata?.labels, node.status?.allocatable])
+    ) {
       this.queue.moveAllToActiveOrBackoff();
     }
   };
 
-  onNodeDelete = (node: V1Node): void => { this.cache.removeNode(node.metadata?.name ?? ''); };
+  onNodeDelete = (node: V1Node): void => {
+    this.cache.removeNode(node.metadata?.name ?? '');
+  };
 
   // ---------------- nominated pods ----------------
 
@@ -168,7 +189,10 @@ export class Scheduler {
     this.clearNomination(info.key);
     if (!nodeName) return;
     let m = this.nominated.get(nodeName);
-    if (!m) { m = new Map(); this.nominated.set(nodeName, m); }
+    if (!m) {
+      m = new Map();
+      this.nominated.set(nodeName, m);
+    }
     m.set(info.key, info);
     this.nominatedNodeOf.set(info.key, nodeName);
   }
@@ -213,7 +237,10 @@ export class Scheduler {
         this.log.error('scheduling attempt crashed', { pod: qp.key, err: e as Error });
         this.queue.addBackoff(qp);
       }
-      if (this.inFlightBinds >= this.maxInFlightBinds) await new Promise<void>((r) => { this.bindSlotWaiter = r; });
+      if (this.inFlightBinds >= this.maxInFlightBinds)
+        await new Promise<void>((r) => {
+          this.bindSlotWaiter = r;
+        });
     }
   }
 
@@ -225,7 +252,10 @@ export class Scheduler {
   async scheduleOne(qp: QueuedPod): Promise<void> {
     const pi = qp.info;
     const fw = this.frameworks.get(pi.pod.spec?.schedulerName || 'default-scheduler');
-    if (!fw || this.cache.hasPod(qp.key) || pi.pod.metadata?.deletionTimestamp) { this.queue.done(qp.key); return; }
+    if (!fw || this.cache.hasPod(qp.key) || pi.pod.metadata?.deletionTimestamp) {
+      this.queue.done(qp.key);
+      return;
+    }
     const started = performance.now();
     const state = new CycleState();
     let nodeName: string;
@@ -270,21 +300,36 @@ export class Scheduler {
     if (feasible.length === 1) return feasible[0]!.name;
     const totals = fw.runScore(state, pod, feasible, this.view);
     // the highest total; ties broken at random (reservoir sampling) so that equal nodes share load
-    let best = 0; let ties = 1;
+    let best = 0;
+    let ties = 1;
     for (let i = 1; i < totals.length; i++) {
-      if (totals[i]! > totals[best]!) { best = i; ties = 1; } else if (totals[i] === totals[best]) { ties++; if (Math.random() * ties < 1) best = i; }
+      if (totals[i]! > totals[best]!) {
+        best = i;
+        ties = 1;
+      } else if (totals[i] === totals[best]) {
+        ties++;
+        if (Math.random() * ties < 1) best = i;
+      }
     }
     return feasible[best]!.name;
   }
 
-  private async findFeasible(fw: Framework, state: CycleState, pod: PodInfo, all: readonly NodeInfo[], only: Set<string> | undefined, statuses: Map<string, Status>): Promise<NodeInfo[]> {
+  private async findFeasible(
+    fw: Framework,
+    state: CycleState,
+    pod: PodInfo,
+    all: readonly NodeInfo[],
+    only: Set<string> | undefined,
+    statuses: Map<string, Status>,
+  ): Promise<NodeInfo[]> {
     const feasible: NodeInfo[] = [];
     if (only) {
       for (const name of only) {
         const n = this.cache.getNode(name);
         if (!n) continue;
         const s = this.filterNode(fw, state, pod, n);
-        if (s) statuses.set(n.name, s); else feasible.push(n);
+        if (s) statuses.set(n.name, s);
+        else feasible.push(n);
       }
       for (const n of all) if (!only.has(n.name)) statuses.set(n.name, unresolvable('node is filtered out by the prefilter result'));
       return feasible;
@@ -297,7 +342,8 @@ export class Scheduler {
     for (; processed < total && feasible.length < want; processed++) {
       const n = all[(start + processed) % total]!;
       const s = this.filterNode(fw, state, pod, n);
-      if (s) statuses.set(n.name, s); else feasible.push(n);
+      if (s) statuses.set(n.name, s);
+      else feasible.push(n);
       if ((processed & 63) === 63 && performance.now() - sliceStart > this.timeSliceMs) {
         await yieldToEventLoop();
         sliceStart = performance.now();
@@ -344,15 +390,17 @@ export class Scheduler {
   private failed(qp: QueuedPod, reason: 'Unschedulable' | 'SchedulerError', message: string, unschedulable: boolean, nominated?: string): void {
     const pi = qp.info;
     this.log.debug('pod not scheduled', { pod: pi.key, reason, message });
-    if (unschedulable) this.queue.addUnschedulable(qp); else this.queue.addBackoff(qp);
+    if (unschedulable) this.queue.addUnschedulable(qp);
+    else this.queue.addBackoff(qp);
     this.events.event(podRef(pi), 'Warning', 'FailedScheduling', message);
     const current = (pi.pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
     const sameCondition = current?.status === 'False' && current.reason === reason && current.message === message;
     const currentNominated = (pi.pod.status as any)?.nominatedNodeName ?? '';
     if (sameCondition && (nominated === undefined || nominated === currentNominated)) return;
     const condition: V1PodCondition = { type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null as any, lastTransitionTime: new Date() };
-    this.writer.updatePodStatus(pi, condition, nominated).catch((e) =>
-      this.log.debug('updating pod status failed', { pod: pi.key, err: (e as Error).message }));
+    this.writer
+      .updatePodStatus(pi, condition, nominated)
+      .catch((e) => this.log.debug('updating pod status failed', { pod: pi.key, err: (e as Error).message }));
   }
 
   private async bindingCycle(fw: Framework, state: CycleState, qp: QueuedPod, nodeName: string, startedMs: number): Promise<void> {

@@ -11,10 +11,15 @@ export async function api(server: ApiserverHandle, method: string, path: string,
   return JSON.parse(r.body);
 }
 
-export async function createNode(server: ApiserverHandle, name: string, o: { cpu?: string; memory?: string; labels?: Record<string, string>; taints?: any[] } = {}): Promise<void> {
+export async function createNode(
+  server: ApiserverHandle,
+  name: string,
+  o: { cpu?: string; memory?: string; labels?: Record<string, string>; taints?: any[] } = {},
+): Promise<void> {
   const allocatable = { cpu: o.cpu ?? '4', memory: o.memory ?? '8Gi', pods: '110' };
   await api(server, 'POST', '/api/v1/nodes', {
-    apiVersion: 'v1', kind: 'Node',
+    apiVersion: 'v1',
+    kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(o.labels ?? {}) } },
     spec: { taints: o.taints },
     status: { capacity: allocatable, allocatable, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test node' }] },
@@ -30,9 +35,15 @@ export async function createNamespace(server: ApiserverHandle, name: string): Pr
   await api(server, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 }
 
-export async function createPod(server: ApiserverHandle, ns: string, name: string, o: { cpu?: string; labels?: Record<string, string>; spec?: Record<string, any>; ports?: any[] } = {}): Promise<any> {
+export async function createPod(
+  server: ApiserverHandle,
+  ns: string,
+  name: string,
+  o: { cpu?: string; labels?: Record<string, string>; spec?: Record<string, any>; ports?: any[] } = {},
+): Promise<any> {
   return api(server, 'POST', `/api/v1/namespaces/${ns}/pods`, {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name, namespace: ns, labels: o.labels },
     spec: { containers: [{ name: 'c', image: 'busybox', resources: o.cpu ? { requests: { cpu: o.cpu } } : {}, ports: o.ports }], ...(o.spec ?? {}) },
   });
@@ -49,7 +60,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     try {
       const v = await fn();
       if (v) return v;
-    } catch (e) { last = e; }
+    } catch (e) {
+      last = e;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
@@ -72,9 +85,16 @@ export function startScheduler(server: ApiserverHandle, extraArgs: string[] = []
     args: [`--kubeconfig=${server.kubeconfigPath}`, '--port=0', ...extraArgs],
     env: { SKIFF_LOG_LEVEL: 'info' },
     ready: async () => logFile !== '' || true,
-  }).then((h) => { logFile = h.logFile; return h; });
+  }).then((h) => {
+    logFile = h.logFile;
+    return h;
+  });
 }
 
 export function logOf(h: ComponentHandle): string {
-  try { return readFileSync(h.logFile, 'utf8'); } catch { return ''; }
+  try {
+    return readFileSync(h.logFile, 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -5,22 +5,38 @@ import { newPodInfo } from '../src/cache/pod-info.ts';
 import type { PodInfo } from '../src/cache/pod-info.ts';
 import type { ClusterView } from '../src/framework/interface.ts';
 
-export function makeNode(name: string, o: { cpu?: string; memory?: string; pods?: number; labels?: Record<string, string>; taints?: any[]; unschedulable?: boolean; images?: { names: string[]; sizeBytes: number }[] } = {}): V1Node {
+export function makeNode(
+  name: string,
+  o: {
+    cpu?: string;
+    memory?: string;
+    pods?: number;
+    labels?: Record<string, string>;
+    taints?: any[];
+    unschedulable?: boolean;
+    images?: { names: string[]; sizeBytes: number }[];
+  } = {},
+): V1Node {
   const allocatable = { cpu: o.cpu ?? '4', memory: o.memory ?? '8Gi', pods: String(o.pods ?? 110), 'ephemeral-storage': '100Gi' };
   return {
-    apiVersion: 'v1', kind: 'Node',
+    apiVersion: 'v1',
+    kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(o.labels ?? {}) } },
     spec: { taints: o.taints, unschedulable: o.unschedulable },
     status: { allocatable, capacity: allocatable, images: o.images },
   } as V1Node;
 }
 
-export function makePod(name: string, o: { ns?: string; cpu?: string; memory?: string; labels?: Record<string, string>; priority?: number; spec?: Record<string, any>; nodeName?: string } = {}): V1Pod {
+export function makePod(
+  name: string,
+  o: { ns?: string; cpu?: string; memory?: string; labels?: Record<string, string>; priority?: number; spec?: Record<string, any>; nodeName?: string } = {},
+): V1Pod {
   const requests: Record<string, string> = {};
   if (o.cpu) requests.cpu = o.cpu;
   if (o.memory) requests.memory = o.memory;
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name, namespace: o.ns ?? 'default', uid: `uid-${name}`, labels: o.labels },
     spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests } }], priority: o.priority ?? 0, nodeName: o.nodeName, ...(o.spec ?? {}) },
     status: { phase: 'Pending' },

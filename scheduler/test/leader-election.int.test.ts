@@ -10,7 +10,9 @@ describe('scheduler leader election', function () {
   const schedulers: ComponentHandle[] = [];
   const leArgs = ['--leader-elect=true', '--leader-elect-lease-duration=3', '--leader-elect-renew-deadline=2', '--leader-elect-retry-period=0.5'];
 
-  after(async () => { await Promise.all(schedulers.map((s) => s.stop())); });
+  after(async () => {
+    await Promise.all(schedulers.map((s) => s.stop()));
+  });
 
   it('binds through the leader only, and fails over when the leader is killed', async () => {
     const s = cluster.server;

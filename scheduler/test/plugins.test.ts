@@ -72,9 +72,12 @@ describe('scheduler plugins', () => {
   });
 
   it('NodePorts: hostPort conflicts, 0.0.0.0 against any address', () => {
-    const withPort = (name: string, port: number, ip?: string) => makePod(name, { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: port, hostIP: ip }] }] } });
+    const withPort = (name: string, port: number, ip?: string) =>
+      makePod(name, { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: port, hostIP: ip }] }] } });
     const n = nodeInfo(makeNode('n1'), [withPort('old', 8080, '10.0.0.1')]);
-    expect(nodePorts().filter(state(), pi(withPort('a', 8080)), n, viewOf([n]))!.reasons[0]).to.equal("node(s) didn't have free ports for the requested pod ports");
+    expect(nodePorts().filter(state(), pi(withPort('a', 8080)), n, viewOf([n]))!.reasons[0]).to.equal(
+      "node(s) didn't have free ports for the requested pod ports",
+    );
     expect(nodePorts().filter(state(), pi(withPort('b', 8080, '10.0.0.2')), n, viewOf([n]))).to.equal(null);
     expect(nodePorts().filter(state(), pi(withPort('c', 8081)), n, viewOf([n]))).to.equal(null);
   });
@@ -82,13 +85,17 @@ describe('scheduler plugins', () => {
   describe('NodeAffinity', () => {
     const nodes = [nodeInfo(makeNode('a', { labels: { zone: 'z1', gen: '3' } })), nodeInfo(makeNode('b', { labels: { zone: 'z2', gen: '5' } }))];
     const run = (spec: any) => {
-      const p = nodeAffinity(); const st = state(); const pod = pi(makePod('p', { spec }));
+      const p = nodeAffinity();
+      const st = state();
+      const pod = pi(makePod('p', { spec }));
       p.preFilter(st, pod, viewOf(nodes));
       return nodes.map((n) => (st.skipFilter.has('NodeAffinity') ? null : p.filter(st, pod, n, viewOf(nodes))) === null);
     };
     it('honours nodeSelector', () => expect(run({ nodeSelector: { zone: 'z2' } })).to.deep.equal([false, true]));
     it('honours required terms with In, NotIn, Exists, DoesNotExist, Gt, Lt', () => {
-      const req = (expr: any) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [expr] }] } } } });
+      const req = (expr: any) => ({
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [expr] }] } } },
+      });
       expect(run(req({ key: 'zone', operator: 'In', values: ['z1'] }))).to.deep.equal([true, false]);
       expect(run(req({ key: 'zone', operator: 'NotIn', values: ['z1'] }))).to.deep.equal([false, true]);
       expect(run(req({ key: 'gen', operator: 'Gt', values: ['4'] }))).to.deep.equal([false, true]);
@@ -97,10 +104,22 @@ describe('scheduler plugins', () => {
       expect(run(req({ key: 'gpu', operator: 'DoesNotExist' }))).to.deep.equal([true, true]);
     });
     it('scores preferred terms by weight', () => {
-      const p = nodeAffinity(); const st = state();
-      const pod = pi(makePod('p', { spec: { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [
-        { weight: 10, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z2'] }] } },
-        { weight: 5, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z1'] }] } }] } } } }));
+      const p = nodeAffinity();
+      const st = state();
+      const pod = pi(
+        makePod('p', {
+          spec: {
+            affinity: {
+              nodeAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 10, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z2'] }] } },
+                  { weight: 5, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z1'] }] } },
+                ],
+              },
+            },
+          },
+        }),
+      );
       p.preScore(st, pod, nodes, viewOf(nodes));
       const scores: NodeScore[] = nodes.map((n) => ({ node: n, score: p.score(st, pod, n, viewOf(nodes)) }));
       p.normalizeScore!(st, pod, scores);
@@ -128,10 +147,21 @@ describe('scheduler plugins', () => {
   });
 
   describe('InterPodAffinity', () => {
-    const anti = { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } } };
-    const affinityZone = { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }] } } };
+    const anti = {
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }],
+        },
+      },
+    };
+    const affinityZone = {
+      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }] } },
+    };
     const fits = (pod: any, nodes: any[]) => {
-      const p = interPodAffinity(); const st = state(); const info = pi(pod); const v = viewOf(nodes);
+      const p = interPodAffinity();
+      const st = state();
+      const info = pi(pod);
+      const v = viewOf(nodes);
       p.preFilter(st, info, v);
       return nodes.map((n) => p.filter(st, info, n, v)?.reasons[0] ?? 'ok');
     };
@@ -144,15 +174,33 @@ describe('scheduler plugins', () => {
       expect(fits(makePod('x', { labels: { app: 'web' } }), nodes)).to.deep.equal(["node(s) didn't satisfy existing pods anti-affinity rules", 'ok']);
     });
     it('requires a matching pod in the same zone, except for the first of a self-selecting group', () => {
-      const nodes = [nodeInfo(makeNode('a', { labels: { zone: 'z1' } }), [makePod('db', { labels: { app: 'db' } })]), nodeInfo(makeNode('b', { labels: { zone: 'z1' } })), nodeInfo(makeNode('c', { labels: { zone: 'z2' } }))];
+      const nodes = [
+        nodeInfo(makeNode('a', { labels: { zone: 'z1' } }), [makePod('db', { labels: { app: 'db' } })]),
+        nodeInfo(makeNode('b', { labels: { zone: 'z1' } })),
+        nodeInfo(makeNode('c', { labels: { zone: 'z2' } })),
+      ];
       expect(fits(makePod('app', { spec: affinityZone }), nodes)).to.deep.equal(['ok', 'ok', "node(s) didn't match pod affinity rules"]);
       const lonely = [nodeInfo(makeNode('c', { labels: { zone: 'z2' } }))];
       expect(fits(makePod('db2', { labels: { app: 'db' }, spec: affinityZone }), lonely)).to.deep.equal(['ok']);
     });
     it('scores preferred affinity towards nodes with matching pods', () => {
       const nodes = [nodeInfo(makeNode('a'), [makePod('c1', { labels: { app: 'cache' } })]), nodeInfo(makeNode('b'))];
-      const pod = pi(makePod('p', { spec: { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, podAffinityTerm: { labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: 'kubernetes.io/hostname' } }] } } } }));
-      const p = interPodAffinity(); const st = state(); const v = viewOf(nodes);
+      const pod = pi(
+        makePod('p', {
+          spec: {
+            affinity: {
+              podAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 50, podAffinityTerm: { labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: 'kubernetes.io/hostname' } },
+                ],
+              },
+            },
+          },
+        }),
+      );
+      const p = interPodAffinity();
+      const st = state();
+      const v = viewOf(nodes);
       p.preScore(st, pod, nodes, v);
       const scores = nodes.map((n) => ({ node: n, score: p.score(st, pod, n, v) }));
       p.normalizeScore!(st, pod, scores);
@@ -161,7 +209,9 @@ describe('scheduler plugins', () => {
   });
 
   describe('PodTopologySpread', () => {
-    const spread = (when: string) => ({ topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: when, labelSelector: { matchLabels: { app: 's' } } }] });
+    const spread = (when: string) => ({
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: when, labelSelector: { matchLabels: { app: 's' } } }],
+    });
     const nodes = () => [
       nodeInfo(makeNode('a'), [makePod('s1', { labels: { app: 's' } })]),
       nodeInfo(makeNode('b'), [makePod('s2', { labels: { app: 's' } })]),
@@ -169,16 +219,24 @@ describe('scheduler plugins', () => {
       nodeInfo(makeNode('nolabel', { labels: {} })),
     ];
     it('DoNotSchedule: only the emptiest domain keeps skew <= 1', () => {
-      const ns = nodes(); delete (ns[3]!.labels as any)['kubernetes.io/hostname'];
-      const p = podTopologySpread(); const st = state(); const pod = pi(makePod('s3', { labels: { app: 's' }, spec: spread('DoNotSchedule') }));
+      const ns = nodes();
+      delete (ns[3]!.labels as any)['kubernetes.io/hostname'];
+      const p = podTopologySpread();
+      const st = state();
+      const pod = pi(makePod('s3', { labels: { app: 's' }, spec: spread('DoNotSchedule') }));
       p.preFilter(st, pod, viewOf(ns));
       expect(ns.map((n) => p.filter(st, pod, n, viewOf(ns))?.reasons[0] ?? 'ok')).to.deep.equal([
-        "node(s) didn't match pod topology spread constraints", "node(s) didn't match pod topology spread constraints", 'ok',
-        "node(s) didn't match pod topology spread constraints (missing required label)"]);
+        "node(s) didn't match pod topology spread constraints",
+        "node(s) didn't match pod topology spread constraints",
+        'ok',
+        "node(s) didn't match pod topology spread constraints (missing required label)",
+      ]);
     });
     it('ScheduleAnyway: emptier domains score higher', () => {
       const ns = nodes().slice(0, 3);
-      const p = podTopologySpread(); const st = state(); const pod = pi(makePod('s3', { labels: { app: 's' }, spec: spread('ScheduleAnyway') }));
+      const p = podTopologySpread();
+      const st = state();
+      const pod = pi(makePod('s3', { labels: { app: 's' }, spec: spread('ScheduleAnyway') }));
       p.preScore(st, pod, ns, viewOf(ns));
       const scores = ns.map((n) => ({ node: n, score: p.score(st, pod, n, viewOf(ns)) }));
       p.normalizeScore!(st, pod, scores);

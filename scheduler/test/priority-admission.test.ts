@@ -10,7 +10,12 @@ describe('priority admission', function () {
   let storage: Awaited<ReturnType<typeof createStorage>>;
   const ctx = () => ({ user: { name: 'admin', groups: [] }, dryRun: false, services: { storage } });
   const pc = (name: string, value: number, extra: Record<string, unknown> = {}) => ({
-    apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, preemptionPolicy: 'PreemptLowerPriority', ...extra,
+    apiVersion: 'scheduling.k8s.io/v1',
+    kind: 'PriorityClass',
+    metadata: { name },
+    value,
+    preemptionPolicy: 'PreemptLowerPriority',
+    ...extra,
   });
   const pod = (spec: Record<string, unknown> = {}) => ({ metadata: { name: 'p', namespace: 'default' }, spec: { containers: [], ...spec } });
 
@@ -19,7 +24,9 @@ describe('priority admission', function () {
     await storage.create('/registry/priorityclasses/high', pc('high', 1000));
     await storage.create('/registry/priorityclasses/never', pc('never', 500, { preemptionPolicy: 'Never' }));
   });
-  after(async () => { await storage?.close(); });
+  after(async () => {
+    await storage?.close();
+  });
 
   it('resolves a named class into spec.priority and preemptionPolicy', async () => {
     const p = pod({ priorityClassName: 'never' });

@@ -15,11 +15,20 @@ class RecordingWriter implements SchedulerWriter {
   deleted: string[] = [];
   events: CoreV1Event[] = [];
   failBind = false;
-  async bind(pod: PodInfo, node: string) { if (this.failBind) throw new Error('boom'); this.bound.set(pod.key, node); }
-  async updatePodStatus(pod: PodInfo, condition: V1PodCondition, nominated?: string) { this.conditions.set(pod.key, { condition, nominated }); }
-  async deletePod(pod: PodInfo) { this.deleted.push(pod.key); }
+  async bind(pod: PodInfo, node: string) {
+    if (this.failBind) throw new Error('boom');
+    this.bound.set(pod.key, node);
+  }
+  async updatePodStatus(pod: PodInfo, condition: V1PodCondition, nominated?: string) {
+    this.conditions.set(pod.key, { condition, nominated });
+  }
+  async deletePod(pod: PodInfo) {
+    this.deleted.push(pod.key);
+  }
   readonly eventSink = {
-    create: async (_ns: string, ev: CoreV1Event) => { this.events.push(ev); },
+    create: async (_ns: string, ev: CoreV1Event) => {
+      this.events.push(ev);
+    },
     bump: async (_ns: string, name: string, count: number) => {
       const ev = this.events.find((e) => e.metadata.name === name);
       if (ev) ev.count = count;
@@ -47,7 +56,9 @@ describe('scheduler core', () => {
     expect(writer.bound.get('default/a')).to.equal('n1');
     expect(writer.bound.has('default/b')).to.equal(false);
     expect(writer.events.find((e) => e.reason === 'Scheduled')?.message).to.equal('Successfully assigned default/a to n1');
-    expect(writer.conditions.get('default/b')!.condition.message).to.equal('0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.');
+    expect(writer.conditions.get('default/b')!.condition.message).to.equal(
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+    );
     s.stop();
   });
 
@@ -58,8 +69,12 @@ describe('scheduler core', () => {
     for (const n of ['n3', 'n4', 'n5']) s.onNodeAdd(makeNode(n, { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }] }));
     s.onPodAdd(makePod('big', { cpu: '2' }));
     await settle();
-    expect(writer.conditions.get('default/big')!.condition).to.include({ status: 'False', reason: 'Unschedulable',
-      message: '0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }. preemption: 0/5 nodes are available: 2 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling.' });
+    expect(writer.conditions.get('default/big')!.condition).to.include({
+      status: 'False',
+      reason: 'Unschedulable',
+      message:
+        '0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }. preemption: 0/5 nodes are available: 2 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling.',
+    });
     expect(writer.events.some((e) => e.reason === 'FailedScheduling')).to.equal(true);
     s.stop();
   });
@@ -100,7 +115,9 @@ describe('scheduler core', () => {
     s.onPodAdd(makePod('high', { cpu: '1', priority: 10, spec: { preemptionPolicy: 'Never' } }));
     await settle();
     expect(writer.deleted).to.deep.equal([]);
-    expect(writer.conditions.get('default/high')!.condition.message).to.equal('0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.');
+    expect(writer.conditions.get('default/high')!.condition.message).to.equal(
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.',
+    );
     s.stop();
   });
 

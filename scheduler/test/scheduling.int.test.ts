@@ -3,7 +3,18 @@
 import { expect } from 'chai';
 import { useApiserver } from '@skiff/common/testing/index';
 import type { ComponentHandle } from '@skiff/common/testing/index';
-import { api, createNamespace, createNode, createPod, deleteAllNodes, getPod, nodeOf, startScheduler, unschedulableMessage, waitFor } from './cluster-helpers.ts';
+import {
+  api,
+  createNamespace,
+  createNode,
+  createPod,
+  deleteAllNodes,
+  getPod,
+  nodeOf,
+  startScheduler,
+  unschedulableMessage,
+  waitFor,
+} from './cluster-helpers.ts';
 
 describe('scheduler against the apiserver', function () {
   this.timeout(60_000);
@@ -12,10 +23,19 @@ describe('scheduler against the apiserver', function () {
   let nsCounter = 0;
   let ns = '';
 
-  before(async () => { scheduler = await startScheduler(cluster.server, ['--leader-elect=false']); });
-  after(async () => { await scheduler?.stop(); });
-  beforeEach(async () => { ns = `t${++nsCounter}`; await createNamespace(cluster.server, ns); });
-  afterEach(async () => { await deleteAllNodes(cluster.server); });
+  before(async () => {
+    scheduler = await startScheduler(cluster.server, ['--leader-elect=false']);
+  });
+  after(async () => {
+    await scheduler?.stop();
+  });
+  beforeEach(async () => {
+    ns = `t${++nsCounter}`;
+    await createNamespace(cluster.server, ns);
+  });
+  afterEach(async () => {
+    await deleteAllNodes(cluster.server);
+  });
 
   it('fits resources and reports exhaustion (NodeResourcesFit)', async () => {
     const s = cluster.server;
@@ -25,12 +45,16 @@ describe('scheduler against the apiserver', function () {
     const placed = await Promise.all(['a', 'b', 'c'].map((n) => nodeOf(s, ns, n, 3000).catch(() => undefined)));
     expect(placed.filter(Boolean).sort()).to.deep.equal(['r1', 'r2']);
     const pending = ['a', 'b', 'c'][placed.indexOf(undefined)]!;
-    expect(await unschedulableMessage(s, ns, pending)).to.equal('0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.');
+    expect(await unschedulableMessage(s, ns, pending)).to.equal(
+      '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
+    );
     // events leave through the recorder's queue, a moment after the status write
     await waitFor('FailedScheduling and Scheduled events', async () => {
       const events = await api(s, 'GET', `/api/v1/namespaces/${ns}/events`);
-      return events.items.some((e: any) => e.reason === 'FailedScheduling' && e.involvedObject.name === pending)
-        && events.items.some((e: any) => e.reason === 'Scheduled' && /^Successfully assigned t\d+\/\w to r[12]$/.test(e.message));
+      return (
+        events.items.some((e: any) => e.reason === 'FailedScheduling' && e.involvedObject.name === pending) &&
+        events.items.some((e: any) => e.reason === 'Scheduled' && /^Successfully assigned t\d+\/\w to r[12]$/.test(e.message))
+      );
     });
   });
 
@@ -41,15 +65,42 @@ describe('scheduler against the apiserver', function () {
     await createPod(s, ns, 'p', { spec: { nodeSelector: { disk: 'ssd' } } });
     await createPod(s, ns, 'q', { spec: { nodeSelector: { disk: 'nvme' } } });
     expect(await nodeOf(s, ns, 'p')).to.equal('ssd');
-    expect(await unschedulableMessage(s, ns, 'q')).to.match(/^0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector\. preemption: 0\/2 nodes are available: 2 Preemption is not helpful for scheduling\.$/);
+    expect(await unschedulableMessage(s, ns, 'q')).to.match(
+      /^0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector\. preemption: 0\/2 nodes are available: 2 Preemption is not helpful for scheduling\.$/,
+    );
   });
 
   it('honours required and preferred node affinity', async () => {
     const s = cluster.server;
-    for (const [n, z] of [['z1a', 'z1'], ['z2a', 'z2'], ['z3a', 'z3']]) await createNode(s, n!, { labels: { 'topology.kubernetes.io/zone': z! } });
-    await createPod(s, ns, 'req', { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'NotIn', values: ['z1', 'z3'] }] }] } } } } });
+    for (const [n, z] of [
+      ['z1a', 'z1'],
+      ['z2a', 'z2'],
+      ['z3a', 'z3'],
+    ])
+      await createNode(s, n!, { labels: { 'topology.kubernetes.io/zone': z! } });
+    await createPod(s, ns, 'req', {
+      spec: {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'NotIn', values: ['z1', 'z3'] }] }],
+            },
+          },
+        },
+      },
+    });
     expect(await nodeOf(s, ns, 'req')).to.equal('z2a');
-    await createPod(s, ns, 'pref', { spec: { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['z3'] }] } }] } } } });
+    await createPod(s, ns, 'pref', {
+      spec: {
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 100, preference: { matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['z3'] }] } },
+            ],
+          },
+        },
+      },
+    });
     expect(await nodeOf(s, ns, 'pref')).to.equal('z3a');
   });
 
@@ -57,7 +108,9 @@ describe('scheduler against the apiserver', function () {
     const s = cluster.server;
     await createNode(s, 'gpu', { labels: { kind: 'gpu' }, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
     await createPod(s, ns, 'plain', { spec: { nodeSelector: { kind: 'gpu' } } });
-    await createPod(s, ns, 'tolerant', { spec: { nodeSelector: { kind: 'gpu' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] } });
+    await createPod(s, ns, 'tolerant', {
+      spec: { nodeSelector: { kind: 'gpu' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] },
+    });
     expect(await nodeOf(s, ns, 'tolerant')).to.equal('gpu');
     expect(await unschedulableMessage(s, ns, 'plain')).to.match(/^0\/1 nodes are available: 1 node\(s\) had untolerated taint \{dedicated: gpu\}\./);
   });
@@ -74,7 +127,13 @@ describe('scheduler against the apiserver', function () {
   it('spreads replicas with pod anti-affinity over nodes (InterPodAffinity)', async () => {
     const s = cluster.server;
     for (const n of ['aa1', 'aa2', 'aa3']) await createNode(s, n);
-    const spec = { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } } };
+    const spec = {
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }],
+        },
+      },
+    };
     for (const n of ['w1', 'w2', 'w3', 'w4']) await createPod(s, ns, n, { labels: { app: 'web' }, spec });
     const placed = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((n) => nodeOf(s, ns, n, 3000).catch(() => undefined)));
     expect(placed.filter(Boolean).sort()).to.deep.equal(['aa1', 'aa2', 'aa3']);
@@ -85,7 +144,11 @@ describe('scheduler against the apiserver', function () {
   it('spreads with maxSkew 1 over 3 nodes (PodTopologySpread)', async () => {
     const s = cluster.server;
     for (const n of ['ts1', 'ts2', 'ts3']) await createNode(s, n);
-    const spec = { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }] };
+    const spec = {
+      topologySpreadConstraints: [
+        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } },
+      ],
+    };
     const names = ['s1', 's2', 's3', 's4', 's5', 's6'];
     for (const n of names) await createPod(s, ns, n, { labels: { app: 'spread' }, spec, cpu: '100m' });
     const placed = await Promise.all(names.map((n) => nodeOf(s, ns, n)));

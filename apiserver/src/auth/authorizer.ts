@@ -40,14 +40,28 @@ const NODE_USER_PREFIX = 'system:node:';
 
 /** Paths every authenticated user may GET: discovery, OpenAPI, version and health. */
 function publicNonResource(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/') || path === '/apis' || path.startsWith('/apis/')
-    || path.startsWith('/openapi/') || path === '/openapi' || path.startsWith('/version')
-    || /^\/(healthz|livez|readyz)(\/|$)/.test(path);
+  return (
+    path === '/api' ||
+    path.startsWith('/api/') ||
+    path === '/apis' ||
+    path.startsWith('/apis/') ||
+    path.startsWith('/openapi/') ||
+    path === '/openapi' ||
+    path.startsWith('/version') ||
+    /^\/(healthz|livez|readyz)(\/|$)/.test(path)
+  );
 }
 
 function isClusterInfo(a: Attributes): boolean {
-  return a.isResourceRequest && a.group === '' && a.resource === 'configmaps' && a.namespace === 'kube-public'
-    && a.name === 'cluster-info' && !a.subresource && a.verb === 'get';
+  return (
+    a.isResourceRequest &&
+    a.group === '' &&
+    a.resource === 'configmaps' &&
+    a.namespace === 'kube-public' &&
+    a.name === 'cluster-info' &&
+    !a.subresource &&
+    a.verb === 'get'
+  );
 }
 
 function resourceIs(a: Attributes, group: string, resource: string, subresource?: string): boolean {
@@ -55,8 +69,7 @@ function resourceIs(a: Attributes, group: string, resource: string, subresource?
 }
 
 function isCsrRequest(a: Attributes): boolean {
-  return resourceIs(a, 'certificates.k8s.io', 'certificatesigningrequests')
-    && ['create', 'get', 'list', 'watch'].includes(a.verb);
+  return resourceIs(a, 'certificates.k8s.io', 'certificatesigningrequests') && ['create', 'get', 'list', 'watch'].includes(a.verb);
 }
 
 /** What a kubelet (system:node:NAME in system:nodes) may do. */
@@ -109,8 +122,11 @@ export function forbiddenError(user: UserInfo, a: Attributes): ApiError {
   const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
   const who = `User "${user.name}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}`;
   const what = qualifiedResource(a.group, resource);
-  return new ApiError(403, 'Forbidden', `${what}${a.name ? ` "${a.name}"` : ''} is forbidden: ${who}`,
-    { name: a.name, group: a.group || undefined, kind: a.resource });
+  return new ApiError(403, 'Forbidden', `${what}${a.name ? ` "${a.name}"` : ''} is forbidden: ${who}`, {
+    name: a.name,
+    group: a.group || undefined,
+    kind: a.resource,
+  });
 }
 
 /** Throws the 403 unless `user` may do `a`. */

@@ -17,7 +17,10 @@ export interface BootstrapTokenAuthenticatorOptions {
   log?: Logger;
 }
 
-interface Cached { secret: KObject | undefined; until: number }
+interface Cached {
+  secret: KObject | undefined;
+  until: number;
+}
 
 export function createBootstrapTokenAuthenticator(o: BootstrapTokenAuthenticatorOptions): TokenAuthenticator & { invalidate(): void } {
   const cacheTtl = o.cacheTtlMs ?? 5000;

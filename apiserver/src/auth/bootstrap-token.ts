@@ -14,7 +14,10 @@ export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
 const tokenRe = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 const extraGroupRe = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
 
-export interface BootstrapToken { id: string; secret: string }
+export interface BootstrapToken {
+  id: string;
+  secret: string;
+}
 
 /** `abcdef.0123456789abcdef` split into id and secret; undefined for anything else. */
 export function parseBootstrapToken(token: string): BootstrapToken | undefined {
@@ -33,7 +36,8 @@ function dataValue(secret: KObject, key: string): string | undefined {
 }
 
 function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a); const y = Buffer.from(b);
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
@@ -41,7 +45,10 @@ function sameText(a: string, b: string): boolean {
 export function extraGroups(secret: KObject): string[] | undefined {
   const raw = dataValue(secret, 'auth-extra-groups');
   if (!raw) return [];
-  const groups = raw.split(',').map((g) => g.trim()).filter(Boolean);
+  const groups = raw
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   return groups.every((g) => extraGroupRe.test(g)) ? groups : undefined;
 }
 
@@ -77,7 +84,10 @@ export function generateBootstrapToken(random: (n: number) => Buffer): Bootstrap
   const pick = (n: number) => {
     let out = '';
     // rejection sampling keeps every character equally likely
-    while (out.length < n) for (const b of random(n * 2)) { if (b < 252 && out.length < n) out += alphabet[b % 36]; }
+    while (out.length < n)
+      for (const b of random(n * 2)) {
+        if (b < 252 && out.length < n) out += alphabet[b % 36];
+      }
     return out;
   };
   return { id: pick(6), secret: pick(16) };
@@ -95,7 +105,9 @@ export function bootstrapTokenSecret(token: BootstrapToken, opts: { expiration?:
   if (opts.extraGroups?.length) stringData['auth-extra-groups'] = opts.extraGroups.join(',');
   if (opts.description) stringData.description = opts.description;
   return {
-    apiVersion: 'v1', kind: 'Secret', type: BOOTSTRAP_TOKEN_SECRET_TYPE,
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: BOOTSTRAP_TOKEN_SECRET_TYPE,
     metadata: { name: bootstrapTokenSecretName(token.id), namespace: BOOTSTRAP_TOKEN_NAMESPACE },
     stringData,
   };

@@ -42,17 +42,28 @@ export async function handleCsrApproval(ctx: HandlerContext): Promise<void> {
     writeObject(ctx, 200, store.output(next));
     return;
   }
-  const stored = await storage.guaranteedUpdate(key, (cur) => {
-    if (!cur) throw store.notFound(name);
-    const next = prepareForApprovalUpdate(body, cur);
-    delete next.metadata.resourceVersion; // storage sets the new one
-    validateOrThrow(ctx, next, cur);
-    return next;
-  }, { expectedResourceVersion: expected }).catch((e: unknown) => {
-    if (e instanceof Error && (e as { reason?: string }).reason === 'Conflict') {
-      throw errors.conflict(store.def.group, store.def.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
-    }
-    throw e;
-  });
+  const stored = await storage
+    .guaranteedUpdate(
+      key,
+      (cur) => {
+        if (!cur) throw store.notFound(name);
+        const next = prepareForApprovalUpdate(body, cur);
+        delete next.metadata.resourceVersion; // storage sets the new one
+        validateOrThrow(ctx, next, cur);
+        return next;
+      },
+      { expectedResourceVersion: expected },
+    )
+    .catch((e: unknown) => {
+      if (e instanceof Error && (e as { reason?: string }).reason === 'Conflict') {
+        throw errors.conflict(
+          store.def.group,
+          store.def.resource,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
+      }
+      throw e;
+    });
   writeObject(ctx, 200, store.output(stored));
 }

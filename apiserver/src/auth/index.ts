@@ -77,21 +77,25 @@ export function createSecurity(o: SecurityOptions): Security {
   const audiences = o.apiAudiences.length ? o.apiAudiences : issuers.slice(0, 1);
   const tokenAuthenticators: TokenAuthenticator[] = [];
   if (o.enableBootstrapTokenAuth) {
-    tokenAuthenticators.push(createBootstrapTokenAuthenticator({
-      getSecret: (name) => getIfExists(o.registry, 'secrets', BOOTSTRAP_TOKEN_NAMESPACE, name),
-      log: o.log?.child({ part: 'bootstrap-token' }),
-    }));
+    tokenAuthenticators.push(
+      createBootstrapTokenAuthenticator({
+        getSecret: (name) => getIfExists(o.registry, 'secrets', BOOTSTRAP_TOKEN_NAMESPACE, name),
+        log: o.log?.child({ part: 'bootstrap-token' }),
+      }),
+    );
   }
   const keyFiles = [...o.serviceAccountKeyFiles];
   if (!keyFiles.length && o.serviceAccountSigningKeyFile) keyFiles.push(o.serviceAccountSigningKeyFile);
   if (keyFiles.length) {
     if (!issuers.length) throw new Error('--service-account-issuer is required with --service-account-key-file');
     const verifier = new ServiceAccountTokenVerifier({ publicKeysPem: keyFiles.map((f) => readFileSync(f)), issuers, audiences });
-    tokenAuthenticators.push(createServiceAccountTokenAuthenticator({
-      verifier,
-      lookup: { get: (resource, namespace, name) => getIfExists(o.registry, resource, namespace, name) },
-      log: o.log?.child({ part: 'serviceaccount-token' }),
-    }));
+    tokenAuthenticators.push(
+      createServiceAccountTokenAuthenticator({
+        verifier,
+        lookup: { get: (resource, namespace, name) => getIfExists(o.registry, resource, namespace, name) },
+        log: o.log?.child({ part: 'serviceaccount-token' }),
+      }),
+    );
   }
   let handleTokenRequest: Security['handleTokenRequest'];
   if (o.serviceAccountSigningKeyFile) {
@@ -99,34 +103,48 @@ export function createSecurity(o: SecurityOptions): Security {
     const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: readFileSync(o.serviceAccountSigningKeyFile), issuer: issuers[0]! });
     handleTokenRequest = createTokenRequestHandler({ issuer, defaultAudiences: audiences, maxExpirationSeconds: o.maxTokenExpirationSeconds });
   }
-  const authorizeRequest: Security['authorizeRequest'] = (user, info) => authorizeOrThrow(user, {
-    verb: info.verb, isResourceRequest: info.isResourceRequest, path: info.path, group: info.group,
-    resource: info.resource, subresource: info.subresource, namespace: info.namespace, name: info.name,
-  });
-  const wrapApi = (handleApi: ApiFunction): ApiFunction => async (req, res, user) => {
-    const url = new URL(req.url ?? '/', 'https://local');
-    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-    try {
-      authorizeRequest(user, info);
-      const special = info.isResourceRequest && info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token'
-        ? handleTokenRequest
-        : info.isResourceRequest && info.group === 'certificates.k8s.io' && info.resource === 'certificatesigningrequests' && info.subresource === 'approval'
-          ? handleCsrApproval : undefined;
-      if (special) {
-        const store = o.registry.store(info.group, info.version, info.resource);
-        if (!store) throw errors.notFoundPath();
-        await special({ req, res, info, query: url.searchParams, user, registry: o.registry, store, warnings: [] });
+  const authorizeRequest: Security['authorizeRequest'] = (user, info) =>
+    authorizeOrThrow(user, {
+      verb: info.verb,
+      isResourceRequest: info.isResourceRequest,
+      path: info.path,
+      group: info.group,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+    });
+  const wrapApi =
+    (handleApi: ApiFunction): ApiFunction =>
+    async (req, res, user) => {
+      const url = new URL(req.url ?? '/', 'https://local');
+      const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      try {
+        authorizeRequest(user, info);
+        const special =
+          info.isResourceRequest && info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token'
+            ? handleTokenRequest
+            : info.isResourceRequest &&
+                info.group === 'certificates.k8s.io' &&
+                info.resource === 'certificatesigningrequests' &&
+                info.subresource === 'approval'
+              ? handleCsrApproval
+              : undefined;
+        if (special) {
+          const store = o.registry.store(info.group, info.version, info.resource);
+          if (!store) throw errors.notFoundPath();
+          await special({ req, res, info, query: url.searchParams, user, registry: o.registry, store, warnings: [] });
+          return;
+        }
+        if (info.isResourceRequest && info.resource === 'serviceaccounts' && info.subresource === 'token' && !handleTokenRequest) {
+          throw errors.notFound('', 'serviceaccounts/token', info.name ?? '');
+        }
+      } catch (e) {
+        writeError(res, e);
         return;
       }
-      if (info.isResourceRequest && info.resource === 'serviceaccounts' && info.subresource === 'token' && !handleTokenRequest) {
-        throw errors.notFound('', 'serviceaccounts/token', info.name ?? '');
-      }
-    } catch (e) {
-      writeError(res, e);
-      return;
-    }
-    await handleApi(req, res, user);
-  };
+      await handleApi(req, res, user);
+    };
   return {
     // x509 first, as kube-apiserver: a client certificate wins over a token
     authenticators: [x509Authenticator, ...(tokenAuthenticators.length ? [bearerTokenAuthenticator(tokenAuthenticators)] : [])],

@@ -15,7 +15,13 @@ export interface JoinTokenOptions {
   description?: string;
 }
 
-export interface JoinToken { token: string; server: string; caHash: string; expiration: Date; command: string }
+export interface JoinToken {
+  token: string;
+  server: string;
+  caHash: string;
+  expiration: Date;
+  command: string;
+}
 
 export function joinCommand(server: string, token: string, caHash: string): string {
   return `make join SERVER=${server} TOKEN=${token} CA_HASH=${caHash}`;
@@ -23,7 +29,12 @@ export function joinCommand(server: string, token: string, caHash: string): stri
 
 async function upsertClusterInfo(kc: KubeConfig, server: string, caPem: string): Promise<void> {
   const path = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
-  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cluster-info', namespace: 'kube-public' }, data: { kubeconfig: clusterInfoKubeconfig(server, caPem) } };
+  const body = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cluster-info', namespace: 'kube-public' },
+    data: { kubeconfig: clusterInfoKubeconfig(server, caPem) },
+  };
   try {
     await callJson(kc, 'PUT', path, body);
   } catch (e) {
@@ -39,7 +50,10 @@ async function upsertClusterInfo(kc: KubeConfig, server: string, caPem: string):
 async function advertisedServer(kc: KubeConfig, fallback: string): Promise<string> {
   try {
     const ep = await callJson<{ subsets?: { addresses?: { ip: string }[]; ports?: { port: number }[] }[] }>(
-      kc, 'GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+      kc,
+      'GET',
+      '/api/v1/namespaces/default/endpoints/kubernetes',
+    );
     const ip = ep.subsets?.[0]?.addresses?.[0]?.ip;
     const port = ep.subsets?.[0]?.ports?.[0]?.port;
     return ip && port ? `https://${ip}:${port}` : fallback;
@@ -53,11 +67,15 @@ export async function createJoinToken(kc: KubeConfig, o: JoinTokenOptions): Prom
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const caPem = cluster.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : undefined;
   if (!caPem) throw new Error('the kubeconfig must embed the cluster CA (certificate-authority-data)');
-  const server = o.server || await advertisedServer(kc, cluster.server);
+  const server = o.server || (await advertisedServer(kc, cluster.server));
   const token = generateBootstrapToken(randomBytes);
   const expiration = new Date(Date.now() + o.ttlSeconds * 1000);
-  await callJson(kc, 'POST', '/api/v1/namespaces/kube-system/secrets',
-    bootstrapTokenSecret(token, { expiration, extraGroups: o.extraGroups, description: o.description ?? 'made by make token' }));
+  await callJson(
+    kc,
+    'POST',
+    '/api/v1/namespaces/kube-system/secrets',
+    bootstrapTokenSecret(token, { expiration, extraGroups: o.extraGroups, description: o.description ?? 'made by make token' }),
+  );
   await upsertClusterInfo(kc, server, caPem);
   const text = `${token.id}.${token.secret}`;
   const caHash = caHashOf(caPem);

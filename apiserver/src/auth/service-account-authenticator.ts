@@ -18,7 +18,12 @@ export interface ServiceAccountAuthenticatorOptions {
   log?: Logger;
 }
 
-async function boundObjectProblem(lookup: ObjectLookup, resource: 'serviceaccounts' | 'pods' | 'secrets', namespace: string, ref: ObjectRef): Promise<string | undefined> {
+async function boundObjectProblem(
+  lookup: ObjectLookup,
+  resource: 'serviceaccounts' | 'pods' | 'secrets',
+  namespace: string,
+  ref: ObjectRef,
+): Promise<string | undefined> {
   const obj = await lookup.get(resource, namespace, ref.name);
   if (!obj) return `${resource} ${namespace}/${ref.name} no longer exists`;
   if (obj.metadata.uid !== ref.uid) return `${resource} ${namespace}/${ref.name} was recreated (uid ${obj.metadata.uid}, token names ${ref.uid})`;
@@ -35,9 +40,10 @@ export function createServiceAccountTokenAuthenticator(o: ServiceAccountAuthenti
     }
     const { claims } = verified;
     if (o.lookup) {
-      const problem = await boundObjectProblem(o.lookup, 'serviceaccounts', claims.namespace, claims.serviceaccount)
-        ?? (claims.pod ? await boundObjectProblem(o.lookup, 'pods', claims.namespace, claims.pod) : undefined)
-        ?? (claims.secret ? await boundObjectProblem(o.lookup, 'secrets', claims.namespace, claims.secret) : undefined);
+      const problem =
+        (await boundObjectProblem(o.lookup, 'serviceaccounts', claims.namespace, claims.serviceaccount)) ??
+        (claims.pod ? await boundObjectProblem(o.lookup, 'pods', claims.namespace, claims.pod) : undefined) ??
+        (claims.secret ? await boundObjectProblem(o.lookup, 'secrets', claims.namespace, claims.secret) : undefined);
       if (problem) {
         o.log?.info('service account token rejected', { user: verified.user.name, why: problem });
         return undefined;

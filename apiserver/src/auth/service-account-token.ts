@@ -7,7 +7,10 @@ import type { UserInfo } from '../registry/store.ts';
 export const SERVICE_ACCOUNT_USER_PREFIX = 'system:serviceaccount:';
 export const SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
 
-export interface ObjectRef { name: string; uid: string }
+export interface ObjectRef {
+  name: string;
+  uid: string;
+}
 
 export interface TokenClaimsInput {
   namespace: string;
@@ -39,7 +42,9 @@ export interface VerifiedToken {
 
 /** kube-apiserver names a key by the SHA-256 of its public key (DER), base64url: clients can pick the key. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64url');
 }
 
 function algorithmOf(key: KeyObject): 'RS256' | 'ES256' | 'ES384' {
@@ -143,7 +148,10 @@ export class ServiceAccountTokenVerifier {
     for (const key of this.keys) {
       try {
         const { payload } = await jwtVerify(token, key, {
-          issuer: this.o.issuers, audience: this.o.audiences, currentDate: now, clockTolerance: 60,
+          issuer: this.o.issuers,
+          audience: this.o.audiences,
+          currentDate: now,
+          clockTolerance: 60,
           algorithms: ['RS256', 'ES256', 'ES384'],
         });
         const k8s = payload['kubernetes.io'] as KubernetesClaim | undefined;

@@ -6,7 +6,7 @@ import { createJoinToken, parseTtl } from './join-token.ts';
 
 const flags = {
   kubeconfig: { default: '', description: 'admin kubeconfig (else $KUBECONFIG)' },
-  server: { default: '', description: 'apiserver address the workers use (default: the kubeconfig\'s)' },
+  server: { default: '', description: "apiserver address the workers use (default: the kubeconfig's)" },
   ttl: { default: '24h', description: 'how long the token is valid' },
   groups: { type: 'list', default: ['system:bootstrappers:worker'], description: 'extra groups of the token user' },
   description: { default: '', description: 'free text stored with the token' },
@@ -14,16 +14,27 @@ const flags = {
 
 async function main(): Promise<void> {
   let f;
-  try { f = parseFlags('token', flags); } catch (e) {
-    if (e instanceof FlagError) { process.stderr.write(`token: ${e.message}\n`); process.exit(2); }
+  try {
+    f = parseFlags('token', flags);
+  } catch (e) {
+    if (e instanceof FlagError) {
+      process.stderr.write(`token: ${e.message}\n`);
+      process.exit(2);
+    }
     throw e;
   }
   const kc = loadKubeConfig(f.kubeconfig || undefined);
   const made = await createJoinToken(kc, {
-    server: f.server || undefined, ttlSeconds: parseTtl(String(f.ttl)), extraGroups: [...f.groups], description: f.description || undefined,
+    server: f.server || undefined,
+    ttlSeconds: parseTtl(String(f.ttl)),
+    extraGroups: [...f.groups],
+    description: f.description || undefined,
   });
   process.stderr.write(`bootstrap token ${made.token.split('.')[0]} valid until ${made.expiration.toISOString()}\n`);
   process.stdout.write(`${made.command}\n`);
 }
 
-main().catch((e: unknown) => { process.stderr.write(`token: ${(e as Error).message}\n`); process.exit(1); });
+main().catch((e: unknown) => {
+  process.stderr.write(`token: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -23,7 +23,8 @@ function validateTokenRequest(spec: any): FieldError[] {
   const out: FieldError[] = [];
   const exp = spec.expirationSeconds;
   if (exp !== undefined && exp !== null) {
-    if (!Number.isInteger(exp) || exp < MIN_EXPIRATION_SECONDS) out.push(field.invalid('spec.expirationSeconds', exp, 'may not specify a duration less than 10 minutes'));
+    if (!Number.isInteger(exp) || exp < MIN_EXPIRATION_SECONDS)
+      out.push(field.invalid('spec.expirationSeconds', exp, 'may not specify a duration less than 10 minutes'));
     else if (exp > 2 ** 32) out.push(field.tooLong('spec.expirationSeconds', exp, 2 ** 32));
   }
   if (spec.audiences !== undefined && (!Array.isArray(spec.audiences) || spec.audiences.some((a: unknown) => typeof a !== 'string' || !a))) {
@@ -45,7 +46,12 @@ async function boundObject(ctx: HandlerContext, namespace: string, ref: any): Pr
   if (!store) throw errors.internal(`no ${resource} store`);
   const obj = await store.get(ref.kind === 'Node' ? undefined : namespace, ref.name);
   if (ref.uid && ref.uid !== obj.metadata.uid) {
-    throw errors.conflict('', resource, ref.name, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+    throw errors.conflict(
+      '',
+      resource,
+      ref.name,
+      `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+    );
   }
   if (obj.metadata.deletionTimestamp) throw errors.badRequest(`${ref.kind} ${ref.name} is being deleted`);
   return { kind: ref.kind, ref: { name: obj.metadata.name!, uid: obj.metadata.uid! }, obj };
@@ -71,13 +77,17 @@ export function createTokenRequestHandler(o: TokenRequestOptions) {
     const requested = spec.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
     const expirationSeconds = Math.min(requested, o.maxExpirationSeconds);
     const { token, expiresAt } = await o.issuer.issue({
-      namespace, serviceAccount: { name: sa.metadata.name!, uid: sa.metadata.uid! }, audiences, expirationSeconds,
+      namespace,
+      serviceAccount: { name: sa.metadata.name!, uid: sa.metadata.uid! },
+      audiences,
+      expirationSeconds,
       pod: bound?.kind === 'Pod' ? bound.ref : undefined,
       secret: bound?.kind === 'Secret' ? bound.ref : undefined,
       node: bound?.kind === 'Node' ? bound.ref : undefined,
     });
     const out = {
-      kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
       metadata: { name, namespace, creationTimestamp: null },
       spec: { audiences, expirationSeconds, boundObjectRef: spec.boundObjectRef ?? null },
       status: { token: dryRunOf(ctx.query) ? '' : token, expirationTimestamp: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z') },

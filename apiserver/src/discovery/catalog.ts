@@ -4,14 +4,21 @@
 import { createHash } from 'node:crypto';
 import type { ResourceDef } from '../registry/types.ts';
 
-export interface GroupVersionKind { group: string; version: string; kind: string }
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
 
 export const defaultVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 const getPatchUpdate = ['get', 'patch', 'update'];
 const createGet = ['create', 'get'];
 
-interface SubresourceShape { kind: (parent: ResourceDef) => GroupVersionKind; verbs: string[] }
+interface SubresourceShape {
+  kind: (parent: ResourceDef) => GroupVersionKind;
+  verbs: string[];
+}
 
 const sameKind = (p: ResourceDef): GroupVersionKind => ({ group: p.group, version: p.version, kind: p.kind });
 const coreKind = (kind: string) => (): GroupVersionKind => ({ group: '', version: 'v1', kind });
@@ -43,10 +50,26 @@ export function subresourceShape(parent: ResourceDef, name: string): { kind: Gro
 
 /** kube-apiserver's group order for /apis (its version priorities); other groups follow by name. */
 const groupOrder = [
-  'apiregistration.k8s.io', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io',
-  'autoscaling', 'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io',
-  'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io',
-  'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',
+  'apiregistration.k8s.io',
+  'apps',
+  'events.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'networking.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'scheduling.k8s.io',
+  'coordination.k8s.io',
+  'node.k8s.io',
+  'discovery.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'resource.k8s.io',
 ];
 
 export function compareGroups(a: string, b: string): number {

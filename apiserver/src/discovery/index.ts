@@ -10,7 +10,10 @@ export { negotiateAggregated, aggregatedContentType } from './media.ts';
 export type { AggregatedVersion } from './media.ts';
 export { compareVersions, storageVersionHash } from './catalog.ts';
 
-interface GroupVersionRef { groupVersion: string; version: string }
+interface GroupVersionRef {
+  groupVersion: string;
+  version: string;
+}
 
 function checkDef(def: ResourceDef): void {
   for (const key of ['version', 'kind', 'resource', 'singular'] as const) {
@@ -40,7 +43,10 @@ export class Discovery {
       const versions = byGroup.get(group)!;
       const ordered = new Map<string, ResourceDef[]>();
       for (const v of [...versions.keys()].sort(compareVersions)) {
-        ordered.set(v, [...versions.get(v)!].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)));
+        ordered.set(
+          v,
+          [...versions.get(v)!].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)),
+        );
       }
       this.groups.set(group, ordered);
     }

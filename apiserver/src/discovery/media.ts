@@ -11,18 +11,28 @@ export const aggregatedContentType: Record<AggregatedVersion, string> = {
   v2beta1: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
 };
 
-interface MediaRange { type: string; params: Record<string, string> }
+interface MediaRange {
+  type: string;
+  params: Record<string, string>;
+}
 
 function parseAccept(accept: string): MediaRange[] {
-  return accept.split(',').map((part) => {
-    const [type, ...rest] = part.split(';').map((s) => s.trim());
-    const params: Record<string, string> = {};
-    for (const p of rest) {
-      const eq = p.indexOf('=');
-      if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-    }
-    return { type: (type ?? '').toLowerCase(), params };
-  }).filter((m) => m.type !== '');
+  return accept
+    .split(',')
+    .map((part) => {
+      const [type, ...rest] = part.split(';').map((s) => s.trim());
+      const params: Record<string, string> = {};
+      for (const p of rest) {
+        const eq = p.indexOf('=');
+        if (eq > 0)
+          params[p.slice(0, eq).trim().toLowerCase()] = p
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"(.*)"$/, '$1');
+      }
+      return { type: (type ?? '').toLowerCase(), params };
+    })
+    .filter((m) => m.type !== '');
 }
 
 const plainTypes = new Set(['application/json', 'application/*', '*/*', 'application/yaml', 'application/vnd.kubernetes.protobuf']);

@@ -56,10 +56,15 @@ export function checkUnknownFields(ctx: HandlerContext, obj: KObject, kind: stri
   if (!unknown.length) return;
   const names = unknown.map((u) => u.replace(/^\./, ''));
   if (mode === 'Strict') {
-    const msg = names.length === 1 ? `strict decoding error: unknown field "${names[0]}"` : `strict decoding error: ${names.map((n) => `unknown field "${n}"`).join(', ')}`;
+    const msg =
+      names.length === 1
+        ? `strict decoding error: unknown field "${names[0]}"`
+        : `strict decoding error: ${names.map((n) => `unknown field "${n}"`).join(', ')}`;
     throw errors.invalidStrict(ctx.store.def.group, ctx.store.def.kind, obj.metadata?.name ?? '', msg, names);
   }
   for (const n of names) ctx.warnings.push(`unknown field "${n}"`);
 }
 
-export function listKind(store: Store): string { return store.def.listKind ?? `${store.def.kind}List`; }
+export function listKind(store: Store): string {
+  return store.def.listKind ?? `${store.def.kind}List`;
+}

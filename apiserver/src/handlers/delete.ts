@@ -14,19 +14,29 @@ export async function readDeleteOptions(ctx: HandlerContext): Promise<DeleteOpti
     const o = parseJson(body) as any;
     if (!o || typeof o !== 'object' || Array.isArray(o)) throw errors.badRequest('the body of a DELETE must be a DeleteOptions object');
     if (o.kind && !['DeleteOptions'].includes(o.kind)) throw errors.badRequest(`${o.kind} is not a DeleteOptions`);
-    opts = { gracePeriodSeconds: o.gracePeriodSeconds, propagationPolicy: o.propagationPolicy, orphanDependents: o.orphanDependents, preconditions: o.preconditions, dryRun: o.dryRun };
+    opts = {
+      gracePeriodSeconds: o.gracePeriodSeconds,
+      propagationPolicy: o.propagationPolicy,
+      orphanDependents: o.orphanDependents,
+      preconditions: o.preconditions,
+      dryRun: o.dryRun,
+    };
   }
   const q = ctx.query;
   if (q.has('gracePeriodSeconds')) opts.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
   if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy') as any;
   if (q.has('orphanDependents')) opts.orphanDependents = q.get('orphanDependents') === 'true';
   if (dryRunOf(q)) opts.dryRun = ['All'];
-  if (opts.dryRun && opts.dryRun.some((d) => d !== 'All')) throw errors.badRequest(`Invalid dry run value: [${opts.dryRun.join(' ')}]: supported values: "All"`);
+  if (opts.dryRun && opts.dryRun.some((d) => d !== 'All'))
+    throw errors.badRequest(`Invalid dry run value: [${opts.dryRun.join(' ')}]: supported values: "All"`);
   if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
-    throw errors.invalid('', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, supported: ['Foreground', 'Background', 'Orphan', 'nil'] }]);
+    throw errors.invalid('', 'DeleteOptions', '', [
+      { type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, supported: ['Foreground', 'Background', 'Orphan', 'nil'] },
+    ]);
   }
   if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
-    if (opts.gracePeriodSeconds !== undefined && Number(opts.gracePeriodSeconds) < 0) opts.gracePeriodSeconds = 1; // as the apiserver treats negative grace
+    if (opts.gracePeriodSeconds !== undefined && Number(opts.gracePeriodSeconds) < 0)
+      opts.gracePeriodSeconds = 1; // as the apiserver treats negative grace
     else throw errors.badRequest(`invalid gracePeriodSeconds: ${opts.gracePeriodSeconds}`);
   }
   return opts;
@@ -39,14 +49,19 @@ export async function handleDelete(ctx: HandlerContext): Promise<void> {
     writeObject(ctx, 200, object);
     return;
   }
-  writeStatusObject(ctx, 200, statusSuccess({ name: object.metadata.name, group: ctx.store.def.group || undefined, kind: ctx.store.def.resource, uid: object.metadata.uid }));
+  writeStatusObject(
+    ctx,
+    200,
+    statusSuccess({ name: object.metadata.name, group: ctx.store.def.group || undefined, kind: ctx.store.def.resource, uid: object.metadata.uid }),
+  );
 }
 
 export async function handleDeleteCollection(ctx: HandlerContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const q = ctx.query;
   const list = await ctx.store.list(ctx.store.def.namespaced ? ctx.info.namespace : undefined, {
-    labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined,
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector: q.get('fieldSelector') ?? undefined,
   });
   const deleted = [];
   for (const item of list.items) {
@@ -57,5 +72,10 @@ export async function handleDeleteCollection(ctx: HandlerContext): Promise<void>
       if (e?.code !== 404) throw e;
     }
   }
-  writeStatusObject(ctx, 200, { kind: listKind(ctx.store), apiVersion: ctx.store.apiVersion, metadata: { resourceVersion: list.resourceVersion }, items: deleted });
+  writeStatusObject(ctx, 200, {
+    kind: listKind(ctx.store),
+    apiVersion: ctx.store.apiVersion,
+    metadata: { resourceVersion: list.resourceVersion },
+    items: deleted,
+  });
 }

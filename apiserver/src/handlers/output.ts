@@ -24,7 +24,19 @@ function send(ctx: HandlerContext, code: number, body: unknown): void {
 export function writeObject(ctx: HandlerContext, code: number, obj: KObject): void {
   const kind = negotiateOutput(ctx.req.headers.accept);
   if (kind === 'table') {
-    send(ctx, code, buildTable({ group: ctx.store.def.group, kind: ctx.store.def.kind, items: [obj], includeObject: includeObjectOf(ctx.query), withColumns: true, convertor: ctx.store.def.table, listMeta: { resourceVersion: obj.metadata?.resourceVersion } }));
+    send(
+      ctx,
+      code,
+      buildTable({
+        group: ctx.store.def.group,
+        kind: ctx.store.def.kind,
+        items: [obj],
+        includeObject: includeObjectOf(ctx.query),
+        withColumns: true,
+        convertor: ctx.store.def.table,
+        listMeta: { resourceVersion: obj.metadata?.resourceVersion },
+      }),
+    );
   } else if (kind === 'partial' || kind === 'partialList') {
     send(ctx, code, toPartialObjectMetadata(obj));
   } else {
@@ -32,7 +44,9 @@ export function writeObject(ctx: HandlerContext, code: number, obj: KObject): vo
   }
 }
 
-export function writeStatusObject(ctx: HandlerContext, code: number, status: unknown): void { send(ctx, code, status); }
+export function writeStatusObject(ctx: HandlerContext, code: number, status: unknown): void {
+  send(ctx, code, status);
+}
 
 export function writeList(ctx: HandlerContext, items: KObject[], listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): void {
   const kind = negotiateOutput(ctx.req.headers.accept);
@@ -40,7 +54,19 @@ export function writeList(ctx: HandlerContext, items: KObject[], listMeta: { res
   if (listMeta.continue) meta.continue = listMeta.continue;
   if (listMeta.remainingItemCount !== undefined && listMeta.continue) meta.remainingItemCount = listMeta.remainingItemCount;
   if (kind === 'table') {
-    send(ctx, 200, buildTable({ group: ctx.store.def.group, kind: ctx.store.def.kind, items, includeObject: includeObjectOf(ctx.query), withColumns: true, convertor: ctx.store.def.table, listMeta: meta as any }));
+    send(
+      ctx,
+      200,
+      buildTable({
+        group: ctx.store.def.group,
+        kind: ctx.store.def.kind,
+        items,
+        includeObject: includeObjectOf(ctx.query),
+        withColumns: true,
+        convertor: ctx.store.def.table,
+        listMeta: meta as any,
+      }),
+    );
   } else if (kind === 'partial' || kind === 'partialList') {
     send(ctx, 200, toPartialObjectMetadataList(items, meta as any));
   } else {

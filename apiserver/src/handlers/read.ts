@@ -14,7 +14,8 @@ export async function handleList(ctx: HandlerContext): Promise<void> {
   const limit = limitRaw ? Number(limitRaw) : undefined;
   if (limitRaw && (!Number.isInteger(limit) || limit! < 0)) throw errors.badRequest(`invalid limit: ${limitRaw}`);
   const rvm = q.get('resourceVersionMatch') ?? '';
-  if (rvm && !['Exact', 'NotOlderThan'].includes(rvm)) throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
+  if (rvm && !['Exact', 'NotOlderThan'].includes(rvm))
+    throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
   if (rvm && !q.get('resourceVersion')) throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
   if (q.get('continue') && q.get('resourceVersion') && q.get('resourceVersion') !== '0') {
     throw errors.badRequest('specifying resource version is not allowed when using continue');
@@ -22,7 +23,8 @@ export async function handleList(ctx: HandlerContext): Promise<void> {
   const out = await ctx.store.list(ctx.store.def.namespaced ? ctx.info.namespace : undefined, {
     labelSelector: q.get('labelSelector') ?? undefined,
     fieldSelector: q.get('fieldSelector') ?? undefined,
-    limit, continue: q.get('continue') ?? undefined,
+    limit,
+    continue: q.get('continue') ?? undefined,
     resourceVersion: q.get('resourceVersion') ?? undefined,
     resourceVersionMatch: rvm || undefined,
   });

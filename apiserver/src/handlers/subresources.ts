@@ -14,17 +14,31 @@ function getPath(obj: any, path: string): any {
 function setPath(obj: any, path: string, value: unknown): void {
   const keys = path.split('.');
   let o = obj;
-  for (const k of keys.slice(0, -1)) { o[k] ??= {}; o = o[k]; }
+  for (const k of keys.slice(0, -1)) {
+    o[k] ??= {};
+    o = o[k];
+  }
   o[keys[keys.length - 1]!] = value;
 }
 
 /** autoscaling/v1 Scale for a Deployment or ReplicaSet. */
 export function toScale(ctx: HandlerContext, obj: KObject): KObject {
   const s = ctx.store.def.scale!;
-  const selector = obj.spec?.selector ? labelSelectorToString(fromLabelSelectorObject(obj.spec.selector)) : (s.labelSelectorPath ? getPath(obj, s.labelSelectorPath) : undefined);
+  const selector = obj.spec?.selector
+    ? labelSelectorToString(fromLabelSelectorObject(obj.spec.selector))
+    : s.labelSelectorPath
+      ? getPath(obj, s.labelSelectorPath)
+      : undefined;
   return {
-    kind: 'Scale', apiVersion: 'autoscaling/v1',
-    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
     spec: { replicas: getPath(obj, s.specReplicasPath) ?? 0 },
     status: { replicas: getPath(obj, s.statusReplicasPath) ?? 0, ...(selector ? { selector } : {}) },
   };
@@ -37,7 +51,9 @@ export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvi
   const setReplicas = (cur: KObject, scale: KObject): KObject => {
     const r = scale.spec?.replicas;
     if (r !== undefined && (!Number.isInteger(r) || r < 0)) {
-      throw errors.invalid('autoscaling', 'Scale', name!, [{ type: 'FieldValueInvalid', field: 'spec.replicas', value: r, detail: 'must be greater than or equal to 0' }]);
+      throw errors.invalid('autoscaling', 'Scale', name!, [
+        { type: 'FieldValueInvalid', field: 'spec.replicas', value: r, detail: 'must be greater than or equal to 0' },
+      ]);
     }
     setPath(cur, s.specReplicasPath, r ?? 0);
     if (scale.metadata?.resourceVersion) cur.metadata.resourceVersion = scale.metadata.resourceVersion;
@@ -56,10 +72,15 @@ export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvi
     }
     case 'patch': {
       const patch = await readPatch(ctx);
-      const out = await ctx.store.modify(namespace, name!, (cur) => {
-        const patched = applyPatch(toScale(ctx, cur), patch, patchMeta('autoscaling', 'v1', 'Scale'));
-        return setReplicas(cur, patched);
-      }, writeOptions(ctx, 'scale'));
+      const out = await ctx.store.modify(
+        namespace,
+        name!,
+        (cur) => {
+          const patched = applyPatch(toScale(ctx, cur), patch, patchMeta('autoscaling', 'v1', 'Scale'));
+          return setReplicas(cur, patched);
+        },
+        writeOptions(ctx, 'scale'),
+      );
       writeObject(ctx, 200, toScale(ctx, out));
       return;
     }
@@ -69,7 +90,11 @@ export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvi
 }
 
 /** POST pods/NAME/binding (and the legacy POST namespaces/NS/bindings). */
-export async function handleBinding(ctx: HandlerContext, podName: string | undefined, applyBinding: (pod: KObject, binding: KObject) => KObject): Promise<void> {
+export async function handleBinding(
+  ctx: HandlerContext,
+  podName: string | undefined,
+  applyBinding: (pod: KObject, binding: KObject) => KObject,
+): Promise<void> {
   const binding = await readObject(ctx);
   checkKind(ctx, binding, 'Binding', 'v1');
   const name = podName ?? binding.metadata.name;
@@ -81,13 +106,18 @@ export async function handleBinding(ctx: HandlerContext, podName: string | undef
     throw errors.invalid('', 'Binding', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', value: binding.target.kind, supported: ['Node'] }]);
   }
   const pods = ctx.registry.store('', 'v1', 'pods')!;
-  await pods.modify(ctx.info.namespace, name, (cur) => {
-    if (binding.metadata.uid && binding.metadata.uid !== cur.metadata.uid) {
-      throw errors.conflict('', 'pods', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${cur.metadata.uid}`);
-    }
-    if (cur.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
-    return applyBinding(cur, binding);
-  }, { ...writeOptions(ctx, 'binding') });
+  await pods.modify(
+    ctx.info.namespace,
+    name,
+    (cur) => {
+      if (binding.metadata.uid && binding.metadata.uid !== cur.metadata.uid) {
+        throw errors.conflict('', 'pods', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${cur.metadata.uid}`);
+      }
+      if (cur.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
+      return applyBinding(cur, binding);
+    },
+    { ...writeOptions(ctx, 'binding') },
+  );
   writeStatusObject(ctx, 201, statusSuccess());
 }
 
@@ -100,9 +130,16 @@ export async function handleEviction(ctx: HandlerContext): Promise<void> {
   }
   const pods = ctx.registry.store('', 'v1', 'pods')!;
   const opts = ev.deleteOptions ?? {};
-  await pods.delete(ctx.info.namespace, ctx.info.name!, {
-    gracePeriodSeconds: opts.gracePeriodSeconds, propagationPolicy: opts.propagationPolicy,
-    preconditions: opts.preconditions, dryRun: opts.dryRun ?? (ctx.query.getAll('dryRun').length ? ['All'] : undefined),
-  }, { user: ctx.user });
+  await pods.delete(
+    ctx.info.namespace,
+    ctx.info.name!,
+    {
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      propagationPolicy: opts.propagationPolicy,
+      preconditions: opts.preconditions,
+      dryRun: opts.dryRun ?? (ctx.query.getAll('dryRun').length ? ['All'] : undefined),
+    },
+    { user: ctx.user },
+  );
   writeStatusObject(ctx, 201, statusSuccess());
 }

@@ -9,7 +9,10 @@ import { includeObjectOf } from './output.ts';
 /** apiserver's --min-request-timeout is 1800 s; a watch without timeoutSeconds lasts 1x-2x that. */
 const minRequestTimeoutSeconds = 1800;
 
-export interface WatchCounter { inc(resource: string): void; dec(resource: string): void }
+export interface WatchCounter {
+  inc(resource: string): void;
+  dec(resource: string): void;
+}
 
 export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): Promise<void> {
   const q = ctx.query;
@@ -31,7 +34,14 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): 
   const encode = (type: string, object: KObject): string => {
     let obj: unknown = object;
     if (asTable && type !== 'ERROR' && type !== 'BOOKMARK') {
-      obj = buildTable({ group: ctx.store.def.group, kind: ctx.store.def.kind, items: [object], includeObject, withColumns: !columnsSent, listMeta: { resourceVersion: object.metadata?.resourceVersion } });
+      obj = buildTable({
+        group: ctx.store.def.group,
+        kind: ctx.store.def.kind,
+        items: [object],
+        includeObject,
+        withColumns: !columnsSent,
+        listMeta: { resourceVersion: object.metadata?.resourceVersion },
+      });
       columnsSent = true;
     }
     return JSON.stringify({ type, object: obj }) + '\n';
@@ -48,7 +58,10 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): 
   const emit = (type: string, object: KObject) => {
     if (ended) return;
     const line = encode(type, object);
-    if (!headersWritten) { pending.push(line); return; }
+    if (!headersWritten) {
+      pending.push(line);
+      return;
+    }
     // a slow reader must not make us drop events; node buffers what the socket cannot take
     res.write(line);
   };
@@ -69,16 +82,20 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): 
     if (!res.writableEnded) res.end();
   };
   try {
-    watcher = await ctx.store.watch(namespace, {
-      labelSelector: q.get('labelSelector') ?? undefined,
-      fieldSelector: fieldSelector || undefined,
-      resourceVersion: rv,
-      allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
-      sendInitialEvents: sendInitial === 'true' || (sendInitial === null && (rv === '' || rv === '0')),
-    }, (ev) => {
-      emit(ev.type, ev.object);
-      if (ev.type === 'ERROR') finish();
-    });
+    watcher = await ctx.store.watch(
+      namespace,
+      {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: fieldSelector || undefined,
+        resourceVersion: rv,
+        allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
+        sendInitialEvents: sendInitial === 'true' || (sendInitial === null && (rv === '' || rv === '0')),
+      },
+      (ev) => {
+        emit(ev.type, ev.object);
+        if (ev.type === 'ERROR') finish();
+      },
+    );
   } catch (e) {
     if (e instanceof ApiError && e.code === 410) {
       // client-go expects the 410 as an ERROR event in a 200 stream
@@ -88,7 +105,10 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): 
     }
     throw e;
   }
-  if (ended) { watcher?.stop(); return; }
+  if (ended) {
+    watcher?.stop();
+    return;
+  }
   counter?.inc(ctx.store.def.resource);
   counted = true;
   writeHead();

@@ -17,10 +17,14 @@ export function checkKind(ctx: HandlerContext, obj: KObject, expectedKind: strin
     throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedApiVersion})`);
   }
   if (obj.kind && obj.kind !== expectedKind) {
-    throw errors.badRequest(`${obj.kind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: no kind "${obj.kind}" is registered for the endpoint`);
+    throw errors.badRequest(
+      `${obj.kind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: no kind "${obj.kind}" is registered for the endpoint`,
+    );
   }
   if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata) || obj.metadata === null)) {
-    throw errors.badRequest(`${expectedKind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: json: cannot unmarshal ${typeof obj.metadata} into Go struct field ${expectedKind}.metadata of type v1.ObjectMeta`);
+    throw errors.badRequest(
+      `${expectedKind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: json: cannot unmarshal ${typeof obj.metadata} into Go struct field ${expectedKind}.metadata of type v1.ObjectMeta`,
+    );
   }
   obj.metadata ??= {};
 }
@@ -49,7 +53,10 @@ export async function handleUpdate(ctx: HandlerContext, subresource?: string): P
   writeObject(ctx, created ? 201 : 200, object);
 }
 
-export interface PatchRequest { type: string; body: Buffer }
+export interface PatchRequest {
+  type: string;
+  body: Buffer;
+}
 
 export async function readPatch(ctx: HandlerContext): Promise<PatchRequest> {
   const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -62,10 +69,14 @@ export async function readPatch(ctx: HandlerContext): Promise<PatchRequest> {
 /** Applies a non-apply patch to the client view of the object. */
 export function applyPatch(current: KObject, patch: PatchRequest, meta: PatchMeta): KObject {
   switch (patch.type) {
-    case patchTypes.json: return applyJsonPatch(current, patch.body) as KObject;
-    case patchTypes.merge: return applyMergePatch(current, asPatchObject(patch.body)) as KObject;
-    case patchTypes.strategic: return applyStrategicMergePatch(current, asPatchObject(patch.body), meta) as KObject;
-    default: throw errors.unsupportedMediaType(patch.type);
+    case patchTypes.json:
+      return applyJsonPatch(current, patch.body) as KObject;
+    case patchTypes.merge:
+      return applyMergePatch(current, asPatchObject(patch.body)) as KObject;
+    case patchTypes.strategic:
+      return applyStrategicMergePatch(current, asPatchObject(patch.body), meta) as KObject;
+    default:
+      throw errors.unsupportedMediaType(patch.type);
   }
 }
 
@@ -77,7 +88,11 @@ function asPatchObject(body: Buffer): Record<string, unknown> {
 
 export function parseApplyBody(body: Buffer): KObject {
   let obj: unknown;
-  try { obj = yaml.load(body.toString()); } catch (e) { throw errors.badRequest(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`); }
+  try {
+    obj = yaml.load(body.toString());
+  } catch (e) {
+    throw errors.badRequest(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw errors.badRequest('the apply patch must be a YAML or JSON object');
   return obj as KObject;
 }
@@ -116,11 +131,16 @@ export async function handlePatch(ctx: HandlerContext, patchMeta: PatchMetaProvi
     return;
   }
   if (ctx.query.get('force')) throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
-  const out = await ctx.store.modify(ctx.info.namespace, name, (cur) => {
-    const patched = applyPatch(cur, patch, meta);
-    checkKind(ctx, patched, def.kind, ctx.store.apiVersion);
-    checkUnknownFields(ctx, patched, def.kind);
-    return patched;
-  }, opts);
+  const out = await ctx.store.modify(
+    ctx.info.namespace,
+    name,
+    (cur) => {
+      const patched = applyPatch(cur, patch, meta);
+      checkKind(ctx, patched, def.kind, ctx.store.apiVersion);
+      checkUnknownFields(ctx, patched, def.kind);
+      return patched;
+    },
+    opts,
+  );
   writeObject(ctx, 200, out);
 }

@@ -76,7 +76,12 @@ function loadModel(className: string): ClientModel | undefined {
   };
 }
 
-interface AttributeType { name: string; baseName: string; type: string; format: string }
+interface AttributeType {
+  name: string;
+  baseName: string;
+  type: string;
+  format: string;
+}
 
 function parseAttributeTypeMap(js: string, className: string): AttributeType[] {
   const m = new RegExp(`${className}\\.attributeTypeMap = (\\[[\\s\\S]*?\\]);`).exec(js);
@@ -106,6 +111,10 @@ function parseDeclarations(dts: string, className: string): Declarations {
 }
 
 function jsDocText(raw: string): string | undefined {
-  const text = raw.split('\n').map((l) => l.replace(/^\s*\*\s?/, '')).join('\n').trim();
+  const text = raw
+    .split('\n')
+    .map((l) => l.replace(/^\s*\*\s?/, ''))
+    .join('\n')
+    .trim();
   return text || undefined;
 }

@@ -3,37 +3,46 @@
 // every type it references and nothing else.
 import { readClientModel } from './client-models.ts';
 import type { ModelField } from './client-models.ts';
-import {
-  classCandidates, coreV1Kinds, definitionName, groupPackageWord, isMetaV1Class, metaV1Prefix, splitClassName,
-} from './naming.ts';
+import { classCandidates, coreV1Kinds, definitionName, groupPackageWord, isMetaV1Class, metaV1Prefix, splitClassName } from './naming.ts';
 import { semanticsAsExtensions, semanticsOf } from './list-semantics.ts';
 
 /** An OpenAPI schema object as JSON. */
 export type Schema = { [key: string]: any };
 
-export interface GroupVersionKind { group: string; version: string; kind: string }
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
 
 export const refPrefixV2 = '#/definitions/';
 
 /** Leaf types that Kubernetes defines once and references everywhere. */
 const wellKnown: Record<string, Schema> = {
   [`${metaV1Prefix}.Time`]: {
-    type: 'string', format: 'date-time',
-    description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON. Wrappers are provided for many of the factory methods that the time package offers.',
+    type: 'string',
+    format: 'date-time',
+    description:
+      'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON. Wrappers are provided for many of the factory methods that the time package offers.',
   },
   [`${metaV1Prefix}.MicroTime`]: {
-    type: 'string', format: 'date-time', description: 'MicroTime is version of Time with microsecond level precision.',
+    type: 'string',
+    format: 'date-time',
+    description: 'MicroTime is version of Time with microsecond level precision.',
   },
   [`${metaV1Prefix}.FieldsV1`]: {
     type: 'object',
     description: 'FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.',
   },
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString': {
-    type: 'string', format: 'int-or-string',
-    description: 'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
+    type: 'string',
+    format: 'int-or-string',
+    description:
+      'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
   },
   'io.k8s.apimachinery.pkg.runtime.RawExtension': {
-    type: 'object', 'x-kubernetes-preserve-unknown-fields': true,
+    type: 'object',
+    'x-kubernetes-preserve-unknown-fields': true,
     description: 'RawExtension is used to hold extensions in external versions: an embedded object of any kind.',
   },
   [`${metaV1Prefix}.Patch`]: {
@@ -65,7 +74,7 @@ export class DefinitionCatalog {
   markKind(name: string, gvk: GroupVersionKind): void {
     const def = this.definitions.get(name);
     if (!def) return;
-    const list: GroupVersionKind[] = def['x-kubernetes-group-version-kind'] ??= [];
+    const list: GroupVersionKind[] = (def['x-kubernetes-group-version-kind'] ??= []);
     if (!list.some((g) => g.group === gvk.group && g.version === gvk.version && g.kind === gvk.kind)) {
       list.push({ group: gvk.group, kind: gvk.kind, version: gvk.version });
       list.sort((a, b) => `${a.group}/${a.version}/${a.kind}`.localeCompare(`${b.group}/${b.version}/${b.kind}`));
@@ -127,18 +136,23 @@ export class DefinitionCatalog {
     const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
     if (map) return { type: 'object', additionalProperties: this.typeSchema(map[1], field, packageWord) };
     switch (type) {
-      case 'string': return field.format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
-      case 'boolean': return { type: 'boolean' };
+      case 'string':
+        return field.format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
+      case 'boolean':
+        return { type: 'boolean' };
       case 'number':
         if (field.format === 'int32' || field.format === 'int64') return { type: 'integer', format: field.format };
         return field.format ? { type: 'number', format: field.format } : { type: 'number' };
       case 'Date':
         return this.ref(this.wellKnown(`${metaV1Prefix}.${field.format === 'date-time-micro' ? 'MicroTime' : 'Time'}`));
-      case 'V1MicroTime': return this.ref(this.wellKnown(`${metaV1Prefix}.MicroTime`));
-      case 'IntOrString': return this.ref(this.wellKnown('io.k8s.apimachinery.pkg.util.intstr.IntOrString'));
+      case 'V1MicroTime':
+        return this.ref(this.wellKnown(`${metaV1Prefix}.MicroTime`));
+      case 'IntOrString':
+        return this.ref(this.wellKnown('io.k8s.apimachinery.pkg.util.intstr.IntOrString'));
       case 'any':
         return this.ref(this.wellKnown(field.name === 'fieldsV1' ? `${metaV1Prefix}.FieldsV1` : 'io.k8s.apimachinery.pkg.runtime.RawExtension'));
-      case 'object': return { type: 'object' };
+      case 'object':
+        return { type: 'object' };
     }
     if (readClientModel(type)) return this.ref(this.addClass(type, packageWord));
     throw new Error(`unsupported client model type ${type} (field ${field.name})`);
@@ -156,11 +170,17 @@ export function referencedDefinitions(roots: Iterable<Schema>, definitions: Map<
   while (stack.length) {
     const node = stack.pop();
     if (!node || typeof node !== 'object') continue;
-    if (Array.isArray(node)) { stack.push(...node); continue; }
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
     for (const [k, v] of Object.entries(node)) {
       if (k === '$ref' && typeof v === 'string' && v.startsWith(refPrefix)) {
         const name = v.slice(refPrefix.length);
-        if (!seen.has(name)) { seen.add(name); stack.push(definitions.get(name)); }
+        if (!seen.has(name)) {
+          seen.add(name);
+          stack.push(definitions.get(name));
+        }
       } else if (v && typeof v === 'object') stack.push(v);
     }
   }

@@ -24,7 +24,10 @@ export interface OpenApiOptions {
   version?: string;
 }
 
-interface Serialized { bytes: Buffer; hash: string }
+interface Serialized {
+  bytes: Buffer;
+  hash: string;
+}
 
 export class OpenApi {
   private readonly v2: Schema;
@@ -47,7 +50,9 @@ export class OpenApi {
     };
     catalog.markKind(common.status, { group: '', version: 'v1', kind: 'Status' });
     const subKinds = {
-      scale: ['autoscaling', 'v1', 'Scale'], eviction: ['policy', 'v1', 'Eviction'], binding: ['', 'v1', 'Binding'],
+      scale: ['autoscaling', 'v1', 'Scale'],
+      eviction: ['policy', 'v1', 'Eviction'],
+      binding: ['', 'v1', 'Binding'],
     } as const;
     const paths: Record<string, PathItem> = {};
     for (const def of resources) {
@@ -83,11 +88,17 @@ export class OpenApi {
   }
 
   /** The whole v2 document as a JS object (not a copy: do not mutate). */
-  v2Document(): Schema { return this.v2; }
+  v2Document(): Schema {
+    return this.v2;
+  }
 
-  v2Json(): Buffer { return this.v2Serialized().bytes; }
+  v2Json(): Buffer {
+    return this.v2Serialized().bytes;
+  }
 
-  v2Etag(): string { return `"${this.v2Serialized().hash}"`; }
+  v2Etag(): string {
+    return `"${this.v2Serialized().hash}"`;
+  }
 
   v2Protobuf(): Buffer {
     this.v2ProtobufCache ??= encodeV2Protobuf(this.v2);
@@ -95,7 +106,9 @@ export class OpenApi {
   }
 
   /** Group-versions served, as /openapi/v3 names them: 'api/v1', 'apis/apps/v1', ... */
-  v3GroupVersions(): string[] { return [...this.pathsByGroupVersion.keys()].sort(); }
+  v3GroupVersions(): string[] {
+    return [...this.pathsByGroupVersion.keys()].sort();
+  }
 
   v3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
     const paths: Record<string, { serverRelativeURL: string }> = {};
@@ -103,10 +116,14 @@ export class OpenApi {
     return { paths };
   }
 
-  v3Document(gvPath: string): Buffer | undefined { return this.v3Serialized(gvPath)?.bytes; }
+  v3Document(gvPath: string): Buffer | undefined {
+    return this.v3Serialized(gvPath)?.bytes;
+  }
 
   /** The content hash of a v3 document ('' for an unknown group-version); also its ETag body. */
-  v3Hash(gvPath: string): string { return this.v3Serialized(gvPath)?.hash ?? ''; }
+  v3Hash(gvPath: string): string {
+    return this.v3Serialized(gvPath)?.hash ?? '';
+  }
 
   /** Definition names a document needs, for tests and debugging. */
   referencedBy(gvPath: string): string[] {

@@ -11,8 +11,12 @@ export interface FieldSemantics {
   mapType?: 'atomic' | 'granular';
 }
 
-const mergeByKey = (key: string, mapKeys: string[] = [key], strategy = 'merge'): FieldSemantics =>
-  ({ patchStrategy: strategy, patchMergeKey: key, listType: 'map', listMapKeys: mapKeys });
+const mergeByKey = (key: string, mapKeys: string[] = [key], strategy = 'merge'): FieldSemantics => ({
+  patchStrategy: strategy,
+  patchMergeKey: key,
+  listType: 'map',
+  listMapKeys: mapKeys,
+});
 const atomicList: FieldSemantics = { listType: 'atomic' };
 const setList: FieldSemantics = { patchStrategy: 'merge', listType: 'set' };
 const atomicStruct: FieldSemantics = { mapType: 'atomic' };

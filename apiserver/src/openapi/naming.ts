@@ -5,22 +5,57 @@
 
 /** Types of k8s.io/apimachinery/pkg/apis/meta/v1 that the client generates as `V1<Name>`. */
 const metaV1Types = new Set([
-  'APIGroup', 'APIGroupList', 'APIResource', 'APIResourceList', 'APIVersions', 'Condition', 'DeleteOptions',
-  'FieldSelectorRequirement', 'GroupVersionForDiscovery', 'LabelSelector', 'LabelSelectorRequirement', 'ListMeta',
-  'ManagedFieldsEntry', 'ObjectMeta', 'OwnerReference', 'Preconditions', 'ServerAddressByClientCIDR', 'Status',
-  'StatusCause', 'StatusDetails', 'WatchEvent',
+  'APIGroup',
+  'APIGroupList',
+  'APIResource',
+  'APIResourceList',
+  'APIVersions',
+  'Condition',
+  'DeleteOptions',
+  'FieldSelectorRequirement',
+  'GroupVersionForDiscovery',
+  'LabelSelector',
+  'LabelSelectorRequirement',
+  'ListMeta',
+  'ManagedFieldsEntry',
+  'ObjectMeta',
+  'OwnerReference',
+  'Preconditions',
+  'ServerAddressByClientCIDR',
+  'Status',
+  'StatusCause',
+  'StatusDetails',
+  'WatchEvent',
 ]);
 
 /** The kinds of the core (legacy, group "") API: the types they reach live in io.k8s.api.core.v1. */
 export const coreV1Kinds = [
-  'Pod', 'PodTemplate', 'ReplicationController', 'Service', 'Endpoints', 'Node', 'Namespace', 'ConfigMap', 'Secret',
-  'ServiceAccount', 'PersistentVolume', 'PersistentVolumeClaim', 'Event', 'LimitRange', 'ResourceQuota', 'Binding',
+  'Pod',
+  'PodTemplate',
+  'ReplicationController',
+  'Service',
+  'Endpoints',
+  'Node',
+  'Namespace',
+  'ConfigMap',
+  'Secret',
+  'ServiceAccount',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'Event',
+  'LimitRange',
+  'ResourceQuota',
+  'Binding',
   'ComponentStatus',
 ];
 
 export const metaV1Prefix = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 
-export interface ClassName { groupWord: string; version: string; name: string }
+export interface ClassName {
+  groupWord: string;
+  version: string;
+  name: string;
+}
 
 /** `CoreV1Event` → {groupWord:'Core', version:'v1', name:'Event'}; `V1beta1Foo` → {'', 'v1beta1', 'Foo'} */
 export function splitClassName(className: string): ClassName | undefined {
@@ -42,7 +77,11 @@ export function groupPackageWord(group: string): string {
 /** `discovery.k8s.io` → `Discovery`, `rbac.authorization.k8s.io` → `RbacAuthorization`, '' → `Core`. */
 export function groupCamel(group: string): string {
   if (group === '') return 'Core';
-  return group.replace(/\.k8s\.io$/, '').split('.').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  return group
+    .replace(/\.k8s\.io$/, '')
+    .split('.')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 }
 
 /** The client class names that may hold a kind, most specific first. */

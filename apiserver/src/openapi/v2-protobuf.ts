@@ -40,7 +40,8 @@ function toGnosticDocument(doc: Schema): Schema {
   if (doc.securityDefinitions) {
     out.security_definitions = {
       additional_properties: Object.entries(doc.securityDefinitions as Record<string, Schema>).map(([name, d]) => ({
-        name, value: { api_key_security: { type: d.type, name: d.name, in: d.in, description: d.description } },
+        name,
+        value: { api_key_security: { type: d.type, name: d.name, in: d.in, description: d.description } },
       })),
     };
   }
@@ -60,12 +61,17 @@ function pathItem(item: Schema): Schema {
 
 function operation(op: Schema): Schema {
   return {
-    tags: op.tags, description: op.description, operation_id: op.operationId, produces: op.produces,
-    consumes: op.consumes, schemes: op.schemes,
+    tags: op.tags,
+    description: op.description,
+    operation_id: op.operationId,
+    produces: op.produces,
+    consumes: op.consumes,
+    schemes: op.schemes,
     parameters: (op.parameters as Schema[]).map((p) => ({ parameter: parameter(p) })),
     responses: {
       response_code: Object.entries(op.responses as Record<string, Schema>).map(([code, r]) => ({
-        name: code, value: { response: { description: r.description, ...(r.schema ? { schema: { schema: schema(r.schema) } } : {}) } },
+        name: code,
+        value: { response: { description: r.description, ...(r.schema ? { schema: { schema: schema(r.schema) } } : {}) } },
       })),
     },
     vendor_extension: vendorExtensions(op),
@@ -93,8 +99,7 @@ function schema(s: Schema): Schema {
   if (s.items) out.items = { schema: [schema(s.items)] };
   if (s.allOf) out.all_of = (s.allOf as Schema[]).map(schema);
   if (s.additionalProperties !== undefined) {
-    out.additional_properties = typeof s.additionalProperties === 'boolean'
-      ? { boolean: s.additionalProperties } : { schema: schema(s.additionalProperties) };
+    out.additional_properties = typeof s.additionalProperties === 'boolean' ? { boolean: s.additionalProperties } : { schema: schema(s.additionalProperties) };
   }
   if (s.properties) {
     out.properties = { additional_properties: Object.entries(s.properties as Record<string, Schema>).map(([name, p]) => ({ name, value: schema(p) })) };
@@ -106,7 +111,10 @@ function schema(s: Schema): Schema {
 
 /** x-* fields, each as gnostic's NamedAny whose value is the YAML text of the JSON value. */
 function vendorExtensions(obj: Schema): Schema[] {
-  return Object.entries(obj).filter(([k]) => k.startsWith('x-')).map(([name, value]) => ({
-    name, value: { yaml: yaml.dump(value, { lineWidth: -1, sortKeys: true }) },
-  }));
+  return Object.entries(obj)
+    .filter(([k]) => k.startsWith('x-'))
+    .map(([name, value]) => ({
+      name,
+      value: { yaml: yaml.dump(value, { lineWidth: -1, sortKeys: true }) },
+    }));
 }

@@ -44,7 +44,10 @@ function v3Operation(op: Schema): Schema {
   }
   const outResponses: Schema = {};
   for (const [code, r] of Object.entries(responses as Record<string, Schema>)) {
-    if (!r.schema) { outResponses[code] = { description: r.description }; continue; }
+    if (!r.schema) {
+      outResponses[code] = { description: r.description };
+      continue;
+    }
     const content: Schema = {};
     for (const type of produces as string[]) content[type] = { schema: v3Schema(r.schema, false) };
     outResponses[code] = { description: r.description, content };

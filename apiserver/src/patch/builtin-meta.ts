@@ -23,29 +23,35 @@ type Fields = Record<string, FieldSpec>;
 const atomicList: FieldSpec = { list: 'atomic' };
 const atomicStruct: FieldSpec = { map: 'atomic' };
 const granularMap: FieldSpec = { freeMap: true };
-const byName = (type?: string, strategy = 'merge'): FieldSpec =>
-  ({ type, list: 'map', keys: ['name'], strategy, mergeKey: 'name' });
+const byName = (type?: string, strategy = 'merge'): FieldSpec => ({ type, list: 'map', keys: ['name'], strategy, mergeKey: 'name' });
 const conditionsByType: FieldSpec = { list: 'map', keys: ['type'], strategy: 'merge', mergeKey: 'type' };
 const portKeyDefaults = { protocol: 'TCP' };
 
 const types: Record<string, Fields> = {
   ObjectMeta: {
-    labels: granularMap, annotations: granularMap,
+    labels: granularMap,
+    annotations: granularMap,
     finalizers: { list: 'set', strategy: 'merge' },
     ownerReferences: { list: 'map', keys: ['uid'], strategy: 'merge', mergeKey: 'uid' },
     managedFields: atomicList,
   },
   PodTemplateSpec: { metadata: { type: 'ObjectMeta' }, spec: { type: 'PodSpec' } },
   PodSpec: {
-    containers: byName('Container'), initContainers: byName('Container'), ephemeralContainers: byName('Container'),
+    containers: byName('Container'),
+    initContainers: byName('Container'),
+    ephemeralContainers: byName('Container'),
     volumes: byName('Volume', 'merge,retainKeys'),
     imagePullSecrets: byName(),
     hostAliases: { type: 'HostAlias', list: 'map', keys: ['ip'], strategy: 'merge', mergeKey: 'ip' },
-    tolerations: atomicList, readinessGates: atomicList,
+    tolerations: atomicList,
+    readinessGates: atomicList,
     nodeSelector: { map: 'atomic', freeMap: true },
     topologySpreadConstraints: { list: 'map', keys: ['topologyKey', 'whenUnsatisfiable'], strategy: 'merge', mergeKey: 'topologyKey' },
-    schedulingGates: byName(), resourceClaims: byName(undefined, 'merge,retainKeys'),
-    securityContext: { type: 'PodSecurityContext' }, affinity: { type: 'Affinity' }, dnsConfig: { type: 'PodDNSConfig' },
+    schedulingGates: byName(),
+    resourceClaims: byName(undefined, 'merge,retainKeys'),
+    securityContext: { type: 'PodSecurityContext' },
+    affinity: { type: 'Affinity' },
+    dnsConfig: { type: 'PodDNSConfig' },
     overhead: granularMap,
   },
   HostAlias: { hostnames: atomicList },
@@ -57,12 +63,18 @@ const types: Record<string, Fields> = {
   PodAffinity: { requiredDuringSchedulingIgnoredDuringExecution: atomicList, preferredDuringSchedulingIgnoredDuringExecution: atomicList },
   Container: {
     ports: { list: 'map', keys: ['containerPort', 'protocol'], keyDefaults: portKeyDefaults, strategy: 'merge', mergeKey: 'containerPort' },
-    env: byName(), envFrom: atomicList,
+    env: byName(),
+    envFrom: atomicList,
     volumeMounts: { list: 'map', keys: ['mountPath'], strategy: 'merge', mergeKey: 'mountPath' },
     volumeDevices: { list: 'map', keys: ['devicePath'], strategy: 'merge', mergeKey: 'devicePath' },
-    command: atomicList, args: atomicList, resizePolicy: atomicList,
-    resources: { type: 'ResourceRequirements' }, securityContext: { type: 'SecurityContext' },
-    livenessProbe: { type: 'Probe' }, readinessProbe: { type: 'Probe' }, startupProbe: { type: 'Probe' },
+    command: atomicList,
+    args: atomicList,
+    resizePolicy: atomicList,
+    resources: { type: 'ResourceRequirements' },
+    securityContext: { type: 'SecurityContext' },
+    livenessProbe: { type: 'Probe' },
+    readinessProbe: { type: 'Probe' },
+    startupProbe: { type: 'Probe' },
     lifecycle: { type: 'Lifecycle' },
   },
   ResourceRequirements: { limits: granularMap, requests: granularMap, claims: { list: 'map', keys: ['name'] } },
@@ -92,7 +104,9 @@ const kinds: Record<string, Fields> = {
       conditions: conditionsByType,
       podIPs: { list: 'map', keys: ['ip'], strategy: 'merge', mergeKey: 'ip' },
       hostIPs: { list: 'atomic', strategy: 'merge', mergeKey: 'ip' },
-      containerStatuses: atomicList, initContainerStatuses: atomicList, ephemeralContainerStatuses: atomicList,
+      containerStatuses: atomicList,
+      initContainerStatuses: atomicList,
+      ephemeralContainerStatuses: atomicList,
     }),
   },
   PodTemplate: { template: { type: 'PodTemplateSpec' } },
@@ -107,7 +121,10 @@ const kinds: Record<string, Fields> = {
     spec: struct({
       ports: { list: 'map', keys: ['port', 'protocol'], keyDefaults: portKeyDefaults, strategy: 'merge', mergeKey: 'port' },
       selector: { map: 'atomic', freeMap: true },
-      externalIPs: atomicList, clusterIPs: atomicList, ipFamilies: atomicList, loadBalancerSourceRanges: atomicList,
+      externalIPs: atomicList,
+      clusterIPs: atomicList,
+      ipFamilies: atomicList,
+      loadBalancerSourceRanges: atomicList,
     }),
     status: struct({ conditions: conditionsByType, loadBalancer: { type: 'LoadBalancerStatus' } }),
   },
@@ -116,8 +133,11 @@ const kinds: Record<string, Fields> = {
     status: struct({
       conditions: conditionsByType,
       addresses: { list: 'map', keys: ['type'], strategy: 'merge', mergeKey: 'type' },
-      images: atomicList, volumesAttached: atomicList, volumesInUse: atomicList,
-      capacity: granularMap, allocatable: granularMap,
+      images: atomicList,
+      volumesAttached: atomicList,
+      volumesInUse: atomicList,
+      capacity: granularMap,
+      allocatable: granularMap,
     }),
   },
   Namespace: { spec: struct({ finalizers: atomicList }), status: conditionsStatus },
@@ -131,8 +151,10 @@ const kinds: Record<string, Fields> = {
   NetworkPolicy: { spec: struct({ podSelector: atomicStruct, ingress: atomicList, egress: atomicList, policyTypes: atomicList }) },
   PodDisruptionBudget: { spec: struct({ selector: atomicStruct }), status: conditionsStatus },
   HorizontalPodAutoscaler: { spec: struct({ metrics: atomicList }), status: struct({ conditions: conditionsByType, currentMetrics: atomicList }) },
-  Role: { rules: atomicList }, ClusterRole: { rules: atomicList },
-  RoleBinding: { subjects: atomicList }, ClusterRoleBinding: { subjects: atomicList },
+  Role: { rules: atomicList },
+  ClusterRole: { rules: atomicList },
+  RoleBinding: { subjects: atomicList },
+  ClusterRoleBinding: { subjects: atomicList },
   CustomResourceDefinition: { spec: struct({ versions: atomicList }), status: conditionsStatus },
 };
 
@@ -140,7 +162,10 @@ function toMeta(spec: FieldSpec): FieldPatchMeta {
   const m: FieldPatchMeta = {};
   if (spec.strategy) m.patchStrategy = spec.strategy;
   if (spec.mergeKey) m.patchMergeKey = spec.mergeKey;
-  if (spec.list) { m.listType = spec.list; m.isList = true; }
+  if (spec.list) {
+    m.listType = spec.list;
+    m.isList = true;
+  }
   if (spec.keys) m.listMapKeys = spec.keys;
   if (spec.keyDefaults) m.listMapKeyDefaults = spec.keyDefaults;
   if (spec.map) m.mapType = spec.map;

@@ -8,7 +8,10 @@ export function defaultFieldManager(fieldManager: string | undefined, userAgent:
   const ua = userAgent ?? '';
   const cut = ua.indexOf('/');
   const prefix = cut >= 0 ? ua.slice(0, cut) : ua;
-  return [...prefix].filter((c) => c >= ' ' && c <= '~').join('').slice(0, 128);
+  return [...prefix]
+    .filter((c) => c >= ' ' && c <= '~')
+    .join('')
+    .slice(0, 128);
 }
 
 /** A fieldManager the client sends must be at most 128 printable characters (ValidateFieldManager). */

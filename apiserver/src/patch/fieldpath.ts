@@ -37,11 +37,22 @@ export class FieldSet {
     return s;
   }
 
-  get size(): number { return this.members.size; }
-  isEmpty(): boolean { return this.members.size === 0; }
-  has(p: FieldPath): boolean { return this.members.has(encodePath(p)); }
-  add(p: FieldPath): void { this.members.add(encodePath(p)); this.prefixCache = undefined; }
-  paths(): FieldPath[] { return [...this.members].map(decodePath); }
+  get size(): number {
+    return this.members.size;
+  }
+  isEmpty(): boolean {
+    return this.members.size === 0;
+  }
+  has(p: FieldPath): boolean {
+    return this.members.has(encodePath(p));
+  }
+  add(p: FieldPath): void {
+    this.members.add(encodePath(p));
+    this.prefixCache = undefined;
+  }
+  paths(): FieldPath[] {
+    return [...this.members].map(decodePath);
+  }
 
   /** Whether some member lies strictly below `p`. */
   hasDescendantOf(p: FieldPath): boolean {
@@ -55,14 +66,27 @@ export class FieldSet {
     return this.prefixCache.has(encodePath(p));
   }
 
-  union(o: FieldSet): FieldSet { return FieldSet.of([...this.members, ...o.members]); }
-  difference(o: FieldSet): FieldSet { return FieldSet.of([...this.members].filter((m) => !o.members.has(m))); }
-  intersection(o: FieldSet): FieldSet { return FieldSet.of([...this.members].filter((m) => o.members.has(m))); }
-  filter(keep: (p: FieldPath) => boolean): FieldSet { return FieldSet.of([...this.members].filter((m) => keep(decodePath(m)))); }
-  equals(o: FieldSet): boolean { return this.size === o.size && [...this.members].every((m) => o.members.has(m)); }
+  union(o: FieldSet): FieldSet {
+    return FieldSet.of([...this.members, ...o.members]);
+  }
+  difference(o: FieldSet): FieldSet {
+    return FieldSet.of([...this.members].filter((m) => !o.members.has(m)));
+  }
+  intersection(o: FieldSet): FieldSet {
+    return FieldSet.of([...this.members].filter((m) => o.members.has(m)));
+  }
+  filter(keep: (p: FieldPath) => boolean): FieldSet {
+    return FieldSet.of([...this.members].filter((m) => keep(decodePath(m))));
+  }
+  equals(o: FieldSet): boolean {
+    return this.size === o.size && [...this.members].every((m) => o.members.has(m));
+  }
 }
 
-interface Node { member: boolean; children: Map<string, Node> }
+interface Node {
+  member: boolean;
+  children: Map<string, Node>;
+}
 
 const kindRank: Record<string, number> = { f: 0, v: 1, i: 2, k: 3 };
 function compareElements(a: string, b: string): number {
@@ -77,7 +101,10 @@ export function toFieldsV1(set: FieldSet): Record<string, unknown> {
     let n = root;
     for (const pe of p) {
       let c = n.children.get(pe);
-      if (!c) { c = { member: false, children: new Map() }; n.children.set(pe, c); }
+      if (!c) {
+        c = { member: false, children: new Map() };
+        n.children.set(pe, c);
+      }
       n = c;
     }
     n.member = true;
@@ -97,9 +124,15 @@ export function fromFieldsV1(fields: unknown): FieldSet {
   const walk = (o: unknown, path: FieldPath): void => {
     if (!isObject(o)) throw errors.badRequest(`error decoding FieldsV1: expected an object at ${pathString(path) || 'the root'}`);
     const keys = Object.keys(o);
-    if (keys.length === 0 && path.length > 0) { set.add(path); return; }
+    if (keys.length === 0 && path.length > 0) {
+      set.add(path);
+      return;
+    }
     for (const k of keys) {
-      if (k === '.') { if (path.length > 0) set.add(path); continue; }
+      if (k === '.') {
+        if (path.length > 0) set.add(path);
+        continue;
+      }
       if (!/^[fkvi]:/.test(k)) throw errors.badRequest(`error decoding FieldsV1: unknown path element ${JSON.stringify(k)}`);
       walk(o[k], [...path, k]);
     }
@@ -110,17 +143,25 @@ export function fromFieldsV1(fields: unknown): FieldSet {
 
 /** `.spec.template.spec.containers[name="nginx"].image`, as structured-merge-diff prints paths. */
 export function pathString(p: FieldPath): string {
-  return p.map((pe) => {
-    const body = pe.slice(2);
-    switch (pe[0]) {
-      case 'f': return `.${body}`;
-      case 'i': return `[${body}]`;
-      case 'v': return `[=${body}]`;
-      case 'k': {
-        const key = JSON.parse(body) as Record<string, unknown>;
-        return `[${Object.keys(key).map((k) => `${k}=${JSON.stringify(key[k])}`).join(',')}]`;
+  return p
+    .map((pe) => {
+      const body = pe.slice(2);
+      switch (pe[0]) {
+        case 'f':
+          return `.${body}`;
+        case 'i':
+          return `[${body}]`;
+        case 'v':
+          return `[=${body}]`;
+        case 'k': {
+          const key = JSON.parse(body) as Record<string, unknown>;
+          return `[${Object.keys(key)
+            .map((k) => `${k}=${JSON.stringify(key[k])}`)
+            .join(',')}]`;
+        }
+        default:
+          return pe;
       }
-      default: return pe;
-    }
-  }).join('');
+    })
+    .join('');
 }

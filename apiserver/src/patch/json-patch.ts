@@ -22,8 +22,9 @@ export function applyJsonPatch(current: object, patchBody: Buffer | string | unk
     }
   }
   if (!isObject(doc)) {
-    throw errors.invalid('', '', '', [field.invalid('patch', JSON.stringify(doc),
-      `json: cannot unmarshal ${jsonTypeName(doc)} into Go value of type map[string]interface {}`)]);
+    throw errors.invalid('', '', '', [
+      field.invalid('patch', JSON.stringify(doc), `json: cannot unmarshal ${jsonTypeName(doc)} into Go value of type map[string]interface {}`),
+    ]);
   }
   return doc;
 }

@@ -25,8 +25,10 @@ export const ancientChangesManager = 'ancient-changes';
  */
 export function managerIdentity(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
   return JSON.stringify({
-    manager: e.manager, operation: e.operation,
-    apiVersion: e.operation === 'Apply' ? undefined : e.apiVersion, subresource: e.subresource || undefined,
+    manager: e.manager,
+    operation: e.operation,
+    apiVersion: e.operation === 'Apply' ? undefined : e.apiVersion,
+    subresource: e.subresource || undefined,
   });
 }
 
@@ -70,9 +72,16 @@ export function decodeManagedFields(list: unknown): ManagerEntry[] {
 /** Encoded entries, sorted as kube-apiserver sorts them: operation, time, manager, version. */
 export function encodeManagedFields(entries: ManagerEntry[]): Record<string, unknown>[] {
   const seconds = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
-  const sorted = entries.filter((e) => !e.fields.isEmpty()).sort((p, q) =>
-    cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) ||
-    cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''));
+  const sorted = entries
+    .filter((e) => !e.fields.isEmpty())
+    .sort(
+      (p, q) =>
+        cmp(p.operation, q.operation) ||
+        seconds(p.time) - seconds(q.time) ||
+        cmp(p.manager, q.manager) ||
+        cmp(p.apiVersion, q.apiVersion) ||
+        cmp(p.subresource ?? '', q.subresource ?? ''),
+    );
   return sorted.map((e) => {
     const out: Record<string, unknown> = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion };
     if (e.time) out.time = e.time;
@@ -83,7 +92,9 @@ export function encodeManagedFields(entries: ManagerEntry[]): Record<string, unk
   });
 }
 
-function cmp(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; }
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** A list of `[]` or `[{}]` asks for the managed fields to be cleared (isResetManagedFields). */
 export function isResetManagedFields(v: unknown): boolean {
@@ -93,7 +104,8 @@ export function isResetManagedFields(v: unknown): boolean {
 
 /** Keeps at most maxUpdateManagers Update entries by folding the oldest into one bucket. */
 export function capUpdateManagers(entries: ManagerEntry[]): ManagerEntry[] {
-  const updaters = entries.filter((e) => e.operation === 'Update' && e.manager !== ancientChangesManager)
+  const updaters = entries
+    .filter((e) => e.operation === 'Update' && e.manager !== ancientChangesManager)
     .sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''));
   let count = entries.filter((e) => e.operation === 'Update').length;
   if (count <= maxUpdateManagers) return entries;
@@ -114,11 +126,15 @@ export function capUpdateManagers(entries: ManagerEntry[]): ManagerEntry[] {
   return out;
 }
 
-export interface Conflict { entry: ManagerEntry; paths: FieldPath[] }
+export interface Conflict {
+  entry: ManagerEntry;
+  paths: FieldPath[];
+}
 
 /** 409 in the words of kube-apiserver's fieldmanager NewConflictError. */
 export function conflictError(conflicts: Conflict[]): ApiError {
-  const flat = conflicts.flatMap((c) => c.paths.map((p) => ({ entry: c.entry, path: pathString(p) })))
+  const flat = conflicts
+    .flatMap((c) => c.paths.map((p) => ({ entry: c.entry, path: pathString(p) })))
     .sort((a, b) => cmp(managerIdentity(a.entry), managerIdentity(b.entry)) || cmp(a.path, b.path));
   const causes = flat.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.entry)}`, field: c.path }));
   let message: string;
@@ -129,7 +145,10 @@ export function conflictError(conflicts: Conflict[]): ApiError {
     let last = '';
     for (const c of flat) {
       const id = managerIdentity(c.entry);
-      if (id !== last) { lines.push(`conflicts with ${describeManager(c.entry)}:`); last = id; }
+      if (id !== last) {
+        lines.push(`conflicts with ${describeManager(c.entry)}:`);
+        last = id;
+      }
       lines.push(`- ${c.path}`);
     }
     message = `Apply failed with ${flat.length} conflicts: ${lines.join('\n')}`;

@@ -7,8 +7,9 @@ export function applyMergePatch(current: object, patchBody: Buffer | string | un
   const patch = parseJsonBody(patchBody);
   const result = mergeValue(current, patch);
   if (!isObject(result)) {
-    throw errors.invalid('', '', '', [field.invalid('patch', JSON.stringify(result),
-      `json: cannot unmarshal ${jsonTypeName(result)} into Go value of type map[string]interface {}`)]);
+    throw errors.invalid('', '', '', [
+      field.invalid('patch', JSON.stringify(result), `json: cannot unmarshal ${jsonTypeName(result)} into Go value of type map[string]interface {}`),
+    ]);
   }
   return result;
 }

@@ -32,7 +32,10 @@ export const emptyPatchMeta: PatchMeta = { at: () => ({}) };
 
 /** The strategy without `retainKeys`, as apimachinery's extractRetainKeysPatchStrategy. */
 export function splitPatchStrategy(strategy: string | undefined): { strategy: string; retainKeys: boolean } {
-  const parts = (strategy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = (strategy ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const retainKeys = parts.includes('retainKeys');
   const rest = parts.filter((p) => p !== 'retainKeys');
   return { strategy: rest[0] ?? '', retainKeys };

@@ -6,8 +6,14 @@ import { errors, field } from '../errors.ts';
 import { FieldSet, type FieldPath } from './fieldpath.ts';
 import { clone, deepEqual, isObject, type JsonObject } from './json-util.ts';
 import {
-  capUpdateManagers, conflictError, decodeManagedFields, encodeManagedFields, isResetManagedFields,
-  managerIdentity, type Conflict, type ManagerEntry,
+  capUpdateManagers,
+  conflictError,
+  decodeManagedFields,
+  encodeManagedFields,
+  isResetManagedFields,
+  managerIdentity,
+  type Conflict,
+  type ManagerEntry,
 } from './managed-fields.ts';
 import type { PatchMeta } from './meta.ts';
 import { compare, fieldSetOf, mergeApplied, removeFields, type Comparison, type WalkContext } from './typed-value.ts';
@@ -85,10 +91,12 @@ function settleOwnership(managers: ManagerEntry[], skip: string, cmp: Comparison
     if (!c.isEmpty()) conflicts.push({ entry: m, paths: c.paths() });
   }
   if (conflicts.length && !force) return { managers, conflicts };
-  const out = managers.map((m) => {
-    if (managerIdentity(m) === skip) return m;
-    return { ...m, fields: m.fields.difference(changed).difference(cmp.removed) };
-  }).filter((m) => !m.fields.isEmpty() || managerIdentity(m) === skip);
+  const out = managers
+    .map((m) => {
+      if (managerIdentity(m) === skip) return m;
+      return { ...m, fields: m.fields.difference(changed).difference(cmp.removed) };
+    })
+    .filter((m) => !m.fields.isEmpty() || managerIdentity(m) === skip);
   return { managers: out, conflicts };
 }
 
@@ -112,7 +120,11 @@ function fieldsFromLastApplied(live: JsonObject, ctx: WalkContext, keep: (p: Fie
   const text = raw?.[lastAppliedAnnotation];
   if (typeof text !== 'string' || !text) return undefined;
   let last: unknown;
-  try { last = JSON.parse(text); } catch { return undefined; }
+  try {
+    last = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
   if (!isObject(last)) return undefined;
   const set = fieldSetOf(last, { ...ctx, strict: false }).filter(keep);
   const diff = compare(last, live, ctx);
@@ -150,7 +162,13 @@ export function serverSideApply(args: ServerSideApplyArgs): object {
     if (!owned.isEmpty()) managers = [{ manager: beforeFirstApplyManager, operation: 'Update', apiVersion: args.apiVersion, time: args.now, fields: owned }];
   }
 
-  const applier: ManagerEntry = { manager: args.manager, operation: 'Apply', apiVersion: args.apiVersion, subresource: args.subresource, fields: new FieldSet() };
+  const applier: ManagerEntry = {
+    manager: args.manager,
+    operation: 'Apply',
+    apiVersion: args.apiVersion,
+    subresource: args.subresource,
+    fields: new FieldSet(),
+  };
   const id = managerIdentity(applier);
   const previous = managers.find((m) => managerIdentity(m) === id);
   const newSet = fieldSetOf(applied, { meta: args.meta, strict: true }).filter(keep);
@@ -172,13 +190,14 @@ export function serverSideApply(args: ServerSideApplyArgs): object {
 
   const changed = !deepEqual(live, result);
   applier.fields = newSet;
-  applier.time = changed || !previous || !previous.fields.equals(newSet) ? args.now : previous.time ?? args.now;
+  applier.time = changed || !previous || !previous.fields.equals(newSet) ? args.now : (previous.time ?? args.now);
   const finalManagers = capUpdateManagers([...settled.managers, applier]);
 
   if (args.manager === 'kubectl') syncLastApplied(live, result, applied);
   const meta = (isObject(result.metadata) ? result.metadata : (result.metadata = {})) as JsonObject;
   const encoded = encodeManagedFields(finalManagers);
-  if (encoded.length) meta.managedFields = encoded; else delete meta.managedFields;
+  if (encoded.length) meta.managedFields = encoded;
+  else delete meta.managedFields;
   return result;
 }
 
@@ -206,7 +225,13 @@ export function updateManagedFields(args: UpdateManagedFieldsArgs): object {
   const updated = args.updated as JsonObject;
   const old = args.old as JsonObject | undefined;
   const incoming = (updated.metadata as JsonObject | undefined)?.managedFields;
-  const decodeOrEmpty = (v: unknown): ManagerEntry[] => { try { return decodeManagedFields(v); } catch { return []; } };
+  const decodeOrEmpty = (v: unknown): ManagerEntry[] => {
+    try {
+      return decodeManagedFields(v);
+    } catch {
+      return [];
+    }
+  };
 
   let managers: ManagerEntry[];
   if (args.subresource) {
@@ -215,7 +240,11 @@ export function updateManagedFields(args: UpdateManagedFieldsArgs): object {
     managers = [];
   } else {
     let fromClient: ManagerEntry[] = [];
-    try { fromClient = decodeManagedFields(incoming); } catch { fromClient = []; }
+    try {
+      fromClient = decodeManagedFields(incoming);
+    } catch {
+      fromClient = [];
+    }
     managers = fromClient.length ? fromClient : decodeOrEmpty((old?.metadata as JsonObject | undefined)?.managedFields);
   }
 
@@ -226,7 +255,14 @@ export function updateManagedFields(args: UpdateManagedFieldsArgs): object {
 
   const own = cmp.modified.union(cmp.added);
   if (!own.isEmpty()) {
-    const entry: ManagerEntry = { manager: args.manager, operation: 'Update', apiVersion: args.apiVersion, subresource: args.subresource, fields: own, time: args.now };
+    const entry: ManagerEntry = {
+      manager: args.manager,
+      operation: 'Update',
+      apiVersion: args.apiVersion,
+      subresource: args.subresource,
+      fields: own,
+      time: args.now,
+    };
     const id = managerIdentity(entry);
     const previous = managers.find((m) => managerIdentity(m) === id);
     if (previous) entry.fields = previous.fields.union(own);
@@ -236,6 +272,7 @@ export function updateManagedFields(args: UpdateManagedFieldsArgs): object {
 
   const meta = (isObject(updated.metadata) ? updated.metadata : (updated.metadata = {})) as JsonObject;
   const encoded = encodeManagedFields(managers);
-  if (encoded.length) meta.managedFields = encoded; else delete meta.managedFields;
+  if (encoded.length) meta.managedFields = encoded;
+  else delete meta.managedFields;
   return updated;
 }

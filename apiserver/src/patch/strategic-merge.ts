@@ -48,7 +48,10 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, path: str
       continue; // unknown directives are not fields of the object
     }
     const childPath = [...path, key];
-    if (patchV === null) { delete out[key]; continue; }
+    if (patchV === null) {
+      delete out[key];
+      continue;
+    }
     const origV = out[key];
     if (origV === undefined || sameKind(origV, patchV) === false) {
       if (!isDeleteList) out[key] = fromPatch(patchV, childPath, meta);
@@ -130,7 +133,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, path: str
 
     let merged: unknown[];
     if (Array.isArray(origList) && Array.isArray(patchList)) {
-      merged = strategy === 'merge' ? mergeSlice(origList, patchList, childPath, meta, mergeKey, false) : fromPatch(patchList, childPath, meta) as unknown[];
+      merged = strategy === 'merge' ? mergeSlice(origList, patchList, childPath, meta, mergeKey, false) : (fromPatch(patchList, childPath, meta) as unknown[]);
     } else if (Array.isArray(patchList)) {
       merged = fromPatch(patchList, childPath, meta) as unknown[];
     } else if (Array.isArray(origList)) {
@@ -196,16 +199,29 @@ function mergeSlice(original: unknown[], patch: unknown[], path: string[], meta:
     if (special.replaced) merged = special.original.map((x) => mergeMap(undefined, x, path, meta));
   }
   const inPatch = (x: unknown) => indexIn(patchItemsOrder, x, ofMaps ? mergeKey : '') >= 0;
-  return normalizeElementOrder(merged.filter(inPatch), merged.filter((x) => !inPatch(x)), patchItemsOrder, orderSource, ofMaps ? mergeKey : '');
+  return normalizeElementOrder(
+    merged.filter(inPatch),
+    merged.filter((x) => !inPatch(x)),
+    patchItemsOrder,
+    orderSource,
+    ofMaps ? mergeKey : '',
+  );
 }
 
 /** `$patch: delete` items remove by merge key, `$patch: replace` makes the patch the list. */
-function withSpecialElements(original: JsonObject[], patch: JsonObject[], mergeKey: string): { original: JsonObject[]; patch: JsonObject[]; replaced: boolean } {
+function withSpecialElements(
+  original: JsonObject[],
+  patch: JsonObject[],
+  mergeKey: string,
+): { original: JsonObject[]; patch: JsonObject[]; replaced: boolean } {
   const plain: JsonObject[] = [];
   let replace = false;
   let kept = original;
   for (const item of patch) {
-    if (!(directiveMarker in item)) { plain.push(item); continue; }
+    if (!(directiveMarker in item)) {
+      plain.push(item);
+      continue;
+    }
     const directive = item[directiveMarker];
     if (directive === 'delete') {
       if (!(mergeKey in item)) throw errors.internal(`map: ${goMap(item)} does not contain declared merge key: ${mergeKey}`);
@@ -238,7 +254,9 @@ function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], pat
     const slots = list.map((x, i) => ({ i, at: indexIn(order, x, mergeKey) })).filter((e) => e.at >= 0);
     const sorted = [...slots].sort((a, b) => a.at - b.at);
     const out = [...list];
-    slots.forEach((slot, n) => { out[slot.i] = list[sorted[n].i]; });
+    slots.forEach((slot, n) => {
+      out[slot.i] = list[sorted[n].i];
+    });
     return out;
   };
   const right = sortBy(patchItems, patchOrder);
@@ -247,8 +265,14 @@ function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], pat
   let i = 0;
   let j = 0;
   while (i < left.length || j < right.length) {
-    if (i >= left.length) { out.push(right[j++]); continue; }
-    if (j >= right.length) { out.push(left[i++]); continue; }
+    if (i >= left.length) {
+      out.push(right[j++]);
+      continue;
+    }
+    if (j >= right.length) {
+      out.push(left[i++]);
+      continue;
+    }
     const li = indexIn(serverOrder, left[i], mergeKey);
     const ri = indexIn(serverOrder, right[j], mergeKey);
     if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
@@ -259,5 +283,8 @@ function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], pat
 
 /** Go's %v of a map, for messages that quote one. */
 function goMap(m: JsonObject): string {
-  return `map[${Object.keys(m).sort().map((k) => `${k}:${typeof m[k] === 'object' ? JSON.stringify(m[k]) : String(m[k])}`).join(' ')}]`;
+  return `map[${Object.keys(m)
+    .sort()
+    .map((k) => `${k}:${typeof m[k] === 'object' ? JSON.stringify(m[k]) : String(m[k])}`)
+    .join(' ')}]`;
 }

@@ -6,17 +6,16 @@ import { clone, deepEqual, isObject, type JsonObject } from './json-util.ts';
 import { fieldElement, FieldSet, keyElement, pathString, valueElement, type FieldPath, type PathElement } from './fieldpath.ts';
 import type { PatchMeta } from './meta.ts';
 
-type Shape =
-  | { kind: 'leaf' }
-  | { kind: 'struct'; freeMap: boolean }
-  | { kind: 'assoc'; keys: string[]; defaults: Record<string, unknown> }
-  | { kind: 'set' };
+type Shape = { kind: 'leaf' } | { kind: 'struct'; freeMap: boolean } | { kind: 'assoc'; keys: string[]; defaults: Record<string, unknown> } | { kind: 'set' };
 
 /**
  * `strict` is for what a client applies: malformed associative lists are an error there,
  * while in stored objects they are simply treated as atomic.
  */
-export interface WalkContext { meta: PatchMeta; strict: boolean }
+export interface WalkContext {
+  meta: PatchMeta;
+  strict: boolean;
+}
 
 function shapeOf(v: unknown, names: string[], ctx: WalkContext): Shape {
   if (isObject(v)) {
@@ -48,13 +47,16 @@ function itemElements(list: unknown[], shape: Shape, path: FieldPath, ctx: WalkC
         const kv = item[k] ?? shape.defaults[k];
         if (kv === undefined) {
           if (shape.keys.length > 1 && k !== shape.keys[0]) continue; // secondary keys may be absent
-          return fail(`${pathString(path)}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`);
+          return fail(
+            `${pathString(path)}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`,
+          );
         }
         key[k] = kv;
       }
       pe = keyElement(key);
     } else {
-      if (isObject(item) || Array.isArray(item)) return fail(`${pathString(path)}: element ${i}: associative list without keys has an element that's a map type`);
+      if (isObject(item) || Array.isArray(item))
+        return fail(`${pathString(path)}: element ${i}: associative list without keys has an element that's a map type`);
       pe = valueElement(item);
     }
     if (out.includes(pe)) return fail(`${pathString(path)}: duplicate entries for key ${pathString([pe])}`);
@@ -75,7 +77,10 @@ export function fieldSetOf(obj: JsonObject, ctx: WalkContext): FieldSet {
     const shape = shapeOf(v, names, ctx);
     if (shape.kind === 'struct') {
       const o = v as JsonObject;
-      if (path.length > 0 && Object.keys(o).length === 0) { set.add(path); return; }
+      if (path.length > 0 && Object.keys(o).length === 0) {
+        set.add(path);
+        return;
+      }
       for (const [k, child] of Object.entries(o)) {
         const childPath = [...path, fieldElement(k)];
         walk(child, [...names, k], childPath);
@@ -86,7 +91,10 @@ export function fieldSetOf(obj: JsonObject, ctx: WalkContext): FieldSet {
     if (shape.kind === 'assoc' || shape.kind === 'set') {
       const list = v as unknown[];
       const pes = itemElements(list, shape, path, ctx);
-      if (!pes) { set.add(path); return; }
+      if (!pes) {
+        set.add(path);
+        return;
+      }
       list.forEach((item, i) => {
         const itemPath = [...path, pes[i]];
         if (shape.kind === 'assoc') walk(item, names, itemPath);
@@ -100,7 +108,11 @@ export function fieldSetOf(obj: JsonObject, ctx: WalkContext): FieldSet {
   return set;
 }
 
-export interface Comparison { added: FieldSet; modified: FieldSet; removed: FieldSet }
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
 
 /**
  * What changed from `lhs` to `rhs`: leaves that changed are modified; nodes present on one
@@ -123,8 +135,14 @@ export function compare(lhs: JsonObject, rhs: JsonObject, ctx: WalkContext): Com
   };
   const walk = (l: unknown, r: unknown, names: string[], path: FieldPath): void => {
     if (l === undefined && r === undefined) return;
-    if (l === undefined) { addAll(r, names, path, c.added); return; }
-    if (r === undefined) { addAll(l, names, path, c.removed); return; }
+    if (l === undefined) {
+      addAll(r, names, path, c.added);
+      return;
+    }
+    if (r === undefined) {
+      addAll(l, names, path, c.removed);
+      return;
+    }
     const ls = shapeOf(l, names, ctx);
     const rs = shapeOf(r, names, ctx);
     if (ls.kind === 'struct' && rs.kind === 'struct') {
@@ -182,7 +200,9 @@ export function mergeApplied(live: JsonObject, config: JsonObject, ctx: WalkCont
  */
 function mergeLists(l: unknown[], lp: PathElement[], r: unknown[], rp: PathElement[], mergeItem: (a: unknown, b: unknown) => unknown): unknown[] {
   const li = new Map<PathElement, unknown>();
-  lp.forEach((pe, i) => { if (!li.has(pe)) li.set(pe, l[i]); });
+  lp.forEach((pe, i) => {
+    if (!li.has(pe)) li.set(pe, l[i]);
+  });
   const ri = new Map(rp.map((pe, i) => [pe, r[i]]));
   const shared = rp.filter((pe) => li.has(pe));
   let sharedAt = 0;
@@ -195,14 +215,25 @@ function mergeLists(l: unknown[], lp: PathElement[], r: unknown[], rp: PathEleme
     if (a < lp.length && b < rp.length) {
       const pe = lp[a];
       if (pe === rp[b]) {
-        mergedR.add(pe); out.push(mergeItem(li.get(pe), ri.get(pe))); a++; b++; sharedAt++;
+        mergedR.add(pe);
+        out.push(mergeItem(li.get(pe), ri.get(pe)));
+        a++;
+        b++;
+        sharedAt++;
         continue;
       }
-      if (ri.has(pe) && nextShared() !== undefined && nextShared() !== pe) { a++; continue; }
+      if (ri.has(pe) && nextShared() !== undefined && nextShared() !== pe) {
+        a++;
+        continue;
+      }
     }
     if (a < lp.length) {
       const pe = lp[a];
-      if (!ri.has(pe)) { out.push(clone(l[a])); a++; continue; }
+      if (!ri.has(pe)) {
+        out.push(clone(l[a]));
+        a++;
+        continue;
+      }
       if (mergedR.has(pe)) a++;
     }
     if (b < rp.length) {
@@ -239,7 +270,10 @@ export function removeFields(obj: JsonObject, toRemove: FieldSet, ctx: WalkConte
       for (const [k, child] of Object.entries(v as JsonObject)) {
         const cp = [...path, fieldElement(k)];
         if (toRemove.has(cp)) continue;
-        if (!toRemove.hasDescendantOf(cp)) { out[k] = child; continue; }
+        if (!toRemove.hasDescendantOf(cp)) {
+          out[k] = child;
+          continue;
+        }
         const nv = rm(child, [...names, k], cp);
         if (nv !== undefined) out[k] = nv;
       }
@@ -253,7 +287,7 @@ export function removeFields(obj: JsonObject, toRemove: FieldSet, ctx: WalkConte
       list.forEach((item, i) => {
         const ip = [...path, pes[i]];
         if (toRemove.has(ip)) return;
-        out.push(toRemove.hasDescendantOf(ip) ? rm(item, names, ip) ?? {} : item);
+        out.push(toRemove.hasDescendantOf(ip) ? (rm(item, names, ip) ?? {}) : item);
       });
       return out.length === 0 ? undefined : out;
     }

@@ -3,7 +3,12 @@
 import type { ColumnDefinition, KObject } from '../registry/types.ts';
 
 /** A row condition (meta.k8s.io/v1 TableRowCondition); kubectl marks completed pods with it. */
-export interface RowCondition { type: string; status: string; reason?: string; message?: string }
+export interface RowCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
 
 /** One resource's `kubectl get` layout: all columns, wide ones included (priority > 0). */
 export interface Printer {
@@ -15,7 +20,8 @@ export interface Printer {
 
 export const docs = {
   name: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
-  creationTimestamp: 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
+  creationTimestamp:
+    'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
   containers: 'Names of each container in the template.',
   images: 'Images referenced by each container in the template.',
 };

@@ -38,14 +38,20 @@ function serviceExternalIP(svc: KObject): string {
 }
 
 function servicePorts(ports: any[] | undefined): string {
-  const text = (ports ?? []).map((p) => (int(p?.nodePort) > 0 ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p?.port}/${p?.protocol ?? 'TCP'}`)).join(',');
+  const text = (ports ?? [])
+    .map((p) => (int(p?.nodePort) > 0 ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p?.port}/${p?.protocol ?? 'TCP'}`))
+    .join(',');
   return text || '<none>';
 }
 
 export const servicePrinter: Printer = {
   columns: [
     nameColumn(),
-    col('Type', 'string', 'type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer.'),
+    col(
+      'Type',
+      'string',
+      'type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer.',
+    ),
     col('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
     col('External-IP', 'string', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
     col('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
@@ -54,7 +60,15 @@ export const servicePrinter: Printer = {
   ],
   cells(svc, now) {
     const clusterIP = str(svc.spec?.clusterIPs?.[0]) || str(svc.spec?.clusterIP) || '<none>';
-    return [svc.metadata.name ?? '', str(svc.spec?.type), clusterIP, serviceExternalIP(svc), servicePorts(svc.spec?.ports), age(svc, now), formatLabels(svc.spec?.selector)];
+    return [
+      svc.metadata.name ?? '',
+      str(svc.spec?.type),
+      clusterIP,
+      serviceExternalIP(svc),
+      servicePorts(svc.spec?.ports),
+      age(svc, now),
+      formatLabels(svc.spec?.selector),
+    ];
   },
 };
 
@@ -97,9 +111,16 @@ export const nodePrinter: Printer = {
   cells(node, now) {
     const info = node.status?.nodeInfo ?? {};
     return [
-      node.metadata.name ?? '', nodeStatus(node), nodeRoles(node), age(node, now), str(info.kubeletVersion),
-      nodeAddress(node, 'InternalIP'), nodeAddress(node, 'ExternalIP'),
-      str(info.osImage) || '<unknown>', str(info.kernelVersion) || '<unknown>', str(info.containerRuntimeVersion) || '<unknown>',
+      node.metadata.name ?? '',
+      nodeStatus(node),
+      nodeRoles(node),
+      age(node, now),
+      str(info.kubeletVersion),
+      nodeAddress(node, 'InternalIP'),
+      nodeAddress(node, 'ExternalIP'),
+      str(info.osImage) || '<unknown>',
+      str(info.kernelVersion) || '<unknown>',
+      str(info.containerRuntimeVersion) || '<unknown>',
     ];
   },
 };
@@ -113,7 +134,7 @@ export const secretPrinter: Printer = {
   columns: [
     nameColumn(),
     col('Type', 'string', 'Used to facilitate programmatic handling of secret data.'),
-    col('Data', 'string', 'Data contains the secret data. Each key must consist of alphanumeric characters, \'-\', \'_\' or \'.\'.'),
+    col('Data', 'string', "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'."),
     ageColumn(),
   ],
   cells: (o, now) => [o.metadata.name ?? '', str(o.type), count(o.data), age(o, now)],
@@ -125,7 +146,11 @@ export const configMapPrinter: Printer = {
 };
 
 export const serviceAccountPrinter: Printer = {
-  columns: [nameColumn(), col('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), ageColumn()],
+  columns: [
+    nameColumn(),
+    col('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'),
+    ageColumn(),
+  ],
   cells: (o, now) => [o.metadata.name ?? '', (o.secrets ?? []).length, age(o, now)],
 };
 
@@ -172,7 +197,12 @@ export const eventPrinter: Printer = {
     col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future'),
     col('Reason', 'string', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
     col('Object', 'string', 'The object that this event is about.'),
-    col('Subobject', 'string', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].', { wide: true }),
+    col(
+      'Subobject',
+      'string',
+      'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].',
+      { wide: true },
+    ),
     col('Source', 'string', 'The component reporting this event. Should be a short machine understandable string.', { wide: true }),
     col('Message', 'string', 'A human-readable description of the status of this operation.'),
     col('First Seen', 'string', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', { wide: true }),
@@ -193,8 +223,16 @@ export const eventPrinter: Printer = {
     const kind = str(involved.kind).toLowerCase();
     const target = str(involved.name) ? `${kind}/${involved.name}` : kind;
     return [
-      lastSeen, str(ev.type), str(ev.reason), target, str(involved.fieldPath), eventSource(ev),
-      str(ev.message).trim(), firstSeen, n, ev.metadata.name ?? '',
+      lastSeen,
+      str(ev.type),
+      str(ev.reason),
+      target,
+      str(involved.fieldPath),
+      eventSource(ev),
+      str(ev.message).trim(),
+      firstSeen,
+      n,
+      ev.metadata.name ?? '',
     ];
   },
 };
@@ -221,7 +259,10 @@ export const eventsV1Printer: Printer = {
 function accessModes(modes: string[] | undefined): string {
   const short: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
   const seen = new Set(modes ?? []);
-  return ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'].filter((m) => seen.has(m)).map((m) => short[m]).join(',');
+  return ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']
+    .filter((m) => seen.has(m))
+    .map((m) => short[m])
+    .join(',');
 }
 
 function storageClassOf(o: KObject): string {
@@ -240,14 +281,24 @@ export const persistentVolumePrinter: Printer = {
     col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pv'),
     col('Reason', 'string', 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.'),
     ageColumn(),
-    col('VolumeMode', 'string', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.', { wide: true }),
+    col('VolumeMode', 'string', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.', {
+      wide: true,
+    }),
   ],
   cells(o, now) {
     const claim = o.spec?.claimRef ? `${str(o.spec.claimRef.namespace)}/${str(o.spec.claimRef.name)}` : '';
     const phase = o.metadata.deletionTimestamp ? 'Terminating' : str(o.status?.phase);
     return [
-      o.metadata.name ?? '', String(o.spec?.capacity?.storage ?? '0'), accessModes(o.spec?.accessModes), str(o.spec?.persistentVolumeReclaimPolicy),
-      phase, claim, storageClassOf(o), str(o.spec?.volumeAttributesClassName) || '<unset>', str(o.status?.reason), age(o, now),
+      o.metadata.name ?? '',
+      String(o.spec?.capacity?.storage ?? '0'),
+      accessModes(o.spec?.accessModes),
+      str(o.spec?.persistentVolumeReclaimPolicy),
+      phase,
+      claim,
+      storageClassOf(o),
+      str(o.spec?.volumeAttributesClassName) || '<unset>',
+      str(o.status?.reason),
+      age(o, now),
       str(o.spec?.volumeMode) || '<unset>',
     ];
   },
@@ -269,9 +320,15 @@ export const persistentVolumeClaimPrinter: Printer = {
     const phase = o.metadata.deletionTimestamp ? 'Terminating' : str(o.status?.phase);
     const bound = str(o.spec?.volumeName) !== '';
     return [
-      o.metadata.name ?? '', phase, str(o.spec?.volumeName), bound ? String(o.status?.capacity?.storage ?? '0') : '',
-      bound ? accessModes(o.status?.accessModes) : '', storageClassOf(o), str(o.spec?.volumeAttributesClassName) || '<unset>',
-      age(o, now), str(o.spec?.volumeMode) || '<unset>',
+      o.metadata.name ?? '',
+      phase,
+      str(o.spec?.volumeName),
+      bound ? String(o.status?.capacity?.storage ?? '0') : '',
+      bound ? accessModes(o.status?.accessModes) : '',
+      storageClassOf(o),
+      str(o.spec?.volumeAttributesClassName) || '<unset>',
+      age(o, now),
+      str(o.spec?.volumeMode) || '<unset>',
     ];
   },
 };

@@ -8,8 +8,15 @@ export function formatLabels(labels: Record<string, string> | undefined | null):
   return keys.map((k) => `${k}=${labels![k]}`).join(',');
 }
 
-interface LabelSelectorRequirement { key: string; operator: string; values?: string[] }
-interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: LabelSelectorRequirement[] }
+interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
 
 /**
  * A metav1.LabelSelector as labels.Selector.String() prints it: requirements sorted by key,
@@ -23,11 +30,20 @@ export function labelSelectorString(selector: LabelSelector | undefined | null):
   for (const e of selector.matchExpressions ?? []) {
     const values = [...(e.values ?? [])].sort().join(',');
     switch (e.operator) {
-      case 'In': reqs.push({ key: e.key, text: `${e.key} in (${values})` }); break;
-      case 'NotIn': reqs.push({ key: e.key, text: `${e.key} notin (${values})` }); break;
-      case 'Exists': reqs.push({ key: e.key, text: e.key }); break;
-      case 'DoesNotExist': reqs.push({ key: e.key, text: `!${e.key}` }); break;
-      default: throw new Error(`${JSON.stringify(e.operator)} is not a valid label selector operator`);
+      case 'In':
+        reqs.push({ key: e.key, text: `${e.key} in (${values})` });
+        break;
+      case 'NotIn':
+        reqs.push({ key: e.key, text: `${e.key} notin (${values})` });
+        break;
+      case 'Exists':
+        reqs.push({ key: e.key, text: e.key });
+        break;
+      case 'DoesNotExist':
+        reqs.push({ key: e.key, text: `!${e.key}` });
+        break;
+      default:
+        throw new Error(`${JSON.stringify(e.operator)} is not a valid label selector operator`);
     }
   }
   // Stable sort by key keeps matchLabels before expressions on the same key, as Go's sort of requirements does.

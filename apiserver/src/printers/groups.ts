@@ -16,7 +16,11 @@ export const priorityClassPrinter: Printer = {
   columns: [
     nameColumn(),
     col('Value', 'integer', 'value represents the integer value of this priority class.'),
-    col('Global-Default', 'boolean', 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.'),
+    col(
+      'Global-Default',
+      'boolean',
+      'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.',
+    ),
     ageColumn(),
     col('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority.'),
   ],
@@ -95,7 +99,10 @@ export const clusterRoleBindingPrinter = bindingPrinter('clusterRoleBinding');
 
 function ingressHosts(rules: any[] | undefined): string {
   const list = rules ?? [];
-  const hosts = list.slice(0, 3).map((r) => str(r?.host)).filter((h) => h !== '');
+  const hosts = list
+    .slice(0, 3)
+    .map((r) => str(r?.host))
+    .filter((h) => h !== '');
   if (hosts.length === 0) return '*';
   return list.length > 3 ? `${hosts.join(',')} + ${list.length - 3} more...` : hosts.join(',');
 }
@@ -116,8 +123,12 @@ export const ingressPrinter: Printer = {
       else if (str(ing?.hostname)) addresses.add(ing.hostname);
     }
     return [
-      o.metadata.name ?? '', str(o.spec?.ingressClassName) || '<none>', ingressHosts(o.spec?.rules),
-      [...addresses].sort().join(','), (o.spec?.tls ?? []).length > 0 ? '80, 443' : '80', age(o, now),
+      o.metadata.name ?? '',
+      str(o.spec?.ingressClassName) || '<none>',
+      ingressHosts(o.spec?.rules),
+      [...addresses].sort().join(','),
+      (o.spec?.tls ?? []).length > 0 ? '80, 443' : '80',
+      age(o, now),
     ];
   },
 };
@@ -154,8 +165,12 @@ export const storageClassPrinter: Printer = {
     const ann = o.metadata.annotations ?? {};
     const isDefault = ann['storageclass.kubernetes.io/is-default-class'] === 'true' || ann['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
     return [
-      `${o.metadata.name ?? ''}${isDefault ? ' (default)' : ''}`, str(o.provisioner), str(o.reclaimPolicy) || 'Delete',
-      str(o.volumeBindingMode) || 'Immediate', o.allowVolumeExpansion === true, age(o, now),
+      `${o.metadata.name ?? ''}${isDefault ? ' (default)' : ''}`,
+      str(o.provisioner),
+      str(o.reclaimPolicy) || 'Delete',
+      str(o.volumeBindingMode) || 'Immediate',
+      o.allowVolumeExpansion === true,
+      age(o, now),
     ];
   },
 };
@@ -171,7 +186,13 @@ export const podDisruptionBudgetPrinter: Printer = {
     col('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
     ageColumn(),
   ],
-  cells: (o, now) => [o.metadata.name ?? '', intOrString(o.spec?.minAvailable), intOrString(o.spec?.maxUnavailable), int(o.status?.disruptionsAllowed), age(o, now)],
+  cells: (o, now) => [
+    o.metadata.name ?? '',
+    intOrString(o.spec?.minAvailable),
+    intOrString(o.spec?.maxUnavailable),
+    int(o.status?.disruptionsAllowed),
+    age(o, now),
+  ],
 };
 
 /** Only the resource-utilization metric forms that our HPA (autoscaling/v2) can carry are spelled out. */
@@ -220,7 +241,15 @@ export const horizontalPodAutoscalerPrinter: Printer = {
   cells(o, now) {
     const ref = o.spec?.scaleTargetRef ?? {};
     const min = typeof o.spec?.minReplicas === 'number' ? String(o.spec.minReplicas) : '<unset>';
-    return [o.metadata.name ?? '', `${str(ref.kind)}/${str(ref.name)}`, hpaTargets(o), min, int(o.spec?.maxReplicas), int(o.status?.currentReplicas), age(o, now)];
+    return [
+      o.metadata.name ?? '',
+      `${str(ref.kind)}/${str(ref.name)}`,
+      hpaTargets(o),
+      min,
+      int(o.spec?.maxReplicas),
+      int(o.status?.currentReplicas),
+      age(o, now),
+    ];
   },
 };
 
@@ -230,6 +259,10 @@ export const webhookConfigurationPrinter: Printer = {
 };
 
 export const runtimeClassPrinter: Printer = {
-  columns: [nameColumn(), col('Handler', 'string', 'handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.'), ageColumn()],
+  columns: [
+    nameColumn(),
+    col('Handler', 'string', 'handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.'),
+    ageColumn(),
+  ],
   cells: (o, now) => [o.metadata.name ?? '', str(o.handler), age(o, now)],
 };

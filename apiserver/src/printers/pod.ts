@@ -131,16 +131,38 @@ export const podPrinter: Printer = {
     col('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
     ageColumn(),
     col('IP', 'string', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', { wide: true }),
-    col('Node', 'string', 'NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName.', { wide: true }),
-    col('Nominated Node', 'string', 'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods.', { wide: true }),
-    col('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True"', { wide: true }),
+    col(
+      'Node',
+      'string',
+      'NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName.',
+      { wide: true },
+    ),
+    col(
+      'Nominated Node',
+      'string',
+      'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods.',
+      { wide: true },
+    ),
+    col(
+      'Readiness Gates',
+      'string',
+      'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True"',
+      { wide: true },
+    ),
   ],
   cells(pod, now) {
     const s = summarizePod(pod, now);
     const podIP = str(pod.status?.podIPs?.[0]?.ip) || str(pod.status?.podIP) || '<none>';
     return [
-      pod.metadata.name ?? '', s.ready, s.status, s.restarts, timestampSince(pod.metadata.creationTimestamp, now),
-      podIP, str(pod.spec?.nodeName) || '<none>', str(pod.status?.nominatedNodeName) || '<none>', readinessGates(pod),
+      pod.metadata.name ?? '',
+      s.ready,
+      s.status,
+      s.restarts,
+      timestampSince(pod.metadata.creationTimestamp, now),
+      podIP,
+      str(pod.spec?.nodeName) || '<none>',
+      str(pod.status?.nominatedNodeName) || '<none>',
+      readinessGates(pod),
     ];
   },
   conditions(pod): RowCondition[] | undefined {

@@ -8,7 +8,11 @@ import { printerFor } from './registry.ts';
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 export type MetaApiVersion = 'meta.k8s.io/v1' | 'meta.k8s.io/v1beta1';
 
-export interface ListMeta { resourceVersion?: string; continue?: string; remainingItemCount?: number }
+export interface ListMeta {
+  resourceVersion?: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
 
 const includeObjectValues: IncludeObject[] = ['Metadata', 'None', 'Object'];
 
@@ -34,7 +38,8 @@ function listMetadata(listMeta: ListMeta): Record<string, unknown> {
 
 export function toPartialObjectMetadataList(items: KObject[], listMeta: ListMeta, apiVersion: MetaApiVersion = 'meta.k8s.io/v1'): object {
   return {
-    kind: 'PartialObjectMetadataList', apiVersion,
+    kind: 'PartialObjectMetadataList',
+    apiVersion,
     metadata: listMetadata(listMeta),
     items: items.map((o) => toPartialObjectMetadata(o, apiVersion)),
   };

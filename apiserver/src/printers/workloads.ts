@@ -6,7 +6,7 @@ import { humanDuration, parseTimestamp, timestampSince } from './duration.ts';
 import { boolPtr, containerCells, formatLabels, formatLabelSelector, int, labelSelectorString, str } from './format.ts';
 
 const age = (o: KObject, now: Date) => timestampSince(o.metadata.creationTimestamp, now);
-const selectorDoc = 'A label query over pods that should match the replica count. It must match the pod template\'s labels.';
+const selectorDoc = "A label query over pods that should match the replica count. It must match the pod template's labels.";
 
 export const deploymentPrinter: Printer = {
   columns: [
@@ -14,16 +14,30 @@ export const deploymentPrinter: Printer = {
     col('Ready', 'string', 'Number of the pod with ready state'),
     col('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
     col('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
-    ageColumn(), containersColumn(), imagesColumn(),
-    col('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', { wide: true }),
+    ageColumn(),
+    containersColumn(),
+    imagesColumn(),
+    col('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', {
+      wide: true,
+    }),
   ],
   cells(d, now) {
     const [names, images] = containerCells(d.spec?.template?.spec?.containers);
     let selector: string;
-    try { selector = labelSelectorString(d.spec?.selector); } catch { selector = '<invalid>'; }
+    try {
+      selector = labelSelectorString(d.spec?.selector);
+    } catch {
+      selector = '<invalid>';
+    }
     return [
-      d.metadata.name ?? '', `${int(d.status?.readyReplicas)}/${int(d.spec?.replicas)}`,
-      int(d.status?.updatedReplicas), int(d.status?.availableReplicas), age(d, now), names, images, selector,
+      d.metadata.name ?? '',
+      `${int(d.status?.readyReplicas)}/${int(d.spec?.replicas)}`,
+      int(d.status?.updatedReplicas),
+      int(d.status?.availableReplicas),
+      age(d, now),
+      names,
+      images,
+      selector,
     ];
   },
 };
@@ -36,7 +50,9 @@ function replicaPrinter(selectorText: (o: KObject) => string): Printer {
       col('Desired', 'integer', 'Replicas is the number of desired replicas.'),
       col('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
       col('Ready', 'integer', 'The number of ready replicas for this replica set.'),
-      ageColumn(), containersColumn(), imagesColumn(),
+      ageColumn(),
+      containersColumn(),
+      imagesColumn(),
       col('Selector', 'string', selectorDoc, { wide: true }),
     ],
     cells(o, now) {
@@ -64,18 +80,32 @@ export const daemonSetPrinter: Printer = {
     col('Current', 'integer', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
     col('Ready', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.'),
     col('Up-to-date', 'integer', 'The total number of nodes that are running updated daemon pod'),
-    col('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
+    col(
+      'Available',
+      'integer',
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+    ),
     col('Node Selector', 'string', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
-    ageColumn(), containersColumn(), imagesColumn(),
+    ageColumn(),
+    containersColumn(),
+    imagesColumn(),
     col('Selector', 'string', 'A label query over pods that are managed by the daemon set.', { wide: true }),
   ],
   cells(o, now) {
     const s = o.status ?? {};
     const [names, images] = containerCells(o.spec?.template?.spec?.containers);
     return [
-      o.metadata.name ?? '', int(s.desiredNumberScheduled), int(s.currentNumberScheduled), int(s.numberReady),
-      int(s.updatedNumberScheduled), int(s.numberAvailable), formatLabels(o.spec?.template?.spec?.nodeSelector),
-      age(o, now), names, images, formatLabelSelector(o.spec?.selector),
+      o.metadata.name ?? '',
+      int(s.desiredNumberScheduled),
+      int(s.currentNumberScheduled),
+      int(s.numberReady),
+      int(s.updatedNumberScheduled),
+      int(s.numberAvailable),
+      formatLabels(o.spec?.template?.spec?.nodeSelector),
+      age(o, now),
+      names,
+      images,
+      formatLabelSelector(o.spec?.selector),
     ];
   },
 };
@@ -114,7 +144,9 @@ export const jobPrinter: Printer = {
     col('Status', 'string', 'Status of the job.'),
     col('Completions', 'string', 'The number of pods which reached phase Succeeded.'),
     col('Duration', 'string', 'Time required to complete the job.'),
-    ageColumn(), containersColumn(), imagesColumn(),
+    ageColumn(),
+    containersColumn(),
+    imagesColumn(),
     col('Selector', 'string', 'A label query over pods that should match the pod count.', { wide: true }),
   ],
   cells(o, now) {
@@ -128,10 +160,16 @@ export const cronJobPrinter: Printer = {
     nameColumn(),
     col('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
     col('Timezone', 'string', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
-    col('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.'),
+    col(
+      'Suspend',
+      'boolean',
+      'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.',
+    ),
     col('Active', 'integer', 'A list of pointers to currently running jobs.'),
     col('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
-    ageColumn(), containersColumn(), imagesColumn(),
+    ageColumn(),
+    containersColumn(),
+    imagesColumn(),
     col('Selector', 'string', 'A label query over pods that should match the pod count.', { wide: true }),
   ],
   cells(o, now) {
@@ -139,8 +177,16 @@ export const cronJobPrinter: Printer = {
     const [names, images] = containerCells(jobSpec.template?.spec?.containers);
     const last = o.status?.lastScheduleTime ? timestampSince(o.status.lastScheduleTime, now) : '<none>';
     return [
-      o.metadata.name ?? '', str(o.spec?.schedule), str(o.spec?.timeZone) || '<none>', boolPtr(o.spec?.suspend),
-      (o.status?.active ?? []).length, last, age(o, now), names, images, formatLabelSelector(jobSpec.selector),
+      o.metadata.name ?? '',
+      str(o.spec?.schedule),
+      str(o.spec?.timeZone) || '<none>',
+      boolPtr(o.spec?.suspend),
+      (o.status?.active ?? []).length,
+      last,
+      age(o, now),
+      names,
+      images,
+      formatLabelSelector(jobSpec.selector),
     ];
   },
 };

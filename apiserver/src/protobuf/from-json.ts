@@ -20,10 +20,18 @@ function specialFromJson(form: string, type: protobuf.Type, v: unknown, path: st
     case 'microtime':
       if (v === null) return {};
       if (typeof v !== 'string') fail(path, 'expected an RFC3339 time string');
-      try { return { ...parseTime(v) }; } catch (e) { return fail(path, (e as Error).message); }
+      try {
+        return { ...parseTime(v) };
+      } catch (e) {
+        return fail(path, (e as Error).message);
+      }
     case 'duration':
       if (typeof v !== 'string') fail(path, 'expected a duration string');
-      try { return { duration: parseDuration(v) }; } catch (e) { return fail(path, (e as Error).message); }
+      try {
+        return { duration: parseDuration(v) };
+      } catch (e) {
+        return fail(path, (e as Error).message);
+      }
     case 'quantity':
       if (typeof v === 'number') return { string: String(v) };
       if (typeof v !== 'string') fail(path, 'expected a quantity string');

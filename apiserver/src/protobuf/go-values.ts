@@ -1,7 +1,10 @@
 // JSON forms of the apimachinery value types whose Go MarshalJSON is custom
 // (metav1.Time, metav1.MicroTime, metav1.Duration), and their parsers.
 
-export interface Timestamp { seconds: number; nanos: number }
+export interface Timestamp {
+  seconds: number;
+  nanos: number;
+}
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
@@ -11,7 +14,8 @@ function formatUtc(ts: Timestamp, fractionDigits: number): string {
   const d = new Date(ts.seconds * 1000);
   if (Number.isNaN(d.getTime())) throw new Error(`timestamp out of range: ${ts.seconds}`);
   const year = d.getUTCFullYear();
-  let s = `${year < 0 ? '-' : ''}${pad(Math.abs(year), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}` +
+  let s =
+    `${year < 0 ? '-' : ''}${pad(Math.abs(year), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}` +
     `T${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
   if (fractionDigits > 0) s += '.' + pad(Math.floor(ts.nanos / 10 ** (9 - fractionDigits)), fractionDigits);
   return s + 'Z';
@@ -43,7 +47,15 @@ export function parseTime(text: string): Timestamp {
   return { seconds, nanos };
 }
 
-const units: Array<[string, number]> = [['h', 3600e9], ['m', 60e9], ['s', 1e9], ['ms', 1e6], ['us', 1e3], ['µs', 1e3], ['ns', 1]];
+const units: Array<[string, number]> = [
+  ['h', 3600e9],
+  ['m', 60e9],
+  ['s', 1e9],
+  ['ms', 1e6],
+  ['us', 1e3],
+  ['µs', 1e3],
+  ['ns', 1],
+];
 
 /** Go's time.Duration.String(): `1h2m3.5s`, `150ms`, `0s`. */
 export function formatDuration(nanos: number): string {
@@ -55,8 +67,10 @@ export function formatDuration(nanos: number): string {
     const [unit, size] = n < 1e3 ? ['ns', 1] : n < 1e6 ? ['µs', 1e3] : ['ms', 1e6];
     return sign + trimFraction(n / size) + unit;
   }
-  const hours = Math.floor(n / 3600e9); n -= hours * 3600e9;
-  const minutes = Math.floor(n / 60e9); n -= minutes * 60e9;
+  const hours = Math.floor(n / 3600e9);
+  n -= hours * 3600e9;
+  const minutes = Math.floor(n / 60e9);
+  n -= minutes * 60e9;
   let out = '';
   if (hours) out += `${hours}h`;
   if (hours || minutes) out += `${minutes}m`;

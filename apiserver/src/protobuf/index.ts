@@ -29,10 +29,15 @@ function decodeMessage<T>(what: string, decode: () => T): T {
 /** Decodes a protobuf body into the JSON object the JSON API would have received. */
 export function decodeProtobufObject(buf: Buffer): DecodedObject {
   if (!isProtobufBody(buf)) throw errors.badRequest('protobuf body does not start with the k8s\\0 prefix');
-  const envelope = decodeMessage('envelope', () =>
-    unknownType.decode(buf.subarray(MAGIC.length)) as unknown as {
-      typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array; contentEncoding?: string;
-    });
+  const envelope = decodeMessage(
+    'envelope',
+    () =>
+      unknownType.decode(buf.subarray(MAGIC.length)) as unknown as {
+        typeMeta?: { apiVersion?: string; kind?: string };
+        raw?: Uint8Array;
+        contentEncoding?: string;
+      },
+  );
   const apiVersion = envelope.typeMeta?.apiVersion ?? '';
   const kind = envelope.typeMeta?.kind ?? '';
   if (!apiVersion || !kind) throw errors.badRequest('protobuf body has no apiVersion/kind in its type meta');

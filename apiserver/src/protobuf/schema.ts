@@ -10,16 +10,21 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const protoDir = [path.join(here, 'proto'), path.join(here, '../../../src/protobuf/proto')]
-  .find((dir) => fs.existsSync(dir));
+const protoDir = [path.join(here, 'proto'), path.join(here, '../../../src/protobuf/proto')].find((dir) => fs.existsSync(dir));
 if (!protoDir) throw new Error(`protobuf: .proto directory not found next to ${here}`);
 
 function loadRoot(dir: string): protobuf.Root {
   const root = new protobuf.Root();
   // Imports name files by base name; every file sits in the same folder.
   root.resolvePath = (_origin, target) => path.join(dir, path.basename(target));
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.proto')).sort();
-  root.loadSync(files.map((f) => path.join(dir, f)), { keepCase: true });
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.proto'))
+    .sort();
+  root.loadSync(
+    files.map((f) => path.join(dir, f)),
+    { keepCase: true },
+  );
   root.resolveAll();
   return root;
 }

@@ -54,7 +54,7 @@ function specialToJson(form: string, type: protobuf.Type, msg: Message): Json {
     case 'quantity':
       return has(msg, 'string') && msg.string !== '' ? msg.string : '0';
     case 'intOrString':
-      return toNumber(msg.type) === 1 ? (msg.strVal ?? '') : (has(msg, 'intVal') ? toNumber(msg.intVal) : 0);
+      return toNumber(msg.type) === 1 ? (msg.strVal ?? '') : has(msg, 'intVal') ? toNumber(msg.intVal) : 0;
     case 'rawJSON': {
       const raw = msg[type.fieldsArray[0]!.name] as Uint8Array | undefined;
       if (!raw || raw.length === 0) return null;

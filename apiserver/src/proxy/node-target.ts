@@ -3,7 +3,10 @@
 import { errors } from '../errors.ts';
 import type { KObject } from '../registry/types.ts';
 
-export interface KubeletTarget { host: string; port: number }
+export interface KubeletTarget {
+  host: string;
+  port: number;
+}
 
 export function kubeletTarget(node: KObject): KubeletTarget {
   const status = (node as { status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } }).status;
@@ -18,7 +21,8 @@ export function kubeletTarget(node: KObject): KubeletTarget {
 export function kubeletPath(sub: string, pod: KObject, query: URLSearchParams): string {
   const ns = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
-  const spec = (pod as { spec?: { containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] } }).spec ?? {};
+  const spec =
+    (pod as { spec?: { containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] } }).spec ?? {};
   const all = [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].map((c) => c.name);
   const container = (): string => {
     const c = query.get('container') ?? '';
@@ -30,7 +34,9 @@ export function kubeletPath(sub: string, pod: KObject, query: URLSearchParams): 
     return c;
   };
   const out = new URLSearchParams();
-  const copy = (...keys: string[]) => { for (const k of keys) for (const v of query.getAll(k)) out.append(k, v); };
+  const copy = (...keys: string[]) => {
+    for (const k of keys) for (const v of query.getAll(k)) out.append(k, v);
+  };
   const enc = encodeURIComponent;
   switch (sub) {
     case 'log':

@@ -27,7 +27,17 @@ export interface PodProxyDeps {
 }
 
 const TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
-const RELAYED_HEADERS = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version', 'content-type', 'accept'];
+const RELAYED_HEADERS = [
+  'upgrade',
+  'connection',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+  'x-stream-protocol-version',
+  'content-type',
+  'accept',
+];
 
 export function createPodProxy(deps: PodProxyDeps): (ctx: HandlerContext) => Promise<void> {
   const tls: https.RequestOptions = {
@@ -63,7 +73,9 @@ export function createPodProxy(deps: PodProxyDeps): (ctx: HandlerContext) => Pro
     if (!ctx.req.headers.upgrade) return proxyPlain(ctx, target, path, tls, deps.log);
     const raw = takeUpgradeSocket(ctx.req);
     if (!raw) throw errors.internal('upgrade requests must be routed with routeUpgradesAsRequests(server)');
-    const protocols = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+    const protocols = String(ctx.req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((s) => s.trim());
     if (sub === 'portforward' && ctx.req.headers.upgrade.toLowerCase() === 'websocket' && protocols.includes(TUNNEL_PROTOCOL)) {
       tunnelPortForward(ctx.req, raw.socket, raw.head, target, path, tls, wss, deps.log);
       return;
@@ -74,31 +86,42 @@ export function createPodProxy(deps: PodProxyDeps): (ctx: HandlerContext) => Pro
 
 function headersFor(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const h of RELAYED_HEADERS) { const v = req.headers[h]; if (v !== undefined) out[h] = Array.isArray(v) ? v.join(', ') : v; }
+  for (const h of RELAYED_HEADERS) {
+    const v = req.headers[h];
+    if (v !== undefined) out[h] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return out;
 }
 
 /** GET (logs, nodes/proxy): the kubelet's answer streamed back; its errors as a Status. */
 function proxyPlain(ctx: HandlerContext, target: KubeletTarget, path: string, tls: https.RequestOptions, log: Logger): Promise<void> {
   return new Promise((resolve, reject) => {
-    const up = https.request({ ...tls, host: target.host, port: target.port, path, method: ctx.req.method, headers: { accept: String(ctx.req.headers.accept ?? '*/*') } }, (kres) => {
-      const code = kres.statusCode ?? 502;
-      if (code >= 400 && ctx.info.resource === 'pods') {
-        const chunks: Buffer[] = [];
-        kres.on('data', (c: Buffer) => chunks.push(c));
-        kres.on('end', () => reject(new ApiError(code === 404 ? 404 : 400, code === 404 ? 'NotFound' : 'BadRequest', Buffer.concat(chunks).toString().trim())));
-        return;
-      }
-      ctx.res.writeHead(code, { 'Content-Type': kres.headers['content-type'] ?? 'text/plain', 'Cache-Control': 'no-cache, private' });
-      ctx.res.flushHeaders();
-      kres.pipe(ctx.res);
-      kres.on('end', () => resolve());
-      kres.on('error', () => resolve());
-    });
+    const up = https.request(
+      { ...tls, host: target.host, port: target.port, path, method: ctx.req.method, headers: { accept: String(ctx.req.headers.accept ?? '*/*') } },
+      (kres) => {
+        const code = kres.statusCode ?? 502;
+        if (code >= 400 && ctx.info.resource === 'pods') {
+          const chunks: Buffer[] = [];
+          kres.on('data', (c: Buffer) => chunks.push(c));
+          kres.on('end', () =>
+            reject(new ApiError(code === 404 ? 404 : 400, code === 404 ? 'NotFound' : 'BadRequest', Buffer.concat(chunks).toString().trim())),
+          );
+          return;
+        }
+        ctx.res.writeHead(code, { 'Content-Type': kres.headers['content-type'] ?? 'text/plain', 'Cache-Control': 'no-cache, private' });
+        ctx.res.flushHeaders();
+        kres.pipe(ctx.res);
+        kres.on('end', () => resolve());
+        kres.on('error', () => resolve());
+      },
+    );
     ctx.req.on('close', () => up.destroy());
     up.on('error', (e) => {
       log.warn('kubelet proxy failed', { path, err: e });
-      if (ctx.res.headersSent) { ctx.res.destroy(); resolve(); } else reject(errors.internal(`error dialing backend: ${e.message}`));
+      if (ctx.res.headersSent) {
+        ctx.res.destroy();
+        resolve();
+      } else reject(errors.internal(`error dialing backend: ${e.message}`));
     });
     up.end();
   });
@@ -115,9 +138,14 @@ function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, target
     if (head.length) upstream.write(head);
     upstream.pipe(client);
     client.pipe(upstream);
-    const close = () => { upstream.destroy(); client.destroy(); };
-    upstream.on('error', close); client.on('error', close);
-    upstream.on('close', () => client.end()); client.on('close', () => upstream.destroy());
+    const close = () => {
+      upstream.destroy();
+      client.destroy();
+    };
+    upstream.on('error', close);
+    client.on('error', close);
+    upstream.on('close', () => client.end());
+    client.on('close', () => upstream.destroy());
   });
   // A refused upgrade (e.g. an unsupported WebSocket subprotocol) passes through as is,
   // which is what makes kubectl fall back from WebSocket to SPDY.
@@ -126,21 +154,51 @@ function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, target
     kres.on('data', (c: Buffer) => chunks.push(c));
     kres.on('end', () => {
       const body = Buffer.concat(chunks);
-      client.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${kres.statusCode} ${kres.statusMessage ?? ''}\r\nContent-Type: ${kres.headers['content-type'] ?? 'text/plain'}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]));
+      client.end(
+        Buffer.concat([
+          Buffer.from(
+            `HTTP/1.1 ${kres.statusCode} ${kres.statusMessage ?? ''}\r\nContent-Type: ${kres.headers['content-type'] ?? 'text/plain'}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+          ),
+          body,
+        ]),
+      );
     });
   });
   up.on('error', (e) => {
     log.warn('kubelet stream proxy failed', { path, err: e });
-    const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing backend: ${e.message}`, reason: 'InternalError', code: 500 });
-    client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `error dialing backend: ${e.message}`,
+      reason: 'InternalError',
+      code: 500,
+    });
+    client.end(
+      `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   up.end();
 }
 
 /** kubectl 1.31+ port-forward: SPDY bytes inside WebSocket binary messages; plain SPDY to the kubelet. */
-function tunnelPortForward(req: IncomingMessage, client: Duplex, head: Buffer, target: KubeletTarget, path: string, tls: https.RequestOptions, wss: WebSocketServer, log: Logger): void {
+function tunnelPortForward(
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  target: KubeletTarget,
+  path: string,
+  tls: https.RequestOptions,
+  wss: WebSocketServer,
+  log: Logger,
+): void {
   const up = https.request({
-    ...tls, host: target.host, port: target.port, path, method: 'POST',
+    ...tls,
+    host: target.host,
+    port: target.port,
+    path,
+    method: 'POST',
     headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'portforward.k8s.io' },
   });
   up.on('upgrade', (_kres, upstream, khead) => {

@@ -14,7 +14,9 @@ export function routeUpgradesAsRequests(server: Server | import('node:https').Se
     res.assignSocket(socket as import('node:net').Socket);
     res.shouldKeepAlive = false;
     // Once the response (an error) is written, nobody else will close this socket.
-    res.on('finish', () => { if (!upgradedSockets.has(socket)) socket.end(); });
+    res.on('finish', () => {
+      if (!upgradedSockets.has(socket)) socket.end();
+    });
     server.emit('request', req, res);
   });
 }

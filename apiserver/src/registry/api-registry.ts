@@ -15,7 +15,11 @@ export class ApiRegistry {
     const context = (o: { user: UserInfo; dryRun: boolean }): RequestContext => ({ user: o.user, dryRun: o.dryRun, services: this.services });
     for (const def of defs) {
       const store = new Store(def, {
-        storage, managedFields, context, namespaces: () => this.store('', 'v1', 'namespaces')!, config: () => this.services.config ?? {},
+        storage,
+        managedFields,
+        context,
+        namespaces: () => this.store('', 'v1', 'namespaces')!,
+        config: () => this.services.config ?? {},
       });
       this.byGvr.set(`${def.group}/${def.version}/${def.resource}`, store);
       if (!this.byGroupKind.has(`${def.group}/${def.kind}`)) this.byGroupKind.set(`${def.group}/${def.kind}`, store);

@@ -17,15 +17,33 @@ function qualifiedNameErrors(path: string, key: string): FieldError[] {
     name = n;
     if (!prefix) return [field.invalid(path, key, 'prefix part must be non-empty')];
     if (prefix.length > 253 || !dns1123Subdomain.test(prefix)) {
-      return [field.invalid(path, key, "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")];
+      return [
+        field.invalid(
+          path,
+          key,
+          "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+        ),
+      ];
     }
   } else if (parts.length > 2) {
-    return [field.invalid(path, key, "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')")];
+    return [
+      field.invalid(
+        path,
+        key,
+        "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+      ),
+    ];
   }
   if (!name) return [field.invalid(path, key, 'name part must be non-empty')];
   if (name.length > 63) return [field.invalid(path, key, 'name part must be no more than 63 characters')];
   if (!qualifiedNamePart.test(name)) {
-    return [field.invalid(path, key, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")];
+    return [
+      field.invalid(
+        path,
+        key,
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      ),
+    ];
   }
   return [];
 }
@@ -36,9 +54,19 @@ export function validateLabels(labels: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
     errs.push(...qualifiedNameErrors(path, k));
-    if (typeof v !== 'string') { errs.push(field.invalid(`${path}`, v, 'label values must be strings')); continue; }
+    if (typeof v !== 'string') {
+      errs.push(field.invalid(`${path}`, v, 'label values must be strings'));
+      continue;
+    }
     if (v.length > 63) errs.push(field.invalid(path, v, 'must be no more than 63 characters'));
-    else if (!labelValue.test(v)) errs.push(field.invalid(path, v, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+    else if (!labelValue.test(v))
+      errs.push(
+        field.invalid(
+          path,
+          v,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+      );
   }
   return errs;
 }

@@ -8,7 +8,10 @@ import { apiVersionOf, type KObject, type RequestContext, type ResourceDef } fro
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { validateObjectMetaCommon } from './meta-validation.ts';
 
-export interface UserInfo { name: string; groups: string[] }
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
 
 export interface WriteOptions {
   user: UserInfo;
@@ -36,7 +39,12 @@ export interface ListQuery {
   resourceVersionMatch?: string;
 }
 
-export interface ListOutput { items: KObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number }
+export interface ListOutput {
+  items: KObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
 
 /** Records field ownership after writes; provided by the patch module (server-side apply). */
 export interface ManagedFieldsTracker {
@@ -80,9 +88,13 @@ export class Store {
     this.storageResource = def.storageResource ?? def.resource;
   }
 
-  private get storage(): Storage { return this.services.storage; }
+  private get storage(): Storage {
+    return this.services.storage;
+  }
   /** etcd expires these objects on its own (Events) */
-  private get ttlSeconds(): number | undefined { return this.def.ttlSeconds?.(this.services.config?.() ?? {}); }
+  private get ttlSeconds(): number | undefined {
+    return this.def.ttlSeconds?.(this.services.config?.() ?? {});
+  }
 
   key(namespace: string | undefined, name: string): string {
     return this.def.namespaced ? `/registry/${this.storageResource}/${namespace}/${name}` : `/registry/${this.storageResource}/${name}`;
@@ -105,7 +117,9 @@ export class Store {
     return o;
   }
 
-  notFound(name: string): ApiError { return errors.notFound(this.def.group, this.def.resource, name); }
+  notFound(name: string): ApiError {
+    return errors.notFound(this.def.group, this.def.resource, name);
+  }
 
   async get(namespace: string | undefined, name: string): Promise<KObject> {
     const obj = await this.storage.get(this.key(namespace, name));
@@ -166,30 +180,43 @@ export class Store {
    * Watch with selector semantics: an object that stops matching arrives as DELETED, one that
    * starts matching as ADDED.
    */
-  async watch(namespace: string | undefined, q: ListQuery & { allowWatchBookmarks?: boolean; sendInitialEvents?: boolean },
-    onEvent: (ev: { type: string; object: KObject }) => void): Promise<Watcher> {
+  async watch(
+    namespace: string | undefined,
+    q: ListQuery & { allowWatchBookmarks?: boolean; sendInitialEvents?: boolean },
+    onEvent: (ev: { type: string; object: KObject }) => void,
+  ): Promise<Watcher> {
     const pred = this.predicate(q);
-    return this.storage.watch(this.prefix(namespace), {
-      resourceVersion: q.resourceVersion,
-      allowBookmarks: q.allowWatchBookmarks,
-      sendInitialEvents: q.sendInitialEvents,
-    }, (ev: WatchEvent) => {
-      if (ev.type === 'BOOKMARK') {
-        onEvent({ type: 'BOOKMARK', object: { apiVersion: this.apiVersion, kind: this.def.kind, metadata: { resourceVersion: String(ev.revision) } } });
-        return;
-      }
-      if (ev.type === 'ERROR') { onEvent({ type: 'ERROR', object: ev.object }); return; }
-      if (!pred) { onEvent({ type: ev.type, object: this.output(ev.object) }); return; }
-      const now = pred(ev.object);
-      const before = ev.prevObject ? pred(ev.prevObject) : false;
-      let type: string | undefined;
-      if (ev.type === 'ADDED') type = now ? 'ADDED' : undefined;
-      else if (ev.type === 'DELETED') type = (ev.prevObject ? before : now) ? 'DELETED' : undefined;
-      else if (now && before) type = 'MODIFIED';
-      else if (now && !before) type = 'ADDED';
-      else if (!now && before) type = 'DELETED';
-      if (type) onEvent({ type, object: this.output(ev.object) });
-    });
+    return this.storage.watch(
+      this.prefix(namespace),
+      {
+        resourceVersion: q.resourceVersion,
+        allowBookmarks: q.allowWatchBookmarks,
+        sendInitialEvents: q.sendInitialEvents,
+      },
+      (ev: WatchEvent) => {
+        if (ev.type === 'BOOKMARK') {
+          onEvent({ type: 'BOOKMARK', object: { apiVersion: this.apiVersion, kind: this.def.kind, metadata: { resourceVersion: String(ev.revision) } } });
+          return;
+        }
+        if (ev.type === 'ERROR') {
+          onEvent({ type: 'ERROR', object: ev.object });
+          return;
+        }
+        if (!pred) {
+          onEvent({ type: ev.type, object: this.output(ev.object) });
+          return;
+        }
+        const now = pred(ev.object);
+        const before = ev.prevObject ? pred(ev.prevObject) : false;
+        let type: string | undefined;
+        if (ev.type === 'ADDED') type = now ? 'ADDED' : undefined;
+        else if (ev.type === 'DELETED') type = (ev.prevObject ? before : now) ? 'DELETED' : undefined;
+        else if (now && before) type = 'MODIFIED';
+        else if (now && !before) type = 'ADDED';
+        else if (!now && before) type = 'DELETED';
+        if (type) onEvent({ type, object: this.output(ev.object) });
+      },
+    );
   }
 
   // ---------------- create ----------------
@@ -210,7 +237,9 @@ export class Store {
     }
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
     if (!meta.name) {
-      throw errors.invalid(this.def.group, this.def.kind, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }]);
+      throw errors.invalid(this.def.group, this.def.kind, '', [
+        { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' },
+      ]);
     }
     if (this.def.namespaced) await this.checkNamespaceAcceptsWrites(meta.namespace!);
 
@@ -220,7 +249,8 @@ export class Store {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.selfLink;
-    if ('spec' in obj) meta.generation = 1; else delete meta.generation;
+    if ('spec' in obj) meta.generation = 1;
+    else delete meta.generation;
 
     const ctx = this.services.context({ user: opts.user, dryRun: !!opts.dryRun });
     this.def.defaults?.(obj);
@@ -248,16 +278,26 @@ export class Store {
     // as the NamespaceLifecycle admission does: the cache first, a live read when it misses
     const key = nsStore.key(undefined, namespace);
     const cached = await this.storage.list(nsStore.prefix(undefined), { resourceVersion: '0', predicate: (o) => o.metadata.name === namespace });
-    const ns = cached.items[0] ?? await this.storage.get(key);
+    const ns = cached.items[0] ?? (await this.storage.get(key));
     if (!ns) throw errors.notFound('', 'namespaces', namespace);
     if (ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') {
-      throw new ApiError(403, 'Forbidden',
+      throw new ApiError(
+        403,
+        'Forbidden',
         `${this.qualified()} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-        { name: '', group: this.def.group || undefined, kind: this.def.resource, causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] });
+        {
+          name: '',
+          group: this.def.group || undefined,
+          kind: this.def.resource,
+          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+        },
+      );
     }
   }
 
-  private qualified(): string { return this.def.group ? `${this.def.resource}.${this.def.group}` : this.def.resource; }
+  private qualified(): string {
+    return this.def.group ? `${this.def.resource}.${this.def.group}` : this.def.resource;
+  }
 
   private validateOrThrow(obj: KObject, old: KObject | undefined, metaOnly = false): void {
     const errs: FieldError[] = [];
@@ -297,19 +337,25 @@ export class Store {
       throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     if (m.uid && m.uid !== old.metadata.uid) {
-      throw errors.conflict(this.def.group, this.def.resource, old.metadata.name!,
-        `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw errors.conflict(
+        this.def.group,
+        this.def.resource,
+        old.metadata.name!,
+        `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     }
     // fields the client cannot change
     m.name = old.metadata.name;
-    if (this.def.namespaced) m.namespace = old.metadata.namespace; else delete m.namespace;
+    if (this.def.namespaced) m.namespace = old.metadata.namespace;
+    else delete m.namespace;
     m.uid = old.metadata.uid;
     m.creationTimestamp = old.metadata.creationTimestamp;
     if (old.metadata.deletionTimestamp) {
       m.deletionTimestamp = old.metadata.deletionTimestamp;
       m.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
     } else {
-      delete m.deletionTimestamp; delete m.deletionGracePeriodSeconds;
+      delete m.deletionTimestamp;
+      delete m.deletionGracePeriodSeconds;
     }
     if (m.managedFields === undefined && old.metadata.managedFields) m.managedFields = old.metadata.managedFields;
     delete m.selfLink;
@@ -345,7 +391,8 @@ export class Store {
     if (opts.dryRun) {
       const cur = await this.storage.get(key);
       if (!cur) {
-        if (createOnUpdate.has(this.def.resource) && !opts.subresource) return { object: await this.create(namespace, { ...incoming, metadata: { ...incoming.metadata, name } }, opts), created: true };
+        if (createOnUpdate.has(this.def.resource) && !opts.subresource)
+          return { object: await this.create(namespace, { ...incoming, metadata: { ...incoming.metadata, name } }, opts), created: true };
         throw this.notFound(name);
       }
       if (expected && expected !== cur.metadata.resourceVersion) throw this.conflict(name);
@@ -354,10 +401,14 @@ export class Store {
     }
     let stored: KObject;
     try {
-      stored = await this.storage.guaranteedUpdate(key, async (cur) => {
-        if (!cur) throw this.notFound(name);
-        return this.computeUpdate(cur, incoming, opts);
-      }, { expectedResourceVersion: expected, ttlSeconds: this.ttlSeconds });
+      stored = await this.storage.guaranteedUpdate(
+        key,
+        async (cur) => {
+          if (!cur) throw this.notFound(name);
+          return this.computeUpdate(cur, incoming, opts);
+        },
+        { expectedResourceVersion: expected, ttlSeconds: this.ttlSeconds },
+      );
     } catch (e) {
       if (e instanceof ApiError && e.code === 404 && createOnUpdate.has(this.def.resource) && !opts.subresource) {
         const created = await this.create(namespace, { ...incoming, metadata: { ...incoming.metadata, name, resourceVersion: undefined } }, opts);
@@ -369,7 +420,12 @@ export class Store {
   }
 
   /** Read-modify-write used by PATCH and the subresources: `mutate` gets the current client view. */
-  async modify(namespace: string | undefined, name: string, mutate: (current: KObject) => Promise<KObject> | KObject, opts: WriteOptions & { expectedResourceVersion?: string }): Promise<KObject> {
+  async modify(
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: KObject) => Promise<KObject> | KObject,
+    opts: WriteOptions & { expectedResourceVersion?: string },
+  ): Promise<KObject> {
     const key = this.key(namespace, name);
     if (opts.dryRun) {
       const cur = await this.storage.get(key);
@@ -380,12 +436,16 @@ export class Store {
     }
     let stored: KObject;
     try {
-      stored = await this.storage.guaranteedUpdate(key, async (cur) => {
-        if (!cur) throw this.notFound(name);
-        const wanted = await mutate(this.output(clone(cur)));
-        this.checkPatchedPreconditions(wanted, cur, name);
-        return this.computeUpdate(cur, wanted, opts);
-      }, { expectedResourceVersion: opts.expectedResourceVersion, ttlSeconds: this.ttlSeconds });
+      stored = await this.storage.guaranteedUpdate(
+        key,
+        async (cur) => {
+          if (!cur) throw this.notFound(name);
+          const wanted = await mutate(this.output(clone(cur)));
+          this.checkPatchedPreconditions(wanted, cur, name);
+          return this.computeUpdate(cur, wanted, opts);
+        },
+        { expectedResourceVersion: opts.expectedResourceVersion, ttlSeconds: this.ttlSeconds },
+      );
     } catch (e) {
       throw this.rewriteConflict(e, name);
     }
@@ -399,13 +459,19 @@ export class Store {
   }
 
   private conflict(name: string): ApiError {
-    return errors.conflict(this.def.group, this.def.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    return errors.conflict(
+      this.def.group,
+      this.def.resource,
+      name,
+      'the object has been modified; please apply your changes to the latest version and try again',
+    );
   }
 
   private rewriteConflict(e: unknown, name: string): unknown {
     // storage's optimistic-concurrency conflicts get this resource's qualified name; conflicts
     // with causes (server-side apply's field-manager conflicts) and preconditions pass as they are
-    if (e instanceof ApiError && e.reason === 'Conflict' && !e.details?.causes?.length && !e.message.includes('Precondition failed')) return this.conflict(name);
+    if (e instanceof ApiError && e.reason === 'Conflict' && !e.details?.causes?.length && !e.message.includes('Precondition failed'))
+      return this.conflict(name);
     return e;
   }
 
@@ -433,10 +499,20 @@ export class Store {
     if (!cur) throw this.notFound(name);
     const pre = opts.preconditions ?? {};
     if (pre.uid && pre.uid !== cur.metadata.uid) {
-      throw errors.conflict(this.def.group, this.def.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
+      throw errors.conflict(
+        this.def.group,
+        this.def.resource,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`,
+      );
     }
     if (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-      throw errors.conflict(this.def.group, this.def.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
+      throw errors.conflict(
+        this.def.group,
+        this.def.resource,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
+      );
     }
     const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
     const grace = this.def.gracefulDeletion?.(cur, opts.gracePeriodSeconds);
@@ -476,11 +552,17 @@ export class Store {
       if (ctx.dryRun) return { object: this.output(mutate(clone(cur))), finished: false };
       let stored: KObject;
       try {
-        stored = await this.storage.guaranteedUpdate(key, (c) => {
-          if (!c) throw this.notFound(name);
-          return mutate(clone(c));
-        }, {});
-      } catch (e) { throw this.rewriteConflict(e, name); }
+        stored = await this.storage.guaranteedUpdate(
+          key,
+          (c) => {
+            if (!c) throw this.notFound(name);
+            return mutate(clone(c));
+          },
+          {},
+        );
+      } catch (e) {
+        throw this.rewriteConflict(e, name);
+      }
       if (!stillWaits) return { object: this.output(await this.finishDeletionIfDone(stored)), finished: true };
       return { object: this.output(stored), finished: false };
     }
@@ -498,7 +580,10 @@ export class Store {
 }
 
 function defaultSpecChanged(next: KObject, old: KObject): boolean {
-  const strip = (o: KObject) => { const { metadata, status, apiVersion, kind, ...rest } = o; return rest; };
+  const strip = (o: KObject) => {
+    const { metadata, status, apiVersion, kind, ...rest } = o;
+    return rest;
+  };
   return JSON.stringify(strip(next)) !== JSON.stringify(strip(old));
 }
 
@@ -512,5 +597,10 @@ function defaultStatusUpdate(obj: KObject, old: KObject): KObject {
 
 function dedupe(errs: FieldError[]): FieldError[] {
   const seen = new Set<string>();
-  return errs.filter((e) => { const k = `${e.type}|${e.field}|${e.detail}`; if (seen.has(k)) return false; seen.add(k); return true; });
+  return errs.filter((e) => {
+    const k = `${e.type}|${e.field}|${e.detail}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

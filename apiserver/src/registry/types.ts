@@ -11,20 +11,40 @@ export type KObject = {
 };
 
 export interface OwnerReference {
-  apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
 }
 
 export interface ObjectMeta {
-  name?: string; generateName?: string; namespace?: string; uid?: string; resourceVersion?: string;
-  generation?: number; creationTimestamp?: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: OwnerReference[];
-  finalizers?: string[]; managedFields?: any[]; selfLink?: string;
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: any[];
+  selfLink?: string;
   [k: string]: any;
 }
 
 /** One column of `kubectl get` (meta.k8s.io/v1 TableColumnDefinition). */
 export interface ColumnDefinition {
-  name: string; type: string; format: string; description: string; priority: number;
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
 }
 
 export interface TableConvertor {
@@ -48,20 +68,20 @@ export interface RegistryServices {
 
 export interface ScaleSubresource {
   /** JSON paths (dotted) of the scale fields, as CRDs describe them */
-  specReplicasPath: string;      // 'spec.replicas'
-  statusReplicasPath: string;    // 'status.replicas'
-  labelSelectorPath?: string;    // 'status.selector' or computed from spec.selector
+  specReplicasPath: string; // 'spec.replicas'
+  statusReplicasPath: string; // 'status.replicas'
+  labelSelectorPath?: string; // 'status.selector' or computed from spec.selector
 }
 
 export interface ResourceDef {
-  group: string;            // '' for core
-  version: string;          // 'v1'
-  kind: string;             // 'Pod'
-  listKind?: string;        // default `${kind}List`
-  resource: string;         // plural 'pods'
-  singular: string;         // 'pod'
+  group: string; // '' for core
+  version: string; // 'v1'
+  kind: string; // 'Pod'
+  listKind?: string; // default `${kind}List`
+  resource: string; // plural 'pods'
+  singular: string; // 'pod'
   shortNames?: string[];
-  categories?: string[];    // 'all' for kubectl get all
+  categories?: string[]; // 'all' for kubectl get all
   namespaced: boolean;
   /** objects expire this many seconds after their last write (Events: --event-ttl); from the registry config */
   ttlSeconds?: (config: Record<string, any>) => number | undefined;

@@ -64,8 +64,12 @@ function serveDiscovery(deps: ApiHandlerDeps, req: IncomingMessage, res: ServerR
   const parts = info.path.split('/').filter(Boolean);
   if (parts.length === 1) {
     const agg = deps.discovery.aggregated(accept, info.apiPrefix as 'api' | 'apis');
-    if (agg) { writeJson(res, 200, agg.body, agg.contentType); return; }
-    const body = info.apiPrefix === 'api' ? deps.discovery.apiVersions(`${req.socket.localAddress ?? ''}:${req.socket.localPort ?? ''}`) : deps.discovery.apiGroupList();
+    if (agg) {
+      writeJson(res, 200, agg.body, agg.contentType);
+      return;
+    }
+    const body =
+      info.apiPrefix === 'api' ? deps.discovery.apiVersions(`${req.socket.localAddress ?? ''}:${req.socket.localPort ?? ''}`) : deps.discovery.apiGroupList();
     writeJson(res, 200, body);
     return;
   }
@@ -82,7 +86,14 @@ function serveDiscovery(deps: ApiHandlerDeps, req: IncomingMessage, res: ServerR
 
 const notFoundPath = errors.notFoundPath;
 
-async function serveResource(deps: ApiHandlerDeps, req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
+async function serveResource(
+  deps: ApiHandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+  query: URLSearchParams,
+  user: UserInfo,
+): Promise<void> {
   // legacy POST /api/v1/namespaces/NS/bindings
   if (info.group === '' && info.resource === 'bindings' && info.verb === 'create') {
     const ctx = makeCtx(deps, req, res, info, query, user, deps.registry.store('', 'v1', 'pods')!);
@@ -117,27 +128,47 @@ async function serveResource(deps: ApiHandlerDeps, req: IncomingMessage, res: Se
       case 'eviction':
         if (info.verb === 'create') return handleEviction(ctx);
         break;
-      case 'log': case 'exec': case 'attach': case 'portforward': case 'proxy':
+      case 'log':
+      case 'exec':
+      case 'attach':
+      case 'portforward':
+      case 'proxy':
         if (!deps.podProxy) throw errors.notFound(def.group, `${def.resource}/${sub}`, info.name!);
         return deps.podProxy(ctx);
     }
     throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
   }
   switch (info.verb) {
-    case 'get': return handleGet(ctx);
-    case 'list': return handleList(ctx);
-    case 'watch': return handleWatch(ctx, deps.watchCounter);
+    case 'get':
+      return handleGet(ctx);
+    case 'list':
+      return handleList(ctx);
+    case 'watch':
+      return handleWatch(ctx, deps.watchCounter);
     case 'create':
       if (info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       return handleCreate(ctx);
-    case 'update': return handleUpdate(ctx);
-    case 'patch': return handlePatch(ctx, deps.patchMeta);
-    case 'delete': return handleDelete(ctx);
-    case 'deletecollection': return handleDeleteCollection(ctx);
-    default: throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    case 'update':
+      return handleUpdate(ctx);
+    case 'patch':
+      return handlePatch(ctx, deps.patchMeta);
+    case 'delete':
+      return handleDelete(ctx);
+    case 'deletecollection':
+      return handleDeleteCollection(ctx);
+    default:
+      throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
   }
 }
 
-function makeCtx(deps: ApiHandlerDeps, req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo, store: HandlerContext['store']): HandlerContext {
+function makeCtx(
+  deps: ApiHandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+  query: URLSearchParams,
+  user: UserInfo,
+  store: HandlerContext['store'],
+): HandlerContext {
   return { req, res, info, query, user, registry: deps.registry, store, schemas: deps.schemas, warnings: [] };
 }

@@ -27,8 +27,7 @@ export const anonymous: UserInfo = { name: 'system:anonymous', groups: ['system:
  * Paths anyone may read, as kube-apiserver's default RBAC allows: health, version, and the
  * public cluster-info ConfigMap a joining node takes the CA from (pinned by its hash).
  */
-const anonymousPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/',
-  '/api/v1/namespaces/kube-public/configmaps/cluster-info']);
+const anonymousPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/', '/api/v1/namespaces/kube-public/configmaps/cluster-info']);
 
 export function anonymousAllowed(path: string): boolean {
   return anonymousPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/');

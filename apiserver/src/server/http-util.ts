@@ -12,7 +12,10 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, cont
 
 export function writeError(res: ServerResponse, err: unknown): number {
   const e = toApiError(err);
-  if (res.headersSent) { res.destroy(); return e.code; }
+  if (res.headersSent) {
+    res.destroy();
+    return e.code;
+  }
   writeJson(res, e.code, e.toStatus());
   return e.code;
 }
@@ -26,22 +29,40 @@ export function toApiError(err: unknown): ApiError {
 export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > limit) { drain(req); reject(errors.tooLarge()); return; }
+    if (declared > limit) {
+      drain(req);
+      reject(errors.tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
     req.on('data', (c: Buffer) => {
       if (failed) return;
       size += c.length;
-      if (size > limit) { failed = true; drain(req); reject(errors.tooLarge()); return; }
+      if (size > limit) {
+        failed = true;
+        drain(req);
+        reject(errors.tooLarge());
+        return;
+      }
       chunks.push(c);
     });
-    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
-    req.on('error', (e) => { if (!failed) { failed = true; reject(errors.badRequest(e.message)); } });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      if (!failed) {
+        failed = true;
+        reject(errors.badRequest(e.message));
+      }
+    });
   });
 }
 
-function drain(req: IncomingMessage): void { req.resume(); }
+function drain(req: IncomingMessage): void {
+  req.resume();
+}
 
 export function statusSuccess(details?: Record<string, unknown>): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(details ? { details } : {}) };

@@ -10,8 +10,11 @@ import { errors } from '../errors.ts';
 import { writeError } from './http-util.ts';
 
 export interface ServerOptions {
-  certFile: string; keyFile: string; clientCaFile: string;
-  bindAddress: string; port: number;
+  certFile: string;
+  keyFile: string;
+  clientCaFile: string;
+  bindAddress: string;
+  port: number;
   authenticators: Authenticator[];
   api: (req: IncomingMessage, res: ServerResponse, user: UserInfo) => Promise<void>;
   nonApi: Express;
@@ -25,12 +28,19 @@ const socketUsers = new WeakMap<object, UserInfo | null>();
 
 export function createApiServer(o: ServerOptions): https.Server {
   if (!o.certFile || !o.keyFile) throw new Error('--tls-cert-file and --tls-private-key-file are required: the apiserver serves HTTPS only');
-  const server = https.createServer({
-    cert: readFileSync(o.certFile), key: readFileSync(o.keyFile),
-    ca: o.clientCaFile ? readFileSync(o.clientCaFile) : undefined,
-    requestCert: !!o.clientCaFile, rejectUnauthorized: false,
-    keepAliveTimeout: 65_000,
-  }, (req, res) => { void route(o, req, res); });
+  const server = https.createServer(
+    {
+      cert: readFileSync(o.certFile),
+      key: readFileSync(o.keyFile),
+      ca: o.clientCaFile ? readFileSync(o.clientCaFile) : undefined,
+      requestCert: !!o.clientCaFile,
+      rejectUnauthorized: false,
+      keepAliveTimeout: 65_000,
+    },
+    (req, res) => {
+      void route(o, req, res);
+    },
+  );
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // watches are long
   return server;
@@ -45,13 +55,19 @@ async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse
       if (!req.headers.authorization) socketUsers.set(req.socket, authed);
     }
     const user = authed ?? (anonymousAllowed(path) ? anonymous : undefined);
-    if (!user) { writeError(res, errors.unauthorized()); return; }
+    if (!user) {
+      writeError(res, errors.unauthorized());
+      return;
+    }
     if (path === '/api' || path.startsWith('/api/') || path === '/apis' || path.startsWith('/apis/')) {
       await o.api(req, res, user);
       return;
     }
     const direct = o.direct?.get(path);
-    if (direct) { direct(req, res); return; }
+    if (direct) {
+      direct(req, res);
+      return;
+    }
     o.nonApi(req as any, res as any);
   } catch (e) {
     writeError(res, e);

@@ -4,16 +4,25 @@ import yaml from 'js-yaml';
 import { errors } from '../errors.ts';
 import { decodeProtobufObject, isProtobufBody } from '../protobuf/index.ts';
 
-export interface MediaType { type: string; params: Record<string, string> }
+export interface MediaType {
+  type: string;
+  params: Record<string, string>;
+}
 
 export function parseMediaTypes(header: string | undefined): MediaType[] {
   if (!header) return [];
-  return header.split(',').map((part) => {
-    const [t, ...ps] = part.split(';').map((s) => s.trim());
-    const params: Record<string, string> = {};
-    for (const p of ps) { const i = p.indexOf('='); if (i > 0) params[p.slice(0, i).trim()] = p.slice(i + 1).trim(); }
-    return { type: (t ?? '').toLowerCase(), params };
-  }).filter((m) => m.type);
+  return header
+    .split(',')
+    .map((part) => {
+      const [t, ...ps] = part.split(';').map((s) => s.trim());
+      const params: Record<string, string> = {};
+      for (const p of ps) {
+        const i = p.indexOf('=');
+        if (i > 0) params[p.slice(0, i).trim()] = p.slice(i + 1).trim();
+      }
+      return { type: (t ?? '').toLowerCase(), params };
+    })
+    .filter((m) => m.type);
 }
 
 export type OutputKind = 'object' | 'table' | 'partial' | 'partialList';
@@ -28,11 +37,15 @@ export function negotiateOutput(accept: string | undefined): OutputKind {
       if (m.params.as === 'PartialObjectMetadataList') return 'partialList';
       continue;
     }
-    if (['application/json', 'application/yaml', '*/*', 'application/*', 'application/vnd.kubernetes.protobuf', 'application/json;stream=watch'].includes(m.type)) return 'object';
+    if (
+      ['application/json', 'application/yaml', '*/*', 'application/*', 'application/vnd.kubernetes.protobuf', 'application/json;stream=watch'].includes(m.type)
+    )
+      return 'object';
   }
   if (!accept) return 'object';
   const types = parseMediaTypes(accept);
-  if (types.every((t) => t.params.as)) throw errors.notAcceptable(`only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+  if (types.every((t) => t.params.as))
+    throw errors.notAcceptable(`only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
   return 'object';
 }
 

@@ -11,7 +11,10 @@ export interface OpenApiService {
   v3Hash(gvPath: string): string;
 }
 
-export interface HealthCheck { name: string; check(): Promise<void> }
+export interface HealthCheck {
+  name: string;
+  check(): Promise<void>;
+}
 
 export interface NonApiDeps {
   version: Record<string, string>;
@@ -32,10 +35,18 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
     let ok = true;
     const checks = kind === 'livez' ? [] : deps.checks;
     for (const c of checks) {
-      try { await withTimeout(c.check(), 2000); results.push(`[+]${c.name} ok`); }
-      catch (e) { ok = false; results.push(`[-]${c.name} failed: ${(e as Error).message}`); }
+      try {
+        await withTimeout(c.check(), 2000);
+        results.push(`[+]${c.name} ok`);
+      } catch (e) {
+        ok = false;
+        results.push(`[-]${c.name} failed: ${(e as Error).message}`);
+      }
     }
-    if (kind === 'readyz' && !deps.ready()) { ok = false; results.push('[-]shutdown-or-startup failed: not ready'); }
+    if (kind === 'readyz' && !deps.ready()) {
+      ok = false;
+      results.push('[-]shutdown-or-startup failed: not ready');
+    }
     res.status(ok ? 200 : 500).type('text/plain');
     if ('verbose' in req.query || !ok) res.send(`[+]ping ok\n${results.join('\n')}\n${kind} check ${ok ? 'passed' : 'failed'}\n`);
     else res.send('ok');
@@ -43,7 +54,9 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
   app.get(['/healthz', '/healthz/*rest'], health('healthz'));
   app.get(['/livez', '/livez/*rest'], health('livez'));
   app.get(['/readyz', '/readyz/*rest'], health('readyz'));
-  app.get(['/version', '/version/'], (_req, res) => { res.json(deps.version); });
+  app.get(['/version', '/version/'], (_req, res) => {
+    res.json(deps.version);
+  });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
@@ -52,7 +65,10 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
     const etag = api.v2Etag().startsWith('"') ? api.v2Etag() : `"${api.v2Etag()}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Vary', 'Accept');
-    if (req.headers['if-none-match'] === etag) { res.status(304).end(); return; }
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
     const accept = req.headers.accept ?? '';
     if (accept.includes('application/com.github.proto-openapi.spec.v2')) {
       // kubectl 1.27 cannot parse the '@' media type back; kube-apiserver answers octet-stream too
@@ -61,13 +77,21 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
       res.type('application/json').send(api.v2Json());
     }
   });
-  app.get('/openapi/v3', (_req, res) => { res.json(deps.openapi().v3Index()); });
+  app.get('/openapi/v3', (_req, res) => {
+    res.json(deps.openapi().v3Index());
+  });
   app.use('/openapi/v3/', (req, res, next) => {
-    if (req.method !== 'GET') { next(); return; }
+    if (req.method !== 'GET') {
+      next();
+      return;
+    }
     const gvPath = req.path.replace(/^\/+/, '');
     const api = deps.openapi();
     const doc = api.v3Document(gvPath);
-    if (!doc) { res.status(404).type('text/plain').send('404 page not found\n'); return; }
+    if (!doc) {
+      res.status(404).type('text/plain').send('404 page not found\n');
+      return;
+    }
     const hash = api.v3Hash(gvPath);
     if (req.query.hash === hash) res.setHeader('Cache-Control', 'public, immutable');
     else res.setHeader('Cache-Control', 'no-cache, private');
@@ -75,7 +99,18 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
     res.type('application/json').send(doc);
   });
   app.use((_req, res) => {
-    res.status(404).json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+    res
+      .status(404)
+      .json({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'the server could not find the requested resource',
+        reason: 'NotFound',
+        details: {},
+        code: 404,
+      });
   });
   return app;
 }
@@ -83,6 +118,15 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
   });
 }

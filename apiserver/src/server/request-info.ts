@@ -18,7 +18,10 @@ const namespaceSubresources = new Set(['status', 'finalize']);
 
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const info: RequestInfo = { isResourceRequest: false, path, verb: method.toLowerCase(), apiPrefix: '', group: '', version: '', resource: '', rest: [] };
-  const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   if (parts[0] !== 'api' && parts[0] !== 'apis') return info;
   info.apiPrefix = parts[0];
   let cur = parts.slice(1);
@@ -32,7 +35,10 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (cur.length === 0) return info; // /api/v1: discovery
   info.isResourceRequest = true;
   let watchPath = false;
-  if (cur[0] === 'watch') { watchPath = true; cur = cur.slice(1); }
+  if (cur[0] === 'watch') {
+    watchPath = true;
+    cur = cur.slice(1);
+  }
   if (cur[0] === 'namespaces' && cur.length > 1) {
     info.namespace = cur[1];
     if (cur.length > 2 && !namespaceSubresources.has(cur[2]!)) cur = cur.slice(2);
@@ -44,14 +50,24 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (info.resource === 'namespaces' && info.name) info.namespace = undefined;
 
   switch (method) {
-    case 'GET': case 'HEAD':
+    case 'GET':
+    case 'HEAD':
       info.verb = watchPath || query.get('watch') === 'true' || query.get('watch') === '1' ? 'watch' : info.name ? 'get' : 'list';
       break;
-    case 'POST': info.verb = 'create'; break;
-    case 'PUT': info.verb = 'update'; break;
-    case 'PATCH': info.verb = 'patch'; break;
-    case 'DELETE': info.verb = info.name ? 'delete' : 'deletecollection'; break;
-    default: info.verb = method.toLowerCase();
+    case 'POST':
+      info.verb = 'create';
+      break;
+    case 'PUT':
+      info.verb = 'update';
+      break;
+    case 'PATCH':
+      info.verb = 'patch';
+      break;
+    case 'DELETE':
+      info.verb = info.name ? 'delete' : 'deletecollection';
+      break;
+    default:
+      info.verb = method.toLowerCase();
   }
   return info;
 }

@@ -44,7 +44,8 @@ export class CachedStorage implements Storage {
     let cache = this.caches.get(resourcePrefix);
     if (!cache) {
       cache = new WatchCache(this.etcd, resourcePrefix, {
-        capacity: this.capacity, bookmarkIntervalMs: this.bookmarkIntervalMs,
+        capacity: this.capacity,
+        bookmarkIntervalMs: this.bookmarkIntervalMs,
         logger: this.log.child({ watchCache: resourcePrefix }),
       });
       this.caches.set(resourcePrefix, cache);

@@ -15,8 +15,15 @@ import { LeaseManager } from './lease-manager.ts';
 import { describeKey, prefixRangeEnd } from './keys.ts';
 import type { KeyDescriber } from './keys.ts';
 import {
-  OPTIMISTIC_LOCK_MESSAGE, continueTooOld, fromEtcdError, isCompactedError, isFutureRevisionError,
-  listTooOld, parseResourceVersion, tooLargeResourceVersion, watchTooOld,
+  OPTIMISTIC_LOCK_MESSAGE,
+  continueTooOld,
+  fromEtcdError,
+  isCompactedError,
+  isFutureRevisionError,
+  listTooOld,
+  parseResourceVersion,
+  tooLargeResourceVersion,
+  watchTooOld,
 } from './storage-errors.ts';
 
 export interface EtcdStorageOptions {
@@ -154,9 +161,11 @@ export class EtcdStorage implements Storage {
       // an update of an expiring object (an Event's count) starts its TTL again, as upstream
       const lease = await this.leaseOf(opts.ttlSeconds);
       const res = await this.txn({
-        compare: [current
-          ? { key: k, target: 'Mod', result: 'Equal', mod_revision: current.mod_revision }
-          : { key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+        compare: [
+          current
+            ? { key: k, target: 'Mod', result: 'Equal', mod_revision: current.mod_revision }
+            : { key: k, target: 'Create', result: 'Equal', create_revision: 0 },
+        ],
         success: [{ request_put: { key: k, value: Buffer.from(value), ...lease } }],
         failure: [{ request_range: { key: k } }],
       });
@@ -306,21 +315,27 @@ export class EtcdStorage implements Storage {
     const emit = (ev: WatchEvent) => {
       if (!stopped) onEvent(ev);
     };
-    const stream = new EtcdWatchStream(this.client, {
-      key: this.etcdKey(prefix), rangeEnd: prefixRangeEnd(this.etcdKey(prefix)), startRevision,
-      logger: this.log.child({ watch: prefix }),
-    }, {
-      onEvents: (events) => {
-        for (const ev of events) emit(toWatchEvent(ev, (k) => this.storageKey(k)).event);
+    const stream = new EtcdWatchStream(
+      this.client,
+      {
+        key: this.etcdKey(prefix),
+        rangeEnd: prefixRangeEnd(this.etcdKey(prefix)),
+        startRevision,
+        logger: this.log.child({ watch: prefix }),
       },
-      onProgress: (revision) => {
-        if (opts.allowBookmarks) emit(bookmarkEvent(revision));
+      {
+        onEvents: (events) => {
+          for (const ev of events) emit(toWatchEvent(ev, (k) => this.storageKey(k)).event);
+        },
+        onProgress: (revision) => {
+          if (opts.allowBookmarks) emit(bookmarkEvent(revision));
+        },
+        onCompacted: (requested, compactRevision) => {
+          emit({ type: 'ERROR', object: watchTooOld(requested, compactRevision).toStatus() as KObject, revision: compactRevision });
+          watcher.stop();
+        },
       },
-      onCompacted: (requested, compactRevision) => {
-        emit({ type: 'ERROR', object: watchTooOld(requested, compactRevision).toStatus() as KObject, revision: compactRevision });
-        watcher.stop();
-      },
-    });
+    );
     if (opts.allowBookmarks) timer = setInterval(() => stream.requestProgress(), this.bookmarkIntervalMs);
     const watcher: Watcher = {
       stop: () => {
@@ -330,7 +345,9 @@ export class EtcdStorage implements Storage {
         stream.stop();
         this.watches.delete(watcher);
       },
-      requestBookmark: () => { if (opts.allowBookmarks) stream.requestProgress(); },
+      requestBookmark: () => {
+        if (opts.allowBookmarks) stream.requestProgress();
+      },
     };
     this.watches.add(watcher);
     return watcher;
@@ -357,5 +374,9 @@ export function bookmarkEvent(revision: number, annotations?: Record<string, str
 
 function sameContent(stored: string, next: string): boolean {
   if (stored === next) return true;
-  try { return isDeepStrictEqual(JSON.parse(stored), JSON.parse(next)); } catch { return false; }
+  try {
+    return isDeepStrictEqual(JSON.parse(stored), JSON.parse(next));
+  } catch {
+    return false;
+  }
 }

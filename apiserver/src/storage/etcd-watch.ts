@@ -84,7 +84,11 @@ export class EtcdWatchStream {
     const s = this.stream;
     this.stream = undefined;
     if (s) {
-      try { s.cancel(); } catch { /* already gone */ }
+      try {
+        s.cancel();
+      } catch {
+        /* already gone */
+      }
     }
   }
 
@@ -105,12 +109,19 @@ export class EtcdWatchStream {
     this.stream = stream;
     stream.on('data', (res) => this.onResponse(stream, res));
     // after cancel() the stream still reports CANCELLED: only a live stream's end counts
-    stream.on('error', (err) => { if (this.stream === stream) this.retryLater(err); });
-    stream.on('end', () => { if (this.stream === stream) this.retryLater(new Error('watch stream ended')); });
+    stream.on('error', (err) => {
+      if (this.stream === stream) this.retryLater(err);
+    });
+    stream.on('end', () => {
+      if (this.stream === stream) this.retryLater(new Error('watch stream ended'));
+    });
     stream.write({
       create_request: {
-        key: this.opts.key, range_end: this.opts.rangeEnd,
-        start_revision: this.nextRevision, prev_kv: true, progress_notify: true,
+        key: this.opts.key,
+        range_end: this.opts.rangeEnd,
+        start_revision: this.nextRevision,
+        prev_kv: true,
+        progress_notify: true,
       },
     });
   }
@@ -119,7 +130,9 @@ export class EtcdWatchStream {
     this.closeStream();
     if (this.stopped) return;
     this.opts.logger.warn('etcd watch interrupted, reconnecting', {
-      err: err instanceof Error ? err.message : String(err), fromRevision: this.nextRevision, inMs: this.backoffMs,
+      err: err instanceof Error ? err.message : String(err),
+      fromRevision: this.nextRevision,
+      inMs: this.backoffMs,
     });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.open(), this.backoffMs);

@@ -32,8 +32,10 @@ export async function createStorage(opts: CreateStorageOptions): Promise<Storage
   // fail at start-up, not at the first request, when etcd is not there
   await etcd.currentRevision();
   const compactor = new Compactor({
-    client: etcd.client, prefix: opts.prefix,
-    intervalMs: opts.compactIntervalMs ?? DEFAULT_COMPACT_INTERVAL_MS, logger: logger.child({ part: 'compactor' }),
+    client: etcd.client,
+    prefix: opts.prefix,
+    intervalMs: opts.compactIntervalMs ?? DEFAULT_COMPACT_INTERVAL_MS,
+    logger: logger.child({ part: 'compactor' }),
   });
   compactor.start();
   etcd.onClose(() => compactor.stop());

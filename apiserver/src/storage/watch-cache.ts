@@ -68,7 +68,9 @@ export class WatchCache {
     if (this.stopped) return Promise.reject(new Error('watch cache stopped'));
     if (!this.initializing) {
       this.initializing = this.initialize();
-      this.initializing.catch(() => { this.initializing = undefined; });
+      this.initializing.catch(() => {
+        this.initializing = undefined;
+      });
     }
     return this.initializing;
   }
@@ -82,21 +84,27 @@ export class WatchCache {
     this.revision = snapshot.revision;
     this.ring = new EventRing(this.opts.capacity, snapshot.revision);
     const prefixBytes = Buffer.from(this.etcd.prefix + this.resourcePrefix);
-    this.stream = new EtcdWatchStream(this.etcd.client, {
-      key: prefixBytes, rangeEnd: prefixRangeEnd(prefixBytes), startRevision: snapshot.revision + 1,
-      logger: this.opts.logger,
-    }, {
-      onEvents: (events) => {
-        for (const ev of events) this.apply(toWatchEvent(ev, (k) => k.subarray(this.etcd.prefix.length).toString()));
-        this.wakeWaiters();
+    this.stream = new EtcdWatchStream(
+      this.etcd.client,
+      {
+        key: prefixBytes,
+        rangeEnd: prefixRangeEnd(prefixBytes),
+        startRevision: snapshot.revision + 1,
+        logger: this.opts.logger,
       },
-      onProgress: (revision) => {
-        if (revision <= this.revision) return;
-        this.revision = revision;
-        this.wakeWaiters();
+      {
+        onEvents: (events) => {
+          for (const ev of events) this.apply(toWatchEvent(ev, (k) => k.subarray(this.etcd.prefix.length).toString()));
+          this.wakeWaiters();
+        },
+        onProgress: (revision) => {
+          if (revision <= this.revision) return;
+          this.revision = revision;
+          this.wakeWaiters();
+        },
+        onCompacted: (requested, compactRevision) => this.restart(requested, compactRevision),
       },
-      onCompacted: (requested, compactRevision) => this.restart(requested, compactRevision),
-    });
+    );
   }
 
   /** etcd compacted past what this cache has seen (e.g. after a long outage): start over. */
@@ -202,8 +210,12 @@ export class WatchCache {
     const initial = opts.sendInitialEvents ?? opts.resourceVersion === '0';
     let stopped = false;
     const subscriber: Subscriber = {
-      prefix, after: this.revision, allowBookmarks: opts.allowBookmarks === true,
-      onEvent: (ev) => { if (!stopped) onEvent(ev); },
+      prefix,
+      after: this.revision,
+      allowBookmarks: opts.allowBookmarks === true,
+      onEvent: (ev) => {
+        if (!stopped) onEvent(ev);
+      },
       stop: () => {
         stopped = true;
         this.subscribers.delete(subscriber);
@@ -211,7 +223,9 @@ export class WatchCache {
     };
     const watcher: CacheWatcher = {
       stop: () => subscriber.stop(),
-      requestBookmark: () => { if (!stopped) this.bookmark(subscriber); },
+      requestBookmark: () => {
+        if (!stopped) this.bookmark(subscriber);
+      },
     };
 
     if (initial) {

@@ -27,7 +27,9 @@ export interface ParsedCsr {
 export function parseCsr(pem: string): ParsedCsr {
   const request = new x509.Pkcs10CertificateRequest(pem);
   const json = request.subjectName.toJSON();
-  const commonNames: string[] = []; const organizations: string[] = []; const otherSubjectAttributes: string[] = [];
+  const commonNames: string[] = [];
+  const organizations: string[] = [];
+  const otherSubjectAttributes: string[] = [];
   for (const rdn of json) {
     for (const [type, values] of Object.entries(rdn)) {
       if (type === 'CN') commonNames.push(...values);
@@ -39,8 +41,14 @@ export function parseCsr(pem: string): ParsedCsr {
   const names = raw ? new x509.SubjectAlternativeNameExtension(raw.rawData).names.toJSON() : [];
   const of = (t: string) => names.filter((n) => n.type === t).map((n) => n.value);
   return {
-    commonNames, organizations, otherSubjectAttributes, request,
-    dnsNames: of('dns'), ipAddresses: of('ip'), emailAddresses: of('email'), uris: of('url'),
+    commonNames,
+    organizations,
+    otherSubjectAttributes,
+    request,
+    dnsNames: of('dns'),
+    ipAddresses: of('ip'),
+    emailAddresses: of('email'),
+    uris: of('url'),
   };
 }
 
@@ -56,7 +64,7 @@ export interface NodeCsr {
  * kubelet makes them; serving requests carry the node's DNS names and IPs as SANs.
  */
 export async function createNodeCsr(nodeName: string, sans: { dnsNames?: string[]; ipAddresses?: string[] } = {}): Promise<NodeCsr> {
-  const keys = await webcrypto.subtle.generateKey(ecdsaP256, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ecdsaP256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const names = [
     ...(sans.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(sans.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
@@ -68,7 +76,10 @@ export async function createNodeCsr(nodeName: string, sans: { dnsNames?: string[
     extensions: names.length ? [new x509.SubjectAlternativeNameExtension(names)] : [],
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
   return { keyPem, csrPem: csr.toString('pem') };
 }
 

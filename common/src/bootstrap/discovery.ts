@@ -17,9 +17,12 @@ export function caHashOf(caPem: string): string {
 /** The cluster-info ConfigMap data: a kubeconfig with the server and the CA, no user. */
 export function clusterInfoKubeconfig(server: string, caPem: string): string {
   return yaml.dump({
-    apiVersion: 'v1', kind: 'Config',
+    apiVersion: 'v1',
+    kind: 'Config',
     clusters: [{ name: '', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
-    contexts: [], users: [], preferences: {},
+    contexts: [],
+    users: [],
+    preferences: {},
   });
 }
 

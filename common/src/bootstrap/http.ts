@@ -8,9 +8,14 @@ export class HttpStatusError extends Error {
   readonly body: string;
   constructor(method: string, path: string, status: number, body: string) {
     let message = body.slice(0, 300);
-    try { message = (JSON.parse(body) as { message?: string }).message ?? message; } catch { /* not JSON */ }
+    try {
+      message = (JSON.parse(body) as { message?: string }).message ?? message;
+    } catch {
+      /* not JSON */
+    }
     super(`${method} ${path}: ${status} ${message}`);
-    this.status = status; this.body = body;
+    this.status = status;
+    this.body = body;
   }
 }
 
@@ -30,8 +35,15 @@ export async function callJson<T>(kc: KubeConfig, method: string, path: string, 
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const status = res.statusCode ?? 0;
-        if (status < 200 || status >= 300) { reject(new HttpStatusError(method, path, status, text)); return; }
-        try { resolve(JSON.parse(text) as T); } catch (e) { reject(e); }
+        if (status < 200 || status >= 300) {
+          reject(new HttpStatusError(method, path, status, text));
+          return;
+        }
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch (e) {
+          reject(e);
+        }
       });
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${url.href} timed out`)));

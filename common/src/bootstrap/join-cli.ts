@@ -10,7 +10,7 @@ const flags = {
   token: { default: '', description: 'bootstrap token id.secret' },
   'ca-hash': { default: '', description: 'sha256:<hex> of the cluster CA public key' },
   out: { default: '', description: 'where to write the bootstrap kubeconfig' },
-  'ca-out': { default: '', description: 'also write the verified cluster CA here (the kubelet\'s --client-ca-file)' },
+  'ca-out': { default: '', description: "also write the verified cluster CA here (the kubelet's --client-ca-file)" },
 } as const;
 
 try {

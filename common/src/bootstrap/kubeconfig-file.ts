@@ -4,7 +4,11 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import yaml from 'js-yaml';
 
-export interface KubeconfigUser { token?: string; clientCertificate?: string; clientKey?: string }
+export interface KubeconfigUser {
+  token?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+}
 
 export function kubeconfigYaml(o: { server: string; caPem: string; user: KubeconfigUser; userName: string; clusterName?: string }): string {
   const cluster = o.clusterName ?? 'skiff';
@@ -13,7 +17,8 @@ export function kubeconfigYaml(o: { server: string; caPem: string; user: Kubecon
   if (o.user.clientCertificate) user['client-certificate'] = o.user.clientCertificate;
   if (o.user.clientKey) user['client-key'] = o.user.clientKey;
   return yaml.dump({
-    apiVersion: 'v1', kind: 'Config',
+    apiVersion: 'v1',
+    kind: 'Config',
     clusters: [{ name: cluster, cluster: { server: o.server, 'certificate-authority-data': Buffer.from(o.caPem).toString('base64') } }],
     users: [{ name: o.userName, user }],
     contexts: [{ name: 'default', context: { cluster, user: o.userName } }],

@@ -36,10 +36,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `cert` is for `cn`, names every IP in `ips`, and has at least a tenth of its life left. */
 function certStillGood(cert: X509Certificate, cn: string, ips: string[] = []): boolean {
-  const from = Date.parse(cert.validFrom); const to = Date.parse(cert.validTo);
+  const from = Date.parse(cert.validFrom);
+  const to = Date.parse(cert.validTo);
   const sans = (cert.subjectAltName ?? '').split(', ');
-  return cert.subject.split('\n').includes(`CN=${cn}`) && Date.now() < to - (to - from) / 10
-    && ips.every((ip) => sans.includes(`IP Address:${ip}`));
+  return cert.subject.split('\n').includes(`CN=${cn}`) && Date.now() < to - (to - from) / 10 && ips.every((ip) => sans.includes(`IP Address:${ip}`));
 }
 
 async function stillGood(certFile: string, keyFile: string, cn: string, ips?: string[]): Promise<boolean> {
@@ -88,19 +88,33 @@ async function retryUnreachable<T>(deadline: number, log: Logger | undefined, ca
 }
 
 /** Submits a CSR and waits for its certificate (PEM). Denied or Failed requests throw. */
-export async function requestCertificate(kc: KubeConfig, o: {
-  csrPem: string; signerName: string; usages: string[]; generateName: string; expirationSeconds?: number;
-  timeoutMs?: number; pollIntervalMs?: number; log?: Logger;
-}): Promise<string> {
+export async function requestCertificate(
+  kc: KubeConfig,
+  o: {
+    csrPem: string;
+    signerName: string;
+    usages: string[];
+    generateName: string;
+    expirationSeconds?: number;
+    timeoutMs?: number;
+    pollIntervalMs?: number;
+    log?: Logger;
+  },
+): Promise<string> {
   const deadline = Date.now() + (o.timeoutMs ?? 5 * 60_000);
-  const created = await retryUnreachable(deadline, o.log, () => callJson<Csr>(kc, 'POST', CSR_PATH, {
-    apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest',
-    metadata: { generateName: o.generateName },
-    spec: {
-      request: Buffer.from(o.csrPem).toString('base64'), signerName: o.signerName, usages: o.usages,
-      ...(o.expirationSeconds ? { expirationSeconds: o.expirationSeconds } : {}),
-    },
-  }));
+  const created = await retryUnreachable(deadline, o.log, () =>
+    callJson<Csr>(kc, 'POST', CSR_PATH, {
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      metadata: { generateName: o.generateName },
+      spec: {
+        request: Buffer.from(o.csrPem).toString('base64'),
+        signerName: o.signerName,
+        usages: o.usages,
+        ...(o.expirationSeconds ? { expirationSeconds: o.expirationSeconds } : {}),
+      },
+    }),
+  );
   const name = created.metadata.name;
   o.log?.info('certificate signing request submitted', { csr: name, signer: o.signerName });
   for (;;) {
@@ -141,8 +155,13 @@ export async function tlsBootstrap(o: TlsBootstrapOptions): Promise<string> {
   let certPem: string;
   try {
     certPem = await requestCertificate(kc, {
-      csrPem, signerName: KUBELET_CLIENT_SIGNER, usages: ['digital signature', 'client auth'], generateName: 'node-csr-',
-      timeoutMs: o.timeoutMs, pollIntervalMs: o.pollIntervalMs, log: o.log,
+      csrPem,
+      signerName: KUBELET_CLIENT_SIGNER,
+      usages: ['digital signature', 'client auth'],
+      generateName: 'node-csr-',
+      timeoutMs: o.timeoutMs,
+      pollIntervalMs: o.pollIntervalMs,
+      log: o.log,
     });
   } catch (e) {
     if (e instanceof HttpStatusError && e.status === 401) throw new Error(`the bootstrap token was refused by ${server} (401 Unauthorized)`);
@@ -161,8 +180,14 @@ export async function tlsBootstrap(o: TlsBootstrapOptions): Promise<string> {
  * asked for with the node's client kubeconfig. Returns the written cert and key paths.
  */
 export async function requestKubeletServingCertificate(o: {
-  kubeconfig: string; nodeName: string; outDir: string; ipAddresses: string[]; dnsNames?: string[];
-  timeoutMs?: number; pollIntervalMs?: number; log?: Logger;
+  kubeconfig: string;
+  nodeName: string;
+  outDir: string;
+  ipAddresses: string[];
+  dnsNames?: string[];
+  timeoutMs?: number;
+  pollIntervalMs?: number;
+  log?: Logger;
 }): Promise<{ certFile: string; keyFile: string }> {
   const certFile = join(o.outDir, 'kubelet-server.crt');
   const keyFile = join(o.outDir, 'kubelet-server.key');
@@ -170,8 +195,13 @@ export async function requestKubeletServingCertificate(o: {
   const { kc } = loadKubeconfig(o.kubeconfig);
   const { keyPem, csrPem } = await createNodeCsr(o.nodeName, { ipAddresses: o.ipAddresses, dnsNames: o.dnsNames ?? [o.nodeName] });
   const certPem = await requestCertificate(kc, {
-    csrPem, signerName: KUBELET_SERVING_SIGNER, usages: ['digital signature', 'server auth'], generateName: 'csr-',
-    timeoutMs: o.timeoutMs, pollIntervalMs: o.pollIntervalMs, log: o.log,
+    csrPem,
+    signerName: KUBELET_SERVING_SIGNER,
+    usages: ['digital signature', 'server auth'],
+    generateName: 'csr-',
+    timeoutMs: o.timeoutMs,
+    pollIntervalMs: o.pollIntervalMs,
+    log: o.log,
   });
   await writeFileAtomic(keyFile, keyPem);
   await writeFileAtomic(certFile, certPem, 0o644);

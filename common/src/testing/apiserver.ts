@@ -87,18 +87,22 @@ function httpsCall(url: string, method: string, pki: Pki, opts: RequestOptions):
   // node's client sends a DELETE body unframed unless told its length
   if (body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, {
-      method,
-      headers,
-      ca: readFileSync(pki.caCert),
-      ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
-      timeout: 30_000,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = httpsRequest(
+      url,
+      {
+        method,
+        headers,
+        ca: readFileSync(pki.caCert),
+        ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
     req.on('error', reject);
     req.end(body);
@@ -144,7 +148,9 @@ async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<Apiserv
     proc = spawnLogged(process.execPath, nodeArgs, logFile, { cwd: repoRoot(), env: { ...process.env, ...opts.env } });
     await waitUntilReady(`apiserver on ${url}`, () => isReady(url, pki), { proc, logFile, timeoutMs });
   };
-  const halt = async () => { if (proc) await stopProcess(proc); };
+  const halt = async () => {
+    if (proc) await stopProcess(proc);
+  };
 
   const handle: ApiserverHandle = {
     url,
@@ -153,7 +159,9 @@ async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<Apiserv
     etcdUrl: opts.etcdUrl,
     kubeconfigPath,
     pki,
-    get pid() { return proc?.pid ?? -1; },
+    get pid() {
+      return proc?.pid ?? -1;
+    },
     logFile,
     async stop() {
       await halt();

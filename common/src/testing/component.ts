@@ -40,9 +40,13 @@ export async function startComponent(opts: StartComponentOptions): Promise<Compo
     proc = spawnLogged(process.execPath, nodeArgs, logFile, { cwd: repoRoot(), env: { ...process.env, ...opts.env } });
     await waitUntilReady(opts.workspace, ready, { proc, logFile, timeoutMs: opts.timeoutMs ?? 60_000 });
   };
-  const halt = async () => { if (proc) await stopProcess(proc); };
+  const halt = async () => {
+    if (proc) await stopProcess(proc);
+  };
   const handle: ComponentHandle = {
-    get pid() { return proc?.pid ?? -1; },
+    get pid() {
+      return proc?.pid ?? -1;
+    },
     logFile,
     async stop() {
       await halt();

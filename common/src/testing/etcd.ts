@@ -39,19 +39,34 @@ async function startOnce(opts: StartEtcdOptions): Promise<EtcdHandle> {
   const logFile = join(dir, 'etcd.log');
   const url = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const proc = spawnLogged(ETCD_BINARY, [
-    '--name', 'test',
-    '--data-dir', dataDir,
-    '--listen-client-urls', url,
-    '--advertise-client-urls', url,
-    '--listen-peer-urls', peerUrl,
-    '--initial-advertise-peer-urls', peerUrl,
-    '--initial-cluster', `test=${peerUrl}`,
-    '--initial-cluster-state', 'new',
-    '--logger', 'zap',
-    '--log-outputs', 'stderr',
-    '--log-level', 'warn',
-  ], logFile);
+  const proc = spawnLogged(
+    ETCD_BINARY,
+    [
+      '--name',
+      'test',
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      url,
+      '--advertise-client-urls',
+      url,
+      '--listen-peer-urls',
+      peerUrl,
+      '--initial-advertise-peer-urls',
+      peerUrl,
+      '--initial-cluster',
+      `test=${peerUrl}`,
+      '--initial-cluster-state',
+      'new',
+      '--logger',
+      'zap',
+      '--log-outputs',
+      'stderr',
+      '--log-level',
+      'warn',
+    ],
+    logFile,
+  );
   const stop = async () => {
     await stopProcess(proc);
     removeTempDir(dir);
@@ -91,7 +106,9 @@ let shared: Promise<EtcdHandle> | undefined;
 export function sharedEtcd(): Promise<EtcdHandle> {
   if (!shared) {
     shared = startEtcd();
-    shared.catch(() => { shared = undefined; });
+    shared.catch(() => {
+      shared = undefined;
+    });
   }
   return shared;
 }

@@ -22,7 +22,12 @@ export interface KubectlResult {
 }
 
 function isExecutable(path: string): boolean {
-  try { accessSync(path, constants.X_OK); return true; } catch { return false; }
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let cachedDir: string | undefined;
@@ -74,7 +79,10 @@ export function runKubectl(kubeconfigPath: string, version: string, args: string
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const result = { code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
@@ -84,7 +92,9 @@ export function runKubectl(kubeconfigPath: string, version: string, args: string
         resolve(result);
       }
     });
-    child.stdin.on('error', () => { /* kubectl may exit before reading stdin */ });
+    child.stdin.on('error', () => {
+      /* kubectl may exit before reading stdin */
+    });
     child.stdin.end(opts.stdin ?? '');
   });
 }

@@ -33,7 +33,11 @@ export function useEtcd(): EtcdFixture {
     this.timeout(STARTUP_TIMEOUT_MS);
     etcd = await sharedEtcd();
   });
-  return { get etcd() { return etcd ?? notYet('etcd'); } };
+  return {
+    get etcd() {
+      return etcd ?? notYet('etcd');
+    },
+  };
 }
 
 /** An apiserver of the suite's own on the shared etcd; stopped after the suite. */
@@ -51,7 +55,11 @@ export function useApiserver(opts: Omit<StartApiserverOptions, 'etcdUrl'> = {}):
     server = undefined;
   });
   return {
-    get etcd() { return etcd ?? notYet('etcd'); },
-    get server() { return server ?? notYet('apiserver'); },
+    get etcd() {
+      return etcd ?? notYet('etcd');
+    },
+    get server() {
+      return server ?? notYet('apiserver');
+    },
   };
 }

@@ -84,7 +84,9 @@ export function sharedPki(): Promise<Pki> {
     const dir = mkdtempSync(join(tmpdir(), 'skiff-pki-'));
     removeOnExit(dir);
     shared = makePki(join(dir, 'pki'));
-    shared.catch(() => { shared = undefined; });
+    shared.catch(() => {
+      shared = undefined;
+    });
   }
   return shared;
 }

@@ -14,7 +14,11 @@ function installExitHook(): void {
   // 'exit' handlers must be synchronous: SIGKILL and rmSync are.
   process.on('exit', () => {
     for (const pid of livePids) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     if (process.env.SKIFF_KEEP_TEST_DIRS === '1') return;
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
@@ -56,8 +60,14 @@ export function spawnLogged(command: string, args: string[], logFile: string, op
   }
   let done = false;
   const exited = new Promise<number | string>((resolve) => {
-    child.once('error', (err) => { done = true; resolve(`spawn error: ${err.message}`); });
-    child.once('exit', (code, signal) => { done = true; resolve(code ?? signal ?? 'unknown'); });
+    child.once('error', (err) => {
+      done = true;
+      resolve(`spawn error: ${err.message}`);
+    });
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve(code ?? signal ?? 'unknown');
+    });
   });
   if (child.pid === undefined) {
     throw new Error(`cannot start ${command}: is it installed?`);
@@ -73,10 +83,18 @@ export function spawnLogged(command: string, args: string[], logFile: string, op
 /** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. */
 export async function stopProcess(proc: Spawned, graceMs = 5000): Promise<void> {
   if (proc.hasExited()) return;
-  try { process.kill(proc.pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(proc.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   const graceful = await Promise.race([proc.exited.then(() => true), sleep(graceMs).then(() => false)]);
   if (!graceful) {
-    try { process.kill(proc.pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+    try {
+      process.kill(proc.pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
     await proc.exited;
   }
 }

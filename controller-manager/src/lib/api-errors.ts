@@ -4,7 +4,11 @@
 // deserialized). Anything else (network errors, bugs) has no status code.
 import { ApiException } from '@kubernetes/client-node';
 
-interface StatusLike { reason?: string; message?: string; details?: { causes?: { reason?: string }[] } }
+interface StatusLike {
+  reason?: string;
+  message?: string;
+  details?: { causes?: { reason?: string }[] };
+}
 
 /** The HTTP status of a failed API call; undefined for anything else. */
 export function statusCodeOf(e: unknown): number | undefined {
@@ -17,7 +21,7 @@ function statusOf(e: ApiException<unknown>): StatusLike {
   if (typeof body !== 'string') return {};
   try {
     const parsed: unknown = JSON.parse(body);
-    return parsed && typeof parsed === 'object' ? parsed as StatusLike : { message: body.slice(0, 300) };
+    return parsed && typeof parsed === 'object' ? (parsed as StatusLike) : { message: body.slice(0, 300) };
   } catch {
     return { message: body.slice(0, 300) };
   }
@@ -29,8 +33,8 @@ export const isConflict = (e: unknown): boolean => statusCodeOf(e) === 409;
 /** A create of a name that exists: 409 is also an update conflict, only the Status reason tells them apart. */
 export const isAlreadyExists = (e: unknown): boolean => e instanceof ApiException && e.code === 409 && statusOf(e).reason === 'AlreadyExists';
 /** A create refused because its namespace is being deleted (upstream HasStatusCause NamespaceTerminating). */
-export const isNamespaceTerminating = (e: unknown): boolean => e instanceof ApiException
-  && (statusOf(e).details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
+export const isNamespaceTerminating = (e: unknown): boolean =>
+  e instanceof ApiException && (statusOf(e).details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 
 /** The apiserver's Status message alone, for conditions and events shown to users. */
 export function errorMessage(e: unknown): string {

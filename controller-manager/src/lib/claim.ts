@@ -5,7 +5,9 @@ import { controllerOf } from './owner-refs.ts';
 import { selectorMatches } from './selector.ts';
 import { isNotFound } from './api-errors.ts';
 
-export interface Owned { metadata?: V1ObjectMeta }
+export interface Owned {
+  metadata?: V1ObjectMeta;
+}
 
 export interface ClaimOptions<T extends Owned> {
   owner: { metadata?: V1ObjectMeta };
@@ -22,28 +24,33 @@ export async function claimObjects<T extends Owned>(objects: readonly T[], o: Cl
   const ownerUid = o.owner.metadata?.uid;
   let adoptionChecked: Promise<void> | undefined;
   const errors: unknown[] = [];
-  await Promise.all(objects.map(async (obj) => {
-    const ref = controllerOf(obj.metadata);
-    const matches = selectorMatches(o.selector, obj.metadata?.labels);
-    try {
-      if (ref) {
-        if (ref.uid !== ownerUid) return;
-        if (matches) { claimed.push(obj); return; }
-        if (o.owner.metadata?.deletionTimestamp) return;
-        const rest = (obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-        await o.patchOwnerRefs(obj, rest);
-        return;
+  await Promise.all(
+    objects.map(async (obj) => {
+      const ref = controllerOf(obj.metadata);
+      const matches = selectorMatches(o.selector, obj.metadata?.labels);
+      try {
+        if (ref) {
+          if (ref.uid !== ownerUid) return;
+          if (matches) {
+            claimed.push(obj);
+            return;
+          }
+          if (o.owner.metadata?.deletionTimestamp) return;
+          const rest = (obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+          await o.patchOwnerRefs(obj, rest);
+          return;
+        }
+        if (!matches || o.owner.metadata?.deletionTimestamp || obj.metadata?.deletionTimestamp) return;
+        adoptionChecked ??= o.canAdopt();
+        await adoptionChecked;
+        const adopted = await o.patchOwnerRefs(obj, [...(obj.metadata?.ownerReferences ?? []), o.ownerRef]);
+        claimed.push(adopted);
+      } catch (e) {
+        // gone already: nothing to claim or release
+        if (!isNotFound(e)) errors.push(e);
       }
-      if (!matches || o.owner.metadata?.deletionTimestamp || obj.metadata?.deletionTimestamp) return;
-      adoptionChecked ??= o.canAdopt();
-      await adoptionChecked;
-      const adopted = await o.patchOwnerRefs(obj, [...(obj.metadata?.ownerReferences ?? []), o.ownerRef]);
-      claimed.push(adopted);
-    } catch (e) {
-      // gone already: nothing to claim or release
-      if (!isNotFound(e)) errors.push(e);
-    }
-  }));
+    }),
+  );
   if (errors.length) throw errors[0];
   return claimed;
 }

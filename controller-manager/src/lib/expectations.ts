@@ -2,7 +2,11 @@
 // creates or deletes it waits until its informer has seen them before syncing the owner
 // again, so that a slow watch never makes it act twice. Deletions are tracked by pod key so
 // that a delete observed twice (update with deletionTimestamp, then delete) counts once.
-interface Expectation { adds: number; deletes: Set<string>; at: number }
+interface Expectation {
+  adds: number;
+  deletes: Set<string>;
+  at: number;
+}
 
 export class Expectations {
   private readonly byOwner = new Map<string, Expectation>();
@@ -39,5 +43,7 @@ export class Expectations {
     this.byOwner.get(owner)?.deletes.delete(podKey);
   }
 
-  forget(owner: string): void { this.byOwner.delete(owner); }
+  forget(owner: string): void {
+    this.byOwner.delete(owner);
+  }
 }

@@ -12,11 +12,20 @@ export function selectorMatches(selector: V1LabelSelector | undefined, labels: L
     const has = Object.prototype.hasOwnProperty.call(l, req.key);
     const values = req.values ?? [];
     switch (req.operator) {
-      case 'In': if (!has || !values.includes(l[req.key]!)) return false; break;
-      case 'NotIn': if (has && values.includes(l[req.key]!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: throw new Error(`unsupported label selector operator "${req.operator}"`);
+      case 'In':
+        if (!has || !values.includes(l[req.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(l[req.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        throw new Error(`unsupported label selector operator "${req.operator}"`);
     }
   }
   return true;

@@ -1,6 +1,9 @@
 // Upstream slowStartBatch: run `count` calls in batches of 1, 2, 4, ... and stop at the first
 // batch with a failure, so that a template the apiserver rejects costs one call, not hundreds.
-export interface SlowStartResult { succeeded: number; firstError?: unknown }
+export interface SlowStartResult {
+  succeeded: number;
+  firstError?: unknown;
+}
 
 export async function slowStartBatch(count: number, initialBatchSize: number, fn: () => Promise<void>): Promise<SlowStartResult> {
   let remaining = count;

@@ -27,7 +27,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const v = await probe();
       if (v !== undefined && v !== false) return v as T;
       last = v;
-    } catch (e) { last = e; }
+    } catch (e) {
+      last = e;
+    }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -41,13 +43,19 @@ export class ClusterView {
     this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
   }
-  deployment(namespace: string, name: string): Promise<V1Deployment> { return this.apps.readNamespacedDeployment({ namespace, name }); }
-  async replicaSets(namespace: string, labelSelector?: string): Promise<V1ReplicaSet[]> { return (await this.apps.listNamespacedReplicaSet({ namespace, labelSelector })).items; }
+  deployment(namespace: string, name: string): Promise<V1Deployment> {
+    return this.apps.readNamespacedDeployment({ namespace, name });
+  }
+  async replicaSets(namespace: string, labelSelector?: string): Promise<V1ReplicaSet[]> {
+    return (await this.apps.listNamespacedReplicaSet({ namespace, labelSelector })).items;
+  }
   /** Pods not being deleted. */
   async pods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
     return (await this.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
   }
-  async allPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> { return (await this.core.listNamespacedPod({ namespace, labelSelector })).items; }
+  async allPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {
+    return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
+  }
   /** core/v1 Events about one object, found as `kubectl describe` finds them. */
   async events(namespace: string, kind: string, name: string, reason?: string): Promise<CoreV1Event[]> {
     const fieldSelector = `involvedObject.kind=${kind},involvedObject.name=${name}${reason ? `,reason=${reason}` : ''}`;
@@ -55,14 +63,30 @@ export class ClusterView {
   }
 }
 
-export function deploymentManifest(name: string, o: { replicas?: number; image?: string; strategy?: string; maxSurge?: number | string; maxUnavailable?: number | string; progressDeadlineSeconds?: number; revisionHistoryLimit?: number } = {}): string {
-  const strategy = o.strategy === 'Recreate'
-    ? { type: 'Recreate' }
-    : { type: 'RollingUpdate', rollingUpdate: { maxSurge: o.maxSurge ?? '25%', maxUnavailable: o.maxUnavailable ?? '25%' } };
+export function deploymentManifest(
+  name: string,
+  o: {
+    replicas?: number;
+    image?: string;
+    strategy?: string;
+    maxSurge?: number | string;
+    maxUnavailable?: number | string;
+    progressDeadlineSeconds?: number;
+    revisionHistoryLimit?: number;
+  } = {},
+): string {
+  const strategy =
+    o.strategy === 'Recreate'
+      ? { type: 'Recreate' }
+      : { type: 'RollingUpdate', rollingUpdate: { maxSurge: o.maxSurge ?? '25%', maxUnavailable: o.maxUnavailable ?? '25%' } };
   return JSON.stringify({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, labels: { app: name } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name } },
     spec: {
-      replicas: o.replicas ?? 3, selector: { matchLabels: { app: name } }, strategy,
+      replicas: o.replicas ?? 3,
+      selector: { matchLabels: { app: name } },
+      strategy,
       ...(o.progressDeadlineSeconds ? { progressDeadlineSeconds: o.progressDeadlineSeconds } : {}),
       ...(o.revisionHistoryLimit !== undefined ? { revisionHistoryLimit: o.revisionHistoryLimit } : {}),
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: o.image ?? 'registry.local/web:1' }] } },

@@ -2,7 +2,11 @@
 // names of SuccessfulCreate / SuccessfulDelete.
 import type { CoreV1Event } from '@kubernetes/client-node';
 
-export interface ScalingStep { rs: string; from: number; to: number }
+export interface ScalingStep {
+  rs: string;
+  from: number;
+  to: number;
+}
 
 const scalingMessage = /^Scaled (up|down) replica set (\S+) from (\d+) to (\d+)$/;
 
@@ -12,7 +16,7 @@ export function scalingSteps(events: readonly CoreV1Event[]): ScalingStep[] {
     const m = scalingMessage.exec(e.message ?? '');
     if (!m) throw new Error(`not a ScalingReplicaSet message: ${e.message}`);
     const step = { rs: m[2]!, from: Number(m[3]), to: Number(m[4]) };
-    if ((m[1] === 'up') !== (step.to > step.from)) throw new Error(`wrong direction: ${e.message}`);
+    if ((m[1] === 'up') !== step.to > step.from) throw new Error(`wrong direction: ${e.message}`);
     return step;
   });
 }

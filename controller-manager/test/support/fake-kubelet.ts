@@ -11,7 +11,10 @@ export interface FakeKubeletOptions {
   workers?: number;
 }
 
-export interface FakeKubelet { nodeName: string; stop(): Promise<void> }
+export interface FakeKubelet {
+  nodeName: string;
+  stop(): Promise<void>;
+}
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const defaultReadyWhen = (pod: V1Pod) => !(pod.spec?.containers ?? []).some((c) => (c.image ?? '').includes('never-ready'));
@@ -36,12 +39,36 @@ export async function startFakeKubelet(kubeConfig: KubeConfig, opts: FakeKubelet
       await leases.replaceNamespacedLease({ name: nodeName, namespace: 'kube-node-lease', body: l });
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
-      await leases.createNamespacedLease({ namespace: 'kube-node-lease', body: { metadata: { name: nodeName }, spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: now } } });
+      await leases.createNamespacedLease({
+        namespace: 'kube-node-lease',
+        body: { metadata: { name: nodeName }, spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: now } },
+      });
     }
-    await core.patchNodeStatus({ name: nodeName, body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'fake kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }] } } }, mergePatch);
+    await core.patchNodeStatus(
+      {
+        name: nodeName,
+        body: {
+          status: {
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'KubeletReady',
+                message: 'fake kubelet is posting ready status',
+                lastHeartbeatTime: now,
+                lastTransitionTime: now,
+              },
+            ],
+          },
+        },
+      },
+      mergePatch,
+    );
   };
   await heartbeat();
-  const heartbeatTimer = setInterval(() => { heartbeat().catch((e) => log.debug('heartbeat failed', { err: (e as Error).message })); }, 10_000);
+  const heartbeatTimer = setInterval(() => {
+    heartbeat().catch((e) => log.debug('heartbeat failed', { err: (e as Error).message }));
+  }, 10_000);
   heartbeatTimer.unref();
   const pods = new Informer<V1Pod>({ kubeConfig, path: '/api/v1/pods', list: () => core.listPodForAllNamespaces(), log });
   const queue = new WorkQueue<string>({ baseDelayMs: 20, maxDelayMs: 2000 });
@@ -56,7 +83,9 @@ export async function startFakeKubelet(kubeConfig: KubeConfig, opts: FakeKubelet
     const ref = { name, namespace: namespace! };
     if (pod.metadata?.deletionTimestamp) {
       if (pod.spec?.nodeName !== nodeName) return;
-      await core.deleteNamespacedPod({ ...ref, gracePeriodSeconds: 0, body: { preconditions: { uid: pod.metadata.uid } } }).catch((e) => { if (e?.code !== 404 && e?.code !== 409) throw e; });
+      await core.deleteNamespacedPod({ ...ref, gracePeriodSeconds: 0, body: { preconditions: { uid: pod.metadata.uid } } }).catch((e) => {
+        if (e?.code !== 404 && e?.code !== 409) throw e;
+      });
       return;
     }
     if (!pod.spec?.nodeName) {
@@ -71,20 +100,41 @@ export async function startFakeKubelet(kubeConfig: KubeConfig, opts: FakeKubelet
     const ip = `10.244.0.${(ipCounter++ % 250) + 2}`;
     const cond = (type: string, status: string) => ({ type, status, lastProbeTime: null, lastTransitionTime: now });
     const status = {
-      phase: 'Running', hostIP: '127.0.0.1', podIP: ip, podIPs: [{ ip }], startTime: pod.status?.startTime ?? now,
-      conditions: [cond('PodScheduled', 'True'), cond('Initialized', 'True'), cond('ContainersReady', ready ? 'True' : 'False'), cond('Ready', ready ? 'True' : 'False')],
+      phase: 'Running',
+      hostIP: '127.0.0.1',
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: pod.status?.startTime ?? now,
+      conditions: [
+        cond('PodScheduled', 'True'),
+        cond('Initialized', 'True'),
+        cond('ContainersReady', ready ? 'True' : 'False'),
+        cond('Ready', ready ? 'True' : 'False'),
+      ],
       containerStatuses: (pod.spec.containers ?? []).map((c) => ({
-        name: c.name, image: c.image, imageID: '', ready, restartCount: 0, started: ready,
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        ready,
+        restartCount: 0,
+        started: ready,
         state: ready ? { running: { startedAt: now } } : { waiting: { reason: 'ImagePullBackOff', message: 'simulated: image never becomes ready' } },
       })),
     };
-    await core.patchNamespacedPodStatus({ ...ref, body: { status } }, mergePatch).catch((e) => { if (e?.code !== 404) throw e; });
+    await core.patchNamespacedPodStatus({ ...ref, body: { status } }, mergePatch).catch((e) => {
+      if (e?.code !== 404) throw e;
+    });
   };
 
   await pods.start();
   const workers = runWorkers(queue, opts.workers ?? 8, handle, (key, err) => log.debug('retrying pod', { key, err: String((err as Error)?.message ?? err) }));
   return {
     nodeName,
-    async stop() { clearInterval(heartbeatTimer); pods.stop(); queue.shutDown(); await workers; },
+    async stop() {
+      clearInterval(heartbeatTimer);
+      pods.stop();
+      queue.shutDown();
+      await workers;
+    },
   };
 }

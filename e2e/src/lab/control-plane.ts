@@ -48,12 +48,19 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const etcd: EtcdHandle = await startEtcd();
     started.push(etcd);
     const apiserver = await startApiserver({
-      etcdUrl: etcd.url, pki, prefix: '/registry',
-      extraArgs: ['--bind-address=0.0.0.0', `--advertise-address=${opts.hostAddress}`,
-        `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+      etcdUrl: etcd.url,
+      pki,
+      prefix: '/registry',
+      extraArgs: [
+        '--bind-address=0.0.0.0',
+        `--advertise-address=${opts.hostAddress}`,
+        `--service-account-key-file=${pki.serviceAccountPub}`,
+        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
         // kubelets' serving certificates come from kubelet-serving CSRs signed by this CA: verify them
         `--kubelet-certificate-authority=${pki.caCert}`,
-        `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`, `--kubelet-client-key=${pki.apiserverKubeletClient.key}`],
+        `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
+        `--kubelet-client-key=${pki.apiserverKubeletClient.key}`,
+      ],
     });
     started.push(apiserver);
     const kubeconfigFor = (pair: { cert: string; key: string }, user: string) => apiserver.kubeconfigFor(pair, user);
@@ -61,31 +68,48 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const cmPort = await freePort();
     const cm: ComponentHandle = await startComponent({
       workspace: 'controller-manager',
-      args: [`--kubeconfig=${await kubeconfigFor(pki.controllerManager, 'controller-manager')}`, `--port=${cmPort}`,
-        `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
+      args: [
+        `--kubeconfig=${await kubeconfigFor(pki.controllerManager, 'controller-manager')}`,
+        `--port=${cmPort}`,
+        `--cluster-signing-cert-file=${pki.caCert}`,
+        `--cluster-signing-key-file=${pki.caKey}`,
         `--root-ca-file=${pki.caCert}`,
         `--node-monitor-grace-period=${opts.nodeMonitorGracePeriod ?? 20}`,
-        `--default-toleration-seconds=${opts.defaultTolerationSeconds ?? 10}`],
+        `--default-toleration-seconds=${opts.defaultTolerationSeconds ?? 10}`,
+      ],
       ready: () => healthz(cmPort),
     });
     started.push(cm);
     const schedPort = await freePort();
-    started.push(await startComponent({
-      workspace: 'scheduler',
-      args: [`--kubeconfig=${await kubeconfigFor(pki.scheduler, 'scheduler')}`, `--port=${schedPort}`],
-      ready: () => healthz(schedPort),
-    }));
+    started.push(
+      await startComponent({
+        workspace: 'scheduler',
+        args: [`--kubeconfig=${await kubeconfigFor(pki.scheduler, 'scheduler')}`, `--port=${schedPort}`],
+        ready: () => healthz(schedPort),
+      }),
+    );
     const [dnsPort, dnsMetricsPort] = [await freePort(), await freePort()];
-    started.push(await startComponent({
-      workspace: 'dns',
-      args: [`--kubeconfig=${apiserver.kubeconfigPath}`, `--bind-address=${opts.hostAddress}`, `--port=${dnsPort}`,
-        `--advertise-address=${opts.hostAddress}`, `--metrics-port=${dnsMetricsPort}`],
-      ready: () => healthz(dnsMetricsPort),
-    }));
+    started.push(
+      await startComponent({
+        workspace: 'dns',
+        args: [
+          `--kubeconfig=${apiserver.kubeconfigPath}`,
+          `--bind-address=${opts.hostAddress}`,
+          `--port=${dnsPort}`,
+          `--advertise-address=${opts.hostAddress}`,
+          `--metrics-port=${dnsMetricsPort}`,
+        ],
+        ready: () => healthz(dnsMetricsPort),
+      }),
+    );
     const adminKubeconfig = join(dir, 'admin.kubeconfig');
     await writeKubeconfig(adminKubeconfig, { server: apiserver.url, caFile: pki.caCert, certFile: pki.admin.cert, keyFile: pki.admin.key });
     return {
-      dir, pki, apiserver, port: apiserver.port, adminKubeconfig,
+      dir,
+      pki,
+      apiserver,
+      port: apiserver.port,
+      adminKubeconfig,
       async stop() {
         await stopAll();
         if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,8 @@ export interface ScriptResult {
 export function runLabScript(args: string[], env: Record<string, string>, opts: { echo?: boolean; timeoutMs?: number } = {}): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [join(repoRoot(), 'scripts', 'lab.sh'), ...args], {
-      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     const collect = (chunk: Buffer) => {

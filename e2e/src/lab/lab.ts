@@ -55,7 +55,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   // node dirs, lab registry config and logs of this lab only; registry storage stays shared
   const skiffDir = mkdtempSync(join(tmpdir(), 'skiff-lab-'));
   const baseEnv: Record<string, string> = {
-    ...layoutEnv(layout), SKIFF_DIR: skiffDir, SKIFF_LAB_CONTROL_PLANE: 'external',
+    ...layoutEnv(layout),
+    SKIFF_DIR: skiffDir,
+    SKIFF_LAB_CONTROL_PLANE: 'external',
     SKIFF_LAB_REGISTRY_DATA: process.env.SKIFF_LAB_REGISTRY_DATA ?? join(repoRoot(), '.skiff', 'registry', 'data'),
   };
   let controlPlane: ControlPlane | undefined;
@@ -70,7 +72,12 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   try {
     await labScript(['bridge'], { ...baseEnv, SKIFF_LAB_KUBECONFIG: '-', SKIFF_LAB_PKI: '-', SKIFF_LAB_SERVER_PORT: '0' }, { echo: opts.verbose });
     controlPlane = await startControlPlane({ hostAddress: hostAddress(layout) });
-    env = { ...baseEnv, SKIFF_LAB_KUBECONFIG: controlPlane.adminKubeconfig, SKIFF_LAB_PKI: controlPlane.pki.dir, SKIFF_LAB_SERVER_PORT: String(controlPlane.port) };
+    env = {
+      ...baseEnv,
+      SKIFF_LAB_KUBECONFIG: controlPlane.adminKubeconfig,
+      SKIFF_LAB_PKI: controlPlane.pki.dir,
+      SKIFF_LAB_SERVER_PORT: String(controlPlane.port),
+    };
     await labScript(['up', String(opts.workers)], env, { echo: opts.verbose, timeoutMs: 300_000 });
   } catch (e) {
     await down().catch((err: unknown) => process.stderr.write(`lab cleanup after a failed start: ${(err as Error).message}\n`));
@@ -80,12 +87,24 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const workers = Array.from({ length: opts.workers }, (_, i) => ({ name: workerName(layout, i + 1), address: workerAddress(layout, i + 1) }));
   const kubectlDir = mkdtempSync(join(skiffDir, 'kubectl-cache-'));
   return {
-    layout, workers, controlPlane: cp, kubeconfig: cp.adminKubeconfig, readyAfterMs: Date.now() - started,
+    layout,
+    workers,
+    controlPlane: cp,
+    kubeconfig: cp.adminKubeconfig,
+    readyAfterMs: Date.now() - started,
     kubectl: (args, kopts = {}) => runKubectl(cp.adminKubeconfig, opts.kubectlVersion ?? '1.32', args, { cacheDir: kubectlDir, ...kopts }),
-    killWorker: async (name) => { await labScript(['kill', name], env, { echo: opts.verbose }); },
-    joinWorker: (index, jopts = {}) => runLabScript(['join', String(index)],
-      { ...env, ...(jopts.token ? { SKIFF_LAB_JOIN_TOKEN: jopts.token } : {}) }, { echo: opts.verbose, timeoutMs: 300_000 }),
-    removeWorker: async (name) => { await labScript(['remove', name], env, { echo: opts.verbose }); },
+    killWorker: async (name) => {
+      await labScript(['kill', name], env, { echo: opts.verbose });
+    },
+    joinWorker: (index, jopts = {}) =>
+      runLabScript(
+        ['join', String(index)],
+        { ...env, ...(jopts.token ? { SKIFF_LAB_JOIN_TOKEN: jopts.token } : {}) },
+        { echo: opts.verbose, timeoutMs: 300_000 },
+      ),
+    removeWorker: async (name) => {
+      await labScript(['remove', name], env, { echo: opts.verbose });
+    },
     down,
   };
 }

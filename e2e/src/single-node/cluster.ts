@@ -100,7 +100,14 @@ export async function startSingleNodeCluster(opts: SingleNodeClusterOptions = {}
     return r;
   };
   const logTail = (service: string, lines = 30) => {
-    try { return readFileSync(join(dir, 'logs', `${service}.log`), 'utf8').split('\n').slice(-lines).join('\n'); } catch { return `(no log of ${service})`; }
+    try {
+      return readFileSync(join(dir, 'logs', `${service}.log`), 'utf8')
+        .split('\n')
+        .slice(-lines)
+        .join('\n');
+    } catch {
+      return `(no log of ${service})`;
+    }
   };
 
   let stopped = false;
@@ -115,7 +122,13 @@ export async function startSingleNodeCluster(opts: SingleNodeClusterOptions = {}
     await killShims(join(nodeDir, 'containerd', 'containerd.sock'));
     // anything still running from this state dir was started by this cluster
     const stray = strayProcesses(dir).map((pid) => ({ pid, cmdline: commandLine(pid) }));
-    for (const { pid } of stray) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const { pid } of stray) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     if (stray.length) problems.push(`processes left running after make down (killed): ${stray.map((p) => `${p.pid} ${p.cmdline}`).join('; ')}`);
     await unmountUnder(dir);
     await removeNodeNetwork(network);
@@ -139,7 +152,12 @@ export async function startSingleNodeCluster(opts: SingleNodeClusterOptions = {}
   const kubectl = (args: string[], kopts: KubectlOptions & { version?: string } = {}) =>
     runKubectl(hostKubeconfig, kopts.version ?? kubectlVersion, args, { cacheDir, ...kopts });
   const cluster: SingleNodeCluster = {
-    dir, network, nodeName, kubeconfig: hostKubeconfig, kubectlVersion, kubectl,
+    dir,
+    network,
+    nodeName,
+    kubeconfig: hostKubeconfig,
+    kubectlVersion,
+    kubectl,
     kubectlOk: async (args, kopts) => {
       const r = await kubectl(args, kopts);
       if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr || r.stdout}`);
@@ -171,7 +189,11 @@ export async function startSingleNodeCluster(opts: SingleNodeClusterOptions = {}
 
 /** Processes whose command line names the state dir (services, shims, registry). */
 function commandLine(pid: number): string {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 300); } catch { return '(gone)'; }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 300);
+  } catch {
+    return '(gone)';
+  }
 }
 
 function strayProcesses(dir: string): number[] {

@@ -3,7 +3,10 @@
 // ready, Pods Ready (or Succeeded), Services with at least one ready endpoint. Objects without
 // a status to wait for (ConfigMaps, Secrets, ...) are healthy once they exist.
 
-export interface Condition { type: string; status: string }
+export interface Condition {
+  type: string;
+  status: string;
+}
 
 export interface KubeObject {
   apiVersion?: string;
@@ -25,12 +28,14 @@ function condition(obj: KubeObject, type: string): string | undefined {
 
 /** Ready endpoint addresses of a Service, from its EndpointSlices. */
 export function readyAddresses(service: string, slices: readonly EndpointSliceLike[]): string[] {
-  return slices
-    .filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === service)
-    .flatMap((s) => s.endpoints ?? [])
-    // an absent `ready` means ready (discovery.k8s.io/v1 semantics)
-    .filter((e) => e.conditions?.ready !== false)
-    .flatMap((e) => e.addresses);
+  return (
+    slices
+      .filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === service)
+      .flatMap((s) => s.endpoints ?? [])
+      // an absent `ready` means ready (discovery.k8s.io/v1 semantics)
+      .filter((e) => e.conditions?.ready !== false)
+      .flatMap((e) => e.addresses)
+  );
 }
 
 /** undefined when healthy, else why not. */

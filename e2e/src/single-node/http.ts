@@ -2,7 +2,10 @@
 // connections, so a kept-alive connection would always meet the same pod.
 import http from 'node:http';
 
-export interface HttpAnswer { status: number; body: string }
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
 
 export function httpGet(host: string, port: number, path = '/', timeoutMs = 2000): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
@@ -37,7 +40,10 @@ export async function tallyPods(host: string, port: number, count: number): Prom
   for (let i = 0; i < count; i++) {
     try {
       const a = await httpGet(host, port);
-      if (a.status !== 200) { tally.failures.push(`HTTP ${a.status}`); continue; }
+      if (a.status !== 200) {
+        tally.failures.push(`HTTP ${a.status}`);
+        continue;
+      }
       const pod = servingPod(a.body);
       tally.pods.set(pod, (tally.pods.get(pod) ?? 0) + 1);
     } catch (e) {

@@ -8,7 +8,10 @@ import { run } from './run.ts';
 // runc's state dir for containerd's k8s.io namespace, shared by every containerd on the host
 const RUNC_ROOT = '/run/containerd/runc/k8s.io';
 
-interface RuncContainer { id: string; bundle: string }
+interface RuncContainer {
+  id: string;
+  bundle: string;
+}
 
 export async function killNodeContainers(containerdStateDir: string): Promise<number> {
   const listed = await run('runc', ['--root', RUNC_ROOT, 'list', '-f', 'json']);
@@ -23,7 +26,13 @@ export async function killNodeContainers(containerdStateDir: string): Promise<nu
 }
 
 function isZombie(pid: string): boolean {
-  try { return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z'); } catch { return true; }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .startsWith('Z');
+  } catch {
+    return true;
+  }
 }
 
 /** PIDs of live processes (other than this one; zombies are already dead) whose argument list passes `match`. */
@@ -32,7 +41,11 @@ export function pidsWhere(match: (argv: string[]) => boolean): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let argv: string[];
-    try { argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'); } catch { continue; }
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
     if (match(argv) && !isZombie(entry)) pids.push(Number(entry));
   }
   return pids;
@@ -43,7 +56,11 @@ export async function killShims(containerdSocket: string): Promise<number> {
   const shims = () => pidsWhere((argv) => argv.includes('-address') && argv.includes(containerdSocket));
   const pids = shims();
   for (const pid of pids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   const deadline = Date.now() + 5000;
   while (shims().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -52,7 +69,8 @@ export async function killShims(containerdSocket: string): Promise<number> {
 
 /** Lazily unmounts everything mounted below `dir` (overlay rootfs, netns files, volumes), deepest first. */
 export async function unmountUnder(dir: string): Promise<void> {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n')
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
     .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
     .filter((m): m is string => !!m && m.startsWith(`${dir}/`))
     .sort()

@@ -39,7 +39,7 @@ async function addressInUse(prefix: string): Promise<boolean> {
 export async function createNodeNetwork(): Promise<NodeNetwork> {
   for (let i = 0; i < MAX_NETWORKS; i++) {
     const net = layout(i);
-    if (existsSync(`/var/run/netns/${net.netns}`) || await addressInUse(`${NET_PREFIX}.${i}.`)) continue;
+    if (existsSync(`/var/run/netns/${net.netns}`) || (await addressInUse(`${NET_PREFIX}.${i}.`))) continue;
     if ((await run('ip', ['netns', 'add', net.netns])).code !== 0) continue;
     try {
       // made inside the namespace so eth0 gets the lowest interface index there: the kubelet

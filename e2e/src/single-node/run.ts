@@ -23,7 +23,10 @@ export function run(command: string, args: readonly string[], opts: RunOptions =
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const result = { code: code ?? 128, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
@@ -33,7 +36,9 @@ export function run(command: string, args: readonly string[], opts: RunOptions =
         resolve(result);
       }
     });
-    child.stdin.on('error', () => { /* the program may exit without reading its input */ });
+    child.stdin.on('error', () => {
+      /* the program may exit without reading its input */
+    });
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -25,25 +25,53 @@ export function startInTerminal(command: string, args: readonly string[], env: N
   const child = spawn('script', ['-qfec', line, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const waiters = new Set<() => void>();
-  const collect = (b: Buffer) => { out += b.toString(); for (const w of waiters) w(); };
+  const collect = (b: Buffer) => {
+    out += b.toString();
+    for (const w of waiters) w();
+  };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  child.stdin.on('error', () => { /* gone with the program */ });
+  child.stdin.on('error', () => {
+    /* gone with the program */
+  });
   let done = false;
-  const exited = new Promise<number>((resolve) => child.once('close', (code) => { done = true; for (const w of waiters) w(); resolve(code ?? 128); }));
+  const exited = new Promise<number>((resolve) =>
+    child.once('close', (code) => {
+      done = true;
+      for (const w of waiters) w();
+      resolve(code ?? 128);
+    }),
+  );
   return {
     output: () => out,
-    type: (text) => { child.stdin.write(text); },
-    waitFor: (pattern, timeoutMs) => new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (pattern.test(out)) { finish(); resolve(); } else if (done) { finish(); reject(new Error(`exited before ${pattern} appeared; output:\n${out}`)); }
-      };
-      const timer = setTimeout(() => { finish(); reject(new Error(`${pattern} did not appear within ${timeoutMs} ms; output:\n${out}`)); }, timeoutMs);
-      const finish = () => { clearTimeout(timer); waiters.delete(check); };
-      waiters.add(check);
-      check();
-    }),
+    type: (text) => {
+      child.stdin.write(text);
+    },
+    waitFor: (pattern, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(out)) {
+            finish();
+            resolve();
+          } else if (done) {
+            finish();
+            reject(new Error(`exited before ${pattern} appeared; output:\n${out}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`${pattern} did not appear within ${timeoutMs} ms; output:\n${out}`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      }),
     exited,
-    kill: () => { if (!done) child.kill('SIGKILL'); },
+    kill: () => {
+      if (!done) child.kill('SIGKILL');
+    },
   };
 }

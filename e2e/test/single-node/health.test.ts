@@ -4,7 +4,10 @@ import { readyAddresses, unhealthyReason } from '../../src/single-node/health.ts
 import type { EndpointSliceLike, KubeObject } from '../../src/single-node/health.ts';
 
 const deployment = (status: Record<string, unknown>, generation = 2): KubeObject => ({
-  kind: 'Deployment', metadata: { name: 'web', generation }, spec: { replicas: 3 }, status,
+  kind: 'Deployment',
+  metadata: { name: 'web', generation },
+  spec: { replicas: 3 },
+  status,
 });
 const available = { type: 'Available', status: 'True' };
 

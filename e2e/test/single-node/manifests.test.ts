@@ -14,11 +14,17 @@ import type { EndpointSliceLike, KubeObject } from '../../src/single-node/health
 import { startInTerminal } from '../../src/single-node/terminal.ts';
 
 const MANIFESTS = join(repoRoot(), 'manifests');
-const FILES = readdirSync(MANIFESTS).filter((f) => /\.ya?ml$/.test(f)).sort();
+const FILES = readdirSync(MANIFESTS)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const HEALTHY_WITHIN_MS = 120_000;
 
 /** 01-web-deployment.yaml -> m-01-web-deployment */
-const namespaceOf = (file: string) => `m-${file.replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63);
+const namespaceOf = (file: string) =>
+  `m-${file
+    .replace(/\.ya?ml$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63);
 
 describe('single node: every file in manifests/ applies and becomes healthy (issue 8)', function () {
   this.timeout(180_000);
@@ -79,11 +85,17 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
   it('kubectl-lite reads logs and runs commands in a pod of 01-web-deployment (issue 8)', async () => {
     const ns = namespaceOf('01-web-deployment.yaml');
     const pod = (await c.kubectlOk(['-n', ns, 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
-    const lite = (args: string[]) => new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(join(repoRoot(), 'bin', 'kubectl-lite'), [args[0]!, '-n', ns, ...args.slice(1)], { timeout: 60_000, env: { ...process.env, KUBECONFIG: c.kubeconfig } }, (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+    const lite = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(
+          join(repoRoot(), 'bin', 'kubectl-lite'),
+          [args[0]!, '-n', ns, ...args.slice(1)],
+          { timeout: 60_000, env: { ...process.env, KUBECONFIG: c.kubeconfig } },
+          (err, stdout, stderr) => {
+            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+          },
+        );
       });
-    });
     const logs = await lite(['logs', pod]);
     expect(logs.code, logs.out).to.equal(0);
     expect(logs.out).to.include(`pod ${pod}`);
@@ -106,8 +118,18 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
     const ns = 'tty-e2e';
     await c.kubectlOk(['create', 'namespace', ns]);
     const term = startInTerminal(kubectlBinary('1.33'), [
-      `--kubeconfig=${c.kubeconfig}`, '-n', ns, 'run', 'tty-demo', '-i', '--tty', '--rm', '--restart=Never',
-      '--image=127.0.0.1:5000/skiff/busybox:latest', '--', 'sh',
+      `--kubeconfig=${c.kubeconfig}`,
+      '-n',
+      ns,
+      'run',
+      'tty-demo',
+      '-i',
+      '--tty',
+      '--rm',
+      '--restart=Never',
+      '--image=127.0.0.1:5000/skiff/busybox:latest',
+      '--',
+      'sh',
     ]);
     try {
       await term.waitFor(/If you don't see a command prompt|# $/m, 60_000);
@@ -115,7 +137,10 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
       term.type('[ -t 0 ] && echo "tty-$((6*7))-$(stty size)"\r');
       await term.waitFor(/tty-42-\d+ \d+/, 15_000);
       term.type('exit\r');
-      const code = await Promise.race([term.exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`kubectl did not exit:\n${term.output()}`)), 30_000))]);
+      const code = await Promise.race([
+        term.exited,
+        new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`kubectl did not exit:\n${term.output()}`)), 30_000)),
+      ]);
       expect(code, term.output()).to.equal(0);
       expect(term.output()).to.match(/pod "tty-demo" deleted/);
     } finally {

@@ -47,7 +47,12 @@ spec:
   ports: [{ name: http, port: 80, targetPort: http }]
 `;
 
-interface PodView { name: string; ip: string; ready: boolean; terminating: boolean }
+interface PodView {
+  name: string;
+  ip: string;
+  ready: boolean;
+  terminating: boolean;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,13 +63,21 @@ describe('single node: Services as a user sees them (issue 6)', function () {
 
   async function pods(): Promise<PodView[]> {
     const out = await c.kubectlOk(['-n', NS, 'get', 'pods', '-l', 'app=shop', '-o', 'json']);
-    const list = JSON.parse(out) as { items: { metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string; conditions?: { type: string; status: string }[] } }[] };
+    const list = JSON.parse(out) as {
+      items: { metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string; conditions?: { type: string; status: string }[] } }[];
+    };
     return list.items.map((p) => ({
-      name: p.metadata.name, ip: p.status.podIP ?? '', terminating: !!p.metadata.deletionTimestamp,
+      name: p.metadata.name,
+      ip: p.status.podIP ?? '',
+      terminating: !!p.metadata.deletionTimestamp,
       ready: p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false,
     }));
   }
-  const servingPods = async () => (await pods()).filter((p) => p.ready && !p.terminating).map((p) => p.name).sort();
+  const servingPods = async () =>
+    (await pods())
+      .filter((p) => p.ready && !p.terminating)
+      .map((p) => p.name)
+      .sort();
 
   async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -75,10 +88,11 @@ describe('single node: Services as a user sees them (issue 6)', function () {
       await sleep(100);
     }
   }
-  const readyCount = (n: number) => waitFor(`${n} ready shop pods`, 60_000, async () => {
-    const names = await servingPods();
-    return names.length === n && (await pods()).length === n ? names : undefined;
-  });
+  const readyCount = (n: number) =>
+    waitFor(`${n} ready shop pods`, 60_000, async () => {
+      const names = await servingPods();
+      return names.length === n && (await pods()).length === n ? names : undefined;
+    });
 
   /** Requests for `ms` milliseconds; each answer with the time it came back (failures as "!reason"). */
   async function sample(ms: number): Promise<{ at: number; pod: string }[]> {
@@ -184,12 +198,17 @@ describe('single node: Services as a user sees them (issue 6)', function () {
       expect(lastHit, 'last request served by the unready pod (ms after the probe file went)').to.be.at.most(4000);
       const late = samples.filter((s) => s.at - removedAt > 4000);
       expect(late.length).to.be.greaterThan(20);
-      expect(late.filter((s) => s.pod.startsWith('!')), 'failed requests').to.deep.equal([]);
+      expect(
+        late.filter((s) => s.pod.startsWith('!')),
+        'failed requests',
+      ).to.deep.equal([]);
       expect(new Set(late.map((s) => s.pod)).size, 'the two ready pods still answer').to.equal(2);
       const ep = await c.kubectlOk(['-n', NS, 'get', 'endpoints', 'shop', '-o', 'json']);
       const victimIP = (await pods()).find((p) => p.name === victim)!.ip;
       expect(ep).to.include(victimIP); // listed, but as notReadyAddresses
-      expect((JSON.parse(ep) as { subsets: { addresses?: { ip: string }[] }[] }).subsets.flatMap((s) => s.addresses ?? []).map((a) => a.ip)).to.not.include(victimIP);
+      expect((JSON.parse(ep) as { subsets: { addresses?: { ip: string }[] }[] }).subsets.flatMap((s) => s.addresses ?? []).map((a) => a.ip)).to.not.include(
+        victimIP,
+      );
     } finally {
       // the later tests need all three pods again, also when an assertion above failed
       const back = await exec(victim!, ['sh', '-c', 'echo ok > /www/healthz']);
@@ -204,7 +223,10 @@ describe('single node: Services as a user sees them (issue 6)', function () {
     const services = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'registry', 'containerd', 'kubelet', 'proxy', 'dns'];
     const before = Object.fromEntries(services.map((s) => [s, c.pid(s)]));
     const out = await upAgain();
-    expect(out.split('\n').filter((l) => l.includes('starting ')), 'services started again').to.deep.equal([]);
+    expect(
+      out.split('\n').filter((l) => l.includes('starting ')),
+      'services started again',
+    ).to.deep.equal([]);
     expect(Object.fromEntries(services.map((s) => [s, c.pid(s)]))).to.deep.equal(before);
   });
 
@@ -214,43 +236,79 @@ describe('single node: Services as a user sees them (issue 6)', function () {
     const oldPid = c.pid('proxy');
     expect(oldPid).to.be.a('number');
     process.kill(oldPid!, 'SIGTERM');
-    await waitFor('proxy exit', 15_000, async () => { try { process.kill(oldPid!, 0); return undefined; } catch { return true; } });
+    await waitFor('proxy exit', 15_000, async () => {
+      try {
+        process.kill(oldPid!, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
     // no proxy at all: the rules it left in place carry on
     const whileDown = await tallyPods(c.network.nodeIP, nodePort, 30);
     expect(whileDown.failures, 'requests while the proxy is down').to.deep.equal([]);
-    const rules = async () => (await c.inNode('iptables-save', ['-t', 'nat'])).stdout.split('\n').filter((l) => l.includes('shop-np')).join('\n');
-    expect(whileDown.pods.size, `pods answering while the proxy is down: ${[...whileDown.pods.keys()].join(' ')}\n${await rules()}\n--- proxy log:\n${c.logTail('proxy', 15)}`).to.equal(3);
+    const rules = async () =>
+      (await c.inNode('iptables-save', ['-t', 'nat'])).stdout
+        .split('\n')
+        .filter((l) => l.includes('shop-np'))
+        .join('\n');
+    expect(
+      whileDown.pods.size,
+      `pods answering while the proxy is down: ${[...whileDown.pods.keys()].join(' ')}\n${await rules()}\n--- proxy log:\n${c.logTail('proxy', 15)}`,
+    ).to.equal(3);
     // a Service made while no proxy runs is programmed by the next one
     await c.kubectlOk(['-n', NS, 'create', 'service', 'nodeport', 'shop-late', '--tcp=80:8080']);
     await c.kubectlOk(['-n', NS, 'patch', 'service', 'shop-late', '-p', '{"spec":{"selector":{"app":"shop"}}}']);
     const latePort = Number(await c.kubectlOk(['-n', NS, 'get', 'svc', 'shop-late', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
 
     const out = await upAgain();
-    expect(out).to.match(/starting proxy/).and.match(/kubelet: already running/).and.not.match(/starting kubelet/);
+    expect(out)
+      .to.match(/starting proxy/)
+      .and.match(/kubelet: already running/)
+      .and.not.match(/starting kubelet/);
     const newPid = c.pid('proxy');
     expect(newPid).to.not.equal(oldPid);
     const after = await tallyPods(c.network.nodeIP, nodePort, 30);
     expect(after.failures).to.deep.equal([]);
     expect(after.pods.size).to.equal(3);
-    await waitFor('the Service made while the proxy was down answers', 5_000, async () => ((await tallyPods(c.network.nodeIP, latePort, 3)).failures.length === 0 ? true : undefined));
+    await waitFor('the Service made while the proxy was down answers', 5_000, async () =>
+      (await tallyPods(c.network.nodeIP, latePort, 3)).failures.length === 0 ? true : undefined,
+    );
   });
 
   it('proxy --cleanup removes every rule of ours from the node; a started proxy puts them back', async () => {
     const rulesBefore = (await c.inNode('iptables-save', [])).stdout;
-    expect(rulesBefore).to.match(/^:SKIFF-SERVICES /m).and.include(`--dport ${nodePort}`);
+    expect(rulesBefore)
+      .to.match(/^:SKIFF-SERVICES /m)
+      .and.include(`--dport ${nodePort}`);
     const pid = c.pid('proxy')!;
     process.kill(pid, 'SIGTERM');
-    await waitFor('proxy exit', 15_000, async () => { try { process.kill(pid, 0); return undefined; } catch { return true; } });
+    await waitFor('proxy exit', 15_000, async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
     // in the node's network namespace only: the chain names are the same on every Skiff node
     const cleanup = await c.inNode('node', [...c.componentArgs('proxy'), '--cleanup']);
     expect(cleanup.code, cleanup.stdout + cleanup.stderr).to.equal(0);
     const rulesAfter = (await c.inNode('iptables-save', [])).stdout;
-    expect(rulesAfter.split('\n').filter((l) => l.includes('SKIFF')), 'rules of ours left after --cleanup').to.deep.equal([]);
-    const refused = await httpGet(c.network.nodeIP, nodePort, '/', 1000).then(() => 'answered', (e: Error) => e.message);
+    expect(
+      rulesAfter.split('\n').filter((l) => l.includes('SKIFF')),
+      'rules of ours left after --cleanup',
+    ).to.deep.equal([]);
+    const refused = await httpGet(c.network.nodeIP, nodePort, '/', 1000).then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
     expect(refused, 'the NodePort without rules').to.not.equal('answered');
 
     await upAgain();
-    await waitFor('NodePort answers after the proxy is back', 10_000, async () => ((await tallyPods(c.network.nodeIP, nodePort, 5)).failures.length === 0 ? true : undefined));
+    await waitFor('NodePort answers after the proxy is back', 10_000, async () =>
+      (await tallyPods(c.network.nodeIP, nodePort, 5)).failures.length === 0 ? true : undefined,
+    );
     expect((await c.inNode('iptables-save', [])).stdout).to.match(/^:SKIFF-SERVICES /m);
   });
 

@@ -16,7 +16,8 @@ import { threeWayPatch } from '../three-way.ts';
 import type { CliIO } from '../io.ts';
 
 export const FIELD_MANAGER = 'kubectl-client-side-apply';
-const USAGE = 'Usage: kubectl-lite apply -f FILENAME [-f ...] [-R] [-n NS] [--dry-run=none|server|client] [-o name|yaml|json] [--server-side [--force-conflicts]]';
+const USAGE =
+  'Usage: kubectl-lite apply -f FILENAME [-f ...] [-R] [-n NS] [--dry-run=none|server|client] [-o name|yaml|json] [--server-side [--force-conflicts]]';
 
 export type DryRun = 'none' | 'server' | 'client';
 
@@ -43,7 +44,9 @@ export function namespaceFor(s: Session, info: ResourceInfo, obj: any): string |
   if (!info.namespaced) return undefined;
   const own = obj.metadata?.namespace as string | undefined;
   if (own && s.namespaceExplicit && own !== s.namespace) {
-    throw new CliError(`the namespace from the provided object "${own}" does not match the namespace "${s.namespace}". You must pass '--namespace=${own}' to perform this operation.`);
+    throw new CliError(
+      `the namespace from the provided object "${own}" does not match the namespace "${s.namespace}". You must pass '--namespace=${own}' to perform this operation.`,
+    );
   }
   return own || s.namespace;
 }
@@ -65,7 +68,12 @@ function withLastApplied(obj: any): any {
 function goJson(value: unknown): string {
   const sorted = (v: any): any => {
     if (Array.isArray(v)) return v.map(sorted);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sorted(v[k])]),
+      );
     return v;
   };
   return `${JSON.stringify(sorted(value))}\n`;
@@ -74,11 +82,18 @@ function goJson(value: unknown): string {
 function lastApplied(current: any): any {
   const raw = current?.metadata?.annotations?.[LAST_APPLIED_ANNOTATION];
   if (!raw) return undefined;
-  try { return JSON.parse(raw); } catch { return undefined; }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Applies one object; exported for `compose up`. */
-export interface ServerSide { fieldManager: string; force: boolean }
+export interface ServerSide {
+  fieldManager: string;
+  force: boolean;
+}
 
 export async function applyObject(s: Session, input: any, dryRun: DryRun, serverSide?: ServerSide): Promise<ApplyResult> {
   const info = await s.discovery.forKind(input.apiVersion, input.kind);
@@ -102,8 +117,9 @@ export async function applyObject(s: Session, input: any, dryRun: DryRun, server
       contentType: PATCH_TYPES.apply,
       query: { fieldManager: serverSide.fieldManager, ...(serverSide.force ? { force: 'true' } : {}), ...dryQuery },
     });
-    const outcome: ApplyOutcome = code === 201 || !current ? 'created' : body?.metadata?.resourceVersion === current.metadata?.resourceVersion ? 'unchanged' : 'configured';
-    return { info, outcome: outcome === 'configured' ? 'serverside-applied' as ApplyOutcome : outcome, object: body };
+    const outcome: ApplyOutcome =
+      code === 201 || !current ? 'created' : body?.metadata?.resourceVersion === current.metadata?.resourceVersion ? 'unchanged' : 'configured';
+    return { info, outcome: outcome === 'configured' ? ('serverside-applied' as ApplyOutcome) : outcome, object: body };
   }
   if (!current) {
     if (dryRun === 'client') return { info, outcome: 'created', object: modified };
@@ -126,17 +142,21 @@ export async function applyObject(s: Session, input: any, dryRun: DryRun, server
 }
 
 export async function applyCommand(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, {
-    filename: { kind: 'list', short: 'f' },
-    recursive: { kind: 'boolean', short: 'R' },
-    'dry-run': { kind: 'string', bare: 'client' },
-    output: { kind: 'string', short: 'o' },
-    'server-side': { kind: 'boolean' },
-    'force-conflicts': { kind: 'boolean' },
-    'field-manager': { kind: 'string' },
-    validate: { kind: 'string', bare: 'true' },
-    timeout: { kind: 'string' },
-  }, USAGE);
+  const args = parseArgs(
+    argv,
+    {
+      filename: { kind: 'list', short: 'f' },
+      recursive: { kind: 'boolean', short: 'R' },
+      'dry-run': { kind: 'string', bare: 'client' },
+      output: { kind: 'string', short: 'o' },
+      'server-side': { kind: 'boolean' },
+      'force-conflicts': { kind: 'boolean' },
+      'field-manager': { kind: 'string' },
+      validate: { kind: 'string', bare: 'true' },
+      timeout: { kind: 'string' },
+    },
+    USAGE,
+  );
   const files = args.lists.get('filename') ?? [];
   if (files.length === 0) throw new UsageError('must specify one of -f and -k', USAGE);
   if (args.positionals.length > 0) throw new UsageError(`unexpected arguments: ${args.positionals.join(' ')}`, USAGE);
@@ -161,7 +181,11 @@ export async function applyCommand(argv: string[], io: CliIO): Promise<number> {
     } catch (err) {
       failed++;
       const line = errorLine(err);
-      io.stderr.write(line.startsWith('Error from server') ? `${line.replace(/^Error from server \(([^)]*)\): /, `Error from server ($1): error when applying "${source}": `)}\n` : `${line} (${source})\n`);
+      io.stderr.write(
+        line.startsWith('Error from server')
+          ? `${line.replace(/^Error from server \(([^)]*)\): /, `Error from server ($1): error when applying "${source}": `)}\n`
+          : `${line} (${source})\n`,
+      );
     }
   }
   if (printed.length === 1) io.stdout.write(output === 'json' ? toJson(printed[0]) : toYaml(printed[0]));

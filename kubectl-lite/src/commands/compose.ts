@@ -12,7 +12,8 @@ import { toJson, toYaml } from '../output.ts';
 import { openSession } from '../session.ts';
 import { applyObject, dryRunFlag, dryRunSuffix } from './apply.ts';
 
-const USAGE = 'Usage: kubectl-lite compose (convert|up) [-f docker-compose.yml] [-p PROJECT] [-o yaml|json] [-n NS] [--dry-run=server|client] [--registry HOST:PORT]';
+const USAGE =
+  'Usage: kubectl-lite compose (convert|up) [-f docker-compose.yml] [-p PROJECT] [-o yaml|json] [-n NS] [--dry-run=server|client] [--registry HOST:PORT]';
 const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 const RECIPE = 'image.json';
 
@@ -52,14 +53,18 @@ async function buildAndPush(b: BuildRequest, io: CliIO, registry: string | undef
 export async function composeCommand(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'convert' && sub !== 'up') throw new UsageError(sub ? `unknown compose command "${sub}"` : 'compose needs convert or up', USAGE);
-  const args = parseArgs(rest, {
-    file: { kind: 'string', short: 'f' },
-    'project-name': { kind: 'string', short: 'p' },
-    output: { kind: 'string', short: 'o' },
-    'dry-run': { kind: 'string', bare: 'client' },
-    registry: { kind: 'string' },
-    'no-build': { kind: 'boolean' },
-  }, USAGE);
+  const args = parseArgs(
+    rest,
+    {
+      file: { kind: 'string', short: 'f' },
+      'project-name': { kind: 'string', short: 'p' },
+      output: { kind: 'string', short: 'o' },
+      'dry-run': { kind: 'string', bare: 'client' },
+      registry: { kind: 'string' },
+      'no-build': { kind: 'boolean' },
+    },
+    USAGE,
+  );
   if (args.positionals.length > 0) throw new UsageError(`unexpected arguments: ${args.positionals.join(' ')}`, USAGE);
   const registry = args.strings.get('registry');
   const conv = await loadCompose(args.strings.get('file'), args.strings.get('project-name'), registry, io);

@@ -8,25 +8,34 @@ import { openSession, type Session } from '../session.ts';
 import { resolveTargets } from '../targets.ts';
 import { dryRunFlag, dryRunSuffix, namespaceFor, type DryRun } from './apply.ts';
 
-const USAGE = 'Usage: kubectl-lite delete (TYPE NAME... | TYPE/NAME... | -f FILE | TYPE -l SELECTOR | TYPE --all) [-n NS] [--ignore-not-found] [--cascade=background|foreground|orphan] [--grace-period=N] [--wait=false]';
+const USAGE =
+  'Usage: kubectl-lite delete (TYPE NAME... | TYPE/NAME... | -f FILE | TYPE -l SELECTOR | TYPE --all) [-n NS] [--ignore-not-found] [--cascade=background|foreground|orphan] [--grace-period=N] [--wait=false]';
 
-interface DeleteItem { info: ResourceInfo; namespace: string | undefined; name: string }
+interface DeleteItem {
+  info: ResourceInfo;
+  namespace: string | undefined;
+  name: string;
+}
 
 export async function deleteCommand(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, {
-    filename: { kind: 'list', short: 'f' },
-    recursive: { kind: 'boolean', short: 'R' },
-    selector: { kind: 'string', short: 'l' },
-    all: { kind: 'boolean' },
-    'all-namespaces': { kind: 'boolean', short: 'A' },
-    'ignore-not-found': { kind: 'boolean' },
-    cascade: { kind: 'string', bare: 'background' },
-    'grace-period': { kind: 'string' },
-    now: { kind: 'boolean' },
-    force: { kind: 'boolean' },
-    wait: { kind: 'boolean' },
-    'dry-run': { kind: 'string', bare: 'client' },
-  }, USAGE);
+  const args = parseArgs(
+    argv,
+    {
+      filename: { kind: 'list', short: 'f' },
+      recursive: { kind: 'boolean', short: 'R' },
+      selector: { kind: 'string', short: 'l' },
+      all: { kind: 'boolean' },
+      'all-namespaces': { kind: 'boolean', short: 'A' },
+      'ignore-not-found': { kind: 'boolean' },
+      cascade: { kind: 'string', bare: 'background' },
+      'grace-period': { kind: 'string' },
+      now: { kind: 'boolean' },
+      force: { kind: 'boolean' },
+      wait: { kind: 'boolean' },
+      'dry-run': { kind: 'string', bare: 'client' },
+    },
+    USAGE,
+  );
   const s = openSession(args, io);
   const files = args.lists.get('filename') ?? [];
   const selector = args.strings.get('selector');
@@ -35,7 +44,9 @@ export async function deleteCommand(argv: string[], io: CliIO): Promise<number> 
   const dryRun = dryRunFlag(args, USAGE);
   const ignoreNotFound = args.booleans.get('ignore-not-found') ?? Boolean(selector || all);
   const cascade = args.strings.get('cascade') ?? 'background';
-  const policy = ({ background: 'Background', foreground: 'Foreground', orphan: 'Orphan', true: 'Background', false: 'Orphan' } as Record<string, string>)[cascade];
+  const policy = ({ background: 'Background', foreground: 'Foreground', orphan: 'Orphan', true: 'Background', false: 'Orphan' } as Record<string, string>)[
+    cascade
+  ];
   if (!policy) throw new UsageError(`invalid cascade value "${cascade}": want background, foreground or orphan`, USAGE);
   let grace = args.strings.get('grace-period');
   if (args.booleans.get('now')) grace = '1';
@@ -64,7 +75,7 @@ export async function deleteCommand(argv: string[], io: CliIO): Promise<number> 
     }
   }
   if (items.length === 0) {
-    io.stderr.write(allNamespaces || !items.length && !s.namespace ? 'No resources found\n' : `No resources found in ${s.namespace} namespace.\n`);
+    io.stderr.write(allNamespaces || (!items.length && !s.namespace) ? 'No resources found\n' : `No resources found in ${s.namespace} namespace.\n`);
     return 0;
   }
   return deleteItems(s, items, { policy, grace, dryRun, ignoreNotFound });

@@ -13,11 +13,15 @@ import { ownedReplicaSets, revisionOf } from '../deployments.ts';
 const USAGE = 'Usage: kubectl-lite describe (TYPE [NAME...] | TYPE/NAME...) [-n NS] [-l SELECTOR] [-A]';
 
 export async function describeCommand(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, {
-    selector: { kind: 'string', short: 'l' },
-    'all-namespaces': { kind: 'boolean', short: 'A' },
-    'show-events': { kind: 'boolean' },
-  }, USAGE);
+  const args = parseArgs(
+    argv,
+    {
+      selector: { kind: 'string', short: 'l' },
+      'all-namespaces': { kind: 'boolean', short: 'A' },
+      'show-events': { kind: 'boolean' },
+    },
+    USAGE,
+  );
   const s = openSession(args, io);
   const allNamespaces = args.booleans.get('all-namespaces') ?? false;
   const showEvents = args.booleans.get('show-events') ?? true;
@@ -94,7 +98,15 @@ async function eventsSection(s: Session, obj: any): Promise<string> {
     return [e.type ?? '', e.reason ?? '', age, e.source?.component || e.reportingComponent || '', (e.message ?? '').trim()];
   });
   const table = formatTable(['Type', 'Reason', 'Age', 'From', 'Message'], [['----', '------', '----', '----', '-------'], ...rows]);
-  return 'Events:\n' + table.split('\n').filter(Boolean).map((l) => `  ${l}`).join('\n') + '\n';
+  return (
+    'Events:\n' +
+    table
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `  ${l}`)
+      .join('\n') +
+    '\n'
+  );
 }
 
 type Section = (d: Describer, obj: any, s: Session) => void | Promise<void>;
@@ -108,7 +120,10 @@ function podTemplate(d: Describer, template: any, level: number): void {
 }
 
 function containers(d: Describer, list: any[], statuses: any[], level: number, title = 'Containers'): void {
-  if (list.length === 0) { d.field(title, '<none>', level); return; }
+  if (list.length === 0) {
+    d.field(title, '<none>', level);
+    return;
+  }
   d.section(title, level);
   for (const c of list) {
     const st = statuses.find((x) => x.name === c.name);
@@ -130,19 +145,35 @@ function containers(d: Describer, list: any[], statuses: any[], level: number, t
     }
     const limits = c.resources?.limits;
     const requests = c.resources?.requests;
-    if (limits) { d.section('Limits', level + 1); for (const [k, v] of Object.entries(limits)) d.field(k, v, level + 2); }
-    if (requests) { d.section('Requests', level + 1); for (const [k, v] of Object.entries(requests)) d.field(k, v, level + 2); }
-    for (const [name, probe] of [['Liveness', c.livenessProbe], ['Readiness', c.readinessProbe], ['Startup', c.startupProbe]] as const) {
+    if (limits) {
+      d.section('Limits', level + 1);
+      for (const [k, v] of Object.entries(limits)) d.field(k, v, level + 2);
+    }
+    if (requests) {
+      d.section('Requests', level + 1);
+      for (const [k, v] of Object.entries(requests)) d.field(k, v, level + 2);
+    }
+    for (const [name, probe] of [
+      ['Liveness', c.livenessProbe],
+      ['Readiness', c.readinessProbe],
+      ['Startup', c.startupProbe],
+    ] as const) {
       if (probe) d.field(name, probeText(probe), level + 1);
     }
     const env = (c.env ?? []).map((e: any) => `${e.name}=${e.value ?? refText(e.valueFrom)}`);
-    const envFrom = (c.envFrom ?? []).map((e: any) => e.configMapRef ? `ConfigMap ${e.configMapRef.name}` : `Secret ${e.secretRef?.name}`);
+    const envFrom = (c.envFrom ?? []).map((e: any) => (e.configMapRef ? `ConfigMap ${e.configMapRef.name}` : `Secret ${e.secretRef?.name}`));
     if (envFrom.length) d.field('Environment Variables from', envFrom.join(', '), level + 1);
     if (env.length === 0) d.field('Environment', '<none>', level + 1);
-    else { d.section('Environment', level + 1); for (const e of env) d.line(e, level + 2); }
+    else {
+      d.section('Environment', level + 1);
+      for (const e of env) d.line(e, level + 2);
+    }
     const mounts = (c.volumeMounts ?? []).map((v: any) => `${v.mountPath} from ${v.name} (${v.readOnly ? 'ro' : 'rw'})`);
     if (mounts.length === 0) d.field('Mounts', '<none>', level + 1);
-    else { d.section('Mounts', level + 1); for (const mt of mounts) d.line(mt, level + 2); }
+    else {
+      d.section('Mounts', level + 1);
+      for (const mt of mounts) d.line(mt, level + 2);
+    }
   }
 }
 
@@ -163,7 +194,10 @@ function probeText(p: any): string {
 }
 
 function volumes(d: Describer, list: any[], level: number): void {
-  if (list.length === 0) { d.field('Volumes', '<none>', level); return; }
+  if (list.length === 0) {
+    d.field('Volumes', '<none>', level);
+    return;
+  }
   d.section('Volumes', level);
   for (const v of list) {
     d.section(` ${v.name}`, level);
@@ -177,10 +211,13 @@ function volumes(d: Describer, list: any[], level: number): void {
 
 function conditions(d: Describer, list: any[] | undefined, withReason: boolean): void {
   if (!list?.length) return;
-  const rows = list.map((c) => withReason ? [c.type, c.status, c.reason ?? ''] : [c.type, c.status]);
+  const rows = list.map((c) => (withReason ? [c.type, c.status, c.reason ?? ''] : [c.type, c.status]));
   const header = withReason ? ['Type', 'Status', 'Reason'] : ['Type', 'Status'];
   d.section('Conditions');
-  for (const l of formatTable(header, [header.map((h) => '-'.repeat(h.length)), ...rows]).trimEnd().split('\n')) d.line(l, 1);
+  for (const l of formatTable(header, [header.map((h) => '-'.repeat(h.length)), ...rows])
+    .trimEnd()
+    .split('\n'))
+    d.line(l, 1);
 }
 
 function common(d: Describer, m: any): void {
@@ -213,8 +250,17 @@ const KIND_SECTIONS: Record<string, Section> = {
     conditions(d, st.conditions, false);
     volumes(d, pod.spec?.volumes ?? [], 0);
     d.field('QoS Class', st.qosClass);
-    d.field('Node-Selectors', Object.entries(pod.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`));
-    d.field('Tolerations', (pod.spec?.tolerations ?? []).map((t: any) => `${t.key ?? ''}${t.operator === 'Exists' ? '' : `=${t.value ?? ''}`}:${t.effect ?? ''}${t.tolerationSeconds !== undefined ? ` for ${t.tolerationSeconds}s` : ''}`));
+    d.field(
+      'Node-Selectors',
+      Object.entries(pod.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`),
+    );
+    d.field(
+      'Tolerations',
+      (pod.spec?.tolerations ?? []).map(
+        (t: any) =>
+          `${t.key ?? ''}${t.operator === 'Exists' ? '' : `=${t.value ?? ''}`}:${t.effect ?? ''}${t.tolerationSeconds !== undefined ? ` for ${t.tolerationSeconds}s` : ''}`,
+      ),
+    );
   },
   async Deployment(d, dep, s) {
     const spec = dep.spec ?? {};
@@ -222,7 +268,10 @@ const KIND_SECTIONS: Record<string, Section> = {
     d.field('CreationTimestamp', dep.metadata?.creationTimestamp);
     common(d, dep.metadata);
     d.field('Selector', selectorText(spec.selector));
-    d.field('Replicas', `${spec.replicas ?? 1} desired | ${st.updatedReplicas ?? 0} updated | ${st.replicas ?? 0} total | ${st.availableReplicas ?? 0} available | ${st.unavailableReplicas ?? 0} unavailable`);
+    d.field(
+      'Replicas',
+      `${spec.replicas ?? 1} desired | ${st.updatedReplicas ?? 0} updated | ${st.replicas ?? 0} total | ${st.availableReplicas ?? 0} available | ${st.unavailableReplicas ?? 0} unavailable`,
+    );
     d.field('StrategyType', spec.strategy?.type ?? 'RollingUpdate');
     d.field('MinReadySeconds', spec.minReadySeconds ?? 0);
     if ((spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
@@ -252,7 +301,12 @@ const KIND_SECTIONS: Record<string, Section> = {
   Service(d, svc) {
     const spec = svc.spec ?? {};
     common(d, svc.metadata);
-    d.field('Selector', Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>');
+    d.field(
+      'Selector',
+      Object.entries(spec.selector ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',') || '<none>',
+    );
     d.field('Type', spec.type ?? 'ClusterIP');
     d.field('IP Family Policy', spec.ipFamilyPolicy);
     d.field('IP Families', spec.ipFamilies);
@@ -271,7 +325,12 @@ const KIND_SECTIONS: Record<string, Section> = {
     d.line('');
     d.line('Data');
     d.line('====');
-    for (const [k, v] of Object.entries(cm.data ?? {})) { d.line(`${k}:`); d.line('----'); d.line(String(v)); d.line(''); }
+    for (const [k, v] of Object.entries(cm.data ?? {})) {
+      d.line(`${k}:`);
+      d.line('----');
+      d.line(String(v));
+      d.line('');
+    }
     d.line('');
     d.line('BinaryData');
     d.line('====');
@@ -290,12 +349,18 @@ const KIND_SECTIONS: Record<string, Section> = {
     const st = node.status ?? {};
     common(d, node.metadata);
     d.field('CreationTimestamp', node.metadata?.creationTimestamp);
-    d.field('Taints', (node.spec?.taints ?? []).map((t: any) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`));
+    d.field(
+      'Taints',
+      (node.spec?.taints ?? []).map((t: any) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
+    );
     d.field('Unschedulable', Boolean(node.spec?.unschedulable));
     conditions(d, st.conditions, true);
     d.section('Addresses');
     for (const a of st.addresses ?? []) d.field(a.type, a.address, 1);
-    for (const [title, res] of [['Capacity', st.capacity], ['Allocatable', st.allocatable]] as const) {
+    for (const [title, res] of [
+      ['Capacity', st.capacity],
+      ['Allocatable', st.allocatable],
+    ] as const) {
       d.section(title);
       for (const [k, v] of Object.entries(res ?? {})) d.field(k, v, 1);
     }

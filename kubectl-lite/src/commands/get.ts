@@ -24,7 +24,8 @@ interface GetOptions {
 
 function options(args: ParsedArgs): GetOptions {
   const output = args.strings.get('output') ?? '';
-  if (!OUTPUTS.includes(output)) throw new UsageError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`, USAGE);
+  if (!OUTPUTS.includes(output))
+    throw new UsageError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`, USAGE);
   return {
     output,
     selector: args.strings.get('selector'),
@@ -94,7 +95,12 @@ async function printTables(s: Session, o: GetOptions, targets: Target[], errors:
   const printers = new Map<Target, TablePrinter>();
   let printedAny = false;
   for (const t of targets) {
-    const printer = new TablePrinter(t.info, { wide: o.output === 'wide', withNamespace: o.allNamespaces && t.info.namespaced, withKind: targets.length > 1, showLabels: o.showLabels });
+    const printer = new TablePrinter(t.info, {
+      wide: o.output === 'wide',
+      withNamespace: o.allNamespaces && t.info.namespaced,
+      withKind: targets.length > 1,
+      showLabels: o.showLabels,
+    });
     printers.set(t, printer);
     const table = await fetchTable(s, o, t, errors);
     const rows = printer.rows(table);
@@ -112,9 +118,8 @@ function printObjects(s: Session, o: GetOptions, objects: { info: ResourceInfo; 
     for (const { info, obj } of objects) s.io.stdout.write(`${kindLabel(info)}/${obj.metadata?.name}\n`);
     return;
   }
-  const value = single && objects.length === 1
-    ? objects[0]!.obj
-    : { apiVersion: 'v1', kind: 'List', items: objects.map((x) => x.obj), metadata: { resourceVersion: '' } };
+  const value =
+    single && objects.length === 1 ? objects[0]!.obj : { apiVersion: 'v1', kind: 'List', items: objects.map((x) => x.obj), metadata: { resourceVersion: '' } };
   s.io.stdout.write(o.output === 'json' ? toJson(value) : toYaml(value));
 }
 
@@ -125,36 +130,47 @@ async function watchTargets(s: Session, o: GetOptions, targets: Target[], printe
   const ns = namespaceOf(s, o, t.info);
   const nameField = t.names[0] ? `metadata.name=${t.names[0]}` : undefined;
   const tableMode = o.output === '' || o.output === 'wide';
-  const printer = printers.get(t) ?? new TablePrinter(t.info, { wide: o.output === 'wide', withNamespace: o.allNamespaces && t.info.namespaced, withKind: false, showLabels: o.showLabels });
+  const printer =
+    printers.get(t) ??
+    new TablePrinter(t.info, { wide: o.output === 'wide', withNamespace: o.allNamespaces && t.info.namespaced, withKind: false, showLabels: o.showLabels });
   let headerDue = o.watchOnly;
   // watch from "now": the list we just printed was read at or before the watch's start
   const start = await s.client.get(resourcePath(t.info, ns), { query: { ...listQuery(o, nameField), limit: 1 } });
-  await s.client.watch(resourcePath(t.info, ns), { ...listQuery(o, nameField), resourceVersion: start.metadata?.resourceVersion, ...(tableMode ? { includeObject: 'Metadata' } : {}) }, (ev) => {
-    if (ev.type === 'BOOKMARK') return;
-    if (tableMode) {
-      const rows = printer.rows(ev.object as ServerTable);
-      if (rows.length === 0) return;
-      s.io.stdout.write(printer.render(rows, headerDue));
-      headerDue = false;
-    } else if (o.output === 'name') {
-      s.io.stdout.write(`${kindLabel(t.info)}/${ev.object.metadata?.name}\n`);
-    } else {
-      const obj = typed(t.info, ev.object);
-      s.io.stdout.write(o.output === 'json' ? toJson(obj) : `---\n${toYaml(obj)}`);
-    }
-  }, { accept: tableMode ? TABLE_ACCEPT : undefined, signal: s.io.signal });
+  await s.client.watch(
+    resourcePath(t.info, ns),
+    { ...listQuery(o, nameField), resourceVersion: start.metadata?.resourceVersion, ...(tableMode ? { includeObject: 'Metadata' } : {}) },
+    (ev) => {
+      if (ev.type === 'BOOKMARK') return;
+      if (tableMode) {
+        const rows = printer.rows(ev.object as ServerTable);
+        if (rows.length === 0) return;
+        s.io.stdout.write(printer.render(rows, headerDue));
+        headerDue = false;
+      } else if (o.output === 'name') {
+        s.io.stdout.write(`${kindLabel(t.info)}/${ev.object.metadata?.name}\n`);
+      } else {
+        const obj = typed(t.info, ev.object);
+        s.io.stdout.write(o.output === 'json' ? toJson(obj) : `---\n${toYaml(obj)}`);
+      }
+    },
+    { accept: tableMode ? TABLE_ACCEPT : undefined, signal: s.io.signal },
+  );
 }
 
 export async function getCommand(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, {
-    output: { kind: 'string', short: 'o' },
-    selector: { kind: 'string', short: 'l' },
-    'field-selector': { kind: 'string' },
-    'all-namespaces': { kind: 'boolean', short: 'A' },
-    'show-labels': { kind: 'boolean' },
-    watch: { kind: 'boolean', short: 'w' },
-    'watch-only': { kind: 'boolean' },
-  }, USAGE);
+  const args = parseArgs(
+    argv,
+    {
+      output: { kind: 'string', short: 'o' },
+      selector: { kind: 'string', short: 'l' },
+      'field-selector': { kind: 'string' },
+      'all-namespaces': { kind: 'boolean', short: 'A' },
+      'show-labels': { kind: 'boolean' },
+      watch: { kind: 'boolean', short: 'w' },
+      'watch-only': { kind: 'boolean' },
+    },
+    USAGE,
+  );
   const o = options(args);
   if (o.allNamespaces && args.strings.get('namespace')) throw new UsageError('use either -A or -n, not both', USAGE);
   const s = openSession(args, io);

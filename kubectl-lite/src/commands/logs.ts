@@ -8,15 +8,19 @@ import { openSession } from '../session.ts';
 const USAGE = 'Usage: kubectl-lite logs (POD | TYPE/NAME) [-c CONTAINER] [-f] [--tail=N] [--since=DURATION] [-p] [--timestamps]';
 
 export async function logsCommand(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, {
-    container: { kind: 'string', short: 'c' },
-    follow: { kind: 'boolean', short: 'f' },
-    tail: { kind: 'string' },
-    since: { kind: 'string' },
-    previous: { kind: 'boolean', short: 'p' },
-    timestamps: { kind: 'boolean' },
-    'limit-bytes': { kind: 'string' },
-  }, USAGE);
+  const args = parseArgs(
+    argv,
+    {
+      container: { kind: 'string', short: 'c' },
+      follow: { kind: 'boolean', short: 'f' },
+      tail: { kind: 'string' },
+      since: { kind: 'string' },
+      previous: { kind: 'boolean', short: 'p' },
+      timestamps: { kind: 'boolean' },
+      'limit-bytes': { kind: 'string' },
+    },
+    USAGE,
+  );
   if (args.positionals.length === 0) throw new UsageError('a pod name is required', USAGE);
   if (args.positionals.length > 2) throw new UsageError(`too many arguments: ${args.positionals.join(' ')}`, USAGE);
   const s = openSession(args, io);
@@ -35,7 +39,9 @@ export async function logsCommand(argv: string[], io: CliIO): Promise<number> {
     limitBytes: intFlag(args, 'limit-bytes', USAGE),
   };
   const res = await s.client.open('GET', `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`, {
-    query, accept: '*/*', signal: io.signal,
+    query,
+    accept: '*/*',
+    signal: io.signal,
   });
   try {
     for await (const chunk of res) io.stdout.write((chunk as Buffer).toString('utf8'));

@@ -10,13 +10,17 @@ import { resolveTargets } from '../targets.ts';
 const USAGE = 'Usage: kubectl-lite scale (TYPE NAME | TYPE/NAME) --replicas=COUNT [--current-replicas=COUNT] [-n NS]';
 
 export async function scaleCommand(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, {
-    replicas: { kind: 'string' },
-    'current-replicas': { kind: 'string' },
-    selector: { kind: 'string', short: 'l' },
-    all: { kind: 'boolean' },
-    timeout: { kind: 'string' },
-  }, USAGE);
+  const args = parseArgs(
+    argv,
+    {
+      replicas: { kind: 'string' },
+      'current-replicas': { kind: 'string' },
+      selector: { kind: 'string', short: 'l' },
+      all: { kind: 'boolean' },
+      timeout: { kind: 'string' },
+    },
+    USAGE,
+  );
   const replicas = intFlag(args, 'replicas', USAGE);
   if (replicas === undefined) throw new UsageError('required flag(s) "replicas" not set', USAGE);
   if (replicas < 0) throw new UsageError('the --replicas=COUNT flag must be 0 or greater', USAGE);

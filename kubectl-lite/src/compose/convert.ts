@@ -35,16 +35,40 @@ export interface ComposeConversion {
   warnings: string[];
 }
 
-interface PortMapping { target: number; published?: number; protocol: 'TCP' | 'UDP' | 'SCTP' }
+interface PortMapping {
+  target: number;
+  published?: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
 
 const SUPPORTED_KEYS = new Set([
-  'image', 'build', 'command', 'entrypoint', 'environment', 'ports', 'expose', 'depends_on', 'volumes',
-  'deploy', 'scale', 'labels', 'working_dir', 'restart', 'container_name', 'hostname', 'healthcheck', 'env_file',
+  'image',
+  'build',
+  'command',
+  'entrypoint',
+  'environment',
+  'ports',
+  'expose',
+  'depends_on',
+  'volumes',
+  'deploy',
+  'scale',
+  'labels',
+  'working_dir',
+  'restart',
+  'container_name',
+  'hostname',
+  'healthcheck',
+  'env_file',
 ]);
 
 /** A DNS-1123 label from a compose service name (`my_db` → `my-db`). */
 export function k8sName(name: string): string {
-  const out = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  const out = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
   if (!out) throw new CliError(`compose service name "${name}" has no letters or digits to build a Kubernetes name from`);
   return out;
 }
@@ -71,7 +95,8 @@ function environment(value: unknown, service: string, warnings: string[]): { nam
     for (const item of value) {
       const text = String(item);
       const eq = text.indexOf('=');
-      if (eq < 0) add(text, undefined); else add(text.slice(0, eq), text.slice(eq + 1));
+      if (eq < 0) add(text, undefined);
+      else add(text.slice(0, eq), text.slice(eq + 1));
     }
   } else if (typeof value === 'object') {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) add(k, v);
@@ -113,19 +138,31 @@ export function parsePort(spec: unknown, service: string): PortMapping {
   return { target, ...(published !== undefined ? { published } : {}), protocol: protocolOf(proto, service) };
 }
 
-interface VolumeResult { volume: any; mount: any }
+interface VolumeResult {
+  volume: any;
+  mount: any;
+}
 
 function volume(spec: unknown, index: number, service: string, opts: ConvertOptions, named: Set<string>, warnings: string[]): VolumeResult {
-  let type: string; let source: string | undefined; let target: string; let readOnly = false;
+  let type: string;
+  let source: string | undefined;
+  let target: string;
+  let readOnly = false;
   if (spec && typeof spec === 'object') {
     const v = spec as { type?: string; source?: string; target?: string; read_only?: boolean };
     if (!v.target) throw new CliError(`service "${service}": a long-form volume needs target`);
-    type = v.type ?? 'volume'; source = v.source; target = v.target; readOnly = Boolean(v.read_only);
+    type = v.type ?? 'volume';
+    source = v.source;
+    target = v.target;
+    readOnly = Boolean(v.read_only);
   } else {
     const parts = String(spec).split(':');
-    if (parts.length === 1) { type = 'volume'; target = parts[0]!; }
-    else {
-      source = parts[0]!; target = parts[1]!;
+    if (parts.length === 1) {
+      type = 'volume';
+      target = parts[0]!;
+    } else {
+      source = parts[0]!;
+      target = parts[1]!;
       readOnly = (parts[2] ?? '').split(',').includes('ro');
       type = source.startsWith('.') || source.startsWith('/') || source.startsWith('~') ? 'bind' : 'volume';
     }
@@ -162,7 +199,7 @@ function replicasOf(svc: any, service: string): number {
 }
 
 function buildContext(build: unknown, service: string, opts: ConvertOptions): string {
-  const context = typeof build === 'string' ? build : (build as { context?: string })?.context ?? '.';
+  const context = typeof build === 'string' ? build : ((build as { context?: string })?.context ?? '.');
   if (typeof build === 'object' && (build as { dockerfile?: string }).dockerfile) {
     throw new CliError(`service "${service}": build.dockerfile is not supported; the Skiff image builder reads an image.json recipe`);
   }
@@ -176,7 +213,10 @@ function healthProbe(hc: any, service: string, warnings: string[]): any | undefi
   if (typeof test === 'string') command = ['sh', '-c', test];
   else if (Array.isArray(test) && test[0] === 'CMD') command = test.slice(1).map(String);
   else if (Array.isArray(test) && test[0] === 'CMD-SHELL') command = ['sh', '-c', test.slice(1).join(' ')];
-  else { warnings.push(`service "${service}": healthcheck test ${JSON.stringify(test)} not understood; no probe`); return undefined; }
+  else {
+    warnings.push(`service "${service}": healthcheck test ${JSON.stringify(test)} not understood; no probe`);
+    return undefined;
+  }
   const seconds = (v: unknown) => (typeof v === 'string' ? Math.max(1, Math.round(parseDurationSeconds(v))) : undefined);
   return {
     exec: { command },
@@ -261,8 +301,17 @@ function convertService(rawName: string, svc: any, opts: ConvertOptions, named: 
         ports: uniquePorts(allPorts).map((p) => {
           const pub = ports.find((x) => x.target === p.target && x.protocol === p.protocol && x.published !== undefined)?.published;
           const inRange = pub !== undefined && pub >= NODE_PORT_RANGE[0] && pub <= NODE_PORT_RANGE[1];
-          if (pub !== undefined && !inRange) w.push(`service "${rawName}": published port ${pub} is outside the NodePort range ${NODE_PORT_RANGE.join('-')}; the cluster picks the node port (see kubectl-lite get svc ${name})`);
-          return { name: `${p.protocol.toLowerCase()}-${p.target}`, port: p.target, targetPort: p.target, protocol: p.protocol, ...(inRange ? { nodePort: pub } : {}) };
+          if (pub !== undefined && !inRange)
+            w.push(
+              `service "${rawName}": published port ${pub} is outside the NodePort range ${NODE_PORT_RANGE.join('-')}; the cluster picks the node port (see kubectl-lite get svc ${name})`,
+            );
+          return {
+            name: `${p.protocol.toLowerCase()}-${p.target}`,
+            port: p.target,
+            targetPort: p.target,
+            protocol: p.protocol,
+            ...(inRange ? { nodePort: pub } : {}),
+          };
         }),
       },
     });

@@ -8,7 +8,8 @@ export function shellWords(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (quote === "'") {
-      if (ch === "'") quote = undefined; else current += ch;
+      if (ch === "'") quote = undefined;
+      else current += ch;
       continue;
     }
     if (quote === '"') {
@@ -17,10 +18,22 @@ export function shellWords(line: string): string[] {
       else current += ch;
       continue;
     }
-    if (ch === "'" || ch === '"') { quote = ch; inWord = true; continue; }
-    if (ch === '\\' && i + 1 < line.length) { current += line[++i]; inWord = true; continue; }
+    if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+      continue;
+    }
+    if (ch === '\\' && i + 1 < line.length) {
+      current += line[++i];
+      inWord = true;
+      continue;
+    }
     if (/\s/.test(ch)) {
-      if (inWord) { words.push(current); current = ''; inWord = false; }
+      if (inWord) {
+        words.push(current);
+        current = '';
+        inWord = false;
+      }
       continue;
     }
     current += ch;

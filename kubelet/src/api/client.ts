@@ -19,11 +19,22 @@ export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePa
 export function apiFailure(err: unknown): { code: number; reason: string } | undefined {
   if (!(err instanceof ApiException)) return undefined;
   let reason = '';
-  try { reason = (JSON.parse(String(err.body)) as { reason?: string }).reason ?? ''; } catch { /* not a Status */ }
+  try {
+    reason = (JSON.parse(String(err.body)) as { reason?: string }).reason ?? '';
+  } catch {
+    /* not a Status */
+  }
   return { code: err.code, reason };
 }
 
-export function isNotFound(err: unknown): boolean { return apiFailure(err)?.code === 404; }
+export function isNotFound(err: unknown): boolean {
+  return apiFailure(err)?.code === 404;
+}
 /** 409 of any kind: AlreadyExists on create, Conflict on a failed precondition. */
-export function isConflict(err: unknown): boolean { return apiFailure(err)?.code === 409; }
-export function isAlreadyExists(err: unknown): boolean { const f = apiFailure(err); return f?.code === 409 && f.reason === 'AlreadyExists'; }
+export function isConflict(err: unknown): boolean {
+  return apiFailure(err)?.code === 409;
+}
+export function isAlreadyExists(err: unknown): boolean {
+  const f = apiFailure(err);
+  return f?.code === 409 && f.reason === 'AlreadyExists';
+}

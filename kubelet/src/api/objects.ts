@@ -7,12 +7,24 @@ export interface PodObjectSource {
   configMap(namespace: string, name: string): Promise<V1ConfigMap | null>;
   secret(namespace: string, name: string): Promise<V1Secret | null>;
   /** a token bound to the pod, from the TokenRequest API (projected serviceAccountToken sources) */
-  serviceAccountToken(req: { namespace: string; serviceAccount: string; podName: string; podUid: string; expirationSeconds: number; audience?: string }): Promise<string>;
+  serviceAccountToken(req: {
+    namespace: string;
+    serviceAccount: string;
+    podName: string;
+    podUid: string;
+    expirationSeconds: number;
+    audience?: string;
+  }): Promise<string>;
 }
 
 export function apiObjectSource(api: ApiClients): PodObjectSource {
   const orNull = async <T>(read: Promise<T>): Promise<T | null> => {
-    try { return await read; } catch (e) { if (isNotFound(e)) return null; throw e; }
+    try {
+      return await read;
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
   };
   // pod syncs run often: a token is reused until 80% of its lifetime is gone, as the kubelet does
   const tokens = new Map<string, { token: string; refreshAt: number }>();
@@ -24,9 +36,11 @@ export function apiObjectSource(api: ApiClients): PodObjectSource {
       const cached = tokens.get(key);
       if (cached && cached.refreshAt > Date.now()) return cached.token;
       const res = await api.core.createNamespacedServiceAccountToken({
-        name: r.serviceAccount, namespace: r.namespace,
+        name: r.serviceAccount,
+        namespace: r.namespace,
         body: {
-          apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest',
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
           spec: {
             audiences: r.audience ? [r.audience] : [],
             expirationSeconds: r.expirationSeconds,

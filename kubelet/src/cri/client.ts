@@ -6,10 +6,26 @@ import * as grpc from '@grpc/grpc-js';
 import { createLogger, type Logger } from '@skiff/common';
 import { loadCriServices } from './proto.ts';
 import type {
-  AttachRequest, AuthConfig, Container, ContainerConfig, ContainerFilter, ContainerStats, ContainerStatsFilter,
-  ContainerStatusResponse, ExecRequest, ExecSyncResponse, Image, ImageFsInfoResponse, ImageSpec,
-  LinuxContainerResources, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatusResponse,
-  StatusResponse, VersionResponse,
+  AttachRequest,
+  AuthConfig,
+  Container,
+  ContainerConfig,
+  ContainerFilter,
+  ContainerStats,
+  ContainerStatsFilter,
+  ContainerStatusResponse,
+  ExecRequest,
+  ExecSyncResponse,
+  Image,
+  ImageFsInfoResponse,
+  ImageSpec,
+  LinuxContainerResources,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStatusResponse,
+  StatusResponse,
+  VersionResponse,
 } from './types.ts';
 
 export interface CriClientOptions {
@@ -80,7 +96,8 @@ export class CriClient {
   waitForReady(timeoutMs: number = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
       this.runtime.waitForReady(Date.now() + timeoutMs, (err) =>
-        err ? reject(new Error(`CRI endpoint ${this.endpoint} not ready after ${timeoutMs} ms: ${err.message}`)) : resolve());
+        err ? reject(new Error(`CRI endpoint ${this.endpoint} not ready after ${timeoutMs} ms: ${err.message}`)) : resolve(),
+      );
     });
   }
 

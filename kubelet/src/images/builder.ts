@@ -41,7 +41,14 @@ export function buildImage(recipeDir: string, options: BuildOptions): BuiltImage
   if (layerTars.length === 0) throw new Error(`recipe ${recipeDir} has base "scratch" and no files: the image would be empty`);
 
   const layers = layerTars.map((tar) => writeBlob(layoutDir, MEDIA_TYPES.layerGzip, gzipSync(tar, { level: 9 })));
-  const config = writeJsonBlob(layoutDir, MEDIA_TYPES.config, imageConfig(recipe, layerTars.map((t) => sha256Digest(t))));
+  const config = writeJsonBlob(
+    layoutDir,
+    MEDIA_TYPES.config,
+    imageConfig(
+      recipe,
+      layerTars.map((t) => sha256Digest(t)),
+    ),
+  );
   const manifest = writeJsonBlob(layoutDir, MEDIA_TYPES.manifest, {
     schemaVersion: 2,
     mediaType: MEDIA_TYPES.manifest,

@@ -16,8 +16,25 @@ export function busyboxRootfs(busyboxPath: string = process.env.SKIFF_BUSYBOX ??
     .filter((line) => line && line !== 'bin/busybox');
   if (!applets.includes('bin/sh')) throw new Error(`${busyboxPath} has no sh applet; need a full busybox`);
 
-  const dirs = new Set(['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'usr/local', 'usr/local/bin',
-    'dev', 'etc', 'proc', 'sys', 'root', 'home', 'var', 'var/log', 'var/www', 'run']);
+  const dirs = new Set([
+    'bin',
+    'sbin',
+    'usr',
+    'usr/bin',
+    'usr/sbin',
+    'usr/local',
+    'usr/local/bin',
+    'dev',
+    'etc',
+    'proc',
+    'sys',
+    'root',
+    'home',
+    'var',
+    'var/log',
+    'var/www',
+    'run',
+  ]);
   for (const applet of applets) for (const dir of parentDirs(applet)) dirs.add(dir);
 
   const entries: TarEntry[] = [];

@@ -39,8 +39,7 @@ export async function pushImage(image: BuiltImage, options: PushOptions = {}): P
   try {
     if (certDir) copyFileSync(options.caFile!, join(certDir, 'ca.crt'));
     const tls = certDir ? ['--dest-cert-dir', certDir] : ['--dest-tls-verify=false'];
-    await execFileAsync('skopeo', ['copy', '--quiet', ...tls,
-      `oci:${image.layoutDir}:${image.ref.tag}`, `docker://${destination}`], { timeout: 120_000 });
+    await execFileAsync('skopeo', ['copy', '--quiet', ...tls, `oci:${image.layoutDir}:${image.ref.tag}`, `docker://${destination}`], { timeout: 120_000 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`skopeo copy to ${destination} failed: ${(e.stderr || e.message).trim()}`);
@@ -56,9 +55,13 @@ export async function remoteManifestDigest(registry: string, repository: string,
   const accept = [MEDIA_TYPES.manifest, 'application/vnd.docker.distribution.manifest.v2+json'].join(', ');
   let res: { status: number; digest: string | undefined };
   try {
-    res = caFile ? await headOverTls(url, accept, readFileSync(caFile)) : await fetch(url, {
-      method: 'HEAD', headers: { Accept: accept }, signal: AbortSignal.timeout(5000),
-    }).then((r) => ({ status: r.status, digest: r.headers.get('docker-content-digest') ?? undefined }));
+    res = caFile
+      ? await headOverTls(url, accept, readFileSync(caFile))
+      : await fetch(url, {
+          method: 'HEAD',
+          headers: { Accept: accept },
+          signal: AbortSignal.timeout(5000),
+        }).then((r) => ({ status: r.status, digest: r.headers.get('docker-content-digest') ?? undefined }));
   } catch (err) {
     throw new Error(`registry ${registry} is not reachable (${(err as Error).message}); start it with scripts/registry.sh start`);
   }

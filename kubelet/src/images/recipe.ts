@@ -49,7 +49,8 @@ export function parseRecipe(raw: unknown, dir: string): ImageRecipe {
   for (const key of Object.keys(raw)) if (!known.has(key)) fail(`unknown field "${key}"`);
 
   const rawBase = raw.base ?? 'busybox';
-  const base: ImageBase = rawBase === 'busybox' || rawBase === 'scratch' ? rawBase : fail(`base must be "busybox" or "scratch", got ${JSON.stringify(rawBase)}`);
+  const base: ImageBase =
+    rawBase === 'busybox' || rawBase === 'scratch' ? rawBase : fail(`base must be "busybox" or "scratch", got ${JSON.stringify(rawBase)}`);
 
   const files = optionalArray(raw.files, 'files', fail).map((item, i): RecipeFile => {
     if (!isRecord(item)) return fail(`files[${i}] must be an object`);

@@ -31,14 +31,23 @@ export interface NodeCredentials {
 export async function ensureCredentials(o: CredentialOptions): Promise<NodeCredentials> {
   const kubeconfig = o.bootstrapKubeconfig
     ? await tlsBootstrap({
-      bootstrapKubeconfig: o.bootstrapKubeconfig, nodeName: o.nodeName, outDir: o.certDir,
-      kubeconfigPath: o.kubeconfig, timeoutMs: o.timeoutMs, log: o.log,
-    })
+        bootstrapKubeconfig: o.bootstrapKubeconfig,
+        nodeName: o.nodeName,
+        outDir: o.certDir,
+        kubeconfigPath: o.kubeconfig,
+        timeoutMs: o.timeoutMs,
+        log: o.log,
+      })
     : o.kubeconfig;
   if (o.tlsCertFile || !o.serverTLSBootstrap) return { kubeconfig, tlsCertFile: o.tlsCertFile, tlsPrivateKeyFile: o.tlsPrivateKeyFile };
   const serving = await requestKubeletServingCertificate({
-    kubeconfig, nodeName: o.nodeName, outDir: o.certDir, ipAddresses: [o.nodeIP], dnsNames: [o.nodeName],
-    timeoutMs: o.timeoutMs, log: o.log,
+    kubeconfig,
+    nodeName: o.nodeName,
+    outDir: o.certDir,
+    ipAddresses: [o.nodeIP],
+    dnsNames: [o.nodeName],
+    timeoutMs: o.timeoutMs,
+    log: o.log,
   });
   o.log.info('serving certificate signed by the cluster', { cert: serving.certFile });
   return { kubeconfig, tlsCertFile: serving.certFile, tlsPrivateKeyFile: serving.keyFile };

@@ -2,18 +2,44 @@
 import os from 'node:os';
 import { statfsSync } from 'node:fs';
 
-export interface MachineInfo { cpus: number; memoryBytes: number; ephemeralStorageBytes: number; kernel: string; osImage: string; arch: string; machineID: string }
+export interface MachineInfo {
+  cpus: number;
+  memoryBytes: number;
+  ephemeralStorageBytes: number;
+  kernel: string;
+  osImage: string;
+  arch: string;
+  machineID: string;
+}
 
 export function machineInfo(rootDir: string): MachineInfo {
   let storage = 0;
-  try { const s = statfsSync(rootDir); storage = s.blocks * s.bsize; } catch { storage = 0; }
+  try {
+    const s = statfsSync(rootDir);
+    storage = s.blocks * s.bsize;
+  } catch {
+    storage = 0;
+  }
   let osImage = 'Linux';
-  try { osImage = /PRETTY_NAME="?([^"\n]+)/.exec(requireText('/etc/os-release'))?.[1] ?? osImage; } catch { /* keep default */ }
+  try {
+    osImage = /PRETTY_NAME="?([^"\n]+)/.exec(requireText('/etc/os-release'))?.[1] ?? osImage;
+  } catch {
+    /* keep default */
+  }
   let machineID = '';
-  try { machineID = requireText('/etc/machine-id').trim(); } catch { machineID = ''; }
+  try {
+    machineID = requireText('/etc/machine-id').trim();
+  } catch {
+    machineID = '';
+  }
   return {
-    cpus: os.cpus().length, memoryBytes: os.totalmem(), ephemeralStorageBytes: storage,
-    kernel: os.release(), osImage, arch: goArch(process.arch), machineID,
+    cpus: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    ephemeralStorageBytes: storage,
+    kernel: os.release(),
+    osImage,
+    arch: goArch(process.arch),
+    machineID,
   };
 }
 
@@ -27,4 +53,6 @@ export function firstIPv4(): string {
 }
 
 import { readFileSync } from 'node:fs';
-function requireText(p: string): string { return readFileSync(p, 'utf8'); }
+function requireText(p: string): string {
+  return readFileSync(p, 'utf8');
+}

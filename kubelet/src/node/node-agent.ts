@@ -37,19 +37,30 @@ export class NodeAgent {
   /** mutable until start(): the runtime version and port are learnt late */
   readonly identity: NodeIdentity;
 
-  constructor(o: NodeAgentOptions) { this.o = o; this.identity = o.identity; }
+  constructor(o: NodeAgentOptions) {
+    this.o = o;
+    this.identity = o.identity;
+  }
 
-  get name(): string { return this.o.identity.nodeName; }
+  get name(): string {
+    return this.o.identity.nodeName;
+  }
   /** The pod network is configured (CNI config written for the podCIDR); always true without CNI duty. */
-  get networkReady(): boolean { return !this.o.onPodCIDR || !!this.podCIDR; }
-  get ready(): boolean { return this.node?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'; }
+  get networkReady(): boolean {
+    return !this.o.onPodCIDR || !!this.podCIDR;
+  }
+  get ready(): boolean {
+    return this.node?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  }
 
   async start(): Promise<void> {
     await this.register();
     await this.renewLease();
     await this.syncStatus(true);
     const every = (ms: number, fn: () => Promise<void>) => {
-      const t = setInterval(() => { if (!this.stopped) void fn().catch((e: unknown) => this.o.log.warn('node loop failed', { err: e as Error })); }, ms);
+      const t = setInterval(() => {
+        if (!this.stopped) void fn().catch((e: unknown) => this.o.log.warn('node loop failed', { err: e as Error }));
+      }, ms);
       t.unref();
       this.timers.push(t);
     };
@@ -57,7 +68,10 @@ export class NodeAgent {
     every(this.o.statusCheckMs ?? 2_000, () => this.syncStatus(false));
   }
 
-  stop(): void { this.stopped = true; for (const t of this.timers) clearInterval(t); }
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+  }
 
   private async register(): Promise<void> {
     const body = nodeObject(this.o.identity);
@@ -79,14 +93,23 @@ export class NodeAgent {
       await this.o.api.coordination.patchNamespacedLease({ name: this.name, namespace, body: { spec } }, mergePatch);
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      await this.o.api.coordination.createNamespacedLease({
-        namespace,
-        body: {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-          metadata: { name: this.name, namespace, ownerReferences: this.node?.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: this.node.metadata.uid }] : undefined },
-          spec,
-        },
-      }).catch((err: unknown) => { if (!isAlreadyExists(err)) throw err; });
+      await this.o.api.coordination
+        .createNamespacedLease({
+          namespace,
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: {
+              name: this.name,
+              namespace,
+              ownerReferences: this.node?.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: this.node.metadata.uid }] : undefined,
+            },
+            spec,
+          },
+        })
+        .catch((err: unknown) => {
+          if (!isAlreadyExists(err)) throw err;
+        });
     }
   }
 
@@ -103,7 +126,10 @@ export class NodeAgent {
       this.o.log.info('no podCIDR assigned, using --pod-cidr', { cidr });
       await this.o.api.core.patchNode({ name: this.name, body: { spec: { podCIDR: cidr, podCIDRs: [cidr] } } }, mergePatch).catch(() => undefined);
     }
-    if (cidr) { await this.o.onPodCIDR(cidr); this.podCIDR = cidr; }
+    if (cidr) {
+      await this.o.onPodCIDR(cidr);
+      this.podCIDR = cidr;
+    }
     return cidr;
   }
 
@@ -115,8 +141,14 @@ export class NodeAgent {
     return {
       ready,
       readyReason: ready ? 'KubeletReady' : 'KubeletNotReady',
-      readyMessage: ready ? 'kubelet is posting ready status' : !rt.ok ? `container runtime is down: ${rt.message}` : 'network plugin not ready: no podCIDR assigned yet',
-      memoryPressure: free < 0.02, diskPressure: false, pidPressure: false,
+      readyMessage: ready
+        ? 'kubelet is posting ready status'
+        : !rt.ok
+          ? `container runtime is down: ${rt.message}`
+          : 'network plugin not ready: no podCIDR assigned yet',
+      memoryPressure: free < 0.02,
+      diskPressure: false,
+      pidPressure: false,
     };
   }
 
@@ -131,6 +163,8 @@ export class NodeAgent {
       this.node = await this.o.api.core.patchNodeStatus({ name: this.name, body: { status } }, mergePatch);
       this.lastPostedFingerprint = fp;
       this.lastPostedAt = Date.now();
-    } finally { this.statusBusy = false; }
+    } finally {
+      this.statusBusy = false;
+    }
   }
 }

@@ -15,7 +15,13 @@ export function expandVars(input: string, vars: Record<string, string>): string 
   });
 }
 
-export async function resolveEnv(pod: V1Pod, container: V1Container, podIP: string, node: NodeFacts, objects: PodObjectSource): Promise<Record<string, string>> {
+export async function resolveEnv(
+  pod: V1Pod,
+  container: V1Container,
+  podIP: string,
+  node: NodeFacts,
+  objects: PodObjectSource,
+): Promise<Record<string, string>> {
   const ns = pod.metadata?.namespace ?? 'default';
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
@@ -32,9 +38,15 @@ export async function resolveEnv(pod: V1Pod, container: V1Container, podIP: stri
     for (const [k, v] of Object.entries(entries ?? {})) env[(from.prefix ?? '') + k] = v.toString();
   }
   for (const e of container.env ?? []) {
-    if (e.value !== undefined) { env[e.name] = expandVars(e.value, env); continue; }
+    if (e.value !== undefined) {
+      env[e.name] = expandVars(e.value, env);
+      continue;
+    }
     const src = e.valueFrom;
-    if (!src) { env[e.name] = ''; continue; }
+    if (!src) {
+      env[e.name] = '';
+      continue;
+    }
     if (src.fieldRef) env[e.name] = fieldRefValue(pod, src.fieldRef, podIP, node);
     else if (src.resourceFieldRef) env[e.name] = resourceFieldValue(pod, src.resourceFieldRef, container, node);
     else if (src.configMapKeyRef) {

@@ -14,7 +14,9 @@ export class PodEvents {
   private readonly writer: EventWriter | undefined;
 
   /** Without a writer nothing is recorded (hollow nodes). */
-  constructor(writer?: EventWriter) { this.writer = writer; }
+  constructor(writer?: EventWriter) {
+    this.writer = writer;
+  }
 
   pod(pod: V1Pod, type: EventType, reason: string, message: string): void {
     this.writer?.event(podRef(pod), type, reason, message);

@@ -2,7 +2,12 @@
 import type { V1Container, V1ObjectFieldSelector, V1Pod, V1ResourceFieldSelector } from '@kubernetes/client-node';
 import { parseQuantity } from './quantity.ts';
 
-export interface NodeFacts { nodeName: string; hostIP: string; allocatableCpuMillis: number; allocatableMemoryBytes: number }
+export interface NodeFacts {
+  nodeName: string;
+  hostIP: string;
+  allocatableCpuMillis: number;
+  allocatableMemoryBytes: number;
+}
 
 export function fieldRefValue(pod: V1Pod, ref: V1ObjectFieldSelector, podIP: string, node: NodeFacts): string {
   const path = ref.fieldPath;
@@ -10,23 +15,38 @@ export function fieldRefValue(pod: V1Pod, ref: V1ObjectFieldSelector, podIP: str
   const keyed = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (keyed) return (keyed[1] === 'labels' ? meta.labels : meta.annotations)?.[keyed[2]!] ?? '';
   switch (path) {
-    case 'metadata.name': return meta.name ?? '';
-    case 'metadata.namespace': return meta.namespace ?? '';
-    case 'metadata.uid': return meta.uid ?? '';
-    case 'metadata.labels': return formatMap(meta.labels);
-    case 'metadata.annotations': return formatMap(meta.annotations);
-    case 'spec.nodeName': return pod.spec?.nodeName ?? node.nodeName;
-    case 'spec.serviceAccountName': return pod.spec?.serviceAccountName ?? '';
-    case 'status.hostIP': return node.hostIP;
-    case 'status.hostIPs': return node.hostIP;
-    case 'status.podIP': return podIP;
-    case 'status.podIPs': return podIP;
-    default: throw new Error(`unsupported fieldPath ${path}`);
+    case 'metadata.name':
+      return meta.name ?? '';
+    case 'metadata.namespace':
+      return meta.namespace ?? '';
+    case 'metadata.uid':
+      return meta.uid ?? '';
+    case 'metadata.labels':
+      return formatMap(meta.labels);
+    case 'metadata.annotations':
+      return formatMap(meta.annotations);
+    case 'spec.nodeName':
+      return pod.spec?.nodeName ?? node.nodeName;
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? '';
+    case 'status.hostIP':
+      return node.hostIP;
+    case 'status.hostIPs':
+      return node.hostIP;
+    case 'status.podIP':
+      return podIP;
+    case 'status.podIPs':
+      return podIP;
+    default:
+      throw new Error(`unsupported fieldPath ${path}`);
   }
 }
 
 function formatMap(m: Record<string, string> | undefined): string {
-  return Object.keys(m ?? {}).sort().map((k) => `${k}=${JSON.stringify(m![k])}`).join('\n');
+  return Object.keys(m ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(m![k])}`)
+    .join('\n');
 }
 
 /** limits.cpu etc., divided by the divisor and rounded up as Kubernetes does. */

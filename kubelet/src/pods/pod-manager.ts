@@ -31,7 +31,10 @@ export class PodManager {
     this.o = o;
     const fieldSelector = `spec.nodeName=${o.nodeName}`;
     this.informer = new Informer<V1Pod>({
-      kubeConfig: o.kubeConfig, path: '/api/v1/pods', fieldSelector, log: o.log,
+      kubeConfig: o.kubeConfig,
+      path: '/api/v1/pods',
+      fieldSelector,
+      log: o.log,
       list: () => o.api.core.listPodForAllNamespaces({ fieldSelector }),
     });
     this.informer.on({
@@ -56,10 +59,18 @@ export class PodManager {
     for (const w of this.workers.values()) w.stop();
   }
 
-  get podCount(): number { return this.workers.size; }
-  pods(): V1Pod[] { return [...this.workers.values()].map((w) => w.pod).filter((p): p is V1Pod => !!p); }
-  findPod(namespace: string, name: string): V1Pod | undefined { return this.informer.get(name, namespace); }
-  wake(uid: string): void { this.workers.get(uid)?.kick(); }
+  get podCount(): number {
+    return this.workers.size;
+  }
+  pods(): V1Pod[] {
+    return [...this.workers.values()].map((w) => w.pod).filter((p): p is V1Pod => !!p);
+  }
+  findPod(namespace: string, name: string): V1Pod | undefined {
+    return this.informer.get(name, namespace);
+  }
+  wake(uid: string): void {
+    this.workers.get(uid)?.kick();
+  }
 
   private upsert(pod: V1Pod): void {
     if (this.stopped) return;
@@ -80,7 +91,9 @@ export class PodManager {
         this.o.log.info('killing pod that no longer exists in the API', { uid });
         await this.o.runtime.killPod(uid, undefined, 0);
       }
-    } catch (e) { this.o.log.warn('orphan cleanup failed', { err: e as Error }); }
+    } catch (e) {
+      this.o.log.warn('orphan cleanup failed', { err: e as Error });
+    }
   }
 }
 
@@ -106,8 +119,14 @@ class PodWorker {
     this.kick();
   }
 
-  gone(): void { this.deleted = true; this.kick(); }
-  stop(): void { this.finished = true; clearTimeout(this.timer); }
+  gone(): void {
+    this.deleted = true;
+    this.kick();
+  }
+  stop(): void {
+    this.finished = true;
+    clearTimeout(this.timer);
+  }
 
   kick(): void {
     if (this.finished) return;
@@ -120,7 +139,9 @@ class PodWorker {
     clearTimeout(this.timer);
     while (this.dirty && !this.finished) {
       this.dirty = false;
-      try { await this.syncOnce(); } catch (e) {
+      try {
+        await this.syncOnce();
+      } catch (e) {
         if (this.finished) break; // stopped mid-sync: the runtime may be closed under it
         this.o.log.warn('pod sync failed', { pod: `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`, err: e as Error });
         await new Promise((r) => setTimeout(r, 1000));
@@ -149,7 +170,9 @@ class PodWorker {
       await this.o.runtime.killPod(uid, pod, grace);
       try {
         await this.o.api.core.deleteNamespacedPod({ name: m.name!, namespace: m.namespace!, gracePeriodSeconds: 0, body: { preconditions: { uid } } });
-      } catch (e) { if (!isNotFound(e) && !isConflict(e)) throw e; }
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
       this.finish();
       return;
     }
@@ -158,13 +181,23 @@ class PodWorker {
     if (sameStatus(pod.status, status)) return;
     const patch: Record<string, unknown> = { ...status };
     // merge patch keeps fields we omit; clear the ones that went away
-    if (!status.podIP && pod.status?.podIP) { patch.podIP = null; patch.podIPs = null; }
+    if (!status.podIP && pod.status?.podIP) {
+      patch.podIP = null;
+      patch.podIPs = null;
+    }
     try {
-      const updated = await this.o.api.core.patchNamespacedPodStatus({ name: m.name!, namespace: m.namespace!, body: { metadata: { uid }, status: patch } }, mergePatch);
+      const updated = await this.o.api.core.patchNamespacedPodStatus(
+        { name: m.name!, namespace: m.namespace!, body: { metadata: { uid }, status: patch } },
+        mergePatch,
+      );
       if (this.pod === pod) this.pod = updated;
       this.o.onStatus?.(updated);
     } catch (e) {
-      if (isNotFound(e)) { this.deleted = true; this.dirty = true; return; }
+      if (isNotFound(e)) {
+        this.deleted = true;
+        this.dirty = true;
+        return;
+      }
       throw e;
     }
   }

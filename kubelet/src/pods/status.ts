@@ -26,7 +26,12 @@ export function qosClass(pod: V1Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' 
 function condition(type: string, ok: boolean, previous: V1PodCondition[] | undefined, now: string, reason?: string): V1PodCondition {
   const status = ok ? 'True' : 'False';
   const old = previous?.find((c) => c.type === type);
-  const c: V1PodCondition = { type, status, lastProbeTime: null as unknown as Date, lastTransitionTime: (old && old.status === status ? wireTime(old.lastTransitionTime) : now) as Date };
+  const c: V1PodCondition = {
+    type,
+    status,
+    lastProbeTime: null as unknown as Date,
+    lastTransitionTime: (old && old.status === status ? wireTime(old.lastTransitionTime) : now) as Date,
+  };
   if (!ok && reason) c.reason = reason;
   return c;
 }
@@ -56,7 +61,10 @@ export function buildPodStatus(pod: V1Pod, r: RuntimePodStatus, hostIP: string, 
     qosClass: qosClass(pod),
   };
   if (r.initContainerStatuses.length) status.initContainerStatuses = r.initContainerStatuses;
-  if (r.podIP) { status.podIP = r.podIP; status.podIPs = [{ ip: r.podIP }]; }
+  if (r.podIP) {
+    status.podIP = r.podIP;
+    status.podIPs = [{ ip: r.podIP }];
+  }
   if (r.reason) status.reason = r.reason;
   if (r.message) status.message = r.message;
   return status;
@@ -72,5 +80,9 @@ function stableJson(v: unknown): string {
   if (v instanceof Date) return JSON.stringify(v.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined && !(o[k] !== null && typeof o[k] === 'object' && !Array.isArray(o[k]) && Object.keys(o[k] as object).length === 0)).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined && !(o[k] !== null && typeof o[k] === 'object' && !Array.isArray(o[k]) && Object.keys(o[k] as object).length === 0))
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+    .join(',')}}`;
 }

@@ -47,14 +47,29 @@ export async function startLocalNode(o: LocalNodeOptions): Promise<LocalNode> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(o.kubeconfigPath);
   const kubeletConfig: KubeletConfig = {
-    kubeConfig, nodeName: o.nodeName, nodeIP: '127.0.0.1', rootDir, runtime: 'cri', containerRuntimeEndpoint: containerd.endpoint,
-    cniConfDir: join(containerd.dir, 'net.d'), cniBridge: o.bridge, podCIDR: o.subnet, port: 0, bindAddress: '127.0.0.1',
-    resyncMs: 500, logger: createLogger('kubelet-test').child({ node: o.nodeName }),
+    kubeConfig,
+    nodeName: o.nodeName,
+    nodeIP: '127.0.0.1',
+    rootDir,
+    runtime: 'cri',
+    containerRuntimeEndpoint: containerd.endpoint,
+    cniConfDir: join(containerd.dir, 'net.d'),
+    cniBridge: o.bridge,
+    podCIDR: o.subnet,
+    port: 0,
+    bindAddress: '127.0.0.1',
+    resyncMs: 500,
+    logger: createLogger('kubelet-test').child({ node: o.nodeName }),
     ...o.kubelet,
   };
   const cri = new CriClient({ endpoint: containerd.endpoint });
   const node: LocalNode = {
-    kubelet: new Kubelet(kubeletConfig), containerd, rootDir, kubeConfig, cri, kubeletConfig,
+    kubelet: new Kubelet(kubeletConfig),
+    containerd,
+    rootDir,
+    kubeConfig,
+    cri,
+    kubeletConfig,
     async restartKubelet() {
       await node.kubelet.stop();
       node.kubelet = new Kubelet(kubeletConfig);
@@ -94,6 +109,9 @@ export async function removeEverything(cri: CriClient): Promise<void> {
 // Pods still running at the end keep their tmpfs volumes mounted under the root dir;
 // rm -rf must not stop at (or reach through) them.
 async function unmountUnder(dir: string): Promise<void> {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(dir + '/'));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(dir + '/'));
   for (const m of mounts.sort().reverse()) await promisify(execFile)('umount', ['-l', m]).catch(() => undefined);
 }

@@ -44,17 +44,40 @@ export async function startPrivateContainerd(options: PrivateContainerdOptions):
   const cniConfDir = join(dir, 'net.d');
 
   await runScript('scripts/node/containerd-config.sh', [
-    '--root', join(dir, 'root'), '--state', join(dir, 'state'), '--socket', socket,
-    '--cni-conf-dir', cniConfDir, '--config', config,
+    '--root',
+    join(dir, 'root'),
+    '--state',
+    join(dir, 'state'),
+    '--socket',
+    socket,
+    '--cni-conf-dir',
+    cniConfDir,
+    '--config',
+    config,
     ...(options.sandboxImage ? ['--sandbox-image', options.sandboxImage] : []),
   ]);
   await runScript('scripts/node/cni-config.sh', [
-    '--conf-dir', cniConfDir, '--subnet', options.subnet, '--bridge', options.bridge,
-    '--ip-masq', 'false', '--ipam-dir', join(dir, 'ipam'),
+    '--conf-dir',
+    cniConfDir,
+    '--subnet',
+    options.subnet,
+    '--bridge',
+    options.bridge,
+    '--ip-masq',
+    'false',
+    '--ipam-dir',
+    join(dir, 'ipam'),
   ]);
   const startDaemon = async () => {
     await runScript('scripts/node/start-containerd.sh', [
-      '--config', config, '--socket', socket, '--pid-file', pidFile, '--log', logFile,
+      '--config',
+      config,
+      '--socket',
+      socket,
+      '--pid-file',
+      pidFile,
+      '--log',
+      logFile,
       ...(options.netns ? ['--netns', options.netns] : []),
     ]);
     handle.pid = Number(readFileSync(pidFile, 'utf8').trim());
@@ -88,7 +111,9 @@ async function deleteLink(name: string, netns?: string): Promise<void> {
 // A leftover mount (a container rootfs, a netns) under dir means something still runs there;
 // rm -rf would then reach into it, so leave the directory for inspection instead.
 function removeDirUnlessMounted(dir: string): void {
-  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4]?.startsWith(dir + '/'));
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4]?.startsWith(dir + '/'));
   if (mounted) throw new Error(`not removing ${dir}: mounts remain under it (see /proc/self/mountinfo)`);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,8 +1,16 @@
 // Per-container restart back-off: 10 s doubling to 5 min, reset once a container has run
 // for 10 minutes (the kubelet's CrashLoopBackOff and ImagePullBackOff timing).
-export interface BackoffOptions { initialMs?: number; maxMs?: number; resetAfterMs?: number; now?: () => number }
+export interface BackoffOptions {
+  initialMs?: number;
+  maxMs?: number;
+  resetAfterMs?: number;
+  now?: () => number;
+}
 
-interface Entry { delayMs: number; until: number }
+interface Entry {
+  delayMs: number;
+  until: number;
+}
 
 export class Backoff {
   private readonly entries = new Map<string, Entry>();
@@ -38,7 +46,13 @@ export class Backoff {
     return e && this.now() < e.until ? e.until : undefined;
   }
 
-  delayOf(key: string): number { return this.entries.get(key)?.delayMs ?? 0; }
-  reset(key: string): void { this.entries.delete(key); }
-  forgetPrefix(prefix: string): void { for (const k of [...this.entries.keys()]) if (k.startsWith(prefix)) this.entries.delete(k); }
+  delayOf(key: string): number {
+    return this.entries.get(key)?.delayMs ?? 0;
+  }
+  reset(key: string): void {
+    this.entries.delete(key);
+  }
+  forgetPrefix(prefix: string): void {
+    for (const k of [...this.entries.keys()]) if (k.startsWith(prefix)) this.entries.delete(k);
+  }
 }

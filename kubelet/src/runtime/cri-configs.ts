@@ -54,7 +54,12 @@ export function sandboxConfig(pod: V1Pod, attempt: number, s: SandboxSettings): 
   for (const c of spec.containers) {
     for (const p of c.ports ?? []) {
       if (!p.hostPort) continue;
-      portMappings.push({ protocol: (p.protocol ?? 'TCP') as PortMapping['protocol'], containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIP ?? '' });
+      portMappings.push({
+        protocol: (p.protocol ?? 'TCP') as PortMapping['protocol'],
+        containerPort: p.containerPort,
+        hostPort: p.hostPort,
+        hostIp: p.hostIP ?? '',
+      });
     }
   }
   const hostname = (spec.hostname || m.name!).slice(0, 63);
@@ -164,7 +169,9 @@ export function containerConfig(i: ContainerConfigInput): ContainerConfig {
       'io.kubernetes.pod.name': m.name!,
     },
     logPath: `${c.name}/${i.restartCount}.log`,
-    stdin: !!c.stdin, stdinOnce: !!c.stdinOnce, tty: !!c.tty,
+    stdin: !!c.stdin,
+    stdinOnce: !!c.stdinOnce,
+    tty: !!c.tty,
     linux: { resources: linuxResources(c), securityContext: containerSecurity(i.pod, c) },
   };
 }

@@ -36,8 +36,15 @@ export interface CriRuntimeOptions {
   logger?: Logger;
 }
 
-interface Observed { container: Container; status: ContainerStatus; restartCount: number }
-interface Waiting { reason: string; message: string }
+interface Observed {
+  container: Container;
+  status: ContainerStatus;
+  restartCount: number;
+}
+interface Waiting {
+  reason: string;
+  message: string;
+}
 
 const MAX_TERMINATION_MESSAGE = 4096;
 
@@ -46,7 +53,9 @@ export function criTime(ns: string | undefined): string | undefined {
   const ms = Number(BigInt(ns) / 1_000_000n);
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-function criMs(ns: string | undefined): number { return ns && ns !== '0' ? Number(BigInt(ns) / 1_000_000n) : 0; }
+function criMs(ns: string | undefined): number {
+  return ns && ns !== '0' ? Number(BigInt(ns) / 1_000_000n) : 0;
+}
 
 export function defaultPullPolicy(image: string): string {
   const last = image.split('/').pop() ?? '';
@@ -82,7 +91,10 @@ export class CriRuntime implements PodRuntime {
     return { runtimeName: v.runtimeName, runtimeVersion: v.runtimeVersion };
   }
 
-  close(): void { this.probes.clear(); this.cri.close(); }
+  close(): void {
+    this.probes.clear();
+    this.cri.close();
+  }
 
   forget(uid: string): void {
     this.probes.retainPod(uid, new Set());
@@ -126,17 +138,29 @@ export class CriRuntime implements PodRuntime {
       const previous = await this.observe(allContainers);
       if (sandboxes.length > 0 && this.podFinished(pod, previous)) return this.report(pod, previous, '', true);
       if (!spec.hostNetwork && this.o.networkReady && !this.o.networkReady()) {
-        throw new Error('network is not ready: the pod network (CNI config for the node\'s podCIDR) is not configured yet');
+        throw new Error("network is not ready: the pod network (CNI config for the node's podCIDR) is not configured yet");
       }
       if (sandboxes.length > 0) this.events.pod(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
-      for (const old of sandboxes) await this.removeSandbox(old.id, allContainers.filter((c) => c.podSandboxId === old.id));
+      for (const old of sandboxes)
+        await this.removeSandbox(
+          old.id,
+          allContainers.filter((c) => c.podSandboxId === old.id),
+        );
       const config = sandboxConfig(pod, sandboxes.length, this.o.sandbox);
       mkdirSync(config.logDirectory!, { recursive: true });
       const id = await this.cri.runPodSandbox(config).catch((e: unknown) => {
         this.events.pod(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${criMessage(e)}`);
         throw e;
       });
-      sandbox = { id, metadata: config.metadata, state: 'SANDBOX_READY', createdAt: '0', labels: config.labels!, annotations: config.annotations!, runtimeHandler: '' };
+      sandbox = {
+        id,
+        metadata: config.metadata,
+        state: 'SANDBOX_READY',
+        createdAt: '0',
+        labels: config.labels!,
+        annotations: config.annotations!,
+        runtimeHandler: '',
+      };
     }
     const sandboxStatus = (await this.cri.podSandboxStatus(sandbox.id)).status;
     const podIP = sandboxStatus?.network?.ip ?? '';
@@ -166,27 +190,47 @@ export class CriRuntime implements PodRuntime {
       for (const c of spec.containers) {
         const list = observed.get(c.name) ?? [];
         const latest = list[0];
-        if (!latest) { await this.startWithBackoff(ctx, c, false, undefined); continue; }
+        if (!latest) {
+          await this.startWithBackoff(ctx, c, false, undefined);
+          continue;
+        }
         // Keep the latest two attempts (status and `logs --previous`), remove older ones.
         for (const old of list.slice(2)) await this.cri.removeContainer(old.container.id).catch(ignoreNotFound);
         const st = latest.status;
         if (st.state === 'CONTAINER_RUNNING') {
-          this.probes.ensure({
-            containerId: st.id, podUid: uid, podIP, container: c, startedAt: criMs(st.startedAt),
-            exec: (cmd, t) => this.execOutput(st.id, cmd, t),
-            onFailure: (kind, message) => this.events.container(pod, c.name, 'Warning', 'Unhealthy', `${probeName(kind)} probe failed: ${message}`),
-          }, () => this.o.wake(uid));
+          this.probes.ensure(
+            {
+              containerId: st.id,
+              podUid: uid,
+              podIP,
+              container: c,
+              startedAt: criMs(st.startedAt),
+              exec: (cmd, t) => this.execOutput(st.id, cmd, t),
+              onFailure: (kind, message) => this.events.container(pod, c.name, 'Warning', 'Unhealthy', `${probeName(kind)} probe failed: ${message}`),
+            },
+            () => this.o.wake(uid),
+          );
           if (criMs(st.startedAt) && Date.now() - criMs(st.startedAt) > this.backoff.resetAfterMs) this.backoff.reset(`${uid}/${c.name}`);
           const failed = this.probes.failed(st.id);
           if (failed) {
             this.log.info('probe failed, killing container', { pod: pod.metadata?.name, container: c.name, probe: failed.kind, message: failed.message });
             this.probes.remove(st.id);
             const restart = policy !== 'Never' ? ', will be restarted' : '';
-            await this.stopContainer(pod, c, st.id, podIP, spec.terminationGracePeriodSeconds ?? 30, `Container ${c.name} failed ${failed.kind} probe${restart}`);
+            await this.stopContainer(
+              pod,
+              c,
+              st.id,
+              podIP,
+              spec.terminationGracePeriodSeconds ?? 30,
+              `Container ${c.name} failed ${failed.kind} probe${restart}`,
+            );
           }
           continue;
         }
-        if (st.state === 'CONTAINER_CREATED') { await this.startCreated(pod, c, st.id); continue; }
+        if (st.state === 'CONTAINER_CREATED') {
+          await this.startCreated(pod, c, st.id);
+          continue;
+        }
         if (st.state === 'CONTAINER_EXITED') {
           this.probes.remove(st.id);
           const restart = policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0);
@@ -198,23 +242,41 @@ export class CriRuntime implements PodRuntime {
       }
     }
     const after = await this.observe(await this.cri.listContainers({ labelSelector: { [L.POD_UID]: uid }, podSandboxId: sandbox.id }));
-    this.probes.retainPod(uid, new Set([...after.values()].flat().filter((o) => o.status.state === 'CONTAINER_RUNNING').map((o) => o.status.id)));
+    this.probes.retainPod(
+      uid,
+      new Set(
+        [...after.values()]
+          .flat()
+          .filter((o) => o.status.state === 'CONTAINER_RUNNING')
+          .map((o) => o.status.id),
+      ),
+    );
     return this.report(pod, after, podIP, false);
   }
 
   async killPod(uid: string, pod: V1Pod | undefined, gracePeriodSeconds: number): Promise<void> {
     const sandboxes = await this.cri.listPodSandbox({ labelSelector: { [L.POD_UID]: uid } });
     const containers = await this.cri.listContainers({ labelSelector: { [L.POD_UID]: uid } });
-    const podIP = sandboxes.length ? (await this.cri.podSandboxStatus(sandboxes[0]!.id).catch(() => null))?.status?.network?.ip ?? '' : '';
+    const podIP = sandboxes.length ? ((await this.cri.podSandboxStatus(sandboxes[0]!.id).catch(() => null))?.status?.network?.ip ?? '') : '';
     const deadline = Date.now() + gracePeriodSeconds * 1000;
-    await Promise.all(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map(async (c) => {
-      const spec = pod?.spec?.containers.find((x) => x.name === c.labels[L.CONTAINER_NAME]) ?? pod?.spec?.initContainers?.find((x) => x.name === c.labels[L.CONTAINER_NAME]);
-      this.probes.remove(c.id);
-      const remaining = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-      if (spec) await this.stopContainer(pod!, spec, c.id, podIP, remaining);
-      else await this.cri.stopContainer(c.id, remaining).catch(ignoreNotFound);
-    }));
-    for (const s of sandboxes) await this.removeSandbox(s.id, containers.filter((c) => c.podSandboxId === s.id));
+    await Promise.all(
+      containers
+        .filter((c) => c.state === 'CONTAINER_RUNNING')
+        .map(async (c) => {
+          const spec =
+            pod?.spec?.containers.find((x) => x.name === c.labels[L.CONTAINER_NAME]) ??
+            pod?.spec?.initContainers?.find((x) => x.name === c.labels[L.CONTAINER_NAME]);
+          this.probes.remove(c.id);
+          const remaining = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+          if (spec) await this.stopContainer(pod!, spec, c.id, podIP, remaining);
+          else await this.cri.stopContainer(c.id, remaining).catch(ignoreNotFound);
+        }),
+    );
+    for (const s of sandboxes)
+      await this.removeSandbox(
+        s.id,
+        containers.filter((c) => c.podSandboxId === s.id),
+      );
     for (const c of containers) await this.cri.removeContainer(c.id).catch(ignoreNotFound);
     await this.volumes.cleanup(uid);
     this.forget(uid);
@@ -233,7 +295,14 @@ export class CriRuntime implements PodRuntime {
   }
 
   /** preStop hook within the grace period, then SIGTERM and SIGKILL after what is left of it. */
-  private async stopContainer(pod: V1Pod, c: V1Container, id: string, podIP: string, graceSeconds: number, why = `Stopping container ${c.name}`): Promise<void> {
+  private async stopContainer(
+    pod: V1Pod,
+    c: V1Container,
+    id: string,
+    podIP: string,
+    graceSeconds: number,
+    why = `Stopping container ${c.name}`,
+  ): Promise<void> {
     const started = Date.now();
     // Recorded before the preStop hook, as the kubelet does: it says what is under way.
     this.events.container(pod, c.name, 'Normal', 'Killing', why);
@@ -262,7 +331,10 @@ export class CriRuntime implements PodRuntime {
       const finished = criMs(latest.status.finishedAt) || Date.now();
       if (this.backoff.inBackoff(key, finished)) {
         const delay = this.backoff.delayOf(key);
-        this.waiting.set(key, { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${podDesc(ctx.pod)}` });
+        this.waiting.set(key, {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${podDesc(ctx.pod)}`,
+        });
         // Every sync pass sees the back-off; one event per failed attempt makes count the number of waits.
         if (this.firstTime(`${key}#crash`, latest.container.id)) {
           this.events.container(ctx.pod, c.name, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podDesc(ctx.pod)}`);
@@ -336,7 +408,9 @@ export class CriRuntime implements PodRuntime {
     const id = await this.cri.createContainer(ctx.sandboxId, config, ctx.sandboxConf);
     // upstream's wording: "Created container: NAME" but "Started container NAME"
     this.events.container(ctx.pod, c.name, 'Normal', 'Created', `Created container: ${c.name}`);
-    await this.cri.startContainer(id).catch((e: unknown) => { throw withoutId(e, id, c.name); });
+    await this.cri.startContainer(id).catch((e: unknown) => {
+      throw withoutId(e, id, c.name);
+    });
     this.events.container(ctx.pod, c.name, 'Normal', 'Started', `Started container ${c.name}`);
     const postStart = c.lifecycle?.postStart;
     if (postStart) {
@@ -384,7 +458,13 @@ export class CriRuntime implements PodRuntime {
     const took = goDuration(Date.now() - started);
     const size = (await this.cri.imageStatus(ref).catch(() => null))?.size ?? '0';
     // No pull queue here: the time spent waiting is the pull time.
-    this.events.container(pod, c.name, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${size} bytes.`);
+    this.events.container(
+      pod,
+      c.name,
+      'Normal',
+      'Pulled',
+      `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${size} bytes.`,
+    );
     return ref;
   }
 
@@ -393,7 +473,14 @@ export class CriRuntime implements PodRuntime {
   /** container name -> its attempts, newest first, with their CRI status. */
   private async observe(containers: Container[]): Promise<Map<string, Observed[]>> {
     const out = new Map<string, Observed[]>();
-    const statuses = await Promise.all(containers.map((c) => this.cri.containerStatus(c.id).then((r) => r.status, () => null)));
+    const statuses = await Promise.all(
+      containers.map((c) =>
+        this.cri.containerStatus(c.id).then(
+          (r) => r.status,
+          () => null,
+        ),
+      ),
+    );
     containers.forEach((container, i) => {
       const status = statuses[i];
       if (!status) return;
@@ -410,7 +497,10 @@ export class CriRuntime implements PodRuntime {
   private podFinished(pod: V1Pod, observed: Map<string, Observed[]>): boolean {
     const policy = pod.spec?.restartPolicy ?? 'Always';
     if (policy === 'Always') return false;
-    const initFailed = (pod.spec?.initContainers ?? []).some((c) => { const l = observed.get(c.name)?.[0]; return l?.status.state === 'CONTAINER_EXITED' && l.status.exitCode !== 0 && policy === 'Never'; });
+    const initFailed = (pod.spec?.initContainers ?? []).some((c) => {
+      const l = observed.get(c.name)?.[0];
+      return l?.status.state === 'CONTAINER_EXITED' && l.status.exitCode !== 0 && policy === 'Never';
+    });
     if (initFailed) return true;
     return pod.spec!.containers.every((c) => {
       const l = observed.get(c.name)?.[0];
@@ -421,8 +511,12 @@ export class CriRuntime implements PodRuntime {
   private terminationMessage(o: Observed, c: V1Container | undefined): string {
     const file = o.container.annotations[L.ANNOTATION_TERMINATION_MESSAGE_PATH];
     let msg = '';
-    try { if (file && existsSync(file)) msg = readFileSync(file).subarray(0, MAX_TERMINATION_MESSAGE).toString(); } catch { msg = ''; }
-    if (!msg && (c?.terminationMessagePolicy === 'FallbackToLogsOnError') && o.status.exitCode !== 0 && o.status.logPath) {
+    try {
+      if (file && existsSync(file)) msg = readFileSync(file).subarray(0, MAX_TERMINATION_MESSAGE).toString();
+    } catch {
+      msg = '';
+    }
+    if (!msg && c?.terminationMessagePolicy === 'FallbackToLogsOnError' && o.status.exitCode !== 0 && o.status.logPath) {
       msg = tailLogLines(o.status.logPath, 80).slice(-MAX_TERMINATION_MESSAGE);
     }
     return msg;
@@ -488,9 +582,17 @@ export class CriRuntime implements PodRuntime {
     const spec = pod.spec!;
     const policy = spec.restartPolicy ?? 'Always';
     const initStatuses = (spec.initContainers ?? []).map((c) => this.containerStatus(pod, c, observed.get(c.name), false, true));
-    const initialized = (spec.initContainers ?? []).every((c) => { const l = observed.get(c.name)?.[0]; return l?.status.state === 'CONTAINER_EXITED' && l.status.exitCode === 0; });
+    const initialized = (spec.initContainers ?? []).every((c) => {
+      const l = observed.get(c.name)?.[0];
+      return l?.status.state === 'CONTAINER_EXITED' && l.status.exitCode === 0;
+    });
     const statuses = spec.containers.map((c) => this.containerStatus(pod, c, observed.get(c.name), initialized, false));
-    const initFailed = policy === 'Never' && (spec.initContainers ?? []).some((c) => { const l = observed.get(c.name)?.[0]; return l?.status.state === 'CONTAINER_EXITED' && l.status.exitCode !== 0; });
+    const initFailed =
+      policy === 'Never' &&
+      (spec.initContainers ?? []).some((c) => {
+        const l = observed.get(c.name)?.[0];
+        return l?.status.state === 'CONTAINER_EXITED' && l.status.exitCode !== 0;
+      });
     let phase: RuntimePodStatus['phase'] = 'Pending';
     if (initFailed) phase = 'Failed';
     else if (initialized) {

@@ -32,7 +32,9 @@ export async function runProbe(probe: V1Probe, target: ProbeEndpoint): Promise<{
     try {
       const r = await target.exec(probe.exec.command ?? [], timeoutSeconds);
       return { ok: r.exitCode === 0, message: r.exitCode === 0 ? '' : `command exited ${r.exitCode}: ${r.output.slice(0, 200)}` };
-    } catch (e) { return { ok: false, message: (e as Error).message }; }
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
   }
   if (probe.httpGet) {
     const g = probe.httpGet;
@@ -57,8 +59,14 @@ export async function runProbe(probe: V1Probe, target: ProbeEndpoint): Promise<{
     const host = probe.tcpSocket.host || target.podIP;
     return new Promise((resolve) => {
       const sock = net.connect({ host, port, timeout: timeoutSeconds * 1000 });
-      sock.on('connect', () => { sock.destroy(); resolve({ ok: true, message: '' }); });
-      sock.on('timeout', () => { sock.destroy(); resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` }); });
+      sock.on('connect', () => {
+        sock.destroy();
+        resolve({ ok: true, message: '' });
+      });
+      sock.on('timeout', () => {
+        sock.destroy();
+        resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` });
+      });
       sock.on('error', (e) => resolve({ ok: false, message: e.message }));
     });
   }
@@ -101,7 +109,10 @@ class ProbeLoop {
     this.schedule(delay);
   }
 
-  stop(): void { this.stopped = true; clearTimeout(this.timer); }
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
@@ -115,11 +126,21 @@ class ProbeLoop {
       const r = await runProbe(this.probe, this.target);
       if (this.stopped) return;
       this.lastMessage = r.message;
-      if (r.ok) { this.successes++; this.failures = 0; } else { this.failures++; this.successes = 0; this.target.onFailure?.(this.kind, r.message); }
+      if (r.ok) {
+        this.successes++;
+        this.failures = 0;
+      } else {
+        this.failures++;
+        this.successes = 0;
+        this.target.onFailure?.(this.kind, r.message);
+      }
       let next = this.result;
       if (r.ok && this.successes >= (this.probe.successThreshold ?? 1)) next = 'success';
       if (!r.ok && this.failures >= (this.probe.failureThreshold ?? 3)) next = 'failure';
-      if (next !== this.result) { this.result = next; this.onChange(); }
+      if (next !== this.result) {
+        this.result = next;
+        this.onChange();
+      }
       // A startup probe stops once it succeeded; liveness failure leads to a restart (new loop).
       if (this.kind === 'startup' && this.result === 'success') return;
     }
@@ -127,7 +148,12 @@ class ProbeLoop {
   }
 }
 
-interface ContainerProbes { podUid: string; startup?: ProbeLoop; liveness?: ProbeLoop; readiness?: ProbeLoop }
+interface ContainerProbes {
+  podUid: string;
+  startup?: ProbeLoop;
+  liveness?: ProbeLoop;
+  readiness?: ProbeLoop;
+}
 
 export class ProbeManager {
   private readonly byContainer = new Map<string, ContainerProbes>();
@@ -169,7 +195,9 @@ export class ProbeManager {
   remove(containerId: string): void {
     const p = this.byContainer.get(containerId);
     if (!p) return;
-    p.startup?.stop(); p.liveness?.stop(); p.readiness?.stop();
+    p.startup?.stop();
+    p.liveness?.stop();
+    p.readiness?.stop();
     this.byContainer.delete(containerId);
   }
 
@@ -179,5 +207,7 @@ export class ProbeManager {
   }
 
   /** Stops every loop (runtime shutdown). */
-  clear(): void { for (const id of [...this.byContainer.keys()]) this.remove(id); }
+  clear(): void {
+    for (const id of [...this.byContainer.keys()]) this.remove(id);
+  }
 }

@@ -15,7 +15,11 @@ export interface SimulatedRuntimeOptions {
   events?: PodEvents;
 }
 
-interface SimulatedPod { since: number; ip: string; started: boolean }
+interface SimulatedPod {
+  since: number;
+  ip: string;
+  started: boolean;
+}
 
 export class SimulatedRuntime implements PodRuntime {
   readonly kind = 'simulated' as const;
@@ -29,7 +33,9 @@ export class SimulatedRuntime implements PodRuntime {
     this.events = o.events ?? new PodEvents();
   }
 
-  async version(): Promise<{ runtimeName: string; runtimeVersion: string }> { return { runtimeName: 'simulated', runtimeVersion: '1.0.0' }; }
+  async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
+    return { runtimeName: 'simulated', runtimeVersion: '1.0.0' };
+  }
 
   async syncPod(pod: V1Pod): Promise<RuntimePodStatus> {
     const uid = pod.metadata!.uid!;
@@ -49,17 +55,33 @@ export class SimulatedRuntime implements PodRuntime {
     }
     const startedAt = new Date(entry.since + (this.o.readyDelayMs ?? 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') as unknown as Date;
     const statuses = pod.spec!.containers.map((c) => ({
-      name: c.name, image: c.image ?? '', imageID: '', restartCount: 0, ready: running, started: running,
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      restartCount: 0,
+      ready: running,
+      started: running,
       state: running ? { running: { startedAt } } : { waiting: { reason: 'ContainerCreating' } },
       lastState: {},
       ...(running ? { containerID: `simulated://${uid}-${c.name}` } : {}),
     }));
     const init = (pod.spec!.initContainers ?? []).map((c) => ({
-      name: c.name, image: c.image ?? '', imageID: '', restartCount: 0, ready: running, started: false,
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      restartCount: 0,
+      ready: running,
+      started: false,
       state: running ? { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: startedAt } } : { waiting: { reason: 'PodInitializing' } },
       lastState: {},
     }));
-    return { phase: running ? 'Running' : 'Pending', podIP: running ? entry.ip : undefined, initialized: running, containerStatuses: statuses, initContainerStatuses: init };
+    return {
+      phase: running ? 'Running' : 'Pending',
+      podIP: running ? entry.ip : undefined,
+      initialized: running,
+      containerStatuses: statuses,
+      initContainerStatuses: init,
+    };
   }
 
   async killPod(uid: string, pod: V1Pod | undefined): Promise<void> {
@@ -70,13 +92,19 @@ export class SimulatedRuntime implements PodRuntime {
   }
 
   private recordStart(pod: V1Pod): void {
-    for (const c of [...pod.spec?.initContainers ?? [], ...pod.spec!.containers]) {
+    for (const c of [...(pod.spec?.initContainers ?? []), ...pod.spec!.containers]) {
       this.events.container(pod, c.name, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
       this.events.container(pod, c.name, 'Normal', 'Created', `Created container: ${c.name}`);
       this.events.container(pod, c.name, 'Normal', 'Started', `Started container ${c.name}`);
     }
   }
-  async podUids(): Promise<Set<string>> { return new Set(this.pods.keys()); }
-  forget(uid: string): void { this.pods.delete(uid); }
-  close(): void { this.pods.clear(); }
+  async podUids(): Promise<Set<string>> {
+    return new Set(this.pods.keys());
+  }
+  forget(uid: string): void {
+    this.pods.delete(uid);
+  }
+  close(): void {
+    this.pods.clear();
+  }
 }

@@ -2,7 +2,12 @@
 // partial line continued by the next entry) turned back into what `kubectl logs` shows.
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 
-export interface LogEntry { time: string; stream: 'stdout' | 'stderr'; partial: boolean; text: string }
+export interface LogEntry {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  partial: boolean;
+  text: string;
+}
 
 export function parseCriLogLine(line: string): LogEntry | undefined {
   const a = line.indexOf(' ');
@@ -15,7 +20,12 @@ export function parseCriLogLine(line: string): LogEntry | undefined {
   return { time: line.slice(0, a), stream, partial: tag.split(':')[0] === 'P', text: c < 0 ? '' : line.slice(c + 1) };
 }
 
-export interface LogOptions { tailLines?: number; sinceTime?: Date; timestamps?: boolean; limitBytes?: number }
+export interface LogOptions {
+  tailLines?: number;
+  sinceTime?: Date;
+  timestamps?: boolean;
+  limitBytes?: number;
+}
 
 /** An entry as kubectl shows it: text plus newline unless partial, optional timestamp prefix. */
 export function formatEntry(e: LogEntry, timestamps: boolean, startOfLine: boolean): string {
@@ -37,14 +47,20 @@ export function readLog(path: string, o: LogOptions): string {
     let full = 0;
     start = entries.length;
     for (let i = entries.length - 1; i >= 0; i--) {
-      if (!entries[i]!.partial) { if (full === o.tailLines) break; full++; }
+      if (!entries[i]!.partial) {
+        if (full === o.tailLines) break;
+        full++;
+      }
       start = i;
     }
     if (o.tailLines === 0) start = entries.length;
   }
   let out = '';
   let sol = true;
-  for (const e of entries.slice(start)) { out += formatEntry(e, !!o.timestamps, sol); sol = !e.partial; }
+  for (const e of entries.slice(start)) {
+    out += formatEntry(e, !!o.timestamps, sol);
+    sol = !e.partial;
+  }
   return o.limitBytes ? out.slice(0, o.limitBytes) : out;
 }
 
@@ -76,7 +92,9 @@ export function followLog(path: string, from: number, o: LogOptions, write: (chu
             offset += n;
             rest += buf.subarray(0, n).toString('utf8');
           }
-        } finally { closeSync(fd); }
+        } finally {
+          closeSync(fd);
+        }
         const lines = rest.split('\n');
         rest = lines.pop() ?? '';
         let out = '';
@@ -87,12 +105,24 @@ export function followLog(path: string, from: number, o: LogOptions, write: (chu
           sol = !e.partial;
         }
         if (out) write(out);
-      } else if (await done()) { stopped = true; write(''); return; }
-    } catch { /* file briefly missing during rotation */ }
+      } else if (await done()) {
+        stopped = true;
+        write('');
+        return;
+      }
+    } catch {
+      /* file briefly missing during rotation */
+    }
     if (!stopped) setTimeout(() => void poll(), 200);
   };
   void poll();
-  return { stop: () => { stopped = true; } };
+  return {
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
-export function fileSize(path: string): number { return existsSync(path) ? statSync(path).size : 0; }
+export function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}

@@ -36,20 +36,30 @@ export interface KubeletServerOptions {
 
 class HttpError extends Error {
   readonly code: number;
-  constructor(code: number, message: string) { super(message); this.code = code; }
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 export function createKubeletServer(o: KubeletServerOptions): https.Server {
-  const server = https.createServer({
-    cert: readFileSync(o.certFile), key: readFileSync(o.keyFile),
-    ...(o.clientCaFile ? { ca: readFileSync(o.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
-  }, (req, res) => {
-    handleRequest(o, req, res).catch((e: unknown) => {
-      const code = e instanceof HttpError ? e.code : 500;
-      if (code >= 500) o.log.warn('node API request failed', { path: req.url, err: e as Error });
-      if (!res.headersSent) { res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' }); res.end(`${(e as Error).message}\n`); } else res.destroy();
-    });
-  });
+  const server = https.createServer(
+    {
+      cert: readFileSync(o.certFile),
+      key: readFileSync(o.keyFile),
+      ...(o.clientCaFile ? { ca: readFileSync(o.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+    },
+    (req, res) => {
+      handleRequest(o, req, res).catch((e: unknown) => {
+        const code = e instanceof HttpError ? e.code : 500;
+        if (code >= 500) o.log.warn('node API request failed', { path: req.url, err: e as Error });
+        if (!res.headersSent) {
+          res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
+          res.end(`${(e as Error).message}\n`);
+        } else res.destroy();
+      });
+    },
+  );
   server.requestTimeout = 0;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     handleUpgrade(o, req, socket, head).catch((e: unknown) => {
@@ -109,7 +119,12 @@ async function handleUpgrade(o: KubeletServerOptions, req: IncomingMessage, sock
     const cname = defaultContainer(pod, containerName);
     const c = await cri.findContainer(uid, cname);
     if (!c) throw new HttpError(404, `container ${cname} not found in pod ${ns}/${name}`);
-    const flags = { tty: bool(query, 'tty'), stdin: bool(query, 'stdin') || bool(query, 'input'), stdout: bool(query, 'stdout') || bool(query, 'output'), stderr: bool(query, 'stderr') || bool(query, 'error') };
+    const flags = {
+      tty: bool(query, 'tty'),
+      stdin: bool(query, 'stdin') || bool(query, 'input'),
+      stdout: bool(query, 'stdout') || bool(query, 'output'),
+      stderr: bool(query, 'stderr') || bool(query, 'error'),
+    };
     if (kind === 'exec') {
       const cmd = query.getAll('command');
       if (!cmd.length) throw new HttpError(400, 'you must specify at least one command for the container');
@@ -120,12 +135,22 @@ async function handleUpgrade(o: KubeletServerOptions, req: IncomingMessage, sock
   } else if (kind === 'portForward') {
     const sandbox = await cri.readySandbox(uid);
     if (!sandbox) throw new HttpError(404, `pod ${ns}/${name} has no running sandbox`);
-    const ports = query.getAll('port').concat(query.getAll('ports')).flatMap((p) => p.split(',')).filter(Boolean).map(Number);
+    const ports = query
+      .getAll('port')
+      .concat(query.getAll('ports'))
+      .flatMap((p) => p.split(','))
+      .filter(Boolean)
+      .map(Number);
     target = await cri.cri.portForward(sandbox.id, ports);
   } else {
     throw new HttpError(404, `no upgrade endpoint at ${req.url}`);
   }
-  o.log.debug('relaying stream', { kind, pod: `${ns}/${name}`, upgrade: req.headers.upgrade, protocols: req.headers['sec-websocket-protocol'] ?? req.headers['x-stream-protocol-version'] });
+  o.log.debug('relaying stream', {
+    kind,
+    pod: `${ns}/${name}`,
+    upgrade: req.headers.upgrade,
+    protocols: req.headers['sec-websocket-protocol'] ?? req.headers['x-stream-protocol-version'],
+  });
   relayUpgrade(req, socket, head, target);
 }
 
@@ -133,14 +158,29 @@ async function handleRequest(o: KubeletServerOptions, req: IncomingMessage, res:
   const { parts, query } = splitPath(req.url ?? '/');
   const first = parts[0] ?? '';
   authorize(o, req, first);
-  if (first === 'healthz') { const ok = o.backend.healthy(); res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' }); res.end(ok ? 'ok' : 'unhealthy'); return; }
-  if (first === 'metrics') { res.writeHead(200, { 'Content-Type': o.backend.metrics.contentType }); res.end(await o.backend.metrics.metrics()); return; }
-  if (first === 'pods') { json(res, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: o.backend.pods() }); return; }
+  if (first === 'healthz') {
+    const ok = o.backend.healthy();
+    res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' });
+    res.end(ok ? 'ok' : 'unhealthy');
+    return;
+  }
+  if (first === 'metrics') {
+    res.writeHead(200, { 'Content-Type': o.backend.metrics.contentType });
+    res.end(await o.backend.metrics.metrics());
+    return;
+  }
+  if (first === 'pods') {
+    json(res, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: o.backend.pods() });
+    return;
+  }
   if (first === 'stats' && parts[1] === 'summary') {
     json(res, await statsSummary(o.backend.nodeName, o.backend.startTime, o.backend.pods(), o.backend.cri?.cri));
     return;
   }
-  if (first === 'containerLogs') { await serveLogs(o, parts, query, req, res); return; }
+  if (first === 'containerLogs') {
+    await serveLogs(o, parts, query, req, res);
+    return;
+  }
   if (['exec', 'attach', 'portForward'].includes(first)) throw new HttpError(400, `${first} needs an Upgrade request (SPDY/3.1 or WebSocket)`);
   throw new HttpError(404, '404 page not found');
 }
@@ -159,7 +199,13 @@ async function serveLogs(o: KubeletServerOptions, parts: string[], q: URLSearchP
   if (!known) throw new HttpError(400, `container ${cname} is not valid for pod ${name}`);
   const previous = bool(q, 'previous');
   const c = await cri.findContainer(pod.metadata!.uid!, cname, previous);
-  if (!c) throw new HttpError(400, previous ? `previous terminated container "${cname}" in pod "${name}" not found` : `container "${cname}" in pod "${name}" is waiting to start: ContainerCreating`);
+  if (!c)
+    throw new HttpError(
+      400,
+      previous
+        ? `previous terminated container "${cname}" in pod "${name}" not found`
+        : `container "${cname}" in pod "${name}" is waiting to start: ContainerCreating`,
+    );
   const opts: LogOptions = { timestamps: bool(q, 'timestamps') };
   if (q.has('tailLines')) opts.tailLines = Number(q.get('tailLines'));
   if (q.has('limitBytes')) opts.limitBytes = Number(q.get('limitBytes'));
@@ -169,13 +215,23 @@ async function serveLogs(o: KubeletServerOptions, parts: string[], q: URLSearchP
   const existing = readLog(c.logPath, opts);
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   res.write(existing);
-  if (!bool(q, 'follow') || previous) { res.end(); return; }
-  const f = followLog(c.logPath, startSize, { ...opts, tailLines: undefined }, (chunk) => {
-    if (chunk === '') res.end(); else res.write(chunk);
-  }, async () => {
-    const st = await cri.cri.containerStatus(c.id).catch(() => null);
-    return st?.status?.state !== 'CONTAINER_RUNNING';
-  });
+  if (!bool(q, 'follow') || previous) {
+    res.end();
+    return;
+  }
+  const f = followLog(
+    c.logPath,
+    startSize,
+    { ...opts, tailLines: undefined },
+    (chunk) => {
+      if (chunk === '') res.end();
+      else res.write(chunk);
+    },
+    async () => {
+      const st = await cri.cri.containerStatus(c.id).catch(() => null);
+      return st?.status?.state !== 'CONTAINER_RUNNING';
+    },
+  );
   const stop = () => f.stop();
   req.on('close', stop);
   res.on('close', stop);

@@ -9,7 +9,10 @@
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 
-export interface NodeApiUser { name: string; groups: string[] }
+export interface NodeApiUser {
+  name: string;
+  groups: string[];
+}
 
 /** The user a verified client certificate names: CN, and O as groups (as the apiserver reads it). */
 export function certificateUser(req: IncomingMessage): NodeApiUser | undefined {

@@ -10,7 +10,28 @@ export function ensureServingCert(dir: string, nodeName: string, nodeIP: string)
   const keyFile = join(dir, 'kubelet.key');
   if (existsSync(certFile) && existsSync(keyFile)) return { certFile, keyFile };
   const san = [`DNS:${nodeName}`, 'DNS:localhost', `IP:${nodeIP}`, 'IP:127.0.0.1'].filter((v, i, a) => a.indexOf(v) === i).join(',');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '365', '-subj', `/CN=${nodeName}@${Math.floor(Date.now() / 1000)}`, '-addext', `subjectAltName=${san}`], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '365',
+      '-subj',
+      `/CN=${nodeName}@${Math.floor(Date.now() / 1000)}`,
+      '-addext',
+      `subjectAltName=${san}`,
+    ],
+    { stdio: 'pipe' },
+  );
   return { certFile, keyFile };
 }

@@ -22,7 +22,10 @@ export function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
     upstream.pipe(client);
     client.pipe(upstream);
   });
-  const close = () => { upstream.destroy(); client.destroy(); };
+  const close = () => {
+    upstream.destroy();
+    client.destroy();
+  };
   upstream.on('error', () => {
     if (client.writable) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nstreaming server unreachable\n');
     upstream.destroy();
@@ -36,5 +39,7 @@ export function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
 export function rejectUpgrade(client: Duplex, code: number, message: string): void {
   const reason = ({ 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error', 501: 'Not Implemented' } as Record<number, string>)[code] ?? 'Error';
   const body = `${message}\n`;
-  client.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  client.end(
+    `HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -12,7 +12,11 @@ import { ContainerConfigError } from '../pods/env.ts';
 
 const run = promisify(execFile);
 
-export interface PreparedVolume { name: string; hostPath: string; readOnly: boolean }
+export interface PreparedVolume {
+  name: string;
+  hostPath: string;
+  readOnly: boolean;
+}
 
 export class VolumeManager {
   private readonly rootDir: string;
@@ -25,7 +29,9 @@ export class VolumeManager {
     this.node = node;
   }
 
-  podDir(uid: string): string { return join(this.rootDir, 'pods', uid); }
+  podDir(uid: string): string {
+    return join(this.rootDir, 'pods', uid);
+  }
 
   /** Creates or refreshes every volume of the pod; returns name -> host path. */
   async prepare(pod: V1Pod, podIP: string): Promise<Map<string, PreparedVolume>> {
@@ -38,7 +44,10 @@ export class VolumeManager {
   async cleanup(uid: string): Promise<void> {
     const dir = this.podDir(uid);
     if (!existsSync(dir)) return;
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(dir + '/'));
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((p) => p.startsWith(dir + '/'));
     for (const m of mounts.sort().reverse()) await run('umount', ['-l', m]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -46,13 +55,22 @@ export class VolumeManager {
   private async prepareOne(pod: V1Pod, v: V1Volume, podIP: string): Promise<PreparedVolume> {
     const uid = pod.metadata!.uid!;
     const ns = pod.metadata?.namespace ?? 'default';
-    const dirFor = (kind: string) => { const d = join(this.podDir(uid), 'volumes', kind, v.name); mkdirSync(d, { recursive: true }); return d; };
+    const dirFor = (kind: string) => {
+      const d = join(this.podDir(uid), 'volumes', kind, v.name);
+      mkdirSync(d, { recursive: true });
+      return d;
+    };
     if (v.hostPath) {
       const type = v.hostPath.type ?? '';
-      if ((type === 'DirectoryOrCreate') && !existsSync(v.hostPath.path)) mkdirSync(v.hostPath.path, { recursive: true, mode: 0o755 });
-      if (type === 'FileOrCreate' && !existsSync(v.hostPath.path)) { mkdirSync(dirname(v.hostPath.path), { recursive: true }); writeFileSync(v.hostPath.path, ''); }
-      if (type === 'Directory' && !(existsSync(v.hostPath.path) && statSync(v.hostPath.path).isDirectory())) throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} is not a directory`);
-      if (type === 'File' && !(existsSync(v.hostPath.path) && statSync(v.hostPath.path).isFile())) throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} is not a file`);
+      if (type === 'DirectoryOrCreate' && !existsSync(v.hostPath.path)) mkdirSync(v.hostPath.path, { recursive: true, mode: 0o755 });
+      if (type === 'FileOrCreate' && !existsSync(v.hostPath.path)) {
+        mkdirSync(dirname(v.hostPath.path), { recursive: true });
+        writeFileSync(v.hostPath.path, '');
+      }
+      if (type === 'Directory' && !(existsSync(v.hostPath.path) && statSync(v.hostPath.path).isDirectory()))
+        throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} is not a directory`);
+      if (type === 'File' && !(existsSync(v.hostPath.path) && statSync(v.hostPath.path).isFile()))
+        throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} is not a file`);
       return { name: v.name, hostPath: v.hostPath.path, readOnly: false };
     }
     if (v.emptyDir) {
@@ -81,8 +99,11 @@ export class VolumeManager {
     if (v.downwardAPI) {
       const files = new Map<string, FileContent>();
       for (const item of v.downwardAPI.items ?? []) {
-        const value = item.fieldRef ? fieldRefValue(pod, item.fieldRef, podIP, this.node)
-          : item.resourceFieldRef ? resourceFieldValue(pod, item.resourceFieldRef, undefined, this.node) : '';
+        const value = item.fieldRef
+          ? fieldRefValue(pod, item.fieldRef, podIP, this.node)
+          : item.resourceFieldRef
+            ? resourceFieldValue(pod, item.resourceFieldRef, undefined, this.node)
+            : '';
         files.set(item.path, { data: Buffer.from(value), mode: item.mode ?? v.downwardAPI.defaultMode ?? 0o644 });
       }
       writeFiles(dirFor('downward-api'), files);
@@ -111,27 +132,45 @@ export class VolumeManager {
     }
     if (src.downwardAPI) {
       for (const item of src.downwardAPI.items ?? []) {
-        const value = item.fieldRef ? fieldRefValue(pod, item.fieldRef, podIP, this.node)
-          : item.resourceFieldRef ? resourceFieldValue(pod, item.resourceFieldRef, undefined, this.node) : '';
+        const value = item.fieldRef
+          ? fieldRefValue(pod, item.fieldRef, podIP, this.node)
+          : item.resourceFieldRef
+            ? resourceFieldValue(pod, item.resourceFieldRef, undefined, this.node)
+            : '';
         files.set(item.path, { data: Buffer.from(value), mode: item.mode ?? defaultMode });
       }
     }
     if (src.serviceAccountToken) {
       const t = src.serviceAccountToken;
-      const token = await this.objects.serviceAccountToken({
-        namespace: ns, serviceAccount: pod.spec?.serviceAccountName || 'default',
-        podName: pod.metadata?.name ?? '', podUid: pod.metadata?.uid ?? '',
-        expirationSeconds: t.expirationSeconds ?? 3600, audience: t.audience,
-      }).catch((e: Error) => { throw new ContainerConfigError(`serviceaccount token for ${ns}/${pod.spec?.serviceAccountName}: ${e.message}`); });
+      const token = await this.objects
+        .serviceAccountToken({
+          namespace: ns,
+          serviceAccount: pod.spec?.serviceAccountName || 'default',
+          podName: pod.metadata?.name ?? '',
+          podUid: pod.metadata?.uid ?? '',
+          expirationSeconds: t.expirationSeconds ?? 3600,
+          audience: t.audience,
+        })
+        .catch((e: Error) => {
+          throw new ContainerConfigError(`serviceaccount token for ${ns}/${pod.spec?.serviceAccountName}: ${e.message}`);
+        });
       files.set(t.path, { data: Buffer.from(token), mode: defaultMode });
     }
     // clusterTrustBundle sources are not supported (no ClusterTrustBundle API is served).
   }
 }
 
-interface FileContent { data: Buffer; mode: number }
+interface FileContent {
+  data: Buffer;
+  mode: number;
+}
 
-function pickItems(entries: Record<string, Buffer>, items: V1KeyToPath[] | undefined, defaultMode: number, optional: boolean | undefined): Map<string, FileContent> {
+function pickItems(
+  entries: Record<string, Buffer>,
+  items: V1KeyToPath[] | undefined,
+  defaultMode: number,
+  optional: boolean | undefined,
+): Map<string, FileContent> {
   const files = new Map<string, FileContent>();
   if (!items?.length) {
     for (const [k, data] of Object.entries(entries)) files.set(k, { data, mode: defaultMode });
@@ -155,7 +194,11 @@ function writeFiles(dir: string, files: Map<string, FileContent>): void {
     const target = join(dir, path);
     mkdirSync(dirname(target), { recursive: true });
     let same = false;
-    try { same = readFileSync(target).equals(f.data) && (statSync(target).mode & 0o777) === f.mode; } catch { same = false; }
+    try {
+      same = readFileSync(target).equals(f.data) && (statSync(target).mode & 0o777) === f.mode;
+    } catch {
+      same = false;
+    }
     if (same) continue;
     const tmp = `${target}.skiff-tmp`;
     writeFileSync(tmp, f.data, { mode: f.mode });
@@ -169,11 +212,14 @@ function listFiles(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...listFiles(p)); else out.push(p);
+    if (e.isDirectory()) out.push(...listFiles(p));
+    else out.push(p);
   }
   return out;
 }
 
 function isMountPoint(dir: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === dir);
 }

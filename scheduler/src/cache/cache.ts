@@ -7,7 +7,11 @@ import { NodeInfo } from './node-info.ts';
 import { newPodInfo, podKey } from './pod-info.ts';
 import type { PodInfo } from './pod-info.ts';
 
-interface PodState { info: PodInfo; nodeName: string; assumed: boolean }
+interface PodState {
+  info: PodInfo;
+  nodeName: string;
+  assumed: boolean;
+}
 
 export class SchedulerCache {
   private readonly nodes = new Map<string, NodeInfo>();
@@ -20,27 +24,41 @@ export class SchedulerCache {
   /** nodes holding pods with affinity terms, so topology plugins need not visit every node */
   private readonly affinityNodes = new Set<NodeInfo>();
 
-  nodesWithAffinityPods(): Iterable<NodeInfo> { return [...this.affinityNodes].filter((n) => n.node); }
+  nodesWithAffinityPods(): Iterable<NodeInfo> {
+    return [...this.affinityNodes].filter((n) => n.node);
+  }
 
   private trackAffinity(ni: NodeInfo): void {
-    if (ni.podsWithAffinity.size > 0) this.affinityNodes.add(ni); else this.affinityNodes.delete(ni);
+    if (ni.podsWithAffinity.size > 0) this.affinityNodes.add(ni);
+    else this.affinityNodes.delete(ni);
   }
 
   /** Every node with a Node object; do not mutate the array. */
-  listNodes(): readonly NodeInfo[] { return this.nodeList; }
-  nodeCount(): number { return this.nodeList.length; }
+  listNodes(): readonly NodeInfo[] {
+    return this.nodeList;
+  }
+  nodeCount(): number {
+    return this.nodeList.length;
+  }
   getNode(name: string): NodeInfo | undefined {
     const n = this.nodes.get(name);
     return n?.node ? n : undefined;
   }
 
   namespaceLabels = (ns: string): Labels => this.namespaces.get(ns);
-  setNamespace(name: string, labels: Labels): void { this.namespaces.set(name, labels); }
-  removeNamespace(name: string): void { this.namespaces.delete(name); }
+  setNamespace(name: string, labels: Labels): void {
+    this.namespaces.set(name, labels);
+  }
+  removeNamespace(name: string): void {
+    this.namespaces.delete(name);
+  }
 
   private nodeInfoFor(name: string): NodeInfo {
     let n = this.nodes.get(name);
-    if (!n) { n = new NodeInfo(name); this.nodes.set(name, n); }
+    if (!n) {
+      n = new NodeInfo(name);
+      this.nodes.set(name, n);
+    }
     return n;
   }
 
@@ -68,7 +86,8 @@ export class SchedulerCache {
   private countImages(ni: NodeInfo, delta: number): void {
     for (const img of ni.images.keys()) {
       const n = (this.imageNodeCount.get(img) ?? 0) + delta;
-      if (n > 0) this.imageNodeCount.set(img, n); else this.imageNodeCount.delete(img);
+      if (n > 0) this.imageNodeCount.set(img, n);
+      else this.imageNodeCount.delete(img);
     }
   }
 
@@ -89,10 +108,16 @@ export class SchedulerCache {
     this.podStates.delete(key);
   }
 
-  isAssumed(key: string): boolean { return this.podStates.get(key)?.assumed === true; }
+  isAssumed(key: string): boolean {
+    return this.podStates.get(key)?.assumed === true;
+  }
   /** Bound or assumed. */
-  hasPod(key: string): boolean { return this.podStates.has(key); }
-  nodeOfPod(key: string): string | undefined { return this.podStates.get(key)?.nodeName; }
+  hasPod(key: string): boolean {
+    return this.podStates.has(key);
+  }
+  nodeOfPod(key: string): string | undefined {
+    return this.podStates.get(key)?.nodeName;
+  }
 
   /** A pod with spec.nodeName seen through the informer: confirms an assumption or adds it. */
   addOrUpdateBoundPod(pod: V1Pod): void {
@@ -122,8 +147,13 @@ export class SchedulerCache {
     if (!ni) return;
     ni.removePod(key);
     this.trackAffinity(ni);
-    if (!ni.node && ni.pods.size === 0) { this.nodes.delete(nodeName); this.affinityNodes.delete(ni); }
+    if (!ni.node && ni.pods.size === 0) {
+      this.nodes.delete(nodeName);
+      this.affinityNodes.delete(ni);
+    }
   }
 
-  podCount(): number { return this.podStates.size; }
+  podCount(): number {
+    return this.podStates.size;
+  }
 }

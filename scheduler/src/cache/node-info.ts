@@ -37,7 +37,9 @@ export class NodeInfo {
   /** bumped on every change, so that observers can tell a stale view */
   generation = 0;
 
-  constructor(name: string) { this.name = name; }
+  constructor(name: string) {
+    this.name = name;
+  }
 
   setNode(node: V1Node): void {
     this.node = node;
@@ -86,9 +88,13 @@ export class NodeInfo {
   private updatePort(p: HostPort, delta: number): void {
     const k = `${p.protocol}/${p.port}`;
     let byIp = this.usedPorts.get(k);
-    if (!byIp) { byIp = new Map(); this.usedPorts.set(k, byIp); }
+    if (!byIp) {
+      byIp = new Map();
+      this.usedPorts.set(k, byIp);
+    }
     const n = (byIp.get(p.ip) ?? 0) + delta;
-    if (n > 0) byIp.set(p.ip, n); else byIp.delete(p.ip);
+    if (n > 0) byIp.set(p.ip, n);
+    else byIp.delete(p.ip);
     if (byIp.size === 0) this.usedPorts.delete(k);
   }
 
@@ -103,8 +109,13 @@ export class NodeInfo {
   /** A copy to try "what if these pods were gone" on (preemption); the node object is shared. */
   clone(): NodeInfo {
     const c = new NodeInfo(this.name);
-    c.node = this.node; c.labels = this.labels; c.taints = this.taints; c.unschedulable = this.unschedulable;
-    c.allocatable = this.allocatable; c.allowedPodNumber = this.allowedPodNumber; c.images = this.images;
+    c.node = this.node;
+    c.labels = this.labels;
+    c.taints = this.taints;
+    c.unschedulable = this.unschedulable;
+    c.allocatable = this.allocatable;
+    c.allowedPodNumber = this.allowedPodNumber;
+    c.images = this.images;
     for (const pi of this.pods.values()) c.addPod(pi);
     return c;
   }

@@ -6,7 +6,11 @@ import type { LabelPredicate, Labels } from '../labels.ts';
 import { podRequests } from '../resources.ts';
 import type { Resources } from '../resources.ts';
 
-export interface HostPort { ip: string; protocol: string; port: number }
+export interface HostPort {
+  ip: string;
+  protocol: string;
+  port: number;
+}
 
 export interface AffinityTerm {
   selector: LabelPredicate;
@@ -17,7 +21,9 @@ export interface AffinityTerm {
   namespaceSelector?: LabelPredicate;
 }
 
-export interface WeightedAffinityTerm extends AffinityTerm { weight: number }
+export interface WeightedAffinityTerm extends AffinityTerm {
+  weight: number;
+}
 
 export interface PodInfo {
   pod: V1Pod;
@@ -50,7 +56,7 @@ function affinityTerm(t: V1PodAffinityTerm, pod: V1Pod): AffinityTerm {
   let namespaceSelector: LabelPredicate | undefined;
   if (t.namespaceSelector) {
     const s = t.namespaceSelector as any;
-    const empty = !s.matchLabels && !(s.matchExpressions?.length);
+    const empty = !s.matchLabels && !s.matchExpressions?.length;
     namespaceSelector = empty ? matchEverything : compileLabelSelector(s);
   } else if (namespaces.size === 0) {
     namespaces.add(ns);

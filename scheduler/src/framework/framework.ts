@@ -3,12 +3,25 @@
 import type { NodeInfo } from '../cache/node-info.ts';
 import type { PodInfo } from '../cache/pod-info.ts';
 import type {
-  AnyPlugin, BindPlugin, ClusterView, CycleState, FilterPlugin, NodeScore, PostFilterPlugin,
-  PostFilterResult, PreFilterPlugin, PreScorePlugin, ReservePlugin, ScorePlugin,
+  AnyPlugin,
+  BindPlugin,
+  ClusterView,
+  CycleState,
+  FilterPlugin,
+  NodeScore,
+  PostFilterPlugin,
+  PostFilterResult,
+  PreFilterPlugin,
+  PreScorePlugin,
+  ReservePlugin,
+  ScorePlugin,
 } from './interface.ts';
 import { Status, errorStatus } from './status.ts';
 
-export interface WeightedScorePlugin { plugin: ScorePlugin; weight: number }
+export interface WeightedScorePlugin {
+  plugin: ScorePlugin;
+  weight: number;
+}
 
 export interface FrameworkPlugins {
   preFilter: PreFilterPlugin[];
@@ -20,7 +33,10 @@ export interface FrameworkPlugins {
   bind: BindPlugin[];
 }
 
-export interface PreFilterOutcome { status?: Status; nodeNames?: Set<string> }
+export interface PreFilterOutcome {
+  status?: Status;
+  nodeNames?: Set<string>;
+}
 
 export class Framework {
   readonly schedulerName: string;
@@ -39,7 +55,10 @@ export class Framework {
       const r = p.preFilter(state, pod, view);
       if (r === null) continue;
       if (r instanceof Status) {
-        if (r.code === 'Skip') { state.skipFilter.add(p.name); continue; }
+        if (r.code === 'Skip') {
+          state.skipFilter.add(p.name);
+          continue;
+        }
         if (r.isSuccess()) continue;
         return { status: r.withPlugin(p.name) };
       }
@@ -111,12 +130,19 @@ export class Framework {
 
 export function implementsPoint(p: AnyPlugin, point: keyof FrameworkPlugins): boolean {
   switch (point) {
-    case 'preFilter': return typeof p.preFilter === 'function';
-    case 'filter': return typeof p.filter === 'function';
-    case 'postFilter': return typeof p.postFilter === 'function';
-    case 'preScore': return typeof p.preScore === 'function';
-    case 'score': return typeof p.score === 'function';
-    case 'reserve': return typeof p.reserve === 'function';
-    case 'bind': return typeof p.bind === 'function';
+    case 'preFilter':
+      return typeof p.preFilter === 'function';
+    case 'filter':
+      return typeof p.filter === 'function';
+    case 'postFilter':
+      return typeof p.postFilter === 'function';
+    case 'preScore':
+      return typeof p.preScore === 'function';
+    case 'score':
+      return typeof p.score === 'function';
+    case 'reserve':
+      return typeof p.reserve === 'function';
+    case 'bind':
+      return typeof p.bind === 'function';
   }
 }

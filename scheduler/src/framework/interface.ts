@@ -11,8 +11,12 @@ export class CycleState {
   /** plugins whose PreFilter said Skip: their Filter is not run */
   readonly skipFilter = new Set<string>();
   readonly skipScore = new Set<string>();
-  read<T>(key: string): T | undefined { return this.data.get(key) as T | undefined; }
-  write(key: string, v: unknown): void { this.data.set(key, v); }
+  read<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+  write(key: string, v: unknown): void {
+    this.data.set(key, v);
+  }
 }
 
 /** What plugins may read besides the pod and node at hand. */
@@ -27,7 +31,9 @@ export interface ClusterView {
   nodesWithAffinityPods(): Iterable<NodeInfo>;
 }
 
-export interface Plugin { readonly name: string }
+export interface Plugin {
+  readonly name: string;
+}
 
 export interface PreFilterResult {
   /** only these nodes can fit (NodeName, NodeAffinity on metadata.name) */
@@ -43,9 +49,16 @@ export interface FilterPlugin extends Plugin {
   filter(state: CycleState, pod: PodInfo, node: NodeInfo, view: ClusterView): Status | null;
 }
 
-export interface NodeScore { node: NodeInfo; score: number }
+export interface NodeScore {
+  node: NodeInfo;
+  score: number;
+}
 
-export interface PostFilterResult { nominatedNodeName?: string; status: Status; victims?: number }
+export interface PostFilterResult {
+  nominatedNodeName?: string;
+  status: Status;
+  victims?: number;
+}
 
 export interface PostFilterPlugin extends Plugin {
   postFilter(state: CycleState, pod: PodInfo, filtered: Map<string, Status>, view: ClusterView): Promise<PostFilterResult>;

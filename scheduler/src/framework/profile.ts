@@ -20,8 +20,14 @@ import type { FrameworkPlugins } from './framework.ts';
 import { defaultPlugins, pluginRegistry } from '../plugins/index.ts';
 import type { PluginDeps } from '../plugins/index.ts';
 
-interface PluginRef { name: string; weight?: number }
-interface PluginSet { enabled?: PluginRef[]; disabled?: PluginRef[] }
+interface PluginRef {
+  name: string;
+  weight?: number;
+}
+interface PluginSet {
+  enabled?: PluginRef[];
+  disabled?: PluginRef[];
+}
 type Point = keyof FrameworkPlugins;
 const points: Point[] = ['preFilter', 'filter', 'postFilter', 'preScore', 'score', 'reserve', 'bind'];
 
@@ -42,12 +48,17 @@ export class ConfigError extends Error {}
 export function loadSchedulerConfig(path: string | undefined): SchedulerConfig {
   if (!path) return {};
   let doc: any;
-  try { doc = yaml.load(readFileSync(path, 'utf8')); } catch (e) { throw new ConfigError(`reading ${path}: ${(e as Error).message}`); }
+  try {
+    doc = yaml.load(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`reading ${path}: ${(e as Error).message}`);
+  }
   if (doc === undefined || doc === null) return {};
   if (typeof doc !== 'object') throw new ConfigError(`${path}: expected a KubeSchedulerConfiguration object`);
   if (doc.kind && doc.kind !== 'KubeSchedulerConfiguration') throw new ConfigError(`${path}: kind must be KubeSchedulerConfiguration, not ${doc.kind}`);
   const pct = doc.percentageOfNodesToScore;
-  if (pct !== undefined && (typeof pct !== 'number' || pct < 0 || pct > 100)) throw new ConfigError(`${path}: percentageOfNodesToScore must be between 0 and 100`);
+  if (pct !== undefined && (typeof pct !== 'number' || pct < 0 || pct > 100))
+    throw new ConfigError(`${path}: percentageOfNodesToScore must be between 0 and 100`);
   if (doc.profiles !== undefined && !Array.isArray(doc.profiles)) throw new ConfigError(`${path}: profiles must be a list`);
   return { percentageOfNodesToScore: pct, profiles: doc.profiles };
 }

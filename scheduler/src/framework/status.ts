@@ -7,12 +7,24 @@ export class Status {
   readonly reasons: string[];
   /** the plugin that failed */
   plugin = '';
-  constructor(code: StatusCode, ...reasons: string[]) { this.code = code; this.reasons = reasons; }
+  constructor(code: StatusCode, ...reasons: string[]) {
+    this.code = code;
+    this.reasons = reasons;
+  }
 
-  isSuccess(): boolean { return this.code === 'Success'; }
-  isRejected(): boolean { return this.code === 'Unschedulable' || this.code === 'UnschedulableAndUnresolvable'; }
-  message(): string { return this.reasons.join(', '); }
-  withPlugin(p: string): this { this.plugin = p; return this; }
+  isSuccess(): boolean {
+    return this.code === 'Success';
+  }
+  isRejected(): boolean {
+    return this.code === 'Unschedulable' || this.code === 'UnschedulableAndUnresolvable';
+  }
+  message(): string {
+    return this.reasons.join(', ');
+  }
+  withPlugin(p: string): this {
+    this.plugin = p;
+    return this;
+  }
 }
 
 export const unschedulable = (...reasons: string[]) => new Status('Unschedulable', ...reasons);

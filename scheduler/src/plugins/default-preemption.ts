@@ -18,13 +18,18 @@ export interface PreemptionDeps {
   evict(victim: PodInfo, preemptor: PodInfo, nodeName: string): Promise<void>;
 }
 
-export interface Candidate { node: NodeInfo; victims: PodInfo[] }
+export interface Candidate {
+  node: NodeInfo;
+  victims: PodInfo[];
+}
 
 /** A view in which one node is replaced by a what-if copy. */
 function viewWith(view: ClusterView, replaced: NodeInfo): ClusterView {
   const nodes = view.nodes().map((n) => (n.name === replaced.name ? replaced : n));
   return {
-    ...view, nodes: () => nodes, node: (name) => (name === replaced.name ? replaced : view.node(name)),
+    ...view,
+    nodes: () => nodes,
+    node: (name) => (name === replaced.name ? replaced : view.node(name)),
     nodesWithAffinityPods: () => nodes.filter((n) => n.podsWithAffinity.size > 0),
   };
 }
@@ -53,7 +58,10 @@ export function selectVictimsOnNode(fw: Framework, pod: PodInfo, node: NodeInfo,
   const victims: PodInfo[] = [];
   for (const p of potential) {
     whatIf.addPod(p);
-    if (fits(fw, pod, whatIf, view)) { whatIf.removePod(p.key); victims.push(p); }
+    if (fits(fw, pod, whatIf, view)) {
+      whatIf.removePod(p.key);
+      victims.push(p);
+    }
   }
   return { victims };
 }
@@ -67,11 +75,18 @@ export function pickCandidate(cands: Candidate[]): Candidate | undefined {
     const latestTopStart = Math.min(...c.victims.filter((v) => v.priority === top).map(startTime));
     return [top, sum, c.victims.length, -latestTopStart];
   };
-  const lexLess = (a: number[], b: number[]) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!; return false; };
-  let best: Candidate | undefined; let bestKey: number[] = [];
+  const lexLess = (a: number[], b: number[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+    return false;
+  };
+  let best: Candidate | undefined;
+  let bestKey: number[] = [];
   for (const c of cands) {
     const k = key(c);
-    if (!best || lexLess(k, bestKey)) { best = c; bestKey = k; }
+    if (!best || lexLess(k, bestKey)) {
+      best = c;
+      bestKey = k;
+    }
   }
   return best;
 }
@@ -95,7 +110,10 @@ export function defaultPreemption(deps: PreemptionDeps): PostFilterPlugin {
       const candidates: Candidate[] = [];
       for (const node of view.nodes()) {
         const s = filtered.get(node.name);
-        if (!s || s.code === 'UnschedulableAndUnresolvable') { statuses.set(node.name, unresolvable(errReasonNotHelpful)); continue; }
+        if (!s || s.code === 'UnschedulableAndUnresolvable') {
+          statuses.set(node.name, unresolvable(errReasonNotHelpful));
+          continue;
+        }
         const r = selectVictimsOnNode(fw, pod, node, view);
         if (r.victims?.length) candidates.push({ node, victims: r.victims });
         else statuses.set(node.name, r.status ?? unresolvable(errReasonNoVictims));

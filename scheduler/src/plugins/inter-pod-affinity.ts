@@ -28,7 +28,13 @@ function bump(counts: Counts, node: NodeInfo, topologyKey: string, by: number): 
   counts.set(k, (counts.get(k) ?? 0) + by);
 }
 
-interface FilterState { existingAnti: Counts; affinity: Counts; anti: Counts; hasAffinity: boolean; hasAnti: boolean }
+interface FilterState {
+  existingAnti: Counts;
+  affinity: Counts;
+  anti: Counts;
+  hasAffinity: boolean;
+  hasAnti: boolean;
+}
 
 function matchesAll(terms: AffinityTerm[], p: PodInfo, view: ClusterView): boolean {
   for (const t of terms) if (!termMatches(t, p, view.namespaceLabels)) return false;
@@ -36,8 +42,13 @@ function matchesAll(terms: AffinityTerm[], p: PodInfo, view: ClusterView): boole
 }
 
 export function computeFilterState(pod: PodInfo, view: ClusterView): FilterState {
-  const st: FilterState = { existingAnti: new Map(), affinity: new Map(), anti: new Map(),
-    hasAffinity: pod.requiredAffinity.length > 0, hasAnti: pod.requiredAntiAffinity.length > 0 };
+  const st: FilterState = {
+    existingAnti: new Map(),
+    affinity: new Map(),
+    anti: new Map(),
+    hasAffinity: pod.requiredAffinity.length > 0,
+    hasAnti: pod.requiredAntiAffinity.length > 0,
+  };
   const scanAll = st.hasAffinity || st.hasAnti;
   // without terms of its own, only nodes whose pods have terms can matter
   for (const node of scanAll ? view.nodes() : view.nodesWithAffinityPods()) {
@@ -132,8 +143,12 @@ export function interPodAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlu
       return sum;
     },
     normalizeScore(_state, _pod, scores) {
-      let min = Infinity; let max = -Infinity;
-      for (const s of scores) { if (s.score < min) min = s.score; if (s.score > max) max = s.score; }
+      let min = Infinity;
+      let max = -Infinity;
+      for (const s of scores) {
+        if (s.score < min) min = s.score;
+        if (s.score > max) max = s.score;
+      }
       const diff = max - min;
       for (const s of scores) s.score = diff > 0 ? Math.floor((maxNodeScore * (s.score - min)) / diff) : 0;
     },

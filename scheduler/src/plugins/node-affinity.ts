@@ -20,12 +20,18 @@ export function requiredNodeAffinity(pod: PodInfo): NodePredicate | undefined {
   const preds: NodePredicate[] = [];
   if (sel && Object.keys(sel).length) {
     const entries = Object.entries(sel);
-    preds.push((labels) => { for (const [k, v] of entries) if (labels?.[k] !== v) return false; return true; });
+    preds.push((labels) => {
+      for (const [k, v] of entries) if (labels?.[k] !== v) return false;
+      return true;
+    });
   }
   // a present but empty list of terms matches no node, as in Kubernetes
   if (Array.isArray(terms)) preds.push(compileNodeSelector(terms));
   if (preds.length === 0) return undefined;
-  return (labels, name) => { for (const p of preds) if (!p(labels, name)) return false; return true; };
+  return (labels, name) => {
+    for (const p of preds) if (!p(labels, name)) return false;
+    return true;
+  };
 }
 
 export function nodeMatchesRequiredAffinity(pod: PodInfo, node: NodeInfo): boolean {
@@ -33,7 +39,10 @@ export function nodeMatchesRequiredAffinity(pod: PodInfo, node: NodeInfo): boole
   return !p || p(node.labels, node.name);
 }
 
-interface Preferred { weight: number; match: NodePredicate }
+interface Preferred {
+  weight: number;
+  match: NodePredicate;
+}
 
 export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   return {
@@ -48,7 +57,10 @@ export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin 
         let names: Set<string> | undefined = new Set();
         for (const t of terms) {
           const byName = (t.matchFields ?? []).find((f: any) => f.key === 'metadata.name' && f.operator === 'In');
-          if (!byName) { names = undefined; break; }
+          if (!byName) {
+            names = undefined;
+            break;
+          }
           for (const v of byName.values ?? []) names.add(v);
         }
         if (names) return { nodeNames: names };
@@ -72,6 +84,8 @@ export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin 
       for (const p of state.read<Preferred[]>(scoreKey) ?? []) if (p.match(node.labels, node.name)) sum += p.weight;
       return sum;
     },
-    normalizeScore(_state, _pod, scores) { defaultNormalizeScore(scores, false); },
+    normalizeScore(_state, _pod, scores) {
+      defaultNormalizeScore(scores, false);
+    },
   };
 }

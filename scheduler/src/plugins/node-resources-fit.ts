@@ -32,10 +32,14 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
 
 function requestedOf(pod: PodInfo, node: NodeInfo, resource: string): [requested: number, allocatable: number] {
   switch (resource) {
-    case 'cpu': return [node.nonZeroCpu + pod.nonZeroCpu, node.allocatable.milliCPU];
-    case 'memory': return [node.nonZeroMemory + pod.nonZeroMemory, node.allocatable.memory];
-    case 'ephemeral-storage': return [node.requested.ephemeralStorage + pod.requests.ephemeralStorage, node.allocatable.ephemeralStorage];
-    default: return [(node.requested.scalar.get(resource) ?? 0) + (pod.requests.scalar.get(resource) ?? 0), node.allocatable.scalar.get(resource) ?? 0];
+    case 'cpu':
+      return [node.nonZeroCpu + pod.nonZeroCpu, node.allocatable.milliCPU];
+    case 'memory':
+      return [node.nonZeroMemory + pod.nonZeroMemory, node.allocatable.memory];
+    case 'ephemeral-storage':
+      return [node.requested.ephemeralStorage + pod.requests.ephemeralStorage, node.allocatable.ephemeralStorage];
+    default:
+      return [(node.requested.scalar.get(resource) ?? 0) + (pod.requests.scalar.get(resource) ?? 0), node.allocatable.scalar.get(resource) ?? 0];
   }
 }
 
@@ -53,7 +57,10 @@ export function mostAllocatedScore(requested: number, capacity: number): number 
 export function nodeResourcesFit(args: NodeResourcesFitArgs = {}): FilterPlugin & ScorePlugin {
   const type = args.scoringStrategy?.type ?? 'LeastAllocated';
   if (type !== 'LeastAllocated' && type !== 'MostAllocated') throw new Error(`NodeResourcesFit: scoring strategy "${type}" is not supported`);
-  const resources = args.scoringStrategy?.resources ?? [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }];
+  const resources = args.scoringStrategy?.resources ?? [
+    { name: 'cpu', weight: 1 },
+    { name: 'memory', weight: 1 },
+  ];
   const scoreOne = type === 'LeastAllocated' ? leastAllocatedScore : mostAllocatedScore;
   return {
     name: 'NodeResourcesFit',

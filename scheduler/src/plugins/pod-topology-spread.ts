@@ -28,14 +28,16 @@ export interface Constraint {
 
 export function constraintsOf(pod: PodInfo, when: 'DoNotSchedule' | 'ScheduleAnyway'): Constraint[] {
   const list: any[] = (pod.pod.spec as any)?.topologySpreadConstraints ?? [];
-  return list.filter((c) => c.whenUnsatisfiable === when).map((c) => ({
-    maxSkew: c.maxSkew ?? 1,
-    topologyKey: c.topologyKey,
-    selector: withLabelKeys(compileLabelSelector(c.labelSelector), pod.labels, c.matchLabelKeys),
-    minDomains: c.minDomains ?? 1,
-    honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
-    honorTaints: c.nodeTaintsPolicy === 'Honor',
-  }));
+  return list
+    .filter((c) => c.whenUnsatisfiable === when)
+    .map((c) => ({
+      maxSkew: c.maxSkew ?? 1,
+      topologyKey: c.topologyKey,
+      selector: withLabelKeys(compileLabelSelector(c.labelSelector), pod.labels, c.matchLabelKeys),
+      minDomains: c.minDomains ?? 1,
+      honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+      honorTaints: c.nodeTaintsPolicy === 'Honor',
+    }));
 }
 
 function countMatching(node: NodeInfo, pod: PodInfo, selector: LabelPredicate): number {
@@ -62,7 +64,11 @@ function hasAllKeys(node: NodeInfo, cs: Constraint[]): boolean {
   return true;
 }
 
-interface FilterState { constraints: Constraint[]; counts: Map<string, number>[]; minMatch: number[] }
+interface FilterState {
+  constraints: Constraint[];
+  counts: Map<string, number>[];
+  minMatch: number[];
+}
 
 export function computeFilterState(pod: PodInfo, constraints: Constraint[], view: ClusterView): FilterState {
   const counts = constraints.map(() => new Map<string, number>());
@@ -85,7 +91,12 @@ export function computeFilterState(pod: PodInfo, constraints: Constraint[], view
   return { constraints, counts, minMatch };
 }
 
-interface ScoreState { constraints: Constraint[]; counts: Map<string, number>[]; weights: number[]; ignored: Set<string> }
+interface ScoreState {
+  constraints: Constraint[];
+  counts: Map<string, number>[];
+  weights: number[];
+  ignored: Set<string>;
+}
 
 export function podTopologySpread(): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   return {
@@ -115,7 +126,10 @@ export function podTopologySpread(): PreFilterPlugin & FilterPlugin & PreScorePl
       const ignored = new Set<string>();
       const domains = constraints.map(() => new Set<string>());
       for (const n of nodes) {
-        if (!hasAllKeys(n, constraints)) { ignored.add(n.name); continue; }
+        if (!hasAllKeys(n, constraints)) {
+          ignored.add(n.name);
+          continue;
+        }
         constraints.forEach((c, i) => domains[i]!.add(n.labels![c.topologyKey]!));
       }
       const counts = constraints.map(() => new Map<string, number>());
@@ -145,15 +159,22 @@ export function podTopologySpread(): PreFilterPlugin & FilterPlugin & PreScorePl
     normalizeScore(state, _pod, scores) {
       const st = state.read<ScoreState>(scoreKey);
       if (!st) return;
-      let min = Infinity; let max = 0;
+      let min = Infinity;
+      let max = 0;
       for (const s of scores) {
         if (st.ignored.has(s.node.name)) continue;
         if (s.score < min) min = s.score;
         if (s.score > max) max = s.score;
       }
       for (const s of scores) {
-        if (st.ignored.has(s.node.name)) { s.score = 0; continue; }
-        if (max === 0) { s.score = maxNodeScore; continue; }
+        if (st.ignored.has(s.node.name)) {
+          s.score = 0;
+          continue;
+        }
+        if (max === 0) {
+          s.score = maxNodeScore;
+          continue;
+        }
         s.score = Math.floor((maxNodeScore * (max + min - s.score)) / max);
       }
     },

@@ -26,6 +26,8 @@ export function taintToleration(): FilterPlugin & ScorePlugin {
       for (const taint of node.taints) if (taint.effect === 'PreferNoSchedule' && !anyToleratesTaint(tolerations, taint)) n++;
       return n;
     },
-    normalizeScore(_state, _pod, scores) { defaultNormalizeScore(scores, true); },
+    normalizeScore(_state, _pod, scores) {
+      defaultNormalizeScore(scores, true);
+    },
   };
 }

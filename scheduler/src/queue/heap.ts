@@ -11,11 +11,22 @@ export class KeyedHeap<T> {
     this.less = less;
   }
 
-  get size(): number { return this.items.length; }
-  has(key: string): boolean { return this.index.has(key); }
-  get(key: string): T | undefined { const i = this.index.get(key); return i === undefined ? undefined : this.items[i]; }
-  peek(): T | undefined { return this.items[0]; }
-  values(): readonly T[] { return this.items; }
+  get size(): number {
+    return this.items.length;
+  }
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
+  get(key: string): T | undefined {
+    const i = this.index.get(key);
+    return i === undefined ? undefined : this.items[i];
+  }
+  peek(): T | undefined {
+    return this.items[0];
+  }
+  values(): readonly T[] {
+    return this.items;
+  }
 
   /** Adds, or replaces the entry with the same key and restores the order. */
   push(item: T): void {
@@ -53,11 +64,15 @@ export class KeyedHeap<T> {
     return item;
   }
 
-  private fix(i: number): void { if (!this.up(i)) this.down(i); }
+  private fix(i: number): void {
+    if (!this.up(i)) this.down(i);
+  }
 
   private swap(i: number, j: number): void {
-    const a = this.items[i]!; const b = this.items[j]!;
-    this.items[i] = b; this.items[j] = a;
+    const a = this.items[i]!;
+    const b = this.items[j]!;
+    this.items[i] = b;
+    this.items[j] = a;
     this.index.set(this.keyOf(b), i);
     this.index.set(this.keyOf(a), j);
   }
@@ -76,7 +91,8 @@ export class KeyedHeap<T> {
   private down(i: number): void {
     const n = this.items.length;
     for (;;) {
-      const l = 2 * i + 1; const r = l + 1;
+      const l = 2 * i + 1;
+      const r = l + 1;
       let m = i;
       if (l < n && this.less(this.items[l]!, this.items[m]!)) m = l;
       if (r < n && this.less(this.items[r]!, this.items[m]!)) m = r;

@@ -35,9 +35,15 @@ export interface QueueOptions {
 export type QueueName = 'active' | 'backoff' | 'unschedulable';
 
 export class SchedulingQueue {
-  private readonly active = new KeyedHeap<QueuedPod>((p) => p.key, (a, b) =>
-    a.info.priority !== b.info.priority ? a.info.priority > b.info.priority : a.timestamp !== b.timestamp ? a.timestamp < b.timestamp : a.seq < b.seq);
-  private readonly backoff = new KeyedHeap<QueuedPod>((p) => p.key, (a, b) => a.backoffExpiry < b.backoffExpiry);
+  private readonly active = new KeyedHeap<QueuedPod>(
+    (p) => p.key,
+    (a, b) =>
+      a.info.priority !== b.info.priority ? a.info.priority > b.info.priority : a.timestamp !== b.timestamp ? a.timestamp < b.timestamp : a.seq < b.seq,
+  );
+  private readonly backoff = new KeyedHeap<QueuedPod>(
+    (p) => p.key,
+    (a, b) => a.backoffExpiry < b.backoffExpiry,
+  );
   private readonly parked = new Map<string, QueuedPod>();
   /** popped and being scheduled or bound; a newer copy of the pod waits here */
   private readonly inFlight = new Map<string, QueuedPod>();
@@ -70,7 +76,9 @@ export class SchedulingQueue {
     return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.parked.size };
   }
 
-  schedulingCycle(): number { return this.cycle; }
+  schedulingCycle(): number {
+    return this.cycle;
+  }
 
   has(key: string): boolean {
     return this.active.has(key) || this.backoff.has(key) || this.parked.has(key) || this.inFlight.has(key);
@@ -79,9 +87,23 @@ export class SchedulingQueue {
   /** A new pending pod. */
   add(pod: V1Pod): void {
     const key = podKey(pod);
-    if (this.has(key)) { this.update(pod); return; }
+    if (this.has(key)) {
+      this.update(pod);
+      return;
+    }
     const now = this.now();
-    this.pushActive({ key, info: newPodInfo(pod), timestamp: now, seq: 0, firstSeen: now, attempts: 0, backoffExpiry: 0, parkedAt: 0, cycle: 0, unschedulablePlugins: new Set() });
+    this.pushActive({
+      key,
+      info: newPodInfo(pod),
+      timestamp: now,
+      seq: 0,
+      firstSeen: now,
+      attempts: 0,
+      backoffExpiry: 0,
+      parkedAt: 0,
+      cycle: 0,
+      unschedulablePlugins: new Set(),
+    });
   }
 
   /** The pending pod changed: a parked one gets another chance, since the change may make it fit. */
@@ -89,11 +111,21 @@ export class SchedulingQueue {
     const key = podKey(pod);
     const info = newPodInfo(pod);
     const inFlight = this.inFlight.get(key);
-    if (inFlight) { inFlight.info = info; return; }
+    if (inFlight) {
+      inFlight.info = info;
+      return;
+    }
     const a = this.active.get(key);
-    if (a) { a.info = info; this.active.push(a); return; }
+    if (a) {
+      a.info = info;
+      this.active.push(a);
+      return;
+    }
     const b = this.backoff.get(key);
-    if (b) { b.info = info; return; }
+    if (b) {
+      b.info = info;
+      return;
+    }
     const p = this.parked.get(key);
     if (p) {
       p.info = info;
@@ -130,7 +162,9 @@ export class SchedulingQueue {
   }
 
   /** The attempt is over (bound, or handed back through one of the methods below). */
-  done(key: string): void { this.inFlight.delete(key); }
+  done(key: string): void {
+    this.inFlight.delete(key);
+  }
 
   /** After a failed attempt for lack of a fitting node. */
   addUnschedulable(p: QueuedPod): void {
@@ -187,7 +221,10 @@ export class SchedulingQueue {
   private pushActive(p: QueuedPod): void {
     p.seq = ++this.seqCounter;
     const w = this.waiters.shift();
-    if (w) { w(this.startFlight(p)); return; }
+    if (w) {
+      w(this.startFlight(p));
+      return;
+    }
     this.active.push(p);
     this.onChange?.();
   }
@@ -218,7 +255,10 @@ export class SchedulingQueue {
   private flushLongParked(): void {
     const now = this.now();
     for (const [k, p] of this.parked) {
-      if (now - p.parkedAt >= this.maxParkedMs) { this.parked.delete(k); this.requeue(p); }
+      if (now - p.parkedAt >= this.maxParkedMs) {
+        this.parked.delete(k);
+        this.requeue(p);
+      }
     }
   }
 

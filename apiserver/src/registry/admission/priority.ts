@@ -34,10 +34,16 @@ export async function resolvePodPriority(pod: KObject, ctx: RequestContext): Pro
   const value: number = cls?.value ?? 0;
   const policy: string = cls?.preemptionPolicy ?? 'PreemptLowerPriority';
   if (spec.priority !== undefined && spec.priority !== null && spec.priority !== value) {
-    throw forbidden(pod, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${value} from the given PriorityClass name`);
+    throw forbidden(
+      pod,
+      `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${value} from the given PriorityClass name`,
+    );
   }
   if (spec.preemptionPolicy && cls && spec.preemptionPolicy !== policy) {
-    throw forbidden(pod, `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`);
+    throw forbidden(
+      pod,
+      `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`,
+    );
   }
   spec.priority = value;
   if (cls) {
@@ -56,7 +62,11 @@ export async function checkSingleGlobalDefault(pc: KObject, ctx: RequestContext)
   if (!storage) throw errors.internal('priority admission needs the storage service');
   const existing = await defaultClass(storage);
   if (existing && existing.metadata.name !== pc.metadata.name) {
-    throw errors.forbidden('scheduling.k8s.io', 'priorityclasses', pc.metadata.name ?? '',
-      `PriorityClass ${existing.metadata.name} is already marked as default. Only one default can exist`);
+    throw errors.forbidden(
+      'scheduling.k8s.io',
+      'priorityclasses',
+      pc.metadata.name ?? '',
+      `PriorityClass ${existing.metadata.name} is already marked as default. Only one default can exist`,
+    );
   }
 }

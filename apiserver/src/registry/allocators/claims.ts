@@ -9,7 +9,11 @@ import { ApiError } from '../../errors.ts';
  * The uid tells a Service from an earlier one of the same name (a failed create must not free
  * the existing Service's values).
  */
-export interface ClaimOwner { namespace: string; name: string; uid?: string }
+export interface ClaimOwner {
+  namespace: string;
+  name: string;
+  uid?: string;
+}
 
 /** How a claim record names its owner (the IPAddress API's parentRef, plus the uid). */
 export function parentRef(owner: ClaimOwner): Record<string, string> {
@@ -32,10 +36,14 @@ export class ClaimStore {
   readonly prefix: string;
   readonly makeRecord: (value: string, owner: ClaimOwner) => KObject;
   constructor(storage: Storage, prefix: string, makeRecord: (value: string, owner: ClaimOwner) => KObject) {
-    this.storage = storage; this.prefix = prefix; this.makeRecord = makeRecord;
+    this.storage = storage;
+    this.prefix = prefix;
+    this.makeRecord = makeRecord;
   }
 
-  key(value: string): string { return `${this.prefix}${value}`; }
+  key(value: string): string {
+    return `${this.prefix}${value}`;
+  }
 
   async claim(value: string, owner: ClaimOwner): Promise<ClaimResult> {
     try {

@@ -17,22 +17,29 @@ export class ClusterIPAllocator {
   constructor(storage: Storage, cidr: string = DEFAULT_SERVICE_CIDR) {
     this.range = parseIPv4Cidr(cidr);
     this.claims = new ClaimStore(storage, IP_ALLOCATION_PREFIX, (ip, owner) => ({
-      apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress',
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IPAddress',
       metadata: { name: ip, labels: { 'ipaddress.kubernetes.io/managed-by': 'skiff-apiserver' } },
       spec: { parentRef: parentRef(owner) },
     }));
   }
 
   /** The first usable address (.1 of the block): the `kubernetes` Service's address. */
-  firstAddress(): string { return numberToIPv4(this.range.base + 1); }
+  firstAddress(): string {
+    return numberToIPv4(this.range.base + 1);
+  }
 
-  contains(ip: string): boolean { return offsetInRange(this.range, ip) !== undefined; }
+  contains(ip: string): boolean {
+    return offsetInRange(this.range, ip) !== undefined;
+  }
 
   /** Claims a requested address; throws AllocationError when outside the range or held by another Service. */
   async allocate(ip: string, owner: ClaimOwner, dryRun = false): Promise<void> {
     if (!this.contains(ip)) {
-      throw new AllocationError('outOfRange',
-        `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.range.cidr}`);
+      throw new AllocationError(
+        'outOfRange',
+        `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.range.cidr}`,
+      );
     }
     const ok = dryRun ? await this.claims.wouldClaim(ip, owner) : (await this.claims.claim(ip, owner)) === 'claimed';
     if (!ok) throw new AllocationError('taken', `failed to allocate IP ${ip}: provided IP is already allocated`);

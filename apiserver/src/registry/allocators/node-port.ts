@@ -17,18 +17,20 @@ export class NodePortAllocator {
   constructor(storage: Storage, range: string = DEFAULT_NODE_PORT_RANGE) {
     this.range = parsePortRange(range);
     this.claims = new ClaimStore(storage, NODE_PORT_ALLOCATION_PREFIX, (port, owner) => ({
-      apiVersion: 'v1', kind: 'NodePortAllocation',
+      apiVersion: 'v1',
+      kind: 'NodePortAllocation',
       metadata: { name: port },
       spec: { parentRef: parentRef(owner) },
     }));
   }
 
-  contains(port: number): boolean { return Number.isInteger(port) && port >= this.range.first && port <= this.range.last; }
+  contains(port: number): boolean {
+    return Number.isInteger(port) && port >= this.range.first && port <= this.range.last;
+  }
 
   async allocate(port: number, owner: ClaimOwner, dryRun = false): Promise<void> {
     if (!this.contains(port)) {
-      throw new AllocationError('outOfRange',
-        `provided port is not in the valid range. The range of valid ports is ${this.range.text}`);
+      throw new AllocationError('outOfRange', `provided port is not in the valid range. The range of valid ports is ${this.range.text}`);
     }
     const v = String(port);
     const ok = dryRun ? await this.claims.wouldClaim(v, owner) : (await this.claims.claim(v, owner)) === 'claimed';

@@ -6,7 +6,11 @@ import type { ClaimOwner, ClaimStore } from './claims.ts';
 const randomTries = 8;
 
 export async function pickFree(
-  store: ClaimStore, owner: ClaimOwner, size: number, valueAt: (i: number) => string, dryRun: boolean,
+  store: ClaimStore,
+  owner: ClaimOwner,
+  size: number,
+  valueAt: (i: number) => string,
+  dryRun: boolean,
 ): Promise<string | undefined> {
   const attempt = async (v: string) => (dryRun ? store.wouldClaim(v, owner) : (await store.claim(v, owner)) === 'claimed');
   for (let t = 0; t < Math.min(randomTries, size); t++) {

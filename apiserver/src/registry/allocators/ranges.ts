@@ -45,7 +45,11 @@ export function offsetInRange(range: IPv4Range, ip: string): number | undefined 
   return off >= 1 && off <= range.size - 2 ? off : undefined;
 }
 
-export interface PortRange { first: number; last: number; text: string }
+export interface PortRange {
+  first: number;
+  last: number;
+  text: string;
+}
 
 export function parsePortRange(text: string): PortRange {
   const m = /^([0-9]+)-([0-9]+)$/.exec(text.trim());

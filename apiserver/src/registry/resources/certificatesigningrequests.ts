@@ -11,10 +11,29 @@ import { validateMetaFor } from './shared/meta-rules.ts';
 
 /** Every key usage and extended key usage name the API knows (certificates/v1 KeyUsage). */
 export const KEY_USAGES = [
-  'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment',
-  'cert sign', 'crl sign', 'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing',
-  'email protection', 's/mime', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing',
-  'microsoft sgc', 'netscape sgc',
+  'signing',
+  'digital signature',
+  'content commitment',
+  'key encipherment',
+  'key agreement',
+  'data encipherment',
+  'cert sign',
+  'crl sign',
+  'encipher only',
+  'decipher only',
+  'any',
+  'server auth',
+  'client auth',
+  'code signing',
+  'email protection',
+  's/mime',
+  'ipsec end system',
+  'ipsec tunnel',
+  'ipsec user',
+  'timestamping',
+  'ocsp signing',
+  'microsoft sgc',
+  'netscape sgc',
 ];
 
 /** The condition types whose presence is the decision: added through /approval only, never removed. */
@@ -48,7 +67,7 @@ function validateSpec(spec: any): FieldError[] {
   out.push(...validateRequest(spec.request));
   if (!spec.signerName) out.push(field.required('spec.signerName'));
   else if (typeof spec.signerName !== 'string' || !signerNameRe.test(spec.signerName)) {
-    out.push(field.invalid('spec.signerName', spec.signerName, 'must be a fully qualified domain and path of the form \'example.com/signer-name\''));
+    out.push(field.invalid('spec.signerName', spec.signerName, "must be a fully qualified domain and path of the form 'example.com/signer-name'"));
   }
   if (spec.expirationSeconds !== undefined && spec.expirationSeconds !== null) {
     if (!Number.isInteger(spec.expirationSeconds) || spec.expirationSeconds < 600) {
@@ -75,7 +94,10 @@ function validateStatus(status: any): FieldError[] {
   const types = new Set<string>();
   conditions.forEach((c, i) => {
     const p = `status.conditions[${i}]`;
-    if (!c?.type) { out.push(field.required(`${p}.type`)); return; }
+    if (!c?.type) {
+      out.push(field.required(`${p}.type`));
+      return;
+    }
     if (DECISIONS.includes(c.type) || c.type === 'Failed') {
       if (types.has(c.type)) out.push(field.duplicate(`${p}.type`, c.type));
       if (c.status !== 'True') out.push(field.notSupported(`${p}.status`, c.status, ['True']));
@@ -92,14 +114,20 @@ function validateStatus(status: any): FieldError[] {
     const blocks = pem.match(/-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g) ?? [];
     if (!blocks.length) out.push(field.invalid('status.certificate', '<certificate data>', 'must contain at least one CERTIFICATE PEM block'));
     for (const b of blocks) {
-      if (!b.startsWith('-----BEGIN CERTIFICATE-----')) { out.push(field.invalid('status.certificate', '<certificate data>', 'only CERTIFICATE PEM blocks are allowed')); break; }
-      try { new x509.X509Certificate(b); } catch (e) {
+      if (!b.startsWith('-----BEGIN CERTIFICATE-----')) {
+        out.push(field.invalid('status.certificate', '<certificate data>', 'only CERTIFICATE PEM blocks are allowed'));
+        break;
+      }
+      try {
+        new x509.X509Certificate(b);
+      } catch (e) {
         out.push(field.invalid('status.certificate', '<certificate data>', `failed to parse certificate: ${(e as Error).message}`));
         break;
       }
     }
     if (!types.has('Approved')) out.push(field.forbidden('status.certificate', 'certificate can only be set if the Approved condition is present'));
-    if (types.has('Denied') || types.has('Failed')) out.push(field.forbidden('status.certificate', 'certificate cannot be set if the Denied or Failed condition is present'));
+    if (types.has('Denied') || types.has('Failed'))
+      out.push(field.forbidden('status.certificate', 'certificate cannot be set if the Denied or Failed condition is present'));
   }
   return out;
 }
@@ -154,8 +182,12 @@ export function validateCsrUpdate(obj: KObject, old: KObject): FieldError[] {
 }
 
 export const certificatesigningrequests: ResourceDef = {
-  group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', resource: 'certificatesigningrequests',
-  singular: 'certificatesigningrequest', shortNames: ['csr'],
+  group: 'certificates.k8s.io',
+  version: 'v1',
+  kind: 'CertificateSigningRequest',
+  resource: 'certificatesigningrequests',
+  singular: 'certificatesigningrequest',
+  shortNames: ['csr'],
   namespaced: false,
   subresources: ['status', 'approval'],
 
@@ -163,7 +195,9 @@ export const certificatesigningrequests: ResourceDef = {
     return [...validateMetaFor(obj, false, nameIsDnsSubdomain), ...validateSpec(obj.spec), ...validateStatus(obj.status)];
   },
 
-  validateUpdate(obj, old) { return validateCsrUpdate(obj, old); },
+  validateUpdate(obj, old) {
+    return validateCsrUpdate(obj, old);
+  },
 
   prepareForCreate(obj, ctx) {
     // a CSR is born pending: conditions and certificate are the approver's and signer's
@@ -172,13 +206,16 @@ export const certificatesigningrequests: ResourceDef = {
     obj.spec.username = ctx.user.name;
     obj.spec.groups = [...ctx.user.groups];
     const u = ctx.user as { uid?: string; extra?: Record<string, string[]> };
-    if (u.uid) obj.spec.uid = u.uid; else delete obj.spec.uid;
-    if (u.extra && Object.keys(u.extra).length) obj.spec.extra = structuredClone(u.extra); else delete obj.spec.extra;
+    if (u.uid) obj.spec.uid = u.uid;
+    else delete obj.spec.uid;
+    if (u.extra && Object.keys(u.extra).length) obj.spec.extra = structuredClone(u.extra);
+    else delete obj.spec.extra;
   },
 
   prepareForUpdate(obj, old) {
     obj.spec = structuredClone(old.spec);
-    if (old.status === undefined) delete obj.status; else obj.status = structuredClone(old.status);
+    if (old.status === undefined) delete obj.status;
+    else obj.status = structuredClone(old.status);
   },
 
   prepareForStatusUpdate(obj, old) {
@@ -190,7 +227,8 @@ export const certificatesigningrequests: ResourceDef = {
     stampConditions(next, old);
     if (!next.status.certificate) delete next.status.certificate;
     for (const k of ['labels', 'annotations'] as const) {
-      if (obj.metadata?.[k] === undefined) delete next.metadata[k]; else next.metadata[k] = structuredClone(obj.metadata[k]);
+      if (obj.metadata?.[k] === undefined) delete next.metadata[k];
+      else next.metadata[k] = structuredClone(obj.metadata[k]);
     }
     if (obj.metadata?.resourceVersion) next.metadata.resourceVersion = obj.metadata.resourceVersion;
     return next;
@@ -198,5 +236,7 @@ export const certificatesigningrequests: ResourceDef = {
 
   specChanged: () => false,
 
-  selectableFields(obj) { return { 'spec.signerName': obj.spec?.signerName ?? '' }; },
+  selectableFields(obj) {
+    return { 'spec.signerName': obj.spec?.signerName ?? '' };
+  },
 };

@@ -6,7 +6,12 @@ import { validateMetaFor } from './shared/meta-rules.ts';
 import { MAX_DATA_BYTES, validateDataKeys, validateImmutablePayload } from './shared/data-maps.ts';
 
 export const configmaps: ResourceDef = {
-  group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', singular: 'configmap', shortNames: ['cm'],
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  resource: 'configmaps',
+  singular: 'configmap',
+  shortNames: ['cm'],
   namespaced: true,
 
   validate(obj) {
@@ -25,5 +30,7 @@ export const configmaps: ResourceDef = {
     return out;
   },
 
-  validateUpdate(obj, old) { return validateImmutablePayload(obj, old, ['data', 'binaryData']); },
+  validateUpdate(obj, old) {
+    return validateImmutablePayload(obj, old, ['data', 'binaryData']);
+  },
 };

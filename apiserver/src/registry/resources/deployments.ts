@@ -24,7 +24,16 @@ function parseIntOrPercent(v: unknown): { n: number; percent: boolean } | undefi
 function validateIntOrPercent(v: unknown, path: string, out: FieldError[]): number | undefined {
   if (v === undefined) return undefined;
   const parsed = parseIntOrPercent(v);
-  if (!parsed) { out.push(field.invalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")); return undefined; }
+  if (!parsed) {
+    out.push(
+      field.invalid(
+        path,
+        v,
+        "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+      ),
+    );
+    return undefined;
+  }
   if (parsed.n < 0) out.push(field.invalid(path, v, 'must be greater than or equal to 0'));
   if (parsed.percent && parsed.n > 100) out.push(field.invalid(path, v, 'must not be greater than 100%'));
   return parsed.n;
@@ -35,7 +44,7 @@ function validateStrategy(strategy: any): FieldError[] {
   if (!strategy) return out;
   if (!strategyTypes.includes(strategy.type)) out.push(field.notSupported('spec.strategy.type', strategy.type, strategyTypes));
   if (strategy.type === 'Recreate' && strategy.rollingUpdate) {
-    out.push(field.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
+    out.push(field.forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'"));
   }
   if (strategy.type === 'RollingUpdate' && strategy.rollingUpdate) {
     const ru = strategy.rollingUpdate;
@@ -49,7 +58,13 @@ function validateStrategy(strategy: any): FieldError[] {
 }
 
 export const deployments: ResourceDef = {
-  group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', singular: 'deployment', shortNames: ['deploy'], categories: ['all'],
+  group: 'apps',
+  version: 'v1',
+  kind: 'Deployment',
+  resource: 'deployments',
+  singular: 'deployment',
+  shortNames: ['deploy'],
+  categories: ['all'],
   namespaced: true,
   subresources: ['status', 'scale'],
   scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'status.selector' },
@@ -90,8 +105,12 @@ export const deployments: ResourceDef = {
     return out;
   },
 
-  prepareForCreate(obj) { obj.status = {}; },
-  prepareForUpdate(obj, old) { keepOldStatus(obj, old); },
+  prepareForCreate(obj) {
+    obj.status = {};
+  },
+  prepareForUpdate(obj, old) {
+    keepOldStatus(obj, old);
+  },
   prepareForStatusUpdate: takeStatusOnly,
   specChanged: specDiffers,
 };

@@ -14,7 +14,8 @@ function validateSubsets(subsets: unknown): FieldError[] {
     for (const key of ['addresses', 'notReadyAddresses'] as const) {
       (ss?.[key] ?? []).forEach((a: any, j: number) => {
         if (!a?.ip) out.push(field.required(`${p}.${key}[${j}].ip`));
-        else if (!isValidIPv4(a.ip) && !a.ip.includes(':')) out.push(field.invalid(`${p}.${key}[${j}].ip`, a.ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+        else if (!isValidIPv4(a.ip) && !a.ip.includes(':'))
+          out.push(field.invalid(`${p}.${key}[${j}].ip`, a.ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
         if (a?.hostname) for (const m of checkDns1123Label(a.hostname)) out.push(field.invalid(`${p}.${key}[${j}].hostname`, a.hostname, m));
       });
     }
@@ -31,7 +32,12 @@ function validateSubsets(subsets: unknown): FieldError[] {
 }
 
 export const endpoints: ResourceDef = {
-  group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', shortNames: ['ep'],
+  group: '',
+  version: 'v1',
+  kind: 'Endpoints',
+  resource: 'endpoints',
+  singular: 'endpoints',
+  shortNames: ['ep'],
   namespaced: true,
 
   defaults(obj) {

@@ -20,7 +20,11 @@ function validateAddress(type: string, a: unknown, path: string): FieldError[] {
 }
 
 export const endpointslices: ResourceDef = {
-  group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', singular: 'endpointslice',
+  group: 'discovery.k8s.io',
+  version: 'v1',
+  kind: 'EndpointSlice',
+  resource: 'endpointslices',
+  singular: 'endpointslice',
   namespaced: true,
 
   defaults(obj) {
@@ -33,12 +37,14 @@ export const endpointslices: ResourceDef = {
     if (!type) out.push(field.required('addressType'));
     else if (!addressTypes.includes(type)) out.push(field.notSupported('addressType', type, addressTypes));
     const eps: any[] = obj.endpoints ?? [];
-    if (eps.length > maxEndpoints) out.push({ type: 'FieldValueTooMany', field: 'endpoints', value: eps.length, detail: `must have at most ${maxEndpoints} items` });
+    if (eps.length > maxEndpoints)
+      out.push({ type: 'FieldValueTooMany', field: 'endpoints', value: eps.length, detail: `must have at most ${maxEndpoints} items` });
     eps.forEach((ep, i) => {
       const p = `endpoints[${i}]`;
       const addrs: unknown[] = ep?.addresses ?? [];
       if (addrs.length === 0) out.push(field.required(`${p}.addresses`, 'must contain at least 1 address'));
-      if (addrs.length > maxAddresses) out.push({ type: 'FieldValueTooMany', field: `${p}.addresses`, value: addrs.length, detail: `must have at most ${maxAddresses} items` });
+      if (addrs.length > maxAddresses)
+        out.push({ type: 'FieldValueTooMany', field: `${p}.addresses`, value: addrs.length, detail: `must have at most ${maxAddresses} items` });
       addrs.forEach((a, j) => out.push(...validateAddress(type, a, `${p}.addresses[${j}]`)));
       if (ep?.hostname) for (const m of checkDns1123Label(ep.hostname)) out.push(field.invalid(`${p}.hostname`, ep.hostname, m));
       if (ep?.nodeName) for (const m of checkDns1123Subdomain(ep.nodeName)) out.push(field.invalid(`${p}.nodeName`, ep.nodeName, m));
@@ -56,5 +62,7 @@ export const endpointslices: ResourceDef = {
     return out;
   },
 
-  validateUpdate(obj, old) { return validateImmutable(obj.addressType, old.addressType, 'addressType'); },
+  validateUpdate(obj, old) {
+    return validateImmutable(obj.addressType, old.addressType, 'addressType');
+  },
 };

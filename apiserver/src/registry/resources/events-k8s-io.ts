@@ -20,20 +20,32 @@ const renamed: [string, string][] = [
 const shared = ['metadata', 'eventTime', 'series', 'related', 'action', 'reason', 'type', 'reportingInstance'];
 
 function move(from: KObject, fromKeys: string[], to: KObject, toKeys: string[]): void {
-  fromKeys.forEach((k, i) => { if (from[k] !== undefined && from[k] !== null) to[toKeys[i]] = from[k]; });
+  fromKeys.forEach((k, i) => {
+    if (from[k] !== undefined && from[k] !== null) to[toKeys[i]] = from[k];
+  });
 }
 
 export function eventToCore(obj: KObject): KObject {
   const out: KObject = { apiVersion: 'v1', kind: 'Event', metadata: obj.metadata };
   move(obj, shared, out, shared);
-  move(obj, renamed.map(([n]) => n), out, renamed.map(([, o]) => o));
+  move(
+    obj,
+    renamed.map(([n]) => n),
+    out,
+    renamed.map(([, o]) => o),
+  );
   return out;
 }
 
 export function eventFromCore(obj: KObject): KObject {
   const out: KObject = { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: obj.metadata };
   move(obj, shared, out, shared);
-  move(obj, renamed.map(([, o]) => o), out, renamed.map(([n]) => n));
+  move(
+    obj,
+    renamed.map(([, o]) => o),
+    out,
+    renamed.map(([n]) => n),
+  );
   // zero times in core events read as null in the new API
   for (const k of ['deprecatedFirstTimestamp', 'deprecatedLastTimestamp']) if (out[k] === '0001-01-01T00:00:00Z') delete out[k];
   return out;
@@ -42,7 +54,12 @@ export function eventFromCore(obj: KObject): KObject {
 const maxNoteBytes = 1024;
 
 export const eventsK8sIo: ResourceDef = {
-  group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', singular: 'event', shortNames: ['ev'],
+  group: 'events.k8s.io',
+  version: 'v1',
+  kind: 'Event',
+  resource: 'events',
+  singular: 'event',
+  shortNames: ['ev'],
   ttlSeconds: (config) => config.eventTtlSeconds,
   namespaced: true,
   storageResource: 'events',

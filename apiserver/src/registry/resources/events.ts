@@ -18,7 +18,12 @@ export function validateInvolvedNamespace(obj: KObject, involvedPath: string, in
 export const eventTypes = ['Normal', 'Warning'];
 
 export const events: ResourceDef = {
-  group: '', version: 'v1', kind: 'Event', resource: 'events', singular: 'event', shortNames: ['ev'],
+  group: '',
+  version: 'v1',
+  kind: 'Event',
+  resource: 'events',
+  singular: 'event',
+  shortNames: ['ev'],
   ttlSeconds: (config) => config.eventTtlSeconds,
   namespaced: true,
 
@@ -43,10 +48,10 @@ export const events: ResourceDef = {
       'involvedObject.apiVersion': io.apiVersion ?? '',
       'involvedObject.resourceVersion': io.resourceVersion ?? '',
       'involvedObject.fieldPath': io.fieldPath ?? '',
-      'reason': obj.reason ?? '',
-      'reportingComponent': obj.reportingComponent ?? obj.reportingController ?? '',
-      'source': obj.source?.component ?? obj.deprecatedSource?.component ?? '',
-      'type': obj.type ?? '',
+      reason: obj.reason ?? '',
+      reportingComponent: obj.reportingComponent ?? obj.reportingController ?? '',
+      source: obj.source?.component ?? obj.deprecatedSource?.component ?? '',
+      type: obj.type ?? '',
     };
   },
 };

@@ -18,12 +18,34 @@ import { priorityclasses, builtinPriorityClasses } from './priorityclasses.ts';
 import { certificatesigningrequests } from './certificatesigningrequests.ts';
 
 export const allResources: ResourceDef[] = [
-  namespaces, nodes, pods, services, endpoints, configmaps, secrets, events, serviceaccounts,
-  deployments, replicasets, endpointslices, leases, eventsK8sIo, priorityclasses, certificatesigningrequests,
+  namespaces,
+  nodes,
+  pods,
+  services,
+  endpoints,
+  configmaps,
+  secrets,
+  events,
+  serviceaccounts,
+  deployments,
+  replicasets,
+  endpointslices,
+  leases,
+  eventsK8sIo,
+  priorityclasses,
+  certificatesigningrequests,
 ];
 
-export interface BuiltinObject { group: string; version: string; resource: string; object: KObject }
+export interface BuiltinObject {
+  group: string;
+  version: string;
+  resource: string;
+  object: KObject;
+}
 
 export const builtinObjects: BuiltinObject[] = builtinPriorityClasses.map((object) => ({
-  group: priorityclasses.group, version: priorityclasses.version, resource: priorityclasses.resource, object,
+  group: priorityclasses.group,
+  version: priorityclasses.version,
+  resource: priorityclasses.resource,
+  object,
 }));

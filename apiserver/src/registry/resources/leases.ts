@@ -7,7 +7,11 @@ import { validateMetaFor } from './shared/meta-rules.ts';
 import { normaliseMicroTime } from './shared/micro-time.ts';
 
 export const leases: ResourceDef = {
-  group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', singular: 'lease',
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  resource: 'leases',
+  singular: 'lease',
   namespaced: true,
 
   defaults(obj) {

@@ -15,7 +15,12 @@ function validCidr(c: unknown): boolean {
 }
 
 export const nodes: ResourceDef = {
-  group: '', version: 'v1', kind: 'Node', resource: 'nodes', singular: 'node', shortNames: ['no'],
+  group: '',
+  version: 'v1',
+  kind: 'Node',
+  resource: 'nodes',
+  singular: 'node',
+  shortNames: ['no'],
   namespaced: false,
   subresources: ['status', 'proxy'],
 
@@ -54,7 +59,9 @@ export const nodes: ResourceDef = {
     if (obj.status) delete obj.status.phase;
   },
 
-  prepareForUpdate(obj, old) { keepOldStatus(obj, old); },
+  prepareForUpdate(obj, old) {
+    keepOldStatus(obj, old);
+  },
   prepareForStatusUpdate: takeStatusOnly,
 
   selectableFields(obj) {

@@ -25,8 +25,8 @@ export const builtinPriorities: Record<string, number> = {
 
 function addDefaultTolerations(spec: any): void {
   const tolerations: any[] = (spec.tolerations ??= []);
-  const toleratesForever = (key: string) => tolerations.some((t) =>
-    (t.operator === 'Exists' && !t.key) || (t.key === key && (t.effect === 'NoExecute' || !t.effect)));
+  const toleratesForever = (key: string) =>
+    tolerations.some((t) => (t.operator === 'Exists' && !t.key) || (t.key === key && (t.effect === 'NoExecute' || !t.effect)));
   for (const key of [notReadyTaint, unreachableTaint]) {
     if (!toleratesForever(key)) {
       tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: defaultTolerationSeconds });
@@ -43,7 +43,8 @@ export function qosClassOf(spec: any): 'Guaranteed' | 'Burstable' | 'BestEffort'
     const req = c?.resources?.requests ?? {};
     const lim = c?.resources?.limits ?? {};
     for (const r of ['cpu', 'memory']) {
-      const rq = parseQuantity(req[r]); const lm = parseQuantity(lim[r]);
+      const rq = parseQuantity(req[r]);
+      const lm = parseQuantity(lim[r]);
       if ((rq !== undefined && rq > 0) || (lm !== undefined && lm > 0)) anySet = true;
       if (lm === undefined || rq === undefined || rq !== lm) guaranteed = false;
     }
@@ -54,22 +55,37 @@ export function qosClassOf(spec: any): 'Guaranteed' | 'Burstable' | 'BestEffort'
 
 function tolerationsOnlyAdded(now: any[] | undefined, before: any[] | undefined): boolean {
   const n = now ?? [];
-  return (before ?? []).every((b) => n.some((t) => isDeepStrictEqual(t, b)
-    // tolerationSeconds may only shrink
-    || (t.key === b.key && t.operator === b.operator && t.value === b.value && t.effect === b.effect
-      && typeof b.tolerationSeconds === 'number' && typeof t.tolerationSeconds === 'number' && t.tolerationSeconds <= b.tolerationSeconds)));
+  return (before ?? []).every((b) =>
+    n.some(
+      (t) =>
+        isDeepStrictEqual(t, b) ||
+        // tolerationSeconds may only shrink
+        (t.key === b.key &&
+          t.operator === b.operator &&
+          t.value === b.value &&
+          t.effect === b.effect &&
+          typeof b.tolerationSeconds === 'number' &&
+          typeof t.tolerationSeconds === 'number' &&
+          t.tolerationSeconds <= b.tolerationSeconds),
+    ),
+  );
 }
 
-const updatableFieldsMessage = 'pod updates may not change fields other than `spec.containers[*].image`,'
-  + '`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),'
-  + '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+const updatableFieldsMessage =
+  'pod updates may not change fields other than `spec.containers[*].image`,' +
+  '`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),' +
+  '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
 function validatePodSpecUpdate(spec: any, old: any): FieldError[] {
   const out: FieldError[] = [];
   // copy the mutable fields onto the old spec: anything else that differs was a forbidden change
   const merged = JSON.parse(JSON.stringify(old ?? {}));
-  (spec?.containers ?? []).forEach((c: any, i: number) => { if (merged.containers?.[i]) merged.containers[i].image = c?.image; });
-  (spec?.initContainers ?? []).forEach((c: any, i: number) => { if (merged.initContainers?.[i]) merged.initContainers[i].image = c?.image; });
+  (spec?.containers ?? []).forEach((c: any, i: number) => {
+    if (merged.containers?.[i]) merged.containers[i].image = c?.image;
+  });
+  (spec?.initContainers ?? []).forEach((c: any, i: number) => {
+    if (merged.initContainers?.[i]) merged.initContainers[i].image = c?.image;
+  });
   merged.activeDeadlineSeconds = spec?.activeDeadlineSeconds;
   if (merged.activeDeadlineSeconds === undefined) delete merged.activeDeadlineSeconds;
   if (tolerationsOnlyAdded(spec?.tolerations, old?.tolerations)) merged.tolerations = spec?.tolerations;
@@ -95,7 +111,13 @@ function isScheduledCondition(status: any, nodeName: string): boolean {
 }
 
 export const pods: ResourceDef = {
-  group: '', version: 'v1', kind: 'Pod', resource: 'pods', singular: 'pod', shortNames: ['po'], categories: ['all'],
+  group: '',
+  version: 'v1',
+  kind: 'Pod',
+  resource: 'pods',
+  singular: 'pod',
+  shortNames: ['po'],
+  categories: ['all'],
   namespaced: true,
   subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'ephemeralcontainers'],
 
@@ -149,7 +171,9 @@ export const pods: ResourceDef = {
   },
 
   // pods keep generation 1 unless their spec changes through an allowed update
-  specChanged(obj, old) { return !isDeepStrictEqual(obj.spec, old.spec); },
+  specChanged(obj, old) {
+    return !isDeepStrictEqual(obj.spec, old.spec);
+  },
 
   selectableFields(obj) {
     return {

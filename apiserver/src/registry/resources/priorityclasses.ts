@@ -11,7 +11,12 @@ const highestUserPriority = 1000000000;
 const preemptionPolicies = ['Never', 'PreemptLowerPriority'];
 
 export const priorityclasses: ResourceDef = {
-  group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', singular: 'priorityclass', shortNames: ['pc'],
+  group: 'scheduling.k8s.io',
+  version: 'v1',
+  kind: 'PriorityClass',
+  resource: 'priorityclasses',
+  singular: 'priorityclass',
+  shortNames: ['pc'],
   namespaced: false,
 
   defaults(obj) {
@@ -52,10 +57,14 @@ export const priorityclasses: ResourceDef = {
 };
 
 export const builtinPriorityClasses: KObject[] = Object.entries(builtinPriorities).map(([name, value]) => ({
-  apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass',
+  apiVersion: 'scheduling.k8s.io/v1',
+  kind: 'PriorityClass',
   metadata: { name },
-  value, globalDefault: false, preemptionPolicy: 'PreemptLowerPriority',
-  description: name === 'system-node-critical'
-    ? 'Used for system critical pods that must not be moved from their current node.'
-    : 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+  value,
+  globalDefault: false,
+  preemptionPolicy: 'PreemptLowerPriority',
+  description:
+    name === 'system-node-critical'
+      ? 'Used for system critical pods that must not be moved from their current node.'
+      : 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
 }));

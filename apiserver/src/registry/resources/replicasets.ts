@@ -7,7 +7,13 @@ import { defaultWorkload, validateSelectorUnchanged, validateWorkloadSpec } from
 import { validateNonNegative } from '../validation/ports.ts';
 
 export const replicasets: ResourceDef = {
-  group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', singular: 'replicaset', shortNames: ['rs'], categories: ['all'],
+  group: 'apps',
+  version: 'v1',
+  kind: 'ReplicaSet',
+  resource: 'replicasets',
+  singular: 'replicaset',
+  shortNames: ['rs'],
+  categories: ['all'],
   namespaced: true,
   subresources: ['status', 'scale'],
   scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'status.selector' },
@@ -26,8 +32,12 @@ export const replicasets: ResourceDef = {
     return out;
   },
 
-  prepareForCreate(obj) { obj.status = { replicas: 0 }; },
-  prepareForUpdate(obj, old) { keepOldStatus(obj, old); },
+  prepareForCreate(obj) {
+    obj.status = { replicas: 0 };
+  },
+  prepareForUpdate(obj, old) {
+    keepOldStatus(obj, old);
+  },
   prepareForStatusUpdate: takeStatusOnly,
   specChanged: specDiffers,
 };

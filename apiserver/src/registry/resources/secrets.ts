@@ -37,7 +37,9 @@ function validateByType(obj: KObject, out: FieldError[]): void {
     out.push(field.required('metadata.annotations[kubernetes.io/service-account.name]'));
   }
   if (type === 'kubernetes.io/dockerconfigjson' && typeof data['.dockerconfigjson'] === 'string') {
-    try { JSON.parse(Buffer.from(data['.dockerconfigjson'], 'base64').toString('utf8')); } catch (e) {
+    try {
+      JSON.parse(Buffer.from(data['.dockerconfigjson'], 'base64').toString('utf8'));
+    } catch (e) {
       out.push(field.invalid('data[.dockerconfigjson]', '<secret contents redacted>', (e as Error).message));
     }
   }
@@ -52,7 +54,11 @@ function foldStringData(obj: KObject): void {
 }
 
 export const secrets: ResourceDef = {
-  group: '', version: 'v1', kind: 'Secret', resource: 'secrets', singular: 'secret',
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  resource: 'secrets',
+  singular: 'secret',
   namespaced: true,
 
   defaults(obj) {
@@ -65,7 +71,10 @@ export const secrets: ResourceDef = {
     out.push(...validateDataKeys(obj.data, 'data'));
     let size = 0;
     for (const [k, v] of Object.entries(obj.data ?? {})) {
-      if (typeof v !== 'string') { out.push(field.invalid(`data[${k}]`, '<secret contents redacted>', 'must be a base64 encoded string')); continue; }
+      if (typeof v !== 'string') {
+        out.push(field.invalid(`data[${k}]`, '<secret contents redacted>', 'must be a base64 encoded string'));
+        continue;
+      }
       const problem = base64Problem(v);
       if (problem) out.push(field.invalid(`data[${k}]`, '<secret contents redacted>', problem));
       size += Buffer.byteLength(k) + Buffer.from(v, 'base64').length;
@@ -79,8 +88,14 @@ export const secrets: ResourceDef = {
     return [...validateImmutable(obj.type, old.type, 'type'), ...validateImmutablePayload(obj, old, ['data'])];
   },
 
-  prepareForCreate(obj) { foldStringData(obj); },
-  prepareForUpdate(obj) { foldStringData(obj); },
+  prepareForCreate(obj) {
+    foldStringData(obj);
+  },
+  prepareForUpdate(obj) {
+    foldStringData(obj);
+  },
 
-  selectableFields(obj) { return { type: obj.type ?? '' }; },
+  selectableFields(obj) {
+    return { type: obj.type ?? '' };
+  },
 };

@@ -158,8 +158,9 @@ function keepAllocatedValues(obj: KObject, old: KObject): void {
   if (needsNodePorts(obj) && needsNodePorts(old)) {
     for (const p of spec.ports ?? []) {
       if (p.nodePort) continue;
-      const match = (old.spec.ports ?? []).find((o: any) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'))
-        ?? (old.spec.ports ?? []).find((o: any) => p.name && o.name === p.name);
+      const match =
+        (old.spec.ports ?? []).find((o: any) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP')) ??
+        (old.spec.ports ?? []).find((o: any) => p.name && o.name === p.name);
       if (match?.nodePort) p.nodePort = match.nodePort;
     }
   }
@@ -169,7 +170,10 @@ function keepAllocatedValues(obj: KObject, old: KObject): void {
 function dropTypeDependentFields(obj: KObject, old: KObject): void {
   const spec = obj.spec;
   if (!needsClusterIP(obj) && needsClusterIP(old)) {
-    if (isDeepStrictEqual(spec.clusterIPs, old.spec.clusterIPs)) { delete spec.clusterIP; delete spec.clusterIPs; }
+    if (isDeepStrictEqual(spec.clusterIPs, old.spec.clusterIPs)) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
     for (const k of ['ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy']) {
       if (isDeepStrictEqual(spec[k], old.spec[k])) delete spec[k];
     }
@@ -185,7 +189,13 @@ function dropTypeDependentFields(obj: KObject, old: KObject): void {
 }
 
 export const services: ResourceDef = {
-  group: '', version: 'v1', kind: 'Service', resource: 'services', singular: 'service', shortNames: ['svc'], categories: ['all'],
+  group: '',
+  version: 'v1',
+  kind: 'Service',
+  resource: 'services',
+  singular: 'service',
+  shortNames: ['svc'],
+  categories: ['all'],
   namespaced: true,
   subresources: ['status', 'proxy'],
 
@@ -217,5 +227,3 @@ export const services: ResourceDef = {
     return { 'spec.clusterIP': obj.spec?.clusterIP ?? '', 'spec.type': obj.spec?.type ?? '' };
   },
 };
-
-

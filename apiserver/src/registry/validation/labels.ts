@@ -5,8 +5,15 @@ import { checkLabelValue, checkQualifiedName } from './names.ts';
 
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
-export interface LabelSelectorRequirement { key: string; operator: string; values?: string[] }
-export interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: LabelSelectorRequirement[] }
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
 
 export function validateLabels(labels: unknown, path: string): FieldError[] {
   if (labels === undefined || labels === null) return [];
@@ -14,7 +21,10 @@ export function validateLabels(labels: unknown, path: string): FieldError[] {
   const out: FieldError[] = [];
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
     for (const msg of checkQualifiedName(k)) out.push(field.invalid(path, k, msg));
-    if (typeof v !== 'string') { out.push(field.invalid(path, v, 'label values must be strings')); continue; }
+    if (typeof v !== 'string') {
+      out.push(field.invalid(path, v, 'label values must be strings'));
+      continue;
+    }
     for (const msg of checkLabelValue(v)) out.push(field.invalid(path, v, msg));
   }
   return out;
@@ -28,7 +38,10 @@ export function validateAnnotations(annotations: unknown, path: string): FieldEr
   for (const [k, v] of Object.entries(annotations as Record<string, unknown>)) {
     // apimachinery checks the lower-cased key, so upper case letters pass
     for (const msg of checkQualifiedName(k.toLowerCase())) out.push(field.invalid(path, k, msg));
-    if (typeof v !== 'string') { out.push(field.invalid(path, v, 'annotation values must be strings')); continue; }
+    if (typeof v !== 'string') {
+      out.push(field.invalid(path, v, 'annotation values must be strings'));
+      continue;
+    }
     total += Buffer.byteLength(k) + Buffer.byteLength(v);
   }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT) out.push(field.tooLong(path, '', TOTAL_ANNOTATION_SIZE_LIMIT));
@@ -71,11 +84,20 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
     const present = Object.hasOwn(have, req.key);
     const inValues = present && (req.values ?? []).includes(have[req.key]);
     switch (req.operator) {
-      case 'In': if (!inValues) return false; break;
-      case 'NotIn': if (inValues) return false; break;
-      case 'Exists': if (!present) return false; break;
-      case 'DoesNotExist': if (present) return false; break;
-      default: return false;
+      case 'In':
+        if (!inValues) return false;
+        break;
+      case 'NotIn':
+        if (inValues) return false;
+        break;
+      case 'Exists':
+        if (!present) return false;
+        break;
+      case 'DoesNotExist':
+        if (present) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

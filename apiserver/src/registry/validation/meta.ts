@@ -62,8 +62,7 @@ export function validateOwnerReferences(refs: ObjectMeta['ownerReferences'], pat
     if (ref.controller) controllers.push(`${ref.kind}/${ref.name}`);
   }
   if (controllers.length > 1) {
-    out.push(field.invalid(path, refs,
-      `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`));
+    out.push(field.invalid(path, refs, `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`));
   }
   return out;
 }
@@ -89,7 +88,8 @@ export function validateFinalizers(finalizers: string[] | undefined, path: strin
 export function validateObjectMetaUpdate(meta: ObjectMeta, old: ObjectMeta, path = 'metadata'): FieldError[] {
   const out: FieldError[] = [];
   const immutable = (name: keyof ObjectMeta) => {
-    const now = meta[name]; const before = old[name];
+    const now = meta[name];
+    const before = old[name];
     if (now !== undefined && now !== '' && !isDeepStrictEqual(now, before)) {
       out.push(field.invalid(`${path}.${String(name)}`, now, 'field is immutable'));
     }

@@ -32,22 +32,34 @@ export const maxLenMessage = (n: number) => `must be no more than ${n} character
 
 export const dns1123LabelMessage = regexMessage(
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-  dns1123LabelFmt, ['my-name', '123-abc']);
+  dns1123LabelFmt,
+  ['my-name', '123-abc'],
+);
 export const dns1123SubdomainMessage = regexMessage(
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-  dns1123SubdomainFmt, ['example.com']);
+  dns1123SubdomainFmt,
+  ['example.com'],
+);
 export const dns1035LabelMessage = regexMessage(
   "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-  dns1035LabelFmt, ['my-name', 'abc-123']);
+  dns1035LabelFmt,
+  ['my-name', 'abc-123'],
+);
 const qualifiedNameCharsMessage = regexMessage(
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-  qualifiedNameFmt, ['MyName', 'my.name', '123-abc']);
+  qualifiedNameFmt,
+  ['MyName', 'my.name', '123-abc'],
+);
 const labelValueMessage = regexMessage(
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-  labelValueFmt, ['MyValue', 'my_value', '12345']);
-const configKeyMessage = regexMessage(
-  "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-  configKeyFmt, ['key.name', 'KEY_NAME', 'key-name']);
+  labelValueFmt,
+  ['MyValue', 'my_value', '12345'],
+);
+const configKeyMessage = regexMessage("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", configKeyFmt, [
+  'key.name',
+  'KEY_NAME',
+  'key-name',
+]);
 
 export function checkDns1123Label(v: string): string[] {
   const out: string[] = [];
@@ -123,8 +135,13 @@ export function checkPortName(v: string): string[] {
 export function checkEnvVarName(v: string): string[] {
   const out: string[] = [];
   if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(v)) {
-    out.push(regexMessage("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
-      '[-._a-zA-Z][-._a-zA-Z0-9]*', ['my.env-name', 'MY_ENV.NAME', 'MyEnvName1']));
+    out.push(
+      regexMessage(
+        "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+        '[-._a-zA-Z][-._a-zA-Z0-9]*',
+        ['my.env-name', 'MY_ENV.NAME', 'MyEnvName1'],
+      ),
+    );
   }
   if (v === '.') out.push("must not be '.'");
   else if (v === '..') out.push("must not be '..'");
@@ -141,8 +158,7 @@ export function isValidIPv4(v: string): boolean {
 export type NameValidator = (name: string, prefix: boolean) => string[];
 
 /** generateName may end in '-': apimachinery masks a trailing dash before checking. */
-const maskTrailingDash = (name: string, prefix: boolean) =>
-  prefix && name.length > 1 && name.endsWith('-') ? name.slice(0, -2) + 'a' : name;
+const maskTrailingDash = (name: string, prefix: boolean) => (prefix && name.length > 1 && name.endsWith('-') ? name.slice(0, -2) + 'a' : name);
 
 export const nameIsDnsSubdomain: NameValidator = (n, p) => checkDns1123Subdomain(maskTrailingDash(n, p));
 export const nameIsDnsLabel: NameValidator = (n, p) => checkDns1123Label(maskTrailingDash(n, p));

@@ -1,9 +1,7 @@
 // PodSpec and PodTemplateSpec validation (pkg/apis/core/validation), the parts a small cluster meets.
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
-import {
-  checkDns1123Label, checkDns1123Subdomain, checkEnvVarName, checkLabelValue, checkPortName, checkQualifiedName,
-} from './names.ts';
+import { checkDns1123Label, checkDns1123Subdomain, checkEnvVarName, checkLabelValue, checkPortName, checkQualifiedName } from './names.ts';
 import { validateAnnotations, validateLabels } from './labels.ts';
 import { validateNonNegative, validatePortNumber, validateProtocol, portRangeMessage } from './ports.ts';
 import { validateResourceRequirements } from './resources.ts';
@@ -14,10 +12,36 @@ const pullPolicies = ['Always', 'IfNotPresent', 'Never'];
 const terminationMessagePolicies = ['File', 'FallbackToLogsOnError'];
 const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const volumeSources = [
-  'emptyDir', 'hostPath', 'configMap', 'secret', 'projected', 'downwardAPI', 'persistentVolumeClaim',
-  'nfs', 'ephemeral', 'csi', 'image', 'iscsi', 'glusterfs', 'rbd', 'cephfs', 'fc', 'flexVolume',
-  'azureFile', 'azureDisk', 'vsphereVolume', 'quobyte', 'photonPersistentDisk', 'portworxVolume',
-  'scaleIO', 'storageos', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'flocker', 'cinder',
+  'emptyDir',
+  'hostPath',
+  'configMap',
+  'secret',
+  'projected',
+  'downwardAPI',
+  'persistentVolumeClaim',
+  'nfs',
+  'ephemeral',
+  'csi',
+  'image',
+  'iscsi',
+  'glusterfs',
+  'rbd',
+  'cephfs',
+  'fc',
+  'flexVolume',
+  'azureFile',
+  'azureDisk',
+  'vsphereVolume',
+  'quobyte',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'flocker',
+  'cinder',
 ];
 const maxInt32 = 2147483647;
 
@@ -40,7 +64,10 @@ export function validatePodSpec(spec: any, path: string): FieldError[] {
   if (!Array.isArray(spec.containers) || spec.containers.length === 0) {
     out.push(field.required(`${path}.containers`));
   }
-  for (const [key, list] of [['initContainers', spec.initContainers], ['containers', spec.containers]] as const) {
+  for (const [key, list] of [
+    ['initContainers', spec.initContainers],
+    ['containers', spec.containers],
+  ] as const) {
     if (!Array.isArray(list)) continue;
     list.forEach((c: any, i: number) => {
       const p = `${path}.${key}[${i}]`;
@@ -161,7 +188,8 @@ function validateEnv(env: unknown, path: string): FieldError[] {
     if (e?.valueFrom) {
       if (e.value) out.push(field.invalid(`${p}.valueFrom`, '', 'may not be specified when `value` is not empty'));
       const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter((s) => e.valueFrom[s]);
-      if (sources.length === 0) out.push(field.invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      if (sources.length === 0)
+        out.push(field.invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
       else if (sources.length > 1) out.push(field.invalid(`${p}.valueFrom`, '', 'may not have more than one field specified at a time'));
       for (const ref of ['configMapKeyRef', 'secretKeyRef']) {
         if (e.valueFrom[ref] && !e.valueFrom[ref].key) out.push(field.required(`${p}.valueFrom.${ref}.key`));
@@ -209,7 +237,7 @@ export function validateTolerations(tolerations: any[], path: string): FieldErro
     if (!t.key && op !== 'Exists') {
       out.push(field.invalid(`${p}.operator`, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
     }
-    if (op === 'Exists' && t.value) out.push(field.invalid(`${p}.operator`, t.value, 'value must be empty when `operator` is \'Exists\''));
+    if (op === 'Exists' && t.value) out.push(field.invalid(`${p}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
     if (op !== 'Exists' && op !== 'Equal') out.push(field.notSupported(`${p}.operator`, op, ['Equal', 'Exists']));
     if (t.effect && !taintEffects.includes(t.effect)) out.push(field.notSupported(`${p}.effect`, t.effect, taintEffects));
     if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && t.effect !== 'NoExecute') {

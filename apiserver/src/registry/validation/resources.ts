@@ -24,7 +24,10 @@ function validateResourceList(list: unknown, path: string): { errors: FieldError
     const p = `${path}[${name}]`;
     errors.push(...validateResourceName(name, p));
     const v = parseQuantity(q);
-    if (v === undefined) { errors.push(field.invalid(p, q, 'must be a valid quantity')); continue; }
+    if (v === undefined) {
+      errors.push(field.invalid(p, q, 'must be a valid quantity'));
+      continue;
+    }
     if (v < 0) errors.push(field.invalid(p, q, 'must be greater than or equal to 0'));
     // Go rejects fractional cpu below 1m and any fraction of bytes for memory, we only the obvious
     if (name === 'memory' && !Number.isInteger(v) && typeof q === 'string' && !q.endsWith('m')) {

@@ -35,7 +35,11 @@ export function approvalDecision(csr: CsrObject, opts: { approveKubeletServing: 
     return { approve: false, why: `signer ${signer} is not auto-approved` };
   }
   let parsed;
-  try { parsed = parseCsr(csrPem(csr)); } catch (e) { return { approve: false, why: `unreadable request: ${(e as Error).message}` }; }
+  try {
+    parsed = parseCsr(csrPem(csr));
+  } catch (e) {
+    return { approve: false, why: `unreadable request: ${(e as Error).message}` };
+  }
   const usages = csr.spec?.usages ?? [];
   const username = csr.spec?.username ?? '';
   const groups = csr.spec?.groups ?? [];

@@ -31,17 +31,24 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
   const log = loggerFor(ctx, name);
   const api = apisFor(ctx).certificates;
   const cfg = ctx.config ?? {};
-  const signer = cfg.clusterSigningCertFile && cfg.clusterSigningKeyFile
-    ? await ClusterSigner.fromFiles(cfg.clusterSigningCertFile, cfg.clusterSigningKeyFile, cfg.clusterSigningDurationSeconds)
-    : undefined;
+  const signer =
+    cfg.clusterSigningCertFile && cfg.clusterSigningKeyFile
+      ? await ClusterSigner.fromFiles(cfg.clusterSigningCertFile, cfg.clusterSigningKeyFile, cfg.clusterSigningDurationSeconds)
+      : undefined;
   if (!signer) log.warn('no --cluster-signing-cert-file/--cluster-signing-key-file: approved CSRs will not be signed');
   const informers = new InformerSet(ctx, log);
   const csrs = informers.on<V1CertificateSigningRequest>(CSR_COLLECTION, () => api.listCertificateSigningRequest());
   const queue = new WorkQueue<string>();
-  const enqueue = (o: V1CertificateSigningRequest) => { if (o.metadata?.name) queue.add(o.metadata.name); };
+  const enqueue = (o: V1CertificateSigningRequest) => {
+    if (o.metadata?.name) queue.add(o.metadata.name);
+  };
   csrs.on({ add: enqueue, update: enqueue });
   return runQueueController(ctx, {
-    name, log, queue, informers, workers: cfg.concurrentCsrSyncs ?? 2,
+    name,
+    log,
+    queue,
+    informers,
+    workers: cfg.concurrentCsrSyncs ?? 2,
     reconcile: async (csrName) => {
       const csr = csrs.get(csrName);
       if (!csr) return;

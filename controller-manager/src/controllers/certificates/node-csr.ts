@@ -7,7 +7,8 @@ const servingUsages = { required: ['server auth'], allowed: ['digital signature'
 
 function subjectProblems(csr: ParsedCsr): string[] {
   const out: string[] = [];
-  if (csr.organizations.length !== 1 || csr.organizations[0] !== NODES_GROUP) out.push(`subject organization must be exactly ${NODES_GROUP}, got [${csr.organizations.join(', ')}]`);
+  if (csr.organizations.length !== 1 || csr.organizations[0] !== NODES_GROUP)
+    out.push(`subject organization must be exactly ${NODES_GROUP}, got [${csr.organizations.join(', ')}]`);
   if (csr.commonNames.length !== 1 || !csr.commonNames[0]!.startsWith(NODE_USER_PREFIX) || csr.commonNames[0] === NODE_USER_PREFIX) {
     out.push(`subject common name must be ${NODE_USER_PREFIX}<node name>, got [${csr.commonNames.join(', ')}]`);
   }
@@ -25,7 +26,8 @@ function usageProblems(usages: string[], rule: { required: string[]; allowed: st
 /** Why this is not a kubelet client request (empty when it is one). */
 export function kubeletClientProblems(csr: ParsedCsr, usages: string[]): string[] {
   const out = [...subjectProblems(csr), ...usageProblems(usages, clientUsages)];
-  if (csr.dnsNames.length || csr.ipAddresses.length || csr.emailAddresses.length || csr.uris.length) out.push('a client certificate request may not carry subject alternative names');
+  if (csr.dnsNames.length || csr.ipAddresses.length || csr.emailAddresses.length || csr.uris.length)
+    out.push('a client certificate request may not carry subject alternative names');
   return out;
 }
 

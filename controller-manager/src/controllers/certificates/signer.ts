@@ -27,7 +27,7 @@ const extKeyUsages: Record<string, string> = {
   'client auth': x509.ExtendedKeyUsage.clientAuth,
   'code signing': x509.ExtendedKeyUsage.codeSigning,
   'email protection': x509.ExtendedKeyUsage.emailProtection,
-  'timestamping': x509.ExtendedKeyUsage.timeStamping,
+  timestamping: x509.ExtendedKeyUsage.timeStamping,
   'ocsp signing': x509.ExtendedKeyUsage.ocspSigning,
 };
 
@@ -44,7 +44,10 @@ export class ClusterSigner {
   private readonly maxDurationSeconds: number;
 
   private constructor(caCert: x509.X509Certificate, key: SigningKey, algorithm: SigningAlgorithm, maxDurationSeconds: number) {
-    this.caCert = caCert; this.key = key; this.algorithm = algorithm; this.maxDurationSeconds = maxDurationSeconds;
+    this.caCert = caCert;
+    this.key = key;
+    this.algorithm = algorithm;
+    this.maxDurationSeconds = maxDurationSeconds;
   }
 
   /** From the CA's PEM files; `durationSeconds` is --cluster-signing-duration (default one year). */
@@ -87,7 +90,8 @@ export class ClusterSigner {
       serialNumber: serial.toString('hex'),
       subject: req.csr.request.subjectName,
       issuer: this.caCert.subjectName,
-      notBefore, notAfter,
+      notBefore,
+      notAfter,
       publicKey: req.csr.request.publicKey,
       signingKey: this.key as unknown as Parameters<typeof x509.X509CertificateGenerator.create>[0] extends { signingKey: infer K } ? K : never,
       signingAlgorithm: this.algorithm,

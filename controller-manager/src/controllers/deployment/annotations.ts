@@ -9,7 +9,14 @@ export const desiredReplicasAnnotation = 'deployment.kubernetes.io/desired-repli
 export const maxReplicasAnnotation = 'deployment.kubernetes.io/max-replicas';
 const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 const rollbackToAnnotation = 'deprecated.deployment.rollback.to';
-const notCopied = new Set([lastAppliedAnnotation, revisionAnnotation, revisionHistoryAnnotation, desiredReplicasAnnotation, maxReplicasAnnotation, rollbackToAnnotation]);
+const notCopied = new Set([
+  lastAppliedAnnotation,
+  revisionAnnotation,
+  revisionHistoryAnnotation,
+  desiredReplicasAnnotation,
+  maxReplicasAnnotation,
+  rollbackToAnnotation,
+]);
 /** Upstream caps the revision-history annotation's length. */
 const maxRevisionHistoryChars = 2000;
 
@@ -24,7 +31,11 @@ export function revisionOf(obj: { metadata?: { annotations?: Record<string, stri
 export function maxRevision(rss: readonly V1ReplicaSet[]): number {
   let max = 0;
   for (const rs of rss) {
-    try { max = Math.max(max, revisionOf(rs)); } catch { /* upstream skips unparsable revisions */ }
+    try {
+      max = Math.max(max, revisionOf(rs));
+    } catch {
+      /* upstream skips unparsable revisions */
+    }
   }
   return max;
 }
@@ -47,8 +58,14 @@ export function setReplicasAnnotations(rs: V1ReplicaSet, desired: number, max: n
   rs.metadata ??= {};
   const a = (rs.metadata.annotations ??= {});
   let changed = false;
-  if (a[desiredReplicasAnnotation] !== String(desired)) { a[desiredReplicasAnnotation] = String(desired); changed = true; }
-  if (a[maxReplicasAnnotation] !== String(max)) { a[maxReplicasAnnotation] = String(max); changed = true; }
+  if (a[desiredReplicasAnnotation] !== String(desired)) {
+    a[desiredReplicasAnnotation] = String(desired);
+    changed = true;
+  }
+  if (a[maxReplicasAnnotation] !== String(max)) {
+    a[maxReplicasAnnotation] = String(max);
+    changed = true;
+  }
   return changed;
 }
 

@@ -10,16 +10,51 @@ import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { controllerOf, newControllerRef } from '../../lib/owner-refs.ts';
 import { isEmptySelector, selectorMatches } from '../../lib/selector.ts';
-import { maxRevision, replicasAnnotationsNeedUpdate, revisionAnnotation, revisionOf, setDeploymentRevision, setNewReplicaSetAnnotations, setReplicasAnnotations } from './annotations.ts';
-import { calculateStatus, getCondition, hasProgressDeadline, newCondition, reasons, removeCondition, setCondition, stuckRequeueDelayMs, updateProgressingCondition, deploymentComplete } from './conditions.ts';
+import {
+  maxRevision,
+  replicasAnnotationsNeedUpdate,
+  revisionAnnotation,
+  revisionOf,
+  setDeploymentRevision,
+  setNewReplicaSetAnnotations,
+  setReplicasAnnotations,
+} from './annotations.ts';
+import {
+  calculateStatus,
+  getCondition,
+  hasProgressDeadline,
+  newCondition,
+  reasons,
+  removeCondition,
+  setCondition,
+  stuckRequeueDelayMs,
+  updateProgressingCondition,
+  deploymentComplete,
+} from './conditions.ts';
 import { computePodTemplateHash, podTemplateHashLabel, templatesEqualIgnoringHash } from './hash.ts';
-import { activeReplicaSets, byCreation, desiredReplicas, findActiveOrLatest, isSaturated, maxSurge, newReplicaSetReplicas, planOldReplicaSetScaleDown, proportionalScale, replicasAnnotation, specReplicas, sumStatusReplicas } from './replica-math.ts';
+import {
+  activeReplicaSets,
+  byCreation,
+  desiredReplicas,
+  findActiveOrLatest,
+  isSaturated,
+  maxSurge,
+  newReplicaSetReplicas,
+  planOldReplicaSetScaleDown,
+  proportionalScale,
+  replicasAnnotation,
+  specReplicas,
+  sumStatusReplicas,
+} from './replica-math.ts';
 import { desiredReplicasAnnotation } from './annotations.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** One sync's view: the Deployment (updated as we write it) and its ReplicaSets. */
-interface SyncState { d: V1Deployment; log: Logger }
+interface SyncState {
+  d: V1Deployment;
+  log: Logger;
+}
 
 export class DeploymentController {
   private readonly ctx: ControllerContext;
@@ -46,7 +81,10 @@ export class DeploymentController {
 
   run(): () => Promise<void> {
     const stop = this.loop.run([this.dInformer, this.rsInformer, this.podInformer], this.ctx.config.concurrentDeploymentSyncs, (key) => this.sync(key));
-    return async () => { await stop(); await this.events.flush(FLUSH_TIMEOUT_MS); };
+    return async () => {
+      await stop();
+      await this.events.flush(FLUSH_TIMEOUT_MS);
+    };
   }
 
   /** ScalingReplicaSet on the Deployment, worded as upstream so `kubectl describe` reads the same. */
@@ -116,10 +154,15 @@ export class DeploymentController {
         const fresh = await this.apps.readNamespacedDeployment({ name: d.metadata!.name!, namespace: d.metadata!.namespace! });
         assertSameLiveOwner(fresh, d.metadata?.uid, `Deployment ${keyOf(d)}`);
       },
-      patchOwnerRefs: (rs: V1ReplicaSet, ownerReferences: V1OwnerReference[]) => this.apps.patchNamespacedReplicaSet({
-        name: rs.metadata!.name!, namespace: rs.metadata!.namespace!,
-        body: { metadata: { ownerReferences, resourceVersion: rs.metadata?.resourceVersion, uid: rs.metadata?.uid } },
-      }, mergePatch),
+      patchOwnerRefs: (rs: V1ReplicaSet, ownerReferences: V1OwnerReference[]) =>
+        this.apps.patchNamespacedReplicaSet(
+          {
+            name: rs.metadata!.name!,
+            namespace: rs.metadata!.namespace!,
+            body: { metadata: { ownerReferences, resourceVersion: rs.metadata?.resourceVersion, uid: rs.metadata?.uid } },
+          },
+          mergePatch,
+        ),
     });
   }
 
@@ -175,8 +218,14 @@ export class DeploymentController {
     selector.matchLabels = { ...selector.matchLabels, [podTemplateHashLabel]: hash };
     const rsName = `${d.metadata!.name}-${hash}`;
     const rs: V1ReplicaSet = {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
-      metadata: { name: rsName, namespace: d.metadata!.namespace, ownerReferences: [newControllerRef(d, 'apps/v1', 'Deployment')], labels: { ...template.metadata.labels } },
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: rsName,
+        namespace: d.metadata!.namespace,
+        ownerReferences: [newControllerRef(d, 'apps/v1', 'Deployment')],
+        labels: { ...template.metadata.labels },
+      },
       spec: { replicas: 0, minReadySeconds: d.spec?.minReadySeconds, selector, template },
     };
     rs.spec!.replicas = newReplicaSetReplicas(d, [...oldRSs, rs], rs);
@@ -252,7 +301,9 @@ export class DeploymentController {
   private async scale(s: SyncState, newRS: V1ReplicaSet | undefined, oldRSs: V1ReplicaSet[]): Promise<Map<string, V1ReplicaSet>> {
     const d = s.d;
     const written = new Map<string, V1ReplicaSet>();
-    const resize = async (rs: V1ReplicaSet, size: number) => { written.set(rs.metadata!.name!, await this.scaleReplicaSet(s, rs, size)); };
+    const resize = async (rs: V1ReplicaSet, size: number) => {
+      written.set(rs.metadata!.name!, await this.scaleReplicaSet(s, rs, size));
+    };
     const single = findActiveOrLatest(newRS, oldRSs);
     if (single) {
       if (specReplicas(single) !== desiredReplicas(d)) await resize(single, desiredReplicas(d));
@@ -386,7 +437,15 @@ export class DeploymentController {
   private async syncRolloutStatus(s: SyncState, allRSs: V1ReplicaSet[], newRS: V1ReplicaSet | undefined): Promise<ReconcileResult> {
     const status = updateProgressingCondition(s.d, newRS, calculateStatus(allRSs, newRS, s.d));
     const failure = allRSs.map((rs) => rs.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True')).find(Boolean);
-    if (failure) setCondition(status, { type: 'ReplicaFailure', status: failure.status, reason: failure.reason, message: failure.message, lastUpdateTime: failure.lastTransitionTime, lastTransitionTime: failure.lastTransitionTime });
+    if (failure)
+      setCondition(status, {
+        type: 'ReplicaFailure',
+        status: failure.status,
+        reason: failure.reason,
+        message: failure.message,
+        lastUpdateTime: failure.lastTransitionTime,
+        lastTransitionTime: failure.lastTransitionTime,
+      });
     else removeCondition(status, 'ReplicaFailure');
     if (canonicalJson(status) !== canonicalJson(s.d.status ?? {})) {
       s.d.status = status;
@@ -402,7 +461,11 @@ export class DeploymentController {
 }
 
 function safeRevision(rs: V1ReplicaSet): number {
-  try { return revisionOf(rs); } catch { return 0; }
+  try {
+    return revisionOf(rs);
+  } catch {
+    return 0;
+  }
 }
 
 export const deploymentController: ControllerDescriptor = {

@@ -9,7 +9,10 @@ const alphanums = 'bcdfghjklmnpqrstvwxz2456789';
 /** FNV-1a, 32 bit. */
 function fnv1a32(data: Uint8Array, seed = 0x811c9dc5): number {
   let h = seed;
-  for (const b of data) { h ^= b; h = Math.imul(h, 0x01000193) >>> 0; }
+  for (const b of data) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
   return h >>> 0;
 }
 

@@ -33,7 +33,8 @@ export const sumStatusReplicas = (rss: readonly (V1ReplicaSet | undefined)[]): n
 export const sumReadyReplicas = (rss: readonly (V1ReplicaSet | undefined)[]): number => rss.reduce((n, rs) => n + (rs?.status?.readyReplicas ?? 0), 0);
 export const sumAvailableReplicas = (rss: readonly (V1ReplicaSet | undefined)[]): number => rss.reduce((n, rs) => n + (rs?.status?.availableReplicas ?? 0), 0);
 
-export const activeReplicaSets = (rss: readonly (V1ReplicaSet | undefined)[]): V1ReplicaSet[] => rss.filter((rs): rs is V1ReplicaSet => !!rs && specReplicas(rs) > 0);
+export const activeReplicaSets = (rss: readonly (V1ReplicaSet | undefined)[]): V1ReplicaSet[] =>
+  rss.filter((rs): rs is V1ReplicaSet => !!rs && specReplicas(rs) > 0);
 
 const created = (rs: V1ReplicaSet): number => (rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).getTime() : 0);
 
@@ -92,7 +93,7 @@ const roundHalfAway = (x: number): number => Math.sign(x) * Math.round(Math.abs(
 function replicaSetFraction(rs: V1ReplicaSet, d: V1Deployment): number {
   if (desiredReplicas(d) === 0) return -specReplicas(rs);
   const deploymentReplicas = desiredReplicas(d) + maxSurge(d);
-  const annotated = replicasAnnotation(rs, maxReplicasAnnotation) ?? (d.status?.replicas ?? 0);
+  const annotated = replicasAnnotation(rs, maxReplicasAnnotation) ?? d.status?.replicas ?? 0;
   if (annotated === 0) return 0;
   return roundHalfAway((specReplicas(rs) * deploymentReplicas) / annotated) - specReplicas(rs);
 }
@@ -108,7 +109,10 @@ function proportion(rs: V1ReplicaSet, d: V1Deployment, toAdd: number, added: num
  * Proportional scaling of several active ReplicaSets in the middle of a rollout (upstream
  * DeploymentController.scale): returns the ReplicaSets in the order to scale and new sizes.
  */
-export function proportionalScale(d: V1Deployment, active: readonly V1ReplicaSet[]): { order: V1ReplicaSet[]; sizes: Map<string, number>; direction: 'up' | 'down' } | undefined {
+export function proportionalScale(
+  d: V1Deployment,
+  active: readonly V1ReplicaSet[],
+): { order: V1ReplicaSet[]; sizes: Map<string, number>; direction: 'up' | 'down' } | undefined {
   const current = sumSpecReplicas(active);
   const allowed = desiredReplicas(d) > 0 ? desiredReplicas(d) + maxSurge(d) : 0;
   const toAdd = allowed - current;
@@ -134,7 +138,12 @@ export function proportionalScale(d: V1Deployment, active: readonly V1ReplicaSet
  * first unhealthy replicas (oldest set first), then healthy ones while availability stays at
  * or above desired - maxUnavailable. Returns the new size per ReplicaSet name that changes.
  */
-export function planOldReplicaSetScaleDown(d: V1Deployment, allRSs: readonly V1ReplicaSet[], oldRSs: readonly V1ReplicaSet[], newRS: V1ReplicaSet | undefined): Map<string, number> {
+export function planOldReplicaSetScaleDown(
+  d: V1Deployment,
+  allRSs: readonly V1ReplicaSet[],
+  oldRSs: readonly V1ReplicaSet[],
+  newRS: V1ReplicaSet | undefined,
+): Map<string, number> {
   const plan = new Map<string, number>();
   const oldPods = sumSpecReplicas(oldRSs);
   if (oldPods === 0) return plan;

@@ -1,6 +1,14 @@
 // The desired Endpoints of a service from its pods: pure, so it is tested without a cluster.
 import {
-  endpointPortsFor, hostnameFor, isHeadless, isPodReady, podIsEndpointCandidate, podTargetRef, podsOfService, portsKey, sortPorts,
+  endpointPortsFor,
+  hostnameFor,
+  isHeadless,
+  isPodReady,
+  podIsEndpointCandidate,
+  podTargetRef,
+  podsOfService,
+  portsKey,
+  sortPorts,
 } from './pod-endpoints.ts';
 import type { EndpointPort, Obj } from './pod-endpoints.ts';
 
@@ -40,7 +48,10 @@ export function computeSubsets(service: Obj, pods: readonly Obj[]): { subsets: E
     if (ports.length === 0 && !(servicePorts.length === 0 && isHeadless(service))) continue;
     const key = portsKey(ports);
     let g = groups.get(key);
-    if (!g) { g = { ports: sortPorts(ports), ready: [], notReady: [] }; groups.set(key, g); }
+    if (!g) {
+      g = { ports: sortPorts(ports), ready: [], notReady: [] };
+      groups.set(key, g);
+    }
     (tolerateUnready || isPodReady(pod) ? g.ready : g.notReady).push(address);
   }
   let budget = MAX_ENDPOINT_ADDRESSES;
@@ -108,7 +119,11 @@ export function sameJson(a: unknown, b: unknown): boolean {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().filter((k) => (v as any)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`;
+    return `{${Object.keys(v as object)
+      .sort()
+      .filter((k) => (v as any)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }

@@ -34,14 +34,19 @@ export async function start(ctx: ControllerDeps<EndpointsConfig>): Promise<Stop>
   pods.on({ add: (p) => podChanged(p), update: (p) => podChanged(p), delete: (p) => podChanged(p) });
 
   return runQueueController(ctx, {
-    name, log, queue, informers, workers: ctx.config?.concurrentEndpointSyncs ?? 5,
+    name,
+    log,
+    queue,
+    informers,
+    workers: ctx.config?.concurrentEndpointSyncs ?? 5,
     reconcile: (key) => syncEndpoints(core, key, services, pods, endpoints),
   });
 }
 
 /** Keys of services whose selector matches the pod (its labels now, or before the change). */
 function servicesSelecting(services: Informer<Obj>, pod: Obj, old?: Obj): string[] {
-  return services.list(pod.metadata.namespace)
+  return services
+    .list(pod.metadata.namespace)
     .filter((s) => selectsPods(s) && (matchesSelector(s.spec.selector, pod.metadata.labels) || (old && matchesSelector(s.spec.selector, old.metadata.labels))))
     .map((s) => keyOf(s));
 }
@@ -51,7 +56,10 @@ export async function syncEndpoints(core: CoreV1Api, key: string, services: Info
   if (isApiserverService({ metadata: { namespace, name: svcName } })) return;
   const service = services.get(svcName, namespace);
   if (!service) {
-    if (endpoints.get(svcName, namespace)) await core.deleteNamespacedEndpoints({ name: svcName, namespace: namespace! }).catch((e) => { if (!isNotFound(e)) throw e; });
+    if (endpoints.get(svcName, namespace))
+      await core.deleteNamespacedEndpoints({ name: svcName, namespace: namespace! }).catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
     return;
   }
   // A service without selector has hand-made endpoints; one being deleted will lose them anyway.
@@ -61,7 +69,10 @@ export async function syncEndpoints(core: CoreV1Api, key: string, services: Info
   const current = endpoints.get(svcName, namespace);
   if (endpointsUpToDate(current, service, subsets, truncated)) return;
 
-  const annotations: Record<string, string> = { ...(current?.metadata.annotations ?? {}), [TRIGGER_TIME_ANNOTATION]: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+  const annotations: Record<string, string> = {
+    ...(current?.metadata.annotations ?? {}),
+    [TRIGGER_TIME_ANNOTATION]: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
   if (truncated) annotations[OVER_CAPACITY_ANNOTATION] = 'truncated';
   else delete annotations[OVER_CAPACITY_ANNOTATION];
   const desired = {

@@ -1,10 +1,26 @@
 // Pod facts both the Endpoints and the EndpointSlice controllers need: whether a pod backs
 // a service, whether it is ready, and which port each service port reaches on it.
 
-export type Obj = { metadata: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; deletionTimestamp?: any; [k: string]: any }; spec?: any; status?: any; [k: string]: any };
+export type Obj = {
+  metadata: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; deletionTimestamp?: any; [k: string]: any };
+  spec?: any;
+  status?: any;
+  [k: string]: any;
+};
 
-export interface ServicePort { name?: string; port: number; targetPort?: number | string; protocol?: string; appProtocol?: string }
-export interface EndpointPort { name?: string; port: number; protocol: string; appProtocol?: string }
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  protocol?: string;
+  appProtocol?: string;
+}
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol: string;
+  appProtocol?: string;
+}
 
 /** A service selects pods only when it has a non-empty selector. */
 export function selectsPods(service: Obj): boolean {
@@ -78,7 +94,9 @@ export function podTargetRef(pod: Obj): { kind: 'Pod'; name: string; namespace: 
 }
 
 export function portsKey(ports: readonly EndpointPort[]): string {
-  return sortPorts(ports).map((p) => `${p.name ?? ''}/${p.port}/${p.protocol}/${p.appProtocol ?? ''}`).join(',');
+  return sortPorts(ports)
+    .map((p) => `${p.name ?? ''}/${p.port}/${p.protocol}/${p.appProtocol ?? ''}`)
+    .join(',');
 }
 
 export function sortPorts<T extends EndpointPort>(ports: readonly T[]): T[] {

@@ -46,25 +46,42 @@ export async function start(ctx: ControllerDeps<EndpointSliceConfig>): Promise<S
   pods.on({ add: podChanged, update: podChanged, delete: podChanged });
 
   return runQueueController(ctx, {
-    name, log, queue, informers, workers: ctx.config?.concurrentServiceEndpointSyncs ?? 5,
+    name,
+    log,
+    queue,
+    informers,
+    workers: ctx.config?.concurrentServiceEndpointSyncs ?? 5,
     reconcile: (key) => syncSlices(discovery, key, services, pods, slices, expectations),
   });
 }
 
 function sliceHoldsPod(slices: Informer<Obj>, service: Obj, pod: Obj): boolean {
-  return managedSlices(slices, service.metadata.namespace!, service.metadata.name!)
-    .some((sl) => (sl.endpoints ?? []).some((ep: any) => ep.targetRef?.uid === pod.metadata.uid));
+  return managedSlices(slices, service.metadata.namespace!, service.metadata.name!).some((sl) =>
+    (sl.endpoints ?? []).some((ep: any) => ep.targetRef?.uid === pod.metadata.uid),
+  );
 }
 
 function managedSlices(slices: Informer<Obj>, namespace: string, serviceName: string): Obj[] {
-  return slices.list(namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === serviceName && s.metadata.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME);
+  return slices
+    .list(namespace)
+    .filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === serviceName && s.metadata.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME);
 }
 
-export async function syncSlices(discovery: DiscoveryV1Api, key: string, services: Informer<Obj>, pods: Informer<Obj>, slices: Informer<Obj>, expectations: SliceExpectations): Promise<void | { requeueAfterMs: number }> {
+export async function syncSlices(
+  discovery: DiscoveryV1Api,
+  key: string,
+  services: Informer<Obj>,
+  pods: Informer<Obj>,
+  slices: Informer<Obj>,
+  expectations: SliceExpectations,
+): Promise<void | { requeueAfterMs: number }> {
   const { namespace, name: svcName } = splitKey(key);
   const existing = managedSlices(slices, namespace!, svcName);
   if (!expectations.satisfied(key, existing)) return { requeueAfterMs: 100 };
-  const remove = (s: Obj) => discovery.deleteNamespacedEndpointSlice({ name: s.metadata.name!, namespace: namespace! }).catch((e) => { if (!isNotFound(e)) throw e; });
+  const remove = (s: Obj) =>
+    discovery.deleteNamespacedEndpointSlice({ name: s.metadata.name!, namespace: namespace! }).catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
   const service = services.get(svcName, namespace);
   // default/kubernetes has no selector: its slice is the apiserver's, written at start-up
   if (isApiserverService({ metadata: { namespace, name: svcName } })) return;
@@ -82,7 +99,8 @@ export async function syncSlices(discovery: DiscoveryV1Api, key: string, service
   const plan = planSlices(service, pods.list(namespace), existing);
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   // plan.ts builds complete discovery.k8s.io/v1 EndpointSlices in its own loose Obj shape
-  const stamped = (s: Obj) => ({ ...s, metadata: { ...s.metadata, annotations: { ...(s.metadata.annotations ?? {}), [TRIGGER_TIME_ANNOTATION]: stamp } } }) as V1EndpointSlice;
+  const stamped = (s: Obj) =>
+    ({ ...s, metadata: { ...s.metadata, annotations: { ...(s.metadata.annotations ?? {}), [TRIGGER_TIME_ANNOTATION]: stamp } } }) as V1EndpointSlice;
   for (const s of plan.delete) {
     await remove(s);
     expectations.expectDeleted(key, s.metadata.name!);

@@ -1,7 +1,11 @@
 // Remembers the slices this controller just wrote until the informer has seen them, so a
 // reconcile on a stale cache does not create a second slice for the same endpoints.
 
-interface Pending { present: Map<string, number>; absent: Set<string>; since: number }
+interface Pending {
+  present: Map<string, number>;
+  absent: Set<string>;
+  since: number;
+}
 
 export class SliceExpectations {
   private readonly pending = new Map<string, Pending>();
@@ -28,17 +32,24 @@ export class SliceExpectations {
     const e = this.pending.get(serviceKey);
     if (!e) return true;
     const byName = new Map(cached.map((s) => [s.metadata.name!, Number(s.metadata.resourceVersion ?? 0)]));
-    const caughtUp = [...e.present].every(([name, rv]) => (byName.get(name) ?? -1) >= rv)
-      && [...e.absent].every((name) => !byName.has(name));
-    if (caughtUp || this.now() - e.since > this.giveUpAfterMs) { this.pending.delete(serviceKey); return true; }
+    const caughtUp = [...e.present].every(([name, rv]) => (byName.get(name) ?? -1) >= rv) && [...e.absent].every((name) => !byName.has(name));
+    if (caughtUp || this.now() - e.since > this.giveUpAfterMs) {
+      this.pending.delete(serviceKey);
+      return true;
+    }
     return false;
   }
 
-  forget(serviceKey: string): void { this.pending.delete(serviceKey); }
+  forget(serviceKey: string): void {
+    this.pending.delete(serviceKey);
+  }
 
   private entry(serviceKey: string): Pending {
     let e = this.pending.get(serviceKey);
-    if (!e) { e = { present: new Map(), absent: new Set(), since: this.now() }; this.pending.set(serviceKey, e); }
+    if (!e) {
+      e = { present: new Map(), absent: new Set(), since: this.now() };
+      this.pending.set(serviceKey, e);
+    }
     return e;
   }
 }

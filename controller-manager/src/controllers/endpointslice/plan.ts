@@ -2,7 +2,15 @@
 // in the slice that already holds them where possible, so a pod change rewrites one slice
 // rather than reshuffling all of them.
 import {
-  endpointPortsFor, hostnameFor, isHeadless, isPodReady, podIsEndpointCandidate, podTargetRef, podsOfService, portsKey, sortPorts,
+  endpointPortsFor,
+  hostnameFor,
+  isHeadless,
+  isPodReady,
+  podIsEndpointCandidate,
+  podTargetRef,
+  podsOfService,
+  portsKey,
+  sortPorts,
 } from '../endpoints/pod-endpoints.ts';
 import type { EndpointPort, Obj } from '../endpoints/pod-endpoints.ts';
 import { sameJson } from '../endpoints/compute.ts';
@@ -49,7 +57,10 @@ export function desiredEndpoints(service: Obj, pods: readonly Obj[]): Map<string
     if (pod.spec?.nodeName) ep.nodeName = pod.spec.nodeName;
     const key = portsKey(ports);
     let g = groups.get(key);
-    if (!g) { g = { ports: sortPorts(ports), endpoints: [] }; groups.set(key, g); }
+    if (!g) {
+      g = { ports: sortPorts(ports), endpoints: [] };
+      groups.set(key, g);
+    }
     g.endpoints.push(ep);
   }
   return groups;
@@ -75,7 +86,9 @@ function newSlice(service: Obj, ports: EndpointPort[], endpoints: SliceEndpoint[
       generateName: `${service.metadata.name}-`,
       namespace: service.metadata.namespace,
       labels: sliceLabels(service),
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: service.metadata.name!, uid: service.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'Service', name: service.metadata.name!, uid: service.metadata.uid!, controller: true, blockOwnerDeletion: true },
+      ],
     },
     addressType: 'IPv4',
     endpoints,
@@ -88,8 +101,11 @@ function withContent(slice: Obj, service: Obj, ports: EndpointPort[], endpoints:
 }
 
 function sliceUnchanged(before: Obj, after: Obj): boolean {
-  return sameJson(before.endpoints ?? [], after.endpoints ?? []) && sameJson(before.ports ?? [], after.ports ?? [])
-    && sameJson(before.metadata.labels ?? {}, after.metadata.labels ?? {});
+  return (
+    sameJson(before.endpoints ?? [], after.endpoints ?? []) &&
+    sameJson(before.ports ?? [], after.ports ?? []) &&
+    sameJson(before.metadata.labels ?? {}, after.metadata.labels ?? {})
+  );
 }
 
 /** `existing`: the slices this controller manages for the service (any address type). */
@@ -104,7 +120,9 @@ export function planSlices(service: Obj, pods: readonly Obj[], existing: readonl
     const kept: { slice: Obj; endpoints: SliceEndpoint[] }[] = [];
     // 1. endpoints stay where they are, in slices of the same port set
     for (const slice of unused.filter((s) => portsKey(s.ports ?? []) === key)) {
-      const still = (slice.endpoints ?? []).map((ep: SliceEndpoint) => remaining.get(endpointKey(ep))).filter((ep: SliceEndpoint | undefined): ep is SliceEndpoint => !!ep);
+      const still = (slice.endpoints ?? [])
+        .map((ep: SliceEndpoint) => remaining.get(endpointKey(ep)))
+        .filter((ep: SliceEndpoint | undefined): ep is SliceEndpoint => !!ep);
       if (still.length === 0) continue;
       for (const ep of still) remaining.delete(endpointKey(ep));
       kept.push({ slice, endpoints: still.slice(0, MAX_ENDPOINTS_PER_SLICE) });

@@ -9,9 +9,8 @@ import type { KubernetesObject, KubernetesListObject } from '@kubernetes/client-
 import type { ControllerContext } from '../../controller-context.ts';
 import { errorText } from '../../lib/api-errors.ts';
 
-export type ControllerDeps<C = object> = Pick<ControllerContext, 'kubeConfig'>
-  & Partial<Pick<ControllerContext, 'log' | 'informers' | 'metrics'>>
-  & { config?: Partial<C> };
+export type ControllerDeps<C = object> = Pick<ControllerContext, 'kubeConfig'> &
+  Partial<Pick<ControllerContext, 'log' | 'informers' | 'metrics'>> & { config?: Partial<C> };
 
 /** The client-node APIs these controllers call. */
 export interface Apis {
@@ -81,8 +80,12 @@ export class InformerSet {
     return inf;
   }
 
-  startOwn(): void { for (const i of this.own) void i.start(); }
-  stopOwn(): void { for (const i of this.own) i.stop(); }
+  startOwn(): void {
+    for (const i of this.own) void i.start();
+  }
+  stopOwn(): void {
+    for (const i of this.own) i.stop();
+  }
 }
 
 /** A running controller's stop function. */
@@ -93,16 +96,19 @@ export type Stop = () => Promise<void>;
  * would delete what it has not seen yet). Returns at once; the returned function stops
  * the workers and the controller's own informers and waits for in-flight reconciles.
  */
-export function runQueueController(deps: ControllerDeps, opts: {
-  name: string;
-  log: Logger;
-  informers: InformerSet;
-  queue: WorkQueue<string>;
-  workers: number;
-  reconcile: (key: string) => Promise<void | { requeueAfterMs?: number }>;
-  /** runs after the caches synced, before the workers (e.g. seed the queue) */
-  beforeWorkers?: () => void | Promise<void>;
-}): Stop {
+export function runQueueController(
+  deps: ControllerDeps,
+  opts: {
+    name: string;
+    log: Logger;
+    informers: InformerSet;
+    queue: WorkQueue<string>;
+    workers: number;
+    reconcile: (key: string) => Promise<void | { requeueAfterMs?: number }>;
+    /** runs after the caches synced, before the workers (e.g. seed the queue) */
+    beforeWorkers?: () => void | Promise<void>;
+  },
+): Stop {
   const { name, queue, log, metrics } = { ...opts, metrics: deps.metrics };
   if (metrics) {
     queue.onAdd = () => metrics.queueAdds.inc({ name });
@@ -110,25 +116,32 @@ export function runQueueController(deps: ControllerDeps, opts: {
   }
   let stopped = false;
   let wake = () => {};
-  const stopSignal = new Promise<void>((r) => { wake = r; });
+  const stopSignal = new Promise<void>((r) => {
+    wake = r;
+  });
   opts.informers.startOwn();
   const done = (async () => {
     await Promise.race([Promise.all(opts.informers.all.map((i) => i.waitForSync())), stopSignal]);
     if (stopped) return;
     await opts.beforeWorkers?.();
-    await runWorkers(queue, opts.workers, async (key) => {
-      const end = metrics?.reconcileSeconds.startTimer({ controller: name });
-      try {
-        const r = await opts.reconcile(key);
-        metrics?.reconciles.inc({ controller: name, result: 'success' });
-        return r;
-      } catch (e) {
-        metrics?.reconciles.inc({ controller: name, result: 'error' });
-        throw e;
-      } finally {
-        end?.();
-      }
-    }, (key, err) => log.warn('reconcile failed, retrying', { key, err: errorText(err) }));
+    await runWorkers(
+      queue,
+      opts.workers,
+      async (key) => {
+        const end = metrics?.reconcileSeconds.startTimer({ controller: name });
+        try {
+          const r = await opts.reconcile(key);
+          metrics?.reconciles.inc({ controller: name, result: 'success' });
+          return r;
+        } catch (e) {
+          metrics?.reconciles.inc({ controller: name, result: 'error' });
+          throw e;
+        } finally {
+          end?.();
+        }
+      },
+      (key, err) => log.warn('reconcile failed, retrying', { key, err: errorText(err) }),
+    );
   })();
   return async () => {
     stopped = true;

@@ -45,13 +45,23 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
         const gc = new GarbageCollector(apis.objects, resources, log);
         const informers = new InformerSet(ctx, log);
         const watched = resources.filter((r) => hasVerbs(r, 'list', 'watch', 'delete') && !IGNORED.has(r.group ? `${r.resource}.${r.group}` : r.resource));
-        for (const r of watched) gc.watch(informers.on<any>(collectionPath(r), () => apis.objects.list(apiVersionOf(r), r.kind)), r);
+        for (const r of watched)
+          gc.watch(
+            informers.on<any>(collectionPath(r), () => apis.objects.list(apiVersionOf(r), r.kind)),
+            r,
+          );
         log.info('watching resources', { count: watched.length });
         stopWorkers = runQueueController(ctx, {
-          name, log, queue: gc.queue, informers, workers: ctx.config?.concurrentGcSyncs ?? 20,
+          name,
+          log,
+          queue: gc.queue,
+          informers,
+          workers: ctx.config?.concurrentGcSyncs ?? 20,
           reconcile: (uid) => gc.process(uid),
           // objects already orphaned or being deleted before we started
-          beforeWorkers: () => { for (const uid of gc.graph.uids()) gc.queue.add(uid); },
+          beforeWorkers: () => {
+            for (const uid of gc.graph.uids()) gc.queue.add(uid);
+          },
         });
         return;
       } catch (e) {
@@ -117,7 +127,12 @@ export class GarbageCollector {
     const decision = decideForDependent(node, states, this.graph.dependents(uid).length > 0);
     if (decision.action === 'removeOwnerRefs') await this.removeOwnerRefs(node, decision.uids);
     else if (decision.action === 'delete') {
-      this.log.info('deleting object whose owners are gone', { kind: node.identity.kind, namespace: node.identity.namespace, name: node.identity.name, policy: decision.propagationPolicy });
+      this.log.info('deleting object whose owners are gone', {
+        kind: node.identity.kind,
+        namespace: node.identity.namespace,
+        name: node.identity.name,
+        policy: decision.propagationPolicy,
+      });
       await this.deleteObject(node.identity, decision.propagationPolicy);
     }
   }
@@ -179,8 +194,12 @@ export class GarbageCollector {
     const spec = this.specOf(id);
     if (!spec) return;
     try {
-      await this.objects.delete(spec, undefined, undefined, undefined, undefined, undefined,
-        { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, preconditions: { uid: id.uid } });
+      await this.objects.delete(spec, undefined, undefined, undefined, undefined, undefined, {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        propagationPolicy,
+        preconditions: { uid: id.uid },
+      });
     } catch (e) {
       // gone already, or replaced by a new object of the same name: nothing of ours to delete
       if (!isNotFound(e) && !isConflict(e)) throw e;

@@ -2,7 +2,14 @@
 // uids of its dependents. Owners referenced but not (yet) observed are "virtual" nodes,
 // which the collector verifies against the API before trusting their absence.
 
-export interface OwnerRef { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }
+export interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
 
 export interface ObjectIdentity {
   apiVersion: string;
@@ -34,9 +41,15 @@ export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 export class OwnerGraph {
   private readonly nodes = new Map<string, GraphNode>();
 
-  get(uid: string): GraphNode | undefined { return this.nodes.get(uid); }
-  size(): number { return this.nodes.size; }
-  uids(): string[] { return [...this.nodes.keys()]; }
+  get(uid: string): GraphNode | undefined {
+    return this.nodes.get(uid);
+  }
+  size(): number {
+    return this.nodes.size;
+  }
+  uids(): string[] {
+    return [...this.nodes.keys()];
+  }
 
   /** Records an add or update; returns whether its ownerReferences changed. */
   observe(obj: ObservedObject): { ownersChanged: boolean } {
@@ -97,7 +110,19 @@ export class OwnerGraph {
     let owner = this.nodes.get(ref.uid);
     if (!owner) {
       // namespace is a guess (the dependent's): cluster-scoped owners are resolved by the collector
-      owner = { identity: { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name, uid: ref.uid, ...(dependentNamespace ? { namespace: dependentNamespace } : {}) }, owners: [], dependents: new Set(), virtual: true, finalizers: [] };
+      owner = {
+        identity: {
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          name: ref.name,
+          uid: ref.uid,
+          ...(dependentNamespace ? { namespace: dependentNamespace } : {}),
+        },
+        owners: [],
+        dependents: new Set(),
+        virtual: true,
+        finalizers: [],
+      };
       this.nodes.set(ref.uid, owner);
     }
     owner.dependents.add(dependentUid);

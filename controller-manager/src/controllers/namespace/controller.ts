@@ -21,7 +21,12 @@ export const name = 'namespace';
 export const KUBERNETES_FINALIZER = 'kubernetes';
 const DISCOVERY_TTL_MS = 30_000;
 
-type Namespace = { metadata: { name?: string; deletionTimestamp?: any; resourceVersion?: string; [k: string]: any }; spec?: { finalizers?: string[] }; status?: any; [k: string]: any };
+type Namespace = {
+  metadata: { name?: string; deletionTimestamp?: any; resourceVersion?: string; [k: string]: any };
+  spec?: { finalizers?: string[] };
+  status?: any;
+  [k: string]: any;
+};
 
 export async function start(ctx: ControllerDeps<NamespaceConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
@@ -29,12 +34,18 @@ export async function start(ctx: ControllerDeps<NamespaceConfig>): Promise<Stop>
   const informers = new InformerSet(ctx, log);
   const namespaces = informers.on<Namespace>('/api/v1/namespaces', () => apis.core.listNamespace());
   const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 10_000 });
-  const enqueue = (ns: Namespace) => { if (ns.metadata.deletionTimestamp) queue.add(ns.metadata.name!); };
+  const enqueue = (ns: Namespace) => {
+    if (ns.metadata.deletionTimestamp) queue.add(ns.metadata.name!);
+  };
   namespaces.on({ add: enqueue, update: enqueue });
   const deleter = new NamespaceContentDeleter(apis, log);
   const recheckMs = ctx.config?.namespaceRecheckMs ?? 1000;
   return runQueueController(ctx, {
-    name, log, queue, informers, workers: ctx.config?.concurrentNamespaceSyncs ?? 5,
+    name,
+    log,
+    queue,
+    informers,
+    workers: ctx.config?.concurrentNamespaceSyncs ?? 5,
     reconcile: async (nsName) => {
       const left = await syncNamespace(apis.core, deleter, namespaces, nsName);
       return left > 0 ? { requeueAfterMs: recheckMs } : undefined;
@@ -47,7 +58,10 @@ export async function syncNamespace(core: CoreV1Api, deleter: NamespaceContentDe
   const cached = namespaces.get(nsName);
   if (!cached?.metadata.deletionTimestamp) return 0;
   // the cache may be behind a previous /finalize; the live object decides
-  const ns = await core.readNamespace({ name: nsName }).catch((e) => { if (isNotFound(e)) return undefined; throw e; });
+  const ns = await core.readNamespace({ name: nsName }).catch((e) => {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  });
   if (!ns?.metadata?.deletionTimestamp || !(ns.spec?.finalizers ?? []).includes(KUBERNETES_FINALIZER)) return 0;
   const left = await deleter.deleteAll(nsName);
   if (left > 0) return left;
@@ -111,9 +125,19 @@ export class NamespaceContentDeleter {
       const left = await this.apis.objects.list(apiVersion, r.kind, namespace);
       for (const item of left.items ?? []) {
         if (item.metadata?.deletionTimestamp) continue;
-        await this.apis.objects.delete({ apiVersion, kind: r.kind, metadata: { name: item.metadata!.name!, namespace } }, undefined, undefined, undefined, undefined, undefined,
-          deleteOptions({ propagationPolicy: 'Background', preconditions: { uid: item.metadata!.uid! } }))
-          .catch((e) => { if (!isNotFound(e) && !isConflict(e)) throw e; });
+        await this.apis.objects
+          .delete(
+            { apiVersion, kind: r.kind, metadata: { name: item.metadata!.name!, namespace } },
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            deleteOptions({ propagationPolicy: 'Background', preconditions: { uid: item.metadata!.uid! } }),
+          )
+          .catch((e) => {
+            if (!isNotFound(e) && !isConflict(e)) throw e;
+          });
       }
       if ((left.items ?? []).length > 0) this.log.debug('namespace content remaining', { namespace, resource: r.resource, count: left.items!.length });
       remaining += (left.items ?? []).length;

@@ -1,7 +1,10 @@
 // Hands out fixed-size IPv4 subnets (one per node) from a cluster CIDR, lowest free first,
 // and takes back released ones. Pure: the controller rebuilds it from the nodes at start.
 
-export interface Ipv4Cidr { base: number; prefix: number }
+export interface Ipv4Cidr {
+  base: number;
+  prefix: number;
+}
 
 export function parseCidr(text: string): Ipv4Cidr {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text.trim());
@@ -37,7 +40,10 @@ export class CidrAllocator {
   /** The lowest free subnet; throws when the cluster CIDR is full. */
   allocate(): string {
     for (let i = 0; i < this.capacity; i++) {
-      if (!this.used.has(i)) { this.used.add(i); return formatCidr(this.subnetAt(i)); }
+      if (!this.used.has(i)) {
+        this.used.add(i);
+        return formatCidr(this.subnetAt(i));
+      }
     }
     throw new Error(`cluster CIDR ${formatCidr(this.cluster)} has no free /${this.subnetPrefix} left`);
   }
@@ -66,9 +72,13 @@ export class CidrAllocator {
 
   private indexOf(cidr: string): number | undefined {
     let c: Ipv4Cidr;
-    try { c = parseCidr(cidr); } catch { return undefined; }
+    try {
+      c = parseCidr(cidr);
+    } catch {
+      return undefined;
+    }
     if (c.prefix !== this.subnetPrefix) return undefined;
-    if (((c.base & maskOf(this.cluster.prefix)) >>> 0) !== this.cluster.base) return undefined;
+    if ((c.base & maskOf(this.cluster.prefix)) >>> 0 !== this.cluster.base) return undefined;
     return (c.base - this.cluster.base) / 2 ** (32 - this.subnetPrefix);
   }
 }

@@ -20,7 +20,11 @@ export interface NodeIpamConfig {
 export const name = 'nodeipam';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-type NodeObj = { metadata: { name?: string; uid?: string; [k: string]: any }; spec?: { podCIDR?: string; podCIDRs?: string[]; [k: string]: any }; [k: string]: any };
+type NodeObj = {
+  metadata: { name?: string; uid?: string; [k: string]: any };
+  spec?: { podCIDR?: string; podCIDRs?: string[]; [k: string]: any };
+  [k: string]: any;
+};
 
 export async function start(ctx: ControllerDeps<NodeIpamConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
@@ -46,7 +50,11 @@ export async function start(ctx: ControllerDeps<NodeIpamConfig>): Promise<Stop> 
     },
   });
   return runQueueController(ctx, {
-    name, log, queue, informers, workers: 1,
+    name,
+    log,
+    queue,
+    informers,
+    workers: 1,
     reconcile: (nodeName) => assignPodCidr(core, nodes, allocator, inFlight, nodeName),
   });
 }
@@ -55,7 +63,13 @@ function cidrsOf(n: NodeObj): string[] {
   return [...new Set([...(n.spec?.podCIDR ? [n.spec.podCIDR] : []), ...(n.spec?.podCIDRs ?? [])])];
 }
 
-export async function assignPodCidr(core: CoreV1Api, nodes: Informer<NodeObj>, allocator: CidrAllocator, inFlight: Map<string, string>, nodeName: string): Promise<void> {
+export async function assignPodCidr(
+  core: CoreV1Api,
+  nodes: Informer<NodeObj>,
+  allocator: CidrAllocator,
+  inFlight: Map<string, string>,
+  nodeName: string,
+): Promise<void> {
   const node = nodes.get(nodeName);
   if (!node) return;
   const has = cidrsOf(node);
@@ -69,7 +83,10 @@ export async function assignPodCidr(core: CoreV1Api, nodes: Informer<NodeObj>, a
   }
   if (inFlight.has(nodeName)) {
     // written, not yet seen: check the live node rather than allocate again
-    const live = await core.readNode({ name: nodeName }).catch((e) => { if (isNotFound(e)) return undefined; throw e; });
+    const live = await core.readNode({ name: nodeName }).catch((e) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
     if (live && cidrsOf(live as NodeObj).length > 0) return;
     allocator.release(inFlight.get(nodeName)!);
     inFlight.delete(nodeName);

@@ -25,7 +25,12 @@ export const name = 'nodelifecycle';
 const LEASE_NAMESPACE = 'kube-node-lease';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-type Obj = { metadata: { name?: string; namespace?: string; uid?: string; deletionTimestamp?: any; [k: string]: any }; spec?: any; status?: any; [k: string]: any };
+type Obj = {
+  metadata: { name?: string; namespace?: string; uid?: string; deletionTimestamp?: any; [k: string]: any };
+  spec?: any;
+  status?: any;
+  [k: string]: any;
+};
 
 /** When we last saw each node show signs of life, by our own clock (immune to skew). */
 export class HeartbeatTracker {
@@ -33,7 +38,9 @@ export class HeartbeatTracker {
   private readonly marks = new Map<string, string>();
   private readonly lastSeen = new Map<string, number>();
   private readonly now: () => number;
-  constructor(now: () => number = Date.now) { this.now = now; }
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
 
   /** A changed mark is a sign of life; the first sighting starts the clock too. */
   observe(node: string, mark: string, kind: 'lease' | 'status'): void {
@@ -46,7 +53,10 @@ export class HeartbeatTracker {
   /** ms since the node last renewed its lease or posted a new heartbeat. */
   silentForMs(node: string): number {
     const at = this.lastSeen.get(node);
-    if (at === undefined) { this.lastSeen.set(node, this.now()); return 0; }
+    if (at === undefined) {
+      this.lastSeen.set(node, this.now());
+      return 0;
+    }
     return this.now() - at;
   }
 
@@ -62,7 +72,9 @@ export async function start(ctx: ControllerDeps<NodeLifecycleConfig>): Promise<S
   const { core, coordination } = apisFor(ctx);
   const informers = new InformerSet(ctx, log);
   const nodes = informers.on<Obj>('/api/v1/nodes', () => core.listNode());
-  const leases = informers.on<Obj>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`, () => coordination.listNamespacedLease({ namespace: LEASE_NAMESPACE }));
+  const leases = informers.on<Obj>(`/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`, () =>
+    coordination.listNamespacedLease({ namespace: LEASE_NAMESPACE }),
+  );
   const pods = informers.on<Obj>('/api/v1/pods', () => core.listPodForAllNamespaces());
   const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 10_000 });
   const heartbeats = new HeartbeatTracker();
@@ -83,17 +95,28 @@ export async function start(ctx: ControllerDeps<NodeLifecycleConfig>): Promise<S
   };
   leases.on({ add: leaseSeen, update: leaseSeen });
   // a pod landing on a tainted node is subject to eviction as well
-  const podSeen = (p: Obj) => { if (p.spec?.nodeName) queue.add(p.spec.nodeName); };
+  const podSeen = (p: Obj) => {
+    if (p.spec?.nodeName) queue.add(p.spec.nodeName);
+  };
   pods.on({ add: podSeen, update: podSeen });
 
   const periodMs = (ctx.config?.nodeMonitorPeriodSeconds ?? 5) * 1000;
-  const timer = setInterval(() => { for (const n of nodes.list()) queue.add(n.metadata.name!); }, periodMs);
+  const timer = setInterval(() => {
+    for (const n of nodes.list()) queue.add(n.metadata.name!);
+  }, periodMs);
   timer.unref();
   const stop = runQueueController(ctx, {
-    name, log, queue, informers, workers: 5,
+    name,
+    log,
+    queue,
+    informers,
+    workers: 5,
     reconcile: (nodeName) => syncNode(core, log, nodes, pods, heartbeats, settings, nodeName),
   });
-  return async () => { clearInterval(timer); await stop(); };
+  return async () => {
+    clearInterval(timer);
+    await stop();
+  };
 }
 
 /**
@@ -107,8 +130,15 @@ function timeMark(t: unknown): string {
   return Number.isNaN(ms) ? t : String(ms);
 }
 
-export async function syncNode(core: CoreV1Api, log: Logger, nodes: Informer<Obj>, pods: Informer<Obj>, heartbeats: HeartbeatTracker,
-  settings: { graceMs: number; defaultTolerationSeconds?: number }, nodeName: string): Promise<void | { requeueAfterMs: number }> {
+export async function syncNode(
+  core: CoreV1Api,
+  log: Logger,
+  nodes: Informer<Obj>,
+  pods: Informer<Obj>,
+  heartbeats: HeartbeatTracker,
+  settings: { graceMs: number; defaultTolerationSeconds?: number },
+  nodeName: string,
+): Promise<void | { requeueAfterMs: number }> {
   const cached = nodes.get(nodeName);
   if (!cached) return;
   const now = new Date();
@@ -119,11 +149,14 @@ export async function syncNode(core: CoreV1Api, log: Logger, nodes: Informer<Obj
   // 1. a silent node goes Unknown, and its pods stop being Ready
   const hasReady = node.status?.conditions?.some((c: any) => c.type === 'Ready');
   if (silentMs > settings.graceMs && (readyStatus(node) !== 'Unknown' || !hasReady)) {
-    const live = await core.readNode({ name: nodeName }).catch((e) => { if (isNotFound(e)) return undefined; throw e; });
+    const live = await core.readNode({ name: nodeName }).catch((e) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
     if (!live) return;
     log.info('node stopped posting status', { node: nodeName, silentSeconds: Math.round(silentMs / 1000) });
     const body = { ...live, status: { ...live.status, conditions: unknownConditions(live as NodeLike, nowIso) } } as V1Node;
-    node = await core.replaceNodeStatus({ name: nodeName, body }) as NodeLike & Obj;
+    node = (await core.replaceNodeStatus({ name: nodeName, body })) as NodeLike & Obj;
   }
   const nodePods = pods.list().filter((p) => p.spec?.nodeName === nodeName);
   if (readyStatus(node) === 'Unknown') await markPodsNotReady(core, nodePods, nowIso);
@@ -132,7 +165,10 @@ export async function syncNode(core: CoreV1Api, log: Logger, nodes: Informer<Obj
   const taints = desiredTaints(node, nowIso);
   if (!sameTaints(taints, node.spec?.taints ?? [])) {
     log.info('updating node taints', { node: nodeName, taints: taints.map((t) => `${t.key}:${t.effect}`) });
-    node = await core.patchNode({ name: nodeName, body: { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints } } }, mergePatch) as NodeLike & Obj;
+    node = (await core.patchNode(
+      { name: nodeName, body: { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints } } },
+      mergePatch,
+    )) as NodeLike & Obj;
   }
 
   // 3. evict what does not tolerate the NoExecute taints, each pod when its time is up
@@ -142,10 +178,20 @@ export async function syncNode(core: CoreV1Api, log: Logger, nodes: Informer<Obj
     for (const pod of nodePods) {
       if (pod.metadata.deletionTimestamp) continue;
       const delay = evictionDelayMs(pod.spec?.tolerations ?? [], noExecute, now.getTime(), settings.defaultTolerationSeconds);
-      if (delay > 0) { next = Math.min(next, delay); continue; }
+      if (delay > 0) {
+        next = Math.min(next, delay);
+        continue;
+      }
       log.info('evicting pod from tainted node', { node: nodeName, namespace: pod.metadata.namespace, pod: pod.metadata.name });
-      await core.deleteNamespacedPod({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: pod.metadata.uid! } } })
-        .catch((e) => { if (!isNotFound(e) && !isConflict(e)) throw e; });
+      await core
+        .deleteNamespacedPod({
+          name: pod.metadata.name!,
+          namespace: pod.metadata.namespace!,
+          body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: pod.metadata.uid! } },
+        })
+        .catch((e) => {
+          if (!isNotFound(e) && !isConflict(e)) throw e;
+        });
     }
   }
   // come back when the node would cross the grace period, or the next eviction is due
@@ -157,9 +203,10 @@ async function markPodsNotReady(core: CoreV1Api, pods: readonly Obj[], nowIso: s
   for (const pod of pods) {
     const conditions: any[] = pod.status?.conditions ?? [];
     if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
-    const next = conditions.map((c) => c.type === 'Ready' ? { ...c, status: 'False', reason: 'NodeNotReady', lastTransitionTime: nowIso } : c);
+    const next = conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', reason: 'NodeNotReady', lastTransitionTime: nowIso } : c));
     const body = { ...pod, status: { ...pod.status, conditions: next } } as V1Pod;
-    await core.replaceNamespacedPodStatus({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, body })
-      .catch((e) => { if (!isNotFound(e)) throw e; });
+    await core.replaceNamespacedPodStatus({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, body }).catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
   }
 }

@@ -8,11 +8,33 @@ const MANAGED_TAINTS = new Set([UNREACHABLE_TAINT, NOT_READY_TAINT, UNSCHEDULABL
 /** What the apiserver's DefaultTolerationSeconds admission adds to every pod. */
 export const APISERVER_DEFAULT_TOLERATION_SECONDS = 300;
 
-export interface Condition { type: string; status: string; reason?: string; message?: string; lastHeartbeatTime?: string; lastTransitionTime?: string }
-export interface Taint { key: string; value?: string; effect: string; timeAdded?: string }
-export interface Toleration { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+  timeAdded?: string;
+}
+export interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
+}
 
-export type NodeLike = { metadata: { name?: string; [k: string]: any }; spec?: { taints?: Taint[]; unschedulable?: boolean; [k: string]: any }; status?: { conditions?: Condition[]; [k: string]: any } };
+export type NodeLike = {
+  metadata: { name?: string; [k: string]: any };
+  spec?: { taints?: Taint[]; unschedulable?: boolean; [k: string]: any };
+  status?: { conditions?: Condition[]; [k: string]: any };
+};
 
 export function readyStatus(node: NodeLike): 'True' | 'False' | 'Unknown' {
   const c = node.status?.conditions?.find((x) => x.type === 'Ready');
@@ -21,11 +43,26 @@ export function readyStatus(node: NodeLike): 'True' | 'False' | 'Unknown' {
 
 /** Every condition goes Unknown as Kubernetes marks a node whose kubelet went silent. */
 export function unknownConditions(node: NodeLike, now: string): Condition[] {
-  const conditions = (node.status?.conditions ?? []).map((c) => c.status === 'Unknown' && c.reason?.startsWith('NodeStatus') ? c : {
-    ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now,
-  });
+  const conditions = (node.status?.conditions ?? []).map((c) =>
+    c.status === 'Unknown' && c.reason?.startsWith('NodeStatus')
+      ? c
+      : {
+          ...c,
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastTransitionTime: now,
+        },
+  );
   if (!conditions.some((c) => c.type === 'Ready')) {
-    conditions.push({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastHeartbeatTime: now, lastTransitionTime: now });
+    conditions.push({
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'NodeStatusNeverUpdated',
+      message: 'Kubelet never posted node status.',
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    });
   }
   return conditions;
 }
@@ -79,6 +116,10 @@ export function evictionDelayMs(tolerations: readonly Toleration[], taints: read
 }
 
 function isApiserverDefault(t: Toleration): boolean {
-  return t.operator === 'Exists' && t.effect === 'NoExecute' && t.tolerationSeconds === APISERVER_DEFAULT_TOLERATION_SECONDS
-    && (t.key === UNREACHABLE_TAINT || t.key === NOT_READY_TAINT);
+  return (
+    t.operator === 'Exists' &&
+    t.effect === 'NoExecute' &&
+    t.tolerationSeconds === APISERVER_DEFAULT_TOLERATION_SECONDS &&
+    (t.key === UNREACHABLE_TAINT || t.key === NOT_READY_TAINT)
+  );
 }

@@ -72,7 +72,9 @@ export async function start(ctx: ControllerDeps<PodGcConfig>): Promise<Stop> {
     await Promise.all(informers.all.map((i) => i.waitForSync()));
     while (!stopped) {
       await collect().catch((e: unknown) => log.warn('pod garbage collection failed', { err: (e as Error).message }));
-      await new Promise<void>((r) => { timer = setTimeout(r, periodMs); });
+      await new Promise<void>((r) => {
+        timer = setTimeout(r, periodMs);
+      });
     }
   };
   const running = loop();

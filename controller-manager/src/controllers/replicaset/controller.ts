@@ -41,14 +41,20 @@ export class ReplicaSetController {
     this.rsInformer.on({
       add: (rs) => this.loop.queue.add(keyOf(rs)),
       update: (rs) => this.loop.queue.add(keyOf(rs)),
-      delete: (rs) => { this.expectations.forget(keyOf(rs)); this.loop.queue.add(keyOf(rs)); },
+      delete: (rs) => {
+        this.expectations.forget(keyOf(rs));
+        this.loop.queue.add(keyOf(rs));
+      },
     });
     this.podInformer.on({ add: (p) => this.podAdded(p), update: (p) => this.podUpdated(p), delete: (p) => this.podDeleted(p) });
   }
 
   run(): () => Promise<void> {
     const stop = this.loop.run([this.rsInformer, this.podInformer], this.ctx.config.concurrentReplicaSetSyncs, (key) => this.sync(key));
-    return async () => { await stop(); await this.events.flush(FLUSH_TIMEOUT_MS); };
+    return async () => {
+      await stop();
+      await this.events.flush(FLUSH_TIMEOUT_MS);
+    };
   }
 
   private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {
@@ -65,7 +71,10 @@ export class ReplicaSetController {
   }
 
   private podAdded(pod: V1Pod): void {
-    if (pod.metadata?.deletionTimestamp) { this.podDeleted(pod); return; }
+    if (pod.metadata?.deletionTimestamp) {
+      this.podDeleted(pod);
+      return;
+    }
     if (controllerOf(pod.metadata)) {
       const rs = this.ownerOf(pod);
       if (!rs) return;
@@ -77,7 +86,10 @@ export class ReplicaSetController {
   }
 
   private podUpdated(pod: V1Pod): void {
-    if (pod.metadata?.deletionTimestamp) { this.podDeleted(pod); return; }
+    if (pod.metadata?.deletionTimestamp) {
+      this.podDeleted(pod);
+      return;
+    }
     if (controllerOf(pod.metadata)) {
       const rs = this.ownerOf(pod);
       if (!rs) return;
@@ -100,7 +112,10 @@ export class ReplicaSetController {
   async sync(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const rs = this.rsInformer.get(name, namespace);
-    if (!rs) { this.expectations.forget(key); return; }
+    if (!rs) {
+      this.expectations.forget(key);
+      return;
+    }
     const needsSync = this.expectations.satisfied(key) && !rs.metadata?.deletionTimestamp;
     const active = this.podInformer.list(namespace).filter(isPodActive);
     const pods = await this.claimPods(rs, active);
@@ -124,10 +139,15 @@ export class ReplicaSetController {
         const fresh = await this.apps.readNamespacedReplicaSet({ name: rs.metadata!.name!, namespace: rs.metadata!.namespace! });
         assertSameLiveOwner(fresh, rs.metadata?.uid, `ReplicaSet ${keyOf(rs)}`);
       },
-      patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) => this.core.patchNamespacedPod({
-        name: pod.metadata!.name!, namespace: pod.metadata!.namespace!,
-        body: { metadata: { ownerReferences, resourceVersion: pod.metadata?.resourceVersion, uid: pod.metadata?.uid } },
-      }, mergePatch),
+      patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) =>
+        this.core.patchNamespacedPod(
+          {
+            name: pod.metadata!.name!,
+            namespace: pod.metadata!.namespace!,
+            body: { metadata: { ownerReferences, resourceVersion: pod.metadata?.resourceVersion, uid: pod.metadata?.uid } },
+          },
+          mergePatch,
+        ),
     });
   }
 
@@ -151,14 +171,16 @@ export class ReplicaSetController {
       this.expectations.expectDeletions(key, victims.map(podKey));
       log.debug('too many replicas, deleting', { need: rs.spec?.replicas, have: pods.length, deleting: n });
       const failures: unknown[] = [];
-      await Promise.all(victims.map(async (pod) => {
-        try {
-          await this.deletePod(rs, pod);
-        } catch (e) {
-          this.expectations.deletionObserved(key, podKey(pod));
-          if (!isNotFound(e)) failures.push(e);
-        }
-      }));
+      await Promise.all(
+        victims.map(async (pod) => {
+          try {
+            await this.deletePod(rs, pod);
+          } catch (e) {
+            this.expectations.deletionObserved(key, podKey(pod));
+            if (!isNotFound(e)) failures.push(e);
+          }
+        }),
+      );
       if (failures.length) return { kind: 'delete', message: errorMessage(failures[0]) };
     }
     return undefined;

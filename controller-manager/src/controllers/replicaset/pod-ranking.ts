@@ -8,7 +8,10 @@ import { podReadyCondition, isPodReady } from '../../lib/pods.ts';
 const phaseOrder: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 const deletionCostAnnotation = 'controller.kubernetes.io/pod-deletion-cost';
 
-export interface RankedPod { pod: V1Pod; rank: number }
+export interface RankedPod {
+  pod: V1Pod;
+  rank: number;
+}
 
 function time(v: Date | string | undefined): number | undefined {
   return v === undefined ? undefined : new Date(v).getTime();
@@ -25,27 +28,35 @@ function restarts(pod: V1Pod): number {
 
 /** Negative when `a` should be deleted before `b`. */
 export function compareForDeletion(a: RankedPod, b: RankedPod): number {
-  const pa = a.pod, pb = b.pod;
-  const na = pa.spec?.nodeName ?? '', nb = pb.spec?.nodeName ?? '';
+  const pa = a.pod,
+    pb = b.pod;
+  const na = pa.spec?.nodeName ?? '',
+    nb = pb.spec?.nodeName ?? '';
   if ((na === '') !== (nb === '')) return na === '' ? -1 : 1;
-  const phA = phaseOrder[pa.status?.phase ?? ''] ?? 0, phB = phaseOrder[pb.status?.phase ?? ''] ?? 0;
+  const phA = phaseOrder[pa.status?.phase ?? ''] ?? 0,
+    phB = phaseOrder[pb.status?.phase ?? ''] ?? 0;
   if (phA !== phB) return phA - phB;
-  const ra = isPodReady(pa), rb = isPodReady(pb);
+  const ra = isPodReady(pa),
+    rb = isPodReady(pb);
   if (ra !== rb) return ra ? 1 : -1;
-  const ca = deletionCost(pa), cb = deletionCost(pb);
+  const ca = deletionCost(pa),
+    cb = deletionCost(pb);
   if (ca !== cb) return ca - cb;
   if (a.rank !== b.rank) return b.rank - a.rank;
   if (ra && rb) {
-    const ta = time(podReadyCondition(pa)?.lastTransitionTime), tb = time(podReadyCondition(pb)?.lastTransitionTime);
+    const ta = time(podReadyCondition(pa)?.lastTransitionTime),
+      tb = time(podReadyCondition(pb)?.lastTransitionTime);
     if (ta !== tb) {
       if (ta === undefined) return -1;
       if (tb === undefined) return 1;
       return tb - ta; // ready more recently goes first
     }
   }
-  const rsA = restarts(pa), rsB = restarts(pb);
+  const rsA = restarts(pa),
+    rsB = restarts(pb);
   if (rsA !== rsB) return rsB - rsA;
-  const cta = time(pa.metadata?.creationTimestamp), ctb = time(pb.metadata?.creationTimestamp);
+  const cta = time(pa.metadata?.creationTimestamp),
+    ctb = time(pb.metadata?.creationTimestamp);
   if (cta !== ctb) {
     if (cta === undefined) return -1;
     if (ctb === undefined) return 1;

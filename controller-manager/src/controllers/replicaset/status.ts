@@ -8,7 +8,9 @@ export type ManageError = { kind: 'create' | 'delete'; message: string } | undef
 export function calculateReplicaSetStatus(rs: V1ReplicaSet, pods: readonly V1Pod[], manageError: ManageError, now = Date.now()): V1ReplicaSetStatus {
   const templateLabels = rs.spec?.template?.metadata?.labels;
   const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
-  let fullyLabeled = 0, ready = 0, available = 0;
+  let fullyLabeled = 0,
+    ready = 0,
+    available = 0;
   for (const pod of pods) {
     if (labelsSubset(templateLabels, pod.metadata?.labels)) fullyLabeled++;
     if (isPodReady(pod)) {
@@ -27,9 +29,11 @@ export function calculateReplicaSetStatus(rs: V1ReplicaSet, pods: readonly V1Pod
   const failureIndex = conditions.findIndex((c) => c.type === 'ReplicaFailure');
   if (manageError && failureIndex < 0) {
     const c: V1ReplicaSetCondition = {
-      type: 'ReplicaFailure', status: 'True',
+      type: 'ReplicaFailure',
+      status: 'True',
       reason: manageError.kind === 'create' ? 'FailedCreate' : 'FailedDelete',
-      message: manageError.message, lastTransitionTime: new Date(now),
+      message: manageError.message,
+      lastTransitionTime: new Date(now),
     };
     conditions.push(c);
   } else if (!manageError && failureIndex >= 0) {

@@ -17,7 +17,12 @@ export interface RootCaConfig {
 export const name = 'root-ca-cert-publisher';
 export const configMapName = 'kube-root-ca.crt';
 
-type Obj = { metadata: { name?: string; namespace?: string; deletionTimestamp?: any; [k: string]: any }; status?: any; data?: Record<string, string>; [k: string]: any };
+type Obj = {
+  metadata: { name?: string; namespace?: string; deletionTimestamp?: any; [k: string]: any };
+  status?: any;
+  data?: Record<string, string>;
+  [k: string]: any;
+};
 
 export async function start(ctx: ControllerDeps<RootCaConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
@@ -34,10 +39,16 @@ export async function start(ctx: ControllerDeps<RootCaConfig>): Promise<Stop> {
   const maps = informers.on<Obj>('/api/v1/configmaps', () => core.listConfigMapForAllNamespaces());
   const queue = new WorkQueue<string>();
   namespaces.on({ add: (ns) => queue.add(ns.metadata.name!), update: (ns) => queue.add(ns.metadata.name!) });
-  const requeue = (cm: Obj) => { if (cm.metadata.name === configMapName) queue.add(cm.metadata.namespace!); };
+  const requeue = (cm: Obj) => {
+    if (cm.metadata.name === configMapName) queue.add(cm.metadata.namespace!);
+  };
   maps.on({ update: requeue, delete: requeue });
   return runQueueController(ctx, {
-    name, log, queue, informers, workers: 2,
+    name,
+    log,
+    queue,
+    informers,
+    workers: 2,
     reconcile: (ns) => publish(core, namespaces, maps, ns, ca),
   });
 }
@@ -47,9 +58,26 @@ export async function publish(core: CoreV1Api, namespaces: Informer<Obj>, maps: 
   if (!ns || ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') return;
   const current = maps.get(configMapName, nsName);
   if (current?.data?.['ca.crt'] === ca) return;
-  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configMapName, namespace: nsName, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } }, data: { 'ca.crt': ca } };
+  const body = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: configMapName,
+      namespace: nsName,
+      annotations: {
+        'kubernetes.io/description':
+          'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+      },
+    },
+    data: { 'ca.crt': ca },
+  };
   try {
-    if (current) await core.replaceNamespacedConfigMap({ name: configMapName, namespace: nsName, body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } } });
+    if (current)
+      await core.replaceNamespacedConfigMap({
+        name: configMapName,
+        namespace: nsName,
+        body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } },
+      });
     else await core.createNamespacedConfigMap({ namespace: nsName, body });
   } catch (e) {
     if (isAlreadyExists(e) || isNotFound(e)) throw new Error(`kube-root-ca.crt in ${nsName} changed under us; retrying`);

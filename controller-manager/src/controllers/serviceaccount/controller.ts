@@ -24,9 +24,17 @@ export async function start(ctx: ControllerDeps<ServiceAccountConfig>): Promise<
   const accounts = informers.on<Obj>('/api/v1/serviceaccounts', () => core.listServiceAccountForAllNamespaces());
   const queue = new WorkQueue<string>();
   namespaces.on({ add: (ns) => queue.add(ns.metadata.name!), update: (ns) => queue.add(ns.metadata.name!) });
-  accounts.on({ delete: (sa) => { if (DEFAULT_SERVICE_ACCOUNTS.includes(sa.metadata.name!)) queue.add(sa.metadata.namespace!); } });
+  accounts.on({
+    delete: (sa) => {
+      if (DEFAULT_SERVICE_ACCOUNTS.includes(sa.metadata.name!)) queue.add(sa.metadata.namespace!);
+    },
+  });
   return runQueueController(ctx, {
-    name, log, queue, informers, workers: ctx.config?.concurrentServiceAccountSyncs ?? 2,
+    name,
+    log,
+    queue,
+    informers,
+    workers: ctx.config?.concurrentServiceAccountSyncs ?? 2,
     reconcile: (ns) => ensureServiceAccounts(core, namespaces, accounts, ns),
   });
 }
@@ -37,7 +45,10 @@ export async function ensureServiceAccounts(core: CoreV1Api, namespaces: Informe
   for (const saName of DEFAULT_SERVICE_ACCOUNTS) {
     if (accounts.get(saName, nsName)) continue;
     try {
-      await core.createNamespacedServiceAccount({ namespace: nsName, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: saName, namespace: nsName } } });
+      await core.createNamespacedServiceAccount({
+        namespace: nsName,
+        body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: saName, namespace: nsName } },
+      });
     } catch (e) {
       // our cache was behind; or the namespace started terminating (Forbidden) in the meantime
       if (isAlreadyExists(e)) continue;

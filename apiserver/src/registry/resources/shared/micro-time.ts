@@ -12,7 +12,10 @@ export function toMicroTime(v: unknown): unknown {
 /** Normalises `obj[path...]` in place when it is present. */
 export function normaliseMicroTime(obj: any, ...path: string[]): void {
   let o = obj;
-  for (const k of path.slice(0, -1)) { if (o == null || typeof o !== 'object') return; o = o[k]; }
+  for (const k of path.slice(0, -1)) {
+    if (o == null || typeof o !== 'object') return;
+    o = o[k];
+  }
   const last = path[path.length - 1]!;
   if (o && typeof o === 'object' && last in o) o[last] = toMicroTime(o[last]);
 }

@@ -45,7 +45,10 @@ function defaultContainer(c: any): void {
   }
   for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) defaultProbe(probe);
   for (const h of [c.lifecycle?.postStart, c.lifecycle?.preStop]) {
-    if (h?.httpGet) { h.httpGet.path ??= '/'; h.httpGet.scheme ??= 'HTTP'; }
+    if (h?.httpGet) {
+      h.httpGet.path ??= '/';
+      h.httpGet.scheme ??= 'HTTP';
+    }
   }
 }
 
@@ -55,12 +58,32 @@ function defaultProbe(p: any): void {
   p.periodSeconds ??= 10;
   p.successThreshold ??= 1;
   p.failureThreshold ??= 3;
-  if (p.httpGet) { p.httpGet.path ??= '/'; p.httpGet.scheme ??= 'HTTP'; }
+  if (p.httpGet) {
+    p.httpGet.path ??= '/';
+    p.httpGet.scheme ??= 'HTTP';
+  }
   if (p.grpc) p.grpc.service ??= '';
 }
 
-const volumeSourceKeys = ['hostPath', 'emptyDir', 'configMap', 'secret', 'projected', 'downwardAPI',
-  'persistentVolumeClaim', 'nfs', 'ephemeral', 'csi', 'image', 'iscsi', 'glusterfs', 'rbd', 'cephfs', 'fc', 'flexVolume'];
+const volumeSourceKeys = [
+  'hostPath',
+  'emptyDir',
+  'configMap',
+  'secret',
+  'projected',
+  'downwardAPI',
+  'persistentVolumeClaim',
+  'nfs',
+  'ephemeral',
+  'csi',
+  'image',
+  'iscsi',
+  'glusterfs',
+  'rbd',
+  'cephfs',
+  'fc',
+  'flexVolume',
+];
 
 function defaultVolume(v: any): void {
   if (!v || typeof v !== 'object') return;

@@ -8,7 +8,10 @@ import { NodePortAllocator, DEFAULT_NODE_PORT_RANGE } from '../../allocators/nod
 import { AllocationError } from '../../allocators/allocation-error.ts';
 import type { ClaimOwner } from '../../allocators/claims.ts';
 
-export interface Allocators { ips: ClusterIPAllocator; ports: NodePortAllocator }
+export interface Allocators {
+  ips: ClusterIPAllocator;
+  ports: NodePortAllocator;
+}
 
 export function allocatorsFor(ctx: RequestContext): Allocators {
   const storage = ctx.services?.storage as Storage | undefined;
@@ -20,8 +23,7 @@ export function allocatorsFor(ctx: RequestContext): Allocators {
   };
 }
 
-export const ownerOf = (svc: KObject): ClaimOwner =>
-  ({ namespace: svc.metadata.namespace ?? '', name: svc.metadata.name ?? '', uid: svc.metadata.uid });
+export const ownerOf = (svc: KObject): ClaimOwner => ({ namespace: svc.metadata.namespace ?? '', name: svc.metadata.name ?? '', uid: svc.metadata.uid });
 
 export const needsClusterIP = (svc: KObject) => svc.spec?.type !== 'ExternalName';
 export const needsNodePorts = (svc: KObject) => svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
@@ -49,12 +51,17 @@ class Claimed {
 
 async function claimClusterIP(svc: KObject, a: Allocators, owner: ClaimOwner, dryRun: boolean, claimed: Claimed): Promise<void> {
   const spec = svc.spec;
-  if (isHeadless(svc)) { spec.clusterIPs = ['None']; return; }
+  if (isHeadless(svc)) {
+    spec.clusterIPs = ['None'];
+    return;
+  }
   const requested: string | undefined = spec.clusterIP || spec.clusterIPs?.[0] || (isKubernetesService(svc) ? a.ips.firstAddress() : undefined);
   let ip: string;
   try {
-    if (requested) { await a.ips.allocate(requested, owner, dryRun); ip = requested; }
-    else ip = await a.ips.allocateNext(owner, dryRun);
+    if (requested) {
+      await a.ips.allocate(requested, owner, dryRun);
+      ip = requested;
+    } else ip = await a.ips.allocateNext(owner, dryRun);
   } catch (e) {
     throw allocationFailure(svc, e, 'spec.clusterIPs', [requested]);
   }
@@ -93,7 +100,8 @@ export async function allocateForCreate(svc: KObject, ctx: RequestContext): Prom
 }
 
 const heldIPs = (svc: KObject): string[] => (needsClusterIP(svc) ? (svc.spec?.clusterIPs ?? []).filter((ip: string) => ip && ip !== 'None') : []);
-const heldPorts = (svc: KObject): number[] => (needsNodePorts(svc) ? (svc.spec?.ports ?? []).map((p: any) => p.nodePort).filter((n: unknown) => typeof n === 'number' && n > 0) : []);
+const heldPorts = (svc: KObject): number[] =>
+  needsNodePorts(svc) ? (svc.spec?.ports ?? []).map((p: any) => p.nodePort).filter((n: unknown) => typeof n === 'number' && n > 0) : [];
 
 /** Claims what the new state needs beyond the old, then frees what it no longer uses. */
 export async function reallocateForUpdate(svc: KObject, old: KObject, ctx: RequestContext): Promise<void> {
@@ -121,5 +129,3 @@ export async function releaseAll(svc: KObject, ctx: RequestContext): Promise<voi
   for (const ip of heldIPs(svc)) await a.ips.release(ip, owner);
   for (const p of heldPorts(svc)) await a.ports.release(p, owner);
 }
-
-

@@ -29,6 +29,9 @@ export function takeStatusOnly(obj: KObject, old: KObject): KObject {
 
 /** Did anything outside metadata and status change (bumps metadata.generation)? */
 export function specDiffers(obj: KObject, old: KObject): boolean {
-  const strip = (o: KObject) => { const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o; return rest; };
+  const strip = (o: KObject) => {
+    const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
+    return rest;
+  };
   return JSON.stringify(strip(obj)) !== JSON.stringify(strip(old));
 }
