@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down clean test bench install build status lab lab-down lab-kill token join
+.PHONY: up down clean test bench install build status lab lab-down lab-kill token join lint format
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -20,6 +20,13 @@ clean: ## down, then remove what the node left (mounts, proxy rules, CNI bridge)
 
 test: ## install, build, run all workspaces' compiled tests
 	@bash scripts/test.sh
+
+lint: ## Biome: formatting and lint rules (floating promises, unused code) over the tree
+	@bash scripts/install.sh --no-build
+	@biome check .
+
+format: ## rewrite the tree in Biome's format
+	@biome format --write .
 
 bench: ## run */bench/*.ts
 	@bash scripts/bench.sh

@@ -1,7 +1,7 @@
 // `make bench` figures for the API server (issue: foundation and API server). Prints numbers,
 // asserts nothing. Everything runs on this machine: etcd, the apiserver, and the load.
 import { execFileSync, spawn } from 'node:child_process';
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';

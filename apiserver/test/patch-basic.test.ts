@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ApiError } from '../src/errors.ts';
+import type { ApiError } from '../src/errors.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, builtinPatchMeta } from '../src/patch/index.ts';
 
 function deployment(): any {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ApiError } from '../src/errors.ts';
+import type { ApiError } from '../src/errors.ts';
 import { builtinPatchMeta, serverSideApply, updateManagedFields } from '../src/patch/index.ts';
 
 const meta = builtinPatchMeta('Deployment');

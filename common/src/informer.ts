@@ -19,7 +19,6 @@ export type Handler<T> = { add?(obj: T): void; update?(obj: T): void; delete?(ob
 
 export class Informer<T extends KubernetesObject> {
   private readonly lw: ListWatch<T>;
-  private readonly opts: InformerOptions<T>;
   private synced = false;
   private stopped = false;
   private backoffMs = 500;
@@ -27,7 +26,6 @@ export class Informer<T extends KubernetesObject> {
   private readonly syncWaiters: (() => void)[] = [];
 
   constructor(opts: InformerOptions<T>) {
-    this.opts = opts;
     this.lw = new ListWatch<T>(
       opts.path,
       new Watch(opts.kubeConfig),

@@ -236,7 +236,7 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
       async () => {
         for (const c of await node.cri.listContainers({ labelSelector: { [L.POD_UID]: uid } })) {
           const st = (await node.cri.containerStatus(c.id).catch(() => null))?.status;
-          if (!st || st.state !== 'CONTAINER_EXITED') continue;
+          if (st?.state !== 'CONTAINER_EXITED') continue;
           attempts.set(Number(c.metadata?.attempt ?? 0), { started: ms(st.startedAt), finished: ms(st.finishedAt) });
         }
         const s = (await pods.get('crasher')).status?.containerStatuses?.[0];

@@ -8,7 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { useApiserver, until } from '@skiff/common/testing/index';
 import { createLogger } from '@skiff/common';
 import { Kubelet } from '../src/kubelet.ts';
-import { CriRuntime } from '../src/runtime/cri-runtime.ts';
+import type { CriRuntime } from '../src/runtime/cri-runtime.ts';
 import { startPrivateContainerd, type PrivateContainerd } from '../src/runtime-setup/private-containerd.ts';
 import { ensureRegistry, type RegistryHandle } from '../src/runtime-setup/registry.ts';
 import { ensureSkiffImages } from '../src/runtime-setup/skiff-images.ts';

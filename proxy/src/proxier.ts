@@ -121,7 +121,7 @@ export class Proxier {
 
   /** Runs a sync now (or right after the one in progress); resolves when it is done. */
   async syncNow(): Promise<void> {
-    if (this.running) {
+    if (this.running !== undefined) {
       this.again = true;
       return this.running;
     }

@@ -12,5 +12,5 @@ export function numFeasibleNodesToFind(percentageOfNodesToScore: number, numAllN
     if (pct < minFeasibleNodesPercentageToFind) pct = minFeasibleNodesPercentageToFind;
   }
   const n = Math.floor((numAllNodes * pct) / 100);
-  return n < minFeasibleNodesToFind ? minFeasibleNodesToFind : n;
+  return Math.max(n, minFeasibleNodesToFind);
 }

@@ -27,8 +27,7 @@ export async function readDeleteOptions(ctx: HandlerContext): Promise<DeleteOpti
   if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy') as any;
   if (q.has('orphanDependents')) opts.orphanDependents = q.get('orphanDependents') === 'true';
   if (dryRunOf(q)) opts.dryRun = ['All'];
-  if (opts.dryRun && opts.dryRun.some((d) => d !== 'All'))
-    throw errors.badRequest(`Invalid dry run value: [${opts.dryRun.join(' ')}]: supported values: "All"`);
+  if (opts.dryRun?.some((d) => d !== 'All')) throw errors.badRequest(`Invalid dry run value: [${opts.dryRun.join(' ')}]: supported values: "All"`);
   if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
     throw errors.invalid('', 'DeleteOptions', '', [
       { type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, supported: ['Foreground', 'Background', 'Orphan', 'nil'] },

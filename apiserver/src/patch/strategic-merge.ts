@@ -16,7 +16,6 @@ const deleteFromPrimitiveListPrefix = '$deleteFromPrimitiveList/';
 const badPatchFormatForPrimitiveList = 'invalid patch format of primitive list';
 const badPatchFormatForRetainKeys = 'invalid patch format of retainKeys';
 const badPatchFormatForSetElementOrderList = 'invalid patch format of setElementOrder list';
-const noListOfLists = 'lists of lists are not supported';
 
 export function applyStrategicMergePatch(current: object, patchBody: Buffer | string | unknown, meta: PatchMeta): object {
   const patch = parseJsonBody(patchBody);

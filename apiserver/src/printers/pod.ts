@@ -45,7 +45,7 @@ export function summarizePod(pod: KObject, now: Date): PodSummary {
 
   let restarts = 0;
   let sidecarRestarts = 0;
-  let totalContainers = (spec.containers ?? []).length + initSpecs.filter(isRestartableInit).length;
+  const totalContainers = (spec.containers ?? []).length + initSpecs.filter(isRestartableInit).length;
   let readyContainers = 0;
   let lastRestart: Date | undefined;
   let lastSidecarRestart: Date | undefined;

@@ -12,7 +12,6 @@ import type { Logger } from '@skiff/common';
 import { ApiError, errors } from '../errors.ts';
 import type { HandlerContext } from '../handlers/context.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
-import type { KObject } from '../registry/types.ts';
 import { kubeletPath, kubeletTarget, type KubeletTarget } from './node-target.ts';
 import { takeUpgradeSocket } from './upgrade-routing.ts';
 

@@ -18,12 +18,12 @@ export function parseLabelSelector(input: string): LabelSelector {
   };
   const readKey = (): string => {
     const start = i;
-    while (i < s.length && /[A-Za-z0-9._\-\/]/.test(s[i]!)) i++;
+    while (i < s.length && /[A-Za-z0-9._\-/]/.test(s[i]!)) i++;
     return s.slice(start, i);
   };
   const readValue = (): string => {
     const start = i;
-    while (i < s.length && /[A-Za-z0-9._\-]/.test(s[i]!)) i++;
+    while (i < s.length && /[A-Za-z0-9._-]/.test(s[i]!)) i++;
     return s.slice(start, i);
   };
   while (true) {
@@ -83,7 +83,7 @@ export function parseLabelSelector(input: string): LabelSelector {
 export function matchesLabels(sel: LabelSelector, labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   for (const r of sel) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
+    const has = Object.hasOwn(l, r.key);
     switch (r.op) {
       case 'exists':
         if (!has) return false;
@@ -161,7 +161,7 @@ export function parseFieldSelector(input: string): FieldRequirement[] {
     if (!term) continue;
     const m = /^([^=!]+)(==|!=|=)(.*)$/.exec(term);
     if (!m) throw errors.badRequest(`invalid selector: '${input}'; can't understand '${term}'`);
-    out.push({ field: m[1]!.trim(), op: m[2] === '!=' ? '!=' : '=', value: unescape(m[3]!.trim()) });
+    out.push({ field: m[1]!.trim(), op: m[2] === '!=' ? '!=' : '=', value: unescapeValue(m[3]!.trim()) });
   }
   return out;
 }
@@ -186,7 +186,7 @@ function splitUnescaped(s: string, sep: string): string[] {
   return parts;
 }
 
-function unescape(v: string): string {
+function unescapeValue(v: string): string {
   return v.replace(/\\(.)/g, '$1');
 }
 

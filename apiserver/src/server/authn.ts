@@ -14,7 +14,7 @@ export const x509Authenticator: Authenticator = (req) => {
   const socket = req.socket as TLSSocket;
   if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
   const cert = socket.getPeerCertificate();
-  if (!cert || !cert.subject?.CN) return undefined;
+  if (!cert?.subject?.CN) return undefined;
   const o = cert.subject.O;
   const groups = Array.isArray(o) ? o : o ? [o] : [];
   const cn = Array.isArray(cert.subject.CN) ? cert.subject.CN[0]! : cert.subject.CN;

@@ -99,18 +99,16 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
     res.type('application/json').send(doc);
   });
   app.use((_req, res) => {
-    res
-      .status(404)
-      .json({
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: 'the server could not find the requested resource',
-        reason: 'NotFound',
-        details: {},
-        code: 404,
-      });
+    res.status(404).json({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'the server could not find the requested resource',
+      reason: 'NotFound',
+      details: {},
+      code: 404,
+    });
   });
   return app;
 }

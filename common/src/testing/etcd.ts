@@ -116,5 +116,5 @@ export function sharedEtcd(): Promise<EtcdHandle> {
 export async function stopSharedEtcd(): Promise<void> {
   const current = shared;
   shared = undefined;
-  if (current) await (await current.catch(() => undefined))?.stop();
+  if (current !== undefined) await (await current.catch(() => undefined))?.stop();
 }

@@ -9,7 +9,7 @@ export function selectorMatches(selector: V1LabelSelector | undefined, labels: L
   const l = labels ?? {};
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const req of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, req.key);
+    const has = Object.hasOwn(l, req.key);
     const values = req.values ?? [];
     switch (req.operator) {
       case 'In':
@@ -37,6 +37,6 @@ export function isEmptySelector(selector: V1LabelSelector | undefined): boolean 
 
 /** `a` is a subset of `b`: every label of `a` is on `b` with the same value. */
 export function labelsSubset(a: Labels, b: Labels): boolean {
-  for (const [k, v] of Object.entries(a ?? {})) if ((b ?? {})[k] !== v) return false;
+  for (const [k, v] of Object.entries(a ?? {})) if (b?.[k] !== v) return false;
   return true;
 }

@@ -30,7 +30,7 @@ export function parseImageRef(name: string): ImageRef {
     rest = rest.slice(0, colon);
   }
   if (!TAG.test(tag)) throw new Error(`invalid tag "${tag}" in image name "${name}"`);
-  if (!rest || !rest.split('/').every((c) => COMPONENT.test(c))) {
+  if (!rest?.split('/').every((c) => COMPONENT.test(c))) {
     throw new Error(`invalid repository "${rest}" in image name "${name}" (lowercase letters, digits, . _ - and /)`);
   }
   return { registry, repository: rest, tag };

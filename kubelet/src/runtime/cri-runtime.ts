@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1ContainerState, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { createLogger, type Logger } from '@skiff/common';
-import { CriClient, CriError } from '../cri/client.ts';
+import { type CriClient, CriError } from '../cri/client.ts';
 import type { Container, ContainerStatus, PodSandbox } from '../cri/types.ts';
 import type { PodObjectSource } from '../api/objects.ts';
 import { ContainerConfigError, resolveEnv } from '../pods/env.ts';

@@ -98,6 +98,6 @@ export function newPodInfo(pod: V1Pod): PodInfo {
 
 /** Whether an affinity term of some pod selects `other` (namespace and labels). */
 export function termMatches(term: AffinityTerm, other: PodInfo, namespaceLabels: (ns: string) => Labels): boolean {
-  const nsOk = term.namespaces.has(other.namespace) || (term.namespaceSelector !== undefined && term.namespaceSelector(namespaceLabels(other.namespace)));
+  const nsOk = term.namespaces.has(other.namespace) || term.namespaceSelector?.(namespaceLabels(other.namespace)) === true;
   return nsOk && term.selector(other.labels);
 }

@@ -2,7 +2,7 @@
 // in spec.priorityClassName, or from the class marked globalDefault, or is 0. A pod may not
 // state a priority (or preemption policy) that disagrees with its class.
 // Call from pods' prepareForCreate: `await resolvePodPriority(obj, ctx)`.
-import { ApiError, errors } from '../../errors.ts';
+import { type ApiError, errors } from '../../errors.ts';
 import type { Storage } from '../../storage/interface.ts';
 import type { KObject, RequestContext } from '../types.ts';
 

@@ -48,8 +48,6 @@ export function validateAnnotations(annotations: unknown, path: string): FieldEr
   return out;
 }
 
-const operators = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
 export function validateLabelSelector(sel: LabelSelector | undefined, path: string): FieldError[] {
   if (!sel) return [];
   const out: FieldError[] = [];

@@ -96,7 +96,7 @@ export class DeploymentController {
 
   private ownerOf(rs: V1ReplicaSet): V1Deployment | undefined {
     const ref = controllerOf(rs.metadata);
-    if (!ref || ref.kind !== 'Deployment') return undefined;
+    if (ref?.kind !== 'Deployment') return undefined;
     const d = this.dInformer.get(ref.name, rs.metadata?.namespace);
     return d?.metadata?.uid === ref.uid ? d : undefined;
   }
@@ -115,7 +115,7 @@ export class DeploymentController {
   /** Recreate waits for old pods to be gone; their deletion is what lets it continue. */
   private podDeleted(pod: V1Pod): void {
     const ref = controllerOf(pod.metadata);
-    if (!ref || ref.kind !== 'ReplicaSet') return;
+    if (ref?.kind !== 'ReplicaSet') return;
     const rs = this.rsInformer.get(ref.name, pod.metadata?.namespace);
     const d = rs && this.ownerOf(rs);
     if (d && d.spec?.strategy?.type === 'Recreate') this.loop.queue.add(keyOf(d));

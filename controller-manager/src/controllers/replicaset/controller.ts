@@ -59,7 +59,7 @@ export class ReplicaSetController {
 
   private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {
     const ref = controllerOf(pod.metadata);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    if (ref?.kind !== 'ReplicaSet') return undefined;
     const rs = this.rsInformer.get(ref.name, pod.metadata?.namespace);
     return rs?.metadata?.uid === ref.uid ? rs : undefined;
   }
