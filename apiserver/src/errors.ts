@@ -1,50 +1,12 @@
 // Kubernetes `Status` errors as apimachinery words them (k8s.io/apimachinery/pkg/api/errors).
 // Every failure that reaches a client goes through ApiError so that kubectl and the official
 // client can read code, reason and details.
+import { fieldErrorDetail, fieldErrorMessage, type FieldError } from '@skiff/common/apimachinery/field-errors';
 
-export interface StatusCause {
-  reason?: string;
-  message?: string;
-  field?: string;
-}
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  uid?: string;
-  causes?: StatusCause[];
-  retryAfterSeconds?: number;
-}
+import { ApiError, qualifiedResource } from '@skiff/common/apimachinery/status';
 
-export class ApiError extends Error {
-  readonly code: number;
-  readonly reason: string;
-  readonly details?: StatusDetails;
-  constructor(code: number, reason: string, message: string, details?: StatusDetails) {
-    super(message);
-    this.code = code;
-    this.reason = reason;
-    this.details = details;
-  }
-  toStatus(): Record<string, unknown> {
-    const s: Record<string, unknown> = {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: this.message,
-      reason: this.reason,
-      code: this.code,
-    };
-    if (this.details) s.details = this.details;
-    return s;
-  }
-}
-
-/** `pods`, or `deployments.apps` for a named group: how apimachinery names a resource. */
-export function qualifiedResource(group: string, resource: string): string {
-  return group ? `${resource}.${group}` : resource;
-}
+export { ApiError, qualifiedResource } from '@skiff/common/apimachinery/status';
+export type { StatusCause, StatusDetails } from '@skiff/common/apimachinery/status';
 
 export const errors = {
   notFound: (group: string, resource: string, name: string) =>
@@ -97,80 +59,6 @@ export const errors = {
   tooManyRequests: (message: string, retryAfterSeconds = 1) => new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds }),
 };
 
-// ---- field errors (k8s.io/apimachinery/pkg/util/validation/field) ----
-export type FieldErrorType =
-  | 'FieldValueRequired'
-  | 'FieldValueInvalid'
-  | 'FieldValueDuplicate'
-  | 'FieldValueNotSupported'
-  | 'FieldValueForbidden'
-  | 'FieldValueTooLong'
-  | 'FieldValueTooMany'
-  | 'InternalError'
-  | 'FieldValueTypeInvalid';
-
-export interface FieldError {
-  type: FieldErrorType;
-  field: string;
-  value?: unknown;
-  detail?: string;
-  supported?: string[];
-}
-
-export const field = {
-  required: (f: string, detail = ''): FieldError => ({ type: 'FieldValueRequired', field: f, detail }),
-  invalid: (f: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field: f, value, detail }),
-  duplicate: (f: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field: f, value }),
-  notSupported: (f: string, value: unknown, supported: string[]): FieldError => ({ type: 'FieldValueNotSupported', field: f, value, supported }),
-  forbidden: (f: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field: f, detail }),
-  tooLong: (f: string, value: unknown, max: number): FieldError => ({ type: 'FieldValueTooLong', field: f, value, detail: `must have at most ${max} bytes` }),
-};
-
-const typeWords: Record<FieldErrorType, string> = {
-  FieldValueRequired: 'Required value',
-  FieldValueInvalid: 'Invalid value',
-  FieldValueDuplicate: 'Duplicate value',
-  FieldValueNotSupported: 'Unsupported value',
-  FieldValueForbidden: 'Forbidden',
-  FieldValueTooLong: 'Too long',
-  FieldValueTooMany: 'Too many',
-  InternalError: 'Internal error',
-  FieldValueTypeInvalid: 'Invalid value',
-};
-
-/** Values print as Go's %#v does in apimachinery messages: []string{"a"}, map[string]string{"k":"v"}. */
-function showValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === undefined || v === null) return 'null';
-  if (Array.isArray(v)) {
-    if (v.every((x) => typeof x === 'string')) return `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
-    if (v.every((x) => typeof x === 'number' && Number.isInteger(x))) return `[]int32{${v.join(', ')}}`;
-    return JSON.stringify(v);
-  }
-  if (typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>);
-    if (entries.every(([, x]) => typeof x === 'string')) {
-      return `map[string]string{${entries
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`)
-        .join(', ')}}`;
-    }
-    return JSON.stringify(v);
-  }
-  return String(v);
-}
-
-function fieldErrorDetail(e: FieldError): string {
-  const hasValue =
-    e.type === 'FieldValueInvalid' || e.type === 'FieldValueDuplicate' || e.type === 'FieldValueNotSupported' || e.type === 'FieldValueTypeInvalid';
-  let s = typeWords[e.type];
-  if (hasValue) s += `: ${showValue(e.value)}`;
-  if (e.type === 'FieldValueNotSupported' && e.supported) s += `: supported values: ${e.supported.map((x) => `"${x}"`).join(', ')}`;
-  else if (e.detail) s += `: ${e.detail}`;
-  return s;
-}
-
-/** `spec.replicas: Invalid value: -1: must be greater than or equal to 0` */
-export function fieldErrorMessage(e: FieldError): string {
-  return `${e.field}: ${fieldErrorDetail(e)}`;
-}
+// Field errors live in the shared apimachinery layer, so that validators there can build them.
+export { field, fieldErrorDetail, fieldErrorMessage } from '@skiff/common/apimachinery/field-errors';
+export type { FieldError, FieldErrorType } from '@skiff/common/apimachinery/field-errors';

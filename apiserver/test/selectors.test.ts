@@ -50,8 +50,8 @@ describe('label selectors', () => {
       ],
     });
     expect(labelSelectorToString(sel)).to.equal('app=web,tier in (a,b),!x');
-    expect(matchesLabels(sel, { app: 'web', tier: 'a' })).to.equal(true);
-    expect(matchesLabels(sel, { app: 'web', tier: 'c' })).to.equal(false);
+    expect(matchesLabels(sel.requirements, { app: 'web', tier: 'a' })).to.equal(true);
+    expect(matchesLabels(sel.requirements, { app: 'web', tier: 'c' })).to.equal(false);
   });
 });
 

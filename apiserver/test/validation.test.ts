@@ -10,10 +10,16 @@ import {
   checkConfigMapKey,
   checkPortName,
   nameIsDnsSubdomain,
-} from '../src/registry/validation/names.ts';
-import { validateObjectMeta, validateObjectMetaUpdate } from '../src/registry/validation/meta.ts';
-import { selectorMatches, selectorToString, validateAnnotations, validateLabelSelector, validateLabels } from '../src/registry/validation/labels.ts';
-import { parseQuantity } from '../src/registry/validation/quantity.ts';
+} from '@skiff/common/apimachinery/names';
+import {
+  validateAnnotations,
+  validateLabelSelector,
+  validateLabels,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from '@skiff/common/apimachinery/object-meta';
+import { labelSelectorMatches as selectorMatches, selectorFromObject } from '@skiff/common/apimachinery/label-selector';
+import { tryParseQuantity } from '@skiff/common/apimachinery/quantity';
 import { validatePodSpec } from '../src/registry/validation/pod-spec.ts';
 
 const messages = (errs: FieldError[]) => errs.map(fieldErrorMessage);
@@ -127,7 +133,7 @@ describe('validation: selectors', () => {
     expect(selectorMatches(sel, { app: 'web', tier: 'a' })).to.equal(true);
     expect(selectorMatches(sel, { app: 'web', tier: 'c' })).to.equal(false);
     expect(selectorMatches(sel, { app: 'web', tier: 'a', x: '' })).to.equal(false);
-    expect(selectorToString(sel)).to.equal('app=web,tier in (a,b),!x');
+    expect(selectorFromObject(sel).toString()).to.equal('app=web,tier in (a,b),!x');
   });
 
   it('validates operators and values', () => {
@@ -153,13 +159,14 @@ describe('validation: selectors', () => {
 
 describe('validation: quantities', () => {
   it('parses decimal and binary suffixes and exponents', () => {
-    expect(parseQuantity('100m')).to.be.closeTo(0.1, 1e-12);
-    expect(parseQuantity('1Gi')).to.equal(2 ** 30);
-    expect(parseQuantity('2k')).to.equal(2000);
-    expect(parseQuantity('1e3')).to.equal(1000);
-    expect(parseQuantity(3)).to.equal(3);
-    expect(parseQuantity('abc')).to.equal(undefined);
-    expect(parseQuantity('1Gx')).to.equal(undefined);
+    const value = (q: unknown) => tryParseQuantity(q)?.asApproximateFloat64();
+    expect(value('100m')).to.be.closeTo(0.1, 1e-12);
+    expect(value('1Gi')).to.equal(2 ** 30);
+    expect(value('2k')).to.equal(2000);
+    expect(value('1e3')).to.equal(1000);
+    expect(value(3)).to.equal(3);
+    expect(value('abc')).to.equal(undefined);
+    expect(value('1Gx')).to.equal(undefined);
   });
 });
 

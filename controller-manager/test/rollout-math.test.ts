@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
-import { scaledValue } from '../src/lib/intstr.ts';
+import { scaledValue } from '@skiff/common/apimachinery/int-or-string';
 import {
   maxSurge,
   maxUnavailable,

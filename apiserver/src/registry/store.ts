@@ -6,7 +6,7 @@ import { ApiError, errors, type FieldError } from '../errors.ts';
 import type { Storage, WatchEvent, Watcher } from '../storage/interface.ts';
 import { apiVersionOf, type KObject, type RequestContext, type ResourceDef } from './types.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { validateObjectMetaCommon } from './meta-validation.ts';
+import { validateObjectMetaCommon } from './resources/shared/meta-rules.ts';
 
 export interface UserInfo {
   name: string;

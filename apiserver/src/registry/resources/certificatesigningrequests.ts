@@ -5,8 +5,8 @@
 import { x509 } from '@skiff/common/bootstrap/x509';
 import { field, type FieldError } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
-import { validateImmutable } from '../validation/meta.ts';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
+import { validateImmutable } from '@skiff/common/apimachinery/object-meta';
 import { validateMetaFor } from './shared/meta-rules.ts';
 
 /** Every key usage and extended key usage name the API knows (certificates/v1 KeyUsage). */

@@ -1,7 +1,7 @@
 // core/v1 ConfigMap.
 import { field } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { MAX_DATA_BYTES, validateDataKeys, validateImmutablePayload } from './shared/data-maps.ts';
 

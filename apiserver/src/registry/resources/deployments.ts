@@ -2,7 +2,8 @@
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { parseIntOrPercent, percentMessage } from '@skiff/common/apimachinery/int-or-string';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateNonNegative } from '../validation/ports.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-split.ts';
@@ -10,33 +11,16 @@ import { defaultWorkload, validateSelectorUnchanged, validateWorkloadSpec } from
 
 const strategyTypes = ['Recreate', 'RollingUpdate'];
 
-/** An IntOrString such as 1 or "25%"; returns the numeric part and whether it is a percentage. */
-function parseIntOrPercent(v: unknown): { n: number; percent: boolean } | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return { n: v, percent: false };
-  if (typeof v === 'string') {
-    const m = /^(-?[0-9]+)%$/.exec(v);
-    if (m) return { n: Number(m[1]), percent: true };
-    if (/^-?[0-9]+$/.test(v)) return { n: Number(v), percent: false };
-  }
-  return undefined;
-}
-
 function validateIntOrPercent(v: unknown, path: string, out: FieldError[]): number | undefined {
   if (v === undefined) return undefined;
   const parsed = parseIntOrPercent(v);
   if (!parsed) {
-    out.push(
-      field.invalid(
-        path,
-        v,
-        "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
-      ),
-    );
+    out.push(field.invalid(path, v, percentMessage));
     return undefined;
   }
-  if (parsed.n < 0) out.push(field.invalid(path, v, 'must be greater than or equal to 0'));
-  if (parsed.percent && parsed.n > 100) out.push(field.invalid(path, v, 'must not be greater than 100%'));
-  return parsed.n;
+  if (parsed.value < 0) out.push(field.invalid(path, v, 'must be greater than or equal to 0'));
+  if (parsed.percent && parsed.value > 100) out.push(field.invalid(path, v, 'must not be greater than 100%'));
+  return parsed.value;
 }
 
 function validateStrategy(strategy: any): FieldError[] {

@@ -2,7 +2,7 @@
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { checkDns1123Label, isValidIPv4, nameIsDnsSubdomain } from '../validation/names.ts';
+import { checkDns1123Label, isValidIPv4, nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validatePortNumber, validateProtocol } from '../validation/ports.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
 

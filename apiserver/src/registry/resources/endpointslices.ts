@@ -2,9 +2,9 @@
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { checkDns1123Label, checkDns1123Subdomain, isValidIPv4, nameIsDnsSubdomain } from '../validation/names.ts';
+import { checkDns1123Label, checkDns1123Subdomain, isValidIPv4, nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validatePortNumber, validateProtocol } from '../validation/ports.ts';
-import { validateImmutable } from '../validation/meta.ts';
+import { validateImmutable } from '@skiff/common/apimachinery/object-meta';
 import { validateMetaFor } from './shared/meta-rules.ts';
 
 const addressTypes = ['IPv4', 'IPv6', 'FQDN'];

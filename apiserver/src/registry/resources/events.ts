@@ -2,7 +2,7 @@
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { normaliseMicroTime } from './shared/micro-time.ts';
 

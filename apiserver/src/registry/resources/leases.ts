@@ -1,7 +1,7 @@
 // coordination.k8s.io/v1 Lease: node heartbeats and leader election.
 import { field } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateNonNegative } from '../validation/ports.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { normaliseMicroTime } from './shared/micro-time.ts';

@@ -1,7 +1,7 @@
 // core/v1 Namespace: cluster-scoped, DNS-1123 label names, the `kubernetes` finalizer.
 import { field } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { nameIsDnsLabel, checkQualifiedName } from '../validation/names.ts';
+import { nameIsDnsLabel, checkQualifiedName } from '@skiff/common/apimachinery/names';
 import { keepOldStatus, takeStatusOnly } from './shared/status-split.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
 

@@ -1,7 +1,7 @@
 // core/v1 Node: cluster-scoped, spec written by admins, status by the kubelet.
 import { field } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain, isValidIPv4 } from '../validation/names.ts';
+import { nameIsDnsSubdomain, isValidIPv4 } from '@skiff/common/apimachinery/names';
 import { validateTaints } from '../validation/pod-spec.ts';
 import { keepOldStatus, takeStatusOnly } from './shared/status-split.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';

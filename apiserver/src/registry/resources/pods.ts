@@ -5,9 +5,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { errors, field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validatePodSpec } from '../validation/pod-spec.ts';
-import { parseQuantity } from '../validation/quantity.ts';
+import { tryParseQuantity } from '@skiff/common/apimachinery/quantity';
 import { defaultPodSpec } from './shared/pod-defaults.ts';
 import { keepOldStatus, takeStatusOnly } from './shared/status-split.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
@@ -43,10 +43,10 @@ export function qosClassOf(spec: any): 'Guaranteed' | 'Burstable' | 'BestEffort'
     const req = c?.resources?.requests ?? {};
     const lim = c?.resources?.limits ?? {};
     for (const r of ['cpu', 'memory']) {
-      const rq = parseQuantity(req[r]);
-      const lm = parseQuantity(lim[r]);
-      if ((rq !== undefined && rq > 0) || (lm !== undefined && lm > 0)) anySet = true;
-      if (lm === undefined || rq === undefined || rq !== lm) guaranteed = false;
+      const rq = tryParseQuantity(req[r]);
+      const lm = tryParseQuantity(lim[r]);
+      if ((rq !== undefined && rq.sign > 0) || (lm !== undefined && lm.sign > 0)) anySet = true;
+      if (lm === undefined || rq === undefined || !rq.equals(lm)) guaranteed = false;
     }
   }
   if (!anySet) return 'BestEffort';

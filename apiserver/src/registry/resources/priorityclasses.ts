@@ -1,7 +1,7 @@
 // scheduling.k8s.io/v1 PriorityClass, with the two built-in classes the server creates.
 import { field } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { builtinPriorities } from './pods.ts';
 import { checkSingleGlobalDefault } from '../admission/priority.ts';

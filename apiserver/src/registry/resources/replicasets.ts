@@ -1,6 +1,6 @@
 // apps/v1 ReplicaSet.
 import type { ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-split.ts';
 import { defaultWorkload, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';

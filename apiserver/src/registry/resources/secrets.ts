@@ -2,10 +2,10 @@
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '../validation/names.ts';
+import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { MAX_DATA_BYTES, validateDataKeys, validateImmutablePayload } from './shared/data-maps.ts';
-import { validateImmutable } from '../validation/meta.ts';
+import { validateImmutable } from '@skiff/common/apimachinery/object-meta';
 
 const base64Re = /^[A-Za-z0-9+/]*={0,2}$/;
 

@@ -1,8 +1,15 @@
 // PodSpec and PodTemplateSpec validation (pkg/apis/core/validation), the parts a small cluster meets.
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
-import { checkDns1123Label, checkDns1123Subdomain, checkEnvVarName, checkLabelValue, checkPortName, checkQualifiedName } from './names.ts';
-import { validateAnnotations, validateLabels } from './labels.ts';
+import {
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkEnvVarName,
+  checkLabelValue,
+  checkPortName,
+  checkQualifiedName,
+} from '@skiff/common/apimachinery/names';
+import { validateAnnotations, validateLabels } from '@skiff/common/apimachinery/object-meta';
 import { validateNonNegative, validatePortNumber, validateProtocol, portRangeMessage } from './ports.ts';
 import { validateResourceRequirements } from './resources.ts';
 

@@ -1,8 +1,8 @@
 // Container resource requirements: names, quantities, requests <= limits.
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
-import { checkQualifiedName } from './names.ts';
-import { parseQuantity } from './quantity.ts';
+import { checkQualifiedName } from '@skiff/common/apimachinery/names';
+import { type Quantity, tryParseQuantity } from '@skiff/common/apimachinery/quantity';
 
 const standardResources = new Set(['cpu', 'memory', 'ephemeral-storage', 'storage']);
 
@@ -15,22 +15,22 @@ function validateResourceName(name: string, path: string): FieldError[] {
   return [];
 }
 
-function validateResourceList(list: unknown, path: string): { errors: FieldError[]; values: Map<string, number> } {
+function validateResourceList(list: unknown, path: string): { errors: FieldError[]; values: Map<string, Quantity> } {
   const errors: FieldError[] = [];
-  const values = new Map<string, number>();
+  const values = new Map<string, Quantity>();
   if (list === undefined || list === null) return { errors, values };
   if (typeof list !== 'object' || Array.isArray(list)) return { errors: [field.invalid(path, list, 'must be a map of resource name to quantity')], values };
   for (const [name, q] of Object.entries(list as Record<string, unknown>)) {
     const p = `${path}[${name}]`;
     errors.push(...validateResourceName(name, p));
-    const v = parseQuantity(q);
+    const v = tryParseQuantity(q);
     if (v === undefined) {
       errors.push(field.invalid(p, q, 'must be a valid quantity'));
       continue;
     }
-    if (v < 0) errors.push(field.invalid(p, q, 'must be greater than or equal to 0'));
+    if (v.sign < 0) errors.push(field.invalid(p, q, 'must be greater than or equal to 0'));
     // Go rejects fractional cpu below 1m and any fraction of bytes for memory, we only the obvious
-    if (name === 'memory' && !Number.isInteger(v) && typeof q === 'string' && !q.endsWith('m')) {
+    if (name === 'memory' && v.nanos % 1_000_000_000n !== 0n && typeof q === 'string' && !q.endsWith('m')) {
       errors.push(field.invalid(p, q, 'must be an integer'));
     }
     values.set(name, v);
@@ -45,7 +45,7 @@ export function validateResourceRequirements(res: any, path: string): FieldError
   const out = [...limits.errors, ...requests.errors];
   for (const [name, req] of requests.values) {
     const lim = limits.values.get(name);
-    if (lim !== undefined && req > lim) {
+    if (lim !== undefined && req.cmp(lim) > 0) {
       out.push(field.invalid(`${path}.requests`, res.requests[name], `must be less than or equal to ${name} limit of ${res.limits[name]}`));
     }
   }

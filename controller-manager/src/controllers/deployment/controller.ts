@@ -8,7 +8,7 @@ import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } fro
 import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
-import { controllerOf, newControllerRef } from '../../lib/owner-refs.ts';
+import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isEmptySelector, selectorMatches } from '../../lib/selector.ts';
 import {
   maxRevision,

@@ -1,7 +1,7 @@
 // The numbers of a rollout (upstream deployment/util): surge and unavailability fenceposts,
 // how far the new ReplicaSet may grow, how far old ones may shrink, and proportional scaling.
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
-import { scaledValue } from '../../lib/intstr.ts';
+import { scaledValue } from '@skiff/common/apimachinery/int-or-string';
 import { desiredReplicasAnnotation, maxReplicasAnnotation } from './annotations.ts';
 
 export const specReplicas = (rs: V1ReplicaSet | undefined): number => rs?.spec?.replicas ?? 0;

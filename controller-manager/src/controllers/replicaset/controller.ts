@@ -9,7 +9,7 @@ import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
-import { controllerOf, newControllerRef } from '../../lib/owner-refs.ts';
+import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isPodActive, isPodReady, podKey } from '../../lib/pods.ts';
 import { selectorMatches } from '../../lib/selector.ts';
 import { slowStartBatch } from '../../lib/slow-start.ts';

@@ -1,6 +1,6 @@
 // A pod for a ReplicaSet, built from its template (upstream GetPodFromTemplate).
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
-import { newControllerRef } from '../../lib/owner-refs.ts';
+import { newControllerRef } from '@skiff/common/apimachinery/owner-references';
 
 export function podFromReplicaSet(rs: V1ReplicaSet): V1Pod {
   const t = rs.spec?.template;

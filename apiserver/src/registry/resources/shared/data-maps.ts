@@ -2,7 +2,7 @@
 import { field } from '../../../errors.ts';
 import type { FieldError } from '../../../errors.ts';
 import type { KObject } from '../../types.ts';
-import { checkConfigMapKey } from '../../validation/names.ts';
+import { checkConfigMapKey } from '@skiff/common/apimachinery/names';
 
 export const MAX_DATA_BYTES = 1024 * 1024;
 

@@ -2,11 +2,10 @@
 import { field } from '../../../errors.ts';
 import type { FieldError } from '../../../errors.ts';
 import type { KObject } from '../../types.ts';
-import { selectorIsEmpty, selectorMatches, validateLabelSelector } from '../../validation/labels.ts';
-import type { LabelSelector } from '../../validation/labels.ts';
+import { isEmptyLabelSelector, type LabelSelectorObject, SelectorError, selectorFromObject } from '@skiff/common/apimachinery/label-selector';
+import { validateImmutable, validateLabelSelector } from '@skiff/common/apimachinery/object-meta';
 import { validatePodTemplateSpec } from '../../validation/pod-spec.ts';
 import { validateNonNegative } from '../../validation/ports.ts';
-import { validateImmutable } from '../../validation/meta.ts';
 import { defaultPodSpec } from './pod-defaults.ts';
 
 export function defaultWorkload(obj: KObject): void {
@@ -17,20 +16,30 @@ export function defaultWorkload(obj: KObject): void {
   defaultPodSpec(spec.template.spec);
 }
 
+/** As ValidateReplicaSetSpec: a selector that does not convert was reported already, not as a mismatch. */
+function selectorMatchesTemplate(selector: LabelSelectorObject, labels: Record<string, string> | undefined): boolean {
+  try {
+    return selectorFromObject(selector).matches(labels);
+  } catch (e) {
+    if (e instanceof SelectorError) return true;
+    throw e;
+  }
+}
+
 /** Replicas, selector and template as apps/v1 validates them for a `kind` (its name in messages). */
 export function validateWorkloadSpec(spec: any, kind: string): FieldError[] {
   if (!spec || typeof spec !== 'object') return [field.required('spec')];
   const out: FieldError[] = [];
   out.push(...validateNonNegative(spec.replicas, 'spec.replicas'));
   out.push(...validateNonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
-  const selector: LabelSelector | undefined = spec.selector;
+  const selector: LabelSelectorObject | undefined = spec.selector;
   if (!selector) out.push(field.required('spec.selector'));
   else {
     out.push(...validateLabelSelector(selector, 'spec.selector'));
-    if (selectorIsEmpty(selector)) out.push(field.invalid('spec.selector', selector, `empty selector is invalid for ${kind}`));
+    if (isEmptyLabelSelector(selector)) out.push(field.invalid('spec.selector', selector, `empty selector is invalid for ${kind}`));
   }
   const labels = spec.template?.metadata?.labels;
-  if (selector && !selectorIsEmpty(selector) && !selectorMatches(selector, labels)) {
+  if (selector && !isEmptyLabelSelector(selector) && !selectorMatchesTemplate(selector, labels)) {
     out.push(field.invalid('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'));
   }
   out.push(...validatePodTemplateSpec(spec.template, 'spec.template'));

@@ -1,6 +1,7 @@
-// Name and key syntax checks worded as k8s.io/apimachinery/pkg/util/validation prints them.
-// Each check returns a list of problem descriptions (empty when fine); callers turn them into
-// field errors with their own path.
+// Name and key syntax checks (DNS-1123 labels and subdomains, DNS-1035 labels, qualified names,
+// label values, ...) worded as k8s.io/apimachinery/pkg/util/validation prints them. Each check
+// returns a list of problem descriptions (empty when fine); callers turn them into field errors
+// with their own path.
 
 const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
