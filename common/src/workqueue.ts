@@ -106,29 +106,3 @@ export class WorkQueue<K = string> {
     for (const w of this.waiters.splice(0)) w(undefined);
   }
 }
-
-/** Runs `workers` loops of get -> reconcile -> done, requeueing failures with back-off. */
-export async function runWorkers<K>(
-  queue: WorkQueue<K>,
-  workers: number,
-  reconcile: (key: K) => Promise<void | { requeueAfterMs?: number }>,
-  onError?: (key: K, err: unknown) => void,
-): Promise<void> {
-  const loop = async () => {
-    while (true) {
-      const key = await queue.get();
-      if (key === undefined) return;
-      try {
-        const r = await reconcile(key);
-        queue.forget(key);
-        if (r && r.requeueAfterMs !== undefined) queue.addAfter(key, r.requeueAfterMs);
-      } catch (e) {
-        onError?.(key, e);
-        queue.addRateLimited(key);
-      } finally {
-        queue.done(key);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, loop));
-}

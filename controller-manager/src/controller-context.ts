@@ -3,7 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@skiff/common';
 import type { ControllerManagerConfig } from './config.ts';
 import type { SharedInformerFactory } from './informer-factory.ts';
-import type { ControllerMetrics } from './metrics.ts';
+import type { ControllerMetrics } from '@skiff/common';
 
 export interface ControllerContext {
   kubeConfig: KubeConfig;

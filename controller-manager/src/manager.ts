@@ -9,7 +9,7 @@ import { controllerEnabled, defaultConfig, type ControllerManagerConfig } from '
 import type { ControllerContext, ControllerDescriptor, StopController } from './controller-context.ts';
 import { controllers as allControllers } from './controllers/index.ts';
 import { SharedInformerFactory } from './informer-factory.ts';
-import { createControllerMetrics } from './metrics.ts';
+import { createControllerMetrics } from '@skiff/common';
 
 export interface ControllerManagerHandle {
   identity: string;

@@ -1,7 +1,7 @@
 // Pod requests counted the way Kubernetes' resource helper counts them: regular containers
 // and sidecars (restartable init containers) add up, plain init containers run one at a time
 // so only the largest matters, and the pod overhead comes on top.
-import { parseMilliCpu, parseUnits } from './quantity.ts';
+import { millisOf, unitsOf } from '@skiff/common/apimachinery/quantity';
 
 export interface Resources {
   milliCPU: number;
@@ -26,10 +26,10 @@ export function readResourceList(list: Record<string, string | number> | undefin
   const r = emptyResources();
   if (!list) return r;
   for (const [name, q] of Object.entries(list)) {
-    if (name === 'cpu') r.milliCPU = parseMilliCpu(q);
-    else if (name === 'memory') r.memory = parseUnits(q);
-    else if (name === 'ephemeral-storage') r.ephemeralStorage = parseUnits(q);
-    else if (!ignoredScalars.has(name)) r.scalar.set(name, parseUnits(q));
+    if (name === 'cpu') r.milliCPU = millisOf(q);
+    else if (name === 'memory') r.memory = unitsOf(q);
+    else if (name === 'ephemeral-storage') r.ephemeralStorage = unitsOf(q);
+    else if (!ignoredScalars.has(name)) r.scalar.set(name, unitsOf(q));
   }
   return r;
 }

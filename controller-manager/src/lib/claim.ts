@@ -1,8 +1,8 @@
 // Upstream ControllerRefManager: an owner adopts matching orphans and releases objects it
 // controls that no longer match its selector; objects controlled by others are left alone.
 import type { V1LabelSelector, V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
-import { controllerOf } from './owner-refs.ts';
-import { selectorMatches } from './selector.ts';
+import { controllerOf } from '@skiff/common/apimachinery/owner-references';
+import { labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import { isNotFound } from './api-errors.ts';
 
 export interface Owned {
@@ -27,7 +27,7 @@ export async function claimObjects<T extends Owned>(objects: readonly T[], o: Cl
   await Promise.all(
     objects.map(async (obj) => {
       const ref = controllerOf(obj.metadata);
-      const matches = selectorMatches(o.selector, obj.metadata?.labels);
+      const matches = labelSelectorMatches(o.selector, obj.metadata?.labels);
       try {
         if (ref) {
           if (ref.uid !== ownerUid) return;

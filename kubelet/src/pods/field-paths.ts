@@ -1,6 +1,6 @@
 // fieldRef and resourceFieldRef values, shared by env vars and downwardAPI volumes.
 import type { V1Container, V1ObjectFieldSelector, V1Pod, V1ResourceFieldSelector } from '@kubernetes/client-node';
-import { parseQuantity } from './quantity.ts';
+import { parseQuantity } from '@skiff/common/apimachinery/quantity';
 
 export interface NodeFacts {
   nodeName: string;
@@ -57,10 +57,10 @@ export function resourceFieldValue(pod: V1Pod, ref: V1ResourceFieldSelector, def
   const [kind, res] = ref.resource.split('.') as [string, string];
   const fromSpec = (kind === 'limits' ? c.resources?.limits : c.resources?.requests)?.[res];
   let value: number;
-  if (fromSpec !== undefined) value = parseQuantity(String(fromSpec));
+  if (fromSpec !== undefined) value = parseQuantity(fromSpec).asApproximateFloat64();
   else if (kind === 'limits' && res === 'cpu') value = node.allocatableCpuMillis / 1000;
   else if (kind === 'limits' && res === 'memory') value = node.allocatableMemoryBytes;
   else value = 0;
-  const divisor = ref.divisor !== undefined ? parseQuantity(String(ref.divisor)) : 1;
+  const divisor = ref.divisor !== undefined ? parseQuantity(ref.divisor).asApproximateFloat64() : 1;
   return String(Math.ceil(value / (divisor || 1)));
 }

@@ -3,7 +3,7 @@
 import type { V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
 import type { RuntimePodStatus } from '../runtime/interface.ts';
 import { wireTime } from '../api/wire-time.ts';
-import { parseQuantity } from './quantity.ts';
+import { parseQuantity } from '@skiff/common/apimachinery/quantity';
 
 export function qosClass(pod: V1Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
@@ -16,7 +16,7 @@ export function qosClass(pod: V1Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' 
       const l = lim[r];
       const q = req[r] ?? l;
       if (q !== undefined || l !== undefined) any = true;
-      if (l === undefined || q === undefined || parseQuantity(String(q)) !== parseQuantity(String(l))) guaranteed = false;
+      if (l === undefined || q === undefined || !parseQuantity(q).equals(parseQuantity(l))) guaranteed = false;
     }
   }
   if (!any) return 'BestEffort';

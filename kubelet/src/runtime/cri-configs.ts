@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ContainerConfig, DNSConfig, LinuxContainerResources, LinuxContainerSecurityContext, Mount, PodSandboxConfig, PortMapping } from '../cri/types.ts';
 import { expandVars } from '../pods/env.ts';
-import { parseQuantity } from '../pods/quantity.ts';
+import { parseQuantity } from '@skiff/common/apimachinery/quantity';
 import type { PreparedVolume } from '../volumes/volume-manager.ts';
 import * as L from './labels.ts';
 
@@ -97,12 +97,13 @@ export function linuxResources(c: V1Container): LinuxContainerResources {
   const lim = c.resources?.limits ?? {};
   const out: LinuxContainerResources = {};
   const cpuRequest = req.cpu ?? lim.cpu;
-  out.cpuShares = cpuRequest !== undefined ? Math.max(MIN_SHARES, Math.floor(parseQuantity(String(cpuRequest)) * 1024)) : MIN_SHARES;
+  // MilliCPUToShares and MilliCPUToQuota, as the kubelet computes them
+  out.cpuShares = cpuRequest !== undefined ? Math.max(MIN_SHARES, Math.floor((parseQuantity(cpuRequest).milliValue() * 1024) / 1000)) : MIN_SHARES;
   if (lim.cpu !== undefined) {
     out.cpuPeriod = CPU_PERIOD_US;
-    out.cpuQuota = Math.max(1000, Math.floor(parseQuantity(String(lim.cpu)) * CPU_PERIOD_US));
+    out.cpuQuota = Math.max(1000, Math.floor((parseQuantity(lim.cpu).milliValue() * CPU_PERIOD_US) / 1000));
   }
-  if (lim.memory !== undefined) out.memoryLimitInBytes = Math.floor(parseQuantity(String(lim.memory)));
+  if (lim.memory !== undefined) out.memoryLimitInBytes = parseQuantity(lim.memory).value();
   return out;
 }
 

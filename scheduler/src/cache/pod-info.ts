@@ -1,7 +1,7 @@
 // What the scheduler needs to know about a pod, computed once when the pod is seen rather
 // than on every node it is checked against.
 import type { V1Pod, V1PodAffinityTerm } from '@kubernetes/client-node';
-import { compileLabelSelector, withLabelKeys, matchEverything } from '../labels.ts';
+import { compileLabelSelector, matchEverything } from '../labels.ts';
 import type { LabelPredicate, Labels } from '../labels.ts';
 import { podRequests } from '../resources.ts';
 import type { Resources } from '../resources.ts';
@@ -51,7 +51,7 @@ export function podKey(pod: V1Pod): string {
 function affinityTerm(t: V1PodAffinityTerm, pod: V1Pod): AffinityTerm {
   const ns = pod.metadata?.namespace ?? 'default';
   const labels = pod.metadata?.labels;
-  const selector = withLabelKeys(compileLabelSelector(t.labelSelector as any), labels, t.matchLabelKeys, t.mismatchLabelKeys);
+  const selector = compileLabelSelector(t.labelSelector as any, labels, t.matchLabelKeys, t.mismatchLabelKeys);
   const namespaces = new Set(t.namespaces ?? []);
   let namespaceSelector: LabelPredicate | undefined;
   if (t.namespaceSelector) {

@@ -4,7 +4,7 @@
 import type { ClusterView, CycleState, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interface.ts';
 import { maxNodeScore } from '../framework/interface.ts';
 import { skip, unresolvable, unschedulable } from '../framework/status.ts';
-import { compileLabelSelector, withLabelKeys } from '../labels.ts';
+import { compileLabelSelector } from '../labels.ts';
 import type { LabelPredicate } from '../labels.ts';
 import type { PodInfo } from '../cache/pod-info.ts';
 import type { NodeInfo } from '../cache/node-info.ts';
@@ -33,7 +33,7 @@ export function constraintsOf(pod: PodInfo, when: 'DoNotSchedule' | 'ScheduleAny
     .map((c) => ({
       maxSkew: c.maxSkew ?? 1,
       topologyKey: c.topologyKey,
-      selector: withLabelKeys(compileLabelSelector(c.labelSelector), pod.labels, c.matchLabelKeys),
+      selector: compileLabelSelector(c.labelSelector, pod.labels, c.matchLabelKeys),
       minDomains: c.minDomains ?? 1,
       honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
       honorTaints: c.nodeTaintsPolicy === 'Honor',

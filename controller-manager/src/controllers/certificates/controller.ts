@@ -1,10 +1,10 @@
 // The certificates controller: auto-approves node CSRs (approver.ts) and signs approved
 // kubelet CSRs with the cluster CA (signer.ts). One queue keyed by CSR name; a CSR is done
 // once it has a certificate, a Denied or a Failed condition.
-import { WorkQueue } from '@skiff/common';
+import { WorkQueue, runController } from '@skiff/common';
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseCsr } from '@skiff/common/bootstrap/csr';
 import type { CertificatesV1Api, V1CertificateSigningRequest, V1CertificateSigningRequestCondition } from '@kubernetes/client-node';
-import { InformerSet, apisFor, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import { InformerSet, apisFor, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { approvalDecision, csrPem, decided, hasCondition } from './approver.ts';
@@ -43,11 +43,11 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
     if (o.metadata?.name) queue.add(o.metadata.name);
   };
   csrs.on({ add: enqueue, update: enqueue });
-  return runQueueController(ctx, {
+  return runController({
+    ...runnerDeps(ctx, informers),
     name,
     log,
     queue,
-    informers,
     workers: cfg.concurrentCsrSyncs ?? 2,
     reconcile: async (csrName) => {
       const csr = csrs.get(csrName);

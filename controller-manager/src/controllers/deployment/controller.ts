@@ -1,15 +1,14 @@
 // The Deployment controller (upstream pkg/controller/deployment): owns ReplicaSets, one per
 // pod template, and moves replicas from the old ones to the new one by the strategy.
 import { AppsV1Api, PatchStrategy, setHeaderOptions, type V1Deployment, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import { keyOf, splitKey, type EventRecorder, type Informer, type Logger } from '@skiff/common';
+import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type Logger, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { createQueueController, type ReconcileResult } from '../../run-controller.ts';
-import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
+import { errorMessage, isConflict, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
-import { isEmptySelector, selectorMatches } from '../../lib/selector.ts';
+import { isEmptyLabelSelector, labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import {
   maxRevision,
   replicasAnnotationsNeedUpdate,
@@ -63,7 +62,7 @@ export class DeploymentController {
   private readonly rsInformer: Informer<V1ReplicaSet>;
   private readonly podInformer: Informer<V1Pod>;
   private readonly events: EventRecorder;
-  private readonly loop;
+  private readonly queue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
@@ -72,15 +71,25 @@ export class DeploymentController {
     this.rsInformer = ctx.informers.replicaSets();
     this.podInformer = ctx.informers.pods();
     this.events = newEventRecorder(ctx, 'deployment-controller');
-    this.loop = createQueueController(ctx, 'deployment');
-    const enqueue = (d: V1Deployment) => this.loop.queue.add(keyOf(d));
+    const enqueue = (d: V1Deployment) => this.queue.add(keyOf(d));
     this.dInformer.on({ add: enqueue, update: enqueue, delete: enqueue });
     this.rsInformer.on({ add: (rs) => this.replicaSetChanged(rs), update: (rs) => this.replicaSetChanged(rs), delete: (rs) => this.replicaSetChanged(rs) });
     this.podInformer.on({ delete: (p) => this.podDeleted(p) });
   }
 
   run(): () => Promise<void> {
-    const stop = this.loop.run([this.dInformer, this.rsInformer, this.podInformer], this.ctx.config.concurrentDeploymentSyncs, (key) => this.sync(key));
+    const stop = runController({
+      name: 'deployment',
+      log: this.ctx.log.child({ controller: 'deployment' }),
+      queue: this.queue,
+      metrics: this.ctx.metrics,
+      caches: [this.dInformer, this.rsInformer, this.podInformer],
+      workers: this.ctx.config.concurrentDeploymentSyncs,
+      reconcile: (key) => this.sync(key),
+      // a conflict only means our cache was behind: routine, retried at once
+      isRoutine: isConflict,
+      describeError: errorMessage,
+    });
     return async () => {
       await stop();
       await this.events.flush(FLUSH_TIMEOUT_MS);
@@ -104,11 +113,11 @@ export class DeploymentController {
   private replicaSetChanged(rs: V1ReplicaSet): void {
     if (controllerOf(rs.metadata)) {
       const d = this.ownerOf(rs);
-      if (d) this.loop.queue.add(keyOf(d));
+      if (d) this.queue.add(keyOf(d));
       return;
     }
     for (const d of this.dInformer.list(rs.metadata?.namespace)) {
-      if (selectorMatches(d.spec?.selector, rs.metadata?.labels)) this.loop.queue.add(keyOf(d));
+      if (labelSelectorMatches(d.spec?.selector, rs.metadata?.labels)) this.queue.add(keyOf(d));
     }
   }
 
@@ -118,7 +127,7 @@ export class DeploymentController {
     if (ref?.kind !== 'ReplicaSet') return;
     const rs = this.rsInformer.get(ref.name, pod.metadata?.namespace);
     const d = rs && this.ownerOf(rs);
-    if (d && d.spec?.strategy?.type === 'Recreate') this.loop.queue.add(keyOf(d));
+    if (d && d.spec?.strategy?.type === 'Recreate') this.queue.add(keyOf(d));
   }
 
   async sync(key: string): Promise<ReconcileResult> {
@@ -127,7 +136,7 @@ export class DeploymentController {
     if (!cached) return;
     const s: SyncState = { d: structuredClone(cached), log: this.ctx.log.child({ controller: 'deployment', deployment: key }) };
     const d = s.d;
-    if (isEmptySelector(d.spec?.selector)) {
+    if (isEmptyLabelSelector(d.spec?.selector)) {
       // selecting everything is refused: it would adopt every pod of the namespace
       s.log.warn('deployment selects all pods, refusing to act');
       if ((d.status?.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) {

@@ -1,9 +1,9 @@
 // Endpoints controller: keeps one Endpoints object per selector Service in step with the
 // pods its selector matches. Level-triggered: every event just queues the service's key.
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { WorkQueue, keyOf, splitKey } from '@skiff/common';
+import { WorkQueue, keyOf, splitKey, runController } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isNotFound } from '../../lib/api-errors.ts';
 import { computeSubsets, endpointsLabels, endpointsUpToDate, OVER_CAPACITY_ANNOTATION, TRIGGER_TIME_ANNOTATION } from './compute.ts';
@@ -33,11 +33,11 @@ export async function start(ctx: ControllerDeps<EndpointsConfig>): Promise<Stop>
   };
   pods.on({ add: (p) => podChanged(p), update: (p) => podChanged(p), delete: (p) => podChanged(p) });
 
-  return runQueueController(ctx, {
+  return runController({
+    ...runnerDeps(ctx, informers),
     name,
     log,
     queue,
-    informers,
     workers: ctx.config?.concurrentEndpointSyncs ?? 5,
     reconcile: (key) => syncEndpoints(core, key, services, pods, endpoints),
   });

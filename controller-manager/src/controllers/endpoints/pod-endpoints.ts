@@ -1,5 +1,6 @@
 // Pod facts both the Endpoints and the EndpointSlice controllers need: whether a pod backs
 // a service, whether it is ready, and which port each service port reaches on it.
+import { selectorFromSet } from '@skiff/common/apimachinery/label-selector';
 
 export type Obj = {
   metadata: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; deletionTimestamp?: any; [k: string]: any };
@@ -27,8 +28,9 @@ export function selectsPods(service: Obj): boolean {
   return !!service.spec?.selector && Object.keys(service.spec.selector).length > 0;
 }
 
+/** A Service's spec.selector (a plain map, labels.SelectorFromSet) selects the labels. */
 export function matchesSelector(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+  return selectorFromSet(selector).matches(labels);
 }
 
 export function isPodReady(pod: Obj): boolean {
@@ -51,8 +53,8 @@ export function podIsEndpointCandidate(pod: Obj, includeTerminating: boolean): b
 
 /** Pods of the service's namespace its selector matches. */
 export function podsOfService(service: Obj, pods: readonly Obj[]): Obj[] {
-  const selector = service.spec?.selector as Record<string, string>;
-  return pods.filter((p) => p.metadata.namespace === service.metadata.namespace && matchesSelector(selector, p.metadata.labels));
+  const selector = selectorFromSet(service.spec?.selector as Record<string, string>);
+  return pods.filter((p) => p.metadata.namespace === service.metadata.namespace && selector.matches(p.metadata.labels));
 }
 
 /** The container port a service port reaches on this pod; undefined if a named port is missing. */

@@ -1,9 +1,9 @@
 // EndpointSlice controller: discovery.k8s.io/v1 slices (at most 100 endpoints each) for
 // every selector Service, owned by the Service so the garbage collector removes them.
 import type { DiscoveryV1Api, V1EndpointSlice } from '@kubernetes/client-node';
-import { WorkQueue, keyOf, splitKey } from '@skiff/common';
+import { WorkQueue, keyOf, splitKey, runController } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isNotFound } from '../../lib/api-errors.ts';
 import { isApiserverService, matchesSelector, selectsPods } from '../endpoints/pod-endpoints.ts';
@@ -45,11 +45,11 @@ export async function start(ctx: ControllerDeps<EndpointSliceConfig>): Promise<S
   };
   pods.on({ add: podChanged, update: podChanged, delete: podChanged });
 
-  return runQueueController(ctx, {
+  return runController({
+    ...runnerDeps(ctx, informers),
     name,
     log,
     queue,
-    informers,
     workers: ctx.config?.concurrentServiceEndpointSyncs ?? 5,
     reconcile: (key) => syncSlices(discovery, key, services, pods, slices, expectations),
   });

@@ -2,8 +2,8 @@
 // the kubeconfig is optional, so a test can start one controller with just a kubeconfig:
 // without the shared informer factory a controller builds (and stops) its own informers,
 // without metrics it simply records none.
-import { Informer, createLogger, runWorkers } from '@skiff/common';
-import type { Logger, WorkQueue } from '@skiff/common';
+import { Informer, createLogger } from '@skiff/common';
+import type { Logger } from '@skiff/common';
 import { ApisApi, CertificatesV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubernetesObject, KubernetesListObject } from '@kubernetes/client-node';
 import type { ControllerContext } from '../../controller-context.ts';
@@ -80,74 +80,19 @@ export class InformerSet {
     return inf;
   }
 
-  startOwn(): void {
+  /** Starts the informers this set made itself (shared ones run with the factory). */
+  start(): void {
     for (const i of this.own) void i.start();
   }
-  stopOwn(): void {
+  stop(): void {
     for (const i of this.own) i.stop();
   }
 }
 
 /** A running controller's stop function. */
-export type Stop = () => Promise<void>;
+export type { StopController as Stop } from '@skiff/common';
 
-/**
- * Runs the workers once every informer has listed (a reconcile on a half-filled cache
- * would delete what it has not seen yet). Returns at once; the returned function stops
- * the workers and the controller's own informers and waits for in-flight reconciles.
- */
-export function runQueueController(
-  deps: ControllerDeps,
-  opts: {
-    name: string;
-    log: Logger;
-    informers: InformerSet;
-    queue: WorkQueue<string>;
-    workers: number;
-    reconcile: (key: string) => Promise<void | { requeueAfterMs?: number }>;
-    /** runs after the caches synced, before the workers (e.g. seed the queue) */
-    beforeWorkers?: () => void | Promise<void>;
-  },
-): Stop {
-  const { name, queue, log, metrics } = { ...opts, metrics: deps.metrics };
-  if (metrics) {
-    queue.onAdd = () => metrics.queueAdds.inc({ name });
-    metrics.trackQueueDepth(name, () => queue.len());
-  }
-  let stopped = false;
-  let wake = () => {};
-  const stopSignal = new Promise<void>((r) => {
-    wake = r;
-  });
-  opts.informers.startOwn();
-  const done = (async () => {
-    await Promise.race([Promise.all(opts.informers.all.map((i) => i.waitForSync())), stopSignal]);
-    if (stopped) return;
-    await opts.beforeWorkers?.();
-    await runWorkers(
-      queue,
-      opts.workers,
-      async (key) => {
-        const end = metrics?.reconcileSeconds.startTimer({ controller: name });
-        try {
-          const r = await opts.reconcile(key);
-          metrics?.reconciles.inc({ controller: name, result: 'success' });
-          return r;
-        } catch (e) {
-          metrics?.reconciles.inc({ controller: name, result: 'error' });
-          throw e;
-        } finally {
-          end?.();
-        }
-      },
-      (key, err) => log.warn('reconcile failed, retrying', { key, err: errorText(err) }),
-    );
-  })();
-  return async () => {
-    stopped = true;
-    wake();
-    queue.shutDown();
-    opts.informers.stopOwn();
-    await done;
-  };
+/** What every controller built on InformerSet hands the shared runner besides its own options. */
+export function runnerDeps(deps: ControllerDeps, informers: InformerSet) {
+  return { metrics: deps.metrics, caches: informers.all, owned: informers, describeError: errorText };
 }

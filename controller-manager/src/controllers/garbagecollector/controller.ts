@@ -7,9 +7,9 @@
 //    from its dependents, then drops the finalizer.
 import { PatchStrategy } from '@kubernetes/client-node';
 import type { KubernetesObjectApi } from '@kubernetes/client-node';
-import { WorkQueue } from '@skiff/common';
+import { WorkQueue, runController } from '@skiff/common';
 import type { Informer, Logger } from '@skiff/common';
-import { apisFor, InformerSet, loggerFor, runQueueController } from './context.ts';
+import { apisFor, InformerSet, loggerFor, runnerDeps } from './context.ts';
 import type { ControllerDeps, Stop } from './context.ts';
 import { apiVersionOf, collectionPath, discoverResources, hasVerbs, resourceForKind } from './discovery.ts';
 import type { ApiResource } from './discovery.ts';
@@ -51,11 +51,11 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
             r,
           );
         log.info('watching resources', { count: watched.length });
-        stopWorkers = runQueueController(ctx, {
+        stopWorkers = runController({
+          ...runnerDeps(ctx, informers),
           name,
           log,
           queue: gc.queue,
-          informers,
           workers: ctx.config?.concurrentGcSyncs ?? 20,
           reconcile: (uid) => gc.process(uid),
           // objects already orphaned or being deleted before we started

@@ -2,9 +2,9 @@
 // resource the API serves, found through discovery), waits until nothing is left, then
 // removes the `kubernetes` finalizer through /finalize so the apiserver deletes it.
 import type { CoreV1Api, V1DeleteOptions } from '@kubernetes/client-node';
-import { WorkQueue } from '@skiff/common';
+import { WorkQueue, runController } from '@skiff/common';
 import type { Informer, Logger } from '@skiff/common';
-import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { Apis, ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { apiVersionOf, discoverResources, hasVerbs } from '../garbagecollector/discovery.ts';
 import type { ApiResource } from '../garbagecollector/discovery.ts';
@@ -40,11 +40,11 @@ export async function start(ctx: ControllerDeps<NamespaceConfig>): Promise<Stop>
   namespaces.on({ add: enqueue, update: enqueue });
   const deleter = new NamespaceContentDeleter(apis, log);
   const recheckMs = ctx.config?.namespaceRecheckMs ?? 1000;
-  return runQueueController(ctx, {
+  return runController({
+    ...runnerDeps(ctx, informers),
     name,
     log,
     queue,
-    informers,
     workers: ctx.config?.concurrentNamespaceSyncs ?? 5,
     reconcile: async (nsName) => {
       const left = await syncNamespace(apis.core, deleter, namespaces, nsName);

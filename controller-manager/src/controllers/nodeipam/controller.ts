@@ -3,9 +3,9 @@
 // restart never gives a taken range twice; a deleted node's range becomes free again.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { WorkQueue } from '@skiff/common';
+import { WorkQueue, runController } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isNotFound } from '../../lib/api-errors.ts';
 import { CidrAllocator } from './cidr-allocator.ts';
@@ -49,11 +49,11 @@ export async function start(ctx: ControllerDeps<NodeIpamConfig>): Promise<Stop> 
       inFlight.delete(n.metadata.name!);
     },
   });
-  return runQueueController(ctx, {
+  return runController({
+    ...runnerDeps(ctx, informers),
     name,
     log,
     queue,
-    informers,
     workers: 1,
     reconcile: (nodeName) => assignPodCidr(core, nodes, allocator, inFlight, nodeName),
   });

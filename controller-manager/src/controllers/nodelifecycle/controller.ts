@@ -4,9 +4,9 @@
 // tolerate a NoExecute taint are evicted once their tolerationSeconds have run out.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
-import { WorkQueue } from '@skiff/common';
+import { WorkQueue, runController } from '@skiff/common';
 import type { Informer, Logger } from '@skiff/common';
-import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { desiredTaints, evictionDelayMs, readyStatus, sameTaints, unknownConditions } from './health.ts';
@@ -105,11 +105,11 @@ export async function start(ctx: ControllerDeps<NodeLifecycleConfig>): Promise<S
     for (const n of nodes.list()) queue.add(n.metadata.name!);
   }, periodMs);
   timer.unref();
-  const stop = runQueueController(ctx, {
+  const stop = runController({
+    ...runnerDeps(ctx, informers),
     name,
     log,
     queue,
-    informers,
     workers: 5,
     reconcile: (nodeName) => syncNode(core, log, nodes, pods, heartbeats, settings, nodeName),
   });

@@ -65,7 +65,7 @@ export async function start(ctx: ControllerDeps<PodGcConfig>): Promise<Stop> {
     }
   };
 
-  informers.startOwn();
+  informers.start();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const loop = async () => {
@@ -81,7 +81,7 @@ export async function start(ctx: ControllerDeps<PodGcConfig>): Promise<Stop> {
   return async () => {
     stopped = true;
     if (timer) clearTimeout(timer);
-    informers.stopOwn();
+    informers.stop();
     await Promise.race([running, new Promise((r) => setTimeout(r, 1000))]);
   };
 }

@@ -1,9 +1,8 @@
 // The ReplicaSet controller: keeps spec.replicas active pods matching the selector, creating
 // them from the template and deleting the least useful first, then writes status.
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import { keyOf, splitKey, type EventRecorder, type Informer } from '@skiff/common';
+import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { createQueueController, type ReconcileResult } from '../../run-controller.ts';
 import { errorMessage, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
@@ -11,7 +10,7 @@ import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.t
 import { Expectations } from '../../lib/expectations.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isPodActive, isPodReady, podKey } from '../../lib/pods.ts';
-import { selectorMatches } from '../../lib/selector.ts';
+import { labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import { slowStartBatch } from '../../lib/slow-start.ts';
 import { podsToDelete } from './pod-ranking.ts';
 import { podFromReplicaSet } from './pod-template.ts';
@@ -27,7 +26,7 @@ export class ReplicaSetController {
   private readonly podInformer: Informer<V1Pod>;
   readonly expectations: Expectations;
   private readonly events: EventRecorder;
-  private readonly loop;
+  private readonly queue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
@@ -37,20 +36,30 @@ export class ReplicaSetController {
     this.podInformer = ctx.informers.pods();
     this.expectations = new Expectations(ctx.config.expectationsTimeoutSeconds * 1000);
     this.events = newEventRecorder(ctx, 'replicaset-controller');
-    this.loop = createQueueController(ctx, 'replicaset');
     this.rsInformer.on({
-      add: (rs) => this.loop.queue.add(keyOf(rs)),
-      update: (rs) => this.loop.queue.add(keyOf(rs)),
+      add: (rs) => this.queue.add(keyOf(rs)),
+      update: (rs) => this.queue.add(keyOf(rs)),
       delete: (rs) => {
         this.expectations.forget(keyOf(rs));
-        this.loop.queue.add(keyOf(rs));
+        this.queue.add(keyOf(rs));
       },
     });
     this.podInformer.on({ add: (p) => this.podAdded(p), update: (p) => this.podUpdated(p), delete: (p) => this.podDeleted(p) });
   }
 
   run(): () => Promise<void> {
-    const stop = this.loop.run([this.rsInformer, this.podInformer], this.ctx.config.concurrentReplicaSetSyncs, (key) => this.sync(key));
+    const stop = runController({
+      name: 'replicaset',
+      log: this.ctx.log.child({ controller: 'replicaset' }),
+      queue: this.queue,
+      metrics: this.ctx.metrics,
+      caches: [this.rsInformer, this.podInformer],
+      workers: this.ctx.config.concurrentReplicaSetSyncs,
+      reconcile: (key) => this.sync(key),
+      // a conflict only means our cache was behind: routine, retried at once
+      isRoutine: isConflict,
+      describeError: errorMessage,
+    });
     return async () => {
       await stop();
       await this.events.flush(FLUSH_TIMEOUT_MS);
@@ -66,7 +75,7 @@ export class ReplicaSetController {
 
   private enqueueMatchingOrphanOwners(pod: V1Pod): void {
     for (const rs of this.rsInformer.list(pod.metadata?.namespace)) {
-      if (selectorMatches(rs.spec?.selector, pod.metadata?.labels)) this.loop.queue.add(keyOf(rs));
+      if (labelSelectorMatches(rs.spec?.selector, pod.metadata?.labels)) this.queue.add(keyOf(rs));
     }
   }
 
@@ -79,7 +88,7 @@ export class ReplicaSetController {
       const rs = this.ownerOf(pod);
       if (!rs) return;
       this.expectations.creationObserved(keyOf(rs));
-      this.loop.queue.add(keyOf(rs));
+      this.queue.add(keyOf(rs));
       return;
     }
     this.enqueueMatchingOrphanOwners(pod);
@@ -93,10 +102,10 @@ export class ReplicaSetController {
     if (controllerOf(pod.metadata)) {
       const rs = this.ownerOf(pod);
       if (!rs) return;
-      this.loop.queue.add(keyOf(rs));
+      this.queue.add(keyOf(rs));
       // a pod that just became ready becomes available minReadySeconds later
       const minReady = rs.spec?.minReadySeconds ?? 0;
-      if (minReady > 0 && isPodReady(pod)) this.loop.queue.addAfter(keyOf(rs), minReady * 1000 + 100);
+      if (minReady > 0 && isPodReady(pod)) this.queue.addAfter(keyOf(rs), minReady * 1000 + 100);
       return;
     }
     this.enqueueMatchingOrphanOwners(pod);
@@ -106,7 +115,7 @@ export class ReplicaSetController {
     const rs = this.ownerOf(pod);
     if (!rs) return;
     this.expectations.deletionObserved(keyOf(rs), podKey(pod));
-    this.loop.queue.add(keyOf(rs));
+    this.queue.add(keyOf(rs));
   }
 
   async sync(key: string): Promise<ReconcileResult> {

@@ -1,6 +1,6 @@
 // ReplicaSet status from the pods it owns (upstream calculateStatus).
 import type { V1Pod, V1ReplicaSet, V1ReplicaSetCondition, V1ReplicaSetStatus } from '@kubernetes/client-node';
-import { labelsSubset } from '../../lib/selector.ts';
+import { labelsSubset } from '@skiff/common/apimachinery/label-selector';
 import { isPodAvailable, isPodReady } from '../../lib/pods.ts';
 
 export type ManageError = { kind: 'create' | 'delete'; message: string } | undefined;

@@ -3,9 +3,9 @@
 // volumes project; a changed or deleted one is put back.
 import { readFileSync } from 'node:fs';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { WorkQueue } from '@skiff/common';
+import { WorkQueue, runController } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isAlreadyExists, isNotFound } from '../../lib/api-errors.ts';
 
@@ -43,11 +43,11 @@ export async function start(ctx: ControllerDeps<RootCaConfig>): Promise<Stop> {
     if (cm.metadata.name === configMapName) queue.add(cm.metadata.namespace!);
   };
   maps.on({ update: requeue, delete: requeue });
-  return runQueueController(ctx, {
+  return runController({
+    ...runnerDeps(ctx, informers),
     name,
     log,
     queue,
-    informers,
     workers: 2,
     reconcile: (ns) => publish(core, namespaces, maps, ns, ca),
   });

@@ -1,9 +1,9 @@
 // ServiceAccount controller: every namespace that is not terminating has a `default`
 // ServiceAccount; one deleted by hand comes back.
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { WorkQueue } from '@skiff/common';
+import { WorkQueue, runController } from '@skiff/common';
 import type { Informer } from '@skiff/common';
-import { apisFor, InformerSet, loggerFor, runQueueController } from '../garbagecollector/context.ts';
+import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isAlreadyExists } from '../../lib/api-errors.ts';
 
@@ -29,11 +29,11 @@ export async function start(ctx: ControllerDeps<ServiceAccountConfig>): Promise<
       if (DEFAULT_SERVICE_ACCOUNTS.includes(sa.metadata.name!)) queue.add(sa.metadata.namespace!);
     },
   });
-  return runQueueController(ctx, {
+  return runController({
+    ...runnerDeps(ctx, informers),
     name,
     log,
     queue,
-    informers,
     workers: ctx.config?.concurrentServiceAccountSyncs ?? 2,
     reconcile: (ns) => ensureServiceAccounts(core, namespaces, accounts, ns),
   });
