@@ -1,5 +1,6 @@
 // Small text formatters shared by the printers; each mirrors one apimachinery/printers helper so
 // cells look the same as a real cluster's.
+import { type LabelSelectorObject, selectorFromObject } from '@skiff/common/apimachinery/label-selector';
 
 /** labels.FormatLabels: `a=1,b=2` in key order, `<none>` when empty. */
 export function formatLabels(labels: Record<string, string> | undefined | null): string {
@@ -8,51 +9,17 @@ export function formatLabels(labels: Record<string, string> | undefined | null):
   return keys.map((k) => `${k}=${labels![k]}`).join(',');
 }
 
-interface LabelSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
-
 /**
  * A metav1.LabelSelector as labels.Selector.String() prints it: requirements sorted by key,
  * `k=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`. Empty string for an empty or absent selector;
- * throws for an operator that cannot be converted.
+ * throws for a selector that cannot be converted.
  */
-export function labelSelectorString(selector: LabelSelector | undefined | null): string {
-  if (!selector) return '';
-  const reqs: { key: string; text: string }[] = [];
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) reqs.push({ key: k, text: `${k}=${v}` });
-  for (const e of selector.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    switch (e.operator) {
-      case 'In':
-        reqs.push({ key: e.key, text: `${e.key} in (${values})` });
-        break;
-      case 'NotIn':
-        reqs.push({ key: e.key, text: `${e.key} notin (${values})` });
-        break;
-      case 'Exists':
-        reqs.push({ key: e.key, text: e.key });
-        break;
-      case 'DoesNotExist':
-        reqs.push({ key: e.key, text: `!${e.key}` });
-        break;
-      default:
-        throw new Error(`${JSON.stringify(e.operator)} is not a valid label selector operator`);
-    }
-  }
-  // Stable sort by key keeps matchLabels before expressions on the same key, as Go's sort of requirements does.
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return reqs.map((r) => r.text).join(',');
+export function labelSelectorString(selector: LabelSelectorObject | undefined | null): string {
+  return selector ? selectorFromObject(selector).toString() : '';
 }
 
 /** metav1.FormatLabelSelector: `<none>` when empty, `<error>` when invalid. */
-export function formatLabelSelector(selector: LabelSelector | undefined | null): string {
+export function formatLabelSelector(selector: LabelSelectorObject | undefined | null): string {
   try {
     const s = labelSelectorString(selector);
     return s === '' ? '<none>' : s;

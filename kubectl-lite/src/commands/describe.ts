@@ -1,5 +1,6 @@
 // `describe`: a readable summary of each object, with kind-specific sections and the
 // Events whose involvedObject is the object.
+import { selectorFromObject } from '@skiff/common/apimachinery/label-selector';
 import { parseArgs } from '../args.ts';
 import { resourcePath, type ResourceInfo } from '../discovery.ts';
 import { errorLine } from '../errors.ts';
@@ -225,10 +226,13 @@ function common(d: Describer, m: any): void {
   d.map('Annotations', m.annotations);
 }
 
+/** metav1.FormatLabelSelector, as kubectl describe shows a selector. */
 function selectorText(sel: any): string {
-  const parts = Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of sel?.matchExpressions ?? []) parts.push(`${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`);
-  return parts.join(',') || '<none>';
+  try {
+    return selectorFromObject(sel ?? {}).toString() || '<none>';
+  } catch {
+    return '<error>';
+  }
 }
 
 const KIND_SECTIONS: Record<string, Section> = {
