@@ -3,10 +3,11 @@
 // returns a list of problem descriptions (empty when fine); callers turn them into field errors
 // with their own path.
 
-const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
+/** The regular expressions of util/validation, for checks that build on them. */
+export const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+export const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
 const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
-const qualifiedNameFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
+export const qualifiedNameFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const labelValueFmt = `(${qualifiedNameFmt})?`;
 const configKeyFmt = '[-._a-zA-Z0-9]+';
 

@@ -5,7 +5,7 @@
 import { x509 } from '@skiff/common/bootstrap/x509';
 import { field, type FieldError } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
-import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
+import { dns1123SubdomainFmt, nameIsDnsSubdomain, qualifiedNameFmt } from '@skiff/common/apimachinery/names';
 import { validateImmutable } from '@skiff/common/apimachinery/object-meta';
 import { validateMetaFor } from './shared/meta-rules.ts';
 
@@ -39,7 +39,8 @@ export const KEY_USAGES = [
 /** The condition types whose presence is the decision: added through /approval only, never removed. */
 const DECISIONS = ['Approved', 'Denied'];
 
-const signerNameRe = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)(\/[A-Za-z0-9_.-]+)*$/;
+/** `example.com/signer-name`: a DNS subdomain, then a qualified name, then optional path segments. */
+const signerNameRe = new RegExp(`^(${dns1123SubdomainFmt})/(${qualifiedNameFmt})(/[A-Za-z0-9_.-]+)*$`);
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
