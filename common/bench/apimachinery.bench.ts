@@ -17,7 +17,7 @@ function measure(name: string, n: number, fn: (i: number) => unknown): void {
 }
 
 const requests = ['100m', '250m', '1', '1.5', '128Mi', '1Gi', '2Gi', '500M'];
-const labels = [
+const labels: Record<string, string>[] = [
   { app: 'web', tier: 'front', env: 'prod', 'pod-template-hash': 'abc123' },
   { app: 'db', tier: 'back', env: 'prod' },
   { app: 'web', tier: 'front', env: 'staging', canary: 'true' },

@@ -1,5 +1,6 @@
 // What `rollout` and `describe` know about Deployments: their ReplicaSets, revisions and
 // the rollout progress messages kubectl prints.
+import { selectorFromObject } from '@skiff/common/apimachinery/label-selector';
 import type { Session } from './session.ts';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -14,9 +15,7 @@ export function revisionOf(obj: any): number {
 
 /** ReplicaSets the Deployment controls (controller ownerReference with its uid), oldest revision first. */
 export async function ownedReplicaSets(s: Session, dep: any): Promise<any[]> {
-  const selector = Object.entries(dep.spec?.selector?.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const selector = selectorFromObject(dep.spec?.selector ?? {}).toString();
   const list = await s.client.get(`/apis/apps/v1/namespaces/${encodeURIComponent(dep.metadata.namespace)}/replicasets`, {
     query: { labelSelector: selector || undefined },
   });

@@ -1,5 +1,6 @@
 // Finding the pod and container that logs and exec act on: `POD`, `pod/POD`, or a
 // workload (`deploy/web`) whose first pod is used, as kubectl does.
+import { selectorFromObject, selectorFromSet } from '@skiff/common/apimachinery/label-selector';
 import { resourcePath } from './discovery.ts';
 import { CliError, UsageError } from './errors.ts';
 import type { Session } from './session.ts';
@@ -14,11 +15,10 @@ export async function findPod(s: Session, ref: string, usage: string): Promise<a
   const name = ref.slice(slash + 1);
   const obj = await s.client.get(resourcePath(info, s.namespace, name));
   if (info.kind === 'Pod') return obj;
-  const selector = obj.spec?.selector?.matchLabels ?? (info.kind === 'Service' ? obj.spec?.selector : undefined);
-  if (!selector || Object.keys(selector).length === 0) throw new CliError(`cannot find pods of ${info.kind.toLowerCase()} "${name}": it has no label selector`);
-  const labelSelector = Object.entries(selector)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  // a Service selects with a plain map, workloads with a metav1.LabelSelector (polymorphichelpers.SelectorsForObject)
+  const selector = info.kind === 'Service' ? selectorFromSet(obj.spec?.selector) : obj.spec?.selector ? selectorFromObject(obj.spec.selector) : undefined;
+  if (!selector || selector.isEmpty()) throw new CliError(`cannot find pods of ${info.kind.toLowerCase()} "${name}": it has no label selector`);
+  const labelSelector = selector.toString();
   const pods = (await s.client.get(`/api/v1/namespaces/${encodeURIComponent(s.namespace)}/pods`, { query: { labelSelector } })).items ?? [];
   if (pods.length === 0) throw new CliError(`no pods found for ${info.kind.toLowerCase()} "${name}"`);
   // prefer a running pod, then the oldest, like kubectl's pod picker
