@@ -9,9 +9,12 @@ const root = path.resolve(__dirname, '..', '..');
 //   make test SKIFF_TEST_SPEC='apiserver/dist/test/**/*.test.js'
 // (mocha adds command-line files to the config's spec instead of replacing it).
 const spec = (process.env.SKIFF_TEST_SPEC ?? '').split(/\s+/).filter(Boolean);
+// Files named on the command line (`mocha --config ... x.test.ts`) are the whole run: without
+// this, mocha would add them to the default spec and run every suite, e2e included.
+const namedFiles = process.argv.slice(2).some((a) => !a.startsWith('-') && /\.test\.[cm]?[jt]s$/.test(a));
 
 module.exports = {
-  spec: spec.length > 0 ? spec : ['*/dist/test/**/*.test.js'],
+  spec: spec.length > 0 ? spec : namedFiles ? [] : ['*/dist/test/**/*.test.js'],
   ignore: ['node_modules/**'],
   require: [path.join(root, 'common/dist/src/testing/root-hooks.js')],
   reporter: path.join(__dirname, 'summary-reporter.cjs'),
