@@ -42,7 +42,17 @@ describe('scheduler against the apiserver', function () {
     await createNode(s, 'r1', { cpu: '1' });
     await createNode(s, 'r2', { cpu: '1' });
     for (const n of ['a', 'b', 'c']) await createPod(s, ns, n, { cpu: '600m' });
-    const placed = await Promise.all(['a', 'b', 'c'].map((n) => nodeOf(s, ns, n, 3000).catch(() => undefined)));
+    // level, not time: on a loaded machine the first binding can take longer than any fixed wait
+    const placed: (string | undefined)[] = await waitFor(
+      'two pods bound and the third unschedulable',
+      async () => {
+        const pods = await Promise.all(['a', 'b', 'c'].map((n) => getPod(s, ns, n)));
+        const nodes = pods.map((p) => p.spec?.nodeName as string | undefined);
+        const unschedulable = pods.filter((p) => p.status?.conditions?.some((c: any) => c.type === 'PodScheduled' && c.status === 'False'));
+        return nodes.filter(Boolean).length === 2 && unschedulable.length === 1 ? nodes : undefined;
+      },
+      20_000,
+    );
     expect(placed.filter(Boolean).sort()).to.deep.equal(['r1', 'r2']);
     const pending = ['a', 'b', 'c'][placed.indexOf(undefined)]!;
     expect(await unschedulableMessage(s, ns, pending)).to.equal(
