@@ -120,6 +120,8 @@ export const pods: ResourceDef = {
   categories: ['all'],
   namespaced: true,
   subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'ephemeralcontainers'],
+  subresourceCollections: { bindings: 'binding' },
+  returnDeletedObject: true,
 
   defaults(obj) {
     obj.spec ??= {};
@@ -187,6 +189,8 @@ export const pods: ResourceDef = {
       'status.nominatedNodeName': obj.status?.nominatedNodeName ?? '',
     };
   },
+
+  bind: applyBinding,
 
   gracefulDeletion(obj, requested) {
     // a pod no kubelet runs, or one that finished, has nobody to wait for
