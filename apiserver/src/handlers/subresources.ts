@@ -64,7 +64,7 @@ export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvi
       writeObject(ctx, 200, toScale(ctx, await ctx.store.get(namespace, name!)));
       return;
     case 'update': {
-      const scale = await readObject(ctx);
+      const scale = await readObject(ctx, 'Scale');
       checkKind(ctx, scale, 'Scale', 'autoscaling/v1');
       const out = await ctx.store.modify(namespace, name!, (cur) => setReplicas(cur, scale), writeOptions(ctx, 'scale'));
       writeObject(ctx, 200, toScale(ctx, out));
@@ -94,7 +94,7 @@ export async function handleBinding(ctx: HandlerContext, objectName: string | un
   const def = ctx.store.def;
   if (!def.bind) throw errors.notFound(def.group, `${def.resource}/binding`, objectName ?? '');
   const bind = def.bind;
-  const binding = await readObject(ctx);
+  const binding = await readObject(ctx, 'Binding');
   checkKind(ctx, binding, 'Binding', 'v1');
   const name = objectName ?? binding.metadata.name;
   if (!name) throw errors.badRequest('a Binding needs metadata.name');
@@ -127,7 +127,7 @@ export async function handleBinding(ctx: HandlerContext, objectName: string | un
 
 /** POST NAME/eviction: a delete that respects the options in the Eviction. */
 export async function handleEviction(ctx: HandlerContext): Promise<void> {
-  const ev = await readObject(ctx);
+  const ev = await readObject(ctx, 'Eviction');
   if (ev.kind && ev.kind !== 'Eviction') throw errors.badRequest(`${ev.kind} is not an Eviction`);
   if (ev.metadata?.name && ev.metadata.name !== ctx.info.name) {
     throw errors.badRequest(`name in URL does not match name in Eviction object`);
