@@ -92,15 +92,13 @@ async function serveResource(
   query: URLSearchParams,
   user: UserInfo,
 ): Promise<void> {
-  // legacy collections such as POST /api/v1/namespaces/NS/bindings: the body names the object
-  const viaCollection = info.name ? undefined : deps.registry.subresourceCollection(info.group, info.version, info.resource);
-  if (viaCollection && info.verb === 'create') {
-    const ctx = makeCtx(deps, req, res, info, query, user, viaCollection.store);
-    if (viaCollection.subresource === 'binding') return handleBinding(ctx, undefined);
-    throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
-  }
   const store = deps.registry.store(info.group, info.version, info.resource);
-  if (!store) throw notFoundPath();
+  if (!store) {
+    // legacy collections such as POST /api/v1/namespaces/NS/bindings: the body names the object
+    const via = info.name || info.verb !== 'create' ? undefined : deps.registry.subresourceCollection(info.group, info.version, info.resource);
+    if (via?.subresource !== 'binding') throw notFoundPath();
+    return handleBinding(makeCtx(deps, req, res, info, query, user, via.store), undefined);
+  }
   const def = store.def;
   if (def.namespaced && !info.namespace && ['create'].includes(info.verb)) {
     throw errors.notFound('', 'namespaces', '');
