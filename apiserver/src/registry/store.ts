@@ -153,7 +153,7 @@ export class Store {
 
   private sampleForFields(): KObject {
     // selectableFields implementations read nested fields defensively; an empty object lists the keys
-    return { metadata: {}, spec: {}, status: {}, involvedObject: {}, source: {} } as KObject;
+    return { metadata: {}, spec: {}, status: {} } as KObject;
   }
 
   async list(namespace: string | undefined, q: ListQuery): Promise<ListOutput> {
