@@ -6,7 +6,6 @@ import { createApiserverMetrics } from './metrics.ts';
 import { createStorage } from './storage/index.ts';
 import { ApiRegistry } from './registry/api-registry.ts';
 import { allResources, builtinObjects } from './registry/resources/index.ts';
-import { applyBinding } from './registry/resources/pods.ts';
 import { OpenApi, patchMetaFor, unknownFields } from './openapi/index.ts';
 import { Discovery } from './discovery/index.ts';
 import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/index.ts';
@@ -130,7 +129,6 @@ export async function startApiserver(cfg: ApiserverConfig) {
     createApiHandler({
       registry,
       discovery,
-      applyBinding,
       log,
       patchMeta,
       podProxy: createPodProxy({

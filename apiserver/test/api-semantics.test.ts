@@ -347,6 +347,36 @@ describe('API semantics over HTTPS', function () {
       await json('DELETE', `/api/v1/namespaces/${ns}/pods/bound`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 });
       expect((await json('GET', `/api/v1/namespaces/${ns}/pods/bound`)).status).to.equal(404);
     });
+    it('the legacy bindings collection binds the pod the Binding names; other kinds have no binding', async () => {
+      await json('POST', `/api/v1/namespaces/${ns}/pods`, pod('legacy-bound'));
+      const b = await json('POST', `/api/v1/namespaces/${ns}/bindings`, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'legacy-bound' },
+        target: { kind: 'Node', name: 'n1' },
+      });
+      expect(b.status).to.equal(201);
+      const bound = await json('GET', `/api/v1/namespaces/${ns}/pods/legacy-bound`);
+      expect(bound.body.spec.nodeName).to.equal('n1');
+      expect(bound.body.status.conditions.map((c: any) => c.type)).to.include('PodScheduled');
+      const onConfigMap = await json('POST', `/api/v1/namespaces/${ns}/configmaps/x/binding`, { apiVersion: 'v1', kind: 'Binding', target: { name: 'n1' } });
+      expect(onConfigMap.status).to.equal(404);
+    });
+    it('PUT creates a missing object only where the resource allows it', async () => {
+      const lease = await json('PUT', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/put-made`, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'put-made' },
+        spec: { holderIdentity: 'a' },
+      });
+      expect(lease.status).to.equal(201);
+      const cm = await json('PUT', `/api/v1/namespaces/${ns}/configmaps/put-made`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'put-made' } });
+      expect(cm.status).to.equal(404);
+    });
+    it('a cluster-scoped resource under a namespace path is not found', async () => {
+      expect((await json('GET', `/api/v1/namespaces/${ns}/nodes`)).status).to.equal(404);
+      expect((await json('GET', `/api/v1/namespaces/${ns}/namespaces`)).status).to.equal(404);
+    });
     it('propagationPolicy is recorded as the orphan or foregroundDeletion finalizer', async () => {
       await json('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'orph' } });
       const d = await json('DELETE', `/api/v1/namespaces/${ns}/configmaps/orph`, { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Orphan' });

@@ -44,7 +44,7 @@ export async function readDeleteOptions(ctx: HandlerContext): Promise<DeleteOpti
 export async function handleDelete(ctx: HandlerContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const { object, finished } = await ctx.store.delete(ctx.info.namespace, ctx.info.name!, opts, { user: ctx.user });
-  if (!finished || ctx.store.def.resource === 'pods' || ctx.store.def.resource === 'namespaces') {
+  if (!finished || ctx.store.def.returnDeletedObject) {
     writeObject(ctx, 200, object);
     return;
   }

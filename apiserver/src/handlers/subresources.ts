@@ -64,7 +64,7 @@ export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvi
       writeObject(ctx, 200, toScale(ctx, await ctx.store.get(namespace, name!)));
       return;
     case 'update': {
-      const scale = await readObject(ctx);
+      const scale = await readObject(ctx, 'Scale');
       checkKind(ctx, scale, 'Scale', 'autoscaling/v1');
       const out = await ctx.store.modify(namespace, name!, (cur) => setReplicas(cur, scale), writeOptions(ctx, 'scale'));
       writeObject(ctx, 200, toScale(ctx, out));
@@ -89,15 +89,14 @@ export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvi
   }
 }
 
-/** POST pods/NAME/binding (and the legacy POST namespaces/NS/bindings). */
-export async function handleBinding(
-  ctx: HandlerContext,
-  podName: string | undefined,
-  applyBinding: (pod: KObject, binding: KObject) => KObject,
-): Promise<void> {
-  const binding = await readObject(ctx);
+/** POST NAME/binding (pods), and the legacy POST namespaces/NS/bindings naming the object in the body. */
+export async function handleBinding(ctx: HandlerContext, objectName: string | undefined): Promise<void> {
+  const def = ctx.store.def;
+  if (!def.bind) throw errors.notFound(def.group, `${def.resource}/binding`, objectName ?? '');
+  const bind = def.bind;
+  const binding = await readObject(ctx, 'Binding');
   checkKind(ctx, binding, 'Binding', 'v1');
-  const name = podName ?? binding.metadata.name;
+  const name = objectName ?? binding.metadata.name;
   if (!name) throw errors.badRequest('a Binding needs metadata.name');
   if (!binding.target?.name) {
     throw errors.invalid('', 'Binding', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
@@ -105,32 +104,36 @@ export async function handleBinding(
   if (binding.target.kind && binding.target.kind !== 'Node') {
     throw errors.invalid('', 'Binding', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', value: binding.target.kind, supported: ['Node'] }]);
   }
-  const pods = ctx.registry.store('', 'v1', 'pods')!;
-  await pods.modify(
+  await ctx.store.modify(
     ctx.info.namespace,
     name,
     (cur) => {
       if (binding.metadata.uid && binding.metadata.uid !== cur.metadata.uid) {
-        throw errors.conflict('', 'pods', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${cur.metadata.uid}`);
+        throw errors.conflict(
+          def.group,
+          def.resource,
+          name,
+          `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${cur.metadata.uid}`,
+        );
       }
-      if (cur.metadata.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
-      return applyBinding(cur, binding);
+      if (cur.metadata.deletionTimestamp)
+        throw errors.conflict(def.group, def.resource, name, `${def.singular} is being deleted, cannot be assigned to a host`);
+      return bind(cur, binding);
     },
     { ...writeOptions(ctx, 'binding') },
   );
   writeStatusObject(ctx, 201, statusSuccess());
 }
 
-/** POST pods/NAME/eviction: a delete that respects the options in the Eviction. */
+/** POST NAME/eviction: a delete that respects the options in the Eviction. */
 export async function handleEviction(ctx: HandlerContext): Promise<void> {
-  const ev = await readObject(ctx);
+  const ev = await readObject(ctx, 'Eviction');
   if (ev.kind && ev.kind !== 'Eviction') throw errors.badRequest(`${ev.kind} is not an Eviction`);
   if (ev.metadata?.name && ev.metadata.name !== ctx.info.name) {
     throw errors.badRequest(`name in URL does not match name in Eviction object`);
   }
-  const pods = ctx.registry.store('', 'v1', 'pods')!;
   const opts = ev.deleteOptions ?? {};
-  await pods.delete(
+  await ctx.store.delete(
     ctx.info.namespace,
     ctx.info.name!,
     {

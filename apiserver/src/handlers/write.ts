@@ -6,20 +6,18 @@ import type { KObject } from '../registry/types.ts';
 import { readBody } from '../server/http-util.ts';
 import { decodeObjectBody, parseJson, patchTypes } from '../server/negotiation.ts';
 import { checkUnknownFields, writeOptions, type HandlerContext } from './context.ts';
+import { jsonKindProblem, unrecognizedObject, wrongKind } from './decode-errors.ts';
 import { writeObject } from './output.ts';
 
 export type PatchMetaProvider = (group: string, version: string, kind: string) => PatchMeta;
 
 /** The body must be of this endpoint's kind; apiVersion and kind may be left out. */
 export function checkKind(ctx: HandlerContext, obj: KObject, expectedKind: string, expectedApiVersion: string): void {
+  // decoding comes first, as in Kubernetes: another kind cannot become this one
+  if (obj.kind && obj.kind !== expectedKind) throw wrongKind(ctx.registry, obj.apiVersion || expectedApiVersion, obj.kind, expectedApiVersion, expectedKind);
   if (obj.apiVersion && obj.apiVersion !== expectedApiVersion) {
     // core/v1 Event and events.k8s.io/v1 Event differ in group, never silently converted
     throw errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedApiVersion})`);
-  }
-  if (obj.kind && obj.kind !== expectedKind) {
-    throw errors.badRequest(
-      `${obj.kind} in version "${expectedApiVersion.split('/').pop()}" cannot be handled as a ${expectedKind}: no kind "${obj.kind}" is registered for the endpoint`,
-    );
   }
   if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata) || obj.metadata === null)) {
     throw errors.badRequest(
@@ -29,9 +27,16 @@ export function checkKind(ctx: HandlerContext, obj: KObject, expectedKind: strin
   obj.metadata ??= {};
 }
 
-export async function readObject(ctx: HandlerContext): Promise<KObject> {
+/** The request body as an object; a JSON body that names no kind gets Kubernetes' "unrecognized" 400. */
+export async function readObject(ctx: HandlerContext, expectedKind = ctx.store.def.kind): Promise<KObject> {
   const body = await readBody(ctx.req);
-  return decodeObjectBody(body, ctx.req.headers['content-type']) as KObject;
+  try {
+    return decodeObjectBody(body, ctx.req.headers['content-type']) as KObject;
+  } catch (e) {
+    const type = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+    const problem = ['application/json', '', '*/*'].includes(type) ? jsonKindProblem(body) : undefined;
+    throw problem ? unrecognizedObject(expectedKind, problem, body) : e;
+  }
 }
 
 export async function handleCreate(ctx: HandlerContext): Promise<void> {

@@ -112,8 +112,10 @@ function prune(merged: JsonObject, lastSet: FieldSet | undefined, newSet: FieldS
 }
 
 /**
- * The fields of the last-applied annotation, when the live object still matches it:
- * kubectl's first server-side apply may take those over from client-side apply.
+ * The fields of the last-applied annotation that the live object still holds with the same
+ * value: kubectl's first server-side apply may take those over from client-side apply. A field
+ * changed since (by a scale, a label, the server's normalising) is left out on its own, as the
+ * apiserver's lastAppliedManager does; it does not cost the others their allowance.
  */
 function fieldsFromLastApplied(live: JsonObject, ctx: WalkContext, keep: (p: FieldPath) => boolean): FieldSet | undefined {
   const raw = (live.metadata as JsonObject | undefined)?.annotations as Record<string, unknown> | undefined;
@@ -128,8 +130,7 @@ function fieldsFromLastApplied(live: JsonObject, ctx: WalkContext, keep: (p: Fie
   if (!isObject(last)) return undefined;
   const set = fieldSetOf(last, { ...ctx, strict: false }).filter(keep);
   const diff = compare(last, live, ctx);
-  if (!diff.modified.intersection(set).isEmpty()) return undefined;
-  return set;
+  return set.difference(diff.modified).difference(diff.added).difference(diff.removed);
 }
 
 export function serverSideApply(args: ServerSideApplyArgs): object {

@@ -30,6 +30,15 @@ export class ApiRegistry {
     return this.byGvr.get(`${group}/${version}/${resource}`);
   }
 
+  /** The store behind a collection that only POSTs to one of its subresources (core/v1 bindings). */
+  subresourceCollection(group: string, version: string, resource: string): { store: Store; subresource: string } | undefined {
+    for (const def of this.defs) {
+      const subresource = def.group === group && def.version === version ? def.subresourceCollections?.[resource] : undefined;
+      if (subresource) return { store: this.store(group, version, def.resource)!, subresource };
+    }
+    return undefined;
+  }
+
   storeForKind(group: string, kind: string): Store | undefined {
     return this.byGroupKind.get(`${group}/${kind}`);
   }

@@ -72,9 +72,6 @@ function randomSuffix(n = 5): string {
 const clone = <T>(o: T): T => (o === undefined ? o : JSON.parse(JSON.stringify(o)));
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Resources whose PUT creates a missing object (AllowCreateOnUpdate in Kubernetes). */
-const createOnUpdate = new Set(['endpoints', 'leases', 'events', 'endpointslices']);
-
 export class Store {
   readonly def: ResourceDef;
   readonly apiVersion: string;
@@ -156,7 +153,7 @@ export class Store {
 
   private sampleForFields(): KObject {
     // selectableFields implementations read nested fields defensively; an empty object lists the keys
-    return { metadata: {}, spec: {}, status: {}, involvedObject: {}, source: {} } as KObject;
+    return { metadata: {}, spec: {}, status: {} } as KObject;
   }
 
   async list(namespace: string | undefined, q: ListQuery): Promise<ListOutput> {
@@ -364,9 +361,8 @@ export class Store {
     const ctx = this.services.context({ user: opts.user, dryRun: !!opts.dryRun });
     if (opts.subresource === 'status') {
       next = this.def.prepareForStatusUpdate ? this.def.prepareForStatusUpdate(obj, old) : defaultStatusUpdate(obj, old);
-    } else if (opts.subresource === 'finalize' && this.def.resource === 'namespaces') {
-      next = clone(old);
-      next.spec = { ...(old.spec ?? {}), finalizers: obj.spec?.finalizers ?? [] };
+    } else if (opts.subresource === 'finalize' && this.def.prepareForFinalize) {
+      next = this.def.prepareForFinalize(obj, old);
     } else {
       if (this.def.prepareForUpdate) await this.def.prepareForUpdate(obj, old, ctx);
       else if (this.def.subresources?.includes('status') && 'status' in old) obj.status = old.status;
@@ -391,7 +387,7 @@ export class Store {
     if (opts.dryRun) {
       const cur = await this.storage.get(key);
       if (!cur) {
-        if (createOnUpdate.has(this.def.resource) && !opts.subresource)
+        if (this.def.allowCreateOnUpdate && !opts.subresource)
           return { object: await this.create(namespace, { ...incoming, metadata: { ...incoming.metadata, name } }, opts), created: true };
         throw this.notFound(name);
       }
@@ -410,7 +406,7 @@ export class Store {
         { expectedResourceVersion: expected, ttlSeconds: this.ttlSeconds },
       );
     } catch (e) {
-      if (e instanceof ApiError && e.code === 404 && createOnUpdate.has(this.def.resource) && !opts.subresource) {
+      if (e instanceof ApiError && e.code === 404 && this.def.allowCreateOnUpdate && !opts.subresource) {
         const created = await this.create(namespace, { ...incoming, metadata: { ...incoming.metadata, name, resourceVersion: undefined } }, opts);
         return { object: created, created: true };
       }
@@ -479,7 +475,7 @@ export class Store {
   private async finishDeletionIfDone(stored: KObject): Promise<KObject> {
     const m = stored.metadata;
     if (!m.deletionTimestamp || (m.finalizers?.length ?? 0) > 0) return stored;
-    if (this.def.resource === 'namespaces' && (stored.spec?.finalizers?.length ?? 0) > 0) return stored;
+    if (this.def.deletionBlocked?.(stored)) return stored;
     if (this.def.gracefulDeletion && (m.deletionGracePeriodSeconds ?? 0) > 0) return stored;
     try {
       const gone = await this.storage.delete(this.key(m.namespace, m.name!), { expectedResourceVersion: m.resourceVersion });
@@ -516,7 +512,6 @@ export class Store {
     }
     const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
     const grace = this.def.gracefulDeletion?.(cur, opts.gracePeriodSeconds);
-    const isNamespace = this.def.resource === 'namespaces';
     const addFinalizer = policy === 'Orphan' ? 'orphan' : policy === 'Foreground' ? 'foregroundDeletion' : undefined;
     const finalizers = [...(cur.metadata.finalizers ?? [])];
     if (addFinalizer && !finalizers.includes(addFinalizer)) finalizers.push(addFinalizer);
@@ -527,9 +522,9 @@ export class Store {
         if (i >= 0 && !cur.metadata.deletionTimestamp) finalizers.splice(i, 1);
       }
     }
-    const waitsForNamespaceFinalizers = isNamespace && (cur.spec?.finalizers?.length ?? 0) > 0;
+    const blocked = this.def.deletionBlocked?.(cur) ?? false;
     const graceful = grace !== undefined && grace > 0;
-    if (finalizers.length > 0 || graceful || waitsForNamespaceFinalizers) {
+    if (finalizers.length > 0 || graceful || blocked) {
       const ctx = { user: write.user, dryRun: !!opts.dryRun?.length };
       const mutate = (o: KObject): KObject => {
         const m = o.metadata;
@@ -545,10 +540,10 @@ export class Store {
         }
         m.finalizers = finalizers.length ? finalizers : undefined;
         if (!m.finalizers) delete m.finalizers;
-        if (isNamespace) o.status = { ...(o.status ?? {}), phase: 'Terminating' };
+        this.def.prepareForDelete?.(o);
         return o;
       };
-      const stillWaits = finalizers.length > 0 || waitsForNamespaceFinalizers || (graceful && grace! > 0);
+      const stillWaits = finalizers.length > 0 || blocked || (graceful && grace! > 0);
       if (ctx.dryRun) return { object: this.output(mutate(clone(cur))), finished: false };
       let stored: KObject;
       try {

@@ -92,6 +92,15 @@ export interface ResourceDef {
   scale?: ScaleSubresource;
   /** verbs served (discovery); default the full set */
   verbs?: string[];
+  /** A PUT of a missing object creates it (AllowCreateOnUpdate in Kubernetes' strategies). */
+  allowCreateOnUpdate?: boolean;
+  /** DELETE answers with the object, not a Status, even once it is gone (ReturnDeletedObject). */
+  returnDeletedObject?: boolean;
+  /**
+   * Collections that exist only to POST to one of this resource's subresources, the object
+   * named by the body: core/v1's legacy `bindings` is `{ bindings: 'binding' }` on pods.
+   */
+  subresourceCollections?: Record<string, string>;
 
   /** Set defaults as the Kubernetes defaulting functions do. Mutates obj. */
   defaults?(obj: KObject): void;
@@ -105,6 +114,20 @@ export interface ResourceDef {
   prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void | Promise<void>;
   /** Before update through /status: usually keeps old spec; returns the object to store. */
   prepareForStatusUpdate?(obj: KObject, old: KObject): KObject;
+  /**
+   * Update through the `finalize` subresource (declare 'finalize' in subresources): returns
+   * the object to store, usually the old one with only the finalizers the client sent.
+   */
+  prepareForFinalize?(obj: KObject, old: KObject): KObject;
+  /** POST through the `binding` subresource: the object to store once bound (pods/binding). */
+  bind?(obj: KObject, binding: KObject): KObject;
+  /**
+   * Beyond metadata.finalizers, whether the object must stay while it is being deleted
+   * (a Namespace until its spec.finalizers are empty).
+   */
+  deletionBlocked?(obj: KObject): boolean;
+  /** When deletion starts (deletionTimestamp set): mark the object (Namespace phase Terminating). */
+  prepareForDelete?(obj: KObject): void;
   /** After the object is gone from storage (free ClusterIPs, NodePorts...). */
   afterDelete?(obj: KObject, ctx: RequestContext): void | Promise<void>;
   /** Whether a spec change happened (bumps metadata.generation). Default: anything but metadata/status changed. */

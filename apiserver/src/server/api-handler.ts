@@ -11,7 +11,6 @@ import { handleCreate, handlePatch, handleUpdate, type PatchMetaProvider } from 
 import type { HandlerContext } from '../handlers/context.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { UserInfo } from '../registry/store.ts';
-import type { KObject } from '../registry/types.ts';
 import { writeError, writeJson } from './http-util.ts';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 
@@ -28,7 +27,6 @@ export interface ApiHandlerDeps {
   discovery: DiscoveryService;
   patchMeta: PatchMetaProvider;
   schemas?: SchemaServices;
-  applyBinding: (pod: KObject, binding: KObject) => KObject;
   /** proxies pods/log, exec, attach, portforward to the node; absent until the kubelet exists */
   podProxy?: (ctx: HandlerContext) => Promise<void>;
   watchCounter?: WatchCounter;
@@ -94,23 +92,22 @@ async function serveResource(
   query: URLSearchParams,
   user: UserInfo,
 ): Promise<void> {
-  // legacy POST /api/v1/namespaces/NS/bindings
-  if (info.group === '' && info.resource === 'bindings' && info.verb === 'create') {
-    const ctx = makeCtx(deps, req, res, info, query, user, deps.registry.store('', 'v1', 'pods')!);
-    await handleBinding(ctx, undefined, deps.applyBinding);
-    return;
-  }
   const store = deps.registry.store(info.group, info.version, info.resource);
-  if (!store) throw notFoundPath();
+  if (!store) {
+    // legacy collections such as POST /api/v1/namespaces/NS/bindings: the body names the object
+    const via = info.name || info.verb !== 'create' ? undefined : deps.registry.subresourceCollection(info.group, info.version, info.resource);
+    if (via?.subresource !== 'binding') throw notFoundPath();
+    return handleBinding(makeCtx(deps, req, res, info, query, user, via.store), undefined);
+  }
   const def = store.def;
   if (def.namespaced && !info.namespace && ['create'].includes(info.verb)) {
     throw errors.notFound('', 'namespaces', '');
   }
-  if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw notFoundPath();
+  if (!def.namespaced && info.namespace) throw notFoundPath();
   const ctx = makeCtx(deps, req, res, info, query, user, store);
   const sub = info.subresource;
   if (sub) {
-    if (!def.subresources?.includes(sub) && !(sub === 'finalize' && def.resource === 'namespaces')) throw notFoundPath();
+    if (!def.subresources?.includes(sub)) throw notFoundPath();
     switch (sub) {
       case 'status':
         if (info.verb === 'get') return handleGet(ctx);
@@ -118,12 +115,12 @@ async function serveResource(
         if (info.verb === 'patch') return handlePatch(ctx, deps.patchMeta, 'status');
         break;
       case 'finalize':
-        if (info.verb === 'update') return handleUpdate(ctx, 'finalize');
+        if (info.verb === 'update' && def.prepareForFinalize) return handleUpdate(ctx, 'finalize');
         break;
       case 'scale':
         return handleScale(ctx, deps.patchMeta);
       case 'binding':
-        if (info.verb === 'create') return handleBinding(ctx, info.name, deps.applyBinding);
+        if (info.verb === 'create') return handleBinding(ctx, info.name);
         break;
       case 'eviction':
         if (info.verb === 'create') return handleEviction(ctx);

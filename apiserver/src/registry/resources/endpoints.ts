@@ -39,6 +39,7 @@ export const endpoints: ResourceDef = {
   singular: 'endpoints',
   shortNames: ['ep'],
   namespaced: true,
+  allowCreateOnUpdate: true,
 
   defaults(obj) {
     for (const ss of obj.subsets ?? []) for (const p of ss?.ports ?? []) if (p && typeof p === 'object') p.protocol ??= 'TCP';

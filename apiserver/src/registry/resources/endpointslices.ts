@@ -26,6 +26,7 @@ export const endpointslices: ResourceDef = {
   resource: 'endpointslices',
   singular: 'endpointslice',
   namespaced: true,
+  allowCreateOnUpdate: true,
 
   defaults(obj) {
     for (const p of obj.ports ?? []) if (p && typeof p === 'object') p.protocol ??= 'TCP';

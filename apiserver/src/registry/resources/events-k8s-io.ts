@@ -62,6 +62,7 @@ export const eventsK8sIo: ResourceDef = {
   shortNames: ['ev'],
   ttlSeconds: (config) => config.eventTtlSeconds,
   namespaced: true,
+  allowCreateOnUpdate: true,
   storageResource: 'events',
 
   toStorage: eventToCore,

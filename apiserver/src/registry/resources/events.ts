@@ -26,6 +26,7 @@ export const events: ResourceDef = {
   shortNames: ['ev'],
   ttlSeconds: (config) => config.eventTtlSeconds,
   namespaced: true,
+  allowCreateOnUpdate: true,
 
   defaults(obj) {
     normaliseMicroTime(obj, 'eventTime');

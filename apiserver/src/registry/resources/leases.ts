@@ -13,6 +13,7 @@ export const leases: ResourceDef = {
   resource: 'leases',
   singular: 'lease',
   namespaced: true,
+  allowCreateOnUpdate: true,
 
   defaults(obj) {
     normaliseMicroTime(obj, 'spec', 'acquireTime');

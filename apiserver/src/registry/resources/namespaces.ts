@@ -14,6 +14,7 @@ export const namespaces: ResourceDef = {
   shortNames: ['ns'],
   namespaced: false,
   subresources: ['status', 'finalize'],
+  returnDeletedObject: true,
 
   defaults(obj) {
     obj.spec ??= {};
@@ -46,6 +47,20 @@ export const namespaces: ResourceDef = {
   },
 
   prepareForStatusUpdate: takeStatusOnly,
+
+  // PUT /finalize changes spec.finalizers and nothing else (Kubernetes' finalizeStrategy)
+  prepareForFinalize(obj, old) {
+    const next = structuredClone(old);
+    next.spec = { ...(old.spec ?? {}), finalizers: obj.spec?.finalizers ?? [] };
+    return next;
+  },
+
+  // the namespace controller empties the content, then removes `kubernetes` through /finalize
+  deletionBlocked: (obj) => (obj.spec?.finalizers?.length ?? 0) > 0,
+
+  prepareForDelete(obj) {
+    obj.status = { ...(obj.status ?? {}), phase: 'Terminating' };
+  },
 
   selectableFields(obj) {
     return { 'status.phase': obj.status?.phase ?? '' };

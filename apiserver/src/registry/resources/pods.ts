@@ -120,10 +120,16 @@ export const pods: ResourceDef = {
   categories: ['all'],
   namespaced: true,
   subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'ephemeralcontainers'],
+  subresourceCollections: { bindings: 'binding' },
+  returnDeletedObject: true,
 
   defaults(obj) {
     obj.spec ??= {};
     defaultPodSpec(obj.spec);
+    // v1's serviceAccount is an alias of serviceAccountName (the newer field wins), as the v1 conversion has it
+    const spec = obj.spec;
+    if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+    if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
   },
 
   validate(obj) {
@@ -156,6 +162,13 @@ export const pods: ResourceDef = {
     const binding = !old.spec?.nodeName && obj.spec?.nodeName && isScheduledCondition(obj.status, obj.spec.nodeName);
     const scheduled = binding ? obj.status.conditions.find((c: any) => c.type === 'PodScheduled') : undefined;
     keepOldStatus(obj, old);
+    // what the admission plugins do on update: Priority keeps what it set at creation, and
+    // DefaultTolerationSeconds adds its tolerations again (Kubernetes runs it on create and update)
+    if (obj.spec) {
+      if (obj.spec.priority == null && old.spec?.priority != null) obj.spec.priority = old.spec.priority;
+      if (obj.spec.preemptionPolicy == null && old.spec?.preemptionPolicy != null) obj.spec.preemptionPolicy = old.spec.preemptionPolicy;
+      addDefaultTolerations(obj.spec);
+    }
     if (scheduled) {
       // the binding subresource's result: keep the PodScheduled condition it set
       const rest = (obj.status?.conditions ?? []).filter((c: any) => c.type !== 'PodScheduled');
@@ -187,6 +200,8 @@ export const pods: ResourceDef = {
       'status.nominatedNodeName': obj.status?.nominatedNodeName ?? '',
     };
   },
+
+  bind: applyBinding,
 
   gracefulDeletion(obj, requested) {
     // a pod no kubelet runs, or one that finished, has nobody to wait for
