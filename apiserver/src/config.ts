@@ -1,6 +1,7 @@
 // apiserver flags (and SKIFF_APISERVER_* environment variables).
 import { FlagError, parseFlags } from '@skiff/common';
 import { parseDurationSeconds } from './duration.ts';
+import { parseGoDurationSeconds } from './server/request-limits.ts';
 
 export const apiserverFlags = {
   'etcd-servers': { type: 'list', default: ['http://127.0.0.1:2379'], description: 'etcd client URLs' },
@@ -40,6 +41,14 @@ export const apiserverFlags = {
   'kubelet-client-certificate': { default: '', description: 'client certificate the apiserver shows kubelets (logs, exec, port-forward)' },
   'kubelet-client-key': { default: '', description: 'key of that certificate' },
   'kubelet-certificate-authority': { default: '', description: "CA that signs kubelets' serving certificates; when set, they are verified" },
+  'max-requests-inflight': { type: 'number', default: 400, description: 'read-only requests served at once (429 beyond); 0 for no limit' },
+  'max-mutating-requests-inflight': { type: 'number', default: 200, description: 'mutating requests served at once (429 beyond); 0 for no limit' },
+  'request-timeout': { default: '60s', description: 'how long a non-long-running request may take before it gets 504 (e.g. 60s, 1m)' },
+  'min-request-timeout': {
+    type: 'number',
+    default: 1800,
+    description: 'seconds a watch without timeoutSeconds lasts at least (jittered up to twice that)',
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
 } as const;
 
@@ -67,6 +76,10 @@ export type ApiserverConfig = {
   kubeletClientKey: string;
   kubeletCertificateAuthority: string;
   eventTtlSeconds: number;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
+  requestTimeoutSeconds: number;
+  minRequestTimeoutSeconds: number;
 };
 
 function eventTtl(text: string): number {
@@ -77,6 +90,17 @@ function eventTtl(text: string): number {
   } catch (e) {
     throw new FlagError(`--event-ttl: ${(e as Error).message}`);
   }
+}
+
+function nonNegative(name: string, n: number): number {
+  if (n < 0) throw new FlagError(`--${name}: must not be negative, got ${n}`);
+  return n;
+}
+
+function requestTimeout(text: string): number {
+  const seconds = parseGoDurationSeconds(text);
+  if (seconds === undefined || seconds <= 0) throw new FlagError(`--request-timeout: want a positive duration such as 60s or 1m, got "${text}"`);
+  return seconds;
 }
 
 export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
@@ -105,5 +129,9 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     kubeletClientKey: f['kubelet-client-key'],
     kubeletCertificateAuthority: f['kubelet-certificate-authority'],
     eventTtlSeconds: eventTtl(String(f['event-ttl'])),
+    maxRequestsInflight: nonNegative('max-requests-inflight', f['max-requests-inflight']),
+    maxMutatingRequestsInflight: nonNegative('max-mutating-requests-inflight', f['max-mutating-requests-inflight']),
+    requestTimeoutSeconds: requestTimeout(String(f['request-timeout'])),
+    minRequestTimeoutSeconds: nonNegative('min-request-timeout', f['min-request-timeout']),
   };
 }

@@ -32,6 +32,8 @@ export interface ApiHandlerDeps {
   /** proxies pods/log, exec, attach, portforward to the node; absent until the kubelet exists */
   podProxy?: (ctx: HandlerContext) => Promise<void>;
   watchCounter?: WatchCounter;
+  /** --min-request-timeout: a watch without timeoutSeconds lasts 1x-2x this */
+  minRequestTimeoutSeconds?: number;
   observe?: (info: RequestInfo, code: number, seconds: number) => void;
   log: Logger;
 }
@@ -144,7 +146,7 @@ async function serveResource(
     case 'list':
       return handleList(ctx);
     case 'watch':
-      return handleWatch(ctx, deps.watchCounter);
+      return handleWatch(ctx, deps.watchCounter, deps.minRequestTimeoutSeconds);
     case 'create':
       if (info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       return handleCreate(ctx);
