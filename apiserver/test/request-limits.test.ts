@@ -104,6 +104,21 @@ describe('request limits: over HTTPS', function () {
     expect(a.status).to.equal(400);
   });
 
+  it('decodes large YAML bodies off the event loop, limits included', async () => {
+    const data = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`key${i}`, 'v'.repeat(100)]));
+    const yamlBody = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big-yaml\ndata:\n${Object.entries(data)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join('\n')}\n`;
+    expect(yamlBody.length).to.be.above(64 * 1024);
+    const r = await timed('POST', `/api/v1/namespaces/${ns}/configmaps`, yamlBody, 'application/yaml');
+    expect(r.status, r.body).to.equal(201);
+    expect(Object.keys(JSON.parse(r.body).data)).to.have.length(2000);
+    const padded = `# ${'p'.repeat(70 * 1024)}\n${yamlAliasBomb()}`;
+    const b = await timed('POST', `/api/v1/namespaces/${ns}/configmaps`, padded, 'application/yaml');
+    expect(b.status).to.equal(400);
+    expect(JSON.parse(b.body).message).to.match(/excessive aliasing/);
+  });
+
   it('413 for a body over 3 MiB, declared or not', async () => {
     const big = JSON.stringify({ ...cm('big'), data: { k: 'x'.repeat(3 * 1024 * 1024) } });
     const r = await cluster.server.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { body: big, headers: { 'content-type': 'application/json' } });
