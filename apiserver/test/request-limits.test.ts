@@ -156,6 +156,25 @@ describe('request limits: over HTTPS', function () {
     expect(p.status).to.equal(400);
   });
 
+  it('serves bodies and patches nested just under the cap without a 5xx', async () => {
+    const nested = `${'['.repeat(990)}1${']'.repeat(990)}`;
+    for (const [method, path, ct, body] of [
+      ['POST', `/api/v1/namespaces/${ns}/configmaps`, 'application/json', `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nested"},"x":${nested}}`],
+      ['PATCH', `/api/v1/namespaces/${ns}/configmaps/target`, 'application/merge-patch+json', `{"x":${nested}}`],
+      ['PATCH', `/api/v1/namespaces/${ns}/configmaps/target`, 'application/strategic-merge-patch+json', `{"metadata":{"annotations":{"a":"b"}},"x":${nested}}`],
+      ['PATCH', `/api/v1/namespaces/${ns}/configmaps/target`, 'application/json-patch+json', `[{"op":"add","path":"/x","value":${nested}}]`],
+      [
+        'PATCH',
+        `/api/v1/namespaces/${ns}/configmaps/target?fieldManager=t`,
+        'application/apply-patch+yaml',
+        `{"apiVersion":"v1","kind":"ConfigMap","x":${nested}}`,
+      ],
+    ] as const) {
+      const r = await timed(method, path, body, ct);
+      expect(r.status, `${method} ${ct}: ${r.body.slice(0, 300)}`).to.be.below(500);
+    }
+  });
+
   it('400 for a bad %-escape in the path', async () => {
     const r = await cluster.server.request('GET', `/api/v1/namespaces/${ns}/configmaps/%E0%A4%A`);
     expect(r.status).to.equal(400);
