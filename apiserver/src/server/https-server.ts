@@ -39,6 +39,8 @@ export function createApiServer(o: ServerOptions): https.Server {
       requestCert: !!o.clientCaFile,
       rejectUnauthorized: false,
       keepAliveTimeout: 65_000,
+      // a client that connects and never completes its TLS handshake (default 120 s)
+      handshakeTimeout: 10_000,
       // headersTimeout and requestTimeout are enforced by a sweep at this interval (default 30 s)
       connectionsCheckingInterval: 1_000,
     },

@@ -504,7 +504,7 @@ export class FuzzGenerator {
     const r = this.rng;
     const t = this.target();
     // mostly just past the cap; now and then far past it (those bodies are large to send)
-    const depth = r.chance(0.05) ? 300_000 : r.pick([200, 1001, 2000, 5000, 20_000]);
+    const depth = r.chance(0.01) ? 300_000 : r.pick([200, 990, 1001, 2000, 5000, 20_000]);
     const open = r.pick(['[', '{"a":']);
     const close = open === '[' ? ']' : '}';
     const deep = `${open.repeat(depth)}1${close.repeat(depth)}`;
