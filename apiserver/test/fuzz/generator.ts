@@ -176,6 +176,15 @@ function objectPath(r: FuzzResource, namespace: string | undefined, name: string
 
 const json = { 'content-type': 'application/json' };
 
+const fillers = new Map<number, Buffer>();
+
+/** `size` bytes of `x`, made once per size. */
+function filler(size: number): Buffer {
+  let b = fillers.get(size);
+  if (!b) fillers.set(size, (b = Buffer.alloc(size, 'x')));
+  return b;
+}
+
 export class FuzzGenerator {
   private readonly rng: Rng;
   private readonly resources: FuzzResource[];
@@ -508,7 +517,9 @@ export class FuzzGenerator {
     const open = r.pick(['[', '{"a":']);
     const close = open === '[' ? ']' : '}';
     const deep = `${open.repeat(depth)}1${close.repeat(depth)}`;
-    const yamlDeep = `${'a:\n'.repeat(1)}${Array.from({ length: Math.min(depth, 2000) }, (_, i) => `${' '.repeat(i + 1)}b:`).join('\n')} 1\n`;
+    // block YAML nests by indentation, so its text grows with the square of the depth: js-yaml
+    // stops at 100 levels, 150 is past that
+    const yamlDeep = () => `a:\n${Array.from({ length: 150 }, (_, i) => `${' '.repeat(i + 1)}b:`).join('\n')} 1\n`;
     const kind = r.int(4);
     if (kind === 0) {
       return {
@@ -542,7 +553,7 @@ export class FuzzGenerator {
       method: 'POST',
       path: collectionPath(t.resource, t.namespace),
       headers: { 'content-type': 'application/yaml' },
-      body: r.chance(0.5) ? yamlDeep : `x: ${'['.repeat(depth)}`,
+      body: r.chance(0.5) ? yamlDeep() : `x: ${'['.repeat(depth)}`,
     };
   }
 
@@ -567,7 +578,9 @@ export class FuzzGenerator {
     const r = this.rng;
     const t = this.target();
     const size = r.pick([3 * 1024 * 1024 + 1, 4 * 1024 * 1024, 8 * 1024 * 1024]);
-    const body = JSON.stringify({ ...t.object, metadata: { name: `fuzz-huge-${this.counter++}` }, data: { k: 'x'.repeat(size) } });
+    // the object's own JSON with the filler spliced in: stringifying megabytes each time is slow
+    const head = JSON.stringify({ ...t.object, metadata: { name: `fuzz-huge-${this.counter++}` }, data: { k: '' } });
+    const body = Buffer.concat([Buffer.from(head.slice(0, -3)), filler(size), Buffer.from('"}}')]);
     const ct = r.pick(['application/json', 'application/yaml']);
     return { category: 'huge', method: 'POST', path: collectionPath(t.resource, t.namespace), headers: { 'content-type': ct }, body };
   }
