@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down clean test bench install build status lab lab-down lab-kill token join lint format
+.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -20,6 +20,9 @@ clean: ## down, then remove what the node left (mounts, proxy rules, CNI bridge)
 
 test: ## install, build, run all workspaces' compiled tests
 	@bash scripts/test.sh
+
+fuzz: ## the apiserver fuzz test with a random seed (SEED=N to repeat one; `make test` runs seed 13)
+	@bash scripts/fuzz.sh $(SEED)
 
 lint: ## Biome: formatting and lint rules (floating promises, unused code) over the tree
 	@bash scripts/install.sh --no-build

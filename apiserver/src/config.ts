@@ -2,6 +2,7 @@
 import { FlagError, parseFlags } from '@skiff/common';
 import { selectPlugins } from './admission/plugins/index.ts';
 import { parseDurationSeconds } from './duration.ts';
+import { parseGoDurationSeconds } from './server/request-limits.ts';
 
 export const apiserverFlags = {
   'etcd-servers': { type: 'list', default: ['http://127.0.0.1:2379'], description: 'etcd client URLs' },
@@ -62,6 +63,14 @@ export const apiserverFlags = {
     default: 10,
     description: 'how often missing system namespaces (default, kube-system, kube-public, kube-node-lease) are recreated',
   },
+  'max-requests-inflight': { type: 'number', default: 400, description: 'read-only requests served at once (429 beyond); 0 for no limit' },
+  'max-mutating-requests-inflight': { type: 'number', default: 200, description: 'mutating requests served at once (429 beyond); 0 for no limit' },
+  'request-timeout': { default: '60s', description: 'how long a non-long-running request may take before it gets 504 (e.g. 60s, 1m)' },
+  'min-request-timeout': {
+    type: 'number',
+    default: 1800,
+    description: 'seconds a watch without timeoutSeconds lasts at least (jittered up to twice that)',
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
 } as const;
 
@@ -94,6 +103,10 @@ export type ApiserverConfig = {
   systemNamespacesIntervalSeconds: number;
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
+  requestTimeoutSeconds: number;
+  minRequestTimeoutSeconds: number;
 };
 
 function eventTtl(text: string): number {
@@ -112,7 +125,7 @@ function positive(flag: string, n: number): number {
 }
 
 function nonNegative(flag: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0) throw new FlagError(`--${flag}: must be a whole number of seconds, 0 or more`);
+  if (!Number.isInteger(n) || n < 0) throw new FlagError(`--${flag}: must be a whole number, 0 or more, got ${n}`);
   return n;
 }
 
@@ -123,6 +136,12 @@ function admissionPlugins(enable: readonly string[], disable: readonly string[])
   } catch (e) {
     throw new FlagError((e as Error).message);
   }
+}
+
+function requestTimeout(text: string): number {
+  const seconds = parseGoDurationSeconds(text);
+  if (seconds === undefined || seconds <= 0) throw new FlagError(`--request-timeout: want a positive duration such as 60s or 1m, got "${text}"`);
+  return seconds;
 }
 
 export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
@@ -157,5 +176,9 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     systemNamespacesIntervalSeconds: positive('system-namespaces-interval-seconds', f['system-namespaces-interval-seconds']),
     defaultNotReadyTolerationSeconds: nonNegative('default-not-ready-toleration-seconds', f['default-not-ready-toleration-seconds']),
     defaultUnreachableTolerationSeconds: nonNegative('default-unreachable-toleration-seconds', f['default-unreachable-toleration-seconds']),
+    maxRequestsInflight: nonNegative('max-requests-inflight', f['max-requests-inflight']),
+    maxMutatingRequestsInflight: nonNegative('max-mutating-requests-inflight', f['max-mutating-requests-inflight']),
+    requestTimeoutSeconds: requestTimeout(String(f['request-timeout'])),
+    minRequestTimeoutSeconds: nonNegative('min-request-timeout', f['min-request-timeout']),
   };
 }

@@ -12,6 +12,7 @@ import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/i
 import { createApiHandler } from './server/api-handler.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
 import { createApiServer } from './server/https-server.ts';
+import { createRequestLimiter } from './server/request-limits.ts';
 import { createSecurity } from './auth/index.ts';
 import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
@@ -147,6 +148,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
       }),
       schemas: { unknownFields },
       watchCounter: metrics.watchCounter,
+      minRequestTimeoutSeconds: cfg.minRequestTimeoutSeconds,
       observe: metrics.observe,
       admission,
     }),
@@ -187,6 +189,11 @@ export async function startApiserver(cfg: ApiserverConfig) {
     api,
     nonApi,
     direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),
+    limiter: createRequestLimiter({
+      maxRequestsInflight: cfg.maxRequestsInflight,
+      maxMutatingRequestsInflight: cfg.maxMutatingRequestsInflight,
+      requestTimeoutSeconds: cfg.requestTimeoutSeconds,
+    }),
   });
   // exec, attach and port-forward arrive as Upgrade requests; route them like any other
   routeUpgradesAsRequests(server);

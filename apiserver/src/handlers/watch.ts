@@ -1,8 +1,9 @@
 // Watch as a stream of JSON lines over a chunked response: {"type":"ADDED","object":{...}}.
-import { ApiError, errors } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 import { buildTable } from '../printers/index.ts';
 import type { KObject } from '../registry/types.ts';
 import { negotiateOutput } from '../server/negotiation.ts';
+import { watchTimeoutSeconds } from '../server/request-limits.ts';
 import type { HandlerContext } from './context.ts';
 import { includeObjectOf } from './output.ts';
 
@@ -14,13 +15,11 @@ export interface WatchCounter {
   dec(resource: string): void;
 }
 
-export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter): Promise<void> {
+export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, minRequestTimeout = minRequestTimeoutSeconds): Promise<void> {
   const q = ctx.query;
   const asTable = negotiateOutput(ctx.req.headers.accept) === 'table';
   const includeObject = includeObjectOf(q);
-  const timeoutRaw = q.get('timeoutSeconds');
-  const timeout = timeoutRaw ? Number(timeoutRaw) : minRequestTimeoutSeconds * (1 + Math.random());
-  if (!Number.isFinite(timeout) || timeout < 0) throw errors.badRequest(`invalid timeoutSeconds: ${timeoutRaw}`);
+  const timeout = watchTimeoutSeconds(q.get('timeoutSeconds'), minRequestTimeout);
   const rv = q.get('resourceVersion') ?? '';
   const sendInitial = q.get('sendInitialEvents');
   const namespace = ctx.store.def.namespaced ? ctx.info.namespace : undefined;

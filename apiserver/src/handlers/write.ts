@@ -1,10 +1,10 @@
 // POST (create), PUT (update) and PATCH of the main resource and of /status.
-import yaml from 'js-yaml';
 import { errors } from '../errors.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideApply, type PatchMeta } from '../patch/index.ts';
 import type { KObject } from '../registry/types.ts';
 import { readBody } from '../server/http-util.ts';
 import { decodeObjectBody, parseJson, patchTypes } from '../server/negotiation.ts';
+import { decodeYaml } from '../server/yaml-decode.ts';
 import { checkUnknownFields, writeOptions, type HandlerContext } from './context.ts';
 import { jsonKindProblem, unrecognizedObject, wrongKind } from './decode-errors.ts';
 import { writeObject } from './output.ts';
@@ -31,7 +31,7 @@ export function checkKind(ctx: HandlerContext, obj: KObject, expectedKind: strin
 export async function readObject(ctx: HandlerContext, expectedKind = ctx.store.def.kind): Promise<KObject> {
   const body = await readBody(ctx.req);
   try {
-    return decodeObjectBody(body, ctx.req.headers['content-type']) as KObject;
+    return (await decodeObjectBody(body, ctx.req.headers['content-type'])) as KObject;
   } catch (e) {
     const type = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
     const problem = ['application/json', '', '*/*'].includes(type) ? jsonKindProblem(body) : undefined;
@@ -91,13 +91,8 @@ function asPatchObject(body: Buffer): Record<string, unknown> {
   return p as Record<string, unknown>;
 }
 
-export function parseApplyBody(body: Buffer): KObject {
-  let obj: unknown;
-  try {
-    obj = yaml.load(body.toString());
-  } catch (e) {
-    throw errors.badRequest(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
+export async function parseApplyBody(body: Buffer): Promise<KObject> {
+  const obj = await decodeYaml(body, 'error decoding YAML');
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw errors.badRequest('the apply patch must be a YAML or JSON object');
   return obj as KObject;
 }
@@ -109,7 +104,7 @@ export async function handlePatch(ctx: HandlerContext, patchMeta: PatchMetaProvi
   const opts = writeOptions(ctx, subresource);
   const name = ctx.info.name!;
   if (patch.type === patchTypes.apply) {
-    const applied = parseApplyBody(patch.body);
+    const applied = await parseApplyBody(patch.body);
     checkKind(ctx, applied, def.kind, ctx.store.apiVersion);
     if (!applied.apiVersion || !applied.kind) throw errors.badRequest('apiVersion and kind must be set in an apply patch');
     if (applied.metadata.name && applied.metadata.name !== name) {

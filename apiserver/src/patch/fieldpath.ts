@@ -3,6 +3,7 @@
 // `v:<json>` for an item of a set, `i:<n>` by index, and `.` for "the node itself".
 import { errors } from '../errors.ts';
 import { isObject } from './json-util.ts';
+import { checkJsonDepth } from '../server/limits.ts';
 
 /** One path element, already in its FieldsV1 spelling, e.g. `f:spec` or `k:{"name":"a"}`. */
 export type PathElement = string;
@@ -142,6 +143,20 @@ export function fromFieldsV1(fields: unknown): FieldSet {
 }
 
 /** `.spec.template.spec.containers[name="nginx"].image`, as structured-merge-diff prints paths. */
+/** A `k:{...}` element as `[name="x"]`; a key a client sent malformed is shown as it came. */
+function keyString(body: string): string {
+  try {
+    checkJsonDepth(body);
+    const key = JSON.parse(body) as Record<string, unknown>;
+    if (key === null || typeof key !== 'object') return `[${body}]`;
+    return `[${Object.keys(key)
+      .map((k) => `${k}=${JSON.stringify(key[k])}`)
+      .join(',')}]`;
+  } catch {
+    return `[${body}]`;
+  }
+}
+
 export function pathString(p: FieldPath): string {
   return p
     .map((pe) => {
@@ -153,12 +168,8 @@ export function pathString(p: FieldPath): string {
           return `[${body}]`;
         case 'v':
           return `[=${body}]`;
-        case 'k': {
-          const key = JSON.parse(body) as Record<string, unknown>;
-          return `[${Object.keys(key)
-            .map((k) => `${k}=${JSON.stringify(key[k])}`)
-            .join(',')}]`;
-        }
+        case 'k':
+          return keyString(body);
         default:
           return pe;
       }

@@ -1,5 +1,6 @@
 // Small JSON helpers shared by the patch algorithms.
 import { errors } from '../errors.ts';
+import { checkJsonDepth } from '../server/limits.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -27,6 +28,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 /** Parses a request body; a syntax error is the client's fault (400), as apimachinery says. */
 export function parseJsonBody(body: Buffer | string | unknown): unknown {
   if (typeof body !== 'string' && !Buffer.isBuffer(body)) return body;
+  checkJsonDepth(body);
   const text = typeof body === 'string' ? body : body.toString('utf8');
   try {
     return JSON.parse(text);

@@ -17,6 +17,7 @@ import {
 } from './managed-fields.ts';
 import type { PatchMeta } from './meta.ts';
 import { compare, fieldSetOf, mergeApplied, removeFields, type Comparison, type WalkContext } from './typed-value.ts';
+import { checkJsonDepth } from '../server/limits.ts';
 
 export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 const beforeFirstApplyManager = 'before-first-apply';
@@ -123,6 +124,7 @@ function fieldsFromLastApplied(live: JsonObject, ctx: WalkContext, keep: (p: Fie
   if (typeof text !== 'string' || !text) return undefined;
   let last: unknown;
   try {
+    checkJsonDepth(text); // the annotation is the client's text: no deeper than a body may be
     last = JSON.parse(text);
   } catch {
     return undefined;

@@ -156,7 +156,7 @@ function validateOrderList(patchList: unknown[], order: unknown[], mergeKey: str
     if (sameItem(items[p], order[o], mergeKey)) p++;
   }
   if (p < items.length) {
-    throw errors.internal(`The order in patch list:\n${JSON.stringify(patchList)}\n doesn't match $setElementOrder list:\n${JSON.stringify(order)}\n`);
+    throw badPatch(`The order in patch list:\n${JSON.stringify(patchList)}\n doesn't match $setElementOrder list:\n${JSON.stringify(order)}\n`);
   }
 }
 
@@ -174,7 +174,7 @@ function mergeSlice(original: unknown[], patch: unknown[], path: string[], meta:
   const all = [...original, ...patch];
   if (all.some(Array.isArray)) throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
   const ofMaps = all.some(isObject);
-  if (ofMaps && !all.every(isObject)) throw errors.internal('list items are not all of the same type');
+  if (ofMaps && !all.every(isObject)) throw badPatch('list items are not all of the same type');
 
   let merged: unknown[];
   let orderSource = original;
@@ -183,14 +183,14 @@ function mergeSlice(original: unknown[], patch: unknown[], path: string[], meta:
     if (isDeleteList) return original.filter((x) => !patch.some((d) => deepEqual(d, x)));
     merged = dedupe([...original, ...patch]);
   } else {
-    if (!mergeKey) throw errors.internal('cannot merge lists without merge key for type map');
+    if (!mergeKey) throw badPatch('cannot merge lists without merge key for type map');
     const special = withSpecialElements(original as JsonObject[], patch as JsonObject[], mergeKey);
     orderSource = special.original;
     patchItemsOrder = special.patch;
     merged = [...special.original.map((x) => clone(x))];
     for (const item of special.patch) {
       const key = item[mergeKey];
-      if (key === undefined) throw errors.internal(`map: ${goMap(item)} does not contain declared merge key: ${mergeKey}`);
+      if (key === undefined) throw badPatch(`map: ${goMap(item)} does not contain declared merge key: ${mergeKey}`);
       const at = merged.findIndex((x) => isObject(x) && deepEqual(x[mergeKey], key));
       if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, item, path, meta);
       else merged.push(mergeMap(undefined, item, path, meta));
@@ -223,12 +223,12 @@ function withSpecialElements(
     }
     const directive = item[directiveMarker];
     if (directive === 'delete') {
-      if (!(mergeKey in item)) throw errors.internal(`map: ${goMap(item)} does not contain declared merge key: ${mergeKey}`);
+      if (!(mergeKey in item)) throw badPatch(`map: ${goMap(item)} does not contain declared merge key: ${mergeKey}`);
       kept = kept.filter((x) => !deepEqual(x[mergeKey], item[mergeKey]));
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive === 'merge') {
-      throw errors.internal('merging lists cannot yet be specified in the patch');
+      throw badPatch('merging lists cannot yet be specified in the patch');
     } else {
       throw errors.badRequest(`Unknown patch type: ${String(directive)} in map: ${goMap(item)}`);
     }
@@ -286,4 +286,12 @@ function goMap(m: JsonObject): string {
     .sort()
     .map((k) => `${k}:${typeof m[k] === 'object' ? JSON.stringify(m[k]) : String(m[k])}`)
     .join(' ')}]`;
+}
+
+/**
+ * kube-apiserver lets some of these through as 500s; a patch that does not fit the object is
+ * the client's mistake, so here it is a 400 with the same words.
+ */
+function badPatch(message: string) {
+  return errors.badRequest(message);
 }

@@ -33,6 +33,8 @@ export interface ApiHandlerDeps {
   watchCounter?: WatchCounter;
   /** mutating and validating admission for every write (absent: none) */
   admission?: AdmissionChain;
+  /** --min-request-timeout: a watch without timeoutSeconds lasts 1x-2x this */
+  minRequestTimeoutSeconds?: number;
   observe?: (info: RequestInfo, code: number, seconds: number) => void;
   log: Logger;
 }
@@ -145,7 +147,7 @@ async function serveResource(
     case 'list':
       return handleList(ctx);
     case 'watch':
-      return handleWatch(ctx, deps.watchCounter);
+      return handleWatch(ctx, deps.watchCounter, deps.minRequestTimeoutSeconds);
     case 'create':
       if (info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       return handleCreate(ctx);

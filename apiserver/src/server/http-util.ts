@@ -1,10 +1,13 @@
 // Writing responses directly (no ETag, no router work) keeps the API's hot path lean.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../errors.ts';
+import { maxBodyBytes } from './limits.ts';
 
-export const maxBodyBytes = 3 * 1024 * 1024;
+export { maxBodyBytes };
 
 export function writeJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  // the request may have timed out (504 already sent) while the handler was still working
+  if (res.headersSent) return;
   const data = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data), 'Cache-Control': 'no-cache, private' });
   res.end(data);
@@ -26,11 +29,18 @@ export function toApiError(err: unknown): ApiError {
   return errors.internal(msg);
 }
 
+/** The response of each request, so that a body reader can close a connection it stops reading. */
+const responses = new WeakMap<IncomingMessage, ServerResponse>();
+
+export function bindResponse(req: IncomingMessage, res: ServerResponse): void {
+  responses.set(req, res);
+}
+
 export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) {
-      drain(req);
+      stopReading(req);
       reject(errors.tooLarge());
       return;
     }
@@ -42,7 +52,8 @@ export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Bu
       size += c.length;
       if (size > limit) {
         failed = true;
-        drain(req);
+        chunks.length = 0;
+        stopReading(req);
         reject(errors.tooLarge());
         return;
       }
@@ -60,8 +71,32 @@ export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Bu
   });
 }
 
-function drain(req: IncomingMessage): void {
-  req.resume();
+/**
+ * Past the limit, a body is read on (and discarded) only while it stays small enough that the
+ * client, still sending, can then read its 413; beyond that the connection is closed after
+ * the answer, without reading the rest.
+ */
+const discardBytes = 2 * maxBodyBytes;
+
+function stopReading(req: IncomingMessage): void {
+  const res = responses.get(req);
+  const declared = Number(req.headers['content-length'] ?? 'NaN');
+  if (!res || (Number.isFinite(declared) && declared <= discardBytes)) {
+    req.resume();
+    return;
+  }
+  let discarded = 0;
+  req.on('data', (c: Buffer) => {
+    discarded += c.length;
+    if (discarded > discardBytes) {
+      req.pause();
+      res.shouldKeepAlive = false;
+    }
+  });
+  if (Number.isFinite(declared)) {
+    req.pause();
+    res.shouldKeepAlive = false;
+  } else req.resume();
 }
 
 export function statusSuccess(details?: Record<string, unknown>): Record<string, unknown> {

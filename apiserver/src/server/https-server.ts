@@ -7,7 +7,8 @@ import type { Express } from 'express';
 import type { UserInfo } from '../registry/store.ts';
 import { anonymous, anonymousAllowed, authenticate, type Authenticator } from './authn.ts';
 import { errors } from '../errors.ts';
-import { writeError } from './http-util.ts';
+import { bindResponse, writeError } from './http-util.ts';
+import type { RequestLimiter } from './request-limits.ts';
 
 export interface ServerOptions {
   certFile: string;
@@ -20,6 +21,8 @@ export interface ServerOptions {
   nonApi: Express;
   /** hot non-API paths answered without express (e.g. /version) */
   direct?: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  /** in-flight limits and request timeouts (absent: none) */
+  limiter?: RequestLimiter;
 }
 
 // Verifying and parsing the peer certificate costs more than a small request: do it once per
@@ -36,18 +39,26 @@ export function createApiServer(o: ServerOptions): https.Server {
       requestCert: !!o.clientCaFile,
       rejectUnauthorized: false,
       keepAliveTimeout: 65_000,
+      // a client that connects and never completes its TLS handshake (default 120 s)
+      handshakeTimeout: 10_000,
+      // headersTimeout and requestTimeout are enforced by a sweep at this interval (default 30 s)
+      connectionsCheckingInterval: 1_000,
     },
     (req, res) => {
       void route(o, req, res);
     },
   );
-  server.headersTimeout = 70_000;
-  server.requestTimeout = 0; // watches are long
+  // A client that never finishes its headers (or its body) is dropped: slowloris, blank lines.
+  server.headersTimeout = 10_000;
+  // Time to receive the whole request, not to answer it: watches stream for longer, unaffected.
+  server.requestTimeout = 60_000;
   return server;
 }
 
 async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
+    bindResponse(req, res);
+    if (o.limiter && !o.limiter.admit(req, res)) return;
     const path = (req.url ?? '/').split('?')[0]!;
     let authed = socketUsers.get(req.socket);
     if (authed === undefined || req.headers.authorization) {

@@ -1,8 +1,9 @@
 // Content negotiation: what the client sent (JSON, YAML, protobuf, the patch types) and what
 // it wants back (plain objects, Tables, PartialObjectMetadata).
-import yaml from 'js-yaml';
 import { errors } from '../errors.ts';
 import { decodeProtobufObject, isProtobufBody } from '../protobuf/index.ts';
+import { checkJsonDepth } from './limits.ts';
+import { decodeYaml } from './yaml-decode.ts';
 
 export interface MediaType {
   type: string;
@@ -55,7 +56,7 @@ export function wantsYaml(accept: string | undefined): boolean {
 }
 
 /** Decodes a create/update body into a JSON object. */
-export function decodeObjectBody(body: Buffer, contentType: string | undefined): Record<string, any> {
+export async function decodeObjectBody(body: Buffer, contentType: string | undefined): Promise<Record<string, any>> {
   const ct = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   let obj: unknown;
   if (ct === 'application/vnd.kubernetes.protobuf') {
@@ -64,7 +65,7 @@ export function decodeObjectBody(body: Buffer, contentType: string | undefined):
   } else if (ct === 'application/json' || ct === '' || ct === '*/*') {
     obj = parseJson(body);
   } else if (ct === 'application/yaml' || ct === 'application/x-yaml' || ct === 'text/yaml') {
-    obj = parseYaml(body);
+    obj = await decodeYaml(body, 'error converting YAML to JSON');
   } else {
     throw errors.unsupportedMediaType(ct);
   }
@@ -75,18 +76,11 @@ export function decodeObjectBody(body: Buffer, contentType: string | undefined):
 }
 
 export function parseJson(body: Buffer | string): unknown {
+  checkJsonDepth(body);
   try {
     return JSON.parse(body.toString());
   } catch (e) {
     throw errors.badRequest(`the object provided is unrecognized: ${(e as Error).message}`);
-  }
-}
-
-export function parseYaml(body: Buffer | string): unknown {
-  try {
-    return yaml.load(body.toString());
-  } catch (e) {
-    throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
   }
 }
 

@@ -1,4 +1,6 @@
 // Turns a request path into what is asked, as apiserver's RequestInfoFactory does.
+import { errors } from '../errors.ts';
+
 export interface RequestInfo {
   isResourceRequest: boolean;
   path: string;
@@ -21,7 +23,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   const parts = path
     .split('/')
     .filter((p) => p.length > 0)
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   if (parts[0] !== 'api' && parts[0] !== 'apis') return info;
   info.apiPrefix = parts[0];
   let cur = parts.slice(1);
@@ -70,4 +72,13 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
       info.verb = method.toLowerCase();
   }
   return info;
+}
+
+/** A bad %-escape is the client's mistake: 400, as Go's URL parser answers. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw errors.badRequest(`invalid URL escape in path segment "${segment.slice(0, 64)}"`);
+  }
 }
