@@ -10,7 +10,8 @@ import { gunzipSync } from 'node:zlib';
 import { buildImage, recipeFileEntries } from '../src/images/builder.ts';
 import { formatImageRef, parseImageRef } from '../src/images/image-ref.ts';
 import { blobPath } from '../src/images/oci-layout.ts';
-import { pushImage, remoteManifestDigest } from '../src/images/push.ts';
+import { busyboxRootfs, DEFAULT_BUSYBOX } from '../src/images/busybox-rootfs.ts';
+import { pushImage, pushImageAs, remoteManifestDigest } from '../src/images/push.ts';
 import { parseRecipe } from '../src/images/recipe.ts';
 import { tarArchive } from '../src/images/tar.ts';
 import { ensureRegistry, type RegistryHandle } from '../src/runtime-setup/registry.ts';
@@ -77,6 +78,29 @@ describe('images: recipe and names', () => {
     expect(formatImageRef(parseImageRef('skiff/pause:1'))).to.equal('127.0.0.1:5000/skiff/pause:1');
     expect(() => parseImageRef('Skiff/Web')).to.throw(/invalid repository/);
     expect(() => parseImageRef('web:bad tag')).to.throw(/invalid tag/);
+  });
+});
+
+describe('images: the busybox base layer', () => {
+  const printenv = () => {
+    const entry = busyboxRootfs().find((e) => e.path === 'usr/bin/printenv');
+    if (entry?.type !== 'file') throw new Error('no usr/bin/printenv file in the base layer');
+    return entry;
+  };
+
+  it("adds printenv, which Debian's busybox lacks, as a script that prints one value or all", () => {
+    expect(execFileSync(DEFAULT_BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n')).to.not.include('printenv');
+    const entry = printenv();
+    expect(entry.mode).to.equal(0o755);
+    const script = entry.content.toString();
+    const env = { PATH: process.env.PATH, GREETING: 'hello world', EMPTY: '' };
+    const one = spawnSync('sh', ['-c', script, 'printenv', 'GREETING', 'EMPTY'], { encoding: 'utf8', env });
+    expect(one).to.include({ status: 0, stdout: 'hello world\n\n' });
+    const unset = spawnSync('sh', ['-c', script, 'printenv', 'GREETING', 'NOPE'], { encoding: 'utf8', env });
+    expect(unset).to.include({ status: 1, stdout: 'hello world\n' });
+    const all = spawnSync('sh', ['-c', script, 'printenv'], { encoding: 'utf8', env });
+    expect(all.status).to.equal(0);
+    expect(all.stdout.split('\n')).to.include('GREETING=hello world');
   });
 });
 
@@ -155,6 +179,13 @@ describe('images: builder, push and CLI', function () {
         applet,
       ).to.equal(true);
     }
+    // every applet the binary lists is linked where it says, as in the official busybox image
+    const listed = execFileSync(DEFAULT_BUSYBOX, ['--list-full'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((a) => a && a !== 'bin/busybox');
+    expect(listed.length).to.be.greaterThan(200);
+    const missing = listed.filter((applet) => !base.some((l) => l.endsWith(` ${applet} -> /bin/busybox`)));
+    expect(missing, 'applets without a link').to.deep.equal([]);
     const files = tarListing(gunzipSync(readFileSync(blobPath(first.layoutDir, first.layers[1]!.digest))));
     expect(files.some((l) => /^-rwxr-xr-x .* usr\/local\/bin\/run$/.test(l))).to.equal(true);
 
@@ -173,6 +204,15 @@ describe('images: builder, push and CLI', function () {
     expect(first).to.deep.equal({ destination: `${registry.address}/${testRepo}:v1`, pushed: true, digest: image.manifest.digest });
     expect(await remoteManifestDigest(registry.address, testRepo, 'v1')).to.equal(image.manifest.digest);
     expect((await pushImage(image, { registry: registry.address })).pushed).to.equal(false);
+  });
+
+  it('pushes the same image under a second name (library/<name> beside skiff/<name>)', async () => {
+    const image = buildImage(recipeDir, { name: `${testRepo}:v1`, outDir: join(work, 'out') });
+    const aliasRepo = `${testRepo}-alias`;
+    const pushed = await pushImageAs(image, `${aliasRepo}:v1`, { registry: registry.address });
+    expect(pushed).to.deep.equal({ destination: `${registry.address}/${aliasRepo}:v1`, pushed: true, digest: image.manifest.digest });
+    expect(await remoteManifestDigest(registry.address, aliasRepo, 'v1')).to.equal(image.manifest.digest);
+    await fetch(`http://${registry.address}/v2/${aliasRepo}/manifests/${image.manifest.digest}`, { method: 'DELETE' });
   });
 
   it('pushes over HTTPS to a registry whose certificate comes from a given CA (the lab listener)', async function () {
