@@ -43,9 +43,9 @@ function isIPv4(s: string): boolean {
 // (which CoreDNS uses) accepts them: 010-... would be read as octal by some resolvers.
 const DASHED_IPV4 = /^(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})$/;
 export function podNameIP(dashed: string): string | undefined {
-  const m = DASHED_IPV4.exec(dashed);
-  if (!m || !m.slice(1).every((octet) => Number(octet) <= 255)) return undefined;
-  return m.slice(1).join('.');
+  const octets = DASHED_IPV4.exec(dashed)?.slice(1);
+  if (!octets?.every((octet) => Number(octet) <= 255)) return undefined;
+  return octets.join('.');
 }
 
 export class ClusterZone {
