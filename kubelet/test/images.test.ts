@@ -6,6 +6,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { buildImage, recipeFileEntries } from '../src/images/builder.ts';
 import { formatImageRef, parseImageRef } from '../src/images/image-ref.ts';
@@ -104,6 +106,62 @@ describe('images: the busybox base layer', () => {
   });
 });
 
+describe('images: wget with a timeout on a busybox built without one', function () {
+  this.timeout(30_000);
+  let server: Server;
+  let port: number;
+  const wget = () => {
+    const entry = busyboxRootfs().find((e) => e.path === 'usr/bin/wget');
+    if (entry?.type !== 'file') throw new Error('usr/bin/wget is not the script: does this busybox have wget -T?');
+    return entry.content.toString();
+  };
+  const runWget = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+      const started = Date.now();
+      const child = spawn('sh', ['-c', wget(), 'wget', ...args]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    });
+
+  before(async () => {
+    // /slow never answers: only the timeout ends the download
+    server = createServer((req, res) => {
+      if (req.url !== '/slow') res.end('page-ok\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it("Debian's busybox wget crashes on -T: the reason for the script", () => {
+    const r = spawnSync(DEFAULT_BUSYBOX, ['wget', '-T', '1', '-qO-', `http://127.0.0.1:${port}/`]);
+    expect(r.signal ?? r.status).to.be.oneOf(['SIGSEGV', 139]);
+  });
+
+  it('answers with -T SEC, -TSEC, --timeout=SEC and without, and ends a hung download with exit 1', async () => {
+    for (const opts of [[], ['-T', '5'], ['-T5'], ['--timeout=5'], ['--timeout', '5']]) {
+      const r = await runWget('-qO-', ...opts, `http://127.0.0.1:${port}/`);
+      expect(r, opts.join(' ')).to.deep.include({ code: 0, stdout: 'page-ok\n' });
+    }
+    const hung = await runWget('-q', '--spider', '--timeout=1', `http://127.0.0.1:${port}/slow`);
+    expect(hung).to.deep.include({ code: 1, stderr: 'wget: download timed out\n' });
+    expect(hung.ms).to.be.within(900, 5000);
+    const noValue = await runWget('-T');
+    expect(noValue.code).to.equal(1);
+    expect(noValue.stderr).to.include('requires an argument');
+  });
+});
+
 describe('images: builder, push and CLI', function () {
   this.timeout(60_000);
   let work: string;
@@ -173,7 +231,7 @@ describe('images: builder, push and CLI', function () {
 
     const base = tarListing(gunzipSync(readFileSync(blobPath(first.layoutDir, first.layers[0]!.digest))));
     expect(base.some((l) => / bin\/busybox$/.test(l))).to.equal(true);
-    for (const applet of ['bin/sh', 'usr/sbin/httpd', 'usr/bin/nc', 'usr/bin/wget', 'bin/sleep', 'usr/bin/nslookup', 'bin/cat', 'bin/ls']) {
+    for (const applet of ['bin/sh', 'usr/sbin/httpd', 'usr/bin/nc', 'bin/sleep', 'usr/bin/nslookup', 'bin/cat', 'bin/ls']) {
       expect(
         base.some((l) => l.endsWith(` ${applet} -> /bin/busybox`)),
         applet,
@@ -184,8 +242,10 @@ describe('images: builder, push and CLI', function () {
       .split('\n')
       .filter((a) => a && a !== 'bin/busybox');
     expect(listed.length).to.be.greaterThan(200);
-    const missing = listed.filter((applet) => !base.some((l) => l.endsWith(` ${applet} -> /bin/busybox`)));
+    // wget is a script on the applet when the build lacks its timeout option (busybox-scripts.ts)
+    const missing = listed.filter((applet) => !base.some((l) => l.endsWith(` ${applet} -> /bin/busybox`)) && applet !== 'usr/bin/wget');
     expect(missing, 'applets without a link').to.deep.equal([]);
+    expect(base.some((l) => /^-rwxr-xr-x .* usr\/bin\/(wget|printenv)$/.test(l) || l.endsWith(' usr/bin/wget -> /bin/busybox'))).to.equal(true);
     const files = tarListing(gunzipSync(readFileSync(blobPath(first.layoutDir, first.layers[1]!.digest))));
     expect(files.some((l) => /^-rwxr-xr-x .* usr\/local\/bin\/run$/.test(l))).to.equal(true);
 

@@ -229,6 +229,9 @@ describe('single node: Services as a user sees them (issue 6)', function () {
         { what: 'sh', cmd: ['sh', '-c', 'echo sh-$((6*7))'], ok: (o) => o === 'sh-42\n' },
         { what: 'wget to a pod IP', cmd: ['wget', '-qO-', `http://${target.ip}:8080/`], ok: (o) => servingPod(o) === target.name },
         { what: 'wget to a Service name', cmd: ['wget', '-qO-', 'http://shop/'], ok: (o) => shopPods.has(servingPod(o)) },
+        // the NetworkPolicy tutorial's form; Debian's busybox crashes on it without the image's wget script
+        { what: 'wget --spider --timeout=1', cmd: ['wget', '--spider', '--timeout=1', 'http://shop/'], ok: () => true },
+        { what: 'wget -T 5', cmd: ['wget', '-T', '5', '-qO-', 'http://shop/'], ok: (o) => shopPods.has(servingPod(o)) },
         {
           what: 'wget to a pod DNS name',
           cmd: ['wget', '-qO-', `http://${dashed}.${NS}.pod.cluster.local:8080/`],
