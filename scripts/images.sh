@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every recipe under images/ and pushes it to the local registry as
-# <registry>/skiff/<folder>:latest; a push is skipped when the registry already has the same
+# <registry>/skiff/<folder>:latest and <registry>/library/<folder>:latest (the name the
+# docker.io mirror of every node's containerd looks up for `busybox`); a push is skipped when the registry already has the same
 # manifest digest (the builder is reproducible). Env: SKIFF_REGISTRY_ADDR, SKIFF_DIR,
 # SKIFF_REGISTRY_CA (the registry serves HTTPS with a certificate from this CA).
 # Usage: scripts/images.sh [NAME...]   (default: all folders with an image.json)
@@ -20,6 +21,6 @@ fi
 
 for name in "${names[@]}"; do
   [[ -f "$repo_root/images/$name/image.json" ]] || { echo "no recipe images/$name/image.json" >&2; exit 1; }
-  node --conditions=source "$cli" build "$repo_root/images/$name" --name "skiff/$name:latest" \
+  node --conditions=source "$cli" build "$repo_root/images/$name" --name "skiff/$name:latest" --alias "library/$name:latest" \
     --out "$skiff_dir/images" --push --registry "$addr" ${SKIFF_REGISTRY_CA:+--registry-ca "$SKIFF_REGISTRY_CA"}
 done

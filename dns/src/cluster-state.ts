@@ -1,6 +1,7 @@
-// The zone's view of the cluster: informer caches of Services and EndpointSlices.
+// The zone's view of the cluster: informer caches of Services, EndpointSlices and Namespaces
+// (pod names answer only in a namespace that exists, as CoreDNS's do).
 import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
-import type { KubeConfig, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, V1EndpointSlice, V1Namespace, V1Service } from '@kubernetes/client-node';
 import { Informer } from '@skiff/common';
 import type { Logger } from '@skiff/common';
 import type { ClusterState } from './records.ts';
@@ -8,6 +9,7 @@ import type { ClusterState } from './records.ts';
 export class InformerClusterState implements ClusterState {
   readonly servicesInformer: Informer<V1Service>;
   readonly slicesInformer: Informer<V1EndpointSlice>;
+  readonly namespacesInformer: Informer<V1Namespace>;
 
   constructor(kc: KubeConfig, log: Logger) {
     const core = kc.makeApiClient(CoreV1Api);
@@ -19,19 +21,22 @@ export class InformerClusterState implements ClusterState {
       list: () => discovery.listEndpointSliceForAllNamespaces(),
       log,
     });
+    this.namespacesInformer = new Informer<V1Namespace>({ kubeConfig: kc, path: '/api/v1/namespaces', list: () => core.listNamespace(), log });
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.servicesInformer.start(), this.slicesInformer.start()]);
-    await Promise.all([this.servicesInformer.waitForSync(), this.slicesInformer.waitForSync()]);
+    const informers = [this.servicesInformer, this.slicesInformer, this.namespacesInformer];
+    await Promise.all(informers.map((i) => i.start()));
+    await Promise.all(informers.map((i) => i.waitForSync()));
   }
 
   stop(): void {
     this.servicesInformer.stop();
     this.slicesInformer.stop();
+    this.namespacesInformer.stop();
   }
   hasSynced(): boolean {
-    return this.servicesInformer.hasSynced() && this.slicesInformer.hasSynced();
+    return this.servicesInformer.hasSynced() && this.slicesInformer.hasSynced() && this.namespacesInformer.hasSynced();
   }
 
   services(namespace?: string): readonly V1Service[] {
@@ -42,5 +47,8 @@ export class InformerClusterState implements ClusterState {
   }
   slices(namespace: string): readonly V1EndpointSlice[] {
     return this.slicesInformer.list(namespace);
+  }
+  namespaceExists(name: string): boolean {
+    return this.namespacesInformer.get(name) !== undefined;
   }
 }

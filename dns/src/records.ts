@@ -3,6 +3,7 @@
 // current Services and EndpointSlices. Pure: the caller hands in the object lists.
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { Answer, RecordType } from 'dns-packet';
+import { checkDns1123Label } from '@skiff/common/apimachinery/names';
 
 export const TTL = 5;
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -23,6 +24,7 @@ export interface ClusterState {
   services(namespace?: string): readonly V1Service[];
   service(namespace: string, name: string): V1Service | undefined;
   slices(namespace: string): readonly V1EndpointSlice[];
+  namespaceExists(name: string): boolean;
 }
 
 interface ReadyEndpoint {
@@ -35,6 +37,15 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 function isIPv4(s: string): boolean {
   const m = IPV4.exec(s);
   return !!m && m.slice(1).every((p) => Number(p) <= 255);
+}
+
+// 10-244-0-7 -> 10.244.0.7. Four decimal octets without leading zeros, as Go's net.ParseIP
+// (which CoreDNS uses) accepts them: 010-... would be read as octal by some resolvers.
+const DASHED_IPV4 = /^(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})$/;
+export function podNameIP(dashed: string): string | undefined {
+  const octets = DASHED_IPV4.exec(dashed)?.slice(1);
+  if (!octets?.every((octet) => Number(octet) <= 255)) return undefined;
+  return octets.join('.');
 }
 
 export class ClusterZone {
@@ -168,10 +179,14 @@ export class ClusterZone {
     return answers.length ? { ...this.reply(answers, []), additionals } : this.nodata();
   }
 
+  // <a-b-c-d>.<ns>.pod: the address spelled in the name, for any such address in a namespace
+  // that exists, without looking for the pod (CoreDNS's `pods insecure`, what kubeadm sets up).
   private lookupPod(name: string, type: QueryType, ns?: string, dashed?: string, rest: string[] = []): ZoneAnswer {
-    if (ns === undefined || dashed === undefined) return this.nodata();
-    const ip = dashed.replace(/-/g, '.');
-    if (rest.length > 0 || !isIPv4(ip)) return this.nxdomain();
+    if (ns === undefined) return this.nodata();
+    if (checkDns1123Label(ns).length > 0 || !this.state.namespaceExists(ns)) return this.nxdomain();
+    if (dashed === undefined) return this.nodata();
+    const ip = podNameIP(dashed);
+    if (rest.length > 0 || ip === undefined) return this.nxdomain();
     return type === 'A' || type === 'ANY' ? this.reply([this.a(name, ip)], []) : this.nodata();
   }
 

@@ -5,8 +5,9 @@ import type { ClusterState } from '../src/records.ts';
 import { dataOf } from './client.ts';
 
 // a plain in-memory stand-in for the informer caches (pure logic, no apiserver involved)
-function state(services: V1Service[], slices: V1EndpointSlice[]): ClusterState {
+function state(services: V1Service[], slices: V1EndpointSlice[], namespaces: string[] = ['web', 'shop-e2e']): ClusterState {
   return {
+    namespaceExists: (name) => namespaces.includes(name),
     services: (ns) => services.filter((s) => ns === undefined || s.metadata?.namespace === ns),
     service: (ns, name) => services.find((s) => s.metadata?.namespace === ns && s.metadata?.name === name),
     slices: (ns) => slices.filter((s) => s.metadata?.namespace === ns),
@@ -61,6 +62,25 @@ describe('dns: cluster zone', () => {
   it('answers pod names from the dashed address', () => {
     expect(zone.lookup('10-244-1-7.web.pod.cluster.local', 'A').answers.map((a) => dataOf(a))).to.deep.equal(['10.244.1.7']);
     expect(zone.lookup('10-244-1-300.web.pod.cluster.local', 'A').rcode).to.equal('NXDOMAIN');
+  });
+
+  it('answers <a-b-c-d>.<namespace>.pod only for a well-formed address in a namespace that exists (CoreDNS pods insecure)', () => {
+    const a = (name: string) => zone.lookup(name, 'A');
+    expect(a('10-244-0-12.shop-e2e.pod.cluster.local').answers.map((x) => dataOf(x))).to.deep.equal(['10.244.0.12']);
+    expect(a('0-0-0-0.web.pod.cluster.local').answers.map((x) => dataOf(x))).to.deep.equal(['0.0.0.0']);
+    // no such namespace, or not a namespace name at all
+    expect(a('10-244-0-12.nowhere.pod.cluster.local').rcode).to.equal('NXDOMAIN');
+    expect(a('10-244-0-12.Web_1.pod.cluster.local').rcode).to.equal('NXDOMAIN');
+    expect(a('10-244-0-12.-web.pod.cluster.local').rcode).to.equal('NXDOMAIN');
+    // not four decimal octets: too few or many parts, leading zeros, empty parts, letters, IPv6
+    for (const bad of ['10-244-0', '10-244-0-1-2', '010-244-0-1', '10-244--1', '10-244-0-1a', 'fd00--1', 'web-0', '256-0-0-1']) {
+      expect(a(`${bad}.web.pod.cluster.local`).rcode, bad).to.equal('NXDOMAIN');
+    }
+    // below the pod name nothing exists
+    expect(a('x.10-244-0-12.web.pod.cluster.local').rcode).to.equal('NXDOMAIN');
+    // the namespace itself exists but has no address; other types of a pod name have none either
+    expect(a('web.pod.cluster.local')).to.deep.include({ rcode: 'NOERROR', answers: [] });
+    expect(zone.lookup('10-244-0-12.web.pod.cluster.local', 'AAAA')).to.deep.include({ rcode: 'NOERROR', answers: [] });
   });
 
   it('gives NXDOMAIN with the SOA for unknown names, NODATA for other types of known ones', () => {

@@ -239,8 +239,9 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     await serving('app=web', 3, 120_000);
   });
 
-  it('(6) kubectl run -i --tty through a pty: wget http://web from inside, pod gone afterwards', async () => {
-    const cmd = `${kubectlBinary(KUBECTL)} --kubeconfig ${lab.kubeconfig} run -i --tty debug --image=127.0.0.1:5000/skiff/busybox --rm --restart=Never -- sh`;
+  it('(6) kubectl run -i --tty --image=busybox through a pty: wget http://web from inside, pod gone afterwards', async () => {
+    // the short Docker Hub name, offline: each worker's containerd mirrors docker.io to the lab registry
+    const cmd = `${kubectlBinary(KUBECTL)} --kubeconfig ${lab.kubeconfig} run -i --tty debug --image=busybox --rm --restart=Never -- sh`;
     const out = await new Promise<string>((resolve, reject) => {
       const child = execFile('script', ['-qfc', cmd, '/dev/null'], { timeout: 120_000 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`${err.message}\n${stdout}\n${stderr}`));
@@ -258,6 +259,19 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
       },
       30_000,
     );
+  });
+
+  it('(6b) --image=docker.io/library/busybox:latest reaches Running on a worker, offline (issue 24)', async () => {
+    await k(['run', 'full-name', '--image=docker.io/library/busybox:latest', '--restart=Never', '--', 'sleep', '3600']);
+    try {
+      const waited = await lab.kubectl(['wait', '--for=condition=Ready', 'pod/full-name', '--timeout=90s'], { timeoutMs: 100_000 });
+      const why = waited.code === 0 ? '' : (await lab.kubectl(['describe', 'pod', 'full-name'])).stdout;
+      expect(waited.code, `${waited.stderr}\n${why}`).to.equal(0);
+      const node = (await k(['get', 'pod', 'full-name', '-o', 'jsonpath={.spec.nodeName}'])).trim();
+      expect(lab.workers.map((w) => w.name)).to.include(node);
+    } finally {
+      await lab.kubectl(['delete', 'pod', 'full-name', '--now', '--wait=false']);
+    }
   });
 
   it('(7) an unauthenticated request to the apiserver gets 401, a wrong bearer token too', async () => {

@@ -6,11 +6,14 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { buildImage, recipeFileEntries } from '../src/images/builder.ts';
 import { formatImageRef, parseImageRef } from '../src/images/image-ref.ts';
 import { blobPath } from '../src/images/oci-layout.ts';
-import { pushImage, remoteManifestDigest } from '../src/images/push.ts';
+import { busyboxRootfs, DEFAULT_BUSYBOX } from '../src/images/busybox-rootfs.ts';
+import { pushImage, pushImageAs, remoteManifestDigest } from '../src/images/push.ts';
 import { parseRecipe } from '../src/images/recipe.ts';
 import { tarArchive } from '../src/images/tar.ts';
 import { ensureRegistry, type RegistryHandle } from '../src/runtime-setup/registry.ts';
@@ -77,6 +80,85 @@ describe('images: recipe and names', () => {
     expect(formatImageRef(parseImageRef('skiff/pause:1'))).to.equal('127.0.0.1:5000/skiff/pause:1');
     expect(() => parseImageRef('Skiff/Web')).to.throw(/invalid repository/);
     expect(() => parseImageRef('web:bad tag')).to.throw(/invalid tag/);
+  });
+});
+
+describe('images: the busybox base layer', () => {
+  const printenv = () => {
+    const entry = busyboxRootfs().find((e) => e.path === 'usr/bin/printenv');
+    if (entry?.type !== 'file') throw new Error('no usr/bin/printenv file in the base layer');
+    return entry;
+  };
+
+  it("adds printenv, which Debian's busybox lacks, as a script that prints one value or all", () => {
+    expect(execFileSync(DEFAULT_BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n')).to.not.include('printenv');
+    const entry = printenv();
+    expect(entry.mode).to.equal(0o755);
+    const script = entry.content.toString();
+    const env = { PATH: process.env.PATH, GREETING: 'hello world', EMPTY: '' };
+    const one = spawnSync('sh', ['-c', script, 'printenv', 'GREETING', 'EMPTY'], { encoding: 'utf8', env });
+    expect(one).to.include({ status: 0, stdout: 'hello world\n\n' });
+    const unset = spawnSync('sh', ['-c', script, 'printenv', 'GREETING', 'NOPE'], { encoding: 'utf8', env });
+    expect(unset).to.include({ status: 1, stdout: 'hello world\n' });
+    const all = spawnSync('sh', ['-c', script, 'printenv'], { encoding: 'utf8', env });
+    expect(all.status).to.equal(0);
+    expect(all.stdout.split('\n')).to.include('GREETING=hello world');
+  });
+});
+
+describe('images: wget with a timeout on a busybox built without one', function () {
+  this.timeout(30_000);
+  let server: Server;
+  let port: number;
+  const wget = () => {
+    const entry = busyboxRootfs().find((e) => e.path === 'usr/bin/wget');
+    if (entry?.type !== 'file') throw new Error('usr/bin/wget is not the script: does this busybox have wget -T?');
+    return entry.content.toString();
+  };
+  const runWget = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+      const started = Date.now();
+      const child = spawn('sh', ['-c', wget(), 'wget', ...args]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    });
+
+  before(async () => {
+    // /slow never answers: only the timeout ends the download
+    server = createServer((req, res) => {
+      if (req.url !== '/slow') res.end('page-ok\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it("Debian's busybox wget crashes on -T: the reason for the script", () => {
+    const r = spawnSync(DEFAULT_BUSYBOX, ['wget', '-T', '1', '-qO-', `http://127.0.0.1:${port}/`]);
+    expect(r.signal ?? r.status).to.be.oneOf(['SIGSEGV', 139]);
+  });
+
+  it('answers with -T SEC, -TSEC, --timeout=SEC and without, and ends a hung download with exit 1', async () => {
+    for (const opts of [[], ['-T', '5'], ['-T5'], ['--timeout=5'], ['--timeout', '5']]) {
+      const r = await runWget('-qO-', ...opts, `http://127.0.0.1:${port}/`);
+      expect(r, opts.join(' ')).to.deep.include({ code: 0, stdout: 'page-ok\n' });
+    }
+    const hung = await runWget('-q', '--spider', '--timeout=1', `http://127.0.0.1:${port}/slow`);
+    expect(hung).to.deep.include({ code: 1, stderr: 'wget: download timed out\n' });
+    expect(hung.ms).to.be.within(900, 5000);
+    const noValue = await runWget('-T');
+    expect(noValue.code).to.equal(1);
+    expect(noValue.stderr).to.include('requires an argument');
   });
 });
 
@@ -149,12 +231,21 @@ describe('images: builder, push and CLI', function () {
 
     const base = tarListing(gunzipSync(readFileSync(blobPath(first.layoutDir, first.layers[0]!.digest))));
     expect(base.some((l) => / bin\/busybox$/.test(l))).to.equal(true);
-    for (const applet of ['bin/sh', 'usr/sbin/httpd', 'usr/bin/nc', 'usr/bin/wget', 'bin/sleep', 'usr/bin/nslookup', 'bin/cat', 'bin/ls']) {
+    for (const applet of ['bin/sh', 'usr/sbin/httpd', 'usr/bin/nc', 'bin/sleep', 'usr/bin/nslookup', 'bin/cat', 'bin/ls']) {
       expect(
         base.some((l) => l.endsWith(` ${applet} -> /bin/busybox`)),
         applet,
       ).to.equal(true);
     }
+    // every applet the binary lists is linked where it says, as in the official busybox image
+    const listed = execFileSync(DEFAULT_BUSYBOX, ['--list-full'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((a) => a && a !== 'bin/busybox');
+    expect(listed.length).to.be.greaterThan(200);
+    // wget is a script on the applet when the build lacks its timeout option (busybox-scripts.ts)
+    const missing = listed.filter((applet) => !base.some((l) => l.endsWith(` ${applet} -> /bin/busybox`)) && applet !== 'usr/bin/wget');
+    expect(missing, 'applets without a link').to.deep.equal([]);
+    expect(base.some((l) => /^-rwxr-xr-x .* usr\/bin\/(wget|printenv)$/.test(l) || l.endsWith(' usr/bin/wget -> /bin/busybox'))).to.equal(true);
     const files = tarListing(gunzipSync(readFileSync(blobPath(first.layoutDir, first.layers[1]!.digest))));
     expect(files.some((l) => /^-rwxr-xr-x .* usr\/local\/bin\/run$/.test(l))).to.equal(true);
 
@@ -173,6 +264,15 @@ describe('images: builder, push and CLI', function () {
     expect(first).to.deep.equal({ destination: `${registry.address}/${testRepo}:v1`, pushed: true, digest: image.manifest.digest });
     expect(await remoteManifestDigest(registry.address, testRepo, 'v1')).to.equal(image.manifest.digest);
     expect((await pushImage(image, { registry: registry.address })).pushed).to.equal(false);
+  });
+
+  it('pushes the same image under a second name (library/<name> beside skiff/<name>)', async () => {
+    const image = buildImage(recipeDir, { name: `${testRepo}:v1`, outDir: join(work, 'out') });
+    const aliasRepo = `${testRepo}-alias`;
+    const pushed = await pushImageAs(image, `${aliasRepo}:v1`, { registry: registry.address });
+    expect(pushed).to.deep.equal({ destination: `${registry.address}/${aliasRepo}:v1`, pushed: true, digest: image.manifest.digest });
+    expect(await remoteManifestDigest(registry.address, aliasRepo, 'v1')).to.equal(image.manifest.digest);
+    await fetch(`http://${registry.address}/v2/${aliasRepo}/manifests/${image.manifest.digest}`, { method: 'DELETE' });
   });
 
   it('pushes over HTTPS to a registry whose certificate comes from a given CA (the lab listener)', async function () {

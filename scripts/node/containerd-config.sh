@@ -9,6 +9,7 @@
 # --registry-mirror: where this node reaches the registry known as 127.0.0.1:5000, for a
 #   containerd inside a network namespace whose own loopback has no registry
 #   (e.g. https://10.200.0.1:5000). --registry-ca: the CA that signs an https mirror's certificate.
+# The same registry mirrors docker.io (see certs.d/ below), so short names work offline.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -44,19 +45,39 @@ for v in root state socket cni_conf_dir config; do [[ -n "${!v}" ]] || die "--${
 
 mkdir -p "$root" "$state" "$cni_conf_dir" "$(dirname "$socket")" "$(dirname "$config")"
 
-mirror_section=""
+# Registry hosts live in hosts.toml files under certs.d/ next to the config (containerd's
+# config_path; the older registry.mirrors/configs sections cannot be combined with it):
+#  - 127.0.0.1:5000, the name every Skiff image has, is the local registry (plain HTTP on
+#    loopback), or the --registry-mirror when this node's loopback has none;
+#  - docker.io tries the same registry first, so that `busybox`, `busybox:latest` and
+#    `docker.io/library/busybox` pull the local copy under library/ (scripts/images.sh pushes
+#    every image there too) when it has one, and Docker Hub otherwise.
+certs_dir="$(dirname "$config")/certs.d"
+local_host="http://127.0.0.1:5000" local_ca=""
 if [[ -n "$mirror" ]]; then
-  mirror_section="
-  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"127.0.0.1:5000\"]
-    endpoint = [\"$mirror\"]"
+  local_host="$mirror"
   if [[ -n "$registry_ca" ]]; then
-    [[ "$mirror" =~ ^https://([^/]+) ]] || die "--registry-ca needs an https:// mirror, got '$mirror'"
+    [[ "$mirror" =~ ^https:// ]] || die "--registry-ca needs an https:// mirror, got '$mirror'"
     [[ -r "$registry_ca" ]] || die "--registry-ca: cannot read '$registry_ca'"
-    mirror_section+="
-  [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"${BASH_REMATCH[1]}\".tls]
-    ca_file = \"$registry_ca\""
+    local_ca="$registry_ca"
   fi
 fi
+# hosts_toml DIR SERVER: DIR/hosts.toml sending pulls to the local registry, then to SERVER
+hosts_toml() {
+  local dir=$1 server=$2
+  mkdir -p "$dir"
+  {
+    echo "# Written by scripts/node/containerd-config.sh; rerun it instead of editing."
+    echo "server = \"$server\""
+    echo
+    echo "[host.\"$local_host\"]"
+    echo "  capabilities = [\"pull\", \"resolve\"]"
+    [[ -z "$local_ca" ]] || echo "  ca = \"$local_ca\""
+  } >"$dir/hosts.toml.tmp.$$"
+  mv "$dir/hosts.toml.tmp.$$" "$dir/hosts.toml"
+}
+hosts_toml "$certs_dir/127.0.0.1:5000" "http://127.0.0.1:5000"
+hosts_toml "$certs_dir/docker.io" "https://registry-1.docker.io"
 
 tmp="$config.tmp.$$"
 cat > "$tmp" <<TOML
@@ -107,7 +128,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     bin_dir = "/usr/lib/cni"
     conf_dir = "$cni_conf_dir"
     max_conf_num = 1
-$mirror_section
+
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$certs_dir"
 TOML
 mv "$tmp" "$config"
 echo "$config"

@@ -1,9 +1,13 @@
 // Issue 6 acceptance on a whole single-node cluster started by the project's scripts: a web
 // Deployment behind a ClusterIP and a NodePort Service, reached from the host and from pods,
 // through scaling, readiness changes and proxy restarts. Real kubectl 1.33 (1.32 for exec).
+// Issue 24 on the same Deployment: the course's debugging pod (`--image=busybox`, offline)
+// through a pseudo-terminal, and every tool a student uses in it.
 import { expect } from 'chai';
+import { kubectlBinary } from '@skiff/common/testing/index';
 import { startSingleNodeCluster, tallyPods, httpGet, servingPod, run } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
+import { startInTerminal } from '../../src/single-node/terminal.ts';
 
 const NS = 'shop-e2e';
 
@@ -158,6 +162,130 @@ describe('single node: Services as a user sees them (issue 6)', function () {
     // a name that does not exist is NXDOMAIN, not an answer from somewhere
     const missing = await exec(client!, ['wget', '-qO-', 'http://no-such-service/']);
     expect(missing.code).to.not.equal(0);
+  });
+
+  it("the course's debugging pod: kubectl run -i --tty busybox --image=busybox --rm; wget the Service, telnet a pod (issue 24)", async () => {
+    const target = (await pods()).find((p) => p.ready && !p.terminating)!;
+    const term = startInTerminal(kubectlBinary('1.33'), [
+      `--kubeconfig=${c.kubeconfig}`,
+      '-n',
+      NS,
+      'run',
+      '-i',
+      '--tty',
+      'busybox',
+      '--image=busybox',
+      '--rm',
+      '--restart=Never',
+    ]);
+    try {
+      await term.waitFor(/If you don't see a command prompt|# $/m, 90_000);
+      term.type('wget -qO- http://shop/\r');
+      await term.waitFor(/<p>pod: shop-[a-z0-9]+-[a-z0-9]+<\/p>/, 20_000);
+      // telnet as a student types it: connect, then an HTTP request by hand
+      term.type(`telnet ${target.ip} 8080\r`);
+      await term.waitFor(new RegExp(`Connected to ${target.ip.replace(/\./g, '\\.')}`), 15_000);
+      term.type('GET / HTTP/1.0\r\r');
+      await term.waitFor(new RegExp(`HTTP/1\\.[01] 200 OK[\\s\\S]*<p>pod: ${target.name}</p>[\\s\\S]*Connection closed by foreign host`), 15_000);
+      // busybox telnet exits 1 when the server closes; `exit` would hand that on to kubectl
+      term.type('echo back-$((40+2))\r');
+      await term.waitFor(/back-42/, 10_000);
+      term.type('exit\r');
+      const code = await Promise.race([
+        term.exited,
+        new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`kubectl did not exit:\n${term.output()}`)), 30_000)),
+      ]);
+      expect(code, term.output()).to.equal(0);
+      expect(term.output()).to.match(/pod "busybox" deleted/);
+    } finally {
+      term.kill();
+    }
+    const gone = await c.kubectl(['-n', NS, 'get', 'pod', 'busybox']);
+    expect(gone.stderr).to.match(/NotFound|not found/);
+  });
+
+  it('busybox by its short and its full Docker Hub name runs offline; each tool of the debugging pod works in it (issue 24)', async () => {
+    const names = { short: 'tools', full: 'tools-full' };
+    await c.kubectlOk(['-n', NS, 'run', names.short, '--image=busybox', '--restart=Never', '--', 'sleep', '3600']);
+    await c.kubectlOk(['-n', NS, 'run', names.full, '--image=docker.io/library/busybox:latest', '--restart=Never', '--', 'sleep', '3600']);
+    try {
+      for (const name of Object.values(names)) {
+        const waited = await c.kubectl(['-n', NS, 'wait', '--for=condition=Ready', `pod/${name}`, '--timeout=90s'], { timeoutMs: 100_000 });
+        const why = waited.code === 0 ? '' : (await c.kubectl(['-n', NS, 'describe', 'pod', name])).stdout;
+        expect(waited.code, `${name} not Ready:\n${waited.stderr}\n${why}`).to.equal(0);
+      }
+      // the usual pull events (or "already present" when the node has the image)
+      const described = await c.kubectlOk(['-n', NS, 'describe', 'pod', names.short]);
+      expect(described).to.match(/Pulled .*(Successfully pulled image "busybox"|Container image "busybox" already present)/);
+
+      const target = (await pods()).find((p) => p.ready && !p.terminating)!;
+      const dashed = target.ip.replace(/\./g, '-');
+      const clusterIP = await c.kubectlOk(['-n', NS, 'get', 'svc', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
+      const shopPods = new Set((await pods()).map((p) => p.name));
+      const http = 'GET / HTTP/1.0\\r\\n\\r\\n';
+      // busybox's nslookup also asks the search domains and exits 1 for their NXDOMAINs, and
+      // its telnet exits 1 when the server closes: both as in the official busybox image
+      const checks: { what: string; cmd: string[]; ok: (out: string) => boolean; exitCodes?: number[] }[] = [
+        { what: 'sh', cmd: ['sh', '-c', 'echo sh-$((6*7))'], ok: (o) => o === 'sh-42\n' },
+        { what: 'wget to a pod IP', cmd: ['wget', '-qO-', `http://${target.ip}:8080/`], ok: (o) => servingPod(o) === target.name },
+        { what: 'wget to a Service name', cmd: ['wget', '-qO-', 'http://shop/'], ok: (o) => shopPods.has(servingPod(o)) },
+        // the NetworkPolicy tutorial's form; Debian's busybox crashes on it without the image's wget script
+        { what: 'wget --spider --timeout=1', cmd: ['wget', '--spider', '--timeout=1', 'http://shop/'], ok: () => true },
+        { what: 'wget -T 5', cmd: ['wget', '-T', '5', '-qO-', 'http://shop/'], ok: (o) => shopPods.has(servingPod(o)) },
+        {
+          what: 'wget to a pod DNS name',
+          cmd: ['wget', '-qO-', `http://${dashed}.${NS}.pod.cluster.local:8080/`],
+          ok: (o) => servingPod(o) === target.name,
+        },
+        {
+          what: 'nslookup a Service',
+          cmd: ['nslookup', 'shop'],
+          ok: (o) => o.includes(`Name:\tshop.${NS}.svc.cluster.local\nAddress: ${clusterIP}\n`),
+          exitCodes: [0, 1],
+        },
+        {
+          what: 'nslookup a pod name',
+          cmd: ['nslookup', `${dashed}.${NS}.pod.cluster.local`],
+          ok: (o) => o.includes(`Address: ${target.ip}\n`),
+          exitCodes: [0, 1],
+        },
+        {
+          what: 'telnet',
+          cmd: ['sh', '-c', `(printf '${http}'; sleep 1) | telnet ${target.ip} 8080`],
+          ok: (o) => /HTTP\/1\.[01] 200 OK/.test(o) && servingPod(o) === target.name,
+          exitCodes: [0, 1],
+        },
+        {
+          what: 'nc',
+          cmd: ['sh', '-c', `printf '${http}' | nc ${target.ip} 8080`],
+          ok: (o) => /HTTP\/1\.[01] 200 OK/.test(o) && servingPod(o) === target.name,
+        },
+        { what: 'ping', cmd: ['ping', '-c', '1', '-W', '5', target.ip], ok: (o) => /1 packets received/.test(o) },
+        { what: 'printenv', cmd: ['printenv', 'HOSTNAME'], ok: (o) => o === `${names.short}\n` },
+        { what: 'env', cmd: ['env'], ok: (o) => o.split('\n').includes(`HOSTNAME=${names.short}`) },
+        { what: 'ps', cmd: ['ps'], ok: (o) => /sleep 3600/.test(o) },
+        { what: 'top -n 1', cmd: ['top', '-n', '1'], ok: (o) => /Mem:/.test(o) && /sleep 3600/.test(o) },
+        {
+          what: 'vi',
+          cmd: ['sh', '-c', 'echo x > /tmp/f && vi -c ":1s/x/edited-in-vi/" -c ":wq" /tmp/f </dev/null >/dev/null 2>&1; cat /tmp/f'],
+          ok: (o) => o === 'edited-in-vi\n',
+        },
+      ];
+      const failures: string[] = [];
+      for (const check of checks) {
+        const r = await exec(names.short, check.cmd);
+        let passed = false;
+        try {
+          passed = (check.exitCodes ?? [0]).includes(r.code) && check.ok(r.stdout);
+        } catch {
+          // servingPod() throws for a page that names no pod: a failure like any other
+        }
+        if (!passed) failures.push(`${check.what}: exit ${r.code}\n${r.stdout}${r.stderr}`);
+      }
+      expect(failures, failures.join('\n---\n')).to.deep.equal([]);
+    } finally {
+      await c.kubectl(['-n', NS, 'delete', 'pod', ...Object.values(names), '--now', '--wait=false']);
+    }
   });
 
   it('scaling to 1 and back to 3 changes which pods answer within 2 s', async () => {

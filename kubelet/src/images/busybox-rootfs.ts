@@ -1,7 +1,11 @@
 // The base layer of every Skiff image: Debian's static busybox plus one symlink per applet
-// (sh, httpd, nc, wget, sleep, nslookup, ...) and the few files that tools expect in /etc.
+// at the path the binary itself names (`busybox --list-full`: bin/sh, usr/bin/wget, ...), as in
+// the official busybox image, and the few files that tools expect in /etc. Commands that
+// tutorials use but Debian's build leaves out or breaks (printenv, wget -T) come as small
+// scripts on the applets (busybox-scripts.ts).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { scriptCommands } from './busybox-scripts.ts';
 import type { TarEntry } from './tar.ts';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
@@ -41,10 +45,15 @@ export function busyboxRootfs(busyboxPath: string = process.env.SKIFF_BUSYBOX ??
   for (const dir of [...dirs].sort()) entries.push({ type: 'dir', path: dir, mode: dir === 'root' ? 0o700 : 0o755 });
   entries.push({ type: 'dir', path: 'tmp', mode: 0o1777 });
   entries.push({ type: 'file', path: 'bin/busybox', mode: 0o755, content: binary });
-  for (const applet of [...new Set(applets)].sort()) entries.push({ type: 'symlink', path: applet, target: '/bin/busybox' });
+  const scripts = scriptCommands(busyboxPath, applets);
+  const scripted = new Set(scripts.map((s) => s.path));
+  for (const applet of [...new Set(applets)].sort()) {
+    if (!scripted.has(applet)) entries.push({ type: 'symlink', path: applet, target: '/bin/busybox' });
+  }
   entries.push(textFile('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'));
   entries.push(textFile('etc/group', 'root:x:0:\nnogroup:x:65534:\n'));
   entries.push(textFile('etc/nsswitch.conf', 'hosts: files dns\n'));
+  for (const { path, script } of scripts) entries.push({ type: 'file', path, mode: 0o755, content: Buffer.from(script) });
   return entries;
 }
 

@@ -1,11 +1,12 @@
 // Image builder CLI:
-//   node kubelet/dist/src/images/cli.js build DIR --name NAME[:TAG] [--push] [--registry HOST:PORT] [--registry-ca CA] [--out DIR]
+//   node kubelet/dist/src/images/cli.js build DIR --name NAME[:TAG] [--alias NAME[:TAG]]... [--push] [--registry HOST:PORT] [--registry-ca CA] [--out DIR]
+// (--alias: pushed under that name too, e.g. library/busybox beside skiff/busybox)
 // (from source: node kubelet/src/images/cli.ts ...). DIR holds an image.json recipe (see recipe.ts).
 import { parseArgs } from 'node:util';
 import { buildImage } from './builder.ts';
-import { pushImage } from './push.ts';
+import { pushImage, pushImageAs } from './push.ts';
 
-const USAGE = 'usage: cli build DIR --name NAME[:TAG] [--push] [--force] [--registry HOST:PORT] [--registry-ca CA_FILE] [--out DIR]';
+const USAGE = 'usage: cli build DIR --name NAME[:TAG] [--alias NAME[:TAG]]... [--push] [--force] [--registry HOST:PORT] [--registry-ca CA_FILE] [--out DIR]';
 
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -13,6 +14,7 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      alias: { type: 'string', multiple: true, default: [] },
       push: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       registry: { type: 'string' },
@@ -31,8 +33,10 @@ async function main(argv: string[]): Promise<void> {
   const image = buildImage(dir, { name: values.name, outDir: values.out });
   console.log(`built ${image.ref.repository}:${image.ref.tag} ${image.manifest.digest} in ${image.layoutDir}`);
   if (values.push) {
-    const result = await pushImage(image, { registry: values.registry, force: values.force, caFile: values['registry-ca'] });
-    console.log(result.pushed ? `pushed ${result.destination}` : `${result.destination} is up to date`);
+    const options = { registry: values.registry, force: values.force, caFile: values['registry-ca'] };
+    const results = [await pushImage(image, options)];
+    for (const alias of values.alias) results.push(await pushImageAs(image, alias, options));
+    for (const result of results) console.log(result.pushed ? `pushed ${result.destination}` : `${result.destination} is up to date`);
   }
 }
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BuiltImage } from './builder.ts';
-import { DEFAULT_REGISTRY, formatImageRef } from './image-ref.ts';
-import { MEDIA_TYPES } from './oci-layout.ts';
+import { DEFAULT_REGISTRY, formatImageRef, parseImageRef } from './image-ref.ts';
+import { MEDIA_TYPES, tagManifest } from './oci-layout.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -47,6 +47,22 @@ export async function pushImage(image: BuiltImage, options: PushOptions = {}): P
     if (certDir) rmSync(certDir, { recursive: true, force: true });
   }
   return { destination, pushed: true, digest };
+}
+
+/**
+ * Pushes the same image under another name too, e.g. library/busybox:latest beside
+ * skiff/busybox:latest, so that the docker.io mirror (scripts/node/containerd-config.sh)
+ * finds it for the short name `busybox`.
+ */
+export async function pushImageAs(image: BuiltImage, name: string, options: PushOptions = {}): Promise<PushResult> {
+  const ref = parseImageRef(name);
+  if (ref.tag !== image.ref.tag) tagManifest(image.layoutDir, ref.tag, image.manifest);
+  return pushImage({ ...image, ref }, options);
+}
+
+/** Skiff's own name for an image of images/<folder>, then the names it is also pushed under. */
+export function skiffImageNames(folder: string): { name: string; aliases: string[] } {
+  return { name: `skiff/${folder}:latest`, aliases: [`library/${folder}:latest`] };
 }
 
 /** The digest the registry serves for repository:tag, or undefined when it has no such tag. */
