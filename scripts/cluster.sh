@@ -80,7 +80,15 @@ start_service() {
     # setsid: own session and process group, so the service outlives this shell and
     # `down` can signal the whole group. Non-interactive bash does not make background
     # jobs group leaders, so setsid execs in place and $! is the service itself.
-    (cd "$SKIFF_ROOT" && eval "exec setsid ${SERVICE_CMD[$name]}") >>"$log" 2>&1 </dev/null &
+    # Every service runs under scripts/supervise.sh (SKIFF_SUPERVISE=0: bare), which restarts
+    # it with back-off when it exits and records its restarts in $RUN_DIR/NAME.state; the PID
+    # file names the supervisor, the leader of the group `down` signals.
+    local supervisor=""
+    if [[ "${SKIFF_SUPERVISE:-1}" != 0 ]]; then
+      rm -f "$RUN_DIR/$name.state"
+      supervisor="bash $(printf '%q' "$SKIFF_ROOT/scripts/supervise.sh") $(printf '%q' "$RUN_DIR/$name.state")"
+    fi
+    (cd "$SKIFF_ROOT" && eval "exec setsid $supervisor ${SERVICE_CMD[$name]}") >>"$log" 2>&1 </dev/null &
     echo $! >"$RUN_DIR/$name.pid"
   fi
   local deadline=$((SECONDS + START_TIMEOUT))
@@ -123,7 +131,7 @@ stop_pid_file() {
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   fi
-  rm -f "$file"
+  rm -f "$file" "$RUN_DIR/$name.state"
 }
 
 check_ports_free() {
@@ -182,13 +190,27 @@ cmd_down() {
   step "cluster is down"
 }
 
+# What the supervisor recorded: ", restarts N, last exit CODE at TIME" (nothing without restarts).
+supervision() {
+  local file="$RUN_DIR/$1.state" pid="" restarts=0 last_exit="" last_exit_at="" key value
+  [[ -f "$file" ]] || return 0
+  while IFS='=' read -r key value; do
+    case "$key" in
+      pid) pid=$value ;; restarts) restarts=$value ;; last_exit) last_exit=$value ;; last_exit_at) last_exit_at=$value ;;
+    esac
+  done <"$file"
+  printf ', restarts %s' "$restarts"
+  [[ -n "$pid" ]] || printf ', restarting'
+  [[ -z "$last_exit" ]] || printf ', last exit %s at %s' "$last_exit" "$last_exit_at"
+}
+
 cmd_status() {
   define_services_quietly
   local name
   for name in "${SERVICE_NAMES[@]}"; do
     if is_running "$name"; then
-      if "${SERVICE_PROBE[$name]}" >/dev/null 2>&1; then echo "$name: ready (pid $(pid_of "$name"))"
-      else echo "$name: running, not ready (pid $(pid_of "$name"))"; fi
+      if "${SERVICE_PROBE[$name]}" >/dev/null 2>&1; then echo "$name: ready (pid $(pid_of "$name")$(supervision "$name"))"
+      else echo "$name: running, not ready (pid $(pid_of "$name")$(supervision "$name"))"; fi
     else
       echo "$name: stopped"
     fi

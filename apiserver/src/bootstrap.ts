@@ -26,13 +26,18 @@ async function ensure(registry: ApiRegistry, group: string, version: string, res
   }
 }
 
+/** Creates whichever system namespaces are missing (at start-up, and again by the system-namespaces loop). */
+export async function ensureSystemNamespaces(registry: ApiRegistry): Promise<void> {
+  for (const name of systemNamespaces) {
+    await ensure(registry, '', 'v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+}
+
 export async function bootstrapCluster(
   registry: ApiRegistry,
   o: { advertiseAddress: string; securePort: number; builtins: { group: string; version: string; resource: string; object: KObject }[]; log: Logger },
 ): Promise<void> {
-  for (const name of systemNamespaces) {
-    await ensure(registry, '', 'v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  }
+  await ensureSystemNamespaces(registry);
   await ensure(registry, '', 'v1', 'services', {
     apiVersion: 'v1',
     kind: 'Service',

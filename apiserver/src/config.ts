@@ -1,5 +1,6 @@
 // apiserver flags (and SKIFF_APISERVER_* environment variables).
 import { FlagError, parseFlags } from '@skiff/common';
+import { selectPlugins } from './admission/plugins/index.ts';
 import { parseDurationSeconds } from './duration.ts';
 
 export const apiserverFlags = {
@@ -40,6 +41,17 @@ export const apiserverFlags = {
   'kubelet-client-certificate': { default: '', description: 'client certificate the apiserver shows kubelets (logs, exec, port-forward)' },
   'kubelet-client-key': { default: '', description: 'key of that certificate' },
   'kubelet-certificate-authority': { default: '', description: "CA that signs kubelets' serving certificates; when set, they are verified" },
+  'enable-admission-plugins': {
+    type: 'list',
+    default: [],
+    description: 'admission plugins to turn on, by upstream name (all are on by default): NamespaceLifecycle, ServiceAccount, Priority, ...',
+  },
+  'disable-admission-plugins': { type: 'list', default: [], description: 'admission plugins to turn off, by upstream name, e.g. ServiceAccount,Priority' },
+  'system-namespaces-interval-seconds': {
+    type: 'number',
+    default: 10,
+    description: 'how often missing system namespaces (default, kube-system, kube-public, kube-node-lease) are recreated',
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
 } as const;
 
@@ -67,6 +79,9 @@ export type ApiserverConfig = {
   kubeletClientKey: string;
   kubeletCertificateAuthority: string;
   eventTtlSeconds: number;
+  enableAdmissionPlugins: string[];
+  disableAdmissionPlugins: string[];
+  systemNamespacesIntervalSeconds: number;
 };
 
 function eventTtl(text: string): number {
@@ -79,8 +94,23 @@ function eventTtl(text: string): number {
   }
 }
 
+function positive(flag: string, n: number): number {
+  if (!(n > 0)) throw new FlagError(`--${flag}: must be positive`);
+  return n;
+}
+
+/** Checks the admission flags at start-up, so a typo stops the apiserver with a clear message. */
+function admissionPlugins(enable: readonly string[], disable: readonly string[]): void {
+  try {
+    selectPlugins({ enable, disable });
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+}
+
 export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
   const f = parseFlags('apiserver', apiserverFlags, argv);
+  admissionPlugins(f['enable-admission-plugins'], f['disable-admission-plugins']);
   return {
     etcdServers: f['etcd-servers'],
     etcdPrefix: f['etcd-prefix'],
@@ -105,5 +135,8 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     kubeletClientKey: f['kubelet-client-key'],
     kubeletCertificateAuthority: f['kubelet-certificate-authority'],
     eventTtlSeconds: eventTtl(String(f['event-ttl'])),
+    enableAdmissionPlugins: [...f['enable-admission-plugins']],
+    disableAdmissionPlugins: [...f['disable-admission-plugins']],
+    systemNamespacesIntervalSeconds: positive('system-namespaces-interval-seconds', f['system-namespaces-interval-seconds']),
   };
 }

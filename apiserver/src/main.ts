@@ -16,6 +16,9 @@ import { createApiServer } from './server/https-server.ts';
 import { createSecurity } from './auth/index.ts';
 import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
+import { AdmissionChain } from './admission/chain.ts';
+import { selectPlugins } from './admission/plugins/index.ts';
+import { startSystemNamespacesLoop } from './system-namespaces.ts';
 import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
 
 const log = createLogger('apiserver');
@@ -110,6 +113,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     },
   );
   registry.services.registry = registry;
+  const admission = new AdmissionChain(selectPlugins({ enable: cfg.enableAdmissionPlugins, disable: cfg.disableAdmissionPlugins }), registry);
+  log.info('admission plugins', { enabled: admission.names });
 
   let openapi: OpenApi | undefined;
   const getOpenApi = () => (openapi ??= new OpenApi(allResources));
@@ -143,6 +148,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
       schemas: { unknownFields },
       watchCounter: metrics.watchCounter,
       observe: metrics.observe,
+      admission,
     }),
   );
   const version = {
@@ -204,6 +210,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     server.listen(cfg.securePort, cfg.bindAddress, () => resolve());
   });
   ready = true;
+  const stopSystemNamespaces = startSystemNamespacesLoop(registry, cfg.systemNamespacesIntervalSeconds, log);
   log.info('serving', { address: cfg.bindAddress, port: cfg.securePort, etcd: cfg.etcdServers, prefix: cfg.etcdPrefix });
 
   return {
@@ -212,6 +219,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     registry,
     async stop() {
       ready = false;
+      stopSystemNamespaces();
       server.close();
       server.closeAllConnections();
       await storage.close();

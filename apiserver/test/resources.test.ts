@@ -53,7 +53,7 @@ describe('resources: the list', () => {
 });
 
 describe('resources: pods', () => {
-  it('sets Kubernetes defaults and admission additions', async () => {
+  it("sets Kubernetes defaults (admission additions are the plugins' job: admission-*.test.ts)", async () => {
     const p = await created(
       pods,
       pod({
@@ -69,9 +69,8 @@ describe('resources: pods', () => {
       dnsPolicy: 'ClusterFirst',
       schedulerName: 'default-scheduler',
       enableServiceLinks: true,
-      serviceAccountName: 'default',
-      priority: 0,
     });
+    expect(p.spec.serviceAccountName, 'set by the ServiceAccount admission plugin, not the strategy').to.equal(undefined);
     expect(p.spec.securityContext).to.deep.equal({});
     const [web, side] = p.spec.containers;
     expect(web).to.include({ imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
@@ -79,10 +78,6 @@ describe('resources: pods', () => {
     expect(web.ports[0].protocol).to.equal('TCP');
     expect(web.readinessProbe).to.deep.include({ timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
     expect(web.readinessProbe.httpGet.scheme).to.equal('HTTP');
-    expect(p.spec.tolerations).to.deep.equal([
-      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-    ]);
     expect(p.status).to.deep.equal({ phase: 'Pending', qosClass: 'BestEffort' });
   });
 

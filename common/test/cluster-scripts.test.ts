@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,76 @@ function alive(pid: number): boolean {
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+async function waitFor(ok: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${ok.toString()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// scripts/supervise.sh alone: restarts with back-off, records restarts, gives up on a service
+// that cannot start, and stops with its service on SIGTERM.
+describe('scripts/supervise.sh', function () {
+  this.timeout(30_000);
+  const supervise = join(repoRoot(), 'scripts', 'supervise.sh');
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-supervise-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const stateOf = (file: string) =>
+    Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
+
+  it('restarts an exiting service with back-off and records each restart and exit code', async () => {
+    const file = join(dir, 's.state');
+    const child = spawn('bash', [supervise, file, 'bash', '-c', 'sleep 0.2; exit 3'], {
+      env: { ...process.env, SKIFF_SUPERVISE_STARTUP_SECONDS: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const started = Date.now();
+    await waitFor(() => existsSync(file) && Number(stateOf(file).restarts) >= 2, 10_000);
+    // back-off 1 s then 2 s: the second restart comes about 3 s after the start, not at once
+    expect(Date.now() - started).to.be.greaterThan(2_500);
+    expect(stateOf(file)).to.include({ last_exit: '3' });
+    expect(out).to.include('exited with code 3').and.include('restarting in 1s').and.include('restarting in 2s');
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).to.not.equal(null);
+  });
+
+  it('does not retry a service that cannot start, and exits with its code', async () => {
+    const file = join(dir, 's.state');
+    const r = await new Promise<Run>((resolve) =>
+      execFile('bash', [supervise, file, 'bash', '-c', 'exit 7'], (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code) : 0, out: stdout + stderr }),
+      ),
+    );
+    expect(r.code).to.equal(7);
+    expect(r.out).to.include('not restarting');
+    expect(stateOf(file)).to.include({ restarts: '0', last_exit: '7', pid: '' });
+  });
+
+  it('stops the service on SIGTERM', async () => {
+    const file = join(dir, 's.state');
+    const child = spawn('bash', [supervise, file, 'sleep', '60'], { stdio: 'ignore' });
+    await waitFor(() => existsSync(file) && Number(stateOf(file).pid) > 0, 5_000);
+    const service = Number(stateOf(file).pid);
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    child.kill('SIGTERM');
+    await exited;
+    expect(alive(service)).to.equal(false);
+    expect(stateOf(file).pid).to.equal('');
+  });
+});
 
 // `make up` / `make down` (scripts/cluster.sh) on moved ports and a temp .skiff dir, with
 // the stand-in apiserver, so it runs beside a real cluster and without a built apiserver.
@@ -50,6 +120,8 @@ describe('make up / make down (scripts/cluster.sh)', function () {
       SKIFF_APISERVER_PORT: String(api),
       SKIFF_ENTRY_apiserver: fixtureEntry('readyz-server')[0],
       SKIFF_SERVICES: 'etcd apiserver',
+      // the supervisor restarts even a service that exits soon after start (the test kills one)
+      SKIFF_SUPERVISE_STARTUP_SECONDS: '0',
     };
   });
   after(async () => {
@@ -78,6 +150,18 @@ describe('make up / make down (scripts/cluster.sh)', function () {
     expect((await cluster('status')).out).to.match(/etcd: ready[\s\S]*apiserver: ready/);
   });
 
+  it('a service that exits is restarted by its supervisor, and status shows the restarts', async () => {
+    const state = () => readFileSync(join(dir, 'run', 'apiserver.state'), 'utf8');
+    const servicePid = () => Number(/^pid=(\d+)$/m.exec(state())?.[1]);
+    const first = servicePid();
+    expect(alive(first)).to.equal(true);
+    expect((await cluster('status')).out).to.match(/apiserver: ready \(pid \d+, restarts 0\)/);
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => servicePid() > 0 && servicePid() !== first && alive(servicePid()), 15_000);
+    expect(alive(pid('apiserver')), 'the supervisor stays').to.equal(true);
+    await waitFor(async () => /apiserver: ready \(pid \d+, restarts 1, last exit 137 at /.test((await cluster('status')).out), 15_000);
+  });
+
   it('down stops everything by PID file; up afterwards finds the data again', async () => {
     const put = await fetch(`${etcdUrl}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64('/kept'), value: b64('yes') }) });
     expect(put.status).to.equal(200);
@@ -97,7 +181,7 @@ describe('make up / make down (scripts/cluster.sh)', function () {
 
   it('up fails with the log tail when a service dies at start', async () => {
     await cluster('down');
-    const broken = { ...env, SKIFF_ENTRY_apiserver: fixtureEntry('exits-at-once')[0] };
+    const broken = { ...env, SKIFF_ENTRY_apiserver: fixtureEntry('exits-at-once')[0], SKIFF_SUPERVISE_STARTUP_SECONDS: '10' };
     const r = await new Promise<Run>((resolve) => {
       execFile('bash', [join(repoRoot(), 'scripts', 'cluster.sh'), 'up'], { env: broken }, (err, stdout, stderr) => {
         resolve({ code: err ? 1 : 0, out: stdout + stderr });

@@ -86,6 +86,10 @@ try {
     clusterSigningDurationSeconds: f['cluster-signing-duration'],
     rootCaFile: f['root-ca-file'],
     log,
+    onLeadershipLost: () => {
+      log.error('leaderelection lost');
+      process.exit(1);
+    },
   });
   onShutdown(log, () => cm.stop());
 } catch (e) {

@@ -29,6 +29,12 @@ export interface StartOptions extends Partial<ControllerManagerConfig> {
   log?: Logger;
   /** Controllers to choose from (tests may pass their own); the built-in list by default. */
   available?: ControllerDescriptor[];
+  /**
+   * Called when leadership is lost while running (not when stop() gives the Lease up). main.ts
+   * exits there, as kube-controller-manager does ("leaderelection lost"): informer caches and
+   * in-flight work of a former leader cannot be trusted, and the supervisor restarts it.
+   */
+  onLeadershipLost?: () => void;
 }
 
 export async function startControllerManager(opts: StartOptions = {}): Promise<ControllerManagerHandle> {
@@ -75,6 +81,7 @@ export async function startControllerManager(opts: StartOptions = {}): Promise<C
     });
 
   let elector: LeaderElector | undefined;
+  let stopping = false;
   if (config.leaderElect) {
     elector = new LeaderElector({
       kubeConfig,
@@ -86,7 +93,10 @@ export async function startControllerManager(opts: StartOptions = {}): Promise<C
       renewDeadlineSeconds: config.renewDeadlineSeconds,
       retryPeriodSeconds: config.retryPeriodSeconds,
       onStartedLeading: () => void startControllers(),
-      onStoppedLeading: () => void stopControllers(),
+      onStoppedLeading: () => {
+        if (!stopping) opts.onLeadershipLost?.();
+        void stopControllers();
+      },
     });
     elector.start();
   } else {
@@ -102,6 +112,7 @@ export async function startControllerManager(opts: StartOptions = {}): Promise<C
     isLeader: () => (elector ? elector.isLeader() : true),
     running: () => [...runningNames],
     async stop() {
+      stopping = true;
       await elector?.stop();
       await stopControllers();
       await endpoints?.close();

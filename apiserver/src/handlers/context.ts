@@ -1,5 +1,6 @@
 // What every resource handler gets: the parsed request, the caller, the resource's store.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AdmissionChain, RequestAdmission } from '../admission/chain.ts';
 import { errors } from '../errors.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { Store, UserInfo, WriteOptions } from '../registry/store.ts';
@@ -22,6 +23,8 @@ export interface HandlerContext {
   schemas?: SchemaServices;
   /** response headers to add (Warning) */
   warnings: string[];
+  /** the admission plugins every write passes (absent: none) */
+  admission?: AdmissionChain;
 }
 
 export function dryRunOf(q: URLSearchParams): boolean {
@@ -33,7 +36,28 @@ export function dryRunOf(q: URLSearchParams): boolean {
 export function writeOptions(ctx: HandlerContext, subresource?: string): WriteOptions {
   const fm = ctx.query.get('fieldManager') ?? defaultFieldManager(ctx.req.headers['user-agent']);
   if (fm.length > 128) throw errors.badRequest('fieldManager: Too long: may not be longer than 128 characters');
-  return { user: ctx.user, dryRun: dryRunOf(ctx.query), fieldManager: fm, subresource, operation: 'Update' };
+  return { user: ctx.user, dryRun: dryRunOf(ctx.query), fieldManager: fm, subresource, operation: 'Update', admission: admissionOf(ctx, subresource) };
+}
+
+/**
+ * The one place a request meets the admission chain: the store runs the returned phases around
+ * its own defaults and validation, for every write this request makes (create, update, patch,
+ * apply, delete, and the subresources' writes).
+ */
+export function admissionOf(ctx: HandlerContext, subresource = ctx.info.subresource ?? ''): RequestAdmission | undefined {
+  const def = ctx.store.def;
+  return ctx.admission?.forRequest({
+    group: def.group,
+    version: def.version,
+    resource: def.resource,
+    kind: def.kind,
+    subresource,
+    namespace: ctx.info.namespace,
+    name: ctx.info.name,
+    user: ctx.user,
+    dryRun: ctx.query.getAll('dryRun').length > 0,
+    warnings: ctx.warnings,
+  });
 }
 
 /** apiserver names an unnamed manager after the client's user agent, up to the first '/'. */

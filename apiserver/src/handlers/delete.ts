@@ -3,7 +3,7 @@ import { errors } from '../errors.ts';
 import type { DeleteOptions } from '../registry/store.ts';
 import { readBody, statusSuccess } from '../server/http-util.ts';
 import { parseJson } from '../server/negotiation.ts';
-import { dryRunOf, listKind, type HandlerContext } from './context.ts';
+import { admissionOf, dryRunOf, listKind, type HandlerContext } from './context.ts';
 import { writeObject, writeStatusObject } from './output.ts';
 
 /** DeleteOptions from the body (kubectl sends one) and from query parameters. */
@@ -43,7 +43,7 @@ export async function readDeleteOptions(ctx: HandlerContext): Promise<DeleteOpti
 
 export async function handleDelete(ctx: HandlerContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
-  const { object, finished } = await ctx.store.delete(ctx.info.namespace, ctx.info.name!, opts, { user: ctx.user });
+  const { object, finished } = await ctx.store.delete(ctx.info.namespace, ctx.info.name!, opts, { user: ctx.user, admission: admissionOf(ctx) });
   if (!finished || ctx.store.def.resource === 'pods' || ctx.store.def.resource === 'namespaces') {
     writeObject(ctx, 200, object);
     return;
@@ -63,9 +63,10 @@ export async function handleDeleteCollection(ctx: HandlerContext): Promise<void>
     fieldSelector: q.get('fieldSelector') ?? undefined,
   });
   const deleted = [];
+  const admission = admissionOf(ctx);
   for (const item of list.items) {
     try {
-      const r = await ctx.store.delete(item.metadata.namespace, item.metadata.name!, opts, { user: ctx.user });
+      const r = await ctx.store.delete(item.metadata.namespace, item.metadata.name!, opts, { user: ctx.user, admission });
       deleted.push(r.object);
     } catch (e: any) {
       if (e?.code !== 404) throw e;

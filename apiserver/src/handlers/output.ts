@@ -13,7 +13,8 @@ export function includeObjectOf(q: URLSearchParams): IncludeObject {
 }
 
 function send(ctx: HandlerContext, code: number, body: unknown): void {
-  for (const w of ctx.warnings) ctx.res.appendHeader('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
+  // a retried write runs its plugins again: each warning once
+  for (const w of new Set(ctx.warnings)) ctx.res.appendHeader('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
   if (wantsYaml(ctx.req.headers.accept)) {
     writeJson(ctx.res, code, yaml.dump(body, { noRefs: true }), 'application/yaml');
     return;

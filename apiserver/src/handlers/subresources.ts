@@ -3,7 +3,7 @@ import { errors } from '../errors.ts';
 import { fromLabelSelectorObject, labelSelectorToString } from '../registry/selectors.ts';
 import type { KObject } from '../registry/types.ts';
 import { statusSuccess } from '../server/http-util.ts';
-import { writeOptions, type HandlerContext } from './context.ts';
+import { admissionOf, writeOptions, type HandlerContext } from './context.ts';
 import { writeObject, writeStatusObject } from './output.ts';
 import { applyPatch, checkKind, readObject, readPatch, type PatchMetaProvider } from './write.ts';
 
@@ -139,7 +139,7 @@ export async function handleEviction(ctx: HandlerContext): Promise<void> {
       preconditions: opts.preconditions,
       dryRun: opts.dryRun ?? (ctx.query.getAll('dryRun').length ? ['All'] : undefined),
     },
-    { user: ctx.user },
+    { user: ctx.user, admission: admissionOf(ctx, 'eviction') },
   );
   writeStatusObject(ctx, 201, statusSuccess());
 }

@@ -18,7 +18,6 @@ export class ApiRegistry {
         storage,
         managedFields,
         context,
-        namespaces: () => this.store('', 'v1', 'namespaces')!,
         config: () => this.services.config ?? {},
       });
       this.byGvr.set(`${def.group}/${def.version}/${def.resource}`, store);

@@ -3,6 +3,7 @@
 // namespaces being terminated) live here; what differs per resource lives in the ResourceDef.
 import { randomUUID } from 'node:crypto';
 import { ApiError, errors, type FieldError } from '../errors.ts';
+import type { RequestAdmission } from '../admission/chain.ts';
 import type { Storage, WatchEvent, Watcher } from '../storage/interface.ts';
 import { apiVersionOf, type KObject, type RequestContext, type ResourceDef } from './types.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -20,6 +21,8 @@ export interface WriteOptions {
   subresource?: string;
   /** what the managed-fields tracker records as the operation */
   operation?: 'Update' | 'Apply';
+  /** the request's admission chain: admit after defaults, validate after validation */
+  admission?: RequestAdmission;
 }
 
 export interface DeleteOptions {
@@ -53,8 +56,6 @@ export interface ManagedFieldsTracker {
 
 export interface StoreServices {
   storage: Storage;
-  /** the namespaces store, to refuse writes into missing or terminating namespaces */
-  namespaces?: () => Store;
   managedFields?: ManagedFieldsTracker;
   context: (opts: { user: UserInfo; dryRun: boolean }) => RequestContext;
   /** the apiserver's settings the resources read (e.g. eventTtlSeconds) */
@@ -241,7 +242,6 @@ export class Store {
         { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' },
       ]);
     }
-    if (this.def.namespaced) await this.checkNamespaceAcceptsWrites(meta.namespace!);
 
     meta.uid = randomUUID();
     meta.creationTimestamp = now();
@@ -254,9 +254,16 @@ export class Store {
 
     const ctx = this.services.context({ user: opts.user, dryRun: !!opts.dryRun });
     this.def.defaults?.(obj);
+    await opts.admission?.admit('CREATE', obj, undefined);
     this.validateOrThrow(obj, undefined);
     await this.def.prepareForCreate?.(obj, ctx);
     this.validateOrThrow(obj, undefined, true);
+    try {
+      await opts.admission?.validate('CREATE', obj, undefined);
+    } catch (e) {
+      await this.def.afterDelete?.(obj, ctx); // give back what prepareForCreate allocated
+      throw e;
+    }
     let toStore = this.trackFields(undefined, obj, opts);
     if (opts.dryRun) {
       await this.def.afterDelete?.(toStore, ctx); // give back what prepareForCreate allocated
@@ -270,33 +277,6 @@ export class Store {
       throw e;
     }
     return this.output(toStore);
-  }
-
-  private async checkNamespaceAcceptsWrites(namespace: string): Promise<void> {
-    const nsStore = this.services.namespaces?.();
-    if (!nsStore || nsStore === this) return;
-    // as the NamespaceLifecycle admission does: the cache first, a live read when it misses
-    const key = nsStore.key(undefined, namespace);
-    const cached = await this.storage.list(nsStore.prefix(undefined), { resourceVersion: '0', predicate: (o) => o.metadata.name === namespace });
-    const ns = cached.items[0] ?? (await this.storage.get(key));
-    if (!ns) throw errors.notFound('', 'namespaces', namespace);
-    if (ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') {
-      throw new ApiError(
-        403,
-        'Forbidden',
-        `${this.qualified()} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-        {
-          name: '',
-          group: this.def.group || undefined,
-          kind: this.def.resource,
-          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-        },
-      );
-    }
-  }
-
-  private qualified(): string {
-    return this.def.group ? `${this.def.resource}.${this.def.group}` : this.def.resource;
   }
 
   private validateOrThrow(obj: KObject, old: KObject | undefined, metaOnly = false): void {
@@ -372,7 +352,9 @@ export class Store {
       else if (this.def.subresources?.includes('status') && 'status' in old) obj.status = old.status;
     }
     this.def.defaults?.(next);
+    await opts.admission?.admit('UPDATE', next, old);
     this.validateOrThrow(next, old);
+    await opts.admission?.validate('UPDATE', next, old);
 
     const specChanged = this.def.specChanged ? this.def.specChanged(next, old) : defaultSpecChanged(next, old);
     if ('spec' in next || old.metadata.generation) {
@@ -514,6 +496,8 @@ export class Store {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
       );
     }
+    await write.admission?.admit('DELETE', undefined, cur);
+    await write.admission?.validate('DELETE', undefined, cur);
     const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
     const grace = this.def.gracefulDeletion?.(cur, opts.gracePeriodSeconds);
     const isNamespace = this.def.resource === 'namespaces';

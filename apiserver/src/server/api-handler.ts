@@ -1,6 +1,7 @@
 // One dispatch for everything under /api and /apis: discovery documents or a resource verb.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@skiff/common';
+import { type AdmissionChain, connectSubresources } from '../admission/chain.ts';
 import { errors } from '../errors.ts';
 import type { SchemaServices } from '../handlers/context.ts';
 import { handleDelete, handleDeleteCollection } from '../handlers/delete.ts';
@@ -8,7 +9,7 @@ import { handleGet, handleList } from '../handlers/read.ts';
 import { handleBinding, handleEviction, handleScale } from '../handlers/subresources.ts';
 import { handleWatch, type WatchCounter } from '../handlers/watch.ts';
 import { handleCreate, handlePatch, handleUpdate, type PatchMetaProvider } from '../handlers/write.ts';
-import type { HandlerContext } from '../handlers/context.ts';
+import { admissionOf, type HandlerContext } from '../handlers/context.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { UserInfo } from '../registry/store.ts';
 import type { KObject } from '../registry/types.ts';
@@ -32,6 +33,8 @@ export interface ApiHandlerDeps {
   /** proxies pods/log, exec, attach, portforward to the node; absent until the kubelet exists */
   podProxy?: (ctx: HandlerContext) => Promise<void>;
   watchCounter?: WatchCounter;
+  /** mutating and validating admission for every write (absent: none) */
+  admission?: AdmissionChain;
   observe?: (info: RequestInfo, code: number, seconds: number) => void;
   log: Logger;
 }
@@ -134,6 +137,7 @@ async function serveResource(
       case 'portforward':
       case 'proxy':
         if (!deps.podProxy) throw errors.notFound(def.group, `${def.resource}/${sub}`, info.name!);
+        if (connectSubresources.has(sub)) await connectAdmission(ctx);
         return deps.podProxy(ctx);
     }
     throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
@@ -170,5 +174,12 @@ function makeCtx(
   user: UserInfo,
   store: HandlerContext['store'],
 ): HandlerContext {
-  return { req, res, info, query, user, registry: deps.registry, store, schemas: deps.schemas, warnings: [] };
+  return { req, res, info, query, user, registry: deps.registry, store, schemas: deps.schemas, warnings: [], admission: deps.admission };
+}
+
+/** exec, attach and portforward are admitted as CONNECT before the stream opens. */
+async function connectAdmission(ctx: HandlerContext): Promise<void> {
+  const a = admissionOf(ctx);
+  await a?.admit('CONNECT', undefined, undefined);
+  await a?.validate('CONNECT', undefined, undefined);
 }

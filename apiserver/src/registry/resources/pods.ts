@@ -1,6 +1,5 @@
-// core/v1 Pod: defaults, admission-time additions, spec immutability, binding and graceful deletion.
-import { resolvePodPriority } from '../admission/priority.ts';
-import { addServiceAccountTokenVolume } from '../admission/service-account.ts';
+// core/v1 Pod: defaults, spec immutability, binding and graceful deletion. What admission adds
+// (service account, priority, default tolerations) lives in apiserver/src/admission/plugins/.
 import { isDeepStrictEqual } from 'node:util';
 import { errors, field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
@@ -12,27 +11,11 @@ import { defaultPodSpec } from './shared/pod-defaults.ts';
 import { keepOldStatus, takeStatusOnly } from './shared/status-split.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
 
-/** The DefaultTolerationSeconds admission plugin: evict 5 minutes after a node goes away. */
-const defaultTolerationSeconds = 300;
-const notReadyTaint = 'node.kubernetes.io/not-ready';
-const unreachableTaint = 'node.kubernetes.io/unreachable';
-
 /** PriorityClasses the server creates itself; a pod naming one gets its value without a lookup. */
 export const builtinPriorities: Record<string, number> = {
   'system-cluster-critical': 2000000000,
   'system-node-critical': 2000001000,
 };
-
-function addDefaultTolerations(spec: any): void {
-  const tolerations: any[] = (spec.tolerations ??= []);
-  const toleratesForever = (key: string) =>
-    tolerations.some((t) => (t.operator === 'Exists' && !t.key) || (t.key === key && (t.effect === 'NoExecute' || !t.effect)));
-  for (const key of [notReadyTaint, unreachableTaint]) {
-    if (!toleratesForever(key)) {
-      tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: defaultTolerationSeconds });
-    }
-  }
-}
 
 /** Guaranteed when every container has equal cpu and memory requests and limits; BestEffort without any. */
 export function qosClassOf(spec: any): 'Guaranteed' | 'Burstable' | 'BestEffort' {
@@ -139,15 +122,8 @@ export const pods: ResourceDef = {
     return out;
   },
 
-  async prepareForCreate(obj, ctx) {
+  prepareForCreate(obj) {
     const spec = obj.spec;
-    // what the ServiceAccount, Priority and DefaultTolerationSeconds admission plugins add
-    spec.serviceAccountName ||= 'default';
-    spec.serviceAccount = spec.serviceAccountName;
-    // only when this apiserver can issue tokens (--service-account-signing-key-file)
-    if (ctx.services?.config?.serviceAccountTokenVolumes) addServiceAccountTokenVolume(obj);
-    addDefaultTolerations(spec);
-    await resolvePodPriority(obj, ctx);
     spec.preemptionPolicy ??= 'PreemptLowerPriority';
     obj.status = { phase: 'Pending', qosClass: qosClassOf(spec) };
   },

@@ -4,7 +4,6 @@ import type { KObject, ResourceDef } from '../types.ts';
 import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { builtinPriorities } from './pods.ts';
-import { checkSingleGlobalDefault } from '../admission/priority.ts';
 
 /** Above this, priorities are for the system (HighestUserDefinablePriority). */
 const highestUserPriority = 1000000000;
@@ -21,14 +20,6 @@ export const priorityclasses: ResourceDef = {
 
   defaults(obj) {
     obj.preemptionPolicy ??= 'PreemptLowerPriority';
-  },
-
-  async prepareForCreate(obj, ctx) {
-    await checkSingleGlobalDefault(obj, ctx);
-  },
-
-  async prepareForUpdate(obj, old, ctx) {
-    if (obj.globalDefault === true && old.globalDefault !== true) await checkSingleGlobalDefault(obj, ctx);
   },
 
   validate(obj) {

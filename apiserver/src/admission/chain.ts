@@ -1,0 +1,89 @@
+// The admission chain, as kube-apiserver runs it: every enabled plugin's `admit` in order (the
+// mutating phase), then the strategy's defaults and validation, then every `validate` (the
+// validating phase). The store calls both phases through the RequestAdmission a handler puts in
+// its WriteOptions (handlers/context.ts writeOptions/admissionOf), so create, update, patch,
+// apply, delete and the subresources all pass the same two calls; CONNECT (exec, attach,
+// portforward) runs both phases before the proxy opens the stream
+// (server/api-handler.ts connectAdmission).
+import type { ApiRegistry } from '../registry/api-registry.ts';
+import type { UserInfo } from '../registry/store.ts';
+import type { KObject } from '../registry/types.ts';
+import type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin, AdmissionServices } from './interface.ts';
+
+/** What a handler knows about the request; the store adds the operation and the objects. */
+export interface AdmissionRequest {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  user: UserInfo;
+  dryRun: boolean;
+  /** the response's Warning list; plugins' warnings land here */
+  warnings: string[];
+}
+
+/** The two phases for one request; the store calls them around its own defaults and validation. */
+export interface RequestAdmission {
+  /** mutating phase: plugins may change `object` in place */
+  admit(operation: AdmissionOperation, object: KObject | undefined, oldObject: KObject | undefined): Promise<void>;
+  /** validating phase: after the strategy's defaults and validation */
+  validate(operation: AdmissionOperation, object: KObject | undefined, oldObject: KObject | undefined): Promise<void>;
+}
+
+/** Subresources whose writes Kubernetes admits as CREATE of a new object (a Binding, an Eviction). */
+const createSubresources = new Set(['binding', 'eviction']);
+/** Subresources admitted as CONNECT. */
+export const connectSubresources = new Set(['exec', 'attach', 'portforward']);
+
+export class AdmissionChain {
+  readonly plugins: readonly AdmissionPlugin[];
+  private readonly services: AdmissionServices;
+
+  constructor(plugins: readonly AdmissionPlugin[], registry: ApiRegistry) {
+    this.plugins = plugins;
+    this.services = { registry };
+  }
+
+  get names(): string[] {
+    return this.plugins.map((p) => p.name);
+  }
+
+  forRequest(req: AdmissionRequest): RequestAdmission {
+    const auditAnnotations: Record<string, string> = {};
+    const attrs = (operation: AdmissionOperation, object: KObject | undefined, oldObject: KObject | undefined): AdmissionAttributes => {
+      const sub = req.subresource ?? '';
+      const meta = object?.metadata ?? oldObject?.metadata;
+      return {
+        operation: createSubresources.has(sub) ? 'CREATE' : operation,
+        group: req.group,
+        version: req.version,
+        resource: req.resource,
+        subresource: sub,
+        kind: req.kind,
+        namespace: meta?.namespace ?? req.namespace ?? '',
+        name: meta?.name ?? req.name ?? '',
+        object,
+        oldObject,
+        user: req.user,
+        dryRun: req.dryRun,
+        warnings: req.warnings,
+        auditAnnotations,
+      };
+    };
+    return {
+      admit: (op, obj, old) => this.run('admit', attrs(op, obj, old)),
+      validate: (op, obj, old) => this.run('validate', attrs(op, obj, old)),
+    };
+  }
+
+  private async run(phase: 'admit' | 'validate', attrs: AdmissionAttributes): Promise<void> {
+    for (const plugin of this.plugins) {
+      const step = plugin[phase];
+      if (!step || !plugin.operations.includes(attrs.operation)) continue;
+      await step.call(plugin, attrs, this.services);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// NamespaceLifecycle: the system namespaces can never be deleted, and nothing is created in a
+// namespace that is missing or being terminated (upstream's
+// k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle).
+import { ApiError, errors, qualifiedResource } from '../../errors.ts';
+import type { KObject } from '../../registry/types.ts';
+import type { AdmissionAttributes, AdmissionPlugin, AdmissionServices } from '../interface.ts';
+
+/** kube-apiserver's immortal namespaces (kube-node-lease is not one: it is recreated instead) */
+export const immortalNamespaces = new Set(['default', 'kube-system', 'kube-public']);
+
+const isNamespace = (a: AdmissionAttributes) => a.group === '' && a.kind === 'Namespace';
+
+/** Resources that reveal permissions, not content; a missing namespace must not be told apart. */
+const accessReviews = new Set(['authorization.k8s.io/localsubjectaccessreviews']);
+
+async function lookUpNamespace(services: AdmissionServices, name: string): Promise<KObject | undefined> {
+  const namespaces = services.registry.store('', 'v1', 'namespaces');
+  if (!namespaces) return undefined;
+  try {
+    return await namespaces.get(undefined, name);
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+const qualified = (a: AdmissionAttributes) => qualifiedResource(a.group, a.resource);
+
+export const namespaceLifecycle: AdmissionPlugin = {
+  name: 'NamespaceLifecycle',
+  operations: ['CREATE', 'UPDATE', 'DELETE'],
+
+  async admit(a, services) {
+    if (a.operation === 'DELETE' && isNamespace(a) && immortalNamespaces.has(a.name)) {
+      throw errors.forbidden('', 'namespaces', a.name, 'this namespace may not be deleted');
+    }
+    if (isNamespace(a)) return; // every other operation on namespaces themselves is allowed
+    if (!a.namespace) return; // cluster-scoped
+    if (a.operation === 'DELETE') return;
+    if (accessReviews.has(`${a.group}/${a.resource}`)) return;
+    const ns = await lookUpNamespace(services, a.namespace);
+    if (!ns) throw errors.notFound('', 'namespaces', a.namespace);
+    if (a.operation !== 'CREATE') return;
+    if (ns.status?.phase !== 'Terminating' && !ns.metadata?.deletionTimestamp) return;
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `${qualified(a)} "${a.name}" is forbidden: unable to create new content in namespace ${a.namespace} because it is being terminated`,
+      {
+        name: a.name,
+        group: a.group || undefined,
+        kind: a.resource,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${a.namespace} is being terminated`, field: 'metadata.namespace' }],
+      },
+    );
+  },
+};
