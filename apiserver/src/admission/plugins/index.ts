@@ -4,6 +4,7 @@ import type { AdmissionPlugin } from '../interface.ts';
 import { defaultTolerationSeconds } from './default-toleration-seconds.ts';
 import { limitRanger } from './limit-ranger.ts';
 import { namespaceLifecycle } from './namespace-lifecycle.ts';
+import { podSecurity } from './pod-security.ts';
 import { priority } from './priority.ts';
 import { resourceQuota } from './resource-quota.ts';
 import { serviceAccount } from './service-account.ts';
@@ -13,7 +14,7 @@ export const orderedPlugins: readonly AdmissionPlugin[] = [
   limitRanger,
   serviceAccount,
   // NodeRestriction: not yet (nodes are not yet restricted to their own objects)
-  // PodSecurity (pod-security.ts) goes here
+  podSecurity,
   priority,
   defaultTolerationSeconds,
   // DefaultStorageClass: with the storage kinds
