@@ -115,6 +115,20 @@ describe('admission: ResourceQuota and its controller through kubectl', function
     expect(get.stdout).to.match(/compute\s+\S+\s+requests\.cpu: 600m\/1\s+limits\.memory: 512Mi\/1Gi/);
   });
 
+  it('an update that uses more (a Service turned NodePort) is charged too', async () => {
+    const ns = 'quota-compute';
+    expect((await k(['create', 'quota', 'nodeports', '-n', ns, '--hard=services.nodeports=1'])).code).to.equal(0);
+    await synced(ns, 'nodeports', { 'services.nodeports': '0' });
+    expect((await k(['create', 'service', 'clusterip', 'two-ports', '--tcp=80:80,443:443', '-n', ns])).code).to.equal(0);
+    const r = await k(['patch', 'service', 'two-ports', '-n', ns, '-p', '{"spec":{"type":"NodePort"}}']);
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.contain(
+      'services "two-ports" is forbidden: exceeded quota: nodeports, requested: services.nodeports=2, used: services.nodeports=0, limited: services.nodeports=1',
+    );
+    const svc = JSON.parse((await k(['get', 'service', 'two-ports', '-n', ns, '-o', 'json'])).stdout);
+    expect(svc.spec.type).to.equal('ClusterIP');
+  });
+
   it('scopes: BestEffort, NotBestEffort, Terminating and a PriorityClass scopeSelector choose the pods they count', async () => {
     const ns = 'quota-scopes';
     expect((await k(['create', 'quota', 'besteffort', '-n', ns, '--hard=pods=1', '--scopes=BestEffort'])).code).to.equal(0);

@@ -79,7 +79,7 @@ interface Charge {
 /** Checks every matching quota; returns the status writes to make, or throws 403. */
 function planCharges(a: AdmissionAttributes, quotas: KObject[], skip: Set<string>): Charge[] {
   const obj = a.object!;
-  const delta = usageOf(a.group, a.resource, obj);
+  const delta = deltaUsage(a);
   const forbidden = (why: string) => errors.forbidden(a.group, a.resource, a.name, why);
   const charges: Charge[] = [];
   for (const quota of quotas) {
@@ -122,14 +122,36 @@ async function writeCharge(store: Store, c: Charge): Promise<void> {
   await store.update(c.quota.metadata.namespace, c.quota.metadata.name!, updated, { user: quotaWriter, subresource: 'status' });
 }
 
+/** Kinds whose updates can use more quota (a Service turned NodePort); the rest are charged on create only. */
+const chargedOnUpdate = new Set(['/services', '/persistentvolumeclaims']);
+
+function handles(a: AdmissionAttributes): boolean {
+  if (a.subresource !== '' || !a.object || !a.namespace) return false;
+  return a.operation === 'CREATE' || (a.operation === 'UPDATE' && chargedOnUpdate.has(`${a.group}/${a.resource}`) && !!a.oldObject);
+}
+
+/** What the request adds: the object's usage, less what the old object already used (never negative). */
+function deltaUsage(a: AdmissionAttributes): Usage {
+  const usage = usageOf(a.group, a.resource, a.object);
+  if (a.operation !== 'UPDATE' || !a.oldObject) return usage;
+  const before = usageOf(a.group, a.resource, a.oldObject);
+  const out: Usage = new Map();
+  for (const [k, q] of usage) {
+    const prev = before.get(k);
+    const more = prev ? q.sub(prev) : q;
+    if (more.sign > 0) out.set(k, more);
+  }
+  return out;
+}
+
 const isConflict = (e: unknown) => e instanceof ApiError && e.code === 409;
 
 export const resourceQuota: AdmissionPlugin = {
   name: 'ResourceQuota',
-  operations: ['CREATE'],
+  operations: ['CREATE', 'UPDATE'],
 
   async validate(a, services) {
-    if (a.subresource !== '' || !a.object || !a.namespace) return;
+    if (!handles(a)) return;
     const store = quotasStore(services);
     if (!store) return;
     await withNamespaceLock(a.namespace, async () => {
