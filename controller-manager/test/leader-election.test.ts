@@ -74,3 +74,42 @@ describe('controller-manager: leader election between two processes', function (
     expect(Number(transitions)).to.equal(1);
   });
 });
+
+// Issue 13: a controller-manager that loses its Lease does not idle; it exits and its
+// supervisor (scripts/supervise.sh under make up) restarts it.
+describe('controller-manager: losing the Lease', function () {
+  this.timeout(120_000);
+  const cluster = useApiserver();
+
+  it('exits ("leaderelection lost") when another holder takes the Lease, as kube-controller-manager does', async () => {
+    const args = [`--kubeconfig=${cluster.server.kubeconfigPath}`, '--port=0', '--leader-elect-lease-duration=4', '--leader-elect-retry-period=0.5'];
+    const c = await startComponent({ workspace: 'controller-manager', args });
+    try {
+      await waitFor('the leader', async () => leads(c), 20_000);
+      const now = new Date().toISOString().replace('Z', '000Z');
+      const r = await cluster.server.kubectl('1.33', [
+        '-n',
+        'kube-system',
+        'patch',
+        'lease',
+        'kube-controller-manager',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { holderIdentity: 'thief', renewTime: now, leaseDurationSeconds: 30 } }),
+      ]);
+      expect(r.code, r.stderr).to.equal(0);
+      const alive = () => {
+        try {
+          process.kill(c.pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor('the controller-manager to exit', async () => !alive(), 15_000);
+      expect(logOf(c)).to.include('"msg":"lost leadership"').and.include('"msg":"leaderelection lost"');
+    } finally {
+      await c.stop();
+    }
+  });
+});

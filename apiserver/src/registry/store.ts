@@ -1,6 +1,7 @@
 // The one generic store, as Kubernetes' registry has it: every resource is served by a Store
-// built from its ResourceDef. Metadata rules (uid, generation, finalizers, graceful deletion,
-// namespaces being terminated) live here; what differs per resource lives in the ResourceDef.
+// built from its ResourceDef. Metadata rules (uid, generation, finalizers, graceful deletion)
+// live here; what differs per resource lives in the ResourceDef. Admission (which namespaces
+// accept writes, what plugins add) arrives with each write as WriteOptions.admission.
 import { randomUUID } from 'node:crypto';
 import { ApiError, errors, type FieldError } from '../errors.ts';
 import type { RequestAdmission } from '../admission/chain.ts';

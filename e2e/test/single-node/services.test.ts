@@ -324,4 +324,68 @@ describe('single node: Services as a user sees them (issue 6)', function () {
     }
     expect(host.stdout).to.not.include(c.network.nodeIP);
   });
+
+  // Issue 13, acceptance 1. Last in this suite: it deletes every namespace, this suite's too.
+  it('kubectl delete ns --all: the system namespaces stay, the rest go, kube-node-lease comes back, a new Deployment runs (issue 13)', async function () {
+    this.timeout(300_000);
+    const names = async () =>
+      JSON.parse(await c.kubectlOk(['get', 'ns', '-o', 'json'])).items as { metadata: { name: string; uid: string }; status: { phase: string } }[];
+    const leaseNsUid = (await names()).find((n) => n.metadata.name === 'kube-node-lease')?.metadata.uid;
+    expect(leaseNsUid).to.be.a('string');
+    const del = await c.kubectl(['delete', 'ns', '--all', '--wait=false']);
+    expect(del.code).to.equal(1);
+    for (const ns of ['default', 'kube-system', 'kube-public']) {
+      expect(del.stderr).to.include(`Error from server (Forbidden): namespaces "${ns}" is forbidden: this namespace may not be deleted`);
+    }
+    expect(del.stdout).to.include(`namespace "${NS}" deleted`).and.include('namespace "kube-node-lease" deleted');
+    // the namespace controller empties and removes the others; the apiserver recreates kube-node-lease
+    const settled = await waitFor('only the system namespaces, kube-node-lease recreated', 150_000, async () => {
+      const all = await names();
+      const view = all.map((n) => `${n.metadata.name}=${n.status.phase}`).sort();
+      const lease = all.find((n) => n.metadata.name === 'kube-node-lease');
+      return view.length === 4 && lease && lease.metadata.uid !== leaseNsUid && lease.status.phase === 'Active' ? view : undefined;
+    });
+    expect(settled).to.deep.equal(['default=Active', 'kube-node-lease=Active', 'kube-public=Active', 'kube-system=Active']);
+    // the kubelet gets its node Lease back in the new kube-node-lease
+    await waitFor('the node Lease in the new kube-node-lease', 60_000, async () =>
+      (await c.kubectl(['-n', 'kube-node-lease', 'get', 'lease', c.nodeName])).code === 0 ? true : undefined,
+    );
+    await c.kubectlOk(['create', 'deployment', 'after-wipe', '--image=127.0.0.1:5000/skiff/web:latest', '--replicas=2']);
+    await c.kubectlOk(['rollout', 'status', 'deploy/after-wipe', '--timeout=120s'], { timeoutMs: 130_000 });
+    const running = JSON.parse(await c.kubectlOk(['get', 'pods', '-l', 'app=after-wipe', '-o', 'json'])).items.filter(
+      (p: { spec: { nodeName?: string }; status: { phase: string } }) => p.spec.nodeName === c.nodeName && p.status.phase === 'Running',
+    );
+    expect(running).to.have.length(2);
+  });
+
+  it('a controller-manager that loses its Lease exits ("leaderelection lost") and its supervisor restarts it (issue 13)', async function () {
+    this.timeout(180_000);
+    const status = async () => (await c.clusterScript('status')).stdout;
+    expect(await status()).to.match(/controller-manager: ready \(pid \d+, restarts 0\)/);
+    // another holder takes the Lease over for a few seconds, as a second replica would
+    const now = new Date().toISOString().replace('Z', '000Z');
+    await c.kubectlOk([
+      '-n',
+      'kube-system',
+      'patch',
+      'lease',
+      'kube-controller-manager',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { holderIdentity: 'e2e-thief', renewTime: now, leaseDurationSeconds: 5 } }),
+    ]);
+    const restarted = await waitFor('controller-manager restarted by its supervisor', 60_000, async () => {
+      const out = await status();
+      return /controller-manager: ready \(pid \d+, restarts 1, last exit 1 at /.test(out) ? out : undefined;
+    });
+    expect(restarted).to.match(/scheduler: ready \(pid \d+, restarts 0\)/);
+    expect(c.logTail('controller-manager', 200)).to.include('leaderelection lost');
+    // the new process takes the Lease once the thief's expires, and its controllers work again
+    await waitFor('the Lease held again by a controller-manager', 60_000, async () => {
+      const holder = await c.kubectlOk(['-n', 'kube-system', 'get', 'lease', 'kube-controller-manager', '-o', 'jsonpath={.spec.holderIdentity}']);
+      return holder && holder !== 'e2e-thief' ? holder : undefined;
+    });
+    await c.kubectlOk(['scale', 'deploy/after-wipe', '--replicas=3']);
+    await c.kubectlOk(['rollout', 'status', 'deploy/after-wipe', '--timeout=90s'], { timeoutMs: 100_000 });
+  });
 });

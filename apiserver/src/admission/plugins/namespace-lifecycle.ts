@@ -13,9 +13,28 @@ const isNamespace = (a: AdmissionAttributes) => a.group === '' && a.kind === 'Na
 /** Resources that reveal permissions, not content; a missing namespace must not be told apart. */
 const accessReviews = new Set(['authorization.k8s.io/localsubjectaccessreviews']);
 
+/** A namespace this apiserver just deleted is read live for a while: the cache may lag behind. */
+const forceLiveLookupMs = 30_000;
+const recentlyDeleted = new Map<string, number>();
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function rememberDeletion(name: string): void {
+  const now = Date.now();
+  for (const [n, at] of recentlyDeleted) if (now - at >= forceLiveLookupMs) recentlyDeleted.delete(n);
+  recentlyDeleted.set(name, now);
+}
+
+/** As upstream: the watch cache first, a live read when it misses (or after a recent delete). */
 async function lookUpNamespace(services: AdmissionServices, name: string): Promise<KObject | undefined> {
   const namespaces = services.registry.store('', 'v1', 'namespaces');
-  if (!namespaces) return undefined;
+  if (!namespaces || !dnsLabel.test(name)) return undefined;
+  const deletedAt = recentlyDeleted.get(name);
+  const live = deletedAt !== undefined && Date.now() - deletedAt < forceLiveLookupMs;
+  if (deletedAt !== undefined && !live) recentlyDeleted.delete(name);
+  if (!live) {
+    const cached = await namespaces.list(undefined, { resourceVersion: '0', fieldSelector: `metadata.name=${name}` });
+    if (cached.items[0]) return cached.items[0];
+  }
   try {
     return await namespaces.get(undefined, name);
   } catch (e) {
@@ -34,7 +53,12 @@ export const namespaceLifecycle: AdmissionPlugin = {
     if (a.operation === 'DELETE' && isNamespace(a) && immortalNamespaces.has(a.name)) {
       throw errors.forbidden('', 'namespaces', a.name, 'this namespace may not be deleted');
     }
-    if (isNamespace(a)) return; // every other operation on namespaces themselves is allowed
+    if (isNamespace(a)) {
+      // every other operation on namespaces themselves is allowed; creates into one being
+      // deleted must not slip through a cache that has not seen the deletion yet
+      if (a.operation === 'DELETE') rememberDeletion(a.name);
+      return;
+    }
     if (!a.namespace) return; // cluster-scoped
     if (a.operation === 'DELETE') return;
     if (accessReviews.has(`${a.group}/${a.resource}`)) return;
