@@ -31,13 +31,18 @@ function dig(obj: any, path: string[]): any {
 async function namespacePolicy(namespace: string, services: AdmissionServices): Promise<NamespacePolicy | undefined> {
   const store = services.registry.store('', 'v1', 'namespaces');
   if (!store || !namespace) return undefined;
-  try {
-    const ns = await store.get(undefined, namespace);
-    // a namespace with bad labels was refused when labelled; read what is valid of it
-    return policyFromLabels(ns.metadata.labels).policy;
-  } catch {
-    return undefined; // NamespaceLifecycle answers for missing namespaces
+  // the watch cache first (every pod create asks), a live read when it misses
+  const cached = await store.list(undefined, { resourceVersion: '0', fieldSelector: `metadata.name=${namespace}` });
+  let ns = cached.items[0];
+  if (!ns) {
+    try {
+      ns = await store.get(undefined, namespace);
+    } catch {
+      return undefined; // NamespaceLifecycle answers for missing namespaces
+    }
   }
+  // a namespace with bad labels was refused when labelled; read what is valid of it
+  return policyFromLabels(ns.metadata.labels).policy;
 }
 
 const sameLevel = (a: LevelVersion, b: LevelVersion) => a.level === b.level && a.version === b.version;

@@ -154,6 +154,11 @@ export const resourceQuota: AdmissionPlugin = {
     if (!handles(a)) return;
     const store = quotasStore(services);
     if (!store) return;
+    // most namespaces have no quota: the watch cache says so without a lock or an etcd read.
+    // A quota the cache has not seen yet has no status.hard either (the controller sets it),
+    // so it would not be enforced anyway.
+    const cached = await store.list(a.namespace, { resourceVersion: '0' });
+    if (!cached.items.some((q) => quotaMatches(q, a.group, a.resource, a.object, q.status?.hard ?? {}))) return;
     await withNamespaceLock(a.namespace, async () => {
       const charged = new Set<string>();
       for (let attempt = 0; attempt < maxAttempts; attempt++) {
