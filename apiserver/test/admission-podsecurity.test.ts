@@ -72,6 +72,10 @@ describe('admission: PodSecurity through kubectl', function () {
     const d = await k(['create', 'deployment', 'web', '--image=nginx', '-n', 'psa-warn']);
     expect(d.code, d.stderr).to.equal(0);
     expect(d.stderr).to.contain('Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "nginx" must set');
+    // an update that leaves the template alone is not judged again
+    const scaled = await k(['label', 'deployment', 'web', 'tier=front', '-n', 'psa-warn']);
+    expect(scaled.code, scaled.stderr).to.equal(0);
+    expect(scaled.stderr).to.not.contain('Warning');
   });
 
   it('kubectl label ns enforce=restricted warns about existing violating pods, as upstream', async () => {

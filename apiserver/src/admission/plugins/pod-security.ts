@@ -155,6 +155,9 @@ export const podSecurity: AdmissionPlugin = {
     const policy = await namespacePolicy(a.namespace, services);
     if (!policy || (policy.audit.level === 'privileged' && policy.warn.level === 'privileged')) return;
     const template = dig(a.object, templatePath);
-    if (template) judgePod(a, policy, template.metadata, template.spec, false);
+    if (!template) return;
+    // an update that leaves the template alone (replicas, annotations) has nothing new to judge
+    if (a.operation === 'UPDATE' && a.oldObject && JSON.stringify(dig(a.oldObject, templatePath)) === JSON.stringify(template)) return;
+    judgePod(a, policy, template.metadata, template.spec, false);
   },
 };
