@@ -47,6 +47,16 @@ export const apiserverFlags = {
     description: 'admission plugins to turn on, by upstream name (all are on by default): NamespaceLifecycle, ServiceAccount, Priority, ...',
   },
   'disable-admission-plugins': { type: 'list', default: [], description: 'admission plugins to turn off, by upstream name, e.g. ServiceAccount,Priority' },
+  'default-not-ready-toleration-seconds': {
+    type: 'number',
+    default: 300,
+    description: 'tolerationSeconds of the not-ready:NoExecute toleration DefaultTolerationSeconds gives every pod without one',
+  },
+  'default-unreachable-toleration-seconds': {
+    type: 'number',
+    default: 300,
+    description: 'tolerationSeconds of the unreachable:NoExecute toleration DefaultTolerationSeconds gives every pod without one',
+  },
   'system-namespaces-interval-seconds': {
     type: 'number',
     default: 10,
@@ -82,6 +92,8 @@ export type ApiserverConfig = {
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
   systemNamespacesIntervalSeconds: number;
+  defaultNotReadyTolerationSeconds: number;
+  defaultUnreachableTolerationSeconds: number;
 };
 
 function eventTtl(text: string): number {
@@ -96,6 +108,11 @@ function eventTtl(text: string): number {
 
 function positive(flag: string, n: number): number {
   if (!(n > 0)) throw new FlagError(`--${flag}: must be positive`);
+  return n;
+}
+
+function nonNegative(flag: string, n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new FlagError(`--${flag}: must be a whole number of seconds, 0 or more`);
   return n;
 }
 
@@ -138,5 +155,7 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     enableAdmissionPlugins: [...f['enable-admission-plugins']],
     disableAdmissionPlugins: [...f['disable-admission-plugins']],
     systemNamespacesIntervalSeconds: positive('system-namespaces-interval-seconds', f['system-namespaces-interval-seconds']),
+    defaultNotReadyTolerationSeconds: nonNegative('default-not-ready-toleration-seconds', f['default-not-ready-toleration-seconds']),
+    defaultUnreachableTolerationSeconds: nonNegative('default-unreachable-toleration-seconds', f['default-unreachable-toleration-seconds']),
   };
 }

@@ -96,6 +96,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
         serviceNodePortRange: cfg.serviceNodePortRange,
         serviceAccountTokenVolumes: !!cfg.serviceAccountSigningKeyFile,
         eventTtlSeconds: cfg.eventTtlSeconds,
+        defaultNotReadyTolerationSeconds: cfg.defaultNotReadyTolerationSeconds,
+        defaultUnreachableTolerationSeconds: cfg.defaultUnreachableTolerationSeconds,
       },
     },
     {

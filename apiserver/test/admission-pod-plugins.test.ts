@@ -12,7 +12,10 @@ describe('admission: pod plugins', function () {
     this.timeout(60_000);
     const pki = await sharedPki();
     // with a signing key the apiserver issues tokens, so the ServiceAccount plugin mounts them
-    server = await startApiserver({ etcdUrl: (await sharedEtcd()).url, extraArgs: [`--service-account-signing-key-file=${pki.serviceAccountKey}`] });
+    server = await startApiserver({
+      etcdUrl: (await sharedEtcd()).url,
+      extraArgs: [`--service-account-signing-key-file=${pki.serviceAccountKey}`, '--default-unreachable-toleration-seconds=120'],
+    });
   });
   after(async () => {
     await server?.stop();
@@ -40,11 +43,11 @@ describe('admission: pod plugins', function () {
     expect(optOut.obj.spec.volumes ?? []).to.deep.equal([]);
   });
 
-  it('DefaultTolerationSeconds: 300 s for not-ready and unreachable, unless the pod tolerates them', async () => {
+  it('DefaultTolerationSeconds: 300 s for not-ready, --default-unreachable-toleration-seconds for unreachable, unless the pod tolerates them', async () => {
     const a = await create(pod('tol-default'));
     expect(a.obj.spec.tolerations).to.deep.equal([
       { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 120 },
     ]);
     const own = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 };
     const b = await create(pod('tol-own', { tolerations: [own] }));

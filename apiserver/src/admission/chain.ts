@@ -35,8 +35,8 @@ export interface RequestAdmission {
 
 /** Subresources whose writes Kubernetes admits as CREATE of a new object (a Binding, an Eviction). */
 const createSubresources = new Set(['binding', 'eviction']);
-/** Subresources admitted as CONNECT. */
-export const connectSubresources = new Set(['exec', 'attach', 'portforward']);
+/** Subresources admitted as CONNECT (pods/log is a GET, not admitted). */
+export const connectSubresources = new Set(['exec', 'attach', 'portforward', 'proxy']);
 
 export class AdmissionChain {
   readonly plugins: readonly AdmissionPlugin[];

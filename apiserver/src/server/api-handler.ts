@@ -177,7 +177,7 @@ function makeCtx(
   return { req, res, info, query, user, registry: deps.registry, store, schemas: deps.schemas, warnings: [], admission: deps.admission };
 }
 
-/** exec, attach and portforward are admitted as CONNECT before the stream opens. */
+/** exec, attach, portforward and proxy are admitted as CONNECT before the stream opens. */
 async function connectAdmission(ctx: HandlerContext): Promise<void> {
   const a = admissionOf(ctx);
   await a?.admit('CONNECT', undefined, undefined);
