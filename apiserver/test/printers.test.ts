@@ -626,3 +626,20 @@ describe('printers: Table and PartialObjectMetadata documents', () => {
       .with.property('code', 400);
   });
 });
+
+describe('printers: ResourceQuota and LimitRange', () => {
+  it('ResourceQuota: NAME AGE REQUEST LIMIT, limits.* in LIMIT, used 0 when not counted yet', () => {
+    const quota: KObject = {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'q', namespace: 'default', creationTimestamp: ago(120) },
+      status: { hard: { pods: '5', 'requests.cpu': '1', 'limits.memory': '1Gi' }, used: { pods: '2', 'limits.memory': '512Mi' } },
+    };
+    expect(tableFor('', 'ResourceQuota').columns.map((c) => c.name)).to.deep.equal(['Name', 'Age', 'Request', 'Limit']);
+    expect(row('', 'ResourceQuota', quota)).to.deep.equal({ Name: 'q', Age: '2m', Request: 'pods: 2/5, requests.cpu: 0/1', Limit: 'limits.memory: 512Mi/1Gi' });
+  });
+
+  it('LimitRange: Name and Created At, as kube-apiserver prints it', () => {
+    expect(tableFor('', 'LimitRange').columns.map((c) => c.name)).to.deep.equal(['Name', 'Created At']);
+  });
+});

@@ -550,6 +550,38 @@ const objects: Array<Record<string, unknown>> = [
   },
   {
     apiVersion: 'v1',
+    kind: 'LimitRange',
+    metadata: meta('limits', 'default'),
+    spec: {
+      limits: [
+        {
+          type: 'Container',
+          max: { cpu: '1', memory: '1Gi' },
+          min: { cpu: '50m' },
+          default: { cpu: '500m' },
+          defaultRequest: { cpu: '100m' },
+          maxLimitRequestRatio: { cpu: '10' },
+        },
+        { type: 'PersistentVolumeClaim', max: { storage: '2Gi' } },
+      ],
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: meta('quota', 'default'),
+    spec: {
+      hard: { pods: '5', 'requests.cpu': '1', 'count/deployments.apps': '2' },
+      scopes: ['NotTerminating'],
+      scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] },
+    },
+    status: {
+      hard: { pods: '5', 'requests.cpu': '1', 'count/deployments.apps': '2' },
+      used: { pods: '3', 'requests.cpu': '250m', 'count/deployments.apps': '0' },
+    },
+  },
+  {
+    apiVersion: 'v1',
     kind: 'ConfigMapList',
     metadata: { resourceVersion: '10', continue: 'abc', remainingItemCount: 0 },
     items: [{ metadata: { name: 'a', creationTimestamp: null }, data: { k: 'v' } }],

@@ -43,6 +43,11 @@ export interface ControllerManagerConfig {
   /** pods of deleted nodes: looked for this often, deleted after the node was gone this long */
   podGcPeriodSeconds: number;
   podGcQuarantineSeconds: number;
+  /** --resource-quota-sync-period: every quota recounted this often */
+  resourceQuotaSyncPeriodSeconds: number;
+  /** a quota uncharged this long may have its usage lowered by a recount */
+  resourceQuotaSettleSeconds: number;
+  concurrentResourceQuotaSyncs: number;
 }
 
 export const defaultConfig: ControllerManagerConfig = {
@@ -76,6 +81,9 @@ export const defaultConfig: ControllerManagerConfig = {
   rootCaFile: '',
   podGcPeriodSeconds: 20,
   podGcQuarantineSeconds: 40,
+  resourceQuotaSyncPeriodSeconds: 300,
+  resourceQuotaSettleSeconds: 2,
+  concurrentResourceQuotaSyncs: 5,
 };
 
 /** Whether `name` is enabled by a --controllers list (upstream semantics: '*', 'name', '-name'). */

@@ -50,6 +50,12 @@ const flagSpec = {
     default: defaultConfig.rootCaFile,
     description: 'CA published to every namespace as ConfigMap kube-root-ca.crt (for ServiceAccount token volumes)',
   },
+  'resource-quota-sync-period': {
+    type: 'number',
+    default: defaultConfig.resourceQuotaSyncPeriodSeconds,
+    description: 'seconds between full recounts of every ResourceQuota',
+  },
+  'concurrent-resource-quota-syncs': { type: 'number', default: defaultConfig.concurrentResourceQuotaSyncs, description: 'ResourceQuota workers' },
   'cluster-signing-duration': { type: 'number', default: defaultConfig.clusterSigningDurationSeconds, description: 'lifetime of signed certificates, seconds' },
 } as const;
 
@@ -85,6 +91,8 @@ try {
     clusterSigningKeyFile: f['cluster-signing-key-file'],
     clusterSigningDurationSeconds: f['cluster-signing-duration'],
     rootCaFile: f['root-ca-file'],
+    resourceQuotaSyncPeriodSeconds: f['resource-quota-sync-period'],
+    concurrentResourceQuotaSyncs: f['concurrent-resource-quota-syncs'],
     log,
     onLeadershipLost: () => {
       log.error('leaderelection lost');

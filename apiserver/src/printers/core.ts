@@ -336,9 +336,9 @@ export const persistentVolumeClaimPrinter: Printer = {
 export const resourceQuotaPrinter: Printer = {
   columns: [
     nameColumn(),
+    ageColumn(),
     col('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
     col('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
-    ageColumn(),
   ],
   cells(o, now) {
     const hard: Record<string, unknown> = o.status?.hard ?? {};
@@ -349,6 +349,6 @@ export const resourceQuotaPrinter: Printer = {
       const entry = `${r}: ${String(used[r] ?? '0')}/${String(hard[r])}`;
       (r.split('.').length > 1 && r.split('.')[0] === 'limits' ? limits : requests).push(entry);
     }
-    return [o.metadata.name ?? '', requests.join(', '), limits.join(', '), age(o, now)];
+    return [o.metadata.name ?? '', age(o, now), requests.join(', '), limits.join(', ')];
   },
 };

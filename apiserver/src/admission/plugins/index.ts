@@ -2,20 +2,24 @@
 // pkg/kubeapiserver/options/plugins.go): the order is fixed, flags only turn plugins on or off.
 import type { AdmissionPlugin } from '../interface.ts';
 import { defaultTolerationSeconds } from './default-toleration-seconds.ts';
+import { limitRanger } from './limit-ranger.ts';
 import { namespaceLifecycle } from './namespace-lifecycle.ts';
+import { podSecurity } from './pod-security.ts';
 import { priority } from './priority.ts';
+import { resourceQuota } from './resource-quota.ts';
 import { serviceAccount } from './service-account.ts';
 
 export const orderedPlugins: readonly AdmissionPlugin[] = [
   namespaceLifecycle,
-  // LimitRanger (limit-ranger.ts) goes here
+  limitRanger,
   serviceAccount,
   // NodeRestriction: not yet (nodes are not yet restricted to their own objects)
-  // PodSecurity (pod-security.ts) goes here
+  podSecurity,
   priority,
   defaultTolerationSeconds,
   // DefaultStorageClass: with the storage kinds
-  // ResourceQuota (resource-quota.ts) goes here, last: it counts what the others let through
+  // last: it counts what the others let through
+  resourceQuota,
 ];
 
 export class AdmissionFlagError extends Error {}

@@ -16,6 +16,8 @@ import { leases } from './leases.ts';
 import { eventsK8sIo } from './events-k8s-io.ts';
 import { priorityclasses, builtinPriorityClasses } from './priorityclasses.ts';
 import { certificatesigningrequests } from './certificatesigningrequests.ts';
+import { limitranges } from './limitranges.ts';
+import { resourcequotas } from './resourcequotas.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -34,6 +36,8 @@ export const allResources: ResourceDef[] = [
   eventsK8sIo,
   priorityclasses,
   certificatesigningrequests,
+  limitranges,
+  resourcequotas,
 ];
 
 export interface BuiltinObject {

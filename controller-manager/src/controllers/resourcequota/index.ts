@@ -1,0 +1,2 @@
+export { name, start } from './controller.ts';
+export type { ResourceQuotaConfig } from './controller.ts';
