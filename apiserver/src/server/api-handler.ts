@@ -2,7 +2,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@skiff/common';
 import { errors } from '../errors.ts';
-import type { SchemaServices } from '../handlers/context.ts';
 import { handleDelete, handleDeleteCollection } from '../handlers/delete.ts';
 import { handleGet, handleList } from '../handlers/read.ts';
 import { handleBinding, handleEviction, handleScale } from '../handlers/subresources.ts';
@@ -27,7 +26,6 @@ export interface ApiHandlerDeps {
   registry: ApiRegistry;
   discovery: DiscoveryService;
   patchMeta: PatchMetaProvider;
-  schemas?: SchemaServices;
   applyBinding: (pod: KObject, binding: KObject) => KObject;
   /** proxies pods/log, exec, attach, portforward to the node; absent until the kubelet exists */
   podProxy?: (ctx: HandlerContext) => Promise<void>;
@@ -170,5 +168,5 @@ function makeCtx(
   user: UserInfo,
   store: HandlerContext['store'],
 ): HandlerContext {
-  return { req, res, info, query, user, registry: deps.registry, store, schemas: deps.schemas, warnings: [] };
+  return { req, res, info, query, user, registry: deps.registry, store, warnings: [] };
 }
