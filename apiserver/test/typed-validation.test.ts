@@ -235,6 +235,38 @@ describe('typed decode over HTTP', function () {
     expect(stored.body.metadata.labels ?? {}).not.to.have.property('a');
   });
 
+  it('decodes subresource bodies too: Scale, Binding', async () => {
+    const labels = { app: 'sc' };
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'sc' },
+      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image }] } } },
+    };
+    expect((await json('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, dep)).status).to.equal(201);
+    const scalePath = `/apis/apps/v1/namespaces/${ns}/deployments/sc/scale`;
+    const scale = (replicas: unknown) => ({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'sc', namespace: ns }, spec: { replicas } });
+    const str = await json('PUT', scalePath, scale('3'));
+    expect(str.status).to.equal(400);
+    expect(str.body.message).to.equal(
+      'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32',
+    );
+    const big = await json('PUT', scalePath, scale(2147483648));
+    expect(big.body.message).to.contain('json: cannot unmarshal number 2147483648 into Go struct field ScaleSpec.spec.replicas of type int32');
+    const patched = await json('PATCH', scalePath, JSON.stringify({ spec: { replicas: 'x' } }), { 'content-type': 'application/merge-patch+json' });
+    expect(patched.status).to.equal(422);
+    expect(patched.body.details.causes[0].field).to.equal('patch');
+    expect((await json('GET', `/apis/apps/v1/namespaces/${ns}/deployments/sc`)).body.spec.replicas).to.equal(1);
+    const binding = await json('POST', `${pods}/patched/binding`, {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'patched' },
+      target: { kind: 'Node', name: 7 },
+    });
+    expect(binding.status).to.equal(400);
+    expect(binding.body.message).to.contain('json: cannot unmarshal number into Go struct field ObjectReference.target.name of type string');
+  });
+
   it('refuses a wrong-typed update, and a null list item becomes a zero value (422, never 5xx)', async () => {
     const cur = (await json('GET', `${pods}/patched`)).body;
     cur.spec.containers[0].image = ['x'];

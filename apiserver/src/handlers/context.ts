@@ -41,9 +41,15 @@ export function defaultFieldManager(userAgent: string | undefined): string {
  * The typed decode stage (registry/typed/): the body of a create or update, an apply
  * configuration (`body`), or the result of a patch (`patch`) against the kind's Go types, with
  * fieldValidation Strict/Warn/Ignore. Returns the Warning texts, for the caller to send once.
+ * Subresources name the kind of their body (Scale, Binding, Eviction).
  */
-export function typedWarnings(ctx: HandlerContext, obj: KObject, source: 'body' | 'patch'): string[] {
-  const { group, version, kind } = ctx.store.def;
+export function typedWarnings(
+  ctx: HandlerContext,
+  obj: KObject,
+  source: 'body' | 'patch',
+  gvk: { group: string; version: string; kind: string } = ctx.store.def,
+): string[] {
+  const { group, version, kind } = gvk;
   return checkTyped({ group, version, kind, source, fieldValidation: parseFieldValidation(ctx.query.get('fieldValidation')) }, obj);
 }
 
