@@ -267,6 +267,15 @@ describe('typed decode over HTTP', function () {
     expect(binding.body.message).to.contain('json: cannot unmarshal number into Go struct field ObjectReference.target.name of type string');
   });
 
+  it('decodes a DELETE body as DeleteOptions', async () => {
+    const r = await json('DELETE', `${pods}/patched`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: '0' });
+    expect(r.status).to.equal(400);
+    expect(r.body.message).to.equal(
+      'DeleteOptions in version "v1" cannot be handled as a DeleteOptions: json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64',
+    );
+    expect((await json('GET', `${pods}/patched`)).status).to.equal(200);
+  });
+
   it('refuses a wrong-typed update, and a null list item becomes a zero value (422, never 5xx)', async () => {
     const cur = (await json('GET', `${pods}/patched`)).body;
     cur.spec.containers[0].image = ['x'];
