@@ -74,6 +74,13 @@ describe('typed decode: the compiled walker', () => {
     expect(obj).to.deep.equal({ metadata: { name: 'a' }, spec: { containers: [{}] } });
   });
 
+  it('leaves frozen subtrees (shared with the cached object by a patch) as they are', () => {
+    const limits = Object.freeze({ cpu: 1 });
+    const obj = pod('a', { resources: Object.freeze({ limits }) });
+    expect(() => decodeTyped(podKind(), obj)).not.to.throw();
+    expect(limits.cpu).to.equal(1);
+  });
+
   it('collects unknown fields with their indexes, and closed sets as NotSupported', () => {
     const found = decodeTyped(podKind(), pod('a', { imagez: 'x', volumeMounts: [{ name: 'v', mountPath: '/v', mountPropagation: 'Sideways' }] }, { foo: 1 }));
     expect(found.unknown).to.deep.equal(['spec.containers[0].imagez', 'spec.foo']);

@@ -53,6 +53,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A patch result can share subtrees with the stored object, which the cache keeps frozen; those
+ * were decoded when they were written, so a frozen container is left as it is.
+ */
+function writable(container: object): boolean {
+  return !Object.isFrozen(container);
+}
+
 /** Go's zero value of a type, as a JSON value; undefined where Go would keep null. */
 function zeroOf(node: TypedNode): unknown {
   switch (node.kind) {
@@ -94,7 +102,7 @@ class Walker {
         continue;
       }
       if (v === null) {
-        delete obj[key];
+        if (writable(obj)) delete obj[key];
         continue;
       }
       const outer = this.structName;
@@ -102,7 +110,7 @@ class Walker {
       this.goPath.push(key);
       this.shown.push(`.${key}`);
       const out = this.value(child, v);
-      if (out !== v) obj[key] = out;
+      if (out !== v && writable(obj)) obj[key] = out;
       this.shown.pop();
       this.goPath.pop();
       this.structName = outer;
@@ -145,7 +153,7 @@ class Walker {
           this.shown.push(`[${i}]`);
           const item = v[i];
           const out = item === null ? zeroOf(node.items) : this.value(node.items, item);
-          if (out !== item) v[i] = out;
+          if (out !== item && writable(v)) v[i] = out;
           this.shown.pop();
         }
         return v;
@@ -155,7 +163,7 @@ class Walker {
           this.shown.push(`[${key}]`);
           const item = v[key];
           const out = item === null ? zeroOf(node.values) : this.value(node.values, item);
-          if (out !== item) v[key] = out;
+          if (out !== item && writable(v)) v[key] = out;
           this.shown.pop();
         }
         return v;
