@@ -30,14 +30,6 @@ export const errors = {
       causes: causes.map((c) => ({ reason: c.type, message: fieldErrorDetail(c), field: c.field })),
     });
   },
-  /** fieldValidation=Strict: one cause per unknown field, reason FieldValueInvalid... as 422 */
-  invalidStrict: (group: string, kind: string, name: string, message: string, fields: string[]) =>
-    new ApiError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${message}`, {
-      name,
-      group: group || undefined,
-      kind,
-      causes: fields.map((f) => ({ reason: 'FieldValueInvalid', message: `unknown field "${f}"`, field: f })),
-    }),
   /** a path that names no served resource */
   notFoundPath: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),

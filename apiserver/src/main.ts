@@ -6,7 +6,7 @@ import { createApiserverMetrics } from './metrics.ts';
 import { createStorage } from './storage/index.ts';
 import { ApiRegistry } from './registry/api-registry.ts';
 import { allResources, builtinObjects } from './registry/resources/index.ts';
-import { OpenApi, patchMetaFor, unknownFields } from './openapi/index.ts';
+import { OpenApi, patchMetaFor } from './openapi/index.ts';
 import { Discovery } from './discovery/index.ts';
 import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/index.ts';
 import { createApiHandler } from './server/api-handler.ts';
@@ -146,7 +146,6 @@ export async function startApiserver(cfg: ApiserverConfig) {
         clientKeyFile: cfg.kubeletClientKey || undefined,
         kubeletCaFile: cfg.kubeletCertificateAuthority || undefined,
       }),
-      schemas: { unknownFields },
       watchCounter: metrics.watchCounter,
       minRequestTimeoutSeconds: cfg.minRequestTimeoutSeconds,
       observe: metrics.observe,

@@ -1,6 +1,7 @@
 // Services and EndpointSlices as the proxy sees them: one entry per (service, port) with
 // the endpoints that back it. Only IPv4 is served (the cluster is single-stack).
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import { serviceProblem, sliceProblem } from './edge.ts';
 import { isIPv4 } from './ipv4.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -68,6 +69,12 @@ function indexSlices(slices: readonly V1EndpointSlice[], nodeName: string): Map<
   return out;
 }
 
+function passes(kind: 'Service' | 'EndpointSlice', obj: V1Service | V1EndpointSlice, problem: string | undefined, skipped: SkipReporter): boolean {
+  if (problem === undefined) return true;
+  skipped(kind, `${String(obj.metadata?.namespace)}/${String(obj.metadata?.name)}`, problem);
+  return false;
+}
+
 function dedupe(eps: Endpoint[]): Endpoint[] {
   const seen = new Map<string, Endpoint>();
   for (const e of eps) {
@@ -78,11 +85,26 @@ function dedupe(eps: Endpoint[]): Endpoint[] {
   return [...seen.values()].sort((a, b) => (a.ip === b.ip ? a.port - b.port : a.ip < b.ip ? -1 : 1));
 }
 
-/** Every (service, port) the node must program, in a deterministic order. */
-export function buildServicePorts(services: readonly V1Service[], slices: readonly V1EndpointSlice[], nodeName: string): ServicePort[] {
-  const endpoints = indexSlices(slices, nodeName);
+/** Told about each object the edge check refuses; the proxier logs it. */
+export type SkipReporter = (kind: 'Service' | 'EndpointSlice', key: string, why: string) => void;
+
+/**
+ * Every (service, port) the node must program, in a deterministic order. Services and slices
+ * that fail the edge check (edge.ts) are left out and reported; the others are unaffected.
+ */
+export function buildServicePorts(
+  services: readonly V1Service[],
+  slices: readonly V1EndpointSlice[],
+  nodeName: string,
+  skipped: SkipReporter = () => {},
+): ServicePort[] {
+  const endpoints = indexSlices(
+    slices.filter((s) => passes('EndpointSlice', s, sliceProblem(s), skipped)),
+    nodeName,
+  );
   const out: ServicePort[] = [];
   for (const svc of services) {
+    if (!passes('Service', svc, serviceProblem(svc), skipped)) continue;
     const spec = svc.spec;
     const namespace = svc.metadata?.namespace ?? 'default';
     const name = svc.metadata?.name ?? '';

@@ -45,6 +45,8 @@ export class Proxier {
   private again = false;
   private stopped = false;
   private applied: ServicePort[] = [];
+  /** objects the edge check refused, with the reason last logged: one log line per new reason */
+  private refused = new Map<string, string>();
   private readonly iptables: IptablesSyncer;
   /** ms since epoch of the last successful rule sync; 0 before the first */
   lastSyncAt = 0;
@@ -141,7 +143,12 @@ export class Proxier {
       this.rulesDirty = false;
       const started = process.hrtime.bigint();
       try {
-        const ports = buildServicePorts(this.services.list(), this.slices.list(), this.o.nodeName);
+        const refusedNow = new Map<string, string>();
+        const ports = buildServicePorts(this.services.list(), this.slices.list(), this.o.nodeName, (kind, key, why) => {
+          refusedNow.set(`${kind} ${key}`, why);
+          if (this.refused.get(`${kind} ${key}`) !== why) log.warn('skipping an object the rules cannot hold', { kind, object: key, reason: why });
+        });
+        this.refused = refusedNow;
         const ruleset = computeRules(ports, { clusterCIDR: this.o.clusterCIDR });
         const mode = await this.iptables.apply(ruleset);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -6,11 +6,7 @@ import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { Store, UserInfo, WriteOptions } from '../registry/store.ts';
 import type { RequestInfo } from '../server/request-info.ts';
 import type { KObject } from '../registry/types.ts';
-
-/** Schema services the handlers use; provided by the OpenAPI module. */
-export interface SchemaServices {
-  unknownFields(group: string, version: string, kind: string, obj: unknown): string[];
-}
+import { checkTyped, parseFieldValidation } from '../registry/typed/index.ts';
 
 export interface HandlerContext {
   req: IncomingMessage;
@@ -20,7 +16,6 @@ export interface HandlerContext {
   user: UserInfo;
   registry: ApiRegistry;
   store: Store;
-  schemas?: SchemaServices;
   /** response headers to add (Warning) */
   warnings: string[];
   /** the admission plugins every write passes (absent: none) */
@@ -67,26 +62,19 @@ export function defaultFieldManager(userAgent: string | undefined): string {
 }
 
 /**
- * fieldValidation: Strict refuses unknown fields, Warn (kubectl's default) adds Warning headers,
- * Ignore drops them silently. Duplicate fields are detected at decode time in the JSON case.
+ * The typed decode stage (registry/typed/): the body of a create or update, an apply
+ * configuration (`body`), or the result of a patch (`patch`) against the kind's Go types, with
+ * fieldValidation Strict/Warn/Ignore. Returns the Warning texts, for the caller to send once.
+ * Subresources name the kind of their body (Scale, Binding, Eviction).
  */
-export function checkUnknownFields(ctx: HandlerContext, obj: KObject, kind: string): void {
-  const mode = ctx.query.get('fieldValidation') ?? 'Warn';
-  if (!['Strict', 'Warn', 'Ignore', ''].includes(mode)) {
-    throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${mode}"`);
-  }
-  if (mode === 'Ignore' || !ctx.schemas) return;
-  const unknown = ctx.schemas.unknownFields(ctx.store.def.group, ctx.store.def.version, kind, obj);
-  if (!unknown.length) return;
-  const names = unknown.map((u) => u.replace(/^\./, ''));
-  if (mode === 'Strict') {
-    const msg =
-      names.length === 1
-        ? `strict decoding error: unknown field "${names[0]}"`
-        : `strict decoding error: ${names.map((n) => `unknown field "${n}"`).join(', ')}`;
-    throw errors.invalidStrict(ctx.store.def.group, ctx.store.def.kind, obj.metadata?.name ?? '', msg, names);
-  }
-  for (const n of names) ctx.warnings.push(`unknown field "${n}"`);
+export function typedWarnings(
+  ctx: HandlerContext,
+  obj: KObject,
+  source: 'body' | 'patch',
+  gvk: { group: string; version: string; kind: string } = ctx.store.def,
+): string[] {
+  const { group, version, kind } = gvk;
+  return checkTyped({ group, version, kind, source, fieldValidation: parseFieldValidation(ctx.query.get('fieldValidation')) }, obj);
 }
 
 export function listKind(store: Store): string {

@@ -1,5 +1,6 @@
 // DELETE of one object and DELETE of a collection (deletecollection).
 import { errors } from '../errors.ts';
+import { checkTyped } from '../registry/typed/index.ts';
 import type { DeleteOptions } from '../registry/store.ts';
 import { readBody, statusSuccess } from '../server/http-util.ts';
 import { parseJson } from '../server/negotiation.ts';
@@ -14,6 +15,8 @@ export async function readDeleteOptions(ctx: HandlerContext): Promise<DeleteOpti
     const o = parseJson(body) as any;
     if (!o || typeof o !== 'object' || Array.isArray(o)) throw errors.badRequest('the body of a DELETE must be a DeleteOptions object');
     if (o.kind && !['DeleteOptions'].includes(o.kind)) throw errors.badRequest(`${o.kind} is not a DeleteOptions`);
+    // the fields' types as DeleteOptions declares them (Go decodes the body into it)
+    checkTyped({ group: '', version: 'v1', kind: 'DeleteOptions', source: 'body', fieldValidation: 'Ignore' }, o);
     opts = {
       gracePeriodSeconds: o.gracePeriodSeconds,
       propagationPolicy: o.propagationPolicy,

@@ -3,7 +3,7 @@ import { errors } from '../errors.ts';
 import { fromLabelSelectorObject, labelSelectorToString } from '../registry/selectors.ts';
 import type { KObject } from '../registry/types.ts';
 import { statusSuccess } from '../server/http-util.ts';
-import { admissionOf, writeOptions, type HandlerContext } from './context.ts';
+import { admissionOf, typedWarnings, writeOptions, type HandlerContext } from './context.ts';
 import { writeObject, writeStatusObject } from './output.ts';
 import { applyPatch, checkKind, readObject, readPatch, type PatchMetaProvider } from './write.ts';
 
@@ -44,6 +44,8 @@ export function toScale(ctx: HandlerContext, obj: KObject): KObject {
   };
 }
 
+const scaleKind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+
 export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvider): Promise<void> {
   const s = ctx.store.def.scale;
   if (!s) throw errors.notFound(ctx.store.def.group, `${ctx.store.def.resource}/scale`, ctx.info.name!);
@@ -66,6 +68,7 @@ export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvi
     case 'update': {
       const scale = await readObject(ctx, 'Scale');
       checkKind(ctx, scale, 'Scale', 'autoscaling/v1');
+      ctx.warnings.push(...typedWarnings(ctx, scale, 'body', scaleKind));
       const out = await ctx.store.modify(namespace, name!, (cur) => setReplicas(cur, scale), writeOptions(ctx, 'scale'));
       writeObject(ctx, 200, toScale(ctx, out));
       return;
@@ -77,6 +80,7 @@ export async function handleScale(ctx: HandlerContext, patchMeta: PatchMetaProvi
         name!,
         (cur) => {
           const patched = applyPatch(toScale(ctx, cur), patch, patchMeta('autoscaling', 'v1', 'Scale'));
+          typedWarnings(ctx, patched, 'patch', scaleKind);
           return setReplicas(cur, patched);
         },
         writeOptions(ctx, 'scale'),
@@ -96,6 +100,7 @@ export async function handleBinding(ctx: HandlerContext, objectName: string | un
   const bind = def.bind;
   const binding = await readObject(ctx, 'Binding');
   checkKind(ctx, binding, 'Binding', 'v1');
+  ctx.warnings.push(...typedWarnings(ctx, binding, 'body', { group: '', version: 'v1', kind: 'Binding' }));
   const name = objectName ?? binding.metadata.name;
   if (!name) throw errors.badRequest('a Binding needs metadata.name');
   if (!binding.target?.name) {
@@ -129,6 +134,7 @@ export async function handleBinding(ctx: HandlerContext, objectName: string | un
 export async function handleEviction(ctx: HandlerContext): Promise<void> {
   const ev = await readObject(ctx, 'Eviction');
   if (ev.kind && ev.kind !== 'Eviction') throw errors.badRequest(`${ev.kind} is not an Eviction`);
+  ctx.warnings.push(...typedWarnings(ctx, ev, 'body', { group: 'policy', version: 'v1', kind: 'Eviction' }));
   if (ev.metadata?.name && ev.metadata.name !== ctx.info.name) {
     throw errors.badRequest(`name in URL does not match name in Eviction object`);
   }

@@ -5,7 +5,7 @@ import type { KObject } from '../registry/types.ts';
 import { readBody } from '../server/http-util.ts';
 import { decodeObjectBody, parseJson, patchTypes } from '../server/negotiation.ts';
 import { decodeYaml } from '../server/yaml-decode.ts';
-import { checkUnknownFields, writeOptions, type HandlerContext } from './context.ts';
+import { typedWarnings, writeOptions, type HandlerContext } from './context.ts';
 import { jsonKindProblem, unrecognizedObject, wrongKind } from './decode-errors.ts';
 import { writeObject } from './output.ts';
 
@@ -42,7 +42,7 @@ export async function readObject(ctx: HandlerContext, expectedKind = ctx.store.d
 export async function handleCreate(ctx: HandlerContext): Promise<void> {
   const obj = await readObject(ctx);
   checkKind(ctx, obj, ctx.store.def.kind, ctx.store.apiVersion);
-  checkUnknownFields(ctx, obj, ctx.store.def.kind);
+  ctx.warnings.push(...typedWarnings(ctx, obj, 'body'));
   const created = await ctx.store.create(ctx.info.namespace, obj, writeOptions(ctx));
   writeObject(ctx, 201, created);
 }
@@ -50,7 +50,7 @@ export async function handleCreate(ctx: HandlerContext): Promise<void> {
 export async function handleUpdate(ctx: HandlerContext, subresource?: string): Promise<void> {
   const obj = await readObject(ctx);
   checkKind(ctx, obj, ctx.store.def.kind, ctx.store.apiVersion);
-  checkUnknownFields(ctx, obj, ctx.store.def.kind);
+  ctx.warnings.push(...typedWarnings(ctx, obj, 'body'));
   if (obj.metadata.name && obj.metadata.name !== ctx.info.name) {
     throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${ctx.info.name})`);
   }
@@ -97,6 +97,12 @@ export async function parseApplyBody(body: Buffer): Promise<KObject> {
   return obj as KObject;
 }
 
+/** The merged result of an apply is decoded too; its unknown fields were reported for the configuration. */
+function appliedResult(ctx: HandlerContext, merged: KObject): KObject {
+  typedWarnings(ctx, merged, 'patch');
+  return merged;
+}
+
 export async function handlePatch(ctx: HandlerContext, patchMeta: PatchMetaProvider, subresource?: string): Promise<void> {
   const patch = await readPatch(ctx);
   const def = ctx.store.def;
@@ -113,17 +119,22 @@ export async function handlePatch(ctx: HandlerContext, patchMeta: PatchMetaProvi
     if (!ctx.query.get('fieldManager')) {
       throw errors.invalid('', 'PatchOptions', '', [{ type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' }]);
     }
-    checkUnknownFields(ctx, applied, def.kind);
+    ctx.warnings.push(...typedWarnings(ctx, applied, 'body'));
     const force = ctx.query.get('force') === 'true';
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const ssaArgs = { applied, manager: opts.fieldManager!, force, apiVersion: ctx.store.apiVersion, meta, subresource, now };
     const applyOpts = { ...opts, operation: 'Apply' as const };
     try {
-      const out = await ctx.store.modify(ctx.info.namespace, name, (cur) => serverSideApply({ ...ssaArgs, current: cur }) as KObject, applyOpts);
+      const out = await ctx.store.modify(
+        ctx.info.namespace,
+        name,
+        (cur) => appliedResult(ctx, serverSideApply({ ...ssaArgs, current: cur }) as KObject),
+        applyOpts,
+      );
       writeObject(ctx, 200, out);
     } catch (e: any) {
       if (e?.code !== 404 || subresource) throw e;
-      const fresh = serverSideApply({ ...ssaArgs, current: undefined }) as KObject;
+      const fresh = appliedResult(ctx, serverSideApply({ ...ssaArgs, current: undefined }) as KObject);
       fresh.metadata = { ...fresh.metadata, name, namespace: ctx.info.namespace };
       const created = await ctx.store.create(ctx.info.namespace, fresh, applyOpts);
       writeObject(ctx, 201, created);
@@ -131,16 +142,18 @@ export async function handlePatch(ctx: HandlerContext, patchMeta: PatchMetaProvi
     return;
   }
   if (ctx.query.get('force')) throw errors.badRequest('force: Forbidden: may not be specified for non-apply patch');
+  let warnings: string[] = []; // of the last attempt: modify retries on conflicts
   const out = await ctx.store.modify(
     ctx.info.namespace,
     name,
     (cur) => {
       const patched = applyPatch(cur, patch, meta);
       checkKind(ctx, patched, def.kind, ctx.store.apiVersion);
-      checkUnknownFields(ctx, patched, def.kind);
+      warnings = typedWarnings(ctx, patched, 'patch');
       return patched;
     },
     opts,
   );
+  ctx.warnings.push(...warnings);
   writeObject(ctx, 200, out);
 }

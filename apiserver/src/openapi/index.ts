@@ -12,7 +12,7 @@ import type { KindDefinitions, PathItem } from './paths.ts';
 import { v3Document } from './v3.ts';
 import { encodeV2Protobuf } from './v2-protobuf.ts';
 
-export { schemaFor, unknownFields, patchMetaFor } from './schema-lookup.ts';
+export { schemaFor, kindDefinition, definitionAt, patchMetaFor } from './schema-lookup.ts';
 export type { PatchMeta, PatchMetaAt } from './schema-lookup.ts';
 export { openApiV2ProtobufMediaType, openApiV2ProtobufResponseType, decodeV2Protobuf } from './v2-protobuf.ts';
 export type { Schema } from './definitions.ts';

@@ -1,6 +1,6 @@
-// Schema look-ups the request path needs: the schema of a kind, the fields of an object the
-// schema does not know (fieldValidation=Strict/Warn), and the merge semantics of a field
-// (strategic merge patch and server-side apply).
+// Schema look-ups the request path needs: the schema of a kind (the typed decoder in
+// registry/typed/ compiles it), and the merge semantics of a field (strategic merge patch and
+// server-side apply).
 import { DefinitionCatalog, refPrefixV2 } from './definitions.ts';
 import type { Schema } from './definitions.ts';
 
@@ -34,39 +34,19 @@ function resolve(s: Schema | undefined): Schema | undefined {
   return cur;
 }
 
-/** Whether a schema accepts any fields (no structure to check against). */
-function isFreeForm(s: Schema): boolean {
-  return !!s['x-kubernetes-preserve-unknown-fields'] || (!s.properties && s.additionalProperties === undefined);
+/** The definition a `$ref` names, for walkers that need the definition's name (Go type names). */
+export function definitionAt(ref: string): { name: string; schema: Schema } | undefined {
+  if (!ref.startsWith(refPrefixV2)) return undefined;
+  const name = ref.slice(refPrefixV2.length);
+  const schema = catalog().definitions.get(name);
+  return schema ? { name, schema } : undefined;
 }
 
-/**
- * Paths of the fields of `obj` that the kind's schema does not know, as kube-apiserver's strict
- * decoding names them: `.spec.replicaz`, `.spec.template.spec.containers[0].imagez`.
- * An unknown kind yields no findings: there is nothing to judge by.
- */
-export function unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
-  const root = schemaFor(group, version, kind);
-  if (!root) return [];
-  const found: string[] = [];
-  walk(root, obj, '', found);
-  return found;
-}
-
-function walk(schemaOrRef: Schema, value: unknown, path: string, found: string[]): void {
-  const s = resolve(schemaOrRef);
-  if (!s || value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) {
-    if (s.type === 'array' && s.items) value.forEach((v, i) => walk(s.items, v, `${path}[${i}]`, found));
-    return;
-  }
-  if (s.type !== undefined && s.type !== 'object') return;
-  if (isFreeForm(s)) return;
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const prop = s.properties?.[key];
-    if (prop) walk(prop, v, `${path}.${key}`, found);
-    else if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties, v, `${path}.${key}`, found);
-    else if (s.additionalProperties !== true) found.push(`${path}.${key}`);
-  }
+/** The definition name and schema of a served kind, or undefined if the catalog has none. */
+export function kindDefinition(group: string, version: string, kind: string): { name: string; schema: Schema } | undefined {
+  const name = definitionName(group, version, kind);
+  const schema = name ? catalog().definitions.get(name) : undefined;
+  return name && schema ? { name, schema } : undefined;
 }
 
 export interface PatchMetaAt {

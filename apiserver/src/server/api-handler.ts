@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@skiff/common';
 import { type AdmissionChain, connectSubresources } from '../admission/chain.ts';
 import { errors } from '../errors.ts';
-import type { SchemaServices } from '../handlers/context.ts';
 import { handleDelete, handleDeleteCollection } from '../handlers/delete.ts';
 import { handleGet, handleList } from '../handlers/read.ts';
 import { handleBinding, handleEviction, handleScale } from '../handlers/subresources.ts';
@@ -27,7 +26,6 @@ export interface ApiHandlerDeps {
   registry: ApiRegistry;
   discovery: DiscoveryService;
   patchMeta: PatchMetaProvider;
-  schemas?: SchemaServices;
   /** proxies pods/log, exec, attach, portforward to the node; absent until the kubelet exists */
   podProxy?: (ctx: HandlerContext) => Promise<void>;
   watchCounter?: WatchCounter;
@@ -173,7 +171,7 @@ function makeCtx(
   user: UserInfo,
   store: HandlerContext['store'],
 ): HandlerContext {
-  return { req, res, info, query, user, registry: deps.registry, store, schemas: deps.schemas, warnings: [], admission: deps.admission };
+  return { req, res, info, query, user, registry: deps.registry, store, warnings: [], admission: deps.admission };
 }
 
 /** exec, attach, portforward and proxy are admitted as CONNECT before the stream opens. */

@@ -4,6 +4,7 @@ export * from './field-errors.ts';
 export * from './field-selector.ts';
 export * from './int-or-string.ts';
 export * from './label-selector.ts';
+export * from './local-path.ts';
 export * from './names.ts';
 export * from './object-meta.ts';
 export * from './owner-references.ts';

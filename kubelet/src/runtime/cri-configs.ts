@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ContainerConfig, DNSConfig, LinuxContainerResources, LinuxContainerSecurityContext, Mount, PodSandboxConfig, PortMapping } from '../cri/types.ts';
 import { expandVars } from '../pods/env.ts';
+import { subPathHostPath } from '../volumes/subpath.ts';
 import { parseQuantity } from '@skiff/common/apimachinery/quantity';
 import type { PreparedVolume } from '../volumes/volume-manager.ts';
 import * as L from './labels.ts';
@@ -147,7 +148,7 @@ export function containerConfig(i: ContainerConfigInput): ContainerConfig {
   for (const vm of c.volumeMounts ?? []) {
     const vol = i.volumes.get(vm.name);
     if (!vol) throw new Error(`volumeMount ${vm.name}: no such volume`);
-    const hostPath = vm.subPath ? join(vol.hostPath, expandVars(vm.subPath, i.env)) : vol.hostPath;
+    const hostPath = subPathHostPath(vol.hostPath, vm, i.env, c.name);
     mounts.push({ containerPath: vm.mountPath, hostPath, readonly: !!vm.readOnly || vol.readOnly });
   }
   mounts.push({ containerPath: c.terminationMessagePath ?? '/dev/termination-log', hostPath: i.terminationMessageHostPath });

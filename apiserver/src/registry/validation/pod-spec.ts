@@ -9,6 +9,7 @@ import {
   checkPortName,
   checkQualifiedName,
 } from '@skiff/common/apimachinery/names';
+import { localDescendingPathProblems } from '@skiff/common/apimachinery/local-path';
 import { validateAnnotations, validateLabels } from '@skiff/common/apimachinery/object-meta';
 import { validateNonNegative, validatePortNumber, validateProtocol, portRangeMessage } from './ports.ts';
 import { validateResourceRequirements } from './resources.ts';
@@ -160,6 +161,13 @@ function validateContainer(c: any, path: string, volumeNames: Set<string>): Fiel
       else {
         if (mountPaths.has(m.mountPath)) out.push(field.invalid(`${p}.mountPath`, m.mountPath, 'must be unique'));
         mountPaths.add(m.mountPath);
+      }
+      if (typeof m?.subPath === 'string' && m.subPath) {
+        for (const msg of localDescendingPathProblems(m.subPath)) out.push(field.invalid(`${p}.subPath`, m.subPath, msg));
+      }
+      if (typeof m?.subPathExpr === 'string' && m.subPathExpr) {
+        if (m.subPath) out.push(field.invalid(`${p}.subPathExpr`, m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+        for (const msg of localDescendingPathProblems(m.subPathExpr)) out.push(field.invalid(`${p}.subPathExpr`, m.subPathExpr, msg));
       }
     });
   }
