@@ -13,6 +13,14 @@ export type PatchMetaProvider = (group: string, version: string, kind: string) =
 
 /** The body must be of this endpoint's kind; apiVersion and kind may be left out. */
 export function checkKind(ctx: HandlerContext, obj: KObject, expectedKind: string, expectedApiVersion: string): void {
+  // apimachinery reads apiVersion and kind first (SimpleMetaFactory.Interpret): both must be strings
+  for (const key of ['apiVersion', 'kind'] as const) {
+    const v = obj[key];
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      const got = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v;
+      throw errors.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${got} into Go struct field .${key} of type string`);
+    }
+  }
   // decoding comes first, as in Kubernetes: another kind cannot become this one
   if (obj.kind && obj.kind !== expectedKind) throw wrongKind(ctx.registry, obj.apiVersion || expectedApiVersion, obj.kind, expectedApiVersion, expectedKind);
   if (obj.apiVersion && obj.apiVersion !== expectedApiVersion) {
