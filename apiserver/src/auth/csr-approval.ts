@@ -4,8 +4,8 @@
 import { errors } from '../errors.ts';
 import type { HandlerContext } from '../handlers/context.ts';
 import { dryRunOf } from '../handlers/context.ts';
-import { writeObject } from '../handlers/output.ts';
-import { checkKind, readObject } from '../handlers/write.ts';
+import { writeObject } from '../pipeline/encode.ts';
+import { checkKind, readObject } from '../pipeline/decode.ts';
 import { prepareForApprovalUpdate } from '../registry/resources/certificatesigningrequests.ts';
 import type { KObject } from '../registry/types.ts';
 import type { Storage } from '../storage/interface.ts';

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UserInfo } from '../registry/store.ts';
 import { parseRequestInfo } from '../server/request-info.ts';
 import { writeError } from '../server/http-util.ts';
-import { authorizeOrThrow } from './authorizer.ts';
+import { authorizeRequest } from '../pipeline/authorization.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-token-authenticator.ts';
 import { BOOTSTRAP_TOKEN_NAMESPACE } from './bootstrap-token.ts';
 import { handleCsrApproval } from './csr-approval.ts';
@@ -103,17 +103,6 @@ export function createSecurity(o: SecurityOptions): Security {
     const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: readFileSync(o.serviceAccountSigningKeyFile), issuer: issuers[0]! });
     handleTokenRequest = createTokenRequestHandler({ issuer, defaultAudiences: audiences, maxExpirationSeconds: o.maxTokenExpirationSeconds });
   }
-  const authorizeRequest: Security['authorizeRequest'] = (user, info) =>
-    authorizeOrThrow(user, {
-      verb: info.verb,
-      isResourceRequest: info.isResourceRequest,
-      path: info.path,
-      group: info.group,
-      resource: info.resource,
-      subresource: info.subresource,
-      namespace: info.namespace,
-      name: info.name,
-    });
   const wrapApi =
     (handleApi: ApiFunction): ApiFunction =>
     async (req, res, user) => {

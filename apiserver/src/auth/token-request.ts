@@ -3,8 +3,8 @@
 import { errors, field, type FieldError } from '../errors.ts';
 import type { HandlerContext } from '../handlers/context.ts';
 import { dryRunOf } from '../handlers/context.ts';
-import { writeStatusObject } from '../handlers/output.ts';
-import { checkKind, readObject } from '../handlers/write.ts';
+import { writeStatusObject } from '../pipeline/encode.ts';
+import { checkKind, readObject } from '../pipeline/decode.ts';
 import type { KObject } from '../registry/types.ts';
 import type { ObjectRef, ServiceAccountTokenIssuer } from './service-account-token.ts';
 

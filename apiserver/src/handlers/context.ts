@@ -5,8 +5,8 @@ import { errors } from '../errors.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { Store, UserInfo, WriteOptions } from '../registry/store.ts';
 import type { RequestInfo } from '../server/request-info.ts';
-import type { KObject } from '../registry/types.ts';
-import { checkTyped, parseFieldValidation } from '../registry/typed/index.ts';
+import { mutatingAdmission } from '../pipeline/mutating-admission.ts';
+import type { ResponseFormat } from '../pipeline/encode.ts';
 
 export interface HandlerContext {
   req: IncomingMessage;
@@ -20,6 +20,8 @@ export interface HandlerContext {
   warnings: string[];
   /** the admission plugins every write passes (absent: none) */
   admission?: AdmissionChain;
+  /** the representation the client accepts, negotiated once (pipeline/encode.ts) */
+  format?: ResponseFormat;
 }
 
 export function dryRunOf(q: URLSearchParams): boolean {
@@ -31,13 +33,23 @@ export function dryRunOf(q: URLSearchParams): boolean {
 export function writeOptions(ctx: HandlerContext, subresource?: string): WriteOptions {
   const fm = ctx.query.get('fieldManager') ?? defaultFieldManager(ctx.req.headers['user-agent']);
   if (fm.length > 128) throw errors.badRequest('fieldManager: Too long: may not be longer than 128 characters');
-  return { user: ctx.user, dryRun: dryRunOf(ctx.query), fieldManager: fm, subresource, operation: 'Update', admission: admissionOf(ctx, subresource) };
+  const admission = admissionOf(ctx, subresource);
+  return {
+    user: ctx.user,
+    dryRun: dryRunOf(ctx.query),
+    fieldManager: fm,
+    subresource,
+    operation: 'Update',
+    admission,
+    mutatingAdmission: mutatingAdmission(admission),
+  };
 }
 
 /**
- * The one place a request meets the admission chain: the store runs the returned phases around
- * its own defaults and validation, for every write this request makes (create, update, patch,
- * apply, delete, and the subresources' writes).
+ * The one place a request meets the admission chain, for every write this request makes
+ * (create, update, patch, apply, delete, and the subresources' writes): the pipeline runs the
+ * mutating phase after decode (pipeline/mutating-admission.ts), the store the validating phase
+ * after validation (pipeline/validating-admission.ts).
  */
 export function admissionOf(ctx: HandlerContext, subresource = ctx.info.subresource ?? ''): RequestAdmission | undefined {
   const def = ctx.store.def;
@@ -59,22 +71,6 @@ export function admissionOf(ctx: HandlerContext, subresource = ctx.info.subresou
 export function defaultFieldManager(userAgent: string | undefined): string {
   const ua = (userAgent ?? 'unknown').split('/')[0] ?? 'unknown';
   return ua.slice(0, 128) || 'unknown';
-}
-
-/**
- * The typed decode stage (registry/typed/): the body of a create or update, an apply
- * configuration (`body`), or the result of a patch (`patch`) against the kind's Go types, with
- * fieldValidation Strict/Warn/Ignore. Returns the Warning texts, for the caller to send once.
- * Subresources name the kind of their body (Scale, Binding, Eviction).
- */
-export function typedWarnings(
-  ctx: HandlerContext,
-  obj: KObject,
-  source: 'body' | 'patch',
-  gvk: { group: string; version: string; kind: string } = ctx.store.def,
-): string[] {
-  const { group, version, kind } = gvk;
-  return checkTyped({ group, version, kind, source, fieldValidation: parseFieldValidation(ctx.query.get('fieldValidation')) }, obj);
 }
 
 export function listKind(store: Store): string {

@@ -5,7 +5,7 @@ import type { DeleteOptions } from '../registry/store.ts';
 import { readBody, statusSuccess } from '../server/http-util.ts';
 import { parseJson } from '../server/negotiation.ts';
 import { admissionOf, dryRunOf, listKind, type HandlerContext } from './context.ts';
-import { writeObject, writeStatusObject } from './output.ts';
+import { writeObject, writeStatusObject } from '../pipeline/encode.ts';
 
 /** DeleteOptions from the body (kubectl sends one) and from query parameters. */
 export async function readDeleteOptions(ctx: HandlerContext): Promise<DeleteOptions> {

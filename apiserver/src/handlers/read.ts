@@ -1,7 +1,7 @@
 // GET of one object and LIST of many.
 import { errors } from '../errors.ts';
 import type { HandlerContext } from './context.ts';
-import { writeList, writeObject } from './output.ts';
+import { writeList, writeObject } from '../pipeline/encode.ts';
 
 export async function handleGet(ctx: HandlerContext): Promise<void> {
   const obj = await ctx.store.get(ctx.info.namespace, ctx.info.name!);

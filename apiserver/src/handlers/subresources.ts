@@ -3,9 +3,9 @@ import { errors } from '../errors.ts';
 import { fromLabelSelectorObject, labelSelectorToString } from '../registry/selectors.ts';
 import type { KObject } from '../registry/types.ts';
 import { statusSuccess } from '../server/http-util.ts';
-import { admissionOf, typedWarnings, writeOptions, type HandlerContext } from './context.ts';
-import { writeObject, writeStatusObject } from './output.ts';
-import { applyPatch, checkKind, readObject, readPatch, type PatchMetaProvider } from './write.ts';
+import { admissionOf, writeOptions, type HandlerContext } from './context.ts';
+import { writeObject, writeStatusObject } from '../pipeline/encode.ts';
+import { applyPatch, checkKind, readObject, readPatch, typedWarnings, type PatchMetaProvider } from '../pipeline/decode.ts';
 
 function getPath(obj: any, path: string): any {
   return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);

@@ -5,7 +5,7 @@ import type { KObject } from '../registry/types.ts';
 import { negotiateOutput } from '../server/negotiation.ts';
 import { watchTimeoutSeconds } from '../server/request-limits.ts';
 import type { HandlerContext } from './context.ts';
-import { includeObjectOf } from './output.ts';
+import { includeObjectOf } from '../pipeline/encode.ts';
 
 /** apiserver's --min-request-timeout is 1800 s; a watch without timeoutSeconds lasts 1x-2x that. */
 const minRequestTimeoutSeconds = 1800;

@@ -1,14 +1,19 @@
 // The one generic store, as Kubernetes' registry has it: every resource is served by a Store
 // built from its ResourceDef. Metadata rules (uid, generation, finalizers, graceful deletion)
-// live here; what differs per resource lives in the ResourceDef. Admission (which namespaces
-// accept writes, what plugins add) arrives with each write as WriteOptions.admission.
+// live here; what differs per resource lives in the ResourceDef. This is the store stage of the
+// request path (see apiserver/README.md): an API request arrives decoded, defaulted and (for a
+// create) through mutating admission; an update brings its mutating admission as a callback
+// (WriteOptions.mutatingAdmission) that runs on each attempt. Writes the apiserver makes itself
+// (bootstrap, system namespaces) arrive undefaulted, and the store defaults them.
 import { randomUUID } from 'node:crypto';
-import { ApiError, errors, type FieldError } from '../errors.ts';
+import { ApiError, errors } from '../errors.ts';
 import type { RequestAdmission } from '../admission/chain.ts';
+import type { MutatingAdmission } from '../pipeline/mutating-admission.ts';
+import { admitValidating } from '../pipeline/validating-admission.ts';
+import { validateObject } from '../pipeline/validation.ts';
 import type { Storage, WatchEvent, Watcher } from '../storage/interface.ts';
 import { apiVersionOf, type KObject, type RequestContext, type ResourceDef } from './types.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { validateObjectMetaCommon } from './resources/shared/meta-rules.ts';
 
 export interface UserInfo {
   name: string;
@@ -22,8 +27,12 @@ export interface WriteOptions {
   subresource?: string;
   /** what the managed-fields tracker records as the operation */
   operation?: 'Update' | 'Apply';
-  /** the request's admission chain: admit after defaults, validate after validation */
+  /** the request's admission chain; the store runs its validating phase after validation */
   admission?: RequestAdmission;
+  /** the request's mutating admission for updates, run on each attempt before the strategy's preparation */
+  mutatingAdmission?: MutatingAdmission;
+  /** the request's decode stage applied the kind's defaults (API requests); otherwise the store does */
+  defaulted?: boolean;
 }
 
 export interface DeleteOptions {
@@ -251,13 +260,11 @@ export class Store {
     else delete meta.generation;
 
     const ctx = this.services.context({ user: opts.user, dryRun: !!opts.dryRun });
-    this.def.defaults?.(obj);
-    await opts.admission?.admit('CREATE', obj, undefined);
-    this.validateOrThrow(obj, undefined);
+    if (!opts.defaulted) this.def.defaults?.(obj);
+    validateObject(this.def, obj, undefined);
     await this.def.prepareForCreate?.(obj, ctx);
-    this.validateOrThrow(obj, undefined, true);
     try {
-      await opts.admission?.validate('CREATE', obj, undefined);
+      await admitValidating(opts.admission, 'CREATE', obj, undefined);
     } catch (e) {
       await this.def.afterDelete?.(obj, ctx); // give back what prepareForCreate allocated
       throw e;
@@ -275,15 +282,6 @@ export class Store {
       throw e;
     }
     return this.output(toStore);
-  }
-
-  private validateOrThrow(obj: KObject, old: KObject | undefined, metaOnly = false): void {
-    const errs: FieldError[] = [];
-    if (metaOnly) return;
-    errs.push(...validateObjectMetaCommon(obj, this.def));
-    errs.push(...(this.def.validate?.(obj) ?? []));
-    if (old) errs.push(...(this.def.validateUpdate?.(obj, old) ?? []));
-    if (errs.length) throw errors.invalid(this.def.group, this.def.kind, obj.metadata?.name ?? '', dedupe(errs));
   }
 
   private trackFields(old: KObject | undefined, updated: KObject, opts: WriteOptions): KObject {
@@ -338,6 +336,7 @@ export class Store {
     if (m.managedFields === undefined && old.metadata.managedFields) m.managedFields = old.metadata.managedFields;
     delete m.selfLink;
 
+    await opts.mutatingAdmission?.(obj, old);
     let next: KObject = obj;
     const ctx = this.services.context({ user: opts.user, dryRun: !!opts.dryRun });
     if (opts.subresource === 'status') {
@@ -348,10 +347,9 @@ export class Store {
       if (this.def.prepareForUpdate) await this.def.prepareForUpdate(obj, old, ctx);
       else if (this.def.subresources?.includes('status') && 'status' in old) obj.status = old.status;
     }
-    this.def.defaults?.(next);
-    await opts.admission?.admit('UPDATE', next, old);
-    this.validateOrThrow(next, old);
-    await opts.admission?.validate('UPDATE', next, old);
+    if (!opts.defaulted) this.def.defaults?.(next);
+    validateObject(this.def, next, old);
+    await admitValidating(opts.admission, 'UPDATE', next, old);
 
     const specChanged = this.def.specChanged ? this.def.specChanged(next, old) : defaultSpecChanged(next, old);
     if ('spec' in next || old.metadata.generation) {
@@ -371,7 +369,7 @@ export class Store {
       const cur = await this.storage.get(key);
       if (!cur) {
         if (this.def.allowCreateOnUpdate && !opts.subresource)
-          return { object: await this.create(namespace, { ...incoming, metadata: { ...incoming.metadata, name } }, opts), created: true };
+          return { object: await this.createOnUpdate(namespace, { ...incoming, metadata: { ...incoming.metadata, name } }, opts), created: true };
         throw this.notFound(name);
       }
       if (expected && expected !== cur.metadata.resourceVersion) throw this.conflict(name);
@@ -390,12 +388,19 @@ export class Store {
       );
     } catch (e) {
       if (e instanceof ApiError && e.code === 404 && this.def.allowCreateOnUpdate && !opts.subresource) {
-        const created = await this.create(namespace, { ...incoming, metadata: { ...incoming.metadata, name, resourceVersion: undefined } }, opts);
+        const created = await this.createOnUpdate(namespace, { ...incoming, metadata: { ...incoming.metadata, name, resourceVersion: undefined } }, opts);
         return { object: created, created: true };
       }
       throw this.rewriteConflict(e, name);
     }
     return { object: this.output(await this.finishDeletionIfDone(stored)), created: false };
+  }
+
+  /** A PUT of a missing object of a kind that allows it: admitted as a CREATE, then created. */
+  private async createOnUpdate(namespace: string | undefined, obj: KObject, opts: WriteOptions): Promise<KObject> {
+    const fresh = clone(obj);
+    await opts.mutatingAdmission?.(fresh, undefined);
+    return this.create(namespace, fresh, opts);
   }
 
   /** Read-modify-write used by PATCH and the subresources: `mutate` gets the current client view. */
@@ -494,7 +499,7 @@ export class Store {
       );
     }
     await write.admission?.admit('DELETE', undefined, cur);
-    await write.admission?.validate('DELETE', undefined, cur);
+    await admitValidating(write.admission, 'DELETE', undefined, cur);
     const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
     const grace = this.def.gracefulDeletion?.(cur, opts.gracePeriodSeconds);
     const addFinalizer = policy === 'Orphan' ? 'orphan' : policy === 'Foreground' ? 'foregroundDeletion' : undefined;
@@ -573,14 +578,4 @@ function defaultStatusUpdate(obj: KObject, old: KObject): KObject {
   next.status = obj.status;
   next.metadata = { ...old.metadata, resourceVersion: obj.metadata.resourceVersion, managedFields: obj.metadata.managedFields ?? old.metadata.managedFields };
   return next;
-}
-
-function dedupe(errs: FieldError[]): FieldError[] {
-  const seen = new Set<string>();
-  return errs.filter((e) => {
-    const k = `${e.type}|${e.field}|${e.detail}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

@@ -7,7 +7,7 @@ import { handleDelete, handleDeleteCollection } from '../handlers/delete.ts';
 import { handleGet, handleList } from '../handlers/read.ts';
 import { handleBinding, handleEviction, handleScale } from '../handlers/subresources.ts';
 import { handleWatch, type WatchCounter } from '../handlers/watch.ts';
-import { handleCreate, handlePatch, handleUpdate, type PatchMetaProvider } from '../handlers/write.ts';
+import { handleCreate, handlePatch, handleUpdate, type PatchMetaProvider } from '../pipeline/index.ts';
 import { admissionOf, type HandlerContext } from '../handlers/context.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { UserInfo } from '../registry/store.ts';

@@ -5,8 +5,8 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { UserInfo } from '../registry/store.ts';
-import { anonymous, anonymousAllowed, authenticate, type Authenticator } from './authn.ts';
-import { errors } from '../errors.ts';
+import type { Authenticator } from './authn.ts';
+import { authenticateRequest } from '../pipeline/authentication.ts';
 import { bindResponse, writeError } from './http-util.ts';
 import type { RequestLimiter } from './request-limits.ts';
 
@@ -24,10 +24,6 @@ export interface ServerOptions {
   /** in-flight limits and request timeouts (absent: none) */
   limiter?: RequestLimiter;
 }
-
-// Verifying and parsing the peer certificate costs more than a small request: do it once per
-// TLS connection, not once per request on a kept-alive connection.
-const socketUsers = new WeakMap<object, UserInfo | null>();
 
 export function createApiServer(o: ServerOptions): https.Server {
   if (!o.certFile || !o.keyFile) throw new Error('--tls-cert-file and --tls-private-key-file are required: the apiserver serves HTTPS only');
@@ -60,16 +56,7 @@ async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse
     bindResponse(req, res);
     if (o.limiter && !o.limiter.admit(req, res)) return;
     const path = (req.url ?? '/').split('?')[0]!;
-    let authed = socketUsers.get(req.socket);
-    if (authed === undefined || req.headers.authorization) {
-      authed = (await authenticate(req, o.authenticators)) ?? null;
-      if (!req.headers.authorization) socketUsers.set(req.socket, authed);
-    }
-    const user = authed ?? (anonymousAllowed(path) ? anonymous : undefined);
-    if (!user) {
-      writeError(res, errors.unauthorized());
-      return;
-    }
+    const user = await authenticateRequest(req, o.authenticators, path);
     if (path === '/api' || path.startsWith('/api/') || path === '/apis' || path.startsWith('/apis/')) {
       await o.api(req, res, user);
       return;
