@@ -1,16 +1,16 @@
 // The admission chain, as kube-apiserver runs it: every enabled plugin's `admit` in order (the
-// mutating phase), then the strategy's defaults and validation, then every `validate` (the
-// validating phase). The store calls both phases through the RequestAdmission a handler puts in
-// its WriteOptions (handlers/context.ts writeOptions/admissionOf), so create, update, patch,
-// apply, delete and the subresources all pass the same two calls; CONNECT (exec, attach,
-// portforward) runs both phases before the proxy opens the stream
-// (server/api-handler.ts connectAdmission).
+// mutating phase, after decode and defaults: pipeline/mutating-admission.ts), then the
+// strategy's validation, then every `validate` (the validating phase, run by the store:
+// pipeline/validating-admission.ts). A request's RequestAdmission comes from
+// handlers/context.ts admissionOf, so create, update, patch, apply, delete and the subresources
+// all pass the same two calls; CONNECT (exec, attach, portforward) runs both phases before the
+// proxy opens the stream (server/api-handler.ts connectAdmission).
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { UserInfo } from '../registry/store.ts';
 import type { KObject } from '../registry/types.ts';
 import type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin, AdmissionServices } from './interface.ts';
 
-/** What a handler knows about the request; the store adds the operation and the objects. */
+/** What a handler knows about the request; each phase adds the operation and the objects. */
 export interface AdmissionRequest {
   group: string;
   version: string;
@@ -25,11 +25,11 @@ export interface AdmissionRequest {
   warnings: string[];
 }
 
-/** The two phases for one request; the store calls them around its own defaults and validation. */
+/** The two phases for one request: `admit` after decode and defaults, `validate` after the strategy's validation. */
 export interface RequestAdmission {
   /** mutating phase: plugins may change `object` in place */
   admit(operation: AdmissionOperation, object: KObject | undefined, oldObject: KObject | undefined): Promise<void>;
-  /** validating phase: after the strategy's defaults and validation */
+  /** validating phase: after the strategy's validation */
   validate(operation: AdmissionOperation, object: KObject | undefined, oldObject: KObject | undefined): Promise<void>;
 }
 

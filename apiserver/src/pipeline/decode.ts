@@ -5,13 +5,13 @@
 // admission plugin ever sees an undefaulted object.
 import { errors } from '../errors.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchMeta } from '../patch/index.ts';
-import type { Store } from '../registry/store.ts';
+import type { DeleteOptions, Store } from '../registry/store.ts';
 import { checkTyped, parseFieldValidation } from '../registry/typed/index.ts';
 import type { KObject } from '../registry/types.ts';
 import { readBody } from '../server/http-util.ts';
 import { decodeObjectBody, parseJson, patchTypes } from '../server/negotiation.ts';
 import { decodeYaml } from '../server/yaml-decode.ts';
-import type { HandlerContext } from '../handlers/context.ts';
+import { dryRunOf, type HandlerContext } from '../handlers/context.ts';
 import { jsonKindProblem, unrecognizedObject, wrongKind } from '../handlers/decode-errors.ts';
 
 /** The media type the client declared for its body, lower case, without parameters. */
@@ -160,4 +160,43 @@ export async function decodeApplyConfiguration(ctx: HandlerContext, patch: Patch
 export function decodeApplied(ctx: HandlerContext, merged: KObject): KObject {
   typedWarnings(ctx, merged, 'patch');
   return applyDefaults(ctx.store, merged);
+}
+
+// ---------------- deletes ----------------
+
+/** DeleteOptions from the body (kubectl sends one) and from query parameters. */
+export async function decodeDeleteOptions(ctx: HandlerContext): Promise<DeleteOptions> {
+  const body = await readBody(ctx.req);
+  let opts: DeleteOptions = {};
+  if (body.length > 0) {
+    const o = parseJson(body) as any;
+    if (!o || typeof o !== 'object' || Array.isArray(o)) throw errors.badRequest('the body of a DELETE must be a DeleteOptions object');
+    if (o.kind && !['DeleteOptions'].includes(o.kind)) throw errors.badRequest(`${o.kind} is not a DeleteOptions`);
+    // the fields' types as DeleteOptions declares them (Go decodes the body into it)
+    checkTyped({ group: '', version: 'v1', kind: 'DeleteOptions', source: 'body', fieldValidation: 'Ignore' }, o);
+    opts = {
+      gracePeriodSeconds: o.gracePeriodSeconds,
+      propagationPolicy: o.propagationPolicy,
+      orphanDependents: o.orphanDependents,
+      preconditions: o.preconditions,
+      dryRun: o.dryRun,
+    };
+  }
+  const q = ctx.query;
+  if (q.has('gracePeriodSeconds')) opts.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
+  if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy') as any;
+  if (q.has('orphanDependents')) opts.orphanDependents = q.get('orphanDependents') === 'true';
+  if (dryRunOf(q)) opts.dryRun = ['All'];
+  if (opts.dryRun?.some((d) => d !== 'All')) throw errors.badRequest(`Invalid dry run value: [${opts.dryRun.join(' ')}]: supported values: "All"`);
+  if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+    throw errors.invalid('', 'DeleteOptions', '', [
+      { type: 'FieldValueNotSupported', field: 'propagationPolicy', value: opts.propagationPolicy, supported: ['Foreground', 'Background', 'Orphan', 'nil'] },
+    ]);
+  }
+  if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
+    if (opts.gracePeriodSeconds !== undefined && Number(opts.gracePeriodSeconds) < 0)
+      opts.gracePeriodSeconds = 1; // as the apiserver treats negative grace
+    else throw errors.badRequest(`invalid gracePeriodSeconds: ${opts.gracePeriodSeconds}`);
+  }
+  return opts;
 }

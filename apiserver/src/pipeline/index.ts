@@ -8,14 +8,16 @@
 //   registry/store.ts      the store: metadata, strategy, etcd
 //   encode.ts              the response, in the representation the client accepts
 // Updates need the object stored now, so their mutating admission runs inside the store's
-// guaranteed-update retry, handed over in WriteOptions (handlers/context.ts writeOptions).
+// guaranteed-update retry, handed over in WriteOptions (handlers/context.ts writeOptions); a
+// delete's admission runs in the store too, around the object it deletes.
 import { errors } from '../errors.ts';
-import { writeOptions, type HandlerContext } from '../handlers/context.ts';
+import { admissionOf, writeOptions, type HandlerContext } from '../handlers/context.ts';
 import { serverSideApply } from '../patch/index.ts';
 import type { KObject } from '../registry/types.ts';
+import { statusSuccess } from '../server/http-util.ts';
 import { patchTypes } from '../server/negotiation.ts';
-import { decodeApplied, decodeApplyConfiguration, decodeObject, decodePatched, type PatchMetaProvider, readPatch } from './decode.ts';
-import { writeObject } from './encode.ts';
+import { decodeApplied, decodeApplyConfiguration, decodeDeleteOptions, decodeObject, decodePatched, type PatchMetaProvider, readPatch } from './decode.ts';
+import { writeObject, writeStatusObject } from './encode.ts';
 import { admitCreate } from './mutating-admission.ts';
 
 export type { PatchMetaProvider } from './decode.ts';
@@ -88,4 +90,19 @@ async function handleApply(
     const created = await ctx.store.create(ctx.info.namespace, fresh, opts);
     writeObject(ctx, 201, created);
   }
+}
+
+/** DELETE of one object; its admission runs in the store, around the object it deletes. */
+export async function handleDelete(ctx: HandlerContext): Promise<void> {
+  const opts = await decodeDeleteOptions(ctx);
+  const { object, finished } = await ctx.store.delete(ctx.info.namespace, ctx.info.name!, opts, { user: ctx.user, admission: admissionOf(ctx) });
+  if (!finished || ctx.store.def.returnDeletedObject) {
+    writeObject(ctx, 200, object);
+    return;
+  }
+  writeStatusObject(
+    ctx,
+    200,
+    statusSuccess({ name: object.metadata.name, group: ctx.store.def.group || undefined, kind: ctx.store.def.resource, uid: object.metadata.uid }),
+  );
 }

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, errors } from '../errors.ts';
 import type { RequestAdmission } from '../admission/chain.ts';
-import type { MutatingAdmission } from '../pipeline/mutating-admission.ts';
+import { admitMutating, type MutatingAdmission } from '../pipeline/mutating-admission.ts';
 import { admitValidating } from '../pipeline/validating-admission.ts';
 import { validateObject } from '../pipeline/validation.ts';
 import type { Storage, WatchEvent, Watcher } from '../storage/interface.ts';
@@ -498,7 +498,7 @@ export class Store {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
       );
     }
-    await write.admission?.admit('DELETE', undefined, cur);
+    await admitMutating(write.admission, 'DELETE', undefined, cur);
     await admitValidating(write.admission, 'DELETE', undefined, cur);
     const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
     const grace = this.def.gracefulDeletion?.(cur, opts.gracePeriodSeconds);
