@@ -77,11 +77,31 @@ export function applyDefaults(store: Store, obj: KObject): KObject {
   return obj;
 }
 
+/**
+ * The object is in the namespace of the request, as Kubernetes ensures right after decoding
+ * (EnsureObjectNamespaceMatchesRequestNamespace): set when left out, 400 when it differs;
+ * a cluster-scoped object has none.
+ */
+export function inRequestNamespace(ctx: HandlerContext, obj: KObject): void {
+  const meta = obj.metadata;
+  const namespace = ctx.info.namespace;
+  if (!ctx.store.def.namespaced) {
+    delete meta.namespace;
+    return;
+  }
+  if (!namespace) return;
+  if (meta.namespace && meta.namespace !== namespace) {
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  meta.namespace = namespace;
+}
+
 /** The decoded, defaulted object of a create or update (PUT) of the endpoint's own kind. */
 export async function decodeObject(ctx: HandlerContext): Promise<KObject> {
   const obj = await readObject(ctx);
   checkKind(ctx, obj, ctx.store.def.kind, ctx.store.apiVersion);
   ctx.warnings.push(...typedWarnings(ctx, obj, 'body'));
+  inRequestNamespace(ctx, obj);
   return applyDefaults(ctx.store, obj);
 }
 
