@@ -1,6 +1,7 @@
 // apiserver flags (and SKIFF_APISERVER_* environment variables).
 import { FlagError, parseFlags } from '@skiff/common';
 import { parseDurationSeconds } from './duration.ts';
+import { parseAuthorizationModes, type AuthorizationMode } from './auth/authorizer.ts';
 
 export const apiserverFlags = {
   'etcd-servers': { type: 'list', default: ['http://127.0.0.1:2379'], description: 'etcd client URLs' },
@@ -40,6 +41,11 @@ export const apiserverFlags = {
   'kubelet-client-certificate': { default: '', description: 'client certificate the apiserver shows kubelets (logs, exec, port-forward)' },
   'kubelet-client-key': { default: '', description: 'key of that certificate' },
   'kubelet-certificate-authority': { default: '', description: "CA that signs kubelets' serving certificates; when set, they are verified" },
+  'authorization-mode': {
+    type: 'list',
+    default: ['Node', 'RBAC'],
+    description: 'authorizers asked in order: Node, RBAC, AlwaysAllow, AlwaysDeny (system:masters may always do anything)',
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
 } as const;
 
@@ -67,6 +73,7 @@ export type ApiserverConfig = {
   kubeletClientKey: string;
   kubeletCertificateAuthority: string;
   eventTtlSeconds: number;
+  authorizationModes: AuthorizationMode[];
 };
 
 function eventTtl(text: string): number {
@@ -76,6 +83,14 @@ function eventTtl(text: string): number {
     return seconds;
   } catch (e) {
     throw new FlagError(`--event-ttl: ${(e as Error).message}`);
+  }
+}
+
+function authorizationModes(list: readonly string[]): AuthorizationMode[] {
+  try {
+    return parseAuthorizationModes(list);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
   }
 }
 
@@ -105,5 +120,6 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     kubeletClientKey: f['kubelet-client-key'],
     kubeletCertificateAuthority: f['kubelet-certificate-authority'],
     eventTtlSeconds: eventTtl(String(f['event-ttl'])),
+    authorizationModes: authorizationModes(f['authorization-mode']),
   };
 }

@@ -16,6 +16,7 @@ import { createApiServer } from './server/https-server.ts';
 import { createSecurity } from './auth/index.ts';
 import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
+import { reconcileBootstrapPolicy } from './auth/rbac/reconcile.ts';
 import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
 
 const log = createLogger('apiserver');
@@ -125,6 +126,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     apiAudiences: cfg.apiAudiences,
     maxTokenExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds,
     enableBootstrapTokenAuth: cfg.enableBootstrapTokenAuth,
+    authorizationModes: cfg.authorizationModes,
   });
   const api = security.wrapApi(
     createApiHandler({
@@ -191,6 +193,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     builtins: builtinObjects,
     log,
   });
+  await reconcileBootstrapPolicy(registry, log.child({ part: 'rbac-bootstrap' }));
+  await security.start();
   setImmediate(() => {
     try {
       getOpenApi();
@@ -212,6 +216,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     registry,
     async stop() {
       ready = false;
+      security.stop();
       server.close();
       server.closeAllConnections();
       await storage.close();

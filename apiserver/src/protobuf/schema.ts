@@ -44,6 +44,7 @@ const groupPackages: Record<string, string> = {
   'events.k8s.io': 'k8s.io.api.events',
   'scheduling.k8s.io': 'k8s.io.api.scheduling',
   'certificates.k8s.io': 'k8s.io.api.certificates',
+  'rbac.authorization.k8s.io': 'k8s.io.api.rbac',
   'meta.k8s.io': 'k8s.io.apimachinery.pkg.apis.meta',
 };
 

@@ -16,6 +16,10 @@ import { leases } from './leases.ts';
 import { eventsK8sIo } from './events-k8s-io.ts';
 import { priorityclasses, builtinPriorityClasses } from './priorityclasses.ts';
 import { certificatesigningrequests } from './certificatesigningrequests.ts';
+import { roles } from './roles.ts';
+import { clusterroles } from './clusterroles.ts';
+import { rolebindings } from './rolebindings.ts';
+import { clusterrolebindings } from './clusterrolebindings.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -34,6 +38,10 @@ export const allResources: ResourceDef[] = [
   eventsK8sIo,
   priorityclasses,
   certificatesigningrequests,
+  roles,
+  clusterroles,
+  rolebindings,
+  clusterrolebindings,
 ];
 
 export interface BuiltinObject {
