@@ -180,6 +180,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     bindAddress: cfg.bindAddress,
     port: cfg.securePort,
     authenticators: security.authenticators,
+    authorizePath: security.authorizePath,
     api,
     nonApi,
     direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),

@@ -17,6 +17,8 @@ import { writeError } from '../server/http-util.ts';
 import { authorizeOrThrow, createAuthorizer, type AuthorizationMode, type AuthorizerChain } from './authorizer.ts';
 import { attributesOf, extraChecks } from './request-attributes.ts';
 import { impersonate } from './impersonation.ts';
+import { createReviewHandler } from './reviews.ts';
+import { isReviewResource } from '../registry/resources/reviews.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-token-authenticator.ts';
 import { BOOTSTRAP_TOKEN_NAMESPACE } from './bootstrap-token.ts';
 import { handleCsrApproval } from './csr-approval.ts';
@@ -57,6 +59,8 @@ export interface Security {
   /** throws the 403 ApiError when the user may not do what the request asks */
   authorizeRequest: (user: UserInfo, info: RequestInfo, query?: URLSearchParams) => void;
   authorizer: AuthorizerChain;
+  /** throws the 403 unless the user may use a path outside /api and /apis (health, metrics, OpenAPI) */
+  authorizePath: (user: UserInfo, method: string, path: string) => void;
   /** loads what the authorizers keep in memory; call before serving */
   start(): Promise<void>;
   stop(): void;
@@ -120,6 +124,9 @@ export function createSecurity(o: SecurityOptions): Security {
     authorizeOrThrow(authorizer, user, a);
     for (const more of extraChecks(a)) authorizeOrThrow(authorizer, user, more);
   };
+  const authorizePath: Security['authorizePath'] = (user, method, path) =>
+    authorizeOrThrow(authorizer, user, { verb: method.toLowerCase(), isResourceRequest: false, path, group: '', resource: '' });
+  const handleReview = createReviewHandler({ authorizer, tokenAuthenticators });
   const wrapApi =
     (handleApi: ApiFunction): ApiFunction =>
     async (req, res, authenticated) => {
@@ -130,14 +137,16 @@ export function createSecurity(o: SecurityOptions): Security {
         user = impersonate(req, authenticated, authorizer);
         authorizeRequest(user, info, url.searchParams);
         const special =
-          info.isResourceRequest && info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token'
-            ? handleTokenRequest
-            : info.isResourceRequest &&
-                info.group === 'certificates.k8s.io' &&
-                info.resource === 'certificatesigningrequests' &&
-                info.subresource === 'approval'
-              ? handleCsrApproval
-              : undefined;
+          info.isResourceRequest && isReviewResource(info.group, info.resource)
+            ? handleReview
+            : info.isResourceRequest && info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token'
+              ? handleTokenRequest
+              : info.isResourceRequest &&
+                  info.group === 'certificates.k8s.io' &&
+                  info.resource === 'certificatesigningrequests' &&
+                  info.subresource === 'approval'
+                ? handleCsrApproval
+                : undefined;
         if (special) {
           const store = o.registry.store(info.group, info.version, info.resource);
           if (!store) throw errors.notFoundPath();
@@ -160,6 +169,7 @@ export function createSecurity(o: SecurityOptions): Security {
     handleCsrApproval,
     authorizeRequest,
     authorizer,
+    authorizePath,
     start: () => authorizer.start(),
     stop: () => authorizer.stop(),
     wrapApi,

@@ -45,6 +45,8 @@ const groupPackages: Record<string, string> = {
   'scheduling.k8s.io': 'k8s.io.api.scheduling',
   'certificates.k8s.io': 'k8s.io.api.certificates',
   'rbac.authorization.k8s.io': 'k8s.io.api.rbac',
+  'authorization.k8s.io': 'k8s.io.api.authorization',
+  'authentication.k8s.io': 'k8s.io.api.authentication',
   'meta.k8s.io': 'k8s.io.apimachinery.pkg.apis.meta',
 };
 

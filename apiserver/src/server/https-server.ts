@@ -20,6 +20,8 @@ export interface ServerOptions {
   nonApi: Express;
   /** hot non-API paths answered without express (e.g. /version) */
   direct?: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  /** throws the 403 for a path outside /api and /apis the user may not use */
+  authorizePath?: (user: UserInfo, method: string, path: string) => void;
 }
 
 // Verifying and parsing the peer certificate costs more than a small request: do it once per
@@ -63,6 +65,7 @@ async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse
       await o.api(req, res, user);
       return;
     }
+    o.authorizePath?.(user, req.method ?? 'GET', path);
     const direct = o.direct?.get(path);
     if (direct) {
       direct(req, res);

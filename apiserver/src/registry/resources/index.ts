@@ -20,6 +20,7 @@ import { roles } from './roles.ts';
 import { clusterroles } from './clusterroles.ts';
 import { rolebindings } from './rolebindings.ts';
 import { clusterrolebindings } from './clusterrolebindings.ts';
+import { reviewResources } from './reviews.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -42,6 +43,7 @@ export const allResources: ResourceDef[] = [
   clusterroles,
   rolebindings,
   clusterrolebindings,
+  ...reviewResources,
 ];
 
 export interface BuiltinObject {
