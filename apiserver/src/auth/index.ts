@@ -60,7 +60,7 @@ export interface Security {
   authorizeRequest: (user: UserInfo, info: RequestInfo, query?: URLSearchParams) => void;
   authorizer: AuthorizerChain;
   /** throws the 403 unless the user may use a path outside /api and /apis (health, metrics, OpenAPI) */
-  authorizePath: (user: UserInfo, method: string, path: string) => void;
+  authorizePath: (user: UserInfo, req: IncomingMessage, path: string) => void;
   /** loads what the authorizers keep in memory; call before serving */
   start(): Promise<void>;
   stop(): void;
@@ -124,8 +124,14 @@ export function createSecurity(o: SecurityOptions): Security {
     authorizeOrThrow(authorizer, user, a);
     for (const more of extraChecks(a)) authorizeOrThrow(authorizer, user, more);
   };
-  const authorizePath: Security['authorizePath'] = (user, method, path) =>
-    authorizeOrThrow(authorizer, user, { verb: method.toLowerCase(), isResourceRequest: false, path, group: '', resource: '' });
+  const authorizePath: Security['authorizePath'] = (user, req, path) =>
+    authorizeOrThrow(authorizer, impersonate(req, user, authorizer), {
+      verb: (req.method ?? 'GET').toLowerCase(),
+      isResourceRequest: false,
+      path,
+      group: '',
+      resource: '',
+    });
   const handleReview = createReviewHandler({ authorizer, tokenAuthenticators });
   const wrapApi =
     (handleApi: ApiFunction): ApiFunction =>

@@ -21,7 +21,7 @@ export interface ServerOptions {
   /** hot non-API paths answered without express (e.g. /version) */
   direct?: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
   /** throws the 403 for a path outside /api and /apis the user may not use */
-  authorizePath?: (user: UserInfo, method: string, path: string) => void;
+  authorizePath?: (user: UserInfo, req: IncomingMessage, path: string) => void;
 }
 
 // Verifying and parsing the peer certificate costs more than a small request: do it once per
@@ -65,7 +65,7 @@ async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse
       await o.api(req, res, user);
       return;
     }
-    o.authorizePath?.(user, req.method ?? 'GET', path);
+    o.authorizePath?.(user, req, path);
     const direct = o.direct?.get(path);
     if (direct) {
       direct(req, res);

@@ -12,6 +12,7 @@ import * as serviceaccount from './serviceaccount/index.ts';
 import * as certificates from './certificates/index.ts';
 import * as rootcacertpublisher from './rootcacertpublisher/index.ts';
 import * as podgc from './podgc/index.ts';
+import * as clusterroleaggregation from './clusterroleaggregation/index.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -26,4 +27,5 @@ export const controllers: ControllerDescriptor[] = [
   certificates,
   rootcacertpublisher,
   podgc,
+  clusterroleaggregation,
 ];
