@@ -8,9 +8,8 @@ import type { UserInfo } from '../../registry/store.ts';
 import type { KObject } from '../../registry/types.ts';
 import { allowed, noOpinion, type Attributes, type Authorizer, type Decision } from '../attributes.ts';
 import { WatchedObjects } from '../watched-objects.ts';
-import { ruleAllows, type PolicyRule } from './rules.ts';
+import { RBAC_GROUP, ruleAllows, type PolicyRule } from './rules.ts';
 
-const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const SA_PREFIX = 'system:serviceaccount:';
 
 export interface Subject {

@@ -3,9 +3,8 @@
 // every controller under one identity, so system:kube-controller-manager holds the union of
 // what its controllers' per-controller roles hold upstream.
 import type { KObject } from '../../registry/types.ts';
-import type { PolicyRule } from './rules.ts';
+import { RBAC_GROUP, type PolicyRule } from './rules.ts';
 
-const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const read = ['get', 'list', 'watch'];
 const write = ['create', 'delete', 'deletecollection', 'patch', 'update'];
 

@@ -6,9 +6,8 @@ import type { UserInfo } from '../../registry/store.ts';
 import type { KObject, RequestContext } from '../../registry/types.ts';
 import type { Attributes, Decision } from '../attributes.ts';
 import type { RbacAuthorizer } from './authorizer.ts';
-import { rulesCover, type PolicyRule } from './rules.ts';
+import { RBAC_GROUP, rulesCover, type PolicyRule } from './rules.ts';
 
-const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const SUPERUSER_GROUP = 'system:masters';
 
 /** What the apiserver puts in the registry's services for these checks. */

@@ -9,9 +9,8 @@ import type { ApiRegistry } from '../../registry/api-registry.ts';
 import type { UserInfo } from '../../registry/store.ts';
 import type { KObject } from '../../registry/types.ts';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles } from './bootstrap-policy.ts';
-import { rulesCover, type PolicyRule } from './rules.ts';
+import { RBAC_GROUP, rulesCover, type PolicyRule } from './rules.ts';
 
-const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
 const apiserverUser: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
 const write = { user: apiserverUser, fieldManager: 'kube-apiserver' };

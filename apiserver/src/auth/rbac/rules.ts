@@ -10,6 +10,8 @@ export interface PolicyRule {
   nonResourceURLs?: string[];
 }
 
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
 const ALL = '*';
 
 export function verbMatches(rule: PolicyRule, verb: string): boolean {

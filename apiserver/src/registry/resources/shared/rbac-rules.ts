@@ -5,7 +5,9 @@ import { nameIsDnsSubdomain, nameIsPathSegment } from '@skiff/common/apimachiner
 import type { KObject } from '../../types.ts';
 import { validateMetaFor } from './meta-rules.ts';
 
-export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+import { RBAC_GROUP } from '../../../auth/rbac/rules.ts';
+
+export { RBAC_GROUP };
 
 const nonEmpty = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
 
