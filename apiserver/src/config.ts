@@ -3,6 +3,7 @@ import { FlagError, parseFlags } from '@skiff/common';
 import { selectPlugins } from './admission/plugins/index.ts';
 import { parseDurationSeconds } from './duration.ts';
 import { parseGoDurationSeconds } from './server/request-limits.ts';
+import { parseAuthorizationModes, type AuthorizationMode } from './auth/authorizer.ts';
 
 export const apiserverFlags = {
   'etcd-servers': { type: 'list', default: ['http://127.0.0.1:2379'], description: 'etcd client URLs' },
@@ -71,6 +72,11 @@ export const apiserverFlags = {
     default: 1800,
     description: 'seconds a watch without timeoutSeconds lasts at least (jittered up to twice that)',
   },
+  'authorization-mode': {
+    type: 'list',
+    default: ['Node', 'RBAC'],
+    description: 'authorizers asked in order: Node, RBAC, AlwaysAllow, AlwaysDeny (system:masters may always do anything)',
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
 } as const;
 
@@ -107,6 +113,7 @@ export type ApiserverConfig = {
   maxMutatingRequestsInflight: number;
   requestTimeoutSeconds: number;
   minRequestTimeoutSeconds: number;
+  authorizationModes: AuthorizationMode[];
 };
 
 function eventTtl(text: string): number {
@@ -133,6 +140,14 @@ function nonNegative(flag: string, n: number): number {
 function admissionPlugins(enable: readonly string[], disable: readonly string[]): void {
   try {
     selectPlugins({ enable, disable });
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+}
+
+function authorizationModes(list: readonly string[]): AuthorizationMode[] {
+  try {
+    return parseAuthorizationModes(list);
   } catch (e) {
     throw new FlagError((e as Error).message);
   }
@@ -180,5 +195,6 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     maxMutatingRequestsInflight: nonNegative('max-mutating-requests-inflight', f['max-mutating-requests-inflight']),
     requestTimeoutSeconds: requestTimeout(String(f['request-timeout'])),
     minRequestTimeoutSeconds: nonNegative('min-request-timeout', f['min-request-timeout']),
+    authorizationModes: authorizationModes(f['authorization-mode']),
   };
 }

@@ -19,6 +19,7 @@ import { bootstrapCluster } from './bootstrap.ts';
 import { AdmissionChain } from './admission/chain.ts';
 import { selectPlugins } from './admission/plugins/index.ts';
 import { startSystemNamespacesLoop } from './system-namespaces.ts';
+import { reconcileBootstrapPolicy } from './auth/rbac/reconcile.ts';
 import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
 
 const log = createLogger('apiserver');
@@ -132,6 +133,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     apiAudiences: cfg.apiAudiences,
     maxTokenExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds,
     enableBootstrapTokenAuth: cfg.enableBootstrapTokenAuth,
+    authorizationModes: cfg.authorizationModes,
   });
   const api = security.wrapApi(
     createApiHandler({
@@ -185,6 +187,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     bindAddress: cfg.bindAddress,
     port: cfg.securePort,
     authenticators: security.authenticators,
+    authorizePath: security.authorizePath,
     api,
     nonApi,
     direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),
@@ -203,6 +206,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     builtins: builtinObjects,
     log,
   });
+  await reconcileBootstrapPolicy(registry, log.child({ part: 'rbac-bootstrap' }));
+  await security.start();
   setImmediate(() => {
     try {
       getOpenApi();
@@ -226,6 +231,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     async stop() {
       ready = false;
       stopSystemNamespaces();
+      security.stop();
       server.close();
       server.closeAllConnections();
       await storage.close();

@@ -1,4 +1,4 @@
-// Bootstrap tokens, ServiceAccount JWTs, bearer extraction and the authorizer, as units.
+// Bootstrap tokens, ServiceAccount JWTs and bearer extraction, as units (the authorizers: rbac-*.test.ts).
 import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -8,7 +8,6 @@ import { bootstrapTokenSecret, checkBootstrapToken, generateBootstrapToken, pars
 import { createBootstrapTokenAuthenticator } from '../src/auth/bootstrap-token-authenticator.ts';
 import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from '../src/auth/service-account-token.ts';
 import { createServiceAccountTokenAuthenticator } from '../src/auth/service-account-authenticator.ts';
-import { authorize, forbiddenError, type Attributes } from '../src/auth/authorizer.ts';
 import { parseTtl } from '../src/auth/join-token.ts';
 import { bearerToken, bearerTokenAuthenticator } from '../src/server/authn.ts';
 import type { KObject } from '../src/registry/types.ts';
@@ -167,66 +166,5 @@ describe('bearer token extraction', () => {
     const auth = bearerTokenAuthenticator([(t) => (t === 'good' ? { name: 'u', groups: [] } : undefined)]);
     expect(await auth(req({ authorization: 'Bearer good' }))).to.deep.equal({ name: 'u', groups: [] });
     expect(await auth(req({ authorization: 'Bearer bad' }))).to.equal(undefined);
-  });
-});
-
-describe('authorizer', () => {
-  const res = (verb: string, group: string, resource: string, more: Partial<Attributes> = {}): Attributes => ({
-    verb,
-    isResourceRequest: true,
-    path: '/x',
-    group,
-    resource,
-    ...more,
-  });
-  const bootstrapper = { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:worker', 'system:authenticated'] };
-  const node = { name: 'system:node:w1', groups: ['system:nodes', 'system:authenticated'] };
-  const sa = { name: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'] };
-  const anon = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
-
-  it('lets masters and the control-plane components do anything', () => {
-    expect(
-      authorize({ name: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] }, res('delete', '', 'nodes', { name: 'w1' })).allowed,
-    ).to.equal(true);
-    expect(
-      authorize(
-        { name: 'system:kube-controller-manager', groups: ['system:authenticated'] },
-        res('update', '', 'pods', { subresource: 'status', namespace: 'x' }),
-      ).allowed,
-    ).to.equal(true);
-  });
-
-  it('limits bootstrappers to CSRs', () => {
-    for (const verb of ['create', 'get', 'list', 'watch'])
-      expect(authorize(bootstrapper, res(verb, 'certificates.k8s.io', 'certificatesigningrequests')).allowed, verb).to.equal(true);
-    expect(
-      authorize(bootstrapper, res('update', 'certificates.k8s.io', 'certificatesigningrequests', { subresource: 'approval', name: 'x' })).allowed,
-    ).to.equal(false);
-    expect(authorize(bootstrapper, res('list', '', 'pods')).allowed).to.equal(false);
-    expect(authorize(bootstrapper, res('get', '', 'secrets', { namespace: 'kube-system', name: 'x' })).allowed).to.equal(false);
-  });
-
-  it('gives nodes their own objects and read access', () => {
-    expect(authorize(node, res('list', '', 'pods')).allowed).to.equal(true);
-    expect(authorize(node, res('patch', '', 'nodes', { subresource: 'status', name: 'w1' })).allowed).to.equal(true);
-    expect(authorize(node, res('patch', '', 'nodes', { subresource: 'status', name: 'w2' })).allowed).to.equal(false);
-    expect(authorize(node, res('update', 'coordination.k8s.io', 'leases', { namespace: 'kube-node-lease', name: 'w1' })).allowed).to.equal(true);
-    expect(authorize(node, res('create', '', 'serviceaccounts', { subresource: 'token', namespace: 'ci', name: 'builder' })).allowed).to.equal(true);
-    expect(authorize(node, res('delete', 'apps', 'deployments', { namespace: 'x', name: 'y' })).allowed).to.equal(false);
-  });
-
-  it('keeps service accounts read-only and anonymous out', () => {
-    expect(authorize(sa, res('get', '', 'configmaps', { namespace: 'ci', name: 'x' })).allowed).to.equal(true);
-    expect(authorize(sa, res('create', '', 'pods', { namespace: 'ci' })).allowed).to.equal(false);
-    expect(authorize(anon, res('list', '', 'pods')).allowed).to.equal(false);
-    expect(authorize(anon, res('get', '', 'configmaps', { namespace: 'kube-public', name: 'cluster-info' })).allowed).to.equal(true);
-    expect(authorize(sa, { verb: 'get', isResourceRequest: false, path: '/apis', group: '', resource: '' }).allowed).to.equal(true);
-    expect(authorize(sa, { verb: 'get', isResourceRequest: false, path: '/metrics', group: '', resource: '' }).allowed).to.equal(false);
-  });
-
-  it('words the 403 as kube-apiserver does', () => {
-    const e = forbiddenError(bootstrapper, res('list', '', 'pods', { namespace: 'default' }));
-    expect(e.code).to.equal(403);
-    expect(e.message).to.equal('pods is forbidden: User "system:bootstrap:abcdef" cannot list resource "pods" in API group "" in the namespace "default"');
   });
 });

@@ -165,7 +165,9 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
     expect(tr.status, tr.body).to.equal(201);
     const saToken = JSON.parse(tr.body).status.token as string;
     expect(saToken.split('.')).to.have.length(3);
-    expect((await cluster.server.request('GET', '/api/v1/namespaces/default/pods', bearer(saToken))).status).to.equal(200);
+    // RBAC gives a ServiceAccount discovery and nothing more unless bound
+    expect((await cluster.server.request('GET', '/api', bearer(saToken))).status).to.equal(200);
+    expect((await cluster.server.request('GET', '/api/v1/namespaces/default/pods', bearer(saToken))).status).to.equal(403);
     const denied = await cluster.server.request('POST', '/api/v1/namespaces/default/configmaps', {
       ...bearer(saToken),
       body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
@@ -174,6 +176,6 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
     expect(JSON.parse(denied.body).message).to.contain('User "system:serviceaccount:default:builder"');
     // the token dies with its ServiceAccount
     expect((await cluster.server.request('DELETE', '/api/v1/namespaces/default/serviceaccounts/builder')).status).to.equal(200);
-    expect((await cluster.server.request('GET', '/api/v1/namespaces/default/pods', bearer(saToken))).status).to.equal(401);
+    expect((await cluster.server.request('GET', '/api', bearer(saToken))).status).to.equal(401);
   });
 });

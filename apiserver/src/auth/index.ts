@@ -1,5 +1,6 @@
 // The apiserver's security in one place: authenticators (x509, bootstrap tokens,
-// ServiceAccount JWTs), the TokenRequest and CSR approval handlers, and the authorizer.
+// ServiceAccount JWTs), impersonation, the TokenRequest and CSR approval handlers, and the
+// authorizers of --authorization-mode.
 // main.ts builds it once from its flags.
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@skiff/common';
@@ -13,7 +14,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UserInfo } from '../registry/store.ts';
 import { parseRequestInfo } from '../server/request-info.ts';
 import { writeError } from '../server/http-util.ts';
-import { authorizeRequest } from '../pipeline/authorization.ts';
+import { authorizeRequest as authorizeAgainst } from '../pipeline/authorization.ts';
+import { authorizeOrThrow, createAuthorizer, type AuthorizationMode, type AuthorizerChain } from './authorizer.ts';
+import { impersonate } from './impersonation.ts';
+import { createReviewHandler } from './reviews.ts';
+import { isReviewResource } from '../registry/resources/reviews.ts';
 import { createBootstrapTokenAuthenticator } from './bootstrap-token-authenticator.ts';
 import { BOOTSTRAP_TOKEN_NAMESPACE } from './bootstrap-token.ts';
 import { handleCsrApproval } from './csr-approval.ts';
@@ -21,7 +26,7 @@ import { createServiceAccountTokenAuthenticator } from './service-account-authen
 import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from './service-account-token.ts';
 import { createTokenRequestHandler } from './token-request.ts';
 
-export { authorize, authorizeOrThrow, forbiddenError } from './authorizer.ts';
+export { authorizeOrThrow, createAuthorizer, forbiddenError, parseAuthorizationModes } from './authorizer.ts';
 export type { Attributes, Decision } from './authorizer.ts';
 export { handleCsrApproval } from './csr-approval.ts';
 
@@ -41,6 +46,8 @@ export interface SecurityOptions {
   maxTokenExpirationSeconds: number;
   /** --enable-bootstrap-token-auth */
   enableBootstrapTokenAuth: boolean;
+  /** --authorization-mode, in order */
+  authorizationModes: AuthorizationMode[];
   log?: Logger;
 }
 
@@ -50,7 +57,13 @@ export interface Security {
   handleTokenRequest?: (ctx: HandlerContext) => Promise<void>;
   handleCsrApproval: (ctx: HandlerContext) => Promise<void>;
   /** throws the 403 ApiError when the user may not do what the request asks */
-  authorizeRequest: (user: UserInfo, info: RequestInfo) => void;
+  authorizeRequest: (user: UserInfo, info: RequestInfo, query?: URLSearchParams) => void;
+  authorizer: AuthorizerChain;
+  /** throws the 403 unless the user may use a path outside /api and /apis (health, metrics, OpenAPI) */
+  authorizePath: (user: UserInfo, req: IncomingMessage, path: string) => void;
+  /** loads what the authorizers keep in memory; call before serving */
+  start(): Promise<void>;
+  stop(): void;
   /**
    * Wraps the /api and /apis handler: authorizes every request, and serves the two
    * subresources the generic handler does not know (serviceaccounts/token, csr/approval).
@@ -103,22 +116,39 @@ export function createSecurity(o: SecurityOptions): Security {
     const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: readFileSync(o.serviceAccountSigningKeyFile), issuer: issuers[0]! });
     handleTokenRequest = createTokenRequestHandler({ issuer, defaultAudiences: audiences, maxExpirationSeconds: o.maxTokenExpirationSeconds });
   }
+  const authorizer = createAuthorizer(o.authorizationModes, o.registry, o.log);
+  // escalation checks of the rbac kinds ask the same authorizers
+  o.registry.services.authorization = { authorize: authorizer.authorize, rbac: authorizer.rbac };
+  const authorizeRequest: Security['authorizeRequest'] = (user, info, query) => authorizeAgainst(authorizer, user, info, query);
+  const authorizePath: Security['authorizePath'] = (user, req, path) =>
+    authorizeOrThrow(authorizer, impersonate(req, user, authorizer), {
+      verb: (req.method ?? 'GET').toLowerCase(),
+      isResourceRequest: false,
+      path,
+      group: '',
+      resource: '',
+    });
+  const handleReview = createReviewHandler({ authorizer, tokenAuthenticators });
   const wrapApi =
     (handleApi: ApiFunction): ApiFunction =>
-    async (req, res, user) => {
+    async (req, res, authenticated) => {
       const url = new URL(req.url ?? '/', 'https://local');
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      let user = authenticated;
       try {
-        authorizeRequest(user, info);
+        user = impersonate(req, authenticated, authorizer);
+        authorizeRequest(user, info, url.searchParams);
         const special =
-          info.isResourceRequest && info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token'
-            ? handleTokenRequest
-            : info.isResourceRequest &&
-                info.group === 'certificates.k8s.io' &&
-                info.resource === 'certificatesigningrequests' &&
-                info.subresource === 'approval'
-              ? handleCsrApproval
-              : undefined;
+          info.isResourceRequest && isReviewResource(info.group, info.resource)
+            ? handleReview
+            : info.isResourceRequest && info.group === '' && info.resource === 'serviceaccounts' && info.subresource === 'token'
+              ? handleTokenRequest
+              : info.isResourceRequest &&
+                  info.group === 'certificates.k8s.io' &&
+                  info.resource === 'certificatesigningrequests' &&
+                  info.subresource === 'approval'
+                ? handleCsrApproval
+                : undefined;
         if (special) {
           const store = o.registry.store(info.group, info.version, info.resource);
           if (!store) throw errors.notFoundPath();
@@ -140,6 +170,10 @@ export function createSecurity(o: SecurityOptions): Security {
     handleTokenRequest,
     handleCsrApproval,
     authorizeRequest,
+    authorizer,
+    authorizePath,
+    start: () => authorizer.start(),
+    stop: () => authorizer.stop(),
     wrapApi,
   };
 }

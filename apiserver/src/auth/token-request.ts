@@ -27,7 +27,7 @@ function validateTokenRequest(spec: any): FieldError[] {
       out.push(field.invalid('spec.expirationSeconds', exp, 'may not specify a duration less than 10 minutes'));
     else if (exp > 2 ** 32) out.push(field.tooLong('spec.expirationSeconds', exp, 2 ** 32));
   }
-  if (spec.audiences !== undefined && (!Array.isArray(spec.audiences) || spec.audiences.some((a: unknown) => typeof a !== 'string' || !a))) {
+  if (spec.audiences != null && (!Array.isArray(spec.audiences) || spec.audiences.some((a: unknown) => typeof a !== 'string' || !a))) {
     out.push(field.invalid('spec.audiences', spec.audiences, 'must be a list of non-empty strings'));
   }
   const ref = spec.boundObjectRef;

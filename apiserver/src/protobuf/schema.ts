@@ -44,6 +44,9 @@ const groupPackages: Record<string, string> = {
   'events.k8s.io': 'k8s.io.api.events',
   'scheduling.k8s.io': 'k8s.io.api.scheduling',
   'certificates.k8s.io': 'k8s.io.api.certificates',
+  'rbac.authorization.k8s.io': 'k8s.io.api.rbac',
+  'authorization.k8s.io': 'k8s.io.api.authorization',
+  'authentication.k8s.io': 'k8s.io.api.authentication',
   'meta.k8s.io': 'k8s.io.apimachinery.pkg.apis.meta',
 };
 

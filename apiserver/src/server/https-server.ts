@@ -23,6 +23,8 @@ export interface ServerOptions {
   direct?: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
   /** in-flight limits and request timeouts (absent: none) */
   limiter?: RequestLimiter;
+  /** throws the 403 for a path outside /api and /apis the user may not use */
+  authorizePath?: (user: UserInfo, req: IncomingMessage, path: string) => void;
 }
 
 export function createApiServer(o: ServerOptions): https.Server {
@@ -61,6 +63,7 @@ async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse
       await o.api(req, res, user);
       return;
     }
+    o.authorizePath?.(user, req, path);
     const direct = o.direct?.get(path);
     if (direct) {
       direct(req, res);

@@ -13,6 +13,7 @@ import * as certificates from './certificates/index.ts';
 import * as rootcacertpublisher from './rootcacertpublisher/index.ts';
 import * as podgc from './podgc/index.ts';
 import * as resourcequota from './resourcequota/index.ts';
+import * as clusterroleaggregation from './clusterroleaggregation/index.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -28,4 +29,5 @@ export const controllers: ControllerDescriptor[] = [
   rootcacertpublisher,
   podgc,
   resourcequota,
+  clusterroleaggregation,
 ];

@@ -18,6 +18,11 @@ import { priorityclasses, builtinPriorityClasses } from './priorityclasses.ts';
 import { certificatesigningrequests } from './certificatesigningrequests.ts';
 import { limitranges } from './limitranges.ts';
 import { resourcequotas } from './resourcequotas.ts';
+import { roles } from './roles.ts';
+import { clusterroles } from './clusterroles.ts';
+import { rolebindings } from './rolebindings.ts';
+import { clusterrolebindings } from './clusterrolebindings.ts';
+import { reviewResources } from './reviews.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -38,6 +43,11 @@ export const allResources: ResourceDef[] = [
   certificatesigningrequests,
   limitranges,
   resourcequotas,
+  roles,
+  clusterroles,
+  rolebindings,
+  clusterrolebindings,
+  ...reviewResources,
 ];
 
 export interface BuiltinObject {

@@ -1,0 +1,123 @@
+// The RBAC authorizer (plugin/pkg/auth/authorizer/rbac): a request is allowed when a
+// ClusterRoleBinding, or a RoleBinding in the request's namespace, names the user (or one of
+// its groups, or its ServiceAccount) and its role has a rule that matches. Roles and bindings
+// are read from memory, kept current by watching the four kinds.
+import type { Logger } from '@skiff/common';
+import type { ApiRegistry } from '../../registry/api-registry.ts';
+import type { UserInfo } from '../../registry/store.ts';
+import type { KObject } from '../../registry/types.ts';
+import { allowed, noOpinion, type Attributes, type Authorizer, type Decision } from '../attributes.ts';
+import { WatchedObjects } from '../watched-objects.ts';
+import { RBAC_GROUP, ruleAllows, type PolicyRule } from './rules.ts';
+
+const SA_PREFIX = 'system:serviceaccount:';
+
+export interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+  apiGroup?: string;
+}
+
+/** Whether a binding's subject is this user (appliesToUser in rule.go). */
+export function subjectMatches(user: UserInfo, s: Subject, bindingNamespace: string | undefined): boolean {
+  switch (s.kind) {
+    case 'User':
+      return user.name === s.name;
+    case 'Group':
+      return user.groups.includes(s.name);
+    case 'ServiceAccount': {
+      const ns = s.namespace || bindingNamespace || '';
+      return user.name === `${SA_PREFIX}${ns}:${s.name}`;
+    }
+    default:
+      return false;
+  }
+}
+
+export class RbacAuthorizer implements Authorizer {
+  private readonly watched: WatchedObjects[];
+  private readonly roles: WatchedObjects;
+  private readonly clusterRoles: WatchedObjects;
+  private readonly roleBindings: WatchedObjects;
+  private readonly clusterRoleBindings: WatchedObjects;
+  /** RoleBindings by namespace, so a request looks only at its own namespace's */
+  private readonly bindingsByNamespace = new Map<string, Map<string, KObject>>();
+
+  constructor(registry: ApiRegistry, log?: Logger) {
+    const store = (resource: string) => {
+      const s = registry.store(RBAC_GROUP, 'v1', resource);
+      if (!s) throw new Error(`rbac: ${resource} are not served`);
+      return s;
+    };
+    const ignore = () => {};
+    this.roles = new WatchedObjects(store('roles'), ignore, log);
+    this.clusterRoles = new WatchedObjects(store('clusterroles'), ignore, log);
+    this.clusterRoleBindings = new WatchedObjects(store('clusterrolebindings'), ignore, log);
+    this.roleBindings = new WatchedObjects(
+      store('rolebindings'),
+      (type, obj, old) => {
+        const prev = old ?? obj;
+        this.bindingsByNamespace.get(prev.metadata.namespace ?? '')?.delete(prev.metadata.name ?? '');
+        if (type === 'DELETED') return;
+        const ns = obj.metadata.namespace ?? '';
+        let m = this.bindingsByNamespace.get(ns);
+        if (!m) this.bindingsByNamespace.set(ns, (m = new Map()));
+        m.set(obj.metadata.name ?? '', obj);
+      },
+      log,
+    );
+    this.watched = [this.roles, this.clusterRoles, this.roleBindings, this.clusterRoleBindings];
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.watched.map((w) => w.start()));
+  }
+
+  stop(): void {
+    for (const w of this.watched) w.stop();
+  }
+
+  /** The rules a binding grants (none when its role is missing: RBAC fails closed). */
+  private rulesOf(binding: KObject): PolicyRule[] {
+    const ref = binding.roleRef ?? {};
+    const role = ref.kind === 'Role' ? this.roles.get(binding.metadata.namespace, ref.name) : this.clusterRoles.get(undefined, ref.name);
+    return (role?.rules as PolicyRule[] | undefined) ?? [];
+  }
+
+  /** Calls visit with each rule that applies to the user in the namespace; visit returns true to stop. */
+  private visitRules(user: UserInfo, namespace: string | undefined, visit: (rule: PolicyRule) => boolean): void {
+    for (const b of this.clusterRoleBindings.objects.values()) {
+      if (!(b.subjects ?? []).some((s: Subject) => subjectMatches(user, s, undefined))) continue;
+      for (const r of this.rulesOf(b)) if (visit(r)) return;
+    }
+    if (!namespace) return;
+    for (const b of this.bindingsByNamespace.get(namespace)?.values() ?? []) {
+      if (!(b.subjects ?? []).some((s: Subject) => subjectMatches(user, s, namespace))) continue;
+      for (const r of this.rulesOf(b)) if (visit(r)) return;
+    }
+  }
+
+  authorize(user: UserInfo, a: Attributes): Decision {
+    let found = false;
+    this.visitRules(user, a.isResourceRequest ? a.namespace : undefined, (rule) => (found = ruleAllows(a, rule)));
+    // RBAC never denies outright: later authorizers may still allow
+    return found ? allowed() : noOpinion();
+  }
+
+  /** Every rule the user holds in a namespace (cluster-wide ones included): SelfSubjectRulesReview, escalation checks. */
+  rulesFor(user: UserInfo, namespace: string | undefined): PolicyRule[] {
+    const out: PolicyRule[] = [];
+    this.visitRules(user, namespace, (r) => {
+      out.push(r);
+      return false;
+    });
+    return out;
+  }
+
+  /** A ClusterRole's stored rules (for the escalation check of a binding). */
+  roleRules(kind: string, namespace: string | undefined, name: string): PolicyRule[] | undefined {
+    const role = kind === 'Role' ? this.roles.get(namespace, name) : this.clusterRoles.get(undefined, name);
+    return role ? ((role.rules as PolicyRule[] | undefined) ?? []) : undefined;
+  }
+}

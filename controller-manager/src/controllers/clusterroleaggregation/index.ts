@@ -1,0 +1,1 @@
+export { name, start, aggregatedRules } from './controller.ts';
