@@ -24,7 +24,14 @@ const request = (warnings: string[] = []) => ({
 
 describe('admission chain: order and phases', () => {
   it("lists the plugins in kube-apiserver's order", () => {
-    expect(orderedPlugins.map((p) => p.name)).to.deep.equal(['NamespaceLifecycle', 'ServiceAccount', 'Priority', 'DefaultTolerationSeconds']);
+    expect(orderedPlugins.map((p) => p.name)).to.deep.equal([
+      'NamespaceLifecycle',
+      'ServiceAccount',
+      'Priority',
+      'DefaultTolerationSeconds',
+      'DefaultStorageClass',
+      'StorageObjectInUseProtection',
+    ]);
   });
 
   it('runs every admit in order, then (when the store calls it) every validate, only for the operations each handles', async () => {
@@ -83,7 +90,12 @@ describe('admission chain: order and phases', () => {
 
 describe('admission flags', () => {
   it('turns plugins off by name and keeps the order', () => {
-    expect(selectPlugins({ disable: ['ServiceAccount', 'NamespaceLifecycle'] }).map((p) => p.name)).to.deep.equal(['Priority', 'DefaultTolerationSeconds']);
+    expect(selectPlugins({ disable: ['ServiceAccount', 'NamespaceLifecycle'] }).map((p) => p.name)).to.deep.equal([
+      'Priority',
+      'DefaultTolerationSeconds',
+      'DefaultStorageClass',
+      'StorageObjectInUseProtection',
+    ]);
     expect(selectPlugins({ enable: ['Priority'] }).map((p) => p.name)).to.deep.equal(orderedPlugins.map((p) => p.name));
   });
 

@@ -44,6 +44,7 @@ const groupPackages: Record<string, string> = {
   'events.k8s.io': 'k8s.io.api.events',
   'scheduling.k8s.io': 'k8s.io.api.scheduling',
   'certificates.k8s.io': 'k8s.io.api.certificates',
+  'storage.k8s.io': 'k8s.io.api.storage',
   'meta.k8s.io': 'k8s.io.apimachinery.pkg.apis.meta',
 };
 

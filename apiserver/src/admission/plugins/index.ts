@@ -1,10 +1,12 @@
 // The admission plugins in the order kube-apiserver runs them (its recommended order,
 // pkg/kubeapiserver/options/plugins.go): the order is fixed, flags only turn plugins on or off.
 import type { AdmissionPlugin } from '../interface.ts';
+import { defaultStorageClassPlugin } from './default-storage-class.ts';
 import { defaultTolerationSeconds } from './default-toleration-seconds.ts';
 import { namespaceLifecycle } from './namespace-lifecycle.ts';
 import { priority } from './priority.ts';
 import { serviceAccount } from './service-account.ts';
+import { storageObjectInUseProtection } from './storage-object-in-use-protection.ts';
 
 export const orderedPlugins: readonly AdmissionPlugin[] = [
   namespaceLifecycle,
@@ -14,7 +16,8 @@ export const orderedPlugins: readonly AdmissionPlugin[] = [
   // PodSecurity (pod-security.ts) goes here
   priority,
   defaultTolerationSeconds,
-  // DefaultStorageClass: with the storage kinds
+  defaultStorageClassPlugin,
+  storageObjectInUseProtection,
   // ResourceQuota (resource-quota.ts) goes here, last: it counts what the others let through
 ];
 

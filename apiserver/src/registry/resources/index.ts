@@ -16,6 +16,10 @@ import { leases } from './leases.ts';
 import { eventsK8sIo } from './events-k8s-io.ts';
 import { priorityclasses, builtinPriorityClasses } from './priorityclasses.ts';
 import { certificatesigningrequests } from './certificatesigningrequests.ts';
+import { persistentvolumes } from './persistentvolumes.ts';
+import { persistentvolumeclaims } from './persistentvolumeclaims.ts';
+import { storageclasses } from './storageclasses.ts';
+import { csidrivers } from './csidrivers.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -34,6 +38,10 @@ export const allResources: ResourceDef[] = [
   eventsK8sIo,
   priorityclasses,
   certificatesigningrequests,
+  persistentvolumes,
+  persistentvolumeclaims,
+  storageclasses,
+  csidrivers,
 ];
 
 export interface BuiltinObject {
