@@ -43,6 +43,8 @@ export interface ControllerManagerConfig {
   /** pods of deleted nodes: looked for this often, deleted after the node was gone this long */
   podGcPeriodSeconds: number;
   podGcQuarantineSeconds: number;
+  /** where the skiff.io/local-path provisioner puts volumes on the chosen node */
+  localPathRoot: string;
 }
 
 export const defaultConfig: ControllerManagerConfig = {
@@ -76,6 +78,7 @@ export const defaultConfig: ControllerManagerConfig = {
   rootCaFile: '',
   podGcPeriodSeconds: 20,
   podGcQuarantineSeconds: 40,
+  localPathRoot: '/var/lib/skiff/storage',
 };
 
 /** Whether `name` is enabled by a --controllers list (upstream semantics: '*', 'name', '-name'). */

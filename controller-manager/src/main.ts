@@ -51,6 +51,10 @@ const flagSpec = {
     description: 'CA published to every namespace as ConfigMap kube-root-ca.crt (for ServiceAccount token volumes)',
   },
   'cluster-signing-duration': { type: 'number', default: defaultConfig.clusterSigningDurationSeconds, description: 'lifetime of signed certificates, seconds' },
+  'local-path-root': {
+    default: defaultConfig.localPathRoot,
+    description: 'directory on each node under which the skiff.io/local-path provisioner creates volumes',
+  },
 } as const;
 
 const log = createLogger('controller-manager');
@@ -85,6 +89,7 @@ try {
     clusterSigningKeyFile: f['cluster-signing-key-file'],
     clusterSigningDurationSeconds: f['cluster-signing-duration'],
     rootCaFile: f['root-ca-file'],
+    localPathRoot: f['local-path-root'],
     log,
     onLeadershipLost: () => {
       log.error('leaderelection lost');

@@ -12,6 +12,9 @@ import * as serviceaccount from './serviceaccount/index.ts';
 import * as certificates from './certificates/index.ts';
 import * as rootcacertpublisher from './rootcacertpublisher/index.ts';
 import * as podgc from './podgc/index.ts';
+import * as persistentvolume from './persistentvolume/index.ts';
+import { pvcProtection, pvProtection } from './persistentvolume/protection.ts';
+import * as localpath from './localpath/index.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -26,4 +29,8 @@ export const controllers: ControllerDescriptor[] = [
   certificates,
   rootcacertpublisher,
   podgc,
+  persistentvolume,
+  pvcProtection,
+  pvProtection,
+  localpath,
 ];
