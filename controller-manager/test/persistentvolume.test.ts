@@ -158,4 +158,20 @@ describe('controller-manager: PersistentVolume binder, protection and local-path
     await k(['delete', 'pvc', 'local']);
     await until('provisioned volume deleted', async () => (await get(`pv pvc-${claim.metadata.uid}`)) === undefined);
   });
+
+  it('a WaitForFirstConsumer claim follows the node its first pod was placed on', async () => {
+    await apply(pvc('follows', '1Gi', { storageClassName: 'local-path' }));
+    await until('waiting', async () => (await eventsOf('follows')).includes('waiting for first consumer'));
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'consumer', namespace: 'default' },
+      spec: { nodeName: 'node-b', containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'follows' } }] },
+    });
+    await until('follows Bound', async () => (await phaseOf('pvc follows')) === 'Bound');
+    const claim = await get('pvc follows');
+    expect(claim.metadata.annotations['volume.kubernetes.io/selected-node']).to.equal('node-b');
+    const volume = await get(`pv ${claim.spec.volumeName}`);
+    expect(volume.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values).to.deep.equal(['node-b']);
+  });
 });

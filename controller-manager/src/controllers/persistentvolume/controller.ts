@@ -3,7 +3,7 @@
 // bind-completed / bound-by-controller annotations), keeps both phases, hands claims without a
 // volume to their class's provisioner, and reclaims volumes whose claim is gone (Retain:
 // Released; Delete: the volume goes, a provisioned one through its provisioner).
-import { CoreV1Api, StorageV1Api, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1StorageClass } from '@kubernetes/client-node';
+import { CoreV1Api, StorageV1Api, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1Pod, type V1StorageClass } from '@kubernetes/client-node';
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext } from '../../controller-context.ts';
 import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
@@ -20,6 +20,7 @@ import {
   findMatchingVolume,
   unsatisfied,
 } from './matching.ts';
+import { claimsOfPod } from './claims-of-pod.ts';
 
 export const name = 'persistentvolume-binder';
 
@@ -47,6 +48,7 @@ export class PersistentVolumeController {
   private readonly volumes: Informer<V1PersistentVolume>;
   private readonly claims: Informer<V1PersistentVolumeClaim>;
   private readonly classes: Informer<V1StorageClass>;
+  private readonly pods: Informer<V1Pod>;
   private readonly events: EventRecorder;
   private readonly queue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
 
@@ -58,7 +60,14 @@ export class PersistentVolumeController {
     this.volumes = volumeInformer(ctx);
     this.claims = claimInformer(ctx);
     this.classes = classInformer(ctx);
+    this.pods = ctx.informers.pods();
     this.events = newEventRecorder(ctx, 'persistentvolume-controller');
+    // a scheduled pod is the first consumer a WaitForFirstConsumer claim waits for
+    const onPod = (p: V1Pod) => {
+      if (!p.spec?.nodeName) return;
+      for (const c of claimsOfPod(p)) this.queue.add(`claim:${p.metadata?.namespace}/${c}`);
+    };
+    this.pods.on({ add: onPod, update: onPod });
     const onVolume = (v: V1PersistentVolume) => {
       this.queue.add(volumeKey(v));
       const ref = v.spec?.claimRef;
@@ -78,7 +87,7 @@ export class PersistentVolumeController {
       log: this.ctx.log.child({ controller: name }),
       queue: this.queue,
       metrics: this.ctx.metrics,
-      caches: [this.volumes, this.claims, this.classes],
+      caches: [this.volumes, this.claims, this.classes, this.pods],
       workers: 1, // one worker, as upstream: two binds racing for one volume is what it avoids
       reconcile: (key) => (key.startsWith('claim:') ? this.syncClaim(key.slice(6)) : this.syncVolume(key.slice(7))),
       isRoutine: isConflict,
@@ -118,6 +127,12 @@ export class PersistentVolumeController {
     }
     const waitForConsumer = cls?.volumeBindingMode === 'WaitForFirstConsumer';
     if (waitForConsumer && !claim.metadata?.annotations?.[annSelectedNode]) {
+      const node = this.firstConsumerNode(claim);
+      if (node) {
+        (claim.metadata!.annotations ??= {})[annSelectedNode] = node;
+        await this.core.replaceNamespacedPersistentVolumeClaim({ name: claim.metadata!.name!, namespace: claim.metadata!.namespace!, body: claim });
+        return;
+      }
       this.claimEvent(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
       return { requeueAfterMs: resyncMs };
     }
@@ -129,6 +144,18 @@ export class PersistentVolumeController {
       await this.handOverToProvisioner(claim, cls);
     }
     return { requeueAfterMs: resyncMs };
+  }
+
+  /**
+   * The node of a scheduled pod using the claim. Upstream, the scheduler's VolumeBinding plugin
+   * writes selected-node before it binds the pod; Skiff's scheduler has no such plugin yet, so
+   * the binder takes the node the pod was placed on (the claim then follows its first pod).
+   */
+  private firstConsumerNode(claim: V1PersistentVolumeClaim): string | undefined {
+    const pod = this.pods
+      .list(claim.metadata?.namespace)
+      .find((p) => p.spec?.nodeName && !p.metadata?.deletionTimestamp && claimsOfPod(p).includes(claim.metadata?.name ?? ''));
+    return pod?.spec?.nodeName;
   }
 
   /** The claim names its provisioner in annotations; the provisioner (another controller) creates the volume. */

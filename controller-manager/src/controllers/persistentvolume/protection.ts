@@ -6,18 +6,10 @@ import { keyOf, runController, splitKey, WorkQueue, type Informer, type Reconcil
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { claimInformer, volumeInformer } from './controller.ts';
+import { claimsOfPod } from './claims-of-pod.ts';
 
 export const pvcProtectionFinalizer = 'kubernetes.io/pvc-protection';
 export const pvProtectionFinalizer = 'kubernetes.io/pv-protection';
-
-/** Claims a pod mounts, directly or through a generic ephemeral volume (<pod>-<volume>). */
-export function claimsOfPod(pod: V1Pod): string[] {
-  return (pod.spec?.volumes ?? []).flatMap((v) => {
-    if (v.persistentVolumeClaim?.claimName) return [v.persistentVolumeClaim.claimName];
-    if (v.ephemeral) return [`${pod.metadata?.name}-${v.name}`];
-    return [];
-  });
-}
 
 const podFinished = (p: V1Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
