@@ -13,6 +13,9 @@ export interface ClaimLookup {
 }
 
 export interface ClaimVolume {
+  volumeName: string;
+  /** pv.kubernetes.io/provisioned-by of the volume */
+  provisionedBy?: string;
   /** the directory or file on this node */
   path: string;
   /** hostPath type (DirectoryOrCreate...); '' for a local volume, which must exist */
@@ -59,5 +62,5 @@ export async function resolveClaimVolume(pod: V1Pod, v: V1Volume, lookup: ClaimL
   if (!safeVolumePath(source.path)) throw new ContainerConfigError(`persistentvolume "${volumeName}": refusing path ${JSON.stringify(source.path)}`);
   const type = pv.spec?.hostPath ? (pv.spec.hostPath.type ?? '') : '';
   const readOnly = v.persistentVolumeClaim?.readOnly === true;
-  return { path: source.path, type, readOnly };
+  return { volumeName, provisionedBy: pv.metadata?.annotations?.['pv.kubernetes.io/provisioned-by'], path: source.path, type, readOnly };
 }

@@ -10,6 +10,7 @@ import { configMapEntries, secretEntries, type PodObjectSource } from '../api/ob
 import { fieldRefValue, resourceFieldValue, type NodeFacts } from '../pods/field-paths.ts';
 import { ContainerConfigError } from '../pods/env.ts';
 import { resolveClaimVolume } from './persistent-claims.ts';
+import { LocalPathCleanup, localPathProvisioner } from './local-path-cleanup.ts';
 
 const run = promisify(execFile);
 
@@ -23,11 +24,13 @@ export class VolumeManager {
   private readonly rootDir: string;
   private readonly objects: PodObjectSource;
   private readonly node: NodeFacts;
+  readonly localPath: LocalPathCleanup;
 
   constructor(rootDir: string, objects: PodObjectSource, node: NodeFacts) {
     this.rootDir = rootDir;
     this.objects = objects;
     this.node = node;
+    this.localPath = new LocalPathCleanup(join(rootDir, 'local-path-volumes'), objects);
   }
 
   podDir(uid: string): string {
@@ -63,6 +66,7 @@ export class VolumeManager {
     };
     if (v.persistentVolumeClaim) {
       const claimed = await resolveClaimVolume(pod, v, this.objects, this.node.nodeName);
+      if (claimed.provisionedBy === localPathProvisioner) this.localPath.remember(claimed.volumeName, claimed.path);
       return { ...this.hostPathVolume(v.name, claimed.path, claimed.type), readOnly: claimed.readOnly };
     }
     if (v.hostPath) return this.hostPathVolume(v.name, v.hostPath.path, v.hostPath.type ?? '');
