@@ -49,7 +49,7 @@ describe('controller-manager: PersistentVolume binder, protection and local-path
 
   before(async () => {
     cm = await startTestManager(cluster.server.kubeconfigPath, {
-      controllers: ['persistentvolume-binder', 'pvc-protection', 'pv-protection', 'local-path-provisioner'],
+      controllers: ['persistentvolume-binder', 'pvc-protection', 'pv-protection', 'local-path-provisioner', 'ephemeral-volume'],
       localPathRoot: '/var/lib/skiff/storage',
     });
   });
@@ -173,5 +173,34 @@ describe('controller-manager: PersistentVolume binder, protection and local-path
     expect(claim.metadata.annotations['volume.kubernetes.io/selected-node']).to.equal('node-b');
     const volume = await get(`pv ${claim.spec.volumeName}`);
     expect(volume.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values).to.deep.equal(['node-b']);
+  });
+
+  it('a generic ephemeral volume gets the claim <pod>-<volume> from its template, owned by the pod', async () => {
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'scratch', namespace: 'default' },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox' }],
+        volumes: [
+          {
+            name: 'work',
+            ephemeral: {
+              volumeClaimTemplate: {
+                metadata: { labels: { kind: 'scratch' } },
+                spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'local-path', resources: { requests: { storage: '1Gi' } } },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const claim = (await until('claim scratch-work', async () => get('pvc scratch-work'))) as any;
+    const podUid = (await get('pod scratch')).metadata.uid;
+    expect(claim.metadata.labels).to.deep.equal({ kind: 'scratch' });
+    expect(claim.metadata.ownerReferences).to.deep.equal([
+      { apiVersion: 'v1', kind: 'Pod', name: 'scratch', uid: podUid, controller: true, blockOwnerDeletion: true },
+    ]);
+    expect(claim.spec).to.deep.include({ storageClassName: 'local-path', accessModes: ['ReadWriteOnce'] });
   });
 });

@@ -15,6 +15,7 @@ import * as podgc from './podgc/index.ts';
 import * as persistentvolume from './persistentvolume/index.ts';
 import { pvcProtection, pvProtection } from './persistentvolume/protection.ts';
 import * as localpath from './localpath/index.ts';
+import * as ephemeral from './ephemeral/index.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -33,4 +34,5 @@ export const controllers: ControllerDescriptor[] = [
   pvcProtection,
   pvProtection,
   localpath,
+  ephemeral,
 ];

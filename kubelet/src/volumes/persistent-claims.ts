@@ -44,9 +44,13 @@ export function safeVolumePath(p: unknown): p is string {
 
 export async function resolveClaimVolume(pod: V1Pod, v: V1Volume, lookup: ClaimLookup, nodeName: string): Promise<ClaimVolume> {
   const ns = pod.metadata?.namespace ?? 'default';
-  const claimName = v.persistentVolumeClaim?.claimName ?? '';
+  // a generic ephemeral volume uses the claim <pod>-<volume>, which must be the pod's own
+  const claimName = v.ephemeral ? `${pod.metadata?.name}-${v.name}` : (v.persistentVolumeClaim?.claimName ?? '');
   const claim = await lookup.persistentVolumeClaim(ns, claimName);
   if (!claim) throw new ContainerConfigError(`persistentvolumeclaim "${claimName}" not found`);
+  if (v.ephemeral && !claim.metadata?.ownerReferences?.some((r) => r.controller && r.uid === pod.metadata?.uid)) {
+    throw new ContainerConfigError(`PVC ${ns}/${claimName} was not created for pod ${ns}/${pod.metadata?.name} (pod is not owner)`);
+  }
   if (claim.metadata?.deletionTimestamp) throw new ContainerConfigError(`persistentvolumeclaim "${claimName}" is being deleted`);
   const volumeName = claim.spec?.volumeName;
   if (claim.status?.phase !== 'Bound' || !volumeName) {

@@ -64,7 +64,7 @@ export class VolumeManager {
       mkdirSync(d, { recursive: true });
       return d;
     };
-    if (v.persistentVolumeClaim) {
+    if (v.persistentVolumeClaim || v.ephemeral) {
       const claimed = await resolveClaimVolume(pod, v, this.objects, this.node.nodeName);
       if (claimed.provisionedBy === localPathProvisioner) this.localPath.remember(claimed.volumeName, claimed.path);
       return { ...this.hostPathVolume(v.name, claimed.path, claimed.type), readOnly: claimed.readOnly };

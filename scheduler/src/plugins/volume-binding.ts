@@ -45,14 +45,15 @@ export function volumeBinding(lookup: VolumeLookup | undefined): PreFilterPlugin
     name: 'VolumeBinding',
     preFilter(state: CycleState, pod) {
       const claims = (pod.pod.spec?.volumes ?? []).flatMap((v) => {
-        if (v.persistentVolumeClaim?.claimName) return [v.persistentVolumeClaim.claimName];
-        if (v.ephemeral) return [`${pod.pod.metadata?.name}-${v.name}`];
+        if (v.persistentVolumeClaim?.claimName) return [{ name: v.persistentVolumeClaim.claimName, ephemeral: false }];
+        if (v.ephemeral) return [{ name: `${pod.pod.metadata?.name}-${v.name}`, ephemeral: true }];
         return [];
       });
       if (claims.length === 0 || !lookup) return skip();
       const out: PodVolumes = { bound: [], toBindStatically: [] };
-      for (const name of claims) {
+      for (const { name, ephemeral } of claims) {
         const c = lookup.claim(pod.namespace, name);
+        if (!c && ephemeral) return unresolvable(`waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"`);
         if (!c) return unresolvable(`persistentvolumeclaim "${name}" not found`);
         if (c.metadata?.deletionTimestamp) return unresolvable(`persistentvolumeclaim "${name}" is being deleted`);
         const volumeName = c.spec?.volumeName;
