@@ -197,4 +197,24 @@ describe('storage API: pv, pvc, sc, csidrivers', function () {
     ]);
     expect(out.stdout.split('\n')[1]).to.match(/^hostpath\.csi\.k8s\.io\s+true\s+false\s+false\s+<unset>\s+false\s+Persistent\s+\d+s/);
   });
+
+  it('explains, applies (client- and server-side) and watches claims', async () => {
+    const explain = await k(['explain', 'pvc.spec.storageClassName']);
+    expect(explain.code, explain.stderr).to.equal(0);
+    expect(explain.stdout).to.include('storageClassName');
+    const manifest = (labels: Record<string, string>) => JSON.stringify({ ...pvc('applied'), metadata: { name: 'applied', namespace: 'default', labels } });
+    expect((await k(['apply', '-f', '-'], manifest({ a: '1' }))).code).to.equal(0);
+    const again = await k(['apply', '-f', '-'], manifest({ a: '2' }));
+    expect(again.code, again.stderr).to.equal(0);
+    const ssa = await k(['apply', '--server-side', '-f', '-'], manifest({ a: '3' }));
+    expect(ssa.code, ssa.stderr).to.equal(0);
+    expect(JSON.parse((await k(['get', 'pvc', 'applied', '-o', 'json'])).stdout).metadata.labels).to.deep.equal({ a: '3' });
+    const watching = server.kubectl('1.33', ['get', 'pvc', 'applied', '-w', '--request-timeout=4s'], { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    await k(['patch', 'pvc', 'applied', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Lost"}}']);
+    const out = (await watching).stdout.trim().split('\n');
+    expect(out[0]!.split(/\s{2,}/)).to.deep.equal(['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE']);
+    expect(out[1]).to.match(/^applied\s+Pending/);
+    expect(out[out.length - 1]).to.match(/^applied\s+Lost/);
+  });
 });
