@@ -39,6 +39,7 @@ component() {
 }
 
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 # Probe for services without a health endpoint: still running a second after start
 # (start_service checks that the process is alive after every probe).
@@ -171,6 +172,7 @@ cmd_up() {
     check_ports_free "$name"
     start_service "$name"
   done
+  create_bootstrap_objects
   step "cluster is up: export KUBECONFIG=$SKIFF_DIR/kubeconfig"
 }
 

@@ -93,7 +93,7 @@ define_services() {
     --kubelet-certificate-authority="$PKI/ca.crt"
   component controller-manager controller_manager_healthy --kubeconfig="$SKIFF_DIR/controller-manager.kubeconfig" \
     --port="$CONTROLLER_MANAGER_PORT" --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
-    --root-ca-file="$PKI/ca.crt"
+    --root-ca-file="$PKI/ca.crt" --local-path-root="$SKIFF_DIR/storage"
   component scheduler scheduler_healthy --kubeconfig="$SKIFF_DIR/scheduler.kubeconfig" --port="$SCHEDULER_PORT"
   service registry registry_ready docker-registry serve "$SKIFF_DIR/registry/config.yml"
   # also defined while one runs, so that a `make down` without the variable stops it

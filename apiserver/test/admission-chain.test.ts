@@ -31,6 +31,8 @@ describe('admission chain: order and phases', () => {
       'PodSecurity',
       'Priority',
       'DefaultTolerationSeconds',
+      'DefaultStorageClass',
+      'StorageObjectInUseProtection',
       'ResourceQuota',
     ]);
   });
@@ -96,6 +98,8 @@ describe('admission flags', () => {
       'PodSecurity',
       'Priority',
       'DefaultTolerationSeconds',
+      'DefaultStorageClass',
+      'StorageObjectInUseProtection',
       'ResourceQuota',
     ]);
     expect(selectPlugins({ enable: ['Priority'] }).map((p) => p.name)).to.deep.equal(orderedPlugins.map((p) => p.name));

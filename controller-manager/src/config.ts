@@ -48,6 +48,8 @@ export interface ControllerManagerConfig {
   /** a quota uncharged this long may have its usage lowered by a recount */
   resourceQuotaSettleSeconds: number;
   concurrentResourceQuotaSyncs: number;
+  /** where the skiff.io/local-path provisioner puts volumes on the chosen node */
+  localPathRoot: string;
 }
 
 export const defaultConfig: ControllerManagerConfig = {
@@ -84,6 +86,7 @@ export const defaultConfig: ControllerManagerConfig = {
   resourceQuotaSyncPeriodSeconds: 300,
   resourceQuotaSettleSeconds: 2,
   concurrentResourceQuotaSyncs: 5,
+  localPathRoot: '/var/lib/skiff/storage',
 };
 
 /** Whether `name` is enabled by a --controllers list (upstream semantics: '*', 'name', '-name'). */

@@ -57,6 +57,10 @@ const flagSpec = {
   },
   'concurrent-resource-quota-syncs': { type: 'number', default: defaultConfig.concurrentResourceQuotaSyncs, description: 'ResourceQuota workers' },
   'cluster-signing-duration': { type: 'number', default: defaultConfig.clusterSigningDurationSeconds, description: 'lifetime of signed certificates, seconds' },
+  'local-path-root': {
+    default: defaultConfig.localPathRoot,
+    description: 'directory on each node under which the skiff.io/local-path provisioner creates volumes',
+  },
 } as const;
 
 const log = createLogger('controller-manager');
@@ -93,6 +97,7 @@ try {
     rootCaFile: f['root-ca-file'],
     resourceQuotaSyncPeriodSeconds: f['resource-quota-sync-period'],
     concurrentResourceQuotaSyncs: f['concurrent-resource-quota-syncs'],
+    localPathRoot: f['local-path-root'],
     log,
     onLeadershipLost: () => {
       log.error('leaderelection lost');

@@ -1,6 +1,6 @@
 // Feeds the scheduler from list+watch of pods, nodes and namespaces.
-import { CoreV1Api } from '@kubernetes/client-node';
-import type { KubeConfig, V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, StorageV1Api } from '@kubernetes/client-node';
+import type { KubeConfig, V1Namespace, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
 import { Informer } from '@skiff/common';
 import type { Logger } from '@skiff/common';
 import type { Scheduler } from './scheduler.ts';
@@ -34,14 +34,15 @@ export function wireInformers(kc: KubeConfig, s: Scheduler, log: Logger): Schedu
     update: (ns) => s.cache.setNamespace(ns.metadata?.name ?? '', ns.metadata?.labels),
     delete: (ns) => s.cache.removeNamespace(ns.metadata?.name ?? ''),
   });
+  const storage = wireVolumeInformers(kc, s, log);
   return {
     pods,
     nodes,
     namespaces,
     async start() {
       // nodes first, so that the first pods already see every node
-      await Promise.all([nodes.start(), namespaces.start()]);
-      await Promise.all([nodes.waitForSync(), namespaces.waitForSync()]);
+      await Promise.all([nodes.start(), namespaces.start(), ...storage.map((i) => i.start())]);
+      await Promise.all([nodes.waitForSync(), namespaces.waitForSync(), ...storage.map((i) => i.waitForSync())]);
       await pods.start();
       await pods.waitForSync();
     },
@@ -49,6 +50,42 @@ export function wireInformers(kc: KubeConfig, s: Scheduler, log: Logger): Schedu
       pods.stop();
       nodes.stop();
       namespaces.stop();
+      for (const i of storage) i.stop();
     },
   };
+}
+
+/** Claims, volumes and classes for VolumeBinding; a change may let parked pods fit. */
+function wireVolumeInformers(kc: KubeConfig, s: Scheduler, log: Logger): Pick<Informer<unknown & object>, 'start' | 'waitForSync' | 'stop'>[] {
+  const core = kc.makeApiClient(CoreV1Api);
+  const storageApi = kc.makeApiClient(StorageV1Api);
+  /** record the object, then give parked pods another chance */
+  const andRetry =
+    <T>(record: (o: T) => void) =>
+    (o: T) => {
+      record(o);
+      s.queue.moveAllToActiveOrBackoff();
+    };
+  const claims = new Informer<V1PersistentVolumeClaim>({
+    kubeConfig: kc,
+    path: '/api/v1/persistentvolumeclaims',
+    log,
+    list: () => core.listPersistentVolumeClaimForAllNamespaces(),
+  }).on({
+    add: andRetry(s.volumes.setClaim),
+    update: andRetry(s.volumes.setClaim),
+    delete: s.volumes.removeClaim,
+  });
+  const volumes = new Informer<V1PersistentVolume>({ kubeConfig: kc, path: '/api/v1/persistentvolumes', log, list: () => core.listPersistentVolume() }).on({
+    add: andRetry(s.volumes.setVolume),
+    update: andRetry(s.volumes.setVolume),
+    delete: s.volumes.removeVolume,
+  });
+  const classes = new Informer<V1StorageClass>({
+    kubeConfig: kc,
+    path: '/apis/storage.k8s.io/v1/storageclasses',
+    log,
+    list: () => storageApi.listStorageClass(),
+  }).on({ add: andRetry(s.volumes.setClass), update: s.volumes.setClass, delete: s.volumes.removeClass });
+  return [claims, volumes, classes];
 }

@@ -19,6 +19,7 @@ import type { Status } from './framework/status.ts';
 import { FitError } from './fit-error.ts';
 import { numFeasibleNodesToFind } from './node-sampling.ts';
 import { SchedulingQueue } from './queue/scheduling-queue.ts';
+import { VolumeView } from './volumes.ts';
 import type { QueuedPod, QueueOptions } from './queue/scheduling-queue.ts';
 import type { SchedulerMetrics } from './metrics.ts';
 
@@ -56,6 +57,7 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export class Scheduler {
   readonly cache = new SchedulerCache();
+  readonly volumes = new VolumeView();
   readonly queue: SchedulingQueue;
   readonly frameworks: Map<string, Framework>;
   private readonly writer: SchedulerWriter;
@@ -98,6 +100,7 @@ export class Scheduler {
       o.config ?? {},
       {
         bind: (pod, node) => this.writer.bind(pod, node),
+        volumes: this.volumes,
         evict: (victim, preemptor, node) => this.evict(victim, preemptor, node),
         framework: (pod) => this.frameworks.get(pod.pod.spec?.schedulerName || 'default-scheduler')!,
       },

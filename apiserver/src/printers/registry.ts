@@ -6,6 +6,7 @@ import { parseTimestamp } from './duration.ts';
 import * as core from './core.ts';
 import * as groups from './groups.ts';
 import { podPrinter } from './pod.ts';
+import { csiDriverPrinter } from './storage.ts';
 import * as workloads from './workloads.ts';
 
 /** RFC 3339 in UTC without fractions, Go's zero time when absent (time.RFC3339 formatting). */
@@ -52,6 +53,7 @@ const byGroupKind = new Map<string, Printer>([
   ['networking.k8s.io/IngressClass', groups.ingressClassPrinter],
   ['networking.k8s.io/NetworkPolicy', groups.networkPolicyPrinter],
   ['storage.k8s.io/StorageClass', groups.storageClassPrinter],
+  ['storage.k8s.io/CSIDriver', csiDriverPrinter],
   ['policy/PodDisruptionBudget', groups.podDisruptionBudgetPrinter],
   ['autoscaling/HorizontalPodAutoscaler', groups.horizontalPodAutoscalerPrinter],
   ['admissionregistration.k8s.io/MutatingWebhookConfiguration', groups.webhookConfigurationPrinter],

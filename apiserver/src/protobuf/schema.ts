@@ -47,6 +47,7 @@ const groupPackages: Record<string, string> = {
   'rbac.authorization.k8s.io': 'k8s.io.api.rbac',
   'authorization.k8s.io': 'k8s.io.api.authorization',
   'authentication.k8s.io': 'k8s.io.api.authentication',
+  'storage.k8s.io': 'k8s.io.api.storage',
   'meta.k8s.io': 'k8s.io.apimachinery.pkg.apis.meta',
 };
 

@@ -14,6 +14,10 @@ import * as rootcacertpublisher from './rootcacertpublisher/index.ts';
 import * as podgc from './podgc/index.ts';
 import * as resourcequota from './resourcequota/index.ts';
 import * as clusterroleaggregation from './clusterroleaggregation/index.ts';
+import * as persistentvolume from './persistentvolume/index.ts';
+import { pvcProtection, pvProtection } from './persistentvolume/protection.ts';
+import * as localpath from './localpath/index.ts';
+import * as ephemeral from './ephemeral/index.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -30,4 +34,9 @@ export const controllers: ControllerDescriptor[] = [
   podgc,
   resourcequota,
   clusterroleaggregation,
+  persistentvolume,
+  pvcProtection,
+  pvProtection,
+  localpath,
+  ephemeral,
 ];

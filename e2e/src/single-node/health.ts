@@ -63,6 +63,8 @@ export function unhealthyReason(obj: KubeObject, slices: readonly EndpointSliceL
       if (obj.spec?.type === 'ExternalName' || !selector || Object.keys(selector).length === 0) return undefined;
       return readyAddresses(obj.metadata.name, slices).length > 0 ? undefined : 'no ready endpoints';
     }
+    case 'PersistentVolumeClaim':
+      return status.phase === 'Bound' ? undefined : `phase ${String(status.phase ?? 'unknown')}`;
     default:
       return undefined;
   }

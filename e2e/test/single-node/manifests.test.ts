@@ -114,6 +114,33 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
     expect(secret.stdout).to.equal('s3cr3t-but-only-base64');
   });
 
+  it('09-data-that-survives: the replacement pod reads the file the first pod wrote to its claim (issue 15)', async () => {
+    const ns = namespaceOf('09-data-that-survives.yaml');
+    const podsOf = async () =>
+      (JSON.parse(await c.kubectlOk(['-n', ns, 'get', 'pods', '-l', 'app=notebook', '-o', 'json'])) as { items: KubeObject[] }).items.filter(
+        (p) => !p.metadata.deletionTimestamp,
+      );
+    const [first] = await podsOf();
+    expect(first, 'a notebook pod').to.not.equal(undefined);
+    const note = await c.kubectlOk(['-n', ns, 'exec', first!.metadata.name, '--', 'cat', '/data/note']);
+    expect(note.trim()).to.not.equal('');
+    const claim = JSON.parse(await c.kubectlOk(['-n', ns, 'get', 'pvc', 'notebook-data', '-o', 'json']));
+    expect(claim.spec.storageClassName).to.equal('local-path');
+    expect(claim.metadata.annotations['volume.kubernetes.io/selected-node']).to.equal(c.nodeName);
+    const volume = JSON.parse(await c.kubectlOk(['get', 'pv', claim.spec.volumeName, '-o', 'json']));
+    expect(volume.spec.hostPath.path.startsWith(join(c.dir, 'storage') + '/')).to.equal(true);
+    await c.kubectlOk(['-n', ns, 'delete', 'pod', first!.metadata.name]);
+    const deadline = Date.now() + HEALTHY_WITHIN_MS;
+    let next: KubeObject | undefined;
+    while (!next && Date.now() < deadline) {
+      next = (await podsOf()).find((p) => p.metadata.name !== first!.metadata.name && !unhealthyReason(p, []));
+      if (!next) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(next, `no ready replacement pod\n${(await c.kubectl(['-n', ns, 'get', 'all,pvc,events'])).stdout}`).to.not.equal(undefined);
+    expect(await c.kubectlOk(['-n', ns, 'exec', next!.metadata.name, '--', 'cat', '/data/note'])).to.equal(note);
+    expect(await c.kubectlOk(['-n', ns, 'logs', next!.metadata.name])).to.include(`found the note of ${note.trim()}`);
+  });
+
   it('kubectl run -i --tty --rm gives a terminal in the container, then removes the pod (issue 5)', async () => {
     const ns = 'tty-e2e';
     await c.kubectlOk(['create', 'namespace', ns]);

@@ -1,9 +1,10 @@
 // The ConfigMaps and Secrets a pod refers to, read from the apiserver on demand (a pod's
 // volumes are refreshed every sync, so updates reach them without a watch per object).
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import type { ClaimLookup } from '../volumes/persistent-claims.ts';
 import { isNotFound, type ApiClients } from './client.ts';
 
-export interface PodObjectSource {
+export interface PodObjectSource extends ClaimLookup {
   configMap(namespace: string, name: string): Promise<V1ConfigMap | null>;
   secret(namespace: string, name: string): Promise<V1Secret | null>;
   /** a token bound to the pod, from the TokenRequest API (projected serviceAccountToken sources) */
@@ -31,6 +32,8 @@ export function apiObjectSource(api: ApiClients): PodObjectSource {
   return {
     configMap: (namespace, name) => orNull(api.core.readNamespacedConfigMap({ name, namespace })),
     secret: (namespace, name) => orNull(api.core.readNamespacedSecret({ name, namespace })),
+    persistentVolumeClaim: (namespace, name) => orNull(api.core.readNamespacedPersistentVolumeClaim({ name, namespace })),
+    persistentVolume: (name) => orNull(api.core.readPersistentVolume({ name })),
     async serviceAccountToken(r) {
       const key = `${r.podUid}/${r.serviceAccount}/${r.audience ?? ''}/${r.expirationSeconds}`;
       const cached = tokens.get(key);

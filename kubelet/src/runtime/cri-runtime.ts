@@ -92,6 +92,7 @@ export class CriRuntime implements PodRuntime {
   }
 
   close(): void {
+    this.volumes.localPath.close();
     this.probes.clear();
     this.cri.close();
   }

@@ -9,6 +9,8 @@ import type { V1KeyToPath, V1Pod, V1Volume, V1VolumeProjection } from '@kubernet
 import { configMapEntries, secretEntries, type PodObjectSource } from '../api/objects.ts';
 import { fieldRefValue, resourceFieldValue, type NodeFacts } from '../pods/field-paths.ts';
 import { ContainerConfigError } from '../pods/env.ts';
+import { resolveClaimVolume } from './persistent-claims.ts';
+import { LocalPathCleanup, localPathProvisioner } from './local-path-cleanup.ts';
 
 const run = promisify(execFile);
 
@@ -22,11 +24,13 @@ export class VolumeManager {
   private readonly rootDir: string;
   private readonly objects: PodObjectSource;
   private readonly node: NodeFacts;
+  readonly localPath: LocalPathCleanup;
 
   constructor(rootDir: string, objects: PodObjectSource, node: NodeFacts) {
     this.rootDir = rootDir;
     this.objects = objects;
     this.node = node;
+    this.localPath = new LocalPathCleanup(join(rootDir, 'local-path-volumes'), objects);
   }
 
   podDir(uid: string): string {
@@ -60,19 +64,12 @@ export class VolumeManager {
       mkdirSync(d, { recursive: true });
       return d;
     };
-    if (v.hostPath) {
-      const type = v.hostPath.type ?? '';
-      if (type === 'DirectoryOrCreate' && !existsSync(v.hostPath.path)) mkdirSync(v.hostPath.path, { recursive: true, mode: 0o755 });
-      if (type === 'FileOrCreate' && !existsSync(v.hostPath.path)) {
-        mkdirSync(dirname(v.hostPath.path), { recursive: true });
-        writeFileSync(v.hostPath.path, '');
-      }
-      if (type === 'Directory' && !(existsSync(v.hostPath.path) && statSync(v.hostPath.path).isDirectory()))
-        throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} is not a directory`);
-      if (type === 'File' && !(existsSync(v.hostPath.path) && statSync(v.hostPath.path).isFile()))
-        throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} is not a file`);
-      return { name: v.name, hostPath: v.hostPath.path, readOnly: false };
+    if (v.persistentVolumeClaim || v.ephemeral) {
+      const claimed = await resolveClaimVolume(pod, v, this.objects, this.node.nodeName);
+      if (claimed.provisionedBy === localPathProvisioner) this.localPath.remember(claimed.volumeName, claimed.path);
+      return { ...this.hostPathVolume(v.name, claimed.path, claimed.type), readOnly: claimed.readOnly };
     }
+    if (v.hostPath) return this.hostPathVolume(v.name, v.hostPath.path, v.hostPath.type ?? '');
     if (v.emptyDir) {
       const d = dirFor('empty-dir');
       if (v.emptyDir.medium === 'Memory' && !isMountPoint(d)) {
@@ -116,6 +113,20 @@ export class VolumeManager {
       return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'projected', v.name), readOnly: true };
     }
     throw new ContainerConfigError(`volume "${v.name}": unsupported volume type on this node`);
+  }
+
+  /** A directory or file of the node, checked (and created) by its hostPath type. */
+  private hostPathVolume(name: string, hostPath: string, type: string): PreparedVolume {
+    if (type === 'DirectoryOrCreate' && !existsSync(hostPath)) mkdirSync(hostPath, { recursive: true, mode: 0o755 });
+    if (type === 'FileOrCreate' && !existsSync(hostPath)) {
+      mkdirSync(dirname(hostPath), { recursive: true });
+      writeFileSync(hostPath, '');
+    }
+    if (type === 'Directory' && !(existsSync(hostPath) && statSync(hostPath).isDirectory()))
+      throw new ContainerConfigError(`hostPath type check failed: ${hostPath} is not a directory`);
+    if (type === 'File' && !(existsSync(hostPath) && statSync(hostPath).isFile()))
+      throw new ContainerConfigError(`hostPath type check failed: ${hostPath} is not a file`);
+    return { name, hostPath, readOnly: false };
   }
 
   private async project(pod: V1Pod, src: V1VolumeProjection, defaultMode: number, podIP: string, files: Map<string, FileContent>): Promise<void> {

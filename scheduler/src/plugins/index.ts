@@ -15,9 +15,13 @@ import type { PreemptionDeps } from './default-preemption.ts';
 import { balancedAllocation } from './balanced-allocation.ts';
 import { imageLocality } from './image-locality.ts';
 import { defaultBinder } from './default-binder.ts';
+import { volumeBinding } from './volume-binding.ts';
+import type { VolumeLookup } from '../volumes.ts';
 
 export interface PluginDeps extends PreemptionDeps {
   bind(pod: PodInfo, nodeName: string): Promise<void>;
+  /** claims, volumes and classes (VolumeBinding) */
+  volumes?: VolumeLookup;
 }
 
 export type PluginFactory = (args: any, deps: PluginDeps) => AnyPlugin;
@@ -35,6 +39,7 @@ export const pluginRegistry: Record<string, PluginFactory> = {
   NodeResourcesBalancedAllocation: () => balancedAllocation(),
   ImageLocality: () => imageLocality(),
   DefaultBinder: (_args, deps) => defaultBinder(deps.bind),
+  VolumeBinding: (_args, deps) => volumeBinding(deps.volumes),
 };
 
 /** The default multiPoint list, in kube-scheduler's order, with score weights. */
@@ -45,6 +50,7 @@ export const defaultPlugins: { name: string; weight?: number }[] = [
   { name: 'NodeAffinity', weight: 2 },
   { name: 'NodePorts' },
   { name: 'NodeResourcesFit', weight: 1 },
+  { name: 'VolumeBinding' },
   { name: 'PodTopologySpread', weight: 2 },
   { name: 'InterPodAffinity', weight: 2 },
   { name: 'DefaultPreemption' },

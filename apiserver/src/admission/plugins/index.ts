@@ -1,6 +1,7 @@
 // The admission plugins in the order kube-apiserver runs them (its recommended order,
 // pkg/kubeapiserver/options/plugins.go): the order is fixed, flags only turn plugins on or off.
 import type { AdmissionPlugin } from '../interface.ts';
+import { defaultStorageClassPlugin } from './default-storage-class.ts';
 import { defaultTolerationSeconds } from './default-toleration-seconds.ts';
 import { limitRanger } from './limit-ranger.ts';
 import { namespaceLifecycle } from './namespace-lifecycle.ts';
@@ -8,6 +9,7 @@ import { podSecurity } from './pod-security.ts';
 import { priority } from './priority.ts';
 import { resourceQuota } from './resource-quota.ts';
 import { serviceAccount } from './service-account.ts';
+import { storageObjectInUseProtection } from './storage-object-in-use-protection.ts';
 
 export const orderedPlugins: readonly AdmissionPlugin[] = [
   namespaceLifecycle,
@@ -17,7 +19,8 @@ export const orderedPlugins: readonly AdmissionPlugin[] = [
   podSecurity,
   priority,
   defaultTolerationSeconds,
-  // DefaultStorageClass: with the storage kinds
+  defaultStorageClassPlugin,
+  storageObjectInUseProtection,
   // last: it counts what the others let through
   resourceQuota,
 ];

@@ -180,6 +180,8 @@ const controllerManagerRules: PolicyRule[] = [
   // garbage collector and namespace controller: every kind, discovered at run time
   rule([...read, 'patch', 'update', 'delete', 'deletecollection'], ['*'], ['*']),
   rule(['create'], [''], ['pods', 'events', 'endpoints', 'serviceaccounts', 'configmaps', 'secrets', 'pods/eviction', 'serviceaccounts/token']),
+  // persistent-volume-binder (the local-path provisioner's volumes) and the ephemeral-volume controller
+  rule(['create'], [''], ['persistentvolumes', 'persistentvolumeclaims']),
   rule(['create'], ['events.k8s.io'], ['events']),
   rule(['create'], ['apps'], ['replicasets', 'controllerrevisions']),
   rule(['create'], ['discovery.k8s.io'], ['endpointslices']),

@@ -23,6 +23,10 @@ import { clusterroles } from './clusterroles.ts';
 import { rolebindings } from './rolebindings.ts';
 import { clusterrolebindings } from './clusterrolebindings.ts';
 import { reviewResources } from './reviews.ts';
+import { persistentvolumes } from './persistentvolumes.ts';
+import { persistentvolumeclaims } from './persistentvolumeclaims.ts';
+import { storageclasses } from './storageclasses.ts';
+import { csidrivers } from './csidrivers.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -48,6 +52,10 @@ export const allResources: ResourceDef[] = [
   rolebindings,
   clusterrolebindings,
   ...reviewResources,
+  persistentvolumes,
+  persistentvolumeclaims,
+  storageclasses,
+  csidrivers,
 ];
 
 export interface BuiltinObject {

@@ -1,0 +1,1 @@
+export { name, start } from './provisioner.ts';
