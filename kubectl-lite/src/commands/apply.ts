@@ -76,7 +76,9 @@ function goJson(value: unknown): string {
       );
     return v;
   };
-  return `${JSON.stringify(sorted(value))}\n`;
+  // Go's encoder also escapes <, > and & (HTML-safe) and the JS line separators
+  const htmlSafe = JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `${htmlSafe}\n`;
 }
 
 function lastApplied(current: any): any {
