@@ -244,7 +244,9 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
   clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
   clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
-  clusterRoleBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy')]),
+  // a joined node's proxy runs with the node's own credentials (scripts/node/join.sh), so nodes
+  // hold the proxier's rights as well as kube-proxy's own identity
+  clusterRoleBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy'), group('system:nodes')]),
   clusterRoleBinding('system:kube-dns', 'system:kube-dns', [{ kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }, user('system:kube-dns')]),
   clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
   clusterRoleBinding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
