@@ -74,6 +74,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         `--cluster-signing-cert-file=${pki.caCert}`,
         `--cluster-signing-key-file=${pki.caKey}`,
         `--root-ca-file=${pki.caCert}`,
+        // the workers share this machine's disk: local-path volumes stay inside the lab's directory
+        `--local-path-root=${join(dir, 'storage')}`,
         `--node-monitor-grace-period=${opts.nodeMonitorGracePeriod ?? 20}`,
         `--default-toleration-seconds=${opts.defaultTolerationSeconds ?? 10}`,
       ],
