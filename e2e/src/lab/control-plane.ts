@@ -2,10 +2,10 @@
 // apiserver, controller-manager (short node timeouts), scheduler and cluster DNS on free ports,
 // the apiserver listening on every address so that the worker namespaces reach it over the
 // lab bridge. Processes are children of this process and stopped by PID.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, makePki, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
+import { freePort, makePki, repoRoot, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
 import type { ApiserverHandle, ComponentHandle, EtcdHandle, Pki } from '@skiff/common/testing/index';
 
 export interface ControlPlaneOptions {
@@ -32,6 +32,15 @@ async function healthz(port: number): Promise<boolean> {
     return res.ok;
   } catch {
     return false;
+  }
+}
+
+/** What `make up` creates once the apiserver answers (scripts/bootstrap.sh): the default StorageClass. */
+async function createBootstrapObjects(apiserver: ApiserverHandle): Promise<void> {
+  const folder = join(repoRoot(), 'scripts', 'bootstrap');
+  for (const file of readdirSync(folder).filter((f) => f.endsWith('.json'))) {
+    const r = await apiserver.kubectl('1.33', ['create', '-f', '-'], { stdin: readFileSync(join(folder, file), 'utf8') });
+    if (r.code !== 0 && !/AlreadyExists/.test(r.stderr)) throw new Error(`bootstrap object ${file}: ${r.stderr}`);
   }
 }
 
@@ -63,6 +72,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ],
     });
     started.push(apiserver);
+    await createBootstrapObjects(apiserver);
     const kubeconfigFor = (pair: { cert: string; key: string }, user: string) => apiserver.kubeconfigFor(pair, user);
 
     const cmPort = await freePort();
