@@ -14,9 +14,15 @@ export function findStatusCondition<C extends Condition>(conditions: readonly C[
   return conditions?.find((c) => c.type === type);
 }
 
-/** meta.SetStatusCondition: adds or replaces the condition of `c.type`; returns whether anything changed. */
-export function setStatusCondition(conditions: Condition[], c: Condition, now: Date = new Date()): boolean {
-  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** metav1.Time as JSON: RFC 3339 in whole seconds. */
+export const timeStamp = (d: Date = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * meta.SetStatusCondition: adds or replaces the condition of `c.type`; returns whether anything
+ * changed. `stamp` is the lastTransitionTime of a transition: JSON text for the apiserver, a
+ * Date for client-node's typed objects.
+ */
+export function setStatusCondition(conditions: Condition[], c: Condition, stamp: string | Date = timeStamp()): boolean {
   const existing = conditions.find((x) => x.type === c.type);
   if (!existing) {
     conditions.push({ ...c, lastTransitionTime: c.lastTransitionTime ?? stamp });

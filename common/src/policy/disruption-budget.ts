@@ -12,12 +12,11 @@ export const deletionTimeoutMs = 2 * 60 * 1000;
 
 export interface BudgetLike {
   metadata?: { name?: string; namespace?: string; generation?: number };
-  spec?: { selector?: LabelSelectorObject | null; unhealthyPodEvictionPolicy?: string };
+  spec?: { selector?: LabelSelectorObject; unhealthyPodEvictionPolicy?: string };
   status?: {
     disruptionsAllowed?: number;
     observedGeneration?: number;
     conditions?: Condition[];
-    [k: string]: unknown;
   };
 }
 
@@ -27,7 +26,7 @@ export function budgetsForPod<B extends BudgetLike>(budgets: readonly B[], pod: 
 }
 
 /** UpdateDisruptionAllowedCondition: True/SufficientPods while disruptions are allowed, else False/InsufficientPods. */
-export function updateDisruptionAllowedCondition(budget: BudgetLike, now: Date = new Date()): void {
+export function updateDisruptionAllowedCondition(budget: BudgetLike, stamp?: string | Date): void {
   const status = (budget.status ??= {});
   const conditions = (status.conditions ??= []);
   const allowed = (status.disruptionsAllowed ?? 0) > 0;
@@ -40,7 +39,7 @@ export function updateDisruptionAllowedCondition(budget: BudgetLike, now: Date =
       message: '',
       observedGeneration: status.observedGeneration,
     },
-    now,
+    stamp,
   );
 }
 
