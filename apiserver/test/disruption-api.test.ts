@@ -154,6 +154,13 @@ describe('policy/v1 PodDisruptionBudget, pods/eviction, ReplicationController an
       expect(r.status, r.body).to.equal(201);
       expect(JSON.parse(r.body)).to.include({ kind: 'Status', status: 'Success' });
       expect(await podGone('free')).to.equal(true);
+      // policy/v1beta1 Evictions are accepted too, as Kubernetes' EvictionREST accepts both versions
+      await runPod('free-beta', { app: 'free' });
+      const beta = await server.request('POST', `/api/v1/namespaces/${ns}/pods/free-beta/eviction`, {
+        body: { apiVersion: 'policy/v1beta1', kind: 'Eviction', metadata: { name: 'free-beta', namespace: ns } },
+      });
+      expect(beta.status, beta.body).to.equal(201);
+      expect(await podGone('free-beta')).to.equal(true);
     });
 
     it('answers 429 with the DisruptionBudget cause when the budget allows no disruption', async () => {
