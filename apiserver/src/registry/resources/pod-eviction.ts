@@ -6,6 +6,7 @@ import { ApiError, errors } from '../../errors.ts';
 import type { DeleteOptions, Store } from '../store.ts';
 import type { EvictionRequest, EvictionResult, KObject, RequestContext } from '../types.ts';
 import { budgetsForPod, updateDisruptionAllowedCondition } from '@skiff/common/policy/disruption-budget';
+import { timeStamp } from '@skiff/common/apimachinery/conditions';
 
 /** Status.DisruptedPods beyond this means the controller fell behind: refuse (MaxDisruptedPodSize). */
 const maxDisruptedPods = 2000;
@@ -87,7 +88,7 @@ async function markAndDelete(req: EvictionRequest, options: DeleteOptions): Prom
 function setDisruptionTarget(pod: KObject): void {
   pod.status ??= {};
   const conditions: any[] = (pod.status.conditions ??= []);
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const now = timeStamp();
   const c = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastProbeTime: null };
   const i = conditions.findIndex((x) => x.type === 'DisruptionTarget');
   if (i < 0) conditions.push({ ...c, lastTransitionTime: now });
@@ -111,7 +112,7 @@ async function checkAndDecrement(pdb: KObject, podName: string, dryRun: boolean,
   if (next.status.disruptionsAllowed === 0) updateDisruptionAllowedCondition(next);
   if (dryRun) return;
   // the controller stops counting this pod as healthy until it is gone or DeletionTimeout passed
-  next.status.disruptedPods = { ...next.status.disruptedPods, [podName]: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  next.status.disruptedPods = { ...next.status.disruptedPods, [podName]: timeStamp() };
   await budgetStore(ctx).update(pdb.metadata.namespace, name, next, { user: apiserverUser, subresource: 'status', fieldManager: 'kube-apiserver' });
 }
 

@@ -12,6 +12,7 @@ import { labelSelectorToString } from '../selectors.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { defaultPodSpec } from './shared/pod-defaults.ts';
 import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-split.ts';
+import { validateReplicaStatus } from './shared/workloads.ts';
 
 const isEmpty = (m: unknown) => !m || typeof m !== 'object' || Object.keys(m).length === 0;
 
@@ -78,13 +79,7 @@ export const replicationcontrollers: ResourceDef = {
     return [...validateMetaFor(obj, true, nameIsDnsSubdomain), ...validateSpec(obj.spec)];
   },
 
-  validateUpdate(obj) {
-    const out: FieldError[] = [];
-    for (const k of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) {
-      out.push(...validateNonNegative(obj.status?.[k], `status.${k}`));
-    }
-    return out;
-  },
+  validateUpdate: validateReplicaStatus,
 
   prepareForCreate(obj) {
     obj.status = { replicas: 0 };

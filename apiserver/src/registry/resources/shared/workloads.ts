@@ -55,3 +55,12 @@ export function validateWorkloadSpec(spec: any, kind: string): FieldError[] {
 export function validateSelectorUnchanged(obj: KObject, old: KObject): FieldError[] {
   return validateImmutable(obj.spec?.selector, old.spec?.selector, 'spec.selector');
 }
+
+/** The replica counts a ReplicaSet or ReplicationController reports may not be negative. */
+export function validateReplicaStatus(obj: KObject): FieldError[] {
+  const out: FieldError[] = [];
+  for (const k of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) {
+    out.push(...validateNonNegative(obj.status?.[k], `status.${k}`));
+  }
+  return out;
+}
