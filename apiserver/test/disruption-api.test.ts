@@ -315,5 +315,25 @@ describe('policy/v1 PodDisruptionBudget, pods/eviction, ReplicationController an
       expect(r.stdout).to.not.include('poddisruptionbudget');
       expect(r.stdout).to.not.include('podtemplate');
     });
+
+    it('carries the categories in legacy and aggregated discovery', async () => {
+      const legacy = await get('/api/v1');
+      const byName = (name: string) => legacy.resources.find((x: Json) => x.name === name);
+      expect(byName('replicationcontrollers')).to.deep.include({ categories: ['all'], shortNames: ['rc'] });
+      expect(byName('pods').categories).to.deep.equal(['all']);
+      expect(byName('podtemplates').categories).to.equal(undefined);
+      const policy = await get('/apis/policy/v1');
+      expect(policy.resources.find((x: Json) => x.name === 'poddisruptionbudgets')).to.deep.include({
+        shortNames: ['pdb'],
+        namespaced: true,
+        kind: 'PodDisruptionBudget',
+      });
+      const agg = await server.request('GET', '/api', { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } });
+      expect(agg.status).to.equal(200);
+      const core = JSON.parse(agg.body).items[0].versions[0].resources;
+      const rcEntry = core.find((x: Json) => x.resource === 'replicationcontrollers');
+      expect(rcEntry.categories).to.deep.equal(['all']);
+      expect(rcEntry.subresources.map((x: Json) => x.subresource).sort()).to.deep.equal(['scale', 'status']);
+    });
   });
 });
