@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { buildDisruptedPodMap, countHealthyPods, disruptionsAllowed, expectedPodCount, type ScaleFinder } from '../src/controllers/disruption/budget-math.ts';
 import { conditionsAreUpToDate, updateDisruptionAllowedCondition } from '@skiff/common/policy/disruption-budget';
+import { staleDisruptionDelayMs } from '../src/controllers/disruption/stale-condition.ts';
 
 const owner = (uid: string, kind = 'ReplicaSet') => ({
   apiVersion: kind === 'ReplicationController' ? 'v1' : 'apps/v1',
@@ -111,5 +112,19 @@ describe('disruption controller: budget arithmetic', () => {
     // a generation the controller has not observed is never up to date
     b.metadata!.generation = 2;
     expect(conditionsAreUpToDate(b as never)).to.equal(false);
+  });
+
+  it('a DisruptionTarget condition on a pod not being deleted goes stale two minutes after it was set', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    const marked = (reason: string, setAgoMs: number, extra: Partial<V1Pod['status']> = {}, deleting = false): V1Pod => ({
+      metadata: { name: 'p', deletionTimestamp: deleting ? new Date(now) : undefined },
+      status: { phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'True', reason, lastTransitionTime: new Date(now - setAgoMs) }], ...extra },
+    });
+    expect(staleDisruptionDelayMs(marked('EvictionByEvictionAPI', 30_000), now)).to.equal(90_000);
+    expect(staleDisruptionDelayMs(marked('PreemptionByScheduler', 5 * 60_000), now)).to.equal(0);
+    expect(staleDisruptionDelayMs(marked('TerminationByKubelet', 5 * 60_000), now)).to.equal(undefined);
+    expect(staleDisruptionDelayMs(marked('EvictionByEvictionAPI', 5 * 60_000, { phase: 'Failed' }), now)).to.equal(undefined);
+    expect(staleDisruptionDelayMs(marked('EvictionByEvictionAPI', 5 * 60_000, {}, true), now)).to.equal(undefined);
+    expect(staleDisruptionDelayMs(pod('plain'), now)).to.equal(undefined);
   });
 });

@@ -118,6 +118,26 @@ describe('controller-manager: disruption budgets and replication controllers (re
     expect(events[0]?.message).to.equal('Failed to calculate the number of expected pods: configmaps does not implement the scale subresource');
   });
 
+  it('sets a DisruptionTarget condition back to False when the pod was not deleted within two minutes', async () => {
+    expect((await k(['run', 'marked', '--image=registry.local/app:1', '--labels=app=marked'])).code).to.equal(0);
+    const ready = await waitFor('marked ready', async () => {
+      const [p] = await view.pods('default', 'app=marked');
+      return p && isReadyPod(p) && p;
+    });
+    const stale = new Date(Date.now() - 3 * 60_000);
+    const conditions = [
+      ...(ready.status?.conditions ?? []),
+      { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: stale },
+    ];
+    await view.core.replaceNamespacedPodStatus({ name: 'marked', namespace: 'default', body: { ...ready, status: { ...ready.status, conditions } } });
+    const cleared = await waitFor('DisruptionTarget=False', async () => {
+      const p = await view.core.readNamespacedPod({ name: 'marked', namespace: 'default' });
+      const c = p.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
+      return c?.status === 'False' && c;
+    });
+    expect(cleared.reason).to.equal(undefined);
+  });
+
   it('a ReplicationController keeps its replicas with pods it owns, scales with kubectl, and reports ready replicas', async () => {
     const rc = {
       apiVersion: 'v1',

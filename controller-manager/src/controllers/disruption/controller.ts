@@ -20,6 +20,7 @@ import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { buildDisruptedPodMap, countHealthyPods, disruptionsAllowed, expectedPodCount, sameDisruptedPods } from './budget-math.ts';
 import { ScaleFinders } from './finders.ts';
+import { staleDisruptionDelayMs, withDisruptionTargetCleared } from './stale-condition.ts';
 
 const pdbRef = (pdb: V1PodDisruptionBudget) => eventRef(pdb, 'policy/v1', 'PodDisruptionBudget');
 
@@ -31,6 +32,9 @@ export class DisruptionController {
   private readonly finders: ScaleFinders;
   private readonly events: EventRecorder;
   private readonly queue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
+  /** pods whose DisruptionTarget condition goes stale: their keys, due when it does */
+  private readonly staleQueue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
+  private readonly core: CoreV1Api;
   private readonly now: () => number;
 
   constructor(ctx: ControllerContext, now: () => number = Date.now) {
@@ -38,6 +42,7 @@ export class DisruptionController {
     this.now = now;
     this.policy = ctx.kubeConfig.makeApiClient(PolicyV1Api);
     const core = ctx.kubeConfig.makeApiClient(CoreV1Api);
+    this.core = core;
     const inf = ctx.informers;
     this.pdbs = inf.informerFor<V1PodDisruptionBudget>('/apis/policy/v1/poddisruptionbudgets', () => this.policy.listPodDisruptionBudgetForAllNamespaces());
     this.pods = inf.pods();
@@ -55,7 +60,12 @@ export class DisruptionController {
       const pdb = this.budgetForPod(pod);
       if (pdb) enqueue(pdb);
     };
-    this.pods.on({ add: podChanged, update: podChanged, delete: podChanged });
+    const podSeen = (pod: V1Pod) => {
+      podChanged(pod);
+      const delay = staleDisruptionDelayMs(pod, this.now());
+      if (delay !== undefined) this.staleQueue.addAfter(keyOf(pod), delay);
+    };
+    this.pods.on({ add: podSeen, update: podSeen, delete: podChanged });
   }
 
   private get caches(): { waitForSync(): Promise<void> }[] {
@@ -74,10 +84,38 @@ export class DisruptionController {
       isRoutine: isConflict,
       describeError: errorMessage,
     });
+    const stopStale = runController({
+      name: 'disruption-stale-pods',
+      log: this.ctx.log.child({ controller: 'disruption' }),
+      queue: this.staleQueue,
+      metrics: this.ctx.metrics,
+      caches: [this.pods],
+      workers: 1,
+      reconcile: (key) => this.clearStaleCondition(key),
+      isRoutine: isConflict,
+      describeError: errorMessage,
+    });
     return async () => {
-      await stop();
+      await Promise.all([stop(), stopStale()]);
       await this.events.flush(FLUSH_TIMEOUT_MS);
     };
+  }
+
+  /** syncStalePodDisruption: DisruptionTarget back to False on a pod that was not deleted after all. */
+  private async clearStaleCondition(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const pod = this.pods.get(name, namespace);
+    if (!pod) return;
+    const delay = staleDisruptionDelayMs(pod, this.now());
+    if (delay === undefined) return;
+    if (delay > 0) return { requeueAfterMs: delay };
+    const body: V1Pod = { ...pod, status: { ...pod.status, conditions: withDisruptionTargetCleared(pod.status?.conditions ?? [], new Date(this.now())) } };
+    try {
+      await this.core.replaceNamespacedPodStatus({ name, namespace: namespace!, body });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    this.ctx.log.info('reset stale DisruptionTarget condition to False', { pod: key });
   }
 
   /** getPdbForPod: the first budget selecting the pod; more than one is worth a warning on the pod. */
