@@ -118,4 +118,34 @@ describe('kubectl drain with a PodDisruptionBudget (scheduler, controller-manage
     expect(node.spec?.unschedulable).to.equal(true);
     await budgetAllows(1);
   });
+
+  it('kubectl 1.27 drains the next node the same way (policy/v1 eviction found through discovery)', async () => {
+    expect((await k(['uncordon', 'drain-node-0'])).code).to.equal(0);
+    // the node holding most replicas now (two of three, at least)
+    const pods0 = await webPods();
+    const target = ['drain-node-1', 'drain-node-2'].sort(
+      (a, b) => pods0.filter((p) => p.spec?.nodeName === b).length - pods0.filter((p) => p.spec?.nodeName === a).length,
+    )[0]!;
+    const onNode = pods0.filter((p) => p.spec?.nodeName === target);
+    expect(onNode.length).to.be.at.least(2);
+    let minReady = 3;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        minReady = Math.min(minReady, (await webPods()).filter(isReadyPod).length);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    const r = await cluster.server.kubectl('1.27', ['drain', target, '--ignore-daemonsets', '--timeout=150s']);
+    sampling = false;
+    await sampler;
+    expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
+    for (const p of onNode) expect(`${r.stdout}\n${r.stderr}`).to.include(`evicting pod default/${p.metadata?.name}`);
+    expect(r.stdout).to.include(`node/${target} drained`);
+    expect(`${r.stdout}\n${r.stderr}`).to.include("Cannot evict pod as it would violate the pod's disruption budget.");
+    expect(minReady).to.be.at.least(2);
+    const pods = await webPods();
+    expect(pods.filter((p) => p.spec?.nodeName === target)).to.have.length(0);
+    await budgetAllows(1);
+  });
 });
