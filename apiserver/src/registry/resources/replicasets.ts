@@ -2,8 +2,7 @@
 import type { ResourceDef } from '../types.ts';
 import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateMetaFor } from './shared/meta-rules.ts';
-import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-split.ts';
-import { defaultWorkload, validateReplicaStatus, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';
+import { defaultWorkload, replicaStatusSplit, validateReplicaStatus, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';
 
 export const replicasets: ResourceDef = {
   group: 'apps',
@@ -27,12 +26,5 @@ export const replicasets: ResourceDef = {
     return [...validateSelectorUnchanged(obj, old), ...validateReplicaStatus(obj)];
   },
 
-  prepareForCreate(obj) {
-    obj.status = { replicas: 0 };
-  },
-  prepareForUpdate(obj, old) {
-    keepOldStatus(obj, old);
-  },
-  prepareForStatusUpdate: takeStatusOnly,
-  specChanged: specDiffers,
+  ...replicaStatusSplit,
 };

@@ -11,8 +11,7 @@ import { validateNonNegative } from '../validation/ports.ts';
 import { labelSelectorToString } from '../selectors.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { defaultPodSpec } from './shared/pod-defaults.ts';
-import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-split.ts';
-import { validateReplicaStatus } from './shared/workloads.ts';
+import { replicaStatusSplit, validateReplicaStatus } from './shared/workloads.ts';
 
 const isEmpty = (m: unknown) => !m || typeof m !== 'object' || Object.keys(m).length === 0;
 
@@ -81,12 +80,5 @@ export const replicationcontrollers: ResourceDef = {
 
   validateUpdate: validateReplicaStatus,
 
-  prepareForCreate(obj) {
-    obj.status = { replicas: 0 };
-  },
-  prepareForUpdate(obj, old) {
-    keepOldStatus(obj, old);
-  },
-  prepareForStatusUpdate: takeStatusOnly,
-  specChanged: specDiffers,
+  ...replicaStatusSplit,
 };

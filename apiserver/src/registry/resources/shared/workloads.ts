@@ -1,12 +1,13 @@
 // What apps/v1 controllers share: replicas, selector vs template labels, template defaults.
 import { field } from '../../../errors.ts';
 import type { FieldError } from '../../../errors.ts';
-import type { KObject } from '../../types.ts';
+import type { KObject, ResourceDef } from '../../types.ts';
 import { isEmptyLabelSelector, type LabelSelectorObject, SelectorError, selectorFromObject } from '@skiff/common/apimachinery/label-selector';
 import { validateImmutable, validateLabelSelector } from '@skiff/common/apimachinery/object-meta';
 import { validatePodTemplateSpec } from '../../validation/pod-spec.ts';
 import { validateNonNegative } from '../../validation/ports.ts';
 import { defaultPodSpec } from './pod-defaults.ts';
+import { keepOldStatus, specDiffers, takeStatusOnly } from './status-split.ts';
 
 export function defaultWorkload(obj: KObject): void {
   const spec = (obj.spec ??= {});
@@ -64,3 +65,15 @@ export function validateReplicaStatus(obj: KObject): FieldError[] {
   }
   return out;
 }
+
+/** A ReplicaSet's or ReplicationController's status is its controller's: new objects report 0 replicas. */
+export const replicaStatusSplit: Pick<ResourceDef, 'prepareForCreate' | 'prepareForUpdate' | 'prepareForStatusUpdate' | 'specChanged'> = {
+  prepareForCreate(obj) {
+    obj.status = { replicas: 0 };
+  },
+  prepareForUpdate(obj, old) {
+    keepOldStatus(obj, old);
+  },
+  prepareForStatusUpdate: takeStatusOnly,
+  specChanged: specDiffers,
+};
