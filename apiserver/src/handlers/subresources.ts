@@ -22,7 +22,7 @@ function setPath(obj: any, path: string, value: unknown): void {
   o[keys[keys.length - 1]!] = value;
 }
 
-/** autoscaling/v1 Scale for a Deployment or ReplicaSet. */
+/** autoscaling/v1 Scale for a Deployment, ReplicaSet or ReplicationController. */
 export function toScale(ctx: HandlerContext, obj: KObject): KObject {
   const s = ctx.store.def.scale!;
   const selector = s.labelSelector
@@ -160,13 +160,9 @@ export async function handleEviction(ctx: HandlerContext): Promise<void> {
       name,
       deleteOptions,
       get: () => ctx.store.get(namespace, name),
-      updateStatus: (mutate, resourceVersion) =>
-        ctx.store.modify(namespace, name, mutate, {
-          ...writeOptions(ctx, 'status'),
-          admission: undefined,
-          mutatingAdmission: undefined,
-          expectedResourceVersion: resourceVersion,
-        }),
+      // the store's write of the object's status, without admission (as EvictionREST's status update)
+      updateStatus: (mutate) =>
+        ctx.store.modify(namespace, name, mutate, { ...writeOptions(ctx, 'status'), admission: undefined, mutatingAdmission: undefined }),
       delete: remove,
     },
     { user: ctx.user, dryRun: !!deleteOptions.dryRun?.length, services: ctx.registry.services },

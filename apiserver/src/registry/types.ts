@@ -74,8 +74,8 @@ export interface EvictionRequest {
   /** the Eviction's deleteOptions, with the request's dryRun */
   deleteOptions: DeleteOptions;
   get(): Promise<KObject>;
-  /** a status write (conditions recorded before the delete); `resourceVersion` makes it conditional */
-  updateStatus(mutate: (current: KObject) => KObject, resourceVersion?: string): Promise<KObject>;
+  /** a status write (conditions recorded before the delete); `mutate` may throw to refuse */
+  updateStatus(mutate: (current: KObject) => KObject): Promise<KObject>;
   /** the delete, through the request's admission */
   delete(options: DeleteOptions): Promise<void>;
 }
