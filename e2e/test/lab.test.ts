@@ -215,37 +215,15 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     await k(['delete', 'service', 'cn']);
   });
 
-  it('(5) cordon and drain (eviction) move pods off a worker, within a PodDisruptionBudget', async () => {
+  it('(5) cordon and drain (eviction) move pods off a worker', async () => {
     await k(['apply', '-f', '-'], list(webDeployment({ name: 'mover', replicas: 4, labels: { app: 'mover' } })));
     await serving('app=mover', 4);
-    // 3 of the 4 stay available: the drain takes the worker's mover pods down one at a time
-    await k(['create', 'pdb', 'mover', '--selector=app=mover', '--min-available=3']);
-    await waitFor('the mover budget to allow one disruption', async () => {
-      const pdb = JSON.parse(await k(['get', 'pdb', 'mover', '-o', 'json'])) as { status?: { disruptionsAllowed?: number } };
-      return pdb.status?.disruptionsAllowed === 1;
-    });
     const target = lab.workers[1]!.name;
     await k(['cordon', target]);
     const node = JSON.parse(await k(['get', 'node', target, '-o', 'json'])) as { spec: { unschedulable?: boolean } };
     expect(node.spec.unschedulable).to.equal(true);
-    let minReady = 4;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        minReady = Math.min(minReady, (await pods('app=mover')).filter((p) => p.ready && !p.deleting).length);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    })();
-    let drained: string;
-    try {
-      drained = await k(['drain', target, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s'], undefined, 150_000);
-    } finally {
-      sampling = false;
-      await sampler;
-    }
+    const drained = await k(['drain', target, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s']);
     expect(drained).to.match(/evicted|drained/);
-    expect(minReady, 'ready mover pods during the drain').to.be.at.least(3);
-    await k(['delete', 'pdb', 'mover']);
     const moved = await serving('app=mover', 4);
     expect(moved.map((p) => p.node)).to.not.include(target);
     await waitFor(
