@@ -28,6 +28,9 @@ import { persistentvolumeclaims } from './persistentvolumeclaims.ts';
 import { storageclasses } from './storageclasses.ts';
 import { csidrivers } from './csidrivers.ts';
 import { controllerrevisions } from './controllerrevisions.ts';
+import { poddisruptionbudgets } from './poddisruptionbudgets.ts';
+import { replicationcontrollers } from './replicationcontrollers.ts';
+import { podtemplates } from './podtemplates.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -58,6 +61,9 @@ export const allResources: ResourceDef[] = [
   storageclasses,
   csidrivers,
   controllerrevisions,
+  poddisruptionbudgets,
+  replicationcontrollers,
+  podtemplates,
 ];
 
 export interface BuiltinObject {
