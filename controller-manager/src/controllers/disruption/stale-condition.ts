@@ -10,7 +10,7 @@ export function staleDisruptionDelayMs(pod: V1Pod, nowMs: number, timeoutMs = st
   if (pod.metadata?.deletionTimestamp) return undefined;
   const c = pod.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
   // the kubelet's own marking may take arbitrarily long to end in termination; finished pods keep theirs
-  if (!c || c.status !== 'True' || c.reason === 'TerminationByKubelet') return undefined;
+  if (c?.status !== 'True' || c.reason === 'TerminationByKubelet') return undefined;
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
   const since = c.lastTransitionTime ? new Date(c.lastTransitionTime).getTime() : nowMs;
   return Math.max(0, timeoutMs - (nowMs - since));
