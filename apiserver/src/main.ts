@@ -13,6 +13,7 @@ import { createApiHandler } from './server/api-handler.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
 import { createApiServer } from './server/https-server.ts';
 import { createRequestLimiter } from './server/request-limits.ts';
+import { rateLimitedCheck } from './server/rate-limited-check.ts';
 import { createSecurity } from './auth/index.ts';
 import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
@@ -173,9 +174,9 @@ export async function startApiserver(cfg: ApiserverConfig) {
     checks: [
       {
         name: 'etcd',
-        check: async () => {
+        check: rateLimitedCheck(async () => {
           await storage.currentRevision();
-        },
+        }, 1000),
       },
     ],
     ready: () => ready,
