@@ -136,6 +136,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     maxTokenExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds,
     enableBootstrapTokenAuth: cfg.enableBootstrapTokenAuth,
     authorizationModes: cfg.authorizationModes,
+    admission,
   });
   const api = security.wrapApi(
     createApiHandler({

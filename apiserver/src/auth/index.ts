@@ -25,6 +25,7 @@ import { handleCsrApproval } from './csr-approval.ts';
 import { createServiceAccountTokenAuthenticator } from './service-account-authenticator.ts';
 import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from './service-account-token.ts';
 import { createTokenRequestHandler } from './token-request.ts';
+import type { AdmissionChain } from '../admission/chain.ts';
 import { auditAuthorization, auditImpersonation } from '../audit/auditor.ts';
 
 export { authorizeOrThrow, createAuthorizer, forbiddenError, parseAuthorizationModes } from './authorizer.ts';
@@ -49,6 +50,8 @@ export interface SecurityOptions {
   enableBootstrapTokenAuth: boolean;
   /** --authorization-mode, in order */
   authorizationModes: AuthorizationMode[];
+  /** the admission plugins the subresources served here pass (serviceaccounts/token) */
+  admission?: AdmissionChain;
   log?: Logger;
 }
 
@@ -154,7 +157,7 @@ export function createSecurity(o: SecurityOptions): Security {
         if (special) {
           const store = o.registry.store(info.group, info.version, info.resource);
           if (!store) throw errors.notFoundPath();
-          await special({ req, res, info, query: url.searchParams, user, registry: o.registry, store, warnings: [] });
+          await special({ req, res, info, query: url.searchParams, user, registry: o.registry, store, warnings: [], admission: o.admission });
           return;
         }
         if (info.isResourceRequest && info.resource === 'serviceaccounts' && info.subresource === 'token' && !handleTokenRequest) {
