@@ -203,6 +203,26 @@ describe('audit log', () => {
     expect(e!.annotations).to.include({ 'authorization.k8s.io/decision': 'forbid' });
   });
 
+  it('annotates an allowed request with the RBAC binding that allowed it', async () => {
+    const k = (args: string[]) => cluster.server.kubectl(KUBECTL, args);
+    expect((await k(['create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods'])).code).to.equal(0);
+    expect((await k(['create', 'rolebinding', 'bob-reads', '--role=pod-reader', '--user=bob'])).code).to.equal(0);
+    let e: AuditEvent | undefined;
+    await until(
+      "bob's allowed list",
+      async () => {
+        await k(['--as=bob', 'get', 'pods']);
+        e = readEvents(logFile).find((x) => x.stage === 'ResponseComplete' && x.impersonatedUser?.username === 'bob' && x.responseStatus?.code === 200);
+        return !!e;
+      },
+      10_000,
+    );
+    expect(e!.annotations).to.deep.equal({
+      'authorization.k8s.io/decision': 'allow',
+      'authorization.k8s.io/reason': 'RBAC: allowed by RoleBinding "bob-reads/default" of Role "pod-reader" to User "bob"',
+    });
+  });
+
   it('writes ResponseStarted and ResponseComplete for a watch', async () => {
     const r = await cluster.server.request('GET', '/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=1');
     expect(r.status).to.equal(200);
