@@ -223,6 +223,24 @@ describe('audit log', () => {
     });
   });
 
+  it("carries the admission plugins' audit annotations (PodSecurity's audit mode)", async () => {
+    const k = (args: string[]) => cluster.server.kubectl(KUBECTL, args);
+    expect((await k(['create', 'namespace', 'watched'])).code).to.equal(0);
+    expect((await k(['label', 'namespace', 'watched', 'pod-security.kubernetes.io/audit=restricted'])).code).to.equal(0);
+    const r = await cluster.server.request('POST', '/api/v1/namespaces/watched/pods', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'root' },
+        spec: { containers: [{ name: 'c', image: 'nginx', securityContext: { privileged: true } }] },
+      },
+    });
+    expect(r.status, r.body).to.equal(201);
+    const [e] = (await eventsOf(String(r.headers['audit-id']))).filter((x) => x.stage === 'ResponseComplete');
+    expect(e!.annotations!['pod-security.kubernetes.io/audit-violations']).to.match(/would violate PodSecurity "restricted:latest": privileged/);
+    expect(e!.annotations).to.include({ 'authorization.k8s.io/decision': 'allow' });
+  });
+
   it('writes ResponseStarted and ResponseComplete for a watch', async () => {
     const r = await cluster.server.request('GET', '/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=1');
     expect(r.status).to.equal(200);

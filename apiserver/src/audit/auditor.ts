@@ -76,6 +76,8 @@ class AuditedRequest {
   private done = false;
   /** authentication failed: one ResponseStarted event, as WithFailedAuthenticationAudit writes */
   failedAuthentication = false;
+  /** what admission plugins record for the audit log (PodSecurity's audit mode); written with the event */
+  readonly admissionAnnotations: Record<string, string> = {};
 
   private readonly writer: AuditLogWriter;
   private readonly config: RequestAuditConfig;
@@ -233,6 +235,7 @@ class AuditedRequest {
   private emit(stage: AuditStage): void {
     if (this.config.omitStages.has(stage)) return;
     const ev = this.event;
+    if (Object.keys(this.admissionAnnotations).length) ev.annotations = { ...ev.annotations, ...this.admissionAnnotations };
     ev.stage = stage;
     ev.stageTimestamp = stage === 'RequestReceived' ? ev.requestReceivedTimestamp : microTime(nowMicros());
     this.writer.write(`${JSON.stringify(ev)}\n`);
@@ -332,6 +335,11 @@ export function auditAuthorization(req: IncomingMessage, allowed: boolean, reaso
 /** The request runs as another user (Impersonate-User). */
 export function auditImpersonation(req: IncomingMessage, user: UserInfo): void {
   audited.get(req)?.impersonated(user);
+}
+
+/** Where this request's admission plugins put their audit annotations (undefined: not audited). */
+export function auditAnnotationsFor(req: IncomingMessage): Record<string, string> | undefined {
+  return audited.get(req)?.admissionAnnotations;
 }
 
 /** An upgrade (exec, attach, port-forward) switched protocols: its response has started. */
