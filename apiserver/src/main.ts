@@ -22,6 +22,7 @@ import { selectPlugins } from './admission/plugins/index.ts';
 import { startSystemNamespacesLoop } from './system-namespaces.ts';
 import { reconcileBootstrapPolicy } from './auth/rbac/reconcile.ts';
 import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
+import { createAuditor } from './audit/index.ts';
 
 const log = createLogger('apiserver');
 
@@ -81,6 +82,7 @@ function storagePrefix(etcdPrefix: string): string {
 
 export async function startApiserver(cfg: ApiserverConfig) {
   const metrics = createApiserverMetrics();
+  const auditor = await createAuditor(cfg.audit, log.child({ part: 'audit' }));
   const storage = await createStorage({
     endpoints: cfg.etcdServers,
     prefix: storagePrefix(cfg.etcdPrefix),
@@ -135,6 +137,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     maxTokenExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds,
     enableBootstrapTokenAuth: cfg.enableBootstrapTokenAuth,
     authorizationModes: cfg.authorizationModes,
+    admission,
   });
   const api = security.wrapApi(
     createApiHandler({
@@ -189,6 +192,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     port: cfg.securePort,
     authenticators: security.authenticators,
     authorizePath: security.authorizePath,
+    audit: auditor,
     api,
     nonApi,
     direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),
@@ -236,6 +240,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
       server.close();
       server.closeAllConnections();
       await storage.close();
+      await auditor?.close();
     },
   };
 }

@@ -2,12 +2,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../errors.ts';
 import { maxBodyBytes } from './limits.ts';
+import { auditRequestBody, auditResponseBody } from '../audit/auditor.ts';
 
 export { maxBodyBytes };
 
 export function writeJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   // the request may have timed out (504 already sent) while the handler was still working
   if (res.headersSent) return;
+  auditResponseBody(res, code, body, contentType);
   const data = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data), 'Cache-Control': 'no-cache, private' });
   res.end(data);
@@ -67,7 +69,10 @@ export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Bu
       chunks.push(c);
     });
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
+      if (failed) return;
+      const body = Buffer.concat(chunks);
+      auditRequestBody(req, body);
+      resolve(body);
     });
     req.on('error', (e) => {
       if (!failed) {
