@@ -21,6 +21,9 @@ import { selectPlugins } from './admission/plugins/index.ts';
 import { startSystemNamespacesLoop } from './system-namespaces.ts';
 import { reconcileBootstrapPolicy } from './auth/rbac/reconcile.ts';
 import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
+import { etcdCredentials } from './storage/etcd-tls.ts';
+import { keyTransformers } from './storage/encryption/index.ts';
+import { storedResourceOf } from './registry/stored-resources.ts';
 
 const log = createLogger('apiserver');
 
@@ -86,6 +89,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     cache: cfg.watchCache,
     compactIntervalMs: cfg.compactionIntervalSeconds * 1000,
     logger: log.child({ part: 'storage' }),
+    credentials: etcdCredentials(cfg.etcdServers, cfg.etcdTls),
+    transformers: cfg.encryption && keyTransformers(cfg.encryption, storedResourceOf(allResources)),
   });
   const registry = new ApiRegistry(
     allResources,
