@@ -36,8 +36,8 @@ etcd_healthy() {
   ETCDCTL_API=3 etcdctl --endpoints="$ETCD_CLIENT_URL" --cacert="$ETCD_PKI/ca.crt" \
     --cert="$ETCD_PKI/healthcheck-client.crt" --key="$ETCD_PKI/healthcheck-client.key" --command-timeout=2s endpoint health
 }
-prepare_etcd() { bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI" etcd 2>&1 | sed 's/^/    /' >&2; }
-prepare_apiserver() { bash "$SKIFF_ROOT/scripts/encryption-config.sh" "$ENCRYPTION_CONFIG" 2>&1 | sed 's/^/    /' >&2; }
+prepare_etcd() { bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI" etcd; }
+prepare_apiserver() { bash "$SKIFF_ROOT/scripts/encryption-config.sh" "$ENCRYPTION_CONFIG"; }
 apiserver_ready() { curl -fsS --max-time 2 --cacert "$PKI/ca.crt" "$APISERVER_URL/readyz"; }
 CONTROLLER_MANAGER_PORT=${SKIFF_CONTROLLER_MANAGER_PORT:-10257}
 controller_manager_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"; }
