@@ -27,6 +27,7 @@ import { persistentvolumes } from './persistentvolumes.ts';
 import { persistentvolumeclaims } from './persistentvolumeclaims.ts';
 import { storageclasses } from './storageclasses.ts';
 import { csidrivers } from './csidrivers.ts';
+import { controllerrevisions } from './controllerrevisions.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -56,6 +57,7 @@ export const allResources: ResourceDef[] = [
   persistentvolumeclaims,
   storageclasses,
   csidrivers,
+  controllerrevisions,
 ];
 
 export interface BuiltinObject {
