@@ -5,13 +5,17 @@
 #                                           client certs, service-account key pair
 #   scripts/pki.sh DIR client NAME CN [O]   one more client cert NAME.crt/NAME.key
 #   scripts/pki.sh DIR server NAME CN IP... one more serving cert (SANs DNS:CN and the IPs)
+#   scripts/pki.sh DIR etcd [IP...]         etcd's own CA and certificates, laid out as kubeadm
+#                                           does: etcd/{ca,server,peer,healthcheck-client} and
+#                                           apiserver-etcd-client (server/peer SANs: localhost,
+#                                           the host name, 127.0.0.1 and the IPs)
 #
 # Files that already exist are kept, so running it again changes nothing; only a
 # missing CA forces a fresh set (everything else was signed by the lost CA).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG] | pki.sh DIR server NAME CN IP..."; }
+usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG] | pki.sh DIR server NAME CN IP... | pki.sh DIR etcd [IP...]"; }
 [[ $# -ge 1 ]] || usage
 DIR=$1; shift
 command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
@@ -25,7 +29,17 @@ DAYS_LEAF=825
 
 serial() { printf '0x%s' "$(openssl rand -hex 16)"; }
 
-new_key() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; }
+new_key() {
+  if [[ "$KEY_ALGORITHM" == ECDSA-P256 ]]; then openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
+  else openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; fi
+}
+# RSA-2048 for the cluster CA and its leaves; the etcd set uses ECDSA P-256 (kubeadm's
+# encryptionAlgorithm ECDSA-P256), ten times quicker to make, so the test harness can give
+# each test process a TLS etcd without noticing.
+KEY_ALGORITHM=RSA-2048
+# the CA that sign() uses; the etcd set switches to its own
+CA_CRT="$DIR/ca.crt"
+CA_KEY="$DIR/ca.key"
 
 make_ca() {
   new_key "$TMP/ca.key"
@@ -40,10 +54,11 @@ make_ca() {
 # sign NAME SUBJECT EXTENSIONS: key + cert signed by the CA, moved into place together.
 sign() {
   local name=$1 subject=$2 extensions=$3
+  mkdir -p "$(dirname "$TMP/$name")" "$(dirname "$DIR/$name")"
   new_key "$TMP/$name.key"
   openssl req -new -key "$TMP/$name.key" -subj "$subject" -out "$TMP/$name.csr"
   printf '%s\n' "$extensions" >"$TMP/$name.ext"
-  openssl x509 -req -in "$TMP/$name.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" \
+  openssl x509 -req -in "$TMP/$name.csr" -CA "$CA_CRT" -CAkey "$CA_KEY" \
     -set_serial "$(serial)" -days "$DAYS_LEAF" -sha256 -extfile "$TMP/$name.ext" \
     -out "$TMP/$name.crt" 2>/dev/null
   mv "$TMP/$name.key" "$DIR/$name.key"; mv "$TMP/$name.crt" "$DIR/$name.crt"
@@ -107,6 +122,37 @@ service_account_keys() {
   info "pki: created service-account key pair $DIR/sa.key"
 }
 
+# etcd trusts only its own CA (as kubeadm sets it up): a client certificate of the cluster CA,
+# a node's or a user's, does not open etcd. Missing etcd CA: a fresh etcd set.
+etcd_certs() {
+  mkdir -p "$DIR/etcd"
+  KEY_ALGORITHM=ECDSA-P256
+  if ! [[ -s "$DIR/etcd/ca.crt" && -s "$DIR/etcd/ca.key" ]]; then
+    rm -f "$DIR"/etcd/*.crt "$DIR"/etcd/*.key "$DIR/apiserver-etcd-client.crt" "$DIR/apiserver-etcd-client.key"
+    new_key "$TMP/etcd-ca.key"
+    openssl req -x509 -new -key "$TMP/etcd-ca.key" -days "$DAYS_CA" -subj "/CN=etcd-ca" \
+      -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+      -out "$TMP/etcd-ca.crt"
+    mv "$TMP/etcd-ca.key" "$DIR/etcd/ca.key"; mv "$TMP/etcd-ca.crt" "$DIR/etcd/ca.crt"
+    info "pki: created etcd CA $DIR/etcd/ca.crt"
+  fi
+  CA_CRT="$DIR/etcd/ca.crt"
+  CA_KEY="$DIR/etcd/ca.key"
+  local host; host=$(hostname 2>/dev/null || echo localhost)
+  local san="DNS:localhost,DNS:$host,IP:127.0.0.1,IP:0:0:0:0:0:0:0:1" ip
+  for ip in "$@"; do san+=",IP:$ip"; done
+  # server and peer certificates serve and also dial (peers dial each other), as kubeadm's
+  local both="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=$san"
+  [[ -s "$DIR/etcd/server.crt" && -s "$DIR/etcd/server.key" ]] || sign etcd/server "/CN=$host" "$both"
+  [[ -s "$DIR/etcd/peer.crt" && -s "$DIR/etcd/peer.key" ]] || sign etcd/peer "/CN=$host" "$both"
+  client_cert etcd/healthcheck-client kube-etcd-healthcheck-client
+  client_cert apiserver-etcd-client kube-apiserver-etcd-client
+}
+
 ensure_ca() {
   if [[ -s "$DIR/ca.crt" && -s "$DIR/ca.key" ]]; then return 0; fi
   # Whatever is left was signed by a CA we no longer have.
@@ -142,6 +188,10 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=$san"
     fi
+    ;;
+  etcd)
+    shift
+    etcd_certs "$@"
     ;;
   *) usage ;;
 esac

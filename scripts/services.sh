@@ -17,8 +17,13 @@ ETCD_PEER_PORT=${SKIFF_ETCD_PEER_PORT:-2380}
 APISERVER_PORT=${SKIFF_APISERVER_PORT:-6443}
 
 PKI="$SKIFF_DIR/pki"
-ETCD_CLIENT_URL="http://127.0.0.1:$ETCD_CLIENT_PORT"
-ETCD_PEER_URL="http://127.0.0.1:$ETCD_PEER_PORT"
+# etcd speaks TLS only, to clients and peers, and asks each for a certificate of its own CA
+# (pki.sh DIR etcd, kubeadm's layout): the apiserver is its one client.
+ETCD_CLIENT_URL="https://127.0.0.1:$ETCD_CLIENT_PORT"
+ETCD_PEER_URL="https://127.0.0.1:$ETCD_PEER_PORT"
+ETCD_PKI="$PKI/etcd"
+# Secrets are encrypted in etcd (aescbc) with a random key made once under .skiff/
+ENCRYPTION_CONFIG="$SKIFF_DIR/encryption-config.yaml"
 APISERVER_URL="https://127.0.0.1:$APISERVER_PORT"
 
 advertise_address() {
@@ -27,7 +32,11 @@ advertise_address() {
   printf '%s' "${ip:-127.0.0.1}"
 }
 
-etcd_healthy() { ETCDCTL_API=3 etcdctl --endpoints="$ETCD_CLIENT_URL" --command-timeout=2s endpoint health; }
+etcd_healthy() {
+  ETCDCTL_API=3 etcdctl --endpoints="$ETCD_CLIENT_URL" --cacert="$ETCD_PKI/ca.crt" \
+    --cert="$ETCD_PKI/healthcheck-client.crt" --key="$ETCD_PKI/healthcheck-client.key" --command-timeout=2s endpoint health
+}
+prepare_etcd() { bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI" etcd; }
 apiserver_ready() { curl -fsS --max-time 2 --cacert "$PKI/ca.crt" "$APISERVER_URL/readyz"; }
 CONTROLLER_MANAGER_PORT=${SKIFF_CONTROLLER_MANAGER_PORT:-10257}
 controller_manager_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"; }
@@ -81,7 +90,9 @@ prepare_containerd() {
 # The audit log's policy (scripts/audit-policy.yaml, or SKIFF_AUDIT_POLICY=FILE): Metadata for
 # every request but probes, Event reads and heartbeats.
 AUDIT_POLICY="$SKIFF_DIR/audit-policy.yaml"
+# The Secrets' encryption key is made once (scripts/encryption-config.sh) and kept.
 prepare_apiserver() {
+  bash "$SKIFF_ROOT/scripts/encryption-config.sh" "$ENCRYPTION_CONFIG"
   install -m 0644 "${SKIFF_AUDIT_POLICY:-$SKIFF_ROOT/scripts/audit-policy.yaml}" "$AUDIT_POLICY"
 }
 
@@ -89,8 +100,14 @@ define_services() {
   service etcd etcd_healthy etcd --name skiff --data-dir "$SKIFF_DIR/etcd" \
     --listen-client-urls "$ETCD_CLIENT_URL" --advertise-client-urls "$ETCD_CLIENT_URL" \
     --listen-peer-urls "$ETCD_PEER_URL" --initial-advertise-peer-urls "$ETCD_PEER_URL" \
-    --initial-cluster "skiff=$ETCD_PEER_URL" --initial-cluster-state new
+    --initial-cluster "skiff=$ETCD_PEER_URL" --initial-cluster-state new \
+    --cert-file="$ETCD_PKI/server.crt" --key-file="$ETCD_PKI/server.key" \
+    --client-cert-auth --trusted-ca-file="$ETCD_PKI/ca.crt" \
+    --peer-cert-file="$ETCD_PKI/peer.crt" --peer-key-file="$ETCD_PKI/peer.key" \
+    --peer-client-cert-auth --peer-trusted-ca-file="$ETCD_PKI/ca.crt"
   component apiserver apiserver_ready --etcd-servers="$ETCD_CLIENT_URL" --etcd-prefix=/registry \
+    --etcd-cafile="$ETCD_PKI/ca.crt" --etcd-certfile="$PKI/apiserver-etcd-client.crt" --etcd-keyfile="$PKI/apiserver-etcd-client.key" \
+    --encryption-provider-config="$ENCRYPTION_CONFIG" \
     --bind-address=0.0.0.0 --secure-port="$APISERVER_PORT" \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" --service-cluster-ip-range=10.96.0.0/12 \

@@ -5,9 +5,23 @@ import { parseDurationSeconds } from './duration.ts';
 import { parseGoDurationSeconds } from './server/request-limits.ts';
 import { parseAuthorizationModes, type AuthorizationMode } from './auth/authorizer.ts';
 import { auditConfig, auditFlags, type AuditConfig } from './audit/index.ts';
+import { etcdTransportProblem, type EtcdTlsFiles } from './storage/etcd-tls.ts';
+import { EncryptionConfigError, loadEncryptionConfig, type TransformerOverrides } from './storage/encryption/index.ts';
 
 export const apiserverFlags = {
-  'etcd-servers': { type: 'list', default: ['http://127.0.0.1:2379'], description: 'etcd client URLs' },
+  'etcd-servers': { type: 'list', default: ['https://127.0.0.1:2379'], description: 'etcd client URLs (https://; http:// only with --etcd-allow-insecure)' },
+  'etcd-cafile': { default: '', description: "CA that signs etcd's serving certificate (default: the system's roots)" },
+  'etcd-certfile': { default: '', description: 'client certificate the apiserver shows etcd (PEM)' },
+  'etcd-keyfile': { default: '', description: 'key of that certificate (PEM)' },
+  'etcd-allow-insecure': {
+    type: 'boolean',
+    default: false,
+    description: 'accept http:// etcd URLs: no encryption, no authentication of etcd or of the apiserver (tests only)',
+  },
+  'encryption-provider-config': {
+    default: '',
+    description: 'EncryptionConfiguration (apiserver.config.k8s.io/v1, YAML or JSON): which resources are encrypted in etcd, and how',
+  },
   'etcd-prefix': { default: '/registry', description: 'key prefix in etcd; several clusters (or tests) can share one etcd' },
   'bind-address': { default: '0.0.0.0', description: 'address to listen on' },
   'secure-port': { type: 'number', default: 6443, description: 'HTTPS port' },
@@ -84,6 +98,10 @@ export const apiserverFlags = {
 
 export type ApiserverConfig = {
   etcdServers: string[];
+  etcdTls: EtcdTlsFiles;
+  encryptionProviderConfig: string;
+  /** the parsed --encryption-provider-config; undefined: nothing is encrypted */
+  encryption: TransformerOverrides | undefined;
   etcdPrefix: string;
   bindAddress: string;
   securePort: number;
@@ -156,6 +174,16 @@ function authorizationModes(list: readonly string[]): AuthorizationMode[] {
   }
 }
 
+function encryptionConfig(file: string): TransformerOverrides | undefined {
+  if (!file) return undefined;
+  try {
+    return loadEncryptionConfig(file);
+  } catch (e) {
+    if (e instanceof EncryptionConfigError) throw new FlagError(`--encryption-provider-config: ${e.message}`);
+    throw e;
+  }
+}
+
 function requestTimeout(text: string): number {
   const seconds = parseGoDurationSeconds(text);
   if (seconds === undefined || seconds <= 0) throw new FlagError(`--request-timeout: want a positive duration such as 60s or 1m, got "${text}"`);
@@ -165,8 +193,14 @@ function requestTimeout(text: string): number {
 export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
   const f = parseFlags('apiserver', apiserverFlags, argv);
   admissionPlugins(f['enable-admission-plugins'], f['disable-admission-plugins']);
+  const etcdTls: EtcdTlsFiles = { caFile: f['etcd-cafile'], certFile: f['etcd-certfile'], keyFile: f['etcd-keyfile'] };
+  const etcdProblem = etcdTransportProblem(f['etcd-servers'], etcdTls, f['etcd-allow-insecure']);
+  if (etcdProblem) throw new FlagError(etcdProblem);
   return {
     etcdServers: f['etcd-servers'],
+    etcdTls,
+    encryptionProviderConfig: f['encryption-provider-config'],
+    encryption: encryptionConfig(f['encryption-provider-config']),
     etcdPrefix: f['etcd-prefix'],
     bindAddress: f['bind-address'],
     securePort: f['secure-port'],

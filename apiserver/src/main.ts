@@ -23,6 +23,9 @@ import { startSystemNamespacesLoop } from './system-namespaces.ts';
 import { reconcileBootstrapPolicy } from './auth/rbac/reconcile.ts';
 import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
 import { createAuditor } from './audit/index.ts';
+import { etcdCredentials } from './storage/etcd-tls.ts';
+import { keyTransformers } from './storage/encryption/index.ts';
+import { storedResourceOf } from './registry/stored-resources.ts';
 
 const log = createLogger('apiserver');
 
@@ -89,6 +92,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     cache: cfg.watchCache,
     compactIntervalMs: cfg.compactionIntervalSeconds * 1000,
     logger: log.child({ part: 'storage' }),
+    credentials: etcdCredentials(cfg.etcdServers, cfg.etcdTls),
+    transformers: cfg.encryption && keyTransformers(cfg.encryption, storedResourceOf(allResources)),
   });
   const registry = new ApiRegistry(
     allResources,

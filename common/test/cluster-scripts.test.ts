@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, repoRoot, runKubectl } from '../src/testing/index.ts';
@@ -21,6 +22,7 @@ function alive(pid: number): boolean {
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
+const etcdClient = { cert: 'pki/etcd/healthcheck-client.crt', key: 'pki/etcd/healthcheck-client.key' };
 
 async function waitFor(ok: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -107,11 +109,30 @@ describe('make up / make down (scripts/cluster.sh)', function () {
       });
     });
   const pid = (name: string) => Number(readFileSync(join(dir, 'run', `${name}.pid`), 'utf8'));
+  // etcd's JSON gateway with the health-check client certificate (null: none)
+  const etcdCall = (path: string, body: object, client: { cert: string; key: string } | null = etcdClient) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpsRequest(
+        `${etcdUrl}${path}`,
+        {
+          method: 'POST',
+          ca: readFileSync(join(dir, 'pki/etcd/ca.crt')),
+          ...(client ? { cert: readFileSync(join(dir, client.cert)), key: readFileSync(join(dir, client.key)) } : {}),
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-cluster-test-'));
     const [client, peer, api] = [await freePort(), await freePort(), await freePort()];
-    etcdUrl = `http://127.0.0.1:${client}`;
+    etcdUrl = `https://127.0.0.1:${client}`;
     env = {
       ...process.env,
       SKIFF_DIR: dir,
@@ -162,8 +183,24 @@ describe('make up / make down (scripts/cluster.sh)', function () {
     await waitFor(async () => /apiserver: ready \(pid \d+, restarts 1, last exit 137 at /.test((await cluster('status')).out), 15_000);
   });
 
+  it('etcd speaks TLS only and wants a client certificate of its own CA', async () => {
+    expect(etcdUrl).to.match(/^https:/);
+    expect((await etcdCall('/v3/kv/range', { key: b64('/x') })).status).to.equal(200);
+    // no client certificate, a certificate of the cluster CA, or plain HTTP: refused
+    const refused = (p: Promise<unknown>) =>
+      p.then(
+        () => false,
+        () => true,
+      );
+    expect(await refused(etcdCall('/v3/kv/range', { key: b64('/x') }, null)), 'no certificate').to.equal(true);
+    expect(await refused(etcdCall('/v3/kv/range', { key: b64('/x') }, { cert: 'pki/admin.crt', key: 'pki/admin.key' })), 'cluster CA').to.equal(true);
+    expect(await refused(fetch(`${etcdUrl.replace('https:', 'http:')}/v3/kv/range`, { method: 'POST', body: '{}' })), 'plain HTTP').to.equal(true);
+    const args = readFileSync(`/proc/${pid('etcd')}/cmdline`, 'utf8').split('\0');
+    expect(args).to.include.members(['--client-cert-auth', '--peer-client-cert-auth']);
+  });
+
   it('down stops everything by PID file; up afterwards finds the data again', async () => {
-    const put = await fetch(`${etcdUrl}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64('/kept'), value: b64('yes') }) });
+    const put = await etcdCall('/v3/kv/put', { key: b64('/kept'), value: b64('yes') });
     expect(put.status).to.equal(200);
     const pids = [pid('etcd'), pid('apiserver')];
     const down = await cluster('down');
@@ -174,8 +211,8 @@ describe('make up / make down (scripts/cluster.sh)', function () {
 
     const up = await cluster('up');
     expect(up.code, up.out).to.equal(0);
-    const res = await fetch(`${etcdUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: b64('/kept') }) });
-    const body = (await res.json()) as { kvs?: { value: string }[] };
+    const res = await etcdCall('/v3/kv/range', { key: b64('/kept') });
+    const body = JSON.parse(res.body) as { kvs?: { value: string }[] };
     expect(Buffer.from(body.kvs?.[0]?.value ?? '', 'base64').toString()).to.equal('yes');
   });
 

@@ -16,8 +16,9 @@ export function decodeValue(value: Buffer | string, revision: number | string): 
   return obj;
 }
 
-export function decodeKeyValue(kv: IKeyValue): KObject {
-  return decodeValue(kv.value, kv.mod_revision);
+/** `plain` gives a value's plain bytes (decrypted when encryption at rest is on). */
+export function decodeKeyValue(kv: IKeyValue, plain: (kv: IKeyValue) => Buffer = (v) => v.value): KObject {
+  return decodeValue(plain(kv), kv.mod_revision);
 }
 
 /** A stand-in for a deleted object whose last state was compacted away: name and namespace from the key. */
@@ -32,15 +33,15 @@ function skeletonFromKey(key: string, revision: string): KObject {
  * One etcd event as the API sees it. `keyOf` maps the etcd key back to the storage key
  * (without the instance prefix).
  */
-export function toWatchEvent(ev: IEvent, keyOf: (k: Buffer) => string): { key: string; event: WatchEvent } {
+export function toWatchEvent(ev: IEvent, keyOf: (k: Buffer) => string, plain: (kv: IKeyValue) => Buffer = (v) => v.value): { key: string; event: WatchEvent } {
   const key = keyOf(ev.kv.key);
   const revision = Number(ev.kv.mod_revision);
-  const prevObject = ev.prev_kv ? decodeKeyValue(ev.prev_kv) : undefined;
+  const prevObject = ev.prev_kv ? decodeKeyValue(ev.prev_kv, plain) : undefined;
   if (ev.type === 'Delete') {
-    const last = ev.prev_kv ? decodeValue(ev.prev_kv.value, revision) : skeletonFromKey(key, String(revision));
+    const last = ev.prev_kv ? decodeValue(plain(ev.prev_kv), revision) : skeletonFromKey(key, String(revision));
     return { key, event: { type: 'DELETED', object: last, prevObject, revision } };
   }
-  const object = decodeKeyValue(ev.kv);
+  const object = decodeKeyValue(ev.kv, plain);
   // create_revision == mod_revision marks the write that created the key
   if (ev.kv.create_revision === ev.kv.mod_revision) return { key, event: { type: 'ADDED', object, revision } };
   return { key, event: { type: 'MODIFIED', object, prevObject, revision } };

@@ -2,16 +2,18 @@
 // revisions, paged consistent lists, watches that carry the previous state.
 import { isDeepStrictEqual } from 'node:util';
 import { Etcd3 } from 'etcd3';
-import type { IKeyValue, IRangeResponse, ITxnRequest, ITxnResponse } from 'etcd3';
+import type { IEvent, IKeyValue, IRangeResponse, ITxnRequest, ITxnResponse } from 'etcd3';
 import { createLogger } from '@skiff/common';
 import type { Logger } from '@skiff/common';
 import { errors } from '../errors.ts';
 import type { KObject } from '../registry/types.ts';
 import type { ListOptions, ListResult, Storage, WatchEvent, WatchOptions, Watcher } from './interface.ts';
-import { decodeKeyValue, decodeValue, encodeObject, toWatchEvent } from './codec.ts';
+import { decodeValue, encodeObject, toWatchEvent } from './codec.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { EtcdWatchStream } from './etcd-watch.ts';
 import { LeaseManager } from './lease-manager.ts';
+import type { EtcdCredentials } from './etcd-tls.ts';
+import type { KeyTransformers } from './encryption/index.ts';
 import { describeKey, prefixRangeEnd } from './keys.ts';
 import type { KeyDescriber } from './keys.ts';
 import {
@@ -37,6 +39,16 @@ export interface EtcdStorageOptions {
   /** how often watches with allowBookmarks get a BOOKMARK */
   bookmarkIntervalMs?: number;
   logger?: Logger;
+  /** TLS to etcd (https:// endpoints): its CA and the apiserver's client certificate */
+  credentials?: EtcdCredentials;
+  /** encryption at rest: the transformer each key's value goes through (none: stored as is) */
+  transformers?: KeyTransformers;
+}
+
+/** A value as read from etcd: the plain bytes, and whether they should be written again with the current key. */
+interface PlainValue {
+  data: Buffer;
+  stale: boolean;
 }
 
 /** Object updates are read-modify-write; this many lost races in a row is a bug, not contention. */
@@ -55,6 +67,7 @@ export class EtcdStorage implements Storage {
   private readonly watches = new Set<Watcher>();
   private readonly closeHooks: Array<() => Promise<void> | void> = [];
   private readonly leases: LeaseManager;
+  private readonly transformers: KeyTransformers | undefined;
 
   constructor(opts: EtcdStorageOptions) {
     if (!opts.endpoints?.length) throw new Error('EtcdStorage needs at least one etcd endpoint');
@@ -64,7 +77,10 @@ export class EtcdStorage implements Storage {
       // large lists are paged, but one page of big objects may still pass the 4 MiB default
       grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 30_000 }),
+      // grpc-js reads a null root certificate as "the system's roots"
+      ...(opts.credentials ? { credentials: opts.credentials as { rootCertificate: Buffer } } : {}),
     });
+    this.transformers = opts.transformers;
     this.prefix = opts.prefix ?? '';
     this.prefixBytes = Buffer.from(this.prefix);
     this.describe = opts.describeKey ?? describeKey;
@@ -82,6 +98,33 @@ export class EtcdStorage implements Storage {
     return etcdKey.subarray(this.prefixBytes.length).toString();
   }
 
+  /** The bytes to store for `key` (encrypted when its resource is). */
+  private toStorage(key: string, json: string): Buffer {
+    const plain = Buffer.from(json);
+    const t = this.transformers?.(key);
+    return t ? t.toStorage(plain, this.etcdKey(key)) : plain;
+  }
+
+  /**
+   * The plain bytes of a stored value (decrypted; the etcd key is the authenticated data). A
+   * value that cannot be read is a 500 naming the key, as kube-apiserver's "unable to transform key".
+   */
+  readonly plainValue = (kv: IKeyValue): PlainValue => {
+    if (!this.transformers) return { data: kv.value, stale: false };
+    const key = this.storageKey(kv.key);
+    const t = this.transformers(key);
+    if (!t) return { data: kv.value, stale: false };
+    try {
+      return t.fromStorage(kv.value, kv.key);
+    } catch (e) {
+      throw errors.internal(`unable to transform key "${kv.key.toString()}": ${(e as Error).message}`);
+    }
+  };
+
+  private decode(kv: IKeyValue): KObject {
+    return decodeValue(this.plainValue(kv).data, kv.mod_revision);
+  }
+
   async currentRevision(): Promise<number> {
     try {
       // a count-only read of a key nobody writes is the cheapest way to see the header revision
@@ -94,7 +137,7 @@ export class EtcdStorage implements Storage {
 
   async get(key: string): Promise<KObject | undefined> {
     const kv = await this.readKey(key);
-    return kv ? decodeKeyValue(kv) : undefined;
+    return kv ? this.decode(kv) : undefined;
   }
 
   private async readKey(key: string): Promise<IKeyValue | undefined> {
@@ -125,7 +168,7 @@ export class EtcdStorage implements Storage {
     const lease = await this.leaseOf(opts.ttlSeconds);
     const res = await this.txn({
       compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [{ request_put: { key: k, value: Buffer.from(value), ...lease } }],
+      success: [{ request_put: { key: k, value: this.toStorage(key, value), ...lease } }],
     });
     if (!res.succeeded) {
       const d = this.describe(key);
@@ -148,7 +191,8 @@ export class EtcdStorage implements Storage {
         if (!current) throw errors.notFound(d().group, d().resource, d().name);
         throw errors.conflict(d().group, d().resource, d().name, OPTIMISTIC_LOCK_MESSAGE);
       }
-      const currentObj = current ? decodeKeyValue(current) : undefined;
+      const currentPlain = current ? this.plainValue(current) : undefined;
+      const currentObj = current && currentPlain ? decodeValue(currentPlain.data, current.mod_revision) : undefined;
       const next = await update(currentObj);
       if (next === undefined) {
         if (currentObj) return currentObj;
@@ -156,8 +200,12 @@ export class EtcdStorage implements Storage {
       }
       const value = encodeObject(next);
       // an update that changes nothing is not written: no new revision, no watch event
-      // (compared as data: the same object with its keys in another order is no change either)
-      if (current && sameContent(current.value.toString(), value)) return decodeValue(current.value.toString(), current.mod_revision);
+      // (compared as data: the same object with its keys in another order is no change either),
+      // unless it was stored with an old encryption key: then it is written again, as Kubernetes
+      // does, so that `kubectl replace` of unchanged objects moves them to the current key
+      if (current && currentPlain && !currentPlain.stale && sameContent(currentPlain.data.toString(), value)) {
+        return decodeValue(currentPlain.data, current.mod_revision);
+      }
       // an update of an expiring object (an Event's count) starts its TTL again, as upstream
       const lease = await this.leaseOf(opts.ttlSeconds);
       const res = await this.txn({
@@ -166,7 +214,7 @@ export class EtcdStorage implements Storage {
             ? { key: k, target: 'Mod', result: 'Equal', mod_revision: current.mod_revision }
             : { key: k, target: 'Create', result: 'Equal', create_revision: 0 },
         ],
-        success: [{ request_put: { key: k, value: Buffer.from(value), ...lease } }],
+        success: [{ request_put: { key: k, value: this.toStorage(key, value), ...lease } }],
         failure: [{ request_range: { key: k } }],
       });
       if (res.succeeded) return decodeValue(value, res.header.revision);
@@ -191,7 +239,7 @@ export class EtcdStorage implements Storage {
         failure: [{ request_range: { key: k } }],
       });
       // the last state, stamped with the deletion's revision as the DELETED watch event is
-      if (res.succeeded) return decodeValue(current.value, res.header.revision);
+      if (res.succeeded) return decodeValue(this.plainValue(current).data, res.header.revision);
       current = res.responses[0]?.response_range?.kvs[0];
     }
     throw errors.conflict(d().group, d().resource, d().name, OPTIMISTIC_LOCK_MESSAGE);
@@ -240,7 +288,7 @@ export class EtcdStorage implements Storage {
       let taken = 0;
       for (const kv of kvs) {
         taken++;
-        const obj = decodeKeyValue(kv);
+        const obj = this.decode(kv);
         if (opts.predicate && !opts.predicate(obj)) continue;
         items.push(obj);
         if (limit > 0 && items.length >= limit) break;
@@ -275,7 +323,7 @@ export class EtcdStorage implements Storage {
     for (;;) {
       const res = await this.rangePage(from, end, this.pageSize, revision, false);
       if (revision === 0) revision = Number(res.header.revision);
-      for (const kv of res.kvs) entries.push({ key: this.storageKey(kv.key), object: decodeKeyValue(kv) });
+      for (const kv of res.kvs) entries.push({ key: this.storageKey(kv.key), object: this.decode(kv) });
       if (!res.more || res.kvs.length === 0) return { entries, revision };
       from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
     }
@@ -325,7 +373,10 @@ export class EtcdStorage implements Storage {
       },
       {
         onEvents: (events) => {
-          for (const ev of events) emit(toWatchEvent(ev, (k) => this.storageKey(k)).event);
+          for (const ev of events) {
+            const change = this.watchEvent(ev);
+            if (change) emit(change.event);
+          }
         },
         onProgress: (revision) => {
           if (opts.allowBookmarks) emit(bookmarkEvent(revision));
@@ -351,6 +402,23 @@ export class EtcdStorage implements Storage {
     };
     this.watches.add(watcher);
     return watcher;
+  }
+
+  /**
+   * One etcd event as the API sees it, decrypted. An event whose value cannot be read (a key
+   * removed from the encryption config too early) is logged and skipped.
+   */
+  watchEvent(ev: IEvent): { key: string; event: WatchEvent } | undefined {
+    try {
+      return toWatchEvent(
+        ev,
+        (k) => this.storageKey(k),
+        (kv) => this.plainValue(kv).data,
+      );
+    } catch (err) {
+      this.log.error('watch event skipped: its value cannot be read', { key: ev.kv.key.toString(), err: String(err) });
+      return undefined;
+    }
   }
 
   /** Work to finish before the etcd connection goes, e.g. stopping the compactor. */

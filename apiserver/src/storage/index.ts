@@ -7,6 +7,8 @@ import { EtcdStorage } from './etcd-storage.ts';
 import { CachedStorage } from './cached-storage.ts';
 import { Compactor, DEFAULT_COMPACT_INTERVAL_MS } from './compactor.ts';
 import type { KeyDescriber } from './keys.ts';
+import type { EtcdCredentials } from './etcd-tls.ts';
+import type { KeyTransformers } from './encryption/index.ts';
 
 export type { Storage, ListOptions, ListResult, WatchEvent, WatchOptions, Watcher } from './interface.ts';
 export { EtcdStorage } from './etcd-storage.ts';
@@ -24,11 +26,22 @@ export interface CreateStorageOptions {
   eventsPerResource?: number;
   describeKey?: KeyDescriber;
   logger?: Logger;
+  /** TLS client credentials for https:// endpoints */
+  credentials?: EtcdCredentials;
+  /** encryption at rest (--encryption-provider-config) */
+  transformers?: KeyTransformers;
 }
 
 export async function createStorage(opts: CreateStorageOptions): Promise<Storage & { close(): Promise<void> }> {
   const logger = opts.logger ?? createLogger('storage');
-  const etcd = new EtcdStorage({ endpoints: opts.endpoints, prefix: opts.prefix, describeKey: opts.describeKey, logger });
+  const etcd = new EtcdStorage({
+    endpoints: opts.endpoints,
+    prefix: opts.prefix,
+    describeKey: opts.describeKey,
+    logger,
+    credentials: opts.credentials,
+    transformers: opts.transformers,
+  });
   // fail at start-up, not at the first request, when etcd is not there
   await etcd.currentRevision();
   const compactor = new Compactor({

@@ -8,7 +8,6 @@ import type { EtcdStorage } from './etcd-storage.ts';
 import { bookmarkEvent } from './etcd-storage.ts';
 import { EtcdWatchStream } from './etcd-watch.ts';
 import { EventRing } from './event-ring.ts';
-import { toWatchEvent } from './codec.ts';
 import { encodeContinue } from './continue-token.ts';
 import { deepFreeze, shareable } from './frozen.ts';
 import { prefixRangeEnd } from './keys.ts';
@@ -94,7 +93,10 @@ export class WatchCache {
       },
       {
         onEvents: (events) => {
-          for (const ev of events) this.apply(toWatchEvent(ev, (k) => k.subarray(this.etcd.prefix.length).toString()));
+          for (const ev of events) {
+            const change = this.etcd.watchEvent(ev);
+            if (change) this.apply(change);
+          }
           this.wakeWaiters();
         },
         onProgress: (revision) => {

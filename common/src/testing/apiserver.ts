@@ -14,9 +14,15 @@ import { freePort } from './ports.ts';
 import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
 import type { Spawned } from './processes.ts';
 import { componentEntryArgs, repoRoot } from './repo.ts';
+import type { EtcdClientTls } from './etcd.ts';
 
 export interface StartApiserverOptions {
   etcdUrl: string;
+  /**
+   * For an https:// etcd (startEtcd({ tls })): its CA and the apiserver's client certificate.
+   * Without it an http:// etcd is used with --etcd-allow-insecure.
+   */
+  etcdTls?: EtcdClientTls;
   /** etcd key prefix; a unique one by default so suites can share one etcd. */
   prefix?: string;
   extraArgs?: string[];
@@ -48,6 +54,7 @@ export interface ApiserverHandle {
   port: number;
   prefix: string;
   etcdUrl: string;
+  etcdTls?: EtcdClientTls;
   kubeconfigPath: string;
   pki: Pki;
   /** PID of the current process (changes on restart). */
@@ -117,6 +124,11 @@ async function isReady(url: string, pki: Pki): Promise<boolean> {
 function apiserverArgs(opts: StartApiserverOptions, port: number, prefix: string, pki: Pki): string[] {
   return [
     `--etcd-servers=${opts.etcdUrl}`,
+    ...(opts.etcdTls
+      ? [`--etcd-cafile=${opts.etcdTls.caFile}`, `--etcd-certfile=${opts.etcdTls.certFile}`, `--etcd-keyfile=${opts.etcdTls.keyFile}`]
+      : opts.etcdUrl.startsWith('http://')
+        ? ['--etcd-allow-insecure']
+        : []),
     `--etcd-prefix=${prefix}`,
     '--bind-address=127.0.0.1',
     `--secure-port=${port}`,
@@ -157,6 +169,7 @@ async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<Apiserv
     port,
     prefix,
     etcdUrl: opts.etcdUrl,
+    ...(opts.etcdTls ? { etcdTls: opts.etcdTls } : {}),
     kubeconfigPath,
     pki,
     get pid() {

@@ -1,13 +1,28 @@
-// A throw-away etcd for tests: free ports, a temp data dir, stopped by PID.
-import { mkdtempSync } from 'node:fs';
+// A throw-away etcd for tests: free ports, a temp data dir, stopped by PID. Plain HTTP by
+// default (suites share it and read it directly); `tls` gives the TLS etcd `make up` runs.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
+import { sharedEtcdPki } from './pki.ts';
+import type { EtcdPki } from './pki.ts';
 import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
 
+/** What a client needs to reach a TLS etcd (the apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
+export interface EtcdClientTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
 export interface EtcdHandle {
-  /** Client URL, e.g. http://127.0.0.1:41234 */
+  /** Client URL, e.g. http://127.0.0.1:41234 (https:// with tls) */
   url: string;
+  /** the apiserver's client certificate and etcd's CA, when etcd speaks TLS */
+  tls?: EtcdClientTls;
+  /** the etcd certificates, when etcd speaks TLS (healthcheckClient opens it for tests) */
+  pki?: EtcdPki;
   dataDir: string;
   pid: number;
   logFile: string;
@@ -19,26 +34,69 @@ export interface StartEtcdOptions {
   clientPort?: number;
   peerPort?: number;
   timeoutMs?: number;
+  /**
+   * TLS for clients and peers, client certificates required (as `make up` and the lab run it):
+   * `true` for the test process's shared etcd certificates, or certificates of your own.
+   */
+  tls?: true | EtcdPki;
 }
 
 const ETCD_BINARY = process.env.SKIFF_ETCD_BINARY ?? 'etcd';
 
-async function isHealthy(url: string): Promise<boolean> {
-  const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-  if (!res.ok) return false;
-  const body = (await res.json()) as { health?: string };
-  return body.health === 'true';
+async function isHealthy(url: string, pki?: EtcdPki): Promise<boolean> {
+  if (!pki) {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { health?: string };
+    return body.health === 'true';
+  }
+  // fetch cannot show a client certificate
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = httpsRequest(
+      `${url}/health`,
+      {
+        ca: readFileSync(pki.caCert),
+        cert: readFileSync(pki.healthcheckClient.cert),
+        key: readFileSync(pki.healthcheckClient.key),
+        timeout: 1000,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve(res.statusCode === 200 ? text : ''));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('etcd /health timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+  return body !== '' && (JSON.parse(body) as { health?: string }).health === 'true';
 }
 
-async function startOnce(opts: StartEtcdOptions): Promise<EtcdHandle> {
+function tlsArgs(pki: EtcdPki): string[] {
+  return [
+    `--cert-file=${pki.server.cert}`,
+    `--key-file=${pki.server.key}`,
+    '--client-cert-auth',
+    `--trusted-ca-file=${pki.caCert}`,
+    `--peer-cert-file=${pki.peer.cert}`,
+    `--peer-key-file=${pki.peer.key}`,
+    '--peer-client-cert-auth',
+    `--peer-trusted-ca-file=${pki.caCert}`,
+  ];
+}
+
+async function startOnce(opts: StartEtcdOptions, pki: EtcdPki | undefined): Promise<EtcdHandle> {
   const clientPort = opts.clientPort ?? (await freePort());
   const peerPort = opts.peerPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'skiff-etcd-'));
   removeOnExit(dir);
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'etcd.log');
-  const url = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const scheme = pki ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${clientPort}`;
+  const peerUrl = `${scheme}://127.0.0.1:${peerPort}`;
   const proc = spawnLogged(
     ETCD_BINARY,
     [
@@ -64,6 +122,7 @@ async function startOnce(opts: StartEtcdOptions): Promise<EtcdHandle> {
       'stderr',
       '--log-level',
       'warn',
+      ...(pki ? tlsArgs(pki) : []),
     ],
     logFile,
   );
@@ -72,12 +131,13 @@ async function startOnce(opts: StartEtcdOptions): Promise<EtcdHandle> {
     removeTempDir(dir);
   };
   try {
-    await waitUntilReady(`etcd on ${url}`, () => isHealthy(url), { proc, logFile, timeoutMs: opts.timeoutMs ?? 30_000 });
+    await waitUntilReady(`etcd on ${url}`, () => isHealthy(url, pki), { proc, logFile, timeoutMs: opts.timeoutMs ?? 30_000 });
   } catch (err) {
     await stop();
     throw err;
   }
-  return { url, dataDir, pid: proc.pid, logFile, stop };
+  const tls = pki && { caFile: pki.caCert, certFile: pki.apiserverClient.cert, keyFile: pki.apiserverClient.key };
+  return { url, ...(pki ? { tls, pki } : {}), dataDir, pid: proc.pid, logFile, stop };
 }
 
 /** Starts etcd and waits until /health says so. */
@@ -85,10 +145,11 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdHandle
   const fixedPorts = opts.clientPort !== undefined || opts.peerPort !== undefined;
   // Freshly picked ports can be taken before etcd binds them; new ones fix that.
   const attempts = fixedPorts ? 1 : 3;
+  const pki = opts.tls === true ? await sharedEtcdPki() : opts.tls;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
     try {
-      return await startOnce(opts);
+      return await startOnce(opts, pki);
     } catch (err) {
       lastError = err;
       if (!/address already in use/i.test(String(err))) break;

@@ -1,9 +1,9 @@
 // Test harness: real etcd, real apiserver, real kubectl. Import from
 // '@skiff/common/testing/index'.
 export { startEtcd, sharedEtcd, stopSharedEtcd } from './etcd.ts';
-export type { EtcdHandle, StartEtcdOptions } from './etcd.ts';
-export { makePki, makeClientCert, sharedPki } from './pki.ts';
-export type { Pki, CertPair } from './pki.ts';
+export type { EtcdHandle, EtcdClientTls, StartEtcdOptions } from './etcd.ts';
+export { makePki, makeClientCert, makeEtcdPki, sharedPki, sharedEtcdPki } from './pki.ts';
+export type { Pki, CertPair, EtcdPki } from './pki.ts';
 export { writeKubeconfig } from './kubeconfig.ts';
 export type { KubeconfigSpec } from './kubeconfig.ts';
 export { startApiserver, uniqueEtcdPrefix } from './apiserver.ts';

@@ -47,7 +47,7 @@ export function useApiserver(opts: Omit<StartApiserverOptions, 'etcdUrl'> = {}):
   before(async function () {
     this.timeout(STARTUP_TIMEOUT_MS);
     etcd = await sharedEtcd();
-    server = await startApiserver({ ...opts, etcdUrl: etcd.url });
+    server = await startApiserver({ ...opts, etcdUrl: etcd.url, ...(etcd.tls ? { etcdTls: etcd.tls } : {}) });
   });
   after(async function () {
     this.timeout(30_000);

@@ -78,6 +78,42 @@ export async function makeClientCert(pki: Pki, name: string, commonName: string,
 
 let shared: Promise<Pki> | undefined;
 
+/** etcd's own CA and certificates (scripts/pki.sh DIR etcd, kubeadm's layout). */
+export interface EtcdPki {
+  caCert: string;
+  server: CertPair;
+  peer: CertPair;
+  /** CN=kube-etcd-healthcheck-client: what probes (and tests reading etcd directly) show */
+  healthcheckClient: CertPair;
+  /** CN=kube-apiserver-etcd-client: the apiserver's --etcd-certfile/--etcd-keyfile */
+  apiserverClient: CertPair;
+}
+
+/** Creates (or completes) the etcd certificates under DIR/etcd (ECDSA keys: well under a second). */
+export async function makeEtcdPki(dir: string): Promise<EtcdPki> {
+  await pkiScript([dir, 'etcd']);
+  return {
+    caCert: join(dir, 'etcd', 'ca.crt'),
+    server: pair(join(dir, 'etcd'), 'server'),
+    peer: pair(join(dir, 'etcd'), 'peer'),
+    healthcheckClient: pair(join(dir, 'etcd'), 'healthcheck-client'),
+    apiserverClient: pair(dir, 'apiserver-etcd-client'),
+  };
+}
+
+let sharedEtcdCerts: Promise<EtcdPki> | undefined;
+
+/** etcd certificates for the whole test process, beside the shared PKI. */
+export function sharedEtcdPki(): Promise<EtcdPki> {
+  if (!sharedEtcdCerts) {
+    sharedEtcdCerts = sharedPki().then((pki) => makeEtcdPki(pki.dir));
+    sharedEtcdCerts.catch(() => {
+      sharedEtcdCerts = undefined;
+    });
+  }
+  return sharedEtcdCerts;
+}
+
 /** A PKI for the whole test process (key generation takes about a second). */
 export function sharedPki(): Promise<Pki> {
   if (!shared) {

@@ -1,11 +1,13 @@
 // A control plane of its own for a lab that must not touch a `make up` cluster: etcd,
 // apiserver, controller-manager (short node timeouts), scheduler and cluster DNS on free ports,
 // the apiserver listening on every address so that the worker namespaces reach it over the
-// lab bridge. Processes are children of this process and stopped by PID.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// lab bridge. Processes are children of this process and stopped by PID. As in `make up`, etcd
+// speaks TLS with client certificates of its own CA, and Secrets are encrypted in it (aescbc).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, makePki, repoRoot, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
+import { freePort, makeEtcdPki, makePki, repoRoot, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
 import type { ApiserverHandle, ComponentHandle, EtcdHandle, Pki } from '@skiff/common/testing/index';
 
 export interface ControlPlaneOptions {
@@ -54,10 +56,23 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   try {
     // made after the lab bridge exists, so the serving certificate names the bridge address
     const pki = await makePki(join(dir, 'pki'));
-    const etcd: EtcdHandle = await startEtcd();
+    const etcd: EtcdHandle = await startEtcd({ tls: await makeEtcdPki(pki.dir) });
     started.push(etcd);
+    const encryptionConfig = join(dir, 'encryption-config.json');
+    writeFileSync(
+      encryptionConfig,
+      JSON.stringify({
+        apiVersion: 'apiserver.config.k8s.io/v1',
+        kind: 'EncryptionConfiguration',
+        resources: [
+          { resources: ['secrets'], providers: [{ aescbc: { keys: [{ name: 'key1', secret: randomBytes(32).toString('base64') }] } }, { identity: {} }] },
+        ],
+      }),
+      { mode: 0o600 },
+    );
     const apiserver = await startApiserver({
       etcdUrl: etcd.url,
+      etcdTls: etcd.tls,
       pki,
       prefix: '/registry',
       extraArgs: [
@@ -69,6 +84,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         `--kubelet-certificate-authority=${pki.caCert}`,
         `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
         `--kubelet-client-key=${pki.apiserverKubeletClient.key}`,
+        `--encryption-provider-config=${encryptionConfig}`,
       ],
     });
     started.push(apiserver);
