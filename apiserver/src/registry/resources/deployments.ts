@@ -2,26 +2,13 @@
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { parseIntOrPercent, percentMessage } from '@skiff/common/apimachinery/int-or-string';
 import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateNonNegative } from '../validation/ports.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
 import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-split.ts';
-import { defaultWorkload, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';
+import { defaultWorkload, validateIntOrPercent, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';
 
 const strategyTypes = ['Recreate', 'RollingUpdate'];
-
-function validateIntOrPercent(v: unknown, path: string, out: FieldError[]): number | undefined {
-  if (v === undefined) return undefined;
-  const parsed = parseIntOrPercent(v);
-  if (!parsed) {
-    out.push(field.invalid(path, v, percentMessage));
-    return undefined;
-  }
-  if (parsed.value < 0) out.push(field.invalid(path, v, 'must be greater than or equal to 0'));
-  if (parsed.percent && parsed.value > 100) out.push(field.invalid(path, v, 'must not be greater than 100%'));
-  return parsed.value;
-}
 
 function validateStrategy(strategy: any): FieldError[] {
   const out: FieldError[] = [];

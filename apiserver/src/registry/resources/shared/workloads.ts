@@ -3,6 +3,7 @@ import { field } from '../../../errors.ts';
 import type { FieldError } from '../../../errors.ts';
 import type { KObject } from '../../types.ts';
 import { isEmptyLabelSelector, type LabelSelectorObject, SelectorError, selectorFromObject } from '@skiff/common/apimachinery/label-selector';
+import { parseIntOrPercent, percentMessage } from '@skiff/common/apimachinery/int-or-string';
 import { validateImmutable, validateLabelSelector } from '@skiff/common/apimachinery/object-meta';
 import { validatePodTemplateSpec } from '../../validation/pod-spec.ts';
 import { validateNonNegative } from '../../validation/ports.ts';
@@ -11,9 +12,27 @@ import { defaultPodSpec } from './pod-defaults.ts';
 export function defaultWorkload(obj: KObject): void {
   const spec = (obj.spec ??= {});
   spec.replicas ??= 1;
+  defaultPodTemplate(spec);
+}
+
+/** The pod template gets the defaults a pod would get (DaemonSets have no replicas). */
+export function defaultPodTemplate(spec: any): void {
   spec.template ??= {};
   spec.template.spec ??= {};
   defaultPodSpec(spec.template.spec);
+}
+
+/** A rolling update's maxUnavailable/maxSurge: a count or a percentage, >= 0, <= 100%; its value, or undefined when absent or malformed. */
+export function validateIntOrPercent(v: unknown, path: string, out: FieldError[]): number | undefined {
+  if (v === undefined) return undefined;
+  const parsed = parseIntOrPercent(v);
+  if (!parsed) {
+    out.push(field.invalid(path, v, percentMessage));
+    return undefined;
+  }
+  if (parsed.value < 0) out.push(field.invalid(path, v, 'must be greater than or equal to 0'));
+  if (parsed.percent && parsed.value > 100) out.push(field.invalid(path, v, 'must not be greater than 100%'));
+  return parsed.value;
 }
 
 /** As ValidateReplicaSetSpec: a selector that does not convert was reported already, not as a mismatch. */
@@ -27,7 +46,7 @@ function selectorMatchesTemplate(selector: LabelSelectorObject, labels: Record<s
 }
 
 /** Replicas, selector and template as apps/v1 validates them for a `kind` (its name in messages). */
-export function validateWorkloadSpec(spec: any, kind: string): FieldError[] {
+export function validateWorkloadSpec(spec: any, kind: string, templateOwner = 'ReplicaSet'): FieldError[] {
   if (!spec || typeof spec !== 'object') return [field.required('spec')];
   const out: FieldError[] = [];
   out.push(...validateNonNegative(spec.replicas, 'spec.replicas'));
@@ -46,7 +65,7 @@ export function validateWorkloadSpec(spec: any, kind: string): FieldError[] {
   const policy = spec.template?.spec?.restartPolicy;
   if (policy !== undefined && policy !== 'Always') out.push(field.notSupported('spec.template.spec.restartPolicy', policy, ['Always']));
   if (spec.template?.spec?.activeDeadlineSeconds !== undefined) {
-    out.push(field.forbidden('spec.template.spec.activeDeadlineSeconds', 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+    out.push(field.forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${templateOwner} is not Supported`));
   }
   return out;
 }
