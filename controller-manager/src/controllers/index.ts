@@ -2,6 +2,7 @@
 import type { ControllerDescriptor } from '../controller-context.ts';
 import { deploymentController } from './deployment/controller.ts';
 import { replicaSetController } from './replicaset/controller.ts';
+import { daemonSetController } from './daemonset/controller.ts';
 import * as endpoints from './endpoints/index.ts';
 import * as endpointslice from './endpointslice/index.ts';
 import * as garbagecollector from './garbagecollector/index.ts';
@@ -22,6 +23,7 @@ import * as ephemeral from './ephemeral/index.ts';
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
   deploymentController,
+  daemonSetController,
   endpoints,
   endpointslice,
   garbagecollector,
