@@ -5,7 +5,6 @@ import {
   everything,
   type Labels,
   type LabelSelectorObject,
-  type LabelSelectorRequirement,
   nothing,
   Requirement,
   SelectorError,
