@@ -1,6 +1,7 @@
 // apps/v1 DaemonSet through the real kubectl: defaults, validation with field causes, the
 // template generation, the status subresource and the printed columns.
 import { expect } from 'chai';
+import { decodeProtobufObject, encodeProtobufObject } from '../src/protobuf/index.ts';
 import { type ApiserverHandle, sharedEtcd, startApiserver } from '@skiff/common/testing/index';
 
 const ds = (name: string, extra: Record<string, any> = {}) => ({
@@ -150,6 +151,24 @@ describe('apps/v1 daemonsets', function () {
     const wide = await k(['get', 'daemonsets', '-o', 'wide']);
     expect(wide.stdout.split('\n')[0]).to.match(/CONTAINERS\s+IMAGES\s+SELECTOR$/);
     expect(wide.stdout).to.match(/agent .* agent\s+busybox:1\.37\s+app=agent/);
+  });
+
+  it('round-trips through protobuf with IntOrString rolling-update fields and status counts', async () => {
+    const json = JSON.parse((await k(['get', 'ds', 'surge', '-o', 'json'])).stdout);
+    const back = decodeProtobufObject(encodeProtobufObject(json)).object as any;
+    expect(back.spec.updateStrategy).to.deep.equal({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } });
+    expect(back.spec.template).to.deep.equal(json.spec.template);
+    expect(back.metadata.annotations).to.deep.equal(json.metadata.annotations);
+    const agent = JSON.parse((await k(['get', 'ds', 'agent', '-o', 'json'])).stdout);
+    expect(decodeProtobufObject(encodeProtobufObject(agent)).object.status).to.deep.equal(agent.status);
+  });
+
+  it('is described by kubectl describe', async () => {
+    const r = await k(['describe', 'ds', 'agent']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/Selector:\s+app=agent/);
+    expect(r.stdout).to.match(/Node-Selector:\s+disk=ssd/);
+    expect(r.stdout).to.match(/Desired Number of Nodes Scheduled: 3/);
   });
 
   it('is in discovery as ds in the all category', async () => {
