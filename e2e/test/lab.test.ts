@@ -333,7 +333,7 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     }
   });
 
-  it('(ds) a DaemonSet runs one pod per worker, follows a joining worker and taints, rolls node by node, and undoes (issue 16)', async () => {
+  it('(ds) a DaemonSet runs one pod per worker, follows taints, rolls node by node, and undoes (issue 16)', async () => {
     const agent = (image: string) =>
       JSON.stringify({
         apiVersion: 'apps/v1',
@@ -370,21 +370,15 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     };
     const every = (image: string, workers = lab.workers) => Object.fromEntries(workers.map((w) => [w.name, image]));
     const [first, second] = ['busybox', '127.0.0.1:5000/skiff/busybox:latest'];
+    const started = Date.now();
+    const phases: string[] = [];
+    const phase = (name: string) => phases.push(`${name} ${((Date.now() - started) / 1000).toFixed(0)} s`);
     await k(['apply', '-f', '-'], agent(first));
     await running(every(first));
+    phase('one per worker');
 
-    // a worker that joins gets its pod; it leaves again so the suite keeps three workers
-    const joiner = lab.layout.prefix + String(lab.workers.length + 1);
-    try {
-      const joined = await lab.joinWorker(lab.workers.length + 1);
-      expect(joined.code, joined.output.slice(-2000)).to.equal(0);
-      await running({ ...every(first), [joiner]: first }, 120_000);
-    } finally {
-      await lab.removeWorker(joiner);
-      await lab.kubectl(['delete', 'node', joiner, '--wait=false']);
-    }
-    await running(every(first));
-
+    // a node joining is covered on hollow nodes (controller-manager/test/daemonset-cluster.test.ts): a real
+    // worker joining took about 2 minutes on the shared CI machine, too long for the lab's share of CI
     // an image update replaces one node at a time (maxUnavailable 1 by default)
     const live = new Set<number>();
     let watching = true;
@@ -410,14 +404,17 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     expect(rolled).to.contain('successfully rolled out');
     await running(every(second));
     expect(Math.min(...live), `running pods seen during the rollout: ${[...live]}`).to.be.at.least(lab.workers.length - 1);
+    phase('rolled');
     const history = await k(['rollout', 'history', 'ds/agent']);
     expect(history).to.match(/\n1\s/).and.to.match(/\n2\s/);
 
-    // undo brings the previous template back, and the pods follow
+    // undo brings the previous template back, and the pods follow (all at once: lab time is short)
+    await k(['patch', 'ds', 'agent', '--type=merge', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"maxUnavailable":"100%"}}}}']);
     expect(await k(['rollout', 'undo', 'ds/agent'])).to.contain('rolled back');
     expect((await k(['get', 'ds', 'agent', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).trim()).to.equal(first);
     await k(['rollout', 'status', 'ds/agent', '--timeout=120s'], undefined, 130_000);
     await running(every(first));
+    phase('undone');
 
     // NoSchedule added later keeps the pod; NoExecute without a toleration evicts it for good
     const [keep, evict] = [lab.workers[0]!.name, lab.workers[1]!.name];
@@ -426,8 +423,10 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
       await k(['taint', 'node', evict, 'ds-test=x:NoExecute']);
       const rest = Object.fromEntries(Object.entries(every(first)).filter(([n]) => n !== evict));
       await running(rest, 60_000);
-      await new Promise((res) => setTimeout(res, 3000));
+      await new Promise((res) => setTimeout(res, 1500));
       await running(rest, 1000);
+      phase('tainted');
+      process.stdout.write(`      daemonset: ${phases.join(', ')}\n`);
       const table = await k(['get', 'ds', 'agent']);
       expect(table).to.match(new RegExp(`agent\\s+${lab.workers.length - 2}\\s`));
     } finally {
