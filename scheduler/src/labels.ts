@@ -5,11 +5,9 @@ import {
   everything,
   type Labels,
   type LabelSelectorObject,
-  type LabelSelectorRequirement,
   nothing,
   Requirement,
   SelectorError,
-  selectorFromNodeSelectorRequirements,
   selectorFromObject,
 } from '@skiff/common/apimachinery/label-selector';
 
@@ -44,40 +42,6 @@ export function compileLabelSelector(
   return base.add(...extra).matches;
 }
 
-export interface NodeSelectorTerm {
-  matchExpressions?: LabelSelectorRequirement[];
-  matchFields?: LabelSelectorRequirement[];
-}
-export type NodePredicate = (labels: Labels, nodeName: string) => boolean;
-
-const fieldOperators = new Set(['In', 'NotIn']);
-
-/** One node selector term: all requirements hold. An empty term matches no node. */
-export function compileNodeSelectorTerm(term: NodeSelectorTerm): NodePredicate {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return () => false;
-  const labels = selectorFromNodeSelectorRequirements(exprs);
-  // field values are node names, not label values: not validated as such
-  const names = fields.map((r) => {
-    if (r.key !== 'metadata.name') throw new SelectorError(`"${r.key}" is not a valid field selector key`);
-    if (!fieldOperators.has(r.operator)) throw new SelectorError(`"${r.operator}" is not a valid field selector operator`);
-    return new Requirement(r.key, r.operator as 'In' | 'NotIn', r.values ?? []);
-  });
-  if (names.length === 0) return labels.matches;
-  return (nodeLabels, nodeName) => {
-    if (!labels.matches(nodeLabels)) return false;
-    const f = { 'metadata.name': nodeName };
-    for (const r of names) if (!r.matches(f)) return false;
-    return true;
-  };
-}
-
-/** A NodeSelector: any of its terms holds. */
-export function compileNodeSelector(terms: NodeSelectorTerm[]): NodePredicate {
-  const preds = terms.map(compileNodeSelectorTerm);
-  return (labels, name) => {
-    for (const p of preds) if (p(labels, name)) return true;
-    return false;
-  };
-}
+// node selector terms live with the label selectors in common, shared with the DaemonSet controller
+export { compileNodeSelector, compileNodeSelectorTerm } from '@skiff/common/apimachinery/node-selector';
+export type { NodePredicate, NodeSelectorTerm } from '@skiff/common/apimachinery/node-selector';

@@ -113,6 +113,7 @@ export const listSemantics: Record<string, Record<string, FieldSemantics>> = {
   ['io.k8s.api.apps.v1.DeploymentSpec']: { strategy: { patchStrategy: 'retainKeys' } },
   ['io.k8s.api.apps.v1.DeploymentStatus']: { conditions: conditionsByType },
   ['io.k8s.api.apps.v1.ReplicaSetStatus']: { conditions: conditionsByType },
+  ['io.k8s.api.apps.v1.DaemonSetStatus']: { conditions: conditionsByType },
   ['io.k8s.api.discovery.v1.EndpointSlice']: { endpoints: atomicList, ports: atomicList },
   ['io.k8s.api.discovery.v1.Endpoint']: { addresses: setList },
   ['io.k8s.api.certificates.v1.CertificateSigningRequestSpec']: { usages: atomicList, groups: atomicList },

@@ -2,6 +2,7 @@
 import type { ControllerDescriptor } from '../controller-context.ts';
 import { deploymentController } from './deployment/controller.ts';
 import { replicaSetController, replicationControllerController } from './replicaset/controller.ts';
+import { daemonSetController } from './daemonset/controller.ts';
 import * as endpoints from './endpoints/index.ts';
 import * as endpointslice from './endpointslice/index.ts';
 import * as garbagecollector from './garbagecollector/index.ts';
@@ -24,6 +25,7 @@ export const controllers: ControllerDescriptor[] = [
   replicaSetController,
   replicationControllerController,
   deploymentController,
+  daemonSetController,
   endpoints,
   endpointslice,
   garbagecollector,

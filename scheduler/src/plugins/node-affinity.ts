@@ -2,7 +2,8 @@
 // preferred terms' weights add up into a score.
 import type { CycleState, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interface.ts';
 import { unresolvable, skip } from '../framework/status.ts';
-import { compileNodeSelector, compileNodeSelectorTerm } from '../labels.ts';
+import { compileNodeSelectorTerm } from '../labels.ts';
+import { type NodePlacement, requiredNodePlacement } from '@skiff/common/apimachinery/node-selector';
 import type { NodePredicate } from '../labels.ts';
 import type { PodInfo } from '../cache/pod-info.ts';
 import type { NodeInfo } from '../cache/node-info.ts';
@@ -14,24 +15,7 @@ const scoreKey = 'NodeAffinity/preferred';
 
 /** nodeSelector and required node affinity as one predicate; undefined when the pod has neither. */
 export function requiredNodeAffinity(pod: PodInfo): NodePredicate | undefined {
-  const spec: any = pod.pod.spec ?? {};
-  const sel: Record<string, string> | undefined = spec.nodeSelector;
-  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  const preds: NodePredicate[] = [];
-  if (sel && Object.keys(sel).length) {
-    const entries = Object.entries(sel);
-    preds.push((labels) => {
-      for (const [k, v] of entries) if (labels?.[k] !== v) return false;
-      return true;
-    });
-  }
-  // a present but empty list of terms matches no node, as in Kubernetes
-  if (Array.isArray(terms)) preds.push(compileNodeSelector(terms));
-  if (preds.length === 0) return undefined;
-  return (labels, name) => {
-    for (const p of preds) if (!p(labels, name)) return false;
-    return true;
-  };
+  return requiredNodePlacement(pod.pod.spec as NodePlacement | undefined);
 }
 
 export function nodeMatchesRequiredAffinity(pod: PodInfo, node: NodeInfo): boolean {

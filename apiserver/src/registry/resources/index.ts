@@ -31,6 +31,7 @@ import { controllerrevisions } from './controllerrevisions.ts';
 import { poddisruptionbudgets } from './poddisruptionbudgets.ts';
 import { replicationcontrollers } from './replicationcontrollers.ts';
 import { podtemplates } from './podtemplates.ts';
+import { daemonsets } from './daemonsets.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -64,6 +65,7 @@ export const allResources: ResourceDef[] = [
   poddisruptionbudgets,
   replicationcontrollers,
   podtemplates,
+  daemonsets,
 ];
 
 export interface BuiltinObject {

@@ -12,6 +12,11 @@ import { keepOldStatus, specDiffers, takeStatusOnly } from './status-split.ts';
 export function defaultWorkload(obj: KObject): void {
   const spec = (obj.spec ??= {});
   spec.replicas ??= 1;
+  defaultPodTemplate(spec);
+}
+
+/** The pod template gets the defaults a pod would get (DaemonSets have no replicas). */
+export function defaultPodTemplate(spec: any): void {
   spec.template ??= {};
   spec.template.spec ??= {};
   defaultPodSpec(spec.template.spec);
@@ -28,7 +33,7 @@ function selectorMatchesTemplate(selector: LabelSelectorObject, labels: Record<s
 }
 
 /** Replicas, selector and template as apps/v1 validates them for a `kind` (its name in messages). */
-export function validateWorkloadSpec(spec: any, kind: string): FieldError[] {
+export function validateWorkloadSpec(spec: any, kind: string, templateOwner = 'ReplicaSet'): FieldError[] {
   if (!spec || typeof spec !== 'object') return [field.required('spec')];
   const out: FieldError[] = [];
   out.push(...validateNonNegative(spec.replicas, 'spec.replicas'));
@@ -47,7 +52,7 @@ export function validateWorkloadSpec(spec: any, kind: string): FieldError[] {
   const policy = spec.template?.spec?.restartPolicy;
   if (policy !== undefined && policy !== 'Always') out.push(field.notSupported('spec.template.spec.restartPolicy', policy, ['Always']));
   if (spec.template?.spec?.activeDeadlineSeconds !== undefined) {
-    out.push(field.forbidden('spec.template.spec.activeDeadlineSeconds', 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+    out.push(field.forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${templateOwner} is not Supported`));
   }
   return out;
 }
