@@ -28,6 +28,7 @@ import { persistentvolumeclaims } from './persistentvolumeclaims.ts';
 import { storageclasses } from './storageclasses.ts';
 import { csidrivers } from './csidrivers.ts';
 import { controllerrevisions } from './controllerrevisions.ts';
+import { statefulsets } from './statefulsets.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -58,6 +59,7 @@ export const allResources: ResourceDef[] = [
   storageclasses,
   csidrivers,
   controllerrevisions,
+  statefulsets,
 ];
 
 export interface BuiltinObject {
