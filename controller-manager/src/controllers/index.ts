@@ -18,6 +18,7 @@ import * as persistentvolume from './persistentvolume/index.ts';
 import { pvcProtection, pvProtection } from './persistentvolume/protection.ts';
 import * as localpath from './localpath/index.ts';
 import * as ephemeral from './ephemeral/index.ts';
+import { statefulSetController } from './statefulset/controller.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -39,4 +40,5 @@ export const controllers: ControllerDescriptor[] = [
   pvProtection,
   localpath,
   ephemeral,
+  statefulSetController,
 ];
