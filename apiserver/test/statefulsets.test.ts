@@ -63,6 +63,13 @@ describe('apps/v1 statefulsets', function () {
     const wide = await k(['get', 'statefulset', 'web', '-o', 'wide']);
     expect(wide.stdout.split('\n')[0]).to.match(/^NAME\s+READY\s+AGE\s+CONTAINERS\s+IMAGES$/);
     expect(wide.stdout).to.match(/web\s+0\/3\s+\S+\s+c\s+busybox/);
+    const described = await k(['describe', 'sts', 'web']);
+    expect(described.code, described.stderr).to.equal(0);
+    expect(described.stdout).to.match(/Update Strategy:\s+RollingUpdate\n\s+Partition:\s+0/);
+    expect(described.stdout).to.match(/Volume Claims:\n\s+Name:\s+data/);
+    const explain = await k(['explain', 'statefulset.spec.podManagementPolicy']);
+    expect(explain.code, explain.stderr).to.equal(0);
+    expect(explain.stdout).to.include('podManagementPolicy');
     const all = await k(['get', 'all']);
     expect(all.code, all.stderr).to.equal(0);
     expect(all.stdout).to.include('statefulset.apps/web');
