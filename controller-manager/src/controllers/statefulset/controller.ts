@@ -16,7 +16,7 @@ import {
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type Logger, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
-import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
+import { assertSameLiveOwner, claimObjects, ownerRefsPatchRequest } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
@@ -166,14 +166,7 @@ export class StatefulSetController {
       selector: set.spec?.selector,
       canAdopt: this.canAdopt(set),
       patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) =>
-        this.core.patchNamespacedPod(
-          {
-            name: pod.metadata!.name!,
-            namespace: pod.metadata!.namespace!,
-            body: { metadata: { ownerReferences, resourceVersion: pod.metadata?.resourceVersion, uid: pod.metadata?.uid } },
-          },
-          mergePatch,
-        ),
+        this.core.patchNamespacedPod(ownerRefsPatchRequest(pod, ownerReferences), mergePatch),
     });
   }
 
@@ -184,14 +177,7 @@ export class StatefulSetController {
       selector: set.spec?.selector,
       canAdopt: this.canAdopt(set),
       patchOwnerRefs: (r: V1ControllerRevision, ownerReferences: V1OwnerReference[]) =>
-        this.apps.patchNamespacedControllerRevision(
-          {
-            name: r.metadata!.name!,
-            namespace: r.metadata!.namespace!,
-            body: { metadata: { ownerReferences, resourceVersion: r.metadata?.resourceVersion, uid: r.metadata?.uid } },
-          },
-          mergePatch,
-        ),
+        this.apps.patchNamespacedControllerRevision(ownerRefsPatchRequest(r, ownerReferences), mergePatch),
     });
   }
 
