@@ -209,6 +209,30 @@ describe('controller-manager: StatefulSet (real apiserver, kubectl, fake kubelet
     expect(deletes).to.include('delete Pod web-1 in StatefulSet web successful');
   });
 
+  it('OnDelete replaces nothing on a template change; a deleted pod comes back at the new template', async () => {
+    const r = await k(['apply', '-f', '-'], manifest('ondel', { replicas: 2, updateStrategy: { type: 'OnDelete' }, minReadySeconds: 1 }));
+    expect(r.code, r.stderr).to.equal(0);
+    await settled('ondel', 2);
+    await k(['set', 'image', 'sts/ondel', 'c=nginx:2']);
+    await waitFor('new revision observed', async () => {
+      const s = await sts('ondel');
+      return s.status?.observedGeneration === 2 && s.status.updateRevision !== s.status.currentRevision;
+    });
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((await podsOf('ondel')).map((p) => p.spec?.containers[0]?.image)).to.deep.equal(['nginx:1', 'nginx:1']);
+    await k(['delete', 'pod', 'ondel-0']);
+    const pods = await waitFor('ondel-0 back', async () => {
+      const ps = await podsOf('ondel');
+      return ps.length === 2 && ps.every(isReadyPod) && ps[0]?.spec?.containers[0]?.image === 'nginx:2' && ps;
+    });
+    expect(pods.map((p) => p.spec?.containers[0]?.image)).to.deep.equal(['nginx:2', 'nginx:1']);
+    const s = await waitFor('status counts', async () => {
+      const st = await sts('ondel');
+      return st.status?.updatedReplicas === 1 && st.status.availableReplicas === 2 && st;
+    });
+    expect(s.status?.currentReplicas).to.equal(1);
+  });
+
   it('whenScaled Delete hands a scaled-away claim to its pod; whenDeleted Delete to the set', async () => {
     const r = await k(
       ['apply', '-f', '-'],
