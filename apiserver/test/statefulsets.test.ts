@@ -12,7 +12,11 @@ const manifest = (name: string, extra: Record<string, unknown> = {}) => ({
     serviceName: name,
     replicas: 3,
     selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    template: {
+      metadata: { labels: { app: name } },
+      // mounts the claim by its template's name, which is no volume of the template
+      spec: { containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] },
+    },
     volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } }],
     ...extra,
   },
@@ -97,6 +101,11 @@ describe('apps/v1 statefulsets', function () {
       JSON.stringify(manifest('zero', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } } })),
     );
     expect(zero.stderr).to.include('spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: cannot be 0');
+    // a mount of neither a volume nor a claim template is still refused
+    const unknownMount = manifest('mount') as any;
+    unknownMount.spec.template.spec.containers[0].volumeMounts.push({ name: 'logs', mountPath: '/logs' });
+    const mount = await k(['create', '-f', '-'], JSON.stringify(unknownMount));
+    expect(mount.stderr).to.include('spec.template.spec.containers[0].volumeMounts[1].name: Invalid value: "logs": not found: must match the name of a volume');
     const noName = await k(['create', '-f', '-'], JSON.stringify(manifest('noname', { volumeClaimTemplates: [{ spec: {} }] })));
     expect(noName.stderr).to.include('spec.volumeClaimTemplates[0].metadata.name: Required value');
   });

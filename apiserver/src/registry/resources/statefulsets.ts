@@ -71,8 +71,25 @@ function validateUpdateStrategy(strategy: any): FieldError[] {
   return out;
 }
 
+/**
+ * The spec with each claim template as a volume of the pod template: containers mount claims by
+ * template name, so the pod checks must see the union of volumes and claims (as upstream's
+ * ValidateStatefulSetSpec notes), the volumes each pod will really have.
+ */
+function withClaimVolumes(spec: any): any {
+  const templates = Array.isArray(spec?.volumeClaimTemplates) ? spec.volumeClaimTemplates : [];
+  const podSpec = spec?.template?.spec;
+  if (templates.length === 0 || !podSpec || typeof podSpec !== 'object') return spec;
+  const names = new Set((Array.isArray(podSpec.volumes) ? podSpec.volumes : []).map((v: any) => v?.name));
+  const claimVolumes = templates
+    .map((t: any) => t?.metadata?.name)
+    .filter((name: unknown) => typeof name === 'string' && name && !names.has(name))
+    .map((name: string) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  return { ...spec, template: { ...spec.template, spec: { ...podSpec, volumes: [...(podSpec.volumes ?? []), ...claimVolumes] } } };
+}
+
 function validateStatefulSetSpec(spec: any): FieldError[] {
-  const out = validateWorkloadSpec(spec, 'statefulset').map((e) =>
+  const out = validateWorkloadSpec(withClaimVolumes(spec), 'statefulset').map((e) =>
     e.field === 'spec.template.spec.activeDeadlineSeconds' ? field.forbidden(e.field, 'activeDeadlineSeconds in StatefulSet is not Supported') : e,
   );
   if (!spec || typeof spec !== 'object') return out;
