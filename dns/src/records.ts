@@ -42,6 +42,10 @@ function isIPv4(s: string): boolean {
 // 10-244-0-7 -> 10.244.0.7. Four decimal octets without leading zeros, as Go's net.ParseIP
 // (which CoreDNS uses) accepts them: 010-... would be read as octal by some resolvers.
 const DASHED_IPV4 = /^(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})-(0|[1-9]\d{0,2})$/;
+function isLabel(name: string): boolean {
+  return checkDns1123Label(name).length === 0;
+}
+
 export function podNameIP(dashed: string): string | undefined {
   const octets = DASHED_IPV4.exec(dashed)?.slice(1);
   if (!octets?.every((octet) => Number(octet) <= 255)) return undefined;
@@ -103,6 +107,8 @@ export class ClusterZone {
 
   private lookupService(name: string, type: QueryType, ns?: string, svcName?: string, rest: string[] = []): ZoneAnswer {
     if (ns === undefined) return this.nodata();
+    // names that no Service, namespace or hostname can carry are not looked up at all
+    if (!isLabel(ns) || (svcName !== undefined && !isLabel(svcName))) return this.nxdomain();
     if (svcName === undefined) return this.state.services(ns).length > 0 ? this.nodata() : this.nxdomain();
     const svc = this.state.service(ns, svcName);
     if (!svc?.spec) return this.nxdomain();
@@ -128,6 +134,7 @@ export class ClusterZone {
     }
     // <hostname>.<svc>.<ns>.svc: one endpoint of a headless service
     if (rest.length === 1 && !rest[0]!.startsWith('_')) {
+      if (!isLabel(rest[0]!)) return this.nxdomain();
       const e = endpoints.find((x) => x.hostname === rest[0]);
       if (!e) return this.nxdomain();
       return type === 'A' || type === 'ANY' ? this.reply([this.a(name, e.ip)], []) : this.nodata();
@@ -216,7 +223,9 @@ export class ClusterZone {
         if (e.conditions?.ready === false) continue;
         for (const ip of e.addresses ?? []) {
           if (!isIPv4(ip)) continue;
-          const entry = out.get(ip) ?? { ip, hostname: e.hostname || ip.replace(/\./g, '-'), ports: new Map() };
+          // a hostname that is not one DNS label could not be asked for: the address names it instead
+          const hostname = e.hostname && isLabel(e.hostname) ? e.hostname.toLowerCase() : ip.replace(/\./g, '-');
+          const entry = out.get(ip) ?? { ip, hostname, ports: new Map() };
           for (const p of s.ports ?? [])
             if (p.port != null) entry.ports.set(`${p.name ?? ''}/${p.protocol ?? 'TCP'}`, { port: p.port, protocol: p.protocol ?? 'TCP' });
           out.set(ip, entry);

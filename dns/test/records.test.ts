@@ -46,6 +46,35 @@ describe('dns: cluster zone', () => {
     expect(zone.lookup('10-244-2-9.db.web.svc.cluster.local', 'A').rcode).to.equal('NXDOMAIN');
   });
 
+  it("answers a StatefulSet's pods by <pod>.<service> from the endpoints' hostnames, and the service with all of them", () => {
+    const web: V1Service = { metadata: { name: 'web', namespace: 'db' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80 }] } };
+    const slice: V1EndpointSlice = {
+      metadata: { name: 'web-abc', namespace: 'db', labels: { 'kubernetes.io/service-name': 'web' } },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      endpoints: [0, 1, 2].map((i) => ({ addresses: [`10.244.0.${10 + i}`], hostname: `web-${i}`, conditions: { ready: i !== 2 } })),
+    };
+    // a hand-written slice may carry a hostname no query can spell: the dashed address names it
+    const odd: V1EndpointSlice = {
+      metadata: { name: 'web-odd', namespace: 'db', labels: { 'kubernetes.io/service-name': 'web' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.244.0.20'], hostname: 'Not_A.Label', conditions: { ready: true } }],
+    };
+    const z = new ClusterZone('cluster.local', state([web], [slice, odd], ['db']));
+    const a = (name: string) => z.lookup(name, 'A');
+    expect(a('web-0.web.db.svc.cluster.local').answers.map((x) => dataOf(x))).to.deep.equal(['10.244.0.10']);
+    expect(a('WEB-1.web.db.svc.cluster.local.').answers.map((x) => dataOf(x))).to.deep.equal(['10.244.0.11']);
+    // not ready: neither its own name nor the service's answer lists it
+    expect(a('web-2.web.db.svc.cluster.local').rcode).to.equal('NXDOMAIN');
+    expect(a('web.db.svc.cluster.local').answers.map((x) => dataOf(x))).to.deep.equal(['10.244.0.10', '10.244.0.11', '10.244.0.20']);
+    expect(a('10-244-0-20.web.db.svc.cluster.local').answers.map((x) => dataOf(x))).to.deep.equal(['10.244.0.20']);
+    expect(a('web-3.web.db.svc.cluster.local').rcode).to.equal('NXDOMAIN');
+    // names that cannot be a hostname, service or namespace are refused without a lookup
+    for (const bad of ['web_0.web.db', '-web-0.web.db', 'web-0.web_x.db', 'web-0.web.d_b', `${'x'.repeat(64)}.web.db`]) {
+      expect(a(`${bad}.svc.cluster.local`).rcode, bad).to.equal('NXDOMAIN');
+    }
+  });
+
   it('answers SRV for named ports only', () => {
     const r = zone.lookup('_http._tcp.shop.web.svc.cluster.local', 'SRV');
     expect(r.answers).to.have.length(1);

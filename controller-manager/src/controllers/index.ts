@@ -20,6 +20,7 @@ import { pvcProtection, pvProtection } from './persistentvolume/protection.ts';
 import * as localpath from './localpath/index.ts';
 import * as ephemeral from './ephemeral/index.ts';
 import { disruptionController } from './disruption/controller.ts';
+import { statefulSetController } from './statefulset/controller.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -44,4 +45,5 @@ export const controllers: ControllerDescriptor[] = [
   localpath,
   ephemeral,
   disruptionController,
+  statefulSetController,
 ];

@@ -60,3 +60,12 @@ export function assertSameLiveOwner(fresh: { metadata?: V1ObjectMeta }, cachedUi
   if (fresh.metadata?.uid !== cachedUid) throw new Error(`original ${what} is gone: got uid ${fresh.metadata?.uid}, wanted ${cachedUid}`);
   if (fresh.metadata?.deletionTimestamp) throw new Error(`${what} has just been deleted at ${String(fresh.metadata.deletionTimestamp)}`);
 }
+
+/** The request of a merge patch that sets `ownerReferences`, guarded by the object's resourceVersion and uid. */
+export function ownerRefsPatchRequest(obj: Owned, ownerReferences: V1OwnerReference[]) {
+  return {
+    name: obj.metadata!.name!,
+    namespace: obj.metadata!.namespace!,
+    body: { metadata: { ownerReferences, resourceVersion: obj.metadata?.resourceVersion, uid: obj.metadata?.uid } },
+  };
+}

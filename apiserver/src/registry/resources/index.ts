@@ -32,6 +32,7 @@ import { poddisruptionbudgets } from './poddisruptionbudgets.ts';
 import { replicationcontrollers } from './replicationcontrollers.ts';
 import { podtemplates } from './podtemplates.ts';
 import { daemonsets } from './daemonsets.ts';
+import { statefulsets } from './statefulsets.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -66,6 +67,7 @@ export const allResources: ResourceDef[] = [
   replicationcontrollers,
   podtemplates,
   daemonsets,
+  statefulsets,
 ];
 
 export interface BuiltinObject {
