@@ -219,6 +219,12 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
   it('(5) cordon and drain (eviction) move pods off a worker', async () => {
     await k(['apply', '-f', '-'], list(webDeployment({ name: 'mover', replicas: 4, labels: { app: 'mover' } })));
     await serving('app=mover', 4);
+    // a budget that allows one disruption at a time: drain evicts, gets 429s, waits, and finishes
+    await k(['create', 'poddisruptionbudget', 'mover', '--selector=app=mover', '--min-available=3']);
+    await waitFor(
+      'the budget allows one disruption',
+      async () => (await k(['get', 'pdb', 'mover', '-o', 'jsonpath={.status.disruptionsAllowed}'])).trim() === '1',
+    );
     const target = lab.workers[1]!.name;
     await k(['cordon', target]);
     const node = JSON.parse(await k(['get', 'node', target, '-o', 'json'])) as { spec: { unschedulable?: boolean } };
@@ -227,6 +233,7 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     expect(drained).to.match(/evicted|drained/);
     const moved = await serving('app=mover', 4);
     expect(moved.map((p) => p.node)).to.not.include(target);
+    await k(['delete', 'pdb', 'mover']);
     await waitFor(
       `no pods left on ${target}`,
       async () => {
