@@ -27,6 +27,8 @@ import { persistentvolumes } from './persistentvolumes.ts';
 import { persistentvolumeclaims } from './persistentvolumeclaims.ts';
 import { storageclasses } from './storageclasses.ts';
 import { csidrivers } from './csidrivers.ts';
+import { jobs } from './jobs.ts';
+import { cronjobs } from './cronjobs.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -56,6 +58,8 @@ export const allResources: ResourceDef[] = [
   persistentvolumeclaims,
   storageclasses,
   csidrivers,
+  jobs,
+  cronjobs,
 ];
 
 export interface BuiltinObject {
