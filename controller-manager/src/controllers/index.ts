@@ -18,6 +18,8 @@ import * as persistentvolume from './persistentvolume/index.ts';
 import { pvcProtection, pvProtection } from './persistentvolume/protection.ts';
 import * as localpath from './localpath/index.ts';
 import * as ephemeral from './ephemeral/index.ts';
+import { jobController } from './job/controller.ts';
+import { ttlAfterFinishedController } from './ttlafterfinished/controller.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -39,4 +41,6 @@ export const controllers: ControllerDescriptor[] = [
   pvProtection,
   localpath,
   ephemeral,
+  jobController,
+  ttlAfterFinishedController(),
 ];
