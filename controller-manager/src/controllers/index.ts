@@ -20,6 +20,7 @@ import * as localpath from './localpath/index.ts';
 import * as ephemeral from './ephemeral/index.ts';
 import { jobController } from './job/controller.ts';
 import { ttlAfterFinishedController } from './ttlafterfinished/controller.ts';
+import { cronJobController } from './cronjob/controller.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -43,4 +44,5 @@ export const controllers: ControllerDescriptor[] = [
   ephemeral,
   jobController,
   ttlAfterFinishedController(),
+  cronJobController,
 ];
