@@ -147,7 +147,13 @@ export class JobController {
     const ref = eventRef(job, 'batch/v1', 'Job');
     let manageError: unknown;
     if (this.expectations.satisfied(key)) {
-      manageError = (await this.deletePods(key, job, plan.delete)) ?? (await this.createPods(key, job, plan.create));
+      manageError = await this.deletePods(key, job, plan.delete);
+      if (!manageError) {
+        const made = await this.createPods(key, job, plan.create);
+        manageError = made.error;
+        // as upstream: the pods just created are active already
+        if (made.created) plan.status.active = (plan.status.active ?? 0) + made.created;
+      }
     }
     for (const e of plan.events) this.events.event(ref, e.type, e.reason, e.message);
     await this.writeStatus(current, plan.status);
@@ -155,8 +161,8 @@ export class JobController {
     if (plan.requeueAfterMs !== undefined && Number.isFinite(plan.requeueAfterMs)) return { requeueAfterMs: plan.requeueAfterMs };
   }
 
-  private async createPods(key: string, job: V1Job, wanted: ReturnType<typeof planJob>['create']): Promise<unknown> {
-    if (!wanted.length) return undefined;
+  private async createPods(key: string, job: V1Job, wanted: ReturnType<typeof planJob>['create']): Promise<{ created: number; error?: unknown }> {
+    if (!wanted.length) return { created: 0 };
     const ref = eventRef(job, 'batch/v1', 'Job');
     this.expectations.expectCreations(key, wanted.length);
     let next = 0;
@@ -171,7 +177,7 @@ export class JobController {
       }
     });
     for (let skipped = wanted.length - succeeded; skipped > 0; skipped--) this.expectations.creationObserved(key);
-    return firstError;
+    return { created: succeeded, error: firstError };
   }
 
   private async deletePods(key: string, job: V1Job, victims: readonly V1Pod[]): Promise<unknown> {
