@@ -56,7 +56,17 @@ async function runJob(name: string, completions: number, parallelism: number, ti
     const job = await batch.readNamespacedJob({ name, namespace: 'default' });
     const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
     if (done) {
-      if (done.type !== 'Complete') throw new Error(`the ${name} Job failed: ${done.reason}: ${done.message}`);
+      if (done.type !== 'Complete') {
+        const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+        const failed = pods.filter((p) => p.status?.phase === 'Failed' || p.metadata?.deletionTimestamp);
+        const why = failed
+          .slice(0, 5)
+          .map(
+            (p) =>
+              `${p.metadata?.name} ${p.status?.phase} ${p.status?.reason ?? ''} ${p.status?.message ?? ''} ${p.metadata?.deletionTimestamp ? 'deleting' : ''}`,
+          );
+        throw new Error(`the ${name} Job failed: ${done.reason}: ${done.message}; ${failed.length} failed pods, e.g. ${why.join('; ')}`);
+      }
       return job.status;
     }
     if (Date.now() > deadline) throw new Error(`bench timed out: ${JSON.stringify(job.status)}`);
@@ -70,8 +80,11 @@ try {
   const started = performance.now();
   const status = await runJob('bench', completions, parallelism, 900_000);
   const secs = ((performance.now() - started) / 1000).toFixed(2);
+  const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'batch.kubernetes.io/job-name=bench' })).items;
+  const phases: Record<string, number> = {};
+  for (const p of pods) phases[p.status?.phase ?? '?'] = (phases[p.status?.phase ?? '?'] ?? 0) + 1;
   console.log(
-    `job of ${completions} completions, parallelism ${parallelism}, on ${hollowNodes} hollow nodes: Complete after ${secs} s (succeeded ${status?.succeeded})`,
+    `job of ${completions} completions, parallelism ${parallelism}, on ${hollowNodes} hollow nodes: Complete after ${secs} s (succeeded ${status?.succeeded}, pods ${JSON.stringify(phases)})`,
   );
 } finally {
   await cm.stop();

@@ -105,6 +105,15 @@ describe('job controller decisions', () => {
     expect(again.status.succeeded).to.equal(1);
   });
 
+  it('does not count again a pod whose finalizer removal the cache has not shown yet', () => {
+    const done = pod('Succeeded', { exitCode: 0 });
+    const counted = job({ completions: 3, parallelism: 1 }, { succeeded: 1, uncountedTerminatedPods: {} });
+    // the pod cache still shows the finalizer this controller removed a moment ago
+    const rec = recordFinishedPods(counted, [done], NOW, new Set([done.metadata!.uid!]));
+    expect(rec.changed).to.equal(false);
+    expect(recordFinishedPods(counted, [done], NOW).changed).to.equal(true);
+  });
+
   it('fails with BackoffLimitExceeded once failures exceed backoffLimit', () => {
     const fails = [pod('Failed', { exitCode: 1 }), pod('Failed', { exitCode: 1 }), pod('Failed', { exitCode: 1 })];
     const p = sync(job({ backoffLimit: 2 }), fails);

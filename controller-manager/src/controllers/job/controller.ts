@@ -34,6 +34,16 @@ export class JobController {
   private readonly expectations: Expectations;
   private readonly events: EventRecorder;
   private readonly backoffs = new Map<string, BackoffRecord>();
+  /**
+   * Per Job: pods whose finalizer we removed. A pod cache that is behind (or a relist that
+   * goes back) may still show the finalizer; such a pod was counted already (upstream's
+   * finalizer expectations, kept for the Job's life).
+   */
+  private readonly releasing = new Map<string, Set<string>>();
+  /** uids of pods the informer delivered: a relist's `add` of a known pod is no creation */
+  private readonly seenPods = new Set<string>();
+  /** per Job: pods created (uid -> completion index) that the pod cache has not shown yet, with when */
+  private readonly unseen = new Map<string, Map<string, { index?: number; at: number }>>();
   private readonly queue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
   private readonly now: () => number;
 
@@ -52,6 +62,8 @@ export class JobController {
       delete: (j) => {
         this.expectations.forget(keyOf(j));
         this.backoffs.delete(j.metadata?.uid ?? '');
+        this.releasing.delete(j.metadata?.uid ?? '');
+        this.unseen.delete(j.metadata?.uid ?? '');
         this.queue.add(keyOf(j));
       },
     });
@@ -88,6 +100,12 @@ export class JobController {
   }
 
   private podChanged(pod: V1Pod, how: 'add' | 'update' | 'delete'): void {
+    if (controllerOf(pod.metadata)?.kind !== 'Job') return;
+    const uid = pod.metadata?.uid ?? '';
+    const firstSight = !this.seenPods.has(uid);
+    if (how === 'delete') this.seenPods.delete(uid);
+    else this.seenPods.add(uid);
+    this.unseen.get(controllerOf(pod.metadata)?.uid ?? '')?.delete(uid);
     const job = this.ownerOf(pod);
     if (!job) {
       // a pod whose Job is gone must not keep our finalizer forever
@@ -95,7 +113,7 @@ export class JobController {
       return;
     }
     const key = keyOf(job);
-    if (how === 'add' && !pod.metadata?.deletionTimestamp) this.expectations.creationObserved(key);
+    if (how === 'add' && !pod.metadata?.deletionTimestamp && firstSight) this.expectations.creationObserved(key);
     if (how === 'delete' || pod.metadata?.deletionTimestamp) this.expectations.deletionObserved(key, podKey(pod));
     this.queue.addAfter(key, POD_BATCH_MS);
   }
@@ -133,19 +151,37 @@ export class JobController {
     }
     const now = this.now();
     // step 1: record what finished
-    const recording = recordFinishedPods(job, pods, now);
+    const uid = job.metadata?.uid ?? '';
+    let releasing = this.releasing.get(uid);
+    if (!releasing) this.releasing.set(uid, (releasing = new Set()));
+    const recording = recordFinishedPods(job, pods, now, releasing);
     let current = job;
     if (recording.changed) current = await this.writeStatus(job, recording.status);
     // step 2: let go of their finalizers
     const uncounted = new Set([...(current.status?.uncountedTerminatedPods?.succeeded ?? []), ...(current.status?.uncountedTerminatedPods?.failed ?? [])]);
-    const releasing = pods.filter((p) => hasFinalizer(p) && (uncounted.has(p.metadata?.uid ?? '') || recording.dropOnly.includes(p)));
-    const released = await this.removeFinalizers(releasing);
+    const toRelease = pods.filter((p) => hasFinalizer(p) && (uncounted.has(p.metadata?.uid ?? '') || recording.dropOnly.includes(p)));
+    const released = await this.removeFinalizers(toRelease, releasing);
     // step 3 and after
-    const uid = job.metadata?.uid ?? '';
-    const plan = planJob({ job: current, pods, released, now, backoff: this.backoffs.get(uid) ?? { failuresAfterLastSuccess: 0, lastFailureTime: 0 } });
+    const plan = planJob({
+      job: current,
+      pods,
+      released,
+      now,
+      backoff: this.backoffs.get(uid) ?? { failuresAfterLastSuccess: 0, lastFailureTime: 0 },
+      unseen: this.unseenPods(uid, pods),
+    });
     this.backoffs.set(uid, plan.backoff);
     const ref = eventRef(job, 'batch/v1', 'Job');
     let manageError: unknown;
+    this.ctx.log.debug('job sync', {
+      job: key,
+      pods: pods.length,
+      succeeded: plan.status.succeeded,
+      active: plan.status.active,
+      create: plan.create.length,
+      delete: plan.delete.length,
+      satisfied: this.expectations.satisfied(key),
+    });
     if (this.expectations.satisfied(key)) {
       manageError = await this.deletePods(key, job, plan.delete);
       if (!manageError) {
@@ -161,6 +197,16 @@ export class JobController {
     if (plan.requeueAfterMs !== undefined && Number.isFinite(plan.requeueAfterMs)) return { requeueAfterMs: plan.requeueAfterMs };
   }
 
+  /** Created pods the cache does not show yet; after a minute one is taken as lost (its create event missed). */
+  private unseenPods(jobUid: string, pods: readonly V1Pod[]): (number | undefined)[] {
+    const pending = this.unseen.get(jobUid);
+    if (!pending) return [];
+    for (const p of pods) pending.delete(p.metadata?.uid ?? '');
+    const now = Date.now();
+    for (const [uid, e] of pending) if (now - e.at > 60_000) pending.delete(uid);
+    return [...pending.values()].map((e) => e.index);
+  }
+
   private async createPods(key: string, job: V1Job, wanted: ReturnType<typeof planJob>['create']): Promise<{ created: number; error?: unknown }> {
     if (!wanted.length) return { created: 0 };
     const ref = eventRef(job, 'batch/v1', 'Job');
@@ -170,6 +216,12 @@ export class JobController {
       const w = wanted[next++]!;
       try {
         const pod = await this.core.createNamespacedPod({ namespace: job.metadata!.namespace!, body: podForJob(job, w.index, w.failureCount) });
+        const uid = pod.metadata?.uid ?? '';
+        if (!this.seenPods.has(uid)) {
+          let pending = this.unseen.get(job.metadata?.uid ?? '');
+          if (!pending) this.unseen.set(job.metadata?.uid ?? '', (pending = new Map()));
+          pending.set(uid, { index: w.index, at: Date.now() });
+        }
         this.events.event(ref, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
       } catch (e) {
         if (!isNamespaceTerminating(e)) this.events.event(ref, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
@@ -215,17 +267,21 @@ export class JobController {
   }
 
   /** Removes the finalizer from each pod; the uids whose finalizer is gone (or whose pod is). */
-  private async removeFinalizers(pods: readonly V1Pod[]): Promise<Set<string>> {
+  private async removeFinalizers(pods: readonly V1Pod[], releasing?: Set<string>): Promise<Set<string>> {
     const done = new Set<string>();
     let failure: unknown;
     await Promise.all(
       pods.map(async (pod) => {
         try {
+          releasing?.add(pod.metadata?.uid ?? '');
           await this.removeFinalizer(pod);
           done.add(pod.metadata?.uid ?? '');
         } catch (e) {
           if (isNotFound(e)) done.add(pod.metadata?.uid ?? '');
-          else failure ??= e;
+          else {
+            releasing?.delete(pod.metadata?.uid ?? '');
+            failure ??= e;
+          }
         }
       }),
     );

@@ -92,9 +92,10 @@ export interface Recording {
 /**
  * Step 1: finished pods still holding our finalizer and not yet in uncountedTerminatedPods go
  * there; an Indexed Job's succeeded indexes join completedIndexes in the same write, and a
- * FailJob rule match sets FailureTarget.
+ * FailJob rule match sets FailureTarget. `releasing` are the uids whose finalizer removal the
+ * pod cache has not shown yet: they were counted already.
  */
-export function recordFinishedPods(job: V1Job, pods: readonly V1Pod[], now: number): Recording {
+export function recordFinishedPods(job: V1Job, pods: readonly V1Pod[], now: number, releasing: ReadonlySet<string> = new Set()): Recording {
   const status: V1JobStatus = structuredClone(job.status ?? {});
   const uncounted = { succeeded: [...(status.uncountedTerminatedPods?.succeeded ?? [])], failed: [...(status.uncountedTerminatedPods?.failed ?? [])] };
   const known = new Set([...uncounted.succeeded, ...uncounted.failed]);
@@ -107,7 +108,8 @@ export function recordFinishedPods(job: V1Job, pods: readonly V1Pod[], now: numb
   const quiet = job.spec?.suspend === true || !!finishingCondition(job.status);
   for (const pod of pods) {
     const uid = pod.metadata?.uid ?? '';
-    if (!hasFinalizer(pod) || !isPodFinished(pod) || known.has(uid)) continue;
+    // a pod whose finalizer we removed but the cache still shows was counted already
+    if (!hasFinalizer(pod) || !isPodFinished(pod) || known.has(uid) || releasing.has(uid)) continue;
     if (pod.status?.phase === 'Succeeded') {
       uncounted.succeeded.push(uid);
       const ix = completionIndexOf(pod);
@@ -198,10 +200,12 @@ export interface PlanInput {
   released: ReadonlySet<string>;
   now: number;
   backoff: BackoffRecord;
+  /** pods this controller created that the pod cache does not show yet (their index, for Indexed Jobs) */
+  unseen?: readonly (number | undefined)[];
 }
 
 /** Steps 3 and after: counters, conditions, and the pods to create or delete. */
-export function planJob({ job, pods, released, now, backoff: previous }: PlanInput): Plan {
+export function planJob({ job, pods, released, now, backoff: previous, unseen = [] }: PlanInput): Plan {
   const spec = job.spec ?? { template: {} };
   const status: V1JobStatus = structuredClone(job.status ?? {});
   const events: JobEvent[] = [];
@@ -309,8 +313,8 @@ export function planJob({ job, pods, released, now, backoff: previous }: PlanInp
   }
 
   // Pods to delete (too many, or for indexes already done) and to create.
-  if (indexed) manageIndexed(job, active, completedSet, failedSet, failureCounts, plan);
-  else manageNonIndexed(job, active, status.succeeded ?? 0, plan);
+  if (indexed) manageIndexed(job, active, completedSet, failedSet, failureCounts, plan, unseen);
+  else manageNonIndexed(job, active, status.succeeded ?? 0, plan, unseen.length);
   if (plan.create.length) {
     const wait = backoff.lastFailureTime + backoffDelay(backoff.failuresAfterLastSuccess) - now;
     if (spec.template?.spec?.restartPolicy === 'Never' && backoff.failuresAfterLastSuccess > 0 && wait > 0) {
@@ -365,16 +369,18 @@ function succeededEnough(job: V1Job, status: V1JobStatus, active: readonly V1Pod
   return succeeded >= spec.completions;
 }
 
-function manageNonIndexed(job: V1Job, active: readonly V1Pod[], succeeded: number, plan: Plan): void {
+function manageNonIndexed(job: V1Job, active: readonly V1Pod[], succeeded: number, plan: Plan, unseen: number): void {
   const spec = job.spec!;
   const parallelism = spec.parallelism ?? 1;
   let want: number;
   if (spec.completions === undefined || spec.completions === null) want = succeeded > 0 ? active.length : parallelism;
   else want = Math.max(0, Math.min(parallelism, spec.completions - succeeded));
+  // pods created a moment ago count as running: the cache will show them soon
+  const running = active.length + unseen;
   if (active.length > want) {
     plan.delete.push(...[...active].sort(deletionOrder).slice(0, active.length - want));
   } else {
-    for (let i = active.length; i < want; i++) plan.create.push({});
+    for (let i = running; i < want; i++) plan.create.push({});
   }
 }
 
@@ -385,6 +391,7 @@ function manageIndexed(
   failed: ReadonlySet<number>,
   failureCounts: ReadonlyMap<number, number>,
   plan: Plan,
+  unseen: readonly (number | undefined)[],
 ): void {
   const spec = job.spec!;
   const completions = spec.completions ?? 0;
@@ -399,9 +406,10 @@ function manageIndexed(
   // beyond parallelism: the highest indexes go
   const kept = [...keep.keys()].sort((a, b) => b - a);
   while (kept.length > parallelism) plan.delete.push(keep.get(kept.shift()!)!);
-  let room = parallelism - Math.min(keep.size, parallelism);
+  const coming = new Set(unseen.filter((ix): ix is number => ix !== undefined));
+  let room = parallelism - Math.min(keep.size + coming.size, parallelism);
   for (let ix = 0; ix < completions && room > 0; ix++) {
-    if (completed.has(ix) || failed.has(ix) || keep.has(ix)) continue;
+    if (completed.has(ix) || failed.has(ix) || keep.has(ix) || coming.has(ix)) continue;
     plan.create.push({ index: ix, failureCount: failureCounts.get(ix) ?? 0 });
     room--;
   }
