@@ -114,6 +114,14 @@ describe('job controller decisions', () => {
     expect(recordFinishedPods(counted, [done], NOW).changed).to.equal(true);
   });
 
+  it('a running pod deleted by a user counts as failed; one the controller deleted does not', () => {
+    const deleting = pod('Running', { deleting: true });
+    expect(recordFinishedPods(job(), [deleting], NOW).status.uncountedTerminatedPods?.failed).to.deep.equal([deleting.metadata!.uid]);
+    const mine = recordFinishedPods(job(), [deleting], NOW, new Set(), new Set([deleting.metadata!.uid!]));
+    expect(mine.changed).to.equal(false);
+    expect(mine.dropOnly).to.deep.equal([deleting]);
+  });
+
   it('fails with BackoffLimitExceeded once failures exceed backoffLimit', () => {
     const fails = [pod('Failed', { exitCode: 1 }), pod('Failed', { exitCode: 1 }), pod('Failed', { exitCode: 1 })];
     const p = sync(job({ backoffLimit: 2 }), fails);

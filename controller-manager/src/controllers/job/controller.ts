@@ -40,6 +40,8 @@ export class JobController {
    * finalizer expectations, kept for the Job's life).
    */
   private readonly releasing = new Map<string, Set<string>>();
+  /** per Job: pods this controller deleted while the Job ran (too many): not failures */
+  private readonly deletedByUs = new Map<string, Set<string>>();
   /** uids of pods the informer delivered: a relist's `add` of a known pod is no creation */
   private readonly seenPods = new Set<string>();
   /** per Job: pods created (uid -> completion index) that the pod cache has not shown yet, with when */
@@ -64,6 +66,7 @@ export class JobController {
         this.backoffs.delete(j.metadata?.uid ?? '');
         this.releasing.delete(j.metadata?.uid ?? '');
         this.unseen.delete(j.metadata?.uid ?? '');
+        this.deletedByUs.delete(j.metadata?.uid ?? '');
         this.queue.add(keyOf(j));
       },
     });
@@ -154,7 +157,7 @@ export class JobController {
     const uid = job.metadata?.uid ?? '';
     let releasing = this.releasing.get(uid);
     if (!releasing) this.releasing.set(uid, (releasing = new Set()));
-    const recording = recordFinishedPods(job, pods, now, releasing);
+    const recording = recordFinishedPods(job, pods, now, releasing, this.deletedByUs.get(uid));
     let current = job;
     if (recording.changed) current = await this.writeStatus(job, recording.status);
     // step 2: let go of their finalizers
@@ -241,6 +244,9 @@ export class JobController {
     await Promise.all(
       pending.map(async (pod) => {
         try {
+          let mine = this.deletedByUs.get(job.metadata?.uid ?? '');
+          if (!mine) this.deletedByUs.set(job.metadata?.uid ?? '', (mine = new Set()));
+          mine.add(pod.metadata?.uid ?? '');
           await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace! });
           this.events.event(ref, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
         } catch (e) {

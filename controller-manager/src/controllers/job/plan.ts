@@ -93,9 +93,16 @@ export interface Recording {
  * Step 1: finished pods still holding our finalizer and not yet in uncountedTerminatedPods go
  * there; an Indexed Job's succeeded indexes join completedIndexes in the same write, and a
  * FailJob rule match sets FailureTarget. `releasing` are the uids whose finalizer removal the
- * pod cache has not shown yet: they were counted already.
+ * pod cache has not shown yet: they were counted already. Pods the controller deleted itself
+ * (too many running) are no failures unless they failed before.
  */
-export function recordFinishedPods(job: V1Job, pods: readonly V1Pod[], now: number, releasing: ReadonlySet<string> = new Set()): Recording {
+export function recordFinishedPods(
+  job: V1Job,
+  pods: readonly V1Pod[],
+  now: number,
+  releasing: ReadonlySet<string> = new Set(),
+  deletedByController: ReadonlySet<string> = new Set(),
+): Recording {
   const status: V1JobStatus = structuredClone(job.status ?? {});
   const uncounted = { succeeded: [...(status.uncountedTerminatedPods?.succeeded ?? [])], failed: [...(status.uncountedTerminatedPods?.failed ?? [])] };
   const known = new Set([...uncounted.succeeded, ...uncounted.failed]);
@@ -117,7 +124,7 @@ export function recordFinishedPods(job: V1Job, pods: readonly V1Pod[], now: numb
       changed = true;
       continue;
     }
-    if (quiet && pod.status?.phase !== 'Failed') {
+    if ((quiet || deletedByController.has(uid)) && pod.status?.phase !== 'Failed') {
       dropOnly.push(pod);
       continue;
     }
