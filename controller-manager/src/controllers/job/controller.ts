@@ -124,14 +124,15 @@ export class JobController {
   private async releaseOrphan(pod: V1Pod): Promise<void> {
     const ref = controllerOf(pod.metadata);
     if (!ref) return;
+    let ownerAlive: boolean;
     try {
-      await this.batch.readNamespacedJob({ name: ref.name, namespace: pod.metadata!.namespace! }).then((j) => {
-        if (j.metadata?.uid === ref.uid) throw new Error('owner alive');
-      });
+      const live = await this.batch.readNamespacedJob({ name: ref.name, namespace: pod.metadata!.namespace! });
+      ownerAlive = live.metadata?.uid === ref.uid;
     } catch (e) {
-      if (!isNotFound(e)) return;
+      // on any other error, leave it for the next event
+      ownerAlive = !isNotFound(e);
     }
-    await this.removeFinalizer(pod).catch(() => undefined);
+    if (!ownerAlive) await this.removeFinalizer(pod).catch(() => undefined);
   }
 
   private ownedPods(job: V1Job): V1Pod[] {
