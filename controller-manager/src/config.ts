@@ -50,6 +50,8 @@ export interface ControllerManagerConfig {
   concurrentResourceQuotaSyncs: number;
   /** where the skiff.io/local-path provisioner puts volumes on the chosen node */
   localPathRoot: string;
+  /** The CronJob controller's clock runs this many times faster than real time (tests; 1 otherwise). */
+  cronJobTimeScale?: number;
 }
 
 export const defaultConfig: ControllerManagerConfig = {

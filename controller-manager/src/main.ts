@@ -61,6 +61,11 @@ const flagSpec = {
     default: defaultConfig.localPathRoot,
     description: 'directory on each node under which the skiff.io/local-path provisioner creates volumes',
   },
+  'cronjob-time-scale': {
+    type: 'number',
+    default: 1,
+    description: "how many times faster than real time the CronJob controller's clock runs (tests of minute schedules; 1 otherwise)",
+  },
 } as const;
 
 const log = createLogger('controller-manager');
@@ -98,6 +103,7 @@ try {
     resourceQuotaSyncPeriodSeconds: f['resource-quota-sync-period'],
     concurrentResourceQuotaSyncs: f['concurrent-resource-quota-syncs'],
     localPathRoot: f['local-path-root'],
+    cronJobTimeScale: f['cronjob-time-scale'],
     log,
     onLeadershipLost: () => {
       log.error('leaderelection lost');

@@ -39,6 +39,7 @@ const groupPackages: Record<string, string> = {
   apps: 'k8s.io.api.apps',
   autoscaling: 'k8s.io.api.autoscaling',
   policy: 'k8s.io.api.policy',
+  batch: 'k8s.io.api.batch',
   'discovery.k8s.io': 'k8s.io.api.discovery',
   'coordination.k8s.io': 'k8s.io.api.coordination',
   'events.k8s.io': 'k8s.io.api.events',

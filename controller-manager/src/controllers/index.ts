@@ -21,6 +21,9 @@ import * as localpath from './localpath/index.ts';
 import * as ephemeral from './ephemeral/index.ts';
 import { disruptionController } from './disruption/controller.ts';
 import { statefulSetController } from './statefulset/controller.ts';
+import { jobController } from './job/controller.ts';
+import { ttlAfterFinishedController } from './ttlafterfinished/controller.ts';
+import { cronJobController } from './cronjob/controller.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -46,4 +49,7 @@ export const controllers: ControllerDescriptor[] = [
   ephemeral,
   disruptionController,
   statefulSetController,
+  jobController,
+  ttlAfterFinishedController(),
+  cronJobController,
 ];

@@ -2,6 +2,8 @@
 // Running after `readyDelayMs` with every container running and ready, and a fake pod IP
 // from the node's own range; killing it only forgets it. The events a real start would
 // record (image present, created, started; stopping) are recorded once, on paper too.
+// A pod that does not restart (restartPolicy Never or OnFailure, a Job's) runs to completion:
+// its containers exit 0 another `readyDelayMs` after they started, and the pod Succeeds.
 import type { V1Pod } from '@kubernetes/client-node';
 import { PodEvents } from '../pods/events.ts';
 import type { PodRuntime, RuntimePodStatus } from './interface.ts';
@@ -47,13 +49,16 @@ export class SimulatedRuntime implements PodRuntime {
       this.pods.set(uid, entry);
       const delay = this.o.readyDelayMs ?? 1000;
       setTimeout(() => this.o.wake(uid), delay + 10).unref();
+      if (runsToCompletion(pod)) setTimeout(() => this.o.wake(uid), 2 * delay + 10).unref();
     }
     const running = now - entry.since >= (this.o.readyDelayMs ?? 1000);
+    const finished = runsToCompletion(pod) && now - entry.since >= 2 * (this.o.readyDelayMs ?? 1000);
     if (running && !entry.started) {
       entry.started = true;
       this.recordStart(pod);
     }
     const startedAt = new Date(entry.since + (this.o.readyDelayMs ?? 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') as unknown as Date;
+    if (finished) return this.completed(pod, entry, startedAt);
     const statuses = pod.spec!.containers.map((c) => ({
       name: c.name,
       image: c.image ?? '',
@@ -84,6 +89,28 @@ export class SimulatedRuntime implements PodRuntime {
     };
   }
 
+  private completed(pod: V1Pod, entry: SimulatedPod, startedAt: Date): RuntimePodStatus {
+    const finishedAt = new Date(entry.since + 2 * (this.o.readyDelayMs ?? 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z') as unknown as Date;
+    const terminated = (c: { name: string; image?: string }) => ({
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      restartCount: 0,
+      ready: false,
+      started: false,
+      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt, containerID: `simulated://${pod.metadata!.uid}-${c.name}` } },
+      lastState: {},
+      containerID: `simulated://${pod.metadata!.uid}-${c.name}`,
+    });
+    return {
+      phase: 'Succeeded',
+      podIP: entry.ip,
+      initialized: true,
+      containerStatuses: pod.spec!.containers.map(terminated),
+      initContainerStatuses: (pod.spec!.initContainers ?? []).map(terminated),
+    };
+  }
+
   async killPod(uid: string, pod: V1Pod | undefined): Promise<void> {
     if (pod && this.pods.get(uid)?.started) {
       for (const c of pod.spec?.containers ?? []) this.events.container(pod, c.name, 'Normal', 'Killing', `Stopping container ${c.name}`);
@@ -107,4 +134,9 @@ export class SimulatedRuntime implements PodRuntime {
   close(): void {
     this.pods.clear();
   }
+}
+
+function runsToCompletion(pod: V1Pod): boolean {
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  return policy === 'Never' || policy === 'OnFailure';
 }

@@ -185,6 +185,8 @@ const controllerManagerRules: PolicyRule[] = [
   rule(['create'], ['events.k8s.io'], ['events']),
   rule(['create'], ['apps'], ['replicasets', 'controllerrevisions']),
   rule(['create'], ['discovery.k8s.io'], ['endpointslices']),
+  // cronjob-controller
+  rule(['create'], ['batch'], ['jobs']),
   rule(['create'], ['coordination.k8s.io'], ['leases']),
   rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
   rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),

@@ -33,6 +33,8 @@ import { replicationcontrollers } from './replicationcontrollers.ts';
 import { podtemplates } from './podtemplates.ts';
 import { daemonsets } from './daemonsets.ts';
 import { statefulsets } from './statefulsets.ts';
+import { jobs } from './jobs.ts';
+import { cronjobs } from './cronjobs.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -68,6 +70,8 @@ export const allResources: ResourceDef[] = [
   podtemplates,
   daemonsets,
   statefulsets,
+  jobs,
+  cronjobs,
 ];
 
 export interface BuiltinObject {

@@ -31,6 +31,7 @@ const table: Record<string, readonly string[]> = {
   ['io.k8s.api.apps.v1.DeploymentCondition.status']: conditionStatuses,
   ['io.k8s.api.apps.v1.ReplicaSetCondition.status']: conditionStatuses,
   ['io.k8s.api.apps.v1.DaemonSetCondition.status']: conditionStatuses,
+  ['io.k8s.api.batch.v1.JobCondition.status']: conditionStatuses,
 };
 
 /** The values a field accepts, or undefined when it is an open string. */
