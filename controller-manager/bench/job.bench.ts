@@ -51,7 +51,6 @@ async function runJob(name: string, completions: number, parallelism: number, ti
     },
   });
   const deadline = Date.now() + timeoutMs;
-  const started = performance.now();
   for (;;) {
     const job = await batch.readNamespacedJob({ name, namespace: 'default' });
     const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');

@@ -239,7 +239,7 @@ describe('job controller decisions', () => {
     expect(p.metadata?.labels?.[COMPLETION_INDEX]).to.equal('2');
     expect(p.metadata?.finalizers).to.deep.equal([JOB_TRACKING_FINALIZER]);
     expect(p.spec?.hostname).to.equal('work-2');
-    expect(p.spec?.containers[0]!.env).to.deep.equal([
+    expect(p.spec!.containers[0]!.env).to.deep.equal([
       { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } },
     ]);
     expect(p.metadata?.ownerReferences?.[0]).to.include({ kind: 'Job', name: 'work', uid: 'job-uid', controller: true, blockOwnerDeletion: true });
