@@ -1,8 +1,10 @@
 // Which CSRs are approved without a human: kubelet client certificates asked for with a
 // bootstrap token (a joining node) or by the node itself (renewal), and a node's serving
-// certificate asked for by that node. Anything else waits for `kubectl certificate approve`.
+// certificate asked for by that node for the names and addresses its Node reports (a serving
+// request naming anything else is denied; one whose Node is not registered yet waits).
+// Anything else waits for `kubectl certificate approve`.
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, NODES_GROUP, NODE_USER_PREFIX, parseCsr } from '@skiff/common/bootstrap/csr';
-import { kubeletClientProblems, kubeletServingProblems, nodeNameOf } from './node-csr.ts';
+import { kubeletClientProblems, kubeletServingProblems, kubeletServingSanProblems, nodeNameOf, type NodeAddressesView } from './node-csr.ts';
 
 export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
 
@@ -13,7 +15,16 @@ export interface CsrObject {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[]; certificate?: string };
 }
 
-export type ApprovalDecision = { approve: true; reason: string; message: string } | { approve: false; why: string };
+export type ApprovalDecision =
+  | { approve: true; reason: string; message: string }
+  /** `deny`: mark it Denied with this reason and message rather than leave it pending */
+  | { approve: false; why: string; deny?: { reason: string; message: string } };
+
+export interface ApprovalOptions {
+  approveKubeletServing: boolean;
+  /** the Node of that name, when registered (a kubelet-serving request waits for it) */
+  node?: (name: string) => NodeAddressesView | undefined;
+}
 
 export function hasCondition(csr: CsrObject, type: string): boolean {
   return (csr.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
@@ -28,7 +39,7 @@ export function csrPem(csr: CsrObject): string {
 }
 
 /** Whether to approve `csr` now; `why` says why not (for the log). */
-export function approvalDecision(csr: CsrObject, opts: { approveKubeletServing: boolean }): ApprovalDecision {
+export function approvalDecision(csr: CsrObject, opts: ApprovalOptions): ApprovalDecision {
   if (decided(csr)) return { approve: false, why: 'already decided' };
   const signer = csr.spec?.signerName ?? '';
   if (signer !== KUBELET_CLIENT_SIGNER && (signer !== KUBELET_SERVING_SIGNER || !opts.approveKubeletServing)) {
@@ -59,5 +70,12 @@ export function approvalDecision(csr: CsrObject, opts: { approveKubeletServing: 
   const problems = kubeletServingProblems(parsed, usages);
   if (problems.length) return { approve: false, why: problems.join('; ') };
   if (!selfRequest) return { approve: false, why: `a serving certificate for node ${node} must be asked for by that node, not ${username}` };
+  const registered = opts.node?.(node);
+  if (!registered) return { approve: false, why: `node ${node} is not registered yet: its addresses are unknown` };
+  const foreign = kubeletServingSanProblems(parsed, registered);
+  if (foreign.length) {
+    const message = `kubelet serving certificate names more than node ${node} reports: ${foreign.join('; ')}`;
+    return { approve: false, why: message, deny: { reason: 'SubjectAltNamesNotOwned', message } };
+  }
   return { approve: true, reason: 'AutoApproved', message: 'Auto approving kubelet serving certificate requested by the node itself.' };
 }

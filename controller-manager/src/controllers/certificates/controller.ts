@@ -3,12 +3,12 @@
 // once it has a certificate, a Denied or a Failed condition.
 import { WorkQueue, runController } from '@skiff/common';
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseCsr } from '@skiff/common/bootstrap/csr';
-import type { CertificatesV1Api, V1CertificateSigningRequest, V1CertificateSigningRequestCondition } from '@kubernetes/client-node';
+import type { CertificatesV1Api, V1CertificateSigningRequest, V1CertificateSigningRequestCondition, V1Node } from '@kubernetes/client-node';
 import { InformerSet, apisFor, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { approvalDecision, csrPem, decided, hasCondition } from './approver.ts';
-import { problemsForSigner } from './node-csr.ts';
+import { nodeNameOf, problemsForSigner, type NodeAddressesView } from './node-csr.ts';
 import { ClusterSigner } from './signer.ts';
 
 export const name = 'csrsigning';
@@ -38,11 +38,26 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
   if (!signer) log.warn('no --cluster-signing-cert-file/--cluster-signing-key-file: approved CSRs will not be signed');
   const informers = new InformerSet(ctx, log);
   const csrs = informers.on<V1CertificateSigningRequest>(CSR_COLLECTION, () => api.listCertificateSigningRequest());
+  // a kubelet-serving request is judged against its Node's addresses
+  const core = apisFor(ctx).core;
+  const nodes = informers.on<V1Node>('/api/v1/nodes', () => core.listNode());
   const queue = new WorkQueue<string>();
   const enqueue = (o: V1CertificateSigningRequest) => {
     if (o.metadata?.name) queue.add(o.metadata.name);
   };
   csrs.on({ add: enqueue, update: enqueue });
+  // a serving request that waited for its Node is looked at again once the Node shows up
+  const pendingServingOf = (n: V1Node) => {
+    for (const csr of csrs.list()) {
+      if (csr.spec?.signerName !== KUBELET_SERVING_SIGNER || decided(csr)) continue;
+      try {
+        if (nodeNameOf(parseCsr(csrPem(csr))) === n.metadata?.name) enqueue(csr);
+      } catch {
+        /* unreadable: the approver says so when it gets to it */
+      }
+    }
+  };
+  nodes.on({ add: pendingServingOf, update: pendingServingOf });
   return runController({
     ...runnerDeps(ctx, informers),
     name,
@@ -52,7 +67,7 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
     reconcile: async (csrName) => {
       const csr = csrs.get(csrName);
       if (!csr) return;
-      await syncCsr(api, csr, { signer, approveKubeletServing: cfg.approveKubeletServing ?? true, log });
+      await syncCsr(api, csr, { signer, approveKubeletServing: cfg.approveKubeletServing ?? true, node: (n) => nodes.get(n), log });
     },
   });
 }
@@ -60,6 +75,7 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
 export interface SyncOptions {
   signer?: ClusterSigner;
   approveKubeletServing: boolean;
+  node?: (name: string) => NodeAddressesView | undefined;
   log?: { info(msg: string, f?: object): void; warn(msg: string, f?: object): void };
 }
 
@@ -69,12 +85,19 @@ export async function syncCsr(api: CertificatesV1Api, csr: V1CertificateSigningR
   if (!csrName) return;
   if (csr.status?.certificate || hasCondition(csr, 'Denied') || hasCondition(csr, 'Failed')) return;
   if (!decided(csr)) {
-    const d = approvalDecision(csr, { approveKubeletServing: o.approveKubeletServing });
-    if (!d.approve) return;
-    const approved = structuredClone(csr);
-    approved.status = withCondition(approved, { type: 'Approved', status: 'True', reason: d.reason, message: d.message });
+    const d = approvalDecision(csr, { approveKubeletServing: o.approveKubeletServing, node: o.node });
+    if (!d.approve && !d.deny) return;
+    const condition = d.approve
+      ? { type: 'Approved', status: 'True', reason: d.reason, message: d.message }
+      : { type: 'Denied', status: 'True', reason: d.deny!.reason, message: d.deny!.message };
+    const judged = structuredClone(csr);
+    judged.status = withCondition(judged, condition);
     try {
-      const out = await api.replaceCertificateSigningRequestApproval({ name: csrName, body: approved });
+      const out = await api.replaceCertificateSigningRequestApproval({ name: csrName, body: judged });
+      if (!d.approve) {
+        o.log?.warn('denied CSR', { csr: csrName, requester: csr.spec?.username, why: d.why });
+        return;
+      }
       o.log?.info('approved CSR', { csr: csrName, requester: csr.spec?.username });
       csr = out; // sign at once rather than after the watch comes back
     } catch (e) {
