@@ -78,6 +78,13 @@ prepare_containerd() {
   bash "$SKIFF_ROOT/scripts/node/containerd-config.sh" --node "$NODE_NAME" >/dev/null
 }
 
+# The audit log's policy (scripts/audit-policy.yaml, or SKIFF_AUDIT_POLICY=FILE): Metadata for
+# every request but probes, Event reads and heartbeats.
+AUDIT_POLICY="$SKIFF_DIR/audit-policy.yaml"
+prepare_apiserver() {
+  install -m 0644 "${SKIFF_AUDIT_POLICY:-$SKIFF_ROOT/scripts/audit-policy.yaml}" "$AUDIT_POLICY"
+}
+
 define_services() {
   service etcd etcd_healthy etcd --name skiff --data-dir "$SKIFF_DIR/etcd" \
     --listen-client-urls "$ETCD_CLIENT_URL" --advertise-client-urls "$ETCD_CLIENT_URL" \
@@ -90,7 +97,9 @@ define_services() {
     --service-node-port-range=30000-32767 --advertise-address="$(advertise_address)" \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
     --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
-    --kubelet-certificate-authority="$PKI/ca.crt"
+    --kubelet-certificate-authority="$PKI/ca.crt" \
+    --audit-policy-file="$AUDIT_POLICY" --audit-log-path="$SKIFF_DIR/logs/audit.log" \
+    --audit-log-maxsize=100 --audit-log-maxbackup=3
   component controller-manager controller_manager_healthy --kubeconfig="$SKIFF_DIR/controller-manager.kubeconfig" \
     --port="$CONTROLLER_MANAGER_PORT" --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
     --root-ca-file="$PKI/ca.crt" --local-path-root="$SKIFF_DIR/storage"

@@ -4,6 +4,7 @@ import { selectPlugins } from './admission/plugins/index.ts';
 import { parseDurationSeconds } from './duration.ts';
 import { parseGoDurationSeconds } from './server/request-limits.ts';
 import { parseAuthorizationModes, type AuthorizationMode } from './auth/authorizer.ts';
+import { auditConfig, auditFlags, type AuditConfig } from './audit/index.ts';
 
 export const apiserverFlags = {
   'etcd-servers': { type: 'list', default: ['http://127.0.0.1:2379'], description: 'etcd client URLs' },
@@ -78,6 +79,7 @@ export const apiserverFlags = {
     description: 'authorizers asked in order: Node, RBAC, AlwaysAllow, AlwaysDeny (system:masters may always do anything)',
   },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
+  ...auditFlags,
 } as const;
 
 export type ApiserverConfig = {
@@ -114,6 +116,7 @@ export type ApiserverConfig = {
   requestTimeoutSeconds: number;
   minRequestTimeoutSeconds: number;
   authorizationModes: AuthorizationMode[];
+  audit: AuditConfig;
 };
 
 function eventTtl(text: string): number {
@@ -196,5 +199,6 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     requestTimeoutSeconds: requestTimeout(String(f['request-timeout'])),
     minRequestTimeoutSeconds: nonNegative('min-request-timeout', f['min-request-timeout']),
     authorizationModes: authorizationModes(f['authorization-mode']),
+    audit: auditConfig(f),
   };
 }

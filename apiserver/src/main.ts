@@ -13,6 +13,7 @@ import { createApiHandler } from './server/api-handler.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
 import { createApiServer } from './server/https-server.ts';
 import { createRequestLimiter } from './server/request-limits.ts';
+import { rateLimitedCheck } from './server/rate-limited-check.ts';
 import { createSecurity } from './auth/index.ts';
 import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
@@ -21,6 +22,7 @@ import { selectPlugins } from './admission/plugins/index.ts';
 import { startSystemNamespacesLoop } from './system-namespaces.ts';
 import { reconcileBootstrapPolicy } from './auth/rbac/reconcile.ts';
 import { createPodProxy, routeUpgradesAsRequests } from './proxy/index.ts';
+import { createAuditor } from './audit/index.ts';
 
 const log = createLogger('apiserver');
 
@@ -80,6 +82,7 @@ function storagePrefix(etcdPrefix: string): string {
 
 export async function startApiserver(cfg: ApiserverConfig) {
   const metrics = createApiserverMetrics();
+  const auditor = await createAuditor(cfg.audit, log.child({ part: 'audit' }));
   const storage = await createStorage({
     endpoints: cfg.etcdServers,
     prefix: storagePrefix(cfg.etcdPrefix),
@@ -134,6 +137,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     maxTokenExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds,
     enableBootstrapTokenAuth: cfg.enableBootstrapTokenAuth,
     authorizationModes: cfg.authorizationModes,
+    admission,
   });
   const api = security.wrapApi(
     createApiHandler({
@@ -173,9 +177,9 @@ export async function startApiserver(cfg: ApiserverConfig) {
     checks: [
       {
         name: 'etcd',
-        check: async () => {
+        check: rateLimitedCheck(async () => {
           await storage.currentRevision();
-        },
+        }, 1000),
       },
     ],
     ready: () => ready,
@@ -188,6 +192,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     port: cfg.securePort,
     authenticators: security.authenticators,
     authorizePath: security.authorizePath,
+    audit: auditor,
     api,
     nonApi,
     direct: new Map([['/version', (_req, res) => writeJson(res, 200, versionBody)]]),
@@ -235,6 +240,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
       server.close();
       server.closeAllConnections();
       await storage.close();
+      await auditor?.close();
     },
   };
 }

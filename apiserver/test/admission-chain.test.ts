@@ -28,6 +28,7 @@ describe('admission chain: order and phases', () => {
       'NamespaceLifecycle',
       'LimitRanger',
       'ServiceAccount',
+      'NodeRestriction',
       'PodSecurity',
       'Priority',
       'DefaultTolerationSeconds',
@@ -95,6 +96,7 @@ describe('admission flags', () => {
   it('turns plugins off by name and keeps the order', () => {
     expect(selectPlugins({ disable: ['ServiceAccount', 'NamespaceLifecycle'] }).map((p) => p.name)).to.deep.equal([
       'LimitRanger',
+      'NodeRestriction',
       'PodSecurity',
       'Priority',
       'DefaultTolerationSeconds',

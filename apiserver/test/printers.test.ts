@@ -487,6 +487,24 @@ describe('printers: core resources', () => {
 });
 
 describe('printers: other groups and the default', () => {
+  it('PodDisruptionBudget and ReplicationController (issue 16)', () => {
+    const pdb = (spec: any, status: any) => row('policy', 'PodDisruptionBudget', { metadata: { name: 'web', creationTimestamp: ago(30) }, spec, status });
+    expect(pdb({ minAvailable: 2, selector: { matchLabels: { app: 'web' } } }, { disruptionsAllowed: 1 })).to.deep.equal({
+      Name: 'web',
+      'Min Available': '2',
+      'Max Unavailable': 'N/A',
+      'Allowed Disruptions': 1,
+      Age: '30s',
+    });
+    expect(pdb({ maxUnavailable: '25%' }, {})).to.include({ 'Min Available': 'N/A', 'Max Unavailable': '25%', 'Allowed Disruptions': 0 });
+    const rc = row('', 'ReplicationController', {
+      metadata: { name: 'legacy', creationTimestamp: ago(30) },
+      spec: { replicas: 3, selector: { app: 'legacy' }, template: { spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+      status: { replicas: 2, readyReplicas: 1 },
+    });
+    expect(rc).to.deep.equal({ Name: 'legacy', Desired: 3, Current: 2, Ready: 1, Age: '30s', Containers: 'c', Images: 'nginx', Selector: 'app=legacy' });
+  });
+
   it('Lease, PriorityClass, CSR, EndpointSlice', () => {
     expect(
       row('coordination.k8s.io', 'Lease', { metadata: { name: 'kube-scheduler', creationTimestamp: ago(30) }, spec: { holderIdentity: 'host_1234' } }),

@@ -39,6 +39,18 @@ const mirrorPod = JSON.stringify({
   metadata: { name: 'mirror', namespace: 'team', annotations: { 'kubernetes.io/config.mirror': 'x' } },
   spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] },
 });
+// a mirror pod as a kubelet makes it: owned by its Node (the uid is filled in once n1 exists)
+const ownedMirrorPod = JSON.stringify({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name: 'mirror',
+    namespace: 'team',
+    annotations: { 'kubernetes.io/config.mirror': 'x' },
+    ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: '{n1uid}', controller: true }],
+  },
+  spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] },
+});
 
 /** [description, kubectl args, stdin?, expected per identity in the order of `who`: y allowed, n denied, - not asked] */
 const actions: [string, string[], string | undefined, string][] = [
@@ -59,8 +71,11 @@ const actions: [string, string[], string | undefined, string][] = [
     undefined,
     'yynnnn',
   ],
-  ['create a pod', ['run', 'x', '--image=nginx', '-n', 'team', '--dry-run=server'], undefined, 'yynnyn'],
-  ['create a mirror pod bound to n1', ['create', '--dry-run=server', '--validate=false', '-f', '-'], mirrorPod, 'yynnyn'],
+  // NodeRestriction: a node creates only mirror pods of itself, owned by its Node
+  ['create a pod', ['run', 'x', '--image=nginx', '-n', 'team', '--dry-run=server'], undefined, 'yynnnn'],
+  ['create a mirror pod bound to n1 without an owner', ['create', '--dry-run=server', '--validate=false', '-f', '-'], mirrorPod, 'yynnnn'],
+  ['create a mirror pod owned by node n1', ['create', '--dry-run=server', '--validate=false', '-f', '-'], ownedMirrorPod, 'yynnyn'],
+  ['delete a pod bound to n1', ['delete', 'pod', 'p1', '-n', 'team', '--dry-run=server'], undefined, 'yynnyn'],
   ['delete a pod bound to n2', ['delete', 'pod', 'p2', '-n', 'team', '--dry-run=server'], undefined, 'yynnnn'],
   ['create a deployment', ['create', 'deployment', 'd', '--image=nginx', '-n', 'team', '--dry-run=server'], undefined, 'yynnnn'],
   ['list deployments', ['get', 'deployments', '-n', 'team'], undefined, 'yyynnn'],
@@ -76,11 +91,25 @@ const actions: [string, string[], string | undefined, string][] = [
   ['impersonate a user', ['auth', 'whoami', '--as=alice'], undefined, 'ynnnn-'],
   ['impersonate a group', ['auth', 'whoami', '--as=alice', '--as-group=system:masters'], undefined, 'ynnnn-'],
   ['impersonate a ServiceAccount of team', ['auth', 'whoami', '--as=system:serviceaccount:team:robot'], undefined, 'yynnn-'],
-  ['get a token for the ServiceAccount p1 runs as', ['create', 'token', 'robot', '-n', 'team'], undefined, 'yynnyn'],
+  // NodeRestriction: a node's tokens are bound to a pod on it
+  ['get an unbound token for the ServiceAccount p1 runs as', ['create', 'token', 'robot', '-n', 'team'], undefined, 'yynnnn'],
+  [
+    'get a token for the ServiceAccount p1 runs as, bound to p1',
+    ['create', 'token', 'robot', '-n', 'team', '--bound-object-kind=Pod', '--bound-object-name=p1', '--bound-object-uid={p1uid}'],
+    undefined,
+    'yynnyn',
+  ],
   ['get a token for another ServiceAccount', ['create', 'token', 'other', '-n', 'team'], undefined, 'yynnnn'],
   ['list nodes', ['get', 'nodes'], undefined, 'ynnnyn'],
   ['label its own node', ['label', 'node', 'n1', 'a=b', '--overwrite', '--dry-run=server'], undefined, 'ynnnyn'],
   ['label another node', ['label', 'node', 'n2', 'a=b', '--overwrite', '--dry-run=server'], undefined, 'ynnnnn'],
+  [
+    'give its own node a node-restriction.kubernetes.io label',
+    ['label', 'node', 'n1', 'node-restriction.kubernetes.io/trusted=yes', '--dry-run=server'],
+    undefined,
+    'ynnnnn',
+  ],
+  ['taint its own node', ['taint', 'node', 'n1', 'k=v:NoSchedule', '--dry-run=server'], undefined, 'ynnnnn'],
   ['get its own lease', ['get', 'lease', 'n1', '-n', 'kube-node-lease'], undefined, 'ynnnyn'],
   ['get another node lease', ['get', 'lease', 'n2', '-n', 'kube-node-lease'], undefined, 'ynnnnn'],
   // kubectl skips a CSR already approved: each identity has its own
@@ -104,6 +133,8 @@ describe('RBAC and the Node authorizer: the deny matrix', function () {
     },
   };
   const kubeconfigs = {} as Record<Who, string>;
+  let n1uid = '';
+  let p1uid = '';
   const extra = {} as Record<Who, string[]>;
   const dir = mkdtempSync(join(tmpdir(), 'skiff-rbac-'));
   removeOnExit(dir);
@@ -183,6 +214,8 @@ describe('RBAC and the Node authorizer: the deny matrix', function () {
     for (const n of ['n1', 'n2']) {
       await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: n } }));
     }
+    n1uid = (await ok(['get', 'node', 'n1', '-o', 'jsonpath={.metadata.uid}'])).stdout.trim();
+    p1uid = (await ok(['get', 'pod', 'p1', '-n', 'team', '-o', 'jsonpath={.metadata.uid}'])).stdout.trim();
     await ok(['create', 'rolebinding', 'editors', '--clusterrole=edit', '--user=erin', '-n', 'team']);
     await ok(['create', 'rolebinding', 'viewers', '--clusterrole=view', '--user=vic', '-n', 'team']);
     for (const w of who) await ok(['create', '-f', '-'], csr(`csr-${w}`));
@@ -219,8 +252,8 @@ describe('RBAC and the Node authorizer: the deny matrix', function () {
         who.map((w) =>
           as(
             w,
-            args.map((a) => a.replace('{who}', w)),
-            stdin,
+            args.map((a) => a.replace('{who}', w).replace('{p1uid}', p1uid)),
+            stdin?.replace('{n1uid}', n1uid),
           ),
         ),
       );

@@ -69,7 +69,15 @@ describe('certificates: node CSRs', () => {
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
     const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
     const evil = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'O=system:masters, CN=system:node:w1', keys: keys as any, signingAlgorithm: alg });
-    expect(approvalDecision(csrObject(evil.toString('pem'), bootstrapper), { approveKubeletServing: true })).to.deep.include({ approve: false });
+    const d = approvalDecision(csrObject(evil.toString('pem'), bootstrapper), { approveKubeletServing: true });
+    expect(d).to.deep.include({ approve: false });
+    // a bootstrap token is good for node client certificates only: this is denied, not left waiting
+    expect(d.approve === false && d.deny?.reason).to.equal('NotANodeClientRequest');
+    // the same request from someone else waits for a human
+    const fromAlice = approvalDecision(csrObject(evil.toString('pem'), { username: 'alice', groups: ['system:authenticated'] }), {
+      approveKubeletServing: true,
+    });
+    expect(fromAlice.approve === false && fromAlice.deny).to.equal(undefined);
   });
 
   it('signs a client CSR with the cluster CA', async () => {

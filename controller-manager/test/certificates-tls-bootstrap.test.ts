@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { KubeConfig } from '@kubernetes/client-node';
-import { makePki, removeOnExit, useApiserver, type Pki } from '@skiff/common/testing/index';
+import { makePki, removeOnExit, until, useApiserver, type Pki } from '@skiff/common/testing/index';
+import { createNodeCsr, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '@skiff/common/bootstrap/csr';
 import { caHashOf, clusterInfoKubeconfig } from '@skiff/common/bootstrap/discovery';
 import { tlsBootstrap, writeBootstrapKubeconfig } from '@skiff/common/bootstrap/tls-bootstrap';
 import { start as startCertificates } from '../src/controllers/certificates/controller.ts';
@@ -151,6 +152,93 @@ describe('cluster security: tokens, TLS bootstrap, service accounts', function (
       kc.loadFromFile(kubeconfig);
       expect(kc.getCurrentUser()?.certFile).to.equal(node.cert);
       expect(await tlsBootstrap({ bootstrapKubeconfig, nodeName: 'w1', outDir: join(work, 'w1') })).to.equal(kubeconfig);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('issues system:node:NAME once per name: a second join, a join as an existing node, or a token asking for more is denied', async () => {
+    const adminKc = new KubeConfig();
+    adminKc.loadFromFile(cluster.server.kubeconfigPath);
+    const stop = await startCertificates({ kubeConfig: adminKc, config: { clusterSigningCertFile: pki.caCert, clusterSigningKeyFile: pki.caKey } });
+    const csrPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+    const csrsNow = async () => JSON.parse((await cluster.server.request('GET', csrPath)).body).items as any[];
+    const deniedOf = (csr: any) => (csr.status?.conditions ?? []).find((c: any) => c.type === 'Denied');
+    try {
+      const caHash = caHashOf(readFileSync(pki.caCert, 'utf8'));
+      const bootstrapKubeconfig = await writeBootstrapKubeconfig({
+        server: cluster.server.url,
+        token,
+        caHash,
+        path: join(work, 'again', 'bootstrap-kubeconfig'),
+      });
+      const joinAs = async (nodeName: string, dir: string) => {
+        try {
+          await tlsBootstrap({ bootstrapKubeconfig, nodeName, outDir: join(work, dir), timeoutMs: 30_000, pollIntervalMs: 200 });
+          return '';
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      // w1 joined above with this token: the same name again, before its Node even exists
+      expect(await joinAs('w1', 'w1-again')).to.match(/denied: NodeNameAlreadyRequested certificate signing request node-csr-\S+ already asked for node "w1"/);
+      // the name of a registered node
+      const n2 = await cluster.server.request('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'w2' } } });
+      expect(n2.status, n2.body).to.equal(201);
+      for (const attempt of ['w2', 'w2-again']) {
+        expect(await joinAs('w2', attempt)).to.match(
+          /^certificate signing request node-csr-\S+ denied: NodeAlreadyRegistered node "w2" is already registered: a joining node may not take the name of an existing node \(delete the Node first to join again under this name\)$/,
+        );
+      }
+      // a new name joins
+      expect(await joinAs('w3', 'w3')).to.equal('');
+      // users read the reason in the CSR's condition and in a Warning event
+      const w2Denied = (await csrsNow()).filter((c) => deniedOf(c)?.reason === 'NodeAlreadyRegistered');
+      expect(w2Denied).to.have.length(2);
+      const events = await until('the denial event', async () => {
+        const list = JSON.parse((await cluster.server.request('GET', '/api/v1/namespaces/default/events')).body).items as any[];
+        const found = list.filter((e) => e.reason === 'NodeAlreadyRegistered' && e.involvedObject.kind === 'CertificateSigningRequest');
+        return found.length ? found : undefined;
+      });
+      expect(events[0].type).to.equal('Warning');
+      expect(events[0].message).to.contain('node "w2" is already registered');
+      const described = await cluster.server.kubectl('1.33', ['get', 'csr', w2Denied[0].metadata.name]);
+      expect(described.stdout).to.contain('Denied');
+
+      // node w3's own credential cannot get a client certificate for w2's name: never approved
+      const w3 = { cert: join(work, 'w3', 'kubelet-client.crt'), key: join(work, 'w3', 'kubelet-client.key') };
+      const { csrPem } = await createNodeCsr('w2');
+      const stolen = await cluster.server.request('POST', csrPath, {
+        client: w3,
+        body: {
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { name: 'w3-asks-for-w2' },
+          spec: { request: Buffer.from(csrPem).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: ['digital signature', 'client auth'] },
+        },
+      });
+      expect(stolen.status, stolen.body).to.equal(201);
+      // a bootstrap token asking for anything but a node client certificate is denied
+      const serving = await createNodeCsr('w9', { ipAddresses: ['10.0.0.9'], dnsNames: ['w9'] });
+      const bootstrapServing = await cluster.server.request('POST', csrPath, {
+        ...bearer(token),
+        body: {
+          apiVersion: 'certificates.k8s.io/v1',
+          kind: 'CertificateSigningRequest',
+          metadata: { name: 'token-asks-for-serving' },
+          spec: { request: Buffer.from(serving.csrPem).toString('base64'), signerName: KUBELET_SERVING_SIGNER, usages: ['digital signature', 'server auth'] },
+        },
+      });
+      expect(bootstrapServing.status, bootstrapServing.body).to.equal(201);
+      const servingCsr = await until('the serving CSR denied', async () => {
+        const c = (await csrsNow()).find((x) => x.metadata.name === 'token-asks-for-serving');
+        return deniedOf(c) ? c : undefined;
+      });
+      expect(deniedOf(servingCsr).reason).to.equal('NotANodeClientRequest');
+      // by then the controller has seen w3's request too, and left it alone
+      const w3Csr = (await csrsNow()).find((x) => x.metadata.name === 'w3-asks-for-w2');
+      expect(w3Csr.status?.conditions ?? []).to.deep.equal([]);
+      expect(w3Csr.status?.certificate).to.equal(undefined);
     } finally {
       await stop();
     }

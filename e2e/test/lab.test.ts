@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { kubectlBinary } from '@skiff/common/testing/index';
+import { join } from 'node:path';
+import { kubectlBinary, repoRoot } from '@skiff/common/testing/index';
 import { hostAddress, httpGet, servingPod, startLab, startLoad } from '../src/lab/index.ts';
 import type { Lab, LoadReport } from '../src/lab/index.ts';
 import { list, nodePortService, webDeployment } from './manifests.ts';
@@ -331,6 +332,59 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     } finally {
       await lab.removeWorker(intruder);
     }
+  });
+
+  it('(9) data that survives (issue 15): a claim follows its pod on one worker; drained, the pod waits Pending; uncordoned, it reads its file', async () => {
+    // the lab's control plane, like make up, made the default class from scripts/bootstrap
+    expect(await k(['get', 'storageclass'])).to.match(/local-path \(default\)\s+skiff.io\/local-path\s+Delete\s+WaitForFirstConsumer/);
+    await k(['apply', '-f', join(repoRoot(), 'manifests', '09-data-that-survives.yaml')]);
+    const [first] = await serving('app=notebook', 1, 120_000);
+    const note = (await k(['exec', first!.name, '--', 'cat', '/data/note'])).trim();
+    expect(note).to.not.equal('');
+    const claim = JSON.parse(await k(['get', 'pvc', 'notebook-data', '-o', 'json']));
+    expect(claim.status.phase).to.equal('Bound');
+    expect(claim.metadata.annotations['volume.kubernetes.io/selected-node']).to.equal(first!.node);
+    const volume = JSON.parse(await k(['get', 'pv', claim.spec.volumeName, '-o', 'json']));
+    expect(volume.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values).to.deep.equal([first!.node]);
+
+    // a new pod of the Deployment lands on the volume's worker and finds the note
+    await k(['delete', 'pod', first!.name]);
+    const [second] = await serving('app=notebook', 1, 120_000);
+    expect(second!.name).to.not.equal(first!.name);
+    expect(second!.node).to.equal(first!.node);
+    expect(await k(['logs', second!.name])).to.include(`found the note of ${note}`);
+
+    // local volumes do not move: drained, the replacement stays Pending with the scheduler's reason
+    await k(['drain', first!.node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s']);
+    const pending = await waitFor(
+      'a Pending notebook pod with the volume node affinity reason',
+      async () => {
+        const out = JSON.parse(await k(['get', 'pods', '-l', 'app=notebook', '-o', 'json'])) as {
+          items: {
+            metadata: { name: string; deletionTimestamp?: string };
+            status: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+          }[];
+        };
+        const p = out.items.find((i) => !i.metadata.deletionTimestamp && i.status.phase === 'Pending');
+        const scheduled = p?.status.conditions?.find((c) => c.type === 'PodScheduled');
+        return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && /volume node affinity conflict/.test(scheduled.message ?? '') && p;
+      },
+      60_000,
+    );
+    const events = await k(['get', 'events', '--field-selector', `involvedObject.name=${pending.metadata.name}`]);
+    expect(events).to.match(/FailedScheduling.*node\(s\) had volume node affinity conflict/);
+    expect(events).to.match(/node\(s\) were unschedulable/);
+
+    await k(['uncordon', first!.node]);
+    const [third] = await serving('app=notebook', 1, 120_000);
+    expect(third!.node).to.equal(first!.node);
+    expect(await k(['logs', third!.name])).to.include(`found the note of ${note}`);
+
+    // reclaim policy Delete: removing the claim removes its volume
+    await k(['delete', '-f', join(repoRoot(), 'manifests', '09-data-that-survives.yaml'), '--wait=true']);
+    await waitFor(`volume ${volume.metadata.name} deleted`, async () => (await lab.kubectl(['get', 'pv', volume.metadata.name])).code !== 0, 60_000);
+    // web's one-per-node pod (test 1) comes back to the uncordoned worker, for the tests after this one
+    if ((await lab.kubectl(['get', 'deployment', 'web'])).code === 0) await serving('app=web', 3, 120_000);
   });
 
   it('(4) a worker dies: NotReady, its pods come back on the others, the Service keeps answering', async () => {

@@ -23,6 +23,8 @@ export interface AdmissionRequest {
   dryRun: boolean;
   /** the response's Warning list; plugins' warnings land here */
   warnings: string[];
+  /** where plugins' audit annotations land (the request's audit event); a private record by default */
+  auditAnnotations?: Record<string, string>;
 }
 
 /** The two phases for one request: `admit` after decode and defaults, `validate` after the strategy's validation. */
@@ -52,7 +54,7 @@ export class AdmissionChain {
   }
 
   forRequest(req: AdmissionRequest): RequestAdmission {
-    const auditAnnotations: Record<string, string> = {};
+    const auditAnnotations: Record<string, string> = req.auditAnnotations ?? {};
     const attrs = (operation: AdmissionOperation, object: KObject | undefined, oldObject: KObject | undefined): AdmissionAttributes => {
       const sub = req.subresource ?? '';
       const meta = object?.metadata ?? oldObject?.metadata;

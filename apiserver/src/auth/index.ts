@@ -15,7 +15,7 @@ import type { UserInfo } from '../registry/store.ts';
 import { parseRequestInfo } from '../server/request-info.ts';
 import { writeError } from '../server/http-util.ts';
 import { authorizeRequest as authorizeAgainst } from '../pipeline/authorization.ts';
-import { authorizeOrThrow, createAuthorizer, type AuthorizationMode, type AuthorizerChain } from './authorizer.ts';
+import { createAuthorizer, forbiddenError, type AuthorizationMode, type AuthorizerChain } from './authorizer.ts';
 import { impersonate } from './impersonation.ts';
 import { createReviewHandler } from './reviews.ts';
 import { isReviewResource } from '../registry/resources/reviews.ts';
@@ -25,6 +25,8 @@ import { handleCsrApproval } from './csr-approval.ts';
 import { createServiceAccountTokenAuthenticator } from './service-account-authenticator.ts';
 import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from './service-account-token.ts';
 import { createTokenRequestHandler } from './token-request.ts';
+import type { AdmissionChain } from '../admission/chain.ts';
+import { auditAuthorization, auditImpersonation } from '../audit/auditor.ts';
 
 export { authorizeOrThrow, createAuthorizer, forbiddenError, parseAuthorizationModes } from './authorizer.ts';
 export type { Attributes, Decision } from './authorizer.ts';
@@ -48,6 +50,8 @@ export interface SecurityOptions {
   enableBootstrapTokenAuth: boolean;
   /** --authorization-mode, in order */
   authorizationModes: AuthorizationMode[];
+  /** the admission plugins the subresources served here pass (serviceaccounts/token) */
+  admission?: AdmissionChain;
   log?: Logger;
 }
 
@@ -120,14 +124,14 @@ export function createSecurity(o: SecurityOptions): Security {
   // escalation checks of the rbac kinds ask the same authorizers
   o.registry.services.authorization = { authorize: authorizer.authorize, rbac: authorizer.rbac };
   const authorizeRequest: Security['authorizeRequest'] = (user, info, query) => authorizeAgainst(authorizer, user, info, query);
-  const authorizePath: Security['authorizePath'] = (user, req, path) =>
-    authorizeOrThrow(authorizer, impersonate(req, user, authorizer), {
-      verb: (req.method ?? 'GET').toLowerCase(),
-      isResourceRequest: false,
-      path,
-      group: '',
-      resource: '',
-    });
+  const authorizePath: Security['authorizePath'] = (user, req, path) => {
+    const as = impersonate(req, user, authorizer);
+    if (as !== user) auditImpersonation(req, as);
+    const a = { verb: (req.method ?? 'GET').toLowerCase(), isResourceRequest: false, path, group: '', resource: '' };
+    const d = authorizer.authorize(as, a);
+    auditAuthorization(req, d.decision === 'allow', d.reason);
+    if (d.decision !== 'allow') throw forbiddenError(as, a, d.reason);
+  };
   const handleReview = createReviewHandler({ authorizer, tokenAuthenticators });
   const wrapApi =
     (handleApi: ApiFunction): ApiFunction =>
@@ -137,7 +141,8 @@ export function createSecurity(o: SecurityOptions): Security {
       let user = authenticated;
       try {
         user = impersonate(req, authenticated, authorizer);
-        authorizeRequest(user, info, url.searchParams);
+        if (user !== authenticated) auditImpersonation(req, user);
+        authorizeAgainst(authorizer, user, info, url.searchParams, (allowed, reason) => auditAuthorization(req, allowed, reason));
         const special =
           info.isResourceRequest && isReviewResource(info.group, info.resource)
             ? handleReview
@@ -152,7 +157,7 @@ export function createSecurity(o: SecurityOptions): Security {
         if (special) {
           const store = o.registry.store(info.group, info.version, info.resource);
           if (!store) throw errors.notFoundPath();
-          await special({ req, res, info, query: url.searchParams, user, registry: o.registry, store, warnings: [] });
+          await special({ req, res, info, query: url.searchParams, user, registry: o.registry, store, warnings: [], admission: o.admission });
           return;
         }
         if (info.isResourceRequest && info.resource === 'serviceaccounts' && info.subresource === 'token' && !handleTokenRequest) {

@@ -1,9 +1,9 @@
 // The Node authorizer (plugin/pkg/auth/authorizer/node): a kubelet, user system:node:NAME in
 // group system:nodes, may read a Secret, ConfigMap or PersistentVolumeClaim, or ask a token for
 // a ServiceAccount, only when a pod bound to its node uses it; it may touch only its own Lease.
-// Everything else it may do is the fixed node rule set (bootstrap policy's NodeRules).
-// Skiff has no NodeRestriction admission yet, so the writes that plugin would confine (a node
-// changing another Node, or another node's pods) are confined here.
+// Everything else it may do is the fixed node rule set (bootstrap policy's NodeRules); which
+// Node, pods and Lease a node may write is NodeRestriction's to judge, on the objects
+// (admission/plugins/node-restriction.ts), as in Kubernetes.
 import type { Logger } from '@skiff/common';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { UserInfo } from '../registry/store.ts';
@@ -74,13 +74,6 @@ export class NodeAuthorizer implements Authorizer {
       if (a.resource === 'serviceaccounts') {
         if (a.verb !== 'create' || a.subresource !== 'token') return noOpinion('can only create tokens for individual service accounts');
         return this.viaGraph(node, 'serviceaccount', a);
-      }
-      if (a.resource === 'nodes' && a.name && a.name !== node && !readVerbs.has(a.verb)) {
-        return noOpinion(`node '${node}' cannot modify node '${a.name}'`);
-      }
-      if (a.resource === 'pods' && a.name && ['update', 'patch', 'delete'].includes(a.verb)) {
-        const bound = this.graph.podNode(a.namespace ?? '', a.name);
-        if (bound !== undefined && bound !== node) return noOpinion(`node '${node}' can only modify pods bound to it`);
       }
     }
     if (a.isResourceRequest && a.group === 'coordination.k8s.io' && a.resource === 'leases') {

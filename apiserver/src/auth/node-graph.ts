@@ -77,9 +77,4 @@ export class NodeGraph {
   hasPath(node: string, type: VertexType, namespace: string, name: string): boolean {
     return (this.uses.get(vertexKey(type, namespace, name))?.get(node) ?? 0) > 0;
   }
-
-  /** The node a known pod is bound to. */
-  podNode(namespace: string, name: string): string | undefined {
-    return this.contributed.get(`${namespace}/${name}`)?.node;
-  }
 }

@@ -2,7 +2,8 @@
 // for a pod's projected token here; `kubectl create token` too.
 import { errors, field, type FieldError } from '../errors.ts';
 import type { HandlerContext } from '../handlers/context.ts';
-import { dryRunOf } from '../handlers/context.ts';
+import { admissionOf, dryRunOf } from '../handlers/context.ts';
+import { admitCreate } from '../pipeline/mutating-admission.ts';
 import { writeStatusObject } from '../pipeline/encode.ts';
 import { checkKind, readObject } from '../pipeline/decode.ts';
 import type { KObject } from '../registry/types.ts';
@@ -67,6 +68,10 @@ export function createTokenRequestHandler(o: TokenRequestOptions) {
     const spec = body.spec ?? {};
     const problems = validateTokenRequest(spec);
     if (problems.length) throw errors.invalid('authentication.k8s.io', 'TokenRequest', name, problems);
+    // a TokenRequest is admitted as a create of serviceaccounts/token (NodeRestriction judges a kubelet's)
+    const admission = admissionOf(ctx);
+    await admitCreate(admission, body);
+    await admission?.validate('CREATE', body, undefined);
 
     const sa = await ctx.store.get(namespace, name);
     const bound = spec.boundObjectRef ? await boundObject(ctx, namespace, spec.boundObjectRef) : undefined;

@@ -7,6 +7,7 @@ import type { Store, UserInfo, WriteOptions } from '../registry/store.ts';
 import type { RequestInfo } from '../server/request-info.ts';
 import { mutatingAdmission } from '../pipeline/mutating-admission.ts';
 import type { ResponseFormat } from '../pipeline/encode.ts';
+import { auditAnnotationsFor } from '../audit/auditor.ts';
 
 export interface HandlerContext {
   req: IncomingMessage;
@@ -64,6 +65,7 @@ export function admissionOf(ctx: HandlerContext, subresource = ctx.info.subresou
     user: ctx.user,
     dryRun: ctx.query.getAll('dryRun').length > 0,
     warnings: ctx.warnings,
+    auditAnnotations: auditAnnotationsFor(ctx.req),
   });
 }
 

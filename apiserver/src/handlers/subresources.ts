@@ -2,6 +2,7 @@
 import { errors } from '../errors.ts';
 import { fromLabelSelectorObject, labelSelectorToString } from '../registry/selectors.ts';
 import type { KObject } from '../registry/types.ts';
+import type { DeleteOptions } from '../registry/store.ts';
 import { statusSuccess } from '../server/http-util.ts';
 import { admissionOf, writeOptions, type HandlerContext } from './context.ts';
 import { writeObject, writeStatusObject } from '../pipeline/encode.ts';
@@ -21,14 +22,16 @@ function setPath(obj: any, path: string, value: unknown): void {
   o[keys[keys.length - 1]!] = value;
 }
 
-/** autoscaling/v1 Scale for a Deployment or ReplicaSet. */
+/** autoscaling/v1 Scale for a Deployment, ReplicaSet or ReplicationController. */
 export function toScale(ctx: HandlerContext, obj: KObject): KObject {
   const s = ctx.store.def.scale!;
-  const selector = obj.spec?.selector
-    ? labelSelectorToString(fromLabelSelectorObject(obj.spec.selector))
-    : s.labelSelectorPath
-      ? getPath(obj, s.labelSelectorPath)
-      : undefined;
+  const selector = s.labelSelector
+    ? s.labelSelector(obj)
+    : obj.spec?.selector
+      ? labelSelectorToString(fromLabelSelectorObject(obj.spec.selector))
+      : s.labelSelectorPath
+        ? getPath(obj, s.labelSelectorPath)
+        : undefined;
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -130,7 +133,7 @@ export async function handleBinding(ctx: HandlerContext, objectName: string | un
   writeStatusObject(ctx, 201, statusSuccess());
 }
 
-/** POST NAME/eviction: a delete that respects the options in the Eviction. */
+/** POST NAME/eviction: a delete that respects the options in the Eviction and what the resource guards it with. */
 export async function handleEviction(ctx: HandlerContext): Promise<void> {
   const ev = await readObject(ctx, 'Eviction');
   if (ev.kind && ev.kind !== 'Eviction') throw errors.badRequest(`${ev.kind} is not an Eviction`);
@@ -138,17 +141,46 @@ export async function handleEviction(ctx: HandlerContext): Promise<void> {
   if (ev.metadata?.name && ev.metadata.name !== ctx.info.name) {
     throw errors.badRequest(`name in URL does not match name in Eviction object`);
   }
-  const opts = ev.deleteOptions ?? {};
-  await ctx.store.delete(
-    ctx.info.namespace,
-    ctx.info.name!,
+  const { namespace } = ctx.info;
+  const name = ctx.info.name!;
+  const deleteOptions = evictionDeleteOptions(ev.deleteOptions ?? {}, ctx.query.getAll('dryRun'));
+  const write = { user: ctx.user, admission: admissionOf(ctx, 'eviction') };
+  const remove = async (options: DeleteOptions) => {
+    await ctx.store.delete(namespace, name, options, write);
+  };
+  const evict = ctx.store.def.evict;
+  if (!evict) {
+    await remove(deleteOptions);
+    writeStatusObject(ctx, 201, statusSuccess());
+    return;
+  }
+  const result = await evict(
     {
-      gracePeriodSeconds: opts.gracePeriodSeconds,
-      propagationPolicy: opts.propagationPolicy,
-      preconditions: opts.preconditions,
-      dryRun: opts.dryRun ?? (ctx.query.getAll('dryRun').length ? ['All'] : undefined),
+      namespace: namespace ?? '',
+      name,
+      deleteOptions,
+      get: () => ctx.store.get(namespace, name),
+      // the store's write of the object's status, without admission (as EvictionREST's status update)
+      updateStatus: (mutate) =>
+        ctx.store.modify(namespace, name, mutate, { ...writeOptions(ctx, 'status'), admission: undefined, mutatingAdmission: undefined }),
+      delete: remove,
     },
-    { user: ctx.user, admission: admissionOf(ctx, 'eviction') },
+    { user: ctx.user, dryRun: !!deleteOptions.dryRun?.length, services: ctx.registry.services },
   );
-  writeStatusObject(ctx, 201, statusSuccess());
+  writeStatusObject(ctx, result.code, result.status);
+}
+
+/** propagateDryRun: the request's dryRun and the Eviction's must agree when both are given. */
+function evictionDeleteOptions(opts: Record<string, any>, requestDryRun: string[]): DeleteOptions {
+  const own: string[] | undefined = opts.dryRun?.length ? opts.dryRun : undefined;
+  if (own && requestDryRun.length && JSON.stringify(own) !== JSON.stringify(requestDryRun)) {
+    throw errors.badRequest(`Non-matching dry-run options in request and content: [${requestDryRun.join(' ')}] and [${own.join(' ')}]`);
+  }
+  return {
+    gracePeriodSeconds: opts.gracePeriodSeconds,
+    propagationPolicy: opts.propagationPolicy,
+    orphanDependents: opts.orphanDependents,
+    preconditions: opts.preconditions,
+    dryRun: own ?? (requestDryRun.length ? requestDryRun : undefined),
+  };
 }

@@ -3,13 +3,23 @@
 // refusal is 403. auth/index.ts (wrapApi) calls it for every /api and /apis request before any
 // handler runs. Some requests need a second decision (a websocket GET to pods/exec also needs
 // create: auth/request-attributes.ts extraChecks).
-import { authorizeOrThrow, type AuthorizerChain } from '../auth/authorizer.ts';
+import { forbiddenError, type AuthorizerChain } from '../auth/authorizer.ts';
 import { attributesOf, extraChecks } from '../auth/request-attributes.ts';
 import type { UserInfo } from '../registry/store.ts';
 import type { RequestInfo } from '../server/request-info.ts';
 
-export function authorizeRequest(authorizer: AuthorizerChain, user: UserInfo, info: RequestInfo, query?: URLSearchParams): void {
+/** Throws the 403 unless allowed; `onDecision` hears each answer (the audit log annotates it). */
+export function authorizeRequest(
+  authorizer: AuthorizerChain,
+  user: UserInfo,
+  info: RequestInfo,
+  query?: URLSearchParams,
+  onDecision?: (allowed: boolean, reason: string) => void,
+): void {
   const a = attributesOf(info, query);
-  authorizeOrThrow(authorizer, user, a);
-  for (const more of extraChecks(a)) authorizeOrThrow(authorizer, user, more);
+  for (const attrs of [a, ...extraChecks(a)]) {
+    const d = authorizer.authorize(user, attrs);
+    onDecision?.(d.decision === 'allow', d.reason);
+    if (d.decision !== 'allow') throw forbiddenError(user, attrs, d.reason);
+  }
 }

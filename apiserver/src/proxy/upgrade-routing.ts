@@ -4,6 +4,7 @@
 // socket, remembering the socket's already-read bytes; the pod proxy then takes the socket over.
 import http, { type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { auditSwitchingProtocols } from '../audit/auditor.ts';
 
 const heads = new WeakMap<IncomingMessage, { socket: Duplex; head: Buffer }>();
 
@@ -29,5 +30,6 @@ export function takeUpgradeSocket(req: IncomingMessage): { socket: Duplex; head:
   if (!s) return undefined;
   heads.delete(req);
   upgradedSockets.add(s.socket);
+  auditSwitchingProtocols(req);
   return s;
 }

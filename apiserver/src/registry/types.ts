@@ -1,6 +1,7 @@
 // The contract between the generic store and each resource. Adding a resource to the API
 // is one file in registry/resources/ that exports a ResourceDef.
 import type { FieldError } from '../errors.ts';
+import type { DeleteOptions } from './store.ts';
 
 /** Any Kubernetes object as JSON. The API server works on plain JSON throughout. */
 export type KObject = {
@@ -66,11 +67,32 @@ export interface RegistryServices {
   [name: string]: any;
 }
 
+/** An eviction as the handler hands it to the resource: the object, and its own store's operations. */
+export interface EvictionRequest {
+  namespace: string;
+  name: string;
+  /** the Eviction's deleteOptions, with the request's dryRun */
+  deleteOptions: DeleteOptions;
+  get(): Promise<KObject>;
+  /** a status write (conditions recorded before the delete); `mutate` may throw to refuse */
+  updateStatus(mutate: (current: KObject) => KObject): Promise<KObject>;
+  /** the delete, through the request's admission */
+  delete(options: DeleteOptions): Promise<void>;
+}
+
+/** What an eviction answers: a Status, with its HTTP code (201 for Success). */
+export interface EvictionResult {
+  code: number;
+  status: Record<string, unknown>;
+}
+
 export interface ScaleSubresource {
   /** JSON paths (dotted) of the scale fields, as CRDs describe them */
   specReplicasPath: string; // 'spec.replicas'
   statusReplicasPath: string; // 'status.replicas'
   labelSelectorPath?: string; // 'status.selector' or computed from spec.selector
+  /** the Scale's status.selector when spec.selector is not a metav1.LabelSelector (a ReplicationController's label map) */
+  labelSelector?(obj: KObject): string;
 }
 
 export interface ResourceDef {
@@ -119,6 +141,12 @@ export interface ResourceDef {
    * the object to store, usually the old one with only the finalizers the client sent.
    */
   prepareForFinalize?(obj: KObject, old: KObject): KObject;
+  /**
+   * POST through the `eviction` subresource: deletes the object unless what guards it says no
+   * (a pod's PodDisruptionBudgets). Returns the Status to answer; throws to refuse. Without it
+   * an eviction is a plain delete with the Eviction's options.
+   */
+  evict?(eviction: EvictionRequest, ctx: RequestContext): Promise<EvictionResult>;
   /** POST through the `binding` subresource: the object to store once bound (pods/binding). */
   bind?(obj: KObject, binding: KObject): KObject;
   /**

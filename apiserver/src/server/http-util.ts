@@ -2,12 +2,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../errors.ts';
 import { maxBodyBytes } from './limits.ts';
+import { auditRequestBody, auditResponseBody } from '../audit/auditor.ts';
 
 export { maxBodyBytes };
 
 export function writeJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   // the request may have timed out (504 already sent) while the handler was still working
   if (res.headersSent) return;
+  auditResponseBody(res, code, body, contentType);
   const data = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data), 'Cache-Control': 'no-cache, private' });
   res.end(data);
@@ -29,11 +31,18 @@ export function toApiError(err: unknown): ApiError {
   return errors.internal(msg);
 }
 
-/** The response of each request, so that a body reader can close a connection it stops reading. */
-const responses = new WeakMap<IncomingMessage, ServerResponse>();
+/**
+ * The response of each request, so that a body reader can close a connection it stops reading.
+ * A property on the request, not a WeakMap: the response points back at its request (the
+ * map's key), and V8's young-generation GC keeps such ephemeron entries alive until a full
+ * mark-compact. With a WeakMap every request survived into the old generation and scavenges
+ * took tens of milliseconds (GET /version p99 went from 2.5 ms to 12 ms).
+ */
+const responseOf = Symbol('skiff.response');
+type RequestWithResponse = IncomingMessage & { [responseOf]?: ServerResponse };
 
 export function bindResponse(req: IncomingMessage, res: ServerResponse): void {
-  responses.set(req, res);
+  (req as RequestWithResponse)[responseOf] = res;
 }
 
 export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
@@ -60,7 +69,10 @@ export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Bu
       chunks.push(c);
     });
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
+      if (failed) return;
+      const body = Buffer.concat(chunks);
+      auditRequestBody(req, body);
+      resolve(body);
     });
     req.on('error', (e) => {
       if (!failed) {
@@ -79,7 +91,7 @@ export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Bu
 const discardBytes = 2 * maxBodyBytes;
 
 function stopReading(req: IncomingMessage): void {
-  const res = responses.get(req);
+  const res = (req as RequestWithResponse)[responseOf];
   const declared = Number(req.headers['content-length'] ?? 'NaN');
   if (!res || (Number.isFinite(declared) && declared <= discardBytes)) {
     req.resume();

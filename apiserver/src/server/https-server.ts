@@ -9,6 +9,8 @@ import type { Authenticator } from './authn.ts';
 import { authenticateRequest } from '../pipeline/authentication.ts';
 import { bindResponse, writeError } from './http-util.ts';
 import type { RequestLimiter } from './request-limits.ts';
+import type { Auditor } from '../audit/auditor.ts';
+import { ApiError } from '../errors.ts';
 
 export interface ServerOptions {
   certFile: string;
@@ -25,6 +27,8 @@ export interface ServerOptions {
   limiter?: RequestLimiter;
   /** throws the 403 for a path outside /api and /apis the user may not use */
   authorizePath?: (user: UserInfo, req: IncomingMessage, path: string) => void;
+  /** the audit log (--audit-policy-file); absent: off */
+  audit?: Auditor;
 }
 
 export function createApiServer(o: ServerOptions): https.Server {
@@ -58,7 +62,11 @@ async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse
     bindResponse(req, res);
     if (o.limiter && !o.limiter.admit(req, res)) return;
     const path = (req.url ?? '/').split('?')[0]!;
-    const user = await authenticateRequest(req, o.authenticators, path);
+    const user = await authenticateRequest(req, o.authenticators, path).catch((e: unknown) => {
+      o.audit?.begin(req, res, undefined);
+      throw e;
+    });
+    o.audit?.begin(req, res, user);
     if (path === '/api' || path.startsWith('/api/') || path === '/apis' || path.startsWith('/apis/')) {
       await o.api(req, res, user);
       return;
@@ -71,6 +79,7 @@ async function route(o: ServerOptions, req: IncomingMessage, res: ServerResponse
     }
     o.nonApi(req as any, res as any);
   } catch (e) {
+    if (!(e instanceof ApiError)) o.audit?.panic(req, e);
     writeError(res, e);
   }
 }

@@ -1,4 +1,5 @@
 // intstr.IntOrString: 3 or "25%" (maxSurge, maxUnavailable, targetPort, PDB minAvailable).
+import { field, type FieldError } from './field-errors.ts';
 
 export type IntOrString = number | string;
 
@@ -35,4 +36,18 @@ export function scaledValue(value: IntOrString | undefined | null, total: number
   if (!parsed.percent) return parsed.value;
   const scaled = (parsed.value * total) / 100;
   return roundUp ? Math.ceil(scaled) : Math.floor(scaled);
+}
+
+/**
+ * apps validation's ValidatePositiveIntOrPercent and IsNotMoreThan100Percent: an int >= 0 or
+ * a percentage up to 100% (maxSurge, maxUnavailable, a PDB's minAvailable). Absent is valid.
+ */
+export function validateIntOrPercent(v: unknown, path: string): FieldError[] {
+  if (v === undefined || v === null) return [];
+  const parsed = parseIntOrPercent(v);
+  if (!parsed) return [field.invalid(path, v, percentMessage)];
+  const out: FieldError[] = [];
+  if (parsed.value < 0) out.push(field.invalid(path, v, 'must be greater than or equal to 0'));
+  if (parsed.percent && parsed.value > 100) out.push(field.invalid(path, v, 'must not be greater than 100%'));
+  return out;
 }

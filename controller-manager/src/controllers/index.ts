@@ -1,7 +1,7 @@
 // Every controller the manager can run, by name (the names --controllers accepts).
 import type { ControllerDescriptor } from '../controller-context.ts';
 import { deploymentController } from './deployment/controller.ts';
-import { replicaSetController } from './replicaset/controller.ts';
+import { replicaSetController, replicationControllerController } from './replicaset/controller.ts';
 import * as endpoints from './endpoints/index.ts';
 import * as endpointslice from './endpointslice/index.ts';
 import * as garbagecollector from './garbagecollector/index.ts';
@@ -18,9 +18,11 @@ import * as persistentvolume from './persistentvolume/index.ts';
 import { pvcProtection, pvProtection } from './persistentvolume/protection.ts';
 import * as localpath from './localpath/index.ts';
 import * as ephemeral from './ephemeral/index.ts';
+import { disruptionController } from './disruption/controller.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
+  replicationControllerController,
   deploymentController,
   endpoints,
   endpointslice,
@@ -39,4 +41,5 @@ export const controllers: ControllerDescriptor[] = [
   pvProtection,
   localpath,
   ephemeral,
+  disruptionController,
 ];

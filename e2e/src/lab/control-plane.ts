@@ -2,10 +2,10 @@
 // apiserver, controller-manager (short node timeouts), scheduler and cluster DNS on free ports,
 // the apiserver listening on every address so that the worker namespaces reach it over the
 // lab bridge. Processes are children of this process and stopped by PID.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, makePki, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
+import { freePort, makePki, repoRoot, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
 import type { ApiserverHandle, ComponentHandle, EtcdHandle, Pki } from '@skiff/common/testing/index';
 
 export interface ControlPlaneOptions {
@@ -35,6 +35,15 @@ async function healthz(port: number): Promise<boolean> {
   }
 }
 
+/** What `make up` creates once the apiserver answers (scripts/bootstrap.sh): the default StorageClass. */
+async function createBootstrapObjects(apiserver: ApiserverHandle): Promise<void> {
+  const folder = join(repoRoot(), 'scripts', 'bootstrap');
+  for (const file of readdirSync(folder).filter((f) => f.endsWith('.json'))) {
+    const r = await apiserver.kubectl('1.33', ['create', '-f', '-'], { stdin: readFileSync(join(folder, file), 'utf8') });
+    if (r.code !== 0 && !/AlreadyExists/.test(r.stderr)) throw new Error(`bootstrap object ${file}: ${r.stderr}`);
+  }
+}
+
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-lab-cp-'));
   const started: { stop(): Promise<void> }[] = [];
@@ -61,6 +70,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ],
     });
     started.push(apiserver);
+    await createBootstrapObjects(apiserver);
     const kubeconfigFor = (pair: { cert: string; key: string }, user: string) => apiserver.kubeconfigFor(pair, user);
 
     const cmPort = await freePort();
@@ -72,6 +82,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         `--cluster-signing-cert-file=${pki.caCert}`,
         `--cluster-signing-key-file=${pki.caKey}`,
         `--root-ca-file=${pki.caCert}`,
+        // the workers share this machine's disk: local-path volumes stay inside the lab's directory
+        `--local-path-root=${join(dir, 'storage')}`,
         `--node-monitor-grace-period=${opts.nodeMonitorGracePeriod ?? 20}`,
         `--default-toleration-seconds=${opts.defaultTolerationSeconds ?? 10}`,
       ],

@@ -141,6 +141,55 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
     expect(await c.kubectlOk(['-n', ns, 'logs', next!.metadata.name])).to.include(`found the note of ${note.trim()}`);
   });
 
+  it('fsGroup: a non-root container writes to its claim, which the kubelet gave the pod group (issue 15)', async () => {
+    const ns = 'fsgroup-e2e';
+    await c.kubectlOk(['create', 'namespace', ns]);
+    const claim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'shared' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
+    };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'writer' },
+      spec: {
+        restartPolicy: 'Never',
+        securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 },
+        containers: [
+          {
+            name: 'w',
+            image: '127.0.0.1:5000/skiff/busybox:latest',
+            command: [
+              'sh',
+              '-c',
+              'id; echo hi > /data/mine && echo wrote; stat -c "dir %g %a" /data; stat -c "file %u %g" /data/mine; stat -c "tmp %g" /scratch',
+            ],
+            volumeMounts: [
+              { name: 'data', mountPath: '/data' },
+              { name: 'scratch', mountPath: '/scratch' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'data', persistentVolumeClaim: { claimName: 'shared' } },
+          { name: 'scratch', emptyDir: {} },
+        ],
+      },
+    };
+    await c.kubectlOk(['-n', ns, 'apply', '-f', '-'], { stdin: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [claim, pod] }) });
+    const done = await c.kubectl(['-n', ns, 'wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/writer', '--timeout=120s']);
+    const logs = await c.kubectl(['-n', ns, 'logs', 'writer']);
+    expect(done.code, `${done.stderr}\n${logs.stdout}${(await c.kubectl(['-n', ns, 'describe', 'pod', 'writer'])).stdout}`).to.equal(0);
+    expect(logs.stdout).to.match(/uid=1000 gid=3000 groups=.*2000/);
+    expect(logs.stdout).to.include('wrote');
+    expect(logs.stdout).to.include('dir 2000 2'); // group 2000 and the setgid bit (2xxx)
+    expect(logs.stdout).to.include('file 1000 2000'); // a new file inherits the group
+    expect(logs.stdout).to.include('tmp 2000');
+    await c.kubectlOk(['delete', 'namespace', ns, '--wait=false']);
+  });
+
   it('kubectl run -i --tty --rm gives a terminal in the container, then removes the pod (issue 5)', async () => {
     const ns = 'tty-e2e';
     await c.kubectlOk(['create', 'namespace', ns]);

@@ -1,6 +1,6 @@
 // Pod spec -> CRI PodSandboxConfig and ContainerConfig (the pure part of the CRI runtime).
 import { join } from 'node:path';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1PodSecurityContext } from '@kubernetes/client-node';
 import type { ContainerConfig, DNSConfig, LinuxContainerResources, LinuxContainerSecurityContext, Mount, PodSandboxConfig, PortMapping } from '../cri/types.ts';
 import { expandVars } from '../pods/env.ts';
 import { subPathHostPath } from '../volumes/subpath.ts';
@@ -83,7 +83,7 @@ export function sandboxConfig(pod: V1Pod, attempt: number, s: SandboxSettings): 
         },
         ...(podSc?.runAsUser !== undefined ? { runAsUser: { value: podSc.runAsUser } } : {}),
         ...(podSc?.runAsGroup !== undefined ? { runAsGroup: { value: podSc.runAsGroup } } : {}),
-        supplementalGroups: podSc?.supplementalGroups ?? [],
+        supplementalGroups: supplementalGroups(podSc),
       },
     },
   };
@@ -108,6 +108,13 @@ export function linuxResources(c: V1Container): LinuxContainerResources {
   return out;
 }
 
+/** The pod's supplemental groups plus its fsGroup, which every container joins (as the kubelet does). */
+export function supplementalGroups(podSc: V1PodSecurityContext | undefined): number[] {
+  const groups = [...(podSc?.supplementalGroups ?? [])];
+  if (podSc?.fsGroup !== undefined && podSc.fsGroup !== null && !groups.includes(podSc.fsGroup)) groups.push(podSc.fsGroup);
+  return groups;
+}
+
 export function containerSecurity(pod: V1Pod, c: V1Container): LinuxContainerSecurityContext {
   const podSc = pod.spec?.securityContext ?? {};
   const sc = c.securityContext ?? {};
@@ -119,7 +126,7 @@ export function containerSecurity(pod: V1Pod, c: V1Container): LinuxContainerSec
     readonlyRootfs: sc.readOnlyRootFilesystem ?? false,
     ...(runAsUser !== undefined ? { runAsUser: { value: runAsUser } } : {}),
     ...(runAsGroup !== undefined ? { runAsGroup: { value: runAsGroup } } : {}),
-    supplementalGroups: podSc.supplementalGroups ?? [],
+    supplementalGroups: supplementalGroups(podSc),
     capabilities: { addCapabilities: sc.capabilities?.add ?? [], dropCapabilities: sc.capabilities?.drop ?? [] },
     noNewPrivs: sc.allowPrivilegeEscalation === false,
     namespaceOptions: {

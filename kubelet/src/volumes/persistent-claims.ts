@@ -20,6 +20,8 @@ export interface ClaimVolume {
   path: string;
   /** hostPath type (DirectoryOrCreate...); '' for a local volume, which must exist */
   type: string;
+  /** a `local` volume (as opposed to hostPath): Kubernetes manages its ownership (fsGroup) */
+  local: boolean;
   readOnly: boolean;
 }
 
@@ -66,5 +68,12 @@ export async function resolveClaimVolume(pod: V1Pod, v: V1Volume, lookup: ClaimL
   if (!safeVolumePath(source.path)) throw new ContainerConfigError(`persistentvolume "${volumeName}": refusing path ${JSON.stringify(source.path)}`);
   const type = pv.spec?.hostPath ? (pv.spec.hostPath.type ?? '') : '';
   const readOnly = v.persistentVolumeClaim?.readOnly === true;
-  return { volumeName, provisionedBy: pv.metadata?.annotations?.['pv.kubernetes.io/provisioned-by'], path: source.path, type, readOnly };
+  return {
+    volumeName,
+    provisionedBy: pv.metadata?.annotations?.['pv.kubernetes.io/provisioned-by'],
+    path: source.path,
+    type,
+    local: !pv.spec?.hostPath,
+    readOnly,
+  };
 }

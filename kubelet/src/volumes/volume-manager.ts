@@ -11,6 +11,7 @@ import { fieldRefValue, resourceFieldValue, type NodeFacts } from '../pods/field
 import { ContainerConfigError } from '../pods/env.ts';
 import { resolveClaimVolume } from './persistent-claims.ts';
 import { LocalPathCleanup, localPathProvisioner } from './local-path-cleanup.ts';
+import { applyFsGroup, fsGroupFileMask, validFsGroup, type FsGroupChangePolicy } from './ownership.ts';
 
 const run = promisify(execFile);
 
@@ -25,6 +26,8 @@ export class VolumeManager {
   private readonly objects: PodObjectSource;
   private readonly node: NodeFacts;
   readonly localPath: LocalPathCleanup;
+  /** `<pod uid>/<volume>` of writable volumes already given the pod's fsGroup: done once, at set-up */
+  private readonly owned = new Set<string>();
 
   constructor(rootDir: string, objects: PodObjectSource, node: NodeFacts) {
     this.rootDir = rootDir;
@@ -54,6 +57,24 @@ export class VolumeManager {
       .filter((p) => p.startsWith(dir + '/'));
     for (const m of mounts.sort().reverse()) await run('umount', ['-l', m]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+    for (const key of this.owned) if (key.startsWith(`${uid}/`)) this.owned.delete(key);
+  }
+
+  /** Gives a writable volume the pod's fsGroup once per pod (a walk of a large claim is costly). */
+  private ownOnce(pod: V1Pod, volume: string, dir: string, readOnly: boolean): void {
+    const sc = pod.spec?.securityContext;
+    if (sc?.fsGroup === undefined || sc.fsGroup === null) return;
+    const key = `${pod.metadata!.uid}/${volume}`;
+    if (this.owned.has(key)) return;
+    applyFsGroup(dir, checkedFsGroup(sc.fsGroup)!, { readOnly, policy: sc.fsGroupChangePolicy as FsGroupChangePolicy | undefined });
+    this.owned.add(key);
+  }
+
+  /** Files of configMap, secret, downwardAPI and projected volumes: written, then group-owned. */
+  private writeReadOnlyVolume(pod: V1Pod, dir: string, files: Map<string, FileContent>): void {
+    const fsGroup = checkedFsGroup(pod.spec?.securityContext?.fsGroup);
+    writeFiles(dir, files, fsGroupFileMask(fsGroup, true));
+    if (fsGroup !== undefined) applyFsGroup(dir, fsGroup, { readOnly: true });
   }
 
   private async prepareOne(pod: V1Pod, v: V1Volume, podIP: string): Promise<PreparedVolume> {
@@ -67,7 +88,12 @@ export class VolumeManager {
     if (v.persistentVolumeClaim || v.ephemeral) {
       const claimed = await resolveClaimVolume(pod, v, this.objects, this.node.nodeName);
       if (claimed.provisionedBy === localPathProvisioner) this.localPath.remember(claimed.volumeName, claimed.path);
-      return { ...this.hostPathVolume(v.name, claimed.path, claimed.type), readOnly: claimed.readOnly };
+      const prepared = { ...this.hostPathVolume(v.name, claimed.path, claimed.type), readOnly: claimed.readOnly };
+      // local volumes support ownership management in Kubernetes, hostPath ones do not; a
+      // local-path volume is a node directory handed out like a local volume, so it is owned too
+      // (a read-only mount is left alone, as the local plugin does)
+      if ((claimed.local || claimed.provisionedBy === localPathProvisioner) && !claimed.readOnly) this.ownOnce(pod, v.name, claimed.path, false);
+      return prepared;
     }
     if (v.hostPath) return this.hostPathVolume(v.name, v.hostPath.path, v.hostPath.type ?? '');
     if (v.emptyDir) {
@@ -76,21 +102,22 @@ export class VolumeManager {
         const size = v.emptyDir.sizeLimit ? [`-o`, `size=${String(v.emptyDir.sizeLimit).replace(/i$/, '')}`] : [];
         await run('mount', ['-t', 'tmpfs', ...size, 'tmpfs', d]);
       }
-      chmodSync(d, 0o777);
+      chmodSync(d, 0o777 | (statSync(d).mode & 0o2000));
+      this.ownOnce(pod, v.name, d, false);
       return { name: v.name, hostPath: d, readOnly: false };
     }
     if (v.configMap) {
       const cm = await this.objects.configMap(ns, v.configMap.name ?? '');
       if (!cm && !v.configMap.optional) throw new ContainerConfigError(`configmap "${v.configMap.name}" not found`);
       const files = pickItems(cm ? configMapEntries(cm) : {}, v.configMap.items, v.configMap.defaultMode ?? 0o644, v.configMap.optional);
-      writeFiles(dirFor('configmap'), files);
+      this.writeReadOnlyVolume(pod, dirFor('configmap'), files);
       return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'configmap', v.name), readOnly: true };
     }
     if (v.secret) {
       const s = await this.objects.secret(ns, v.secret.secretName ?? '');
       if (!s && !v.secret.optional) throw new ContainerConfigError(`secret "${v.secret.secretName}" not found`);
       const files = pickItems(s ? secretEntries(s) : {}, v.secret.items, v.secret.defaultMode ?? 0o644, v.secret.optional);
-      writeFiles(dirFor('secret'), files);
+      this.writeReadOnlyVolume(pod, dirFor('secret'), files);
       return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'secret', v.name), readOnly: true };
     }
     if (v.downwardAPI) {
@@ -103,13 +130,13 @@ export class VolumeManager {
             : '';
         files.set(item.path, { data: Buffer.from(value), mode: item.mode ?? v.downwardAPI.defaultMode ?? 0o644 });
       }
-      writeFiles(dirFor('downward-api'), files);
+      this.writeReadOnlyVolume(pod, dirFor('downward-api'), files);
       return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'downward-api', v.name), readOnly: true };
     }
     if (v.projected) {
       const files = new Map<string, FileContent>();
       for (const source of v.projected.sources ?? []) await this.project(pod, source, v.projected.defaultMode ?? 0o644, podIP, files);
-      writeFiles(dirFor('projected'), files);
+      this.writeReadOnlyVolume(pod, dirFor('projected'), files);
       return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'projected', v.name), readOnly: true };
     }
     throw new ContainerConfigError(`volume "${v.name}": unsupported volume type on this node`);
@@ -198,9 +225,20 @@ function pickItems(
   return files;
 }
 
-/** Makes dir hold exactly `files`: changed files are replaced by rename, so readers never see half a file. */
-function writeFiles(dir: string, files: Map<string, FileContent>): void {
-  for (const [path, f] of files) {
+/** The pod's fsGroup, checked at the node's edge before any chown. */
+function checkedFsGroup(gid: unknown): number | undefined {
+  if (gid === undefined || gid === null) return undefined;
+  if (!validFsGroup(gid)) throw new ContainerConfigError(`invalid securityContext.fsGroup ${JSON.stringify(gid)}`);
+  return gid;
+}
+
+/**
+ * Makes dir hold exactly `files`: changed files are replaced by rename, so readers never see
+ * half a file. `modeMask` (the fsGroup's group bits) is added to every file's mode.
+ */
+function writeFiles(dir: string, files: Map<string, FileContent>, modeMask = 0): void {
+  for (const [path, raw] of files) {
+    const f = { data: raw.data, mode: raw.mode | modeMask };
     if (path.split('/').includes('..') || path.startsWith('/')) throw new ContainerConfigError(`invalid volume item path "${path}"`);
     const target = join(dir, path);
     mkdirSync(dirname(target), { recursive: true });

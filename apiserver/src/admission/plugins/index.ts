@@ -5,6 +5,7 @@ import { defaultStorageClassPlugin } from './default-storage-class.ts';
 import { defaultTolerationSeconds } from './default-toleration-seconds.ts';
 import { limitRanger } from './limit-ranger.ts';
 import { namespaceLifecycle } from './namespace-lifecycle.ts';
+import { nodeRestriction } from './node-restriction.ts';
 import { podSecurity } from './pod-security.ts';
 import { priority } from './priority.ts';
 import { resourceQuota } from './resource-quota.ts';
@@ -15,7 +16,7 @@ export const orderedPlugins: readonly AdmissionPlugin[] = [
   namespaceLifecycle,
   limitRanger,
   serviceAccount,
-  // NodeRestriction: not yet (nodes are not yet restricted to their own objects)
+  nodeRestriction,
   podSecurity,
   priority,
   defaultTolerationSeconds,

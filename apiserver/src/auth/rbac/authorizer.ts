@@ -19,6 +19,14 @@ export interface Subject {
   apiGroup?: string;
 }
 
+/** The grant as rbac.go's describers word it, for the audit log's authorization.k8s.io/reason. */
+function describeBinding(b: KObject, s: Subject): string {
+  const ns = b.metadata.namespace;
+  const subject = s.kind === 'ServiceAccount' ? `${s.kind} "${s.name}/${s.namespace || ns || ''}"` : `${s.kind} "${s.name}"`;
+  const name = ns ? `${b.metadata.name}/${ns}` : b.metadata.name;
+  return `${ns ? 'RoleBinding' : 'ClusterRoleBinding'} "${name}" of ${b.roleRef?.kind} "${b.roleRef?.name}" to ${subject}`;
+}
+
 /** Whether a binding's subject is this user (appliesToUser in rule.go). */
 export function subjectMatches(user: UserInfo, s: Subject, bindingNamespace: string | undefined): boolean {
   switch (s.kind) {
@@ -85,24 +93,33 @@ export class RbacAuthorizer implements Authorizer {
     return (role?.rules as PolicyRule[] | undefined) ?? [];
   }
 
-  /** Calls visit with each rule that applies to the user in the namespace; visit returns true to stop. */
-  private visitRules(user: UserInfo, namespace: string | undefined, visit: (rule: PolicyRule) => boolean): void {
+  /**
+   * Calls visit with each rule that applies to the user in the namespace, with the binding and
+   * the subject that grant it; visit returns true to stop.
+   */
+  private visitRules(user: UserInfo, namespace: string | undefined, visit: (rule: PolicyRule, binding: KObject, subject: Subject) => boolean): void {
     for (const b of this.clusterRoleBindings.objects.values()) {
-      if (!(b.subjects ?? []).some((s: Subject) => subjectMatches(user, s, undefined))) continue;
-      for (const r of this.rulesOf(b)) if (visit(r)) return;
+      const subject = (b.subjects ?? []).find((s: Subject) => subjectMatches(user, s, undefined));
+      if (!subject) continue;
+      for (const r of this.rulesOf(b)) if (visit(r, b, subject)) return;
     }
     if (!namespace) return;
     for (const b of this.bindingsByNamespace.get(namespace)?.values() ?? []) {
-      if (!(b.subjects ?? []).some((s: Subject) => subjectMatches(user, s, namespace))) continue;
-      for (const r of this.rulesOf(b)) if (visit(r)) return;
+      const subject = (b.subjects ?? []).find((s: Subject) => subjectMatches(user, s, namespace));
+      if (!subject) continue;
+      for (const r of this.rulesOf(b)) if (visit(r, b, subject)) return;
     }
   }
 
   authorize(user: UserInfo, a: Attributes): Decision {
-    let found = false;
-    this.visitRules(user, a.isResourceRequest ? a.namespace : undefined, (rule) => (found = ruleAllows(a, rule)));
+    let reason: string | undefined;
+    this.visitRules(user, a.isResourceRequest ? a.namespace : undefined, (rule, binding, subject) => {
+      if (!ruleAllows(a, rule)) return false;
+      reason = `RBAC: allowed by ${describeBinding(binding, subject)}`;
+      return true;
+    });
     // RBAC never denies outright: later authorizers may still allow
-    return found ? allowed() : noOpinion();
+    return reason !== undefined ? allowed(reason) : noOpinion();
   }
 
   /** Every rule the user holds in a namespace (cluster-wide ones included): SelfSubjectRulesReview, escalation checks. */

@@ -2,7 +2,7 @@
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { parseIntOrPercent, percentMessage } from '@skiff/common/apimachinery/int-or-string';
+import { parseIntOrPercent, validateIntOrPercent } from '@skiff/common/apimachinery/int-or-string';
 import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateNonNegative } from '../validation/ports.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
@@ -10,18 +10,6 @@ import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-spli
 import { defaultWorkload, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';
 
 const strategyTypes = ['Recreate', 'RollingUpdate'];
-
-function validateIntOrPercent(v: unknown, path: string, out: FieldError[]): number | undefined {
-  if (v === undefined) return undefined;
-  const parsed = parseIntOrPercent(v);
-  if (!parsed) {
-    out.push(field.invalid(path, v, percentMessage));
-    return undefined;
-  }
-  if (parsed.value < 0) out.push(field.invalid(path, v, 'must be greater than or equal to 0'));
-  if (parsed.percent && parsed.value > 100) out.push(field.invalid(path, v, 'must not be greater than 100%'));
-  return parsed.value;
-}
 
 function validateStrategy(strategy: any): FieldError[] {
   const out: FieldError[] = [];
@@ -32,9 +20,9 @@ function validateStrategy(strategy: any): FieldError[] {
   }
   if (strategy.type === 'RollingUpdate' && strategy.rollingUpdate) {
     const ru = strategy.rollingUpdate;
-    const unavailable = validateIntOrPercent(ru.maxUnavailable, 'spec.strategy.rollingUpdate.maxUnavailable', out);
-    const surge = validateIntOrPercent(ru.maxSurge, 'spec.strategy.rollingUpdate.maxSurge', out);
-    if (unavailable === 0 && surge === 0) {
+    out.push(...validateIntOrPercent(ru.maxUnavailable, 'spec.strategy.rollingUpdate.maxUnavailable'));
+    out.push(...validateIntOrPercent(ru.maxSurge, 'spec.strategy.rollingUpdate.maxSurge'));
+    if (parseIntOrPercent(ru.maxUnavailable)?.value === 0 && parseIntOrPercent(ru.maxSurge)?.value === 0) {
       out.push(field.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
     }
   }

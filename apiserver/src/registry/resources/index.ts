@@ -27,6 +27,10 @@ import { persistentvolumes } from './persistentvolumes.ts';
 import { persistentvolumeclaims } from './persistentvolumeclaims.ts';
 import { storageclasses } from './storageclasses.ts';
 import { csidrivers } from './csidrivers.ts';
+import { controllerrevisions } from './controllerrevisions.ts';
+import { poddisruptionbudgets } from './poddisruptionbudgets.ts';
+import { replicationcontrollers } from './replicationcontrollers.ts';
+import { podtemplates } from './podtemplates.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -56,6 +60,10 @@ export const allResources: ResourceDef[] = [
   persistentvolumeclaims,
   storageclasses,
   csidrivers,
+  controllerrevisions,
+  poddisruptionbudgets,
+  replicationcontrollers,
+  podtemplates,
 ];
 
 export interface BuiltinObject {

@@ -10,6 +10,7 @@ import { tryParseQuantity } from '@skiff/common/apimachinery/quantity';
 import { defaultPodSpec } from './shared/pod-defaults.ts';
 import { keepOldStatus, takeStatusOnly } from './shared/status-split.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
+import { evictPod } from './pod-eviction.ts';
 
 /** PriorityClasses the server creates itself; a pod naming one gets its value without a lookup. */
 export const builtinPriorities: Record<string, number> = {
@@ -105,6 +106,7 @@ export const pods: ResourceDef = {
   subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'ephemeralcontainers'],
   subresourceCollections: { bindings: 'binding' },
   returnDeletedObject: true,
+  evict: evictPod,
 
   defaults(obj) {
     obj.spec ??= {};

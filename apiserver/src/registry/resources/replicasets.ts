@@ -2,9 +2,7 @@
 import type { ResourceDef } from '../types.ts';
 import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { validateMetaFor } from './shared/meta-rules.ts';
-import { keepOldStatus, specDiffers, takeStatusOnly } from './shared/status-split.ts';
-import { defaultWorkload, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';
-import { validateNonNegative } from '../validation/ports.ts';
+import { defaultWorkload, replicaStatusSplit, validateReplicaStatus, validateSelectorUnchanged, validateWorkloadSpec } from './shared/workloads.ts';
 
 export const replicasets: ResourceDef = {
   group: 'apps',
@@ -25,19 +23,8 @@ export const replicasets: ResourceDef = {
   },
 
   validateUpdate(obj, old) {
-    const out = validateSelectorUnchanged(obj, old);
-    for (const k of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) {
-      out.push(...validateNonNegative(obj.status?.[k], `status.${k}`));
-    }
-    return out;
+    return [...validateSelectorUnchanged(obj, old), ...validateReplicaStatus(obj)];
   },
 
-  prepareForCreate(obj) {
-    obj.status = { replicas: 0 };
-  },
-  prepareForUpdate(obj, old) {
-    keepOldStatus(obj, old);
-  },
-  prepareForStatusUpdate: takeStatusOnly,
-  specChanged: specDiffers,
+  ...replicaStatusSplit,
 };

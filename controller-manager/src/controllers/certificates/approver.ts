@@ -2,7 +2,9 @@
 // bootstrap token (a joining node) or by the node itself (renewal), and a node's serving
 // certificate asked for by that node for the names and addresses its Node reports (a serving
 // request naming anything else is denied; one whose Node is not registered yet waits).
-// Anything else waits for `kubectl certificate approve`.
+// Anything else waits for `kubectl certificate approve`, except what a bootstrap token asks
+// beyond a node client certificate: that is denied, since a token shared by joining workers is
+// good for nothing else (join-once.ts adds: once per name).
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, NODES_GROUP, NODE_USER_PREFIX, parseCsr } from '@skiff/common/bootstrap/csr';
 import { kubeletClientProblems, kubeletServingProblems, kubeletServingSanProblems, nodeNameOf, type NodeAddressesView } from './node-csr.ts';
 
@@ -15,10 +17,8 @@ export interface CsrObject {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[]; certificate?: string };
 }
 
-export type ApprovalDecision =
-  | { approve: true; reason: string; message: string }
-  /** `deny`: mark it Denied with this reason and message rather than leave it pending */
-  | { approve: false; why: string; deny?: { reason: string; message: string } };
+/** Not approved: `why` is for the log; `deny` (reason and message of a Denied condition) when it never will be. */
+export type ApprovalDecision = { approve: true; reason: string; message: string } | { approve: false; why: string; deny?: { reason: string; message: string } };
 
 export interface ApprovalOptions {
   approveKubeletServing: boolean;
@@ -42,6 +42,12 @@ export function csrPem(csr: CsrObject): string {
 export function approvalDecision(csr: CsrObject, opts: ApprovalOptions): ApprovalDecision {
   if (decided(csr)) return { approve: false, why: 'already decided' };
   const signer = csr.spec?.signerName ?? '';
+  const fromBootstrapToken = (csr.spec?.groups ?? []).includes(BOOTSTRAPPERS_GROUP);
+  // other signers than Kubernetes' own are another approver's to judge
+  if (fromBootstrapToken && signer !== KUBELET_CLIENT_SIGNER && signer.startsWith('kubernetes.io/')) {
+    const message = `a bootstrap token may only ask for a kubelet client certificate (signer ${KUBELET_CLIENT_SIGNER}), not for signer ${signer}`;
+    return { approve: false, why: message, deny: { reason: 'NotANodeClientRequest', message } };
+  }
   if (signer !== KUBELET_CLIENT_SIGNER && (signer !== KUBELET_SERVING_SIGNER || !opts.approveKubeletServing)) {
     return { approve: false, why: `signer ${signer} is not auto-approved` };
   }
@@ -49,7 +55,8 @@ export function approvalDecision(csr: CsrObject, opts: ApprovalOptions): Approva
   try {
     parsed = parseCsr(csrPem(csr));
   } catch (e) {
-    return { approve: false, why: `unreadable request: ${(e as Error).message}` };
+    const why = `unreadable request: ${(e as Error).message}`;
+    return fromBootstrapToken ? { approve: false, why, deny: { reason: 'NotANodeClientRequest', message: why } } : { approve: false, why };
   }
   const usages = csr.spec?.usages ?? [];
   const username = csr.spec?.username ?? '';
@@ -58,6 +65,10 @@ export function approvalDecision(csr: CsrObject, opts: ApprovalOptions): Approva
   const selfRequest = node !== undefined && username === `${NODE_USER_PREFIX}${node}` && groups.includes(NODES_GROUP);
   if (signer === KUBELET_CLIENT_SIGNER) {
     const problems = kubeletClientProblems(parsed, usages);
+    if (problems.length && fromBootstrapToken) {
+      const message = `a bootstrap token may only ask for a client certificate of system:node:<name> in system:nodes: ${problems.join('; ')}`;
+      return { approve: false, why: message, deny: { reason: 'NotANodeClientRequest', message } };
+    }
     if (problems.length) return { approve: false, why: problems.join('; ') };
     if (groups.includes(BOOTSTRAPPERS_GROUP)) {
       return { approve: true, reason: 'AutoApproved', message: 'Auto approving kubelet client certificate after SubjectAccessReview.' };

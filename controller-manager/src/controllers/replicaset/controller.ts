@@ -1,6 +1,16 @@
 // The ReplicaSet controller: keeps spec.replicas active pods matching the selector, creating
-// them from the template and deleting the least useful first, then writes status.
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+// them from the template and deleting the least useful first, then writes status. The same
+// logic runs ReplicationControllers, seen as ReplicaSets (kinds.ts), as upstream's
+// ReplicationManager does.
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+  type V1OwnerReference,
+  type V1Pod,
+  type V1ReplicaSet,
+} from '@kubernetes/client-node';
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
@@ -15,27 +25,28 @@ import { slowStartBatch } from '../../lib/slow-start.ts';
 import { podsToDelete } from './pod-ranking.ts';
 import { podFromReplicaSet } from './pod-template.ts';
 import { calculateReplicaSetStatus, type ManageError } from './status.ts';
+import { replicaSetKind, replicationControllerKind, type ReplicatedKind } from './kinds.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class ReplicaSetController {
   private readonly ctx: ControllerContext;
-  private readonly apps: AppsV1Api;
+  private readonly kind: ReplicatedKind;
   private readonly core: CoreV1Api;
-  private readonly rsInformer: Informer<V1ReplicaSet>;
+  private readonly rsInformer: Informer<KubernetesObject>;
   private readonly podInformer: Informer<V1Pod>;
   readonly expectations: Expectations;
   private readonly events: EventRecorder;
   private readonly queue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
 
-  constructor(ctx: ControllerContext) {
+  constructor(ctx: ControllerContext, kind: ReplicatedKind = replicaSetKind(ctx)) {
     this.ctx = ctx;
-    this.apps = ctx.kubeConfig.makeApiClient(AppsV1Api);
+    this.kind = kind;
     this.core = ctx.kubeConfig.makeApiClient(CoreV1Api);
-    this.rsInformer = ctx.informers.replicaSets();
+    this.rsInformer = kind.informer;
     this.podInformer = ctx.informers.pods();
     this.expectations = new Expectations(ctx.config.expectationsTimeoutSeconds * 1000);
-    this.events = newEventRecorder(ctx, 'replicaset-controller');
+    this.events = newEventRecorder(ctx, kind.eventComponent);
     this.rsInformer.on({
       add: (rs) => this.queue.add(keyOf(rs)),
       update: (rs) => this.queue.add(keyOf(rs)),
@@ -47,14 +58,24 @@ export class ReplicaSetController {
     this.podInformer.on({ add: (p) => this.podAdded(p), update: (p) => this.podUpdated(p), delete: (p) => this.podDeleted(p) });
   }
 
+  /** The managed object of this key or name, as a ReplicaSet. */
+  private getRs(name: string, namespace: string | undefined): V1ReplicaSet | undefined {
+    const obj = this.rsInformer.get(name, namespace);
+    return obj ? this.kind.asReplicaSet(obj) : undefined;
+  }
+
+  private listRs(namespace: string | undefined): V1ReplicaSet[] {
+    return this.rsInformer.list(namespace).map((o) => this.kind.asReplicaSet(o));
+  }
+
   run(): () => Promise<void> {
     const stop = runController({
-      name: 'replicaset',
-      log: this.ctx.log.child({ controller: 'replicaset' }),
+      name: this.kind.controllerName,
+      log: this.ctx.log.child({ controller: this.kind.controllerName }),
       queue: this.queue,
       metrics: this.ctx.metrics,
       caches: [this.rsInformer, this.podInformer],
-      workers: this.ctx.config.concurrentReplicaSetSyncs,
+      workers: this.kind.workers,
       reconcile: (key) => this.sync(key),
       // a conflict only means our cache was behind: routine, retried at once
       isRoutine: isConflict,
@@ -68,13 +89,13 @@ export class ReplicaSetController {
 
   private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {
     const ref = controllerOf(pod.metadata);
-    if (ref?.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsInformer.get(ref.name, pod.metadata?.namespace);
+    if (ref?.kind !== this.kind.kind) return undefined;
+    const rs = this.getRs(ref.name, pod.metadata?.namespace);
     return rs?.metadata?.uid === ref.uid ? rs : undefined;
   }
 
   private enqueueMatchingOrphanOwners(pod: V1Pod): void {
-    for (const rs of this.rsInformer.list(pod.metadata?.namespace)) {
+    for (const rs of this.listRs(pod.metadata?.namespace)) {
       if (labelSelectorMatches(rs.spec?.selector, pod.metadata?.labels)) this.queue.add(keyOf(rs));
     }
   }
@@ -120,7 +141,7 @@ export class ReplicaSetController {
 
   async sync(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
-    const rs = this.rsInformer.get(name, namespace);
+    const rs = this.getRs(name, namespace);
     if (!rs) {
       this.expectations.forget(key);
       return;
@@ -142,11 +163,11 @@ export class ReplicaSetController {
   private claimPods(rs: V1ReplicaSet, pods: readonly V1Pod[]): Promise<V1Pod[]> {
     return claimObjects(pods, {
       owner: rs,
-      ownerRef: newControllerRef(rs, 'apps/v1', 'ReplicaSet'),
+      ownerRef: newControllerRef(rs, this.kind.apiVersion, this.kind.kind),
       selector: rs.spec?.selector,
       canAdopt: async () => {
-        const fresh = await this.apps.readNamespacedReplicaSet({ name: rs.metadata!.name!, namespace: rs.metadata!.namespace! });
-        assertSameLiveOwner(fresh, rs.metadata?.uid, `ReplicaSet ${keyOf(rs)}`);
+        const fresh = await this.kind.read(rs.metadata!.namespace!, rs.metadata!.name!);
+        assertSameLiveOwner(fresh, rs.metadata?.uid, `${this.kind.kind} ${keyOf(rs)}`);
       },
       patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) =>
         this.core.patchNamespacedPod(
@@ -161,14 +182,14 @@ export class ReplicaSetController {
   }
 
   private async manageReplicas(key: string, rs: V1ReplicaSet, pods: V1Pod[], activeInNamespace: readonly V1Pod[]): Promise<ManageError> {
-    const log = this.ctx.log.child({ controller: 'replicaset', replicaSet: key });
+    const log = this.ctx.log.child({ controller: this.kind.controllerName, replicaSet: key });
     const diff = pods.length - (rs.spec?.replicas ?? 1);
     const burst = this.ctx.config.burstReplicas;
     if (diff < 0) {
       const n = Math.min(-diff, burst);
       this.expectations.expectCreations(key, n);
       log.debug('too few replicas, creating', { need: rs.spec?.replicas, have: pods.length, creating: n });
-      const body = podFromReplicaSet(rs);
+      const body = podFromReplicaSet(rs, this.kind.apiVersion, this.kind.kind);
       const { succeeded, firstError } = await slowStartBatch(n, 1, () => this.createPod(rs, body));
       for (let skipped = n - succeeded; skipped > 0; skipped--) this.expectations.creationObserved(key);
       if (firstError) return { kind: 'create', message: errorMessage(firstError) };
@@ -197,7 +218,7 @@ export class ReplicaSetController {
 
   /** Creates one pod and records it on the ReplicaSet, as upstream RealPodControl does. */
   private async createPod(rs: V1ReplicaSet, body: V1Pod): Promise<void> {
-    const ref = eventRef(rs, 'apps/v1', 'ReplicaSet');
+    const ref = eventRef(rs, this.kind.apiVersion, this.kind.kind);
     let pod: V1Pod;
     try {
       pod = await this.core.createNamespacedPod({ namespace: rs.metadata!.namespace!, body });
@@ -211,7 +232,7 @@ export class ReplicaSetController {
 
   /** Deletes one pod and records it; a pod already gone is no news (no event), as upstream. */
   private async deletePod(rs: V1ReplicaSet, pod: V1Pod): Promise<void> {
-    const ref = eventRef(rs, 'apps/v1', 'ReplicaSet');
+    const ref = eventRef(rs, this.kind.apiVersion, this.kind.kind);
     const name = pod.metadata!.name!;
     try {
       await this.core.deleteNamespacedPod({ name, namespace: pod.metadata!.namespace! });
@@ -227,7 +248,7 @@ export class ReplicaSetController {
     const owner = controllerOf(rs.metadata);
     const uids = new Set([rs.metadata?.uid]);
     if (owner) {
-      for (const other of this.rsInformer.list(rs.metadata?.namespace)) {
+      for (const other of this.listRs(rs.metadata?.namespace)) {
         if (controllerOf(other.metadata)?.uid === owner.uid) uids.add(other.metadata?.uid);
       }
     }
@@ -237,15 +258,13 @@ export class ReplicaSetController {
   private async writeStatus(rs: V1ReplicaSet, status: NonNullable<V1ReplicaSet['status']>): Promise<NonNullable<V1ReplicaSet['status']>> {
     const next = { ...status, observedGeneration: rs.metadata?.generation };
     if (canonicalJson(next) === canonicalJson(rs.status ?? {})) return next;
-    const ref = { name: rs.metadata!.name!, namespace: rs.metadata!.namespace! };
     try {
-      await this.apps.replaceNamespacedReplicaSetStatus({ ...ref, body: { ...rs, status: next } });
+      await this.kind.replaceStatus(rs, next);
     } catch (e) {
       if (isNotFound(e)) return next;
       if (!isConflict(e)) throw e;
       // the cache is behind: write our status onto the current object once
-      const fresh = await this.apps.readNamespacedReplicaSet(ref);
-      await this.apps.replaceNamespacedReplicaSetStatus({ ...ref, body: { ...fresh, status: next } });
+      await this.kind.replaceStatus(await this.kind.read(rs.metadata!.namespace!, rs.metadata!.name!), next);
     }
     return next;
   }
@@ -255,5 +274,12 @@ export const replicaSetController: ControllerDescriptor = {
   name: 'replicaset',
   async start(ctx) {
     return new ReplicaSetController(ctx).run();
+  },
+};
+
+export const replicationControllerController: ControllerDescriptor = {
+  name: 'replicationcontroller',
+  async start(ctx) {
+    return new ReplicaSetController(ctx, replicationControllerKind(ctx)).run();
   },
 };

@@ -1,8 +1,9 @@
-// A pod for a ReplicaSet, built from its template (upstream GetPodFromTemplate).
+// A pod for a ReplicaSet (or a ReplicationController seen as one), built from its template
+// (upstream GetPodFromTemplate).
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { newControllerRef } from '@skiff/common/apimachinery/owner-references';
 
-export function podFromReplicaSet(rs: V1ReplicaSet): V1Pod {
+export function podFromReplicaSet(rs: V1ReplicaSet, ownerApiVersion = 'apps/v1', ownerKind = 'ReplicaSet'): V1Pod {
   const t = rs.spec?.template;
   return {
     apiVersion: 'v1',
@@ -13,7 +14,7 @@ export function podFromReplicaSet(rs: V1ReplicaSet): V1Pod {
       labels: { ...t?.metadata?.labels },
       annotations: t?.metadata?.annotations ? { ...t.metadata.annotations } : undefined,
       finalizers: t?.metadata?.finalizers ? [...t.metadata.finalizers] : undefined,
-      ownerReferences: [newControllerRef(rs, 'apps/v1', 'ReplicaSet')],
+      ownerReferences: [newControllerRef(rs, ownerApiVersion, ownerKind)],
     },
     spec: structuredClone(t?.spec ?? { containers: [] }),
   };

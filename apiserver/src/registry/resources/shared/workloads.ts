@@ -1,12 +1,13 @@
 // What apps/v1 controllers share: replicas, selector vs template labels, template defaults.
 import { field } from '../../../errors.ts';
 import type { FieldError } from '../../../errors.ts';
-import type { KObject } from '../../types.ts';
+import type { KObject, ResourceDef } from '../../types.ts';
 import { isEmptyLabelSelector, type LabelSelectorObject, SelectorError, selectorFromObject } from '@skiff/common/apimachinery/label-selector';
 import { validateImmutable, validateLabelSelector } from '@skiff/common/apimachinery/object-meta';
 import { validatePodTemplateSpec } from '../../validation/pod-spec.ts';
 import { validateNonNegative } from '../../validation/ports.ts';
 import { defaultPodSpec } from './pod-defaults.ts';
+import { keepOldStatus, specDiffers, takeStatusOnly } from './status-split.ts';
 
 export function defaultWorkload(obj: KObject): void {
   const spec = (obj.spec ??= {});
@@ -55,3 +56,24 @@ export function validateWorkloadSpec(spec: any, kind: string): FieldError[] {
 export function validateSelectorUnchanged(obj: KObject, old: KObject): FieldError[] {
   return validateImmutable(obj.spec?.selector, old.spec?.selector, 'spec.selector');
 }
+
+/** The replica counts a ReplicaSet or ReplicationController reports may not be negative. */
+export function validateReplicaStatus(obj: KObject): FieldError[] {
+  const out: FieldError[] = [];
+  for (const k of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) {
+    out.push(...validateNonNegative(obj.status?.[k], `status.${k}`));
+  }
+  return out;
+}
+
+/** A ReplicaSet's or ReplicationController's status is its controller's: new objects report 0 replicas. */
+export const replicaStatusSplit: Pick<ResourceDef, 'prepareForCreate' | 'prepareForUpdate' | 'prepareForStatusUpdate' | 'specChanged'> = {
+  prepareForCreate(obj) {
+    obj.status = { replicas: 0 };
+  },
+  prepareForUpdate(obj, old) {
+    keepOldStatus(obj, old);
+  },
+  prepareForStatusUpdate: takeStatusOnly,
+  specChanged: specDiffers,
+};
