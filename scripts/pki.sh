@@ -67,9 +67,13 @@ sign() {
 
 client_cert() {
   local name=$1 cn=$2 org=${3:-}
-  [[ -s "$DIR/$name.crt" && -s "$DIR/$name.key" ]] && return 0
   local subject="/CN=$cn"
   [[ -n "$org" ]] && subject="/O=$org$subject"
+  # kept unless the identity changed (the apiserver's kubelet client was once system:masters)
+  if [[ -s "$DIR/$name.crt" && -s "$DIR/$name.key" ]]; then
+    [[ "$(openssl x509 -in "$DIR/$name.crt" -noout -subject -nameopt compat)" == "subject=$subject" ]] && return 0
+    info "pki: $name.crt names another identity, re-issuing it as $subject"
+  fi
   sign "$name" "$subject" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
@@ -168,7 +172,10 @@ case "${1:-}" in
     client_cert controller-manager system:kube-controller-manager
     client_cert scheduler system:kube-scheduler
     client_cert kubelet "system:node:$(hostname 2>/dev/null || echo localhost)" system:nodes
-    client_cert apiserver-kubelet-client kube-apiserver-kubelet-client system:masters
+    # kubeadm's name and group; Skiff binds the user to system:kubelet-api-admin only
+    client_cert apiserver-kubelet-client kube-apiserver-kubelet-client kubeadm:cluster-admins
+    client_cert kube-proxy system:kube-proxy
+    client_cert dns system:skiff-dns
     kubelet_serving_cert
     service_account_keys
     ;;

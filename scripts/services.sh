@@ -133,9 +133,9 @@ define_services() {
     --tls-cert-file="$PKI/kubelet-serving.crt" --tls-private-key-file="$PKI/kubelet-serving.key" --client-ca-file="$PKI/ca.crt"
   # the node proxy programs this machine's iptables (its plain-HTTP health port stays on
   # loopback); the DNS server answers behind 10.96.0.10
-  component proxy proxy_healthy --kubeconfig="$SKIFF_DIR/kubeconfig" --node-name="$NODE_NAME" \
+  component proxy proxy_healthy --kubeconfig="$SKIFF_DIR/kube-proxy.kubeconfig" --node-name="$NODE_NAME" \
     --node-ip="$(advertise_address)" --cluster-cidr=10.244.0.0/16 --port="$PROXY_PORT" --bind-address=127.0.0.1
-  component dns dns_healthy --kubeconfig="$SKIFF_DIR/kubeconfig" --bind-address="$(advertise_address)" \
+  component dns dns_healthy --kubeconfig="$SKIFF_DIR/dns.kubeconfig" --bind-address="$(advertise_address)" \
     --port="$DNS_PORT" --advertise-address="$(advertise_address)" --node-name="$NODE_NAME" \
     --metrics-port="$DNS_METRICS_PORT"
 }

@@ -7,7 +7,7 @@ import { sharedPki } from '@skiff/common/testing/index';
 import { createNodeCsr, parseCsr, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '@skiff/common/bootstrap/csr';
 import { approvalDecision, type CsrObject } from '../src/controllers/certificates/approver.ts';
 import { ClusterSigner } from '../src/controllers/certificates/signer.ts';
-import { problemsForSigner } from '../src/controllers/certificates/node-csr.ts';
+import { kubeletServingSanProblems, problemsForSigner } from '../src/controllers/certificates/node-csr.ts';
 
 function csrObject(pem: string, spec: Partial<NonNullable<CsrObject['spec']>>): CsrObject {
   return {
@@ -108,11 +108,80 @@ describe('certificates: node CSRs', () => {
     expect(cert.subjectAltName).to.equal('DNS:w1, IP Address:10.0.0.7');
     expect(cert.checkIP('10.0.0.7')).to.equal('10.0.0.7');
     expect(cert.keyUsage).to.deep.equal(['1.3.6.1.5.5.7.3.1']);
-    // a serving CSR for w1 from a bootstrapper is not auto-approved; from w1 itself it is
+    // a serving CSR for w1 from a bootstrapper is not auto-approved; from w1 itself it is,
+    // once its Node reports the addresses it names
+    const node = (name: string) => (name === 'w1' ? w1 : undefined);
     const obj = csrObject(csrPem, { signerName: KUBELET_SERVING_SIGNER, usages, ...bootstrapper });
-    expect(approvalDecision(obj, { approveKubeletServing: true }).approve).to.equal(false);
+    expect(approvalDecision(obj, { approveKubeletServing: true, node }).approve).to.equal(false);
     const own = csrObject(csrPem, { signerName: KUBELET_SERVING_SIGNER, usages, username: 'system:node:w1', groups: ['system:nodes'] });
-    expect(approvalDecision(own, { approveKubeletServing: true }).approve).to.equal(true);
-    expect(approvalDecision(own, { approveKubeletServing: false }).approve).to.equal(false);
+    expect(approvalDecision(own, { approveKubeletServing: true, node })).to.include({ approve: true, reason: 'AutoApproved' });
+    expect(approvalDecision(own, { approveKubeletServing: false, node }).approve).to.equal(false);
+    // no Node yet: it waits (pending, not denied)
+    expect(approvalDecision(own, { approveKubeletServing: true, node: () => undefined })).to.deep.equal({
+      approve: false,
+      why: 'node w1 is not registered yet: its addresses are unknown',
+    });
+  });
+
+  const w1 = {
+    metadata: { name: 'w1' },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: '10.0.0.7' },
+        { type: 'ExternalIP', address: '2001:db8::7' },
+        { type: 'Hostname', address: 'worker-one' },
+      ],
+    },
+  };
+
+  it("approves a serving CSR only for the node's own names and addresses, denying any other SAN", async () => {
+    const usages = ['digital signature', 'server auth'];
+    const node = (name: string) => (name === 'w1' ? w1 : undefined);
+    const judge = async (sans: { ipAddresses?: string[]; dnsNames?: string[] }) => {
+      const { csrPem } = await createNodeCsr('w1', { ipAddresses: sans.ipAddresses ?? [], dnsNames: sans.dnsNames ?? [] });
+      const parsed = parseCsr(csrPem);
+      const decision = approvalDecision(
+        csrObject(csrPem, { signerName: KUBELET_SERVING_SIGNER, usages, username: 'system:node:w1', groups: ['system:nodes'] }),
+        {
+          approveKubeletServing: true,
+          node,
+        },
+      );
+      return { problems: kubeletServingSanProblems(parsed, w1), decision };
+    };
+    // its name, its Hostname address, its InternalIP and ExternalIP (any spelling of the IPv6 one)
+    for (const sans of [
+      { dnsNames: ['w1'], ipAddresses: ['10.0.0.7'] },
+      { dnsNames: ['worker-one', 'W1'] },
+      { ipAddresses: ['2001:0db8:0000:0000:0000:0000:0000:0007', '10.0.0.7'] },
+    ]) {
+      const { problems, decision } = await judge(sans);
+      expect(problems, JSON.stringify(sans)).to.deep.equal([]);
+      expect(decision.approve, JSON.stringify(sans)).to.equal(true);
+    }
+    // another node's address, a Service name, loopback, another node's name: denied with a reason
+    for (const [sans, bad] of [
+      [{ dnsNames: ['w1'], ipAddresses: ['10.0.0.8'] }, /IP addresses \[10\.0\.0\.8\] are not among node w1's addresses/],
+      [{ dnsNames: ['w1', 'kubernetes.default.svc'] }, /DNS names \[kubernetes\.default\.svc\] are not node w1's/],
+      [{ ipAddresses: ['127.0.0.1'] }, /IP addresses \[127\.0\.0\.1\]/],
+      [{ dnsNames: ['w2'] }, /DNS names \[w2\]/],
+    ] as [{ dnsNames?: string[]; ipAddresses?: string[] }, RegExp][]) {
+      const { problems, decision } = await judge(sans);
+      expect(problems.join('; '), JSON.stringify(sans)).to.match(bad);
+      expect(decision.approve, JSON.stringify(sans)).to.equal(false);
+      expect((decision as { deny?: { reason: string; message: string } }).deny, JSON.stringify(sans)).to.deep.include({ reason: 'SubjectAltNamesNotOwned' });
+    }
+  });
+
+  it('leaves a serving CSR that also asks for client usage pending (not ours to judge)', async () => {
+    const { csrPem } = await createNodeCsr('w1', { ipAddresses: ['10.0.0.7'], dnsNames: ['w1'] });
+    const node = () => w1;
+    const fromW1 = { signerName: KUBELET_SERVING_SIGNER, username: 'system:node:w1', groups: ['system:nodes'] };
+    const withClient = approvalDecision(csrObject(csrPem, { ...fromW1, usages: ['digital signature', 'server auth', 'client auth'] }), {
+      approveKubeletServing: true,
+      node,
+    });
+    expect(withClient).to.deep.include({ approve: false });
+    expect((withClient as { why: string }).why).to.match(/usage "client auth" is not allowed/);
   });
 });

@@ -26,6 +26,8 @@ function pkiIn(dir: string): Pki {
     scheduler: pair('scheduler'),
     kubelet: pair('kubelet'),
     apiserverKubeletClient: pair('apiserver-kubelet-client'),
+    kubeProxy: pair('kube-proxy'),
+    dns: pair('dns'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
   };

@@ -19,6 +19,9 @@ import { CriRuntime } from './runtime/cri-runtime.ts';
 import type { PodRuntime } from './runtime/interface.ts';
 import { SimulatedRuntime } from './runtime/simulated-runtime.ts';
 import { createKubeletServer } from './server/kubelet-server.ts';
+import { clientCaPem } from './server/client-ca.ts';
+import { NodeApiAuth, type AuthTtls } from './server/node-api-auth.ts';
+import { apiserverReviewer } from './server/review-client.ts';
 import { ensureServingCert } from './server/serving-cert.ts';
 
 export interface KubeletConfig {
@@ -41,7 +44,12 @@ export interface KubeletConfig {
   bindAddress?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  /** a serving certificate from the cluster, asked for once the Node is registered (--rotate-server-certificates) */
+  requestServingCertificate?: () => Promise<{ certFile: string; keyFile: string }>;
+  /** CA for client certificates on the node API; default: the CA of kubeConfig's cluster */
   clientCaFile?: string;
+  /** how long TokenReview / SubjectAccessReview answers are cached (tests shorten them) */
+  authTtls?: Partial<AuthTtls>;
   labels?: Record<string, string>;
   /** API clients shared by hollow kubelets; built from kubeConfig when absent */
   api?: ApiClients;
@@ -170,20 +178,27 @@ export class Kubelet {
   async start(): Promise<void> {
     const v = await this.runtime.version();
     this.node.identity.runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
-    if ((this.config.port ?? 10250) >= 0) await this.serve();
+    const serving = (this.config.port ?? 10250) >= 0;
+    const requested = this.config.requestServingCertificate;
+    if (serving && !requested) await this.serve();
     await this.node.start();
+    if (serving && requested) await this.serve(await requested());
     await this.pods.start();
     this.log.info('kubelet started', { runtime: this.runtime.kind, port: this.port });
   }
 
-  private async serve(): Promise<void> {
+  private async serve(requested?: { certFile: string; keyFile: string }): Promise<void> {
     const tls =
-      this.config.tlsCertFile && this.config.tlsPrivateKeyFile
+      requested ??
+      (this.config.tlsCertFile && this.config.tlsPrivateKeyFile
         ? { certFile: this.config.tlsCertFile, keyFile: this.config.tlsPrivateKeyFile }
-        : ensureServingCert(join(this.config.rootDir, 'pki'), this.config.nodeName, this.config.nodeIP);
+        : ensureServingCert(join(this.config.rootDir, 'pki'), this.config.nodeName, this.config.nodeIP));
+    const clientCa = clientCaPem(this.config.clientCaFile, this.config.kubeConfig);
+    if (!clientCa) this.log.warn('no client CA (--client-ca-file, or a CA in the kubeconfig): the node API accepts bearer tokens only');
     this.server = createKubeletServer({
       ...tls,
-      clientCaFile: this.config.clientCaFile,
+      clientCa,
+      auth: new NodeApiAuth(this.config.nodeName, apiserverReviewer(this.config.kubeConfig), this.config.authTtls),
       log: this.log.child({ part: 'server' }),
       backend: {
         nodeName: this.config.nodeName,

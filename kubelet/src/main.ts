@@ -32,7 +32,10 @@ const FLAGS = {
   port: { type: 'number', default: 10250, description: 'HTTPS port of the node API' },
   'tls-cert-file': { description: 'serving certificate (default: self-signed in the root dir)' },
   'tls-private-key-file': { description: 'serving key' },
-  'client-ca-file': { description: 'require client certificates signed by this CA on the node API' },
+  'client-ca-file': {
+    description:
+      'CA that client certificates on the node API must verify against (default: the cluster CA of --kubeconfig, what kubeadm configures); bearer tokens are checked by TokenReview',
+  },
   'cluster-dns': { type: 'list', default: ['10.96.0.10'], description: 'DNS servers for ClusterFirst pods' },
   'cluster-domain': { default: 'cluster.local', description: 'cluster DNS domain' },
   'max-pods': { type: 'number', default: 110, description: 'pods capacity' },
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
     bindAddress: f['bind-address'],
     tlsCertFile: creds.tlsCertFile,
     tlsPrivateKeyFile: creds.tlsPrivateKeyFile,
+    requestServingCertificate: creds.requestServingCertificate,
     clientCaFile: f['client-ca-file'] || undefined,
     labels,
     logger: log,

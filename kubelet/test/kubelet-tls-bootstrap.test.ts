@@ -2,8 +2,9 @@
 // runtime: no containerd needed): with only a bootstrap token it gets a client certificate
 // (CSR from system:bootstrap:ID) and a serving certificate (CSR from system:node:NAME),
 // registers its Node, serves :10250 with a certificate the cluster CA verifies, keeps both
-// across a restart, serves its API only to the apiserver, admins and itself, and exits with a
-// clear error when the token is refused.
+// across a restart, serves its API only to callers RBAC lets use nodes/proxy (the apiserver's
+// kubelet client, admins; not other nodes, not itself), and exits with a clear error when the
+// token is refused.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caHashOf, clusterInfoKubeconfig } from '@skiff/common/bootstrap/discovery';
+import { createNodeCsr } from '@skiff/common/bootstrap/csr';
 import { kubeconfigYaml, writeFileAtomic } from '@skiff/common/bootstrap/kubeconfig-file';
 import { writeBootstrapKubeconfig } from '@skiff/common/bootstrap/tls-bootstrap';
 import { componentEntryArgs, freePort, makeClientCert, repoRoot, startComponent, removeOnExit, useApiserver, until } from '@skiff/common/testing/index';
@@ -157,7 +159,7 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
     expect(served.subjectAltName).to.include('IP Address:127.0.0.1').and.include(`DNS:${NODE}`);
   });
 
-  it('serves its API only to the apiserver, admins and itself; /healthz to any client of the CA', async () => {
+  it("serves its API only to the apiserver's kubelet client and admins, /healthz included; not to nodes", async () => {
     const dir = join(work, NODE);
     const pki = cluster.server.pki;
     const other = await makeClientCert(pki, 'node-other', 'system:node:other', 'system:nodes');
@@ -177,13 +179,43 @@ describe('kubelet TLS bootstrap (--bootstrap-kubeconfig, --rotate-server-certifi
         req.on('error', reject);
         req.end();
       });
-    expect((await get('/healthz', other)).status).to.equal(200);
+    expect((await get('/healthz', other)).status).to.equal(403);
     const refused = await get('/pods', other);
     expect(refused.status).to.equal(403);
-    expect(refused.body.trim()).to.equal('Forbidden (user=system:node:other, verb=get, resource=nodes, subresource=proxy)');
+    expect(refused.body.trim()).to.equal('Forbidden (user=system:node:other, verb=get, resource=nodes, subresource=pods)');
     expect((await get('/metrics', other)).body.trim()).to.match(/subresource=metrics\)$/);
-    expect((await get('/pods', self)).status).to.equal(200);
+    // as in Kubernetes, a node's own credential holds no nodes/proxy either
+    expect((await get('/pods', self)).status).to.equal(403);
     expect((await get('/pods', pki.admin)).status).to.equal(200);
+    expect((await get('/pods', pki.apiserverKubeletClient)).status).to.equal(200);
+    expect((await get('/healthz', pki.apiserverKubeletClient)).status).to.equal(200);
+  });
+
+  it('denies a serving CSR from the node for addresses its Node does not report', async () => {
+    const dir = join(work, NODE);
+    const self = { cert: join(dir, 'pki', 'kubelet-client.crt'), key: join(dir, 'pki', 'kubelet-client.key') };
+    const { csrPem } = await createNodeCsr(NODE, { dnsNames: [NODE], ipAddresses: ['127.0.0.1', '10.96.0.1'] });
+    const r = await cluster.server.request('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', {
+      client: self,
+      body: {
+        apiVersion: 'certificates.k8s.io/v1',
+        kind: 'CertificateSigningRequest',
+        metadata: { name: 'foreign-sans' },
+        spec: { request: b64(csrPem), signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'] },
+      },
+    });
+    expect(r.status, r.body).to.equal(201);
+    let denied: Json | undefined;
+    await until('the CSR denied', async () => {
+      denied = ((await get('/apis/certificates.k8s.io/v1/certificatesigningrequests/foreign-sans')).status?.conditions as Json[] | undefined)?.find(
+        (c) => c.type === 'Denied',
+      );
+      return !!denied;
+    });
+    expect(denied).to.include({ status: 'True', reason: 'SubjectAltNamesNotOwned' });
+    expect(denied!.message).to.match(/IP addresses \[10\.96\.0\.1\] are not among node boot-1's addresses/);
+    const after = await get('/apis/certificates.k8s.io/v1/certificatesigningrequests/foreign-sans');
+    expect(after.status?.certificate).to.equal(undefined);
   });
 
   it('keeps its certificates across a restart: no new CSR', async () => {

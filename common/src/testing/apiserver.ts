@@ -138,6 +138,9 @@ function apiserverArgs(opts: StartApiserverOptions, port: number, prefix: string
     '--service-cluster-ip-range=10.96.0.0/12',
     '--service-node-port-range=30000-32767',
     '--advertise-address=127.0.0.1',
+    // kubelets authorize every request: the apiserver shows its own kubelet-client identity
+    `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
+    `--kubelet-client-key=${pki.apiserverKubeletClient.key}`,
     ...(opts.extraArgs ?? []),
   ];
 }

@@ -30,8 +30,13 @@ export interface Pki {
   scheduler: CertPair;
   /** CN=system:node:<hostname>, O=system:nodes */
   kubelet: CertPair;
-  /** CN=kube-apiserver-kubelet-client, O=system:masters: what the apiserver shows kubelets */
+  /** CN=kube-apiserver-kubelet-client, O=kubeadm:cluster-admins (kubeadm's subject): what the
+   * apiserver shows kubelets; bound to system:kubelet-api-admin, nothing more */
   apiserverKubeletClient: CertPair;
+  /** CN=system:kube-proxy (system:node-proxier) */
+  kubeProxy: CertPair;
+  /** CN=system:skiff-dns (system:skiff-dns) */
+  dns: CertPair;
   /** service-account token signing key pair */
   serviceAccountKey: string;
   serviceAccountPub: string;
@@ -64,6 +69,8 @@ export async function makePki(dir: string): Promise<Pki> {
     scheduler: pair(dir, 'scheduler'),
     kubelet: pair(dir, 'kubelet'),
     apiserverKubeletClient: pair(dir, 'apiserver-kubelet-client'),
+    kubeProxy: pair(dir, 'kube-proxy'),
+    dns: pair(dir, 'dns'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
   };

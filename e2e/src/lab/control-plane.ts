@@ -82,8 +82,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         `--service-account-signing-key-file=${pki.serviceAccountKey}`,
         // kubelets' serving certificates come from kubelet-serving CSRs signed by this CA: verify them
         `--kubelet-certificate-authority=${pki.caCert}`,
-        `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
-        `--kubelet-client-key=${pki.apiserverKubeletClient.key}`,
         `--encryption-provider-config=${encryptionConfig}`,
       ],
     });
@@ -121,7 +119,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       await startComponent({
         workspace: 'dns',
         args: [
-          `--kubeconfig=${apiserver.kubeconfigPath}`,
+          `--kubeconfig=${await kubeconfigFor(pki.dns, 'dns')}`,
           `--bind-address=${opts.hostAddress}`,
           `--port=${dnsPort}`,
           `--advertise-address=${opts.hostAddress}`,

@@ -1,6 +1,7 @@
 // The node API on HTTPS :10250: /healthz, /metrics, /pods, /stats/summary,
 // /containerLogs, and the streaming endpoints /exec, /attach, /portForward that hand the
-// connection to the runtime's streaming server.
+// connection to the runtime's streaming server. Every request, /healthz included, is
+// authenticated and authorized first (node-api-auth.ts), as on the real kubelet's port.
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,7 +11,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '@skiff/common';
 import type { CriRuntime } from '../runtime/cri-runtime.ts';
 import { fileSize, followLog, readLog, type LogOptions } from './cri-log.ts';
-import { certificateUser, nodeApiDecision } from './node-api-authz.ts';
+import type { NodeApiAuth } from './node-api-auth.ts';
 import { statsSummary } from './stats.ts';
 import { rejectUpgrade, relayUpgrade } from './stream-relay.ts';
 
@@ -28,8 +29,9 @@ export interface NodeApiBackend {
 export interface KubeletServerOptions {
   certFile: string;
   keyFile: string;
-  /** when set, clients must present a certificate signed by this CA */
-  clientCaFile?: string;
+  /** PEM of the CA client certificates must verify against; without it only bearer tokens are accepted */
+  clientCa?: Buffer;
+  auth: NodeApiAuth;
   backend: NodeApiBackend;
   log: Logger;
 }
@@ -47,7 +49,9 @@ export function createKubeletServer(o: KubeletServerOptions): https.Server {
     {
       cert: readFileSync(o.certFile),
       key: readFileSync(o.keyFile),
-      ...(o.clientCaFile ? { ca: readFileSync(o.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+      // a certificate is asked for but not required: a caller may bring a bearer token
+      // instead, and one from another CA is refused per request (401), as the kubelet does
+      ...(o.clientCa ? { ca: o.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
     },
     (req, res) => {
       handleRequest(o, req, res).catch((e: unknown) => {
@@ -95,21 +99,16 @@ function requireCri(o: KubeletServerOptions): CriRuntime {
 
 const bool = (q: URLSearchParams, k: string) => ['true', '1'].includes(q.get(k) ?? '');
 
-/** With client certificates required, only the apiserver, admins and this node get past /healthz. */
-function authorize(o: KubeletServerOptions, req: IncomingMessage, first: string): void {
-  if (!o.clientCaFile) return;
-  const user = certificateUser(req);
-  if (!user) throw new HttpError(401, 'Unauthorized');
-  const refusal = nodeApiDecision(user, o.backend.nodeName, req.method ?? 'GET', first);
-  if (refusal) {
-    o.log.info('node API request refused', { user: user.name, path: req.url });
-    throw new HttpError(403, refusal);
-  }
+async function authorize(o: KubeletServerOptions, req: IncomingMessage, upgrade: boolean): Promise<void> {
+  const outcome = await o.auth.check(req, upgrade);
+  if (outcome.ok) return;
+  if (outcome.code === 403) o.log.info('node API request refused', { user: outcome.user?.name, path: req.url });
+  throw new HttpError(outcome.code, outcome.message);
 }
 
 async function handleUpgrade(o: KubeletServerOptions, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  await authorize(o, req, true);
   const { parts, query } = splitPath(req.url ?? '/');
-  authorize(o, req, parts[0] ?? '');
   const [kind, ns, name, containerName] = parts;
   const cri = requireCri(o);
   const pod = podOf(o, ns, name);
@@ -155,9 +154,9 @@ async function handleUpgrade(o: KubeletServerOptions, req: IncomingMessage, sock
 }
 
 async function handleRequest(o: KubeletServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await authorize(o, req, false);
   const { parts, query } = splitPath(req.url ?? '/');
   const first = parts[0] ?? '';
-  authorize(o, req, first);
   if (first === 'healthz') {
     const ok = o.backend.healthy();
     res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' });

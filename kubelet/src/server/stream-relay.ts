@@ -37,7 +37,13 @@ export function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
 
 /** Writes a plain HTTP error on a socket that asked for an upgrade. */
 export function rejectUpgrade(client: Duplex, code: number, message: string): void {
-  const reason = ({ 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error', 501: 'Not Implemented' } as Record<number, string>)[code] ?? 'Error';
+  const reason =
+    (
+      { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 501: 'Not Implemented' } as Record<
+        number,
+        string
+      >
+    )[code] ?? 'Error';
   const body = `${message}\n`;
   client.end(
     `HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

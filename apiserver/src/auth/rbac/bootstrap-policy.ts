@@ -229,6 +229,19 @@ export const bootstrapClusterRoles: KObject[] = [
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
   clusterRole('system:kube-dns', [rule(['list', 'watch'], [''], ['endpoints', 'services']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
+  // full use of every kubelet's API: what the apiserver's kubelet client holds
+  clusterRole('system:kubelet-api-admin', [
+    rule(read, [''], ['nodes']),
+    rule(['proxy'], [''], ['nodes']),
+    rule(['*'], [''], ['nodes/proxy', 'nodes/metrics', 'nodes/spec', 'nodes/stats', 'nodes/log']),
+  ]),
+  // Skiff's DNS server: CoreDNS's system:coredns, plus reading the kube-system namespace it
+  // publishes the kube-dns Service in (that Service is written under the Role below)
+  clusterRole('system:skiff-dns', [
+    rule(['list', 'watch'], [''], ['endpoints', 'services', 'pods', 'namespaces']),
+    rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    rule(['get'], [''], ['namespaces'], ['kube-system']),
+  ]),
   clusterRole('system:kube-scheduler', schedulerRules),
   clusterRole('system:kube-controller-manager', controllerManagerRules),
   clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
@@ -250,6 +263,9 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   // hold the proxier's rights as well as kube-proxy's own identity
   clusterRoleBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy'), group('system:nodes')]),
   clusterRoleBinding('system:kube-dns', 'system:kube-dns', [{ kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }, user('system:kube-dns')]),
+  // the apiserver's own client certificate for kubelets (--kubelet-client-certificate)
+  clusterRoleBinding('system:kubelet-api-admin', 'system:kubelet-api-admin', [user('kube-apiserver-kubelet-client')]),
+  clusterRoleBinding('system:skiff-dns', 'system:skiff-dns', [user('system:skiff-dns')]),
   clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
   clusterRoleBinding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
   // what kubeadm binds for joining nodes: bootstrap tokens file CSRs that are approved
@@ -273,6 +289,19 @@ export const bootstrapRoles: KObject[] = [
     metadata: { name: 'system:bootstrap-signer-clusterinfo', namespace: 'kube-public', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
     rules: [rule(['get'], [''], ['configmaps'], ['cluster-info'])],
   },
+  // Skiff's DNS server runs outside the cluster and publishes the kube-dns Service and its
+  // endpoints itself (dns/src/bootstrap.ts)
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'Role',
+    metadata: { name: 'system:skiff-dns', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    rules: [
+      rule(['create'], [''], ['services', 'endpoints']),
+      rule(['get', 'update'], [''], ['services', 'endpoints'], ['kube-dns']),
+      rule(['create'], ['discovery.k8s.io'], ['endpointslices']),
+      rule(['get', 'update'], ['discovery.k8s.io'], ['endpointslices'], ['kube-dns-skiff']),
+    ],
+  },
 ];
 
 export const bootstrapRoleBindings: KObject[] = [
@@ -282,5 +311,12 @@ export const bootstrapRoleBindings: KObject[] = [
     metadata: { name: 'system:bootstrap-signer-clusterinfo', namespace: 'kube-public', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
     roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'system:bootstrap-signer-clusterinfo' },
     subjects: [{ kind: 'User', name: 'system:anonymous', apiGroup: RBAC_GROUP }],
+  },
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: 'system:skiff-dns', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'system:skiff-dns' },
+    subjects: [{ kind: 'User', name: 'system:skiff-dns', apiGroup: RBAC_GROUP }],
   },
 ];

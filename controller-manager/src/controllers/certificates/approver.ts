@@ -1,10 +1,12 @@
 // Which CSRs are approved without a human: kubelet client certificates asked for with a
 // bootstrap token (a joining node) or by the node itself (renewal), and a node's serving
-// certificate asked for by that node. Anything else waits for `kubectl certificate approve`,
-// except what a bootstrap token asks beyond a node client certificate: that is denied, since a
-// token shared by joining workers is good for nothing else (join-once.ts adds: once per name).
+// certificate asked for by that node for the names and addresses its Node reports (a serving
+// request naming anything else is denied; one whose Node is not registered yet waits).
+// Anything else waits for `kubectl certificate approve`, except what a bootstrap token asks
+// beyond a node client certificate: that is denied, since a token shared by joining workers is
+// good for nothing else (join-once.ts adds: once per name).
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, NODES_GROUP, NODE_USER_PREFIX, parseCsr } from '@skiff/common/bootstrap/csr';
-import { kubeletClientProblems, kubeletServingProblems, nodeNameOf } from './node-csr.ts';
+import { kubeletClientProblems, kubeletServingProblems, kubeletServingSanProblems, nodeNameOf, type NodeAddressesView } from './node-csr.ts';
 
 export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
 
@@ -17,6 +19,12 @@ export interface CsrObject {
 
 /** Not approved: `why` is for the log; `deny` (reason and message of a Denied condition) when it never will be. */
 export type ApprovalDecision = { approve: true; reason: string; message: string } | { approve: false; why: string; deny?: { reason: string; message: string } };
+
+export interface ApprovalOptions {
+  approveKubeletServing: boolean;
+  /** the Node of that name, when registered (a kubelet-serving request waits for it) */
+  node?: (name: string) => NodeAddressesView | undefined;
+}
 
 export function hasCondition(csr: CsrObject, type: string): boolean {
   return (csr.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
@@ -31,7 +39,7 @@ export function csrPem(csr: CsrObject): string {
 }
 
 /** Whether to approve `csr` now; `why` says why not (for the log). */
-export function approvalDecision(csr: CsrObject, opts: { approveKubeletServing: boolean }): ApprovalDecision {
+export function approvalDecision(csr: CsrObject, opts: ApprovalOptions): ApprovalDecision {
   if (decided(csr)) return { approve: false, why: 'already decided' };
   const signer = csr.spec?.signerName ?? '';
   const fromBootstrapToken = (csr.spec?.groups ?? []).includes(BOOTSTRAPPERS_GROUP);
@@ -73,5 +81,12 @@ export function approvalDecision(csr: CsrObject, opts: { approveKubeletServing: 
   const problems = kubeletServingProblems(parsed, usages);
   if (problems.length) return { approve: false, why: problems.join('; ') };
   if (!selfRequest) return { approve: false, why: `a serving certificate for node ${node} must be asked for by that node, not ${username}` };
+  const registered = opts.node?.(node);
+  if (!registered) return { approve: false, why: `node ${node} is not registered yet: its addresses are unknown` };
+  const foreign = kubeletServingSanProblems(parsed, registered);
+  if (foreign.length) {
+    const message = `kubelet serving certificate names more than node ${node} reports: ${foreign.join('; ')}`;
+    return { approve: false, why: message, deny: { reason: 'SubjectAltNamesNotOwned', message } };
+  }
   return { approve: true, reason: 'AutoApproved', message: 'Auto approving kubelet serving certificate requested by the node itself.' };
 }

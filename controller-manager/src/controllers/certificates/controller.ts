@@ -3,14 +3,14 @@
 // once it has a certificate, a Denied or a Failed condition.
 import { EventRecorder, WorkQueue, runController } from '@skiff/common';
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseCsr } from '@skiff/common/bootstrap/csr';
-import type { CertificatesV1Api, V1CertificateSigningRequest, V1CertificateSigningRequestCondition } from '@kubernetes/client-node';
+import type { CertificatesV1Api, V1CertificateSigningRequest, V1CertificateSigningRequestCondition, V1Node } from '@kubernetes/client-node';
 import { InformerSet, apisFor, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { eventRef, FLUSH_TIMEOUT_MS } from '../../lib/events.ts';
 import { approvalDecision, csrPem, decided, hasCondition, type ApprovalDecision } from './approver.ts';
 import { joinDenial, type JoinFacts } from './join-once.ts';
-import { problemsForSigner } from './node-csr.ts';
+import { nodeNameOf, problemsForSigner, type NodeAddressesView } from './node-csr.ts';
 import { ClusterSigner } from './signer.ts';
 
 export const name = 'csrsigning';
@@ -41,6 +41,8 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
   const informers = new InformerSet(ctx, log);
   const csrs = informers.on<V1CertificateSigningRequest>(CSR_COLLECTION, () => api.listCertificateSigningRequest());
   const core = apisFor(ctx).core;
+  // a kubelet-serving request is judged against its Node's addresses
+  const nodes = informers.on<V1Node>('/api/v1/nodes', () => core.listNode());
   const events = EventRecorder.forKubeConfig(ctx.kubeConfig, { component: 'certificatesigningrequest-approving-controller', log });
   const join: JoinFacts = {
     async nodeExists(node) {
@@ -59,6 +61,18 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
     if (o.metadata?.name) queue.add(o.metadata.name);
   };
   csrs.on({ add: enqueue, update: enqueue });
+  // a serving request that waited for its Node is looked at again once the Node shows up
+  const pendingServingOf = (n: V1Node) => {
+    for (const csr of csrs.list()) {
+      if (csr.spec?.signerName !== KUBELET_SERVING_SIGNER || decided(csr)) continue;
+      try {
+        if (nodeNameOf(parseCsr(csrPem(csr))) === n.metadata?.name) enqueue(csr);
+      } catch {
+        /* unreadable: the approver says so when it gets to it */
+      }
+    }
+  };
+  nodes.on({ add: pendingServingOf, update: pendingServingOf });
   const stop = await runController({
     ...runnerDeps(ctx, informers),
     name,
@@ -68,7 +82,7 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
     reconcile: async (csrName) => {
       const csr = csrs.get(csrName);
       if (!csr) return;
-      await syncCsr(api, csr, { signer, approveKubeletServing: cfg.approveKubeletServing ?? true, log, join, events });
+      await syncCsr(api, csr, { signer, approveKubeletServing: cfg.approveKubeletServing ?? true, node: (n) => nodes.get(n), log, join, events });
     },
   });
   return async () => {
@@ -80,6 +94,7 @@ export async function start(ctx: ControllerDeps<CertificatesConfig>): Promise<St
 export interface SyncOptions {
   signer?: ClusterSigner;
   approveKubeletServing: boolean;
+  node?: (name: string) => NodeAddressesView | undefined;
   log?: { info(msg: string, f?: object): void; warn(msg: string, f?: object): void };
   /** what the once-per-name rule for bootstrap joins asks (join-once.ts) */
   join: JoinFacts;
@@ -93,7 +108,7 @@ export async function syncCsr(api: CertificatesV1Api, csr: V1CertificateSigningR
   if (!csrName) return;
   if (csr.status?.certificate || hasCondition(csr, 'Denied') || hasCondition(csr, 'Failed')) return;
   if (!decided(csr)) {
-    let d: ApprovalDecision = approvalDecision(csr, { approveKubeletServing: o.approveKubeletServing });
+    let d: ApprovalDecision = approvalDecision(csr, { approveKubeletServing: o.approveKubeletServing, node: o.node });
     if (d.approve) {
       const denial = await joinDenial(csr, o.join);
       if (denial) d = { approve: false, why: denial.message, deny: denial };

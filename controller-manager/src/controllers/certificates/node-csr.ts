@@ -50,3 +50,41 @@ export function nodeNameOf(csr: ParsedCsr): string | undefined {
   const cn = csr.commonNames[0];
   return cn?.startsWith(NODE_USER_PREFIX) ? cn.slice(NODE_USER_PREFIX.length) : undefined;
 }
+
+/** What the approver reads of a Node: the addresses its kubelet reports. */
+export interface NodeAddressesView {
+  metadata?: { name?: string };
+  status?: { addresses?: { type: string; address: string }[] };
+}
+
+const DNS_ADDRESS_TYPES = ['Hostname', 'InternalDNS', 'ExternalDNS'];
+const IP_ADDRESS_TYPES = ['InternalIP', 'ExternalIP'];
+
+/** One spelling per address, so that ::1 and 0:0:0:0:0:0:0:1 compare equal. */
+function canonicalIP(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  try {
+    return new URL(`http://[${ip}]/`).hostname;
+  } catch {
+    return ip;
+  }
+}
+
+/**
+ * Why a kubelet-serving request names something that is not its node's own (empty when every
+ * SAN is): DNS names must be the node's name or a hostname/DNS address the Node reports, IPs
+ * must be among its InternalIP/ExternalIP addresses. Otherwise a node's credential could get a
+ * certificate the apiserver would trust for another node's or a Service's address.
+ */
+export function kubeletServingSanProblems(csr: ParsedCsr, node: NodeAddressesView): string[] {
+  const name = node.metadata?.name ?? '';
+  const addresses = node.status?.addresses ?? [];
+  const dnsOk = new Set([name, ...addresses.filter((a) => DNS_ADDRESS_TYPES.includes(a.type)).map((a) => a.address)].map((d) => d.toLowerCase()));
+  const ipOk = new Set(addresses.filter((a) => IP_ADDRESS_TYPES.includes(a.type)).map((a) => canonicalIP(a.address)));
+  const out: string[] = [];
+  const badDns = csr.dnsNames.filter((d) => !dnsOk.has(d.toLowerCase()));
+  const badIps = csr.ipAddresses.filter((ip) => !ipOk.has(canonicalIP(ip)));
+  if (badDns.length) out.push(`DNS names [${badDns.join(', ')}] are not node ${name}'s (allowed: ${[...dnsOk].join(', ')})`);
+  if (badIps.length) out.push(`IP addresses [${badIps.join(', ')}] are not among node ${name}'s addresses [${[...ipOk].join(', ')}]`);
+  return out;
+}
