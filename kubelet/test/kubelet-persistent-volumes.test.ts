@@ -71,7 +71,14 @@ describe('kubelet: persistentVolumeClaim volumes and local-path cleanup', functi
     );
     await bind('data', `pvc-${uid}`);
     const got = await resolveClaimVolume(pod('data', true), pod('data', true).spec!.volumes![0]!, objects(), 'node-a');
-    expect(got).to.deep.equal({ volumeName: `pvc-${uid}`, provisionedBy: 'skiff.io/local-path', path: dir, type: 'DirectoryOrCreate', readOnly: true });
+    expect(got).to.deep.equal({
+      volumeName: `pvc-${uid}`,
+      provisionedBy: 'skiff.io/local-path',
+      path: dir,
+      type: 'DirectoryOrCreate',
+      local: false,
+      readOnly: true,
+    });
     expect(await failure(resolveClaimVolume(pod('data'), pod('data').spec!.volumes![0]!, objects(), 'node-b'))).to.equal(
       `persistentvolume "pvc-${uid}" has node affinity that does not match node "node-b"`,
     );

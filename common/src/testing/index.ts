@@ -16,6 +16,7 @@ export { useEtcd, useApiserver } from './mocha.ts';
 export type { EtcdFixture, ApiserverFixture } from './mocha.ts';
 export { freePort } from './ports.ts';
 export { removeOnExit } from './processes.ts';
+export { stopAfterAllFiles } from './after-all-files.ts';
 export { repoRoot, componentEntryArgs } from './repo.ts';
 export { until } from './wait.ts';
 export { watchLines } from './watch-lines.ts';

@@ -3,11 +3,11 @@
 // run Indexed, and go away after ttlSecondsAfterFinished; a `*/1 * * * *` CronJob whose
 // controller clock runs 20 times faster (--cronjob-time-scale), so a minute passes in 3 s.
 import { expect } from 'chai';
-import { startSingleNodeCluster } from '../../src/single-node/index.ts';
+import { SHARED_CRONJOB_TIME_SCALE, sharedSingleNodeCluster } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 
 const NS = 'jobs-e2e';
-const TIME_SCALE = 20;
+const TIME_SCALE = SHARED_CRONJOB_TIME_SCALE;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const job = (name: string, spec: string, command: string) => `
@@ -45,7 +45,6 @@ interface JobView {
 describe('single node: Jobs and CronJobs with real pods (issue 16)', function () {
   this.timeout(300_000);
   let c: SingleNodeCluster;
-  const previousScale = process.env.SKIFF_CONTROLLER_MANAGER_CRONJOB_TIME_SCALE;
 
   const k = (args: string[], stdin?: string) => c.kubectlOk(['-n', NS, ...args], stdin === undefined ? {} : { stdin });
   const getJob = async (name: string): Promise<JobView> => JSON.parse(await k(['get', 'job', name, '-o', 'json']));
@@ -59,15 +58,13 @@ describe('single node: Jobs and CronJobs with real pods (issue 16)', function ()
 
   before(async function () {
     this.timeout(300_000);
-    process.env.SKIFF_CONTROLLER_MANAGER_CRONJOB_TIME_SCALE = String(TIME_SCALE);
-    c = await startSingleNodeCluster();
+    c = await sharedSingleNodeCluster();
     await c.kubectlOk(['create', 'namespace', NS]);
   });
   after(async function () {
     this.timeout(120_000);
-    if (previousScale === undefined) delete process.env.SKIFF_CONTROLLER_MANAGER_CRONJOB_TIME_SCALE;
-    else process.env.SKIFF_CONTROLLER_MANAGER_CRONJOB_TIME_SCALE = previousScale;
-    await c?.down();
+    // the cluster is shared with the other e2e files: only this file's namespace goes
+    await c?.kubectl(['delete', 'namespace', NS, '--wait=false']);
   });
 
   it('a 5-completion, parallelism-2 busybox Job completes, never running more than 2 pods', async () => {

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectlBinary, repoRoot } from '@skiff/common/testing/index';
-import { startSingleNodeCluster, tallyPods } from '../../src/single-node/index.ts';
+import { sharedSingleNodeCluster, tallyPods } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 import { unhealthyReason } from '../../src/single-node/health.ts';
 import type { EndpointSliceLike, KubeObject } from '../../src/single-node/health.ts';
@@ -45,7 +45,7 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
   before(async function () {
     this.timeout(300_000);
     expect(FILES.length, 'manifests/*.yaml').to.be.greaterThan(0);
-    c = await startSingleNodeCluster();
+    c = await sharedSingleNodeCluster();
     // all at once: the files become healthy side by side, each test then waits for its own
     for (const file of FILES) {
       await c.kubectlOk(['create', 'namespace', namespaceOf(file)]);
@@ -55,7 +55,8 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
   });
   after(async function () {
     this.timeout(120_000);
-    await c?.down();
+    // the cluster is shared with the other e2e files: only this file's namespaces go
+    await c?.kubectl(['delete', 'namespace', ...FILES.map(namespaceOf), 'tty-e2e', '--wait=false', '--ignore-not-found']);
   });
 
   for (const file of FILES) {

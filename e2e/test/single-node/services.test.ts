@@ -5,7 +5,7 @@
 // through a pseudo-terminal, and every tool a student uses in it.
 import { expect } from 'chai';
 import { kubectlBinary } from '@skiff/common/testing/index';
-import { startSingleNodeCluster, tallyPods, httpGet, servingPod, run } from '../../src/single-node/index.ts';
+import { sharedSingleNodeCluster, tallyPods, httpGet, servingPod, run } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 import { startInTerminal } from '../../src/single-node/terminal.ts';
 
@@ -126,7 +126,7 @@ describe('single node: Services as a user sees them (issue 6)', function () {
 
   before(async function () {
     this.timeout(300_000);
-    c = await startSingleNodeCluster();
+    c = await sharedSingleNodeCluster();
     await c.kubectlOk(['create', 'namespace', NS]);
     await c.kubectlOk(['-n', NS, 'apply', '-f', '-'], { stdin: SHOP });
     await c.kubectlOk(['-n', NS, 'rollout', 'status', 'deploy/shop', '--timeout=120s'], { timeoutMs: 130_000 });
@@ -136,7 +136,8 @@ describe('single node: Services as a user sees them (issue 6)', function () {
   });
   after(async function () {
     this.timeout(120_000);
-    await c?.down();
+    // the cluster is shared with the other e2e files: only this file's namespace goes
+    await c?.kubectl(['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']);
   });
 
   it('100 requests from the host to NODE_IP:nodePort reach all 3 pods', async () => {

@@ -2,7 +2,7 @@
 // containers: ordered start, stable DNS names through a headless Service, a pod that comes back
 // with its claim and data, a partitioned rolling update, scale-down keeping claims, and undo.
 import { expect } from 'chai';
-import { startSingleNodeCluster } from '../../src/single-node/index.ts';
+import { sharedSingleNodeCluster, stopSharedSingleNodeCluster } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 
 const NS = 'sts-e2e';
@@ -80,12 +80,14 @@ describe('single node: StatefulSet with a headless Service and claims (issue 16)
 
   before(async function () {
     this.timeout(300_000);
-    c = await startSingleNodeCluster();
+    c = await sharedSingleNodeCluster();
     await c.kubectlOk(['create', 'namespace', NS]);
   });
   after(async function () {
     this.timeout(120_000);
-    await c?.down();
+    // the last file that shares the single-node cluster (alphabetically) stops it, so the
+    // suites after e2e run on a quiet machine
+    await stopSharedSingleNodeCluster();
   });
 
   it('starts web-0, web-1, web-2 in order, each once the one before is Running and Ready', async () => {
