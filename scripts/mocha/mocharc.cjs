@@ -15,7 +15,9 @@ const namedFiles = process.argv.slice(2).some((a) => !a.startsWith('-') && /\.te
 
 module.exports = {
   spec: spec.length > 0 ? spec : namedFiles ? [] : ['*/dist/test/**/*.test.js'],
-  ignore: ['node_modules/**'],
+  // SKIFF_TEST_IGNORE (space-separated globs) leaves files out: scripts/test.sh runs the node
+  // lane (containerd, network namespaces) beside the rest.
+  ignore: ['node_modules/**', ...(process.env.SKIFF_TEST_IGNORE ?? '').split(/\s+/).filter(Boolean)],
   require: [path.join(root, 'common/dist/src/testing/root-hooks.js')],
   reporter: path.join(__dirname, 'summary-reporter.cjs'),
   // Most suites start etcd and an apiserver; the default 2 s is far too short for that.
