@@ -6,14 +6,15 @@
 // authentication of this apiserver, Local APIServices, the ConfigMap and validation.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
-import { makeClientCert, repoRoot, runKubectl, until, useApiserver } from '@skiff/common/testing/index';
+import { makeClientCert, removeOnExit, repoRoot, runKubectl, until, useApiserver } from '@skiff/common/testing/index';
 
 const V = '1.33';
 const group = 'wardle.example.com';
@@ -142,6 +143,11 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(cm.data['requestheader-extra-headers-prefix']).to.equal('["X-Remote-Extra-"]');
     expect(cm.data['requestheader-client-ca-file']).to.equal(readFileSync(cluster.server.pki.frontProxyCaCert, 'utf8'));
     expect(cm.data['client-ca-file']).to.equal(readFileSync(cluster.server.pki.caCert, 'utf8'));
+    // aggregated servers bind to this Role to read it
+    const role = JSON.parse(await ok(['get', 'role', '-n', 'kube-system', 'extension-apiserver-authentication-reader', '-o', 'json']));
+    expect(role.rules).to.deep.equal([
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['extension-apiserver-authentication'], verbs: ['get', 'list', 'watch'] },
+    ]);
   });
 
   it('validates APIServices as kube-aggregator does', async () => {
@@ -290,7 +296,12 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     const pods = await admin(['get', 'pods', '-A']);
     expect(pods.code, pods.stderr).to.equal(0);
     // the stopped group is Stale in aggregated discovery; everything else is listed
-    const ar = await admin(['api-resources']);
+    // with a fresh discovery cache: kubectl skips the Stale version and lists everything else
+    const cacheDir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-cache-'));
+    removeOnExit(cacheDir);
+    const ar = await cluster.server.kubectl(V, ['api-resources'], { cacheDir });
+    expect(ar.code, ar.stderr).to.equal(0);
+    expect(ar.stdout).to.not.include('flunders');
     expect(ar.stdout).to.match(/^pods\s+po\s+v1\s+true\s+Pod/m);
     expect(ar.stdout).to.match(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/m);
     expect(ar.stdout).to.match(/^apiservices\s+apiregistration\.k8s\.io\/v1\s+false\s+APIService/m);

@@ -289,6 +289,14 @@ export const bootstrapRoles: KObject[] = [
     metadata: { name: 'system:bootstrap-signer-clusterinfo', namespace: 'kube-public', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
     rules: [rule(['get'], [''], ['configmaps'], ['cluster-info'])],
   },
+  // bootstrappolicy's NamespaceRoles: aggregated API servers bind their ServiceAccount to it to
+  // read how this apiserver authenticates front proxies (apiserver/src/aggregator/)
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'Role',
+    metadata: { name: 'extension-apiserver-authentication-reader', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    rules: [rule(read, [''], ['configmaps'], ['extension-apiserver-authentication'])],
+  },
   // Skiff's DNS server runs outside the cluster and publishes the kube-dns Service and its
   // endpoints itself (dns/src/bootstrap.ts)
   {
