@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
@@ -30,6 +31,7 @@ interface Seen {
   extra: Record<string, string[]>;
   frontProxyVerified: boolean;
   frontProxyCn: string;
+  headerNames: string[];
 }
 
 const resourceList = {
@@ -46,24 +48,31 @@ function flunder(name: string) {
   return { apiVersion: gv, kind: 'Flunder', metadata: { name, namespace: 'default', resourceVersion: '1' }, spec: { size: 3 } };
 }
 
-/** The aggregated server: trusts only the front-proxy CA, answers discovery and flunders. */
+/** What the backend learns of a request: the path, the front proxy's certificate, the user headers. */
+function record(req: IncomingMessage, seen: Seen[]): Seen {
+  const socket = req.socket as TLSSocket;
+  const peer = socket.getPeerCertificate();
+  const extra: Record<string, string[]> = {};
+  for (const [h, v] of Object.entries(req.headersDistinct)) if (h.startsWith('x-remote-extra-') && v) extra[h.slice('x-remote-extra-'.length)] = v;
+  const entry: Seen = {
+    path: req.url ?? '',
+    user: req.headersDistinct['x-remote-user']?.[0],
+    groups: req.headersDistinct['x-remote-group'] ?? [],
+    extra,
+    frontProxyVerified: socket.authorized,
+    frontProxyCn: String(peer?.subject?.CN ?? ''),
+    headerNames: Object.keys(req.headers),
+  };
+  seen.push(entry);
+  return entry;
+}
+
+/** The aggregated server: trusts only the front-proxy CA, answers discovery and flunders, echoes an upgraded stream. */
 async function startBackend(serving: { cert: string; key: string }, frontProxyCa: string, seen: Seen[]): Promise<https.Server> {
   const server = https.createServer(
     { cert: readFileSync(serving.cert), key: readFileSync(serving.key), ca: readFileSync(frontProxyCa), requestCert: true, rejectUnauthorized: false },
     (req: IncomingMessage, res: ServerResponse) => {
-      const socket = req.socket as TLSSocket;
-      const peer = socket.getPeerCertificate();
-      const extra: Record<string, string[]> = {};
-      for (const [h, v] of Object.entries(req.headersDistinct)) if (h.startsWith('x-remote-extra-') && v) extra[h.slice('x-remote-extra-'.length)] = v;
-      const entry: Seen = {
-        path: req.url ?? '',
-        user: req.headersDistinct['x-remote-user']?.[0],
-        groups: req.headersDistinct['x-remote-group'] ?? [],
-        extra,
-        frontProxyVerified: socket.authorized,
-        frontProxyCn: String(peer?.subject?.CN ?? ''),
-      };
-      seen.push(entry);
+      const entry = record(req, seen);
       const send = (code: number, body: object) => {
         res.writeHead(code, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -87,8 +96,49 @@ async function startBackend(serving: { cert: string; key: string }, frontProxyCa
       send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
     },
   );
+  // an exec-like stream: 101, then every byte comes back
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    const entry = record(req, seen);
+    if (!entry.frontProxyVerified || !entry.user || req.headers.upgrade !== 'skiff-echo') {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: skiff-echo\r\nConnection: Upgrade\r\n\r\n');
+    socket.pipe(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
+}
+
+/** An Upgrade request to the apiserver as the admin: the bytes echoed back through the stream. */
+function echoThroughUpgrade(url: string, ca: string, client: { cert: string; key: string }, message: string): Promise<{ status: number; echoed: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, {
+      method: 'POST',
+      headers: { connection: 'Upgrade', upgrade: 'skiff-echo' },
+      ca: readFileSync(ca),
+      cert: readFileSync(client.cert),
+      key: readFileSync(client.key),
+      agent: false,
+    });
+    req.on('upgrade', (res, socket, head) => {
+      let echoed = head.toString();
+      socket.on('data', (d: Buffer) => {
+        echoed += d.toString();
+        if (echoed.length >= message.length) {
+          socket.destroy();
+          resolve({ status: res.statusCode ?? 0, echoed });
+        }
+      });
+      socket.write(message);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, echoed: '' });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 describe('API aggregation (APIService, front proxy, availability, discovery)', function () {
@@ -256,6 +306,31 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(req?.groups).to.have.members(['wardle-users', 'system:authenticated']);
   });
 
+  it('forwards impersonated extras as X-Remote-Extra-*, and none of the caller credentials', async () => {
+    seen.length = 0;
+    const r = await cluster.server.request('GET', `/apis/${gv}/namespaces/default/flunders`, {
+      headers: { 'Impersonate-User': 'wendy', 'Impersonate-Group': 'wardle-users', 'Impersonate-Extra-Reason': 'audit', 'X-Remote-User': 'mallory' },
+    });
+    expect(r.status, r.body).to.equal(200);
+    const req = seen.find((s) => s.path.includes('/flunders'));
+    expect(req?.user).to.equal('wendy');
+    expect(req?.extra).to.deep.equal({ reason: ['audit'] });
+    expect(req?.headerNames.filter((h) => h.startsWith('impersonate-') || h === 'authorization')).to.deep.equal([]);
+  });
+
+  it('relays an Upgrade (exec-like) stream byte for byte', async () => {
+    seen.length = 0;
+    const pki = cluster.server.pki;
+    const r = await echoThroughUpgrade(
+      `${cluster.server.url}/apis/${gv}/namespaces/default/flunders/one/exec`,
+      pki.caCert,
+      pki.admin,
+      'hello through the aggregator',
+    );
+    expect(r).to.deep.equal({ status: 101, echoed: 'hello through the aggregator' });
+    expect(seen.find((s) => s.path.endsWith('/flunders/one/exec'))).to.include({ user: 'kubernetes-admin', frontProxyVerified: true });
+  });
+
   it('streams a watch through', async () => {
     const out = await ok(['get', '--raw', `/apis/${gv}/namespaces/default/flunders?watch=1`]);
     const events = out
@@ -329,5 +404,15 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     const fake = await review(impostor, { 'X-Remote-User': 'carol' });
     expect(fake.status, fake.body).to.equal(201);
     expect(JSON.parse(fake.body).status.userInfo.username).to.equal('front-proxy-client');
+  });
+
+  it('forgets a deleted APIService in discovery', async () => {
+    await ok(['delete', 'apiservice', `${version}.${group}`]);
+    await until('the group to leave /apis', async () => {
+      const apis = JSON.parse(await ok(['get', '--raw', '/apis']));
+      return !apis.groups.some((g: { name: string }) => g.name === group);
+    });
+    const gone = await cluster.server.request('GET', `/apis/${gv}/namespaces/default/flunders`);
+    expect(gone.status).to.equal(404);
   });
 });

@@ -76,7 +76,10 @@ export function createAggregator(o: AggregatorOptions): Aggregator {
     authenticator,
     groups,
     async route(req, res, info, user) {
-      if (info.apiPrefix !== 'apis' || !info.group || !info.version || o.servesLocally(info.group, info.version)) return false;
+      if (info.apiPrefix !== 'apis' || !info.group || !info.version) return false;
+      // the hot path: a resource we store is ours without asking anything else
+      if (info.isResourceRequest && o.registry.store(info.group, info.version, info.resource)) return false;
+      if (o.servesLocally(info.group, info.version)) return false;
       const apiService = await apiServiceFor(info.group, info.version);
       if (!apiService?.spec?.service) return false;
       await proxy(req, res, user, apiService);
