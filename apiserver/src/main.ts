@@ -136,6 +136,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     config: cfg.aggregation,
     clientCaFile: cfg.clientCaFile,
     servesLocally: (group, version) => registry.groupVersions().some((gv) => gv.group === group && gv.version === version),
+    metrics: metrics.registry,
     log: log.child({ part: 'aggregator' }),
   });
   discovery.addGroupSource(aggregator.groups);

@@ -364,6 +364,11 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(cond.message).to.include(`failing or missing response from https://127.0.0.1:${port}/apis/${gv}`);
     expect(await ok(['get', 'apiservice', `${version}.${group}`])).to.include('False (FailedDiscoveryCheck)');
 
+    const metrics = (await cluster.server.request('GET', '/metrics')).body;
+    expect(metrics).to.include(`aggregator_unavailable_apiservice{name="${version}.${group}"} 1`);
+    expect(metrics).to.include(`aggregator_unavailable_apiservice{name="v1.apps"} 0`);
+    expect(metrics).to.include(`aggregator_unavailable_apiservice_total{name="${version}.${group}",reason="FailedDiscoveryCheck"} 1`);
+
     const raw = await cluster.server.request('GET', `/apis/${gv}/namespaces/default/flunders`);
     expect(raw.status).to.equal(503);
     expect(JSON.parse(raw.body)).to.include({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
