@@ -84,6 +84,8 @@ async function startBackend(serving: { cert: string; key: string }, frontProxyCa
       }
       const url = new URL(req.url ?? '/', 'https://backend');
       if (url.pathname === `/apis/${gv}`) return send(200, resourceList);
+      // another version of the group, for the wrong-CA APIService
+      if (url.pathname === `/apis/${group}/v1beta1`) return send(200, { ...resourceList, groupVersion: `${group}/v1beta1` });
       if (url.pathname === `/apis/${gv}/namespaces/default/flunders`) {
         if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') {
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -248,17 +250,19 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
       }),
     );
     await until('EndpointsNotFound', async () => (await available())?.reason === 'EndpointsNotFound');
-    await ok(
-      ['apply', '-f', '-'],
+    const slice = (ready: boolean) =>
       JSON.stringify({
         apiVersion: 'discovery.k8s.io/v1',
         kind: 'EndpointSlice',
         metadata: { name: 'api-manual', namespace: ns, labels: { 'kubernetes.io/service-name': 'api' } },
         addressType: 'IPv4',
-        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready } }],
         ports: [{ port, protocol: 'TCP' }],
-      }),
-    );
+      });
+    await ok(['apply', '-f', '-'], slice(false));
+    await until('MissingEndpoints', async () => (await available())?.reason === 'MissingEndpoints');
+    expect((await available()).message).to.equal(`endpointslices for service/api in "${ns}" have no addresses with port name ""`);
+    await ok(['apply', '-f', '-'], slice(true));
     const cond = await until('Available=True', async () => {
       const c = await available();
       return c?.status === 'True' && c;
@@ -329,6 +333,40 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     );
     expect(r).to.deep.equal({ status: 101, echoed: 'hello through the aggregator' });
     expect(seen.find((s) => s.path.endsWith('/flunders/one/exec'))).to.include({ user: 'kubernetes-admin', frontProxyVerified: true });
+  });
+
+  it('verifies the backend against caBundle: a wrong CA gets 503, and no discovery from it', async () => {
+    // the same server, but trusted through the wrong CA: available (kube's check does not verify TLS), never proxied
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name: `v1beta1.${group}` },
+        spec: {
+          group,
+          version: 'v1beta1',
+          groupPriorityMinimum: 1000,
+          versionPriority: 10,
+          caBundle: readFileSync(cluster.server.pki.frontProxyCaCert).toString('base64'),
+          service: { namespace: ns, name: 'api' },
+        },
+      }),
+    );
+    const checked = await until('v1beta1 to be checked', async () => {
+      const r = JSON.parse(await ok(['get', 'apiservice', `v1beta1.${group}`, '-o', 'json']));
+      return r.status?.conditions?.find((c: { type: string }) => c.type === 'Available');
+    });
+    expect(checked, JSON.stringify(checked)).to.include({ status: 'True', reason: 'Passed' });
+    seen.length = 0;
+    const r = await cluster.server.request('GET', `/apis/${group}/v1beta1/namespaces/default/flunders`);
+    expect(r.status, r.body).to.equal(503);
+    expect(JSON.parse(r.body).message).to.match(/^error trying to reach service: /);
+    expect(seen.filter((x) => x.path.includes('/flunders'))).to.deep.equal([]);
+    const agg = await cluster.server.request('GET', '/apis', { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } });
+    const item = JSON.parse(agg.body).items.find((i: { metadata: { name: string } }) => i.metadata.name === group);
+    expect(item.versions.map((v: { version: string }) => v.version)).to.deep.equal([version]);
+    await ok(['delete', 'apiservice', `v1beta1.${group}`]);
   });
 
   it('streams a watch through', async () => {

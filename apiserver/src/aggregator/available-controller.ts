@@ -192,7 +192,12 @@ export class AvailableController {
       return { type: 'Available', status: 'False', reason: e.reason, message: e.message };
     }
     const path = `/apis/${spec.group}/${spec.version}`;
-    const tls = backendTls(obj, this.deps.proxyClient);
+    // as kube: the availability check is a best-effort GET that does not enforce the serving
+    // certificate; the document feeds discovery only when the certificate passes caBundle
+    // (or insecureSkipTLSVerify says not to care), as the proxy itself would require
+    const verifyingTls = backendTls(obj, this.deps.proxyClient);
+    const tls = { ...verifyingTls, rejectUnauthorized: false };
+    const trusted = (verified: boolean) => verified || spec.insecureSkipTLSVerify === true;
     let lastError = '';
     for (const target of shuffled(targets).slice(0, attempts)) {
       const url = `https://${target.host}:${target.port}${path}`;
@@ -202,7 +207,8 @@ export class AvailableController {
           lastError = `failing or missing response from ${url}: bad status from ${url}: ${res.status}`;
           continue;
         }
-        this.recordDiscovery(name, res.body);
+        if (trusted(res.verified)) this.recordDiscovery(name, res.body);
+        else this.deps.log.warn('aggregated API serving certificate does not pass caBundle: not used for discovery', { apiService: name });
         return { type: 'Available', status: 'True', reason: 'Passed', message: 'all checks passed' };
       } catch (e) {
         lastError = `failing or missing response from ${url}: ${(e as Error).message}`;
