@@ -216,6 +216,39 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(bad.stderr).to.include('must be `spec.version+"."+spec.group`: "v1.other.example.com"');
     expect(bad.stderr).to.include('spec.groupPriorityMinimum: Invalid value: 0: must be positive and less than 20000');
     expect(bad.stderr).to.include('local APIServices may not have insecureSkipTLSVerify');
+
+    const causes = async (spec: Record<string, unknown>, name: string) => {
+      const r = await cluster.server.request('POST', '/apis/apiregistration.k8s.io/v1/apiservices', {
+        body: { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name }, spec },
+      });
+      expect(r.status, r.body).to.equal(422);
+      return JSON.parse(r.body).details.causes.map((c: { field: string; message: string }) => `${c.field}: ${c.message}`);
+    };
+    const ca = Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64');
+    expect(
+      await causes(
+        {
+          group: 'x.example.com',
+          version: 'v1',
+          groupPriorityMinimum: 100,
+          versionPriority: 2000,
+          caBundle: ca,
+          insecureSkipTLSVerify: true,
+          service: { namespace: 'a', name: 'b', port: 70000 },
+        },
+        'v1.x.example.com',
+      ),
+    ).to.have.members([
+      'spec.versionPriority: Invalid value: 2000: must be positive and less than 1000',
+      'spec.service.port: Invalid value: 70000: port is not valid: must be between 1 and 65535, inclusive',
+      'spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present',
+    ]);
+    expect(
+      await causes({ group: '', version: 'v2', groupPriorityMinimum: 100, versionPriority: 10, service: { namespace: 'a', name: 'b' } }, 'v2.'),
+    ).to.deep.equal(['spec.group: Required value: only v1 may have an empty group and it better be legacy kube']);
+    expect(
+      await causes({ group: 'x.example.com', version: 'v1', groupPriorityMinimum: 100, versionPriority: 10, caBundle: ca }, 'v1.x.example.com'),
+    ).to.deep.equal(['spec.caBundle: Invalid value: "28 bytes": local APIServices may not have a caBundle']);
   });
 
   it('reports why the backend is not available yet, then Available once it answers', async () => {
