@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
-import { makeClientCert, removeOnExit, repoRoot, runKubectl, until, useApiserver } from '@skiff/common/testing/index';
+import { type ComponentHandle, makeClientCert, removeOnExit, repoRoot, runKubectl, startComponent, until, useApiserver } from '@skiff/common/testing/index';
 
 const V = '1.33';
 const group = 'wardle.example.com';
@@ -150,6 +150,7 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
   let backend: https.Server | undefined;
   let port = 0;
   let wendy = '';
+  let controllerManager: ComponentHandle | undefined;
 
   const admin = (args: string[], stdin?: string) => cluster.server.kubectl(V, args, stdin ? { stdin } : {});
   const ok = async (args: string[], stdin?: string) => {
@@ -170,9 +171,10 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     wendy = await cluster.server.kubeconfigFor(await makeClientCert(pki, 'wendy', 'wendy', 'wardle-users'), 'wendy');
   });
 
-  after(() => {
+  after(async () => {
     backend?.close();
     backend?.closeAllConnections();
+    await controllerManager?.stop();
   });
 
   it('serves Local APIServices for the built-in groups, Available', async () => {
@@ -482,6 +484,29 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(JSON.parse(fake.body).status.userInfo.username).to.equal('front-proxy-client');
   });
 
+  it('keeps a namespace Terminating while an aggregated API is down, deleting what it can', async () => {
+    const cmKubeconfig = await cluster.server.kubeconfigFor(cluster.server.pki.controllerManager, 'controller-manager');
+    const cm = await startComponent({
+      workspace: 'controller-manager',
+      args: [`--kubeconfig=${cmKubeconfig}`, '--port=0', '--leader-elect=false', '--controllers=namespace'],
+    });
+    controllerManager = cm;
+    await ok(['create', 'namespace', 'doomed']);
+    await ok(['create', 'configmap', 'cm', '-n', 'doomed', '--from-literal=k=v']);
+    await ok(['delete', 'namespace', 'doomed', '--wait=false']);
+    await until(
+      'the ConfigMap to be deleted',
+      async () => {
+        const r = await admin(['get', 'configmap', 'cm', '-n', 'doomed']);
+        return r.code !== 0 && r.stderr.includes('NotFound');
+      },
+      60_000,
+    );
+    await until('the discovery failure in the controller log', () => readFileSync(cm.logFile, 'utf8').includes(`Discovery failed for some groups`), 60_000);
+    // never finalized while the group's discovery fails
+    expect(await ok(['get', 'namespace', 'doomed', '-o', 'jsonpath={.status.phase}'])).to.equal('Terminating');
+  });
+
   it('forgets a deleted APIService in discovery', async () => {
     await ok(['delete', 'apiservice', `${version}.${group}`]);
     await until('the group to leave /apis', async () => {
@@ -490,5 +515,14 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     });
     const gone = await cluster.server.request('GET', `/apis/${gv}/namespaces/default/flunders`);
     expect(gone.status).to.equal(404);
+    // with the group gone, the namespace controller finishes
+    await until(
+      'namespace doomed to be removed',
+      async () => {
+        const r = await admin(['get', 'namespace', 'doomed']);
+        return r.code !== 0 && r.stderr.includes('NotFound');
+      },
+      60_000,
+    );
   });
 });
