@@ -424,6 +424,11 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
       return r.code === 0 && r.stdout.includes('flunders') && r.stdout;
     });
     expect(resources).to.match(/flunders\s+fl\s+wardle\.example\.com\/v1alpha1\s+true\s+Flunder/);
+    // kubectl maps the short name through the merged discovery and lists through the proxy
+    const table = await ok(['get', 'fl']);
+    expect(table).to.match(/^NAME\s+AGE/);
+    expect(table).to.match(/^one\s/m);
+    expect(table).to.match(/^two\s/m);
   });
 
   it('when the backend stops: Available=False, 503 for its group only, the rest answers', async () => {
