@@ -9,7 +9,8 @@ import { allResources, builtinObjects } from './registry/resources/index.ts';
 import { OpenApi, patchMetaFor } from './openapi/index.ts';
 import { Discovery } from './discovery/index.ts';
 import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/index.ts';
-import { createApiHandler } from './server/api-handler.ts';
+import { createApiHandler, type DiscoveryService } from './server/api-handler.ts';
+import { CrdController } from './apiextensions/crd-controller.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
 import { createApiServer } from './server/https-server.ts';
 import { createRequestLimiter } from './server/request-limits.ts';
@@ -40,7 +41,7 @@ function patchMeta(group: string, version: string, kind: string): PatchMeta {
   let meta = patchMetas.get(key);
   if (meta) return meta;
   const builtin = builtinPatchMeta(kind);
-  const fromSchema = patchMetaFor(group, version, kind);
+  const fromSchema = patchMetaFor(group, version, kind, customSchemaOf(group, version, kind));
   if (!fromSchema) {
     meta = builtin;
   } else {
@@ -66,6 +67,9 @@ function patchMeta(group: string, version: string, kind: string): PatchMeta {
   patchMetas.set(key, meta);
   return meta;
 }
+
+/** The published schema of a kind that brings its own (a custom resource), else undefined. */
+let customSchemaOf: (group: string, version: string, kind: string) => Record<string, unknown> | undefined = () => undefined;
 
 function firstIPv4(): string {
   for (const addrs of Object.values(os.networkInterfaces())) {
@@ -127,9 +131,31 @@ export async function startApiserver(cfg: ApiserverConfig) {
   const admission = new AdmissionChain(selectPlugins({ enable: cfg.enableAdmissionPlugins, disable: cfg.disableAdmissionPlugins }), registry);
   log.info('admission plugins', { enabled: admission.names });
 
+  // Discovery and OpenAPI are documents of the served set: rebuilt when CRDs change it
   let openapi: OpenApi | undefined;
-  const getOpenApi = () => (openapi ??= new OpenApi(allResources));
-  const discovery = new Discovery(allResources);
+  const getOpenApi = () => (openapi ??= new OpenApi([...registry.defs]));
+  let discoveryDocs = new Discovery([...registry.defs]);
+  const discovery: DiscoveryService = {
+    apiVersions: (address) => discoveryDocs.apiVersions(address),
+    apiGroupList: () => discoveryDocs.apiGroupList(),
+    apiGroup: (group) => discoveryDocs.apiGroup(group),
+    resourceList: (group, version) => discoveryDocs.resourceList(group, version),
+    aggregated: (accept, prefix) => discoveryDocs.aggregated(accept, prefix),
+  };
+  customSchemaOf = (group, version, kind) => registry.defs.find((d) => d.group === group && d.version === version && d.kind === kind)?.openAPISchema;
+  registry.onChange((defs) => {
+    discoveryDocs = new Discovery([...defs]);
+    openapi = undefined;
+    patchMetas.clear();
+    setImmediate(() => {
+      try {
+        getOpenApi();
+      } catch (e) {
+        log.error('building OpenAPI failed', { err: e as Error });
+      }
+    });
+  });
+  const crdController = new CrdController(registry, log.child({ part: 'crd-controller' }));
   let ready = false;
 
   const security = createSecurity({
@@ -232,6 +258,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
   });
   ready = true;
   const stopSystemNamespaces = startSystemNamespacesLoop(registry, cfg.systemNamespacesIntervalSeconds, log);
+  crdController.start();
   log.info('serving', { address: cfg.bindAddress, port: cfg.securePort, etcd: cfg.etcdServers, prefix: cfg.etcdPrefix });
 
   return {
@@ -241,6 +268,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     async stop() {
       ready = false;
       stopSystemNamespaces();
+      await crdController.stop();
       security.stop();
       server.close();
       server.closeAllConnections();

@@ -123,6 +123,21 @@ export interface ResourceDef {
    * named by the body: core/v1's legacy `bindings` is `{ bindings: 'binding' }` on pods.
    */
   subresourceCollections?: Record<string, string>;
+  /**
+   * Served from a schema rather than Go types (custom resources): no strategic merge patch
+   * (415, as Kubernetes answers, so kubectl falls back to a merge patch) and no protobuf bodies.
+   */
+  unstructured?: boolean;
+  /**
+   * The kind's OpenAPI v2 schema when the client models have none (a CRD version's schema):
+   * published in /openapi, read by `kubectl explain` and by the patch semantics.
+   */
+  openAPISchema?: Record<string, unknown>;
+  /**
+   * Unknown fields by the kind's own schema instead of the Go types (custom resources): drops
+   * them from obj in place and returns their paths for fieldValidation (`.spec.foo`).
+   */
+  pruneUnknownFields?(obj: KObject): string[];
 
   /** Set defaults as the Kubernetes defaulting functions do. Mutates obj. */
   defaults?(obj: KObject): void;
