@@ -252,13 +252,15 @@ export async function startApiserver(cfg: ApiserverConfig) {
     }
   });
 
+  // as kube-apiserver's crd-informer-synced readiness: the CRDs stored now are served before /readyz says yes
+  crdController.start();
+  await crdController.synced();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.securePort, cfg.bindAddress, () => resolve());
   });
   ready = true;
   const stopSystemNamespaces = startSystemNamespacesLoop(registry, cfg.systemNamespacesIntervalSeconds, log);
-  crdController.start();
   log.info('serving', { address: cfg.bindAddress, port: cfg.securePort, etcd: cfg.etcdServers, prefix: cfg.etcdPrefix });
 
   return {

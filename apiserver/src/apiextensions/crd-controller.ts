@@ -85,10 +85,20 @@ export class CrdController {
     await this.stopWorkers?.();
   }
 
-  /** Resolves once every CRD stored now is queued (the cache is "synced"). */
+  /**
+   * Resolves once every CRD stored now is queued (the cache is "synced"), the Established ones
+   * already served, so that a restarted apiserver answers for them as soon as it is ready.
+   */
+  synced(): Promise<void> {
+    return this.listed;
+  }
+
   private async listAndWatch(): Promise<void> {
     const list = await this.crds.list(undefined, {});
-    for (const crd of list.items) this.queue.add(crd.metadata.name!);
+    for (const crd of list.items) {
+      if (isTrue(crd, 'Established') && !crd.metadata.deletionTimestamp) this.serve(crd, false);
+      this.queue.add(crd.metadata.name!);
+    }
     if (this.stopped) return;
     this.watcher = await this.crds.watch(undefined, { resourceVersion: list.resourceVersion }, (ev) => {
       if (ev.type === 'ERROR') {
@@ -99,9 +109,19 @@ export class CrdController {
       }
       if (ev.type === 'BOOKMARK') return;
       this.queue.add(ev.object.metadata.name!);
-      // a CRD that goes (or changes its names) may free names another CRD of its group waits for
-      if (ev.type === 'DELETED') for (const other of this.served.keys()) this.queue.add(other);
+      // a CRD that goes frees its names for the others of its group
+      if (ev.type === 'DELETED') void this.requeueGroup(ev.object.spec?.group, ev.object.metadata.name!);
     });
+  }
+
+  private async requeueGroup(group: string | undefined, except: string): Promise<void> {
+    try {
+      for (const crd of (await this.crds.list(undefined, {})).items) {
+        if (crd.spec?.group === group && crd.metadata.name !== except) this.queue.add(crd.metadata.name!);
+      }
+    } catch (e) {
+      this.log.warn('listing CRDs failed', { err: e as Error });
+    }
   }
 
   private async reconcile(name: string) {
