@@ -1,0 +1,73 @@
+// Structural defaulting (apiextensions pkg/apiserver/schema/defaulting): a property that is absent,
+// or null where the schema does not allow null, takes a deep copy of its `default`; the same for
+// null items of arrays and null values of maps. Runs on create/update and on every read from
+// storage, so that a default added to a CRD later shows up in old objects.
+import type { JSONSchemaProps } from './index.ts';
+import { isObject, itemsSchema } from './node.ts';
+
+const copy = (v: unknown): unknown => structuredClone(v);
+
+export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void {
+  if (!s) return;
+  if (isObject(x)) {
+    if (s.properties) {
+      for (const [k, prop] of Object.entries(s.properties)) {
+        if (prop.default === undefined) continue;
+        const v = x[k];
+        if (!(k in x) || (v === null && !prop.nullable)) x[k] = copy(prop.default);
+      }
+    }
+    const extra = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+    for (const [k, v] of Object.entries(x)) {
+      const prop = s.properties?.[k];
+      if (prop) applyDefaults(v, prop);
+      else if (extra) {
+        if (v === null && extra.default !== undefined && !extra.nullable) x[k] = copy(extra.default);
+        applyDefaults(x[k], extra);
+      }
+    }
+    return;
+  }
+  if (Array.isArray(x)) {
+    const items = itemsSchema(s);
+    if (!items) return;
+    for (let i = 0; i < x.length; i++) {
+      if (x[i] === null && items.default !== undefined && !items.nullable) x[i] = copy(items.default);
+      applyDefaults(x[i], items);
+    }
+  }
+}
+
+/**
+ * PruneNonNullableNullsWithoutDefaults: a null where the schema neither allows null nor has a
+ * default is dropped (from objects; list items stay so that indices keep their meaning).
+ */
+export function dropNonNullableNulls(x: unknown, s: JSONSchemaProps | undefined): void {
+  if (!s) return;
+  if (isObject(x)) {
+    const extra = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+    for (const [k, v] of Object.entries(x)) {
+      const prop = s.properties?.[k] ?? extra;
+      if (!prop) continue;
+      if (v === null) {
+        if (!prop.nullable && prop.default === undefined) delete x[k];
+        continue;
+      }
+      dropNonNullableNulls(v, prop);
+    }
+    return;
+  }
+  if (Array.isArray(x)) {
+    const items = itemsSchema(s);
+    for (const v of x) dropNonNullableNulls(v, items);
+  }
+}
+
+/** Whether any default sits in this schema tree, so that CRDs without defaults skip the walk. */
+export function hasDefaults(s: JSONSchemaProps | undefined): boolean {
+  if (!s) return false;
+  if (s.default !== undefined) return true;
+  if (s.properties && Object.values(s.properties).some(hasDefaults)) return true;
+  if (typeof s.additionalProperties === 'object' && hasDefaults(s.additionalProperties)) return true;
+  return hasDefaults(itemsSchema(s));
+}
