@@ -64,6 +64,47 @@ describe('CustomResourceDefinitions through kubectl', function () {
     expect(out).to.include('When to run, in cron syntax');
   });
 
+  it('the schema refuses an invalid CronTab with 422 and its message, for OpenAPI rules and for a CEL rule', async () => {
+    const cr = (name: string, spec: object) =>
+      JSON.stringify({ apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name, namespace: ns }, spec });
+    const tooMany = await cluster.server.request('POST', `/apis/stable.example.com/v1/namespaces/${ns}/crontabs`, {
+      body: cr('bad', { cronSpec: '* * * * *', image: 'x', replicas: 20 }),
+    });
+    expect(tooMany.status).to.equal(422);
+    const status = JSON.parse(tooMany.body);
+    expect(status.reason).to.equal('Invalid');
+    expect(status.details.causes).to.deep.include({
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: 20: spec.replicas in body should be less than or equal to 10',
+      field: 'spec.replicas',
+    });
+    const r = await cluster.server.kubectl(v, ['create', '-f', '-'], { stdin: cr('bad', { cronSpec: 'hourly', image: 'x' }) });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('spec.cronSpec in body should match');
+    const cel = await cluster.server.kubectl(v, ['create', '-f', '-'], { stdin: cr('bad', { cronSpec: '* * * * *', image: 'x', replicas: 6 }) });
+    expect(cel.code).to.equal(1);
+    expect(cel.stderr).to.include('more than 5 replicas only for images of registry.example.com');
+    await k(['create', '-f', '-'], cr('fine', { cronSpec: '* * * * *', image: 'registry.example.com/x', replicas: 6 }));
+  });
+
+  it('unknown fields are pruned (a warning by default), --validate=strict refuses them, defaults are filled in', async () => {
+    const doc = (name: string) =>
+      JSON.stringify({
+        apiVersion: 'stable.example.com/v1',
+        kind: 'CronTab',
+        metadata: { name, namespace: ns },
+        spec: { cronSpec: '* * * * *', image: 'x', colour: 'red' },
+      });
+    const strict = await cluster.server.kubectl(v, ['apply', '--validate=strict', '-f', '-'], { stdin: doc('strict') });
+    expect(strict.code).to.equal(1);
+    expect(strict.stderr).to.include('unknown field "spec.colour"');
+    const warn = await cluster.server.kubectl(v, ['apply', '--validate=warn', '-f', '-'], { stdin: doc('warned') });
+    expect(warn.code, warn.stderr).to.equal(0);
+    expect(warn.stderr).to.include('unknown field "spec.colour"');
+    const got = JSON.parse(await k(['-n', ns, 'get', 'crontab', 'warned', '-o', 'json']));
+    expect(got.spec).to.deep.equal({ cronSpec: '* * * * *', image: 'x', replicas: 1 });
+  });
+
   it('`kubectl scale` works through the scale subresource', async () => {
     await k(['-n', ns, 'scale', 'crontab/nightly', '--replicas=3']);
     const cr = JSON.parse(await k(['-n', ns, 'get', 'crontab', 'nightly', '-o', 'json']));
@@ -145,7 +186,7 @@ describe('CustomResourceDefinitions through kubectl', function () {
         apiVersion: 'stable.example.com/v1',
         kind: 'CronTab',
         metadata: { name: 'watched', namespace: ns },
-        spec: { cronSpec: '* * * * *', image: 'x', replicas: 1 },
+        spec: { cronSpec: '* * * * *', image: 'x' },
       };
       await k(['create', '-f', '-'], JSON.stringify(cr));
       await k(['-n', ns, 'patch', 'crontab', 'watched', '--type=merge', '-p', '{"spec":{"replicas":2}}']);
@@ -154,6 +195,7 @@ describe('CustomResourceDefinitions through kubectl', function () {
     } finally {
       req.abort();
     }
+    // replicas: the schema's default (1), filled in on create
     expect(seen).to.deep.equal(['ADDED watched 1', 'MODIFIED watched 2', 'DELETED watched 2']);
   });
 

@@ -4,7 +4,6 @@
 // when the CRD changes; the generic store then serves them like any built-in kind.
 import { nameIsDnsSubdomain } from '@skiff/common/apimachinery/names';
 import { errors } from '../errors.ts';
-import { metaV1Prefix } from '../openapi/naming.ts';
 import { validateMetaFor } from '../registry/resources/shared/meta-rules.ts';
 import { keepOldStatus, specDiffers, takeStatusOnly } from '../registry/resources/shared/status-split.ts';
 import { storageVersionOf } from '../registry/resources/customresourcedefinitions.ts';
@@ -29,27 +28,9 @@ function scaleOf(scale: any): ScaleSubresource {
   };
 }
 
-/** The version's schema as /openapi publishes it: apiVersion, kind and metadata are the standard ones. */
+/** The version's schema as /openapi publishes it (the library adds apiVersion, kind and metadata). */
 function publishedSchema(schema: Record<string, any> | undefined): Record<string, unknown> {
-  const out: Record<string, any> = schema ? toOpenAPIV2Schema(schema) : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-  out.properties = {
-    ...(out.properties ?? {}),
-    apiVersion: {
-      type: 'string',
-      description:
-        'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
-    },
-    kind: {
-      type: 'string',
-      description:
-        'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
-    },
-    metadata: {
-      $ref: `#/definitions/${metaV1Prefix}.ObjectMeta`,
-      description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-    },
-  };
-  return out;
+  return toOpenAPIV2Schema(schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
 }
 
 /**
