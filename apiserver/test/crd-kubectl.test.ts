@@ -33,6 +33,7 @@ describe('CustomResourceDefinitions through kubectl', function () {
     expect(crd.status.acceptedNames.kind).to.equal('CronTab');
     expect(crd.status.storedVersions).to.deep.equal(['v1']);
     expect(crd.spec.names.listKind).to.equal('CronTabList');
+    expect(crd.metadata.finalizers).to.equal(undefined);
   });
 
   it('discovery shows the resource with its short name and category', async () => {
@@ -50,6 +51,35 @@ describe('CustomResourceDefinitions through kubectl', function () {
     const wide = await k(['-n', ns, 'get', 'ct', '-o', 'wide']);
     expect(wide.split('\n')[0]!.split(/\s{2,}/)).to.deep.equal(['NAME', 'SPEC', 'REPLICAS', 'AGE', 'IMAGE']);
     expect(wide).to.include('127.0.0.1:5000/skiff/busybox:latest');
+  });
+
+  it('the oldest kubectl we support (1.27, v2beta1 aggregated discovery) gets and explains a CronTab too', async () => {
+    const old = async (args: string[]) => {
+      const r = await cluster.server.kubectl('1.27', args);
+      if (r.code !== 0) throw new Error(`kubectl 1.27 ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    expect((await old(['-n', ns, 'get', 'ct'])).split('\n')[0]!.split(/\s{2,}/)).to.deep.equal(['NAME', 'SPEC', 'REPLICAS', 'AGE']);
+    expect(await old(['explain', 'crontab.spec.cronSpec'])).to.include('When to run, in cron syntax');
+  });
+
+  it('OpenAPI v3 lists the group-version with a hash that changes with the CRD', async () => {
+    const index = JSON.parse(await k(['get', '--raw', '/openapi/v3'])).paths;
+    const url: string = index['apis/stable.example.com/v1'].serverRelativeURL;
+    const doc = JSON.parse(await k(['get', '--raw', url]));
+    expect(doc.components.schemas['com.example.stable.v1.CronTab']['x-kubernetes-group-version-kind']).to.deep.equal([
+      { group: 'stable.example.com', kind: 'CronTab', version: 'v1' },
+    ]);
+    const crd = JSON.parse(await k(['get', 'crd', 'crontabs.stable.example.com', '-o', 'json']));
+    crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.image.description = 'The image, changed.';
+    await k(['replace', '-f', '-'], JSON.stringify(crd));
+    const after = await until('a new v3 hash', async () => {
+      const u: string = JSON.parse(await k(['get', '--raw', '/openapi/v3'])).paths['apis/stable.example.com/v1'].serverRelativeURL;
+      return u !== url ? u : undefined;
+    });
+    expect(
+      JSON.parse(await k(['get', '--raw', after])).components.schemas['com.example.stable.v1.CronTab'].properties.spec.properties.image.description,
+    ).to.equal('The image, changed.');
   });
 
   it('`kubectl get all` lists a CronTab, which is in the all category', async () => {
@@ -210,5 +240,6 @@ describe('CustomResourceDefinitions through kubectl', function () {
     expect(left.status).to.equal(404);
     const groups = JSON.parse(await k(['get', '--raw', '/apis']));
     expect(groups.groups.map((g: any) => g.name)).to.not.include('stable.example.com');
+    expect(JSON.parse(await k(['get', '--raw', '/openapi/v3'])).paths).to.not.have.property('apis/stable.example.com/v1');
   });
 });
