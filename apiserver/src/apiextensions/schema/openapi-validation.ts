@@ -87,7 +87,21 @@ function pointerToPath(pointer: string, root: unknown): { path: string; value: u
 
 /** Errors beneath anyOf/oneOf/not branches only explain why a branch failed; kube-openapi reports the combinator itself. */
 function insideBranch(schemaPath: string): boolean {
-  return /\/(anyOf|oneOf|not)\//.test(schemaPath);
+  // Read the path keyword by keyword: a property may well be named "not" or "anyOf".
+  const segs = schemaPath.split('/').slice(1);
+  for (let i = 0; i < segs.length; ) {
+    const seg = segs[i];
+    if (seg === 'properties') i += 2;
+    else if (seg === 'anyOf' || seg === 'oneOf') {
+      if (i + 2 < segs.length) return true;
+      i += 2;
+    } else if (seg === 'not') {
+      if (i + 1 < segs.length) return true;
+      i += 1;
+    } else if (seg === 'allOf') i += 2;
+    else i += 1;
+  }
+  return false;
 }
 
 /** Go's %v of a float64 limit prints integers without a fraction, as JS does. */

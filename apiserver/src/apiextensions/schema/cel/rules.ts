@@ -27,7 +27,7 @@ export interface CompiledRule {
   depth: number;
   /** AST size: the fixed part of a rule's cost */
   baseCost: number;
-  /** static worst case for one evaluation */
+  /** static worst case for one evaluation: AST size × (max cardinality)^depth */
   estimatedCost: number;
 }
 
@@ -122,13 +122,13 @@ function undefinedFields(src: string, ast: ASTNode, s: JSONSchemaProps, isResour
       const match = Object.entries(ps.properties).find(([k]) => escapeProperty(k) === name);
       if (match) return { schema: match[1], resource: match[1]['x-kubernetes-embedded-resource'] === true };
       if (typeof ps.additionalProperties !== 'object') {
-        found = `ERROR: ${position(src, (n as { pos?: number }).pos ?? 0)}: undefined field '${name}'`;
+        found = `ERROR: ${position(src, dotOffset(n))}: undefined field '${name}'`;
         return undefined;
       }
     }
     if (typeof ps.additionalProperties === 'object') return { schema: ps.additionalProperties };
     if (ps.type && ps.type !== 'object' && !ps['x-kubernetes-int-or-string'] && !ps['x-kubernetes-preserve-unknown-fields']) {
-      found = `ERROR: ${position(src, (n as { pos?: number }).pos ?? 0)}: type '${celTypeName(ps)}' does not support field selection`;
+      found = `ERROR: ${position(src, dotOffset(n))}: type '${celTypeName(ps)}' does not support field selection`;
     }
     return undefined;
   };
@@ -136,6 +136,12 @@ function undefinedFields(src: string, ast: ASTNode, s: JSONSchemaProps, isResour
     if (!found && (n.op === '.' || n.op === '.?')) resolve(n);
   });
   return found;
+}
+
+/** cel-go places a selection at its dot; the parser's node position is the field name after it. */
+function dotOffset(n: ASTNode): number {
+  const pos = (n as { pos?: number }).pos ?? 1;
+  return n.op === '.?' ? pos - 2 : pos - 1;
 }
 
 function celTypeName(s: JSONSchemaProps): string {
@@ -201,7 +207,10 @@ export function normalizeFieldPath(fp: string, s: JSONSchemaProps): { path: stri
 
 export interface RuleCompilation {
   rules: CompiledRule[];
+  /** rules that cannot run */
   errors: FieldError[];
+  /** rules that run but are refused at CRD create for their estimated cost */
+  costErrors: FieldError[];
 }
 
 /**
@@ -213,6 +222,7 @@ export function compileRules(s: JSONSchemaProps, path: string, isResource: boole
   const list = s['x-kubernetes-validations'] ?? [];
   const rules: CompiledRule[] = [];
   const errors: FieldError[] = [];
+  const costErrors: FieldError[] = [];
   const card = maxCardinality(s);
   list.forEach((rule, i) => {
     const rp = indexPath(childPath(path, 'x-kubernetes-validations'), i);
@@ -290,18 +300,20 @@ export function compileRules(s: JSONSchemaProps, path: string, isResource: boole
     }
     const depth = comprehensionDepth(compiled.ast);
     const baseCost = astSize(compiled.ast);
-    const estimatedCost = baseCost + (depth > 0 ? card ** depth : 0);
+    // every AST node may run once per iteration of every enclosing comprehension
+    const estimatedCost = depth > 0 ? baseCost * card ** depth : baseCost;
+    if (errors.length > before) return;
+    rules.push({ rule, program: compiled.program, messageProgram, usesOldSelf, fieldPath, depth, baseCost, estimatedCost });
+    // Cost is judged at CRD create only: a stored CRD's rule still runs, under the runtime budget.
     if (estimatedCost > perRuleCostLimit) {
-      errors.push({
+      costErrors.push({
         type: 'FieldValueForbidden',
         field: childPath(rp, 'rule'),
         detail: `estimated rule cost exceeds budget by factor of ${costFactor(estimatedCost, perRuleCostLimit)} (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)`,
       });
     }
-    if (errors.length > before) return;
-    rules.push({ rule, program: compiled.program, messageProgram, usesOldSelf, fieldPath, depth, baseCost, estimatedCost });
   });
-  return { rules, errors };
+  return { rules, errors, costErrors };
 }
 
 export { costFactor };
