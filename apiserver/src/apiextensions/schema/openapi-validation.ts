@@ -60,16 +60,17 @@ export function toAjvSchema(s: JSONSchemaProps): SchemaObject {
   return out;
 }
 
-export type OpenAPIValidator = (obj: unknown) => FieldError[];
+/** `root` names the value in paths and messages (empty for a custom resource, the default's path for a default). */
+export type OpenAPIValidator = (obj: unknown, root?: string) => FieldError[];
 
 export function compileOpenAPIValidator(schema: JSONSchemaProps): OpenAPIValidator {
   const fn: ValidateFunction = ajv().compile(toAjvSchema(schema));
-  return (obj) => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj));
+  return (obj, root = '') => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj, root));
 }
 
 /** `/spec/items/0/name` → `spec.items[0].name`, deciding index or key by the data, as kube-openapi names paths. */
-function pointerToPath(pointer: string, root: unknown): { path: string; value: unknown } {
-  let path = '';
+function pointerToPath(pointer: string, root: unknown, rootName: string): { path: string; value: unknown } {
+  let path = rootName;
   let cur: unknown = root;
   if (pointer === '') return { path, value: cur };
   for (const raw of pointer.slice(1).split('/')) {
@@ -107,12 +108,12 @@ function insideBranch(schemaPath: string): boolean {
 /** Go's %v of a float64 limit prints integers without a fraction, as JS does. */
 const num = (n: unknown) => String(n);
 
-function toFieldErrors(errs: ErrorObject[], root: unknown): FieldError[] {
+function toFieldErrors(errs: ErrorObject[], root: unknown, rootName: string): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errs) {
     if (e.keyword === 'if' || insideBranch(e.schemaPath)) continue;
-    const { path, value } = pointerToPath(e.instancePath, root);
+    const { path, value } = pointerToPath(e.instancePath, root, rootName);
     const name = path;
     const inBody = (msg: string) => `${name} in body ${msg}`;
     let fe: FieldError | undefined;

@@ -246,9 +246,7 @@ function validateDefault(s: JSONSchemaProps, path: string, ctx: Ctx): void {
   } catch {
     return; // a schema ajv cannot compile is reported through its pattern
   }
-  for (const e of validator(s.default)) {
-    ctx.errs.push({ ...e, field: e.field ? `${dp}.${e.field}` : dp });
-  }
+  ctx.errs.push(...validator(s.default, dp));
   const copy = structuredClone(s.default);
   const pruned = pruneUnknown(copy, s, { root: false, preserveAtRoot: false });
   if (pruned.length)
