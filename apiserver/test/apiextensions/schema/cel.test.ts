@@ -183,6 +183,28 @@ describe('apiextensions schema: CEL validation rules', () => {
     expect(messages(c.validate(obj('x')))).to.deep.equal(['<nil>: Invalid value: "object": name starts with the kind']);
   });
 
+  it('takes has() on any operand, as Gateway API rules write it', () => {
+    const match: JSONSchemaProps = { type: 'object', properties: { path: { type: 'object', properties: { type: { type: 'string' } } } } };
+    const spec: JSONSchemaProps = {
+      type: 'object',
+      properties: { matches: { type: 'array', maxItems: 8, items: match } },
+      'x-kubernetes-validations': [
+        {
+          rule: "(size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true",
+          message: 'exactly one PathPrefix match',
+        },
+        { rule: 'self.matches.map(m, has(m.path) ? 1 : 0).sum() <= 1 && [3, 1, 2].max() == 3 && [1, 2].isSorted()', message: 'list library' },
+      ],
+    };
+    expect(schemaErrors(spec)).to.deep.equal([]);
+    expect(validateSpec(spec, { matches: [{ path: { type: 'PathPrefix' } }] })).to.deep.equal([]);
+    expect(validateSpec(spec, { matches: [{}] })).to.deep.equal(['spec: Invalid value: "object": exactly one PathPrefix match']);
+    expect(validateSpec(spec, { matches: [{ path: {} }, { path: {} }] })).to.deep.equal([
+      'spec: Invalid value: "object": exactly one PathPrefix match',
+      'spec: Invalid value: "object": list library',
+    ]);
+  });
+
   it('reports run-time errors as Kubernetes does', () => {
     const spec: JSONSchemaProps = {
       type: 'object',

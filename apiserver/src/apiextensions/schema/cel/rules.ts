@@ -7,7 +7,7 @@ import type { FieldError } from '../../../errors.ts';
 import type { JSONSchemaProps, ValidationRule } from '../index.ts';
 import { isObject, itemsSchema } from '../node.ts';
 import { childPath, indexPath } from '../paths.ts';
-import { celEnvironment } from './environment.ts';
+import { celEnvironment, hasFunction } from './environment.ts';
 import { escapeProperty } from './values.ts';
 
 /** k8s.io/apiserver/pkg/apis/cel: StaticEstimatedCostLimit (one rule) and StaticEstimatedCRDCostLimit (a whole schema). */
@@ -86,11 +86,45 @@ interface ParsedExpr {
   type: string;
 }
 
+/** A has() whose operand is not a plain selection chain from a variable: `has(self.list[0].f)`. */
+function isGeneralHas(n: ASTNode): boolean {
+  if (n.op !== 'call') return false;
+  const [name, args] = n.args as [string, ASTNode[]];
+  if (name !== 'has' || args.length !== 1 || args[0]!.op !== '.') return false;
+  let cur: ASTNode = args[0]!;
+  while (cur.op === '.' || cur.op === '.?') cur = (cur.args as [ASTNode, string])[0];
+  return cur.op !== 'id';
+}
+
+/** Rewrites general has() calls to hasFunction(operand, "field"), from the source ranges of the parse. */
+function rewriteHas(src: string, ast: ASTNode): string | undefined {
+  const found: ASTNode[] = [];
+  const visit = (n: ASTNode) => {
+    if (isGeneralHas(n))
+      found.push(n); // the operand stays verbatim, a nested has() is rewritten next round
+    else for (const c of children(n)) visit(c);
+  };
+  visit(ast);
+  if (found.length === 0) return undefined;
+  let out = src;
+  for (const n of found.sort((a, b) => b.range.start - a.range.start)) {
+    const sel = (n.args as [string, ASTNode[]])[1][0]!;
+    const [operand, field] = sel.args as [ASTNode, string];
+    const operandSrc = src.slice(operand.range.start, operand.range.end);
+    out = `${out.slice(0, n.range.start)}${hasFunction}(${operandSrc}, ${JSON.stringify(field)})${out.slice(n.range.end)}`;
+  }
+  return out;
+}
+
 function compileExpression(src: string): ParsedExpr | { error: string } {
   const env = celEnvironment();
   let parsed: ReturnType<typeof env.parse>;
   try {
     parsed = env.parse(src);
+    for (let round = 0, text = rewriteHas(src, parsed.ast); text !== undefined && round < 8; round++) {
+      parsed = env.parse(text);
+      text = rewriteHas(text, parsed.ast);
+    }
   } catch (err) {
     return { error: `ERROR: ${position(src, errorOffset(err))}: Syntax error: ${summary(err)}` };
   }
