@@ -3,12 +3,15 @@
 // null items of arrays and null values of maps. Runs on create/update and on every read from
 // storage, so that a default added to a CRD later shows up in old objects.
 import type { JSONSchemaProps } from './index.ts';
-import { isObject, itemsSchema } from './node.ts';
+import { isObject, itemsSchema, subtreeCache } from './node.ts';
 
 const copy = (v: unknown): unknown => structuredClone(v);
 
+/** Whether any default sits in this schema tree, so that CRDs and subtrees without defaults skip the walk. */
+export const hasDefaults = subtreeCache((s) => s.default !== undefined);
+
 export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void {
-  if (!s) return;
+  if (!s || !hasDefaults(s)) return;
   if (isObject(x)) {
     if (s.properties) {
       for (const [k, prop] of Object.entries(s.properties)) {
@@ -61,13 +64,4 @@ export function dropNonNullableNulls(x: unknown, s: JSONSchemaProps | undefined)
     const items = itemsSchema(s);
     for (const v of x) dropNonNullableNulls(v, items);
   }
-}
-
-/** Whether any default sits in this schema tree, so that CRDs without defaults skip the walk. */
-export function hasDefaults(s: JSONSchemaProps | undefined): boolean {
-  if (!s) return false;
-  if (s.default !== undefined) return true;
-  if (s.properties && Object.values(s.properties).some(hasDefaults)) return true;
-  if (typeof s.additionalProperties === 'object' && hasDefaults(s.additionalProperties)) return true;
-  return hasDefaults(itemsSchema(s));
 }

@@ -6,20 +6,16 @@ import { checkDns1035Label, nameIsPathSegment } from '@skiff/common/apimachinery
 import { validateObjectMetaFields } from '@skiff/common/apimachinery/object-meta';
 import type { FieldError } from '../../errors.ts';
 import type { JSONSchemaProps } from './index.ts';
-import { isObject, itemsSchema } from './node.ts';
+import { isObject, itemsSchema, subtreeCache } from './node.ts';
 import { childPath, indexPath, keyPath } from './paths.ts';
 
 /** Whether the schema tree uses any of these extensions, so that plain CRDs skip the walk. */
-export function usesKubeExtensions(s: JSONSchemaProps | undefined): boolean {
-  if (!s) return false;
-  if (s['x-kubernetes-embedded-resource'] || s['x-kubernetes-list-type'] === 'set' || s['x-kubernetes-list-type'] === 'map') return true;
-  if (s.properties && Object.values(s.properties).some(usesKubeExtensions)) return true;
-  if (typeof s.additionalProperties === 'object' && usesKubeExtensions(s.additionalProperties)) return true;
-  return usesKubeExtensions(itemsSchema(s));
-}
+export const usesKubeExtensions = subtreeCache(
+  (s) => s['x-kubernetes-embedded-resource'] === true || s['x-kubernetes-list-type'] === 'set' || s['x-kubernetes-list-type'] === 'map',
+);
 
 export function validateKubeExtensions(x: unknown, s: JSONSchemaProps | undefined, path: string, out: FieldError[]): void {
-  if (!s || x === null || x === undefined) return;
+  if (!s || x === null || x === undefined || !usesKubeExtensions(s)) return;
   if (isObject(x)) {
     if (s['x-kubernetes-embedded-resource']) validateEmbeddedResource(x, path, out);
     const extra = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;

@@ -39,3 +39,22 @@ export function schemaTypeName(s: JSONSchemaProps): string {
   if (s['x-kubernetes-int-or-string']) return 'integer-or-string';
   return s.type ?? '';
 }
+
+/**
+ * Whether a schema node or anything beneath it satisfies `test`, remembered per node, so that
+ * walkers (defaulting, list types, embedded resources) skip subtrees where they have nothing to do.
+ */
+export function subtreeCache(test: (s: JSONSchemaProps) => boolean): (s: JSONSchemaProps | undefined) => boolean {
+  const memo = new WeakMap<JSONSchemaProps, boolean>();
+  const has = (s: JSONSchemaProps | undefined): boolean => {
+    if (!s) return false;
+    const hit = memo.get(s);
+    if (hit !== undefined) return hit;
+    memo.set(s, false); // guards against cycles in hand-built schemas
+    const extra = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+    const result = test(s) || Object.values(s.properties ?? {}).some(has) || has(extra) || has(itemsSchema(s));
+    memo.set(s, result);
+    return result;
+  };
+  return has;
+}

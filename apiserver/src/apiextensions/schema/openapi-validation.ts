@@ -60,16 +60,17 @@ export function toAjvSchema(s: JSONSchemaProps): SchemaObject {
   return out;
 }
 
-export type OpenAPIValidator = (obj: unknown) => FieldError[];
+/** `root` names the value in paths and messages (empty for a custom resource, the default's path for a default). */
+export type OpenAPIValidator = (obj: unknown, root?: string) => FieldError[];
 
 export function compileOpenAPIValidator(schema: JSONSchemaProps): OpenAPIValidator {
   const fn: ValidateFunction = ajv().compile(toAjvSchema(schema));
-  return (obj) => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj));
+  return (obj, root = '') => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj, root));
 }
 
 /** `/spec/items/0/name` → `spec.items[0].name`, deciding index or key by the data, as kube-openapi names paths. */
-function pointerToPath(pointer: string, root: unknown): { path: string; value: unknown } {
-  let path = '';
+function pointerToPath(pointer: string, root: unknown, rootName: string): { path: string; value: unknown } {
+  let path = rootName;
   let cur: unknown = root;
   if (pointer === '') return { path, value: cur };
   for (const raw of pointer.slice(1).split('/')) {
@@ -87,18 +88,32 @@ function pointerToPath(pointer: string, root: unknown): { path: string; value: u
 
 /** Errors beneath anyOf/oneOf/not branches only explain why a branch failed; kube-openapi reports the combinator itself. */
 function insideBranch(schemaPath: string): boolean {
-  return /\/(anyOf|oneOf|not)\//.test(schemaPath);
+  // Read the path keyword by keyword: a property may well be named "not" or "anyOf".
+  const segs = schemaPath.split('/').slice(1);
+  for (let i = 0; i < segs.length; ) {
+    const seg = segs[i];
+    if (seg === 'properties') i += 2;
+    else if (seg === 'anyOf' || seg === 'oneOf') {
+      if (i + 2 < segs.length) return true;
+      i += 2;
+    } else if (seg === 'not') {
+      if (i + 1 < segs.length) return true;
+      i += 1;
+    } else if (seg === 'allOf') i += 2;
+    else i += 1;
+  }
+  return false;
 }
 
 /** Go's %v of a float64 limit prints integers without a fraction, as JS does. */
 const num = (n: unknown) => String(n);
 
-function toFieldErrors(errs: ErrorObject[], root: unknown): FieldError[] {
+function toFieldErrors(errs: ErrorObject[], root: unknown, rootName: string): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errs) {
     if (e.keyword === 'if' || insideBranch(e.schemaPath)) continue;
-    const { path, value } = pointerToPath(e.instancePath, root);
+    const { path, value } = pointerToPath(e.instancePath, root, rootName);
     const name = path;
     const inBody = (msg: string) => `${name} in body ${msg}`;
     let fe: FieldError | undefined;

@@ -44,6 +44,19 @@ function regex(pattern: string, flags = ''): RegExp {
   }
 }
 
+/**
+ * has(e.f) for any operand e. The evaluator's has() only takes a chain of selections from a
+ * variable (`has(self.a.b)`), but CEL allows `has(self.matches[0].path)`, which Gateway API's
+ * rules use; rules.ts rewrites such calls to this function (see hasFunction).
+ */
+export const hasFunction = '__has_field__';
+
+function hasField(obj: unknown, key: string): boolean {
+  if (obj instanceof Map) return obj.has(key);
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) return Object.hasOwn(obj, key) && (obj as Record<string, unknown>)[key] !== undefined;
+  throw new EvaluationError('no such overload');
+}
+
 let shared: Environment | undefined;
 
 /** Building an environment is costly: one for every CRD, shared by all rules. */
@@ -58,6 +71,7 @@ export function celEnvironment(): Environment {
   })
     .registerVariable('self', 'dyn')
     .registerVariable('oldSelf', 'dyn')
+    .registerFunction(`${hasFunction}(dyn, string): bool`, hasField)
     .registerFunction('list<dyn>.isSorted(): bool', (l: Scalar[]) => l.every((v, i) => i === 0 || compare(l[i - 1]!, v) <= 0))
     .registerFunction('list<dyn>.sum(): dyn', (l: Scalar[]) => sum(l))
     .registerFunction('list<dyn>.min(): dyn', (l: Scalar[]) => extreme(l, -1))

@@ -7,7 +7,7 @@ import type { FieldError } from '../../../errors.ts';
 import type { JSONSchemaProps, ValidationRule } from '../index.ts';
 import { isObject, itemsSchema } from '../node.ts';
 import { childPath, indexPath } from '../paths.ts';
-import { celEnvironment } from './environment.ts';
+import { celEnvironment, hasFunction } from './environment.ts';
 import { escapeProperty } from './values.ts';
 
 /** k8s.io/apiserver/pkg/apis/cel: StaticEstimatedCostLimit (one rule) and StaticEstimatedCRDCostLimit (a whole schema). */
@@ -27,7 +27,7 @@ export interface CompiledRule {
   depth: number;
   /** AST size: the fixed part of a rule's cost */
   baseCost: number;
-  /** static worst case for one evaluation */
+  /** static worst case for one evaluation: AST size × (max cardinality)^depth */
   estimatedCost: number;
 }
 
@@ -86,11 +86,45 @@ interface ParsedExpr {
   type: string;
 }
 
+/** A has() whose operand is not a plain selection chain from a variable: `has(self.list[0].f)`. */
+function isGeneralHas(n: ASTNode): boolean {
+  if (n.op !== 'call') return false;
+  const [name, args] = n.args as [string, ASTNode[]];
+  if (name !== 'has' || args.length !== 1 || args[0]!.op !== '.') return false;
+  let cur: ASTNode = args[0]!;
+  while (cur.op === '.' || cur.op === '.?') cur = (cur.args as [ASTNode, string])[0];
+  return cur.op !== 'id';
+}
+
+/** Rewrites general has() calls to hasFunction(operand, "field"), from the source ranges of the parse. */
+function rewriteHas(src: string, ast: ASTNode): string | undefined {
+  const found: ASTNode[] = [];
+  const visit = (n: ASTNode) => {
+    if (isGeneralHas(n))
+      found.push(n); // the operand stays verbatim, a nested has() is rewritten next round
+    else for (const c of children(n)) visit(c);
+  };
+  visit(ast);
+  if (found.length === 0) return undefined;
+  let out = src;
+  for (const n of found.sort((a, b) => b.range.start - a.range.start)) {
+    const sel = (n.args as [string, ASTNode[]])[1][0]!;
+    const [operand, field] = sel.args as [ASTNode, string];
+    const operandSrc = src.slice(operand.range.start, operand.range.end);
+    out = `${out.slice(0, n.range.start)}${hasFunction}(${operandSrc}, ${JSON.stringify(field)})${out.slice(n.range.end)}`;
+  }
+  return out;
+}
+
 function compileExpression(src: string): ParsedExpr | { error: string } {
   const env = celEnvironment();
   let parsed: ReturnType<typeof env.parse>;
   try {
     parsed = env.parse(src);
+    for (let round = 0, text = rewriteHas(src, parsed.ast); text !== undefined && round < 8; round++) {
+      parsed = env.parse(text);
+      text = rewriteHas(text, parsed.ast);
+    }
   } catch (err) {
     return { error: `ERROR: ${position(src, errorOffset(err))}: Syntax error: ${summary(err)}` };
   }
@@ -122,13 +156,13 @@ function undefinedFields(src: string, ast: ASTNode, s: JSONSchemaProps, isResour
       const match = Object.entries(ps.properties).find(([k]) => escapeProperty(k) === name);
       if (match) return { schema: match[1], resource: match[1]['x-kubernetes-embedded-resource'] === true };
       if (typeof ps.additionalProperties !== 'object') {
-        found = `ERROR: ${position(src, (n as { pos?: number }).pos ?? 0)}: undefined field '${name}'`;
+        found = `ERROR: ${position(src, dotOffset(n))}: undefined field '${name}'`;
         return undefined;
       }
     }
     if (typeof ps.additionalProperties === 'object') return { schema: ps.additionalProperties };
     if (ps.type && ps.type !== 'object' && !ps['x-kubernetes-int-or-string'] && !ps['x-kubernetes-preserve-unknown-fields']) {
-      found = `ERROR: ${position(src, (n as { pos?: number }).pos ?? 0)}: type '${celTypeName(ps)}' does not support field selection`;
+      found = `ERROR: ${position(src, dotOffset(n))}: type '${celTypeName(ps)}' does not support field selection`;
     }
     return undefined;
   };
@@ -136,6 +170,12 @@ function undefinedFields(src: string, ast: ASTNode, s: JSONSchemaProps, isResour
     if (!found && (n.op === '.' || n.op === '.?')) resolve(n);
   });
   return found;
+}
+
+/** cel-go places a selection at its dot; the parser's node position is the field name after it. */
+function dotOffset(n: ASTNode): number {
+  const pos = (n as { pos?: number }).pos ?? 1;
+  return n.op === '.?' ? pos - 2 : pos - 1;
 }
 
 function celTypeName(s: JSONSchemaProps): string {
@@ -201,7 +241,10 @@ export function normalizeFieldPath(fp: string, s: JSONSchemaProps): { path: stri
 
 export interface RuleCompilation {
   rules: CompiledRule[];
+  /** rules that cannot run */
   errors: FieldError[];
+  /** rules that run but are refused at CRD create for their estimated cost */
+  costErrors: FieldError[];
 }
 
 /**
@@ -213,6 +256,7 @@ export function compileRules(s: JSONSchemaProps, path: string, isResource: boole
   const list = s['x-kubernetes-validations'] ?? [];
   const rules: CompiledRule[] = [];
   const errors: FieldError[] = [];
+  const costErrors: FieldError[] = [];
   const card = maxCardinality(s);
   list.forEach((rule, i) => {
     const rp = indexPath(childPath(path, 'x-kubernetes-validations'), i);
@@ -290,18 +334,20 @@ export function compileRules(s: JSONSchemaProps, path: string, isResource: boole
     }
     const depth = comprehensionDepth(compiled.ast);
     const baseCost = astSize(compiled.ast);
-    const estimatedCost = baseCost + (depth > 0 ? card ** depth : 0);
+    // every AST node may run once per iteration of every enclosing comprehension
+    const estimatedCost = depth > 0 ? baseCost * card ** depth : baseCost;
+    if (errors.length > before) return;
+    rules.push({ rule, program: compiled.program, messageProgram, usesOldSelf, fieldPath, depth, baseCost, estimatedCost });
+    // Cost is judged at CRD create only: a stored CRD's rule still runs, under the runtime budget.
     if (estimatedCost > perRuleCostLimit) {
-      errors.push({
+      costErrors.push({
         type: 'FieldValueForbidden',
         field: childPath(rp, 'rule'),
         detail: `estimated rule cost exceeds budget by factor of ${costFactor(estimatedCost, perRuleCostLimit)} (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)`,
       });
     }
-    if (errors.length > before) return;
-    rules.push({ rule, program: compiled.program, messageProgram, usesOldSelf, fieldPath, depth, baseCost, estimatedCost });
   });
-  return { rules, errors };
+  return { rules, errors, costErrors };
 }
 
 export { costFactor };

@@ -3,18 +3,22 @@
 // value there and `oldSelf` the correlated old value on update (transition rules are skipped when
 // there is none: on create, or for items of lists that are not list-type=map). Errors read as
 // Kubernetes words them. A cost budget per object bounds the work, so that no rule can hold the
-// event loop: each evaluation is charged its AST size plus (input size)^(comprehension depth),
-// checked before it runs.
+// event loop: each evaluation is charged, before it runs, its AST size times (input size)^(comprehension
+// depth), or AST size plus input size for a rule without comprehensions.
 import { Optional } from '@marcbachmann/cel-js';
 import type { FieldError } from '../../../errors.ts';
 import type { JSONSchemaProps } from '../index.ts';
 import { isObject, itemsSchema, schemaTypeName } from '../node.ts';
-import { childPath, indexPath, keyPath } from '../paths.ts';
+import { childPath, indexPath, keyPath, shownPath } from '../paths.ts';
 import { type CompiledRule, compileRules, costFactor, perSchemaCostLimit, unboundedCardinality } from './rules.ts';
 import { CelConverter } from './values.ts';
 
-/** k8s.io/apiserver/pkg/apis/cel RuntimeCELCostBudget: the budget of one object's validation. */
-export const runtimeCostBudget = 10_000_000;
+/**
+ * The budget of one object's validation, in the units of the static estimate (AST nodes per
+ * iteration). Kubernetes allows 10M (RuntimeCELCostBudget) for cel-go; the JavaScript evaluator
+ * takes about 0.5-1 µs per comprehension step, so 1M units keep the worst object near 0.1-0.2 s.
+ */
+export const runtimeCostBudget = 1_000_000;
 
 interface CelNode {
   schema: JSONSchemaProps;
@@ -36,9 +40,11 @@ export interface CelTree {
 export function buildCelTree(s: JSONSchemaProps, path: string): CelTree {
   const errors: FieldError[] = [];
   let total = 0;
+  let overRuleLimit = false;
   const build = (node: JSONSchemaProps, p: string, isResource: boolean, cardinality: number): CelNode | undefined => {
-    const { rules, errors: ruleErrors } = compileRules(node, p, isResource);
-    errors.push(...ruleErrors);
+    const { rules, errors: ruleErrors, costErrors } = compileRules(node, p, isResource);
+    errors.push(...ruleErrors, ...costErrors);
+    overRuleLimit ||= costErrors.length > 0;
     for (const r of rules) total += r.estimatedCost * cardinality;
     const out: CelNode = {
       schema: node,
@@ -74,7 +80,8 @@ export function buildCelTree(s: JSONSchemaProps, path: string): CelTree {
     return any ? out : undefined;
   };
   const root = build(s, path, true, 1);
-  if (total > perSchemaCostLimit) {
+  // A rule over its own limit already explains a total over the schema's.
+  if (total > perSchemaCostLimit && !overRuleLimit) {
     errors.push({
       type: 'FieldValueForbidden',
       field: path,
@@ -156,7 +163,9 @@ function shownValue(x: unknown, s: JSONSchemaProps): unknown {
   return typeof x === 'object' && x !== null ? schemaTypeName(s) || (Array.isArray(x) ? 'array' : 'object') : x;
 }
 
-function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean, path: string, st: EvalState): void {
+function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean, at0: string, st: EvalState): void {
+  // The resource root has no name: Kubernetes prints its nil field.Path as <nil>.
+  const path = shownPath(at0);
   const typeName = schemaTypeName(node.schema);
   for (const msg of node.compileErrors) st.errors.push({ type: 'FieldValueInvalid', field: path, value: typeName, detail: `rule compile error: ${msg}` });
   if (node.rules.length === 0) return;
@@ -165,7 +174,7 @@ function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean,
   for (const r of node.rules) {
     if (st.stopped) return;
     if (r.usesOldSelf && !hasOld && !r.rule.optionalOldSelf) continue;
-    const charge = r.baseCost + (r.depth > 0 ? self.size ** r.depth : self.size);
+    const charge = r.depth > 0 ? r.baseCost * self.size ** r.depth : r.baseCost + self.size;
     if (charge > st.budget) {
       st.errors.push({
         type: 'FieldValueInvalid',
@@ -196,7 +205,7 @@ function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean,
       continue;
     }
     if (result === true) continue;
-    const at = r.fieldPath ? childPath(path, r.fieldPath) : path;
+    const at = r.fieldPath ? childPath(at0, r.fieldPath) : path;
     let detail = ruleMessageOrDefault(r);
     if (r.messageProgram) {
       try {
