@@ -57,6 +57,30 @@ describe('CustomResourceDefinitions: versions, scope, names, deletion, restart',
     expect(explain).to.include('interval');
   });
 
+  it("cert-manager's Certificate CRD applies and serves, its printer columns read the Ready condition", async () => {
+    await k(['apply', '--server-side', '-f', join(fixtures, '..', 'apiextensions', 'schema', 'fixtures', 'cert-manager.io_certificates.yaml')]);
+    await established('certificates.cert-manager.io');
+    const cert = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'web', namespace: 'crd-life' },
+      spec: { secretName: 'web-tls', dnsNames: ['web.example.com'], issuerRef: { name: 'ca', kind: 'ClusterIssuer' } },
+    };
+    await k(['apply', '-f', '-'], JSON.stringify(cert));
+    const status = {
+      status: {
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+      },
+    };
+    await k(['-n', 'crd-life', 'patch', 'certificate', 'web', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+    const out = await k(['-n', 'crd-life', 'get', 'certs']);
+    expect(out.split('\n')[0]!.split(/\s{2,}/)).to.deep.equal(['NAME', 'READY', 'SECRET', 'AGE']);
+    expect(out.split('\n')[1]).to.match(/^web\s+True\s+web-tls\s+\d+s$/);
+    const bad = await run(['-n', 'crd-life', 'patch', 'certificate', 'web', '--type=merge', '-p', '{"spec":{"privateKey":{"algorithm":"DSA"}}}']);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.include('spec.privateKey.algorithm: Unsupported value: "DSA"');
+  });
+
   it('serves every served version, stores one, converts with None; an unserved version is 404', async () => {
     const versions = [
       { name: 'v1beta1', served: true, storage: false, schema },
