@@ -143,17 +143,20 @@ export async function startApiserver(cfg: ApiserverConfig) {
     aggregated: (accept, prefix) => discoveryDocs.aggregated(accept, prefix),
   };
   customSchemaOf = (group, version, kind) => registry.defs.find((d) => d.group === group && d.version === version && d.kind === kind)?.openAPISchema;
+  // a burst of CRDs (an operator's install) builds the documents once ahead of the first reader
+  let openApiPrebuild: NodeJS.Timeout | undefined;
   registry.onChange((defs) => {
     discoveryDocs = new Discovery([...defs]);
     openapi = undefined;
     patchMetas.clear();
-    setImmediate(() => {
+    openApiPrebuild ??= setTimeout(() => {
+      openApiPrebuild = undefined;
       try {
         getOpenApi();
       } catch (e) {
         log.error('building OpenAPI failed', { err: e as Error });
       }
-    });
+    }, 100);
   });
   const crdController = new CrdController(registry, log.child({ part: 'crd-controller' }));
   let ready = false;
@@ -269,6 +272,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     registry,
     async stop() {
       ready = false;
+      clearTimeout(openApiPrebuild);
       stopSystemNamespaces();
       await crdController.stop();
       security.stop();

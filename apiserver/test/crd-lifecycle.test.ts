@@ -148,6 +148,22 @@ describe('CustomResourceDefinitions: versions, scope, names, deletion, restart',
     });
     const r2 = await run(['create', '-f', '-'], JSON.stringify(twoStorage));
     expect(r2.stderr).to.include('must have exactly one version marked as storage version');
+    const r3 = await run(['create', '-f', '-'], JSON.stringify(crd('storage.k8s.io', 'volumes', 'Volume')));
+    expect(r3.stderr).to.include('metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation');
+  });
+
+  it('a CRD cannot take over a built-in resource: its plural is in use', async () => {
+    const shadow = crd('storage.k8s.io', 'storageclasses', 'StorageClass');
+    (shadow.metadata as any).annotations = { 'api-approved.kubernetes.io': 'unapproved, test' };
+    await k(['create', '-f', '-'], JSON.stringify(shadow));
+    const accepted = await until('NamesAccepted on the shadow CRD', async () =>
+      JSON.parse(await k(['get', 'crd', 'storageclasses.storage.k8s.io', '-o', 'json'])).status.conditions?.find((c: any) => c.type === 'NamesAccepted'),
+    );
+    expect(accepted).to.deep.include({ status: 'False', reason: 'PluralConflict', message: '"storageclasses" is already in use' });
+    await k(['delete', 'crd', 'storageclasses.storage.k8s.io']);
+    // the built-in kind is still served
+    expect(JSON.parse(await k(['get', '--raw', '/apis/storage.k8s.io/v1/storageclasses'])).kind).to.equal('StorageClassList');
+    expect(await k(['api-resources', '--api-group=storage.k8s.io', '-o', 'name'])).to.include('storageclasses.storage.k8s.io');
   });
 
   it("a CRD being deleted waits for its objects' finalizers and refuses new objects meanwhile", async () => {

@@ -28,9 +28,13 @@ interface Served {
   signature: string;
 }
 
-/** The names `crd` asks for that another CRD of its group already has accepted; empty when none. */
-function nameConflict(crd: KObject, others: KObject[]): { reason: string; message: string } | undefined {
+/**
+ * The first name `crd` asks for that another CRD of its group has already accepted, or that a
+ * built-in resource of the group serves (the built-in one would win every request).
+ */
+function nameConflict(crd: KObject, others: KObject[], registry: ApiRegistry): { reason: string; message: string } | undefined {
   const names = crd.spec.names ?? {};
+  if (registry.isBuiltin(crd.spec.group, names.plural)) return { reason: 'PluralConflict', message: `"${names.plural}" is already in use` };
   for (const other of others) {
     if (other.metadata.name === crd.metadata.name || other.spec?.group !== crd.spec.group) continue;
     const taken = other.status?.acceptedNames ?? {};
@@ -139,7 +143,7 @@ export class CrdController {
     const all = (await this.crds.list(undefined, {})).items;
     const status = structuredClone(crd.status ?? {});
     const conditions: Condition[] = (status.conditions ??= []);
-    const conflict = nameConflict(crd, all);
+    const conflict = nameConflict(crd, all, this.registry);
     if (conflict) {
       setStatusCondition(conditions, { type: 'NamesAccepted', status: 'False', ...conflict });
       if (!isTrue(crd, 'Established'))

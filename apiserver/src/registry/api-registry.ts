@@ -10,6 +10,8 @@ const gvrKey = (d: Pick<ResourceDef, 'group' | 'version' | 'resource'>) => `${d.
 
 export class ApiRegistry {
   private current: ResourceDef[];
+  /** the start-up set: never replaced or removed at runtime */
+  private readonly builtin: ReadonlySet<ResourceDef>;
   private readonly byGvr = new Map<string, Store>();
   private readonly byGroupKind = new Map<string, Store>();
   private readonly listeners: ((defs: readonly ResourceDef[]) => void)[] = [];
@@ -22,7 +24,13 @@ export class ApiRegistry {
     this.storage = storage;
     this.services = services;
     this.managedFields = managedFields;
+    this.builtin = new Set(defs);
     this.place(defs);
+  }
+
+  /** Whether a resource of the start-up set is served under this group and name. */
+  isBuiltin(group: string, resource: string): boolean {
+    return this.current.some((d) => this.builtin.has(d) && d.group === group && d.resource === resource);
   }
 
   /** The served resources now; a new array after every change. */
@@ -45,6 +53,7 @@ export class ApiRegistry {
    * group/resource (a CRD's versions change together).
    */
   replace(groupResource: { group: string; resource: string }, defs: readonly ResourceDef[]): void {
+    if (this.isBuiltin(groupResource.group, groupResource.resource)) throw new Error(`${groupResource.resource}.${groupResource.group} is a built-in resource`);
     this.drop(groupResource);
     this.place(defs);
     this.changed();
@@ -56,7 +65,7 @@ export class ApiRegistry {
   }
 
   private drop(gr: { group: string; resource: string }): boolean {
-    const gone = this.current.filter((d) => d.group === gr.group && d.resource === gr.resource);
+    const gone = this.current.filter((d) => !this.builtin.has(d) && d.group === gr.group && d.resource === gr.resource);
     if (!gone.length) return false;
     this.current = this.current.filter((d) => !gone.includes(d));
     for (const d of gone) {

@@ -17,6 +17,10 @@ const scopes = ['Cluster', 'Namespaced'];
 const columnTypes = ['integer', 'number', 'string', 'boolean', 'date'];
 const columnFormats = ['int32', 'int64', 'float', 'double', 'byte', 'date', 'date-time', 'password'];
 
+/** Groups of the Kubernetes project: a CRD there needs an approved API review (KEP 1111). */
+const apiApprovedAnnotation = 'api-approved.kubernetes.io';
+const isProtectedGroup = (group: string) => ['k8s.io', 'kubernetes.io'].some((d) => group === d || group.endsWith(`.${d}`));
+
 /** The version objects are stored in: the one marked storage. */
 export function storageVersionOf(crd: KObject): string | undefined {
   return (crd.spec?.versions as any[] | undefined)?.find((v) => v?.storage === true)?.name;
@@ -121,6 +125,14 @@ export const customresourcedefinitions: ResourceDef = {
     else {
       for (const m of checkDns1123Subdomain(group)) out.push(field.invalid('spec.group', group, m));
       if (!String(group).includes('.')) out.push(field.invalid('spec.group', group, 'should be a domain with at least one dot'));
+    }
+    if (typeof group === 'string' && isProtectedGroup(group) && !obj.metadata.annotations?.[apiApprovedAnnotation]) {
+      out.push(
+        field.required(
+          `metadata.annotations[${apiApprovedAnnotation}]`,
+          `protected groups must have approval annotation "${apiApprovedAnnotation}", see https://github.com/kubernetes/enhancements/pull/1111`,
+        ),
+      );
     }
     if (!spec.scope) out.push(field.required('spec.scope'));
     else if (!scopes.includes(spec.scope)) out.push(field.notSupported('spec.scope', spec.scope, scopes));
