@@ -142,7 +142,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     resourceList: (group, version) => discoveryDocs.resourceList(group, version),
     aggregated: (accept, prefix) => discoveryDocs.aggregated(accept, prefix),
   };
-  customSchemaOf = (group, version, kind) => registry.defs.find((d) => d.group === group && d.version === version && d.kind === kind)?.openAPISchema;
+  customSchemaOf = (group, version, kind) => registry.defs.find((d) => d.group === group && d.version === version && d.kind === kind)?.openAPISchema?.v2;
   // a burst of CRDs (an operator's install) builds the documents once ahead of the first reader
   let openApiPrebuild: NodeJS.Timeout | undefined;
   registry.onChange((defs) => {

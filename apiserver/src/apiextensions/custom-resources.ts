@@ -8,7 +8,7 @@ import { validateMetaFor } from '../registry/resources/shared/meta-rules.ts';
 import { keepOldStatus, specDiffers, takeStatusOnly } from '../registry/resources/shared/status-split.ts';
 import { storageVersionOf } from '../registry/resources/customresourcedefinitions.ts';
 import type { KObject, ResourceDef, ScaleSubresource } from '../registry/types.ts';
-import { compileVersionSchema, toOpenAPIV2Schema } from './crd-schema.ts';
+import { compileVersionSchema, toOpenAPIV2Schema, toOpenAPIV3Schema } from './crd-schema.ts';
 import { evaluateJsonPath, parseJsonPath } from './jsonpath.ts';
 import { printerColumnsConvertor } from './printer-columns.ts';
 
@@ -28,9 +28,10 @@ function scaleOf(scale: any): ScaleSubresource {
   };
 }
 
-/** The version's schema as /openapi publishes it (the library adds apiVersion, kind and metadata). */
-function publishedSchema(schema: Record<string, any> | undefined): Record<string, unknown> {
-  return toOpenAPIV2Schema(schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+/** The version's schema as /openapi v2 and v3 publish it (the library adds apiVersion, kind and metadata). */
+function publishedSchema(schema: Record<string, any> | undefined): { v2: Record<string, unknown>; v3: Record<string, unknown> } {
+  const s = schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  return { v2: toOpenAPIV2Schema(s), v3: toOpenAPIV3Schema(s) };
 }
 
 /**

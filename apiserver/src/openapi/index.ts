@@ -37,6 +37,8 @@ export class OpenApi {
   private v2JsonCache?: Serialized;
   private v2ProtobufCache?: Buffer;
   private readonly v3Cache = new Map<string, Serialized>();
+  /** definitions /openapi/v3 publishes in their own v3 form (custom resources keep nullable, anyOf...) */
+  private readonly v3Definitions = new Map<string, Schema>();
 
   constructor(resources: ResourceDef[], options: OpenApiOptions = {}) {
     const started = performance.now();
@@ -56,7 +58,8 @@ export class OpenApi {
     } as const;
     const paths: Record<string, PathItem> = {};
     for (const def of resources) {
-      const custom = def.openAPISchema ? customKind(catalog, def, def.openAPISchema) : undefined;
+      const custom = def.openAPISchema ? customKind(catalog, def, def.openAPISchema.v2) : undefined;
+      if (custom && def.openAPISchema) this.v3Definitions.set(custom.object, def.openAPISchema.v3);
       const object = custom?.object ?? catalog.kind(def.group, def.version, def.kind) ?? freeFormKind(catalog, def);
       const list = custom?.list ?? catalog.kind(def.group, def.version, def.listKind ?? `${def.kind}List`);
       catalog.markKind(object, { group: def.group, version: def.version, kind: def.kind });
@@ -143,7 +146,7 @@ export class OpenApi {
     if (cached) return cached;
     const paths = this.pathsByGroupVersion.get(normalized);
     if (!paths) return undefined;
-    const out = serialize(v3Document(sortedObject(paths), this.definitions, this.version));
+    const out = serialize(v3Document(sortedObject(paths), this.definitions, this.version, this.v3Definitions));
     this.v3Cache.set(normalized, out);
     return out;
   }

@@ -129,10 +129,11 @@ export interface ResourceDef {
    */
   unstructured?: boolean;
   /**
-   * The kind's OpenAPI v2 schema when the client models have none (a CRD version's schema):
-   * published in /openapi, read by `kubectl explain` and by the patch semantics.
+   * The kind's schema when the client models have none (a CRD version's): `v2` as /openapi/v2
+   * publishes it (refs to `#/definitions/`; also read by the patch semantics), `v3` as
+   * /openapi/v3 does (refs to `#/components/schemas/`; `kubectl explain` reads it).
    */
-  openAPISchema?: Record<string, unknown>;
+  openAPISchema?: { v2: Record<string, unknown>; v3: Record<string, unknown> };
   /**
    * Unknown fields by the kind's own schema instead of the Go types (custom resources): drops
    * them from obj in place and returns their paths for fieldValidation (`.spec.foo`).
