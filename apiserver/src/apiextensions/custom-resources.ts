@@ -28,6 +28,11 @@ function scaleOf(scale: any): ScaleSubresource {
   };
 }
 
+function anythingButMetadataDiffers(obj: KObject, old: KObject): boolean {
+  const strip = ({ metadata: _m, apiVersion: _a, kind: _k, ...rest }: KObject) => rest;
+  return JSON.stringify(strip(obj)) !== JSON.stringify(strip(old));
+}
+
 /** The version's schema as /openapi v2 and v3 publish it (the library adds apiVersion, kind and metadata). */
 function publishedSchema(schema: Record<string, any> | undefined): { v2: Record<string, unknown>; v3: Record<string, unknown> } {
   const s = schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
@@ -86,8 +91,7 @@ export function customResourceDefs(crd: KObject, opts: { terminating?: boolean }
       },
       prepareForStatusUpdate: takeStatusOnly,
       // without a status subresource, status is part of what the generation counts
-      specChanged: (obj, old) =>
-        withStatus ? specDiffers(obj, old) : specDiffers({ ...obj, spec: [obj.spec, obj.status] }, { ...old, spec: [old.spec, old.status] }),
+      specChanged: (obj, old) => (withStatus ? specDiffers(obj, old) : anythingButMetadataDiffers(obj, old)),
     };
     if (!isStorage) {
       // None conversion: stored in the storage version, read in this one with this version's defaults
