@@ -29,8 +29,17 @@ const reserved = new Set([
   'while',
 ]);
 
-/** model.Escape: the CEL name of a schema property, or undefined when CEL cannot name it. */
+const escaped = new Map<string, string | undefined>();
+
+/** model.Escape: the CEL name of a schema property, or undefined when CEL cannot name it (remembered: names repeat). */
 export function escapeProperty(name: string): string | undefined {
+  if (escaped.has(name)) return escaped.get(name);
+  const out = escapeName(name);
+  if (escaped.size < 10_000) escaped.set(name, out);
+  return out;
+}
+
+function escapeName(name: string): string | undefined {
   if (name === '' || /^[0-9]/.test(name)) return undefined;
   if (reserved.has(name)) return `__${name}__`;
   let ok = true;
