@@ -6,6 +6,7 @@ import type { CompiledSchema, CompileOptions, FieldError, JSONSchemaProps } from
 import { usesKubeExtensions, validateKubeExtensions } from './kube-extensions.ts';
 import { compileOpenAPIValidator } from './openapi-validation.ts';
 import { pruneUnknown } from './pruning.ts';
+import { unchangedAt } from './ratcheting.ts';
 
 /** The implicit parts of every resource root, which the CRD schema may leave out. */
 function withResourceRoot(s: JSONSchemaProps): JSONSchemaProps {
@@ -33,7 +34,7 @@ export function compileVersionSchema(openAPIV3Schema: JSONSchemaProps, opts: Com
       return pruneUnknown(obj, schema, { root: true, preserveAtRoot });
     },
     validate(obj: unknown, old?: unknown): FieldError[] {
-      const errs = openapi(obj);
+      const errs = openapi(obj, '', old === undefined ? undefined : (pointer) => unchangedAt(pointer, obj, old, schema));
       if (extensions) validateKubeExtensions(obj, schema, '', errs);
       errs.push(...validateCel(cel, obj, old));
       return errs;

@@ -60,12 +60,15 @@ export function toAjvSchema(s: JSONSchemaProps): SchemaObject {
   return out;
 }
 
-/** `root` names the value in paths and messages (empty for a custom resource, the default's path for a default). */
-export type OpenAPIValidator = (obj: unknown, root?: string) => FieldError[];
+/**
+ * `root` names the value in paths and messages (empty for a custom resource, the default's path for
+ * a default); `ratchet`, given the JSON pointer of a failing value, says whether to drop its errors.
+ */
+export type OpenAPIValidator = (obj: unknown, root?: string, ratchet?: (pointer: string) => boolean) => FieldError[];
 
 export function compileOpenAPIValidator(schema: JSONSchemaProps): OpenAPIValidator {
   const fn: ValidateFunction = ajv().compile(toAjvSchema(schema));
-  return (obj, root = '') => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj, root));
+  return (obj, root = '', ratchet) => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj, root, ratchet));
 }
 
 /** `/spec/items/0/name` → `spec.items[0].name`, deciding index or key by the data, as kube-openapi names paths. */
@@ -108,11 +111,12 @@ function insideBranch(schemaPath: string): boolean {
 /** Go's %v of a float64 limit prints integers without a fraction, as JS does. */
 const num = (n: unknown) => String(n);
 
-function toFieldErrors(errs: ErrorObject[], root: unknown, rootName: string): FieldError[] {
+function toFieldErrors(errs: ErrorObject[], root: unknown, rootName: string, ratchet?: (pointer: string) => boolean): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errs) {
     if (e.keyword === 'if' || insideBranch(e.schemaPath)) continue;
+    if (ratchet?.(e.instancePath)) continue;
     const { path, value } = pointerToPath(e.instancePath, root, rootName);
     const name = path;
     const inBody = (msg: string) => `${name} in body ${msg}`;

@@ -5,11 +5,13 @@
 // Kubernetes words them. A cost budget per object bounds the work, so that no rule can hold the
 // event loop: each evaluation is charged, before it runs, its AST size times (input size)^(comprehension
 // depth), or AST size plus input size for a rule without comprehensions.
+import { isDeepStrictEqual } from 'node:util';
 import { Optional } from '@marcbachmann/cel-js';
 import type { FieldError } from '../../../errors.ts';
 import type { JSONSchemaProps } from '../index.ts';
 import { isObject, itemsSchema, schemaTypeName } from '../node.ts';
 import { childPath, indexPath, keyPath, shownPath } from '../paths.ts';
+import { correlateMapItem } from '../ratcheting.ts';
 import { type CompiledRule, compileRules, costFactor, perSchemaCostLimit, unboundedCardinality } from './rules.ts';
 import { CelConverter } from './values.ts';
 
@@ -113,18 +115,25 @@ export function validateCel(tree: CelTree, obj: unknown, old: unknown): FieldErr
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    walk(tree.root, obj, old, old !== undefined, '', st);
+    walk(tree.root, obj, old, old !== undefined, '', st, false);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
   return st.errors;
 }
 
-function walk(node: CelNode, x: unknown, old: unknown, hasOld: boolean, path: string, st: EvalState): void {
+/**
+ * `parentUnchanged` carries ratcheting to nodes without an old counterpart (items of lists that are
+ * not list-type=map): their errors are dropped when the nearest correlated ancestor is unchanged.
+ */
+function walk(node: CelNode, x: unknown, old: unknown, hasOld: boolean, path: string, st: EvalState, parentUnchanged: boolean | (() => boolean)): void {
   // Only non-null values are validated; a rule about presence belongs on the parent.
   if (x === null || x === undefined || st.stopped) return;
   if (hasOld && (old === null || old === undefined)) hasOld = false;
-  evaluateRules(node, x, old, hasOld, path, st);
+  // Computed only when a rule fails: comparing every node would cost more than the rules.
+  let memo: boolean | undefined;
+  const unchanged = () => (memo ??= hasOld ? isDeepStrictEqual(x, old) : typeof parentUnchanged === 'function' ? parentUnchanged() : parentUnchanged);
+  evaluateRules(node, x, old, hasOld, path, st, unchanged);
   if (isObject(x)) {
     const oldObj = hasOld && isObject(old) ? old : undefined;
     for (const [k, v] of Object.entries(x)) {
@@ -132,22 +141,16 @@ function walk(node: CelNode, x: unknown, old: unknown, hasOld: boolean, path: st
       const child = prop ?? (node.schema.properties?.[k] ? undefined : node.additional);
       if (!child) continue;
       const p = prop ? childPath(path, k) : keyPath(path, k);
-      walk(child, v, oldObj?.[k], oldObj !== undefined && k in oldObj, p, st);
+      walk(child, v, oldObj?.[k], oldObj !== undefined && k in oldObj, p, st, unchanged);
     }
   } else if (Array.isArray(x) && node.items) {
     const keys = node.schema['x-kubernetes-list-type'] === 'map' ? (node.schema['x-kubernetes-list-map-keys'] ?? []) : undefined;
     const oldList = hasOld && keys && Array.isArray(old) ? old : undefined;
     x.forEach((v, i) => {
-      const prev = oldList ? correlate(v, oldList, keys!) : undefined;
-      walk(node.items!, v, prev, prev !== undefined, indexPath(path, i), st);
+      const prev = oldList ? correlateMapItem(v, oldList, keys!) : undefined;
+      walk(node.items!, v, prev, prev !== undefined, indexPath(path, i), st, unchanged);
     });
   }
-}
-
-/** The old item of a list-type=map with the same key values. */
-function correlate(item: unknown, oldList: unknown[], keys: string[]): unknown {
-  if (!isObject(item)) return undefined;
-  return oldList.find((o) => isObject(o) && keys.every((k) => JSON.stringify(o[k]) === JSON.stringify(item[k])));
 }
 
 function ruleErrorString(r: CompiledRule): string {
@@ -172,7 +175,7 @@ function shownValue(x: unknown, s: JSONSchemaProps): unknown {
   return typeof x === 'object' && x !== null ? schemaTypeName(s) || (Array.isArray(x) ? 'array' : 'object') : x;
 }
 
-function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean, at0: string, st: EvalState): void {
+function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean, at0: string, st: EvalState, unchanged: () => boolean): void {
   // The resource root has no name: Kubernetes prints its nil field.Path as <nil>.
   const path = shownPath(at0);
   const typeName = schemaTypeName(node.schema);
@@ -214,6 +217,8 @@ function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean,
       continue;
     }
     if (result === true) continue;
+    // Ratcheting: a rule that does not look at oldSelf may not fail a value that did not change.
+    if (!r.usesOldSelf && unchanged()) continue;
     const at = r.fieldPath ? childPath(at0, r.fieldPath) : path;
     let detail = ruleMessageOrDefault(r);
     if (r.messageProgram) {
