@@ -3,8 +3,9 @@
 // value there and `oldSelf` the correlated old value on update (transition rules are skipped when
 // there is none: on create, or for items of lists that are not list-type=map). Errors read as
 // Kubernetes words them. A cost budget per object bounds the work, so that no rule can hold the
-// event loop: each evaluation is charged, before it runs, its AST size times (input size)^(comprehension
-// depth), or AST size plus input size for a rule without comprehensions.
+// event loop: each evaluation is charged, before it runs, its AST size times (the longest list or
+// map in self)^(comprehension depth) - each nested comprehension ranges over at most that many
+// elements - or AST size plus the size of self for a rule without comprehensions.
 import { isDeepStrictEqual } from 'node:util';
 import { Optional } from '@marcbachmann/cel-js';
 import type { FieldError } from '../../../errors.ts';
@@ -12,7 +13,8 @@ import type { JSONSchemaProps } from '../index.ts';
 import { isObject, itemsSchema, schemaTypeName } from '../node.ts';
 import { childPath, indexPath, keyPath, shownPath } from '../paths.ts';
 import { correlateMapItem } from '../ratcheting.ts';
-import { type CompiledRule, compileRules, costFactor, perSchemaCostLimit, unboundedCardinality } from './rules.ts';
+import { unboundedCardinality } from './cost.ts';
+import { type CompiledRule, compileRules, costFactor, perSchemaCostLimit } from './rules.ts';
 import { CelConverter } from './values.ts';
 
 /**
@@ -186,7 +188,7 @@ function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean,
   for (const r of node.rules) {
     if (st.stopped) return;
     if (r.usesOldSelf && !hasOld && !r.rule.optionalOldSelf) continue;
-    const charge = r.depth > 0 ? r.baseCost * self.size ** r.depth : r.baseCost + self.size;
+    const charge = r.depth > 0 ? r.baseCost * Math.max(1, self.maxLen) ** r.depth : r.baseCost + self.size;
     if (charge > st.budget) {
       st.errors.push({
         type: 'FieldValueInvalid',
