@@ -138,12 +138,17 @@ function walk(node: CelNode, x: unknown, old: unknown, hasOld: boolean, path: st
   evaluateRules(node, x, old, hasOld, path, st, unchanged);
   if (isObject(x)) {
     const oldObj = hasOld && isObject(old) ? old : undefined;
-    for (const [k, v] of Object.entries(x)) {
-      const prop = node.props.get(k);
-      const child = prop ?? (node.schema.properties?.[k] ? undefined : node.additional);
-      if (!child) continue;
-      const p = prop ? childPath(path, k) : keyPath(path, k);
-      walk(child, v, oldObj?.[k], oldObj !== undefined && k in oldObj, p, st, unchanged);
+    // Only the children whose subtree has rules: most of an object has none.
+    for (const [k, child] of node.props) {
+      const v = x[k];
+      if (v !== undefined) walk(child, v, oldObj?.[k], oldObj !== undefined && k in oldObj, childPath(path, k), st, unchanged);
+    }
+    if (node.additional) {
+      const declared = node.schema.properties;
+      for (const k in x) {
+        if (declared?.[k]) continue;
+        walk(node.additional, x[k], oldObj?.[k], oldObj !== undefined && k in oldObj, keyPath(path, k), st, unchanged);
+      }
     }
   } else if (Array.isArray(x) && node.items) {
     const keys = node.schema['x-kubernetes-list-type'] === 'map' ? (node.schema['x-kubernetes-list-map-keys'] ?? []) : undefined;
