@@ -2,6 +2,7 @@
 // draft-07 schema that ajv compiles to code, and ajv's errors are turned into the field errors
 // kube-openapi + apiextensions produce (pkg/apiserver/validation: kubeOpenAPIResultToFieldErrors),
 // e.g. `spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`.
+import { isDeepStrictEqual } from 'node:util';
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import type { FieldError } from '../../errors.ts';
 import { supportedFormats } from './formats.ts';
@@ -52,6 +53,8 @@ export function toAjvSchema(s: JSONSchemaProps): SchemaObject {
   if (isObject(s.additionalProperties)) out.additionalProperties = toAjvSchema(s.additionalProperties as JSONSchemaProps);
   for (const k of ['allOf', 'anyOf', 'oneOf'] as const) {
     const list = s[k];
+    // int-or-string's spelled-out anyOf [{type: integer}, {type: string}] is the type union above
+    if (k === 'anyOf' && s['x-kubernetes-int-or-string'] && isDeepStrictEqual(list, [{ type: 'integer' }, { type: 'string' }])) continue;
     if (list?.length) out[k] = list.map(toAjvSchema);
   }
   if (s.not) out.not = toAjvSchema(s.not);
