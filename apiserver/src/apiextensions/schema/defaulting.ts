@@ -3,40 +3,76 @@
 // null items of arrays and null values of maps. Runs on create/update and on every read from
 // storage, so that a default added to a CRD later shows up in old objects.
 import type { JSONSchemaProps } from './index.ts';
-import { isObject, itemsSchema, subtreeCache } from './node.ts';
+import { itemsSchema, subtreeCache } from './node.ts';
 
-const copy = (v: unknown): unknown => structuredClone(v);
+/** A deep copy of a JSON value (defaults are JSON; structuredClone is several times slower on small values). */
+function copy(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copy);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = copy((v as Record<string, unknown>)[k]);
+  return out;
+}
 
 /** Whether any default sits in this schema tree, so that CRDs and subtrees without defaults skip the walk. */
 export const hasDefaults = subtreeCache((s) => s.default !== undefined);
 
-export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void {
-  if (!s || !hasDefaults(s)) return;
-  if (isObject(x)) {
-    if (s.properties) {
-      for (const [k, prop] of Object.entries(s.properties)) {
-        if (prop.default === undefined) continue;
-        const v = x[k];
-        if (!(k in x) || (v === null && !prop.nullable)) x[k] = copy(prop.default);
-      }
-    }
-    const extra = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
-    for (const [k, v] of Object.entries(x)) {
-      const prop = s.properties?.[k];
-      if (prop) applyDefaults(v, prop);
-      else if (extra) {
-        if (v === null && extra.default !== undefined && !extra.nullable) x[k] = copy(extra.default);
-        applyDefaults(x[k], extra);
-      }
-    }
-    return;
+/** What the walks need of one schema node, computed once: the schema is walked per object otherwise. */
+interface Plan {
+  /** properties with a default of their own */
+  defaulted: [string, JSONSchemaProps][];
+  /** properties with defaults somewhere below */
+  deeper: [string, JSONSchemaProps][];
+  props: Map<string, JSONSchemaProps>;
+  extra?: JSONSchemaProps;
+  items?: JSONSchemaProps;
+}
+
+const plans = new WeakMap<JSONSchemaProps, Plan>();
+
+function plan(s: JSONSchemaProps): Plan {
+  let p = plans.get(s);
+  if (!p) {
+    const entries = Object.entries(s.properties ?? {});
+    p = {
+      defaulted: entries.filter(([, v]) => v.default !== undefined),
+      deeper: entries.filter(([, v]) => hasDefaults(v)),
+      props: new Map(entries),
+      extra: typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined,
+      items: itemsSchema(s),
+    };
+    plans.set(s, p);
   }
+  return p;
+}
+
+export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void {
+  if (!s || x === null || typeof x !== 'object' || !hasDefaults(s)) return;
+  const p = plan(s);
   if (Array.isArray(x)) {
-    const items = itemsSchema(s);
+    const items = p.items;
     if (!items) return;
     for (let i = 0; i < x.length; i++) {
       if (x[i] === null && items.default !== undefined && !items.nullable) x[i] = copy(items.default);
       applyDefaults(x[i], items);
+    }
+    return;
+  }
+  const obj = x as Record<string, unknown>;
+  for (const [k, prop] of p.defaulted) {
+    const v = obj[k];
+    if (v === undefined || (v === null && !prop.nullable)) obj[k] = copy(prop.default);
+  }
+  for (const [k, prop] of p.deeper) {
+    const v = obj[k];
+    if (v !== undefined) applyDefaults(v, prop);
+  }
+  const extra = p.extra;
+  if (extra && hasDefaults(extra)) {
+    for (const k in obj) {
+      if (p.props.has(k)) continue;
+      if (obj[k] === null && extra.default !== undefined && !extra.nullable) obj[k] = copy(extra.default);
+      applyDefaults(obj[k], extra);
     }
   }
 }
@@ -46,22 +82,20 @@ export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void 
  * default is dropped (from objects; list items stay so that indices keep their meaning).
  */
 export function dropNonNullableNulls(x: unknown, s: JSONSchemaProps | undefined): void {
-  if (!s) return;
-  if (isObject(x)) {
-    const extra = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
-    for (const [k, v] of Object.entries(x)) {
-      const prop = s.properties?.[k] ?? extra;
-      if (!prop) continue;
-      if (v === null) {
-        if (!prop.nullable && prop.default === undefined) delete x[k];
-        continue;
-      }
-      dropNonNullableNulls(v, prop);
-    }
+  if (!s || x === null || typeof x !== 'object') return;
+  const p = plan(s);
+  if (Array.isArray(x)) {
+    if (p.items) for (const v of x) dropNonNullableNulls(v, p.items);
     return;
   }
-  if (Array.isArray(x)) {
-    const items = itemsSchema(s);
-    for (const v of x) dropNonNullableNulls(v, items);
+  const obj = x as Record<string, unknown>;
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === null) {
+      const prop = p.props.get(k) ?? p.extra;
+      if (prop && !prop.nullable && prop.default === undefined) delete obj[k];
+    } else if (typeof v === 'object') {
+      dropNonNullableNulls(v, p.props.get(k) ?? p.extra);
+    }
   }
 }

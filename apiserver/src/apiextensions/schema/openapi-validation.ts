@@ -2,6 +2,7 @@
 // draft-07 schema that ajv compiles to code, and ajv's errors are turned into the field errors
 // kube-openapi + apiextensions produce (pkg/apiserver/validation: kubeOpenAPIResultToFieldErrors),
 // e.g. `spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`.
+import { isDeepStrictEqual } from 'node:util';
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import type { FieldError } from '../../errors.ts';
 import { supportedFormats } from './formats.ts';
@@ -52,6 +53,8 @@ export function toAjvSchema(s: JSONSchemaProps): SchemaObject {
   if (isObject(s.additionalProperties)) out.additionalProperties = toAjvSchema(s.additionalProperties as JSONSchemaProps);
   for (const k of ['allOf', 'anyOf', 'oneOf'] as const) {
     const list = s[k];
+    // int-or-string's spelled-out anyOf [{type: integer}, {type: string}] is the type union above
+    if (k === 'anyOf' && s['x-kubernetes-int-or-string'] && isDeepStrictEqual(list, [{ type: 'integer' }, { type: 'string' }])) continue;
     if (list?.length) out[k] = list.map(toAjvSchema);
   }
   if (s.not) out.not = toAjvSchema(s.not);
@@ -60,12 +63,15 @@ export function toAjvSchema(s: JSONSchemaProps): SchemaObject {
   return out;
 }
 
-/** `root` names the value in paths and messages (empty for a custom resource, the default's path for a default). */
-export type OpenAPIValidator = (obj: unknown, root?: string) => FieldError[];
+/**
+ * `root` names the value in paths and messages (empty for a custom resource, the default's path for
+ * a default); `ratchet`, given the JSON pointer of a failing value, says whether to drop its errors.
+ */
+export type OpenAPIValidator = (obj: unknown, root?: string, ratchet?: (pointer: string) => boolean) => FieldError[];
 
 export function compileOpenAPIValidator(schema: JSONSchemaProps): OpenAPIValidator {
   const fn: ValidateFunction = ajv().compile(toAjvSchema(schema));
-  return (obj, root = '') => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj, root));
+  return (obj, root = '', ratchet) => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj, root, ratchet));
 }
 
 /** `/spec/items/0/name` → `spec.items[0].name`, deciding index or key by the data, as kube-openapi names paths. */
@@ -108,11 +114,12 @@ function insideBranch(schemaPath: string): boolean {
 /** Go's %v of a float64 limit prints integers without a fraction, as JS does. */
 const num = (n: unknown) => String(n);
 
-function toFieldErrors(errs: ErrorObject[], root: unknown, rootName: string): FieldError[] {
+function toFieldErrors(errs: ErrorObject[], root: unknown, rootName: string, ratchet?: (pointer: string) => boolean): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errs) {
     if (e.keyword === 'if' || insideBranch(e.schemaPath)) continue;
+    if (ratchet?.(e.instancePath)) continue;
     const { path, value } = pointerToPath(e.instancePath, root, rootName);
     const name = path;
     const inBody = (msg: string) => `${name} in body ${msg}`;

@@ -3,6 +3,7 @@
 // must be structural (a type on every node, one items schema, no $ref and other unsupported
 // keywords, metadata restricted to name/generateName), its Kubernetes extensions well-formed, its
 // patterns and defaults valid, and every CEL rule must compile within the cost limits.
+import { isDeepStrictEqual } from 'node:util';
 import type { FieldError } from '../../errors.ts';
 import { buildCelTree } from './cel/validator.ts';
 import type { JSONSchemaProps } from './index.ts';
@@ -50,6 +51,10 @@ function validateRootMetadata(s: JSONSchemaProps, path: string, ctx: Ctx): void 
   for (const [k, v] of Object.entries(meta.properties ?? {})) {
     if ((k !== 'name' && k !== 'generateName') || v.type !== 'string') return void forbidden();
   }
+}
+
+function isIntOrStringAnyOf(list: JSONSchemaProps[] | undefined): boolean {
+  return isDeepStrictEqual(list, [{ type: 'integer' }, { type: 'string' }]);
 }
 
 type Where = 'root' | 'property' | 'items' | 'additionalProperties' | 'valueValidation';
@@ -120,8 +125,18 @@ function validateNode(s: JSONSchemaProps, path: string, ctx: Ctx, where: Where):
   }
   const items = itemsSchema(s);
   if (items) validateNode(items, childPath(path, 'items'), ctx, where === 'valueValidation' ? where : 'items');
+  const intOrString = s['x-kubernetes-int-or-string'] === true;
   for (const k of ['allOf', 'anyOf', 'oneOf'] as const) {
-    (s[k] ?? []).forEach((b, i) => validateNode(b, indexPath(childPath(path, k), i), ctx, 'valueValidation'));
+    // x-kubernetes-int-or-string may spell out its two types, as controller-gen writes it:
+    // anyOf: [{type: integer}, {type: string}], or that anyOf as the first allOf entry.
+    if (intOrString && k === 'anyOf' && isIntOrStringAnyOf(s.anyOf)) continue;
+    (s[k] ?? []).forEach((b, i) => {
+      const bp = indexPath(childPath(path, k), i);
+      if (intOrString && k === 'allOf' && i === 0 && isIntOrStringAnyOf(b.anyOf)) {
+        const { anyOf: _, ...rest } = b;
+        validateNode(rest, bp, ctx, 'valueValidation');
+      } else validateNode(b, bp, ctx, 'valueValidation');
+    });
   }
   if (s.not) validateNode(s.not, childPath(path, 'not'), ctx, 'valueValidation');
 }

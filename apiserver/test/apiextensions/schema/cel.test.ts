@@ -205,6 +205,27 @@ describe('apiextensions schema: CEL validation rules', () => {
     ]);
   });
 
+  it('offers isIP and isCIDR', () => {
+    const spec: JSONSchemaProps = {
+      type: 'object',
+      properties: {
+        hostnames: {
+          type: 'array',
+          maxItems: 4,
+          items: { type: 'string' },
+          'x-kubernetes-validations': [{ rule: 'self.all(h, !isIP(h))', message: 'no IPs' }],
+        },
+        net: { type: 'string' },
+      },
+      'x-kubernetes-validations': [{ rule: '!has(self.net) || isCIDR(self.net)', message: 'a CIDR' }],
+    };
+    expect(validateSpec(spec, { hostnames: ['example.com'], net: '10.0.0.0/8' })).to.deep.equal([]);
+    expect(validateSpec(spec, { hostnames: ['10.0.0.1'], net: '10.0.0.0/40' })).to.deep.equal([
+      'spec: Invalid value: "object": a CIDR',
+      'spec.hostnames: Invalid value: "array": no IPs',
+    ]);
+  });
+
   it('reports run-time errors as Kubernetes does', () => {
     const spec: JSONSchemaProps = {
       type: 'object',
@@ -317,6 +338,20 @@ describe('apiextensions schema: compiling CEL rules at CRD create', () => {
     expect(errs[0]).to.equal(
       `${crdPath}.properties[spec].x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)`,
     );
+    const listeners = (maxItems?: number): JSONSchemaProps => ({
+      type: 'object',
+      properties: {
+        listeners: {
+          type: 'array',
+          ...(maxItems ? { maxItems } : {}),
+          items: { type: 'object', properties: { port: { type: 'integer' }, labels: { type: 'object', additionalProperties: { type: 'string' } } } },
+          'x-kubernetes-validations': [{ rule: 'self.all(l1, self.exists_one(l2, l1.port == l2.port))', message: 'ports are unique' }],
+        },
+      },
+    });
+    // the estimate follows the list the comprehensions range over, not the unbounded map inside its items (Gateway API's listeners)
+    expect(schemaErrors(listeners(64))).to.deep.equal([]);
+    expect(schemaErrors(listeners())).to.have.length(1);
     const bounded = structuredClone(unbounded);
     bounded.properties!.l!.maxItems = 100;
     expect(schemaErrors(bounded)).to.deep.equal([]);

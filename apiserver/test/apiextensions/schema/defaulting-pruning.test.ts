@@ -115,3 +115,16 @@ describe('apiextensions schema: pruning', () => {
     expect(legacy.prune({ apiVersion: 'a/v1', kind: 'K', extra: 1 })).to.deep.equal([]);
   });
 });
+
+describe('apiextensions schema: a stored schema that does not compile', () => {
+  it('refuses objects with an internal error instead of throwing', () => {
+    const c = compileVersionSchema({ type: 'object', properties: { spec: { type: 'string', pattern: '([a-z' } } });
+    expect(c.validate(cr('x'))).to.deep.equal([
+      {
+        type: 'InternalError',
+        field: '',
+        detail: 'the schema of this version does not compile: Invalid regular expression: /([a-z/u: Unterminated character class',
+      },
+    ]);
+  });
+});

@@ -98,6 +98,15 @@ describe('apiextensions schema: OpenAPI validation messages', () => {
     expect(validateSpec(spec, { port: true })).to.deep.equal([
       'spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"',
     ]);
+    // as controller-gen writes it, with the two types spelled out and a pattern for the strings
+    const spelled = {
+      type: 'object',
+      properties: { q: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }], pattern: '^[0-9]+m?$' } },
+    };
+    expect(validateSpec(spelled, { q: 5 })).to.deep.equal([]);
+    expect(validateSpec(spelled, { q: '5m' })).to.deep.equal([]);
+    expect(validateSpec(spelled, { q: 'x' })).to.deep.equal(['spec.q: Invalid value: "x": spec.q in body should match \'^[0-9]+m?$\'']);
+    expect(validateSpec(spelled, { q: true })).to.deep.equal(['spec.q: Invalid value: "boolean": spec.q in body must be of type integer,string: "boolean"']);
   });
 
   it('checks the formats apiextensions supports and ignores the others', () => {

@@ -110,6 +110,16 @@ describe('apiextensions schema: structural schema checks at CRD create', () => {
     ]);
   });
 
+  it('lets x-kubernetes-int-or-string spell out its two types, as controller-gen writes it', () => {
+    const ios = (extra: JSONSchemaProps) => withSpec({ type: 'object', properties: { port: { 'x-kubernetes-int-or-string': true, ...extra } } });
+    expect(ios({ anyOf: [{ type: 'integer' }, { type: 'string' }], pattern: '^[0-9]+m?$' })).to.deep.equal([]);
+    expect(ios({ allOf: [{ anyOf: [{ type: 'integer' }, { type: 'string' }] }, { pattern: '^a' }] })).to.deep.equal([]);
+    expect(ios({ anyOf: [{ type: 'integer' }, { type: 'boolean' }] })).to.deep.equal([
+      `${sp}.properties[port].anyOf[0].type: Forbidden: must be empty to be structural`,
+      `${sp}.properties[port].anyOf[1].type: Forbidden: must be empty to be structural`,
+    ]);
+  });
+
   it('keeps allOf/anyOf/oneOf/not to value validations', () => {
     expect(
       withSpec({

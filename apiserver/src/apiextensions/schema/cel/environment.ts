@@ -1,8 +1,9 @@
 // The CEL environment of x-kubernetes-validations, on @marcbachmann/cel-js: `self` and `oldSelf`,
 // optional types (`self.?x.orValue(...)`, optionalOldSelf), and the parts of Kubernetes' CEL
 // libraries (k8s.io/apiserver/pkg/cel/library) that the evaluator lacks: list isSorted/sum/min/max/
-// indexOf/lastIndexOf, string charAt/replace/reverse, regex find/findAll. Anything else (url(),
-// quantity(), ip(), cidr(), format(), sets.*) fails to type-check, so the CRD that uses it is refused.
+// indexOf/lastIndexOf, string charAt/replace/reverse, regex find/findAll, isIP/isCIDR. Anything else
+// (url(), quantity(), ip(), cidr(), format(), sets.*) fails to type-check, so the CRD is refused.
+import { isIP } from 'node:net';
 import { Environment, EvaluationError } from '@marcbachmann/cel-js';
 
 type Scalar = bigint | number | string | boolean;
@@ -57,6 +58,18 @@ function hasField(obj: unknown, key: string): boolean {
   throw new EvaluationError('no such overload');
 }
 
+/** Kubernetes' isIP(): IPv4 or IPv6, without zones and without IPv4-mapped IPv6 forms. */
+function isIPAddress(s: string): boolean {
+  if (s.includes('%') || /^::ffff:\d/i.test(s)) return false;
+  return isIP(s) !== 0;
+}
+
+function isCIDRString(s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0 || !isIPAddress(s.slice(0, slash)) || !/^\d{1,3}$/.test(s.slice(slash + 1))) return false;
+  return Number(s.slice(slash + 1)) <= (isIP(s.slice(0, slash)) === 4 ? 32 : 128);
+}
+
 let shared: Environment | undefined;
 
 /** Building an environment is costly: one for every CRD, shared by all rules. */
@@ -72,6 +85,8 @@ export function celEnvironment(): Environment {
     .registerVariable('self', 'dyn')
     .registerVariable('oldSelf', 'dyn')
     .registerFunction(`${hasFunction}(dyn, string): bool`, hasField)
+    .registerFunction('isIP(string): bool', isIPAddress)
+    .registerFunction('isCIDR(string): bool', isCIDRString)
     .registerFunction('list<dyn>.isSorted(): bool', (l: Scalar[]) => l.every((v, i) => i === 0 || compare(l[i - 1]!, v) <= 0))
     .registerFunction('list<dyn>.sum(): dyn', (l: Scalar[]) => sum(l))
     .registerFunction('list<dyn>.min(): dyn', (l: Scalar[]) => extreme(l, -1))

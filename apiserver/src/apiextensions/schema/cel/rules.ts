@@ -5,16 +5,15 @@
 import type { ASTNode } from '@marcbachmann/cel-js';
 import type { FieldError } from '../../../errors.ts';
 import type { JSONSchemaProps, ValidationRule } from '../index.ts';
-import { isObject, itemsSchema } from '../node.ts';
+import { isObject } from '../node.ts';
 import { childPath, indexPath } from '../paths.ts';
+import { astChildren, comprehensionDepth, estimateCost } from './cost.ts';
 import { celEnvironment, hasFunction } from './environment.ts';
 import { escapeProperty } from './values.ts';
 
 /** k8s.io/apiserver/pkg/apis/cel: StaticEstimatedCostLimit (one rule) and StaticEstimatedCRDCostLimit (a whole schema). */
 export const perRuleCostLimit = 10_000_000;
 export const perSchemaCostLimit = 100_000_000;
-/** The most elements an unbounded list/map can hold in a 3 MiB request (two bytes each: `1,`). */
-export const unboundedCardinality = Math.floor((3 * 1024 * 1024) / 2);
 
 export interface CompiledRule {
   rule: ValidationRule;
@@ -27,33 +26,15 @@ export interface CompiledRule {
   depth: number;
   /** AST size: the fixed part of a rule's cost */
   baseCost: number;
-  /** static worst case for one evaluation: AST size × (max cardinality)^depth */
+  /** static worst case for one evaluation (cost.ts) */
   estimatedCost: number;
 }
 
-const comprehensions = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 const supportedReasons = ['FieldValueDuplicate', 'FieldValueForbidden', 'FieldValueInvalid', 'FieldValueRequired'];
-
-function children(node: ASTNode): ASTNode[] {
-  const out: ASTNode[] = [];
-  const visit = (a: unknown) => {
-    if (Array.isArray(a)) a.forEach(visit);
-    else if (a && typeof a === 'object' && 'op' in a) out.push(a as ASTNode);
-  };
-  visit(node.args);
-  return out;
-}
 
 function walkAst(node: ASTNode, fn: (n: ASTNode) => void): void {
   fn(node);
-  for (const c of children(node)) walkAst(c, fn);
-}
-
-function comprehensionDepth(node: ASTNode): number {
-  const below = Math.max(0, ...children(node).map(comprehensionDepth));
-  const args = node.args as unknown[];
-  const isComprehension = node.op === 'rcall' && comprehensions.has(String(args[0]));
-  return below + (isComprehension ? 1 : 0);
+  for (const c of astChildren(node)) walkAst(c, fn);
 }
 
 function astSize(node: ASTNode): number {
@@ -102,7 +83,7 @@ function rewriteHas(src: string, ast: ASTNode): string | undefined {
   const visit = (n: ASTNode) => {
     if (isGeneralHas(n))
       found.push(n); // the operand stays verbatim, a nested has() is rewritten next round
-    else for (const c of children(n)) visit(c);
+    else for (const c of astChildren(n)) visit(c);
   };
   visit(ast);
   if (found.length === 0) return undefined;
@@ -193,20 +174,6 @@ function celTypeName(s: JSONSchemaProps): string {
   }
 }
 
-/** The largest list or map a rule at this node can iterate over. */
-export function maxCardinality(s: JSONSchemaProps | undefined): number {
-  if (!s) return unboundedCardinality;
-  let max = 1;
-  if (s['x-kubernetes-preserve-unknown-fields']) return unboundedCardinality;
-  if (s.type === 'array') max = Math.max(max, s.maxItems ?? unboundedCardinality, maxCardinality(itemsSchema(s)));
-  if (isObject(s.additionalProperties)) {
-    max = Math.max(max, s.maxProperties ?? unboundedCardinality, maxCardinality(s.additionalProperties as JSONSchemaProps));
-  }
-  if (s.properties) for (const p of Object.values(s.properties)) max = Math.max(max, maxCardinality(p));
-  // a string is a list of characters for size(), matches() and friends only linearly: not counted
-  return max;
-}
-
 function costFactor(cost: number, limit: number): string {
   const f = cost / limit;
   return f > 100 ? 'more than 100x' : `${f.toFixed(1)}x`;
@@ -257,7 +224,6 @@ export function compileRules(s: JSONSchemaProps, path: string, isResource: boole
   const rules: CompiledRule[] = [];
   const errors: FieldError[] = [];
   const costErrors: FieldError[] = [];
-  const card = maxCardinality(s);
   list.forEach((rule, i) => {
     const rp = indexPath(childPath(path, 'x-kubernetes-validations'), i);
     if (!isObject(rule) || typeof rule.rule !== 'string' || rule.rule.trim() === '') {
@@ -334,8 +300,7 @@ export function compileRules(s: JSONSchemaProps, path: string, isResource: boole
     }
     const depth = comprehensionDepth(compiled.ast);
     const baseCost = astSize(compiled.ast);
-    // every AST node may run once per iteration of every enclosing comprehension
-    const estimatedCost = depth > 0 ? baseCost * card ** depth : baseCost;
+    const estimatedCost = estimateCost(compiled.ast, s, isResource);
     if (errors.length > before) return;
     rules.push({ rule, program: compiled.program, messageProgram, usesOldSelf, fieldPath, depth, baseCost, estimatedCost });
     // Cost is judged at CRD create only: a stored CRD's rule still runs, under the runtime budget.

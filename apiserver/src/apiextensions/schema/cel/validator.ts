@@ -3,14 +3,18 @@
 // value there and `oldSelf` the correlated old value on update (transition rules are skipped when
 // there is none: on create, or for items of lists that are not list-type=map). Errors read as
 // Kubernetes words them. A cost budget per object bounds the work, so that no rule can hold the
-// event loop: each evaluation is charged, before it runs, its AST size times (input size)^(comprehension
-// depth), or AST size plus input size for a rule without comprehensions.
+// event loop: each evaluation is charged, before it runs, its AST size times (the longest list or
+// map in self)^(comprehension depth) - each nested comprehension ranges over at most that many
+// elements - or AST size plus the size of self for a rule without comprehensions.
+import { isDeepStrictEqual } from 'node:util';
 import { Optional } from '@marcbachmann/cel-js';
 import type { FieldError } from '../../../errors.ts';
 import type { JSONSchemaProps } from '../index.ts';
 import { isObject, itemsSchema, schemaTypeName } from '../node.ts';
 import { childPath, indexPath, keyPath, shownPath } from '../paths.ts';
-import { type CompiledRule, compileRules, costFactor, perSchemaCostLimit, unboundedCardinality } from './rules.ts';
+import { correlateMapItem } from '../ratcheting.ts';
+import { unboundedCardinality } from './cost.ts';
+import { type CompiledRule, compileRules, costFactor, perSchemaCostLimit } from './rules.ts';
 import { CelConverter } from './values.ts';
 
 /**
@@ -107,38 +111,53 @@ interface EvalState {
 export function validateCel(tree: CelTree, obj: unknown, old: unknown): FieldError[] {
   if (!tree.root) return [];
   const st: EvalState = { conv: new CelConverter(), oldConv: new CelConverter(), budget: runtimeCostBudget, stopped: false, errors: [] };
-  walk(tree.root, obj, old, old !== undefined, '', st);
+  // The evaluator builds an Error for every absorbed error (`a || b` where b fails, exists() over
+  // items without the field): capturing their stacks was two thirds of the evaluation time. The
+  // walk is synchronous, so no other code runs with the limit lowered.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    walk(tree.root, obj, old, old !== undefined, '', st, false);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
   return st.errors;
 }
 
-function walk(node: CelNode, x: unknown, old: unknown, hasOld: boolean, path: string, st: EvalState): void {
+/**
+ * `parentUnchanged` carries ratcheting to nodes without an old counterpart (items of lists that are
+ * not list-type=map): their errors are dropped when the nearest correlated ancestor is unchanged.
+ */
+function walk(node: CelNode, x: unknown, old: unknown, hasOld: boolean, path: string, st: EvalState, parentUnchanged: boolean | (() => boolean)): void {
   // Only non-null values are validated; a rule about presence belongs on the parent.
   if (x === null || x === undefined || st.stopped) return;
   if (hasOld && (old === null || old === undefined)) hasOld = false;
-  evaluateRules(node, x, old, hasOld, path, st);
+  // Computed only when a rule fails: comparing every node would cost more than the rules.
+  let memo: boolean | undefined;
+  const unchanged = () => (memo ??= hasOld ? isDeepStrictEqual(x, old) : typeof parentUnchanged === 'function' ? parentUnchanged() : parentUnchanged);
+  evaluateRules(node, x, old, hasOld, path, st, unchanged);
   if (isObject(x)) {
     const oldObj = hasOld && isObject(old) ? old : undefined;
-    for (const [k, v] of Object.entries(x)) {
-      const prop = node.props.get(k);
-      const child = prop ?? (node.schema.properties?.[k] ? undefined : node.additional);
-      if (!child) continue;
-      const p = prop ? childPath(path, k) : keyPath(path, k);
-      walk(child, v, oldObj?.[k], oldObj !== undefined && k in oldObj, p, st);
+    // Only the children whose subtree has rules: most of an object has none.
+    for (const [k, child] of node.props) {
+      const v = x[k];
+      if (v !== undefined) walk(child, v, oldObj?.[k], oldObj !== undefined && k in oldObj, childPath(path, k), st, unchanged);
+    }
+    if (node.additional) {
+      const declared = node.schema.properties;
+      for (const k in x) {
+        if (declared?.[k]) continue;
+        walk(node.additional, x[k], oldObj?.[k], oldObj !== undefined && k in oldObj, keyPath(path, k), st, unchanged);
+      }
     }
   } else if (Array.isArray(x) && node.items) {
     const keys = node.schema['x-kubernetes-list-type'] === 'map' ? (node.schema['x-kubernetes-list-map-keys'] ?? []) : undefined;
     const oldList = hasOld && keys && Array.isArray(old) ? old : undefined;
     x.forEach((v, i) => {
-      const prev = oldList ? correlate(v, oldList, keys!) : undefined;
-      walk(node.items!, v, prev, prev !== undefined, indexPath(path, i), st);
+      const prev = oldList ? correlateMapItem(v, oldList, keys!) : undefined;
+      walk(node.items!, v, prev, prev !== undefined, indexPath(path, i), st, unchanged);
     });
   }
-}
-
-/** The old item of a list-type=map with the same key values. */
-function correlate(item: unknown, oldList: unknown[], keys: string[]): unknown {
-  if (!isObject(item)) return undefined;
-  return oldList.find((o) => isObject(o) && keys.every((k) => JSON.stringify(o[k]) === JSON.stringify(item[k])));
 }
 
 function ruleErrorString(r: CompiledRule): string {
@@ -163,7 +182,7 @@ function shownValue(x: unknown, s: JSONSchemaProps): unknown {
   return typeof x === 'object' && x !== null ? schemaTypeName(s) || (Array.isArray(x) ? 'array' : 'object') : x;
 }
 
-function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean, at0: string, st: EvalState): void {
+function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean, at0: string, st: EvalState, unchanged: () => boolean): void {
   // The resource root has no name: Kubernetes prints its nil field.Path as <nil>.
   const path = shownPath(at0);
   const typeName = schemaTypeName(node.schema);
@@ -174,7 +193,7 @@ function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean,
   for (const r of node.rules) {
     if (st.stopped) return;
     if (r.usesOldSelf && !hasOld && !r.rule.optionalOldSelf) continue;
-    const charge = r.depth > 0 ? r.baseCost * self.size ** r.depth : r.baseCost + self.size;
+    const charge = r.depth > 0 ? r.baseCost * Math.max(1, self.maxLen) ** r.depth : r.baseCost + self.size;
     if (charge > st.budget) {
       st.errors.push({
         type: 'FieldValueInvalid',
@@ -205,6 +224,8 @@ function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean,
       continue;
     }
     if (result === true) continue;
+    // Ratcheting: a rule that does not look at oldSelf may not fail a value that did not change.
+    if (!r.usesOldSelf && unchanged()) continue;
     const at = r.fieldPath ? childPath(at0, r.fieldPath) : path;
     let detail = ruleMessageOrDefault(r);
     if (r.messageProgram) {

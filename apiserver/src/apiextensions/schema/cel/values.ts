@@ -29,8 +29,17 @@ const reserved = new Set([
   'while',
 ]);
 
-/** model.Escape: the CEL name of a schema property, or undefined when CEL cannot name it. */
+const escaped = new Map<string, string | undefined>();
+
+/** model.Escape: the CEL name of a schema property, or undefined when CEL cannot name it (remembered: names repeat). */
 export function escapeProperty(name: string): string | undefined {
+  if (escaped.has(name)) return escaped.get(name);
+  const out = escapeName(name);
+  if (escaped.size < 10_000) escaped.set(name, out);
+  return out;
+}
+
+function escapeName(name: string): string | undefined {
   if (name === '' || /^[0-9]/.test(name)) return undefined;
   if (reserved.has(name)) return `__${name}__`;
   let ok = true;
@@ -56,6 +65,8 @@ export interface Converted {
   value: unknown;
   /** elements (list items, map entries, object fields) beneath, for the cost budget */
   size: number;
+  /** the longest list or map beneath: what one comprehension can range over */
+  maxLen: number;
 }
 
 const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -71,27 +82,33 @@ export class CelConverter {
       this.#cache.set(x, done);
       return done;
     }
-    return { value: scalar(x, s), size: 1 };
+    return { value: scalar(x, s), size: 1, maxLen: 0 };
   }
 
   #convertComposite(x: object, s: JSONSchemaProps | undefined, root: boolean): Converted {
     if (Array.isArray(x)) {
       const items = s ? itemsSchema(s) : undefined;
       let size = 1;
+      let maxLen = x.length;
       const value = x.map((v) => {
         const c = this.convert(v, items);
         size += c.size;
+        if (c.maxLen > maxLen) maxLen = c.maxLen;
         return c.value;
       });
-      return { value, size };
+      return { value, size, maxLen };
     }
     const obj = x as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     let size = 1;
+    let maxLen = 0;
+    let entries = 0;
     const add = (key: string, v: unknown, vs: JSONSchemaProps | undefined) => {
       const c = this.convert(v, vs);
       out[key] = c.value;
       size += c.size;
+      entries++;
+      if (c.maxLen > maxLen) maxLen = c.maxLen;
     };
     const props = s?.properties;
     const extra = s && typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
@@ -119,7 +136,7 @@ export class CelConverter {
         if (name) add(name, v, undefined);
       }
     }
-    return { value: out, size };
+    return { value: out, size, maxLen: Math.max(maxLen, entries) };
   }
 }
 
