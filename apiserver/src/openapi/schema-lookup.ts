@@ -72,9 +72,13 @@ export interface PatchMeta {
   at(path: string[]): PatchMetaAt;
 }
 
-/** Merge semantics of the fields of a kind; undefined when the kind has no schema. */
-export function patchMetaFor(group: string, version: string, kind: string): PatchMeta | undefined {
-  const root = schemaFor(group, version, kind);
+/**
+ * Merge semantics of the fields of a kind; undefined when the kind has no schema. A kind that
+ * brings its own schema (a custom resource) passes it as `own`; its $refs (ObjectMeta) resolve
+ * in the shared catalog.
+ */
+export function patchMetaFor(group: string, version: string, kind: string, own?: Schema): PatchMeta | undefined {
+  const root = own ?? schemaFor(group, version, kind);
   if (!root) return undefined;
   return { at: (path) => metaAt(root, path) };
 }

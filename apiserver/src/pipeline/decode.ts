@@ -6,7 +6,7 @@
 import { errors } from '../errors.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchMeta } from '../patch/index.ts';
 import type { DeleteOptions, Store } from '../registry/store.ts';
-import { checkTyped, parseFieldValidation } from '../registry/typed/index.ts';
+import { checkTyped, parseFieldValidation, reportUnknownFields } from '../registry/typed/index.ts';
 import type { KObject } from '../registry/types.ts';
 import { readBody } from '../server/http-util.ts';
 import { decodeObjectBody, parseJson, patchTypes } from '../server/negotiation.ts';
@@ -22,6 +22,8 @@ export function requestMediaType(ctx: HandlerContext): string {
 /** The request body as an object; a JSON body that names no kind gets Kubernetes' "unrecognized" 400. */
 export async function readObject(ctx: HandlerContext, expectedKind = ctx.store.def.kind): Promise<KObject> {
   const type = requestMediaType(ctx) || 'application/json';
+  if (ctx.store.def.unstructured && type === 'application/vnd.kubernetes.protobuf')
+    throw errors.unsupportedMediaType(type, ['application/json', 'application/yaml']);
   const body = await readBody(ctx.req);
   try {
     return (await decodeObjectBody(body, type)) as KObject;
@@ -68,7 +70,11 @@ export function typedWarnings(
   gvk: { group: string; version: string; kind: string } = ctx.store.def,
 ): string[] {
   const { group, version, kind } = gvk;
-  return checkTyped({ group, version, kind, source, fieldValidation: parseFieldValidation(ctx.query.get('fieldValidation')) }, obj);
+  const target = { group, version, kind, source, fieldValidation: parseFieldValidation(ctx.query.get('fieldValidation')) };
+  const def = ctx.store.def;
+  // a kind with its own schema (a custom resource) prunes what it does not know, instead of the Go types
+  if (def.pruneUnknownFields && gvk === def) return reportUnknownFields(target, obj, def.pruneUnknownFields(obj));
+  return checkTyped(target, obj);
 }
 
 /** The kind's defaults, as Kubernetes' defaulting functions run when a body is decoded. */
@@ -118,6 +124,10 @@ export async function readPatch(ctx: HandlerContext): Promise<PatchRequest> {
   const type = requestMediaType(ctx);
   if (!Object.values(patchTypes).includes(type as any) || type === patchTypes.applyCbor) {
     throw errors.unsupportedMediaType(type || '(none)');
+  }
+  if (type === patchTypes.strategic && ctx.store.def.unstructured) {
+    // what kube-apiserver answers for a custom resource; kubectl then retries with a merge patch
+    throw errors.unsupportedMediaType(type, [patchTypes.json, patchTypes.merge, patchTypes.apply]);
   }
   return { type, body: await readBody(ctx.req) };
 }

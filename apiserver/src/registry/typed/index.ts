@@ -48,18 +48,21 @@ export function checkTyped(target: TypedTarget, obj: KObject): string[] {
     if (e instanceof TypedDecodeError) throw decodeFailure(target, obj, e.message);
     throw e;
   }
-  const warnings: string[] = [];
-  if (found.unknown.length && target.fieldValidation !== 'Ignore') {
-    if (target.fieldValidation === 'Strict') {
-      throw decodeFailure(target, obj, `strict decoding error: ${found.unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-    }
-    for (const f of found.unknown) warnings.push(`unknown field "${f}"`);
-  }
+  const warnings = reportUnknownFields(target, obj, found.unknown);
   if (found.invalid.length) {
     const name = typeof obj.metadata?.name === 'string' ? obj.metadata.name : '';
     throw errors.invalid(target.group, target.kind, name, found.invalid);
   }
   return warnings;
+}
+
+/** Unknown fields as fieldValidation wants them: refused (Strict), Warning texts (Warn), or nothing. */
+export function reportUnknownFields(target: TypedTarget, obj: KObject, unknown: string[]): string[] {
+  if (!unknown.length || target.fieldValidation === 'Ignore') return [];
+  if (target.fieldValidation === 'Strict') {
+    throw decodeFailure(target, obj, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+  return unknown.map((f) => `unknown field "${f}"`);
 }
 
 function decodeFailure(target: TypedTarget, obj: KObject, message: string): ApiError {
