@@ -226,6 +226,28 @@ describe('apiextensions schema: CEL validation rules', () => {
     ]);
   });
 
+  it('offers the Kubernetes quantity library', () => {
+    const spec: JSONSchemaProps = {
+      type: 'object',
+      properties: { request: { 'x-kubernetes-int-or-string': true }, limit: { 'x-kubernetes-int-or-string': true } },
+      'x-kubernetes-validations': [
+        { rule: 'isQuantity(string(self.request)) && isQuantity(string(self.limit))', message: 'quantities' },
+        { rule: '!quantity(string(self.request)).isGreaterThan(quantity(string(self.limit)))', message: 'request <= limit' },
+        {
+          rule: 'quantity(string(self.limit)).add(1).compareTo(quantity(string(self.limit))) == 1 && quantity("1") == quantity("1000m")',
+          message: 'arithmetic',
+        },
+      ],
+    };
+    expect(validateSpec(spec, { request: '500Mi', limit: '1Gi' })).to.deep.equal([]);
+    expect(validateSpec(spec, { request: 2, limit: '1Gi' })).to.deep.equal([]);
+    expect(validateSpec(spec, { request: '2Gi', limit: '1Gi' })).to.deep.equal(['spec: Invalid value: "object": request <= limit']);
+    expect(validateSpec(spec, { request: 'lots', limit: '1Gi' })).to.deep.equal([
+      'spec: Invalid value: "object": quantities',
+      `spec: Invalid value: "object": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' evaluating rule: request <= limit`,
+    ]);
+  });
+
   it('reports run-time errors as Kubernetes does', () => {
     const spec: JSONSchemaProps = {
       type: 'object',
