@@ -155,6 +155,7 @@ describe('apiextensions schema: CEL validation rules', () => {
         'max-surge': { type: 'integer' },
         notBefore: { type: 'string', format: 'date-time' },
         notAfter: { type: 'string', format: 'date-time' },
+        timeout: { type: 'string', format: 'duration' },
       },
       'x-kubernetes-validations': [
         { rule: 'self.count + 1 == 3', message: 'count is 2' },
@@ -162,14 +163,36 @@ describe('apiextensions schema: CEL validation rules', () => {
         { rule: 'type(self.port) == int ? self.port > 1024 : self.port.startsWith("http")', message: 'port' },
         { rule: 'self.max__dash__surge <= self.count', message: 'surge' },
         { rule: 'self.notBefore < self.notAfter', message: 'window' },
+        { rule: '!has(self.timeout) || self.timeout <= duration("1h")', message: 'at most an hour' },
       ],
     };
     expect(
-      validateSpec(spec, { count: 2, ratio: 1, port: 8080, 'max-surge': 1, notBefore: '2024-01-01T00:00:00Z', notAfter: '2025-01-01T00:00:00Z' }),
+      validateSpec(spec, {
+        count: 2,
+        ratio: 1,
+        port: 8080,
+        'max-surge': 1,
+        notBefore: '2024-01-01T00:00:00Z',
+        notAfter: '2025-01-01T00:00:00Z',
+        timeout: '30m',
+      }),
     ).to.deep.equal([]);
     expect(
-      validateSpec(spec, { count: 2, ratio: 1, port: 'grpc', 'max-surge': 3, notBefore: '2026-01-01T00:00:00Z', notAfter: '2025-01-01T00:00:00Z' }),
-    ).to.deep.equal(['spec: Invalid value: "object": port', 'spec: Invalid value: "object": surge', 'spec: Invalid value: "object": window']);
+      validateSpec(spec, {
+        count: 2,
+        ratio: 1,
+        port: 'grpc',
+        'max-surge': 3,
+        notBefore: '2026-01-01T00:00:00Z',
+        notAfter: '2025-01-01T00:00:00Z',
+        timeout: '90m',
+      }),
+    ).to.deep.equal([
+      'spec: Invalid value: "object": port',
+      'spec: Invalid value: "object": surge',
+      'spec: Invalid value: "object": window',
+      'spec: Invalid value: "object": at most an hour',
+    ]);
   });
 
   it('sees apiVersion, kind and metadata.name at the root', () => {
