@@ -69,8 +69,28 @@ export function toAjvSchema(s: JSONSchemaProps): SchemaObject {
  */
 export type OpenAPIValidator = (obj: unknown, root?: string, ratchet?: (pointer: string) => boolean) => FieldError[];
 
+/**
+ * Compiled validators by schema text, a few: the CRD strategy checks a schema's defaults and the
+ * registry then compiles the same versions; a large CRD (Gateway API's HTTPRoute) costs ajv
+ * a few hundred milliseconds to compile.
+ */
+const compiledByText = new Map<string, ValidateFunction>();
+const compiledCacheSize = 32;
+
+function compileAjv(schema: JSONSchemaProps): ValidateFunction {
+  const ajvSchema = toAjvSchema(schema);
+  const key = JSON.stringify(ajvSchema);
+  let fn = compiledByText.get(key);
+  if (!fn) {
+    fn = ajv().compile(ajvSchema);
+    if (compiledByText.size >= compiledCacheSize) compiledByText.delete(compiledByText.keys().next().value!);
+    compiledByText.set(key, fn);
+  }
+  return fn;
+}
+
 export function compileOpenAPIValidator(schema: JSONSchemaProps): OpenAPIValidator {
-  const fn: ValidateFunction = ajv().compile(toAjvSchema(schema));
+  const fn = compileAjv(schema);
   return (obj, root = '', ratchet) => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj, root, ratchet));
 }
 
