@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import type { FieldError } from '../../errors.ts';
 import { supportedFormats } from './formats.ts';
+import { goRegExp } from './go-regexp.ts';
 import type { JSONSchemaProps } from './index.ts';
 import { isObject, jsonTypeName } from './node.ts';
 import { childPath, indexPath } from './paths.ts';
@@ -16,7 +17,7 @@ function ajv(): Ajv {
   if (!sharedAjv) {
     // strict: false because CRD schemas are full of keywords ajv does not know (x-kubernetes-*,
     // description); allErrors so that a 422 lists every bad field as Kubernetes does.
-    sharedAjv = new Ajv({ allErrors: true, strict: false, validateSchema: false, addUsedSchema: false, unicodeRegExp: true });
+    sharedAjv = new Ajv({ allErrors: true, strict: false, validateSchema: false, addUsedSchema: false, unicodeRegExp: true, code: { regExp: goRegExp } });
     for (const [name, check] of Object.entries(supportedFormats)) sharedAjv.addFormat(name, { type: 'string', validate: check });
   }
   return sharedAjv;

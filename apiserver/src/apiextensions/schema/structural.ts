@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FieldError } from '../../errors.ts';
 import { buildCelTree } from './cel/validator.ts';
+import { goRegExp } from './go-regexp.ts';
 import type { JSONSchemaProps } from './index.ts';
 import { isObject, itemsSchema } from './node.ts';
 import { compileOpenAPIValidator } from './openapi-validation.ts';
@@ -93,7 +94,7 @@ function validateNode(s: JSONSchemaProps, path: string, ctx: Ctx, where: Where):
   }
   if (s.pattern !== undefined) {
     try {
-      new RegExp(s.pattern, 'u');
+      goRegExp(s.pattern, 'u');
     } catch (err) {
       errs.push({
         type: 'FieldValueInvalid',
