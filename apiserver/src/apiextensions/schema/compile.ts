@@ -46,10 +46,10 @@ export function compileVersionSchema(openAPIV3Schema: JSONSchemaProps, opts: Com
     prune(obj: unknown): string[] {
       return pruneUnknown(obj, schema, { root: true, preserveAtRoot });
     },
-    validate(obj: unknown, old?: unknown): FieldError[] {
+    validate(obj: unknown, old?: unknown, warnings?: string[]): FieldError[] {
       const errs = openapi(obj, '', old === undefined ? undefined : (pointer) => unchangedAt(pointer, obj, old, schema));
       if (extensions) validateKubeExtensions(obj, schema, '', errs);
-      errs.push(...validateCel(cel, obj, old));
+      errs.push(...validateCel(cel, obj, old, warnings));
       return errs;
     },
   };
