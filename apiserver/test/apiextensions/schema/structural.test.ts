@@ -16,6 +16,20 @@ describe('apiextensions schema: structural schema checks at CRD create', () => {
     expect(check({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true })).to.deep.equal([]);
   });
 
+  it('reports malformed JSON shapes instead of failing on them', () => {
+    expect(
+      withSpec({ type: 'object', properties: { a: 'string', l: { type: 'array', items: { type: 'string' }, maxItems: -1 } }, required: 'a', allOf: {} }),
+    ).to.deep.equal([
+      `${sp}.properties[a]: Invalid value: "string": must be an object`,
+      `${sp}.properties[l].maxItems: Invalid value: -1: must be a non-negative integer`,
+      `${sp}.allOf: Invalid value: map[string]string{}: must be a list of schemas`,
+      `${sp}.required: Invalid value: "a": must be a list of strings`,
+    ]);
+    expect(withSpec({ type: 'object', 'x-kubernetes-validations': { rule: 'true' } })).to.deep.equal([
+      `${sp}.x-kubernetes-validations: Invalid value: map[string]string{"rule":"true"}: must be a list`,
+    ]);
+  });
+
   it('requires a type on every field and items on every array', () => {
     expect(withSpec({ properties: { a: { type: 'string' } } })).to.deep.equal([`${sp}.type: Required value: must not be empty for specified object fields`]);
     expect(withSpec({ type: 'object', properties: { l: { type: 'array' }, m: { type: 'array', items: {} } } })).to.deep.equal([

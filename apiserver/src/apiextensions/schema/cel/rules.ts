@@ -238,7 +238,8 @@ export interface RuleCompilation {
  * and for embedded resources, where apiVersion, kind and metadata.name are visible to rules.
  */
 export function compileRules(s: JSONSchemaProps, path: string, isResource: boolean): RuleCompilation {
-  const list = s['x-kubernetes-validations'] ?? [];
+  const declared = s['x-kubernetes-validations'];
+  const list = Array.isArray(declared) ? declared : [];
   const rules: CompiledRule[] = [];
   const errors: FieldError[] = [];
   const costErrors: FieldError[] = [];
