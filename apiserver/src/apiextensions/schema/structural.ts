@@ -332,7 +332,7 @@ function validateDefaults(ctx: Ctx): void {
   const properties: Record<string, JSONSchemaProps> = {};
   const values: Record<string, unknown> = {};
   ctx.defaults.forEach((d, i) => {
-    properties[key(i)] = d.schema;
+    properties[key(i)] = restrictToValues(d.schema, [d.schema.default]);
     values[key(i)] = d.schema.default;
   });
   let validator: ReturnType<typeof compileOpenAPIValidator>;
@@ -348,6 +348,39 @@ function validateDefaults(ctx: Ctx): void {
     const rename = (t: string) => t.replaceAll(m[0], d.path);
     ctx.errs.push({ ...e, field: rename(e.field), ...(e.detail !== undefined ? { detail: rename(e.detail) } : {}) });
   }
+}
+
+/**
+ * The part of a schema that can judge these values: properties, map values and items the values
+ * do not have cannot fail (a missing property fails its parent's `required`, which stays). A
+ * default high in a large CRD (Gateway API's `rules`) would otherwise make ajv compile the whole
+ * subtree.
+ */
+function restrictToValues(s: JSONSchemaProps, values: unknown[]): JSONSchemaProps {
+  const { properties, additionalProperties, items, ...rest } = s;
+  const out: JSONSchemaProps = rest;
+  const objects = values.filter(isObject);
+  if (properties) {
+    const present: Record<string, JSONSchemaProps> = {};
+    for (const [k, p] of Object.entries(properties)) {
+      const vs = objects.filter((o) => k in o).map((o) => o[k]);
+      if (vs.length) present[k] = restrictToValues(p, vs);
+    }
+    out.properties = present;
+  }
+  if (isObject(additionalProperties)) {
+    const vs = objects.flatMap((o) =>
+      Object.entries(o)
+        .filter(([k]) => !properties?.[k])
+        .map(([, v]) => v),
+    );
+    if (vs.length) out.additionalProperties = restrictToValues(additionalProperties as JSONSchemaProps, vs);
+  } else if (additionalProperties !== undefined) out.additionalProperties = additionalProperties;
+  if (items && !Array.isArray(items)) {
+    const vs = values.filter(Array.isArray).flat();
+    if (vs.length) out.items = restrictToValues(items, vs);
+  }
+  return out;
 }
 
 /** allOf/anyOf/oneOf/not branches only restrict values: no types, defaults or extensions. */

@@ -114,11 +114,18 @@ describe('apiextensions schema: structural schema checks at CRD create', () => {
           n: { type: 'integer', default: 'three' },
           o: { type: 'object', properties: { a: { type: 'string' } }, default: { a: 'x', b: 'y' } },
           ok: { type: 'integer', default: 3, minimum: 1 },
+          deep: {
+            type: 'object',
+            properties: { a: { type: 'array', items: { type: 'object', required: ['c'], properties: { b: { type: 'integer' }, c: { type: 'string' } } } } },
+            default: { a: [{ b: 'x', c: 'y' }, { b: 1 }] },
+          },
         },
       }),
     ).to.have.members([
       `${sp}.properties[re].pattern: Invalid value: "([a-z": must be a valid regular expression, but isn't: Invalid regular expression: /([a-z/u: Unterminated character class`,
       `${sp}.properties[n].default: Invalid value: "string": ${sp}.properties[n].default in body must be of type integer: "string"`,
+      `${sp}.properties[deep].default.a[0].b: Invalid value: "string": ${sp}.properties[deep].default.a[0].b in body must be of type integer: "string"`,
+      `${sp}.properties[deep].default.a[1].c: Required value`,
       // Kubernetes prints map[string]interface {}{...}: the shared field-error printer types a map by its values
       `${sp}.properties[o].default: Invalid value: map[string]string{"a":"x", "b":"y"}: must not have unknown fields: b`,
     ]);
