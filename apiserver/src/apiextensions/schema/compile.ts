@@ -31,6 +31,21 @@ function compileOrReport(schema: JSONSchemaProps): OpenAPIValidator {
 }
 
 export function compileVersionSchema(openAPIV3Schema: JSONSchemaProps, opts: CompileOptions = {}): CompiledSchema {
+  try {
+    return compile(openAPIV3Schema, opts);
+  } catch (err) {
+    // Only a schema validateCustomResourceSchema refuses gets here (a malformed stored CRD): its
+    // objects are refused, the rest of the server goes on.
+    const detail = `the schema of this version does not compile: ${(err as Error).message}`;
+    return {
+      default() {},
+      prune: () => [],
+      validate: () => [{ type: 'InternalError', field: '', detail }],
+    };
+  }
+}
+
+function compile(openAPIV3Schema: JSONSchemaProps, opts: CompileOptions): CompiledSchema {
   const schema = withResourceRoot(openAPIV3Schema);
   const openapi = compileOrReport(schema);
   const cel = buildCelTree(openAPIV3Schema, 'openAPIV3Schema');
@@ -46,10 +61,10 @@ export function compileVersionSchema(openAPIV3Schema: JSONSchemaProps, opts: Com
     prune(obj: unknown): string[] {
       return pruneUnknown(obj, schema, { root: true, preserveAtRoot });
     },
-    validate(obj: unknown, old?: unknown): FieldError[] {
+    validate(obj: unknown, old?: unknown, warnings?: string[]): FieldError[] {
       const errs = openapi(obj, '', old === undefined ? undefined : (pointer) => unchangedAt(pointer, obj, old, schema));
       if (extensions) validateKubeExtensions(obj, schema, '', errs);
-      errs.push(...validateCel(cel, obj, old));
+      errs.push(...validateCel(cel, obj, old, warnings));
       return errs;
     },
   };

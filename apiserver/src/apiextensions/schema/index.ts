@@ -79,8 +79,12 @@ export interface CompiledSchema {
    * reports them (`.spec.foo`, `.spec.list[0].bar`), for fieldValidation=Strict/Warn.
    */
   prune(obj: unknown): string[];
-  /** OpenAPI v3 + Kubernetes extensions + CEL rules; `old` enables transition rules (oldSelf). */
-  validate(obj: unknown, old?: unknown): FieldError[];
+  /**
+   * OpenAPI v3 + Kubernetes extensions + CEL rules; `old` (on update) enables transition rules
+   * (oldSelf) and ratcheting. A CEL failure that ratcheting drops is pushed to `warnings`, printed
+   * as Kubernetes sends it in a Warning header.
+   */
+  validate(obj: unknown, old?: unknown, warnings?: string[]): FieldError[];
 }
 
 export { compileVersionSchema } from './compile.ts';

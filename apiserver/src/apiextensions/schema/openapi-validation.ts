@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import type { FieldError } from '../../errors.ts';
 import { supportedFormats } from './formats.ts';
+import { goRegExp } from './go-regexp.ts';
 import type { JSONSchemaProps } from './index.ts';
 import { isObject, jsonTypeName } from './node.ts';
 import { childPath, indexPath } from './paths.ts';
@@ -16,7 +17,7 @@ function ajv(): Ajv {
   if (!sharedAjv) {
     // strict: false because CRD schemas are full of keywords ajv does not know (x-kubernetes-*,
     // description); allErrors so that a 422 lists every bad field as Kubernetes does.
-    sharedAjv = new Ajv({ allErrors: true, strict: false, validateSchema: false, addUsedSchema: false, unicodeRegExp: true });
+    sharedAjv = new Ajv({ allErrors: true, strict: false, validateSchema: false, addUsedSchema: false, unicodeRegExp: true, code: { regExp: goRegExp } });
     for (const [name, check] of Object.entries(supportedFormats)) sharedAjv.addFormat(name, { type: 'string', validate: check });
   }
   return sharedAjv;
@@ -69,8 +70,28 @@ export function toAjvSchema(s: JSONSchemaProps): SchemaObject {
  */
 export type OpenAPIValidator = (obj: unknown, root?: string, ratchet?: (pointer: string) => boolean) => FieldError[];
 
+/**
+ * Compiled validators by schema text, a few: the CRD strategy checks a schema's defaults and the
+ * registry then compiles the same versions; a large CRD (Gateway API's HTTPRoute) costs ajv
+ * a few hundred milliseconds to compile.
+ */
+const compiledByText = new Map<string, ValidateFunction>();
+const compiledCacheSize = 32;
+
+function compileAjv(schema: JSONSchemaProps): ValidateFunction {
+  const ajvSchema = toAjvSchema(schema);
+  const key = JSON.stringify(ajvSchema);
+  let fn = compiledByText.get(key);
+  if (!fn) {
+    fn = ajv().compile(ajvSchema);
+    if (compiledByText.size >= compiledCacheSize) compiledByText.delete(compiledByText.keys().next().value!);
+    compiledByText.set(key, fn);
+  }
+  return fn;
+}
+
 export function compileOpenAPIValidator(schema: JSONSchemaProps): OpenAPIValidator {
-  const fn: ValidateFunction = ajv().compile(toAjvSchema(schema));
+  const fn = compileAjv(schema);
   return (obj, root = '', ratchet) => (fn(obj) ? [] : toFieldErrors(fn.errors ?? [], obj, root, ratchet));
 }
 

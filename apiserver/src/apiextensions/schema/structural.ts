@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FieldError } from '../../errors.ts';
 import { buildCelTree } from './cel/validator.ts';
+import { goRegExp } from './go-regexp.ts';
 import type { JSONSchemaProps } from './index.ts';
 import { isObject, itemsSchema } from './node.ts';
 import { compileOpenAPIValidator } from './openapi-validation.ts';
@@ -28,12 +29,61 @@ export function validateCustomResourceSchema(schema: JSONSchemaProps | undefined
   if (!s.type) ctx.errs.push({ type: 'FieldValueRequired', field: childPath(fieldPath, 'type'), detail: 'must not be empty at the root' });
   else if (s.type !== 'object')
     ctx.errs.push({ type: 'FieldValueInvalid', field: childPath(fieldPath, 'type'), value: s.type, detail: 'must be object at the root' });
+  validateShapes(s, fieldPath, ctx);
+  // The walks below assume the JSON shapes of JSONSchemaProps; a body that breaks them is the
+  // client's mistake, reported above, never a reason to throw.
+  if (ctx.errs.length > 0) return ctx.errs;
   validateRootMetadata(s, fieldPath, ctx);
   validateNode(s, fieldPath, ctx, 'root');
   validateDefaults(ctx);
   // CEL rules are compiled only when the schema itself is sound, as Kubernetes does.
   if (ctx.errs.length === 0) ctx.errs.push(...buildCelTree(s, fieldPath).errors);
   return ctx.errs;
+}
+
+const schemaMaps = ['properties', 'patternProperties', 'definitions'] as const;
+const schemaLists = ['allOf', 'anyOf', 'oneOf'] as const;
+const stringLists = ['required', 'x-kubernetes-list-map-keys'] as const;
+
+/** Every nested schema is an object, every list a list: what the JSON decoding of a typed CRD guarantees in Kubernetes. */
+function validateShapes(s: unknown, path: string, ctx: Ctx): void {
+  const bad = (p: string, value: unknown, what: string) => ctx.errs.push({ type: 'FieldValueInvalid', field: p, value, detail: `must be ${what}` });
+  if (!isObject(s)) return void bad(path, s, 'an object');
+  const n = s as JSONSchemaProps;
+  for (const k of schemaMaps) {
+    const m = n[k];
+    if (m === undefined) continue;
+    if (!isObject(m)) bad(childPath(path, k), m, 'an object');
+    else for (const [name, sub] of Object.entries(m)) validateShapes(sub, keyPath(childPath(path, k), name), ctx);
+  }
+  for (const k of schemaLists) {
+    const l = n[k];
+    if (l === undefined) continue;
+    if (!Array.isArray(l)) bad(childPath(path, k), l, 'a list of schemas');
+    else l.forEach((sub, i) => validateShapes(sub, indexPath(childPath(path, k), i), ctx));
+  }
+  for (const k of stringLists) {
+    const l = n[k];
+    if (l !== undefined && !(Array.isArray(l) && l.every((x) => typeof x === 'string'))) bad(childPath(path, k), l, 'a list of strings');
+  }
+  if (n.enum !== undefined && !Array.isArray(n.enum)) bad(childPath(path, 'enum'), n.enum, 'a list');
+  if (n.type !== undefined && typeof n.type !== 'string') bad(childPath(path, 'type'), n.type, 'a string');
+  const rules = n['x-kubernetes-validations'];
+  if (rules !== undefined && !Array.isArray(rules)) bad(childPath(path, 'x-kubernetes-validations'), rules, 'a list');
+  if (Array.isArray(n.items)) n.items.forEach((sub, i) => validateShapes(sub, indexPath(childPath(path, 'items'), i), ctx));
+  else if (n.items !== undefined) validateShapes(n.items, childPath(path, 'items'), ctx);
+  if (isObject(n.additionalProperties)) validateShapes(n.additionalProperties, childPath(path, 'additionalProperties'), ctx);
+  else if (n.additionalProperties !== undefined && typeof n.additionalProperties !== 'boolean') {
+    bad(childPath(path, 'additionalProperties'), n.additionalProperties, 'a schema or a boolean');
+  }
+  if (n.not !== undefined) validateShapes(n.not, childPath(path, 'not'), ctx);
+  for (const k of ['maximum', 'minimum', 'multipleOf'] as const) {
+    if (n[k] !== undefined && typeof n[k] !== 'number') bad(childPath(path, k), n[k], 'a number');
+  }
+  for (const k of ['maxLength', 'minLength', 'maxItems', 'minItems', 'maxProperties', 'minProperties'] as const) {
+    if (n[k] !== undefined && !(Number.isInteger(n[k]) && (n[k] as number) >= 0)) bad(childPath(path, k), n[k], 'a non-negative integer');
+  }
+  if (n.pattern !== undefined && typeof n.pattern !== 'string') bad(childPath(path, 'pattern'), n.pattern, 'a string');
 }
 
 function validateRootMetadata(s: JSONSchemaProps, path: string, ctx: Ctx): void {
@@ -93,7 +143,7 @@ function validateNode(s: JSONSchemaProps, path: string, ctx: Ctx, where: Where):
   }
   if (s.pattern !== undefined) {
     try {
-      new RegExp(s.pattern, 'u');
+      goRegExp(s.pattern, 'u');
     } catch (err) {
       errs.push({
         type: 'FieldValueInvalid',
@@ -282,7 +332,7 @@ function validateDefaults(ctx: Ctx): void {
   const properties: Record<string, JSONSchemaProps> = {};
   const values: Record<string, unknown> = {};
   ctx.defaults.forEach((d, i) => {
-    properties[key(i)] = d.schema;
+    properties[key(i)] = restrictToValues(d.schema, [d.schema.default]);
     values[key(i)] = d.schema.default;
   });
   let validator: ReturnType<typeof compileOpenAPIValidator>;
@@ -298,6 +348,39 @@ function validateDefaults(ctx: Ctx): void {
     const rename = (t: string) => t.replaceAll(m[0], d.path);
     ctx.errs.push({ ...e, field: rename(e.field), ...(e.detail !== undefined ? { detail: rename(e.detail) } : {}) });
   }
+}
+
+/**
+ * The part of a schema that can judge these values: properties, map values and items the values
+ * do not have cannot fail (a missing property fails its parent's `required`, which stays). A
+ * default high in a large CRD (Gateway API's `rules`) would otherwise make ajv compile the whole
+ * subtree.
+ */
+function restrictToValues(s: JSONSchemaProps, values: unknown[]): JSONSchemaProps {
+  const { properties, additionalProperties, items, ...rest } = s;
+  const out: JSONSchemaProps = rest;
+  const objects = values.filter(isObject);
+  if (properties) {
+    const present: Record<string, JSONSchemaProps> = {};
+    for (const [k, p] of Object.entries(properties)) {
+      const vs = objects.filter((o) => k in o).map((o) => o[k]);
+      if (vs.length) present[k] = restrictToValues(p, vs);
+    }
+    out.properties = present;
+  }
+  if (isObject(additionalProperties)) {
+    const vs = objects.flatMap((o) =>
+      Object.entries(o)
+        .filter(([k]) => !properties?.[k])
+        .map(([, v]) => v),
+    );
+    if (vs.length) out.additionalProperties = restrictToValues(additionalProperties as JSONSchemaProps, vs);
+  } else if (additionalProperties !== undefined) out.additionalProperties = additionalProperties;
+  if (items && !Array.isArray(items)) {
+    const vs = values.filter(Array.isArray).flat();
+    if (vs.length) out.items = restrictToValues(items, vs);
+  }
+  return out;
 }
 
 /** allOf/anyOf/oneOf/not branches only restrict values: no types, defaults or extensions. */

@@ -155,6 +155,7 @@ describe('apiextensions schema: CEL validation rules', () => {
         'max-surge': { type: 'integer' },
         notBefore: { type: 'string', format: 'date-time' },
         notAfter: { type: 'string', format: 'date-time' },
+        timeout: { type: 'string', format: 'duration' },
       },
       'x-kubernetes-validations': [
         { rule: 'self.count + 1 == 3', message: 'count is 2' },
@@ -162,14 +163,36 @@ describe('apiextensions schema: CEL validation rules', () => {
         { rule: 'type(self.port) == int ? self.port > 1024 : self.port.startsWith("http")', message: 'port' },
         { rule: 'self.max__dash__surge <= self.count', message: 'surge' },
         { rule: 'self.notBefore < self.notAfter', message: 'window' },
+        { rule: '!has(self.timeout) || self.timeout <= duration("1h")', message: 'at most an hour' },
       ],
     };
     expect(
-      validateSpec(spec, { count: 2, ratio: 1, port: 8080, 'max-surge': 1, notBefore: '2024-01-01T00:00:00Z', notAfter: '2025-01-01T00:00:00Z' }),
+      validateSpec(spec, {
+        count: 2,
+        ratio: 1,
+        port: 8080,
+        'max-surge': 1,
+        notBefore: '2024-01-01T00:00:00Z',
+        notAfter: '2025-01-01T00:00:00Z',
+        timeout: '30m',
+      }),
     ).to.deep.equal([]);
     expect(
-      validateSpec(spec, { count: 2, ratio: 1, port: 'grpc', 'max-surge': 3, notBefore: '2026-01-01T00:00:00Z', notAfter: '2025-01-01T00:00:00Z' }),
-    ).to.deep.equal(['spec: Invalid value: "object": port', 'spec: Invalid value: "object": surge', 'spec: Invalid value: "object": window']);
+      validateSpec(spec, {
+        count: 2,
+        ratio: 1,
+        port: 'grpc',
+        'max-surge': 3,
+        notBefore: '2026-01-01T00:00:00Z',
+        notAfter: '2025-01-01T00:00:00Z',
+        timeout: '90m',
+      }),
+    ).to.deep.equal([
+      'spec: Invalid value: "object": port',
+      'spec: Invalid value: "object": surge',
+      'spec: Invalid value: "object": window',
+      'spec: Invalid value: "object": at most an hour',
+    ]);
   });
 
   it('sees apiVersion, kind and metadata.name at the root', () => {
@@ -223,6 +246,28 @@ describe('apiextensions schema: CEL validation rules', () => {
     expect(validateSpec(spec, { hostnames: ['10.0.0.1'], net: '10.0.0.0/40' })).to.deep.equal([
       'spec: Invalid value: "object": a CIDR',
       'spec.hostnames: Invalid value: "array": no IPs',
+    ]);
+  });
+
+  it('offers the Kubernetes quantity library', () => {
+    const spec: JSONSchemaProps = {
+      type: 'object',
+      properties: { request: { 'x-kubernetes-int-or-string': true }, limit: { 'x-kubernetes-int-or-string': true } },
+      'x-kubernetes-validations': [
+        { rule: 'isQuantity(string(self.request)) && isQuantity(string(self.limit))', message: 'quantities' },
+        { rule: '!quantity(string(self.request)).isGreaterThan(quantity(string(self.limit)))', message: 'request <= limit' },
+        {
+          rule: 'quantity(string(self.limit)).add(1).compareTo(quantity(string(self.limit))) == 1 && quantity("1") == quantity("1000m")',
+          message: 'arithmetic',
+        },
+      ],
+    };
+    expect(validateSpec(spec, { request: '500Mi', limit: '1Gi' })).to.deep.equal([]);
+    expect(validateSpec(spec, { request: 2, limit: '1Gi' })).to.deep.equal([]);
+    expect(validateSpec(spec, { request: '2Gi', limit: '1Gi' })).to.deep.equal(['spec: Invalid value: "object": request <= limit']);
+    expect(validateSpec(spec, { request: 'lots', limit: '1Gi' })).to.deep.equal([
+      'spec: Invalid value: "object": quantities',
+      `spec: Invalid value: "object": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' evaluating rule: request <= limit`,
     ]);
   });
 

@@ -46,6 +46,23 @@ describe('apiextensions schema: OpenAPI validation messages', () => {
     ]);
   });
 
+  it('reads patterns as Go regular expressions', () => {
+    const spec = {
+      type: 'object',
+      properties: {
+        name: { type: 'string', pattern: '(?i)^[a-z]+$' },
+        digits: { type: 'string', pattern: '\\A[[:digit:]]+\\z' },
+        word: { type: 'string', pattern: '^\\pL+$' },
+      },
+    };
+    expect(validateSpec(spec, { name: 'ABC', digits: '123', word: 'Grüße' })).to.deep.equal([]);
+    expect(validateSpec(spec, { name: 'A1', digits: '12a', word: 'a-b' })).to.deep.equal([
+      'spec.name: Invalid value: "A1": spec.name in body should match \'(?i)^[a-z]+$\'',
+      'spec.digits: Invalid value: "12a": spec.digits in body should match \'\\A[[:digit:]]+\\z\'',
+      'spec.word: Invalid value: "a-b": spec.word in body should match \'^\\pL+$\'',
+    ]);
+  });
+
   it('counts items and properties', () => {
     const spec = {
       type: 'object',

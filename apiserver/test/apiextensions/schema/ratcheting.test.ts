@@ -1,6 +1,6 @@
 // Validation ratcheting on update: errors about values that did not change are dropped.
 import { expect } from 'chai';
-import type { JSONSchemaProps } from '../../../src/apiextensions/schema/index.ts';
+import { compileVersionSchema, type JSONSchemaProps } from '../../../src/apiextensions/schema/index.ts';
 import { validateSpec } from './helpers.ts';
 
 describe('apiextensions schema: validation ratcheting on update', () => {
@@ -51,5 +51,13 @@ describe('apiextensions schema: validation ratcheting on update', () => {
       'spec.ports[0].port: Invalid value: 9090: spec.ports[0].port in body should be less than or equal to 1000',
       'spec.replicas: Invalid value: 4: must be odd',
     ]);
+  });
+
+  it('returns ratcheted rule failures as warnings', () => {
+    const c = compileVersionSchema({ type: 'object', properties: { spec } });
+    const cr = (s: unknown) => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: s });
+    const warnings: string[] = [];
+    expect(c.validate(cr({ ...old, other: 'changed' }), cr(old), warnings)).to.deep.equal([]);
+    expect(warnings).to.deep.equal(['spec.replicas: Invalid value: 2: must be odd']);
   });
 });

@@ -16,6 +16,20 @@ describe('apiextensions schema: structural schema checks at CRD create', () => {
     expect(check({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true })).to.deep.equal([]);
   });
 
+  it('reports malformed JSON shapes instead of failing on them', () => {
+    expect(
+      withSpec({ type: 'object', properties: { a: 'string', l: { type: 'array', items: { type: 'string' }, maxItems: -1 } }, required: 'a', allOf: {} }),
+    ).to.deep.equal([
+      `${sp}.properties[a]: Invalid value: "string": must be an object`,
+      `${sp}.properties[l].maxItems: Invalid value: -1: must be a non-negative integer`,
+      `${sp}.allOf: Invalid value: map[string]string{}: must be a list of schemas`,
+      `${sp}.required: Invalid value: "a": must be a list of strings`,
+    ]);
+    expect(withSpec({ type: 'object', 'x-kubernetes-validations': { rule: 'true' } })).to.deep.equal([
+      `${sp}.x-kubernetes-validations: Invalid value: map[string]string{"rule":"true"}: must be a list`,
+    ]);
+  });
+
   it('requires a type on every field and items on every array', () => {
     expect(withSpec({ properties: { a: { type: 'string' } } })).to.deep.equal([`${sp}.type: Required value: must not be empty for specified object fields`]);
     expect(withSpec({ type: 'object', properties: { l: { type: 'array' }, m: { type: 'array', items: {} } } })).to.deep.equal([
@@ -100,11 +114,18 @@ describe('apiextensions schema: structural schema checks at CRD create', () => {
           n: { type: 'integer', default: 'three' },
           o: { type: 'object', properties: { a: { type: 'string' } }, default: { a: 'x', b: 'y' } },
           ok: { type: 'integer', default: 3, minimum: 1 },
+          deep: {
+            type: 'object',
+            properties: { a: { type: 'array', items: { type: 'object', required: ['c'], properties: { b: { type: 'integer' }, c: { type: 'string' } } } } },
+            default: { a: [{ b: 'x', c: 'y' }, { b: 1 }] },
+          },
         },
       }),
     ).to.have.members([
       `${sp}.properties[re].pattern: Invalid value: "([a-z": must be a valid regular expression, but isn't: Invalid regular expression: /([a-z/u: Unterminated character class`,
       `${sp}.properties[n].default: Invalid value: "string": ${sp}.properties[n].default in body must be of type integer: "string"`,
+      `${sp}.properties[deep].default.a[0].b: Invalid value: "string": ${sp}.properties[deep].default.a[0].b in body must be of type integer: "string"`,
+      `${sp}.properties[deep].default.a[1].c: Required value`,
       // Kubernetes prints map[string]interface {}{...}: the shared field-error printer types a map by its values
       `${sp}.properties[o].default: Invalid value: map[string]string{"a":"x", "b":"y"}: must not have unknown fields: b`,
     ]);

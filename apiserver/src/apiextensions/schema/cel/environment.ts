@@ -1,10 +1,12 @@
 // The CEL environment of x-kubernetes-validations, on @marcbachmann/cel-js: `self` and `oldSelf`,
 // optional types (`self.?x.orValue(...)`, optionalOldSelf), and the parts of Kubernetes' CEL
 // libraries (k8s.io/apiserver/pkg/cel/library) that the evaluator lacks: list isSorted/sum/min/max/
-// indexOf/lastIndexOf, string charAt/replace/reverse, regex find/findAll, isIP/isCIDR. Anything else
-// (url(), quantity(), ip(), cidr(), format(), sets.*) fails to type-check, so the CRD is refused.
+// indexOf/lastIndexOf, string charAt/replace/reverse, regex find/findAll, isIP/isCIDR, quantity()
+// (on the shared Quantity). Anything else (url(), ip(), cidr(), format(), sets.*) fails to
+// type-check, so the CRD that uses it is refused.
 import { isIP } from 'node:net';
 import { Environment, EvaluationError } from '@marcbachmann/cel-js';
+import { parseQuantity, Quantity, tryParseQuantity } from '@skiff/common/apimachinery/quantity';
 
 type Scalar = bigint | number | string | boolean;
 
@@ -70,6 +72,24 @@ function isCIDRString(s: string): boolean {
   return Number(s.slice(slash + 1)) <= (isIP(s.slice(0, slash)) === 4 ? 32 : 128);
 }
 
+/** quantity(): Kubernetes' resource.Quantity; a malformed one is a run-time error, as in cel-go. */
+function toQuantity(s: string): Quantity {
+  try {
+    return parseQuantity(s);
+  } catch (err) {
+    throw new EvaluationError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+const oneUnit = 1_000_000_000n; // Quantity.nanos per unit
+
+function asInteger(q: Quantity): bigint {
+  if (q.nanos % oneUnit !== 0n) throw new EvaluationError('cannot convert value to integer');
+  const v = q.nanos / oneUnit;
+  if (v > 9223372036854775807n || v < -9223372036854775808n) throw new EvaluationError('cannot convert value to integer');
+  return v;
+}
+
 let shared: Environment | undefined;
 
 /** Building an environment is costly: one for every CRD, shared by all rules. */
@@ -85,6 +105,21 @@ export function celEnvironment(): Environment {
     .registerVariable('self', 'dyn')
     .registerVariable('oldSelf', 'dyn')
     .registerFunction(`${hasFunction}(dyn, string): bool`, hasField)
+    .registerType('Quantity', Quantity)
+    .registerFunction('quantity(string): Quantity', toQuantity)
+    .registerFunction('isQuantity(string): bool', (v: string) => tryParseQuantity(v) !== undefined)
+    .registerFunction('Quantity.sign(): int', (q: Quantity) => BigInt(q.sign))
+    .registerFunction('Quantity.compareTo(Quantity): int', (a: Quantity, b: Quantity) => BigInt(a.cmp(b)))
+    .registerFunction('Quantity.isGreaterThan(Quantity): bool', (a: Quantity, b: Quantity) => a.cmp(b) > 0)
+    .registerFunction('Quantity.isLessThan(Quantity): bool', (a: Quantity, b: Quantity) => a.cmp(b) < 0)
+    .registerFunction('Quantity.add(Quantity): Quantity', (a: Quantity, b: Quantity) => a.add(b))
+    .registerFunction('Quantity.add(int): Quantity', (a: Quantity, b: bigint) => a.add(new Quantity(b * oneUnit, a.format)))
+    .registerFunction('Quantity.sub(Quantity): Quantity', (a: Quantity, b: Quantity) => a.sub(b))
+    .registerFunction('Quantity.sub(int): Quantity', (a: Quantity, b: bigint) => a.sub(new Quantity(b * oneUnit, a.format)))
+    .registerFunction('Quantity.isInteger(): bool', (q: Quantity) => q.nanos % oneUnit === 0n)
+    .registerFunction('Quantity.asInteger(): int', asInteger)
+    .registerFunction('Quantity.asApproximateFloat(): double', (q: Quantity) => q.asApproximateFloat64())
+    .registerOperator('Quantity == Quantity', (a: Quantity, b: Quantity) => a.equals(b))
     .registerFunction('isIP(string): bool', isIPAddress)
     .registerFunction('isCIDR(string): bool', isCIDRString)
     .registerFunction('list<dyn>.isSorted(): bool', (l: Scalar[]) => l.every((v, i) => i === 0 || compare(l[i - 1]!, v) <= 0))

@@ -97,7 +97,25 @@ function rewriteHas(src: string, ast: ASTNode): string | undefined {
   return out;
 }
 
+/**
+ * Compiled expressions by source text. The environment is shared and types self as dyn, so a
+ * rule compiles the same wherever it appears: the versions of a CRD repeat their rules, and
+ * compileVersionSchema compiles again what validateCustomResourceSchema just checked.
+ */
+const compiledByText = new Map<string, ParsedExpr | { error: string }>();
+const compiledCacheSize = 5000;
+
 function compileExpression(src: string): ParsedExpr | { error: string } {
+  let hit = compiledByText.get(src);
+  if (!hit) {
+    hit = compileUncached(src);
+    if (compiledByText.size >= compiledCacheSize) compiledByText.delete(compiledByText.keys().next().value!);
+    compiledByText.set(src, hit);
+  }
+  return hit;
+}
+
+function compileUncached(src: string): ParsedExpr | { error: string } {
   const env = celEnvironment();
   let parsed: ReturnType<typeof env.parse>;
   try {
@@ -220,7 +238,8 @@ export interface RuleCompilation {
  * and for embedded resources, where apiVersion, kind and metadata.name are visible to rules.
  */
 export function compileRules(s: JSONSchemaProps, path: string, isResource: boolean): RuleCompilation {
-  const list = s['x-kubernetes-validations'] ?? [];
+  const declared = s['x-kubernetes-validations'];
+  const list = Array.isArray(declared) ? declared : [];
   const rules: CompiledRule[] = [];
   const errors: FieldError[] = [];
   const costErrors: FieldError[] = [];

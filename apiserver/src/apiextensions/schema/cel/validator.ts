@@ -8,7 +8,7 @@
 // elements - or AST size plus the size of self for a rule without comprehensions.
 import { isDeepStrictEqual } from 'node:util';
 import { Optional } from '@marcbachmann/cel-js';
-import type { FieldError } from '../../../errors.ts';
+import { type FieldError, fieldErrorMessage } from '../../../errors.ts';
 import type { JSONSchemaProps } from '../index.ts';
 import { isObject, itemsSchema, schemaTypeName } from '../node.ts';
 import { childPath, indexPath, keyPath, shownPath } from '../paths.ts';
@@ -101,6 +101,8 @@ function grow(cardinality: number, bound: number | undefined): number {
 }
 
 interface EvalState {
+  /** ratcheted failures, for Warning headers */
+  warnings?: string[];
   conv: CelConverter;
   oldConv: CelConverter;
   budget: number;
@@ -108,9 +110,9 @@ interface EvalState {
   errors: FieldError[];
 }
 
-export function validateCel(tree: CelTree, obj: unknown, old: unknown): FieldError[] {
+export function validateCel(tree: CelTree, obj: unknown, old: unknown, warnings?: string[]): FieldError[] {
   if (!tree.root) return [];
-  const st: EvalState = { conv: new CelConverter(), oldConv: new CelConverter(), budget: runtimeCostBudget, stopped: false, errors: [] };
+  const st: EvalState = { conv: new CelConverter(), oldConv: new CelConverter(), budget: runtimeCostBudget, stopped: false, errors: [], warnings };
   // The evaluator builds an Error for every absorbed error (`a || b` where b fails, exists() over
   // items without the field): capturing their stacks was two thirds of the evaluation time. The
   // walk is synchronous, so no other code runs with the limit lowered.
@@ -224,8 +226,9 @@ function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean,
       continue;
     }
     if (result === true) continue;
-    // Ratcheting: a rule that does not look at oldSelf may not fail a value that did not change.
-    if (!r.usesOldSelf && unchanged()) continue;
+    // Ratcheting: a rule that does not look at oldSelf may not fail a value that did not change;
+    // Kubernetes turns such a failure into a warning.
+    const ratcheted = !r.usesOldSelf && unchanged();
     const at = r.fieldPath ? childPath(at0, r.fieldPath) : path;
     let detail = ruleMessageOrDefault(r);
     if (r.messageProgram) {
@@ -237,19 +240,23 @@ function evaluateRules(node: CelNode, x: unknown, old: unknown, hasOld: boolean,
         // a failing messageExpression is logged by Kubernetes and the static message used
       }
     }
+    const report = (e: FieldError) => {
+      if (!ratcheted) st.errors.push(e);
+      else st.warnings?.push(fieldErrorMessage(e));
+    };
     const value = shownValue(x, node.schema);
     switch (r.rule.reason) {
       case 'FieldValueForbidden':
-        st.errors.push({ type: 'FieldValueForbidden', field: at, detail });
+        report({ type: 'FieldValueForbidden', field: at, detail });
         break;
       case 'FieldValueRequired':
-        st.errors.push({ type: 'FieldValueRequired', field: at, detail });
+        report({ type: 'FieldValueRequired', field: at, detail });
         break;
       case 'FieldValueDuplicate':
-        st.errors.push({ type: 'FieldValueDuplicate', field: at, value });
+        report({ type: 'FieldValueDuplicate', field: at, value });
         break;
       default:
-        st.errors.push({ type: 'FieldValueInvalid', field: at, value, detail });
+        report({ type: 'FieldValueInvalid', field: at, value, detail });
     }
   }
 }

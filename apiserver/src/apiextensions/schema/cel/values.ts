@@ -1,9 +1,11 @@
 // JSON → CEL values, typed by the schema as Kubernetes types them (k8s.io/apiserver/pkg/cel/common):
-// `integer` → int (bigint), `number` → double, date-time strings → timestamp, declared property
+// `integer` → int (bigint), `number` → double, date-time strings → timestamp, duration strings →
+// duration, declared property
 // names escaped (`x-y` → `x__dash__y`), map keys (additionalProperties) left as they are. Each
 // conversion also counts the elements it visited: that count drives the runtime cost budget.
 import type { JSONSchemaProps } from '../index.ts';
 import { isObject, itemsSchema } from '../node.ts';
+import { celEnvironment } from './environment.ts';
 
 const reserved = new Set([
   'true',
@@ -140,11 +142,23 @@ export class CelConverter {
   }
 }
 
+/** CEL's duration() on a one-variable program: the evaluator's duration type is not exported. */
+let durationProgram: ((ctx: Record<string, unknown>) => unknown) | undefined;
+function toDuration(text: string): unknown {
+  durationProgram ??= celEnvironment().parse('duration(self)') as unknown as (ctx: Record<string, unknown>) => unknown;
+  try {
+    return durationProgram({ self: text });
+  } catch {
+    return text; // not a Go duration: schema validation reports the format
+  }
+}
+
 function scalar(x: unknown, s: JSONSchemaProps | undefined): unknown {
   if (typeof x === 'number') {
     if (s?.type === 'number') return x;
     return Number.isInteger(x) ? BigInt(x) : x;
   }
+  if (typeof x === 'string' && s?.type === 'string' && s.format === 'duration') return toDuration(x);
   if (typeof x === 'string' && s?.type === 'string' && (s.format === 'date-time' || s.format === 'datetime') && rfc3339.test(x)) {
     const d = new Date(x);
     if (!Number.isNaN(d.getTime())) return d;
