@@ -8,6 +8,7 @@ import { ApiRegistry } from './registry/api-registry.ts';
 import { allResources, builtinObjects } from './registry/resources/index.ts';
 import type { ResourceDef } from './registry/types.ts';
 import { OpenApi, patchMetaFor } from './openapi/index.ts';
+import { cachedPatchMeta } from './openapi/patch-meta-cache.ts';
 import { Discovery } from './discovery/index.ts';
 import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/index.ts';
 import { createApiHandler, type DiscoveryService } from './server/api-handler.ts';
@@ -47,24 +48,7 @@ function patchMeta(group: string, version: string, kind: string): PatchMeta {
   if (!fromSchema) {
     meta = builtin;
   } else {
-    // every write walks the object's fields through at(): answers are kept per path
-    const answers = new Map<string, ReturnType<PatchMeta['at']>>();
-    meta = {
-      at(path: string[]) {
-        const k = path.join('\u0000');
-        let m = answers.get(k);
-        if (m) return m;
-        m = fromSchema.at(path) as ReturnType<PatchMeta['at']>;
-        if (!m.listMapKeyDefaults && m.listMapKeys?.length) {
-          const defaults = builtin.at(path).listMapKeyDefaults;
-          if (defaults) m = { ...m, listMapKeyDefaults: defaults };
-        }
-        // map keys (labels, ConfigMap data) are paths too: keep the cache bounded
-        if (answers.size > 10_000) answers.clear();
-        answers.set(k, m);
-        return m;
-      },
-    };
+    meta = cachedPatchMeta(fromSchema, builtin);
   }
   patchMetas.set(key, meta);
   return meta;

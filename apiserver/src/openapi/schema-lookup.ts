@@ -83,17 +83,20 @@ export function patchMetaFor(group: string, version: string, kind: string, own?:
   return { at: (path) => metaAt(root, path) };
 }
 
+/** The answer for a path the schema does not have, and so for every path below it. */
+export const outsideSchema: PatchMetaAt = Object.freeze({});
+
 function metaAt(root: Schema, path: string[]): PatchMetaAt {
   let field: Schema = root;
   for (const segment of path) {
     let s = resolve(field);
     // A list's items (and a list of lists' items) are traversed by the list's own name.
     while (s && s.type === 'array' && s.items) s = resolve(s.items);
-    if (!s) return {};
+    if (!s) return outsideSchema;
     const prop = s.properties?.[segment];
     if (prop) field = prop;
     else if (s.additionalProperties && typeof s.additionalProperties === 'object') field = s.additionalProperties;
-    else return {};
+    else return outsideSchema;
   }
   const resolved = resolve(field) ?? {};
   const ext = (k: string) => field[k] ?? resolved[k];

@@ -6,7 +6,8 @@
 // - patch: the patched object failing to decode is 422 Invalid on the field `patch`
 //   (handlers/patch.go: field.Invalid(field.NewPath("patch"), patchedJS, err));
 // - unknown fields: fieldValidation=Strict refuses them ("strict decoding error: unknown field
-//   \"spec.foo\""), Warn (the default) returns one Warning header each, Ignore drops nothing;
+//   \"spec.foo\""), Warn (the default) returns one Warning header each, Ignore says nothing; in
+//   both the fields are dropped, never stored;
 // - a string outside its closed set is 422 Invalid, `spec.restartPolicy: Unsupported value: ...`.
 import { ApiError } from '@skiff/common/apimachinery/status';
 import { errors } from '../../errors.ts';
