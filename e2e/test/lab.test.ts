@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createNodeCsr, KUBELET_CLIENT_SIGNER } from '@skiff/common/bootstrap/csr';
+import { createNodeCsr, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '@skiff/common/bootstrap/csr';
 import { kubectlBinary, repoRoot, runKubectl } from '@skiff/common/testing/index';
 import { hostAddress, httpGet, servingPod, startLab, startLoad } from '../src/lab/index.ts';
 import type { Lab, LoadReport } from '../src/lab/index.ts';
@@ -514,12 +514,12 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
           containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], envFrom: [{ secretRef: { name: secret } }] }],
         },
       });
-    const csr = (name: string, pem: string) =>
+    const csr = (name: string, pem: string, signerName = KUBELET_CLIENT_SIGNER, usages = ['digital signature', 'client auth']) =>
       JSON.stringify({
         apiVersion: 'certificates.k8s.io/v1',
         kind: 'CertificateSigningRequest',
         metadata: { name },
-        spec: { request: Buffer.from(pem).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: ['digital signature', 'client auth'] },
+        spec: { request: Buffer.from(pem).toString('base64'), signerName, usages },
       });
     await k(['create', 'namespace', 'iso']);
     try {
@@ -553,24 +553,31 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
       expect(status.stderr).to.include('(Forbidden)');
       expect(await k(['get', 'node', b.name, '-o', 'jsonpath={.metadata.labels.owned-by}'])).to.equal('');
 
-      // a asks for a client certificate in b's name, and for its own renewal: the controller-manager's
-      // approver signs the renewal, never the other; a cannot approve it itself
+      // a asks for a client and a serving certificate in b's name, and for its own renewal: the
+      // controller-manager's approver signs the renewal (asked last: the others were judged before it),
+      // never the other two; a cannot approve them
       const forB = await createNodeCsr(b.name);
+      const servingB = await createNodeCsr(b.name, { dnsNames: [b.name], ipAddresses: [b.address] });
       const renewal = await createNodeCsr(a.name);
-      expect((await asA(['create', '-f', '-'], csr('iso-a-asks-for-b', forB.csrPem))).code).to.equal(0);
+      const foreign = ['iso-a-asks-for-b', 'iso-a-serves-as-b'];
+      expect((await asA(['create', '-f', '-'], csr(foreign[0]!, forB.csrPem))).code).to.equal(0);
+      expect((await asA(['create', '-f', '-'], csr(foreign[1]!, servingB.csrPem, KUBELET_SERVING_SIGNER, ['digital signature', 'server auth']))).code).to.equal(
+        0,
+      );
       expect((await asA(['create', '-f', '-'], csr('iso-a-renews', renewal.csrPem))).code).to.equal(0);
       await waitFor('the renewal signed', async () => (await k(['get', 'csr', 'iso-a-renews', '-o', 'jsonpath={.status.certificate}'])).length > 0, 30_000);
-      const approve = await asA(['certificate', 'approve', 'iso-a-asks-for-b']);
-      expect(approve.stderr).to.include('(Forbidden)');
-      const forBNow = JSON.parse(await k(['get', 'csr', 'iso-a-asks-for-b', '-o', 'json'])) as {
-        spec: { username: string };
-        status?: { conditions?: { type: string }[]; certificate?: string };
-      };
-      expect(forBNow.spec.username).to.equal(`system:node:${a.name}`);
-      expect(forBNow.status?.conditions ?? []).to.deep.equal([]);
-      expect(forBNow.status?.certificate).to.equal(undefined);
+      for (const name of foreign) {
+        expect((await asA(['certificate', 'approve', name])).stderr, name).to.include('(Forbidden)');
+        const now = JSON.parse(await k(['get', 'csr', name, '-o', 'json'])) as {
+          spec: { username: string };
+          status?: { conditions?: { type: string }[]; certificate?: string };
+        };
+        expect(now.spec.username, name).to.equal(`system:node:${a.name}`);
+        expect(now.status?.conditions ?? [], name).to.deep.equal([]);
+        expect(now.status?.certificate, name).to.equal(undefined);
+      }
     } finally {
-      await lab.kubectl(['delete', 'csr', 'iso-a-asks-for-b', 'iso-a-renews', '--ignore-not-found']);
+      await lab.kubectl(['delete', 'csr', 'iso-a-asks-for-b', 'iso-a-serves-as-b', 'iso-a-renews', '--ignore-not-found']);
       await lab.kubectl(['delete', 'namespace', 'iso', '--wait=false']);
     }
   });
