@@ -5,14 +5,7 @@ import type http from 'node:http';
 import https from 'node:https';
 import { Etcd3 } from 'etcd3';
 import { startApiserver, startEtcd } from '@skiff/common/testing/index';
-import { agentFor, call, inFlight, line, ms, pct } from './lib/load.ts';
-
-function wrk(url: string, seconds = 5, connections = 32): number {
-  const out = execFileSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, url], { encoding: 'utf8' });
-  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!m) throw new Error(`could not read wrk output:\n${out}`);
-  return Number(m[1]);
-}
+import { agentFor, call, inFlight, line, ms, pct, podJson, wrk } from './lib/load.ts';
 
 /** A hello-world in its own process: a fair neighbour for the apiserver process. */
 function helloProcess(tls?: { certFile: string; keyFile: string }): Promise<{ url: string; kill(): void }> {
@@ -26,17 +19,6 @@ function helloProcess(tls?: { certFile: string; keyFile: string }): Promise<{ ur
     child.stdout.once('data', (b) => resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${String(b).trim()}/`, kill: () => child.kill('SIGTERM') })),
   );
 }
-
-const podJson = (ns: string, name: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace: ns, labels: { app: 'bench', tier: 'web' } },
-  spec: {
-    containers: [
-      { name: 'web', image: '127.0.0.1:5000/skiff/web:latest', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '10m', memory: '16Mi' } } },
-    ],
-  },
-});
 
 async function main() {
   try {

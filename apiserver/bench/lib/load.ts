@@ -1,8 +1,9 @@
-// What the apiserver benchmarks share: an HTTPS agent with the admin certificate, one request,
-// N requests with a fixed number in flight, percentiles and aligned output lines.
+// Load helpers the apiserver benchmarks share: wrk for plain GETs, a keep-alive HTTPS agent
+// and a fixed number of requests in flight for writes, percentiles, and how a figure is printed.
+import { execFileSync } from 'node:child_process';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
-import type { ApiserverHandle } from '@skiff/common/testing/index';
+import type { ApiserverHandle, CertPair } from '@skiff/common/testing/index';
 
 export const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -11,13 +12,21 @@ export const pct = (xs: number[], p: number) => {
 export const ms = (n: number) => `${n.toFixed(2)} ms`;
 export const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
 
-export function agentFor(api: ApiserverHandle, maxSockets: number): https.Agent {
+export function wrk(url: string, seconds = 5, connections = 32): number {
+  const out = execFileSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, url], { encoding: 'utf8' });
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!m) throw new Error(`could not read wrk output:\n${out}`);
+  return Number(m[1]);
+}
+
+/** keep-alive connections with a client certificate (the admin's by default) */
+export function agentFor(api: ApiserverHandle, maxSockets: number, client: CertPair = api.pki.admin): https.Agent {
   return new https.Agent({
     keepAlive: true,
     maxSockets,
     ca: readFileSync(api.pki.caCert),
-    cert: readFileSync(api.pki.admin.cert),
-    key: readFileSync(api.pki.admin.key),
+    cert: readFileSync(client.cert),
+    key: readFileSync(client.key),
   });
 }
 
@@ -38,7 +47,18 @@ export function call(agent: https.Agent, base: string, method: string, path: str
   });
 }
 
-/** `total` calls of fn, `concurrency` at a time; returns calls per second. */
+export const podJson = (ns: string, name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns, labels: { app: 'bench', tier: 'web' } },
+  spec: {
+    containers: [
+      { name: 'web', image: '127.0.0.1:5000/skiff/web:latest', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '10m', memory: '16Mi' } } },
+    ],
+  },
+});
+
+/** runs fn(0..total-1) with `concurrency` calls in flight; returns calls per second */
 export async function inFlight<T>(total: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<number> {
   let next = 0;
   const start = performance.now();
