@@ -114,7 +114,10 @@ class PodWorker {
   }
 
   update(pod: V1Pod): void {
-    // Keep the status we last wrote if the informer's copy is older.
+    // Keep the pod our last status patch returned if the informer's copy is older: the watch
+    // lags behind our own writes, and syncing against a stale status would write it again
+    // (and again for every stale event after it).
+    if (isOlder(pod, this.pod)) return;
     this.pod = pod;
     this.kick();
   }
@@ -207,4 +210,15 @@ class PodWorker {
     this.stop();
     this.done();
   }
+}
+
+/**
+ * Whether `a` is an older version of the pod than `b`. Our apiserver's resourceVersions are
+ * etcd revisions, so they compare as integers; anything else is taken as not older.
+ */
+function isOlder(a: V1Pod, b: V1Pod): boolean {
+  const ra = a.metadata?.resourceVersion;
+  const rb = b.metadata?.resourceVersion;
+  if (!ra || !rb || !/^\d+$/.test(ra) || !/^\d+$/.test(rb)) return false;
+  return BigInt(ra) < BigInt(rb);
 }
