@@ -6,12 +6,12 @@ import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Job, typ
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import { controllerOf } from '@skiff/common/apimachinery/owner-references';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { errorMessage, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
+import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { podKey } from '../../lib/pods.ts';
-import { slowStartBatch } from '../../lib/slow-start.ts';
+import { PodControl } from '../../lib/pod-control.ts';
 import { type BackoffRecord, hasFinalizer, isJobFinished, planJob, recordFinishedPods } from './plan.ts';
 import { JOB_TRACKING_FINALIZER, podForJob } from './pod-template.ts';
 
@@ -33,6 +33,7 @@ export class JobController {
   private readonly pods: Informer<V1Pod>;
   private readonly expectations: Expectations;
   private readonly events: EventRecorder;
+  private readonly podControl: PodControl;
   private readonly backoffs = new Map<string, BackoffRecord>();
   /**
    * Per Job: pods whose finalizer we removed. A pod cache that is behind (or a relist that
@@ -58,6 +59,7 @@ export class JobController {
     this.pods = ctx.informers.pods();
     this.expectations = new Expectations(ctx.config.expectationsTimeoutSeconds * 1000);
     this.events = newEventRecorder(ctx, 'job-controller');
+    this.podControl = new PodControl(this.core, this.events);
     this.jobs.on({
       add: (j) => this.queue.add(keyOf(j)),
       update: (j) => this.queue.add(keyOf(j)),
@@ -212,54 +214,31 @@ export class JobController {
   }
 
   private async createPods(key: string, job: V1Job, wanted: ReturnType<typeof planJob>['create']): Promise<{ created: number; error?: unknown }> {
-    if (!wanted.length) return { created: 0 };
-    const ref = eventRef(job, 'batch/v1', 'Job');
-    this.expectations.expectCreations(key, wanted.length);
-    let next = 0;
-    const { succeeded, firstError } = await slowStartBatch(wanted.length, 1, async () => {
-      const w = wanted[next++]!;
-      try {
-        const pod = await this.core.createNamespacedPod({ namespace: job.metadata!.namespace!, body: podForJob(job, w.index, w.failureCount) });
+    const jobUid = job.metadata?.uid ?? '';
+    return this.podControl.createPods(
+      this.expectations,
+      key,
+      eventRef(job, 'batch/v1', 'Job'),
+      job.metadata!.namespace!,
+      wanted.length,
+      (i) => podForJob(job, wanted[i]!.index, wanted[i]!.failureCount),
+      (pod, i) => {
         const uid = pod.metadata?.uid ?? '';
-        if (!this.seenPods.has(uid)) {
-          let pending = this.unseen.get(job.metadata?.uid ?? '');
-          if (!pending) this.unseen.set(job.metadata?.uid ?? '', (pending = new Map()));
-          pending.set(uid, { index: w.index, at: Date.now() });
-        }
-        this.events.event(ref, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
-      } catch (e) {
-        if (!isNamespaceTerminating(e)) this.events.event(ref, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
-        throw e;
-      }
-    });
-    for (let skipped = wanted.length - succeeded; skipped > 0; skipped--) this.expectations.creationObserved(key);
-    return { created: succeeded, error: firstError };
+        if (this.seenPods.has(uid)) return;
+        let pending = this.unseen.get(jobUid);
+        if (!pending) this.unseen.set(jobUid, (pending = new Map()));
+        pending.set(uid, { index: wanted[i]!.index, at: Date.now() });
+      },
+    );
   }
 
   private async deletePods(key: string, job: V1Job, victims: readonly V1Pod[]): Promise<unknown> {
     const pending = victims.filter((p) => !p.metadata?.deletionTimestamp);
-    if (!pending.length) return undefined;
-    const ref = eventRef(job, 'batch/v1', 'Job');
-    this.expectations.expectDeletions(key, pending.map(podKey));
-    let failure: unknown;
-    await Promise.all(
-      pending.map(async (pod) => {
-        try {
-          let mine = this.deletedByUs.get(job.metadata?.uid ?? '');
-          if (!mine) this.deletedByUs.set(job.metadata?.uid ?? '', (mine = new Set()));
-          mine.add(pod.metadata?.uid ?? '');
-          await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace! });
-          this.events.event(ref, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
-        } catch (e) {
-          this.expectations.deletionObserved(key, podKey(pod));
-          if (!isNotFound(e)) {
-            this.events.event(ref, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
-            failure ??= e;
-          }
-        }
-      }),
-    );
-    return failure;
+    // marked before the delete: the pod's last update may arrive before the call returns
+    let mine = this.deletedByUs.get(job.metadata?.uid ?? '');
+    if (!mine) this.deletedByUs.set(job.metadata?.uid ?? '', (mine = new Set()));
+    for (const pod of pending) mine.add(pod.metadata?.uid ?? '');
+    return this.podControl.deletePods(this.expectations, key, eventRef(job, 'batch/v1', 'Job'), pending);
   }
 
   private async removeFinalizer(pod: V1Pod): Promise<void> {
