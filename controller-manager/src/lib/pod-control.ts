@@ -71,7 +71,18 @@ export class PodControl {
 
   /** Sets a pod's ownerReferences (adoption or release), guarded by its resourceVersion and uid. */
   patchOwnerRefs(pod: V1Pod, ownerReferences: V1OwnerReference[]): Promise<V1Pod> {
-    return this.core.patchNamespacedPod(ownerRefsPatchRequest(pod, ownerReferences), mergePatch);
+    return this.patchPod(pod, { ownerReferences });
+  }
+
+  /**
+   * Merge-patches a pod's ownerReferences and, where an owner adds or drops its own finalizer
+   * with them (upstream's ControllerRefManager for Jobs), its finalizers; guarded by the pod's
+   * resourceVersion and uid.
+   */
+  patchPod(pod: V1Pod, metadata: { ownerReferences: V1OwnerReference[]; finalizers?: string[] }): Promise<V1Pod> {
+    const request = ownerRefsPatchRequest(pod, metadata.ownerReferences);
+    if (metadata.finalizers) Object.assign(request.body.metadata, { finalizers: metadata.finalizers });
+    return this.core.patchNamespacedPod(request, mergePatch);
   }
 
   /**

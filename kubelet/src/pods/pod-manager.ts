@@ -2,7 +2,7 @@
 // level-triggered: every pass asks the runtime for the actual state and converges, on pod
 // changes, runtime wake-ups and a periodic resync. Pods the runtime holds but the apiserver
 // no longer has (deleted while the kubelet was down) are killed.
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import { Informer, type Logger } from '@skiff/common';
 import { isConflict, isNotFound, mergePatch, type ApiClients } from '../api/client.ts';
 import type { PodRuntime } from '../runtime/interface.ts';
@@ -171,6 +171,7 @@ class PodWorker {
       const grace = m.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
       this.o.log.info('terminating pod', { pod: `${m.namespace}/${m.name}`, grace });
       await this.o.runtime.killPod(uid, pod, grace);
+      await this.markTerminal(pod);
       try {
         await this.o.api.core.deleteNamespacedPod({ name: m.name!, namespace: m.namespace!, gracePeriodSeconds: 0, body: { preconditions: { uid } } });
       } catch (e) {
@@ -202,6 +203,35 @@ class PodWorker {
         return;
       }
       throw e;
+    }
+  }
+
+  /**
+   * A pod killed because it is being deleted ends in a terminal phase before it goes, as the
+   * kubelet does since Kubernetes 1.27: a finalizer (a Job's) may keep it in the API, and its
+   * owner must see that it will not run again (podReplacementPolicy: Failed waits for that).
+   */
+  private async markTerminal(pod: V1Pod): Promise<void> {
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const m = pod.metadata!;
+    const finishedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // a container that had not exited was killed
+    const terminated = (s: V1ContainerStatus) =>
+      s.state?.terminated ? s : { ...s, ready: false, started: false, state: { terminated: { exitCode: 137, reason: 'Error', finishedAt } } };
+    const notReady = (c: V1PodCondition) =>
+      (c.type === 'Ready' || c.type === 'ContainersReady') && c.status === 'True'
+        ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: finishedAt }
+        : c;
+    const status = {
+      phase: 'Failed',
+      conditions: (pod.status?.conditions ?? []).map(notReady),
+      containerStatuses: (pod.status?.containerStatuses ?? []).map(terminated),
+    };
+    try {
+      await this.o.api.core.patchNamespacedPodStatus({ name: m.name!, namespace: m.namespace!, body: { metadata: { uid: m.uid }, status } }, mergePatch);
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
 

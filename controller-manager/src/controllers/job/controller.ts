@@ -4,9 +4,11 @@
 // The decisions are in plan.ts; this file reads the caches and performs them.
 import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Job, type V1JobStatus, type V1Pod } from '@kubernetes/client-node';
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
-import { controllerOf } from '@skiff/common/apimachinery/owner-references';
+import { labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
+import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
+import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
@@ -105,6 +107,11 @@ export class JobController {
   }
 
   private podChanged(pod: V1Pod, how: 'add' | 'update' | 'delete'): void {
+    if (!controllerOf(pod.metadata)) {
+      // an orphan: the Jobs whose selector matches it may adopt it
+      if (how !== 'delete') this.enqueueMatchingJobs(pod);
+      return;
+    }
     if (controllerOf(pod.metadata)?.kind !== 'Job') return;
     const uid = pod.metadata?.uid ?? '';
     const firstSight = !this.seenPods.has(uid);
@@ -137,9 +144,36 @@ export class JobController {
     if (!ownerAlive) await this.removeFinalizer(pod).catch(() => undefined);
   }
 
-  private ownedPods(job: V1Job): V1Pod[] {
-    const uid = job.metadata?.uid;
-    return this.pods.list(job.metadata?.namespace).filter((p) => controllerOf(p.metadata)?.uid === uid);
+  private enqueueMatchingJobs(pod: V1Pod): void {
+    for (const job of this.jobs.list(pod.metadata?.namespace)) {
+      if (!isJobFinished(job) && labelSelectorMatches(job.spec?.selector, pod.metadata?.labels)) this.queue.addAfter(keyOf(job), POD_BATCH_MS);
+    }
+  }
+
+  /**
+   * The Job's pods, as upstream's ControllerRefManager sees them: those it controls and still
+   * selects, plus orphans it selects, adopted with the tracking finalizer; a pod it controls but
+   * no longer selects is released (and its finalizer with it).
+   */
+  private ownedPods(job: V1Job): Promise<V1Pod[]> {
+    return claimObjects(this.pods.list(job.metadata?.namespace), {
+      owner: job,
+      ownerRef: newControllerRef(job, 'batch/v1', 'Job'),
+      selector: job.spec?.selector,
+      canAdopt: async () => {
+        const fresh = await this.batch.readNamespacedJob({ name: job.metadata!.name!, namespace: job.metadata!.namespace! });
+        assertSameLiveOwner(fresh, job.metadata?.uid, `Job ${keyOf(job)}`);
+      },
+      patchOwnerRefs: (pod, ownerReferences) => {
+        const adopting = ownerReferences.some((r) => r.uid === job.metadata?.uid);
+        const others = (pod.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+        return this.podControl.patchPod(pod, {
+          ownerReferences,
+          // as upstream, an adopted pod is tracked (and, if it finished already, counted) like one of our own
+          finalizers: adopting ? [...others, JOB_TRACKING_FINALIZER] : others,
+        });
+      },
+    });
   }
 
   async sync(key: string): Promise<ReconcileResult> {
@@ -150,7 +184,7 @@ export class JobController {
       return;
     }
     if (job.spec?.managedBy && job.spec.managedBy !== JOB_CONTROLLER_NAME) return;
-    const pods = this.ownedPods(job);
+    const pods = await this.ownedPods(job);
     if (isJobFinished(job) || job.metadata?.deletionTimestamp) {
       await this.removeFinalizers(pods.filter(hasFinalizer));
       return;
@@ -161,24 +195,21 @@ export class JobController {
     let releasing = this.releasing.get(uid);
     if (!releasing) this.releasing.set(uid, (releasing = new Set()));
     const recording = recordFinishedPods(job, pods, now, releasing, this.deletedByUs.get(uid));
+    // (a write that conflicts ends the sync here: the cache is behind, and nothing was done on its word)
     let current = job;
     if (recording.changed) current = await this.writeStatus(job, recording.status);
-    // step 2: let go of their finalizers
+    // step 2: let go of their finalizers; step 3 and after, planned on the counts as they will be
+    // once the finalizers are gone (upstream counts newly finished pods before manageJob too)
     const uncounted = new Set([...(current.status?.uncountedTerminatedPods?.succeeded ?? []), ...(current.status?.uncountedTerminatedPods?.failed ?? [])]);
     const toRelease = pods.filter((p) => hasFinalizer(p) && (uncounted.has(p.metadata?.uid ?? '') || recording.dropOnly.includes(p)));
-    const released = await this.removeFinalizers(toRelease, releasing);
-    // step 3 and after
     const plan = planJob({
       job: current,
       pods,
-      released,
+      released: new Set(toRelease.map((p) => p.metadata?.uid ?? '')),
       now,
       backoff: this.backoffs.get(uid) ?? { failuresAfterLastSuccess: 0, lastFailureTime: 0 },
       unseen: this.unseenPods(uid, pods),
     });
-    this.backoffs.set(uid, plan.backoff);
-    const ref = eventRef(job, 'batch/v1', 'Job');
-    let manageError: unknown;
     this.ctx.log.debug('job sync', {
       job: key,
       pods: pods.length,
@@ -188,15 +219,23 @@ export class JobController {
       delete: plan.delete.length,
       satisfied: this.expectations.satisfied(key),
     });
-    if (this.expectations.satisfied(key)) {
-      manageError = await this.deletePods(key, job, plan.delete);
-      if (!manageError) {
-        const made = await this.createPods(key, job, plan.create);
-        manageError = made.error;
-        // as upstream: the pods just created are active already
-        if (made.created) plan.status.active = (plan.status.active ?? 0) + made.created;
-      }
-    }
+    // Replacements are created while the finalizers go: on a busy apiserver each is a round trip
+    // or more, and a finished pod's successor should not wait for its predecessor's bookkeeping.
+    const manage = async (): Promise<unknown> => {
+      if (!this.expectations.satisfied(key)) return undefined;
+      const deleteError = await this.deletePods(key, job, plan.delete);
+      if (deleteError) return deleteError;
+      const made = await this.createPods(key, job, plan.create);
+      // as upstream: the pods just created are active already
+      if (made.created) plan.status.active = (plan.status.active ?? 0) + made.created;
+      return made.error;
+    };
+    const [release, managed] = await Promise.allSettled([this.removeFinalizers(toRelease, releasing), manage()]);
+    // the counts above hold only once every finalizer is gone; else the next sync counts again
+    if (release.status === 'rejected') throw release.reason;
+    this.backoffs.set(uid, plan.backoff);
+    const manageError = managed.status === 'rejected' ? managed.reason : managed.value;
+    const ref = eventRef(job, 'batch/v1', 'Job');
     for (const e of plan.events) this.events.event(ref, e.type, e.reason, e.message);
     await this.writeStatus(current, plan.status);
     if (manageError) throw manageError;
