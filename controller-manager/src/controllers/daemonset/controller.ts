@@ -16,10 +16,9 @@ import {
 } from '@kubernetes/client-node';
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
-import { labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
-import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
+import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
@@ -117,16 +116,11 @@ export class DaemonSetController {
   }
 
   private ownerOf(pod: V1Pod): V1DaemonSet | undefined {
-    const ref = controllerOf(pod.metadata);
-    if (ref?.kind !== 'DaemonSet') return undefined;
-    const ds = this.dsInformer.get(ref.name, pod.metadata?.namespace);
-    return ds?.metadata?.uid === ref.uid ? ds : undefined;
+    return resolveControllerRef(pod, 'DaemonSet', (name, ns) => this.dsInformer.get(name, ns));
   }
 
   private enqueueMatchingOrphanOwners(pod: V1Pod): void {
-    for (const ds of this.dsInformer.list(pod.metadata?.namespace)) {
-      if (labelSelectorMatches(ds.spec?.selector, pod.metadata?.labels)) this.queue.add(keyOf(ds));
-    }
+    for (const ds of ownersSelecting(pod, this.dsInformer.list(pod.metadata?.namespace))) this.queue.add(keyOf(ds));
   }
 
   private podAdded(pod: V1Pod): void {

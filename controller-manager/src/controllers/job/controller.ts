@@ -4,11 +4,10 @@
 // The decisions are in plan.ts; this file reads the caches and performs them.
 import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Job, type V1JobStatus, type V1Pod } from '@kubernetes/client-node';
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
-import { labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
-import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
+import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
@@ -100,10 +99,7 @@ export class JobController {
   }
 
   private ownerOf(pod: V1Pod): V1Job | undefined {
-    const ref = controllerOf(pod.metadata);
-    if (ref?.kind !== 'Job') return undefined;
-    const job = this.jobs.get(ref.name, pod.metadata?.namespace);
-    return job?.metadata?.uid === ref.uid ? job : undefined;
+    return resolveControllerRef(pod, 'Job', (name, ns) => this.jobs.get(name, ns));
   }
 
   private podChanged(pod: V1Pod, how: 'add' | 'update' | 'delete'): void {
@@ -145,9 +141,7 @@ export class JobController {
   }
 
   private enqueueMatchingJobs(pod: V1Pod): void {
-    for (const job of this.jobs.list(pod.metadata?.namespace)) {
-      if (!isJobFinished(job) && labelSelectorMatches(job.spec?.selector, pod.metadata?.labels)) this.queue.addAfter(keyOf(job), POD_BATCH_MS);
-    }
+    for (const job of ownersSelecting(pod, this.jobs.list(pod.metadata?.namespace))) if (!isJobFinished(job)) this.queue.addAfter(keyOf(job), POD_BATCH_MS);
   }
 
   /**

@@ -6,13 +6,12 @@ import { CoreV1Api, type KubernetesObject, type V1OwnerReference, type V1Pod, ty
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
-import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
+import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isPodActive, isPodReady, podKey } from '../../lib/pods.ts';
-import { labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import { PodControl } from '../../lib/pod-control.ts';
 import { podsToDelete } from './pod-ranking.ts';
 import { podFromReplicaSet } from './pod-template.ts';
@@ -78,16 +77,11 @@ export class ReplicaSetController {
   }
 
   private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {
-    const ref = controllerOf(pod.metadata);
-    if (ref?.kind !== this.kind.kind) return undefined;
-    const rs = this.getRs(ref.name, pod.metadata?.namespace);
-    return rs?.metadata?.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(pod, this.kind.kind, (name, ns) => this.getRs(name, ns));
   }
 
   private enqueueMatchingOrphanOwners(pod: V1Pod): void {
-    for (const rs of this.listRs(pod.metadata?.namespace)) {
-      if (labelSelectorMatches(rs.spec?.selector, pod.metadata?.labels)) this.queue.add(keyOf(rs));
-    }
+    for (const rs of ownersSelecting(pod, this.listRs(pod.metadata?.namespace))) this.queue.add(keyOf(rs));
   }
 
   private podAdded(pod: V1Pod): void {
