@@ -110,6 +110,26 @@ async function requestCounts(): Promise<Map<string, number>> {
   return out;
 }
 
+/** The cumulative buckets (upper bound in s -> count) of the apiserver's latency for pod creates. */
+async function podCreateLatency(): Promise<Map<number, number>> {
+  const text = (await server.request('GET', '/metrics')).body;
+  const out = new Map<number, number>();
+  for (const m of text.matchAll(/^apiserver_request_duration_seconds_bucket\{([^}]*)\} (\S+)$/gm)) {
+    const l = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (l.verb !== 'CREATE' || l.resource !== 'pods' || l.subresource) continue;
+    out.set(l.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(l.le), Number(m[2]));
+  }
+  return out;
+}
+
+/** The bucket bound under which half the pod creates between two readings finished: "<= X s". */
+function medianBucket(before: Map<number, number>, after: Map<number, number>): string {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  for (const b of bounds) if ((after.get(b) ?? 0) - (before.get(b) ?? 0) >= total / 2) return `<= ${b} s`;
+  return '?';
+}
+
 /** The writes between two request counts, per pod of the run, largest first. */
 function writesPerPod(before: Map<string, number>, after: Map<string, number>, podCount: number): string {
   return [...after]
@@ -199,11 +219,13 @@ try {
 
   await createNamespace('bare');
   let counted = await requestCounts();
+  let latency = await podCreateLatency();
   let started = performance.now();
   await runBarePods('bare', completions, parallelism, 900_000);
   const bareSecs = (performance.now() - started) / 1000;
   const bareStages = stageSummary(uidsIn('bare'));
   const bareWrites = writesPerPod(counted, await requestCounts(), completions);
+  const bareLatency = medianBucket(latency, await podCreateLatency());
   // the finished bare pods leave, so that both runs start from the same nodes
   // (a busy apiserver may answer 504 while it still deletes them: the wait below is what counts)
   await core.deleteCollectionNamespacedPod({ namespace: 'bare', gracePeriodSeconds: 0 }).catch(() => undefined);
@@ -211,20 +233,22 @@ try {
 
   await createNamespace('bench');
   counted = await requestCounts();
+  latency = await podCreateLatency();
   started = performance.now();
   const status = await runJob('bench', 'bench', completions, parallelism, 900_000);
   const jobSecs = (performance.now() - started) / 1000;
   const jobWrites = writesPerPod(counted, await requestCounts(), completions);
+  const jobLatency = medianBucket(latency, await podCreateLatency());
   const phases: Record<string, number> = {};
   for (const p of pods.list('bench')) phases[p.status?.phase ?? '?'] = (phases[p.status?.phase ?? '?'] ?? 0) + 1;
 
   const what = `${completions} pods, ${parallelism} at a time, on ${hollowNodes} hollow nodes`;
   console.log(`job of ${what}: Complete after ${jobSecs.toFixed(2)} s (succeeded ${status?.succeeded}, pods ${JSON.stringify(phases)})`);
   console.log(`  stage medians: ${stageSummary(uidsIn('bench'))}`);
-  console.log(`  writes per pod: ${jobWrites}`);
+  console.log(`  writes per pod: ${jobWrites}; pod create latency p50 ${jobLatency}`);
   console.log(`bare pods, ${what}, replaced by the bench itself: all Succeeded after ${bareSecs.toFixed(2)} s`);
   console.log(`  stage medians: ${bareStages}`);
-  console.log(`  writes per pod: ${bareWrites}`);
+  console.log(`  writes per pod: ${bareWrites}; pod create latency p50 ${bareLatency}`);
   console.log(`  ratio job : bare pods ${(jobSecs / bareSecs).toFixed(2)}   (goal <= 1.5)`);
 } finally {
   const keep = process.env.SKIFF_BENCH_KEEP_LOGS;
