@@ -582,6 +582,54 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     }
   });
 
+  it('(ds-join) a worker that joins gets its DaemonSet pod; one that leaves loses it (issue 16)', async () => {
+    // its own case, so that `--grep ds` runs the DaemonSet without the join (about 2 minutes of a
+    // real worker's install, TLS bootstrap and first image pull on the shared machine)
+    await k(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'joiner-agent' },
+        spec: {
+          selector: { matchLabels: { app: 'joiner-agent' } },
+          template: {
+            metadata: { labels: { app: 'joiner-agent' } },
+            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'agent', image: 'busybox', command: ['sleep', '3600'] }] },
+          },
+        },
+      }),
+    );
+    const runningOn = async () => {
+      const out = JSON.parse(await k(['get', 'pods', '-l', 'app=joiner-agent', '-o', 'json'])) as {
+        items: { metadata: { deletionTimestamp?: string }; spec: { nodeName?: string }; status: { phase?: string } }[];
+      };
+      return out.items
+        .filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running')
+        .map((p) => p.spec.nodeName ?? '')
+        .sort();
+    };
+    const names = (extra: string[] = []) => [...lab.workers.map((w) => w.name), ...extra].sort();
+    const joiner = lab.layout.prefix + String(lab.workers.length + 1);
+    const started = Date.now();
+    try {
+      await waitFor('one agent per worker', async () => JSON.stringify(await runningOn()) === JSON.stringify(names()), 90_000);
+      const joined = await lab.joinWorker(lab.workers.length + 1);
+      expect(joined.code, joined.output.slice(-2000)).to.equal(0);
+      const joinedAt = Date.now();
+      await waitFor(`an agent on ${joiner}`, async () => JSON.stringify(await runningOn()) === JSON.stringify(names([joiner])), 180_000, 1000);
+      process.stdout.write(
+        `      ds-join: joined after ${((joinedAt - started) / 1000).toFixed(0)} s, its agent Running ${((Date.now() - joinedAt) / 1000).toFixed(0)} s later\n`,
+      );
+    } finally {
+      await lab.removeWorker(joiner);
+      await lab.kubectl(['delete', 'node', joiner, '--wait=false']);
+    }
+    // the Node gone, its pod goes too (the garbage collector, as the pod's node no longer exists)
+    await waitFor('one agent per worker again', async () => JSON.stringify(await runningOn()) === JSON.stringify(names()), 120_000, 1000);
+    await k(['delete', 'ds', 'joiner-agent', '--wait=false']);
+  });
+
   it('(4) a worker dies: NotReady, its pods come back on the others, the Service keeps answering', async () => {
     const mover = await serving('app=mover', 4);
     const counts = new Map<string, number>();
