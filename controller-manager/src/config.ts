@@ -30,7 +30,7 @@ export interface ControllerManagerConfig {
   concurrentEndpointSyncs: number;
   concurrentServiceEndpointSyncs: number;
   concurrentGcSyncs: number;
-  /** discovery re-read this often by the garbage collector, to watch CRDs' resources created later (kube: 30 s) */
+  /** discovery re-read this often by the garbage collector and the quota controller, to watch resources of CRDs created later (kube: 30 s) */
   discoverySyncPeriodSeconds: number;
   concurrentNamespaceSyncs: number;
   concurrentServiceAccountSyncs: number;

@@ -45,7 +45,7 @@ const flagSpec = {
   'discovery-sync-period': {
     type: 'number',
     default: defaultConfig.discoverySyncPeriodSeconds,
-    description: 'seconds between discovery re-reads of the garbage collector (resources of CRDs created later)',
+    description: 'seconds between discovery re-reads of the garbage collector and quota controller (resources of CRDs created later)',
   },
   'concurrent-namespace-syncs': { type: 'number', default: defaultConfig.concurrentNamespaceSyncs, description: 'namespace deletion workers' },
   'concurrent-serviceaccount-syncs': { type: 'number', default: defaultConfig.concurrentServiceAccountSyncs, description: 'ServiceAccount workers' },

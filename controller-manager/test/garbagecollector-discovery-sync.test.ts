@@ -48,10 +48,15 @@ const crd = {
 
 describe('garbage collector: discovery sync picks up CRDs created later', function () {
   this.timeout(120_000);
-  const cluster = useApiserver();
-  const logged: Logged[] = [];
   let stop: (() => Promise<void>) | undefined;
   let factory: SharedInformerFactory | undefined;
+  // registered before the apiserver's: the controller stops while its apiserver still answers
+  after(async () => {
+    await stop?.();
+    factory?.stop();
+  });
+  const cluster = useApiserver();
+  const logged: Logged[] = [];
   const k = async (args: string[], stdin?: string) => {
     const r = await cluster.server.kubectl(v, args, stdin === undefined ? {} : { stdin });
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
@@ -83,11 +88,6 @@ describe('garbage collector: discovery sync picks up CRDs created later', functi
     await until('collector watching', () => logged.some((l) => l.msg === 'watching resources'));
     await k(['apply', '-f', '-'], JSON.stringify(crd));
     await k(['wait', '--for=condition=Established', '--timeout=10s', 'crd/widgets.gc.example.com']);
-  });
-
-  after(async () => {
-    await stop?.();
-    factory?.stop();
   });
 
   it('starts a monitor for the new resource at the next discovery sync', async () => {

@@ -26,18 +26,21 @@ export class ResourceMonitors {
   private readonly informers: InformerSet;
   private readonly list: (r: ApiResource) => () => Promise<any>;
   private readonly attach: AttachMonitor;
+  private readonly wanted: (r: ApiResource) => boolean;
   /** by collection path, which names group, version and resource */
   private readonly monitors = new Map<string, Monitor>();
 
-  constructor(informers: InformerSet, list: (r: ApiResource) => () => Promise<any>, attach: AttachMonitor) {
+  /** `wanted`: which served resources get a monitor (the collector's choice by default) */
+  constructor(informers: InformerSet, list: (r: ApiResource) => () => Promise<any>, attach: AttachMonitor, wanted: (r: ApiResource) => boolean = monitorable) {
     this.informers = informers;
     this.list = list;
     this.attach = attach;
+    this.wanted = wanted;
   }
 
-  /** Starts monitors for the monitorable resources not watched yet, stops those not served any more. */
+  /** Starts monitors for the wanted resources not watched yet, stops those not served any more. */
   sync(resources: readonly ApiResource[]): { added: ApiResource[]; removed: ApiResource[] } {
-    const wanted = new Map(resources.filter(monitorable).map((r) => [collectionPath(r), r]));
+    const wanted = new Map(resources.filter(this.wanted).map((r) => [collectionPath(r), r]));
     const added: ApiResource[] = [];
     const removed: ApiResource[] = [];
     for (const [path, m] of this.monitors) {
