@@ -98,6 +98,7 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
             const current = keepFailedGroups(gc.served(), fresh, failedGroups);
             gc.setServed(current);
             const { added, removed } = monitors.sync(current);
+            gc.requeueDependentsOfKinds(added);
             if (added.length || removed.length)
               log.info('discovery changed, monitors synced', {
                 added: added.map(resourceName),
@@ -151,6 +152,18 @@ export class GarbageCollector {
   }
   setServed(resources: readonly ApiResource[]): void {
     this.resources = resources;
+  }
+
+  /**
+   * Dependents of owners whose kind just became known: they were retrying (UnknownKindError)
+   * with a growing back-off; they are looked at again now.
+   */
+  requeueDependentsOfKinds(resources: readonly ApiResource[]): void {
+    if (resources.length === 0) return;
+    for (const uid of this.graph.uids()) {
+      const node = this.graph.get(uid)!;
+      if (node.virtual && resourceForKind(resources, node.identity.apiVersion, node.identity.kind)) for (const d of node.dependents) this.queue.add(d);
+    }
   }
 
   /** Feeds one monitor's events into the graph while `live()` (a stopped shared informer may still deliver). */
