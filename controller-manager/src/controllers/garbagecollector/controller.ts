@@ -12,7 +12,7 @@ import type { Informer, Logger } from '@skiff/common';
 import { apisFor, InformerSet, loggerFor, runnerDeps } from './context.ts';
 import type { Apis, ControllerDeps, Stop } from './context.ts';
 import { apiVersionOf, discoverResources, keepFailedGroups, resourceForKind } from './discovery.ts';
-import { ResourceMonitors } from './monitors.ts';
+import { ResourceMonitors, everyPeriod } from './monitors.ts';
 import type { ApiResource } from './discovery.ts';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, OwnerGraph, decideForDependent, hasFinalizer, isDeleting } from './graph.ts';
 import type { GraphNode, ObjectIdentity, ObservedObject, OwnerState } from './graph.ts';
@@ -59,8 +59,7 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
   const syncPeriodMs = (ctx.config?.discoverySyncPeriodSeconds ?? 30) * 1000;
   let stopped = false;
   let stopWorkers: Stop | undefined;
-  let resyncTimer: NodeJS.Timeout | undefined;
-  let resyncing: Promise<void> = Promise.resolve();
+  let stopResync: (() => Promise<void>) | undefined;
   // discovery needs the apiserver; keep trying in the background rather than fail the manager
   const starting = (async () => {
     while (!stopped) {
@@ -110,11 +109,7 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
             log.warn('discovery sync failed, keeping the monitors as they are', { err: errorText(e) });
           }
         };
-        resyncTimer = setInterval(() => {
-          // one at a time: a slow discovery must not pile syncs up
-          resyncing = resyncing.then(resync);
-        }, syncPeriodMs);
-        resyncTimer.unref();
+        stopResync = everyPeriod(resync, syncPeriodMs);
         return;
       } catch (e) {
         log.warn('discovery failed, retrying', { err: errorText(e) });
@@ -125,8 +120,7 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
   return async () => {
     stopped = true;
     await starting;
-    clearInterval(resyncTimer);
-    await resyncing;
+    await stopResync?.();
     await stopWorkers?.();
   };
 }

@@ -65,3 +65,21 @@ export class ResourceMonitors {
     return this.monitors.size;
   }
 }
+
+/**
+ * Runs `sync` every `periodMs`, skipping a tick while the previous sync still runs (a discovery
+ * that hangs on a dead apiserver must not pile syncs up). The returned stop waits for a running one.
+ */
+export function everyPeriod(sync: () => Promise<void>, periodMs: number): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= sync().finally(() => {
+      running = undefined;
+    });
+  }, periodMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

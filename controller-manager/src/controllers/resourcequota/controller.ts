@@ -16,7 +16,7 @@ import { tryParseQuantity } from '@skiff/common/apimachinery/quantity';
 import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { Apis, ControllerDeps, Stop } from '../garbagecollector/context.ts';
 import { type ApiResource, apiVersionOf, collectionPath, discoverResources, hasVerbs, keepFailedGroups } from '../garbagecollector/discovery.ts';
-import { ResourceMonitors } from '../garbagecollector/monitors.ts';
+import { ResourceMonitors, everyPeriod } from '../garbagecollector/monitors.ts';
 import { isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { type GroupResource, collectionsFor, computeUsed } from './usage.ts';
 
@@ -115,14 +115,6 @@ export async function start(ctx: ControllerDeps<ResourceQuotaConfig>): Promise<S
       log.warn('discovery sync failed, keeping the monitors as they are', { err: String(e) });
     }
   };
-  let syncing: Promise<void> = Promise.resolve();
-  const discoveryTimer = setInterval(
-    () => {
-      syncing = syncing.then(syncMonitors);
-    },
-    (ctx.config?.discoverySyncPeriodSeconds ?? 30) * 1000,
-  );
-  discoveryTimer.unref();
 
   const listCollections = async (namespace: string, needed: GroupResource[]): Promise<Map<string, any[]>> => {
     const out = new Map<string, any[]>();
@@ -198,11 +190,12 @@ export async function start(ctx: ControllerDeps<ResourceQuotaConfig>): Promise<S
     isRoutine: isConflict,
   });
   // after the runner took its list of caches: quotas are not held up by an unlistable resource
-  syncing = syncMonitors();
+  const firstSync = syncMonitors();
+  const stopDiscoverySync = everyPeriod(syncMonitors, (ctx.config?.discoverySyncPeriodSeconds ?? 30) * 1000);
   return async () => {
     clearInterval(resync);
-    clearInterval(discoveryTimer);
-    await syncing;
+    await firstSync;
+    await stopDiscoverySync();
     await stop();
   };
 }
