@@ -30,6 +30,8 @@ export interface ControllerManagerConfig {
   concurrentEndpointSyncs: number;
   concurrentServiceEndpointSyncs: number;
   concurrentGcSyncs: number;
+  /** discovery re-read this often by the garbage collector and the quota controller, to watch resources of CRDs created later (kube: 30 s) */
+  discoverySyncPeriodSeconds: number;
   concurrentNamespaceSyncs: number;
   concurrentServiceAccountSyncs: number;
   /** the CA that signs kubelet client and serving certificates (TLS bootstrap) */
@@ -75,6 +77,7 @@ export const defaultConfig: ControllerManagerConfig = {
   concurrentEndpointSyncs: 5,
   concurrentServiceEndpointSyncs: 5,
   concurrentGcSyncs: 20,
+  discoverySyncPeriodSeconds: 30,
   concurrentNamespaceSyncs: 5,
   concurrentServiceAccountSyncs: 2,
   clusterSigningCertFile: '',

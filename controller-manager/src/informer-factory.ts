@@ -16,6 +16,8 @@ export class SharedInformerFactory {
   private readonly kubeConfig: KubeConfig;
   private readonly log: Logger;
   private readonly informers = new Map<string, Informer<KubernetesObject>>();
+  /** how many informerFor calls asked for each path and have not released it */
+  private readonly users = new Map<string, number>();
   private started = false;
 
   constructor(kubeConfig: KubeConfig, log: Logger) {
@@ -31,7 +33,23 @@ export class SharedInformerFactory {
       this.informers.set(path, inf);
       if (this.started) void inf.start();
     }
+    this.users.set(path, (this.users.get(path) ?? 0) + 1);
     return inf as unknown as Informer<T>;
+  }
+
+  /**
+   * One user no longer wants `path` (its resource left discovery): the last one out stops and
+   * forgets the informer, so a deleted CRD's collection is not re-listed forever.
+   */
+  release(path: string): void {
+    const left = (this.users.get(path) ?? 0) - 1;
+    if (left > 0) {
+      this.users.set(path, left);
+      return;
+    }
+    this.users.delete(path);
+    this.informers.get(path)?.stop();
+    this.informers.delete(path);
   }
 
   pods(): Informer<V1Pod> {

@@ -18,6 +18,7 @@ import { apiServiceName } from '../registry/resources/apiservices.ts';
 import { loadProxyClientCert } from './backend.ts';
 import { AvailableController } from './available-controller.ts';
 import { AggregatedGroups } from './discovery-source.ts';
+import { CrdApiServiceRegistration } from './crd-apiservices.ts';
 import { registerLocalApiServices } from './local-apiservices.ts';
 import { createAggregatorProxy } from './proxy.ts';
 import { authenticationData, publishAuthenticationConfigMap } from './authentication-configmap.ts';
@@ -71,6 +72,8 @@ export function createAggregator(o: AggregatorOptions): Aggregator {
     metrics: o.metrics,
   });
 
+  const crdApiServices = new CrdApiServiceRegistration(o.registry, log.child({ controller: 'crd-apiservices' }));
+
   async function apiServiceFor(group: string, version: string): Promise<KObject | undefined> {
     const store = o.registry.store('apiregistration.k8s.io', 'v1', 'apiservices');
     if (!store) return undefined;
@@ -99,7 +102,11 @@ export function createAggregator(o: AggregatorOptions): Aggregator {
       await registerLocalApiServices(o.registry, log);
       await publishAuthenticationConfigMap(o.registry, authenticationData(o.clientCaFile, c));
       await controller.start();
+      crdApiServices.start();
     },
-    stop: () => controller.stop(),
+    stop: async () => {
+      await crdApiServices.stop();
+      await controller.stop();
+    },
   };
 }

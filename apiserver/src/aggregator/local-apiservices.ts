@@ -1,7 +1,8 @@
 // kube's autoregister controller, at start-up: one Local APIService (no spec.service) for
 // every group/version this apiserver serves, with kube-apiserver's priorities, labelled
 // kube-aggregator.kubernetes.io/automanaged=onstart. An existing one whose spec differs is put
-// back; Local APIServices of versions no longer served are removed.
+// back; Local APIServices of versions no longer served are removed. CRDs' group/versions are
+// left to crd-apiservices.ts.
 import type { Logger } from '@skiff/common';
 import { ApiError } from '../errors.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
@@ -10,7 +11,7 @@ import type { KObject } from '../registry/types.ts';
 import { apiServiceName } from '../registry/resources/apiservices.ts';
 
 const system: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
-const automanagedLabel = 'kube-aggregator.kubernetes.io/automanaged';
+export const AUTOMANAGED_LABEL = 'kube-aggregator.kubernetes.io/automanaged';
 
 /** kube-apiserver's apiVersionPriorities (group priority, version priority within it). */
 const priorities: Record<string, [number, number]> = {
@@ -37,12 +38,16 @@ const priorities: Record<string, [number, number]> = {
   'flowcontrol.apiserver.k8s.io/v1': [16100, 21],
 };
 
-export function localApiService(group: string, version: string): KObject {
-  const [groupPriorityMinimum, versionPriority] = priorities[`${group}/${version}`] ?? [1000, 15];
+/**
+ * A Local APIService: `automanaged` onstart (our own groups, synced at start-up) or true (a CRD's,
+ * synced continuously); `priority` (group minimum, version) defaults to kube-apiserver's table.
+ */
+export function localApiService(group: string, version: string, o: { automanaged?: 'onstart' | 'true'; priority?: [number, number] } = {}): KObject {
+  const [groupPriorityMinimum, versionPriority] = o.priority ?? priorities[`${group}/${version}`] ?? [1000, 15];
   return {
     apiVersion: 'apiregistration.k8s.io/v1',
     kind: 'APIService',
-    metadata: { name: apiServiceName(group, version), labels: { [automanagedLabel]: 'onstart' } },
+    metadata: { name: apiServiceName(group, version), labels: { [AUTOMANAGED_LABEL]: o.automanaged ?? 'onstart' } },
     spec: { group, version, groupPriorityMinimum, versionPriority },
   };
 }
@@ -50,7 +55,11 @@ export function localApiService(group: string, version: string): KObject {
 export async function registerLocalApiServices(registry: ApiRegistry, log: Logger): Promise<void> {
   const store = registry.store('apiregistration.k8s.io', 'v1', 'apiservices');
   if (!store) return;
-  const wanted = new Map(registry.groupVersions().map(({ group, version }) => [apiServiceName(group, version), localApiService(group, version)]));
+  // built-in groups only: those of CRDs are the CRD registration's (automanaged=true)
+  const builtin = registry
+    .groupVersions()
+    .filter(({ group, version }) => registry.defs.some((d) => d.group === group && d.version === version && registry.isBuiltin(d.group, d.resource)));
+  const wanted = new Map(builtin.map(({ group, version }) => [apiServiceName(group, version), localApiService(group, version)]));
   const { items } = await store.list(undefined, {});
   const existing = new Map(items.map((o) => [o.metadata.name ?? '', o]));
   for (const [name, obj] of wanted) {
@@ -58,11 +67,11 @@ export async function registerLocalApiServices(registry: ApiRegistry, log: Logge
     try {
       if (!cur) {
         await store.create(undefined, obj, { user: system, fieldManager: 'kube-apiserver' });
-      } else if (JSON.stringify(cur.spec) !== JSON.stringify(obj.spec) || cur.metadata.labels?.[automanagedLabel] !== 'onstart') {
+      } else if (JSON.stringify(cur.spec) !== JSON.stringify(obj.spec) || cur.metadata.labels?.[AUTOMANAGED_LABEL] !== 'onstart') {
         await store.update(
           undefined,
           name,
-          { ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, [automanagedLabel]: 'onstart' } }, spec: obj.spec },
+          { ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, [AUTOMANAGED_LABEL]: 'onstart' } }, spec: obj.spec },
           { user: system, fieldManager: 'kube-apiserver' },
         );
       }
@@ -72,7 +81,7 @@ export async function registerLocalApiServices(registry: ApiRegistry, log: Logge
   }
   // versions this build no longer serves: their automanaged Local APIServices go
   for (const [name, cur] of existing) {
-    if (wanted.has(name) || cur.spec?.service || cur.metadata.labels?.[automanagedLabel] !== 'onstart') continue;
+    if (wanted.has(name) || cur.spec?.service || cur.metadata.labels?.[AUTOMANAGED_LABEL] !== 'onstart') continue;
     await store.delete(undefined, name, {}, { user: system }).catch((e: unknown) => {
       if (!(e instanceof ApiError && e.code === 404)) throw e;
     });

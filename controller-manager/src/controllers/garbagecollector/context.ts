@@ -56,6 +56,7 @@ export class InformerSet {
   private readonly deps: ControllerDeps;
   private readonly log: Logger;
   private readonly own: Informer<any>[] = [];
+  private started = false;
   readonly all: Informer<any>[] = [];
 
   constructor(deps: ControllerDeps, log: Logger) {
@@ -75,16 +76,34 @@ export class InformerSet {
     } else {
       inf = new Informer<T>({ kubeConfig: this.deps.kubeConfig, path, list, log: this.log });
       this.own.push(inf);
+      // asked for after start (a resource discovery found later): runs right away
+      if (this.started) void inf.start();
     }
     this.all.push(inf);
     return inf;
   }
 
+  /**
+   * Gives up an informer of `on` whose resource is gone: stops it if it is this set's own,
+   * else releases it to the factory (which stops it once no one else uses it).
+   */
+  drop(informer: Informer<any>, path: string): void {
+    const at = this.all.indexOf(informer);
+    if (at >= 0) this.all.splice(at, 1);
+    const own = this.own.indexOf(informer);
+    if (own >= 0) {
+      this.own.splice(own, 1);
+      informer.stop();
+    } else this.deps.informers?.release(path);
+  }
+
   /** Starts the informers this set made itself (shared ones run with the factory). */
   start(): void {
+    this.started = true;
     for (const i of this.own) void i.start();
   }
   stop(): void {
+    this.started = false;
     for (const i of this.own) i.stop();
   }
 }

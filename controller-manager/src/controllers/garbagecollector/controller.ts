@@ -10,8 +10,9 @@ import type { KubernetesObjectApi } from '@kubernetes/client-node';
 import { WorkQueue, runController } from '@skiff/common';
 import type { Informer, Logger } from '@skiff/common';
 import { apisFor, InformerSet, loggerFor, runnerDeps } from './context.ts';
-import type { ControllerDeps, Stop } from './context.ts';
-import { apiVersionOf, collectionPath, discoverResources, hasVerbs, resourceForKind } from './discovery.ts';
+import type { Apis, ControllerDeps, Stop } from './context.ts';
+import { apiVersionOf, discoverResources, keepFailedGroups, resourceForKind } from './discovery.ts';
+import { ResourceMonitors, everyPeriod } from './monitors.ts';
 import type { ApiResource } from './discovery.ts';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, OwnerGraph, decideForDependent, hasFinalizer, isDeleting } from './graph.ts';
 import type { GraphNode, ObjectIdentity, ObservedObject, OwnerState } from './graph.ts';
@@ -20,6 +21,8 @@ import { errorText, isConflict, isNotFound } from '../../lib/api-errors.ts';
 export interface GarbageCollectorConfig {
   /** kube-controller-manager --concurrent-gc-syncs */
   concurrentGcSyncs: number;
+  /** how often discovery is re-read to watch resources that appeared and stop those that vanished (kube: 30 s) */
+  discoverySyncPeriodSeconds: number;
 }
 
 export const name = 'garbagecollector';
@@ -27,33 +30,52 @@ export const name = 'garbagecollector';
 /** What KubernetesObjectApi needs to address one object. */
 type ObjectAddress = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
 
-/** Events come in great numbers and own nothing; Kubernetes skips them too. */
-const IGNORED = new Set(['events', 'events.events.k8s.io']);
+/**
+ * A reference to a kind our discovery does not (yet) know: a CRD created since the last
+ * discovery sync, or a bad reference. Kube cannot tell them apart either and retries, never
+ * taking the owner for gone: deleting dependents of a kind we merely have not seen would be wrong.
+ */
+class UnknownKindError extends Error {
+  constructor(apiVersion: string, kind: string) {
+    super(`no served resource for ${apiVersion}, Kind=${kind} (yet)`);
+  }
+}
+
 const DISCOVERY_RETRY_MS = 2000;
+
+/** Discovery with failing groups reported by name, so a resync can keep them as they were. */
+async function discover(apis: Apis, log: Logger): Promise<{ resources: ApiResource[]; failedGroups: Set<string> }> {
+  const failedGroups = new Set<string>();
+  const resources = await discoverResources(apis, (groupVersion, err, group) => {
+    failedGroups.add(group);
+    log.warn('discovery failed for a group, not collecting it', { groupVersion, err: String(err) });
+  });
+  return { resources, failedGroups };
+}
 
 export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promise<Stop> {
   const log = loggerFor(ctx, name);
   const apis = apisFor(ctx);
+  const syncPeriodMs = (ctx.config?.discoverySyncPeriodSeconds ?? 30) * 1000;
   let stopped = false;
   let stopWorkers: Stop | undefined;
+  let stopResync: (() => Promise<void>) | undefined;
   // discovery needs the apiserver; keep trying in the background rather than fail the manager
   const starting = (async () => {
     while (!stopped) {
       try {
         // an aggregated API that is down does not keep the collector from the rest
-        const resources = await discoverResources(apis, (groupVersion, err) =>
-          log.warn('discovery failed for a group, not collecting it', { groupVersion, err: String(err) }),
-        );
+        const { resources } = await discover(apis, log);
         if (stopped) return;
         const gc = new GarbageCollector(apis.objects, resources, log);
         const informers = new InformerSet(ctx, log);
-        const watched = resources.filter((r) => hasVerbs(r, 'list', 'watch', 'delete') && !IGNORED.has(r.group ? `${r.resource}.${r.group}` : r.resource));
-        for (const r of watched)
-          gc.watch(
-            informers.on<any>(collectionPath(r), () => apis.objects.list(apiVersionOf(r), r.kind)),
-            r,
-          );
-        log.info('watching resources', { count: watched.length });
+        const monitors = new ResourceMonitors(
+          informers,
+          (r) => () => apis.objects.list(apiVersionOf(r), r.kind),
+          (informer, r, live) => gc.watch(informer, r, live),
+        );
+        monitors.sync(resources);
+        log.info('watching resources', { count: monitors.size() });
         stopWorkers = runController({
           ...runnerDeps(ctx, informers),
           name,
@@ -61,11 +83,33 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
           queue: gc.queue,
           workers: ctx.config?.concurrentGcSyncs ?? 20,
           reconcile: (uid) => gc.process(uid),
+          isRoutine: (e) => e instanceof UnknownKindError,
           // objects already orphaned or being deleted before we started
           beforeWorkers: () => {
             for (const uid of gc.graph.uids()) gc.queue.add(uid);
           },
         });
+        // kube's GarbageCollector.Sync: re-read discovery, start and stop monitors to match
+        const resync = async () => {
+          try {
+            const { resources: fresh, failedGroups } = await discover(apis, log);
+            if (stopped) return;
+            const current = keepFailedGroups(gc.served(), fresh, failedGroups);
+            gc.setServed(current);
+            const { added, removed } = monitors.sync(current);
+            gc.requeueDependentsOfKinds(added);
+            if (added.length || removed.length)
+              log.info('discovery changed, monitors synced', {
+                added: added.map(resourceName),
+                removed: removed.map(resourceName),
+                count: monitors.size(),
+              });
+          } catch (e) {
+            // the core group failed: keep everything as it is until the next try
+            log.warn('discovery sync failed, keeping the monitors as they are', { err: errorText(e) });
+          }
+        };
+        stopResync = everyPeriod(resync, syncPeriodMs);
         return;
       } catch (e) {
         log.warn('discovery failed, retrying', { err: errorText(e) });
@@ -76,15 +120,19 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
   return async () => {
     stopped = true;
     await starting;
+    await stopResync?.();
     await stopWorkers?.();
   };
 }
+
+const resourceName = (r: ApiResource): string => (r.group ? `${r.resource}.${r.group}` : r.resource);
 
 export class GarbageCollector {
   readonly graph = new OwnerGraph();
   readonly queue = new WorkQueue<string>();
   private readonly objects: KubernetesObjectApi;
-  private readonly resources: readonly ApiResource[];
+  /** what discovery last said is served: resolves references' kinds */
+  private resources: readonly ApiResource[];
   private readonly log: Logger;
 
   constructor(objects: KubernetesObjectApi, resources: readonly ApiResource[], log: Logger) {
@@ -93,9 +141,30 @@ export class GarbageCollector {
     this.log = log;
   }
 
-  watch(informer: Informer<any>, resource: ApiResource): Informer<any> {
+  served(): readonly ApiResource[] {
+    return this.resources;
+  }
+  setServed(resources: readonly ApiResource[]): void {
+    this.resources = resources;
+  }
+
+  /**
+   * Dependents of owners whose kind just became known: they were retrying (UnknownKindError)
+   * with a growing back-off; they are looked at again now.
+   */
+  requeueDependentsOfKinds(resources: readonly ApiResource[]): void {
+    if (resources.length === 0) return;
+    for (const uid of this.graph.uids()) {
+      const node = this.graph.get(uid)!;
+      if (node.virtual && resourceForKind(resources, node.identity.apiVersion, node.identity.kind)) for (const d of node.dependents) this.queue.add(d);
+    }
+  }
+
+  /** Feeds one monitor's events into the graph while `live()` (a stopped shared informer may still deliver). */
+  watch(informer: Informer<any>, resource: ApiResource, live: () => boolean = () => true): Informer<any> {
     const withType = (o: any): ObservedObject => ({ ...o, apiVersion: apiVersionOf(resource), kind: resource.kind });
     const observed = (o: any) => {
+      if (!live()) return;
       const obj = withType(o);
       const { ownersChanged } = this.graph.observe(obj);
       const node = this.graph.get(obj.metadata.uid!)!;
@@ -107,6 +176,7 @@ export class GarbageCollector {
       add: observed,
       update: observed,
       delete: (o: any) => {
+        if (!live()) return;
         const gone = this.graph.remove(o.metadata.uid);
         if (!gone) return;
         for (const d of gone.dependents) this.queue.add(d);
@@ -176,8 +246,7 @@ export class GarbageCollector {
 
   private async getLive(id: ObjectIdentity): Promise<any | undefined> {
     const spec = this.specOf(id);
-    // a kind the API does not serve cannot exist
-    if (!spec) return undefined;
+    if (!spec) throw new UnknownKindError(id.apiVersion, id.kind);
     try {
       return await this.objects.read<any>(spec);
     } catch (e) {

@@ -24,11 +24,11 @@ export function collectionPath(r: { group: string; version: string; resource: st
 /**
  * The core group (/api, which only ever serves v1) and every group's preferred version. A group
  * whose document cannot be read (an aggregated API whose server is down answers 503) is passed
- * to `onGroupFailed` and left out, as client-go's partial discovery; without it, the error is thrown.
+ * to `onGroupFailed` (with its group) and left out, as client-go's partial discovery; without it, the error is thrown.
  */
 export async function discoverResources(
   apis: Pick<Apis, 'core' | 'groups' | 'customObjects'>,
-  onGroupFailed?: (groupVersion: string, err: unknown) => void,
+  onGroupFailed?: (groupVersion: string, err: unknown, group: string) => void,
 ): Promise<ApiResource[]> {
   const out: ApiResource[] = [...parseResourceList(await apis.core.getAPIResources(), '', 'v1')];
   const groups = await apis.groups.getAPIVersions();
@@ -39,7 +39,7 @@ export async function discoverResources(
       out.push(...parseResourceList(await apis.customObjects.getAPIResources({ group: g.name, version }), g.name, version));
     } catch (e) {
       if (!onGroupFailed) throw e;
-      onGroupFailed(`${g.name}/${version}`, e);
+      onGroupFailed(`${g.name}/${version}`, e, g.name);
     }
   }
   return out;
@@ -50,6 +50,15 @@ export function parseResourceList(list: { resources?: any[] }, group: string, ve
   return (list.resources ?? [])
     .filter((r) => typeof r.name === 'string' && !r.name.includes('/'))
     .map((r) => ({ group: r.group || group, version: r.version || version, resource: r.name, kind: r.kind, namespaced: !!r.namespaced, verbs: r.verbs ?? [] }));
+}
+
+/**
+ * A fresh discovery with the groups that failed in it kept as they were: a group whose
+ * document could not be read this time is not taken for gone (client-go's partial discovery
+ * as the collector's Sync uses it), so its monitors and graph survive an aggregated API's outage.
+ */
+export function keepFailedGroups(previous: readonly ApiResource[], fresh: readonly ApiResource[], failedGroups: ReadonlySet<string>): ApiResource[] {
+  return [...fresh.filter((r) => !failedGroups.has(r.group)), ...previous.filter((r) => failedGroups.has(r.group))];
 }
 
 export function hasVerbs(r: ApiResource, ...verbs: string[]): boolean {

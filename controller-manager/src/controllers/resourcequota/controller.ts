@@ -1,6 +1,9 @@
 // ResourceQuota controller (upstream pkg/controller/resourcequota): sets status.hard from
 // spec.hard and recomputes status.used from what the namespace holds, on every quota change,
 // on changes of the objects quotas count (replenishment) and in a periodic full resync.
+// Like kube's QuotaMonitor, it re-reads discovery periodically and watches every quotable
+// resource served (CRDs created later included), so a deleted custom resource frees its
+// count/<resource>.<group> at once rather than at the next full resync.
 //
 // The ResourceQuota admission plugin charges status.used *before* an object is stored, so a
 // recount can briefly see a charge whose object is not stored yet. Raising usage is always
@@ -12,7 +15,8 @@ import { WorkQueue, keyOf, runController, splitKey } from '@skiff/common';
 import { tryParseQuantity } from '@skiff/common/apimachinery/quantity';
 import { apisFor, InformerSet, loggerFor, runnerDeps } from '../garbagecollector/context.ts';
 import type { Apis, ControllerDeps, Stop } from '../garbagecollector/context.ts';
-import { type ApiResource, discoverResources } from '../garbagecollector/discovery.ts';
+import { type ApiResource, apiVersionOf, collectionPath, discoverResources, hasVerbs, keepFailedGroups } from '../garbagecollector/discovery.ts';
+import { ResourceMonitors, everyPeriod } from '../garbagecollector/monitors.ts';
 import { isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { type GroupResource, collectionsFor, computeUsed } from './usage.ts';
 
@@ -22,6 +26,8 @@ export interface ResourceQuotaConfig {
   /** how long a quota must go uncharged before a recount may lower its usage */
   resourceQuotaSettleSeconds: number;
   concurrentResourceQuotaSyncs: number;
+  /** how often discovery is re-read for resources to watch (kube: 30 s) */
+  discoverySyncPeriodSeconds: number;
 }
 
 export const name = 'resourcequota';
@@ -35,6 +41,11 @@ const replenished: { path: string; list: (a: Apis) => Promise<any> }[] = [
   { path: '/api/v1/configmaps', list: (a) => a.core.listConfigMapForAllNamespaces() },
   { path: '/api/v1/secrets', list: (a) => a.core.listSecretForAllNamespaces() },
 ];
+const replenishedPaths = new Set(replenished.map((r) => r.path));
+
+/** Events are never counted (kube's quota ignores them too); the fixed kinds above have their own handlers. */
+const quotable = (r: ApiResource): boolean =>
+  r.namespaced && hasVerbs(r, 'list', 'watch', 'create', 'delete') && r.resource !== 'events' && !replenishedPaths.has(collectionPath(r));
 
 function sameList(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
   const ka = Object.keys(a ?? {}).sort();
@@ -82,14 +93,41 @@ export async function start(ctx: ControllerDeps<ResourceQuotaConfig>): Promise<S
     return find();
   };
 
+  // replenishment for every other quotable resource, kept in step with discovery
+  const monitors = new ResourceMonitors(
+    informers,
+    (r) => () => objects.list(apiVersionOf(r), r.kind),
+    (informer, _r, live) =>
+      informer.on({
+        add: (o) => live() && enqueueNamespace(o),
+        delete: (o) => live() && enqueueNamespace(o),
+      }),
+    quotable,
+  );
+  const syncMonitors = async () => {
+    const failedGroups = new Set<string>();
+    try {
+      const fresh = await discoverResources(apis, (_gv, _err, group) => failedGroups.add(group));
+      discovered = keepFailedGroups(discovered ?? [], fresh, failedGroups);
+      const { added, removed } = monitors.sync(discovered);
+      if (added.length || removed.length) log.info('discovery changed, replenishment monitors synced', { added: added.length, removed: removed.length });
+    } catch (e) {
+      log.warn('discovery sync failed, keeping the monitors as they are', { err: String(e) });
+    }
+  };
+
   const listCollections = async (namespace: string, needed: GroupResource[]): Promise<Map<string, any[]>> => {
     const out = new Map<string, any[]>();
     for (const gr of needed) {
       const info = await resourceInfo(gr);
       if (!info?.namespaced) continue; // not served: nothing to count
-      const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
-      const list = await objects.list(apiVersion, info.kind, namespace);
-      out.set(`${gr.group}/${gr.resource}`, list.items);
+      try {
+        out.set(`${gr.group}/${gr.resource}`, (await objects.list(apiVersionOf(info), info.kind, namespace)).items);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        // served no more (its CRD was deleted since discovery): nothing to count, and rediscover next time
+        discovered = undefined;
+      }
     }
     return out;
   };
@@ -151,8 +189,13 @@ export async function start(ctx: ControllerDeps<ResourceQuotaConfig>): Promise<S
     reconcile: sync,
     isRoutine: isConflict,
   });
+  // after the runner took its list of caches: quotas are not held up by an unlistable resource
+  const firstSync = syncMonitors();
+  const stopDiscoverySync = everyPeriod(syncMonitors, (ctx.config?.discoverySyncPeriodSeconds ?? 30) * 1000);
   return async () => {
     clearInterval(resync);
+    await firstSync;
+    await stopDiscoverySync();
     await stop();
   };
 }
