@@ -16,6 +16,8 @@ export interface HollowOptions {
   count: number;
   prefix?: string;
   readyDelayMs?: number;
+  /** usage a running container reports, as a fraction of its requests (see stats/synthetic-stats.ts) */
+  usageFactor?: number;
   log: Logger;
   /** how many kubelets start at once */
   startConcurrency?: number;
@@ -40,6 +42,7 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
         rootDir,
         runtime: 'simulated',
         simulatedReadyDelayMs: o.readyDelayMs ?? 1000,
+        simulatedUsageFactor: o.usageFactor,
         port: -1,
         api,
         machine,
