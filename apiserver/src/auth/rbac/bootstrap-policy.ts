@@ -242,6 +242,17 @@ export const bootstrapClusterRoles: KObject[] = [
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
     rule(['get'], [''], ['namespaces'], ['kube-system']),
   ]),
+  // Skiff's metrics server (metrics-server's own manifest's roles): it reads nodes' resource
+  // metrics from kubelets and pods' metadata, and who may read metrics.k8s.io is aggregated
+  // into view, edit and admin
+  clusterRole('system:metrics-server', [rule(['get'], [''], ['nodes/metrics']), rule(read, [''], ['pods', 'nodes'])]),
+  clusterRole('system:aggregated-metrics-reader', [rule(read, ['metrics.k8s.io'], ['pods', 'nodes'])], {
+    labels: {
+      'rbac.authorization.k8s.io/aggregate-to-view': 'true',
+      'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+      'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+    },
+  }),
   clusterRole('system:kube-scheduler', schedulerRules),
   clusterRole('system:kube-controller-manager', controllerManagerRules),
   clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
@@ -266,6 +277,9 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   // the apiserver's own client certificate for kubelets (--kubelet-client-certificate)
   clusterRoleBinding('system:kubelet-api-admin', 'system:kubelet-api-admin', [user('kube-apiserver-kubelet-client')]),
   clusterRoleBinding('system:skiff-dns', 'system:skiff-dns', [user('system:skiff-dns')]),
+  clusterRoleBinding('system:metrics-server', 'system:metrics-server', [user('system:skiff-metrics-server')]),
+  // as an aggregated apiserver it asks the apiserver who a token is and what a user may do
+  clusterRoleBinding('metrics-server:system:auth-delegator', 'system:auth-delegator', [user('system:skiff-metrics-server')]),
   clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
   clusterRoleBinding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
   // what kubeadm binds for joining nodes: bootstrap tokens file CSRs that are approved
@@ -318,5 +332,14 @@ export const bootstrapRoleBindings: KObject[] = [
     metadata: { name: 'system:skiff-dns', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
     roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'system:skiff-dns' },
     subjects: [{ kind: 'User', name: 'system:skiff-dns', apiGroup: RBAC_GROUP }],
+  },
+  // the metrics server reads the front proxy's CA and header names from the
+  // extension-apiserver-authentication ConfigMap, as metrics-server's manifest binds it
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: 'metrics-server-auth-reader', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+    subjects: [{ kind: 'User', name: 'system:skiff-metrics-server', apiGroup: RBAC_GROUP }],
   },
 ];
