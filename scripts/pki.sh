@@ -2,7 +2,8 @@
 # The one certificate recipe of Skiff, used by `make up` and by the test harness.
 #
 #   scripts/pki.sh DIR                      CA, apiserver serving cert, admin and component
-#                                           client certs, service-account key pair
+#                                           client certs, service-account key pair, and the
+#                                           front-proxy CA with the aggregator's client cert
 #   scripts/pki.sh DIR client NAME CN [O]   one more client cert NAME.crt/NAME.key
 #   scripts/pki.sh DIR server NAME CN IP... one more serving cert (SANs DNS:CN and the IPs)
 #   scripts/pki.sh DIR etcd [IP...]         etcd's own CA and certificates, laid out as kubeadm
@@ -157,6 +158,28 @@ subjectAltName=$san"
   client_cert apiserver-etcd-client kube-apiserver-etcd-client
 }
 
+# API aggregation, kubeadm's layout: a CA of its own (front-proxy-ca), so that its client
+# certificate (front-proxy-client) is trusted only for --requestheader-* authentication,
+# never as a user of --client-ca-file. Missing front-proxy CA: a fresh client certificate.
+front_proxy_certs() {
+  if ! [[ -s "$DIR/front-proxy-ca.crt" && -s "$DIR/front-proxy-ca.key" ]]; then
+    rm -f "$DIR/front-proxy-client.crt" "$DIR/front-proxy-client.key"
+    new_key "$TMP/front-proxy-ca.key"
+    openssl req -x509 -new -key "$TMP/front-proxy-ca.key" -days "$DAYS_CA" -subj "/CN=front-proxy-ca" \
+      -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+      -out "$TMP/front-proxy-ca.crt"
+    mv "$TMP/front-proxy-ca.key" "$DIR/front-proxy-ca.key"; mv "$TMP/front-proxy-ca.crt" "$DIR/front-proxy-ca.crt"
+    info "pki: created front-proxy CA $DIR/front-proxy-ca.crt"
+  fi
+  local ca_crt=$CA_CRT ca_key=$CA_KEY
+  CA_CRT="$DIR/front-proxy-ca.crt"
+  CA_KEY="$DIR/front-proxy-ca.key"
+  client_cert front-proxy-client front-proxy-client
+  CA_CRT=$ca_crt
+  CA_KEY=$ca_key
+}
+
 ensure_ca() {
   if [[ -s "$DIR/ca.crt" && -s "$DIR/ca.key" ]]; then return 0; fi
   # Whatever is left was signed by a CA we no longer have.
@@ -178,6 +201,7 @@ case "${1:-}" in
     client_cert dns system:skiff-dns
     kubelet_serving_cert
     service_account_keys
+    front_proxy_certs
     ;;
   client)
     [[ $# -ge 3 ]] || usage

@@ -1,5 +1,5 @@
 // apiserver flags (and SKIFF_APISERVER_* environment variables).
-import { FlagError, parseFlags } from '@skiff/common';
+import { FlagError, parseFlags, type FlagValues } from '@skiff/common';
 import { selectPlugins } from './admission/plugins/index.ts';
 import { parseDurationSeconds } from './duration.ts';
 import { parseGoDurationSeconds } from './server/request-limits.ts';
@@ -92,6 +92,21 @@ export const apiserverFlags = {
     default: ['Node', 'RBAC'],
     description: 'authorizers asked in order: Node, RBAC, AlwaysAllow, AlwaysDeny (system:masters may always do anything)',
   },
+  'requestheader-client-ca-file': {
+    default: '',
+    description: 'CA of front proxies (another aggregator): a client certificate from it, with an allowed CN, may name the user in the headers below',
+  },
+  'requestheader-allowed-names': { type: 'list', default: [], description: 'CNs a front-proxy certificate may have (empty: any from the requestheader CA)' },
+  'requestheader-username-headers': { type: 'list', default: [], description: 'headers naming the user, first non-empty wins (usually X-Remote-User)' },
+  'requestheader-group-headers': { type: 'list', default: [], description: 'headers naming groups, every value counts (usually X-Remote-Group)' },
+  'requestheader-extra-headers-prefix': { type: 'list', default: [], description: 'prefixes of headers carrying user extras (usually X-Remote-Extra-)' },
+  'proxy-client-cert-file': { default: '', description: 'client certificate the aggregator shows aggregated API servers (from the requestheader CA)' },
+  'proxy-client-key-file': { default: '', description: 'key of that certificate' },
+  'apiservice-availability-check-seconds': {
+    type: 'number',
+    default: 30,
+    description: "how often the availability controller probes each APIService's server (Skiff's; kube uses 30 s)",
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
   ...auditFlags,
 } as const;
@@ -135,7 +150,20 @@ export type ApiserverConfig = {
   minRequestTimeoutSeconds: number;
   authorizationModes: AuthorizationMode[];
   audit: AuditConfig;
+  aggregation: AggregationConfig;
 };
+
+/** The front-proxy side of API aggregation: who may name users in headers, and what the aggregator shows. */
+export interface AggregationConfig {
+  requestHeaderClientCaFile: string;
+  requestHeaderAllowedNames: string[];
+  requestHeaderUsernameHeaders: string[];
+  requestHeaderGroupHeaders: string[];
+  requestHeaderExtraHeadersPrefix: string[];
+  proxyClientCertFile: string;
+  proxyClientKeyFile: string;
+  availabilityCheckSeconds: number;
+}
 
 function eventTtl(text: string): number {
   try {
@@ -190,6 +218,22 @@ function requestTimeout(text: string): number {
   return seconds;
 }
 
+function aggregationConfig(f: FlagValues<typeof apiserverFlags>): AggregationConfig {
+  if (!!f['proxy-client-cert-file'] !== !!f['proxy-client-key-file']) {
+    throw new FlagError('--proxy-client-cert-file and --proxy-client-key-file go together');
+  }
+  return {
+    requestHeaderClientCaFile: f['requestheader-client-ca-file'],
+    requestHeaderAllowedNames: [...f['requestheader-allowed-names']],
+    requestHeaderUsernameHeaders: [...f['requestheader-username-headers']],
+    requestHeaderGroupHeaders: [...f['requestheader-group-headers']],
+    requestHeaderExtraHeadersPrefix: [...f['requestheader-extra-headers-prefix']],
+    proxyClientCertFile: f['proxy-client-cert-file'],
+    proxyClientKeyFile: f['proxy-client-key-file'],
+    availabilityCheckSeconds: positive('apiservice-availability-check-seconds', f['apiservice-availability-check-seconds']),
+  };
+}
+
 export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
   const f = parseFlags('apiserver', apiserverFlags, argv);
   admissionPlugins(f['enable-admission-plugins'], f['disable-admission-plugins']);
@@ -234,5 +278,6 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     minRequestTimeoutSeconds: nonNegative('min-request-timeout', f['min-request-timeout']),
     authorizationModes: authorizationModes(f['authorization-mode']),
     audit: auditConfig(f),
+    aggregation: aggregationConfig(f),
   };
 }

@@ -26,6 +26,7 @@ import { createAuditor } from './audit/index.ts';
 import { etcdCredentials } from './storage/etcd-tls.ts';
 import { keyTransformers } from './storage/encryption/index.ts';
 import { storedResourceOf } from './registry/stored-resources.ts';
+import { createAggregator } from './aggregator/index.ts';
 
 const log = createLogger('apiserver');
 
@@ -130,6 +131,14 @@ export async function startApiserver(cfg: ApiserverConfig) {
   let openapi: OpenApi | undefined;
   const getOpenApi = () => (openapi ??= new OpenApi(allResources));
   const discovery = new Discovery(allResources);
+  const aggregator = createAggregator({
+    registry,
+    config: cfg.aggregation,
+    clientCaFile: cfg.clientCaFile,
+    servesLocally: (group, version) => discovery.resourceList(group, version) !== undefined,
+    log: log.child({ part: 'aggregator' }),
+  });
+  discovery.addGroupSource(aggregator.groups);
   let ready = false;
 
   const security = createSecurity({
@@ -161,6 +170,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
       minRequestTimeoutSeconds: cfg.minRequestTimeoutSeconds,
       observe: metrics.observe,
       admission,
+      aggregate: aggregator.route,
     }),
   );
   const version = {
@@ -195,7 +205,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     clientCaFile: cfg.clientCaFile,
     bindAddress: cfg.bindAddress,
     port: cfg.securePort,
-    authenticators: security.authenticators,
+    // a front proxy's request-header identity first, as kube-apiserver's authenticator union
+    authenticators: aggregator.authenticator ? [aggregator.authenticator, ...security.authenticators] : security.authenticators,
     authorizePath: security.authorizePath,
     audit: auditor,
     api,
@@ -218,6 +229,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
   });
   await reconcileBootstrapPolicy(registry, log.child({ part: 'rbac-bootstrap' }));
   await security.start();
+  await aggregator.start();
   setImmediate(() => {
     try {
       getOpenApi();
@@ -242,6 +254,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
       ready = false;
       stopSystemNamespaces();
       security.stop();
+      await aggregator.stop();
       server.close();
       server.closeAllConnections();
       await storage.close();

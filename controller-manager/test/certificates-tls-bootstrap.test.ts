@@ -28,6 +28,8 @@ function pkiIn(dir: string): Pki {
     apiserverKubeletClient: pair('apiserver-kubelet-client'),
     kubeProxy: pair('kube-proxy'),
     dns: pair('dns'),
+    frontProxyCaCert: join(dir, 'front-proxy-ca.crt'),
+    frontProxyClient: pair('front-proxy-client'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
   };

@@ -22,10 +22,34 @@ function checkDef(def: ResourceDef): void {
   if (typeof def.group !== 'string') throw new Error(`discovery: ResourceDef ${def.resource} has no group`);
 }
 
+/**
+ * Groups served by other servers (API aggregation), asked on every discovery request and
+ * listed after ours; a group we serve ourselves is never taken from here.
+ */
+export interface ExtraGroupSource {
+  /** metav1.APIGroup entries: name, versions, preferredVersion */
+  apiGroups(): Record<string, unknown>[];
+  /** apidiscovery.k8s.io APIGroupDiscovery items */
+  aggregatedGroups(): Record<string, unknown>[];
+}
+
 export class Discovery {
   /** group → version → resources, groups and versions in serving order */
   private readonly groups = new Map<string, Map<string, ResourceDef[]>>();
   private readonly hashes = new Map<ResourceDef, string>();
+  private readonly extraSources: ExtraGroupSource[] = [];
+
+  addGroupSource(source: ExtraGroupSource): void {
+    this.extraSources.push(source);
+  }
+
+  private extraApiGroups(): Record<string, unknown>[] {
+    return this.extraSources.flatMap((s) => s.apiGroups()).filter((g) => !this.groups.has(g.name as string));
+  }
+
+  private extraAggregatedGroups(): Record<string, unknown>[] {
+    return this.extraSources.flatMap((s) => s.aggregatedGroups()).filter((g) => !this.groups.has((g.metadata as { name: string }).name));
+  }
 
   constructor(defs: ResourceDef[]) {
     const seen = new Set<string>();
@@ -94,13 +118,20 @@ export class Discovery {
 
   /** GET /apis: APIGroupList, the preferred version of each group first. */
   apiGroupList(): object {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: this.namedGroups().map(([g, versions]) => Discovery.apiGroupOf(g, versions)) };
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [...this.namedGroups().map(([g, versions]) => Discovery.apiGroupOf(g, versions)), ...this.extraApiGroups()],
+    };
   }
 
   /** GET /apis/<group>: APIGroup, or undefined for a group we do not serve. */
   apiGroup(group: string): object | undefined {
     const versions = group === '' ? undefined : this.groups.get(group);
-    if (!versions) return undefined;
+    if (!versions) {
+      const extra = group === '' ? undefined : this.extraApiGroups().find((g) => g.name === group);
+      return extra && { kind: 'APIGroup', apiVersion: 'v1', ...extra };
+    }
     return { kind: 'APIGroup', apiVersion: 'v1', ...Discovery.apiGroupOf(group, versions) };
   }
 
@@ -119,10 +150,11 @@ export class Discovery {
     const version = negotiateAggregated(accept);
     if (!version) return undefined;
     const groups = prefix === 'api' ? [...this.groups.entries()].filter(([g]) => g === '') : this.namedGroups();
-    const items = groups.map(([group, versions]) => ({
+    const items: Record<string, unknown>[] = groups.map(([group, versions]) => ({
       metadata: { name: group, creationTimestamp: null },
       versions: [...versions.entries()].map(([v, defs]) => ({ version: v, resources: defs.map(aggregatedResource), freshness: 'Current' })),
     }));
+    if (prefix === 'apis') items.push(...this.extraAggregatedGroups());
     return {
       contentType: aggregatedContentType[version],
       body: { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items },

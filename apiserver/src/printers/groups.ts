@@ -266,3 +266,20 @@ export const runtimeClassPrinter: Printer = {
   ],
   cells: (o, now) => [o.metadata.name ?? '', str(o.handler), age(o, now)],
 };
+
+/** kube-aggregator's table: SERVICE is `namespace/name` or Local; AVAILABLE adds the reason unless True. */
+export const apiServicePrinter: Printer = {
+  columns: [
+    nameColumn(),
+    col('Service', 'string', 'The reference to the service that hosts this API endpoint.'),
+    col('Available', 'string', 'Whether this service is available.'),
+    ageColumn(),
+  ],
+  cells(o, now) {
+    const svc = o.spec?.service;
+    const service = svc ? `${str(svc.namespace)}/${str(svc.name)}` : 'Local';
+    const cond = (o.status?.conditions ?? []).find((c: any) => c?.type === 'Available');
+    const available = !cond ? 'Unknown' : cond.status === 'True' ? 'True' : `${str(cond.status)} (${str(cond.reason)})`;
+    return [o.metadata.name ?? '', service, available, age(o, now)];
+  },
+};

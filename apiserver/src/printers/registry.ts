@@ -59,6 +59,7 @@ const byGroupKind = new Map<string, Printer>([
   ['admissionregistration.k8s.io/MutatingWebhookConfiguration', groups.webhookConfigurationPrinter],
   ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', groups.webhookConfigurationPrinter],
   ['node.k8s.io/RuntimeClass', groups.runtimeClassPrinter],
+  ['apiregistration.k8s.io/APIService', groups.apiServicePrinter],
 ]);
 
 export function printerFor(group: string, kind: string): Printer {

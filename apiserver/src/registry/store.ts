@@ -18,6 +18,8 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } 
 export interface UserInfo {
   name: string;
   groups: string[];
+  /** user.Info's extra (scopes, a front proxy's X-Remote-Extra-*), forwarded to aggregated servers */
+  extra?: Record<string, string[]>;
 }
 
 export interface WriteOptions {

@@ -34,6 +34,8 @@ export interface ApiHandlerDeps {
   /** --min-request-timeout: a watch without timeoutSeconds lasts 1x-2x this */
   minRequestTimeoutSeconds?: number;
   observe?: (info: RequestInfo, code: number, seconds: number) => void;
+  /** API aggregation: proxies a group/version another server owns; false when it is ours */
+  aggregate?: (req: IncomingMessage, res: ServerResponse, info: RequestInfo, user: UserInfo) => Promise<boolean>;
   log: Logger;
 }
 
@@ -44,7 +46,9 @@ export function createApiHandler(deps: ApiHandlerDeps) {
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     let code = 200;
     try {
-      if (!info.isResourceRequest) {
+      if (deps.aggregate && (await deps.aggregate(req, res, info, user))) {
+        // answered by the aggregated server
+      } else if (!info.isResourceRequest) {
         serveDiscovery(deps, req, res, info);
       } else {
         await serveResource(deps, req, res, info, url.searchParams, user);

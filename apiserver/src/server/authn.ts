@@ -6,6 +6,22 @@ import type { UserInfo } from '../registry/store.ts';
 
 export type Authenticator = (req: IncomingMessage) => UserInfo | undefined | Promise<UserInfo | undefined>;
 
+const perRequest = new WeakSet<Authenticator>();
+
+/**
+ * Marks an authenticator whose answer depends on each request, not only on the connection
+ * (request headers from a front proxy, which sends many users over one connection): it is
+ * asked on every request, never cached per connection.
+ */
+export function perRequestAuthenticator(a: Authenticator): Authenticator {
+  perRequest.add(a);
+  return a;
+}
+
+export function isPerRequest(a: Authenticator): boolean {
+  return perRequest.has(a);
+}
+
 /** Checks one bearer token; undefined when it is not a token this authenticator knows or accepts. */
 export type TokenAuthenticator = (token: string) => UserInfo | undefined | Promise<UserInfo | undefined>;
 

@@ -141,6 +141,14 @@ function apiserverArgs(opts: StartApiserverOptions, port: number, prefix: string
     // kubelets authorize every request: the apiserver shows its own kubelet-client identity
     `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
     `--kubelet-client-key=${pki.apiserverKubeletClient.key}`,
+    // API aggregation, as make up: the front-proxy CA and the aggregator's client certificate
+    `--requestheader-client-ca-file=${pki.frontProxyCaCert}`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
+    `--proxy-client-key-file=${pki.frontProxyClient.key}`,
     ...(opts.extraArgs ?? []),
   ];
 }

@@ -37,6 +37,9 @@ export interface Pki {
   kubeProxy: CertPair;
   /** CN=system:skiff-dns (system:skiff-dns) */
   dns: CertPair;
+  /** front-proxy CA (--requestheader-client-ca-file) and its CN=front-proxy-client certificate (--proxy-client-*) */
+  frontProxyCaCert: string;
+  frontProxyClient: CertPair;
   /** service-account token signing key pair */
   serviceAccountKey: string;
   serviceAccountPub: string;
@@ -71,6 +74,8 @@ export async function makePki(dir: string): Promise<Pki> {
     apiserverKubeletClient: pair(dir, 'apiserver-kubelet-client'),
     kubeProxy: pair(dir, 'kube-proxy'),
     dns: pair(dir, 'dns'),
+    frontProxyCaCert: join(dir, 'front-proxy-ca.crt'),
+    frontProxyClient: pair(dir, 'front-proxy-client'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
   };

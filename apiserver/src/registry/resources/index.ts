@@ -35,6 +35,7 @@ import { daemonsets } from './daemonsets.ts';
 import { statefulsets } from './statefulsets.ts';
 import { jobs } from './jobs.ts';
 import { cronjobs } from './cronjobs.ts';
+import { apiservices } from './apiservices.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -72,6 +73,7 @@ export const allResources: ResourceDef[] = [
   statefulsets,
   jobs,
   cronjobs,
+  apiservices,
 ];
 
 export interface BuiltinObject {
