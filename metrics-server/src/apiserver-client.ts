@@ -61,6 +61,28 @@ export class ApiserverClient {
     });
   }
 
+  /** The object at `path`, or undefined on 404. */
+  async getOrUndefined<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.request<T>('GET', path);
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Creates the object under `collection`, or replaces `collection/name` with it (keeping its resourceVersion). */
+  async createOrReplace(collection: string, name: string, body: { metadata?: Record<string, unknown> } & Record<string, unknown>): Promise<void> {
+    const cur = await this.getOrUndefined<{ metadata?: { resourceVersion?: string }; spec?: Record<string, unknown> }>(`${collection}/${name}`);
+    if (!cur) {
+      await this.request('POST', collection, body);
+      return;
+    }
+    // a Service keeps the ClusterIP it was given
+    const spec = cur.spec?.clusterIP ? { spec: { ...(body.spec as Record<string, unknown>), clusterIP: cur.spec.clusterIP } } : {};
+    await this.request('PUT', `${collection}/${name}`, { ...body, ...spec, metadata: { ...body.metadata, resourceVersion: cur.metadata?.resourceVersion } });
+  }
+
   async tokenReview(token: string): Promise<UserInfo | undefined> {
     const r = await this.request<{
       status?: { authenticated?: boolean; user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } };

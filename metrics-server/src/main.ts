@@ -37,6 +37,14 @@ const FLAGS = {
   },
   'client-ca-file': { description: "CA of client certificates (default: the ConfigMap's)" },
   'authentication-skip-lookup': { type: 'boolean', default: false, description: 'do not read extension-apiserver-authentication; only the CA files given' },
+  'advertise-address': {
+    default: '',
+    description: 'publish the metrics-server Service, its Endpoints at this IP and the APIService v1beta1.metrics.k8s.io; empty: do not',
+  },
+  'apiservice-ca-file': {
+    description:
+      'CA the APIService trusts the serving certificate with (default: the self-signed one itself; a given --tls-cert-file without it is not verified)',
+  },
   'metrics-port': { type: 'number', default: 10262, description: 'plain HTTP port for /healthz, /readyz and /metrics' },
   'metrics-bind-address': { default: '127.0.0.1', description: 'address of the metrics port' },
 } as const;
@@ -56,6 +64,11 @@ async function main(): Promise<void> {
   const tls = f['tls-cert-file']
     ? { certFile: f['tls-cert-file'] as string, keyFile: f['tls-private-key-file'] as string }
     : ensureSelfSignedCert(f['cert-dir'] || join(process.cwd(), '.skiff', 'metrics-server'));
+  const caBundle = f['apiservice-ca-file']
+    ? readFileSync(f['apiservice-ca-file'], 'utf8')
+    : f['tls-cert-file']
+      ? undefined
+      : readFileSync(tls.certFile, 'utf8');
   const registry = new client.Registry();
   const server = await startMetricsServer({
     kubeConfig: loadKubeConfig(f.kubeconfig),
@@ -75,6 +88,7 @@ async function main(): Promise<void> {
       clientCAFile: f['client-ca-file'] || undefined,
       allowedNames: f['requestheader-allowed-names'],
     },
+    ...(f['advertise-address'] ? { registration: { address: f['advertise-address'], caBundle } } : {}),
     registry,
     log,
   });

@@ -11,6 +11,7 @@ import { ApiserverClient } from './apiserver-client.ts';
 import { authenticate, type AuthenticationConfig } from './authentication.ts';
 import { AuthenticationSource, type AuthenticationOverrides } from './authentication-source.ts';
 import { Authorizer } from './authorization.ts';
+import { register } from './registration.ts';
 import { Scraper } from './scraper.ts';
 import { MetricsStorage } from './storage.ts';
 
@@ -28,6 +29,8 @@ export interface MetricsServerOptions {
   kubeletPort?: number;
   concurrency?: number;
   authentication: AuthenticationOverrides & { skipLookup: boolean };
+  /** publish the Service, Endpoints and APIService for this address (--advertise-address); absent: do not */
+  registration?: { address: string; caBundle?: string };
   registry: client.Registry;
   log: Logger;
 }
@@ -106,6 +109,22 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
     server!.listen(o.securePort, o.bindAddress, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
+  let registering: NodeJS.Timeout | undefined;
+  if (o.registration) {
+    const reg = { ...o.registration, port };
+    let delay = 1000;
+    const attempt = () => {
+      register(api, reg).then(
+        () => o.log.info('registered the APIService', { address: reg.address, port }),
+        (e: unknown) => {
+          o.log.warn('registering the APIService failed, retrying', { delayMs: delay, err: (e as Error).message });
+          registering = setTimeout(attempt, delay);
+          delay = Math.min(delay * 2, 30_000);
+        },
+      );
+    };
+    attempt();
+  }
   await nodes.start();
   await nodes.waitForSync();
   await scraper.start();
@@ -116,6 +135,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
     scraper,
     ready,
     async stop() {
+      clearTimeout(registering);
       scraper.stop();
       source.stop();
       nodes.stop();

@@ -1,10 +1,12 @@
-// The metrics server against a real apiserver (real etcd, RBAC) and a kubelet serving its
-// node API (simulated runtime: usage is requests x factor, so the figures are known). The
-// server runs with its own identity (system:skiff-metrics-server and the bootstrap RBAC),
-// reads the extension-apiserver-authentication ConfigMap, verifies the kubelet's serving
-// certificate, and is called as the apiserver's front proxy would call it: a client
-// certificate of the front-proxy CA with X-Remote-User / X-Remote-Group.
+// The metrics server against a real apiserver (real etcd, RBAC, API aggregation) and a
+// kubelet serving its node API (simulated runtime: usage is requests x factor, so the
+// figures are known). The server runs with its own identity (system:skiff-metrics-server and
+// the bootstrap RBAC), reads the extension-apiserver-authentication ConfigMap the apiserver
+// publishes, verifies the kubelet's serving certificate, registers its APIService, and is
+// called directly as the front proxy (the harness's front-proxy-client certificate with
+// X-Remote-User / X-Remote-Group) and through the aggregator by the real `kubectl top`.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,41 +98,50 @@ describe('metrics-server against an apiserver and a kubelet', function () {
       extraArgs: [`--service-account-signing-key-file=${pki.serviceAccountKey}`, `--service-account-key-file=${pki.serviceAccountPub}`],
     });
     admin = pki.admin;
-    // the front proxy's own CA, as kubeadm makes front-proxy-ca: its certificates are no users
-    const frontPki = { dir: join(work, 'front-proxy-pki') } as Pki;
-    frontProxy = await makeClientCert(frontPki, 'front-proxy-client', 'front-proxy-client');
-    strangerProxy = await makeClientCert(frontPki, 'stranger', 'someone-else');
+    frontProxy = pki.frontProxyClient;
+    // a certificate of the front-proxy CA under a name --requestheader-allowed-names does not list
+    const stranger = { cert: join(work, 'stranger.crt'), key: join(work, 'stranger.key') };
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        stranger.key,
+        '-out',
+        `${stranger.cert}.csr`,
+        '-subj',
+        '/CN=someone-else',
+      ],
+      { stdio: 'pipe' },
+    );
+    execFileSync(
+      'openssl',
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${stranger.cert}.csr`,
+        '-CA',
+        pki.frontProxyCaCert,
+        '-CAkey',
+        pki.frontProxyCaCert.replace(/\.crt$/, '.key'),
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-out',
+        stranger.cert,
+      ],
+      { stdio: 'pipe' },
+    );
+    strangerProxy = stranger;
     otherCaProxy = await makeClientCert({ dir: join(work, 'other-pki') } as Pki, 'front-proxy-client', 'front-proxy-client');
     await kubectl(['create', 'namespace', 'metrics']);
-    // what the apiserver publishes for aggregated servers (and the Role that lets them read it)
-    await kubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'v1',
-            kind: 'ConfigMap',
-            metadata: { name: 'extension-apiserver-authentication', namespace: 'kube-system' },
-            data: {
-              'client-ca-file': readFileSync(pki.caCert, 'utf8'),
-              'requestheader-client-ca-file': readFileSync(join(frontPki.dir, 'ca.crt'), 'utf8'),
-              'requestheader-allowed-names': '["front-proxy-client"]',
-              'requestheader-username-headers': '["X-Remote-User"]',
-              'requestheader-group-headers': '["X-Remote-Group"]',
-              'requestheader-extra-headers-prefix': '["X-Remote-Extra-"]',
-            },
-          },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'Role',
-            metadata: { name: 'extension-apiserver-authentication-reader', namespace: 'kube-system' },
-            rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['extension-apiserver-authentication'], verbs: ['get', 'list', 'watch'] }],
-          },
-        ],
-      }),
-    );
     const nodeCert = await makeClientCert(pki, `node-${NODE}`, `system:node:${NODE}`, 'system:nodes');
     const nodeKc = new KubeConfig();
     nodeKc.loadFromFile(await server.kubeconfigFor(nodeCert, NODE));
@@ -160,18 +171,20 @@ describe('metrics-server against an apiserver and a kubelet', function () {
     const identity = await makeClientCert(pki, 'metrics-server', 'system:skiff-metrics-server');
     const kc = new KubeConfig();
     kc.loadFromFile(await server.kubeconfigFor(identity, 'metrics-server'));
+    const serving = ensureSelfSignedCert(join(work, 'serving'));
     metrics = await startMetricsServer({
       kubeConfig: kc,
       resolutionMs: 1000,
       requestTimeoutMs: 5000,
       securePort: 0,
       bindAddress: '127.0.0.1',
-      ...ensureSelfSignedCert(join(work, 'serving')),
+      ...serving,
       addressTypes: ['InternalIP'],
       insecureTLS: false,
       // the kubelet's self-signed serving certificate is its own CA: verified, not skipped
       kubeletCA: readFileSync(join(rootDir, 'pki', 'kubelet.crt')),
       authentication: { skipLookup: false },
+      registration: { address: '127.0.0.1', caBundle: readFileSync(join(work, 'serving', 'apiserver.crt'), 'utf8') },
       registry: new client.Registry(),
       log: createLogger('metrics-server-test'),
     });
@@ -250,6 +263,41 @@ describe('metrics-server against an apiserver and a kubelet', function () {
     expect((await call('/apis/metrics.k8s.io/v1beta1', { cert: frontProxy, user: 'bob', groups: ['system:authenticated'] })).body).to.include({
       kind: 'APIResourceList',
     });
+  });
+
+  it('is registered as v1beta1.metrics.k8s.io: kubectl top through the aggregator', async () => {
+    const nodes = await until(
+      'kubectl top nodes',
+      async () => {
+        const r = await server.kubectl(V, ['top', 'nodes']);
+        return r.code === 0 && r.stdout.includes(NODE) ? r.stdout : undefined;
+      },
+      60_000,
+      1000,
+    );
+    expect(nodes.split('\n')[0]).to.match(/^NAME\s+CPU\(cores\)\s+CPU(%|\(%\))\s+MEMORY\(bytes\)\s+MEMORY(%|\(%\))/);
+    expect(nodes).to.match(new RegExp(`^${NODE}\\s+650m\\s+`, 'm'));
+    const all = await kubectl(['top', 'pods', '-A']);
+    expect(all).to.match(/^metrics\s+db-1\s+500m\s+512Mi\s*$/m);
+    expect(all).to.match(/^metrics\s+web-1\s+100m\s+32Mi\s*$/m);
+    const sorted = await kubectl(['top', 'pod', '-n', 'metrics', '--sort-by=cpu']);
+    expect(
+      sorted
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0]),
+    ).to.deep.equal(['db-1', 'web-1', 'web-2']);
+    const containers = await kubectl(['top', 'pod', 'web-2', '-n', 'metrics', '--containers']);
+    expect(containers).to.match(/^web-2\s+main\s+50m\s+16Mi\s*$/m);
+    const selected = await kubectl(['top', 'pod', '-n', 'metrics', '-l', 'app=web', '--sort-by=memory']);
+    expect(
+      selected
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0]),
+    ).to.deep.equal(['web-1', 'web-2']);
   });
 
   it('answers the health probes without authentication', async () => {

@@ -246,6 +246,12 @@ export const bootstrapClusterRoles: KObject[] = [
   // metrics from kubelets and pods' metadata, and who may read metrics.k8s.io is aggregated
   // into view, edit and admin
   clusterRole('system:metrics-server', [rule(['get'], [''], ['nodes/metrics']), rule(read, [''], ['pods', 'nodes'])]),
+  // Skiff's metrics server runs outside the cluster and registers its own APIService
+  // (metrics-server/src/registration.ts); its Service and Endpoints under the Role below
+  clusterRole('system:skiff-metrics-server', [
+    rule(['create'], ['apiregistration.k8s.io'], ['apiservices']),
+    rule(['get', 'update'], ['apiregistration.k8s.io'], ['apiservices'], ['v1beta1.metrics.k8s.io']),
+  ]),
   clusterRole('system:aggregated-metrics-reader', [rule(read, ['metrics.k8s.io'], ['pods', 'nodes'])], {
     labels: {
       'rbac.authorization.k8s.io/aggregate-to-view': 'true',
@@ -278,6 +284,7 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   clusterRoleBinding('system:kubelet-api-admin', 'system:kubelet-api-admin', [user('kube-apiserver-kubelet-client')]),
   clusterRoleBinding('system:skiff-dns', 'system:skiff-dns', [user('system:skiff-dns')]),
   clusterRoleBinding('system:metrics-server', 'system:metrics-server', [user('system:skiff-metrics-server')]),
+  clusterRoleBinding('system:skiff-metrics-server', 'system:skiff-metrics-server', [user('system:skiff-metrics-server')]),
   // as an aggregated apiserver it asks the apiserver who a token is and what a user may do
   clusterRoleBinding('metrics-server:system:auth-delegator', 'system:auth-delegator', [user('system:skiff-metrics-server')]),
   clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
@@ -316,6 +323,19 @@ export const bootstrapRoles: KObject[] = [
       rule(['get', 'update'], ['discovery.k8s.io'], ['endpointslices'], ['kube-dns-skiff']),
     ],
   },
+  // kube-apiserver's: aggregated apiservers read the front proxy's CA and header names
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'Role',
+    metadata: { name: 'extension-apiserver-authentication-reader', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    rules: [rule(['get', 'list', 'watch'], [''], ['configmaps'], ['extension-apiserver-authentication'])],
+  },
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'Role',
+    metadata: { name: 'system:skiff-metrics-server', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    rules: [rule(['create'], [''], ['services', 'endpoints']), rule(['get', 'update'], [''], ['services', 'endpoints'], ['metrics-server'])],
+  },
 ];
 
 export const bootstrapRoleBindings: KObject[] = [
@@ -340,6 +360,13 @@ export const bootstrapRoleBindings: KObject[] = [
     kind: 'RoleBinding',
     metadata: { name: 'metrics-server-auth-reader', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
     roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+    subjects: [{ kind: 'User', name: 'system:skiff-metrics-server', apiGroup: RBAC_GROUP }],
+  },
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: 'system:skiff-metrics-server', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'system:skiff-metrics-server' },
     subjects: [{ kind: 'User', name: 'system:skiff-metrics-server', apiGroup: RBAC_GROUP }],
   },
 ];
