@@ -8,7 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, makeClientCert, makeEtcdPki, makePki, repoRoot, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
+import {
+  freePort,
+  makeClientCert,
+  makeEtcdPki,
+  makePki,
+  repoRoot,
+  startApiserver,
+  startComponent,
+  startEtcd,
+  writeKubeconfig,
+} from '@skiff/common/testing/index';
 import type { ApiserverHandle, ComponentHandle, EtcdHandle, Pki } from '@skiff/common/testing/index';
 
 export interface ControlPlaneOptions {
