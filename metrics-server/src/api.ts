@@ -4,13 +4,13 @@
 // (authentication.ts) and authorized by SubjectAccessReview (authorization.ts) first.
 // Answers are JSON; failures are Kubernetes Status objects.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { V1Node } from '@kubernetes/client-node';
 import { ApiError } from '@skiff/common/apimachinery/status';
 import { parseSelector, type Selector } from '@skiff/common/apimachinery/label-selector';
 import { Quantity } from '@skiff/common/apimachinery/quantity';
 import type { AuthenticationResult } from './authentication.ts';
 import { METRICS_GROUP, METRICS_VERSION, type Decision, type RequestAttributes } from './authorization.ts';
 import type { UserInfo } from './authentication.ts';
+import type { NodeInfo } from './node-watcher.ts';
 import type { MetricsStorage, PodUsage, Usage } from './storage.ts';
 
 const GV = `${METRICS_GROUP}/${METRICS_VERSION}`;
@@ -25,7 +25,7 @@ export interface PodMeta {
 export interface MetricsApiOptions {
   storage: MetricsStorage;
   /** the nodes known (the scraper's informer), for their labels */
-  nodes: () => readonly V1Node[];
+  nodes: () => readonly NodeInfo[];
   /** pods' metadata from the apiserver: in a namespace or all, matching a label and field selector */
   listPods(namespace: string | undefined, labelSelector: string | undefined, fieldSelector: string | undefined): Promise<PodMeta[]>;
   authenticate(req: IncomingMessage): Promise<AuthenticationResult>;
@@ -66,9 +66,9 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
-function nodeItem(node: V1Node | undefined, name: string, u: Usage, now: string) {
+function nodeItem(node: NodeInfo | undefined, name: string, u: Usage, now: string) {
   return {
-    metadata: { name, creationTimestamp: now, ...(node?.metadata?.labels ? { labels: node.metadata.labels } : {}) },
+    metadata: { name, creationTimestamp: now, ...(node && Object.keys(node.labels).length ? { labels: node.labels } : {}) },
     timestamp: new Date(u.timestampMs).toISOString(),
     window: goDuration(u.windowMs),
     usage: usageQuantities(u),
@@ -157,7 +157,7 @@ export function metricsHandler(o: MetricsApiOptions) {
         return;
       }
       if (attrs.kind === 'nodes') {
-        const nodes = new Map(o.nodes().map((n) => [n.metadata?.name ?? '', n]));
+        const nodes = new Map(o.nodes().map((n) => [n.name, n]));
         if (attrs.name) {
           const u = o.storage.nodeUsage(attrs.name);
           if (!u) throw notFound('nodemetrics', attrs.name);
@@ -168,7 +168,7 @@ export function metricsHandler(o: MetricsApiOptions) {
         const items = [];
         for (const name of o.storage.nodeNames().sort()) {
           const node = nodes.get(name);
-          if (selector && !selector.matches(node?.metadata?.labels ?? {})) continue;
+          if (selector && !selector.matches(node?.labels ?? {})) continue;
           const u = o.storage.nodeUsage(name);
           if (u) items.push(nodeItem(node, name, u, now));
         }

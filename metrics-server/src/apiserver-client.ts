@@ -1,48 +1,51 @@
 // What the metrics server asks of the apiserver, with its own identity: TokenReviews and
 // SubjectAccessReviews (system:auth-delegator), the extension-apiserver-authentication
 // ConfigMap, pods' metadata (PartialObjectMetadataList: names and labels, not whole pods),
-// and a Node informer.
+// Nodes (node-watcher.ts), and its own registration. Plain HTTPS on a keep-alive agent.
 import https from 'node:https';
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { Informer, type Logger } from '@skiff/common';
 import type { UserInfo } from './authentication.ts';
 import type { Decision } from './authorization.ts';
 import type { PodMeta } from './api.ts';
+import type { Credentials } from './kubeconfig.ts';
+
+export interface WatchStream {
+  /** settles when the stream ends (resolves) or fails (rejects) */
+  done: Promise<void>;
+  close(err?: Error): void;
+}
 
 export class ApiserverClient {
-  private readonly kc: KubeConfig;
-  private readonly server: URL;
+  private readonly creds: Credentials;
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
-  private tls?: https.RequestOptions;
 
-  constructor(kc: KubeConfig) {
-    this.kc = kc;
-    this.server = new URL(kc.getCurrentCluster()?.server ?? 'https://127.0.0.1:6443');
+  constructor(creds: Credentials) {
+    this.creds = creds;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<T> {
-    if (!this.tls) {
-      const opts: https.RequestOptions = {};
-      await this.kc.applyToHTTPSOptions(opts);
-      this.tls = opts;
-    }
+  private options(method: string, path: string, headers: Record<string, string | number>): https.RequestOptions {
+    const c = this.creds;
+    return {
+      agent: this.agent,
+      host: c.server.hostname.replace(/^\[|\]$/g, ''),
+      port: c.server.port || 443,
+      path,
+      method,
+      ca: c.ca,
+      cert: c.cert,
+      key: c.key,
+      rejectUnauthorized: !c.insecureSkipTLSVerify,
+      headers: { ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}), ...headers },
+    };
+  }
+
+  private request<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<T> {
     const text = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const req = https.request(
-        {
-          ...this.tls,
-          agent: this.agent,
-          host: this.server.hostname.replace(/^\[|\]$/g, ''),
-          port: this.server.port || 443,
-          path,
-          method,
-          timeout: 30_000,
-          headers: {
-            ...(this.tls?.headers as Record<string, string> | undefined),
-            Accept: accept,
-            ...(text ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } : {}),
-          },
-        },
+        this.options(method, path, {
+          Accept: accept,
+          ...(text ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } : {}),
+        }),
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (d: Buffer) => chunks.push(d));
@@ -55,10 +58,56 @@ export class ApiserverClient {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: timed out`)));
       req.on('error', reject);
       req.end(text);
     });
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  /** A watch: one JSON event per line, handed to onLine as it arrives. */
+  stream(path: string, onLine: (line: string) => void): WatchStream {
+    let close: (err?: Error) => void = () => undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      const req = https.request(this.options('GET', path, { Accept: 'application/json' }), (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new Error(`watch ${path}: ${res.statusCode}`));
+          return;
+        }
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue;
+            try {
+              onLine(line);
+            } catch (e) {
+              req.destroy(e as Error);
+              return;
+            }
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+      close = (err?: Error) => {
+        if (err) req.destroy(err);
+        else {
+          req.destroy();
+          resolve();
+        }
+      };
+    });
+    return { done, close: (err?: Error) => close(err) };
   }
 
   /** The object at `path`, or undefined on 404. */
@@ -119,11 +168,6 @@ export class ApiserverClient {
       namespace: p.metadata?.namespace ?? '',
       ...(p.metadata?.labels ? { labels: p.metadata.labels } : {}),
     }));
-  }
-
-  nodeInformer(log: Logger): Informer<V1Node> {
-    const core = this.kc.makeApiClient(CoreV1Api);
-    return new Informer<V1Node>({ kubeConfig: this.kc, path: '/api/v1/nodes', list: () => core.listNode(), log });
   }
 
   close(): void {

@@ -9,3 +9,7 @@ export type { AuthenticationConfig, UserInfo } from './authentication.ts';
 export { Authorizer } from './authorization.ts';
 export { startMetricsServer } from './metrics-server.ts';
 export type { MetricsServer, MetricsServerOptions } from './metrics-server.ts';
+export { loadCredentials } from './kubeconfig.ts';
+export type { Credentials } from './kubeconfig.ts';
+export { NodeWatcher } from './node-watcher.ts';
+export type { NodeInfo } from './node-watcher.ts';

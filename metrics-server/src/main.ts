@@ -3,9 +3,13 @@
 // and autoscalers. Flags as metrics-server names them (a subset); see --help.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, FlagError, loadKubeConfig, onShutdown, parseFlags, startServiceEndpoints } from '@skiff/common';
+// Not the @skiff/common index: it loads @kubernetes/client-node (see kubeconfig.ts).
+import { FlagError, parseFlags } from '@skiff/common/flags';
+import { createLogger } from '@skiff/common/log';
+import { onShutdown, startServiceEndpoints } from '@skiff/common/service';
 import client from 'prom-client';
 import { parseDurationMs } from './duration.ts';
+import { loadCredentials } from './kubeconfig.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { ensureSelfSignedCert } from './serving-cert.ts';
 
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
       : readFileSync(tls.certFile, 'utf8');
   const registry = new client.Registry();
   const server = await startMetricsServer({
-    kubeConfig: loadKubeConfig(f.kubeconfig),
+    credentials: loadCredentials(f.kubeconfig),
     resolutionMs,
     requestTimeoutMs: duration('kubelet-request-timeout', f['kubelet-request-timeout']),
     securePort: f['secure-port'],

@@ -3,20 +3,21 @@
 // main.ts builds it from flags; tests build it directly.
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from '@skiff/common';
+import type { Logger } from '@skiff/common/log';
 import type client from 'prom-client';
 import { metricsHandler } from './api.ts';
 import { ApiserverClient } from './apiserver-client.ts';
 import { authenticate, type AuthenticationConfig } from './authentication.ts';
 import { AuthenticationSource, type AuthenticationOverrides } from './authentication-source.ts';
+import type { Credentials } from './kubeconfig.ts';
+import { NodeWatcher } from './node-watcher.ts';
 import { Authorizer } from './authorization.ts';
 import { register } from './registration.ts';
 import { Scraper } from './scraper.ts';
 import { MetricsStorage } from './storage.ts';
 
 export interface MetricsServerOptions {
-  kubeConfig: KubeConfig;
+  credentials: Credentials;
   resolutionMs: number;
   requestTimeoutMs: number;
   securePort: number;
@@ -54,11 +55,11 @@ const NO_AUTHENTICATION: AuthenticationConfig = {
 };
 
 export async function startMetricsServer(o: MetricsServerOptions): Promise<MetricsServer> {
-  const api = new ApiserverClient(o.kubeConfig);
+  const api = new ApiserverClient(o.credentials);
   const storage = new MetricsStorage();
-  const nodes = api.nodeInformer(o.log.child({ part: 'nodes' }));
+  const nodes = new NodeWatcher(api, o.log.child({ part: 'nodes' }));
   const scraper = new Scraper({
-    kubeConfig: o.kubeConfig,
+    credentials: o.credentials,
     nodes: () => nodes.list(),
     storage,
     resolutionMs: o.resolutionMs,
@@ -126,7 +127,6 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
     attempt();
   }
   await nodes.start();
-  await nodes.waitForSync();
   await scraper.start();
   o.log.info('metrics server serving', { port, resolutionMs: o.resolutionMs });
   return {

@@ -6,15 +6,17 @@
 // that cycle (and so out of the metrics until it answers twice again); the next cycle tries
 // it afresh, so a kubelet that comes back is picked up without any other retry.
 import https from 'node:https';
-import type { KubeConfig, V1Node } from '@kubernetes/client-node';
-import type { Logger } from '@skiff/common';
+import type { Logger } from '@skiff/common/log';
 import client from 'prom-client';
 import { decodeResourceMetrics, type NodeScrape } from './decode.ts';
+import type { Credentials } from './kubeconfig.ts';
+import type { NodeInfo } from './node-watcher.ts';
 import type { MetricsStorage } from './storage.ts';
 
 export interface ScraperOptions {
-  kubeConfig: KubeConfig;
-  nodes: () => readonly V1Node[];
+  /** this server's identity (its kubeconfig's certificate or token) and the cluster CA */
+  credentials: Credentials;
+  nodes: () => readonly NodeInfo[];
   storage: MetricsStorage;
   resolutionMs: number;
   requestTimeoutMs: number;
@@ -37,11 +39,10 @@ export interface CycleResult {
   durationMs: number;
 }
 
-export function kubeletAddress(node: V1Node, types: string[], portOverride?: number): { host: string; port: number } | undefined {
-  const addresses = node.status?.addresses ?? [];
+export function kubeletAddress(node: NodeInfo, types: string[], portOverride?: number): { host: string; port: number } | undefined {
   for (const t of types) {
-    const a = addresses.find((x) => x.type === t && x.address);
-    if (a) return { host: a.address, port: portOverride || node.status?.daemonEndpoints?.kubeletEndpoint?.Port || 10250 };
+    const a = node.addresses.find((x) => x.type === t && x.address);
+    if (a) return { host: a.address, port: portOverride || node.kubeletPort || 10250 };
   }
   return undefined;
 }
@@ -49,16 +50,25 @@ export function kubeletAddress(node: V1Node, types: string[], portOverride?: num
 export class Scraper {
   private readonly o: ScraperOptions;
   private readonly agent: https.Agent;
-  private tls: https.RequestOptions = {};
+  private readonly tls: https.RequestOptions;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private cycles = 0;
   private readonly duration: client.Histogram;
   private readonly failures: client.Counter<'node'>;
   private readonly lastCycle: client.Gauge;
+  private readonly lastDuration: client.Gauge;
 
   constructor(o: ScraperOptions) {
     this.o = o;
+    const c = o.credentials;
+    this.tls = {
+      cert: c.cert,
+      key: c.key,
+      ca: o.kubeletCA ?? c.ca,
+      rejectUnauthorized: !o.insecureTLS,
+      headers: c.token ? { Authorization: `Bearer ${c.token}` } : {},
+    };
     this.agent = new https.Agent({ keepAlive: true, maxSockets: o.concurrency ?? 100, maxFreeSockets: o.concurrency ?? 100 });
     this.duration = new client.Histogram({
       name: 'metrics_server_manager_tick_duration_seconds',
@@ -72,6 +82,11 @@ export class Scraper {
       labelNames: ['node'],
       registers: [o.registry],
     });
+    this.lastDuration = new client.Gauge({
+      name: 'metrics_server_last_cycle_duration_seconds',
+      help: 'How long the last scrape cycle took, all nodes',
+      registers: [o.registry],
+    });
     this.lastCycle = new client.Gauge({
       name: 'metrics_server_last_cycle_nodes',
       help: 'Nodes scraped successfully in the last cycle',
@@ -79,21 +94,7 @@ export class Scraper {
     });
   }
 
-  /** The identity, once: the kubeconfig's certificate or token (and its CA, unless overridden). */
-  private async prepareTls(): Promise<void> {
-    const opts: https.RequestOptions = {};
-    await this.o.kubeConfig.applyToHTTPSOptions(opts);
-    this.tls = {
-      cert: opts.cert,
-      key: opts.key,
-      ca: this.o.kubeletCA ?? opts.ca,
-      rejectUnauthorized: !this.o.insecureTLS,
-      headers: { ...(opts.headers as Record<string, string> | undefined) },
-    };
-  }
-
   async start(): Promise<void> {
-    await this.prepareTls();
     const loop = async () => {
       if (this.stopped) return;
       const started = Date.now();
@@ -119,7 +120,6 @@ export class Scraper {
   }
 
   async cycle(): Promise<CycleResult> {
-    if (!this.tls.headers) await this.prepareTls();
     const started = performance.now();
     const nodes = [...this.o.nodes()];
     const ok = new Set<string>();
@@ -128,7 +128,7 @@ export class Scraper {
     const worker = async () => {
       while (next < nodes.length) {
         const node = nodes[next++]!;
-        const name = node.metadata?.name ?? '';
+        const name = node.name;
         try {
           const scrape = await this.scrapeNode(node);
           this.o.storage.store(name, scrape);
@@ -145,12 +145,13 @@ export class Scraper {
     const durationMs = performance.now() - started;
     this.duration.observe(durationMs / 1000);
     this.lastCycle.set(ok.size);
+    this.lastDuration.set(durationMs / 1000);
     this.cycles++;
     this.o.log.debug('scrape cycle', { nodes: nodes.length, scraped: ok.size, failed, durationMs: Math.round(durationMs) });
     return { scraped: ok.size, failed, durationMs };
   }
 
-  scrapeNode(node: V1Node): Promise<NodeScrape> {
+  scrapeNode(node: NodeInfo): Promise<NodeScrape> {
     const addr = kubeletAddress(node, this.o.addressTypes, this.o.kubeletPort);
     if (!addr) return Promise.reject(new Error(`node has no address of the types ${this.o.addressTypes.join(',')}`));
     return new Promise((resolve, reject) => {

@@ -4,9 +4,9 @@
 // apiserver in metrics-server.test.ts).
 import { expect } from 'chai';
 import http from 'node:http';
-import type { V1Node } from '@kubernetes/client-node';
 import { metricsHandler, route, type PodMeta } from '../src/api.ts';
 import { decodeResourceMetrics } from '../src/decode.ts';
+import type { NodeInfo } from '../src/node-watcher.ts';
 import { MetricsStorage } from '../src/storage.ts';
 import type { RequestAttributes } from '../src/authorization.ts';
 
@@ -34,7 +34,10 @@ describe('metrics-server: handler', () => {
   let base: string;
   const asked: RequestAttributes[] = [];
   const storage = new MetricsStorage();
-  const nodes: V1Node[] = [{ metadata: { name: 'n1', labels: { zone: 'a' } } }, { metadata: { name: 'n2', labels: { zone: 'b' } } }];
+  const nodes: NodeInfo[] = [
+    { name: 'n1', labels: { zone: 'a' }, addresses: [] },
+    { name: 'n2', labels: { zone: 'b' }, addresses: [] },
+  ];
   const pods: PodMeta[] = [
     { namespace: 'd', name: 'web-1', labels: { app: 'web' } },
     { namespace: 'd', name: 'db-1', labels: { app: 'db' } },

@@ -27,6 +27,7 @@ import {
 } from '@skiff/common/testing/index';
 import { Kubelet } from '@skiff/kubelet/kubelet';
 import client from 'prom-client';
+import { loadCredentials } from '../src/kubeconfig.ts';
 import { startMetricsServer, type MetricsServer } from '../src/metrics-server.ts';
 import { ensureSelfSignedCert } from '../src/serving-cert.ts';
 
@@ -169,11 +170,9 @@ describe('metrics-server against an apiserver and a kubelet', function () {
     );
     await kubectl(['wait', '-n', 'metrics', '--for=condition=Ready', 'pod/web-1', 'pod/web-2', 'pod/db-1', '--timeout=60s']);
     const identity = await makeClientCert(pki, 'metrics-server', 'system:skiff-metrics-server');
-    const kc = new KubeConfig();
-    kc.loadFromFile(await server.kubeconfigFor(identity, 'metrics-server'));
     const serving = ensureSelfSignedCert(join(work, 'serving'));
     metrics = await startMetricsServer({
-      kubeConfig: kc,
+      credentials: loadCredentials(await server.kubeconfigFor(identity, 'metrics-server')),
       resolutionMs: 1000,
       requestTimeoutMs: 5000,
       securePort: 0,
