@@ -46,21 +46,32 @@ try {
   const createOne = async () => {
     while (next < pods) {
       const i = next++;
-      await core.createNamespacedPod({
-        namespace: 'bench',
-        body: {
-          metadata: { name: `p-${i}`, labels: { app: `a${i % 10}` } },
-          spec: {
-            nodeName: `hollow-node-${i % nodes}`,
-            containers: [{ name: 'main', image: 'busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } }],
-          },
-        },
-      });
+      // the apiserver sheds load with 429 (max in flight): wait as it asks and try again
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await createPod(i);
+          break;
+        } catch (e) {
+          if ((e as { code?: number }).code !== 429 || attempt > 50) throw e;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
     }
   };
-  await Promise.all(Array.from({ length: 32 }, createOne));
+  const createPod = (i: number) =>
+    core.createNamespacedPod({
+      namespace: 'bench',
+      body: {
+        metadata: { name: `p-${i}`, labels: { app: `a${i % 10}` } },
+        spec: {
+          nodeName: `hollow-node-${i % nodes}`,
+          containers: [{ name: 'main', image: 'busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } }],
+        },
+      },
+    });
+  await Promise.all(Array.from({ length: 16 }, createOne));
   for (;;) {
-    const running = (await core.listNamespacedPod({ namespace: 'bench', fieldSelector: 'status.phase=Running' })).items.length;
+    const running = (await core.listNamespacedPod({ namespace: 'bench', fieldSelector: 'status.phase=Running' }).catch(() => ({ items: [] }))).items.length;
     if (running >= pods) break;
     await new Promise((r) => setTimeout(r, 2000));
   }
