@@ -29,6 +29,7 @@ export interface MetricsServerOptions {
   kubeletCA?: Buffer;
   kubeletPort?: number;
   concurrency?: number;
+  kubeletKeepAlive?: boolean;
   authentication: AuthenticationOverrides & { skipLookup: boolean };
   /** publish the Service, Endpoints and APIService for this address (--advertise-address); absent: do not */
   registration?: { address: string; caBundle?: string };
@@ -69,6 +70,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
     kubeletCA: o.kubeletCA,
     kubeletPort: o.kubeletPort,
     concurrency: o.concurrency,
+    keepAlive: o.kubeletKeepAlive,
     registry: o.registry,
     log: o.log.child({ part: 'scraper' }),
   });

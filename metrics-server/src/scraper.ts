@@ -30,6 +30,12 @@ export interface ScraperOptions {
   /** used instead of the node's daemonEndpoints port when set (--kubelet-port) */
   kubeletPort?: number;
   concurrency?: number;
+  /**
+   * keep kubelet connections open between cycles (--kubelet-keep-alive): a cycle costs no TLS
+   * handshakes, but every node's connection stays in memory (500 hollow nodes: cycles 0.5-1.1 s,
+   * RSS ~215-245 MiB with; 1.5-6.4 s and ~170 MiB without, on a loaded 2-core machine)
+   */
+  keepAlive?: boolean;
   registry: client.Registry;
   log: Logger;
 }
@@ -70,7 +76,7 @@ export class Scraper {
       rejectUnauthorized: !o.insecureTLS,
       headers: c.token ? { Authorization: `Bearer ${c.token}` } : {},
     };
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: o.concurrency ?? 100, maxFreeSockets: o.concurrency ?? 100 });
+    this.agent = new https.Agent({ keepAlive: o.keepAlive ?? false, maxSockets: o.concurrency ?? 100 });
     this.duration = new client.Histogram({
       name: 'metrics_server_manager_tick_duration_seconds',
       help: 'The total time spent collecting and storing metrics in seconds',
