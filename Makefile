@@ -32,7 +32,7 @@ format: ## rewrite the tree in Biome's format
 	@biome format --write .
 
 bench: ## run */bench/*.ts
-	@bash scripts/bench.sh
+	@bash scripts/bench.sh $(FILTER)
 
 install: ## only the install and build step
 	@bash scripts/install.sh

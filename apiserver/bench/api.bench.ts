@@ -3,23 +3,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type http from 'node:http';
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
-import { startApiserver, startEtcd, type ApiserverHandle } from '@skiff/common/testing/index';
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
-
-function wrk(url: string, seconds = 5, connections = 32): number {
-  const out = execFileSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, url], { encoding: 'utf8' });
-  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!m) throw new Error(`could not read wrk output:\n${out}`);
-  return Number(m[1]);
-}
+import { startApiserver, startEtcd } from '@skiff/common/testing/index';
+import { agentFor, call, inFlight, line, ms, pct, podJson, wrk } from './lib/load.ts';
 
 /** A hello-world in its own process: a fair neighbour for the apiserver process. */
 function helloProcess(tls?: { certFile: string; keyFile: string }): Promise<{ url: string; kill(): void }> {
@@ -32,55 +18,6 @@ function helloProcess(tls?: { certFile: string; keyFile: string }): Promise<{ ur
   return new Promise((resolve) =>
     child.stdout.once('data', (b) => resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${String(b).trim()}/`, kill: () => child.kill('SIGTERM') })),
   );
-}
-
-function agentFor(api: ApiserverHandle, maxSockets: number): https.Agent {
-  return new https.Agent({
-    keepAlive: true,
-    maxSockets,
-    ca: readFileSync(api.pki.caCert),
-    cert: readFileSync(api.pki.admin.cert),
-    key: readFileSync(api.pki.admin.key),
-  });
-}
-
-function call(agent: https.Agent, base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = https.request(
-      `${base}${path}`,
-      { method, agent, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-const podJson = (ns: string, name: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace: ns, labels: { app: 'bench', tier: 'web' } },
-  spec: {
-    containers: [
-      { name: 'web', image: '127.0.0.1:5000/skiff/web:latest', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '10m', memory: '16Mi' } } },
-    ],
-  },
-});
-
-async function inFlight<T>(total: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) await fn(next++);
-    }),
-  );
-  return total / ((performance.now() - start) / 1000);
 }
 
 async function main() {

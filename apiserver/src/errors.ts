@@ -36,11 +36,11 @@ export const errors = {
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   gone: (message: string) => new ApiError(410, 'Expired', message),
   tooLarge: (message = 'Request entity too large: limit is 3145728') => new ApiError(413, 'RequestEntityTooLarge', message),
-  unsupportedMediaType: (ct: string) =>
+  unsupportedMediaType: (ct: string, accepted = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']) =>
     new ApiError(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${ct})`,
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')} (got ${ct})`,
     ),
   notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
   forbidden: (group: string, resource: string, name: string, why: string) =>

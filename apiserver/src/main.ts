@@ -6,10 +6,13 @@ import { createApiserverMetrics } from './metrics.ts';
 import { createStorage } from './storage/index.ts';
 import { ApiRegistry } from './registry/api-registry.ts';
 import { allResources, builtinObjects } from './registry/resources/index.ts';
+import type { ResourceDef } from './registry/types.ts';
 import { OpenApi, patchMetaFor } from './openapi/index.ts';
+import { cachedPatchMeta } from './openapi/patch-meta-cache.ts';
 import { Discovery } from './discovery/index.ts';
 import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/index.ts';
-import { createApiHandler } from './server/api-handler.ts';
+import { createApiHandler, type DiscoveryService } from './server/api-handler.ts';
+import { CrdController } from './apiextensions/crd-controller.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
 import { createApiServer } from './server/https-server.ts';
 import { createRequestLimiter } from './server/request-limits.ts';
@@ -41,32 +44,18 @@ function patchMeta(group: string, version: string, kind: string): PatchMeta {
   let meta = patchMetas.get(key);
   if (meta) return meta;
   const builtin = builtinPatchMeta(kind);
-  const fromSchema = patchMetaFor(group, version, kind);
+  const fromSchema = patchMetaFor(group, version, kind, customSchemaOf(group, version, kind));
   if (!fromSchema) {
     meta = builtin;
   } else {
-    // every write walks the object's fields through at(): answers are kept per path
-    const answers = new Map<string, ReturnType<PatchMeta['at']>>();
-    meta = {
-      at(path: string[]) {
-        const k = path.join('\u0000');
-        let m = answers.get(k);
-        if (m) return m;
-        m = fromSchema.at(path) as ReturnType<PatchMeta['at']>;
-        if (!m.listMapKeyDefaults && m.listMapKeys?.length) {
-          const defaults = builtin.at(path).listMapKeyDefaults;
-          if (defaults) m = { ...m, listMapKeyDefaults: defaults };
-        }
-        // map keys (labels, ConfigMap data) are paths too: keep the cache bounded
-        if (answers.size > 10_000) answers.clear();
-        answers.set(k, m);
-        return m;
-      },
-    };
+    meta = cachedPatchMeta(fromSchema, builtin);
   }
   patchMetas.set(key, meta);
   return meta;
 }
+
+/** The published schema of a kind that brings its own (a custom resource), else undefined. */
+let customSchemaOf: (group: string, version: string, kind: string) => Record<string, unknown> | undefined = () => undefined;
 
 function firstIPv4(): string {
   for (const addrs of Object.values(os.networkInterfaces())) {
@@ -128,9 +117,9 @@ export async function startApiserver(cfg: ApiserverConfig) {
   const admission = new AdmissionChain(selectPlugins({ enable: cfg.enableAdmissionPlugins, disable: cfg.disableAdmissionPlugins }), registry);
   log.info('admission plugins', { enabled: admission.names });
 
+  // Discovery and OpenAPI are documents of the served set: rebuilt when CRDs change it
   let openapi: OpenApi | undefined;
-  const getOpenApi = () => (openapi ??= new OpenApi(allResources));
-  const discovery = new Discovery(allResources);
+  const getOpenApi = () => (openapi ??= new OpenApi([...registry.defs]));
   const aggregator = createAggregator({
     registry,
     config: cfg.aggregation,
@@ -139,7 +128,37 @@ export async function startApiserver(cfg: ApiserverConfig) {
     metrics: metrics.registry,
     log: log.child({ part: 'aggregator' }),
   });
-  discovery.addGroupSource(aggregator.groups);
+  // the served set's documents, with the aggregated groups asked for at each read
+  const buildDiscovery = (defs: readonly ResourceDef[]): Discovery => {
+    const docs = new Discovery([...defs]);
+    docs.addGroupSource(aggregator.groups);
+    return docs;
+  };
+  let discoveryDocs = buildDiscovery(registry.defs);
+  const discovery: DiscoveryService = {
+    apiVersions: (address) => discoveryDocs.apiVersions(address),
+    apiGroupList: () => discoveryDocs.apiGroupList(),
+    apiGroup: (group) => discoveryDocs.apiGroup(group),
+    resourceList: (group, version) => discoveryDocs.resourceList(group, version),
+    aggregated: (accept, prefix) => discoveryDocs.aggregated(accept, prefix),
+  };
+  customSchemaOf = (group, version, kind) => registry.defs.find((d) => d.group === group && d.version === version && d.kind === kind)?.openAPISchema?.v2;
+  // a burst of CRDs (an operator's install) builds the documents once ahead of the first reader
+  let openApiPrebuild: NodeJS.Timeout | undefined;
+  registry.onChange((defs) => {
+    discoveryDocs = buildDiscovery(defs);
+    openapi = undefined;
+    patchMetas.clear();
+    openApiPrebuild ??= setTimeout(() => {
+      openApiPrebuild = undefined;
+      try {
+        getOpenApi();
+      } catch (e) {
+        log.error('building OpenAPI failed', { err: e as Error });
+      }
+    }, 100);
+  });
+  const crdController = new CrdController(registry, log.child({ part: 'crd-controller' }));
   let ready = false;
 
   const security = createSecurity({
@@ -239,6 +258,9 @@ export async function startApiserver(cfg: ApiserverConfig) {
     }
   });
 
+  // as kube-apiserver's crd-informer-synced readiness: the CRDs stored now are served before /readyz says yes
+  crdController.start();
+  await crdController.synced();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.securePort, cfg.bindAddress, () => resolve());
@@ -253,7 +275,9 @@ export async function startApiserver(cfg: ApiserverConfig) {
     registry,
     async stop() {
       ready = false;
+      clearTimeout(openApiPrebuild);
       stopSystemNamespaces();
+      await crdController.stop();
       security.stop();
       await aggregator.stop();
       server.close();

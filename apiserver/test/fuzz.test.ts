@@ -2,6 +2,7 @@
 // lists must get 4xx (or 2xx), never a 5xx or no answer, and must not slow /readyz down or
 // restart the apiserver (issue 13, acceptance 2).
 //   SKIFF_FUZZ_SEED (default 13, `make fuzz` picks a random one), SKIFF_FUZZ_REQUESTS (20000)
+import { spawn } from 'node:child_process';
 import https from 'node:https';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,24 +17,27 @@ const total = Number(process.env.SKIFF_FUZZ_REQUESTS ?? 20_000);
 const concurrency = 8;
 const requestTimeoutMs = 15_000;
 const readyzBudgetMs = 100;
-/** a probe this slow means one request held the event loop: the 4-second bombs of issue 13 */
-const readyzStallMs = 1000;
 const ns = 'fuzz';
 
-/** The /readyz prober: one keep-alive connection, a probe every 50 ms until told to stop. */
+/**
+ * The prober: one keep-alive connection per URL, a probe every 50 ms until told to stop; every
+ * probe's time is kept (negative: minus the status of a failed one, -0: no answer). It probes
+ * /readyz and, at the same rate and at the same time, a plain node https server in a process of
+ * its own that does nothing else: what that one sees is the machine's noise (other processes
+ * on the same cores), not the apiserver's.
+ */
 const probeSource = `
 const https = require('node:https');
 const { parentPort, workerData } = require('node:worker_threads');
-const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
 let probing = true;
 parentPort.on('message', () => (probing = false));
-(async () => {
-  let probes = 0;
-  const slow = [];
+async function probe(url) {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  const times = [];
   while (probing) {
     const started = performance.now();
     const status = await new Promise((resolve) => {
-      const r = https.request(workerData.url, { agent, ca: workerData.ca, timeout: 5000 }, (res) => {
+      const r = https.request(url, { agent, ca: workerData.ca, timeout: 5000 }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode));
       });
@@ -41,15 +45,39 @@ parentPort.on('message', () => (probing = false));
       r.on('error', () => resolve(0));
       r.end();
     });
-    const ms = performance.now() - started;
-    probes++;
-    if (status !== 200 || ms >= workerData.budgetMs) slow.push(status === 200 ? Math.round(ms) : -status);
+    times.push(status === 200 ? performance.now() - started : -status);
     await new Promise((r) => setTimeout(r, 50));
   }
   agent.destroy();
-  parentPort.postMessage({ probes, slow });
-})();
+  return times;
+}
+Promise.all(workerData.urls.map(probe)).then((times) => parentPort.postMessage(times));
 `;
+
+/** The control: an https server that answers 200 at once, in a process of its own. */
+const controlSource = `
+const https = require('node:https');
+const fs = require('node:fs');
+const [cert, key] = process.argv.slice(1);
+const server = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (req, res) => res.end('ok'));
+server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+process.on('disconnect', () => process.exit(0));
+`;
+
+/** p50, p99 and max of the answered probes, and how many were over the budget. */
+function distribution(times: number[], budgetMs: number): string {
+  const answered = times.filter((t) => t > 0).sort((a, b) => a - b);
+  const at = (q: number) => answered[Math.min(answered.length - 1, Math.floor(q * answered.length))] ?? 0;
+  const over = answered.filter((t) => t >= budgetMs).length;
+  return `${times.length} probes, p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${at(1).toFixed(0)} ms, ${over} (${((100 * over) / Math.max(answered.length, 1)).toFixed(2)}%) at or over ${budgetMs} ms, ${times.length - answered.length} failed`;
+}
+
+/** The apiserver's own event-loop delay (prom-client's gauges, reset on each scrape), in ms. */
+function eventLoopDelay(metrics: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics.matchAll(/^nodejs_eventloop_lag_(p50|p99|max)_seconds (\S+)$/gm)) out[m[1]!] = Number(m[2]) * 1000;
+  return out;
+}
 
 interface Answer {
   status: number;
@@ -189,10 +217,22 @@ describe('fuzz: generated bad requests', function () {
     const gen = new FuzzGenerator(seed, resources, objects, ns);
     const pid = cluster.server.pid;
 
-    // /readyz probed throughout, from a thread of its own: this thread's own work (building
-    // bodies) must not count against the server
-    const prober = new Worker(probeSource, { eval: true, workerData: { url: `${cluster.server.url}/readyz`, ca: tls.ca, budgetMs: readyzBudgetMs } });
-    const probeResult = new Promise<{ probes: number; slow: number[] }>((resolve, reject) => {
+    // /readyz and the control server probed throughout, from a thread of its own: this thread's
+    // own work (building bodies) must not count against the server
+    const control = spawn(process.execPath, ['-e', controlSource, cluster.server.pki.serverCert, cluster.server.pki.serverKey], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const controlPort = await new Promise<number>((resolve, reject) => {
+      control.once('message', (port) => resolve(port as number));
+      control.once('error', reject);
+    });
+    // a scrape resets the event-loop-delay gauges: what the next one shows is this run's
+    await cluster.server.request('GET', '/metrics');
+    const prober = new Worker(probeSource, {
+      eval: true,
+      workerData: { urls: [`${cluster.server.url}/readyz`, `https://127.0.0.1:${controlPort}/`], ca: tls.ca },
+    });
+    const probeResult = new Promise<number[][]>((resolve, reject) => {
       prober.once('message', resolve);
       prober.once('error', reject);
     });
@@ -236,8 +276,10 @@ describe('fuzz: generated bad requests', function () {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     prober.postMessage('stop');
-    const { probes, slow: slowProbes } = await probeResult;
+    const [readyz = [], controlTimes = []] = await probeResult;
     await prober.terminate();
+    control.disconnect();
+    const loop = eventLoopDelay((await cluster.server.request('GET', '/metrics')).body);
 
     const seconds = (Date.now() - started) / 1000;
     console.log(`      ${total} requests in ${seconds.toFixed(1)} s over ${resources.length} resources and ${objects.length} objects, seed ${seed}`);
@@ -248,12 +290,9 @@ describe('fuzz: generated bad requests', function () {
         .join(' ')}`,
     );
     console.log(`      categories: ${[...categories].map(([c, n]) => `${c}×${n}`).join(' ')}`);
-    console.log(
-      `      /readyz: ${probes} probes, ${slowProbes.length} (${((100 * slowProbes.length) / Math.max(probes, 1)).toFixed(1)}%) over ${readyzBudgetMs} ms or failed; slowest ${Math.max(0, ...slowProbes).toFixed(0)} ms; first: ${slowProbes
-        .slice(0, 10)
-        .map((m) => m.toFixed(0))
-        .join(' ')}`,
-    );
+    console.log(`      /readyz: ${distribution(readyz, readyzBudgetMs)}`);
+    console.log(`      control (a bare https server beside it): ${distribution(controlTimes, readyzBudgetMs)}`);
+    console.log(`      the apiserver's event-loop delay: p50 ${loop.p50?.toFixed(1)} ms, p99 ${loop.p99?.toFixed(1)} ms, max ${loop.max?.toFixed(0)} ms`);
     for (const [key, g] of [...fiveXX].sort((a, b) => b[1].count - a[1].count)) {
       const body = g.example.body === undefined ? '' : g.example.body.toString().slice(0, 300);
       console.log(
@@ -284,16 +323,11 @@ describe('fuzz: generated bad requests', function () {
       [...fiveXX.values()].reduce((n, g) => n + g.count, 0),
       '5xx answers',
     ).to.equal(0);
-    // Readiness must never be lost, and no request may hold the event loop for long. The issue's
-    // stricter budget (every probe under 100 ms) is printed above, not asserted: on a 2-core machine
-    // that also runs etcd and this load generator, a few percent of probes wait longer than that.
+    // Readiness is never lost, and every probe answers within the issue's budget.
     expect(
-      slowProbes.filter((m) => m <= 0),
+      readyz.filter((m) => m <= 0),
       '/readyz probes that failed (negative: minus the status; -0: no answer)',
     ).to.deep.equal([]);
-    expect(
-      slowProbes.filter((m) => m >= readyzStallMs),
-      `/readyz probes slower than ${readyzStallMs} ms`,
-    ).to.deep.equal([]);
+    expect(readyz.filter((m) => m >= readyzBudgetMs).map(Math.round), `/readyz probes of ${readyzBudgetMs} ms or more`).to.deep.equal([]);
   });
 });

@@ -69,6 +69,52 @@ describe('patch: JSON patch', () => {
     expect(catchErr(() => applyJsonPatch(deployment(), '{"op":"add"}')).code).to.equal(400);
     expect(catchErr(() => applyJsonPatch(deployment(), 'not json')).code).to.equal(400);
   });
+  it('moves, copies and tests, with escaped keys, array ends and the whole document', () => {
+    const out: any = applyJsonPatch(
+      deployment(),
+      JSON.stringify([
+        { op: 'add', path: '/metadata/annotations', value: { 'a/b': 'x', 'c~d': 'y' } },
+        { op: 'test', path: '/metadata/annotations/a~1b', value: 'x' },
+        { op: 'copy', from: '/metadata/annotations/c~0d', path: '/metadata/labels/copied' },
+        { op: 'move', from: '/metadata/finalizers/0', path: '/metadata/finalizers/-' },
+        { op: 'add', path: '/spec/template/spec/containers/0', value: { name: 'first', image: 'x' } },
+        { op: 'test', path: '/spec/template/spec/tolerations', value: [{ key: 'x', operator: 'Exists' }] },
+        { op: 'remove', path: '/spec/strategy' },
+      ]),
+    );
+    expect(out.metadata.labels.copied).to.equal('y');
+    expect(out.metadata.finalizers).to.deep.equal(['b', 'a']);
+    expect(out.spec.template.spec.containers.map((c: any) => c.name)).to.deep.equal(['first', 'nginx', 'sidecar']);
+    expect(out.spec).to.not.have.property('strategy');
+    const replaced: any = applyJsonPatch(deployment(), JSON.stringify([{ op: 'replace', path: '', value: { kind: 'X' } }]));
+    expect(replaced).to.deep.equal({ kind: 'X' });
+  });
+  it('answers 422 for array indexes out of range, paths through scalars, moves into a child and __proto__', () => {
+    for (const ops of [
+      [{ op: 'add', path: '/metadata/finalizers/3', value: 'c' }],
+      [{ op: 'replace', path: '/metadata/finalizers/2', value: 'c' }],
+      [{ op: 'remove', path: '/metadata/finalizers/-' }],
+      [{ op: 'add', path: '/metadata/finalizers/01', value: 'c' }],
+      [{ op: 'add', path: '/spec/replicas/x', value: 1 }],
+      [{ op: 'move', from: '/spec', path: '/spec/template/x' }],
+      [{ op: 'copy', from: '/nope', path: '/x' }],
+      [{ op: 'add', path: '/metadata/__proto__', value: { polluted: true } }],
+      [{ op: 'test', path: '/metadata/nope', value: null }],
+      [{ op: 'add', path: 'metadata', value: 1 }],
+      [{ op: 'remove', path: '' }],
+    ]) {
+      const e = catchErr(() => applyJsonPatch(deployment(), JSON.stringify(ops)));
+      expect(e.code, JSON.stringify(ops)).to.equal(422);
+    }
+    expect(({} as any).polluted).to.equal(undefined);
+  });
+  it('fails an operation without writing the document into the error', () => {
+    const big: any = deployment();
+    big.metadata.annotations = Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`k${i}`, 'v'.repeat(100)]));
+    const e = catchErr(() => applyJsonPatch(big, JSON.stringify([{ op: 'test', path: '/spec/replicas', value: 9 }])));
+    // fast-json-patch pretty-printed the whole document into its message, twice: a second on a large object
+    expect(String((e as { cause?: Error }).cause?.message).length).to.be.below(200);
+  });
   it('answers 413 beyond 10000 operations', () => {
     const ops = Array.from({ length: 10001 }, () => ({ op: 'test', path: '/kind', value: 'Deployment' }));
     expect(catchErr(() => applyJsonPatch(deployment(), JSON.stringify(ops))).code).to.equal(413);
@@ -89,6 +135,18 @@ describe('patch: merge patch', () => {
     expect(out.metadata.labels).to.deep.equal({ tier: 'x' });
     expect(out.spec.replicas).to.equal(3);
     expect(out.spec.template.spec.containers).to.deep.equal([{ name: 'only', image: 'x' }]);
+  });
+  it('merges a deeply nested patch without copying the object once per level', () => {
+    const depth = 900;
+    const patch = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const cur: any = deployment();
+    cur.metadata.annotations = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, 'v'.repeat(100)]));
+    const out: any = applyMergePatch(cur, Buffer.from(patch));
+    let v = out;
+    for (let i = 0; i < depth; i++) v = v.a;
+    expect(v).to.equal(1);
+    expect(Object.keys(out.metadata.annotations)).to.have.length(5_000);
+    expect(cur).to.not.have.property('a');
   });
   it('answers 422 when the patch turns the object into something else', () => {
     expect(catchErr(() => applyMergePatch(deployment(), '[1]')).code).to.equal(422);

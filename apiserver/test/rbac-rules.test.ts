@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { ruleAllows, rulesCover, type PolicyRule } from '../src/auth/rbac/rules.ts';
 import { forbiddenError, parseAuthorizationModes, type Attributes } from '../src/auth/authorizer.ts';
 import { NodeGraph } from '../src/auth/node-graph.ts';
+import { BindingIndex } from '../src/auth/rbac/binding-index.ts';
+import type { KObject } from '../src/registry/types.ts';
 import { attributesOf, extraChecks } from '../src/auth/request-attributes.ts';
 import { parseRequestInfo } from '../src/server/request-info.ts';
 
@@ -85,6 +87,42 @@ describe('request attributes', () => {
     expect(parseAuthorizationModes('Node,RBAC')).to.deep.equal(['Node', 'RBAC']);
     expect(() => parseAuthorizationModes('Node,ABAC')).to.throw('unknown mode "ABAC"');
     expect(() => parseAuthorizationModes('')).to.throw('at least one mode');
+  });
+});
+
+describe('binding index', () => {
+  const binding = (name: string, namespace: string | undefined, subjects: object[]): KObject =>
+    ({ metadata: { name, ...(namespace ? { namespace } : {}) }, roleRef: { kind: 'ClusterRole', name: 'view' }, subjects }) as KObject;
+  const names = (bs: KObject[]) => bs.map((b) => b.metadata.name).sort();
+
+  it('finds the bindings of a user, its groups and its ServiceAccount name, each once', () => {
+    const index = new BindingIndex();
+    index.set(
+      binding('both', 'team', [
+        { kind: 'User', name: 'ann' },
+        { kind: 'Group', name: 'devs' },
+      ]),
+    );
+    index.set(binding('devs', 'team', [{ kind: 'Group', name: 'devs' }]));
+    // a ServiceAccount without a namespace is the binding's own namespace's
+    index.set(binding('robot', 'team', [{ kind: 'ServiceAccount', name: 'robot' }]));
+    index.set(binding('robot-elsewhere', 'team', [{ kind: 'ServiceAccount', name: 'robot', namespace: 'other' }]));
+    index.set(binding('nobody', 'team', [{ kind: 'Robot', name: 'ann' }]));
+    expect(names(index.matching({ name: 'ann', groups: ['devs', 'system:authenticated'] }))).to.deep.equal(['both', 'devs']);
+    expect(names(index.matching({ name: 'bob', groups: ['devs'] }))).to.deep.equal(['both', 'devs']);
+    expect(names(index.matching({ name: 'ann', groups: [] }))).to.deep.equal(['both']);
+    expect(names(index.matching({ name: 'system:serviceaccount:team:robot', groups: [] }))).to.deep.equal(['robot']);
+    expect(names(index.matching({ name: 'system:serviceaccount:other:robot', groups: [] }))).to.deep.equal(['robot-elsewhere']);
+  });
+
+  it('follows a binding whose subjects change, and forgets a deleted one', () => {
+    const index = new BindingIndex();
+    index.set(binding('b', undefined, [{ kind: 'User', name: 'ann' }]));
+    index.set(binding('b', undefined, [{ kind: 'User', name: 'bob' }]));
+    expect(index.matching({ name: 'ann', groups: [] })).to.deep.equal([]);
+    expect(names(index.matching({ name: 'bob', groups: [] }))).to.deep.equal(['b']);
+    index.delete('b');
+    expect(index.matching({ name: 'bob', groups: [] })).to.deep.equal([]);
   });
 });
 

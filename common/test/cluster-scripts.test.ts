@@ -101,6 +101,7 @@ describe('make up / make down (scripts/cluster.sh)', function () {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let etcdUrl: string;
+  let etcdPeerUrl: string;
 
   const cluster = (command: string): Promise<Run> =>
     new Promise((resolve) => {
@@ -129,10 +130,29 @@ describe('make up / make down (scripts/cluster.sh)', function () {
       req.end(JSON.stringify(body));
     });
 
+  // etcd's peer listener (what other members call), with the given certificate (null: none)
+  const peerGet = (path: string, client: { cert: string; key: string } | null) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(
+        `${etcdPeerUrl}${path}`,
+        {
+          ca: readFileSync(join(dir, 'pki/etcd/ca.crt')),
+          ...(client ? { cert: readFileSync(join(dir, client.cert)), key: readFileSync(join(dir, client.key)) } : {}),
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-cluster-test-'));
     const [client, peer, api] = [await freePort(), await freePort(), await freePort()];
     etcdUrl = `https://127.0.0.1:${client}`;
+    etcdPeerUrl = `https://127.0.0.1:${peer}`;
     env = {
       ...process.env,
       SKIFF_DIR: dir,
@@ -197,6 +217,25 @@ describe('make up / make down (scripts/cluster.sh)', function () {
     expect(await refused(fetch(`${etcdUrl.replace('https:', 'http:')}/v3/kv/range`, { method: 'POST', body: '{}' })), 'plain HTTP').to.equal(true);
     const args = readFileSync(`/proc/${pid('etcd')}/cmdline`, 'utf8').split('\0');
     expect(args).to.include.members(['--client-cert-auth', '--peer-client-cert-auth']);
+  });
+
+  it('etcd peers speak TLS too and must show a peer certificate of the etcd CA', async () => {
+    const refused = (p: Promise<unknown>) =>
+      p.then(
+        () => false,
+        () => true,
+      );
+    expect(await peerGet('/members', { cert: 'pki/etcd/peer.crt', key: 'pki/etcd/peer.key' }), 'a peer').to.equal(200);
+    expect(await refused(peerGet('/members', null)), 'no certificate').to.equal(true);
+    expect(await refused(peerGet('/members', { cert: 'pki/admin.crt', key: 'pki/admin.key' })), 'cluster CA').to.equal(true);
+    expect(await refused(fetch(`${etcdPeerUrl.replace('https:', 'http:')}/members`)), 'plain HTTP').to.equal(true);
+    const args = readFileSync(`/proc/${pid('etcd')}/cmdline`, 'utf8').split('\0');
+    for (const flag of ['--peer-cert-file=', '--peer-key-file=', '--peer-trusted-ca-file=']) {
+      expect(
+        args.some((a) => a.startsWith(flag) && a.includes('/pki/etcd/')),
+        flag,
+      ).to.equal(true);
+    }
   });
 
   it('down stops everything by PID file; up afterwards finds the data again', async () => {

@@ -183,6 +183,44 @@ describe('job controller decisions', () => {
     expect(other.status.failed).to.equal(1);
   });
 
+  it('podReplacementPolicy TerminatingOrFailed: a pod being deleted counts as failed at once and is replaced', () => {
+    const deleting = pod('Running', { deleting: true });
+    const p = sync(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting]);
+    expect(p.status.failed).to.equal(1);
+    expect(p.status.terminating).to.equal(1);
+    // the replacement comes after the failure back-off (10 s)
+    expect(p.create).to.have.length(0);
+    expect(p.requeueAfterMs).to.be.within(9000, 10_000);
+  });
+
+  it('podReplacementPolicy Failed: a pod being deleted holds its place until it is Failed, then counts and is replaced', () => {
+    const deleting = pod('Running', { deleting: true });
+    const waiting = sync(job({ podReplacementPolicy: 'Failed' }), [deleting]);
+    expect(waiting.status.failed).to.equal(undefined);
+    expect(waiting.create).to.have.length(0);
+    expect(waiting.status.terminating).to.equal(1);
+    expect(waiting.status.active).to.equal(undefined);
+    expect(waiting.requeueAfterMs).to.equal(undefined);
+    const failed = { ...deleting, status: { ...deleting.status, phase: 'Failed' } };
+    const after = sync(job({ podReplacementPolicy: 'Failed' }), [failed]);
+    expect(after.status.failed).to.equal(1);
+    expect(after.status.terminating).to.equal(0);
+    expect(after.requeueAfterMs, 'replaced after the back-off').to.be.within(9000, 10_000);
+  });
+
+  it('podReplacementPolicy Failed in Indexed mode: the terminating index is not started twice', () => {
+    const deleting = pod('Running', { index: 0, deleting: true });
+    const p = sync(job({ podReplacementPolicy: 'Failed', completionMode: 'Indexed', completions: 3, parallelism: 3 }), [deleting]);
+    expect(p.create.map((c) => c.index)).to.deep.equal([1, 2]);
+  });
+
+  it('a pod the controller deleted is no failure, even once the kubelet has ended it Failed', () => {
+    const ended = pod('Failed', { deleting: true });
+    const rec = recordFinishedPods(job(), [ended], NOW, new Set(), new Set([ended.metadata!.uid!]));
+    expect(rec.changed).to.equal(false);
+    expect(rec.dropOnly).to.deep.equal([ended]);
+  });
+
   it('suspend deletes active pods without counting them and sets Suspended; resume sets it False', () => {
     const running = pod('Running');
     const p = sync(job({ suspend: true }, { startTime: new Date(NOW - 5000) }), [running]);

@@ -234,4 +234,23 @@ describe('ReplicaSet building blocks (pure)', () => {
     now = 2000;
     expect(e.satisfied('ns/rs')).to.equal(true);
   });
+
+  it('creations and deletions expected by one sync are both waited for (a DaemonSet rolls one node, starts another)', () => {
+    const e = new Expectations(1000, () => 0);
+    e.expectCreations('ns/ds', 1);
+    e.expectDeletions('ns/ds', ['ns/old']);
+    e.deletionObserved('ns/ds', 'ns/old');
+    expect(e.satisfied('ns/ds'), 'the creation is still pending').to.equal(false);
+    e.creationObserved('ns/ds');
+    expect(e.satisfied('ns/ds')).to.equal(true);
+    e.expectDeletions('ns/ds', ['ns/a']);
+    e.expectCreations('ns/ds', 1);
+    e.creationObserved('ns/ds');
+    expect(e.satisfied('ns/ds'), 'the deletion is still pending').to.equal(false);
+    // a satisfied expectation is replaced, not added to
+    e.deletionObserved('ns/ds', 'ns/a');
+    e.expectCreations('ns/ds', 1);
+    e.creationObserved('ns/ds');
+    expect(e.satisfied('ns/ds')).to.equal(true);
+  });
 });

@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubectlBinary, repoRoot } from '@skiff/common/testing/index';
+import { createNodeCsr, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '@skiff/common/bootstrap/csr';
+import { kubectlBinary, repoRoot, runKubectl } from '@skiff/common/testing/index';
 import { hostAddress, httpGet, servingPod, startLab, startLoad } from '../src/lab/index.ts';
 import type { Lab, LoadReport } from '../src/lab/index.ts';
 import { list, nodePortService, webDeployment } from './manifests.ts';
@@ -518,6 +519,138 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
       await lab.kubectl(['taint', 'node', evict, 'ds-test-']);
       await k(['delete', 'ds', 'agent', '--wait=false']);
     }
+  });
+
+  it("(10) node isolation (issue 14): a worker's own kubelet credential reads its pod's Secret, not another worker's; cannot patch that worker, nor get its certificate", async () => {
+    const [a, b] = lab.workers as [(typeof lab.workers)[0], (typeof lab.workers)[0]];
+    // node a's credential exactly as its kubelet holds it after TLS bootstrap
+    const asA = (args: string[], stdin?: string) =>
+      runKubectl(lab.nodeKubeconfig(a.name), KUBECTL, args, stdin === undefined ? { timeoutMs: 30_000 } : { stdin, timeoutMs: 30_000 });
+    const pinned = (name: string, node: string, secret: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'iso' },
+        spec: {
+          nodeName: node,
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], envFrom: [{ secretRef: { name: secret } }] }],
+        },
+      });
+    const csr = (name: string, pem: string, signerName = KUBELET_CLIENT_SIGNER, usages = ['digital signature', 'client auth']) =>
+      JSON.stringify({
+        apiVersion: 'certificates.k8s.io/v1',
+        kind: 'CertificateSigningRequest',
+        metadata: { name },
+        spec: { request: Buffer.from(pem).toString('base64'), signerName, usages },
+      });
+    await k(['create', 'namespace', 'iso']);
+    try {
+      await k(['create', 'secret', 'generic', 'a-own', '-n', 'iso', '--from-literal=k=a']);
+      await k(['create', 'secret', 'generic', 'b-only', '-n', 'iso', '--from-literal=k=b']);
+      await k(['create', '-f', '-'], pinned('on-a', a.name, 'a-own'));
+      await k(['create', '-f', '-'], pinned('on-b', b.name, 'b-only'));
+      // the Node authorizer learns of the pods through its watch
+      const own = await waitFor(`${a.name} reads its pod's Secret`, async () => {
+        const r = await asA(['get', 'secret', 'a-own', '-n', 'iso', '-o', 'jsonpath={.data.k}']);
+        return r.code === 0 && r.stdout;
+      });
+      expect(Buffer.from(own, 'base64').toString()).to.equal('a');
+      const whoami = await asA(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+      expect(whoami.stdout).to.equal(`system:node:${a.name}`);
+
+      const stolen = await asA(['get', 'secret', 'b-only', '-n', 'iso']);
+      expect(stolen.code).to.not.equal(0);
+      expect(stolen.stderr.trim()).to.equal(
+        `Error from server (Forbidden): secrets "b-only" is forbidden: User "system:node:${a.name}" cannot get resource "secrets" in API group "" in the namespace "iso": no relationship found between node '${a.name}' and this object`,
+      );
+      expect((await asA(['get', 'secrets', '-n', 'iso'])).stderr).to.include('(Forbidden)');
+
+      const patch = await asA(['patch', 'node', b.name, '--type=merge', '-p', '{"metadata":{"labels":{"owned-by":"a"}}}']);
+      expect(patch.code).to.not.equal(0);
+      expect(patch.stderr.trim()).to.equal(
+        `Error from server (Forbidden): nodes "${b.name}" is forbidden: node "${a.name}" is not allowed to modify node "${b.name}"`,
+      );
+      // kubectl reads nodes/status before patching it, which system:node does not grant (as upstream)
+      const status = await asA(['patch', 'node', b.name, '--subresource=status', '--type=merge', '-p', '{"metadata":{"labels":{"owned-by":"a"}}}']);
+      expect(status.stderr).to.include('(Forbidden)');
+      expect(await k(['get', 'node', b.name, '-o', 'jsonpath={.metadata.labels.owned-by}'])).to.equal('');
+
+      // a asks for a client and a serving certificate in b's name, and for its own renewal: the
+      // controller-manager's approver signs the renewal (asked last: the others were judged before it),
+      // never the other two; a cannot approve them
+      const forB = await createNodeCsr(b.name);
+      const servingB = await createNodeCsr(b.name, { dnsNames: [b.name], ipAddresses: [b.address] });
+      const renewal = await createNodeCsr(a.name);
+      const foreign = ['iso-a-asks-for-b', 'iso-a-serves-as-b'];
+      expect((await asA(['create', '-f', '-'], csr(foreign[0]!, forB.csrPem))).code).to.equal(0);
+      expect((await asA(['create', '-f', '-'], csr(foreign[1]!, servingB.csrPem, KUBELET_SERVING_SIGNER, ['digital signature', 'server auth']))).code).to.equal(
+        0,
+      );
+      expect((await asA(['create', '-f', '-'], csr('iso-a-renews', renewal.csrPem))).code).to.equal(0);
+      await waitFor('the renewal signed', async () => (await k(['get', 'csr', 'iso-a-renews', '-o', 'jsonpath={.status.certificate}'])).length > 0, 30_000);
+      for (const name of foreign) {
+        expect((await asA(['certificate', 'approve', name])).stderr, name).to.include('(Forbidden)');
+        const now = JSON.parse(await k(['get', 'csr', name, '-o', 'json'])) as {
+          spec: { username: string };
+          status?: { conditions?: { type: string }[]; certificate?: string };
+        };
+        expect(now.spec.username, name).to.equal(`system:node:${a.name}`);
+        expect(now.status?.conditions ?? [], name).to.deep.equal([]);
+        expect(now.status?.certificate, name).to.equal(undefined);
+      }
+    } finally {
+      await lab.kubectl(['delete', 'csr', 'iso-a-asks-for-b', 'iso-a-serves-as-b', 'iso-a-renews', '--ignore-not-found']);
+      await lab.kubectl(['delete', 'namespace', 'iso', '--wait=false']);
+    }
+  });
+
+  it('(ds-join) a worker that joins gets its DaemonSet pod; one that leaves loses it (issue 16)', async () => {
+    // its own case, so that `--grep ds` runs the DaemonSet without the join (about 2 minutes of a
+    // real worker's install, TLS bootstrap and first image pull on the shared machine)
+    await k(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'joiner-agent' },
+        spec: {
+          selector: { matchLabels: { app: 'joiner-agent' } },
+          template: {
+            metadata: { labels: { app: 'joiner-agent' } },
+            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'agent', image: 'busybox', command: ['sleep', '3600'] }] },
+          },
+        },
+      }),
+    );
+    const runningOn = async () => {
+      const out = JSON.parse(await k(['get', 'pods', '-l', 'app=joiner-agent', '-o', 'json'])) as {
+        items: { metadata: { deletionTimestamp?: string }; spec: { nodeName?: string }; status: { phase?: string } }[];
+      };
+      return out.items
+        .filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running')
+        .map((p) => p.spec.nodeName ?? '')
+        .sort();
+    };
+    const names = (extra: string[] = []) => [...lab.workers.map((w) => w.name), ...extra].sort();
+    const joiner = lab.layout.prefix + String(lab.workers.length + 1);
+    const started = Date.now();
+    try {
+      await waitFor('one agent per worker', async () => JSON.stringify(await runningOn()) === JSON.stringify(names()), 90_000);
+      const joined = await lab.joinWorker(lab.workers.length + 1);
+      expect(joined.code, joined.output.slice(-2000)).to.equal(0);
+      const joinedAt = Date.now();
+      await waitFor(`an agent on ${joiner}`, async () => JSON.stringify(await runningOn()) === JSON.stringify(names([joiner])), 180_000, 1000);
+      process.stdout.write(
+        `      ds-join: joined after ${((joinedAt - started) / 1000).toFixed(0)} s, its agent Running ${((Date.now() - joinedAt) / 1000).toFixed(0)} s later\n`,
+      );
+    } finally {
+      await lab.removeWorker(joiner);
+      await lab.kubectl(['delete', 'node', joiner, '--wait=false']);
+    }
+    // the Node gone, its pod goes too (the garbage collector, as the pod's node no longer exists)
+    await waitFor('one agent per worker again', async () => JSON.stringify(await runningOn()) === JSON.stringify(names()), 120_000, 1000);
+    await k(['delete', 'ds', 'joiner-agent', '--wait=false']);
   });
 
   it('(4) a worker dies: NotReady, its pods come back on the others, the Service keeps answering', async () => {

@@ -37,6 +37,8 @@ export class OpenApi {
   private v2JsonCache?: Serialized;
   private v2ProtobufCache?: Buffer;
   private readonly v3Cache = new Map<string, Serialized>();
+  /** definitions /openapi/v3 publishes in their own v3 form (custom resources keep nullable, anyOf...) */
+  private readonly v3Definitions = new Map<string, Schema>();
 
   constructor(resources: ResourceDef[], options: OpenApiOptions = {}) {
     const started = performance.now();
@@ -56,8 +58,10 @@ export class OpenApi {
     } as const;
     const paths: Record<string, PathItem> = {};
     for (const def of resources) {
-      const object = catalog.kind(def.group, def.version, def.kind) ?? freeFormKind(catalog, def);
-      const list = catalog.kind(def.group, def.version, def.listKind ?? `${def.kind}List`);
+      const custom = def.openAPISchema ? customKind(catalog, def, def.openAPISchema.v2) : undefined;
+      if (custom && def.openAPISchema) this.v3Definitions.set(custom.object, def.openAPISchema.v3);
+      const object = custom?.object ?? catalog.kind(def.group, def.version, def.kind) ?? freeFormKind(catalog, def);
+      const list = custom?.list ?? catalog.kind(def.group, def.version, def.listKind ?? `${def.kind}List`);
       catalog.markKind(object, { group: def.group, version: def.version, kind: def.kind });
       if (list) catalog.markKind(list, { group: def.group, version: def.version, kind: def.listKind ?? `${def.kind}List` });
       for (const shared of [common.deleteOptions, common.watchEvent]) {
@@ -142,7 +146,7 @@ export class OpenApi {
     if (cached) return cached;
     const paths = this.pathsByGroupVersion.get(normalized);
     if (!paths) return undefined;
-    const out = serialize(v3Document(sortedObject(paths), this.definitions, this.version));
+    const out = serialize(v3Document(sortedObject(paths), this.definitions, this.version, this.v3Definitions));
     this.v3Cache.set(normalized, out);
     return out;
   }
@@ -161,6 +165,35 @@ function mustKind(catalog: DefinitionCatalog, group: string, version: string, ki
   const name = catalog.kind(group, version, kind);
   if (!name) throw new Error(`no schema for ${group || 'core'}/${version} ${kind} in @kubernetes/client-node`);
   return name;
+}
+
+/**
+ * A kind that brings its own schema (a CRD version), named as apiextensions-apiserver names it:
+ * the group reversed, then version and kind (`com.example.stable.v1.CronTab`), with its list.
+ */
+function customKind(catalog: DefinitionCatalog, def: ResourceDef, schema: Schema): { object: string; list: string } {
+  const prefix = `${def.group.split('.').reverse().join('.')}.${def.version}`;
+  const object = `${prefix}.${def.kind}`;
+  const listKind = def.listKind ?? `${def.kind}List`;
+  const list = `${prefix}.${listKind}`;
+  const listMeta = mustKind(catalog, '', 'v1', 'ListMeta');
+  catalog.definitions.set(object, structuredClone(schema));
+  catalog.definitions.set(list, {
+    description: `${listKind} is a list of ${def.kind}`,
+    type: 'object',
+    required: ['items'],
+    properties: {
+      apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+      items: {
+        type: 'array',
+        description: `List of ${def.resource}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`,
+        items: { $ref: `#/definitions/${object}` },
+      },
+      kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+      metadata: { $ref: `#/definitions/${listMeta}`, description: 'Standard list metadata.' },
+    },
+  });
+  return { object, list };
 }
 
 /** A kind the client does not know (a resource of our own): any fields, with standard metadata. */

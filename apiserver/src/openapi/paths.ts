@@ -135,10 +135,12 @@ interface OpSpec {
 
 function makeOperation(def: ResourceDef, idSuffix: string, spec: OpSpec): Operation {
   const tag = `${groupCamel(def.group).replace(/^./, (c) => c.toLowerCase())}_${def.version}`;
+  // custom resources speak neither protobuf nor strategic merge patch
+  const served = (types: string[]) => (def.unstructured ? types.filter((t) => !t.includes('protobuf') && !t.includes('strategic')) : types);
   const op: Operation = {
     description: spec.description,
-    consumes: spec.consumes ?? ['*/*'],
-    produces: spec.produces ?? jsonYamlProtobuf,
+    consumes: served(spec.consumes ?? ['*/*']),
+    produces: served(spec.produces ?? jsonYamlProtobuf),
     schemes: ['https'],
     tags: [tag],
     operationId: `${spec.verb}${groupCamel(def.group)}${def.version.charAt(0).toUpperCase()}${def.version.slice(1)}${idSuffix}`,

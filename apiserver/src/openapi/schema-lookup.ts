@@ -72,12 +72,19 @@ export interface PatchMeta {
   at(path: string[]): PatchMetaAt;
 }
 
-/** Merge semantics of the fields of a kind; undefined when the kind has no schema. */
-export function patchMetaFor(group: string, version: string, kind: string): PatchMeta | undefined {
-  const root = schemaFor(group, version, kind);
+/**
+ * Merge semantics of the fields of a kind; undefined when the kind has no schema. A kind that
+ * brings its own schema (a custom resource) passes it as `own`; its $refs (ObjectMeta) resolve
+ * in the shared catalog.
+ */
+export function patchMetaFor(group: string, version: string, kind: string, own?: Schema): PatchMeta | undefined {
+  const root = own ?? schemaFor(group, version, kind);
   if (!root) return undefined;
   return { at: (path) => metaAt(root, path) };
 }
+
+/** The answer for a path the schema does not have, and so for every path below it. */
+export const outsideSchema: PatchMetaAt = Object.freeze({});
 
 function metaAt(root: Schema, path: string[]): PatchMetaAt {
   let field: Schema = root;
@@ -85,11 +92,11 @@ function metaAt(root: Schema, path: string[]): PatchMetaAt {
     let s = resolve(field);
     // A list's items (and a list of lists' items) are traversed by the list's own name.
     while (s && s.type === 'array' && s.items) s = resolve(s.items);
-    if (!s) return {};
+    if (!s) return outsideSchema;
     const prop = s.properties?.[segment];
     if (prop) field = prop;
     else if (s.additionalProperties && typeof s.additionalProperties === 'object') field = s.additionalProperties;
-    else return {};
+    else return outsideSchema;
   }
   const resolved = resolve(field) ?? {};
   const ext = (k: string) => field[k] ?? resolved[k];

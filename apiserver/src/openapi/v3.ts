@@ -7,7 +7,13 @@ import type { PathItem } from './paths.ts';
 const refPrefixV3 = '#/components/schemas/';
 const methods = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
-export function v3Document(paths: Record<string, PathItem>, definitions: Map<string, Schema>, version: string): Schema {
+/** `ownV3`: definitions that come in v3 form already (a CRD's schema), published as they are. */
+export function v3Document(
+  paths: Record<string, PathItem>,
+  definitions: Map<string, Schema>,
+  version: string,
+  ownV3: ReadonlyMap<string, Schema> = new Map(),
+): Schema {
   const outPaths: Record<string, Schema> = {};
   for (const [url, item] of Object.entries(paths)) {
     const outItem: Schema = {};
@@ -16,7 +22,11 @@ export function v3Document(paths: Record<string, PathItem>, definitions: Map<str
   }
   const names = [...referencedDefinitions(Object.values(paths), definitions)].sort();
   const schemas: Record<string, Schema> = {};
-  for (const name of names) schemas[name] = v3Schema(definitions.get(name)!, true);
+  for (const name of names) {
+    const own = ownV3.get(name);
+    const gvk = definitions.get(name)!['x-kubernetes-group-version-kind'];
+    schemas[name] = own ? { ...own, ...(gvk ? { 'x-kubernetes-group-version-kind': gvk } : {}) } : v3Schema(definitions.get(name)!, true);
+  }
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version },

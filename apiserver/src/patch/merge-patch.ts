@@ -17,10 +17,19 @@ export function applyMergePatch(current: object, patchBody: Buffer | string | un
 /** The merge of RFC 7386 section 2, not mutating its inputs. */
 export function mergeValue(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return withoutNulls(patch);
-  const out: Record<string, unknown> = isObject(target) ? clone(target) : {};
+  // one copy of the target, merged into in place: a copy per level would cost the object's
+  // size times the patch's depth
+  return mergeInto(isObject(target) ? clone(target) : {}, patch);
+}
+
+/** Merges `patch` into `out`, which is the caller's own copy. */
+function mergeInto(out: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergeValue(out[k], v);
+    else if (isObject(v)) {
+      const inner = out[k];
+      out[k] = mergeInto(isObject(inner) ? inner : {}, v);
+    } else out[k] = withoutNulls(v);
   }
   return out;
 }

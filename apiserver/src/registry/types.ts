@@ -123,6 +123,22 @@ export interface ResourceDef {
    * named by the body: core/v1's legacy `bindings` is `{ bindings: 'binding' }` on pods.
    */
   subresourceCollections?: Record<string, string>;
+  /**
+   * Served from a schema rather than Go types (custom resources): no strategic merge patch
+   * (415, as Kubernetes answers, so kubectl falls back to a merge patch) and no protobuf bodies.
+   */
+  unstructured?: boolean;
+  /**
+   * The kind's schema when the client models have none (a CRD version's): `v2` as /openapi/v2
+   * publishes it (refs to `#/definitions/`; also read by the patch semantics), `v3` as
+   * /openapi/v3 does (refs to `#/components/schemas/`; `kubectl explain` reads it).
+   */
+  openAPISchema?: { v2: Record<string, unknown>; v3: Record<string, unknown> };
+  /**
+   * Unknown fields by the kind's own schema instead of the Go types (custom resources): drops
+   * them from obj in place and returns their paths for fieldValidation (`.spec.foo`).
+   */
+  pruneUnknownFields?(obj: KObject): string[];
 
   /** Set defaults as the Kubernetes defaulting functions do. Mutates obj. */
   defaults?(obj: KObject): void;

@@ -42,8 +42,17 @@ export function checkJsonDepth(body: Buffer | string, limit = maxJsonDepth): voi
   }
 }
 
+/** The errors of these limits: a body refused by one is not read any further. */
+const limitErrors = new WeakSet<object>();
+
+export function isLimitError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && limitErrors.has(e);
+}
+
 function depthExceeded(limit: number) {
-  return errors.badRequest(`the object provided is unrecognized: exceeded max depth of ${limit}`);
+  const e = errors.badRequest(`the object provided is unrecognized: exceeded max depth of ${limit}`);
+  limitErrors.add(e);
+  return e;
 }
 
 /** Whether a YAML text may contain an alias (`*name`); if not, it cannot expand. */

@@ -135,7 +135,7 @@ export function validateOwnerReferences(refs: readonly OwnerReferenceLike[] | un
  * apimachinery's ValidateFinalizers (qualified names, at the list's path), then the core rule
  * that an unprefixed name must be a standard one (at the item's path).
  */
-export function validateFinalizers(finalizers: readonly unknown[] | undefined, path: string): FieldError[] {
+export function validateFinalizers(finalizers: readonly unknown[] | undefined, path: string, coreRule = true): FieldError[] {
   if (!finalizers) return [];
   const out: FieldError[] = [];
   for (const f of finalizers) {
@@ -146,7 +146,7 @@ export function validateFinalizers(finalizers: readonly unknown[] | undefined, p
     out.push(field.invalid(path, finalizers, 'finalizer orphan and foregroundDeletion cannot be both set'));
   }
   finalizers.forEach((f, i) => {
-    if (typeof f === 'string' && !f.includes('/') && !standardFinalizers.has(f)) {
+    if (coreRule && typeof f === 'string' && !f.includes('/') && !standardFinalizers.has(f)) {
       out.push(field.invalid(`${path}[${i}]`, f, 'name is neither a standard finalizer name nor is it fully qualified'));
     }
   });
@@ -199,8 +199,13 @@ export function validateObjectMetaNames(meta: ObjectMetaLike | undefined, rules:
   return out;
 }
 
-/** The parts every kind shares: generation, labels, annotations, owner references, finalizers, managed fields. */
-export function validateObjectMetaFields(meta: ObjectMetaLike | undefined, path = 'metadata'): FieldError[] {
+/**
+ * The parts every kind shares: generation, labels, annotations, owner references, finalizers,
+ * managed fields. `coreFinalizerRule` false for the kinds apiextensions-apiserver serves (CRDs,
+ * custom resources), which only need qualified finalizer names
+ * (customresourcecleanup.apiextensions.k8s.io).
+ */
+export function validateObjectMetaFields(meta: ObjectMetaLike | undefined, path = 'metadata', coreFinalizerRule = true): FieldError[] {
   if (!meta || typeof meta !== 'object') return [];
   const out: FieldError[] = [];
   if (typeof meta.generation === 'number' && meta.generation < 0) {
@@ -209,7 +214,7 @@ export function validateObjectMetaFields(meta: ObjectMetaLike | undefined, path 
   out.push(...validateLabels(meta.labels, `${path}.labels`));
   out.push(...validateAnnotations(meta.annotations, `${path}.annotations`));
   out.push(...validateOwnerReferences(meta.ownerReferences, `${path}.ownerReferences`));
-  out.push(...validateFinalizers(meta.finalizers, `${path}.finalizers`));
+  out.push(...validateFinalizers(meta.finalizers, `${path}.finalizers`, coreFinalizerRule));
   out.push(...validateManagedFields(meta.managedFields, `${path}.managedFields`));
   return out;
 }

@@ -55,6 +55,22 @@ export async function claimObjects<T extends Owned>(objects: readonly T[], o: Cl
   return claimed;
 }
 
+/**
+ * Upstream resolveControllerRef: the owner of `kind` that an object's controller reference
+ * names, if the cache holds that very object (same uid, not a successor of the same name).
+ */
+export function resolveControllerRef<T extends Owned>(obj: Owned, kind: string, get: (name: string, namespace?: string) => T | undefined): T | undefined {
+  const ref = controllerOf(obj.metadata);
+  if (ref?.kind !== kind) return undefined;
+  const owner = get(ref.name, obj.metadata?.namespace);
+  return owner?.metadata?.uid === ref.uid ? owner : undefined;
+}
+
+/** The owners whose selector matches an orphan's labels: those that may adopt it (upstream getPodReplicaSets and the like). */
+export function ownersSelecting<T extends Owned & { spec?: { selector?: V1LabelSelector } }>(obj: Owned, owners: readonly T[]): T[] {
+  return owners.filter((o) => labelSelectorMatches(o.spec?.selector, obj.metadata?.labels));
+}
+
 /** The check canAdopt runs on a fresh read of the owner. */
 export function assertSameLiveOwner(fresh: { metadata?: V1ObjectMeta }, cachedUid: string | undefined, what: string): void {
   if (fresh.metadata?.uid !== cachedUid) throw new Error(`original ${what} is gone: got uid ${fresh.metadata?.uid}, wanted ${cachedUid}`);

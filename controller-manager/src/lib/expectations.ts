@@ -26,12 +26,20 @@ export class Expectations {
     return this.now() - e.at > this.ttlMs;
   }
 
+  /**
+   * Expects `n` creations. An owner syncs only once its expectations are satisfied, so one
+   * still pending was set by this same sync (deletions first, say): it is kept, as upstream's
+   * SetExpectations(creates, deletes) sets both at once.
+   */
   expectCreations(owner: string, n: number): void {
-    this.byOwner.set(owner, { adds: n, deletes: new Set(), at: this.now() });
+    const pending = this.satisfied(owner) ? undefined : this.byOwner.get(owner);
+    this.byOwner.set(owner, { adds: n, deletes: pending?.deletes ?? new Set(), at: this.now() });
   }
 
+  /** Expects these pods' deletions; pending creations of the same sync are kept (see expectCreations). */
   expectDeletions(owner: string, podKeys: readonly string[]): void {
-    this.byOwner.set(owner, { adds: 0, deletes: new Set(podKeys), at: this.now() });
+    const pending = this.satisfied(owner) ? undefined : this.byOwner.get(owner);
+    this.byOwner.set(owner, { adds: pending?.adds ?? 0, deletes: new Set(podKeys), at: this.now() });
   }
 
   creationObserved(owner: string): void {

@@ -36,6 +36,8 @@ export interface Lab {
   /** milliseconds from nothing (no bridge, no control plane) to every worker Ready */
   readyAfterMs: number;
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  /** the kubeconfig a worker's kubelet wrote after TLS bootstrap: that node's own credential */
+  nodeKubeconfig(name: string): string;
   /** the worker "VM" crashes: its processes get SIGKILL, its link goes down */
   killWorker(name: string): Promise<void>;
   /**
@@ -93,6 +95,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     kubeconfig: cp.adminKubeconfig,
     readyAfterMs: Date.now() - started,
     kubectl: (args, kopts = {}) => runKubectl(cp.adminKubeconfig, opts.kubectlVersion ?? '1.32', args, { cacheDir: kubectlDir, ...kopts }),
+    // scripts/node/join.sh: the node's directory is SKIFF_DIR/nodes/NAME
+    nodeKubeconfig: (name) => join(skiffDir, 'nodes', name, 'kubelet.kubeconfig'),
     killWorker: async (name) => {
       await labScript(['kill', name], env, { echo: opts.verbose });
     },

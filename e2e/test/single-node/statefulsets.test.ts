@@ -123,8 +123,11 @@ describe('single node: StatefulSet with a headless Service and claims (issue 16)
     const all = await exec('web-0', ['nslookup', `web.${NS}.svc.cluster.local`]);
     expect(all.stdout, all.stderr).to.include(`web.${NS}.svc.cluster.local`);
     for (const p of ps) expect(answers(all.stdout, p.status.podIP!), all.stdout).to.equal(true);
-    // the pod's own hostname is its name
+    // the pod's own hostname is its name, and the kubelet's /etc/hosts gives it its stable FQDN
     expect((await exec('web-1', ['hostname'])).stdout.trim()).to.equal('web-1');
+    const web1 = ps.find((p) => p.metadata.name === 'web-1')!;
+    const hosts = (await exec('web-1', ['cat', '/etc/hosts'])).stdout;
+    expect(hosts, hosts).to.include(`${web1.status.podIP}\tweb-1.web.${NS}.svc.cluster.local\tweb-1\n`);
   });
 
   it('a deleted web-1 comes back as web-1 with the same claim and the data written before', async () => {

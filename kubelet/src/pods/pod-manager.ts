@@ -2,7 +2,7 @@
 // level-triggered: every pass asks the runtime for the actual state and converges, on pod
 // changes, runtime wake-ups and a periodic resync. Pods the runtime holds but the apiserver
 // no longer has (deleted while the kubelet was down) are killed.
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import { Informer, type Logger } from '@skiff/common';
 import { isConflict, isNotFound, mergePatch, type ApiClients } from '../api/client.ts';
 import type { PodRuntime } from '../runtime/interface.ts';
@@ -114,7 +114,10 @@ class PodWorker {
   }
 
   update(pod: V1Pod): void {
-    // Keep the status we last wrote if the informer's copy is older.
+    // Keep the pod our last status patch returned if the informer's copy is older: the watch
+    // lags behind our own writes, and syncing against a stale status would write it again
+    // (and again for every stale event after it).
+    if (isOlder(pod, this.pod)) return;
     this.pod = pod;
     this.kick();
   }
@@ -168,6 +171,7 @@ class PodWorker {
       const grace = m.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
       this.o.log.info('terminating pod', { pod: `${m.namespace}/${m.name}`, grace });
       await this.o.runtime.killPod(uid, pod, grace);
+      await this.markTerminal(pod);
       try {
         await this.o.api.core.deleteNamespacedPod({ name: m.name!, namespace: m.namespace!, gracePeriodSeconds: 0, body: { preconditions: { uid } } });
       } catch (e) {
@@ -202,9 +206,49 @@ class PodWorker {
     }
   }
 
+  /**
+   * A pod killed because it is being deleted ends in a terminal phase before it goes, as the
+   * kubelet does since Kubernetes 1.27: a finalizer (a Job's) may keep it in the API, and its
+   * owner must see that it will not run again (podReplacementPolicy: Failed waits for that).
+   */
+  private async markTerminal(pod: V1Pod): Promise<void> {
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const m = pod.metadata!;
+    const finishedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // a container that had not exited was killed
+    const terminated = (s: V1ContainerStatus) =>
+      s.state?.terminated ? s : { ...s, ready: false, started: false, state: { terminated: { exitCode: 137, reason: 'Error', finishedAt } } };
+    const notReady = (c: V1PodCondition) =>
+      (c.type === 'Ready' || c.type === 'ContainersReady') && c.status === 'True'
+        ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: finishedAt }
+        : c;
+    const status = {
+      phase: 'Failed',
+      conditions: (pod.status?.conditions ?? []).map(notReady),
+      containerStatuses: (pod.status?.containerStatuses ?? []).map(terminated),
+    };
+    try {
+      await this.o.api.core.patchNamespacedPodStatus({ name: m.name!, namespace: m.namespace!, body: { metadata: { uid: m.uid }, status } }, mergePatch);
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
+  }
+
   private finish(): void {
     this.o.runtime.forget(this.pod.metadata!.uid!);
     this.stop();
     this.done();
   }
+}
+
+/**
+ * Whether `a` is an older version of the pod than `b`. Our apiserver's resourceVersions are
+ * etcd revisions, so they compare as integers; anything else is taken as not older.
+ */
+function isOlder(a: V1Pod, b: V1Pod): boolean {
+  const ra = a.metadata?.resourceVersion;
+  const rb = b.metadata?.resourceVersion;
+  if (!ra || !rb || !/^\d+$/.test(ra) || !/^\d+$/.test(rb)) return false;
+  return BigInt(ra) < BigInt(rb);
 }

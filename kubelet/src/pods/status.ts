@@ -70,7 +70,7 @@ export function buildPodStatus(pod: V1Pod, r: RuntimePodStatus, hostIP: string, 
   return status;
 }
 
-/** Status equality ignoring key order, so a patch is sent only when something changed. */
+/** Status equality ignoring key order and absent, null or empty fields, so a patch is sent only when something changed. */
 export function sameStatus(a: unknown, b: unknown): boolean {
   return stableJson(a) === stableJson(b);
 }
@@ -81,7 +81,8 @@ function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   const o = v as Record<string, unknown>;
   return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined && !(o[k] !== null && typeof o[k] === 'object' && !Array.isArray(o[k]) && Object.keys(o[k] as object).length === 0))
+    // null is how a merge patch clears a field: the stored status has no such key
+    .filter((k) => o[k] !== undefined && o[k] !== null && !(typeof o[k] === 'object' && !Array.isArray(o[k]) && Object.keys(o[k] as object).length === 0))
     .sort()
     .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
     .join(',')}}`;

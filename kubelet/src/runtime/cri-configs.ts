@@ -1,4 +1,5 @@
 // Pod spec -> CRI PodSandboxConfig and ContainerConfig (the pure part of the CRI runtime).
+import { ETC_HOSTS_PATH } from '../pods/etc-hosts.ts';
 import { join } from 'node:path';
 import type { V1Container, V1Pod, V1PodSecurityContext } from '@kubernetes/client-node';
 import type { ContainerConfig, DNSConfig, LinuxContainerResources, LinuxContainerSecurityContext, Mount, PodSandboxConfig, PortMapping } from '../cri/types.ts';
@@ -147,6 +148,8 @@ export interface ContainerConfigInput {
   volumes: Map<string, PreparedVolume>;
   /** host file bind-mounted at terminationMessagePath */
   terminationMessageHostPath: string;
+  /** the pod's managed hosts file, bind-mounted at /etc/hosts unless the container mounts something there itself */
+  etcHostsHostPath?: string;
 }
 
 export function containerConfig(i: ContainerConfigInput): ContainerConfig {
@@ -159,6 +162,9 @@ export function containerConfig(i: ContainerConfigInput): ContainerConfig {
     mounts.push({ containerPath: vm.mountPath, hostPath, readonly: !!vm.readOnly || vol.readOnly });
   }
   mounts.push({ containerPath: c.terminationMessagePath ?? '/dev/termination-log', hostPath: i.terminationMessageHostPath });
+  if (i.etcHostsHostPath && !mounts.some((x) => x.containerPath === ETC_HOSTS_PATH)) {
+    mounts.push({ containerPath: ETC_HOSTS_PATH, hostPath: i.etcHostsHostPath, readonly: false });
+  }
   const m = i.pod.metadata!;
   return {
     metadata: { name: c.name, attempt: i.restartCount },

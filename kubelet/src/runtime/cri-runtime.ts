@@ -9,6 +9,7 @@ import { type CriClient, CriError } from '../cri/client.ts';
 import type { Container, ContainerStatus, PodSandbox } from '../cri/types.ts';
 import type { PodObjectSource } from '../api/objects.ts';
 import { ContainerConfigError, resolveEnv } from '../pods/env.ts';
+import { etcHostsFor } from '../pods/etc-hosts.ts';
 import { goDuration, podDesc, PodEvents } from '../pods/events.ts';
 import type { NodeFacts } from '../pods/field-paths.ts';
 import { VolumeManager } from '../volumes/volume-manager.ts';
@@ -396,6 +397,16 @@ export class CriRuntime implements PodRuntime {
     setTimeout(() => this.o.wake(uid), Math.max(0, ms) + 50).unref();
   }
 
+  /** Writes the pod's managed /etc/hosts (again before each container, as the kubelet does); its path, or undefined for none. */
+  private writeEtcHosts(pod: V1Pod, podIP: string): string | undefined {
+    const ips = podIP ? [podIP] : pod.spec?.hostNetwork ? [this.o.node.hostIP] : [];
+    const content = etcHostsFor(pod, ips, this.o.sandbox.clusterDomain, () => readFileSync('/etc/hosts', 'utf8'));
+    if (content === undefined) return undefined;
+    const path = join(this.volumes.podDir(pod.metadata!.uid!), 'etc-hosts');
+    writeFileSync(path, content, { mode: 0o644 });
+    return path;
+  }
+
   private async startContainer(ctx: StartContext, c: V1Container, init: boolean, restartCount: number): Promise<void> {
     if (ctx.volumes instanceof Error) throw ctx.volumes;
     const image = await this.ensureImage(c, ctx);
@@ -405,7 +416,17 @@ export class CriRuntime implements PodRuntime {
     mkdirSync(msgDir, { recursive: true });
     const msgFile = join(msgDir, `termination-${restartCount}`);
     writeFileSync(msgFile, '', { mode: 0o666 });
-    const config = containerConfig({ pod: ctx.pod, container: c, init, restartCount, image, env, volumes: ctx.volumes, terminationMessageHostPath: msgFile });
+    const config = containerConfig({
+      pod: ctx.pod,
+      container: c,
+      init,
+      restartCount,
+      image,
+      env,
+      volumes: ctx.volumes,
+      terminationMessageHostPath: msgFile,
+      etcHostsHostPath: this.writeEtcHosts(ctx.pod, ctx.podIP),
+    });
     const id = await this.cri.createContainer(ctx.sandboxId, config, ctx.sandboxConf);
     // upstream's wording: "Created container: NAME" but "Started container NAME"
     this.events.container(ctx.pod, c.name, 'Normal', 'Created', `Created container: ${c.name}`);

@@ -1,16 +1,18 @@
 // The RBAC authorizer (plugin/pkg/auth/authorizer/rbac): a request is allowed when a
 // ClusterRoleBinding, or a RoleBinding in the request's namespace, names the user (or one of
 // its groups, or its ServiceAccount) and its role has a rule that matches. Roles and bindings
-// are read from memory, kept current by watching the four kinds.
+// are read from memory, kept current by watching the four kinds; bindings are indexed by the
+// subjects they name (binding-index.ts).
 import type { Logger } from '@skiff/common';
 import type { ApiRegistry } from '../../registry/api-registry.ts';
 import type { UserInfo } from '../../registry/store.ts';
 import type { KObject } from '../../registry/types.ts';
 import { allowed, noOpinion, type Attributes, type Authorizer, type Decision } from '../attributes.ts';
 import { WatchedObjects } from '../watched-objects.ts';
+import { BindingIndex, SERVICE_ACCOUNT_USER_PREFIX } from './binding-index.ts';
 import { RBAC_GROUP, ruleAllows, type PolicyRule } from './rules.ts';
 
-const SA_PREFIX = 'system:serviceaccount:';
+const SA_PREFIX = SERVICE_ACCOUNT_USER_PREFIX;
 
 export interface Subject {
   kind: string;
@@ -49,8 +51,10 @@ export class RbacAuthorizer implements Authorizer {
   private readonly clusterRoles: WatchedObjects;
   private readonly roleBindings: WatchedObjects;
   private readonly clusterRoleBindings: WatchedObjects;
-  /** RoleBindings by namespace, so a request looks only at its own namespace's */
-  private readonly bindingsByNamespace = new Map<string, Map<string, KObject>>();
+  /** ClusterRoleBindings by subject */
+  private readonly clusterBindings = new BindingIndex();
+  /** RoleBindings by namespace and subject, so a request looks only at its own namespace's, and its own */
+  private readonly bindingsByNamespace = new Map<string, BindingIndex>();
 
   constructor(registry: ApiRegistry, log?: Logger) {
     const store = (resource: string) => {
@@ -61,7 +65,11 @@ export class RbacAuthorizer implements Authorizer {
     const ignore = () => {};
     this.roles = new WatchedObjects(store('roles'), ignore, log);
     this.clusterRoles = new WatchedObjects(store('clusterroles'), ignore, log);
-    this.clusterRoleBindings = new WatchedObjects(store('clusterrolebindings'), ignore, log);
+    this.clusterRoleBindings = new WatchedObjects(
+      store('clusterrolebindings'),
+      (type, obj) => (type === 'DELETED' ? this.clusterBindings.delete(obj.metadata.name ?? '') : this.clusterBindings.set(obj)),
+      log,
+    );
     this.roleBindings = new WatchedObjects(
       store('rolebindings'),
       (type, obj, old) => {
@@ -69,9 +77,9 @@ export class RbacAuthorizer implements Authorizer {
         this.bindingsByNamespace.get(prev.metadata.namespace ?? '')?.delete(prev.metadata.name ?? '');
         if (type === 'DELETED') return;
         const ns = obj.metadata.namespace ?? '';
-        let m = this.bindingsByNamespace.get(ns);
-        if (!m) this.bindingsByNamespace.set(ns, (m = new Map()));
-        m.set(obj.metadata.name ?? '', obj);
+        let index = this.bindingsByNamespace.get(ns);
+        if (!index) this.bindingsByNamespace.set(ns, (index = new BindingIndex()));
+        index.set(obj);
       },
       log,
     );
@@ -98,13 +106,13 @@ export class RbacAuthorizer implements Authorizer {
    * the subject that grant it; visit returns true to stop.
    */
   private visitRules(user: UserInfo, namespace: string | undefined, visit: (rule: PolicyRule, binding: KObject, subject: Subject) => boolean): void {
-    for (const b of this.clusterRoleBindings.objects.values()) {
+    for (const b of this.clusterBindings.matching(user)) {
       const subject = (b.subjects ?? []).find((s: Subject) => subjectMatches(user, s, undefined));
       if (!subject) continue;
       for (const r of this.rulesOf(b)) if (visit(r, b, subject)) return;
     }
     if (!namespace) return;
-    for (const b of this.bindingsByNamespace.get(namespace)?.values() ?? []) {
+    for (const b of this.bindingsByNamespace.get(namespace)?.matching(user) ?? []) {
       const subject = (b.subjects ?? []).find((s: Subject) => subjectMatches(user, s, namespace));
       if (!subject) continue;
       for (const r of this.rulesOf(b)) if (visit(r, b, subject)) return;

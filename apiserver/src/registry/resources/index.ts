@@ -36,6 +36,7 @@ import { statefulsets } from './statefulsets.ts';
 import { jobs } from './jobs.ts';
 import { cronjobs } from './cronjobs.ts';
 import { apiservices } from './apiservices.ts';
+import { customresourcedefinitions } from './customresourcedefinitions.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -74,6 +75,7 @@ export const allResources: ResourceDef[] = [
   jobs,
   cronjobs,
   apiservices,
+  customresourcedefinitions,
 ];
 
 export interface BuiltinObject {

@@ -3,7 +3,8 @@
 // - a value the Go type cannot hold is a decode error, worded as Go's UnmarshalTypeError
 //   (`json: cannot unmarshal number into Go struct field Container.spec.containers.image of type
 //   string`), or as the custom unmarshaler of Quantity / IntOrString / Time words it;
-// - fields the type does not declare are collected (strict decoding reports them all);
+// - fields the type does not declare are collected (strict decoding reports them all) and
+//   dropped, as the Go struct has no place for them;
 // - a string outside a closed set (+enum) is collected as a NotSupported field error.
 // It also does what the decode does to the value: a null struct field is dropped (Go leaves the
 // zero value, which encodes as absent), a null list item or map value becomes the zero value,
@@ -99,6 +100,8 @@ class Walker {
         this.shown.push(`.${key}`);
         this.unknown.push(this.path());
         this.shown.pop();
+        // the Go struct has nowhere to put it: the field is dropped, in every fieldValidation mode
+        if (writable(obj)) delete obj[key];
         continue;
       }
       if (v === null) {

@@ -6,7 +6,8 @@
 // - patch: the patched object failing to decode is 422 Invalid on the field `patch`
 //   (handlers/patch.go: field.Invalid(field.NewPath("patch"), patchedJS, err));
 // - unknown fields: fieldValidation=Strict refuses them ("strict decoding error: unknown field
-//   \"spec.foo\""), Warn (the default) returns one Warning header each, Ignore drops nothing;
+//   \"spec.foo\""), Warn (the default) returns one Warning header each, Ignore says nothing; in
+//   both the fields are dropped, never stored;
 // - a string outside its closed set is 422 Invalid, `spec.restartPolicy: Unsupported value: ...`.
 import { ApiError } from '@skiff/common/apimachinery/status';
 import { errors } from '../../errors.ts';
@@ -48,18 +49,21 @@ export function checkTyped(target: TypedTarget, obj: KObject): string[] {
     if (e instanceof TypedDecodeError) throw decodeFailure(target, obj, e.message);
     throw e;
   }
-  const warnings: string[] = [];
-  if (found.unknown.length && target.fieldValidation !== 'Ignore') {
-    if (target.fieldValidation === 'Strict') {
-      throw decodeFailure(target, obj, `strict decoding error: ${found.unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-    }
-    for (const f of found.unknown) warnings.push(`unknown field "${f}"`);
-  }
+  const warnings = reportUnknownFields(target, obj, found.unknown);
   if (found.invalid.length) {
     const name = typeof obj.metadata?.name === 'string' ? obj.metadata.name : '';
     throw errors.invalid(target.group, target.kind, name, found.invalid);
   }
   return warnings;
+}
+
+/** Unknown fields as fieldValidation wants them: refused (Strict), Warning texts (Warn), or nothing. */
+export function reportUnknownFields(target: TypedTarget, obj: KObject, unknown: string[]): string[] {
+  if (!unknown.length || target.fieldValidation === 'Ignore') return [];
+  if (target.fieldValidation === 'Strict') {
+    throw decodeFailure(target, obj, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+  return unknown.map((f) => `unknown field "${f}"`);
 }
 
 function decodeFailure(target: TypedTarget, obj: KObject, message: string): ApiError {

@@ -16,15 +16,14 @@ import {
 } from '@kubernetes/client-node';
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
-import { labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
-import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
+import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { podKey } from '../../lib/pods.ts';
-import { slowStartBatch } from '../../lib/slow-start.ts';
+import { PodControl } from '../../lib/pod-control.ts';
 import { type ControllerRevision, controllerRevisionHashLabel, equalRevisions, revisionsToPrune, sortRevisions } from '../history/revisions.ts';
 import { snapshot, splitHistory } from './history.ts';
 import { daemonPodTemplate, newDaemonPod, targetNodeName } from './placement.ts';
@@ -47,6 +46,7 @@ export class DaemonSetController {
   private readonly revisionInformer: Informer<V1ControllerRevision>;
   readonly expectations: Expectations;
   private readonly events: EventRecorder;
+  private readonly podControl: PodControl;
   private readonly queue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
   /** The labels and taints last seen per node: updates that change neither are heartbeats. */
   private readonly nodePlacements = new Map<string, string>();
@@ -61,6 +61,7 @@ export class DaemonSetController {
     this.revisionInformer = ctx.informers.informerFor('/apis/apps/v1/controllerrevisions', () => this.apps.listControllerRevisionForAllNamespaces());
     this.expectations = new Expectations(ctx.config.expectationsTimeoutSeconds * 1000);
     this.events = newEventRecorder(ctx, 'daemonset-controller');
+    this.podControl = new PodControl(this.core, this.events);
 
     this.dsInformer.on({
       add: (ds) => this.queue.add(keyOf(ds)),
@@ -115,16 +116,11 @@ export class DaemonSetController {
   }
 
   private ownerOf(pod: V1Pod): V1DaemonSet | undefined {
-    const ref = controllerOf(pod.metadata);
-    if (ref?.kind !== 'DaemonSet') return undefined;
-    const ds = this.dsInformer.get(ref.name, pod.metadata?.namespace);
-    return ds?.metadata?.uid === ref.uid ? ds : undefined;
+    return resolveControllerRef(pod, 'DaemonSet', (name, ns) => this.dsInformer.get(name, ns));
   }
 
   private enqueueMatchingOrphanOwners(pod: V1Pod): void {
-    for (const ds of this.dsInformer.list(pod.metadata?.namespace)) {
-      if (labelSelectorMatches(ds.spec?.selector, pod.metadata?.labels)) this.queue.add(keyOf(ds));
-    }
+    for (const ds of ownersSelecting(pod, this.dsInformer.list(pod.metadata?.namespace))) this.queue.add(keyOf(ds));
   }
 
   private podAdded(pod: V1Pod): void {
@@ -207,15 +203,7 @@ export class DaemonSetController {
         const fresh = await this.apps.readNamespacedDaemonSet({ name: ds.metadata!.name!, namespace: ds.metadata!.namespace! });
         assertSameLiveOwner(fresh, ds.metadata?.uid, `DaemonSet ${keyOf(ds)}`);
       },
-      patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) =>
-        this.core.patchNamespacedPod(
-          {
-            name: pod.metadata!.name!,
-            namespace: pod.metadata!.namespace!,
-            body: { metadata: { ownerReferences, resourceVersion: pod.metadata?.resourceVersion, uid: pod.metadata?.uid } },
-          },
-          mergePatch,
-        ),
+      patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) => this.podControl.patchOwnerRefs(pod, ownerReferences),
     });
     const byNode: NodePods = new Map();
     for (const p of pods) {
@@ -250,51 +238,17 @@ export class DaemonSetController {
     const ns = ds.metadata!.namespace!;
     const log = this.ctx.log.child({ controller: NAME, daemonSet: key });
     log.debug('syncing nodes', { create, delete: deleteNames });
-    this.expectations.expectCreations(key, create.length);
-    this.expectations.expectDeletions(
-      key,
-      deleteNames.map((n) => `${ns}/${n}`),
-    );
-    const failures: unknown[] = [];
+    const ref = eventRef(ds, 'apps/v1', 'DaemonSet');
     const template = daemonPodTemplate(ds, hash);
-    let next = 0;
-    const { succeeded, firstError } = await slowStartBatch(create.length, 1, () => this.createPod(ds, newDaemonPod(ds, template, create[next++])));
-    for (let skipped = create.length - succeeded; skipped > 0; skipped--) this.expectations.creationObserved(key);
-    if (firstError && !isNamespaceTerminating(firstError)) failures.push(firstError);
-    await Promise.all(
-      deleteNames.map(async (name) => {
-        try {
-          await this.deletePod(ds, name);
-        } catch (e) {
-          this.expectations.deletionObserved(key, `${ns}/${name}`);
-          if (!isNotFound(e)) failures.push(e);
-        }
-      }),
+    const made = await this.podControl.createPods(this.expectations, key, ref, ns, create.length, (i) => newDaemonPod(ds, template, create[i]));
+    const failed = await this.podControl.deletePods(
+      this.expectations,
+      key,
+      ref,
+      deleteNames.map((name) => ({ metadata: { name, namespace: ns } })),
     );
-    if (failures.length) throw failures[0];
-  }
-
-  private async createPod(ds: V1DaemonSet, body: V1Pod): Promise<void> {
-    const ref = eventRef(ds, 'apps/v1', 'DaemonSet');
-    let pod: V1Pod;
-    try {
-      pod = await this.core.createNamespacedPod({ namespace: ds.metadata!.namespace!, body });
-    } catch (e) {
-      if (!isNamespaceTerminating(e)) this.events.event(ref, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
-      throw e;
-    }
-    this.events.event(ref, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
-  }
-
-  private async deletePod(ds: V1DaemonSet, name: string): Promise<void> {
-    const ref = eventRef(ds, 'apps/v1', 'DaemonSet');
-    try {
-      await this.core.deleteNamespacedPod({ name, namespace: ds.metadata!.namespace! });
-    } catch (e) {
-      if (!isNotFound(e)) this.events.event(ref, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
-      throw e;
-    }
-    this.events.event(ref, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
+    if (made.error && !isNamespaceTerminating(made.error)) throw made.error;
+    if (failed) throw failed;
   }
 
   /**

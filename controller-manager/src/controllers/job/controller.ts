@@ -4,14 +4,15 @@
 // The decisions are in plan.ts; this file reads the caches and performs them.
 import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Job, type V1JobStatus, type V1Pod } from '@kubernetes/client-node';
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
-import { controllerOf } from '@skiff/common/apimachinery/owner-references';
+import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { errorMessage, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
+import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
+import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { podKey } from '../../lib/pods.ts';
-import { slowStartBatch } from '../../lib/slow-start.ts';
+import { PodControl } from '../../lib/pod-control.ts';
 import { type BackoffRecord, hasFinalizer, isJobFinished, planJob, recordFinishedPods } from './plan.ts';
 import { JOB_TRACKING_FINALIZER, podForJob } from './pod-template.ts';
 
@@ -33,6 +34,7 @@ export class JobController {
   private readonly pods: Informer<V1Pod>;
   private readonly expectations: Expectations;
   private readonly events: EventRecorder;
+  private readonly podControl: PodControl;
   private readonly backoffs = new Map<string, BackoffRecord>();
   /**
    * Per Job: pods whose finalizer we removed. A pod cache that is behind (or a relist that
@@ -58,6 +60,7 @@ export class JobController {
     this.pods = ctx.informers.pods();
     this.expectations = new Expectations(ctx.config.expectationsTimeoutSeconds * 1000);
     this.events = newEventRecorder(ctx, 'job-controller');
+    this.podControl = new PodControl(this.core, this.events);
     this.jobs.on({
       add: (j) => this.queue.add(keyOf(j)),
       update: (j) => this.queue.add(keyOf(j)),
@@ -96,13 +99,15 @@ export class JobController {
   }
 
   private ownerOf(pod: V1Pod): V1Job | undefined {
-    const ref = controllerOf(pod.metadata);
-    if (ref?.kind !== 'Job') return undefined;
-    const job = this.jobs.get(ref.name, pod.metadata?.namespace);
-    return job?.metadata?.uid === ref.uid ? job : undefined;
+    return resolveControllerRef(pod, 'Job', (name, ns) => this.jobs.get(name, ns));
   }
 
   private podChanged(pod: V1Pod, how: 'add' | 'update' | 'delete'): void {
+    if (!controllerOf(pod.metadata)) {
+      // an orphan: the Jobs whose selector matches it may adopt it
+      if (how !== 'delete') this.enqueueMatchingJobs(pod);
+      return;
+    }
     if (controllerOf(pod.metadata)?.kind !== 'Job') return;
     const uid = pod.metadata?.uid ?? '';
     const firstSight = !this.seenPods.has(uid);
@@ -135,9 +140,34 @@ export class JobController {
     if (!ownerAlive) await this.removeFinalizer(pod).catch(() => undefined);
   }
 
-  private ownedPods(job: V1Job): V1Pod[] {
-    const uid = job.metadata?.uid;
-    return this.pods.list(job.metadata?.namespace).filter((p) => controllerOf(p.metadata)?.uid === uid);
+  private enqueueMatchingJobs(pod: V1Pod): void {
+    for (const job of ownersSelecting(pod, this.jobs.list(pod.metadata?.namespace))) if (!isJobFinished(job)) this.queue.addAfter(keyOf(job), POD_BATCH_MS);
+  }
+
+  /**
+   * The Job's pods, as upstream's ControllerRefManager sees them: those it controls and still
+   * selects, plus orphans it selects, adopted with the tracking finalizer; a pod it controls but
+   * no longer selects is released (and its finalizer with it).
+   */
+  private ownedPods(job: V1Job): Promise<V1Pod[]> {
+    return claimObjects(this.pods.list(job.metadata?.namespace), {
+      owner: job,
+      ownerRef: newControllerRef(job, 'batch/v1', 'Job'),
+      selector: job.spec?.selector,
+      canAdopt: async () => {
+        const fresh = await this.batch.readNamespacedJob({ name: job.metadata!.name!, namespace: job.metadata!.namespace! });
+        assertSameLiveOwner(fresh, job.metadata?.uid, `Job ${keyOf(job)}`);
+      },
+      patchOwnerRefs: (pod, ownerReferences) => {
+        const adopting = ownerReferences.some((r) => r.uid === job.metadata?.uid);
+        const others = (pod.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+        return this.podControl.patchPod(pod, {
+          ownerReferences,
+          // as upstream, an adopted pod is tracked (and, if it finished already, counted) like one of our own
+          finalizers: adopting ? [...others, JOB_TRACKING_FINALIZER] : others,
+        });
+      },
+    });
   }
 
   async sync(key: string): Promise<ReconcileResult> {
@@ -148,7 +178,7 @@ export class JobController {
       return;
     }
     if (job.spec?.managedBy && job.spec.managedBy !== JOB_CONTROLLER_NAME) return;
-    const pods = this.ownedPods(job);
+    const pods = await this.ownedPods(job);
     if (isJobFinished(job) || job.metadata?.deletionTimestamp) {
       await this.removeFinalizers(pods.filter(hasFinalizer));
       return;
@@ -159,24 +189,21 @@ export class JobController {
     let releasing = this.releasing.get(uid);
     if (!releasing) this.releasing.set(uid, (releasing = new Set()));
     const recording = recordFinishedPods(job, pods, now, releasing, this.deletedByUs.get(uid));
+    // (a write that conflicts ends the sync here: the cache is behind, and nothing was done on its word)
     let current = job;
     if (recording.changed) current = await this.writeStatus(job, recording.status);
-    // step 2: let go of their finalizers
+    // step 2: let go of their finalizers; step 3 and after, planned on the counts as they will be
+    // once the finalizers are gone (upstream counts newly finished pods before manageJob too)
     const uncounted = new Set([...(current.status?.uncountedTerminatedPods?.succeeded ?? []), ...(current.status?.uncountedTerminatedPods?.failed ?? [])]);
     const toRelease = pods.filter((p) => hasFinalizer(p) && (uncounted.has(p.metadata?.uid ?? '') || recording.dropOnly.includes(p)));
-    const released = await this.removeFinalizers(toRelease, releasing);
-    // step 3 and after
     const plan = planJob({
       job: current,
       pods,
-      released,
+      released: new Set(toRelease.map((p) => p.metadata?.uid ?? '')),
       now,
       backoff: this.backoffs.get(uid) ?? { failuresAfterLastSuccess: 0, lastFailureTime: 0 },
       unseen: this.unseenPods(uid, pods),
     });
-    this.backoffs.set(uid, plan.backoff);
-    const ref = eventRef(job, 'batch/v1', 'Job');
-    let manageError: unknown;
     this.ctx.log.debug('job sync', {
       job: key,
       pods: pods.length,
@@ -186,15 +213,23 @@ export class JobController {
       delete: plan.delete.length,
       satisfied: this.expectations.satisfied(key),
     });
-    if (this.expectations.satisfied(key)) {
-      manageError = await this.deletePods(key, job, plan.delete);
-      if (!manageError) {
-        const made = await this.createPods(key, job, plan.create);
-        manageError = made.error;
-        // as upstream: the pods just created are active already
-        if (made.created) plan.status.active = (plan.status.active ?? 0) + made.created;
-      }
-    }
+    // Replacements are created while the finalizers go: on a busy apiserver each is a round trip
+    // or more, and a finished pod's successor should not wait for its predecessor's bookkeeping.
+    const manage = async (): Promise<unknown> => {
+      if (!this.expectations.satisfied(key)) return undefined;
+      const deleteError = await this.deletePods(key, job, plan.delete);
+      if (deleteError) return deleteError;
+      const made = await this.createPods(key, job, plan.create);
+      // as upstream: the pods just created are active already
+      if (made.created) plan.status.active = (plan.status.active ?? 0) + made.created;
+      return made.error;
+    };
+    const [release, managed] = await Promise.allSettled([this.removeFinalizers(toRelease, releasing), manage()]);
+    // the counts above hold only once every finalizer is gone; else the next sync counts again
+    if (release.status === 'rejected') throw release.reason;
+    this.backoffs.set(uid, plan.backoff);
+    const manageError = managed.status === 'rejected' ? managed.reason : managed.value;
+    const ref = eventRef(job, 'batch/v1', 'Job');
     for (const e of plan.events) this.events.event(ref, e.type, e.reason, e.message);
     await this.writeStatus(current, plan.status);
     if (manageError) throw manageError;
@@ -212,54 +247,31 @@ export class JobController {
   }
 
   private async createPods(key: string, job: V1Job, wanted: ReturnType<typeof planJob>['create']): Promise<{ created: number; error?: unknown }> {
-    if (!wanted.length) return { created: 0 };
-    const ref = eventRef(job, 'batch/v1', 'Job');
-    this.expectations.expectCreations(key, wanted.length);
-    let next = 0;
-    const { succeeded, firstError } = await slowStartBatch(wanted.length, 1, async () => {
-      const w = wanted[next++]!;
-      try {
-        const pod = await this.core.createNamespacedPod({ namespace: job.metadata!.namespace!, body: podForJob(job, w.index, w.failureCount) });
+    const jobUid = job.metadata?.uid ?? '';
+    return this.podControl.createPods(
+      this.expectations,
+      key,
+      eventRef(job, 'batch/v1', 'Job'),
+      job.metadata!.namespace!,
+      wanted.length,
+      (i) => podForJob(job, wanted[i]!.index, wanted[i]!.failureCount),
+      (pod, i) => {
         const uid = pod.metadata?.uid ?? '';
-        if (!this.seenPods.has(uid)) {
-          let pending = this.unseen.get(job.metadata?.uid ?? '');
-          if (!pending) this.unseen.set(job.metadata?.uid ?? '', (pending = new Map()));
-          pending.set(uid, { index: w.index, at: Date.now() });
-        }
-        this.events.event(ref, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
-      } catch (e) {
-        if (!isNamespaceTerminating(e)) this.events.event(ref, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
-        throw e;
-      }
-    });
-    for (let skipped = wanted.length - succeeded; skipped > 0; skipped--) this.expectations.creationObserved(key);
-    return { created: succeeded, error: firstError };
+        if (this.seenPods.has(uid)) return;
+        let pending = this.unseen.get(jobUid);
+        if (!pending) this.unseen.set(jobUid, (pending = new Map()));
+        pending.set(uid, { index: wanted[i]!.index, at: Date.now() });
+      },
+    );
   }
 
   private async deletePods(key: string, job: V1Job, victims: readonly V1Pod[]): Promise<unknown> {
     const pending = victims.filter((p) => !p.metadata?.deletionTimestamp);
-    if (!pending.length) return undefined;
-    const ref = eventRef(job, 'batch/v1', 'Job');
-    this.expectations.expectDeletions(key, pending.map(podKey));
-    let failure: unknown;
-    await Promise.all(
-      pending.map(async (pod) => {
-        try {
-          let mine = this.deletedByUs.get(job.metadata?.uid ?? '');
-          if (!mine) this.deletedByUs.set(job.metadata?.uid ?? '', (mine = new Set()));
-          mine.add(pod.metadata?.uid ?? '');
-          await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace! });
-          this.events.event(ref, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata?.name}`);
-        } catch (e) {
-          this.expectations.deletionObserved(key, podKey(pod));
-          if (!isNotFound(e)) {
-            this.events.event(ref, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
-            failure ??= e;
-          }
-        }
-      }),
-    );
-    return failure;
+    // marked before the delete: the pod's last update may arrive before the call returns
+    let mine = this.deletedByUs.get(job.metadata?.uid ?? '');
+    if (!mine) this.deletedByUs.set(job.metadata?.uid ?? '', (mine = new Set()));
+    for (const pod of pending) mine.add(pod.metadata?.uid ?? '');
+    return this.podControl.deletePods(this.expectations, key, eventRef(job, 'batch/v1', 'Job'), pending);
   }
 
   private async removeFinalizer(pod: V1Pod): Promise<void> {

@@ -39,6 +39,20 @@ export function isPodActive(pod: V1Pod): boolean {
   return !isPodFinished(pod);
 }
 
+/**
+ * podReplacementPolicy Failed (the default with a podFailurePolicy): a pod being deleted is
+ * replaced, and judged, only once it reaches the Failed phase; until then it is terminating.
+ * TerminatingOrFailed counts it as failed as soon as its deletion starts.
+ */
+export function onlyReplaceFailedPods(job: V1Job): boolean {
+  return job.spec?.podReplacementPolicy === 'Failed' || !!job.spec?.podFailurePolicy;
+}
+
+/** Being deleted but not finished running: status.terminating. */
+export function isPodTerminating(pod: V1Pod): boolean {
+  return !!pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+}
+
 function isPodReady(pod: V1Pod): boolean {
   return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
@@ -113,10 +127,12 @@ export function recordFinishedPods(
   let changed = false;
   // Pods deleted while suspended or while the Job is finishing were deleted by us: not failures.
   const quiet = job.spec?.suspend === true || !!finishingCondition(job.status);
+  const waitForFailed = onlyReplaceFailedPods(job);
   for (const pod of pods) {
     const uid = pod.metadata?.uid ?? '';
     // a pod whose finalizer we removed but the cache still shows was counted already
     if (!hasFinalizer(pod) || !isPodFinished(pod) || known.has(uid) || releasing.has(uid)) continue;
+    if (waitForFailed && isPodTerminating(pod) && !quiet && !deletedByController.has(uid)) continue;
     if (pod.status?.phase === 'Succeeded') {
       uncounted.succeeded.push(uid);
       const ix = completionIndexOf(pod);
@@ -124,7 +140,8 @@ export function recordFinishedPods(
       changed = true;
       continue;
     }
-    if ((quiet || deletedByController.has(uid)) && pod.status?.phase !== 'Failed') {
+    // (the kubelet ends a deleted pod Failed: one we deleted is no failure, whatever its phase)
+    if (deletedByController.has(uid) || (quiet && pod.metadata?.deletionTimestamp)) {
       dropOnly.push(pod);
       continue;
     }
@@ -256,7 +273,7 @@ export function planJob({ job, pods, released, now, backoff: previous, unseen = 
   } else if (newSucceeded) backoff.failuresAfterLastSuccess = 0;
 
   const active = pods.filter(isPodActive);
-  const terminating = pods.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const terminating = pods.filter(isPodTerminating);
   const plan: Plan = { status, create: [], delete: [], events, backoff };
   const finishCounts = () => {
     status.active = active.length - plan.delete.filter((p) => isPodActive(p)).length;
@@ -320,8 +337,10 @@ export function planJob({ job, pods, released, now, backoff: previous, unseen = 
   }
 
   // Pods to delete (too many, or for indexes already done) and to create.
-  if (indexed) manageIndexed(job, active, completedSet, failedSet, failureCounts, plan, unseen);
-  else manageNonIndexed(job, active, status.succeeded ?? 0, plan, unseen.length);
+  // with podReplacementPolicy Failed, a terminating pod still holds its place (and its index)
+  const holding = onlyReplaceFailedPods(job) ? terminating : [];
+  if (indexed) manageIndexed(job, active, completedSet, failedSet, failureCounts, plan, [...unseen, ...holding.map(completionIndexOf)]);
+  else manageNonIndexed(job, active, status.succeeded ?? 0, plan, unseen.length + holding.length);
   if (plan.create.length) {
     const wait = backoff.lastFailureTime + backoffDelay(backoff.failuresAfterLastSuccess) - now;
     if (spec.template?.spec?.restartPolicy === 'Never' && backoff.failuresAfterLastSuccess > 0 && wait > 0) {

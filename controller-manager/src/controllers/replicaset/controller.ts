@@ -2,37 +2,26 @@
 // them from the template and deleting the least useful first, then writes status. The same
 // logic runs ReplicationControllers, seen as ReplicaSets (kinds.ts), as upstream's
 // ReplicationManager does.
-import {
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubernetesObject,
-  type V1OwnerReference,
-  type V1Pod,
-  type V1ReplicaSet,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type KubernetesObject, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
 import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { errorMessage, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
-import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
+import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
+import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isPodActive, isPodReady, podKey } from '../../lib/pods.ts';
-import { labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
-import { slowStartBatch } from '../../lib/slow-start.ts';
+import { PodControl } from '../../lib/pod-control.ts';
 import { podsToDelete } from './pod-ranking.ts';
 import { podFromReplicaSet } from './pod-template.ts';
 import { calculateReplicaSetStatus, type ManageError } from './status.ts';
 import { replicaSetKind, replicationControllerKind, type ReplicatedKind } from './kinds.ts';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 export class ReplicaSetController {
   private readonly ctx: ControllerContext;
   private readonly kind: ReplicatedKind;
-  private readonly core: CoreV1Api;
+  private readonly podControl: PodControl;
   private readonly rsInformer: Informer<KubernetesObject>;
   private readonly podInformer: Informer<V1Pod>;
   readonly expectations: Expectations;
@@ -42,11 +31,11 @@ export class ReplicaSetController {
   constructor(ctx: ControllerContext, kind: ReplicatedKind = replicaSetKind(ctx)) {
     this.ctx = ctx;
     this.kind = kind;
-    this.core = ctx.kubeConfig.makeApiClient(CoreV1Api);
     this.rsInformer = kind.informer;
     this.podInformer = ctx.informers.pods();
     this.expectations = new Expectations(ctx.config.expectationsTimeoutSeconds * 1000);
     this.events = newEventRecorder(ctx, kind.eventComponent);
+    this.podControl = new PodControl(ctx.kubeConfig.makeApiClient(CoreV1Api), this.events);
     this.rsInformer.on({
       add: (rs) => this.queue.add(keyOf(rs)),
       update: (rs) => this.queue.add(keyOf(rs)),
@@ -88,16 +77,11 @@ export class ReplicaSetController {
   }
 
   private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {
-    const ref = controllerOf(pod.metadata);
-    if (ref?.kind !== this.kind.kind) return undefined;
-    const rs = this.getRs(ref.name, pod.metadata?.namespace);
-    return rs?.metadata?.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(pod, this.kind.kind, (name, ns) => this.getRs(name, ns));
   }
 
   private enqueueMatchingOrphanOwners(pod: V1Pod): void {
-    for (const rs of this.listRs(pod.metadata?.namespace)) {
-      if (labelSelectorMatches(rs.spec?.selector, pod.metadata?.labels)) this.queue.add(keyOf(rs));
-    }
+    for (const rs of ownersSelecting(pod, this.listRs(pod.metadata?.namespace))) this.queue.add(keyOf(rs));
   }
 
   private podAdded(pod: V1Pod): void {
@@ -169,15 +153,7 @@ export class ReplicaSetController {
         const fresh = await this.kind.read(rs.metadata!.namespace!, rs.metadata!.name!);
         assertSameLiveOwner(fresh, rs.metadata?.uid, `${this.kind.kind} ${keyOf(rs)}`);
       },
-      patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) =>
-        this.core.patchNamespacedPod(
-          {
-            name: pod.metadata!.name!,
-            namespace: pod.metadata!.namespace!,
-            body: { metadata: { ownerReferences, resourceVersion: pod.metadata?.resourceVersion, uid: pod.metadata?.uid } },
-          },
-          mergePatch,
-        ),
+      patchOwnerRefs: (pod: V1Pod, ownerReferences: V1OwnerReference[]) => this.podControl.patchOwnerRefs(pod, ownerReferences),
     });
   }
 
@@ -185,62 +161,23 @@ export class ReplicaSetController {
     const log = this.ctx.log.child({ controller: this.kind.controllerName, replicaSet: key });
     const diff = pods.length - (rs.spec?.replicas ?? 1);
     const burst = this.ctx.config.burstReplicas;
+    const ref = eventRef(rs, this.kind.apiVersion, this.kind.kind);
     if (diff < 0) {
       const n = Math.min(-diff, burst);
-      this.expectations.expectCreations(key, n);
       log.debug('too few replicas, creating', { need: rs.spec?.replicas, have: pods.length, creating: n });
       const body = podFromReplicaSet(rs, this.kind.apiVersion, this.kind.kind);
-      const { succeeded, firstError } = await slowStartBatch(n, 1, () => this.createPod(rs, body));
-      for (let skipped = n - succeeded; skipped > 0; skipped--) this.expectations.creationObserved(key);
-      if (firstError) return { kind: 'create', message: errorMessage(firstError) };
+      const { error } = await this.podControl.createPods(this.expectations, key, ref, rs.metadata!.namespace!, n, () => body);
+      if (error) return { kind: 'create', message: errorMessage(error) };
       return undefined;
     }
     if (diff > 0) {
       const n = Math.min(diff, burst);
       const victims = podsToDelete(pods, this.relatedPods(rs, activeInNamespace), n);
-      this.expectations.expectDeletions(key, victims.map(podKey));
       log.debug('too many replicas, deleting', { need: rs.spec?.replicas, have: pods.length, deleting: n });
-      const failures: unknown[] = [];
-      await Promise.all(
-        victims.map(async (pod) => {
-          try {
-            await this.deletePod(rs, pod);
-          } catch (e) {
-            this.expectations.deletionObserved(key, podKey(pod));
-            if (!isNotFound(e)) failures.push(e);
-          }
-        }),
-      );
-      if (failures.length) return { kind: 'delete', message: errorMessage(failures[0]) };
+      const error = await this.podControl.deletePods(this.expectations, key, ref, victims);
+      if (error) return { kind: 'delete', message: errorMessage(error) };
     }
     return undefined;
-  }
-
-  /** Creates one pod and records it on the ReplicaSet, as upstream RealPodControl does. */
-  private async createPod(rs: V1ReplicaSet, body: V1Pod): Promise<void> {
-    const ref = eventRef(rs, this.kind.apiVersion, this.kind.kind);
-    let pod: V1Pod;
-    try {
-      pod = await this.core.createNamespacedPod({ namespace: rs.metadata!.namespace!, body });
-    } catch (e) {
-      // a namespace being deleted refuses every create: nothing a user could act on
-      if (!isNamespaceTerminating(e)) this.events.event(ref, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
-      throw e;
-    }
-    this.events.event(ref, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
-  }
-
-  /** Deletes one pod and records it; a pod already gone is no news (no event), as upstream. */
-  private async deletePod(rs: V1ReplicaSet, pod: V1Pod): Promise<void> {
-    const ref = eventRef(rs, this.kind.apiVersion, this.kind.kind);
-    const name = pod.metadata!.name!;
-    try {
-      await this.core.deleteNamespacedPod({ name, namespace: pod.metadata!.namespace! });
-    } catch (e) {
-      if (!isNotFound(e)) this.events.event(ref, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
-      throw e;
-    }
-    this.events.event(ref, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
   }
 
   /** Pods of this ReplicaSet and of its siblings (same controlling owner): for spreading. */

@@ -18,6 +18,7 @@ import type { ControllerContext, ControllerDescriptor } from '../../controller-c
 import { errorMessage, isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects, ownerRefsPatchRequest } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
+import { PodControl, type PodEventMessages } from '../../lib/pod-control.ts';
 import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isEmptyLabelSelector, labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
@@ -42,6 +43,14 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 /** upstream ConcurrentStatefulSetSyncs */
 const WORKERS = 5;
 const KIND = 'StatefulSet';
+/** Upstream StatefulPodControl words the pod events its own way. */
+const statefulPodControlMessages: PodEventMessages = {
+  created: (pod, set) => `create Pod ${pod.metadata?.name} in StatefulSet ${set.name} successful`,
+  createFailed: (pod, err, set) =>
+    isAlreadyExists(err) ? undefined : `create Pod ${pod.metadata?.name} in StatefulSet ${set.name} failed error: ${errorMessage(err)}`,
+  deleted: (name, set) => `delete Pod ${name} in StatefulSet ${set.name} successful`,
+  deleteFailed: (name, err, set) => `delete Pod ${name} in StatefulSet ${set.name} failed error: ${errorMessage(err)}`,
+};
 
 interface Revisions {
   current: V1ControllerRevision;
@@ -59,6 +68,7 @@ export class StatefulSetController {
   private readonly revisionInformer: Informer<V1ControllerRevision>;
   private readonly claimInformer: Informer<V1PersistentVolumeClaim>;
   private readonly events: EventRecorder;
+  private readonly podControl: PodControl;
   private readonly queue = new WorkQueue<string>({ baseDelayMs: 5, maxDelayMs: 60_000 });
 
   constructor(ctx: ControllerContext) {
@@ -70,6 +80,7 @@ export class StatefulSetController {
     this.claimInformer = ctx.informers.informerFor('/api/v1/persistentvolumeclaims', () => this.core.listPersistentVolumeClaimForAllNamespaces());
     this.podInformer = ctx.informers.pods();
     this.events = newEventRecorder(ctx, 'statefulset-controller');
+    this.podControl = new PodControl(this.core, this.events, statefulPodControlMessages);
     const enqueue = (s: V1StatefulSet) => this.queue.add(keyOf(s));
     this.setInformer.on({ add: enqueue, update: enqueue, delete: enqueue });
     const podChanged = (p: V1Pod) => this.enqueueOwnerOf(p, (set) => isMemberOf(set, p));
@@ -333,15 +344,13 @@ export class StatefulSetController {
       const pod = newStatefulSetPod(set, template, action.ordinal, rev.metadata!.name!);
       await this.syncClaims(set, pod);
       try {
-        await this.core.createNamespacedPod({ namespace: set.metadata!.namespace!, body: pod });
+        await this.podControl.createPod(eventRef(set, 'apps/v1', KIND), set.metadata!.namespace!, pod);
       } catch (e) {
         // our own earlier create whose watch event has not arrived: wait for it
         if (isAlreadyExists(e)) return;
-        this.recordFailure(set, e, 'FailedCreate', `create Pod ${pod.metadata?.name} in StatefulSet ${setName} failed error: ${errorMessage(e)}`);
         throw e;
       }
       log.info('created pod', { pod: pod.metadata?.name, revision: rev.metadata?.name });
-      this.record(set, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata?.name} in StatefulSet ${setName} successful`);
       return;
     }
     const pod = action.pod;
@@ -367,18 +376,12 @@ export class StatefulSetController {
     }
     try {
       // the uid precondition keeps a stale cache from deleting the pod's successor
-      await this.core.deleteNamespacedPod({
-        name: pod.metadata!.name!,
-        namespace: pod.metadata!.namespace!,
-        body: { preconditions: { uid: pod.metadata?.uid } },
-      });
+      await this.podControl.deletePod(eventRef(set, 'apps/v1', KIND), pod.metadata!.namespace!, pod.metadata!.name!, pod.metadata?.uid);
     } catch (e) {
       if (isNotFound(e) || isConflict(e)) return;
-      this.record(set, 'Warning', 'FailedDelete', `delete Pod ${pod.metadata?.name} in StatefulSet ${setName} failed error: ${errorMessage(e)}`);
       throw e;
     }
     log.info('deleted pod', { pod: pod.metadata?.name, why: action.why });
-    this.record(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata?.name} in StatefulSet ${setName} successful`);
   }
 
   private async writeStatus(set: V1StatefulSet, status: V1StatefulSetStatus): Promise<void> {

@@ -10,7 +10,11 @@ export function validateMetaFor(obj: KObject, namespaced: boolean, validateName:
   return validateObjectMetaNames(obj.metadata, { namespaced, validateName });
 }
 
-/** What the store checks on every write of any kind. */
-export function validateObjectMetaCommon(obj: KObject, _def: ResourceDef): FieldError[] {
-  return validateObjectMetaFields(obj.metadata);
+/**
+ * What the store checks on every write of any kind. apiextensions-apiserver's kinds (CRDs and
+ * custom resources) take apimachinery's rules only, without the core API's finalizer-name rule.
+ */
+export function validateObjectMetaCommon(obj: KObject, def: ResourceDef): FieldError[] {
+  const apiextensions = def.unstructured === true || def.group === 'apiextensions.k8s.io';
+  return validateObjectMetaFields(obj.metadata, 'metadata', !apiextensions);
 }
