@@ -199,6 +199,7 @@ case "${1:-}" in
     client_cert apiserver-kubelet-client kube-apiserver-kubelet-client kubeadm:cluster-admins
     client_cert kube-proxy system:kube-proxy
     client_cert dns system:skiff-dns
+    client_cert metrics-server system:skiff-metrics-server
     kubelet_serving_cert
     service_account_keys
     front_proxy_certs

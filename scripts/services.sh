@@ -67,6 +67,9 @@ proxy_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$PROXY_PORT/healthz";
 DNS_PORT=${SKIFF_DNS_PORT:-5353}
 DNS_METRICS_PORT=${SKIFF_DNS_METRICS_PORT:-9153}
 dns_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$DNS_METRICS_PORT/healthz"; }
+METRICS_SERVER_PORT=${SKIFF_METRICS_SERVER_PORT:-4443}
+METRICS_SERVER_METRICS_PORT=${SKIFF_METRICS_SERVER_METRICS_PORT:-10262}
+metrics_server_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$METRICS_SERVER_METRICS_PORT/healthz"; }
 # `make down` stops the pods too: containerd's shims (and the containers under them) outlive
 # containerd, so they are found by the socket they serve and ended by PID.
 before_stop_containerd() {
@@ -142,4 +145,8 @@ define_services() {
   component dns dns_healthy --kubeconfig="$SKIFF_DIR/dns.kubeconfig" --bind-address="$(advertise_address)" \
     --port="$DNS_PORT" --advertise-address="$(advertise_address)" --node-name="$NODE_NAME" \
     --metrics-port="$DNS_METRICS_PORT"
+  # resource metrics for kubectl top: scrapes every kubelet, registers v1beta1.metrics.k8s.io
+  component metrics-server metrics_server_healthy --kubeconfig="$SKIFF_DIR/metrics-server.kubeconfig" \
+    --secure-port="$METRICS_SERVER_PORT" --advertise-address="$(advertise_address)" \
+    --cert-dir="$SKIFF_DIR/metrics-server" --metrics-port="$METRICS_SERVER_METRICS_PORT"
 }

@@ -1,6 +1,9 @@
 // Hollow nodes: N kubelets with the simulated runtime in one process (as kubemark does),
 // sharing one set of API clients (and so one keep-alive agent, see reuseConnections); each
-// registers, heartbeats and runs its pods on paper.
+// registers, heartbeats and runs its pods on paper. With `serve`, each also serves its node
+// API (so /metrics/resource can be scraped) on an address of its own in 127.0.0.0/8, which
+// it reports as its InternalIP: all of 127/8 is this machine's loopback on Linux. They share
+// one self-signed serving certificate (made for the first), so callers skip verifying it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +19,13 @@ export interface HollowOptions {
   count: number;
   prefix?: string;
   readyDelayMs?: number;
+  /** usage a running container reports, as a fraction of its requests (see stats/synthetic-stats.ts) */
+  usageFactor?: number;
   log: Logger;
   /** how many kubelets start at once */
   startConcurrency?: number;
+  /** serve each node API on 127.x.y.z (its InternalIP), on a free port */
+  serve?: boolean;
 }
 
 export interface HollowNodes {
@@ -32,15 +39,20 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   const machine = { ...machineInfo(rootDir), cpus: 4, memoryBytes: 16 * 2 ** 30, ephemeralStorageBytes: 100 * 2 ** 30 };
   const kubelets: Kubelet[] = [];
   for (let i = 0; i < o.count; i++) {
+    const nodeIP = o.serve
+      ? `127.${128 + Math.floor((i + 1) / 65536)}.${Math.floor((i + 1) / 256) % 256}.${(i + 1) % 256}`
+      : `10.${128 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
     kubelets.push(
       new Kubelet({
         kubeConfig: o.kubeConfig,
         nodeName: `${o.prefix ?? 'hollow-node-'}${i}`,
-        nodeIP: `10.${128 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`,
+        nodeIP,
         rootDir,
         runtime: 'simulated',
         simulatedReadyDelayMs: o.readyDelayMs ?? 1000,
-        port: -1,
+        simulatedUsageFactor: o.usageFactor,
+        port: o.serve ? 0 : -1,
+        bindAddress: nodeIP,
         api,
         machine,
         labels: { 'skiff.io/hollow': 'true' },

@@ -23,6 +23,9 @@ import { clientCaPem } from './server/client-ca.ts';
 import { NodeApiAuth, type AuthTtls } from './server/node-api-auth.ts';
 import { apiserverReviewer } from './server/review-client.ts';
 import { ensureServingCert } from './server/serving-cert.ts';
+import { CriStatsProvider } from './stats/cri-stats.ts';
+import { SyntheticStatsProvider } from './stats/synthetic-stats.ts';
+import type { StatsProvider } from './stats/summary.ts';
 
 export interface KubeletConfig {
   kubeConfig: KubeConfig;
@@ -39,6 +42,8 @@ export interface KubeletConfig {
   maxPods?: number;
   podCIDR?: string;
   simulatedReadyDelayMs?: number;
+  /** hollow nodes: the CPU and memory a running container reports, as a fraction of its requests */
+  simulatedUsageFactor?: number;
   /** 0 = any free port; -1 = do not serve (hollow nodes) */
   port?: number;
   bindAddress?: string;
@@ -73,6 +78,7 @@ export class Kubelet {
   readonly pods: PodManager;
   readonly node: NodeAgent;
   readonly metrics = new client.Registry();
+  readonly stats: StatsProvider;
   private readonly recorder?: EventRecorder;
   private server?: https.Server;
   private readonly startTime = new Date().toISOString();
@@ -164,6 +170,11 @@ export class Kubelet {
           : undefined,
       fallbackPodCIDR: config.podCIDR,
     });
+    const statsOptions = { nodeName: config.nodeName, startTime: this.startTime, pods: () => this.pods.pods() };
+    this.stats =
+      this.runtime instanceof CriRuntime
+        ? new CriStatsProvider({ ...statsOptions, cri: this.runtime.cri })
+        : new SyntheticStatsProvider({ ...statsOptions, factor: config.simulatedUsageFactor ?? 0.5 });
     const pods = this.pods;
     new client.Gauge({
       name: 'kubelet_running_pods',
@@ -204,6 +215,7 @@ export class Kubelet {
         nodeName: this.config.nodeName,
         startTime: this.startTime,
         metrics: this.metrics,
+        stats: this.stats,
         findPod: (ns, name) => this.pods.findPod(ns, name),
         pods: () => this.pods.pods(),
         cri: this.runtime instanceof CriRuntime ? this.runtime : undefined,

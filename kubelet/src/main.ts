@@ -44,6 +44,16 @@ const FLAGS = {
   'simulated-ready-delay': { type: 'number', default: 1, description: 'seconds before a simulated pod is Running' },
   'hollow-nodes': { type: 'number', default: 0, description: 'run N simulated kubelets in this process (hollow-node-0..N-1)' },
   'hollow-name-prefix': { default: 'hollow-node-', description: 'name prefix of hollow nodes' },
+  'hollow-serve': {
+    type: 'boolean',
+    default: false,
+    description: 'hollow nodes serve their node API (/metrics/resource...) each on its own 127.x.y.z address, reported as InternalIP',
+  },
+  'hollow-usage-factor': {
+    type: 'number',
+    default: 0.5,
+    description: "hollow nodes report each running container's CPU and memory usage as this fraction of its requests",
+  },
   'node-labels': { type: 'list', default: [], description: 'extra labels k=v' },
 } as const;
 
@@ -55,6 +65,8 @@ async function main(): Promise<void> {
       count: f['hollow-nodes'],
       prefix: f['hollow-name-prefix'],
       readyDelayMs: f['simulated-ready-delay'] * 1000,
+      usageFactor: f['hollow-usage-factor'],
+      serve: f['hollow-serve'],
       log,
     });
     onShutdown(log, () => hollow.stop());

@@ -1,5 +1,6 @@
 // A control plane of its own for a lab that must not touch a `make up` cluster: etcd,
-// apiserver, controller-manager (short node timeouts), scheduler and cluster DNS on free ports,
+// apiserver, controller-manager (short node timeouts), scheduler, cluster DNS and the metrics
+// server on free ports,
 // the apiserver listening on every address so that the worker namespaces reach it over the
 // lab bridge. Processes are children of this process and stopped by PID. As in `make up`, etcd
 // speaks TLS with client certificates of its own CA, and Secrets are encrypted in it (aescbc).
@@ -7,7 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, makeEtcdPki, makePki, repoRoot, startApiserver, startComponent, startEtcd, writeKubeconfig } from '@skiff/common/testing/index';
+import {
+  freePort,
+  makeClientCert,
+  makeEtcdPki,
+  makePki,
+  repoRoot,
+  startApiserver,
+  startComponent,
+  startEtcd,
+  writeKubeconfig,
+} from '@skiff/common/testing/index';
 import type { ApiserverHandle, ComponentHandle, EtcdHandle, Pki } from '@skiff/common/testing/index';
 
 export interface ControlPlaneOptions {
@@ -126,6 +137,22 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           `--metrics-port=${dnsMetricsPort}`,
         ],
         ready: () => healthz(dnsMetricsPort),
+      }),
+    );
+    // resource metrics of the workers' kubelets (their serving certificates are of this CA)
+    const [metricsPort, metricsHealthPort] = [await freePort(), await freePort()];
+    const metricsIdentity = await makeClientCert(pki, 'metrics-server', 'system:skiff-metrics-server');
+    started.push(
+      await startComponent({
+        workspace: 'metrics-server',
+        args: [
+          `--kubeconfig=${await kubeconfigFor(metricsIdentity, 'metrics-server')}`,
+          `--secure-port=${metricsPort}`,
+          `--advertise-address=${opts.hostAddress}`,
+          `--cert-dir=${join(dir, 'metrics-server')}`,
+          `--metrics-port=${metricsHealthPort}`,
+        ],
+        ready: () => healthz(metricsHealthPort),
       }),
     );
     const adminKubeconfig = join(dir, 'admin.kubeconfig');

@@ -1,5 +1,5 @@
-// The node API on HTTPS :10250: /healthz, /metrics, /pods, /stats/summary,
-// /containerLogs, and the streaming endpoints /exec, /attach, /portForward that hand the
+// The node API on HTTPS :10250: /healthz, /metrics, /metrics/resource, /pods,
+// /stats/summary, /containerLogs, and the streaming endpoints /exec, /attach, /portForward that hand the
 // connection to the runtime's streaming server. Every request, /healthz included, is
 // authenticated and authorized first (node-api-auth.ts), as on the real kubelet's port.
 import https from 'node:https';
@@ -12,7 +12,8 @@ import type { Logger } from '@skiff/common';
 import type { CriRuntime } from '../runtime/cri-runtime.ts';
 import { fileSize, followLog, readLog, type LogOptions } from './cri-log.ts';
 import type { NodeApiAuth } from './node-api-auth.ts';
-import { statsSummary } from './stats.ts';
+import { resourceMetricsText } from '../stats/resource-metrics.ts';
+import type { StatsProvider, Summary } from '../stats/summary.ts';
 import { rejectUpgrade, relayUpgrade } from './stream-relay.ts';
 
 export interface NodeApiBackend {
@@ -23,6 +24,8 @@ export interface NodeApiBackend {
   /** absent on simulated nodes: no containers to stream from */
   cri?: CriRuntime;
   metrics: Registry;
+  /** CPU and memory of the node, its pods and containers */
+  stats: StatsProvider;
   healthy(): boolean;
 }
 
@@ -65,6 +68,9 @@ export function createKubeletServer(o: KubeletServerOptions): https.Server {
     },
   );
   server.requestTimeout = 0;
+  // scrapers come back every 15 s (metrics-server) or so: keep their connections open across
+  // that, as Go's server does, instead of a TLS handshake per scrape (Node's default is 5 s)
+  server.keepAliveTimeout = 65_000;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     handleUpgrade(o, req, socket, head).catch((e: unknown) => {
       rejectUpgrade(socket, e instanceof HttpError ? e.code : 500, (e as Error).message);
@@ -163,7 +169,18 @@ async function handleRequest(o: KubeletServerOptions, req: IncomingMessage, res:
     res.end(ok ? 'ok' : 'unhealthy');
     return;
   }
-  if (first === 'metrics') {
+  if (first === 'metrics' && parts[1] === 'resource') {
+    let summary: Summary | undefined;
+    try {
+      summary = await o.backend.stats.summary();
+    } catch (e) {
+      o.log.warn('collecting resource metrics failed', { err: e as Error });
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(resourceMetricsText(summary));
+    return;
+  }
+  if (first === 'metrics' && parts.length === 1) {
     res.writeHead(200, { 'Content-Type': o.backend.metrics.contentType });
     res.end(await o.backend.metrics.metrics());
     return;
@@ -173,7 +190,7 @@ async function handleRequest(o: KubeletServerOptions, req: IncomingMessage, res:
     return;
   }
   if (first === 'stats' && parts[1] === 'summary') {
-    json(res, await statsSummary(o.backend.nodeName, o.backend.startTime, o.backend.pods(), o.backend.cri?.cri));
+    json(res, await o.backend.stats.summary());
     return;
   }
   if (first === 'containerLogs') {

@@ -242,6 +242,23 @@ export const bootstrapClusterRoles: KObject[] = [
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
     rule(['get'], [''], ['namespaces'], ['kube-system']),
   ]),
+  // Skiff's metrics server (metrics-server's own manifest's roles): it reads nodes' resource
+  // metrics from kubelets and pods' metadata, and who may read metrics.k8s.io is aggregated
+  // into view, edit and admin
+  clusterRole('system:metrics-server', [rule(['get'], [''], ['nodes/metrics']), rule(read, [''], ['pods', 'nodes'])]),
+  // Skiff's metrics server runs outside the cluster and registers its own APIService
+  // (metrics-server/src/registration.ts); its Service and Endpoints under the Role below
+  clusterRole('system:skiff-metrics-server', [
+    rule(['create'], ['apiregistration.k8s.io'], ['apiservices']),
+    rule(['get', 'update'], ['apiregistration.k8s.io'], ['apiservices'], ['v1beta1.metrics.k8s.io']),
+  ]),
+  clusterRole('system:aggregated-metrics-reader', [rule(read, ['metrics.k8s.io'], ['pods', 'nodes'])], {
+    labels: {
+      'rbac.authorization.k8s.io/aggregate-to-view': 'true',
+      'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+      'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+    },
+  }),
   clusterRole('system:kube-scheduler', schedulerRules),
   clusterRole('system:kube-controller-manager', controllerManagerRules),
   clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
@@ -266,6 +283,10 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   // the apiserver's own client certificate for kubelets (--kubelet-client-certificate)
   clusterRoleBinding('system:kubelet-api-admin', 'system:kubelet-api-admin', [user('kube-apiserver-kubelet-client')]),
   clusterRoleBinding('system:skiff-dns', 'system:skiff-dns', [user('system:skiff-dns')]),
+  clusterRoleBinding('system:metrics-server', 'system:metrics-server', [user('system:skiff-metrics-server')]),
+  clusterRoleBinding('system:skiff-metrics-server', 'system:skiff-metrics-server', [user('system:skiff-metrics-server')]),
+  // as an aggregated apiserver it asks the apiserver who a token is and what a user may do
+  clusterRoleBinding('metrics-server:system:auth-delegator', 'system:auth-delegator', [user('system:skiff-metrics-server')]),
   clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
   clusterRoleBinding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
   // what kubeadm binds for joining nodes: bootstrap tokens file CSRs that are approved
@@ -310,6 +331,12 @@ export const bootstrapRoles: KObject[] = [
       rule(['get', 'update'], ['discovery.k8s.io'], ['endpointslices'], ['kube-dns-skiff']),
     ],
   },
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'Role',
+    metadata: { name: 'system:skiff-metrics-server', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    rules: [rule(['create'], [''], ['services', 'endpoints']), rule(['get', 'update'], [''], ['services', 'endpoints'], ['metrics-server'])],
+  },
 ];
 
 export const bootstrapRoleBindings: KObject[] = [
@@ -326,5 +353,21 @@ export const bootstrapRoleBindings: KObject[] = [
     metadata: { name: 'system:skiff-dns', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
     roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'system:skiff-dns' },
     subjects: [{ kind: 'User', name: 'system:skiff-dns', apiGroup: RBAC_GROUP }],
+  },
+  // the metrics server reads the front proxy's CA and header names from the
+  // extension-apiserver-authentication ConfigMap, as metrics-server's manifest binds it
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: 'metrics-server-auth-reader', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+    subjects: [{ kind: 'User', name: 'system:skiff-metrics-server', apiGroup: RBAC_GROUP }],
+  },
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: 'system:skiff-metrics-server', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: 'system:skiff-metrics-server' },
+    subjects: [{ kind: 'User', name: 'system:skiff-metrics-server', apiGroup: RBAC_GROUP }],
   },
 ];

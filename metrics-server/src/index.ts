@@ -1,0 +1,15 @@
+export { decodeResourceMetrics, parseSample } from './decode.ts';
+export type { NodeScrape, Point } from './decode.ts';
+export { MetricsStorage, usageOf } from './storage.ts';
+export type { PodUsage, Usage } from './storage.ts';
+export { Scraper, kubeletAddress } from './scraper.ts';
+export { metricsHandler, goDuration, usageQuantities, discovery, route } from './api.ts';
+export { authenticate, configFromConfigMap, parseCertificates } from './authentication.ts';
+export type { AuthenticationConfig, UserInfo } from './authentication.ts';
+export { Authorizer } from './authorization.ts';
+export { startMetricsServer } from './metrics-server.ts';
+export type { MetricsServer, MetricsServerOptions } from './metrics-server.ts';
+export { loadCredentials } from './kubeconfig.ts';
+export type { Credentials } from './kubeconfig.ts';
+export { NodeWatcher } from './node-watcher.ts';
+export type { NodeInfo } from './node-watcher.ts';
