@@ -133,7 +133,14 @@ export class HorizontalController {
       return;
     }
     const hpa = structuredClone(cached);
-    await this.reconcile(key, hpa);
+    try {
+      await this.reconcile(key, hpa);
+    } catch (e) {
+      // a stale cache is retried at once; anything else waits for the next period, as upstream
+      // requeues every autoscaler at the resync interval whatever happened (no back-off storm of events)
+      if (isConflict(e)) throw e;
+      this.ctx.log.warn('failed to reconcile HorizontalPodAutoscaler', { hpa: key, err: errorMessage(e) });
+    }
     return { requeueAfterMs: this.settings.syncPeriodSeconds * 1000 };
   }
 
