@@ -4,6 +4,8 @@
 // --min=1 --max=3`; load on → 1 replica becomes ≥3 within 90 s; load off → back to 1 once the
 // shortened downscale window (shared.ts: --horizontal-pod-autoscaler-downscale-stabilization)
 // has passed. Every replica change is recorded: up only while loaded, down only after, no flapping.
+// Measured on the shared 2-core machine: ≥3 replicas 15 s after the load began, 1 replica 51 s
+// after it ended (30 s window); changes 1 → 3 → 1.
 import { expect } from 'chai';
 import { SHARED_HPA_DOWNSCALE_SECONDS, sharedSingleNodeCluster } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
