@@ -4,6 +4,7 @@
 // fields in, the status subresource and the printer's TARGETS column.
 import { expect } from 'chai';
 import { type ApiserverHandle, kubectlVersions, sharedEtcd, startApiserver } from '@skiff/common/testing/index';
+import { encodeProtobufObject } from '../src/protobuf/index.ts';
 
 type Json = Record<string, any>;
 const ns = 'default';
@@ -179,6 +180,29 @@ describe('autoscaling HorizontalPodAutoscaler (v2 and v1)', function () {
     });
     expect(negative.status).to.equal(422);
     expect(negative.body).to.include('status.desiredReplicas');
+  });
+
+  it('kubectl explain reads the v2 schema; protobuf bodies of both versions are decoded', async () => {
+    const r = await k(['explain', 'hpa.spec.behavior.scaleDown']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('stabilizationWindowSeconds');
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x' };
+    const bodies = [
+      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'pb2' }, spec: { scaleTargetRef: ref, maxReplicas: 3 } },
+      {
+        apiVersion: 'autoscaling/v1',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'pb1' },
+        spec: { scaleTargetRef: ref, maxReplicas: 3, targetCPUUtilizationPercentage: 70 },
+      },
+    ];
+    for (const body of bodies) {
+      const path = `/apis/${body.apiVersion}/namespaces/${ns}/horizontalpodautoscalers`;
+      const p = await server.request('POST', path, { body: encodeProtobufObject(body), headers: { 'content-type': 'application/vnd.kubernetes.protobuf' } });
+      expect(p.status, p.body).to.equal(201);
+    }
+    expect((await get(v2Path('pb1'))).spec.metrics[0].resource.target.averageUtilization).to.equal(70);
+    expect((await get(v1Path('pb2'))).spec.targetCPUUtilizationPercentage).to.equal(80);
   });
 
   it('describe shows the metrics and the conditions', async () => {
