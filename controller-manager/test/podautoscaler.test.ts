@@ -10,13 +10,13 @@ import { ClusterView, deploymentManifest, startTestManager, waitFor } from './su
 
 type Json = Record<string, any>;
 
-const hpa = (name: string, target: string, min: number, max: number) =>
+const hpa = (name: string, target: string, min: number, max: number, ref = { apiVersion: 'apps/v1', kind: 'Deployment' }) =>
   JSON.stringify({
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     metadata: { name },
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target },
+      scaleTargetRef: { ...ref, name: target },
       minReplicas: min,
       maxReplicas: max,
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
@@ -85,6 +85,23 @@ describe('controller-manager: HorizontalPodAutoscaler controller (real apiserver
       return e.length > 0 && e;
     });
     expect(ev[0]!.message).to.equal('New size: 3; reason: Current number of replicas above Spec.MaxReplicas');
+  });
+
+  it('scales any kind with a scale subresource found by discovery: a StatefulSet', async () => {
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db' },
+      spec: {
+        replicas: 5,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'registry.local/db:1' }] } },
+      },
+    };
+    expect((await k(['apply', '-f', '-'], JSON.stringify(sts))).code).to.equal(0);
+    expect((await k(['apply', '-f', '-'], hpa('db', 'db', 1, 2, { apiVersion: 'apps/v1', kind: 'StatefulSet' }))).code).to.equal(0);
+    await waitFor('db scaled to 2', async () => JSON.parse((await k(['get', 'statefulset', 'db', '-o', 'json'])).stdout).spec.replicas === 2);
   });
 
   it('a missing target is FailedGetScale; a target scaled to zero by hand disables scaling', async () => {
