@@ -55,8 +55,10 @@ describe('autoscaling HorizontalPodAutoscaler (v2 and v1)', function () {
         maxReplicas: 5,
         metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
       });
+      expect(hpa.status).to.deep.equal({ currentMetrics: null, desiredReplicas: 0 });
       const v1 = await get(v1Path(name));
       expect(v1.spec.targetCPUUtilizationPercentage).to.equal(50);
+      expect(v1.status).to.deep.equal({ currentReplicas: 0, desiredReplicas: 0 });
       const table = await k(['get', 'hpa', name], undefined, version);
       expect(table.stdout.split('\n')[0]).to.match(/^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE$/);
       expect(table.stdout).to.match(new RegExp(`${name}\\s+Deployment/${name}\\s+cpu: <unknown>/50%\\s+1\\s+5\\s+0\\s+`));
@@ -167,7 +169,7 @@ describe('autoscaling HorizontalPodAutoscaler (v2 and v1)', function () {
     };
     const ignored = await server.request('PUT', v2Path('multi'), { body: { ...cur, status } });
     expect(ignored.status).to.equal(200);
-    expect(JSON.parse(ignored.body).status.currentReplicas).to.equal(0);
+    expect(JSON.parse(ignored.body).status).to.deep.equal({ currentMetrics: null, desiredReplicas: 0 });
     const r = await server.request('PUT', `${v2Path('multi')}/status`, { body: { ...cur, status } });
     expect(r.status, r.body).to.equal(200);
     const v1 = await get(v1Path('multi'));

@@ -213,8 +213,9 @@ const shared: Omit<ResourceDef, 'version'> = {
     return validateStatus(obj.status);
   },
   prepareForCreate(obj) {
-    // a new autoscaler starts with an empty status: the controller fills it
-    obj.status = { currentReplicas: 0, desiredReplicas: 0 };
+    // a new autoscaler starts with an empty status (Go's zero HorizontalPodAutoscalerStatus:
+    // desiredReplicas and currentMetrics have no omitempty); the controller fills it
+    obj.status = { currentMetrics: null, desiredReplicas: 0 };
   },
   prepareForUpdate(obj, old) {
     keepOldStatus(obj, old);
