@@ -6,7 +6,9 @@
 // has passed. Every replica change is recorded: up only while loaded, down only after, no flapping.
 // Measured on the shared 2-core machine: ≥3 replicas 15 s after the load began, 1 replica 51 s
 // after it ended (30 s window); changes 1 → 3 → 1.
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { repoRoot } from '@skiff/common/testing/index';
 import { SHARED_HPA_DOWNSCALE_SECONDS, sharedSingleNodeCluster } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 
@@ -123,5 +125,26 @@ describe('single node: HorizontalPodAutoscaler on CPU load (issue 18)', function
     expect(described).to.match(/AbleToScale\s+True/);
     expect(described).to.match(/ScalingActive\s+True\s+ValidMetricFound/);
     expect(described).to.include('New size: 1; reason: All metrics below target');
+  });
+  it('the load demo of manifests/10-autoscaling.yaml: a busybox wget loop on /cgi-bin/burn scales it up', async () => {
+    const demo = 'autoscaling-demo-e2e';
+    await c.kubectlOk(['create', 'namespace', demo]);
+    try {
+      await c.kubectlOk(['-n', demo, 'apply', '-f', join(repoRoot(), 'manifests', '10-autoscaling.yaml')]);
+      await c.kubectlOk(['-n', demo, 'rollout', 'status', 'deployment/burn', '--timeout=180s']);
+      const load = 'while :; do wget -qO- http://burn/cgi-bin/burn >/dev/null; done';
+      await c.kubectlOk(['-n', demo, 'run', 'load', '--image=127.0.0.1:5000/skiff/busybox:latest', '--restart=Never', '--', 'sh', '-c', load]);
+      const started = Date.now();
+      let n = 1;
+      while (Date.now() - started < 180_000 && n < 2) {
+        await sleep(2000);
+        n = Number(await c.kubectlOk(['-n', demo, 'get', 'deployment', 'burn', '-o', 'jsonpath={.spec.replicas}']));
+      }
+      const hpaNow = await c.kubectlOk(['-n', demo, 'get', 'hpa', 'burn', '--no-headers']);
+      expect(n, hpaNow).to.be.at.least(2);
+      process.stderr.write(`      demo: ${n} replicas ${Math.round((Date.now() - started) / 1000)} s after the load generator started\n`);
+    } finally {
+      await c.kubectl(['delete', 'namespace', demo, '--wait=false']);
+    }
   });
 });
