@@ -135,7 +135,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     registry,
     config: cfg.aggregation,
     clientCaFile: cfg.clientCaFile,
-    servesLocally: (group, version) => discovery.resourceList(group, version) !== undefined,
+    servesLocally: (group, version) => registry.groupVersions().some((gv) => gv.group === group && gv.version === version),
+    metrics: metrics.registry,
     log: log.child({ part: 'aggregator' }),
   });
   discovery.addGroupSource(aggregator.groups);

@@ -6,14 +6,16 @@
 // authentication of this apiserver, Local APIServices, the ConfigMap and validation.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
-import { makeClientCert, repoRoot, runKubectl, until, useApiserver } from '@skiff/common/testing/index';
+import { type ComponentHandle, makeClientCert, removeOnExit, repoRoot, runKubectl, startComponent, until, useApiserver } from '@skiff/common/testing/index';
 
 const V = '1.33';
 const group = 'wardle.example.com';
@@ -29,6 +31,7 @@ interface Seen {
   extra: Record<string, string[]>;
   frontProxyVerified: boolean;
   frontProxyCn: string;
+  headerNames: string[];
 }
 
 const resourceList = {
@@ -45,24 +48,31 @@ function flunder(name: string) {
   return { apiVersion: gv, kind: 'Flunder', metadata: { name, namespace: 'default', resourceVersion: '1' }, spec: { size: 3 } };
 }
 
-/** The aggregated server: trusts only the front-proxy CA, answers discovery and flunders. */
+/** What the backend learns of a request: the path, the front proxy's certificate, the user headers. */
+function record(req: IncomingMessage, seen: Seen[]): Seen {
+  const socket = req.socket as TLSSocket;
+  const peer = socket.getPeerCertificate();
+  const extra: Record<string, string[]> = {};
+  for (const [h, v] of Object.entries(req.headersDistinct)) if (h.startsWith('x-remote-extra-') && v) extra[h.slice('x-remote-extra-'.length)] = v;
+  const entry: Seen = {
+    path: req.url ?? '',
+    user: req.headersDistinct['x-remote-user']?.[0],
+    groups: req.headersDistinct['x-remote-group'] ?? [],
+    extra,
+    frontProxyVerified: socket.authorized,
+    frontProxyCn: String(peer?.subject?.CN ?? ''),
+    headerNames: Object.keys(req.headers),
+  };
+  seen.push(entry);
+  return entry;
+}
+
+/** The aggregated server: trusts only the front-proxy CA, answers discovery and flunders, echoes an upgraded stream. */
 async function startBackend(serving: { cert: string; key: string }, frontProxyCa: string, seen: Seen[]): Promise<https.Server> {
   const server = https.createServer(
     { cert: readFileSync(serving.cert), key: readFileSync(serving.key), ca: readFileSync(frontProxyCa), requestCert: true, rejectUnauthorized: false },
     (req: IncomingMessage, res: ServerResponse) => {
-      const socket = req.socket as TLSSocket;
-      const peer = socket.getPeerCertificate();
-      const extra: Record<string, string[]> = {};
-      for (const [h, v] of Object.entries(req.headersDistinct)) if (h.startsWith('x-remote-extra-') && v) extra[h.slice('x-remote-extra-'.length)] = v;
-      const entry: Seen = {
-        path: req.url ?? '',
-        user: req.headersDistinct['x-remote-user']?.[0],
-        groups: req.headersDistinct['x-remote-group'] ?? [],
-        extra,
-        frontProxyVerified: socket.authorized,
-        frontProxyCn: String(peer?.subject?.CN ?? ''),
-      };
-      seen.push(entry);
+      const entry = record(req, seen);
       const send = (code: number, body: object) => {
         res.writeHead(code, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -74,6 +84,8 @@ async function startBackend(serving: { cert: string; key: string }, frontProxyCa
       }
       const url = new URL(req.url ?? '/', 'https://backend');
       if (url.pathname === `/apis/${gv}`) return send(200, resourceList);
+      // another version of the group, for the wrong-CA APIService
+      if (url.pathname === `/apis/${group}/v1beta1`) return send(200, { ...resourceList, groupVersion: `${group}/v1beta1` });
       if (url.pathname === `/apis/${gv}/namespaces/default/flunders`) {
         if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') {
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -86,8 +98,49 @@ async function startBackend(serving: { cert: string; key: string }, frontProxyCa
       send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
     },
   );
+  // an exec-like stream: 101, then every byte comes back
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    const entry = record(req, seen);
+    if (!entry.frontProxyVerified || !entry.user || req.headers.upgrade !== 'skiff-echo') {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: skiff-echo\r\nConnection: Upgrade\r\n\r\n');
+    socket.pipe(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
+}
+
+/** An Upgrade request to the apiserver as the admin: the bytes echoed back through the stream. */
+function echoThroughUpgrade(url: string, ca: string, client: { cert: string; key: string }, message: string): Promise<{ status: number; echoed: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, {
+      method: 'POST',
+      headers: { connection: 'Upgrade', upgrade: 'skiff-echo' },
+      ca: readFileSync(ca),
+      cert: readFileSync(client.cert),
+      key: readFileSync(client.key),
+      agent: false,
+    });
+    req.on('upgrade', (res, socket, head) => {
+      let echoed = head.toString();
+      socket.on('data', (d: Buffer) => {
+        echoed += d.toString();
+        if (echoed.length >= message.length) {
+          socket.destroy();
+          resolve({ status: res.statusCode ?? 0, echoed });
+        }
+      });
+      socket.write(message);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, echoed: '' });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 describe('API aggregation (APIService, front proxy, availability, discovery)', function () {
@@ -97,6 +150,7 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
   let backend: https.Server | undefined;
   let port = 0;
   let wendy = '';
+  let controllerManager: ComponentHandle | undefined;
 
   const admin = (args: string[], stdin?: string) => cluster.server.kubectl(V, args, stdin ? { stdin } : {});
   const ok = async (args: string[], stdin?: string) => {
@@ -117,9 +171,10 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     wendy = await cluster.server.kubeconfigFor(await makeClientCert(pki, 'wendy', 'wendy', 'wardle-users'), 'wendy');
   });
 
-  after(() => {
+  after(async () => {
     backend?.close();
     backend?.closeAllConnections();
+    await controllerManager?.stop();
   });
 
   it('serves Local APIServices for the built-in groups, Available', async () => {
@@ -142,6 +197,11 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(cm.data['requestheader-extra-headers-prefix']).to.equal('["X-Remote-Extra-"]');
     expect(cm.data['requestheader-client-ca-file']).to.equal(readFileSync(cluster.server.pki.frontProxyCaCert, 'utf8'));
     expect(cm.data['client-ca-file']).to.equal(readFileSync(cluster.server.pki.caCert, 'utf8'));
+    // aggregated servers bind to this Role to read it
+    const role = JSON.parse(await ok(['get', 'role', '-n', 'kube-system', 'extension-apiserver-authentication-reader', '-o', 'json']));
+    expect(role.rules).to.deep.equal([
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['extension-apiserver-authentication'], verbs: ['get', 'list', 'watch'] },
+    ]);
   });
 
   it('validates APIServices as kube-aggregator does', async () => {
@@ -158,6 +218,39 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(bad.stderr).to.include('must be `spec.version+"."+spec.group`: "v1.other.example.com"');
     expect(bad.stderr).to.include('spec.groupPriorityMinimum: Invalid value: 0: must be positive and less than 20000');
     expect(bad.stderr).to.include('local APIServices may not have insecureSkipTLSVerify');
+
+    const causes = async (spec: Record<string, unknown>, name: string) => {
+      const r = await cluster.server.request('POST', '/apis/apiregistration.k8s.io/v1/apiservices', {
+        body: { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name }, spec },
+      });
+      expect(r.status, r.body).to.equal(422);
+      return JSON.parse(r.body).details.causes.map((c: { field: string; message: string }) => `${c.field}: ${c.message}`);
+    };
+    const ca = Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64');
+    expect(
+      await causes(
+        {
+          group: 'x.example.com',
+          version: 'v1',
+          groupPriorityMinimum: 100,
+          versionPriority: 2000,
+          caBundle: ca,
+          insecureSkipTLSVerify: true,
+          service: { namespace: 'a', name: 'b', port: 70000 },
+        },
+        'v1.x.example.com',
+      ),
+    ).to.have.members([
+      'spec.versionPriority: Invalid value: 2000: must be positive and less than 1000',
+      'spec.service.port: Invalid value: 70000: port is not valid: must be between 1 and 65535, inclusive',
+      'spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present',
+    ]);
+    expect(
+      await causes({ group: '', version: 'v2', groupPriorityMinimum: 100, versionPriority: 10, service: { namespace: 'a', name: 'b' } }, 'v2.'),
+    ).to.deep.equal(['spec.group: Required value: only v1 may have an empty group and it better be legacy kube']);
+    expect(
+      await causes({ group: 'x.example.com', version: 'v1', groupPriorityMinimum: 100, versionPriority: 10, caBundle: ca }, 'v1.x.example.com'),
+    ).to.deep.equal(['spec.caBundle: Invalid value: "28 bytes": local APIServices may not have a caBundle']);
   });
 
   it('reports why the backend is not available yet, then Available once it answers', async () => {
@@ -192,17 +285,19 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
       }),
     );
     await until('EndpointsNotFound', async () => (await available())?.reason === 'EndpointsNotFound');
-    await ok(
-      ['apply', '-f', '-'],
+    const slice = (ready: boolean) =>
       JSON.stringify({
         apiVersion: 'discovery.k8s.io/v1',
         kind: 'EndpointSlice',
         metadata: { name: 'api-manual', namespace: ns, labels: { 'kubernetes.io/service-name': 'api' } },
         addressType: 'IPv4',
-        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready } }],
         ports: [{ port, protocol: 'TCP' }],
-      }),
-    );
+      });
+    await ok(['apply', '-f', '-'], slice(false));
+    await until('MissingEndpoints', async () => (await available())?.reason === 'MissingEndpoints');
+    expect((await available()).message).to.equal(`endpointslices for service/api in "${ns}" have no addresses with port name ""`);
+    await ok(['apply', '-f', '-'], slice(true));
     const cond = await until('Available=True', async () => {
       const c = await available();
       return c?.status === 'True' && c;
@@ -250,6 +345,65 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(req?.groups).to.have.members(['wardle-users', 'system:authenticated']);
   });
 
+  it('forwards impersonated extras as X-Remote-Extra-*, and none of the caller credentials', async () => {
+    seen.length = 0;
+    const r = await cluster.server.request('GET', `/apis/${gv}/namespaces/default/flunders`, {
+      headers: { 'Impersonate-User': 'wendy', 'Impersonate-Group': 'wardle-users', 'Impersonate-Extra-Reason': 'audit', 'X-Remote-User': 'mallory' },
+    });
+    expect(r.status, r.body).to.equal(200);
+    const req = seen.find((s) => s.path.includes('/flunders'));
+    expect(req?.user).to.equal('wendy');
+    expect(req?.extra).to.deep.equal({ reason: ['audit'] });
+    expect(req?.headerNames.filter((h) => h.startsWith('impersonate-') || h === 'authorization')).to.deep.equal([]);
+  });
+
+  it('relays an Upgrade (exec-like) stream byte for byte', async () => {
+    seen.length = 0;
+    const pki = cluster.server.pki;
+    const r = await echoThroughUpgrade(
+      `${cluster.server.url}/apis/${gv}/namespaces/default/flunders/one/exec`,
+      pki.caCert,
+      pki.admin,
+      'hello through the aggregator',
+    );
+    expect(r).to.deep.equal({ status: 101, echoed: 'hello through the aggregator' });
+    expect(seen.find((s) => s.path.endsWith('/flunders/one/exec'))).to.include({ user: 'kubernetes-admin', frontProxyVerified: true });
+  });
+
+  it('verifies the backend against caBundle: a wrong CA gets 503, and no discovery from it', async () => {
+    // the same server, but trusted through the wrong CA: available (kube's check does not verify TLS), never proxied
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name: `v1beta1.${group}` },
+        spec: {
+          group,
+          version: 'v1beta1',
+          groupPriorityMinimum: 1000,
+          versionPriority: 10,
+          caBundle: readFileSync(cluster.server.pki.frontProxyCaCert).toString('base64'),
+          service: { namespace: ns, name: 'api' },
+        },
+      }),
+    );
+    const checked = await until('v1beta1 to be checked', async () => {
+      const r = JSON.parse(await ok(['get', 'apiservice', `v1beta1.${group}`, '-o', 'json']));
+      return r.status?.conditions?.find((c: { type: string }) => c.type === 'Available');
+    });
+    expect(checked, JSON.stringify(checked)).to.include({ status: 'True', reason: 'Passed' });
+    seen.length = 0;
+    const r = await cluster.server.request('GET', `/apis/${group}/v1beta1/namespaces/default/flunders`);
+    expect(r.status, r.body).to.equal(503);
+    expect(JSON.parse(r.body).message).to.match(/^error trying to reach service: /);
+    expect(seen.filter((x) => x.path.includes('/flunders'))).to.deep.equal([]);
+    const agg = await cluster.server.request('GET', '/apis', { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } });
+    const item = JSON.parse(agg.body).items.find((i: { metadata: { name: string } }) => i.metadata.name === group);
+    expect(item.versions.map((v: { version: string }) => v.version)).to.deep.equal([version]);
+    await ok(['delete', 'apiservice', `v1beta1.${group}`]);
+  });
+
   it('streams a watch through', async () => {
     const out = await ok(['get', '--raw', `/apis/${gv}/namespaces/default/flunders?watch=1`]);
     const events = out
@@ -270,6 +424,11 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
       return r.code === 0 && r.stdout.includes('flunders') && r.stdout;
     });
     expect(resources).to.match(/flunders\s+fl\s+wardle\.example\.com\/v1alpha1\s+true\s+Flunder/);
+    // kubectl maps the short name through the merged discovery and lists through the proxy
+    const table = await ok(['get', 'fl']);
+    expect(table).to.match(/^NAME\s+AGE/);
+    expect(table).to.match(/^one\s/m);
+    expect(table).to.match(/^two\s/m);
   });
 
   it('when the backend stops: Available=False, 503 for its group only, the rest answers', async () => {
@@ -283,6 +442,11 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     expect(cond.message).to.include(`failing or missing response from https://127.0.0.1:${port}/apis/${gv}`);
     expect(await ok(['get', 'apiservice', `${version}.${group}`])).to.include('False (FailedDiscoveryCheck)');
 
+    const metrics = (await cluster.server.request('GET', '/metrics')).body;
+    expect(metrics).to.include(`aggregator_unavailable_apiservice{name="${version}.${group}"} 1`);
+    expect(metrics).to.include(`aggregator_unavailable_apiservice{name="v1.apps"} 0`);
+    expect(metrics).to.include(`aggregator_unavailable_apiservice_total{name="${version}.${group}",reason="FailedDiscoveryCheck"} 1`);
+
     const raw = await cluster.server.request('GET', `/apis/${gv}/namespaces/default/flunders`);
     expect(raw.status).to.equal(503);
     expect(JSON.parse(raw.body)).to.include({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
@@ -290,7 +454,12 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     const pods = await admin(['get', 'pods', '-A']);
     expect(pods.code, pods.stderr).to.equal(0);
     // the stopped group is Stale in aggregated discovery; everything else is listed
-    const ar = await admin(['api-resources']);
+    // with a fresh discovery cache: kubectl skips the Stale version and lists everything else
+    const cacheDir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-cache-'));
+    removeOnExit(cacheDir);
+    const ar = await cluster.server.kubectl(V, ['api-resources'], { cacheDir });
+    expect(ar.code, ar.stderr).to.equal(0);
+    expect(ar.stdout).to.not.include('flunders');
     expect(ar.stdout).to.match(/^pods\s+po\s+v1\s+true\s+Pod/m);
     expect(ar.stdout).to.match(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/m);
     expect(ar.stdout).to.match(/^apiservices\s+apiregistration\.k8s\.io\/v1\s+false\s+APIService/m);
@@ -318,5 +487,47 @@ describe('API aggregation (APIService, front proxy, availability, discovery)', f
     const fake = await review(impostor, { 'X-Remote-User': 'carol' });
     expect(fake.status, fake.body).to.equal(201);
     expect(JSON.parse(fake.body).status.userInfo.username).to.equal('front-proxy-client');
+  });
+
+  it('keeps a namespace Terminating while an aggregated API is down, deleting what it can', async () => {
+    const cmKubeconfig = await cluster.server.kubeconfigFor(cluster.server.pki.controllerManager, 'controller-manager');
+    const cm = await startComponent({
+      workspace: 'controller-manager',
+      args: [`--kubeconfig=${cmKubeconfig}`, '--port=0', '--leader-elect=false', '--controllers=namespace'],
+    });
+    controllerManager = cm;
+    await ok(['create', 'namespace', 'doomed']);
+    await ok(['create', 'configmap', 'cm', '-n', 'doomed', '--from-literal=k=v']);
+    await ok(['delete', 'namespace', 'doomed', '--wait=false']);
+    await until(
+      'the ConfigMap to be deleted',
+      async () => {
+        const r = await admin(['get', 'configmap', 'cm', '-n', 'doomed']);
+        return r.code !== 0 && r.stderr.includes('NotFound');
+      },
+      60_000,
+    );
+    await until('the discovery failure in the controller log', () => readFileSync(cm.logFile, 'utf8').includes(`Discovery failed for some groups`), 60_000);
+    // never finalized while the group's discovery fails
+    expect(await ok(['get', 'namespace', 'doomed', '-o', 'jsonpath={.status.phase}'])).to.equal('Terminating');
+  });
+
+  it('forgets a deleted APIService in discovery', async () => {
+    await ok(['delete', 'apiservice', `${version}.${group}`]);
+    await until('the group to leave /apis', async () => {
+      const apis = JSON.parse(await ok(['get', '--raw', '/apis']));
+      return !apis.groups.some((g: { name: string }) => g.name === group);
+    });
+    const gone = await cluster.server.request('GET', `/apis/${gv}/namespaces/default/flunders`);
+    expect(gone.status).to.equal(404);
+    // with the group gone, the namespace controller finishes
+    await until(
+      'namespace doomed to be removed',
+      async () => {
+        const r = await admin(['get', 'namespace', 'doomed']);
+        return r.code !== 0 && r.stderr.includes('NotFound');
+      },
+      60_000,
+    );
   });
 });

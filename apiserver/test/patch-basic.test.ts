@@ -51,7 +51,14 @@ describe('patch: JSON patch', () => {
     expect(cur.spec.replicas).to.equal(2);
   });
   it('answers 422 with the apimachinery wording for a failing test or a missing path', () => {
-    for (const ops of [[{ op: 'test', path: '/spec/replicas', value: 9 }], [{ op: 'remove', path: '/spec/nope' }], [{ op: 'frobnicate', path: '/x' }]]) {
+    for (const ops of [
+      [{ op: 'test', path: '/spec/replicas', value: 9 }],
+      [{ op: 'remove', path: '/spec/nope' }],
+      [{ op: 'frobnicate', path: '/x' }],
+      // a value moved inside itself (from a proper prefix of path): found by make fuzz
+      [{ op: 'move', from: '', path: '/metadata/labels/x' }],
+      [{ op: 'move', from: '/spec', path: '/spec/template/x' }],
+    ]) {
       const e = catchErr(() => applyJsonPatch(deployment(), JSON.stringify(ops)));
       expect(e.code).to.equal(422);
       expect(e.reason).to.equal('Invalid');

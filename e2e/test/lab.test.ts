@@ -126,6 +126,29 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     }
   });
 
+  it('(top) kubectl top nodes and pods: the metrics server scrapes every worker (issue 18)', async () => {
+    // two scrapes 15 s apart make the first CPU rates
+    const nodes = await waitFor(
+      'kubectl top nodes listing every worker',
+      async () => {
+        const r = await lab.kubectl(['top', 'nodes']);
+        // a node without metrics yet is listed with <unknown>
+        return r.code === 0 && lab.workers.every((w) => new RegExp(`^${w.name}\\s+\\d+m?\\s+`, 'm').test(r.stdout)) && r.stdout;
+      },
+      90_000,
+    );
+    expect(nodes.split('\n')[0]).to.match(/^NAME\s+CPU\(cores\)/);
+    const pods = await waitFor(
+      'kubectl top pods of the web Deployment',
+      async () => {
+        const r = await lab.kubectl(['top', 'pods', '-l', 'app=web']);
+        return r.code === 0 && r.stdout.trim().split('\n').length === 4 && r.stdout;
+      },
+      90_000,
+    );
+    expect(pods.split('\n')[0]).to.match(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+  });
+
   it('(2) a rolling update under continuous load fails no request', async () => {
     let loadReport: LoadReport | undefined;
     const before = new Set((await pods('app=web')).map((p) => p.name));

@@ -6,6 +6,7 @@
 // that cycle (and so out of the metrics until it answers twice again); the next cycle tries
 // it afresh, so a kubelet that comes back is picked up without any other retry.
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Logger } from '@skiff/common/log';
 import client from 'prom-client';
 import { decodeResourceMetrics, type NodeScrape } from './decode.ts';
@@ -50,7 +51,7 @@ export function kubeletAddress(node: NodeInfo, types: string[], portOverride?: n
 export class Scraper {
   private readonly o: ScraperOptions;
   private readonly agent: https.Agent;
-  private readonly tls: https.RequestOptions;
+  private readonly tls: https.RequestOptions & { secureContext: tls.SecureContext };
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private cycles = 0;
@@ -63,9 +64,9 @@ export class Scraper {
     this.o = o;
     const c = o.credentials;
     this.tls = {
-      cert: c.cert,
-      key: c.key,
-      ca: o.kubeletCA ?? c.ca,
+      // one context for every kubelet: without it each new connection parses the CA,
+      // certificate and key again (tls.connect builds a context from the options)
+      secureContext: tls.createSecureContext({ cert: c.cert, key: c.key, ca: o.kubeletCA ?? c.ca }),
       rejectUnauthorized: !o.insecureTLS,
       headers: c.token ? { Authorization: `Bearer ${c.token}` } : {},
     };

@@ -29,6 +29,8 @@ import { Kubelet } from '@skiff/kubelet/kubelet';
 import client from 'prom-client';
 import { loadCredentials } from '../src/kubeconfig.ts';
 import { startMetricsServer, type MetricsServer } from '../src/metrics-server.ts';
+import { Scraper } from '../src/scraper.ts';
+import { MetricsStorage } from '../src/storage.ts';
 import { ensureSelfSignedCert } from '../src/serving-cert.ts';
 
 const NODE = 'metrics-node';
@@ -297,6 +299,31 @@ describe('metrics-server against an apiserver and a kubelet', function () {
         .slice(1)
         .map((l) => l.split(/\s+/)[0]),
     ).to.deep.equal(['web-1', 'web-2']);
+  });
+
+  it("verifies the kubelet's serving certificate: a scraper trusting another CA gets nothing", async () => {
+    const pki = await sharedPki();
+    const scraper = new Scraper({
+      credentials: loadCredentials(await server.kubeconfigFor(await makeClientCert(pki, 'metrics-server', 'system:skiff-metrics-server'), 'metrics-server')),
+      nodes: () => [],
+      storage: new MetricsStorage(),
+      resolutionMs: 1000,
+      requestTimeoutMs: 5000,
+      addressTypes: ['InternalIP'],
+      insecureTLS: false,
+      kubeletCA: readFileSync(pki.frontProxyCaCert),
+      registry: new client.Registry(),
+      log: createLogger('scraper-test'),
+    });
+    const node = { name: NODE, labels: {}, addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], kubeletPort: kubelet.port };
+    try {
+      await scraper.scrapeNode(node).then(
+        () => expect.fail('scraped a kubelet whose certificate it cannot verify'),
+        (e: Error) => expect(e.message).to.match(/certificate/i),
+      );
+    } finally {
+      scraper.stop();
+    }
   });
 
   it('answers the health probes without authentication', async () => {

@@ -5,6 +5,7 @@
 // at once when it, its Service or its endpoints change. The answered document feeds
 // aggregated discovery.
 import type { Logger } from '@skiff/common';
+import client from 'prom-client';
 import { WorkQueue } from '@skiff/common/workqueue';
 import { runController, type StopController } from '@skiff/common/controller/runner';
 import { ApiError } from '../errors.ts';
@@ -35,6 +36,8 @@ export interface AvailableControllerDeps {
   discovery: AggregatedGroups;
   intervalSeconds: number;
   log: Logger;
+  /** the apiserver's /metrics registry */
+  metrics?: client.Registry;
 }
 
 function newQueue(): WorkQueue<string> {
@@ -54,9 +57,26 @@ export class AvailableController {
   private stopped = false;
 
   private readonly deps: AvailableControllerDeps;
+  private readonly unavailable?: client.Gauge<'name'>;
+  private readonly unavailableTotal?: client.Counter<'name' | 'reason'>;
 
   constructor(deps: AvailableControllerDeps) {
     this.deps = deps;
+    if (deps.metrics) {
+      // kube-aggregator's metrics, same names and labels
+      this.unavailable = new client.Gauge({
+        name: 'aggregator_unavailable_apiservice',
+        help: 'Gauge of APIServices which are marked as unavailable broken down by APIService name.',
+        labelNames: ['name'] as const,
+        registers: [deps.metrics],
+      });
+      this.unavailableTotal = new client.Counter({
+        name: 'aggregator_unavailable_apiservice_total',
+        help: 'Counter of APIServices which are marked as unavailable broken down by APIService name and reason.',
+        labelNames: ['name', 'reason'] as const,
+        registers: [deps.metrics],
+      });
+    }
   }
 
   private get apiServices() {
@@ -70,6 +90,7 @@ export class AvailableController {
     for (const names of this.byService.values()) names.delete(name);
     if (deleted) {
       this.deps.discovery.removeApiService(name);
+      this.unavailable?.remove({ name });
       return;
     }
     this.deps.discovery.setApiService(obj);
@@ -171,7 +192,12 @@ export class AvailableController {
       return { type: 'Available', status: 'False', reason: e.reason, message: e.message };
     }
     const path = `/apis/${spec.group}/${spec.version}`;
-    const tls = backendTls(obj, this.deps.proxyClient);
+    // as kube: the availability check is a best-effort GET that does not enforce the serving
+    // certificate; the document feeds discovery only when the certificate passes caBundle
+    // (or insecureSkipTLSVerify says not to care), as the proxy itself would require
+    const verifyingTls = backendTls(obj, this.deps.proxyClient);
+    const tls = { ...verifyingTls, rejectUnauthorized: false };
+    const trusted = (verified: boolean) => verified || spec.insecureSkipTLSVerify === true;
     let lastError = '';
     for (const target of shuffled(targets).slice(0, attempts)) {
       const url = `https://${target.host}:${target.port}${path}`;
@@ -181,7 +207,8 @@ export class AvailableController {
           lastError = `failing or missing response from ${url}: bad status from ${url}: ${res.status}`;
           continue;
         }
-        this.recordDiscovery(name, res.body);
+        if (trusted(res.verified)) this.recordDiscovery(name, res.body);
+        else this.deps.log.warn('aggregated API serving certificate does not pass caBundle: not used for discovery', { apiService: name });
         return { type: 'Available', status: 'True', reason: 'Passed', message: 'all checks passed' };
       } catch (e) {
         lastError = `failing or missing response from ${url}: ${(e as Error).message}`;
@@ -207,8 +234,10 @@ export class AvailableController {
   /** Writes the condition when it changed; lastTransitionTime moves only when the status does. */
   private async writeCondition(obj: KObject, c: Condition): Promise<void> {
     const cur = availableCondition(obj);
+    this.unavailable?.set({ name: obj.metadata.name }, c.status === 'True' ? 0 : 1);
     if (cur && cur.status === c.status && cur.reason === c.reason && cur.message === c.message) return;
     if (cur?.status !== c.status) {
+      if (c.status === 'False') this.unavailableTotal?.inc({ name: obj.metadata.name, reason: c.reason });
       this.deps.log.info('apiservice availability changed', { apiService: obj.metadata.name, status: c.status, reason: c.reason, message: c.message });
     }
     await this.apiServices.modify(

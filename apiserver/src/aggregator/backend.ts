@@ -84,9 +84,15 @@ export const aggregatorUser: UserInfo = { name: 'system:kube-aggregator', groups
 export interface BackendResponse {
   status: number;
   body: string;
+  /** whether the serving certificate passed the checks of `tls` (chain and name), even when not enforced */
+  verified: boolean;
 }
 
-/** A GET to the backend as system:kube-aggregator, e.g. the discovery check. */
+/**
+ * A GET to the backend as system:kube-aggregator, e.g. the discovery check. With
+ * `rejectUnauthorized: false` a bad serving certificate does not fail the request, but the
+ * answer says whether it would have passed.
+ */
 export function backendGet(target: BackendTarget, tls: https.RequestOptions, path: string, timeoutMs: number): Promise<BackendResponse> {
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -103,7 +109,8 @@ export function backendGet(target: BackendTarget, tls: https.RequestOptions, pat
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        const verified = (res.socket as import('node:tls').TLSSocket).authorized === true;
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), verified }));
         res.on('error', reject);
       },
     );

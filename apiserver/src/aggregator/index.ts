@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@skiff/common';
+import type client from 'prom-client';
 import { ApiError } from '../errors.ts';
 import type { AggregationConfig } from '../config.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
@@ -28,6 +29,8 @@ export interface AggregatorOptions {
   clientCaFile: string;
   /** whether this apiserver serves the group/version itself (then it is never proxied) */
   servesLocally: (group: string, version: string) => boolean;
+  /** /metrics: aggregator_unavailable_apiservice and _total */
+  metrics?: client.Registry;
   log: Logger;
 }
 
@@ -59,7 +62,14 @@ export function createAggregator(o: AggregatorOptions): Aggregator {
   if (!proxyClient) log.warn('no --proxy-client-cert-file: aggregated API servers cannot authenticate this apiserver');
   const groups = new AggregatedGroups();
   const proxy = createAggregatorProxy({ registry: o.registry, proxyClient, log });
-  const controller = new AvailableController({ registry: o.registry, proxyClient, discovery: groups, intervalSeconds: c.availabilityCheckSeconds, log });
+  const controller = new AvailableController({
+    registry: o.registry,
+    proxyClient,
+    discovery: groups,
+    intervalSeconds: c.availabilityCheckSeconds,
+    log,
+    metrics: o.metrics,
+  });
 
   async function apiServiceFor(group: string, version: string): Promise<KObject | undefined> {
     const store = o.registry.store('apiregistration.k8s.io', 'v1', 'apiservices');
@@ -76,7 +86,10 @@ export function createAggregator(o: AggregatorOptions): Aggregator {
     authenticator,
     groups,
     async route(req, res, info, user) {
-      if (info.apiPrefix !== 'apis' || !info.group || !info.version || o.servesLocally(info.group, info.version)) return false;
+      if (info.apiPrefix !== 'apis' || !info.group || !info.version) return false;
+      // the hot path: a resource we store is ours without asking anything else
+      if (info.isResourceRequest && o.registry.store(info.group, info.version, info.resource)) return false;
+      if (o.servesLocally(info.group, info.version)) return false;
       const apiService = await apiServiceFor(info.group, info.version);
       if (!apiService?.spec?.service) return false;
       await proxy(req, res, user, apiService);

@@ -39,7 +39,7 @@ async function getOrUndefined(registry: ApiRegistry, group: string, resource: st
   }
 }
 
-/** Ready addresses of the Service's port from its EndpointSlices; undefined when it has none. */
+/** Ready addresses of the Service's port from its EndpointSlices; undefined when it has none (ready unset counts as ready, as kube). */
 async function fromSlices(registry: ApiRegistry, ref: ServiceRef, portName: string): Promise<BackendTarget[] | undefined> {
   const store = registry.store('discovery.k8s.io', 'v1', 'endpointslices');
   if (!store) return undefined;
@@ -81,10 +81,13 @@ export async function resolveTargets(registry: ApiRegistry, ref: ServiceRef): Pr
   const svcPort = (svc.spec?.ports ?? []).find((p: any) => p?.port === ref.port);
   if (!svcPort) throw new TargetError('ServicePortError', `service/${ref.name} in "${ref.namespace}" is not listening on port ${ref.port}`);
   const portName = svcPort.name ?? '';
-  const targets = (await fromSlices(registry, ref, portName)) ?? (await fromEndpoints(registry, ref, portName));
-  if (targets === undefined) throw new TargetError('EndpointsNotFound', `cannot find endpoints for service/${ref.name} in "${ref.namespace}"`);
+  // kube reads EndpointSlices only; Endpoints are a fallback for clusters where nothing mirrors them
+  const fromSlice = await fromSlices(registry, ref, portName);
+  const targets = fromSlice ?? (await fromEndpoints(registry, ref, portName));
+  const what = fromSlice || !targets ? 'endpointslices' : 'endpoints';
+  if (targets === undefined) throw new TargetError('EndpointsNotFound', `cannot find endpointslices for service/${ref.name} in "${ref.namespace}"`);
   if (!targets.length) {
-    throw new TargetError('MissingEndpoints', `endpoints for service/${ref.name} in "${ref.namespace}" have no addresses with port name "${portName}"`);
+    throw new TargetError('MissingEndpoints', `${what} for service/${ref.name} in "${ref.namespace}" have no addresses with port name "${portName}"`);
   }
   return targets;
 }

@@ -52,9 +52,13 @@ export function impersonate(req: IncomingMessage, user: UserInfo, authorizer: Au
   }
   for (const g of groups) checks.push(impersonation('groups', g));
   for (const u of uids) checks.push(impersonation('uids', u, 'authentication.k8s.io'));
+  const extra: Record<string, string[]> = {};
   for (const h of extraKeys) {
     const key = decodeURIComponent(h.slice('impersonate-extra-'.length));
-    for (const v of headerValues(req, h)) checks.push(impersonation('userextras', v, 'authentication.k8s.io', undefined, key));
+    for (const v of headerValues(req, h)) {
+      checks.push(impersonation('userextras', v, 'authentication.k8s.io', undefined, key));
+      extra[key] = [...(extra[key] ?? []), v];
+    }
   }
   for (const a of checks) authorizeOrThrow(authorizer, user, a);
   const all = [...new Set([...impliedGroups, ...groups])];
@@ -63,5 +67,6 @@ export function impersonate(req: IncomingMessage, user: UserInfo, authorizer: Au
   } else if (!all.includes('system:authenticated')) {
     all.push('system:authenticated');
   }
-  return { name, groups: all };
+  // the impersonated extras are the user's from here on (an aggregated server gets them as X-Remote-Extra-*)
+  return Object.keys(extra).length ? { name, groups: all, extra } : { name, groups: all };
 }

@@ -85,6 +85,10 @@ function decodeOperations(patch: unknown): unknown[] {
     if (typeof op.path !== 'string') throw unprocessable(new Error('operation missing path'));
     if ((op.op === 'add' || op.op === 'replace' || op.op === 'test') && !('value' in op)) throw unprocessable(new Error('operation missing value'));
     if ((op.op === 'copy' || op.op === 'move') && typeof op.from !== 'string') throw unprocessable(new Error('operation missing from'));
+    // RFC 6902 4.4: a value cannot move inside itself (it would contain itself: a cycle, not a document)
+    if (op.op === 'move' && (op.path as string).startsWith(`${op.from as string}/`)) {
+      throw unprocessable(new Error('the "from" location of a move must not be a proper prefix of its "path"'));
+    }
   }
   return patch;
 }

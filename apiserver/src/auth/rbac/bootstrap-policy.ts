@@ -310,6 +310,14 @@ export const bootstrapRoles: KObject[] = [
     metadata: { name: 'system:bootstrap-signer-clusterinfo', namespace: 'kube-public', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
     rules: [rule(['get'], [''], ['configmaps'], ['cluster-info'])],
   },
+  // bootstrappolicy's NamespaceRoles: aggregated API servers bind their ServiceAccount to it to
+  // read how this apiserver authenticates front proxies (apiserver/src/aggregator/)
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'Role',
+    metadata: { name: 'extension-apiserver-authentication-reader', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
+    rules: [rule(read, [''], ['configmaps'], ['extension-apiserver-authentication'])],
+  },
   // Skiff's DNS server runs outside the cluster and publishes the kube-dns Service and its
   // endpoints itself (dns/src/bootstrap.ts)
   {
@@ -322,13 +330,6 @@ export const bootstrapRoles: KObject[] = [
       rule(['create'], ['discovery.k8s.io'], ['endpointslices']),
       rule(['get', 'update'], ['discovery.k8s.io'], ['endpointslices'], ['kube-dns-skiff']),
     ],
-  },
-  // kube-apiserver's: aggregated apiservers read the front proxy's CA and header names
-  {
-    apiVersion: `${RBAC_GROUP}/v1`,
-    kind: 'Role',
-    metadata: { name: 'extension-apiserver-authentication-reader', namespace: 'kube-system', labels: { ...bootstrapLabels }, annotations: { ...autoupdate } },
-    rules: [rule(['get', 'list', 'watch'], [''], ['configmaps'], ['extension-apiserver-authentication'])],
   },
   {
     apiVersion: `${RBAC_GROUP}/v1`,

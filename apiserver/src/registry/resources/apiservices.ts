@@ -94,12 +94,9 @@ export const apiservices: ResourceDef = {
     if (obj.spec?.service && typeof obj.spec.service === 'object') obj.spec.service.port ??= 443;
   },
 
+  // every write, create or update, as ValidateAPIService and ValidateAPIServiceUpdate
   validate(obj) {
     return [...validateApiService(obj), ...validateStatus(obj.status)];
-  },
-
-  validateUpdate(obj) {
-    return validateStatus(obj.status);
   },
 
   prepareForCreate(obj) {

@@ -40,7 +40,10 @@ export async function start(ctx: ControllerDeps<GarbageCollectorConfig>): Promis
   const starting = (async () => {
     while (!stopped) {
       try {
-        const resources = await discoverResources(apis);
+        // an aggregated API that is down does not keep the collector from the rest
+        const resources = await discoverResources(apis, (groupVersion, err) =>
+          log.warn('discovery failed for a group, not collecting it', { groupVersion, err: String(err) }),
+        );
         if (stopped) return;
         const gc = new GarbageCollector(apis.objects, resources, log);
         const informers = new InformerSet(ctx, log);

@@ -21,14 +21,26 @@ export function collectionPath(r: { group: string; version: string; resource: st
   return `${root}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${r.resource}`;
 }
 
-/** The core group (/api, which only ever serves v1) and every group's preferred version. */
-export async function discoverResources(apis: Pick<Apis, 'core' | 'groups' | 'customObjects'>): Promise<ApiResource[]> {
+/**
+ * The core group (/api, which only ever serves v1) and every group's preferred version. A group
+ * whose document cannot be read (an aggregated API whose server is down answers 503) is passed
+ * to `onGroupFailed` and left out, as client-go's partial discovery; without it, the error is thrown.
+ */
+export async function discoverResources(
+  apis: Pick<Apis, 'core' | 'groups' | 'customObjects'>,
+  onGroupFailed?: (groupVersion: string, err: unknown) => void,
+): Promise<ApiResource[]> {
   const out: ApiResource[] = [...parseResourceList(await apis.core.getAPIResources(), '', 'v1')];
   const groups = await apis.groups.getAPIVersions();
   for (const g of groups.groups ?? []) {
     const version = g.preferredVersion?.version ?? g.versions?.[0]?.version;
     if (!version) continue;
-    out.push(...parseResourceList(await apis.customObjects.getAPIResources({ group: g.name, version }), g.name, version));
+    try {
+      out.push(...parseResourceList(await apis.customObjects.getAPIResources({ group: g.name, version }), g.name, version));
+    } catch (e) {
+      if (!onGroupFailed) throw e;
+      onGroupFailed(`${g.name}/${version}`, e);
+    }
   }
   return out;
 }

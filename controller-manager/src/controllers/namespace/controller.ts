@@ -109,10 +109,16 @@ export class NamespaceContentDeleter {
     this.log = log;
   }
 
-  /** Asks for the deletion of everything in the namespace; returns how many objects remain. */
+  /**
+   * Asks for the deletion of everything in the namespace; returns how many objects remain.
+   * Throws, after deleting what it could, when a group's discovery failed (an aggregated API
+   * that is down): it may hold objects of the namespace, so the namespace is not finalized yet.
+   */
   async deleteAll(namespace: string): Promise<number> {
     let remaining = 0;
-    for (const r of await this.namespacedResources()) {
+    const failed: string[] = [];
+    const resources = await this.namespacedResources(failed);
+    for (const r of resources) {
       if (hasVerbs(r, 'deletecollection')) {
         try {
           await this.deleteCollection(r, namespace);
@@ -142,6 +148,7 @@ export class NamespaceContentDeleter {
       if ((left.items ?? []).length > 0) this.log.debug('namespace content remaining', { namespace, resource: r.resource, count: left.items!.length });
       remaining += (left.items ?? []).length;
     }
+    if (failed.length) throw new Error(`Discovery failed for some groups, ${failed.length} failing: ${failed.join(', ')}`);
     return remaining;
   }
 
@@ -155,11 +162,14 @@ export class NamespaceContentDeleter {
     await coreCollectionDeletes[r.resource]?.(this.apis.core, { namespace, body });
   }
 
-  private async namespacedResources(): Promise<ApiResource[]> {
+  /** `failed` receives the group versions whose discovery failed; a partial answer is not kept. */
+  private async namespacedResources(failed: string[]): Promise<ApiResource[]> {
     if (!this.resources || Date.now() - this.resources.at > DISCOVERY_TTL_MS) {
-      const all = await discoverResources(this.apis);
+      const all = await discoverResources(this.apis, (groupVersion) => failed.push(groupVersion));
       // events.k8s.io and core events share storage: deleting one empties both, listing either counts them
-      this.resources = { at: Date.now(), list: all.filter((r) => r.namespaced && hasVerbs(r, 'list', 'delete') && !(r.group === 'events.k8s.io')) };
+      const list = all.filter((r) => r.namespaced && hasVerbs(r, 'list', 'delete') && !(r.group === 'events.k8s.io'));
+      if (failed.length) return list;
+      this.resources = { at: Date.now(), list };
     }
     return this.resources.list;
   }

@@ -78,7 +78,7 @@ export async function start(ctx: ControllerDeps<ResourceQuotaConfig>): Promise<S
   let discovered: ApiResource[] | undefined;
   const resourceInfo = async (gr: GroupResource): Promise<ApiResource | undefined> => {
     const find = () => discovered?.find((r) => r.group === gr.group && r.resource === gr.resource);
-    if (!find()) discovered = await discoverResources(apis);
+    if (!find()) discovered = await discoverResources(apis, () => {});
     return find();
   };
 
