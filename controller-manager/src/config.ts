@@ -54,6 +54,16 @@ export interface ControllerManagerConfig {
   localPathRoot: string;
   /** The CronJob controller's clock runs this many times faster than real time (tests; 1 otherwise). */
   cronJobTimeScale?: number;
+  /** --horizontal-pod-autoscaler-sync-period: every autoscaler is reconciled this often */
+  hpaSyncPeriodSeconds?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization: the scale-down window of autoscalers without behavior */
+  hpaDownscaleStabilizationSeconds?: number;
+  /** --horizontal-pod-autoscaler-tolerance: usage ratios this close to 1 change nothing */
+  hpaTolerance?: number;
+  /** --horizontal-pod-autoscaler-cpu-initialization-period: CPU samples of pods this young are trusted only after readiness */
+  hpaCpuInitializationPeriodSeconds?: number;
+  /** --horizontal-pod-autoscaler-initial-readiness-delay: readiness flips this soon after start do not count */
+  hpaInitialReadinessDelaySeconds?: number;
 }
 
 export const defaultConfig: ControllerManagerConfig = {

@@ -1,5 +1,6 @@
 // kube-controller-manager for Skiff: flags, then startControllerManager until SIGTERM.
 import { FlagError, createLogger, onShutdown, parseFlags } from '@skiff/common';
+import { parseGoDurationMs } from '@skiff/common/go-duration';
 import { defaultConfig } from './config.ts';
 import { startControllerManager } from './manager.ts';
 
@@ -71,7 +72,29 @@ const flagSpec = {
     default: 1,
     description: "how many times faster than real time the CronJob controller's clock runs (tests of minute schedules; 1 otherwise)",
   },
+  'horizontal-pod-autoscaler-sync-period': { default: '15s', description: 'how often every HorizontalPodAutoscaler is reconciled' },
+  'horizontal-pod-autoscaler-downscale-stabilization': {
+    default: '5m0s',
+    description: 'how far back the autoscaler looks for higher recommendations before it scales down (autoscalers without behavior)',
+  },
+  'horizontal-pod-autoscaler-tolerance': { type: 'number', default: 0.1, description: 'usage-to-target ratios within this of 1.0 do not rescale' },
+  'horizontal-pod-autoscaler-cpu-initialization-period': {
+    default: '5m0s',
+    description: 'after a pod starts, its CPU samples count only once taken a whole window after it became ready',
+  },
+  'horizontal-pod-autoscaler-initial-readiness-delay': {
+    default: '30s',
+    description: 'after a pod starts, readiness changes within this delay are not taken as its first readiness',
+  },
 } as const;
+
+const seconds = (flag: string, text: string): number => {
+  try {
+    return parseGoDurationMs(text) / 1000;
+  } catch (e) {
+    throw new FlagError(`--${flag}: ${(e as Error).message}`);
+  }
+};
 
 const log = createLogger('controller-manager');
 try {
@@ -110,6 +133,11 @@ try {
     concurrentResourceQuotaSyncs: f['concurrent-resource-quota-syncs'],
     localPathRoot: f['local-path-root'],
     cronJobTimeScale: f['cronjob-time-scale'],
+    hpaSyncPeriodSeconds: seconds('horizontal-pod-autoscaler-sync-period', f['horizontal-pod-autoscaler-sync-period']),
+    hpaDownscaleStabilizationSeconds: seconds('horizontal-pod-autoscaler-downscale-stabilization', f['horizontal-pod-autoscaler-downscale-stabilization']),
+    hpaTolerance: f['horizontal-pod-autoscaler-tolerance'],
+    hpaCpuInitializationPeriodSeconds: seconds('horizontal-pod-autoscaler-cpu-initialization-period', f['horizontal-pod-autoscaler-cpu-initialization-period']),
+    hpaInitialReadinessDelaySeconds: seconds('horizontal-pod-autoscaler-initial-readiness-delay', f['horizontal-pod-autoscaler-initial-readiness-delay']),
     log,
     onLeadershipLost: () => {
       log.error('leaderelection lost');

@@ -1,6 +1,7 @@
 // Printers of the named API groups (coordination, scheduling, certificates, discovery, rbac,
 // networking, storage, policy, autoscaling, admissionregistration, node).
 import type { KObject } from '../registry/types.ts';
+import { hpaFromV1 } from '../registry/resources/shared/hpa-v1-conversion.ts';
 import { ageColumn, col, nameColumn, type Printer } from './columns.ts';
 import { humanDuration, timestampSince } from './duration.ts';
 import { formatLabelSelector, int, listWithMore, str } from './format.ts';
@@ -197,6 +198,8 @@ export const podDisruptionBudgetPrinter: Printer = {
 
 /** Only the resource-utilization metric forms that our HPA (autoscaling/v2) can carry are spelled out. */
 function hpaTargets(o: KObject): string {
+  // autoscaling/v1 objects are printed as their stored (v2) form, as upstream prints the internal one
+  if (o.apiVersion === 'autoscaling/v1') o = hpaFromV1(o);
   const specs: any[] = o.spec?.metrics ?? [];
   if (specs.length === 0) return '<none>';
   const statuses: any[] = o.status?.currentMetrics ?? [];

@@ -24,6 +24,7 @@ import { statefulSetController } from './statefulset/controller.ts';
 import { jobController } from './job/controller.ts';
 import { ttlAfterFinishedController } from './ttlafterfinished/controller.ts';
 import { cronJobController } from './cronjob/controller.ts';
+import { horizontalPodAutoscalerController } from './podautoscaler/controller.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -52,4 +53,5 @@ export const controllers: ControllerDescriptor[] = [
   jobController,
   ttlAfterFinishedController(),
   cronJobController,
+  horizontalPodAutoscalerController,
 ];

@@ -1,7 +1,13 @@
 // The single-node cluster fixture: the whole `make up` cluster in a network namespace of its
 // own, driven from the host by the real kubectl (see cluster.ts).
 export { startSingleNodeCluster, APISERVER_PORT } from './cluster.ts';
-export { sharedSingleNodeCluster, stopSharedSingleNodeCluster, SHARED_CRONJOB_TIME_SCALE } from './shared.ts';
+export {
+  sharedSingleNodeCluster,
+  stopSharedSingleNodeCluster,
+  SHARED_CRONJOB_TIME_SCALE,
+  SHARED_HPA_DOWNSCALE_SECONDS,
+  SHARED_HPA_SYNC_SECONDS,
+} from './shared.ts';
 export type { SingleNodeCluster, SingleNodeClusterOptions } from './cluster.ts';
 export { createNodeNetwork, removeNodeNetwork, inNode } from './node-network.ts';
 export type { NodeNetwork } from './node-network.ts';

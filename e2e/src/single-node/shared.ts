@@ -9,6 +9,10 @@ import { startSingleNodeCluster, type SingleNodeCluster } from './cluster.ts';
 
 /** CronJobs in the shared cluster run this many times faster (the controller's --cronjob-time-scale). */
 export const SHARED_CRONJOB_TIME_SCALE = 20;
+/** The HPA controller's --horizontal-pod-autoscaler-downscale-stabilization in the shared cluster (5 min upstream). */
+export const SHARED_HPA_DOWNSCALE_SECONDS = 30;
+/** Its --horizontal-pod-autoscaler-sync-period (15 s upstream). */
+export const SHARED_HPA_SYNC_SECONDS = 5;
 
 let shared: Promise<SingleNodeCluster> | undefined;
 let registered = false;
@@ -16,6 +20,8 @@ let registered = false;
 export function sharedSingleNodeCluster(): Promise<SingleNodeCluster> {
   if (!shared) {
     process.env.SKIFF_CONTROLLER_MANAGER_CRONJOB_TIME_SCALE = String(SHARED_CRONJOB_TIME_SCALE);
+    process.env.SKIFF_CONTROLLER_MANAGER_HORIZONTAL_POD_AUTOSCALER_DOWNSCALE_STABILIZATION = `${SHARED_HPA_DOWNSCALE_SECONDS}s`;
+    process.env.SKIFF_CONTROLLER_MANAGER_HORIZONTAL_POD_AUTOSCALER_SYNC_PERIOD = `${SHARED_HPA_SYNC_SECONDS}s`;
     const started = startSingleNodeCluster();
     shared = started;
     // a failed start is not kept: the next file tries again

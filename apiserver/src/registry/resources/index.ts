@@ -35,6 +35,7 @@ import { daemonsets } from './daemonsets.ts';
 import { statefulsets } from './statefulsets.ts';
 import { jobs } from './jobs.ts';
 import { cronjobs } from './cronjobs.ts';
+import { horizontalpodautoscalersV1, horizontalpodautoscalersV2 } from './horizontalpodautoscalers.ts';
 import { apiservices } from './apiservices.ts';
 import { customresourcedefinitions } from './customresourcedefinitions.ts';
 
@@ -74,6 +75,8 @@ export const allResources: ResourceDef[] = [
   statefulsets,
   jobs,
   cronjobs,
+  horizontalpodautoscalersV2,
+  horizontalpodautoscalersV1,
   apiservices,
   customresourcedefinitions,
 ];
