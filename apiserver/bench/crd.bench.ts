@@ -1,5 +1,5 @@
 // `make bench` figures for custom resources (issue 17): creates/s and the time to LIST 10,000
-// objects, for a CronTab (manifests/10-crontab-crd.yaml: schema, defaults, a CEL rule, printer
+// objects, for a CronTab (manifests/11-crontab-crd.yaml: schema, defaults, a CEL rule, printer
 // columns) next to the same figures for ConfigMaps, in one run on one apiserver. Prints
 // numbers, asserts nothing. `make bench FILTER=crd` runs only this file.
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ async function main() {
   const base = api.url;
   const agent = agentFor(api, 64);
   try {
-    const crd = yaml.load(readFileSync(join(repoRoot(), 'manifests', '10-crontab-crd.yaml'), 'utf8'));
+    const crd = yaml.load(readFileSync(join(repoRoot(), 'manifests', '11-crontab-crd.yaml'), 'utf8'));
     const made = await call(agent, base, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
     if (made.status !== 201) throw new Error(`CRD create failed ${made.status} ${made.body}`);
     for (const ns of ['bench-cm', 'bench-cr'])

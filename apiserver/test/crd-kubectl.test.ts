@@ -7,8 +7,8 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { repoRoot, until, useApiserver } from '@skiff/common/testing/index';
 
 const v = '1.33';
-const crdFile = join(repoRoot(), 'manifests', '10-crontab-crd.yaml');
-const crFile = join(repoRoot(), 'manifests', '11-crontab.yaml');
+const crdFile = join(repoRoot(), 'manifests', '11-crontab-crd.yaml');
+const crFile = join(repoRoot(), 'manifests', '12-crontab.yaml');
 const ns = 'crd-test';
 
 describe('CustomResourceDefinitions through kubectl', function () {

@@ -25,9 +25,9 @@ describe("README's custom resource controller", function () {
       if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
       return r.stdout;
     };
-    await k(['apply', '-f', join(repoRoot(), 'manifests', '10-crontab-crd.yaml')]);
+    await k(['apply', '-f', join(repoRoot(), 'manifests', '11-crontab-crd.yaml')]);
     await k(['wait', '--for=condition=Established', '--timeout=10s', 'crd/crontabs.stable.example.com']);
-    await k(['apply', '-n', 'default', '-f', join(repoRoot(), 'manifests', '11-crontab.yaml')]);
+    await k(['apply', '-n', 'default', '-f', join(repoRoot(), 'manifests', '12-crontab.yaml')]);
     // inside the repository, so that @kubernetes/client-node resolves; Node strips the types
     const dir = mkdtempSync(join(repoRoot(), 'apiserver', 'test', '.readme-controller-'));
     removeOnExit(dir);
