@@ -1,6 +1,7 @@
 // Command-line parsing in kubectl's style: `--flag=value`, `--flag value`, `-n value`,
 // `-n=value`, repeatable flags (`-f a -f b`), booleans (`-w`, `--watch=false`) and `--`.
 import { UsageError } from './errors.ts';
+import { parseGoDurationMs } from '@skiff/common/go-duration';
 
 export type FlagKind = 'string' | 'boolean' | 'list';
 
@@ -98,15 +99,9 @@ export function durationFlag(args: ParsedArgs, name: string, usage?: string): nu
 }
 
 export function parseDuration(raw: string, what: string, usage?: string): number {
-  if (/^\d+$/.test(raw)) return Number(raw) * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(raw); m; m = re.exec(raw)) {
-    total += Number(m[1]) * units[m[2]!]!;
-    matched = re.lastIndex;
+  try {
+    return parseGoDurationMs(raw);
+  } catch {
+    throw new UsageError(`invalid duration "${raw}" for ${what} (e.g. 30s, 5m, 1h)`, usage);
   }
-  if (matched === 0 || matched !== raw.length) throw new UsageError(`invalid duration "${raw}" for ${what} (e.g. 30s, 5m, 1h)`, usage);
-  return total;
 }

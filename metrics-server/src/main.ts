@@ -8,7 +8,7 @@ import { FlagError, parseFlags } from '@skiff/common/flags';
 import { createLogger } from '@skiff/common/log';
 import { onShutdown, startServiceEndpoints } from '@skiff/common/service';
 import client from 'prom-client';
-import { parseDurationMs } from './duration.ts';
+import { parseGoDurationMs } from '@skiff/common/go-duration';
 import { loadCredentials } from './kubeconfig.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { ensureSelfSignedCert } from './serving-cert.ts';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const f = parseFlags('metrics-server', FLAGS);
   const duration = (name: string, v: string) => {
     try {
-      return parseDurationMs(v);
+      return parseGoDurationMs(v);
     } catch (e) {
       throw new FlagError(`--${name}: ${(e as Error).message}`);
     }

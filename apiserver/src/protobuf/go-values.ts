@@ -47,50 +47,5 @@ export function parseTime(text: string): Timestamp {
   return { seconds, nanos };
 }
 
-const units: Array<[string, number]> = [
-  ['h', 3600e9],
-  ['m', 60e9],
-  ['s', 1e9],
-  ['ms', 1e6],
-  ['us', 1e3],
-  ['µs', 1e3],
-  ['ns', 1],
-];
-
-/** Go's time.Duration.String(): `1h2m3.5s`, `150ms`, `0s`. */
-export function formatDuration(nanos: number): string {
-  if (nanos === 0) return '0s';
-  const sign = nanos < 0 ? '-' : '';
-  let n = Math.abs(nanos);
-  if (n < 1e9) {
-    // Sub-second durations use the largest unit that keeps an integer part.
-    const [unit, size] = n < 1e3 ? ['ns', 1] : n < 1e6 ? ['µs', 1e3] : ['ms', 1e6];
-    return sign + trimFraction(n / size) + unit;
-  }
-  const hours = Math.floor(n / 3600e9);
-  n -= hours * 3600e9;
-  const minutes = Math.floor(n / 60e9);
-  n -= minutes * 60e9;
-  let out = '';
-  if (hours) out += `${hours}h`;
-  if (hours || minutes) out += `${minutes}m`;
-  return sign + out + trimFraction(n / 1e9) + 's';
-}
-
-function trimFraction(x: number): string {
-  return x.toFixed(9).replace(/\.?0+$/, '');
-}
-
-/** Go's time.ParseDuration for the units Kubernetes uses. */
-export function parseDuration(text: string): number {
-  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:h|ms|us|µs|ns|m|s))+$/.exec(text);
-  if (!m) {
-    if (text === '0') return 0;
-    throw new Error(`invalid duration ${JSON.stringify(text)}`);
-  }
-  let total = 0;
-  for (const part of text.replace(/^[+-]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(h|ms|us|µs|ns|m|s)/g)) {
-    total += parseFloat(part[1]!) * units.find(([u]) => u === part[2])![1];
-  }
-  return Math.round(m[1] === '-' ? -total : total);
-}
+// metav1.Duration's text is Go's time.Duration text: one parser and printer, in common
+export { formatGoDuration as formatDuration, parseGoDuration as parseDuration } from '@skiff/common/go-duration';

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { CliError } from '../errors.ts';
 import { shellWords } from './shell-words.ts';
+import { parseGoDurationMs } from '@skiff/common/go-duration';
 
 export const DEPENDS_ON_ANNOTATION = 'compose.skiff.dev/depends-on';
 export const PUBLISHED_ANNOTATION = 'compose.skiff.dev/published-ports';
@@ -217,7 +218,15 @@ function healthProbe(hc: any, service: string, warnings: string[]): any | undefi
     warnings.push(`service "${service}": healthcheck test ${JSON.stringify(test)} not understood; no probe`);
     return undefined;
   }
-  const seconds = (v: unknown) => (typeof v === 'string' ? Math.max(1, Math.round(parseDurationSeconds(v))) : undefined);
+  // compose durations are Go's text (1m30s); one that does not parse is left to the default
+  const seconds = (v: unknown) => {
+    if (typeof v !== 'string') return undefined;
+    try {
+      return Math.max(1, Math.round(parseGoDurationMs(v) / 1000));
+    } catch {
+      return undefined;
+    }
+  };
   return {
     exec: { command },
     ...(seconds(hc.interval) ? { periodSeconds: seconds(hc.interval) } : {}),
@@ -225,13 +234,6 @@ function healthProbe(hc: any, service: string, warnings: string[]): any | undefi
     ...(seconds(hc.start_period) ? { initialDelaySeconds: seconds(hc.start_period) } : {}),
     ...(hc.retries ? { failureThreshold: Number(hc.retries) } : {}),
   };
-}
-
-function parseDurationSeconds(v: string): number {
-  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]!]!;
-  return total;
 }
 
 function convertService(rawName: string, svc: any, opts: ConvertOptions, named: Set<string>, out: ComposeConversion): void {
