@@ -65,8 +65,13 @@ function showValue(v: unknown): string {
 
 /** The part after the path: `Invalid value: -1: must be greater than or equal to 0`. */
 export function fieldErrorDetail(e: FieldError): string {
+  // apimachinery's ErrorBody: TooMany shows the actual count when it is known (`Too many: 3: must have at most 2 items`)
   const hasValue =
-    e.type === 'FieldValueInvalid' || e.type === 'FieldValueDuplicate' || e.type === 'FieldValueNotSupported' || e.type === 'FieldValueTypeInvalid';
+    e.type === 'FieldValueInvalid' ||
+    e.type === 'FieldValueDuplicate' ||
+    e.type === 'FieldValueNotSupported' ||
+    e.type === 'FieldValueTypeInvalid' ||
+    (e.type === 'FieldValueTooMany' && e.value !== undefined);
   let s = typeWords[e.type];
   if (hasValue) s += `: ${showValue(e.value)}`;
   if (e.type === 'FieldValueNotSupported' && e.supported) s += `: supported values: ${e.supported.map((x) => `"${x}"`).join(', ')}`;

@@ -72,8 +72,8 @@ describe('apiextensions schema: OpenAPI validation messages', () => {
       },
     };
     expect(validateSpec(spec, { list: ['a', 'b', 'c'], labels: { a: 'x', b: 'y' } })).to.deep.equal([
-      'spec.list: Too many: must have at most 2 items',
-      'spec.labels: Too many: must have at most 1 items',
+      'spec.list: Too many: 3: must have at most 2 items',
+      'spec.labels: Too many: 2: must have at most 1 items',
     ]);
     expect(validateSpec(spec, { list: [], labels: {} })).to.deep.equal([
       'spec.list: Invalid value: 0: spec.list in body should have at least 1 items',
