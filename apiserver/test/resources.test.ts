@@ -40,10 +40,11 @@ const pod = (spec: Record<string, unknown> = {}): KObject => ({
 });
 
 describe('resources: the list', () => {
-  it('has one definition per resource and the built-in priority classes', () => {
-    const ids = allResources.map((r) => `${r.group}/${r.resource}`);
+  it('has one definition per resource and version, and the built-in priority classes', () => {
+    // a resource served at two versions (autoscaling v1 and v2) has a definition for each
+    const ids = allResources.map((r) => `${r.group}/${r.version}/${r.resource}`);
     expect(new Set(ids).size).to.equal(ids.length);
-    expect(ids).to.include.members(['/pods', '/services', 'apps/deployments', 'events.k8s.io/events', 'scheduling.k8s.io/priorityclasses']);
+    expect(ids).to.include.members(['/v1/pods', '/v1/services', 'apps/v1/deployments', 'events.k8s.io/v1/events', 'scheduling.k8s.io/v1/priorityclasses']);
     expect(builtinObjects.map((b) => [b.object.metadata.name, b.object.value])).to.deep.equal([
       ['system-cluster-critical', 2000000000],
       ['system-node-critical', 2000001000],

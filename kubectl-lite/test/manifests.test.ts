@@ -3,12 +3,26 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import yaml from 'js-yaml';
 import { useApiserver } from '@skiff/common/testing/index';
 import { kubectlLite, manifestsDir } from './support.ts';
 
 const files = readdirSync(manifestsDir())
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
+
+type Doc = { apiVersion?: string; kind?: string; metadata?: { name?: string }; spec?: { group?: string } };
+const docsOf = (file: string) => yaml.loadAll(readFileSync(join(manifestsDir(), file), 'utf8')).filter(Boolean) as Doc[];
+// A custom resource's example needs its CustomResourceDefinition served first, as on any
+// cluster: the file that defines the group, and the CRD's name to wait for
+const crdFiles = new Map<string, { file: string; name: string }>();
+for (const file of files) {
+  for (const d of docsOf(file)) if (d.kind === 'CustomResourceDefinition' && d.spec?.group) crdFiles.set(d.spec.group, { file, name: d.metadata?.name ?? '' });
+}
+const crdsNeededBy = (file: string) =>
+  docsOf(file)
+    .map((d) => crdFiles.get((d.apiVersion ?? '').split('/')[0] ?? ''))
+    .filter((c): c is { file: string; name: string } => c !== undefined && c.file !== file);
 
 describe('manifests/', function () {
   this.timeout(120_000);
@@ -21,6 +35,12 @@ describe('manifests/', function () {
 
   for (const file of files) {
     it(`${file}: kubectl 1.33 apply --dry-run=server accepts it`, async () => {
+      for (const crd of crdsNeededBy(file)) {
+        const applied = await cluster.server.kubectl('1.33', ['apply', '-f', join(manifestsDir(), crd.file)]);
+        expect(applied.code).to.equal(0, applied.stderr);
+        const established = await cluster.server.kubectl('1.33', ['wait', '--for=condition=Established', '--timeout=30s', `crd/${crd.name}`]);
+        expect(established.code).to.equal(0, established.stderr);
+      }
       const r = await cluster.server.kubectl('1.33', ['apply', '--dry-run=server', '-f', join(manifestsDir(), file)]);
       expect(r.stderr).to.equal('');
       expect(r.code).to.equal(0);

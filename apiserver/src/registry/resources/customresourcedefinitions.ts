@@ -108,8 +108,10 @@ export const customresourcedefinitions: ResourceDef = {
       names.singular ??= String(names.kind).toLowerCase();
       names.listKind ??= `${names.kind}List`;
     }
+    // priority is an omitempty int32 in Go: a 0 is never written back, so kubectl's three-way
+    // apply sees the stored column equal to the manifest's (and says "unchanged")
     for (const v of spec.versions ?? []) {
-      for (const c of v?.additionalPrinterColumns ?? []) c.priority ??= 0;
+      for (const c of v?.additionalPrinterColumns ?? []) if (c?.priority === 0) delete c.priority;
     }
   },
 
