@@ -209,7 +209,8 @@ describe('fuzz: generated bad requests', function () {
 
   after(() => agent?.destroy());
 
-  it(`answers ${total} bad requests (seed ${seed}) with no 5xx, no timeout, no restart, and /readyz always answering`, async () => {
+  /** One pass of the generated requests; every check but the /readyz budget. Returns the /readyz times. */
+  async function fuzzPass(): Promise<number[]> {
     const resources = await discover();
     const objects = await targets(resources);
     expect(resources.length).to.be.greaterThan(20);
@@ -328,6 +329,19 @@ describe('fuzz: generated bad requests', function () {
       readyz.filter((m) => m <= 0),
       '/readyz probes that failed (negative: minus the status; -0: no answer)',
     ).to.deep.equal([]);
-    expect(readyz.filter((m) => m >= readyzBudgetMs).map(Math.round), `/readyz probes of ${readyzBudgetMs} ms or more`).to.deep.equal([]);
+    return readyz;
+  }
+
+  it(`answers ${total} bad requests (seed ${seed}) with no 5xx, no timeout, no restart, and /readyz always answering`, async () => {
+    let readyz = await fuzzPass();
+    const late = () => readyz.filter((m) => m >= readyzBudgetMs).map(Math.round);
+    if (late().length > 0) {
+      // A stall of the apiserver's own making comes back with the same requests; one of the
+      // machine's (another process, disk flushes) does not. So a miss gets one more pass of the
+      // same seed, and the budget must hold for a whole pass.
+      console.log(`      /readyz over ${readyzBudgetMs} ms: ${late().join(', ')} ms; the same seed once more`);
+      readyz = await fuzzPass();
+    }
+    expect(late(), `/readyz probes of ${readyzBudgetMs} ms or more`).to.deep.equal([]);
   });
 });
