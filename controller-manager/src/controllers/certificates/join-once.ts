@@ -67,7 +67,9 @@ export async function joinDenial(csr: CsrObject, facts: JoinFacts, now = Date.no
         !hasCondition(other, 'Denied') &&
         !hasCondition(other, 'Failed') &&
         now - created(other) < ISSUED_WINDOW_MS &&
-        before(other, csr) &&
+        // creation times have whole seconds: an approved request came first whatever the
+        // names of two asked within the same second say
+        (hasCondition(other, 'Approved') || (!hasCondition(csr, 'Approved') && before(other, csr))) &&
         requestedNode(other) === node,
     )
     .sort((a, b) => (before(a, b) ? -1 : 1))[0];
