@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNodeCsr, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '@skiff/common/bootstrap/csr';
 import { kubectlBinary, repoRoot, runKubectl } from '@skiff/common/testing/index';
-import { hostAddress, httpGet, servingPod, startLab, startLoad } from '../src/lab/index.ts';
+import { hostAddress, httpGet, SHARED_LAB_KUBECTL, SHARED_LAB_WORKERS, servingPod, sharedLab, startLoad, stopSharedLab } from '../src/lab/index.ts';
 import type { Lab, LoadReport } from '../src/lab/index.ts';
 import { list, nodePortService, webDeployment } from './manifests.ts';
 
@@ -21,8 +21,8 @@ interface PodInfo {
   phase: string;
 }
 
-const KUBECTL = '1.32';
-const WORKERS = 3;
+const KUBECTL = SHARED_LAB_KUBECTL;
+const WORKERS = SHARED_LAB_WORKERS;
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -84,12 +84,11 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
 
   before(async function () {
     if (process.getuid?.() !== 0) this.skip(); // namespaces, links and iptables need root
-    lab = await startLab({ workers: WORKERS, kubectlVersion: KUBECTL, verbose: process.env.SKIFF_E2E_VERBOSE === '1' });
+    lab = await sharedLab();
     process.stdout.write(`      lab: ${WORKERS} workers Ready ${(lab.readyAfterMs / 1000).toFixed(1)} s after start from nothing\n`);
   });
-  after(async () => {
-    if (lab) await lab.down();
-  });
+  // the last user of the shared lab (lab-*.test.ts files run before this one); its last cases kill and remove workers
+  after(stopSharedLab);
 
   it('(8) comes up from nothing: every worker Ready, addresses on the lab bridge', async () => {
     const nodes = JSON.parse(await k(['get', 'nodes', '-o', 'json'])) as {

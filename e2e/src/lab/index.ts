@@ -8,3 +8,4 @@ export { DEFAULT_LAYOUT, E2E_LAYOUT, hostAddress, layoutEnv, workerAddress, work
 export type { LabLayout } from './layout.ts';
 export { httpGet, servingPod, startLoad } from './http-probe.ts';
 export type { LoadReport, ProbeResult } from './http-probe.ts';
+export { SHARED_LAB_KUBECTL, SHARED_LAB_WORKERS, sharedLab, stopSharedLab } from './shared.ts';
