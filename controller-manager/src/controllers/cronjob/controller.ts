@@ -4,13 +4,14 @@
 // the history limits, and sleeps until the next start time. Its clock is injectable, so that
 // tests run minute schedules in seconds.
 import { BatchV1Api, type V1CronJob, type V1CronJobStatus, type V1Job, type V1ObjectReference } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import { controllerOf } from '@skiff/common/apimachinery/owner-references';
 import { type CronSchedule, CronSyntaxError, isValidTimeZone, nextActivation, parseSchedule } from '@skiff/common/batch/cron';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { errorMessage, isAlreadyExists, isConflict, isNotFound } from '../../lib/api-errors.ts';
+import { errorMessage, isAlreadyExists, isNotFound } from '../../lib/api-errors.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { jobInformer } from '../job/controller.ts';
 import { isJobFinished } from '../job/plan.ts';
 import { jobFor, jobNameFor, MANY_MISSED, mostRecentScheduleTime, rfc1123z } from './schedule.ts';
@@ -72,21 +73,14 @@ export class CronJobController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name: 'cronjob',
-      log: this.ctx.log.child({ controller: 'cronjob' }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.cronJobs, this.jobs],
       workers: 5,
       reconcile: (key) => this.sync(key),
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   async sync(key: string): Promise<ReconcileResult> {

@@ -14,13 +14,14 @@ import {
   type V1OwnerReference,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { errorMessage, isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
+import { isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { podKey } from '../../lib/pods.ts';
 import { PodControl } from '../../lib/pod-control.ts';
@@ -89,21 +90,14 @@ export class DaemonSetController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name: NAME,
-      log: this.ctx.log.child({ controller: NAME }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.dsInformer, this.podInformer, this.nodeInformer, this.revisionInformer],
       workers: WORKERS,
       reconcile: (key) => this.sync(key),
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   private nodeUpdated(node: V1Node): void {

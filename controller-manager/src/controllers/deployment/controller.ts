@@ -1,12 +1,13 @@
 // The Deployment controller (upstream pkg/controller/deployment): owns ReplicaSets, one per
 // pod template, and moves replicas from the old ones to the new one by the strategy.
 import { AppsV1Api, PatchStrategy, setHeaderOptions, type V1Deployment, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type Logger, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type Logger, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { errorMessage, isConflict, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
+import { errorMessage, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isEmptyLabelSelector, labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import {
@@ -78,22 +79,14 @@ export class DeploymentController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name: 'deployment',
-      log: this.ctx.log.child({ controller: 'deployment' }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.dInformer, this.rsInformer, this.podInformer],
       workers: this.ctx.config.concurrentDeploymentSyncs,
       reconcile: (key) => this.sync(key),
-      // a conflict only means our cache was behind: routine, retried at once
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   /** ScalingReplicaSet on the Deployment, worded as upstream so `kubectl describe` reads the same. */

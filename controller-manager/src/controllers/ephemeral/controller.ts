@@ -2,10 +2,11 @@
 // ephemeral volume of a pod it creates the claim <pod>-<volume> from the volume's template,
 // owned by the pod, so that the garbage collector removes it with the pod.
 import { CoreV1Api, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext } from '../../controller-context.ts';
-import { errorMessage, isAlreadyExists, isConflict } from '../../lib/api-errors.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { isAlreadyExists } from '../../lib/api-errors.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { claimInformer } from '../persistentvolume/controller.ts';
 
 export const name = 'ephemeral-volume';
@@ -54,21 +55,14 @@ class EphemeralVolumeController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name,
-      log: this.ctx.log.child({ controller: name }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.pods, this.claims],
       workers: 1,
       reconcile: (key) => this.sync(key),
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   async sync(key: string): Promise<ReconcileResult> {

@@ -3,13 +3,14 @@
 // through the job-tracking finalizer, and reports conditions and Events as Kubernetes does.
 // The decisions are in plan.ts; this file reads the caches and performs them.
 import { BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Job, type V1JobStatus, type V1Pod } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
+import { isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { podKey } from '../../lib/pods.ts';
 import { PodControl } from '../../lib/pod-control.ts';
@@ -81,21 +82,14 @@ export class JobController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name: 'job',
-      log: this.ctx.log.child({ controller: 'job' }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.jobs, this.pods],
       workers: 5,
       reconcile: (key) => this.sync(key),
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   private ownerOf(pod: V1Pod): V1Job | undefined {

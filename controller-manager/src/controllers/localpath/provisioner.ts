@@ -7,10 +7,11 @@
 // cannot reach other nodes' disks.
 import path from 'node:path';
 import { CoreV1Api, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1StorageClass } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext } from '../../controller-context.ts';
-import { errorMessage, isAlreadyExists, isConflict } from '../../lib/api-errors.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { isAlreadyExists } from '../../lib/api-errors.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { claimInformer, classInformer, volumeInformer } from '../persistentvolume/controller.ts';
 import { annProvisionedBy, annSelectedNode, annStorageProvisioner } from '../persistentvolume/matching.ts';
 
@@ -68,21 +69,14 @@ class LocalPathProvisioner {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name,
-      log: this.ctx.log.child({ controller: name }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.claims, this.volumes, this.classes],
       workers: 1,
       reconcile: (key) => this.sync(key),
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   private event(c: V1PersistentVolumeClaim, type: 'Normal' | 'Warning', reason: string, message: string): void {

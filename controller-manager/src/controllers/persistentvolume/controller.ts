@@ -4,10 +4,11 @@
 // volume to their class's provisioner, and reclaims volumes whose claim is gone (Retain:
 // Released; Delete: the volume goes, a provisioned one through its provisioner).
 import { CoreV1Api, StorageV1Api, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1Pod, type V1StorageClass } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext } from '../../controller-context.ts';
-import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { isNotFound } from '../../lib/api-errors.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import {
   annBetaStorageProvisioner,
   annBindCompleted,
@@ -82,21 +83,14 @@ export class PersistentVolumeController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name,
-      log: this.ctx.log.child({ controller: name }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.volumes, this.claims, this.classes, this.pods],
       workers: 1, // one worker, as upstream: two binds racing for one volume is what it avoids
       reconcile: (key) => (key.startsWith('claim:') ? this.syncClaim(key.slice(6)) : this.syncVolume(key.slice(7))),
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   private claimEvent(c: V1PersistentVolumeClaim, type: 'Normal' | 'Warning', reason: string, message: string): void {

@@ -5,14 +5,15 @@
 // currentMetrics and the AbleToScale / ScalingActive / ScalingLimited conditions in status, with
 // the events upstream records (SuccessfulRescale, FailedGetScale, FailedGetResourceMetric, ...).
 import { AutoscalingV2Api, type V1Pod, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import { setStatusCondition, type Condition } from '@skiff/common/apimachinery/conditions';
 import { parseSelector, type Selector } from '@skiff/common/apimachinery/label-selector';
 import { milliQuantity } from '@skiff/common/apimachinery/quantity';
 import { callJson } from '@skiff/common/bootstrap/http';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isConflict } from '../../lib/api-errors.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { MetricsClient, ScaleClient, type Scale } from './clients.ts';
 import { type Behavior, ReplicaNormalizer } from './normalize.ts';
 import { type CalculatorOptions, defaultCalculatorOptions, milliOf, resourceReplicas } from './replica-calculator.ts';
@@ -99,21 +100,14 @@ export class HorizontalController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name: 'horizontalpodautoscaling',
-      log: this.ctx.log.child({ controller: 'horizontalpodautoscaling' }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.hpas, this.pods],
       workers: 2,
       reconcile: (key) => this.sync(key),
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   private get calculatorOptions(): CalculatorOptions {

@@ -3,12 +3,13 @@
 // logic runs ReplicationControllers, seen as ReplicaSets (kinds.ts), as upstream's
 // ReplicationManager does.
 import { CoreV1Api, type KubernetesObject, type V1OwnerReference, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects, ownersSelecting, resolveControllerRef } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { Expectations } from '../../lib/expectations.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isPodActive, isPodReady, podKey } from '../../lib/pods.ts';
@@ -58,22 +59,14 @@ export class ReplicaSetController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name: this.kind.controllerName,
-      log: this.ctx.log.child({ controller: this.kind.controllerName }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.rsInformer, this.podInformer],
       workers: this.kind.workers,
       reconcile: (key) => this.sync(key),
-      // a conflict only means our cache was behind: routine, retried at once
-      isRoutine: isConflict,
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   private ownerOf(pod: V1Pod): V1ReplicaSet | undefined {

@@ -13,13 +13,14 @@ import {
   type V1StatefulSet,
   type V1StatefulSetStatus,
 } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type EventRecorder, type Informer, type Logger, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type EventRecorder, type Informer, type Logger, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
 import { errorMessage, isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound } from '../../lib/api-errors.ts';
 import { assertSameLiveOwner, claimObjects, ownerRefsPatchRequest } from '../../lib/claim.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { PodControl, type PodEventMessages } from '../../lib/pod-control.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { controllerOf, newControllerRef } from '@skiff/common/apimachinery/owner-references';
 import { isEmptyLabelSelector, labelSelectorMatches } from '@skiff/common/apimachinery/label-selector';
 import { findEqualRevisions, newControllerRevision, nextRevision, revisionsToPrune, sortRevisions, type ControllerRevision } from '../history/revisions.ts';
@@ -92,21 +93,15 @@ export class StatefulSetController {
   }
 
   run(): () => Promise<void> {
-    const stop = runController({
+    return runManagedController(this.ctx, {
       name: 'statefulset',
-      log: this.ctx.log.child({ controller: 'statefulset' }),
       queue: this.queue,
-      metrics: this.ctx.metrics,
       caches: [this.setInformer, this.podInformer, this.revisionInformer, this.claimInformer],
       workers: WORKERS,
       reconcile: (key) => this.sync(key),
       isRoutine: (e) => isConflict(e) || isAlreadyExists(e),
-      describeError: errorMessage,
+      events: this.events,
     });
-    return async () => {
-      await stop();
-      await this.events.flush(FLUSH_TIMEOUT_MS);
-    };
   }
 
   /** The set controlling `obj`, or for an orphan every set whose selector (and `also`) takes it. */
