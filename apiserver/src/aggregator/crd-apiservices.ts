@@ -10,7 +10,7 @@ import type { ApiRegistry } from '../registry/api-registry.ts';
 import { apiServiceName } from '../registry/resources/apiservices.ts';
 import type { Store, UserInfo } from '../registry/store.ts';
 import type { KObject } from '../registry/types.ts';
-import type { Watcher } from '../storage/interface.ts';
+import { WatchedObjects } from '../registry/watched-objects.ts';
 import { AUTOMANAGED_LABEL, localApiService } from './local-apiservices.ts';
 
 const system: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
@@ -38,9 +38,8 @@ export class CrdApiServiceRegistration {
   private readonly log: Logger;
   /** CRD name → the group/versions it named when last seen, so a version dropped from it is rechecked */
   private readonly named = new Map<string, GroupVersion[]>();
-  private watcher?: Watcher;
+  private crds?: WatchedObjects;
   private stopWorkers?: StopController;
-  private stopped = false;
   private listed!: Promise<void>;
 
   constructor(registry: ApiRegistry, log?: Logger) {
@@ -66,8 +65,7 @@ export class CrdApiServiceRegistration {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.watcher?.stop();
+    this.crds?.stop();
     await this.stopWorkers?.();
   }
 
@@ -80,22 +78,11 @@ export class CrdApiServiceRegistration {
   }
 
   private async listAndWatch(): Promise<void> {
-    const crds = this.store('apiextensions.k8s.io', 'customresourcedefinitions');
-    const list = await crds.list(undefined, {});
-    for (const crd of list.items) this.saw(crd, false);
+    this.crds = new WatchedObjects(this.store('apiextensions.k8s.io', 'customresourcedefinitions'), (type, crd) => this.saw(crd, type === 'DELETED'), this.log);
+    await this.crds.start();
     // automanaged ones left from CRDs deleted while we were down
     const apiServices = await this.store('apiregistration.k8s.io', 'apiservices').list(undefined, {});
     for (const a of apiServices.items) if (a.metadata.labels?.[AUTOMANAGED_LABEL] === 'true') this.queue.add(`${a.spec?.group}/${a.spec?.version}`);
-    if (this.stopped) return;
-    this.watcher = await crds.watch(undefined, { resourceVersion: list.resourceVersion }, (ev) => {
-      if (ev.type === 'ERROR') {
-        // the watch fell too far behind: start over from a fresh list
-        this.watcher?.stop();
-        if (!this.stopped) void this.listAndWatch().catch((e: unknown) => this.log.error('CRD relist failed', { err: e as Error }));
-        return;
-      }
-      if (ev.type !== 'BOOKMARK') this.saw(ev.object, ev.type === 'DELETED');
-    });
   }
 
   private async reconcile(key: string): Promise<void> {

@@ -15,7 +15,7 @@ import type { ApiRegistry } from '../registry/api-registry.ts';
 import { customResourceCleanupFinalizer } from '../registry/resources/customresourcedefinitions.ts';
 import type { Store, UserInfo } from '../registry/store.ts';
 import type { KObject } from '../registry/types.ts';
-import type { Watcher } from '../storage/interface.ts';
+import { WatchedObjects } from '../registry/watched-objects.ts';
 import { customResourceDefs } from './custom-resources.ts';
 
 const system: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
@@ -55,9 +55,10 @@ export class CrdController {
   private readonly queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 10_000 });
   private readonly served = new Map<string, Served>();
   private readonly log: Logger;
-  private watcher?: Watcher;
+  private watched?: WatchedObjects;
+  /** true while the first list is read: what is Established then is served before the apiserver is ready */
+  private listing = false;
   private stopWorkers?: StopController;
-  private stopped = false;
   private listed!: Promise<void>;
   private readonly registry: ApiRegistry;
 
@@ -84,8 +85,7 @@ export class CrdController {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.watcher?.stop();
+    this.watched?.stop();
     await this.stopWorkers?.();
   }
 
@@ -98,33 +98,25 @@ export class CrdController {
   }
 
   private async listAndWatch(): Promise<void> {
-    const list = await this.crds.list(undefined, {});
-    for (const crd of list.items) {
-      if (isTrue(crd, 'Established') && !crd.metadata.deletionTimestamp) this.serve(crd, false);
-      this.queue.add(crd.metadata.name!);
+    this.watched = new WatchedObjects(this.crds, (type, crd) => this.saw(type, crd), this.log);
+    this.listing = true;
+    try {
+      await this.watched.start();
+    } finally {
+      this.listing = false;
     }
-    if (this.stopped) return;
-    this.watcher = await this.crds.watch(undefined, { resourceVersion: list.resourceVersion }, (ev) => {
-      if (ev.type === 'ERROR') {
-        // the watch fell too far behind: start over from a fresh list
-        this.watcher?.stop();
-        if (!this.stopped) void this.listAndWatch().catch((e: unknown) => this.log.error('CRD relist failed', { err: e as Error }));
-        return;
-      }
-      if (ev.type === 'BOOKMARK') return;
-      this.queue.add(ev.object.metadata.name!);
-      // a CRD that goes frees its names for the others of its group
-      if (ev.type === 'DELETED') void this.requeueGroup(ev.object.spec?.group, ev.object.metadata.name!);
-    });
   }
 
-  private async requeueGroup(group: string | undefined, except: string): Promise<void> {
-    try {
-      for (const crd of (await this.crds.list(undefined, {})).items) {
-        if (crd.spec?.group === group && crd.metadata.name !== except) this.queue.add(crd.metadata.name!);
-      }
-    } catch (e) {
-      this.log.warn('listing CRDs failed', { err: e as Error });
+  private saw(type: 'ADDED' | 'MODIFIED' | 'DELETED', crd: KObject): void {
+    if (this.listing && type !== 'DELETED' && isTrue(crd, 'Established') && !crd.metadata.deletionTimestamp) this.serve(crd, false);
+    this.queue.add(crd.metadata.name!);
+    // a CRD that goes frees its names for the others of its group
+    if (type === 'DELETED') this.requeueGroup(crd.spec?.group, crd.metadata.name!);
+  }
+
+  private requeueGroup(group: string | undefined, except: string): void {
+    for (const crd of this.watched?.objects.values() ?? []) {
+      if (crd.spec?.group === group && crd.metadata.name !== except) this.queue.add(crd.metadata.name!);
     }
   }
 

@@ -11,7 +11,7 @@ import { allowed, noOpinion, type Attributes, type Authorizer, type Decision } f
 import { NodeGraph, type VertexType } from './node-graph.ts';
 import { nodeRules } from './rbac/bootstrap-policy.ts';
 import { ruleAllows } from './rbac/rules.ts';
-import { WatchedObjects } from './watched-objects.ts';
+import { WatchedObjects } from '../registry/watched-objects.ts';
 
 export const NODES_GROUP = 'system:nodes';
 export const NODE_USER_PREFIX = 'system:node:';

@@ -8,7 +8,7 @@ import type { ApiRegistry } from '../../registry/api-registry.ts';
 import type { UserInfo } from '../../registry/store.ts';
 import type { KObject } from '../../registry/types.ts';
 import { allowed, noOpinion, type Attributes, type Authorizer, type Decision } from '../attributes.ts';
-import { WatchedObjects } from '../watched-objects.ts';
+import { WatchedObjects } from '../../registry/watched-objects.ts';
 import { BindingIndex, SERVICE_ACCOUNT_USER_PREFIX } from './binding-index.ts';
 import { RBAC_GROUP, ruleAllows, type PolicyRule } from './rules.ts';
 

@@ -1,6 +1,8 @@
 // An in-memory copy of one resource, kept by listing and then watching it through the store:
-// authorizers answer from it, never with a storage read per request. A watch that ends (its
-// revision was compacted) is replaced by a fresh list and watch.
+// the apiserver's in-process informer. Authorizers answer from it, never with a storage read
+// per request, and the apiserver's own controllers (CRDs, their APIServices) are driven by its
+// changes. A watch that ends (its revision was compacted) is replaced by a fresh list and watch;
+// objects gone in between are reported DELETED.
 import type { Logger } from '@skiff/common';
 import type { Store } from '../registry/store.ts';
 import type { KObject } from '../registry/types.ts';
@@ -32,6 +34,7 @@ export class WatchedObjects {
   /** Resolves once the first list is in memory. */
   async start(): Promise<void> {
     const list = await this.store.list(undefined, {});
+    if (this.stopped) return;
     const seen = new Set<string>();
     for (const o of list.items) {
       const k = keyOf(o);
