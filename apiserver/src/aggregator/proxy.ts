@@ -16,6 +16,7 @@ import { availableCondition } from '../registry/resources/apiservices.ts';
 import { takeUpgradeSocket } from '../proxy/upgrade-routing.ts';
 import { backendTls, forwardedHeaders, type ProxyClientCert } from './backend.ts';
 import { resolveTarget, TargetError, type BackendTarget } from './service-target.ts';
+import { relayUpgrade as relayUpgradeBytes } from '@skiff/common/http/upgrade-relay';
 
 export interface AggregatorProxyDeps {
   registry: ApiRegistry;
@@ -121,39 +122,7 @@ function relayUpgrade(
     path: req.url,
     headers: forwardedHeaders(req.headers, user, true),
   });
-  up.on('upgrade', (bres, upstream, bhead) => {
-    const lines = [`HTTP/1.1 ${bres.statusCode} ${bres.statusMessage ?? 'Switching Protocols'}`];
-    for (let i = 0; i < bres.rawHeaders.length; i += 2) lines.push(`${bres.rawHeaders[i]}: ${bres.rawHeaders[i + 1]}`);
-    client.write(`${lines.join('\r\n')}\r\n\r\n`);
-    if (bhead.length) client.write(bhead);
-    if (head.length) upstream.write(head);
-    upstream.pipe(client);
-    client.pipe(upstream);
-    const close = () => {
-      upstream.destroy();
-      client.destroy();
-    };
-    upstream.on('error', close);
-    client.on('error', close);
-    upstream.on('close', () => client.end());
-    client.on('close', () => upstream.destroy());
-  });
-  up.on('response', (bres) => {
-    const chunks: Buffer[] = [];
-    bres.on('data', (c: Buffer) => chunks.push(c));
-    bres.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const type = bres.headers['content-type'] ?? 'text/plain';
-      client.end(
-        Buffer.concat([
-          Buffer.from(
-            `HTTP/1.1 ${bres.statusCode} ${bres.statusMessage ?? ''}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
-          ),
-          body,
-        ]),
-      );
-    });
-  });
+  relayUpgradeBytes(up, client, head);
   up.on('error', (e) => {
     log.warn('aggregated API stream failed', { apiService, target: `${target.host}:${target.port}`, err: e.message });
     const body = statusBody(serviceUnavailable(`error trying to reach service: ${e.message}`));

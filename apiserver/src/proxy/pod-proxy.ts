@@ -14,6 +14,7 @@ import type { HandlerContext } from '../handlers/context.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import { kubeletPath, kubeletTarget, type KubeletTarget } from './node-target.ts';
 import { takeUpgradeSocket } from './upgrade-routing.ts';
+import { relayUpgrade as relayUpgradeBytes } from '@skiff/common/http/upgrade-relay';
 
 export interface PodProxyDeps {
   registry: ApiRegistry;
@@ -129,40 +130,7 @@ function proxyPlain(ctx: HandlerContext, target: KubeletTarget, path: string, tl
 /** Upgrade requests: same method and stream headers to the kubelet, then raw bytes both ways. */
 function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, target: KubeletTarget, path: string, tls: https.RequestOptions, log: Logger): void {
   const up = https.request({ ...tls, host: target.host, port: target.port, path, method: req.method, headers: headersFor(req) });
-  up.on('upgrade', (kres, upstream, khead) => {
-    const lines = [`HTTP/1.1 ${kres.statusCode} ${kres.statusMessage ?? 'Switching Protocols'}`];
-    for (let i = 0; i < kres.rawHeaders.length; i += 2) lines.push(`${kres.rawHeaders[i]}: ${kres.rawHeaders[i + 1]}`);
-    client.write(lines.join('\r\n') + '\r\n\r\n');
-    if (khead.length) client.write(khead);
-    if (head.length) upstream.write(head);
-    upstream.pipe(client);
-    client.pipe(upstream);
-    const close = () => {
-      upstream.destroy();
-      client.destroy();
-    };
-    upstream.on('error', close);
-    client.on('error', close);
-    upstream.on('close', () => client.end());
-    client.on('close', () => upstream.destroy());
-  });
-  // A refused upgrade (e.g. an unsupported WebSocket subprotocol) passes through as is,
-  // which is what makes kubectl fall back from WebSocket to SPDY.
-  up.on('response', (kres) => {
-    const chunks: Buffer[] = [];
-    kres.on('data', (c: Buffer) => chunks.push(c));
-    kres.on('end', () => {
-      const body = Buffer.concat(chunks);
-      client.end(
-        Buffer.concat([
-          Buffer.from(
-            `HTTP/1.1 ${kres.statusCode} ${kres.statusMessage ?? ''}\r\nContent-Type: ${kres.headers['content-type'] ?? 'text/plain'}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
-          ),
-          body,
-        ]),
-      );
-    });
-  });
+  relayUpgradeBytes(up, client, head);
   up.on('error', (e) => {
     log.warn('kubelet stream proxy failed', { path, err: e });
     const body = JSON.stringify({
