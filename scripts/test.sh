@@ -16,16 +16,20 @@ output=$(mktemp)
 node_output=$(mktemp)
 trap 'rm -f "$output" "$node_output"' EXIT
 
-# The node lane (whole clusters, the lab, containerd, network namespaces) mostly waits for
-# pods and timers; it runs beside the other suites in a second mocha process, so `make test`
-# takes the longer lane's time, not the sum. Arguments or SKIFF_TEST_SPEC (a narrowed run), or
-# SKIFF_TEST_SERIAL=1, give one process as before.
-NODE_LANE='e2e/dist/test/**/*.test.js kubelet/dist/test/**/*.test.js proxy/dist/test/**/*.test.js'
+# The e2e lanes (whole clusters, the lab, containerd, network namespaces) mostly wait for pods
+# and timers; each runs in a mocha process of its own beside the other suites, so `make test`
+# takes the longest lane's time, not the sum. The lab (worker "VMs" on a bridge of its own) and
+# the single-node cluster (in a network namespace of its own, see e2e/src/single-node/cluster.ts)
+# share nothing, so they run side by side; SKIFF_TEST_LAB_LANE=0 puts the lab back into the node
+# lane. Arguments or SKIFF_TEST_SPEC (a narrowed run), or SKIFF_TEST_SERIAL=1, give one process.
+LAB_LANE='e2e/dist/test/lab*.test.js'
+NODE_LANE='e2e/dist/test/single-node/**/*.test.js kubelet/dist/test/**/*.test.js proxy/dist/test/**/*.test.js'
+if [[ "${SKIFF_TEST_LAB_LANE:-1}" == 0 ]]; then NODE_LANE="$LAB_LANE $NODE_LANE"; LAB_LANE=''; fi
 # Files that measure the apiserver's own latency under attack (the fuzz test holds /readyz to
-# 100 ms) run first, alone: beside the node lane they would measure the machine, not Skiff.
+# 100 ms) run first, alone: beside the e2e lanes they would measure the machine, not Skiff.
 ALONE='apiserver/dist/test/fuzz.test.js'
-two_lanes=0
-if (( $# == 0 )) && [[ -z "${SKIFF_TEST_SPEC:-}" && "${SKIFF_TEST_SERIAL:-}" != 1 ]]; then two_lanes=1; fi
+lanes=0
+if (( $# == 0 )) && [[ -z "${SKIFF_TEST_SPEC:-}" && "${SKIFF_TEST_SERIAL:-}" != 1 ]]; then lanes=1; fi
 
 # Mocha dies before the reporter's closing line when a test file fails to load; the
 # closing line must still be there, and must not claim success.
@@ -40,27 +44,60 @@ lane_result() { # OUTPUT STATUS -> "passed failed"
   fi
 }
 
+mocha_lane() { # SPEC IGNORE -> runs mocha with those globs
+  SKIFF_TEST_SPEC="$1" SKIFF_TEST_IGNORE="$2" node node_modules/mocha/bin/mocha.js --config scripts/mocha/mocharc.cjs 2>&1 </dev/null
+}
+
 set +e
-if (( two_lanes )); then
+if (( lanes )); then
+  total_passed=0
+  total_failed=0
+  all_ok=1
+  count() { # OUTPUT STATUS NAME SECONDS
+    local p f
+    read -r p f < <(lane_result "$1" "$2")
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+    (( $2 == 0 )) || all_ok=0
+    echo "lane $3: $p passed, $f failed in $4 s" >>"$timings"
+  }
+  timings=$(mktemp)
   alone_output=$(mktemp)
-  SKIFF_TEST_SPEC="$ALONE" node node_modules/mocha/bin/mocha.js --config scripts/mocha/mocharc.cjs 2>&1 </dev/null | tee "$alone_output"
-  alone_status=${PIPESTATUS[0]}
-  read -r p0 f0 < <(lane_result "$alone_output" "$alone_status")
-  rm -f "$alone_output"
-  SKIFF_TEST_SPEC="$NODE_LANE" SKIFF_TEST_IGNORE="$ALONE" node node_modules/mocha/bin/mocha.js --config scripts/mocha/mocharc.cjs >"$node_output" 2>&1 </dev/null &
+  lab_output=$(mktemp)
+  trap 'rm -f "$output" "$node_output" "$alone_output" "$lab_output" "$timings"' EXIT
+  t0=$SECONDS
+  mocha_lane "$ALONE" '' | tee "$alone_output"
+  count "$alone_output" "${PIPESTATUS[0]}" alone $((SECONDS - t0))
+  t0=$SECONDS
+  ( mocha_lane "$NODE_LANE" "$ALONE" >"$node_output"; echo "$? $((SECONDS - t0))" >"$node_output.rc" ) &
   node_pid=$!
-  SKIFF_TEST_IGNORE="$NODE_LANE $ALONE" node node_modules/mocha/bin/mocha.js --config scripts/mocha/mocharc.cjs 2>&1 </dev/null | tee "$output"
-  status=${PIPESTATUS[0]}
+  if [[ -n "$LAB_LANE" ]]; then
+    ( mocha_lane "$LAB_LANE" "$ALONE" >"$lab_output"; echo "$? $((SECONDS - t0))" >"$lab_output.rc" ) &
+    lab_pid=$!
+  fi
+  mocha_lane '' "$LAB_LANE $NODE_LANE $ALONE" | tee "$output"
+  count "$output" "${PIPESTATUS[0]}" units $((SECONDS - t0))
   wait "$node_pid"
-  node_status=$?
+  read -r rc secs <"$node_output.rc"
   echo
-  echo "---- node lane (e2e, kubelet, proxy) ----"
+  echo "---- node lane (single-node e2e, kubelet, proxy) ----"
   cat "$node_output"
-  read -r p1 f1 < <(lane_result "$output" "$status")
-  read -r p2 f2 < <(lane_result "$node_output" "$node_status")
-  (( alone_status == 0 && status == 0 && node_status == 0 && f0 + f1 + f2 == 0 )) && status=0 || status=1
+  count "$node_output" "$rc" node "$secs"
+  rm -f "$node_output.rc"
+  if [[ -n "$LAB_LANE" ]]; then
+    wait "$lab_pid"
+    read -r rc secs <"$lab_output.rc"
+    echo
+    echo "---- lab lane ----"
+    cat "$lab_output"
+    count "$lab_output" "$rc" lab "$secs"
+    rm -f "$lab_output.rc"
+  fi
   echo
-  echo "$((p0 + p1 + p2)) passed, $((f0 + f1 + f2)) failed"
+  cat "$timings"
+  (( all_ok && total_failed == 0 )) && status=0 || status=1
+  echo
+  echo "$total_passed passed, $total_failed failed"
 else
   node node_modules/mocha/bin/mocha.js --config scripts/mocha/mocharc.cjs "$@" 2>&1 </dev/null | tee "$output"
   status=${PIPESTATUS[0]}
