@@ -1,7 +1,9 @@
 // Events for `kubectl describe`, the way client-go's recorder sends them: a bounded queue with
 // a few senders (the caller never waits; a flood drops the excess), and aggregation: the same
 // event about the same object again within ten minutes bumps count and lastTimestamp of the
-// Event already stored instead of creating another one.
+// Event already stored instead of creating another one; and client-go's spam filter: each
+// object may have 25 events in a burst, then one per 5 minutes, so a controller stuck in a
+// loop cannot flood etcd with Events about one object.
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from './log.ts';
@@ -39,6 +41,17 @@ export interface EventRecorderOptions {
   concurrency?: number;
   /** how long a stored event takes repeats (default 10 minutes, as client-go's correlator) */
   aggregateWindowMs?: number;
+  /** events about one object in a burst (default 25, as client-go's spam filter) */
+  spamBurst?: number;
+  /** then one more every this many ms (default 5 minutes) */
+  spamRefillMs?: number;
+  now?: () => number;
+}
+
+/** The tokens one object has left, as of `at`. */
+interface Bucket {
+  tokens: number;
+  at: number;
 }
 
 interface Stored {
@@ -77,6 +90,7 @@ export function clientSink(kc: KubeConfig): EventSink {
 export class EventRecorder {
   private readonly queue: (() => Promise<void>)[] = [];
   private readonly seen = new Map<string, Stored>();
+  private readonly buckets = new Map<string, Bucket>();
   private active = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly sink: EventSink;
@@ -93,11 +107,12 @@ export class EventRecorder {
   }
 
   event(obj: EventObject, type: EventType, reason: string, message: string): void {
-    if ((this.o.maxQueued ?? 1000) <= this.queue.length) {
+    const now = this.o.now?.() ?? Date.now();
+    if ((this.o.maxQueued ?? 1000) <= this.queue.length || !this.takeToken(obj, now)) {
       this.dropped++;
       return;
     }
-    const at = new Date();
+    const at = new Date(now);
     this.queue.push(() => this.write(obj, type, reason, message, at));
     this.pump();
   }
@@ -119,6 +134,22 @@ export class EventRecorder {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** client-go's EventSourceObjectSpamFilter: a token bucket per source and object. */
+  private takeToken(obj: EventObject, now: number): boolean {
+    const burst = this.o.spamBurst ?? 25;
+    const refillMs = this.o.spamRefillMs ?? 300_000;
+    const key = [obj.apiVersion, obj.kind, obj.namespace ?? '', obj.name, obj.uid ?? ''].join('\u0000');
+    const b = this.buckets.get(key) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + (now - b.at) / refillMs);
+    b.at = now;
+    this.buckets.delete(key);
+    this.buckets.set(key, b);
+    if (this.buckets.size > MAX_REMEMBERED) this.buckets.delete(this.buckets.keys().next().value!);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   private pump(): void {

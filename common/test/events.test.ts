@@ -79,4 +79,25 @@ describe('EventRecorder', () => {
     expect(sink.events.size).to.equal(4); // one in flight + three queued
     expect(r.dropped).to.equal(6);
   });
+
+  it("lets 25 events about one object through in a burst, then one per refill period, as client-go's spam filter", async () => {
+    const sink = new MemorySink();
+    let now = 1_000_000;
+    const r = new EventRecorder(sink, { component: 'c', concurrency: 4, now: () => now });
+    // distinct messages, so that none is merged into another's count
+    for (let i = 0; i < 40; i++) r.event(pod, 'Warning', 'Failed', `attempt ${i}`);
+    // another object has a bucket of its own
+    r.event({ ...pod, name: 'web-2', uid: 'u2' }, 'Warning', 'Failed', 'attempt 0');
+    await r.flush();
+    expect(sink.events.size).to.equal(26);
+    expect(r.dropped).to.equal(15);
+    now += 299_000;
+    r.event(pod, 'Warning', 'Failed', 'later');
+    await r.flush();
+    expect(sink.events.size).to.equal(26);
+    now += 1_000;
+    r.event(pod, 'Warning', 'Failed', 'after five minutes');
+    await r.flush();
+    expect(sink.events.size).to.equal(27);
+  });
 });
