@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format
+.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -11,6 +11,12 @@ up: ## install what is missing, build, start the cluster under .skiff/
 
 down: ## stop what `make up` started (data is kept)
 	@bash scripts/cluster.sh down
+
+backup: ## etcd snapshot with a sha256 checksum under .skiff/backups, the newest KEEP (default 7) kept
+	@SKIFF_BACKUP_KEEP=$${KEEP:-$${SKIFF_BACKUP_KEEP:-7}} bash scripts/etcd-backup.sh backup
+
+restore: ## bring the cluster back to an etcd snapshot: make restore FILE=.skiff/backups/etcd-….db
+	@bash scripts/etcd-backup.sh restore "$(FILE)"
 
 status: ## which services run and answer their probe
 	@bash scripts/cluster.sh status

@@ -192,6 +192,16 @@ cmd_down() {
   step "cluster is down"
 }
 
+# Stops only the named services (etcd-backup.sh restore stops the control plane and the
+# node's components, leaving containerd, the containers and the registry running).
+cmd_stop() {
+  local name
+  for name in "$@"; do
+    [[ -f "$RUN_DIR/$name.pid" ]] && stop_pid_file "$RUN_DIR/$name.pid"
+  done
+  return 0
+}
+
 # What the supervisor recorded: ", restarts N, last exit CODE at TIME" (nothing without restarts).
 supervision() {
   local file="$RUN_DIR/$1.state" pid="" restarts=0 last_exit="" last_exit_at="" key value
@@ -248,5 +258,6 @@ case "${1:-}" in
   down) cmd_down ;;
   clean) cmd_clean ;;
   status) cmd_status ;;
-  *) die "usage: cluster.sh up|down|clean|status" ;;
+  stop) shift; cmd_stop "$@" ;;
+  *) die "usage: cluster.sh up|down|clean|status|stop NAME..." ;;
 esac

@@ -10,7 +10,7 @@ export type { ControllerMetrics } from './controller/metrics.ts';
 export { loadKubeConfig, keyOf, splitKey } from './kube-client.ts';
 export { Informer } from './informer.ts';
 export type { InformerOptions, Handler } from './informer.ts';
-export { LeaderElector } from './leader-election.ts';
+export { LeaderElector, leaseRenewalOverdue } from './leader-election.ts';
 export type { LeaderElectionOptions } from './leader-election.ts';
 export { startServiceEndpoints, onShutdown } from './service.ts';
 export { reuseConnections } from './connection-reuse.ts';

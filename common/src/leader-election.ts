@@ -3,6 +3,7 @@
 // renewal misses the renew deadline.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from './log.ts';
+import type { ServiceCheck } from './service.ts';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
@@ -32,6 +33,19 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * The /healthz check of upstream's leaderelection.HealthzAdaptor ("leaderElection"): it fails
+   * while this replica believes it leads but has not renewed its Lease for the lease duration
+   * plus a tolerance (20 s in kube-controller-manager and kube-scheduler). A renew loop that
+   * hangs (a request that never returns) then shows as unhealthy instead of a silent leader.
+   */
+  healthCheck(tolerableExpiredSeconds = 20): ServiceCheck {
+    return {
+      name: 'leaderElection',
+      check: () => !this.leading || !leaseRenewalOverdue(this.lastRenew, Date.now(), this.o.leaseDurationSeconds, tolerableExpiredSeconds),
+    };
   }
 
   start(): void {
@@ -119,4 +133,9 @@ export class LeaderElector {
     await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
     return true;
   }
+}
+
+/** Whether a leader's last renewal (ms) is older than its lease plus the tolerance, at `now` (ms). */
+export function leaseRenewalOverdue(lastRenewMs: number, nowMs: number, leaseDurationSeconds: number, tolerableExpiredSeconds: number): boolean {
+  return nowMs - lastRenewMs > (leaseDurationSeconds + tolerableExpiredSeconds) * 1000;
 }

@@ -103,7 +103,18 @@ export async function startControllerManager(opts: StartOptions = {}): Promise<C
     await startControllers();
   }
 
-  const endpoints = config.port >= 0 ? await startServiceEndpoints({ port: config.port, bindAddress: config.bindAddress, log, registry }) : undefined;
+  const endpoints =
+    config.port >= 0
+      ? await startServiceEndpoints({
+          port: config.port,
+          bindAddress: config.bindAddress,
+          log,
+          registry,
+          checks: elector ? [elector.healthCheck()] : [],
+          // the leader is ready once its controllers run; a standby is ready to take over
+          ready: () => !elector?.isLeader() || runningNames.length > 0,
+        })
+      : undefined;
 
   return {
     identity,

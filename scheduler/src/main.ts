@@ -41,12 +41,16 @@ async function main(): Promise<void> {
   });
   const informers = wireInformers(kc, scheduler, log);
   let leading = !flags['leader-elect'];
+  let elector: LeaderElector | undefined;
   const endpoints = await startServiceEndpoints({
     port: flags.port,
     bindAddress: flags['bind-address'],
     log,
     registry: metrics.registry,
-    checks: [{ name: 'informers', check: () => !leading || (informers.pods.hasSynced() && informers.nodes.hasSynced()) }],
+    checks: [
+      { name: 'informers', check: () => !leading || (informers.pods.hasSynced() && informers.nodes.hasSynced()) },
+      { name: 'leaderElection', check: () => elector?.healthCheck().check() ?? true },
+    ],
   });
 
   const startScheduling = async () => {
@@ -56,7 +60,6 @@ async function main(): Promise<void> {
     await scheduler.run();
   };
 
-  let elector: LeaderElector | undefined;
   let shuttingDown = false;
   if (flags['leader-elect']) {
     elector = new LeaderElector({

@@ -103,6 +103,8 @@ start_daemon() {
   local pid_file="$run_dir/$name.pid" log="$log_dir/$name-$node.log"
   if alive_pid_file "$pid_file"; then info "$node: $name already running (pid $(cat "$pid_file"))"; return 0; fi
   printf '\n=== %s starting %s\n' "$(date -Is)" "$name" >>"$log"
+  # the command, for scripts/systemd-units.sh agent (which runs it as a unit)
+  printf '%q ' "$@" >"$run_dir/$name.cmd"
   (cd "$repo_root" && exec setsid "$@") >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   info "$node: $name started (pid $!, log ${log#$repo_root/})"
