@@ -1,5 +1,5 @@
 // What exists from the start: the system namespaces, the `kubernetes` Service in `default`
-// pointing at this apiserver, and built-in objects the resources declare.
+// (its endpoints are the endpoint reconciler's) and built-in objects the resources declare.
 import type { Logger } from '@skiff/common';
 import { ApiError } from './errors.ts';
 import type { ApiRegistry } from './registry/api-registry.ts';
@@ -35,7 +35,7 @@ export async function ensureSystemNamespaces(registry: ApiRegistry): Promise<voi
 
 export async function bootstrapCluster(
   registry: ApiRegistry,
-  o: { advertiseAddress: string; securePort: number; builtins: { group: string; version: string; resource: string; object: KObject }[]; log: Logger },
+  o: { securePort: number; builtins: { group: string; version: string; resource: string; object: KObject }[]; log: Logger },
 ): Promise<void> {
   await ensureSystemNamespaces(registry);
   await ensure(registry, '', 'v1', 'services', {
@@ -44,42 +44,6 @@ export async function bootstrapCluster(
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: o.securePort }], sessionAffinity: 'None' },
   });
-  await reconcileKubernetesEndpoints(registry, o.advertiseAddress, o.securePort);
   for (const b of o.builtins) await ensure(registry, b.group, b.version, b.resource, b.object);
   o.log.info('bootstrap objects in place', { namespaces: systemNamespaces });
-}
-
-/** The apiserver keeps the `kubernetes` Endpoints and EndpointSlice pointing at itself. */
-async function reconcileKubernetesEndpoints(registry: ApiRegistry, ip: string, port: number): Promise<void> {
-  if (!ip) return;
-  const subsets = [{ addresses: [{ ip }], ports: [{ name: 'https', port, protocol: 'TCP' }] }];
-  const eps = registry.store('', 'v1', 'endpoints');
-  if (eps) {
-    try {
-      const cur = await eps.get('default', 'kubernetes');
-      if (JSON.stringify(cur.subsets) !== JSON.stringify(subsets)) {
-        await eps.update('default', 'kubernetes', { ...cur, subsets }, { user: system, fieldManager: 'kube-apiserver' });
-      }
-    } catch (e) {
-      if (!(e instanceof ApiError && e.code === 404)) throw e;
-      await ensure(registry, '', 'v1', 'endpoints', {
-        apiVersion: 'v1',
-        kind: 'Endpoints',
-        metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-        subsets,
-      });
-    }
-  }
-  await ensure(registry, 'discovery.k8s.io', 'v1', 'endpointslices', {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: {
-      name: 'kubernetes',
-      namespace: 'default',
-      labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
-    },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
-    ports: [{ name: 'https', port, protocol: 'TCP' }],
-  });
 }

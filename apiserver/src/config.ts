@@ -1,5 +1,7 @@
 // apiserver flags (and SKIFF_APISERVER_* environment variables).
+import { isIPv4 } from 'node:net';
 import { FlagError, parseFlags, type FlagValues } from '@skiff/common';
+import { endpointReconcilerTypes, type EndpointReconcilerType } from './endpoint-reconciler.ts';
 import { selectPlugins } from './admission/plugins/index.ts';
 import { parseDurationSeconds } from './duration.ts';
 import { parseGoDurationSeconds } from './server/request-limits.ts';
@@ -32,6 +34,10 @@ export const apiserverFlags = {
   'service-node-port-range': { default: '30000-32767', description: 'range for NodePorts' },
   'event-ttl': { default: '1h', description: 'how long Events are kept after their last update (etcd lease), e.g. 1h, 90m' },
   'advertise-address': { default: '', description: 'address of this apiserver for the kubernetes Service endpoints' },
+  'endpoint-reconciler-type': {
+    default: 'lease',
+    description: 'how the kubernetes Service endpoints are kept: lease (each apiserver renews its address in etcd, 15 s TTL) or none',
+  },
   'watch-cache': { type: 'boolean', default: true, description: 'serve list and watch from memory' },
   'compaction-interval-seconds': { type: 'number', default: 300, description: 'etcd compaction interval; 0 disables' },
   'service-account-key-file': {
@@ -126,6 +132,7 @@ export type ApiserverConfig = {
   serviceClusterIPRange: string;
   serviceNodePortRange: string;
   advertiseAddress: string;
+  endpointReconcilerType: EndpointReconcilerType;
   watchCache: boolean;
   compactionIntervalSeconds: number;
   kubernetesMinorVersion: string;
@@ -163,6 +170,18 @@ export interface AggregationConfig {
   proxyClientCertFile: string;
   proxyClientKeyFile: string;
   availabilityCheckSeconds: number;
+}
+
+function endpointReconcilerType(text: string): EndpointReconcilerType {
+  const t = endpointReconcilerTypes.find((x) => x === text);
+  if (!t) throw new FlagError(`--endpoint-reconciler-type: "${text}" is not one of ${endpointReconcilerTypes.join(', ')}`);
+  return t;
+}
+
+/** The kubernetes endpoints hold IPs, never names: upstream refuses anything else too. */
+function advertiseAddress(text: string): string {
+  if (text && !isIPv4(text)) throw new FlagError(`--advertise-address: "${text}" is not an IPv4 address`);
+  return text;
 }
 
 function eventTtl(text: string): number {
@@ -253,7 +272,8 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     clientCaFile: f['client-ca-file'],
     serviceClusterIPRange: f['service-cluster-ip-range'],
     serviceNodePortRange: f['service-node-port-range'],
-    advertiseAddress: f['advertise-address'],
+    advertiseAddress: advertiseAddress(f['advertise-address']),
+    endpointReconcilerType: endpointReconcilerType(f['endpoint-reconciler-type']),
     watchCache: f['watch-cache'],
     compactionIntervalSeconds: f['compaction-interval-seconds'],
     kubernetesMinorVersion: String(f['kubernetes-minor-version']),

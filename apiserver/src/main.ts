@@ -20,6 +20,7 @@ import { rateLimitedCheck } from './server/rate-limited-check.ts';
 import { createSecurity } from './auth/index.ts';
 import { writeJson } from './server/http-util.ts';
 import { bootstrapCluster } from './bootstrap.ts';
+import { LeaseEndpointReconciler } from './endpoint-reconciler.ts';
 import { AdmissionChain } from './admission/chain.ts';
 import { selectPlugins } from './admission/plugins/index.ts';
 import { startSystemNamespacesLoop } from './system-namespaces.ts';
@@ -242,7 +243,6 @@ export async function startApiserver(cfg: ApiserverConfig) {
   routeUpgradesAsRequests(server);
 
   await bootstrapCluster(registry, {
-    advertiseAddress: cfg.advertiseAddress || firstIPv4(),
     securePort: cfg.securePort,
     builtins: builtinObjects,
     log,
@@ -265,6 +265,18 @@ export async function startApiserver(cfg: ApiserverConfig) {
     server.once('error', reject);
     server.listen(cfg.securePort, cfg.bindAddress, () => resolve());
   });
+  // the kubernetes Service points at this apiserver once it serves, as upstream's post-start hook
+  const endpoints =
+    cfg.endpointReconcilerType === 'lease'
+      ? new LeaseEndpointReconciler({
+          storage,
+          registry,
+          ip: cfg.advertiseAddress || firstIPv4(),
+          port: cfg.securePort,
+          log: log.child({ part: 'endpoint-reconciler' }),
+        })
+      : undefined;
+  await endpoints?.start();
   ready = true;
   const stopSystemNamespaces = startSystemNamespacesLoop(registry, cfg.systemNamespacesIntervalSeconds, log);
   log.info('serving', { address: cfg.bindAddress, port: cfg.securePort, etcd: cfg.etcdServers, prefix: cfg.etcdPrefix });
@@ -275,6 +287,8 @@ export async function startApiserver(cfg: ApiserverConfig) {
     registry,
     async stop() {
       ready = false;
+      // our address leaves the kubernetes endpoints before we stop answering
+      await endpoints?.stop().catch((e: unknown) => log.warn('removing this apiserver from the kubernetes endpoints failed', { err: e as Error }));
       clearTimeout(openApiPrebuild);
       stopSystemNamespaces();
       await crdController.stop();

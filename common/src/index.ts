@@ -7,7 +7,8 @@ export { runController, runWorkers, processNextWorkItem } from './controller/run
 export type { ReconcileResult, RunControllerOptions, StopController, Syncable } from './controller/runner.ts';
 export { createControllerMetrics } from './controller/metrics.ts';
 export type { ControllerMetrics } from './controller/metrics.ts';
-export { loadKubeConfig, keyOf, splitKey } from './kube-client.ts';
+export { loadKubeConfig, keyOf, splitKey, withApiserverFailover } from './kube-client.ts';
+export { APISERVER_ENDPOINTS_ENV, ApiserverEndpoints, parseApiserverEndpoints } from './apiserver-failover.ts';
 export { Informer } from './informer.ts';
 export type { InformerOptions, Handler } from './informer.ts';
 export { LeaderElector, leaseRenewalOverdue } from './leader-election.ts';

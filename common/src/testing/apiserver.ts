@@ -28,6 +28,14 @@ export interface StartApiserverOptions {
   extraArgs?: string[];
   /** Fixed secure port; a free one by default. */
   port?: number;
+  /**
+   * The loopback address it listens on and advertises (127.0.0.x), 127.0.0.1 by default: two
+   * apiservers on one etcd with their own addresses, as control-plane nodes have. Another
+   * address than 127.0.0.1 needs a `servingCert` naming it.
+   */
+  address?: string;
+  /** serving certificate and key (default: the PKI's apiserver certificate) */
+  servingCert?: CertPair;
   /** Defaults to one PKI shared by the whole test process. */
   pki?: Pki;
   /** Node arguments that replace the apiserver entry (default: dist or source main). */
@@ -122,6 +130,7 @@ async function isReady(url: string, pki: Pki): Promise<boolean> {
 }
 
 function apiserverArgs(opts: StartApiserverOptions, port: number, prefix: string, pki: Pki): string[] {
+  const address = opts.address ?? '127.0.0.1';
   return [
     `--etcd-servers=${opts.etcdUrl}`,
     ...(opts.etcdTls
@@ -130,14 +139,14 @@ function apiserverArgs(opts: StartApiserverOptions, port: number, prefix: string
         ? ['--etcd-allow-insecure']
         : []),
     `--etcd-prefix=${prefix}`,
-    '--bind-address=127.0.0.1',
+    `--bind-address=${address}`,
     `--secure-port=${port}`,
-    `--tls-cert-file=${pki.serverCert}`,
-    `--tls-private-key-file=${pki.serverKey}`,
+    `--tls-cert-file=${opts.servingCert?.cert ?? pki.serverCert}`,
+    `--tls-private-key-file=${opts.servingCert?.key ?? pki.serverKey}`,
     `--client-ca-file=${pki.caCert}`,
     '--service-cluster-ip-range=10.96.0.0/12',
     '--service-node-port-range=30000-32767',
-    '--advertise-address=127.0.0.1',
+    `--advertise-address=${address}`,
     // kubelets authorize every request: the apiserver shows its own kubelet-client identity
     `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
     `--kubelet-client-key=${pki.apiserverKubeletClient.key}`,
@@ -156,7 +165,7 @@ function apiserverArgs(opts: StartApiserverOptions, port: number, prefix: string
 async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<ApiserverHandle> {
   const port = opts.port ?? (await freePort());
   const prefix = opts.prefix ?? uniqueEtcdPrefix();
-  const url = `https://127.0.0.1:${port}`;
+  const url = `https://${opts.address ?? '127.0.0.1'}:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'skiff-apiserver-'));
   removeOnExit(dir);
   const logFile = join(dir, 'apiserver.log');

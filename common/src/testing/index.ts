@@ -2,7 +2,7 @@
 // '@skiff/common/testing/index'.
 export { startEtcd, sharedEtcd, stopSharedEtcd } from './etcd.ts';
 export type { EtcdHandle, EtcdClientTls, StartEtcdOptions } from './etcd.ts';
-export { makePki, makeClientCert, makeEtcdPki, sharedPki, sharedEtcdPki } from './pki.ts';
+export { makePki, makeClientCert, makeServingCert, makeEtcdPki, sharedPki, sharedEtcdPki } from './pki.ts';
 export type { Pki, CertPair, EtcdPki } from './pki.ts';
 export { writeKubeconfig } from './kubeconfig.ts';
 export type { KubeconfigSpec } from './kubeconfig.ts';

@@ -88,6 +88,13 @@ export async function makeClientCert(pki: Pki, name: string, commonName: string,
   return pair(pki.dir, name);
 }
 
+/** One more serving certificate signed by the PKI's CA, with DNS:commonName and the IPs as its names. */
+export async function makeServingCert(pki: Pki, name: string, commonName: string, ips: string[]): Promise<CertPair> {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`invalid certificate file name "${name}"`);
+  await pkiScript([pki.dir, 'server', name, commonName, ...ips]);
+  return pair(pki.dir, name);
+}
+
 let shared: Promise<Pki> | undefined;
 
 /** etcd's own CA and certificates (scripts/pki.sh DIR etcd, kubeadm's layout). */
