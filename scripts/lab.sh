@@ -43,6 +43,8 @@ REGISTRY_PORT=${SKIFF_LAB_REGISTRY_PORT:-5000}
 NODE_MONITOR_GRACE=${SKIFF_LAB_NODE_MONITOR_GRACE:-20}
 TOLERATION_SECONDS=${SKIFF_LAB_TOLERATION_SECONDS:-10}
 READY_TIMEOUT=${SKIFF_LAB_READY_TIMEOUT:-180}
+# LoadBalancer Service addresses: on the bridge's /24, announced by the worker proxies (ARP)
+LB_POOL=${SKIFF_LAB_LB_POOL:-$NET.200-$NET.239}
 
 (( ${#BRIDGE} <= 15 )) || die "bridge name '$BRIDGE' is longer than 15 characters"
 [[ "$NET" =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || die "SKIFF_LAB_NET must be three octets, got '$NET'"
@@ -109,7 +111,7 @@ tune_controller_manager() {
   local -a args
   mapfile -d '' -t args <"$LAB_DIR/controller-manager.cmdline"
   restart_controller_manager "${args[@]}" --node-monitor-grace-period="$NODE_MONITOR_GRACE" \
-    --default-toleration-seconds="$TOLERATION_SECONDS"
+    --default-toleration-seconds="$TOLERATION_SECONDS" --load-balancer-ip-pool="$LB_POOL"
   info "controller-manager: node-monitor-grace-period ${NODE_MONITOR_GRACE}s, default-toleration-seconds ${TOLERATION_SECONDS}s"
 }
 

@@ -64,6 +64,8 @@ export interface ControllerManagerConfig {
   hpaCpuInitializationPeriodSeconds?: number;
   /** --horizontal-pod-autoscaler-initial-readiness-delay: readiness flips this soon after start do not count */
   hpaInitialReadinessDelaySeconds?: number;
+  /** --load-balancer-ip-pool: addresses for LoadBalancer Services (ranges or CIDRs, comma-separated); empty: none handed out */
+  loadBalancerIPPool?: string;
 }
 
 export const defaultConfig: ControllerManagerConfig = {

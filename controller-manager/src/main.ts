@@ -2,6 +2,7 @@
 import { FlagError, createLogger, onShutdown, parseFlags } from '@skiff/common';
 import { parseGoDurationMs } from '@skiff/common/go-duration';
 import { defaultConfig } from './config.ts';
+import { parsePool } from './controllers/servicelb/ip-pool.ts';
 import { startControllerManager } from './manager.ts';
 
 const flagSpec = {
@@ -86,6 +87,10 @@ const flagSpec = {
     default: '30s',
     description: 'after a pod starts, readiness changes within this delay are not taken as its first readiness',
   },
+  'load-balancer-ip-pool': {
+    default: '',
+    description: 'IPv4 addresses for Services of type LoadBalancer: ranges a.b.c.d-a.b.c.e or CIDRs, comma-separated ("": LoadBalancer Services stay pending)',
+  },
 } as const;
 
 const seconds = (flag: string, text: string): number => {
@@ -93,6 +98,16 @@ const seconds = (flag: string, text: string): number => {
     return parseGoDurationMs(text) / 1000;
   } catch (e) {
     throw new FlagError(`--${flag}: ${(e as Error).message}`);
+  }
+};
+
+/** A malformed pool stops the start with exit 2, like any bad flag. */
+const ipPool = (text: string): string => {
+  try {
+    parsePool(text);
+    return text;
+  } catch (e) {
+    throw new FlagError(`--load-balancer-ip-pool: ${(e as Error).message}`);
   }
 };
 
@@ -138,6 +153,7 @@ try {
     hpaTolerance: f['horizontal-pod-autoscaler-tolerance'],
     hpaCpuInitializationPeriodSeconds: seconds('horizontal-pod-autoscaler-cpu-initialization-period', f['horizontal-pod-autoscaler-cpu-initialization-period']),
     hpaInitialReadinessDelaySeconds: seconds('horizontal-pod-autoscaler-initial-readiness-delay', f['horizontal-pod-autoscaler-initial-readiness-delay']),
+    loadBalancerIPPool: ipPool(f['load-balancer-ip-pool']),
     log,
     onLeadershipLost: () => {
       log.error('leaderelection lost');

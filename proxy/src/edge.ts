@@ -34,6 +34,17 @@ export function serviceProblem(svc: V1Service): string | undefined {
   if (spec.externalIPs !== undefined && (!Array.isArray(spec.externalIPs) || !spec.externalIPs.every((ip) => isIPv4(ip)))) {
     return 'spec.externalIPs holds a value that is not an IPv4 address';
   }
+  const ingress = svc.status?.loadBalancer?.ingress;
+  if (
+    ingress !== undefined &&
+    ingress !== null &&
+    (!Array.isArray(ingress) || !ingress.every((i) => i && typeof i === 'object' && (i.ip === undefined || isIPv4(i.ip))))
+  ) {
+    return 'status.loadBalancer.ingress holds a value that is not an IPv4 address';
+  }
+  if (spec.healthCheckNodePort !== undefined && spec.healthCheckNodePort !== 0 && !isPortNumber(spec.healthCheckNodePort)) {
+    return `spec.healthCheckNodePort ${JSON.stringify(spec.healthCheckNodePort)} is not a port number`;
+  }
   if (spec.sessionAffinity !== undefined && !affinities.has(spec.sessionAffinity))
     return `spec.sessionAffinity ${JSON.stringify(spec.sessionAffinity)} is not supported`;
   const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;

@@ -6,6 +6,7 @@ import { cleanupAll } from './cleanup.ts';
 import { isIPv4, parseCidr } from './ipv4.ts';
 import { createProxyMetrics } from './metrics.ts';
 import { Proxier } from './proxier.ts';
+import { LoadBalancerAgent } from './lb-agent.ts';
 import { ensureSysctls } from './sysctl.ts';
 
 const log = createLogger('proxy');
@@ -21,6 +22,11 @@ const flagSpec = {
   port: { type: 'number' as const, default: 10256, description: 'port for /healthz and /metrics (0: any free port)' },
   'bind-address': { default: '0.0.0.0', description: 'address for /healthz and /metrics' },
   'sync-debounce-ms': { type: 'number' as const, default: 50, description: 'wait this long after a change to coalesce bursts of events' },
+  'announce-load-balancer-ips': {
+    type: 'boolean' as const,
+    default: true,
+    description: 'put the LoadBalancer addresses this node is elected for on the --node-ip interface, so it answers ARP for them',
+  },
   'resync-period': { type: 'number' as const, default: 30, description: 'seconds between full resyncs without events' },
 };
 
@@ -47,6 +53,16 @@ async function main(): Promise<void> {
     debounceMs: flags['sync-debounce-ms'],
     resyncMs: flags['resync-period'] * 1000,
   });
+  const loadBalancers = new LoadBalancerAgent({
+    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    nodeName: flags['node-name'],
+    nodeIP: flags['node-ip'] || undefined,
+    announce: flags['announce-load-balancer-ips'],
+    log,
+    registry: metrics.registry,
+    debounceMs: flags['sync-debounce-ms'],
+    resyncMs: flags['resync-period'] * 1000,
+  });
   const endpoints = await startServiceEndpoints({
     port: flags.port,
     bindAddress: flags['bind-address'],
@@ -60,9 +76,11 @@ async function main(): Promise<void> {
   // a normal stop keeps the rules: traffic flows on while the proxy restarts
   onShutdown(log, async () => {
     proxier.stop();
+    await loadBalancers.stop();
     await endpoints.close();
   });
   await proxier.start();
+  await loadBalancers.start();
   log.info('proxy rules in place', { node: flags['node-name'], clusterCIDR });
 }
 

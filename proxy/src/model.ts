@@ -85,6 +85,16 @@ function dedupe(eps: Endpoint[]): Endpoint[] {
   return [...seen.values()].sort((a, b) => (a.ip === b.ip ? a.port - b.port : a.ip < b.ip ? -1 : 1));
 }
 
+/**
+ * status.loadBalancer.ingress addresses of a LoadBalancer Service that this node must accept
+ * traffic for: ipMode Proxy means the balancer rewrites the destination itself, so no rule
+ * (upstream's LoadBalancerIPMode).
+ */
+export function loadBalancerIPs(svc: V1Service): string[] {
+  if (svc.spec?.type !== 'LoadBalancer') return [];
+  return (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ipMode !== 'Proxy' && isIPv4(i.ip)).map((i) => i.ip!);
+}
+
 /** Told about each object the edge check refuses; the proxier logs it. */
 export type SkipReporter = (kind: 'Service' | 'EndpointSlice', key: string, why: string) => void;
 
@@ -126,7 +136,8 @@ export function buildServicePorts(
         clusterIPs,
         port: p.port,
         nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && p.nodePort ? p.nodePort : undefined,
-        externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
+        // a load balancer's address is served like an external IP (kube-proxy's KUBE-EXT path)
+        externalIPs: [...new Set([...(spec.externalIPs ?? []), ...loadBalancerIPs(svc)])].filter(isIPv4),
         affinitySeconds,
         externalLocal: external && spec.externalTrafficPolicy === 'Local',
         internalLocal: spec.internalTrafficPolicy === 'Local',

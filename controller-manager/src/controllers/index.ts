@@ -25,6 +25,7 @@ import { jobController } from './job/controller.ts';
 import { ttlAfterFinishedController } from './ttlafterfinished/controller.ts';
 import { cronJobController } from './cronjob/controller.ts';
 import { horizontalPodAutoscalerController } from './podautoscaler/controller.ts';
+import { serviceLbController } from './servicelb/controller.ts';
 
 export const controllers: ControllerDescriptor[] = [
   replicaSetController,
@@ -54,4 +55,5 @@ export const controllers: ControllerDescriptor[] = [
   ttlAfterFinishedController(),
   cronJobController,
   horizontalPodAutoscalerController,
+  serviceLbController,
 ];

@@ -28,6 +28,8 @@ export interface ControlPlaneOptions {
   nodeMonitorGracePeriod?: number;
   /** the default 300 s not-ready/unreachable tolerations become this many seconds */
   defaultTolerationSeconds?: number;
+  /** --load-balancer-ip-pool of the controller-manager (addresses on the lab bridge) */
+  loadBalancerIPPool?: string;
 }
 
 export interface ControlPlane {
@@ -113,6 +115,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         `--local-path-root=${join(dir, 'storage')}`,
         `--node-monitor-grace-period=${opts.nodeMonitorGracePeriod ?? 20}`,
         `--default-toleration-seconds=${opts.defaultTolerationSeconds ?? 10}`,
+        ...(opts.loadBalancerIPPool ? [`--load-balancer-ip-pool=${opts.loadBalancerIPPool}`] : []),
       ],
       ready: () => healthz(cmPort),
     });

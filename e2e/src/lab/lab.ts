@@ -10,7 +10,7 @@ import { startControlPlane } from './control-plane.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { labScript, runLabScript } from './lab-script.ts';
 import type { ScriptResult } from './lab-script.ts';
-import { E2E_LAYOUT, hostAddress, layoutEnv, workerAddress, workerName } from './layout.ts';
+import { E2E_LAYOUT, hostAddress, layoutEnv, loadBalancerPool, workerAddress, workerName } from './layout.ts';
 import type { LabLayout } from './layout.ts';
 
 export interface LabOptions {
@@ -73,7 +73,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   };
   try {
     await labScript(['bridge'], { ...baseEnv, SKIFF_LAB_KUBECONFIG: '-', SKIFF_LAB_PKI: '-', SKIFF_LAB_SERVER_PORT: '0' }, { echo: opts.verbose });
-    controlPlane = await startControlPlane({ hostAddress: hostAddress(layout) });
+    controlPlane = await startControlPlane({ hostAddress: hostAddress(layout), loadBalancerIPPool: loadBalancerPool(layout) });
     env = {
       ...baseEnv,
       SKIFF_LAB_KUBECONFIG: controlPlane.adminKubeconfig,

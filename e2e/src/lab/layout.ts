@@ -26,6 +26,11 @@ export function workerAddress(layout: LabLayout, index: number): string {
   return `${layout.net}.1${index}`;
 }
 
+/** The lab's LoadBalancer addresses (scripts/lab.sh uses the same): .200-.239 of the lab /24, on the bridge's link. */
+export function loadBalancerPool(layout: LabLayout): string {
+  return `${layout.net}.200-${layout.net}.239`;
+}
+
 /** The environment scripts/lab.sh reads its layout from. */
 export function layoutEnv(layout: LabLayout): Record<string, string> {
   return { SKIFF_LAB_BRIDGE: layout.bridge, SKIFF_LAB_NET: layout.net, SKIFF_LAB_PREFIX: layout.prefix };

@@ -3,12 +3,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { field } from '../../errors.ts';
 import type { FieldError } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
-import { checkDns1123Label, checkDns1123Subdomain, checkPortName, isValidIPv4, nameIsDns1035Label } from '@skiff/common/apimachinery/names';
+import { checkDns1123Label, checkDns1123Subdomain, checkPortName, checkQualifiedName, isValidIPv4, nameIsDns1035Label } from '@skiff/common/apimachinery/names';
 import { validateLabels } from '@skiff/common/apimachinery/object-meta';
 import { validatePortNumber, validateProtocol, portRangeMessage } from '../validation/ports.ts';
 import { keepOldStatus, takeStatusOnly } from './shared/status-split.ts';
 import { validateMetaFor } from './shared/meta-rules.ts';
-import { allocateForCreate, needsClusterIP, needsNodePorts, reallocateForUpdate, releaseAll } from './shared/service-allocation.ts';
+import { allocateForCreate, needsClusterIP, needsHealthCheck, needsNodePorts, reallocateForUpdate, releaseAll } from './shared/service-allocation.ts';
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const affinities = ['ClientIP', 'None'];
@@ -132,7 +132,27 @@ function validateService(obj: KObject): FieldError[] {
   (spec.externalIPs ?? []).forEach((ip: string, i: number) => {
     if (!isValidIPv4(ip)) out.push(field.invalid(`spec.externalIPs[${i}]`, ip, ipMessage));
   });
+  validateLoadBalancerFields(spec, obj, out);
   return out;
+}
+
+/** allocateLoadBalancerNodePorts, loadBalancerClass and healthCheckNodePort, as upstream's ValidateService checks them. */
+function validateLoadBalancerFields(spec: any, obj: KObject, out: FieldError[]): void {
+  const lb = spec.type === 'LoadBalancer';
+  if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts !== null && !lb) {
+    out.push(field.forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
+  }
+  if (spec.loadBalancerClass !== undefined && spec.loadBalancerClass !== null) {
+    if (!lb) out.push(field.forbidden('spec.loadBalancerClass', "may only be used when `type` is 'LoadBalancer'"));
+    else for (const m of checkQualifiedName(spec.loadBalancerClass)) out.push(field.invalid('spec.loadBalancerClass', spec.loadBalancerClass, m));
+  }
+  if (spec.loadBalancerIP && !isValidIPv4(spec.loadBalancerIP)) out.push(field.invalid('spec.loadBalancerIP', spec.loadBalancerIP, ipMessage));
+  const hc = spec.healthCheckNodePort;
+  if (hc !== undefined && hc !== null && hc !== 0) {
+    if (!needsHealthCheck(obj)) {
+      out.push(field.forbidden('spec.healthCheckNodePort', "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+    } else out.push(...validatePortNumber(hc, 'spec.healthCheckNodePort'));
+  }
 }
 
 function validateServiceUpdate(obj: KObject, old: KObject): FieldError[] {
@@ -144,6 +164,12 @@ function validateServiceUpdate(obj: KObject, old: KObject): FieldError[] {
     if (before.length && !isDeepStrictEqual(now.slice(0, before.length), before)) {
       out.push(field.invalid('spec.clusterIPs[0]', now, 'may not change once set'));
     }
+  }
+  if (old.spec?.type === 'LoadBalancer' && obj.spec?.type === 'LoadBalancer' && (old.spec.loadBalancerClass ?? null) !== (obj.spec.loadBalancerClass ?? null)) {
+    out.push(field.invalid('spec.loadBalancerClass', obj.spec.loadBalancerClass ?? null, 'may not change once set'));
+  }
+  if (needsHealthCheck(old) && needsHealthCheck(obj) && old.spec.healthCheckNodePort && obj.spec.healthCheckNodePort !== old.spec.healthCheckNodePort) {
+    out.push(field.forbidden('spec.healthCheckNodePort', 'cannot change healthCheckNodePort on loadBalancer service with externalTraffic=Local during update'));
   }
   return out;
 }
@@ -163,6 +189,9 @@ function keepAllocatedValues(obj: KObject, old: KObject): void {
         (old.spec.ports ?? []).find((o: any) => p.name && o.name === p.name);
       if (match?.nodePort) p.nodePort = match.nodePort;
     }
+  }
+  if (needsHealthCheck(obj) && needsHealthCheck(old) && !spec.healthCheckNodePort && old.spec.healthCheckNodePort) {
+    spec.healthCheckNodePort = old.spec.healthCheckNodePort;
   }
 }
 
@@ -185,6 +214,11 @@ function dropTypeDependentFields(obj: KObject, old: KObject): void {
     }
     if (spec.externalTrafficPolicy === old.spec.externalTrafficPolicy) delete spec.externalTrafficPolicy;
     if (spec.healthCheckNodePort === old.spec.healthCheckNodePort) delete spec.healthCheckNodePort;
+  }
+  // a health-check port only lives while the Service is a LoadBalancer with policy Local
+  if (!needsHealthCheck(obj) && needsHealthCheck(old) && spec.healthCheckNodePort === old.spec.healthCheckNodePort) delete spec.healthCheckNodePort;
+  if (spec.type !== 'LoadBalancer' && old.spec?.type === 'LoadBalancer') {
+    for (const k of ['allocateLoadBalancerNodePorts', 'loadBalancerClass']) if (isDeepStrictEqual(spec[k], old.spec[k])) delete spec[k];
   }
 }
 

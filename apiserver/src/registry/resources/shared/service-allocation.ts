@@ -27,6 +27,11 @@ export const ownerOf = (svc: KObject): ClaimOwner => ({ namespace: svc.metadata.
 
 export const needsClusterIP = (svc: KObject) => svc.spec?.type !== 'ExternalName';
 export const needsNodePorts = (svc: KObject) => svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
+/** NodePorts are handed out unasked (a LoadBalancer may decline them with allocateLoadBalancerNodePorts: false). */
+export const allocatesNodePorts = (svc: KObject) =>
+  svc.spec?.type === 'NodePort' || (svc.spec?.type === 'LoadBalancer' && svc.spec?.allocateLoadBalancerNodePorts !== false);
+/** apiservice.NeedsHealthCheck: a LoadBalancer that keeps client addresses gets a health-check node port. */
+export const needsHealthCheck = (svc: KObject) => svc.spec?.type === 'LoadBalancer' && svc.spec?.externalTrafficPolicy === 'Local';
 export const isHeadless = (svc: KObject) => svc.spec?.clusterIP === 'None';
 
 /** The `kubernetes` Service in `default` gets the first address of the range. */
@@ -75,6 +80,8 @@ async function claimNodePorts(svc: KObject, a: Allocators, owner: ClaimOwner, dr
   for (let i = 0; i < ports.length; i++) {
     const p = ports[i];
     if (p.nodePort && alreadyHeld.has(p.nodePort)) continue;
+    // without allocation only the node ports a user asked for are claimed (upstream initNodePorts)
+    if (!p.nodePort && !allocatesNodePorts(svc)) continue;
     try {
       if (p.nodePort) await a.ports.allocate(p.nodePort, owner, dryRun);
       else p.nodePort = await a.ports.allocateNext(owner, dryRun);
@@ -86,13 +93,35 @@ async function claimNodePorts(svc: KObject, a: Allocators, owner: ClaimOwner, dr
   }
 }
 
+async function claimHealthCheckNodePort(
+  svc: KObject,
+  a: Allocators,
+  owner: ClaimOwner,
+  dryRun: boolean,
+  claimed: Claimed,
+  alreadyHeld: Set<number>,
+): Promise<void> {
+  const spec = svc.spec;
+  if (spec.healthCheckNodePort && alreadyHeld.has(spec.healthCheckNodePort)) return;
+  try {
+    if (spec.healthCheckNodePort) await a.ports.allocate(spec.healthCheckNodePort, owner, dryRun);
+    else spec.healthCheckNodePort = await a.ports.allocateNext(owner, dryRun);
+  } catch (e) {
+    throw allocationFailure(svc, e, 'spec.healthCheckNodePort', spec.healthCheckNodePort);
+  }
+  claimed.ports.push(spec.healthCheckNodePort);
+  alreadyHeld.add(spec.healthCheckNodePort);
+}
+
 export async function allocateForCreate(svc: KObject, ctx: RequestContext): Promise<void> {
   const a = allocatorsFor(ctx);
   const owner = ownerOf(svc);
   const claimed = new Claimed();
   try {
     if (needsClusterIP(svc)) await claimClusterIP(svc, a, owner, ctx.dryRun, claimed);
-    if (needsNodePorts(svc)) await claimNodePorts(svc, a, owner, ctx.dryRun, claimed, new Set());
+    const held = new Set<number>();
+    if (needsNodePorts(svc)) await claimNodePorts(svc, a, owner, ctx.dryRun, claimed, held);
+    if (needsHealthCheck(svc)) await claimHealthCheckNodePort(svc, a, owner, ctx.dryRun, claimed, held);
   } catch (e) {
     await claimed.rollback(a, owner, ctx.dryRun);
     throw e;
@@ -100,8 +129,10 @@ export async function allocateForCreate(svc: KObject, ctx: RequestContext): Prom
 }
 
 const heldIPs = (svc: KObject): string[] => (needsClusterIP(svc) ? (svc.spec?.clusterIPs ?? []).filter((ip: string) => ip && ip !== 'None') : []);
-const heldPorts = (svc: KObject): number[] =>
-  needsNodePorts(svc) ? (svc.spec?.ports ?? []).map((p: any) => p.nodePort).filter((n: unknown) => typeof n === 'number' && n > 0) : [];
+const heldPorts = (svc: KObject): number[] => [
+  ...(needsNodePorts(svc) ? (svc.spec?.ports ?? []).map((p: any) => p.nodePort).filter((n: unknown) => typeof n === 'number' && n > 0) : []),
+  ...(needsHealthCheck(svc) && svc.spec.healthCheckNodePort > 0 ? [svc.spec.healthCheckNodePort as number] : []),
+];
 
 /** Claims what the new state needs beyond the old, then frees what it no longer uses. */
 export async function reallocateForUpdate(svc: KObject, old: KObject, ctx: RequestContext): Promise<void> {
@@ -110,7 +141,9 @@ export async function reallocateForUpdate(svc: KObject, old: KObject, ctx: Reque
   const claimed = new Claimed();
   try {
     if (needsClusterIP(svc) && !needsClusterIP(old)) await claimClusterIP(svc, a, owner, ctx.dryRun, claimed);
-    if (needsNodePorts(svc)) await claimNodePorts(svc, a, owner, ctx.dryRun, claimed, new Set(heldPorts(old)));
+    const held = new Set(heldPorts(old));
+    if (needsNodePorts(svc)) await claimNodePorts(svc, a, owner, ctx.dryRun, claimed, held);
+    if (needsHealthCheck(svc)) await claimHealthCheckNodePort(svc, a, owner, ctx.dryRun, claimed, held);
   } catch (e) {
     await claimed.rollback(a, owner, ctx.dryRun);
     throw e;
