@@ -5,10 +5,11 @@
 // Service is deleted or stops being a LoadBalancer. Making the address reachable is the node
 // proxy's job (proxy/src/lb-announce.ts); this controller only hands addresses out.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Service } from '@kubernetes/client-node';
-import { keyOf, runController, splitKey, WorkQueue, type ReconcileResult } from '@skiff/common';
+import { keyOf, splitKey, WorkQueue, type ReconcileResult } from '@skiff/common';
 import type { ControllerContext, ControllerDescriptor } from '../../controller-context.ts';
-import { errorMessage, isConflict, isNotFound } from '../../lib/api-errors.ts';
-import { eventRef, FLUSH_TIMEOUT_MS, newEventRecorder } from '../../lib/events.ts';
+import { isNotFound } from '../../lib/api-errors.ts';
+import { eventRef, newEventRecorder } from '../../lib/events.ts';
+import { runManagedController } from '../../lib/run-controller.ts';
 import { IpPool } from './ip-pool.ts';
 
 export const name = 'service-lb';
@@ -120,16 +121,13 @@ export const serviceLbController: ControllerDescriptor = {
         events.event(eventRef(svc, 'v1', 'Service'), 'Normal', reasons.allocated, `Assigned IP ["${decision.ip}"]`);
     }
 
-    const stop = runController({
+    return runManagedController(ctx, {
       name,
-      log,
       queue,
-      metrics: ctx.metrics,
+      events,
       caches: [services],
       workers: 1,
       reconcile,
-      isRoutine: isConflict,
-      describeError: errorMessage,
       // before any decision, every address already shown in a status is taken again by its
       // Service (oldest first), so a restarted controller hands out nothing twice
       beforeWorkers: () => {
@@ -143,9 +141,5 @@ export const serviceLbController: ControllerDescriptor = {
         for (const s of services.list()) queue.add(keyOf(s));
       },
     });
-    return async () => {
-      await stop();
-      await events.flush(FLUSH_TIMEOUT_MS);
-    };
   },
 };
