@@ -124,7 +124,8 @@ export class IngressProxy {
       const headers: http.OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(upRes.headers)) if (!hopByHop.has(k) && v !== undefined) headers[k] = v;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
-      res.flushHeaders(); // streaming responses: the client sees headers before the first chunk
+      // a streamed response (no length): the client sees the headers before the first chunk
+      if (upRes.headers['content-length'] === undefined) res.flushHeaders();
       upRes.pipe(res);
       upRes.on('error', () => res.destroy());
     });
