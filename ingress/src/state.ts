@@ -41,11 +41,7 @@ export function claimedIngresses(ingresses: readonly V1Ingress[], classes: reado
       const cls = ing.spec?.ingressClassName ?? ing.metadata?.annotations?.[legacyClassAnnotation];
       return cls ? names.has(cls) : isDefault;
     })
-    .sort(
-      (a, b) =>
-        created(a) - created(b) ||
-        `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`),
-    );
+    .sort((a, b) => created(a) - created(b) || `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
 }
 
 /** A Service port of an Ingress backend, and the ready endpoints serving it (EndpointSlices). */

@@ -38,7 +38,9 @@ describe('ingress proxy', function () {
       }
       let body = '';
       req.on('data', (c) => (body += c));
-      req.on('end', () => res.end(JSON.stringify({ url: req.url, host: req.headers.host, xff: req.headers['x-forwarded-for'], proto: req.headers['x-forwarded-proto'], body })));
+      req.on('end', () =>
+        res.end(JSON.stringify({ url: req.url, host: req.headers.host, xff: req.headers['x-forwarded-for'], proto: req.headers['x-forwarded-proto'], body })),
+      );
     });
     upstream.on('upgrade', (req, socket) => {
       socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: echo\r\nconnection: upgrade\r\n\r\n');
@@ -61,7 +63,13 @@ describe('ingress proxy', function () {
     const table = emptyTable();
     addPath(table, 'a.example', { path: '/', exact: false, backend: { name: 'd/a:80', endpoints: ['127.0.0.1', '127.0.0.2'], port: port(upstream) } });
     addPath(table, 'dead.example', { path: '/', exact: false, backend: { name: 'd/dead:80', endpoints: ['127.0.0.1'], port: refused } });
-    const proxy = new IngressProxy({ log: createLogger('ingress-test'), metrics, table: () => table, tlsContext: (n) => contextFor(contexts, n), connectTimeoutMs: 1000 });
+    const proxy = new IngressProxy({
+      log: createLogger('ingress-test'),
+      metrics,
+      table: () => table,
+      tlsContext: (n) => contextFor(contexts, n),
+      connectTimeoutMs: 1000,
+    });
     front = await proxy.listenHttp(0, '127.0.0.1');
     secure = await proxy.listenHttps(0, '127.0.0.1');
   });

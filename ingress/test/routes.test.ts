@@ -55,12 +55,20 @@ describe('ingress routes', () => {
       spec: { controller },
     });
     const ing = (name: string, className?: string, annotation?: string): V1Ingress => ({
-      metadata: { name, namespace: 'd', creationTimestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, name.length)), ...(annotation ? { annotations: { 'kubernetes.io/ingress.class': annotation } } : {}) },
+      metadata: {
+        name,
+        namespace: 'd',
+        creationTimestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, name.length)),
+        ...(annotation ? { annotations: { 'kubernetes.io/ingress.class': annotation } } : {}),
+      },
       spec: className ? { ingressClassName: className } : {},
     });
     const all = [ing('mine', 'skiff'), ing('other', 'nginx'), ing('unset'), ing('legacy', undefined, 'skiff')];
     const names = (list: V1Ingress[]) => list.map((i) => i.metadata?.name);
-    expect(names(claimedIngresses(all, [cls('skiff', 'skiff.io/ingress'), cls('nginx', 'k8s.io/ingress-nginx')], 'skiff.io/ingress'))).to.deep.equal(['mine', 'legacy']);
+    expect(names(claimedIngresses(all, [cls('skiff', 'skiff.io/ingress'), cls('nginx', 'k8s.io/ingress-nginx')], 'skiff.io/ingress'))).to.deep.equal([
+      'mine',
+      'legacy',
+    ]);
     expect(names(claimedIngresses(all, [cls('skiff', 'skiff.io/ingress', true)], 'skiff.io/ingress'))).to.deep.equal(['mine', 'unset', 'legacy']);
   });
 
