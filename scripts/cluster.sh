@@ -149,12 +149,12 @@ check_ports_free() {
 port_in_use() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
 
 # The admin kubeconfig, and one per component identity for the services that follow
-# the apiserver (controller-manager, scheduler, kubelet, proxy, dns, metrics-server).
+# the apiserver (controller-manager, scheduler, kubelet, proxy, dns, metrics-server, ingress).
 write_kubeconfigs() {
   bash "$SKIFF_ROOT/scripts/kubeconfig.sh" "$SKIFF_DIR/kubeconfig" "$APISERVER_URL" \
     "$PKI/ca.crt" "$PKI/admin.crt" "$PKI/admin.key" skiff admin
   local who
-  for who in controller-manager scheduler kubelet kube-proxy dns metrics-server; do
+  for who in controller-manager scheduler kubelet kube-proxy dns metrics-server ingress; do
     bash "$SKIFF_ROOT/scripts/kubeconfig.sh" "$SKIFF_DIR/$who.kubeconfig" "$APISERVER_URL" \
       "$PKI/ca.crt" "$PKI/$who.crt" "$PKI/$who.key" skiff "$who"
   done

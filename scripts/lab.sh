@@ -195,9 +195,15 @@ join_worker() {
   local name=$1 index=$2
   make_join_token
   make_worker_netns "$name" "$index"
+  # the ingress controller's identity is made here, where the CA key is, as an operator would
+  # hand a certificate to a VM (pki.sh keeps an existing one)
+  bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI_DIR" client ingress system:skiff-ingress >/dev/null
+  mkdir -p "$(node_base "$name")"
+  bash "$SKIFF_ROOT/scripts/kubeconfig.sh" "$(node_base "$name")/ingress.kubeconfig" "$join_server" \
+    "$PKI_DIR/ca.crt" "$PKI_DIR/ingress.crt" "$PKI_DIR/ingress.key" skiff ingress >/dev/null
   bash "$SKIFF_ROOT/scripts/node/join.sh" --node "$name" --netns "$name" --node-ip "$(worker_ip "$index")" \
     --server "$join_server" --token "$join_token" --ca-hash "$join_ca_hash" \
-    --registry-mirror "https://$HOST_IP:$REGISTRY_PORT"
+    --registry-mirror "https://$HOST_IP:$REGISTRY_PORT" --ingress-kubeconfig "$(node_base "$name")/ingress.kubeconfig"
 }
 
 # The bridge address when the serving certificate names it, else the first host address it
@@ -257,9 +263,10 @@ cmd_kill() {
   [[ -n "$name" ]] || die "usage: lab.sh kill NODE"
   ip netns list | awk '{ print $1 }' | grep -qx "$name" || die "no lab worker '$name' (workers: $(workers | tr '\n' ' '))"
   local base; base=$(node_base "$name")
-  step "$name: crash (SIGKILL kubelet, proxy, containerd; link down)"
+  step "$name: crash (SIGKILL kubelet, proxy, ingress, containerd; link down)"
   kill_pid_file "$base/run/kubelet.pid"
   kill_pid_file "$base/run/proxy.pid"
+  kill_pid_file "$base/run/ingress.pid"
   kill_pid_file "$base/containerd/containerd.pid"
   ip link set "$(host_veth "$name")" down 2>/dev/null || true
   ip -n "$name" link set eth0 down 2>/dev/null || true
@@ -308,6 +315,7 @@ remove_worker() {
     kill_pid_file "$base/run/proxy.pid" TERM
     nsenter "--net=/var/run/netns/$name" node "${proxy_entry[@]}" --cleanup >/dev/null 2>&1 || info "$name: proxy --cleanup failed"
   fi
+  kill_pid_file "$base/run/ingress.pid" TERM
   kill_pid_file "$base/run/kubelet.pid" TERM
   kill_node_containers "$name"
   kill_pid_file "$base/containerd/containerd.pid" TERM
@@ -350,7 +358,7 @@ cmd_status() {
   for name in $(workers); do
     base=$(node_base "$name")
     printf '%s:' "$name"
-    for proc in run/kubelet run/proxy containerd/containerd; do
+    for proc in run/kubelet run/proxy run/ingress containerd/containerd; do
       if [[ -f "$base/$proc.pid" ]] && kill -0 "$(cat "$base/$proc.pid")" 2>/dev/null; then printf ' %s=up' "${proc##*/}"
       else printf ' %s=down' "${proc##*/}"; fi
     done

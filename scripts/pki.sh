@@ -200,6 +200,7 @@ case "${1:-}" in
     client_cert kube-proxy system:kube-proxy
     client_cert dns system:skiff-dns
     client_cert metrics-server system:skiff-metrics-server
+    client_cert ingress system:skiff-ingress
     kubelet_serving_cert
     service_account_keys
     front_proxy_certs

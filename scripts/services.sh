@@ -70,6 +70,11 @@ dns_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$DNS_METRICS_PORT/healt
 METRICS_SERVER_PORT=${SKIFF_METRICS_SERVER_PORT:-4443}
 METRICS_SERVER_METRICS_PORT=${SKIFF_METRICS_SERVER_METRICS_PORT:-10262}
 metrics_server_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$METRICS_SERVER_METRICS_PORT/healthz"; }
+# the ingress controller's listeners (80/443 unless taken: SKIFF_INGRESS_HTTP_PORT, ..._HTTPS_PORT)
+INGRESS_HTTP_PORT=${SKIFF_INGRESS_HTTP_PORT:-80}
+INGRESS_HTTPS_PORT=${SKIFF_INGRESS_HTTPS_PORT:-443}
+INGRESS_METRICS_PORT=${SKIFF_INGRESS_METRICS_PORT:-10254}
+ingress_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$INGRESS_METRICS_PORT/readyz"; }
 # `make down` stops the pods too: containerd's shims (and the containers under them) outlive
 # containerd, so they are found by the socket they serve and ended by PID.
 before_stop_containerd() {
@@ -149,4 +154,6 @@ define_services() {
   component metrics-server metrics_server_healthy --kubeconfig="$SKIFF_DIR/metrics-server.kubeconfig" \
     --secure-port="$METRICS_SERVER_PORT" --advertise-address="$(advertise_address)" \
     --cert-dir="$SKIFF_DIR/metrics-server" --metrics-port="$METRICS_SERVER_METRICS_PORT"
+  # Ingresses of the IngressClasses whose controller is skiff.io/ingress (ingress/README.md)
+  component ingress ingress_healthy --kubeconfig="$SKIFF_DIR/ingress.kubeconfig" --http-port="$INGRESS_HTTP_PORT" --https-port="$INGRESS_HTTPS_PORT" --metrics-port="$INGRESS_METRICS_PORT"
 }

@@ -7,6 +7,8 @@
 #          [--node NAME] [--node-ip IP] [--netns NS] [--registry-mirror URL|none]
 #          (an https:// mirror must have a certificate from the cluster CA)
 #          [--cluster-cidr CIDR] [--kubelet-port N] [--proxy-port N]
+#          [--ingress-kubeconfig FILE] (also runs the ingress controller, :80/:443, with that
+#          identity: system:skiff-ingress, whose certificate the control plane makes)
 # (`make token` on the control plane prints the first three; `make join` passes them.)
 # Defaults: --node the hostname, --node-ip the address the route to the server leaves from,
 # --registry-mirror https://SERVER_HOST:5000 (image names 127.0.0.1:5000/... pull from the
@@ -28,7 +30,7 @@ source "$repo_root/scripts/lib.sh"
 use_project_node
 
 node="" server="" token="" ca_hash="" node_ip="" netns="" mirror="" cluster_cidr="10.244.0.0/16"
-kubelet_port=10250 proxy_port=10256
+kubelet_port=10250 proxy_port=10256 ingress_kubeconfig=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --node) node="$2"; shift 2 ;;
@@ -41,6 +43,7 @@ while [[ $# -gt 0 ]]; do
     --cluster-cidr) cluster_cidr="$2"; shift 2 ;;
     --kubelet-port) kubelet_port="$2"; shift 2 ;;
     --proxy-port) proxy_port="$2"; shift 2 ;;
+    --ingress-kubeconfig) ingress_kubeconfig="$2"; shift 2 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -152,4 +155,13 @@ start_daemon proxy "${in_node[@]}" node "${proxy_entry[@]}" --kubeconfig="$kubec
 
 wait_until 60 healthy "http://127.0.0.1:$proxy_port/healthz" \
   || die "$node: proxy not healthy after 60s (log $log_dir/proxy-$node.log)"
+
+# ---- ingress controller (optional): Ingresses of the skiff IngressClass on :80 and :443 ----
+if [[ -n "$ingress_kubeconfig" ]]; then
+  mapfile -t ingress_entry < <(skiff_program ingress)
+  start_daemon ingress "${in_node[@]}" node "${ingress_entry[@]}" --kubeconfig="$ingress_kubeconfig" \
+    --http-port=80 --https-port=443 --metrics-port=10254
+  wait_until 60 healthy "http://127.0.0.1:10254/readyz" \
+    || die "$node: ingress controller not ready after 60s (log $log_dir/ingress-$node.log)"
+fi
 step "$node joined (node IP $node_ip)"

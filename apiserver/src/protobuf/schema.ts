@@ -49,6 +49,7 @@ const groupPackages: Record<string, string> = {
   'authorization.k8s.io': 'k8s.io.api.authorization',
   'authentication.k8s.io': 'k8s.io.api.authentication',
   'storage.k8s.io': 'k8s.io.api.storage',
+  'networking.k8s.io': 'k8s.io.api.networking',
   'meta.k8s.io': 'k8s.io.apimachinery.pkg.apis.meta',
 };
 

@@ -173,3 +173,30 @@ export const nameIsPathSegment: NameValidator = (n) => {
   if (n.includes('%')) return ["may not contain '%'"];
   return [];
 };
+
+const wildcardDns1123SubdomainFmt = `\\*\\.${dns1123SubdomainFmt}`;
+const wildcardDns1123SubdomainRe = whole(wildcardDns1123SubdomainFmt);
+
+/** IsWildcardDNS1123Subdomain: `*.` and a DNS subdomain (Ingress hosts). */
+export function checkWildcardDns1123Subdomain(v: string): string[] {
+  const out: string[] = [];
+  if (v.length > DNS1123_SUBDOMAIN_MAX) out.push(maxLenMessage(DNS1123_SUBDOMAIN_MAX));
+  if (!wildcardDns1123SubdomainRe.test(v)) {
+    out.push(
+      regexMessage(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        wildcardDns1123SubdomainFmt,
+        ['*.example.com'],
+      ),
+    );
+  }
+  return out;
+}
+
+/** IsValidPathSegmentName: a name that is one segment of a URL path. */
+export function checkPathSegmentName(v: string): string[] {
+  if (v === '.' || v === '..') return [`may not be '${v}'`];
+  const out: string[] = [];
+  for (const bad of ['/', '%']) if (v.includes(bad)) out.push(`may not contain '${bad}'`);
+  return out;
+}

@@ -9,9 +9,9 @@ export interface ProbeResult {
   error?: string;
 }
 
-export function httpGet(url: string, timeoutMs = 3000): Promise<ProbeResult> {
+export function httpGet(url: string, timeoutMs = 3000, headers: Record<string, string> = {}): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: timeoutMs, headers: { connection: 'close' } }, (res) => {
+    const req = request(url, { agent: false, timeout: timeoutMs, headers: { connection: 'close', ...headers } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -35,14 +35,14 @@ export interface LoadReport {
   pods: Map<string, number>;
 }
 
-/** Requests the URLs round-robin, back to back (pause in between) until stop() is called. */
-export function startLoad(urls: string[], pauseMs = 20): { stop(): Promise<LoadReport> } {
+/** Requests the URLs round-robin, back to back (pause in between) until stop() is called; `headers` e.g. a Host for an Ingress. */
+export function startLoad(urls: string[], pauseMs = 20, headers: Record<string, string> = {}): { stop(): Promise<LoadReport>; count(): number } {
   const report: LoadReport = { requests: 0, failures: [], pods: new Map() };
   let running = true;
   const loop = (async () => {
     for (let i = 0; running; i++) {
       const url = urls[i % urls.length]!;
-      const r = await httpGet(url);
+      const r = await httpGet(url, 3000, headers);
       report.requests++;
       if (!r.ok) report.failures.push({ at: Date.now(), url, status: r.status, ...(r.error ? { error: r.error } : {}) });
       const pod = servingPod(r.body);
@@ -51,6 +51,7 @@ export function startLoad(urls: string[], pauseMs = 20): { stop(): Promise<LoadR
     }
   })();
   return {
+    count: () => report.requests,
     async stop() {
       running = false;
       await loop;

@@ -252,6 +252,14 @@ export const bootstrapClusterRoles: KObject[] = [
     rule(['create'], ['apiregistration.k8s.io'], ['apiservices']),
     rule(['get', 'update'], ['apiregistration.k8s.io'], ['apiservices'], ['v1beta1.metrics.k8s.io']),
   ]),
+  // Skiff's ingress controller (ingress/): what it routes by, the TLS Secrets it terminates
+  // with, the nodes whose addresses it reports, and the status of the Ingresses it serves
+  clusterRole('system:skiff-ingress', [
+    rule(read, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+    rule(['update', 'patch'], ['networking.k8s.io'], ['ingresses/status']),
+    rule(read, [''], ['services', 'secrets', 'nodes']),
+    rule(read, ['discovery.k8s.io'], ['endpointslices']),
+  ]),
   clusterRole('system:aggregated-metrics-reader', [rule(read, ['metrics.k8s.io'], ['pods', 'nodes'])], {
     labels: {
       'rbac.authorization.k8s.io/aggregate-to-view': 'true',
@@ -285,6 +293,7 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   clusterRoleBinding('system:skiff-dns', 'system:skiff-dns', [user('system:skiff-dns')]),
   clusterRoleBinding('system:metrics-server', 'system:metrics-server', [user('system:skiff-metrics-server')]),
   clusterRoleBinding('system:skiff-metrics-server', 'system:skiff-metrics-server', [user('system:skiff-metrics-server')]),
+  clusterRoleBinding('system:skiff-ingress', 'system:skiff-ingress', [user('system:skiff-ingress')]),
   // as an aggregated apiserver it asks the apiserver who a token is and what a user may do
   clusterRoleBinding('metrics-server:system:auth-delegator', 'system:auth-delegator', [user('system:skiff-metrics-server')]),
   clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),

@@ -38,6 +38,8 @@ import { cronjobs } from './cronjobs.ts';
 import { horizontalpodautoscalersV1, horizontalpodautoscalersV2 } from './horizontalpodautoscalers.ts';
 import { apiservices } from './apiservices.ts';
 import { customresourcedefinitions } from './customresourcedefinitions.ts';
+import { ingresses } from './ingresses.ts';
+import { ingressclasses } from './ingressclasses.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -79,6 +81,8 @@ export const allResources: ResourceDef[] = [
   horizontalpodautoscalersV1,
   apiservices,
   customresourcedefinitions,
+  ingresses,
+  ingressclasses,
 ];
 
 export interface BuiltinObject {
