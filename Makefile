@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units
+.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -62,3 +62,11 @@ join: ## on a worker VM: install, then join with what `make token` printed (SERV
 	@bash scripts/install.sh
 	@bash scripts/node/join.sh --server "$(SERVER)" --token "$(TOKEN)" --ca-hash "$(CA_HASH)" \
 	  $(if $(NODE),--node $(NODE)) $(if $(NODE_IP),--node-ip $(NODE_IP)) $(if $(REGISTRY),--registry-mirror $(REGISTRY))
+
+course: ## run every lesson of course/ on a fresh single-node cluster (LIVE=1: on the `make up` cluster; LESSONS=05: some)
+ifeq ($(LIVE),1)
+	@bash scripts/install.sh
+	@node e2e/dist/src/course/cli.js $(if $(LESSONS),--lessons $(LESSONS))
+else
+	@flock /tmp/skiff-e2e.lock env SKIFF_COURSE=1 SKIFF_TEST_SPEC='e2e/dist/test/single-node/course.test.js' bash scripts/test.sh $(if $(LESSONS),--grep $(LESSONS))
+endif

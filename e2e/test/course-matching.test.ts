@@ -1,0 +1,88 @@
+// The course runner's parsing and matching (issue 23), without a cluster: a lesson whose
+// expected output no longer matches must fail, with the first difference in the report.
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '@skiff/common/testing/index';
+import { firstDifference, linePattern, parseLesson } from '../src/course/lesson.ts';
+import { bashShell } from '../src/course/namespace-shell.ts';
+import { lessonFiles, lessonNamespace, runLesson } from '../src/course/runner.ts';
+
+const fence = '```';
+const lesson = (body: string) => body.replaceAll("'''", fence);
+
+describe('course runner: lessons as Markdown', () => {
+  it('reads sh blocks with their options, input and expect blocks, ignoring other fences', () => {
+    const steps = parseLesson(
+      lesson(
+        `# t\n'''yaml\nkind: Pod\n'''\n'''sh retry=30\necho a\n'''\n\n'''input\nls\n'''\n'''expect\na\n\n'''\n'''sh exit=124\nx\n'''\n'''sh skip\ny\n'''\n`,
+      ),
+    );
+    expect(steps).to.deep.equal([
+      { line: 5, script: 'echo a', exit: 0, retrySeconds: 30, skip: false, input: 'ls\n', expect: ['a'] },
+      { line: 16, script: 'x', exit: 124, retrySeconds: undefined, skip: false },
+      { line: 19, script: 'y', exit: 0, retrySeconds: undefined, skip: true },
+    ]);
+  });
+
+  it('refuses an expect block with no command before it, and two for one command', () => {
+    expect(() => parseLesson(lesson(`'''expect\na\n'''\n`))).to.throw(/needs a sh block/);
+    expect(() => parseLesson(lesson(`'''sh\na\n'''\n'''expect\na\n'''\n'''expect\nb\n'''\n`))).to.throw(/second expect/);
+  });
+
+  it('... matches any text within one line, and runs of spaces match runs of spaces', () => {
+    expect(linePattern('web-... 1/1 Running 0 ...').test('web-7d9c8-x2x 1/1 Running 0 12s')).to.equal(true);
+    expect(firstDifference(['NAME READY STATUS', 'web-... 1/1 Running ...'], 'NAME     READY   STATUS\nweb-abc   1/1     Running   0  3m\n')).to.equal(
+      undefined,
+    );
+    expect(linePattern('a.b').test('axb'), 'a dot is literal').to.equal(false);
+    expect(linePattern('10.244....:8080').test('10.244.0.17:8080'), 'the last three dots of a run are the wildcard').to.equal(true);
+    expect(linePattern('10.96....').test('10.96x')).to.equal(false);
+    expect(linePattern('web 3/3').test('web 3/3 3 3 5s'), 'a whole line, not a part').to.equal(false);
+  });
+
+  it('expected lines must come in order; other lines may come between', () => {
+    expect(firstDifference(['a', 'c'], 'a\nb\nc\n')).to.equal(undefined);
+    const diff = firstDifference(['c', 'a'], 'a\nb\nc\n');
+    expect(diff).to.include('expected a line like\n    a').and.include('after the lines already matched');
+  });
+
+  it('a lesson whose output no longer matches fails, naming the step and the first difference', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'course-test-'));
+    try {
+      const file = join(dir, '01-demo.md');
+      const shell = bashShell({ cwd: dir, env: process.env });
+      writeFileSync(
+        file,
+        lesson(`'''sh\nexport N=3\necho "web-x 1/1 Running $N"\n'''\n'''expect\nweb-... 1/1 Running 3\n'''\n'''sh\necho "n=$N"\n'''\n'''expect\nn=3\n'''\n`),
+      );
+      expect(await runLesson(file, shell)).to.deep.include({ ok: true, steps: 2 });
+
+      writeFileSync(file, lesson(`'''sh\necho "web-x 0/1 Pending 0"\n'''\n'''expect\nweb-... 1/1 Running ...\n'''\n`));
+      const failed = await runLesson(file, shell);
+      expect(failed.ok).to.equal(false);
+      expect(failed.failure).to.include('01-demo.md:1 (echo "web-x 0/1 Pending 0")').and.include('web-... 1/1 Running ...').and.include('web-x 0/1 Pending 0');
+
+      writeFileSync(file, lesson(`'''sh\nfalse\necho never\n'''\n`));
+      expect((await runLesson(file, shell)).failure).to.include('exited 1, expected 0');
+      writeFileSync(file, lesson(`'''sh exit=3\nexit 3\n'''\n'''sh\ncat\n'''\n'''input\ntyped\n'''\n'''expect\ntyped\n'''\n`));
+      expect(await runLesson(file, shell)).to.deep.include({ ok: true, steps: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every lesson of course/ parses, has commands and checks, and gets a valid namespace', () => {
+    const files = lessonFiles(join(repoRoot(), 'course'));
+    expect(files.length).to.be.greaterThan(10);
+    for (const f of files) {
+      const steps = parseLesson(readFileSync(f, 'utf8'));
+      expect(
+        steps.filter((s) => s.expect),
+        f,
+      ).to.not.be.empty;
+      expect(lessonNamespace(f)).to.match(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+  });
+});
