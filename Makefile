@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course
+.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -54,6 +54,19 @@ lab-down: ## remove every namespace, link, route, rule, container and process th
 
 lab-kill: ## make worker NODE die as a crashed VM would
 	@bash scripts/lab.sh kill $(NODE)
+
+# the HA lab: a control plane of its own, apart from `make up` and `make lab` (bridge skiffha1)
+LAB_HA_ENV = SKIFF_LAB_CONTROL_PLANE=ha SKIFF_LAB_BRIDGE=skiffha1 SKIFF_LAB_NET=10.250.0 SKIFF_LAB_PREFIX=skiff-ha \
+  SKIFF_LAB_CONTROL_PLANES=$(or $(CONTROL_PLANES),3)
+
+lab-ha: ## an HA lab: CONTROL_PLANES (3) control-plane "VMs" (etcd, apiserver, controller-manager, scheduler each) and NODES (2) workers
+	@$(LAB_HA_ENV) bash scripts/lab.sh up $(or $(NODES),2)
+
+lab-ha-down: ## remove the HA lab
+	@$(LAB_HA_ENV) bash scripts/lab.sh down
+
+lab-ha-start: ## start what is not running on HA control-plane node N (after a kill)
+	@$(LAB_HA_ENV) bash scripts/lab.sh control-plane $(N)
 
 token: ## a bootstrap token and the join command for a worker (SERVER: default the advertised address; TTL=24h)
 	@node --conditions=source apiserver/src/auth/token-cli.ts --kubeconfig .skiff/kubeconfig $(if $(SERVER),--server $(SERVER)) $(if $(TTL),--ttl $(TTL))

@@ -11,6 +11,7 @@
 #                                process the lab made
 #   scripts/lab.sh status        workers and their processes
 #   scripts/lab.sh bridge        only the lab bridge (for a control plane started before `up`)
+#   scripts/lab.sh control-plane N   (ha) starts what is not running on control-plane node N
 #
 # Control plane (SKIFF_LAB_CONTROL_PLANE):
 #   make-up (default)  the `make up` services on the host (started if not running). The
@@ -21,6 +22,10 @@
 #                      SKIFF_LAB_PKI (its CA cert and key: the lab signs the registry
 #                      listener's certificate; apiserver.crt names the address workers use),
 #                      SKIFF_LAB_KUBECONFIG (admin) describe it.
+#   ha                 a control plane of its own on SKIFF_LAB_CONTROL_PLANES (3) control-plane
+#                      "VMs" PREFIXcpN at NET.2N: etcd members, apiservers, controller-managers
+#                      and schedulers (scripts/lab-ha.sh); workers fail over between the
+#                      apiservers. `lab.sh control-plane N` starts what is missing on node N.
 # Workers join with a bootstrap token (made here as `make token` makes it) and the CA hash;
 # no CA key leaves the control plane.
 # Registry: a second docker-registry listener, HTTPS on BRIDGE_IP:5000 with a certificate from
@@ -61,7 +66,13 @@ case "$MODE" in
     PKI_DIR=${SKIFF_LAB_PKI:?SKIFF_LAB_PKI is required in external mode}
     SERVER_PORT=${SKIFF_LAB_SERVER_PORT:?SKIFF_LAB_SERVER_PORT is required in external mode}
     REGISTRY_DATA=${SKIFF_LAB_REGISTRY_DATA:-$SKIFF_DIR/registry/data} ;;
-  *) die "SKIFF_LAB_CONTROL_PLANE must be make-up or external, got '$MODE'" ;;
+  ha)
+    KUBECONFIG_ADMIN="$LAB_DIR/admin.kubeconfig"
+    PKI_DIR="$LAB_DIR/pki"
+    SERVER_PORT=6443
+    REGISTRY_DATA=${SKIFF_LAB_REGISTRY_DATA:-$SKIFF_DIR/registry/data}
+    source "$SKIFF_ROOT/scripts/lab-ha.sh" ;;
+  *) die "SKIFF_LAB_CONTROL_PLANE must be make-up, external or ha, got '$MODE'" ;;
 esac
 
 k() { kubectl --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
@@ -84,8 +95,11 @@ ensure_bridge() {
     || iptables -I FORWARD -i "$BRIDGE" -m comment --comment "skiff lab $BRIDGE" -j ACCEPT
 }
 
-make_worker_netns() {
-  local name=$1 index=$2 veth
+make_worker_netns() { make_netns "$1" "$(worker_ip "$2")"; }
+
+# make_netns NAME IP: a "VM" on the lab bridge with address IP/24
+make_netns() {
+  local name=$1 address=$2 veth
   veth=$(host_veth "$name")
   ip netns list | awk '{ print $1 }' | grep -qx "$name" || ip netns add "$name"
   if ! ip link show "$veth" >/dev/null 2>&1; then
@@ -93,7 +107,7 @@ make_worker_netns() {
   fi
   ip link set "$veth" master "$BRIDGE" up
   ip -n "$name" link set lo up
-  ip -n "$name" addr replace "$(worker_ip "$index")/24" dev eth0
+  ip -n "$name" addr replace "$address/24" dev eth0
   ip -n "$name" link set eth0 up
   ip -n "$name" route replace default via "$HOST_IP"
 }
@@ -144,6 +158,7 @@ restore_controller_manager() {
 host_node() { printf '%s' "${SKIFF_NODE_NAME:-$(hostname | tr 'A-Z_' 'a-z-')}"; }
 
 start_control_plane() {
+  if [[ "$MODE" == ha ]]; then ha_start_control_plane; return; fi
   [[ "$MODE" == make-up ]] || return 0
   step "control plane: make up's services (reused when running)"
   bash "$SKIFF_ROOT/scripts/cluster.sh" up 2>&1 | sed 's/^/    /' >&2
@@ -168,7 +183,7 @@ start_lab_registry() {
   echo $! >"$pid_file"
   wait_until 20 registry_answers || die "lab registry did not answer on https://$HOST_IP:$REGISTRY_PORT (log $LAB_DIR/registry.log)"
   info "registry listener on https://$HOST_IP:$REGISTRY_PORT (storage $REGISTRY_DATA)"
-  if [[ "$MODE" == external ]]; then
+  if [[ "$MODE" != make-up ]]; then
     SKIFF_REGISTRY_ADDR="$HOST_IP:$REGISTRY_PORT" SKIFF_REGISTRY_CA="$PKI_DIR/ca.crt" bash "$SKIFF_ROOT/scripts/images.sh" 2>&1 | sed 's/^/    /' >&2
   fi
 }
@@ -201,7 +216,10 @@ join_worker() {
   mkdir -p "$(node_base "$name")"
   bash "$SKIFF_ROOT/scripts/kubeconfig.sh" "$(node_base "$name")/ingress.kubeconfig" "$join_server" \
     "$PKI_DIR/ca.crt" "$PKI_DIR/ingress.crt" "$PKI_DIR/ingress.key" skiff ingress >/dev/null
-  bash "$SKIFF_ROOT/scripts/node/join.sh" --node "$name" --netns "$name" --node-ip "$(worker_ip "$index")" \
+  local -a endpoints_env=()
+  # HA: the kubelet, proxy and ingress controller fail over between every apiserver
+  [[ "$MODE" == ha ]] && endpoints_env=("SKIFF_APISERVER_ENDPOINTS=$(ha_apiserver_endpoints)")
+  env "${endpoints_env[@]}" bash "$SKIFF_ROOT/scripts/node/join.sh" --node "$name" --netns "$name" --node-ip "$(worker_ip "$index")" \
     --server "$join_server" --token "$join_token" --ca-hash "$join_ca_hash" \
     --registry-mirror "https://$HOST_IP:$REGISTRY_PORT" --ingress-kubeconfig "$(node_base "$name")/ingress.kubeconfig"
 }
@@ -209,6 +227,7 @@ join_worker() {
 # The bridge address when the serving certificate names it, else the first host address it
 # names (reachable from the namespaces through their default route as well).
 server_address() {
+  if [[ "$MODE" == ha ]]; then cp_ip 1; return; fi
   local sans; sans=$(openssl x509 -in "$PKI_DIR/apiserver.crt" -noout -ext subjectAltName 2>/dev/null || true)
   if grep -q "IP Address:$HOST_IP\b" <<<"$sans"; then printf '%s' "$HOST_IP"; return; fi
   local ip
@@ -334,6 +353,7 @@ cmd_down() {
     for name in $(ls "$SKIFF_DIR/nodes" | grep -E "^$PREFIX[0-9]+$" || true); do remove_worker "$name"; done
   fi
   kill_pid_file "$LAB_DIR/registry.pid" TERM
+  [[ "$MODE" == ha ]] && ha_down
   while iptables -D FORWARD -i "$BRIDGE" -m comment --comment "skiff lab $BRIDGE" -j ACCEPT 2>/dev/null; do :; done
   ip link del "$BRIDGE" 2>/dev/null || true
   if [[ "$MODE" == make-up && -d "$LAB_DIR" ]]; then
@@ -364,6 +384,7 @@ cmd_status() {
     done
     printf '\n'
   done
+  [[ "$MODE" != ha ]] || ha_status
 }
 
 case "${1:-}" in
@@ -373,6 +394,9 @@ case "${1:-}" in
   remove) [[ -n "${2:-}" ]] || die "usage: lab.sh remove NODE"; remove_worker "$2" ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  control-plane)
+    [[ "$MODE" == ha && "${2:-}" =~ ^[1-9]$ ]] || die "usage: SKIFF_LAB_CONTROL_PLANE=ha lab.sh control-plane N"
+    ha_control_plane_node "$2" ;;
   # only the bridge: a control plane started afterwards can put its address in certificates
   bridge) mkdir -p "$LAB_DIR"; ensure_bridge ;;
   *) die "usage: lab.sh up [N] | join N | kill NODE | remove NODE | down | status | bridge" ;;

@@ -10,13 +10,19 @@
 #                                           does: etcd/{ca,server,peer,healthcheck-client} and
 #                                           apiserver-etcd-client (server/peer SANs: localhost,
 #                                           the host name, 127.0.0.1 and the IPs)
+#   scripts/pki.sh DIR etcd-member NAME IP...  one member of a several-member etcd (the HA lab):
+#                                           etcd/NAME-server and etcd/NAME-peer, SANs DNS:NAME,
+#                                           localhost, 127.0.0.1 and the member's IPs
+#   scripts/pki.sh DIR apiserver NAME IP... the serving certificate of one of several apiservers
+#                                           (the HA lab): NAME.crt with apiserver.crt's DNS
+#                                           names, 127.0.0.1, 10.96.0.1 and that apiserver's IPs
 #
 # Files that already exist are kept, so running it again changes nothing; only a
 # missing CA forces a fresh set (everything else was signed by the lost CA).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG] | pki.sh DIR server NAME CN IP... | pki.sh DIR etcd [IP...]"; }
+usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG] | pki.sh DIR server NAME CN IP... | pki.sh DIR etcd [IP...] | pki.sh DIR etcd-member NAME IP... | pki.sh DIR apiserver NAME IP..."; }
 [[ $# -ge 1 ]] || usage
 DIR=$1; shift
 command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
@@ -88,19 +94,27 @@ machine_ipv4s() {
   fi
 }
 
+# apiserver_cert [NAME IP...]: without arguments apiserver.crt for this machine's addresses;
+# with them NAME.crt for an apiserver on another (lab) node, named by its IPs
 apiserver_cert() {
-  [[ -s "$DIR/apiserver.crt" && -s "$DIR/apiserver.key" ]] && return 0
+  local name=${1:-apiserver}
+  [[ -s "$DIR/$name.crt" && -s "$DIR/$name.key" ]] && return 0
   local -a dns=(localhost kubernetes kubernetes.default kubernetes.default.svc
     kubernetes.default.svc.cluster.local)
-  local host; host=$(hostname 2>/dev/null || true)
-  [[ -n "$host" ]] && dns+=("$host")
   local -a ips=(127.0.0.1 10.96.0.1)
-  local ip
-  while read -r ip; do [[ -n "$ip" ]] && ips+=("$ip"); done < <(machine_ipv4s)
+  local ip host
+  if [[ $# -eq 0 ]]; then
+    host=$(hostname 2>/dev/null || true)
+    [[ -n "$host" ]] && dns+=("$host")
+    while read -r ip; do [[ -n "$ip" ]] && ips+=("$ip"); done < <(machine_ipv4s)
+  else
+    shift
+    ips+=("$@")
+  fi
   local san="" entry
   for entry in $(printf '%s\n' "${dns[@]}" | awk '!seen[$0]++'); do san+="DNS:$entry,"; done
   for entry in $(printf '%s\n' "${ips[@]}" | awk '!seen[$0]++'); do san+="IP:$entry,"; done
-  sign apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
+  sign "$name" "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=${san%,}"
@@ -156,6 +170,21 @@ subjectAltName=$san"
   [[ -s "$DIR/etcd/peer.crt" && -s "$DIR/etcd/peer.key" ]] || sign etcd/peer "/CN=$host" "$both"
   client_cert etcd/healthcheck-client kube-etcd-healthcheck-client
   client_cert apiserver-etcd-client kube-apiserver-etcd-client
+}
+
+# etcd_member_certs NAME IP...: serving and peer certificates of one member among several, each
+# naming only its own addresses (a member added later gets its own; none is re-issued)
+etcd_member_certs() {
+  local name=$1; shift
+  etcd_certs
+  local san="DNS:$name,DNS:localhost,IP:127.0.0.1" ip
+  for ip in "$@"; do san+=",IP:$ip"; done
+  local both="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=$san"
+  [[ -s "$DIR/etcd/$name-server.crt" && -s "$DIR/etcd/$name-server.key" ]] || sign "etcd/$name-server" "/CN=$name" "$both"
+  [[ -s "$DIR/etcd/$name-peer.crt" && -s "$DIR/etcd/$name-peer.key" ]] || sign "etcd/$name-peer" "/CN=$name" "$both"
 }
 
 # API aggregation, kubeadm's layout: a CA of its own (front-proxy-ca), so that its client
@@ -225,6 +254,16 @@ subjectAltName=$san"
   etcd)
     shift
     etcd_certs "$@"
+    ;;
+  etcd-member)
+    [[ $# -ge 3 && "$2" =~ ^[a-z0-9][-a-z0-9]*$ ]] || usage
+    shift
+    etcd_member_certs "$@"
+    ;;
+  apiserver)
+    [[ $# -ge 3 && "$2" =~ ^[a-z0-9][-a-z0-9]*$ && "$2" != apiserver ]] || usage
+    shift
+    apiserver_cert "$@"
     ;;
   *) usage ;;
 esac
