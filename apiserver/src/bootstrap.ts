@@ -22,7 +22,15 @@ async function ensure(registry: ApiRegistry, group: string, version: string, res
   try {
     await store.create(obj.metadata.namespace, obj, { user: system, fieldManager: 'kube-apiserver' });
   } catch (e) {
-    if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+    if (e instanceof ApiError && e.reason === 'AlreadyExists') return;
+    // Several apiservers starting at once all find it missing; the first create wins and the
+    // others fail, for the kubernetes Service before the name check (its ClusterIP is taken:
+    // 422). Whatever the error, the object being there now is all that was asked.
+    try {
+      await store.get(obj.metadata.namespace, obj.metadata.name!);
+    } catch {
+      throw e;
+    }
   }
 }
 
