@@ -25,12 +25,18 @@ async function ensure(registry: ApiRegistry, group: string, version: string, res
     if (e instanceof ApiError && e.reason === 'AlreadyExists') return;
     // Several apiservers starting at once all find it missing; the first create wins and the
     // others fail, for the kubernetes Service before the name check (its ClusterIP is taken:
-    // 422). Whatever the error, the object being there now is all that was asked.
-    try {
-      await store.get(obj.metadata.namespace, obj.metadata.name!);
-    } catch {
-      throw e;
+    // 422), possibly before the winner has written the Service itself. The object being there
+    // within a few seconds is all that was asked.
+    for (let attempt = 0; attempt < 25; attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        await store.get(obj.metadata.namespace, obj.metadata.name!);
+        return;
+      } catch {
+        /* not yet */
+      }
     }
+    throw e;
   }
 }
 

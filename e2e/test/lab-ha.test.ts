@@ -193,7 +193,9 @@ describe('lab: HA control plane, 3 etcd members and apiservers, 2 workers (issue
       `etcd leader ${victim.name} killed: writes through ${liveApiservers.map((c) => c.name).join(', ')} landed ${(firstWriteMs / 1000).toFixed(1)} s after SIGKILL`,
     );
     for (const cp of liveApiservers) {
-      const cm = JSON.parse(await k(['get', 'configmap', `during-${cp.name}-0`, '-n', NS, '-o', 'json'])) as { data: Record<string, string> };
+      const cm = JSON.parse(await k(['get', 'configmap', `during-${cp.name}-0`, '-n', NS, '-o', 'json'], liveApiservers[0]!.apiserverUrl)) as {
+        data: Record<string, string>;
+      };
       expect(cm.data['written-through']).to.equal(cp.name);
     }
     const health = await lab!.etcdctl(
@@ -256,7 +258,20 @@ describe('lab: HA control plane, 3 etcd members and apiservers, 2 workers (issue
     if (!old) throw new Error(`${node.name} is not a member`);
     const removed = await lab!.etcdctl(['member', 'remove', old.id], others);
     expect(removed.code, removed.stderr).to.equal(0);
-    kill(lab!.pid(node.index, 'etcd'), `the removed etcd member of ${node.name}`);
+    // a removed member usually stops on its own
+    await waitFor(
+      `the removed member of ${node.name} to stop`,
+      async () => {
+        const pid = lab!.pid(node.index, 'etcd');
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+          return false;
+        } catch {
+          return true; // ESRCH: gone
+        }
+      },
+      15_000,
+    );
     rmSync(join(lab!.controlPlaneDir(node.index), 'etcd'), { recursive: true, force: true });
     expect((await list()).map((m) => m.name)).to.not.include(node.name);
     // written while the cluster has two members
