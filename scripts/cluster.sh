@@ -65,11 +65,18 @@ is_running() {
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$program"
 }
 
-start_service() {
+# Starting is two halves, so that services of one wave (services.sh START_WAVES) start
+# together: launch_service forks the service (or finds it running), await_service waits
+# for its probe. READY[name]=1 once it has been seen ready.
+declare -A READY=()
+
+launch_service() {
   local name=$1 log="$LOG_DIR/$1.log"
+  check_ports_free "$name"
   if is_running "$name"; then
     if "${SERVICE_PROBE[$name]}" >/dev/null 2>&1; then
       info "$name: already running and ready (pid $(pid_of "$name"))"
+      READY[$name]=1
       return 0
     fi
     info "$name: already running (pid $(pid_of "$name")), waiting until ready"
@@ -92,6 +99,14 @@ start_service() {
     (cd "$SKIFF_ROOT" && eval "exec setsid $supervisor ${SERVICE_CMD[$name]}") >>"$log" 2>&1 </dev/null &
     echo $! >"$RUN_DIR/$name.pid"
   fi
+  SERVICE_LAUNCHED[$name]=$SECONDS
+}
+
+declare -A SERVICE_LAUNCHED=()
+
+await_service() {
+  local name=$1 log="$LOG_DIR/$1.log"
+  [[ -n "${READY[$name]:-}" ]] && return 0
   local deadline=$((SECONDS + START_TIMEOUT))
   # Liveness by PID alone here: right after the fork the process may not yet have
   # exec'd the service, so is_running's program check could misfire.
@@ -107,9 +122,29 @@ start_service() {
       printf -- '--- last lines of %s:\n' "$log" >&2; tail -n 25 "$log" >&2
       die "$name not ready after ${START_TIMEOUT}s (probe: ${SERVICE_PROBE[$name]}; left running, 'make down' stops it)"
     fi
-    sleep 0.25
+    sleep 0.1
   done
-  info "$name: ready (pid $(pid_of "$name"))"
+  READY[$name]=1
+  info "$name: ready (pid $(pid_of "$name"), $((SECONDS - ${SERVICE_LAUNCHED[$name]:-$SECONDS})) s)"
+}
+
+start_service() { launch_service "$1" && await_service "$1"; }
+
+# The waves of START_WAVES in order: every service of a wave is launched, then all of them
+# are awaited; a service named in no wave starts alone after them, in services.sh's order.
+start_in_waves() {
+  local wave name
+  declare -A in_wave=()
+  local -a waves=("${START_WAVES[@]}")
+  local defined=" ${SERVICE_NAMES[*]} "
+  for wave in "${waves[@]}"; do for name in $wave; do in_wave[$name]=1; done; done
+  for name in "${SERVICE_NAMES[@]}"; do [[ -n "${in_wave[$name]:-}" ]] || waves+=("$name"); done
+  for wave in "${waves[@]}"; do
+    local -a members=()
+    for name in $wave; do [[ "$defined" == *" $name "* ]] && members+=("$name"); done
+    for name in "${members[@]}"; do launch_service "$name"; done
+    for name in "${members[@]}"; do await_service "$name"; done
+  done
 }
 
 stop_pid_file() {
@@ -167,11 +202,7 @@ cmd_up() {
   bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI"
   write_kubeconfigs
   define_services
-  local name
-  for name in "${SERVICE_NAMES[@]}"; do
-    check_ports_free "$name"
-    start_service "$name"
-  done
+  start_in_waves
   create_bootstrap_objects
   step "cluster is up: export KUBECONFIG=$SKIFF_DIR/kubeconfig"
 }

@@ -1,4 +1,4 @@
-# The services `make up` starts, in start order (stopped in reverse). Sourced by cluster.sh.
+# The services `make up` starts (stopped in the reverse of the order below). Sourced by cluster.sh.
 #
 #   service   NAME PROBE COMMAND...   any program
 #   component NAME PROBE ARGS...      a Skiff workspace: node NAME/dist/src/main.js ARGS
@@ -10,6 +10,15 @@
 # A new service is one line here; controller-manager, scheduler and kubelet already have
 # a client certificate (pki.sh) and $SKIFF_DIR/<name>.kubeconfig, e.g.
 #   component scheduler alive --kubeconfig="$SKIFF_DIR/scheduler.kubeconfig"
+
+# `make up` starts the services in waves: each wave's services start together once the wave
+# before is ready (cluster.sh start_in_waves). The registry is up before containerd's images
+# are pushed to it; a service in no wave starts after these, alone, in the order below.
+START_WAVES=(
+  "etcd registry registry-public"
+  "apiserver containerd"
+  "controller-manager scheduler kubelet proxy dns metrics-server ingress"
+)
 
 # Ports can be moved (the lifecycle test runs a second cluster beside a real one).
 ETCD_CLIENT_PORT=${SKIFF_ETCD_CLIENT_PORT:-2379}
