@@ -12,6 +12,7 @@ import { decodeValue, encodeObject, toWatchEvent } from './codec.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { EtcdWatchStream } from './etcd-watch.ts';
 import { LeaseManager } from './lease-manager.ts';
+import { ETCD_RECONNECT_CHANNEL_OPTIONS, etcdFaultHandling } from './etcd-fault-handling.ts';
 import type { EtcdCredentials } from './etcd-tls.ts';
 import type { KeyTransformers } from './encryption/index.ts';
 import { describeKey, prefixRangeEnd } from './keys.ts';
@@ -75,7 +76,9 @@ export class EtcdStorage implements Storage {
       hosts: opts.endpoints,
       dialTimeout: 5000,
       // large lists are paged, but one page of big objects may still pass the 4 MiB default
-      grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+      grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024, ...ETCD_RECONNECT_CHANNEL_OPTIONS },
+      // no circuit breaker: requests fail fast while etcd is away and work again once it is back
+      faultHandling: etcdFaultHandling(),
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 30_000 }),
       // grpc-js reads a null root certificate as "the system's roots"
       ...(opts.credentials ? { credentials: opts.credentials as { rootCertificate: Buffer } } : {}),

@@ -1,5 +1,6 @@
 // Storage failures worded as kube-apiserver words them, and etcd's errors translated.
 import { ApiError, errors } from '../errors.ts';
+import { isEtcdTimeout, isEtcdUnavailable } from './etcd-fault-handling.ts';
 
 export const OPTIMISTIC_LOCK_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
 
@@ -46,9 +47,14 @@ export function isFutureRevisionError(err: unknown): boolean {
   return err instanceof Error && err.message.includes('required revision is a future revision');
 }
 
-/** Anything from etcd that is not already an ApiError becomes a 500 that names etcd. */
+/**
+ * etcd unreachable is a 503 and an etcd call out of time a 504, both worth retrying in a
+ * second; anything else from etcd that is not already an ApiError is a 500 that names etcd.
+ */
 export function fromEtcdError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const msg = err instanceof Error ? err.message : String(err);
+  if (isEtcdUnavailable(err)) return new ApiError(503, 'ServiceUnavailable', `etcd is unavailable: ${msg}`, { retryAfterSeconds: 1 });
+  if (isEtcdTimeout(err)) return new ApiError(504, 'Timeout', `Timeout: etcd did not answer in time: ${msg}`, { retryAfterSeconds: 1 });
   return errors.internal(`etcd: ${msg}`);
 }

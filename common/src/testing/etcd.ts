@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { freePort } from './ports.ts';
 import { sharedEtcdPki } from './pki.ts';
 import type { EtcdPki } from './pki.ts';
+import type { Spawned } from './processes.ts';
 import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
 
 /** What a client needs to reach a TLS etcd (the apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
@@ -24,9 +25,14 @@ export interface EtcdHandle {
   /** the etcd certificates, when etcd speaks TLS (healthcheckClient opens it for tests) */
   pki?: EtcdPki;
   dataDir: string;
-  pid: number;
+  /** PID of the current etcd process (changes on start()) */
+  readonly pid: number;
   logFile: string;
   stop(): Promise<void>;
+  /** sends `signal` (SIGKILL: a crash) and waits until the process is gone; keeps its data dir and port */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** starts etcd again after kill(), on the same data dir and ports, and waits for /health */
+  start(): Promise<void>;
 }
 
 export interface StartEtcdOptions {
@@ -97,47 +103,65 @@ async function startOnce(opts: StartEtcdOptions, pki: EtcdPki | undefined): Prom
   const scheme = pki ? 'https' : 'http';
   const url = `${scheme}://127.0.0.1:${clientPort}`;
   const peerUrl = `${scheme}://127.0.0.1:${peerPort}`;
-  const proc = spawnLogged(
-    ETCD_BINARY,
-    [
-      '--name',
-      'test',
-      '--data-dir',
-      dataDir,
-      '--listen-client-urls',
-      url,
-      '--advertise-client-urls',
-      url,
-      '--listen-peer-urls',
-      peerUrl,
-      '--initial-advertise-peer-urls',
-      peerUrl,
-      '--initial-cluster',
-      `test=${peerUrl}`,
-      '--initial-cluster-state',
-      'new',
-      '--logger',
-      'zap',
-      '--log-outputs',
-      'stderr',
-      '--log-level',
-      'warn',
-      ...(pki ? tlsArgs(pki) : []),
-    ],
-    logFile,
-  );
+  const args = [
+    '--name',
+    'test',
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    url,
+    '--advertise-client-urls',
+    url,
+    '--listen-peer-urls',
+    peerUrl,
+    '--initial-advertise-peer-urls',
+    peerUrl,
+    '--initial-cluster',
+    `test=${peerUrl}`,
+    '--initial-cluster-state',
+    'new',
+    '--logger',
+    'zap',
+    '--log-outputs',
+    'stderr',
+    '--log-level',
+    'warn',
+    ...(pki ? tlsArgs(pki) : []),
+  ];
+  let proc: Spawned | undefined;
+  const launch = async () => {
+    if (proc && !proc.hasExited()) throw new Error(`etcd on ${url} is still running (pid ${proc.pid})`);
+    // on a restart the data dir holds the member and cluster already; etcd then ignores the --initial-* flags
+    proc = spawnLogged(ETCD_BINARY, args, logFile);
+    await waitUntilReady(`etcd on ${url}`, () => isHealthy(url, pki), { proc, logFile, timeoutMs: opts.timeoutMs ?? 30_000 });
+  };
   const stop = async () => {
-    await stopProcess(proc);
+    if (proc) await stopProcess(proc);
     removeTempDir(dir);
   };
   try {
-    await waitUntilReady(`etcd on ${url}`, () => isHealthy(url, pki), { proc, logFile, timeoutMs: opts.timeoutMs ?? 30_000 });
+    await launch();
   } catch (err) {
     await stop();
     throw err;
   }
   const tls = pki && { caFile: pki.caCert, certFile: pki.apiserverClient.cert, keyFile: pki.apiserverClient.key };
-  return { url, ...(pki ? { tls, pki } : {}), dataDir, pid: proc.pid, logFile, stop };
+  return {
+    url,
+    ...(pki ? { tls, pki } : {}),
+    dataDir,
+    get pid() {
+      return proc?.pid ?? -1;
+    },
+    logFile,
+    stop,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (!proc || proc.hasExited()) return;
+      process.kill(proc.pid, signal);
+      await proc.exited;
+    },
+    start: launch,
+  };
 }
 
 /** Starts etcd and waits until /health says so. */
