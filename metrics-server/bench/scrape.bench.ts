@@ -191,6 +191,18 @@ try {
     ready: async () => (await fetch(`http://127.0.0.1:${healthPort}/healthz`).catch(() => undefined))?.status === 200,
   });
   stops.push(() => ms.stop());
+  // RSS sampled every 50 ms, so that the peak (VmHWM) can be put on a phase: the first
+  // cycles and lists while waiting for all PodMetrics, steady cycles, or the PodMetrics lists
+  let phasePeak = 0;
+  const sampler = setInterval(() => {
+    phasePeak = Math.max(phasePeak, memoryOf(ms.pid).rss);
+  }, 50);
+  stops.push(() => clearInterval(sampler));
+  const endPhase = () => {
+    const p = Math.max(phasePeak, memoryOf(ms.pid).rss);
+    phasePeak = 0;
+    return p;
+  };
   const gauge = async (name: string) => {
     const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
     const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
@@ -202,6 +214,7 @@ try {
   };
   for (let seen = -1; seen < pods; seen = await podMetrics()) await sleep(1000);
   const firstServed = performance.now() - t;
+  const peakStarting = endPhase();
 
   const durations: number[] = [];
   const rss: number[] = [];
@@ -216,6 +229,7 @@ try {
     durations.push(d * 1000);
     rss.push(memoryOf(ms.pid).rss);
   }
+  const peakCycles = endPhase();
   const lists: number[] = [];
   for (let i = 0; i < 3; i++) {
     const s = performance.now();
@@ -223,6 +237,7 @@ try {
     if (n !== pods) throw new Error(`PodMetrics list had ${n} of ${pods}`);
     lists.push(performance.now() - s);
   }
+  const peakLists = endPhase();
   const after = memoryOf(ms.pid);
   const cycle = median(durations);
   const maxCycle = Math.max(...durations);
@@ -240,6 +255,9 @@ try {
   line(`PodMetrics list of ${pods} through the aggregator (median of 3)`, seconds(median(lists)));
   line('RSS after each cycle (target < 150 MiB)', `${rss.map((r) => r.toFixed(0)).join(', ')} MiB`);
   line('RSS now / peak (VmHWM)', `${after.rss.toFixed(0)} / ${after.peak.toFixed(0)} MiB`);
+  line('peak RSS (50 ms samples): start, until all PodMetrics served', `${peakStarting.toFixed(0)} MiB`);
+  line(`peak RSS (50 ms samples): ${cycles} cycles`, `${peakCycles.toFixed(0)} MiB`);
+  line('peak RSS (50 ms samples): 3 PodMetrics lists', `${peakLists.toFixed(0)} MiB`);
   line('ratio peak RSS : idle Node RSS', (after.peak / idleRss).toFixed(2));
   const mib = async (name: string) => ((await gauge(name)) / 1048576).toFixed(0);
   line(
