@@ -159,7 +159,9 @@ define_services() {
   component dns dns_healthy --kubeconfig="$SKIFF_DIR/dns.kubeconfig" --bind-address="$(advertise_address)" \
     --port="$DNS_PORT" --advertise-address="$(advertise_address)" --node-name="$NODE_NAME" \
     --metrics-port="$DNS_METRICS_PORT"
-  # resource metrics for kubectl top: scrapes every kubelet, registers v1beta1.metrics.k8s.io
+  # resource metrics for kubectl top: scrapes every kubelet, registers v1beta1.metrics.k8s.io;
+  # a small young generation keeps its RSS low (metrics-server/README.md, numbers)
+  : "${SKIFF_NODE_FLAGS_metrics_server=--max-semi-space-size=2 --max-old-space-size=128}"
   component metrics-server metrics_server_healthy --kubeconfig="$SKIFF_DIR/metrics-server.kubeconfig" \
     --secure-port="$METRICS_SERVER_PORT" --advertise-address="$(advertise_address)" \
     --cert-dir="$SKIFF_DIR/metrics-server" --metrics-port="$METRICS_SERVER_METRICS_PORT"

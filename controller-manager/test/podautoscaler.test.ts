@@ -104,6 +104,98 @@ describe('controller-manager: HorizontalPodAutoscaler controller (real apiserver
     await waitFor('db scaled to 2', async () => JSON.parse((await k(['get', 'statefulset', 'db', '-o', 'json'])).stdout).spec.replicas === 2);
   });
 
+  it('scales a custom resource through the scale subresource of its CRD', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'workers.hpa.example.com' },
+      spec: {
+        group: 'hpa.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'workers', singular: 'worker', kind: 'Worker' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', properties: { replicas: { type: 'integer' } } },
+                  status: { type: 'object', properties: { replicas: { type: 'integer' }, selector: { type: 'string' } } },
+                },
+              },
+            },
+            subresources: {
+              status: {},
+              scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+            },
+          },
+        ],
+      },
+    };
+    expect((await k(['apply', '-f', '-'], JSON.stringify(crd))).code).to.equal(0);
+    expect((await k(['wait', '--for=condition=Established', 'crd/workers.hpa.example.com', '--timeout=30s'])).code).to.equal(0);
+    const worker = { apiVersion: 'hpa.example.com/v1', kind: 'Worker', metadata: { name: 'crunch' }, spec: { replicas: 5 } };
+    expect((await k(['apply', '-f', '-'], JSON.stringify(worker))).code).to.equal(0);
+    expect((await k(['apply', '-f', '-'], hpa('crunch', 'crunch', 1, 2, { apiVersion: 'hpa.example.com/v1', kind: 'Worker' }))).code).to.equal(0);
+    const workerReplicas = async () => JSON.parse((await k(['get', 'workers.hpa.example.com', 'crunch', '-o', 'json'])).stdout).spec.replicas as number;
+    await waitFor('crunch scaled to 2', async () => (await workerReplicas()) === 2);
+    const ev = await waitFor('SuccessfulRescale', async () => {
+      const e = await view.events('default', 'HorizontalPodAutoscaler', 'crunch', 'SuccessfulRescale');
+      return e.length > 0 && e;
+    });
+    expect(ev[0]!.message).to.equal('New size: 2; reason: Current number of replicas above Spec.MaxReplicas');
+    const h = await getHpa('crunch');
+    expect(condition(h, 'AbleToScale')?.status).to.equal('True');
+    const table = await k(['get', 'hpa', 'crunch', '--no-headers']);
+    expect(table.stdout).to.match(/^crunch\s+Worker\/crunch\s+/);
+  });
+
+  it('Pods and External metrics without a custom or external metrics API: ScalingActive False with the reason, events, <unknown> targets', async () => {
+    expect((await k(['apply', '-f', '-'], deploymentManifest('queue', { replicas: 2 }))).code).to.equal(0);
+    const spec = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'queue' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'queue' },
+        minReplicas: 1,
+        maxReplicas: 4,
+        metrics: [
+          { type: 'Pods', pods: { metric: { name: 'requests_per_second' }, target: { type: 'AverageValue', averageValue: '10' } } },
+          { type: 'External', external: { metric: { name: 'queue_depth' }, target: { type: 'AverageValue', averageValue: '30' } } },
+        ],
+      },
+    };
+    expect((await k(['apply', '-f', '-'], JSON.stringify(spec))).code).to.equal(0);
+    const h = await waitFor('ScalingActive False', async () => {
+      const cur = await getHpa('queue');
+      return condition(cur, 'ScalingActive')?.status === 'False' && cur;
+    });
+    // the first metric's failure names the condition, as upstream's first error does
+    expect(condition(h, 'ScalingActive').reason).to.equal('FailedGetPodsMetric');
+    expect(condition(h, 'ScalingActive').message).to.match(
+      /^the HPA was unable to compute the replica count: unable to get metric requests_per_second: .*custom\.metrics\.k8s\.io/,
+    );
+    for (const reason of ['FailedGetPodsMetric', 'FailedGetExternalMetric']) {
+      const ev = await waitFor(`${reason} event`, async () => {
+        const e = await view.events('default', 'HorizontalPodAutoscaler', 'queue', reason);
+        return e.length > 0 && e;
+      });
+      expect(ev[0]!.type).to.equal('Warning');
+    }
+    const external = (await view.events('default', 'HorizontalPodAutoscaler', 'queue', 'FailedGetExternalMetric'))[0]!;
+    expect(external.message).to.match(/^unable to get external metric queue_depth: no metrics API serves external\.metrics\.k8s\.io: /);
+    expect(JSON.parse((await k(['get', 'deployment', 'queue', '-o', 'json'])).stdout).spec.replicas).to.equal(2);
+    const table = await k(['get', 'hpa', 'queue', '--no-headers']);
+    expect(table.stdout).to.match(/^queue\s+Deployment\/queue\s+<unknown>\/10, <unknown>\/30 \(avg\)\s+1\s+4\s+2\s+/);
+    const described = (await k(['describe', 'hpa', 'queue'])).stdout;
+    expect(described).to.match(/ScalingActive\s+False\s+FailedGetPodsMetric/);
+    expect(described).to.match(/"queue_depth" \(target average value\):\s+<unknown> \/ 30/);
+  });
+
   it('a missing target is FailedGetScale; a target scaled to zero by hand disables scaling', async () => {
     expect((await k(['apply', '-f', '-'], hpa('ghost', 'nothing-here', 1, 3))).code).to.equal(0);
     const ghost = await waitFor('AbleToScale False', async () => {

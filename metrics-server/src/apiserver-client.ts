@@ -8,6 +8,9 @@ import type { Decision } from './authorization.ts';
 import type { PodMeta } from './api.ts';
 import type { Credentials } from './kubeconfig.ts';
 
+/** Accept of a list of objects' metadata only (names, labels), not whole objects. */
+export const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
 export interface WatchStream {
   /** settles when the stream ends (resolves) or fails (rejects) */
   done: Promise<void>;
@@ -64,8 +67,8 @@ export class ApiserverClient {
     });
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.request<T>('GET', path);
+  get<T>(path: string, accept?: string): Promise<T> {
+    return this.request<T>('GET', path, undefined, accept);
   }
 
   /** A watch: one JSON event per line, handed to onLine as it arrives. */
@@ -75,7 +78,7 @@ export class ApiserverClient {
       const req = https.request(this.options('GET', path, { Accept: 'application/json' }), (res) => {
         if (res.statusCode !== 200) {
           res.resume();
-          reject(new Error(`watch ${path}: ${res.statusCode}`));
+          reject(Object.assign(new Error(`watch ${path}: ${res.statusCode}`), { code: res.statusCode }));
           return;
         }
         let buf = '';
@@ -155,6 +158,7 @@ export class ApiserverClient {
     return cm.data ?? {};
   }
 
+  /** Pods' metadata straight from the apiserver (what the pod cache cannot answer: other field selectors). */
   async listPods(namespace: string | undefined, labelSelector: string | undefined, fieldSelector: string | undefined): Promise<PodMeta[]> {
     const q = new URLSearchParams();
     if (labelSelector) q.set('labelSelector', labelSelector);
@@ -162,7 +166,7 @@ export class ApiserverClient {
     const path = `/api/v1/${namespace ? `namespaces/${encodeURIComponent(namespace)}/` : ''}pods${q.size ? `?${q}` : ''}`;
     const r = await this.request<{
       items?: { metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; creationTimestamp?: string } }[];
-    }>('GET', path, undefined, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json');
+    }>('GET', path, undefined, METADATA_LIST);
     return (r.items ?? []).map((p) => ({
       name: p.metadata?.name ?? '',
       namespace: p.metadata?.namespace ?? '',

@@ -1,4 +1,4 @@
-// The metrics server put together: a Node informer, the scraper filling the storage every
+// The metrics server put together: Node and pod caches (list and watch), the scraper filling the storage every
 // resolution, the authentication config source, and the HTTPS server of metrics.k8s.io.
 // main.ts builds it from flags; tests build it directly.
 import https from 'node:https';
@@ -11,6 +11,7 @@ import { authenticate, type AuthenticationConfig } from './authentication.ts';
 import { AuthenticationSource, type AuthenticationOverrides } from './authentication-source.ts';
 import type { Credentials } from './kubeconfig.ts';
 import { NodeWatcher } from './node-watcher.ts';
+import { PodCache } from './pod-cache.ts';
 import { Authorizer } from './authorization.ts';
 import { register } from './registration.ts';
 import { Scraper } from './scraper.ts';
@@ -59,6 +60,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
   const api = new ApiserverClient(o.credentials);
   const storage = new MetricsStorage();
   const nodes = new NodeWatcher(api, o.log.child({ part: 'nodes' }));
+  const pods = new PodCache(api, o.log.child({ part: 'pods' }));
   const scraper = new Scraper({
     credentials: o.credentials,
     nodes: () => nodes.list(),
@@ -94,7 +96,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
   const handler = metricsHandler({
     storage,
     nodes: () => nodes.list(),
-    listPods: (ns, labels, fields) => api.listPods(ns, labels, fields),
+    listPods: (ns, labels, fields) => pods.select(ns, labels, fields),
     authenticate: (req) => authenticate(req, source.config ?? NO_AUTHENTICATION, (t) => api.tokenReview(t)),
     authorize: (user, attrs) => authorizer.authorize(user, attrs),
     ready,
@@ -128,7 +130,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
     };
     attempt();
   }
-  await nodes.start();
+  await Promise.all([nodes.start(), pods.start()]);
   await scraper.start();
   o.log.info('metrics server serving', { port, resolutionMs: o.resolutionMs });
   return {
@@ -141,6 +143,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
       scraper.stop();
       source.stop();
       nodes.stop();
+      pods.stop();
       api.close();
       await new Promise<void>((r) => {
         server!.close(() => r());
