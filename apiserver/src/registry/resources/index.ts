@@ -38,6 +38,7 @@ import { cronjobs } from './cronjobs.ts';
 import { horizontalpodautoscalersV1, horizontalpodautoscalersV2 } from './horizontalpodautoscalers.ts';
 import { apiservices } from './apiservices.ts';
 import { customresourcedefinitions } from './customresourcedefinitions.ts';
+import { networkpolicies } from './networkpolicies.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -79,6 +80,7 @@ export const allResources: ResourceDef[] = [
   horizontalpodautoscalersV1,
   apiservices,
   customresourcedefinitions,
+  networkpolicies,
 ];
 
 export interface BuiltinObject {
