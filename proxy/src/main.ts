@@ -5,6 +5,7 @@ import { createLogger, FlagError, loadKubeConfig, onShutdown, parseFlags, startS
 import { cleanupAll } from './cleanup.ts';
 import { isIPv4, parseCidr } from './ipv4.ts';
 import { createProxyMetrics } from './metrics.ts';
+import { NetworkPolicyAgent } from './netpol/agent.ts';
 import { Proxier } from './proxier.ts';
 import { ensureSysctls } from './sysctl.ts';
 
@@ -21,6 +22,7 @@ const flagSpec = {
   port: { type: 'number' as const, default: 10256, description: 'port for /healthz and /metrics (0: any free port)' },
   'bind-address': { default: '0.0.0.0', description: 'address for /healthz and /metrics' },
   'sync-debounce-ms': { type: 'number' as const, default: 50, description: 'wait this long after a change to coalesce bursts of events' },
+  'network-policy': { type: 'boolean' as const, default: true, description: 'enforce NetworkPolicy on this node with iptables and ipset' },
   'resync-period': { type: 'number' as const, default: 30, description: 'seconds between full resyncs without events' },
 };
 
@@ -36,8 +38,9 @@ async function main(): Promise<void> {
   if (flags['node-ip'] && !isIPv4(flags['node-ip'])) throw new FlagError(`--node-ip "${flags['node-ip']}" is not an IPv4 address`);
   ensureSysctls(log);
   const metrics = createProxyMetrics();
+  const kc = loadKubeConfig(flags.kubeconfig);
   const proxier = new Proxier({
-    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    kubeConfig: kc,
     nodeName: flags['node-name'],
     nodeIP: flags['node-ip'] || undefined,
     clusterCIDR,
@@ -45,6 +48,9 @@ async function main(): Promise<void> {
     log,
     metrics,
     debounceMs: flags['sync-debounce-ms'],
+    networkPolicy: flags['network-policy']
+      ? new NetworkPolicyAgent({ kubeConfig: kc, nodeName: flags['node-name'], clusterCIDR, log, registry: metrics.registry })
+      : undefined,
     resyncMs: flags['resync-period'] * 1000,
   });
   const endpoints = await startServiceEndpoints({
