@@ -22,8 +22,7 @@ describe('networking.k8s.io/v1 NetworkPolicy', function () {
     const r = await k(['create', '-f', '-', '-o', 'json'], JSON.stringify(obj));
     return { ...r, obj: r.code === 0 ? JSON.parse(r.stdout) : undefined };
   };
-  const createRaw = (obj: Json) =>
-    server.request('POST', '/apis/networking.k8s.io/v1/namespaces/default/networkpolicies', { body: obj });
+  const createRaw = (obj: Json) => server.request('POST', '/apis/networking.k8s.io/v1/namespaces/default/networkpolicies', { body: obj });
 
   it('defaults protocol TCP and policyTypes from the rules, and kubectl get/describe show it', async () => {
     const r = await create(
@@ -57,8 +56,18 @@ describe('networking.k8s.io/v1 NetworkPolicy', function () {
 
   const invalid: [string, Json, string, RegExp][] = [
     ['a port out of range', { ingress: [{ ports: [{ port: 70000 }] }] }, 'spec.ingress[0].ports[0].port', /must be between 1 and 65535/],
-    ['an unknown protocol', { ingress: [{ ports: [{ protocol: 'ICMP', port: 1 }] }] }, 'spec.ingress[0].ports[0].protocol', /supported values: "TCP", "UDP", "SCTP"/],
-    ['endPort below port', { egress: [{ ports: [{ port: 9000, endPort: 8000 }] }] }, 'spec.egress[0].ports[0].endPort', /must be greater than or equal to `port`/],
+    [
+      'an unknown protocol',
+      { ingress: [{ ports: [{ protocol: 'ICMP', port: 1 }] }] },
+      'spec.ingress[0].ports[0].protocol',
+      /supported values: "TCP", "UDP", "SCTP"/,
+    ],
+    [
+      'endPort below port',
+      { egress: [{ ports: [{ port: 9000, endPort: 8000 }] }] },
+      'spec.egress[0].ports[0].endPort',
+      /must be greater than or equal to `port`/,
+    ],
     ['endPort with a named port', { ingress: [{ ports: [{ port: 'http', endPort: 90 }] }] }, 'spec.ingress[0].ports[0].endPort', /non-numeric/],
     ['endPort without a port', { ingress: [{ ports: [{ endPort: 90 }] }] }, 'spec.ingress[0].ports[0].endPort', /`port` is not specified/],
     ['a bad port name', { ingress: [{ ports: [{ port: 'Http_' }] }] }, 'spec.ingress[0].ports[0].port', /alpha-numeric/],

@@ -235,7 +235,7 @@ export function computeNetpolRules(input: NetpolInput, refuse: Refuse = () => {}
     const selected = pods.filter((p) => p.local && p.namespace === ns && selector(spec.podSelector).matches(p.labels));
     if (selected.length === 0) continue;
     activePolicies++;
-    const types = spec.policyTypes && spec.policyTypes.length ? spec.policyTypes : ['Ingress', ...(spec.egress?.length ? ['Egress'] : [])];
+    const types = spec.policyTypes?.length ? spec.policyTypes : ['Ingress', ...(spec.egress?.length ? ['Egress'] : [])];
     for (const direction of ['ingress', 'egress'] as const) {
       if (!types.includes(direction === 'ingress' ? 'Ingress' : 'Egress')) continue;
       const ips = selected.map((p) => p.ip);

@@ -141,7 +141,8 @@ export function validateNetworkPolicySpec(spec: any): FieldError[] {
   out.push(...validateRules(spec.egress, 'spec.egress', 'to'));
   if (spec.policyTypes != null) {
     if (!Array.isArray(spec.policyTypes)) return [...out, field.invalid('spec.policyTypes', spec.policyTypes, 'must be a list')];
-    if (spec.policyTypes.length > policyTypes.length) out.push(field.invalid('spec.policyTypes', spec.policyTypes, 'may not specify more than two policyTypes'));
+    if (spec.policyTypes.length > policyTypes.length)
+      out.push(field.invalid('spec.policyTypes', spec.policyTypes, 'may not specify more than two policyTypes'));
     spec.policyTypes.forEach((t: unknown, i: number) => {
       if (!policyTypes.includes(t as string)) out.push(field.notSupported(`spec.policyTypes[${i}]`, t, policyTypes));
     });
