@@ -17,6 +17,7 @@ esac
 DEBIAN_PACKAGES=(
   etcd-server etcd-client containerd runc containernetworking-plugins docker-registry
   skopeo busybox-static openssl iptables iproute2 conntrack curl ca-certificates util-linux bsdutils
+  ipset
 )
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }

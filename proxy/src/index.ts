@@ -12,3 +12,8 @@ export { cleanupAll } from './cleanup.ts';
 export { ensureSysctls } from './sysctl.ts';
 export { createProxyMetrics } from './metrics.ts';
 export type { ProxyMetrics } from './metrics.ts';
+export { computeNetpolRules, setName, NP_CHAINS } from './netpol/model.ts';
+export type { IpSet, NetpolInput, NetpolRules } from './netpol/model.ts';
+export { IpsetSyncer, validMember, destroyAllSets } from './netpol/ipset.ts';
+export type { IpsetRunner } from './netpol/ipset.ts';
+export { NetworkPolicyAgent, mergeNetpolRules } from './netpol/agent.ts';

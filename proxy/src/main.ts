@@ -5,6 +5,7 @@ import { createLogger, FlagError, loadKubeConfig, onShutdown, parseFlags, startS
 import { cleanupAll } from './cleanup.ts';
 import { isIPv4, parseCidr } from './ipv4.ts';
 import { createProxyMetrics } from './metrics.ts';
+import { NetworkPolicyAgent } from './netpol/agent.ts';
 import { Proxier } from './proxier.ts';
 import { LoadBalancerAgent } from './lb-agent.ts';
 import { ensureSysctls } from './sysctl.ts';
@@ -27,6 +28,7 @@ const flagSpec = {
     default: true,
     description: 'put the LoadBalancer addresses this node is elected for on the --node-ip interface, so it answers ARP for them',
   },
+  'network-policy': { type: 'boolean' as const, default: true, description: 'enforce NetworkPolicy on this node with iptables and ipset' },
   'resync-period': { type: 'number' as const, default: 30, description: 'seconds between full resyncs without events' },
 };
 
@@ -42,8 +44,9 @@ async function main(): Promise<void> {
   if (flags['node-ip'] && !isIPv4(flags['node-ip'])) throw new FlagError(`--node-ip "${flags['node-ip']}" is not an IPv4 address`);
   ensureSysctls(log);
   const metrics = createProxyMetrics();
+  const kc = loadKubeConfig(flags.kubeconfig);
   const proxier = new Proxier({
-    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    kubeConfig: kc,
     nodeName: flags['node-name'],
     nodeIP: flags['node-ip'] || undefined,
     clusterCIDR,
@@ -51,6 +54,9 @@ async function main(): Promise<void> {
     log,
     metrics,
     debounceMs: flags['sync-debounce-ms'],
+    networkPolicy: flags['network-policy']
+      ? new NetworkPolicyAgent({ kubeConfig: kc, nodeName: flags['node-name'], clusterCIDR, log, registry: metrics.registry })
+      : undefined,
     resyncMs: flags['resync-period'] * 1000,
   });
   const loadBalancers = new LoadBalancerAgent({

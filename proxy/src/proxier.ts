@@ -13,6 +13,8 @@ import { buildServicePorts } from './model.ts';
 import type { ServicePort } from './model.ts';
 import { syncRoutes, wantedRoutes } from './routes.ts';
 import { computeRules } from './rules.ts';
+import { mergeNetpolRules } from './netpol/agent.ts';
+import type { NetworkPolicyAgent } from './netpol/agent.ts';
 
 export interface ProxierOptions {
   kubeConfig: KubeConfig;
@@ -30,6 +32,8 @@ export interface ProxierOptions {
   iptables?: IptablesRunner;
   /** flush stale UDP conntrack entries (needs the conntrack tool) */
   conntrack?: boolean;
+  /** enforces NetworkPolicy in the same iptables transaction (proxy/src/netpol/) */
+  networkPolicy?: NetworkPolicyAgent;
 }
 
 export class Proxier {
@@ -72,18 +76,20 @@ export class Proxier {
       const onRoutes = () => this.request('routes');
       this.nodes.on({ add: onRoutes, update: onRoutes, delete: onRoutes });
     }
+    o.networkPolicy?.onChange(onRules);
   }
 
   async start(): Promise<void> {
     const informers = [this.services, this.slices, ...(this.nodes ? [this.nodes] : [])];
     await Promise.all(informers.map((i) => i.start()));
     // never sync from half-filled caches: that would drop the rules of a restarted proxy
-    await Promise.all(informers.map((i) => i.waitForSync()));
+    await Promise.all([...informers.map((i) => i.waitForSync()), this.o.networkPolicy?.start()]);
     this.rulesDirty = this.routesDirty = true;
     await this.syncNow();
     const resync = () => {
       this.resyncTimer = setTimeout(() => {
         this.iptables.forceFullSync();
+        this.o.networkPolicy?.forceFullSync();
         this.rulesDirty = this.routesDirty = true;
         this.kick();
         resync();
@@ -100,6 +106,7 @@ export class Proxier {
     this.services.stop();
     this.slices.stop();
     this.nodes?.stop();
+    this.o.networkPolicy?.stop();
   }
 
   hasSynced(): boolean {
@@ -149,8 +156,12 @@ export class Proxier {
           if (this.refused.get(`${kind} ${key}`) !== why) log.warn('skipping an object the rules cannot hold', { kind, object: key, reason: why });
         });
         this.refused = refusedNow;
-        const ruleset = computeRules(ports, { clusterCIDR: this.o.clusterCIDR });
+        const services = computeRules(ports, { clusterCIDR: this.o.clusterCIDR });
+        // the sets a policy rule names must exist before the rule
+        const np = await this.o.networkPolicy?.prepare();
+        const ruleset = np ? mergeNetpolRules(services, np) : services;
         const mode = await this.iptables.apply(ruleset);
+        await this.o.networkPolicy?.finish();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         metrics?.syncDuration.observe(seconds);
         metrics?.lastSync.set(Date.now() / 1000);

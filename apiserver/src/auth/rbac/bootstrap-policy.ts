@@ -228,6 +228,11 @@ export const bootstrapClusterRoles: KObject[] = [
     rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
+  // the proxy enforces NetworkPolicy: peers are pods, selected by their and their namespace's labels
+  clusterRole('system:skiff-network-policy', [
+    rule(['list', 'watch'], [''], ['pods', 'namespaces']),
+    rule(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
+  ]),
   clusterRole('system:kube-dns', [rule(['list', 'watch'], [''], ['endpoints', 'services']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
   // full use of every kubelet's API: what the apiserver's kubelet client holds
   clusterRole('system:kubelet-api-admin', [
@@ -287,6 +292,7 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   // a joined node's proxy runs with the node's own credentials (scripts/node/join.sh), so nodes
   // hold the proxier's rights as well as kube-proxy's own identity
   clusterRoleBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy'), group('system:nodes')]),
+  clusterRoleBinding('system:skiff-network-policy', 'system:skiff-network-policy', [user('system:kube-proxy'), group('system:nodes')]),
   clusterRoleBinding('system:kube-dns', 'system:kube-dns', [{ kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }, user('system:kube-dns')]),
   // the apiserver's own client certificate for kubelets (--kubelet-client-certificate)
   clusterRoleBinding('system:kubelet-api-admin', 'system:kubelet-api-admin', [user('kube-apiserver-kubelet-client')]),

@@ -40,6 +40,7 @@ import { apiservices } from './apiservices.ts';
 import { customresourcedefinitions } from './customresourcedefinitions.ts';
 import { ingresses } from './ingresses.ts';
 import { ingressclasses } from './ingressclasses.ts';
+import { networkpolicies } from './networkpolicies.ts';
 
 export const allResources: ResourceDef[] = [
   namespaces,
@@ -83,6 +84,7 @@ export const allResources: ResourceDef[] = [
   customresourcedefinitions,
   ingresses,
   ingressclasses,
+  networkpolicies,
 ];
 
 export interface BuiltinObject {
