@@ -39,6 +39,7 @@ install: ## only the install and build step
 
 build:
 	tsc -b
+	node dashboard/build.mjs
 
 lab: ## a lab of NODES (default 3) worker "VMs" (network namespaces) joined to this control plane
 	@bash scripts/lab.sh up $(or $(NODES),3)

@@ -107,6 +107,10 @@ export const apiserverFlags = {
     default: 30,
     description: "how often the availability controller probes each APIService's server (Skiff's; kube uses 30 s)",
   },
+  'dashboard-dir': {
+    default: '',
+    description: "the dashboard's built files (served under /ui/; default: dashboard/dist/ui of this checkout, when built)",
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
   ...auditFlags,
 } as const;
@@ -129,6 +133,7 @@ export type ApiserverConfig = {
   watchCache: boolean;
   compactionIntervalSeconds: number;
   kubernetesMinorVersion: string;
+  dashboardDir: string;
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile: string;
   serviceAccountIssuers: string[];
@@ -257,6 +262,7 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     watchCache: f['watch-cache'],
     compactionIntervalSeconds: f['compaction-interval-seconds'],
     kubernetesMinorVersion: String(f['kubernetes-minor-version']),
+    dashboardDir: f['dashboard-dir'],
     serviceAccountKeyFiles: [...f['service-account-key-file']],
     serviceAccountSigningKeyFile: f['service-account-signing-key-file'],
     serviceAccountIssuers: [...f['service-account-issuer']],
