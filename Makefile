@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format
+.PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -14,6 +14,9 @@ down: ## stop what `make up` started (data is kept)
 
 status: ## which services run and answer their probe
 	@bash scripts/cluster.sh status
+
+dashboard-link: ## a new one-time login link to the dashboard (make up prints one)
+	@bash scripts/cluster.sh dashboard-link
 
 clean: ## down, then remove what the node left (mounts, proxy rules, CNI bridge) and .skiff/
 	@bash scripts/cluster.sh clean

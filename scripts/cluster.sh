@@ -40,6 +40,7 @@ component() {
 
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/dashboard-login.sh"
 
 # Probe for services without a health endpoint: still running a second after start
 # (start_service checks that the process is alive after every probe).
@@ -173,6 +174,7 @@ cmd_up() {
     start_service "$name"
   done
   create_bootstrap_objects
+  print_dashboard_login_link
   step "cluster is up: export KUBECONFIG=$SKIFF_DIR/kubeconfig"
 }
 
@@ -248,5 +250,6 @@ case "${1:-}" in
   down) cmd_down ;;
   clean) cmd_clean ;;
   status) cmd_status ;;
-  *) die "usage: cluster.sh up|down|clean|status" ;;
+  dashboard-link) print_dashboard_login_link ;;
+  *) die "usage: cluster.sh up|down|clean|status|dashboard-link" ;;
 esac

@@ -1,26 +1,48 @@
 // The dashboard's entry: sign-in, the navigation and the hash routes of the pages.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { describeError, storedToken, storeToken, whoAmI } from './api.ts';
+import { describeError, request, storedToken, storeToken, whoAmI } from './api.ts';
 import { useRoute } from './hooks.ts';
 import { ConfigMapsPage } from './pages/configmaps.tsx';
 import { DeploymentPage } from './pages/deployment.tsx';
+import { HpaList, HpaPage } from './pages/hpa.tsx';
 import { Overview } from './pages/overview.tsx';
 import { PodPage } from './pages/pod.tsx';
 import { Workloads } from './pages/workloads.tsx';
 import { YamlPage } from './pages/yaml.tsx';
 
-// A login link (`make up` prints one) carries the token in the fragment, which the browser
-// never sends: it is kept for this tab only and removed from the address bar at once.
-const fromLink = /^#token=([^&]+)/.exec(location.hash);
-if (fromLink) {
-  storeToken(decodeURIComponent(fromLink[1]!));
-  history.replaceState(null, '', `${location.pathname}#/overview`);
+// The one-time login link `make up` prints carries a token in the fragment, which the browser
+// never sends; it is taken out of the address bar at once, and redeemed by redeemLoginLink.
+const link = /^#login=([^&]+)&secret=([^&]+)/.exec(location.hash);
+if (link) history.replaceState(null, '', `${location.pathname}#/overview`);
+
+/**
+ * The link's token is bound to a Secret (scripts/dashboard-login.sh): with it, ask a session
+ * token of the same ServiceAccount, then delete the Secret, which revokes the link's token.
+ */
+async function redeemLoginLink(token: string, secret: string): Promise<void> {
+  storeToken(token);
+  try {
+    const user = await whoAmI();
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
+    if (!sa) throw new Error(`the login link is not a ServiceAccount's (${user})`);
+    const ns = encodeURIComponent(sa[1]!);
+    const tr = await request('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(sa[2]!)}/token`, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 8 * 3600 },
+    });
+    await request('DELETE', `/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(secret)}`);
+    storeToken(tr.status.token);
+  } catch (e) {
+    storeToken(undefined);
+    throw new Error(`this login link no longer works (each works once, for 10 minutes; make dashboard-link prints a new one): ${describeError(e)}`);
+  }
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (user: string) => void }) {
+function SignIn({ onSignedIn, problem }: { onSignedIn: (user: string) => void; problem?: string }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(problem);
   const submit = async (e: Event) => {
     e.preventDefault();
     storeToken(token.trim());
@@ -55,6 +77,7 @@ const NAV: [string, string][] = [
   ['overview', 'Overview'],
   ['workloads', 'Workloads'],
   ['configmaps', 'ConfigMaps'],
+  ['hpas', 'Autoscalers'],
 ];
 
 function Page({ route }: { route: string[] }) {
@@ -64,22 +87,28 @@ function Page({ route }: { route: string[] }) {
   if (kind === 'pods' && ns && name) return <PodPage namespace={ns} name={name} />;
   if (kind === 'configmaps' && ns && name) return <YamlPage apiVersion="v1" resource="configmaps" namespace={ns} name={name} />;
   if (kind === 'configmaps') return <ConfigMapsPage />;
+  if (kind === 'hpas' && ns && name) return <HpaPage namespace={ns} name={name} />;
+  if (kind === 'hpas') return <HpaList />;
   return <Overview />;
 }
 
 function App() {
   const [user, setUser] = useState<string>();
-  const [checking, setChecking] = useState(!!storedToken());
+  const [checking, setChecking] = useState(!!storedToken() || !!link);
+  const [problem, setProblem] = useState<string>();
   const route = useRoute();
   useEffect(() => {
-    if (!storedToken()) return;
-    whoAmI()
-      .then(setUser)
-      .catch(() => storeToken(undefined))
+    const redeemed = link ? redeemLoginLink(decodeURIComponent(link[1]!), decodeURIComponent(link[2]!)) : Promise.resolve();
+    redeemed
+      .then(() => (storedToken() ? whoAmI().then(setUser) : undefined))
+      .catch((e: unknown) => {
+        storeToken(undefined);
+        setProblem(describeError(e));
+      })
       .finally(() => setChecking(false));
   }, []);
   if (checking) return <p class="loading">Signing in…</p>;
-  if (!user) return <SignIn onSignedIn={setUser} />;
+  if (!user) return <SignIn onSignedIn={setUser} problem={problem} />;
   const signOut = () => {
     storeToken(undefined);
     setUser(undefined);

@@ -68,6 +68,10 @@ export async function authenticate(req: IncomingMessage, authenticators: Authent
 /** Browsers and kubectl's WebSocket streams cannot set headers: they send the token as a subprotocol. */
 const wsBearerPrefix = 'base64url.bearer.authorization.k8s.io.';
 
+export function isBearerProtocol(protocol: string): boolean {
+  return protocol.startsWith(wsBearerPrefix);
+}
+
 /** The bearer token of a request: `Authorization: Bearer T`, or the WebSocket subprotocol form. */
 export function bearerToken(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;

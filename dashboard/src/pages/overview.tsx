@@ -1,7 +1,7 @@
 // The cluster at a glance: nodes and their Ready condition, CPU and memory in use against
 // allocatable (metrics.k8s.io) with a short history, pods by phase, recent Warning events.
 import { useEffect, useState } from 'preact/hooks';
-import { get, type KObject } from '../api.ts';
+import { describeError, get, type KObject } from '../api.ts';
 import { useWatch } from '../hooks.ts';
 import { Bar, bytes, condition, cpuMillis, ErrorBox, mib, Section, Sparkline, Table, age } from '../ui.tsx';
 
@@ -49,7 +49,7 @@ function Nodes({ nodes }: { nodes: KObject[] }) {
   const metrics = useNodeMetrics();
   return (
     <>
-      <ErrorBox error={metrics.error} />
+      {metrics.error !== undefined && <ErrorBox error={new Error(`CPU and memory (metrics.k8s.io): ${describeError(metrics.error)}`)} />}
       <Table
         label="nodes"
         head={['Node', 'Ready', 'CPU', '', 'Memory', '']}
