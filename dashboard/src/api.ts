@@ -49,7 +49,8 @@ export function describeError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function headers(extra: Record<string, string> = {}): Record<string, string> {
+/** The user's token and JSON, plus `extra`. */
+export function headers(extra: Record<string, string> = {}): Record<string, string> {
   const token = storedToken();
   return { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
 }
@@ -99,11 +100,24 @@ export interface WatchHandlers {
 }
 
 /**
+ * Asks for metadata only (PartialObjectMetadata), as client-go's metadata informers do: a
+ * generic list needs no more, and a Secret's values then never reach the page with the list.
+ * A server that does not offer it answers with whole objects (the last entry).
+ */
+const METADATA_ONLY =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+export interface WatchOptions {
+  metadataOnly?: boolean;
+}
+
+/**
  * Keeps `onChange` fed with the objects of a collection path (e.g. /api/v1/pods), with
  * `query` (labelSelector, fieldSelector). Returns a function that stops it.
  */
-export function watchCollection(path: string, query: Record<string, string>, h: WatchHandlers): () => void {
+export function watchCollection(path: string, query: Record<string, string>, h: WatchHandlers, options: WatchOptions = {}): () => void {
   const abort = new AbortController();
+  const accept: Record<string, string> = options.metadataOnly ? { Accept: METADATA_ONLY } : {};
   const objects = new Map<string, KObject>();
   const key = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const qs = (extra: Record<string, string>) => new URLSearchParams({ ...query, ...extra }).toString();
@@ -113,7 +127,7 @@ export function watchCollection(path: string, query: Record<string, string>, h: 
     let backoff = 500;
     while (!abort.signal.aborted) {
       try {
-        const list = await fetch(`${path}?${qs({})}`, { headers: headers(), signal: abort.signal });
+        const list = await fetch(`${path}?${qs({})}`, { headers: headers(accept), signal: abort.signal });
         if (!list.ok) throw await failure(list);
         const body = await list.json();
         objects.clear();
@@ -123,7 +137,7 @@ export function watchCollection(path: string, query: Record<string, string>, h: 
         // watch until the server ends the stream, then resume from the last version seen
         for (;;) {
           const res = await fetch(`${path}?${qs({ watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true' })}`, {
-            headers: headers(),
+            headers: headers(accept),
             signal: abort.signal,
           });
           if (!res.ok) throw await failure(res);
@@ -213,4 +227,12 @@ export function collectionPath(apiVersion: string, resource: string, namespace?:
 
 export function objectPath(apiVersion: string, resource: string, namespace: string | undefined, name: string): string {
   return `${collectionPath(apiVersion, resource, namespace)}/${encodeURIComponent(name)}`;
+}
+
+export const FIELD_MANAGER = 'skiff-dashboard';
+
+/** Server-side apply of `body` at its object path (creates it when missing); a dry run stores nothing. */
+export function serverSideApply(path: string, body: KObject, dryRun: boolean): Promise<KObject> {
+  const q = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) });
+  return request('PATCH', `${path}?${q}`, body, 'application/apply-patch+yaml');
 }

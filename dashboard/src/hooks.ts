@@ -1,6 +1,7 @@
 // Preact hooks over api.ts: a watched collection, an access check, the hash route.
 import { useEffect, useState } from 'preact/hooks';
-import { type AccessCheck, can, type KObject, watchCollection } from './api.ts';
+import { type AccessCheck, can, type KObject, type WatchOptions, watchCollection } from './api.ts';
+import { type ApiResource, discoverResources } from './discovery.ts';
 
 export interface Watched {
   items: KObject[];
@@ -10,17 +11,23 @@ export interface Watched {
 }
 
 /** The live contents of a collection; `path` undefined: nothing watched. */
-export function useWatch(path: string | undefined, query: Record<string, string> = {}): Watched {
+export function useWatch(path: string | undefined, query: Record<string, string> = {}, options: WatchOptions = {}): Watched {
   const [state, setState] = useState<Watched>({ items: [], loaded: false });
   const q = JSON.stringify(query);
+  const metadataOnly = options.metadataOnly === true;
   useEffect(() => {
     setState({ items: [], loaded: false });
     if (!path) return;
-    return watchCollection(path, JSON.parse(q), {
-      onChange: (items) => setState({ items: items.sort(byName), loaded: true }),
-      onError: (error) => setState((s) => ({ ...s, error, loaded: true })),
-    });
-  }, [path, q]);
+    return watchCollection(
+      path,
+      JSON.parse(q),
+      {
+        onChange: (items) => setState({ items: items.sort(byName), loaded: true }),
+        onError: (error) => setState((s) => ({ ...s, error, loaded: true })),
+      },
+      { metadataOnly },
+    );
+  }, [path, q, metadataOnly]);
   return state;
 }
 
@@ -52,4 +59,30 @@ export function useRoute(): string[] {
     return () => removeEventListener('hashchange', on);
   }, []);
   return route;
+}
+
+export interface Discovered {
+  resources: ApiResource[];
+  error?: unknown;
+}
+
+/**
+ * The cluster's resources from discovery, asked again whenever a CustomResourceDefinition
+ * changes (watched, metadata only), so a new CRD's kind shows up without reload.
+ */
+export function useDiscovery(): Discovered {
+  const [state, setState] = useState<Discovered>({ resources: [] });
+  const crds = useWatch('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {}, { metadataOnly: true });
+  const version = crds.items.map((c) => `${c.metadata.name}@${c.metadata.resourceVersion}`).join(',');
+  useEffect(() => {
+    let live = true;
+    discoverResources().then(
+      (resources) => live && setState({ resources }),
+      (error: unknown) => live && setState((s) => ({ ...s, error })),
+    );
+    return () => {
+      live = false;
+    };
+  }, [version]);
+  return state;
 }

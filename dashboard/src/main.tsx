@@ -4,12 +4,16 @@ import { useEffect, useState } from 'preact/hooks';
 import { describeError, request, storedToken, storeToken, whoAmI } from './api.ts';
 import { useRoute } from './hooks.ts';
 import { ConfigMapsPage } from './pages/configmaps.tsx';
+import { CreatePage } from './pages/create.tsx';
 import { DeploymentPage } from './pages/deployment.tsx';
 import { HpaList, HpaPage } from './pages/hpa.tsx';
 import { Overview } from './pages/overview.tsx';
 import { PodPage } from './pages/pod.tsx';
+import { ResourcePage } from './pages/resource.tsx';
+import { ResourcesPage } from './pages/resources.tsx';
 import { Workloads } from './pages/workloads.tsx';
 import { YamlPage } from './pages/yaml.tsx';
+import { forgetRules } from './rules.ts';
 
 // The one-time login link `make up` prints carries a token in the fragment, which the browser
 // never sends; it is taken out of the address bar at once, and redeemed by redeemLoginLink.
@@ -78,6 +82,8 @@ const NAV: [string, string][] = [
   ['workloads', 'Workloads'],
   ['configmaps', 'ConfigMaps'],
   ['hpas', 'Autoscalers'],
+  ['resources', 'Resources'],
+  ['create', 'Create'],
 ];
 
 function Page({ route }: { route: string[] }) {
@@ -89,6 +95,12 @@ function Page({ route }: { route: string[] }) {
   if (kind === 'configmaps') return <ConfigMapsPage />;
   if (kind === 'hpas' && ns && name) return <HpaPage namespace={ns} name={name} />;
   if (kind === 'hpas') return <HpaList />;
+  if (kind === 'resources') {
+    const [, apiVersion, resource, namespace, object] = route;
+    if (apiVersion && resource && namespace && object) return <ResourcePage apiVersion={apiVersion} resource={resource} namespace={namespace} name={object} />;
+    return <ResourcesPage apiVersion={apiVersion} resource={resource} />;
+  }
+  if (kind === 'create') return <CreatePage apiVersion={route[1]} resource={route[2]} />;
   return <Overview />;
 }
 
@@ -111,6 +123,7 @@ function App() {
   if (!user) return <SignIn onSignedIn={setUser} problem={problem} />;
   const signOut = () => {
     storeToken(undefined);
+    forgetRules();
     setUser(undefined);
   };
   return (

@@ -72,6 +72,9 @@ function link(kind: Kind, o: KObject) {
 
 export function Workloads() {
   const [kindName, setKindName] = useState('deployments');
+  // typed, then taken on Enter, Filter or leaving the field: the submit's re-render would
+  // otherwise put the old value back before the change event
+  const [draft, setDraft] = useState('');
   const [namespace, setNamespace] = useState('');
   const [labels, setLabels] = useState('');
   const [applied, setApplied] = useState('');
@@ -85,6 +88,7 @@ export function Workloads() {
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
+          setNamespace(draft.trim());
           setApplied(labels.trim());
         }}
       >
@@ -104,8 +108,9 @@ export function Workloads() {
             name="namespace"
             list="namespace-names"
             placeholder="all"
-            value={namespace}
-            onChange={(e) => setNamespace((e.target as HTMLInputElement).value.trim())}
+            value={draft}
+            onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
+            onChange={() => setNamespace(draft.trim())}
           />
           <datalist id="namespace-names">
             {namespaces.items.map((n) => (

@@ -3,15 +3,13 @@
 // user sees what the server would store before submitting.
 import { dump, load } from 'js-yaml';
 import { useEffect, useState } from 'preact/hooks';
-import { type KObject, objectPath, request } from '../api.ts';
+import { type KObject, objectPath, request, serverSideApply } from '../api.ts';
+import { type DiffLine, lineDiff } from '../diff.ts';
 import { useCan } from '../hooks.ts';
-import { lineDiff } from '../diff.ts';
 import { ErrorBox } from '../ui.tsx';
 
-const FIELD_MANAGER = 'skiff-dashboard';
-
 /** What a user edits: no managedFields or status, which apply does not take. */
-function editable(o: KObject): string {
+export function editable(o: KObject): string {
   const copy = structuredClone(o);
   delete copy.metadata.managedFields;
   delete copy.status;
@@ -22,7 +20,7 @@ export function YamlPage({ apiVersion, resource, namespace, name }: { apiVersion
   const path = objectPath(apiVersion, resource, namespace, name);
   const [live, setLive] = useState<KObject>();
   const [text, setText] = useState('');
-  const [diff, setDiff] = useState<{ op: ' ' | '+' | '-'; line: string }[]>();
+  const [diff, setDiff] = useState<DiffLine[]>();
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState('');
   const canApply = useCan({ verb: 'patch', resource, namespace, name, group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '' });
@@ -48,9 +46,8 @@ export function YamlPage({ apiVersion, resource, namespace, name }: { apiVersion
     }
     delete body.metadata?.managedFields;
     delete body.metadata?.resourceVersion;
-    const q = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) });
     try {
-      const result: KObject = await request('PATCH', `${path}?${q}`, body, 'application/apply-patch+yaml');
+      const result = await serverSideApply(path, body, dryRun);
       if (dryRun) setDiff(lineDiff(editable(live!), editable(result)));
       else {
         setSaved(`applied: resourceVersion ${result.metadata.resourceVersion}`);
@@ -99,19 +96,7 @@ export function YamlPage({ apiVersion, resource, namespace, name }: { apiVersion
               Reload
             </button>
           </div>
-          {diff && (
-            <pre class="diff" data-testid="diff">
-              {diff.some((d) => d.op !== ' ')
-                ? diff
-                    .filter((d) => d.op !== ' ')
-                    .map((d) => (
-                      <div key={`${d.op}${d.line}`} class={d.op === '+' ? 'add' : 'del'}>
-                        {d.op} {d.line}
-                      </div>
-                    ))
-                : 'no changes'}
-            </pre>
-          )}
+          {diff && <DiffView diff={diff} />}
           {saved && (
             <p class="ok" role="status">
               {saved}
@@ -120,5 +105,22 @@ export function YamlPage({ apiVersion, resource, namespace, name }: { apiVersion
         </>
       )}
     </>
+  );
+}
+
+/** The changed lines of a diff, added in green and removed in red. */
+export function DiffView({ diff, testId = 'diff' }: { diff: DiffLine[]; testId?: string }) {
+  return (
+    <pre class="diff" data-testid={testId}>
+      {diff.some((d) => d.op !== ' ')
+        ? diff
+            .filter((d) => d.op !== ' ')
+            .map((d, i) => (
+              <div key={i} class={d.op === '+' ? 'add' : 'del'}>
+                {d.op} {d.line}
+              </div>
+            ))
+        : 'no changes'}
+    </pre>
   );
 }

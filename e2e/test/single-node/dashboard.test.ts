@@ -2,7 +2,9 @@
 // Chromium through playwright-core, against the shared single-node cluster. Sign-in with a
 // ServiceAccount token, the overview, a Deployment applied with kubectl appearing live, scale,
 // an image rollout and its rollback, a pod's streaming logs and terminal, a ConfigMap edited
-// through its YAML, and what a view-only token can (not) do. Screenshots of the overview, the
+// through its YAML, the generic list and detail of any resource in discovery (ConfigMaps, a
+// Secret's hidden values, a CRD's custom resources), create from pasted YAML, and what a
+// view-only token can (not) do (SelfSubjectAccessReview and RulesReview). Screenshots of the overview, the
 // rollout and the logs go to .skiff/dashboard-screenshots/ (docs/dashboard/ holds copies).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +58,26 @@ roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }
 subjects: [{ kind: ServiceAccount, name: viewer, namespace: ${NS} }]
 `;
 
+const CRD_GROUP = 'dashboard.e2e.skiff.dev';
+const crd = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: gadgets.${CRD_GROUP} }
+spec:
+  group: ${CRD_GROUP}
+  scope: Namespaced
+  names: { plural: gadgets, singular: gadget, kind: Gadget }
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: { type: object, properties: { size: { type: integer } } }
+`;
+
 describe('single node: the dashboard in Chromium (issue 19)', function () {
   this.timeout(300_000);
   let c: SingleNodeCluster;
@@ -97,6 +119,7 @@ describe('single node: the dashboard in Chromium (issue 19)', function () {
     await browser?.close();
     await c?.kubectl(['delete', 'namespace', NS, '--wait=false']);
     await c?.kubectl(['delete', 'clusterrolebinding', 'dashboard-e2e-admin', '--ignore-not-found']);
+    await c?.kubectl(['delete', 'crd', `gadgets.${CRD_GROUP}`, '--ignore-not-found', '--wait=false']);
     process.stdout.write(`      dashboard e2e: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   });
 
@@ -201,6 +224,68 @@ describe('single node: the dashboard in Chromium (issue 19)', function () {
     expect(await k(['get', 'configmap', 'settings', '-n', NS, '-o', 'jsonpath={.data.color}'])).to.equal('green');
   });
 
+  it('lists any resource picked from discovery, live and filtered: a ConfigMap created with kubectl appears (generic list)', async () => {
+    await page.goto(`${base}/ui/#/resources`);
+    await page.getByLabel('Namespace').fill(NS);
+    await page.getByLabel('Namespace').press('Enter');
+    await page.getByLabel('Labels').fill('made-by=kubectl');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByLabel('Resource').selectOption('v1/configmaps');
+    const table = page.getByRole('table', { name: 'configmaps' });
+    // loaded and empty: 'settings' (acceptance 5) and kube-root-ca.crt lack the label
+    await page.getByText('None.').waitFor();
+    await k(['create', 'configmap', 'live-one', '-n', NS, '--from-literal=answer=42']);
+    await k(['label', 'configmap', 'live-one', '-n', NS, 'made-by=kubectl']);
+    await table.getByRole('link', { name: 'live-one' }).waitFor();
+    expect(await table.getByRole('row').count(), 'header and live-one only').to.equal(2);
+    await table.getByRole('link', { name: 'live-one' }).click();
+    expect(await page.getByLabel('YAML').inputValue()).to.contain("answer: '42'");
+  });
+
+  it("keeps a Secret's values hidden until one is clicked", async () => {
+    const value = `s3cr3t-${Date.now()}`;
+    await k(['create', 'secret', 'generic', 'creds', '-n', NS, `--from-literal=password=${value}`]);
+    await page.goto(`${base}/ui/#/resources/v1/secrets/${NS}/creds`);
+    const show = page.getByRole('button', { name: 'Show password' });
+    await show.waitFor();
+    const before = await page.content();
+    expect(before).not.to.contain(value);
+    expect(before).not.to.contain(Buffer.from(value).toString('base64'));
+    await show.click();
+    expect(await page.getByTestId('secret-value-password').textContent()).to.equal(value);
+  });
+
+  it('creates a ConfigMap from pasted YAML, with a dry-run diff first; kubectl sees it', async () => {
+    await page.goto(`${base}/ui/#/create`);
+    await page.getByLabel('Namespace for documents without one').fill(NS);
+    await page.getByLabel('YAML to create').fill('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pasted\ndata:\n  greeting: hello\n');
+    await page.getByRole('button', { name: 'Show diff' }).click();
+    const planned = page.getByRole('region', { name: `configmaps ${NS}/pasted` });
+    await planned.getByTestId('diff').filter({ hasText: '+   greeting: hello' }).waitFor();
+    expect(await planned.getByRole('heading').textContent()).to.contain('(new)');
+    // the dry run stored nothing
+    expect(await k(['get', 'configmap', '-n', NS, '-o', 'name'])).not.to.contain('configmap/pasted');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('status').filter({ hasText: 'applied' }).waitFor();
+    expect(await k(['get', 'configmap', 'pasted', '-n', NS, '-o', 'jsonpath={.data.greeting} {.metadata.managedFields[0].manager}'])).to.equal(
+      'hello skiff-dashboard',
+    );
+  });
+
+  it("lists a CRD's custom resources, the CRD appearing in the picker without reload", async () => {
+    await page.goto(`${base}/ui/#/resources`);
+    await page.locator('option[value="v1/configmaps"]').waitFor({ state: 'attached' });
+    await k(['apply', '-f', '-'], crd);
+    await k(['wait', '--for=condition=Established', `crd/gadgets.${CRD_GROUP}`, '--timeout=60s']);
+    await k(['apply', '-n', NS, '-f', '-'], `apiVersion: ${CRD_GROUP}/v1\nkind: Gadget\nmetadata: { name: g1 }\nspec: { size: 3 }\n`);
+    await page.getByLabel('Labels').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByLabel('Resource').selectOption(`${CRD_GROUP}/v1/gadgets`);
+    await page.getByRole('heading', { name: `Gadget (gadgets.${CRD_GROUP})` }).waitFor();
+    await page.getByRole('table', { name: 'gadgets' }).getByRole('link', { name: 'g1' }).click();
+    expect(await page.getByLabel('YAML').inputValue()).to.contain('size: 3');
+  });
+
   it('with a view-only token: no scale, delete or exec control, and a readable 403 (acceptance 6)', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(viewerToken);
@@ -217,6 +302,28 @@ describe('single node: the dashboard in Chromium (issue 19)', function () {
     await page.getByTestId('logs').filter({ hasText: 'started' }).waitFor();
     expect(await page.getByRole('button', { name: 'Open terminal' }).count()).to.equal(0);
     expect(await page.getByRole('button', { name: 'Delete' }).count()).to.equal(0);
+  });
+
+  it('with a view-only token: a Secret is not fetched, Create is hidden, a forced create gets a readable 403 (RulesReview)', async () => {
+    await page.goto(`${base}/ui/#/resources/v1/secrets/${NS}/creds`);
+    await page.getByText('Your token may not read this Secret').waitFor();
+    expect(await page.getByRole('button', { name: 'Show password' }).count()).to.equal(0);
+    await page.goto(`${base}/ui/#/resources/v1/configmaps`);
+    await page.getByLabel('Namespace').fill(NS);
+    await page.getByLabel('Namespace').press('Enter');
+    // the namespace's SelfSubjectRulesReview: configmaps may be listed, secrets may not
+    await page.locator('option[value="v1/configmaps"]:not([disabled])').waitFor({ state: 'attached' });
+    await page.locator('option[value="v1/secrets"][disabled]').waitFor({ state: 'attached' });
+    await page.getByRole('table', { name: 'configmaps' }).getByRole('link', { name: 'pasted' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Create ConfigMap' }).count()).to.equal(0);
+    await page.goto(`${base}/ui/#/create`);
+    await page.getByLabel('Namespace for documents without one').fill(NS);
+    await page.getByLabel('YAML to create').fill('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: refused }\n');
+    await page.getByRole('button', { name: 'Show diff' }).click();
+    const denied = page.getByRole('alert').filter({ hasText: 'Forbidden (403)' });
+    await denied.waitFor();
+    expect(await denied.textContent()).to.contain('cannot');
+    expect(await page.getByRole('button', { name: 'Apply' }).count()).to.equal(0);
   });
 
   it("make up's login link signs in once (scripts/dashboard-login.sh)", async () => {
