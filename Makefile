@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start
+.PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -20,6 +20,9 @@ restore: ## bring the cluster back to an etcd snapshot: make restore FILE=.skiff
 
 status: ## which services run and answer their probe
 	@bash scripts/cluster.sh status
+
+dashboard-link: ## a new one-time login link to the dashboard (make up prints one)
+	@bash scripts/cluster.sh dashboard-link
 
 clean: ## down, then remove what the node left (mounts, proxy rules, CNI bridge) and .skiff/
 	@bash scripts/cluster.sh clean
@@ -45,6 +48,7 @@ install: ## only the install and build step
 
 build:
 	tsc -b
+	node dashboard/build.mjs
 
 lab: ## a lab of NODES (default 3) worker "VMs" (network namespaces) joined to this control plane
 	@bash scripts/lab.sh up $(or $(NODES),3)

@@ -44,6 +44,7 @@ component() {
 
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/dashboard-login.sh"
 
 # Probe for services without a health endpoint: still running a second after start
 # (start_service checks that the process is alive after every probe).
@@ -208,6 +209,7 @@ cmd_up() {
   define_services
   start_in_waves
   create_bootstrap_objects
+  print_dashboard_login_link
   step "cluster is up: export KUBECONFIG=$SKIFF_DIR/kubeconfig"
 }
 
@@ -294,5 +296,6 @@ case "${1:-}" in
   clean) cmd_clean ;;
   status) cmd_status ;;
   stop) shift; cmd_stop "$@" ;;
-  *) die "usage: cluster.sh up|down|clean|status|stop NAME..." ;;
+  dashboard-link) print_dashboard_login_link ;;
+  *) die "usage: cluster.sh up|down|clean|status|stop NAME...|dashboard-link" ;;
 esac

@@ -18,6 +18,7 @@ DEBIAN_PACKAGES=(
   etcd-server etcd-client containerd runc containernetworking-plugins docker-registry
   skopeo busybox-static openssl iptables iproute2 conntrack curl ca-certificates util-linux bsdutils
   ipset
+  chromium  # the browser the dashboard's tests drive (playwright-core, e2e/test/single-node/dashboard.test.ts)
 )
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
@@ -65,6 +66,8 @@ check_node() {
 build_typescript() {
   step "building (tsc -b)"
   (cd "$SKIFF_ROOT" && tsc -b) || die "build failed (tsc -b)"
+  step "bundling the dashboard (esbuild)"
+  (cd "$SKIFF_ROOT" && node dashboard/build.mjs) || die "build failed (dashboard/build.mjs)"
 }
 
 step "checking dependencies"

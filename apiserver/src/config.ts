@@ -113,6 +113,10 @@ export const apiserverFlags = {
     default: 30,
     description: "how often the availability controller probes each APIService's server (Skiff's; kube uses 30 s)",
   },
+  'dashboard-dir': {
+    default: '',
+    description: "the dashboard's built files (served under /ui/; default: dashboard/dist/ui of this checkout, when built)",
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
   ...auditFlags,
 } as const;
@@ -136,6 +140,7 @@ export type ApiserverConfig = {
   watchCache: boolean;
   compactionIntervalSeconds: number;
   kubernetesMinorVersion: string;
+  dashboardDir: string;
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile: string;
   serviceAccountIssuers: string[];
@@ -277,6 +282,7 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     watchCache: f['watch-cache'],
     compactionIntervalSeconds: f['compaction-interval-seconds'],
     kubernetesMinorVersion: String(f['kubernetes-minor-version']),
+    dashboardDir: f['dashboard-dir'],
     serviceAccountKeyFiles: [...f['service-account-key-file']],
     serviceAccountSigningKeyFile: f['service-account-signing-key-file'],
     serviceAccountIssuers: [...f['service-account-issuer']],

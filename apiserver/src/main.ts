@@ -14,6 +14,7 @@ import { builtinPatchMeta, updateManagedFields, type PatchMeta } from './patch/i
 import { createApiHandler, type DiscoveryService } from './server/api-handler.ts';
 import { CrdController } from './apiextensions/crd-controller.ts';
 import { createNonApiApp } from './server/non-api-routes.ts';
+import { defaultDashboardDir } from './server/dashboard-files.ts';
 import { createApiServer } from './server/https-server.ts';
 import { createRequestLimiter } from './server/request-limits.ts';
 import { rateLimitedCheck } from './server/rate-limited-check.ts';
@@ -219,6 +220,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
       },
     ],
     ready: () => ready,
+    dashboardDir: cfg.dashboardDir || defaultDashboardDir(),
   });
   const server = createApiServer({
     certFile: cfg.tlsCertFile,

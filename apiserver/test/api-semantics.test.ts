@@ -14,7 +14,7 @@ const pod = (name: string, labels: Record<string, string> = {}, extra: Record<st
 });
 
 /** Opens a watch and collects events until stopped. */
-function openWatch(server: ApiserverHandle, path: string): { events: any[]; stop(): void; ended: Promise<void> } {
+function openWatch(server: ApiserverHandle, path: string, headers: Record<string, string> = {}): { events: any[]; stop(): void; ended: Promise<void> } {
   const events: any[] = [];
   let req: import('node:http').ClientRequest;
   const ended = new Promise<void>((resolve, reject) => {
@@ -24,6 +24,7 @@ function openWatch(server: ApiserverHandle, path: string): { events: any[]; stop
         ca: readFileSync(server.pki.caCert),
         cert: readFileSync(server.pki.admin.cert),
         key: readFileSync(server.pki.admin.key),
+        headers,
       },
       (res) => {
         let buf = '';
@@ -302,6 +303,23 @@ describe('API semantics over HTTPS', function () {
       await until(() => w.events.some((e) => e.object.metadata.name === 'after'));
       expect(w.events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.name)).to.deep.equal(['after']);
       w.stop();
+    });
+    it('as=PartialObjectMetadata: each event carries the metadata only (a metadata informer)', async () => {
+      const w = openWatch(cluster.server, `/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=partial%3Dyes&timeoutSeconds=3`, {
+        accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+      });
+      await json('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'partial', labels: { partial: 'yes' } },
+        data: { secret: 'not in the event' },
+      });
+      await until(() => w.events.some((e) => e.type === 'ADDED'));
+      w.stop();
+      const added = w.events.find((e) => e.type === 'ADDED');
+      expect(added.object).to.include({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' });
+      expect(added.object.metadata).to.include({ name: 'partial', namespace: ns });
+      expect(added.object.data).to.equal(undefined);
     });
     it('410 Expired as an ERROR event for a compacted or too old resourceVersion', async () => {
       const w = openWatch(cluster.server, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=1`);

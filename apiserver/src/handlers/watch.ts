@@ -1,6 +1,6 @@
 // Watch as a stream of JSON lines over a chunked response: {"type":"ADDED","object":{...}}.
 import { ApiError } from '../errors.ts';
-import { buildTable } from '../printers/index.ts';
+import { buildTable, toPartialObjectMetadata } from '../printers/index.ts';
 import type { KObject } from '../registry/types.ts';
 import { negotiateOutput } from '../server/negotiation.ts';
 import { watchTimeoutSeconds } from '../server/request-limits.ts';
@@ -17,7 +17,10 @@ export interface WatchCounter {
 
 export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, minRequestTimeout = minRequestTimeoutSeconds): Promise<void> {
   const q = ctx.query;
-  const asTable = negotiateOutput(ctx.req.headers.accept) === 'table';
+  const output = negotiateOutput(ctx.req.headers.accept);
+  const asTable = output === 'table';
+  // a metadata informer's watch (as=PartialObjectMetadata): each event's object is metadata only
+  const asPartial = output === 'partial' || output === 'partialList';
   const includeObject = includeObjectOf(q);
   const timeout = watchTimeoutSeconds(q.get('timeoutSeconds'), minRequestTimeout);
   const rv = q.get('resourceVersion') ?? '';
@@ -42,6 +45,8 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, m
         listMeta: { resourceVersion: object.metadata?.resourceVersion },
       });
       columnsSent = true;
+    } else if (asPartial && type !== 'ERROR') {
+      obj = toPartialObjectMetadata(object);
     }
     return JSON.stringify({ type, object: obj }) + '\n';
   };

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '@skiff/common';
 import { ApiError, errors } from '../errors.ts';
+import { isBearerProtocol } from '../server/authn.ts';
 import type { HandlerContext } from '../handlers/context.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import { kubeletPath, kubeletTarget, type KubeletTarget } from './node-target.ts';
@@ -89,6 +90,16 @@ function headersFor(req: IncomingMessage): Record<string, string> {
   for (const h of RELAYED_HEADERS) {
     const v = req.headers[h];
     if (v !== undefined) out[h] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  // A browser's bearer token rides in the subprotocols (server/authn.ts): it authenticated the
+  // caller here and goes no further, as kube-apiserver's WebSocket authenticator removes it.
+  if (out['sec-websocket-protocol'] !== undefined) {
+    out['sec-websocket-protocol'] = out['sec-websocket-protocol']
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p && !isBearerProtocol(p))
+      .join(', ');
+    if (!out['sec-websocket-protocol']) delete out['sec-websocket-protocol'];
   }
   return out;
 }

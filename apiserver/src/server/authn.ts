@@ -46,7 +46,15 @@ export const anonymous: UserInfo = { name: 'system:anonymous', groups: ['system:
 const anonymousPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/', '/api/v1/namespaces/kube-public/configmaps/cluster-info']);
 
 export function anonymousAllowed(path: string): boolean {
-  return anonymousPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/');
+  return anonymousPaths.has(path) || isDashboardPath(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/');
+}
+
+/**
+ * The dashboard's static files (/ui/): a browser loads the page before it has a token to
+ * send, and the files hold no cluster data; every API call the page makes is authenticated.
+ */
+export function isDashboardPath(path: string): boolean {
+  return path === '/ui' || path.startsWith('/ui/');
 }
 
 export async function authenticate(req: IncomingMessage, authenticators: Authenticator[]): Promise<UserInfo | undefined> {
@@ -59,6 +67,10 @@ export async function authenticate(req: IncomingMessage, authenticators: Authent
 
 /** Browsers and kubectl's WebSocket streams cannot set headers: they send the token as a subprotocol. */
 const wsBearerPrefix = 'base64url.bearer.authorization.k8s.io.';
+
+export function isBearerProtocol(protocol: string): boolean {
+  return protocol.startsWith(wsBearerPrefix);
+}
 
 /** The bearer token of a request: `Authorization: Bearer T`, or the WebSocket subprotocol form. */
 export function bearerToken(req: IncomingMessage): string | undefined {

@@ -1,6 +1,7 @@
 // Everything outside /api and /apis: health, version, metrics, OpenAPI. Served with express.
 import express from 'express';
 import type { Registry } from 'prom-client';
+import { mountDashboard } from './dashboard-files.ts';
 
 export interface OpenApiService {
   v2Json(): Buffer;
@@ -23,6 +24,8 @@ export interface NonApiDeps {
   checks: HealthCheck[];
   /** readyz fails while starting and once shutdown begins */
   ready: () => boolean;
+  /** the dashboard's built files, served under /ui/ (undefined: not built) */
+  dashboardDir?: string;
 }
 
 export function createNonApiApp(deps: NonApiDeps): express.Express {
@@ -77,6 +80,7 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
       res.type('application/json').send(api.v2Json());
     }
   });
+  mountDashboard(app, deps.dashboardDir);
   app.get('/openapi/v3', (_req, res) => {
     res.json(deps.openapi().v3Index());
   });

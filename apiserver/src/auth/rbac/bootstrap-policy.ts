@@ -210,6 +210,8 @@ export const bootstrapClusterRoles: KObject[] = [
     rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
   ]),
   clusterRole('system:public-info-viewer', [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
+  // the dashboard's static files (apiserver --dashboard-dir): the page, not the cluster's data
+  clusterRole('system:skiff-dashboard-assets', [urls(['get'], ['/ui', '/ui/*'])]),
   clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/openid/v1/jwks'])]),
   clusterRole('admin', [], { aggregateFrom: 'admin' }),
   clusterRole('edit', [], { aggregateFrom: 'edit', labels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } }),
@@ -288,6 +290,7 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   clusterRoleBinding('system:discovery', 'system:discovery', [group('system:authenticated')]),
   clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
   clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
+  clusterRoleBinding('system:skiff-dashboard-assets', 'system:skiff-dashboard-assets', [group('system:authenticated'), group('system:unauthenticated')]),
   clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
   // a joined node's proxy runs with the node's own credentials (scripts/node/join.sh), so nodes
   // hold the proxier's rights as well as kube-proxy's own identity
