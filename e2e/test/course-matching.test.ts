@@ -56,7 +56,9 @@ describe('course runner: lessons as Markdown', () => {
       const shell = bashShell({ cwd: dir, env: process.env });
       writeFileSync(
         file,
-        lesson(`'''sh\nexport N=3\necho "web-x 1/1 Running $N"\n'''\n'''expect\nweb-... 1/1 Running 3\n'''\n'''sh\necho "n=$N"\n'''\n'''expect\nn=3\n'''\n`),
+        lesson(
+          `'''sh\nexport N=3\nPOD=web-x\necho "$POD 1/1 Running $N"\n'''\n'''expect\nweb-... 1/1 Running 3\n'''\n'''sh\necho "n=$N pod=$POD"\n'''\n'''expect\nn=3 pod=web-x\n'''\n`,
+        ),
       );
       expect(await runLesson(file, shell)).to.deep.include({ ok: true, steps: 2 });
 

@@ -18,11 +18,19 @@ export function bashShell(opts: { cwd: string; env: NodeJS.ProcessEnv; prefix?: 
   return (script, input, timeoutMs) =>
     new Promise((resolve) => {
       const [cmd, ...args] = [...(opts.prefix ?? []), 'bash', '-c', script];
-      const child = spawn(cmd!, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      // a process group of its own: a step that times out is killed with everything it started
+      // (a hung `kubectl run -i` must not outlive its lesson)
+      const child = spawn(cmd!, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const chunks: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => chunks.push(b));
       child.stderr.on('data', (b: Buffer) => chunks.push(b));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const timer = setTimeout(() => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }, timeoutMs);
       child.once('error', (e) => {
         clearTimeout(timer);
         resolve({ code: 127, output: String(e) });

@@ -58,7 +58,8 @@ export function stepScript(step: Step, stateFile: string): string {
     `[ -f ${state} ] && . ${state}`,
     `trap 'export -p | grep -vE "^declare -x (PWD|OLDPWD|SHLVL|_)=" > ${state}' EXIT`,
     'exec 2>&1',
-    'set -eo pipefail',
+    // -a: every variable a step sets (POD=...) is exported, so the trap keeps it for later steps
+    'set -aeo pipefail',
     step.script,
     '',
   ].join('\n');
