@@ -69,7 +69,10 @@ describe('course runner: lessons as Markdown', () => {
 
       writeFileSync(file, lesson(`'''sh\nfalse\necho never\n'''\n`));
       expect((await runLesson(file, shell)).failure).to.include('exited 1, expected 0');
-      writeFileSync(file, lesson(`'''sh exit=3\nexit 3\n'''\n'''sh\ncat\n'''\n'''input\ntyped\n'''\n'''expect\ntyped\n'''\n`));
+      writeFileSync(
+        file,
+        lesson(`'''sh exit=3\nexit 3\n'''\n'''sh\nread -r x; echo "got $x"; tty\n'''\n'''input\ntyped\n'''\n'''expect\ngot typed\n/dev/pts/...\n'''\n`),
+      );
       expect(await runLesson(file, shell)).to.deep.include({ ok: true, steps: 2 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
