@@ -14,7 +14,7 @@ export function namespacedKubeconfig(kubeconfig: string, namespace: string, targ
 }
 
 /** How long the program must have printed nothing before the next typed line goes in. */
-const QUIET_MS = 1500;
+const QUIET_MS = 3000;
 
 /** bash -c, optionally behind a prefix (nsenter into the cluster's network namespace). */
 export function bashShell(opts: { cwd: string; env: NodeJS.ProcessEnv; prefix?: string[] }): Shell {
