@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { repoRoot } from '@skiff/common/testing/index';
 import { firstDifference, linePattern, parseLesson } from '../src/course/lesson.ts';
 import { bashShell } from '../src/course/namespace-shell.ts';
-import { lessonFiles, lessonNamespace, runLesson } from '../src/course/runner.ts';
+import { lessonFiles, lessonLanes, lessonNamespace, runLesson, runLessonsConcurrently, sharedResources } from '../src/course/runner.ts';
+import type { LessonResult } from '../src/course/runner.ts';
 
 const fence = '```';
 const lesson = (body: string) => body.replaceAll("'''", fence);
@@ -55,7 +56,9 @@ describe('course runner: lessons as Markdown', () => {
       const shell = bashShell({ cwd: dir, env: process.env });
       writeFileSync(
         file,
-        lesson(`'''sh\nexport N=3\necho "web-x 1/1 Running $N"\n'''\n'''expect\nweb-... 1/1 Running 3\n'''\n'''sh\necho "n=$N"\n'''\n'''expect\nn=3\n'''\n`),
+        lesson(
+          `'''sh\nexport N=3\nPOD=web-x\necho "$POD 1/1 Running $N"\n'''\n'''expect\nweb-... 1/1 Running 3\n'''\n'''sh\necho "n=$N pod=$POD"\n'''\n'''expect\nn=3 pod=web-x\n'''\n`,
+        ),
       );
       expect(await runLesson(file, shell)).to.deep.include({ ok: true, steps: 2 });
 
@@ -66,7 +69,10 @@ describe('course runner: lessons as Markdown', () => {
 
       writeFileSync(file, lesson(`'''sh\nfalse\necho never\n'''\n`));
       expect((await runLesson(file, shell)).failure).to.include('exited 1, expected 0');
-      writeFileSync(file, lesson(`'''sh exit=3\nexit 3\n'''\n'''sh\ncat\n'''\n'''input\ntyped\n'''\n'''expect\ntyped\n'''\n`));
+      writeFileSync(
+        file,
+        lesson(`'''sh exit=3\nexit 3\n'''\n'''sh\nread -r x; echo "got $x"; tty\n'''\n'''input\ntyped\n'''\n'''expect\ngot typed\n/dev/pts/...\n'''\n`),
+      );
       expect(await runLesson(file, shell)).to.deep.include({ ok: true, steps: 2 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -83,6 +89,60 @@ describe('course runner: lessons as Markdown', () => {
         f,
       ).to.not.be.empty;
       expect(lessonNamespace(f)).to.match(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+  });
+
+  it('lessons that share a resource (a fixed NodePort) form one lane in course order; the others run alone', () => {
+    expect(sharedResources('# t\n<!-- course: shares nodePort-30080  nodePort-30081 -->\ntext\n')).to.deep.equal(['nodePort-30080', 'nodePort-30081']);
+    expect(sharedResources('# t\n<!-- a comment -->\n')).to.deep.equal([]);
+    const text: Record<string, string> = {
+      a: '<!-- course: shares p1 -->',
+      b: '',
+      c: '<!-- course: shares p2 -->',
+      d: '<!-- course: shares p1 p2 -->',
+      e: '<!-- course: shares p3 -->',
+    };
+    // d joins a's lane and c's: a, c and d run one after another; b and e beside them
+    expect(lessonLanes(Object.keys(text), (f) => text[f]!)).to.deep.equal([['a', 'c', 'd'], ['b'], ['e']]);
+  });
+
+  it('runs lanes side by side but a lane one lesson at a time, and a lesson that throws fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'course-test-'));
+    try {
+      const files = ['01-a.md', '02-b.md', '03-c.md', '04-d.md'].map((f) => join(dir, f));
+      writeFileSync(files[0]!, '<!-- course: shares port -->');
+      writeFileSync(files[1]!, '');
+      writeFileSync(files[2]!, '<!-- course: shares port -->');
+      writeFileSync(files[3]!, '');
+      const running = new Set<string>();
+      const together: string[][] = [];
+      const runOne = async (file: string): Promise<LessonResult> => {
+        const name = file.split('/').pop()!;
+        running.add(name);
+        together.push([...running].sort());
+        await new Promise((res) => setTimeout(res, 20));
+        running.delete(name);
+        if (name === '04-d.md') throw new Error('boom');
+        return { lesson: name, ok: true, steps: 1, seconds: 0 };
+      };
+      const results = runLessonsConcurrently(files, runOne, 2);
+      const done = await Promise.all(files.map((f) => results.get(f)!));
+      expect(done.map((r) => r.ok)).to.deep.equal([true, true, true, false]);
+      expect(done[3]!.failure).to.include('boom');
+      expect(
+        together.some((names) => names.length === 2),
+        'two lanes at once',
+      ).to.equal(true);
+      expect(
+        together.some((names) => names.includes('01-a.md') && names.includes('03-c.md')),
+        'the lessons sharing a port never together',
+      ).to.equal(false);
+      expect(
+        together.every((names) => names.length <= 2),
+        'at most 2 at a time',
+      ).to.equal(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

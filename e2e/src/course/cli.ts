@@ -2,13 +2,14 @@
 // (.skiff/kubeconfig, or KUBECONFIG), each in a fresh namespace course-NN-name that is
 // removed after it. Prints one line per lesson (pass, or FAIL and the first difference) and
 // exits 1 when a lesson failed. `--lessons TEXT` runs the lessons whose file name contains it.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { repoRoot } from '@skiff/common/testing/index';
 import { bashShell, namespacedKubeconfig } from './namespace-shell.ts';
-import { lessonFiles, lessonNamespace, runLesson } from './runner.ts';
+import { lessonFiles, lessonNamespace, runLesson, runLessonsConcurrently } from './runner.ts';
 
 const root = repoRoot();
 const filterAt = process.argv.indexOf('--lessons');
@@ -19,24 +20,34 @@ if (!existsSync(kubeconfig)) {
   process.stderr.write(`no kubeconfig at ${kubeconfig}: run make up first (or make course without LIVE=1)\n`);
   process.exit(2);
 }
-const kubectl = (args: string[]) => execFileSync('kubectl', [`--kubeconfig=${kubeconfig}`, ...args], { stdio: 'pipe' });
+const kubectl = (args: string[]) => promisify(execFile)('kubectl', [`--kubeconfig=${kubeconfig}`, ...args]);
 
 const work = mkdtempSync(join(tmpdir(), 'skiff-course-'));
 const started = Date.now();
 let failed = 0;
 const lessons = lessonFiles(join(root, 'course')).filter((f) => f.includes(filter));
+// lessons run side by side (SKIFF_COURSE_PARALLEL, 4), those sharing a fixed NodePort one at a time
+const results = runLessonsConcurrently(
+  lessons,
+  async (file) => {
+    const ns = lessonNamespace(file);
+    await kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--timeout=120s']);
+    await kubectl(['create', 'namespace', ns]);
+    const lessonConfig = join(work, `${ns}.kubeconfig`);
+    namespacedKubeconfig(kubeconfig, ns, lessonConfig);
+    const shell = bashShell({ cwd: root, env: { ...process.env, KUBECONFIG: lessonConfig, SKIFF_DIR: skiffDir } });
+    const r = await runLesson(file, shell);
+    // a failed lesson left its objects (and NodePorts): they are gone before its lane goes on
+    await kubectl(['delete', 'namespace', ns, r.ok ? '--wait=false' : '--timeout=120s']);
+    return r;
+  },
+  Number(process.env.SKIFF_COURSE_PARALLEL ?? 4),
+);
 for (const file of lessons) {
-  const ns = lessonNamespace(file);
-  kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--timeout=120s']);
-  kubectl(['create', 'namespace', ns]);
-  const lessonConfig = join(work, `${ns}.kubeconfig`);
-  namespacedKubeconfig(kubeconfig, ns, lessonConfig);
-  const shell = bashShell({ cwd: root, env: { ...process.env, KUBECONFIG: lessonConfig, SKIFF_DIR: skiffDir } });
-  const r = await runLesson(file, shell);
+  const r = await results.get(file)!;
   const name = file.split('/').pop();
-  process.stdout.write(r.ok ? `pass  ${name} (${r.steps} steps, ${r.seconds.toFixed(0)} s)\n` : `FAIL  ${name}\n  ${r.failure}\n`);
+  process.stdout.write(r.ok ? `pass  ${name} (${r.steps} steps, ${r.seconds.toFixed(0)} s)\n` : `FAIL  ${name} (${r.seconds.toFixed(0)} s)\n  ${r.failure}\n`);
   if (!r.ok) failed++;
-  kubectl(['delete', 'namespace', ns, '--wait=false']);
 }
 rmSync(work, { recursive: true, force: true });
 process.stdout.write(`${lessons.length - failed} of ${lessons.length} lessons passed in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

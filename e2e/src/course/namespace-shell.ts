@@ -13,16 +13,38 @@ export function namespacedKubeconfig(kubeconfig: string, namespace: string, targ
   execFileSync('kubectl', ['config', 'set-context', '--current', `--namespace=${namespace}`, `--kubeconfig=${target}`], { stdio: 'pipe' });
 }
 
+/** How long the program must have printed nothing before the next typed line goes in. */
+const QUIET_MS = 3000;
+
 /** bash -c, optionally behind a prefix (nsenter into the cluster's network namespace). */
 export function bashShell(opts: { cwd: string; env: NodeJS.ProcessEnv; prefix?: string[] }): Shell {
   return (script, input, timeoutMs) =>
     new Promise((resolve) => {
-      const [cmd, ...args] = [...(opts.prefix ?? []), 'bash', '-c', script];
-      const child = spawn(cmd!, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      // a step with typed input gets a terminal, as the student has: script(1) gives bash a pty
+      // (`kubectl run -i --tty ... -- sh` wants one), and the lines are typed one by one, each
+      // once the program has gone quiet, as a student types at a prompt
+      const typed = input !== undefined;
+      const run = typed ? ['script', '-qfec', 'bash -c "$SKIFF_STEP_SCRIPT"', '/dev/null'] : ['bash', '-c', script];
+      const [cmd, ...args] = [...(opts.prefix ?? []), ...run];
+      const env = typed ? { ...opts.env, SKIFF_STEP_SCRIPT: script, SHELL: '/bin/bash' } : opts.env;
+      // a process group of its own: a step that times out is killed with everything it started
+      // (a hung `kubectl run -i` must not outlive its lesson)
+      const child = spawn(cmd!, args, { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const chunks: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => chunks.push(b));
-      child.stderr.on('data', (b: Buffer) => chunks.push(b));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      let lastOutput = Date.now();
+      const collect = (b: Buffer) => {
+        chunks.push(b);
+        lastOutput = Date.now();
+      };
+      child.stdout.on('data', collect);
+      child.stderr.on('data', collect);
+      const timer = setTimeout(() => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }, timeoutMs);
       child.once('error', (e) => {
         clearTimeout(timer);
         resolve({ code: 127, output: String(e) });
@@ -33,6 +55,23 @@ export function bashShell(opts: { cwd: string; env: NodeJS.ProcessEnv; prefix?: 
         resolve({ code: code ?? 137, output: code === null ? `${output}\n(killed after ${timeoutMs} ms)` : output });
       });
       child.stdin.on('error', () => {});
-      child.stdin.end(input ?? '');
+      if (!typed) {
+        child.stdin.end('');
+        return;
+      }
+      const lines = input.split(/(?<=\n)/);
+      const typeNext = () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        if (Date.now() - lastOutput < QUIET_MS) {
+          setTimeout(typeNext, 200);
+          return;
+        }
+        const line = lines.shift();
+        if (line === undefined) return;
+        child.stdin.write(line);
+        lastOutput = Date.now();
+        setTimeout(typeNext, 200);
+      };
+      setTimeout(typeNext, QUIET_MS);
     });
 }

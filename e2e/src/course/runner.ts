@@ -58,7 +58,8 @@ export function stepScript(step: Step, stateFile: string): string {
     `[ -f ${state} ] && . ${state}`,
     `trap 'export -p | grep -vE "^declare -x (PWD|OLDPWD|SHLVL|_)=" > ${state}' EXIT`,
     'exec 2>&1',
-    'set -eo pipefail',
+    // -a: every variable a step sets (POD=...) is exported, so the trap keeps it for later steps
+    'set -aeo pipefail',
     step.script,
     '',
   ].join('\n');
@@ -106,4 +107,64 @@ export function lessonNamespace(file: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '-');
   return `course-${base}`.slice(0, 63).replace(/-+$/, '');
+}
+
+/**
+ * What a lesson shares with other lessons and so cannot use at the same time as them: the
+ * words of its `<!-- course: shares WORD ... -->` lines (a fixed NodePort such as
+ * `nodePort-30080`, which only one namespace's Service can hold).
+ */
+export function sharedResources(markdown: string): string[] {
+  const words: string[] = [];
+  for (const m of markdown.matchAll(/<!--\s*course:\s*shares\s+([^>]*?)\s*-->/g)) words.push(...m[1]!.split(/\s+/).filter(Boolean));
+  return words;
+}
+
+/**
+ * The lessons grouped into lanes: lessons that share a resource (directly or through another
+ * lesson) are one lane and run one after another in the course's order; lanes run side by side.
+ * Longest lane first, so that it starts at once.
+ */
+export function lessonLanes(files: string[], read: (file: string) => string = (f) => readFileSync(f, 'utf8')): string[][] {
+  const lanes: { files: string[]; shares: Set<string> }[] = [];
+  for (const file of files) {
+    const shares = new Set(sharedResources(read(file)));
+    const joined = lanes.filter((l) => [...shares].some((s) => l.shares.has(s)));
+    const lane = { files: [...joined.flatMap((l) => l.files), file], shares: new Set([...shares, ...joined.flatMap((l) => [...l.shares])]) };
+    lane.files.sort((a, b) => files.indexOf(a) - files.indexOf(b));
+    for (const l of joined) lanes.splice(lanes.indexOf(l), 1);
+    lanes.push(lane);
+  }
+  return lanes.map((l) => l.files).sort((a, b) => b.length - a.length || files.indexOf(a[0]!) - files.indexOf(b[0]!));
+}
+
+/**
+ * Runs every lesson: the lanes of lessonLanes, at most `parallel` at a time. Returns each
+ * lesson's result as a promise at once (keyed by file), so a caller can report them in order
+ * while later lessons still run. A lesson that throws is a failed lesson, not a lost promise.
+ */
+export function runLessonsConcurrently(files: string[], runOne: (file: string) => Promise<LessonResult>, parallel: number): Map<string, Promise<LessonResult>> {
+  const results = new Map<string, Promise<LessonResult>>();
+  const settle = new Map<string, (r: LessonResult) => void>();
+  for (const file of files) results.set(file, new Promise((res) => settle.set(file, res)));
+  const queue = lessonLanes(files);
+  const worker = async () => {
+    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+      for (const file of lane) {
+        const started = Date.now();
+        const r = await runOne(file).catch(
+          (e: unknown): LessonResult => ({
+            lesson: file.split('/').pop()!,
+            ok: false,
+            steps: 0,
+            failure: `the runner failed: ${e instanceof Error ? e.message : String(e)}`,
+            seconds: (Date.now() - started) / 1000,
+          }),
+        );
+        settle.get(file)!(r);
+      }
+    }
+  };
+  for (let i = 0; i < Math.max(1, parallel); i++) void worker();
+  return results;
 }
