@@ -13,7 +13,7 @@ import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 
 const NS = 'self-healing';
 const IMAGE = '127.0.0.1:5000/skiff/web:latest';
-const COMPONENTS = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'proxy', 'dns', 'containerd', 'metrics-server'];
+const COMPONENTS = ['etcd', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'proxy', 'dns', 'containerd', 'metrics-server', 'ingress'];
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -64,11 +64,7 @@ async function runningTasksOfPod(c: SingleNodeCluster, uid: string): Promise<num
   return Number(r.stdout.trim());
 }
 
-// Skipped until the apiserver heals after an etcd restart: its first run (2026-12-06) found that
-// after etcd is SIGKILLed and its supervisor starts it again, every write the apiserver makes
-// fails with "etcd: Execution prevented because the circuit breaker is open" (the etcd3
-// client's breaker never closes again), and still did minutes later in the backup case.
-describe.skip('single-node cluster heals without a human (issue 21)', function () {
+describe('single-node cluster heals without a human (issue 21)', function () {
   let c: SingleNodeCluster;
 
   before(async function () {
