@@ -15,6 +15,11 @@ export const ETCD_RECONNECT_CHANNEL_OPTIONS = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.min_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1000,
+  // keepalive pings (as etcd's clientv3 DialKeepAliveTime): a watch stream whose connection died
+  // without a reset is found and reopened instead of waiting silently; 10 s is above etcd's
+  // default enforcement minimum of 5 s, and the apiserver always has a watch open
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
 };
 
 export function etcdFaultHandling(): NonNullable<IOptions['faultHandling']> {
