@@ -1,6 +1,6 @@
 // apiserver flags (and SKIFF_APISERVER_* environment variables).
 import { isIPv4 } from 'node:net';
-import { FlagError, parseFlags, type FlagValues } from '@skiff/common';
+import { FlagError, parseFlags, type FlagValues } from '@skiff/common/flags';
 import { endpointReconcilerTypes, type EndpointReconcilerType } from './endpoint-reconciler.ts';
 import { selectPlugins } from './admission/plugins/index.ts';
 import { parseDurationSeconds } from './duration.ts';

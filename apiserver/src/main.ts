@@ -1,6 +1,7 @@
 // kube-apiserver for Skiff: wires storage, the resource registry, and the HTTPS listener.
 import os from 'node:os';
-import { createLogger, FlagError } from '@skiff/common';
+import { createLogger } from '@skiff/common/log';
+import { FlagError } from '@skiff/common/flags';
 import { loadConfig, type ApiserverConfig } from './config.ts';
 import { createApiserverMetrics } from './metrics.ts';
 import { createStorage } from './storage/index.ts';

@@ -2,7 +2,7 @@
 // (group priority 1000, version priority 100, labelled kube-aggregator.kubernetes.io/automanaged=true,
 // kept in step continuously), removed once no CRD serves that group/version any more. It watches
 // the CRDs through the store, as the CRD controller does.
-import { createLogger, type Logger } from '@skiff/common';
+import { createLogger, type Logger } from '@skiff/common/log';
 import { runController, type StopController } from '@skiff/common/controller/runner';
 import { WorkQueue } from '@skiff/common/workqueue';
 import { ApiError } from '../errors.ts';

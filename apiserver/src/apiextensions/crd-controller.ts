@@ -6,7 +6,7 @@
 // - finalizer: a CRD being deleted first loses every custom resource (Terminating condition),
 //   then its customresourcecleanup finalizer, and the store lets it go.
 // It watches the CRDs through the store, as the in-process informers of kube-apiserver do.
-import { createLogger, type Logger } from '@skiff/common';
+import { createLogger, type Logger } from '@skiff/common/log';
 import { setStatusCondition, type Condition } from '@skiff/common/apimachinery/conditions';
 import { runController, type StopController } from '@skiff/common/controller/runner';
 import { WorkQueue } from '@skiff/common/workqueue';

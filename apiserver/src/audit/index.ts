@@ -1,7 +1,8 @@
 // The audit log: kube-apiserver's --audit-* flags, and the Auditor they configure. Auditing is
 // on when both a policy file and a log path are given, as in kube-apiserver.
 import { readFileSync } from 'node:fs';
-import { FlagError, type Logger } from '@skiff/common';
+import { FlagError } from '@skiff/common/flags';
+import type { Logger } from '@skiff/common/log';
 import { Auditor } from './auditor.ts';
 import { AuditLogWriter } from './log-writer.ts';
 import { parsePolicy, PolicyEvaluator, type AuditPolicy } from './policy.ts';

@@ -2,7 +2,7 @@
 // (an index plus one document per group-version). Built once at start-up from the official
 // client's models (see definitions.ts); every serialized form is cached with its hash.
 import { createHash } from 'node:crypto';
-import { createLogger } from '@skiff/common';
+import { createLogger } from '@skiff/common/log';
 import type { ResourceDef } from '../registry/types.ts';
 import { DefinitionCatalog, referencedDefinitions } from './definitions.ts';
 import type { Schema } from './definitions.ts';

@@ -1,7 +1,7 @@
 // Storage with kube-apiserver's watch cache in front: writes and single reads go to etcd,
 // lists and watches of a resource are served from one in-memory copy per resource that a
 // single etcd watch keeps current.
-import { createLogger } from '@skiff/common';
+import { createLogger } from '@skiff/common/log';
 import type { Logger } from '@skiff/common';
 import type { KObject } from '../registry/types.ts';
 import type { ListOptions, ListResult, Storage, WatchEvent, WatchOptions, Watcher } from './interface.ts';

@@ -3,7 +3,7 @@
 // API servers share the work through a compare-and-swap on `compact_rev_key`: whoever bumps
 // its version for this interval compacts; the others just learn the new version.
 import type { Etcd3 } from 'etcd3';
-import { createLogger } from '@skiff/common';
+import { createLogger } from '@skiff/common/log';
 import type { Logger } from '@skiff/common';
 import { isCompactedError } from './storage-errors.ts';
 

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import type { IEvent, IKeyValue, IRangeResponse, ITxnRequest, ITxnResponse } from 'etcd3';
-import { createLogger } from '@skiff/common';
+import { createLogger } from '@skiff/common/log';
 import type { Logger } from '@skiff/common';
 import { errors } from '../errors.ts';
 import type { KObject } from '../registry/types.ts';

@@ -1,7 +1,7 @@
 // The storage the API server runs on: etcd, optionally behind the watch cache, with
 // periodic compaction.
 import type { Logger } from '@skiff/common';
-import { createLogger } from '@skiff/common';
+import { createLogger } from '@skiff/common/log';
 import type { Storage } from './interface.ts';
 import { EtcdStorage } from './etcd-storage.ts';
 import { CachedStorage } from './cached-storage.ts';
