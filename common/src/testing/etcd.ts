@@ -1,13 +1,13 @@
 // A throw-away etcd for tests: free ports, a temp data dir, stopped by PID. Plain HTTP by
 // default (suites share it and read it directly); `tls` gives the TLS etcd `make up` runs.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
 import { sharedEtcdPki } from './pki.ts';
 import type { EtcdPki } from './pki.ts';
 import type { Spawned } from './processes.ts';
+import { scratchDir } from './scratch.ts';
 import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
 
 /** What a client needs to reach a TLS etcd (the apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
@@ -96,7 +96,7 @@ function tlsArgs(pki: EtcdPki): string[] {
 async function startOnce(opts: StartEtcdOptions, pki: EtcdPki | undefined): Promise<EtcdHandle> {
   const clientPort = opts.clientPort ?? (await freePort());
   const peerPort = opts.peerPort ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-etcd-'));
+  const dir = scratchDir('skiff-etcd-');
   removeOnExit(dir);
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'etcd.log');

@@ -20,3 +20,4 @@ export { stopAfterAllFiles } from './after-all-files.ts';
 export { repoRoot, componentEntryArgs } from './repo.ts';
 export { until } from './wait.ts';
 export { watchLines } from './watch-lines.ts';
+export { scratchDir, scratchRoot } from './scratch.ts';

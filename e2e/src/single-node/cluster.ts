@@ -6,10 +6,10 @@
 // proxy's iptables chains, not the CNI bridge or the pod and service CIDRs.
 // The host reaches the cluster as it would reach a VM: kubectl via https://NODE_IP:6443
 // (the serving certificate names every address of the node), NodePorts on NODE_IP.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { componentEntryArgs, repoRoot, runKubectl } from '@skiff/common/testing/index';
+import { componentEntryArgs, repoRoot, runKubectl, scratchDir } from '@skiff/common/testing/index';
 import type { KubectlOptions, KubectlResult } from '@skiff/common/testing/index';
 import { killNodeContainers, killShims, pidsWhere, unmountUnder } from './node-cleanup.ts';
 import { createNodeNetwork, inNode, removeNodeNetwork } from './node-network.ts';
@@ -82,6 +82,9 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 export async function startSingleNodeCluster(opts: SingleNodeClusterOptions = {}): Promise<SingleNodeCluster> {
   const network = await createNodeNetwork();
   const dir = mkdtempSync(join(tmpdir(), `${network.netns}-`));
+  // etcd's data in memory (see scratch.ts): cluster.sh finds its data folder already there
+  const etcdData = scratchDir(`${network.netns}-etcd-`);
+  symlinkSync(etcdData, join(dir, 'etcd'));
   const env = scriptEnv(dir);
   const nodeName = hostname().toLowerCase().replace(/_/g, '-');
   const nodeDir = join(dir, 'nodes', nodeName);
@@ -132,7 +135,10 @@ export async function startSingleNodeCluster(opts: SingleNodeClusterOptions = {}
     if (stray.length) problems.push(`processes left running after make down (killed): ${stray.map((p) => `${p.pid} ${p.cmdline}`).join('; ')}`);
     await unmountUnder(dir);
     await removeNodeNetwork(network);
-    if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') rmSync(dir, { recursive: true, force: true });
+    if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(etcdData, { recursive: true, force: true });
+    }
     if (problems.length) throw new Error(problems.join('\n'));
   };
 
