@@ -49,8 +49,15 @@ lane_result() { # OUTPUT STATUS -> "passed failed"
   fi
 }
 
+# Each lane says what CPU it and the processes it waited for used: on a 2-core machine the lanes
+# compete for the cores, so a lane's CPU seconds, not its wall time, show what to make cheaper.
 mocha_lane() { # SPEC IGNORE -> runs mocha with those globs
-  SKIFF_TEST_SPEC="$1" SKIFF_TEST_IGNORE="$2" node node_modules/mocha/bin/mocha.js --config scripts/mocha/mocharc.cjs 2>&1 </dev/null
+  SKIFF_TEST_SPEC="$1" SKIFF_TEST_IGNORE="$2" /usr/bin/time -f 'lane cpu: %U s user, %S s system' \
+    node node_modules/mocha/bin/mocha.js --config scripts/mocha/mocharc.cjs 2>&1 </dev/null
+}
+
+cpu_ticks() { # -> "busy total" jiffies of all cores since boot, from /proc/stat
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; total = busy + $5 + $6; print busy, total }' /proc/stat
 }
 
 set +e
@@ -64,13 +71,16 @@ if (( lanes )); then
     total_passed=$((total_passed + p))
     total_failed=$((total_failed + f))
     (( $2 == 0 )) || all_ok=0
-    echo "lane $3: $p passed, $f failed in $4 s" >>"$timings"
+    local cpu
+    cpu=$(grep -E '^lane cpu:' "$1" | tail -1 | sed 's/^lane cpu: //')
+    echo "lane $3: $p passed, $f failed in $4 s${cpu:+ (cpu $cpu)}" >>"$timings"
   }
   timings=$(mktemp)
   alone_output=$(mktemp)
   lab_output=$(mktemp)
   api_output=$(mktemp)
   trap 'rm -f "$output" "$node_output" "$alone_output" "$lab_output" "$api_output" "$timings"' EXIT
+  read -r busy0 total0 < <(cpu_ticks)
   t0=$SECONDS
   mocha_lane "$ALONE" '' | tee "$alone_output"
   count "$alone_output" "${PIPESTATUS[0]}" alone $((SECONDS - t0))
@@ -112,6 +122,8 @@ if (( lanes )); then
     count "$lab_output" "$rc" lab "$secs"
     rm -f "$lab_output.rc"
   fi
+  read -r busy1 total1 < <(cpu_ticks)
+  echo "machine: cores $((100 * (busy1 - busy0) / (total1 - total0 + 1)))% busy over the run" >>"$timings"
   echo
   cat "$timings"
   (( all_ok && total_failed == 0 )) && status=0 || status=1
