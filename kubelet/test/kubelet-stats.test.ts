@@ -16,14 +16,19 @@ const NODE = 'stats-node';
 const BUSYBOX = '127.0.0.1:5000/skiff/busybox:latest';
 const V = '1.33';
 
-const pod = (name: string, script: string) => ({
+// The busy loop is held to 400m by its limit: unlimited, it took a whole core for the length of
+// the file from make test's other lanes on a 2-core machine.
+const BUSY_LIMITS = { cpu: '400m' };
+const pod = (name: string, script: string, limits?: Record<string, string>) => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name, labels: { app: 'stats' } },
   spec: {
     nodeName: NODE,
     terminationGracePeriodSeconds: 0,
-    containers: [{ name: 'main', image: BUSYBOX, command: ['sh', '-c', script], resources: { requests: { cpu: '100m', memory: '32Mi' } } }],
+    containers: [
+      { name: 'main', image: BUSYBOX, command: ['sh', '-c', script], resources: { requests: { cpu: '100m', memory: '32Mi' }, ...(limits ? { limits } : {}) } },
+    ],
   },
 });
 
@@ -77,7 +82,7 @@ describe('kubelet resource usage of real containers', function () {
     node = await startLocalNode({ kubeconfigPath: cluster.server.kubeconfigPath, nodeName: NODE, subnet: '10.251.7.0/24', bridge: 'skiff-st0' });
     await until('node registered', async () => (await cluster.server.request('GET', `/api/v1/nodes/${NODE}`)).status === 200, 60_000);
     const manifests = [
-      pod('busy', 'while :; do :; done'),
+      pod('busy', 'while :; do :; done', BUSY_LIMITS),
       pod('idle', 'exec sleep 3600'),
       // the shell keeps the string while it waits for sleep
       pod('holder', 'x=$(head -c 24000000 /dev/zero | tr "\\0" a); sleep 3600; echo ${#x}'),
@@ -90,7 +95,7 @@ describe('kubelet resource usage of real containers', function () {
     await node?.stop();
   });
 
-  it('reports the busy container at about one core (as its cgroup counts it) and the idle one under 10m', async () => {
+  it('reports the busy container at what its cgroup counts (up to its 400m limit) and the idle one under 10m', async () => {
     const busyPid = await pidOf('busy');
     // the first summary seeds the rates; usageNanoCores covers the interval to the next one,
     // and the test counts the cgroup's own CPU time over (nearly) the same interval
@@ -102,11 +107,11 @@ describe('kubelet resource usage of real containers', function () {
     const measured = ((ns1 - ns0) / (t1 - t0)) * 1e3;
     const busy = podOf(s, 'busy').containers.find((c) => c.name === 'main')!;
     const idle = podOf(s, 'idle').containers.find((c) => c.name === 'main')!;
-    // One core on an idle machine; on a shared one the loop gets what the scheduler gives it,
+    // Its limit on an idle machine; on a shared one the loop gets what the scheduler gives it,
     // so the figure is held to what the kernel counted for the container (±15%).
     process.stdout.write(`      busy: reported ${Math.round(busy.cpu!.usageNanoCores! / 1e6)}m, cgroup ${Math.round(measured / 1e6)}m\n`);
     expect(busy.cpu?.usageNanoCores, 'busy usageNanoCores').to.be.within(measured * 0.85, measured * 1.15);
-    expect(measured, 'the busy loop runs').to.be.above(0.1e9);
+    expect(measured, 'the busy loop runs').to.be.above(0.05e9);
     expect(idle.cpu?.usageNanoCores, 'idle usageNanoCores').to.be.below(10e6);
     expect(podOf(s, 'busy').cpu?.usageNanoCores).to.equal(busy.cpu?.usageNanoCores);
     expect(s.node.cpu?.usageNanoCores, 'the node uses at least what the busy container does').to.be.above(busy.cpu!.usageNanoCores! * 0.8);

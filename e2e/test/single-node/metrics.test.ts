@@ -1,6 +1,6 @@
 // Issue 18 on a whole single-node cluster (kubelet over containerd, the metrics server that
 // `make up` starts, the aggregator) through the real kubectl: `kubectl top` reports a
-// busy-loop container at hundreds of millicores (a full core on an idle machine; on a shared
+// busy-loop container at hundreds of millicores (its 300m limit on an idle machine; on a shared
 // one what the scheduler gives it: kubelet/test/kubelet-stats.test.ts holds the figure to the
 // cgroup's own count), an idle one under 10m, a container holding 24 MB at 24 MB or more,
 // the node, --containers and --sort-by.
@@ -10,7 +10,11 @@ import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 
 const NS = 'metrics-e2e';
 
-const pod = (name: string, script: string) => `
+// The busy loop is held to 300m by its limit: unlimited, it took a whole core from make test's
+// other lanes on a 2-core machine for as long as the file ran.
+const pod = (name: string, script: string, cpuLimit?: string) => {
+  const resources = cpuLimit ? `\n    resources: { limits: { cpu: ${cpuLimit} } }` : '';
+  return `
 apiVersion: v1
 kind: Pod
 metadata: { name: ${name}, labels: { app: top } }
@@ -19,8 +23,9 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: ["sh", "-c", ${JSON.stringify(script)}]
+    command: ["sh", "-c", ${JSON.stringify(script)}]${resources}
 `;
+};
 
 /** millicores of a `kubectl top` CPU column (250m, 1) */
 const milli = (v: string) => (v.endsWith('m') ? Number(v.slice(0, -1)) : Number(v) * 1000);
@@ -45,7 +50,7 @@ describe('single node: kubectl top with real containers (issue 18)', function ()
     await k(
       ['apply', '-n', NS, '-f', '-'],
       [
-        pod('busy', 'while :; do :; done'),
+        pod('busy', 'while :; do :; done', '300m'),
         pod('idle', 'exec sleep 3600'),
         pod('holder', 'x=$(head -c 24000000 /dev/zero | tr "\\0" a); sleep 3600; echo ${#x}'),
       ].join('\n---\n'),
@@ -72,7 +77,10 @@ describe('single node: kubectl top with real containers (issue 18)', function ()
     const byName = Object.fromEntries(rows(out).map(([name, cpu, mem]) => [name!, { cpu: milli(cpu!), mem: mib(mem!) }]));
     process.stdout.write(`      kubectl top: busy ${byName.busy!.cpu}m, idle ${byName.idle!.cpu}m, holder ${byName.holder!.mem}Mi\n`);
     expect(rows(out)[0]![0], 'sorted by CPU, busy first').to.equal('busy');
-    expect(byName.busy!.cpu).to.be.within(100, 1150);
+    // A busy loop gets its share of the cores, not a fixed figure: beside make test's other lanes
+    // (twenty runnable processes on two cores) it got 95m. kubelet-stats.test.ts holds the figure
+    // to the cgroup's own count; here it must stand well clear of the idle pod's.
+    expect(byName.busy!.cpu).to.be.within(Math.max(20, byName.idle!.cpu * 5), 450); // no more than its 300m limit, give or take the scrape windows
     expect(byName.idle!.cpu).to.be.below(10);
     expect(byName.holder!.mem).to.be.at.least(23);
     const containers = rows(await k(['top', 'pod', 'holder', '-n', NS, '--containers']));
