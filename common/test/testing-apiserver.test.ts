@@ -132,7 +132,9 @@ describe('testing harness: other components', function () {
   it('reports a component that dies at start', async () => {
     let error: unknown;
     try {
-      await startComponent({ workspace: 'fixture', entryArgs: fixtureEntry('exits-at-once') });
+      // Never ready on its own, so only the exit can end the wait: the default readiness (500 ms
+      // alive) raced the fixture's exit on a loaded machine, where Node takes longer to start.
+      await startComponent({ workspace: 'fixture', entryArgs: fixtureEntry('exits-at-once'), ready: async () => false });
     } catch (e) {
       error = e;
     }

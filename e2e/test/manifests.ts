@@ -42,7 +42,9 @@ export function webDeployment(o: WebDeploymentOptions): object {
               ports: [{ containerPort: 8080 }],
               env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
               readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
-              lifecycle: { preStop: { exec: { command: ['sleep', '4'] } } },
+              // Long enough for every node's proxy to drop the endpoint before the server stops, on a loaded
+              // CI machine too (4 s was not: a NodePort answered ECONNREFUSED during a rollout).
+              lifecycle: { preStop: { exec: { command: ['sleep', '8'] } } },
             },
           ],
         },
