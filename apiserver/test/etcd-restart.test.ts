@@ -11,7 +11,7 @@ const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
 const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: name } });
 
 describe('apiserver: etcd killed and restarted', function () {
-  this.timeout(120_000);
+  this.timeout(150_000);
   let etcd: EtcdHandle | undefined;
   let server: ApiserverHandle | undefined;
   let stopWatch: (() => void) | undefined;
@@ -83,5 +83,35 @@ describe('apiserver: etcd killed and restarted', function () {
     expect((JSON.parse(after.body) as { data: { k: string } }).data.k).to.equal('after-outage');
     await until('the watch opened before the outage to deliver the create made after it', () => seen.includes('ADDED after-outage'), 20_000);
     await until('/readyz to pass again', async () => (await api.request('GET', '/readyz', { client: null })).status === 200, 20_000);
+  });
+
+  it('a frozen etcd (SIGSTOP for 25 s, then SIGCONT): a watch opened before delivers what is written after', async function () {
+    const api = server!;
+    const seen: string[] = [];
+    const stop = watchLines(api, `${CONFIGMAPS}?watch=1&resourceVersion=0`, (line) => {
+      const ev = JSON.parse(line) as { type: string; object: { metadata?: { name?: string } } };
+      seen.push(`${ev.type} ${ev.object.metadata?.name ?? ''}`);
+    });
+    try {
+      await until('the watch to start', () => seen.includes('ADDED before-outage'), 20_000);
+      // Longer than the etcd client's keepalive (10 s + 5 s) and the watch streams' silence
+      // watchdog (10 s + 10 s): the connections stay open but nothing answers on them.
+      process.kill(etcd!.pid, 'SIGSTOP');
+      try {
+        await new Promise((r) => setTimeout(r, 25_000));
+      } finally {
+        process.kill(etcd!.pid, 'SIGCONT');
+      }
+      await until(
+        'a create to succeed after etcd thawed',
+        async () => (await api.request('POST', CONFIGMAPS, { body: configMap('after-freeze') })).status === 201,
+        30_000,
+        250,
+      );
+      await until(`the watch delivers the create made after the freeze (saw ${seen.join(', ')})`, () => seen.includes('ADDED after-freeze'), 30_000);
+      await until('/readyz to pass again', async () => (await api.request('GET', '/readyz', { client: null })).status === 200, 20_000);
+    } finally {
+      stop();
+    }
   });
 });

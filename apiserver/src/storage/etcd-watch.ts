@@ -38,6 +38,13 @@ const MIN_BACKOFF_MS = 100;
  */
 const PROGRESS_TRUST_DELAY_MS = 300;
 const MAX_BACKOFF_MS = 5000;
+/**
+ * A stream that has said nothing for this long is asked for a progress notification, and one
+ * that then stays silent for as long again, or a watch() call that has not answered in this
+ * time, is reopened. An etcd that was SIGKILLed and restarted once left the apiserver's streams
+ * neither erroring nor delivering: the watch cache stayed at one revision for good.
+ */
+const SILENCE_MS = 10_000;
 
 export class EtcdWatchStream {
   private readonly client: Etcd3;
@@ -49,12 +56,20 @@ export class EtcdWatchStream {
   private backoffMs = MIN_BACKOFF_MS;
   private retryTimer: NodeJS.Timeout | undefined;
   private createdAt = Infinity;
+  /** counts open() calls, so that a watch() that answers after a newer attempt is dropped */
+  private attempt = 0;
+  private openingSince: number | undefined;
+  private lastHeardAt = Date.now();
+  private progressAskedAt: number | undefined;
+  private readonly watchdog: NodeJS.Timeout;
 
   constructor(client: Etcd3, opts: EtcdWatchOptions, handlers: EtcdWatchHandlers) {
     this.client = client;
     this.opts = opts;
     this.handlers = handlers;
     this.nextRevision = opts.startRevision;
+    this.watchdog = setInterval(() => this.checkAlive(), SILENCE_MS / 2);
+    this.watchdog.unref();
     void this.open();
   }
 
@@ -67,20 +82,41 @@ export class EtcdWatchStream {
   requestProgress(): void {
     try {
       this.stream?.write({ progress_request: {} });
+      this.progressAskedAt ??= Date.now();
     } catch (err) {
       this.opts.logger.debug('progress request not sent', { err });
+    }
+  }
+
+  /** The watchdog: reopens a stream (or a watch() call) that etcd has stopped answering. */
+  private checkAlive(now = Date.now()): void {
+    if (this.stopped) return;
+    if (this.stream === undefined) {
+      if (this.openingSince !== undefined && now - this.openingSince > SILENCE_MS) {
+        this.retryLater(new Error(`no watch stream from etcd within ${SILENCE_MS} ms`));
+      }
+      return;
+    }
+    if (now - this.lastHeardAt < SILENCE_MS) return;
+    if (this.progressAskedAt === undefined) {
+      this.requestProgress();
+    } else if (now - this.progressAskedAt > SILENCE_MS) {
+      this.retryLater(new Error(`etcd did not answer a progress request within ${SILENCE_MS} ms`));
     }
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.watchdog);
     clearTimeout(this.retryTimer);
     this.closeStream();
   }
 
   private closeStream(): void {
     this.createdAt = Infinity;
+    this.openingSince = undefined;
+    this.progressAskedAt = undefined;
     const s = this.stream;
     this.stream = undefined;
     if (s) {
@@ -94,18 +130,24 @@ export class EtcdWatchStream {
 
   private async open(): Promise<void> {
     if (this.stopped) return;
+    const attempt = ++this.attempt;
+    this.openingSince = Date.now();
     let stream: Duplex;
     try {
       stream = (await this.client.watchClient.watch()) as unknown as Duplex;
     } catch (err) {
-      this.retryLater(err);
+      if (attempt === this.attempt) this.retryLater(err);
       return;
     }
-    if (this.stopped) {
+    if (this.stopped || attempt !== this.attempt) {
+      // stopped meanwhile, or the watchdog gave up on this call and opened another
       stream.on('error', () => {});
       stream.cancel();
       return;
     }
+    this.openingSince = undefined;
+    this.lastHeardAt = Date.now();
+    this.progressAskedAt = undefined;
     this.stream = stream;
     stream.on('data', (res) => this.onResponse(stream, res));
     // after cancel() the stream still reports CANCELLED: only a live stream's end counts
@@ -141,6 +183,8 @@ export class EtcdWatchStream {
 
   private onResponse(stream: Duplex, res: IWatchResponse): void {
     if (this.stopped || this.stream !== stream) return;
+    this.lastHeardAt = Date.now();
+    this.progressAskedAt = undefined;
     if (res.canceled) {
       const compactRevision = Number(res.compact_revision);
       if (compactRevision > 0) {
