@@ -22,8 +22,10 @@ trap 'rm -f "$output" "$node_output"' EXIT
 # the single-node cluster (in a network namespace of its own, see e2e/src/single-node/cluster.ts)
 # share nothing, so they run side by side; SKIFF_TEST_LAB_LANE=0 puts the lab back into the node
 # lane. Arguments or SKIFF_TEST_SPEC (a narrowed run), or SKIFF_TEST_SERIAL=1, give one process.
-LAB_LANE='e2e/dist/test/lab*.test.js'
-NODE_LANE='e2e/dist/test/single-node/**/*.test.js kubelet/dist/test/**/*.test.js proxy/dist/test/**/*.test.js'
+# The kubelet's and the proxy's suites (containerd, network namespaces of their own) follow the
+# lab in its lane: after the single-node files, they made the node lane the longest of all.
+LAB_LANE='e2e/dist/test/lab*.test.js kubelet/dist/test/**/*.test.js proxy/dist/test/**/*.test.js'
+NODE_LANE='e2e/dist/test/single-node/**/*.test.js'
 if [[ "${SKIFF_TEST_LAB_LANE:-1}" == 0 ]]; then NODE_LANE="$LAB_LANE $NODE_LANE"; LAB_LANE=''; fi
 # The apiserver's own suites (a third of the files, each with its own apiserver on the harness's
 # etcd) run in a lane of their own beside the other workspaces' units: one units lane had become
@@ -100,7 +102,7 @@ if (( lanes )); then
   wait "$node_pid"
   read -r rc secs <"$node_output.rc"
   echo
-  echo "---- node lane (single-node e2e, kubelet, proxy) ----"
+  echo "---- node lane (single-node e2e) ----"
   cat "$node_output"
   count "$node_output" "$rc" node "$secs"
   rm -f "$node_output.rc"
@@ -117,7 +119,7 @@ if (( lanes )); then
     wait "$lab_pid"
     read -r rc secs <"$lab_output.rc"
     echo
-    echo "---- lab lane ----"
+    echo "---- lab lane (the lab, kubelet, proxy) ----"
     cat "$lab_output"
     count "$lab_output" "$rc" lab "$secs"
     rm -f "$lab_output.rc"

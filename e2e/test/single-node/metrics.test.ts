@@ -63,13 +63,15 @@ describe('single node: kubectl top with real containers (issue 18)', function ()
   });
 
   it('kubectl top pod: busy, idle and memory figures; --sort-by=cpu; --containers', async () => {
-    // two scrapes (15 s apart) make the first rate
+    // two scrapes (15 s apart) make the first rate; the holder's shell builds its 24 MB string
+    // after it is Ready, which on a loaded machine can take longer than that
+    const holderFilled = (text: string) => rows(text).some(([name, , mem]) => name === 'holder' && mib(mem ?? '0') >= 23);
     let out = '';
     for (let i = 0; i < 60; i++) {
       const r = await c.kubectl(['top', 'pod', '-n', NS, '--sort-by=cpu']);
       if (r.code === 0 && rows(r.stdout).length === 3) {
         out = r.stdout;
-        break;
+        if (holderFilled(out)) break;
       }
       await new Promise((r) => setTimeout(r, 2000));
     }
