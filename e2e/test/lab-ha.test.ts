@@ -12,10 +12,11 @@ import { expect } from 'chai';
 import { startHaLab } from '../src/lab/index.ts';
 import type { HaLab } from '../src/lab/index.ts';
 import { webDeployment } from './manifests.ts';
+import { KUBECTL_POLL_MS } from '@skiff/common/testing/index';
 
 const NS = 'lab-ha';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = KUBECTL_POLL_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

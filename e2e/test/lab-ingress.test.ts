@@ -12,10 +12,11 @@ import { promisify } from 'node:util';
 import { httpGet, servingPod, sharedLab, startLoad } from '../src/lab/index.ts';
 import type { Lab, LoadReport, ProbeResult } from '../src/lab/index.ts';
 import { list, webDeployment } from './manifests.ts';
+import { KUBECTL_POLL_MS } from '@skiff/common/testing/index';
 
 const NS = 'lab-ingress';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = KUBECTL_POLL_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -11,11 +11,12 @@ import { hostAddress, httpGet, servingPod, sharedLab } from '../src/lab/index.ts
 import type { Lab } from '../src/lab/index.ts';
 import { loadBalancerPool } from '../src/lab/layout.ts';
 import { list, webDeployment } from './manifests.ts';
+import { KUBECTL_POLL_MS } from '@skiff/common/testing/index';
 
 const NS = 'lab-lb';
 const run = promisify(execFile);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 300): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = KUBECTL_POLL_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNodeCsr, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '@skiff/common/bootstrap/csr';
-import { kubectlBinary, repoRoot, runKubectl } from '@skiff/common/testing/index';
+import { KUBECTL_POLL_MS, kubectlBinary, repoRoot, runKubectl } from '@skiff/common/testing/index';
 import { hostAddress, httpGet, SHARED_LAB_KUBECTL, SHARED_LAB_WORKERS, servingPod, sharedLab, startLoad, stopSharedLab } from '../src/lab/index.ts';
 import type { Lab, LoadReport } from '../src/lab/index.ts';
 import { list, nodePortService, webDeployment } from './manifests.ts';
@@ -24,7 +24,7 @@ interface PodInfo {
 const KUBECTL = SHARED_LAB_KUBECTL;
 const WORKERS = SHARED_LAB_WORKERS;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = KUBECTL_POLL_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -1,13 +1,24 @@
 // Polling for a state the system reaches eventually (a Node Ready, an event recorded).
 
 /**
+ * How often a test that waits by running kubectl asks again. Each kubectl costs about 0.2 s of
+ * CPU (more on a loaded machine) plus the apiserver's work: polling it every 100-250 ms took
+ * most of a core while a test waited, from the other lanes of make test on a 2-core machine.
+ * (Kubernetes' own e2e framework polls every 2 s.)
+ */
+export const KUBECTL_POLL_MS = 1000;
+
+/**
  * Resolves with fn's first truthy value, calling it every `everyMs`; after `ms` it rejects
- * naming `what` and the last error fn threw.
+ * naming `what` and the last error fn threw. A call that took longer than everyMs/2 is followed
+ * by a pause twice its length, so that an expensive probe (one that runs kubectl) takes at most a
+ * third of a core while it waits, and a cheap one is still asked every everyMs.
  */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000, everyMs = 200): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {
+    const started = Date.now();
     try {
       const v = await fn();
       if (v) return v;
@@ -15,6 +26,6 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
       last = e;
     }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await new Promise((r) => setTimeout(r, Math.max(everyMs, 2 * (Date.now() - started))));
   }
 }

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubectlBinary, repoRoot } from '@skiff/common/testing/index';
+import { KUBECTL_POLL_MS, kubectlBinary, repoRoot } from '@skiff/common/testing/index';
 import { sharedSingleNodeCluster, tallyPods } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 import { unhealthyReason } from '../../src/single-node/health.ts';
@@ -66,7 +66,7 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
       const deadline = Date.now() + HEALTHY_WITHIN_MS;
       let problems = await unhealthy(file);
       while (problems.length > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise((r) => setTimeout(r, KUBECTL_POLL_MS));
         problems = await unhealthy(file);
       }
       let detail = '';
@@ -135,7 +135,7 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
     let next: KubeObject | undefined;
     while (!next && Date.now() < deadline) {
       next = (await podsOf()).find((p) => p.metadata.name !== first!.metadata.name && !unhealthyReason(p, []));
-      if (!next) await new Promise((r) => setTimeout(r, 500));
+      if (!next) await new Promise((r) => setTimeout(r, KUBECTL_POLL_MS));
     }
     expect(next, `no ready replacement pod\n${(await c.kubectl(['-n', ns, 'get', 'all,pvc,events'])).stdout}`).to.not.equal(undefined);
     expect(await c.kubectlOk(['-n', ns, 'exec', next!.metadata.name, '--', 'cat', '/data/note'])).to.equal(note);

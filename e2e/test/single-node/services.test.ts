@@ -4,7 +4,7 @@
 // Issue 24 on the same Deployment: the course's debugging pod (`--image=busybox`, offline)
 // through a pseudo-terminal, and every tool a student uses in it.
 import { expect } from 'chai';
-import { kubectlBinary } from '@skiff/common/testing/index';
+import { KUBECTL_POLL_MS, kubectlBinary } from '@skiff/common/testing/index';
 import { sharedSingleNodeCluster, tallyPods, httpGet, servingPod, run } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 import { startInTerminal } from '../../src/single-node/terminal.ts';
@@ -89,7 +89,7 @@ describe('single node: Services as a user sees them (issue 6)', function () {
       const v = await probe();
       if (v !== undefined) return v;
       if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await sleep(100);
+      await sleep(KUBECTL_POLL_MS);
     }
   }
   const readyCount = (n: number) =>

@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { sharedSingleNodeCluster, stopSharedSingleNodeCluster } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
+import { KUBECTL_POLL_MS } from '@skiff/common/testing/index';
 
 const NS = 'sts-e2e';
 
@@ -67,7 +68,7 @@ describe('single node: StatefulSet with a headless Service and claims (issue 16)
       const v = await probe();
       if (v !== undefined && v !== false) return v;
       if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n--- controller-manager log:\n${c.logTail('controller-manager', 20)}`);
-      await sleep(250);
+      await sleep(KUBECTL_POLL_MS);
     }
   }
   const readyPods = (n: number) =>
