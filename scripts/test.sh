@@ -22,11 +22,15 @@ trap 'rm -f "$output" "$node_output"' EXIT
 # the single-node cluster (in a network namespace of its own, see e2e/src/single-node/cluster.ts)
 # share nothing, so they run side by side; SKIFF_TEST_LAB_LANE=0 puts the lab back into the node
 # lane. Arguments or SKIFF_TEST_SPEC (a narrowed run), or SKIFF_TEST_SERIAL=1, give one process.
-# The kubelet's and the proxy's suites (containerd, network namespaces of their own) follow the
-# lab in its lane: after the single-node files, they made the node lane the longest of all.
+# The kubelet's and the proxy's suites (containerd, network namespaces of their own) are shared
+# out so that the lanes end together: the two longest kubelet files follow the single-node files,
+# the rest follow the lab (all of them after the single-node files made that lane the longest;
+# all after the lab, the lab lane).
+NODE_KUBELET='kubelet/dist/test/kubelet-lifecycle.test.js kubelet/dist/test/kubelet-hollow.test.js'
 LAB_LANE='e2e/dist/test/lab*.test.js kubelet/dist/test/**/*.test.js proxy/dist/test/**/*.test.js'
-NODE_LANE='e2e/dist/test/single-node/**/*.test.js'
-if [[ "${SKIFF_TEST_LAB_LANE:-1}" == 0 ]]; then NODE_LANE="$LAB_LANE $NODE_LANE"; LAB_LANE=''; fi
+LAB_IGNORE=$NODE_KUBELET
+NODE_LANE="e2e/dist/test/single-node/**/*.test.js $NODE_KUBELET"
+if [[ "${SKIFF_TEST_LAB_LANE:-1}" == 0 ]]; then NODE_LANE="$LAB_LANE e2e/dist/test/single-node/**/*.test.js"; LAB_LANE=''; LAB_IGNORE=''; fi
 # The apiserver's own suites (a third of the files, each with its own apiserver on the harness's
 # etcd) run in a lane of their own beside the other workspaces' units: one units lane had become
 # the longest of all. SKIFF_TEST_API_LANE=0 puts them back with the other units.
@@ -90,7 +94,7 @@ if (( lanes )); then
   ( mocha_lane "$NODE_LANE" "$ALONE" >"$node_output"; echo "$? $((SECONDS - t0))" >"$node_output.rc" ) &
   node_pid=$!
   if [[ -n "$LAB_LANE" ]]; then
-    ( mocha_lane "$LAB_LANE" "$ALONE" >"$lab_output"; echo "$? $((SECONDS - t0))" >"$lab_output.rc" ) &
+    ( mocha_lane "$LAB_LANE" "$ALONE $LAB_IGNORE" >"$lab_output"; echo "$? $((SECONDS - t0))" >"$lab_output.rc" ) &
     lab_pid=$!
   fi
   if [[ -n "$API_LANE" ]]; then
@@ -102,7 +106,7 @@ if (( lanes )); then
   wait "$node_pid"
   read -r rc secs <"$node_output.rc"
   echo
-  echo "---- node lane (single-node e2e) ----"
+  echo "---- node lane (single-node e2e, two kubelet files) ----"
   cat "$node_output"
   count "$node_output" "$rc" node "$secs"
   rm -f "$node_output.rc"
