@@ -11,8 +11,10 @@ export const KUBECTL_POLL_MS = 1000;
 /**
  * Resolves with fn's first truthy value, calling it every `everyMs`; after `ms` it rejects
  * naming `what` and the last error fn threw. A call that took longer than everyMs/2 is followed
- * by a pause twice its length, so that an expensive probe (one that runs kubectl) takes at most a
- * third of a core while it waits, and a cheap one is still asked every everyMs.
+ * by a pause twice its length, up to KUBECTL_POLL_MS, so that an expensive probe (one that runs
+ * kubectl) is not repeated back to back while a cheap one is still asked every everyMs. (Without
+ * the bound, a probe slowed to seconds by a loaded machine paused for as long again, and a test
+ * that took 6 s took 25.)
  */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000, everyMs = 200): Promise<T> {
   const end = Date.now() + ms;
@@ -26,6 +28,6 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
       last = e;
     }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, Math.max(everyMs, 2 * (Date.now() - started))));
+    await new Promise((r) => setTimeout(r, Math.max(everyMs, Math.min(2 * (Date.now() - started), KUBECTL_POLL_MS))));
   }
 }
