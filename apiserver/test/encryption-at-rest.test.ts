@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { FlagError } from '@skiff/common';
 import { loadConfig } from '../src/config.ts';
-import { type ApiserverHandle, type EtcdHandle, componentEntryArgs, repoRoot, startApiserver, startEtcd } from '@skiff/common/testing/index';
+import { type ApiserverHandle, type EtcdHandle, componentEntryArgs, repoRoot, startApiserver, startEtcd, until, watchLines } from '@skiff/common/testing/index';
 
 const KUBECTL = '1.33';
 const MARKER = 'hunter2-not-in-etcd';
@@ -88,15 +88,19 @@ describe('encryption at rest: Secrets in etcd (real apiserver, TLS etcd, kubectl
 
   it('decrypts lists, watches and updates', async () => {
     const rv = JSON.parse(await kubectl(['get', 'secrets', '-o', 'json'])).metadata.resourceVersion as string;
-    const watch = server.request('GET', `/api/v1/namespaces/default/secrets?watch=1&resourceVersion=${rv}&timeoutSeconds=3`);
-    await new Promise((r) => setTimeout(r, 300));
-    await kubectl(['create', 'secret', 'generic', 's2', `--from-literal=password=${MARKER}-2`]);
-    await kubectl(['patch', 'secret', 's2', '-p', JSON.stringify({ stringData: { password: `${MARKER}-3` } })]);
-    const events = (await watch).body
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string }; data?: { password?: string } } });
-    const s2 = events.filter((e) => e.object.metadata.name === 's2').map((e) => [e.type, Buffer.from(e.object.data?.password ?? '', 'base64').toString()]);
+    // read until both events came: a watch with a fixed 3 s timeout ended before the second
+    // under load, when the two kubectl calls took longer than that
+    const events: { type: string; object: { metadata: { name: string }; data?: { password?: string } } }[] = [];
+    const stop = watchLines(server, `/api/v1/namespaces/default/secrets?watch=1&resourceVersion=${rv}`, (line) => events.push(JSON.parse(line)));
+    const s2Events = () => events.filter((e) => e.object.metadata.name === 's2');
+    try {
+      await kubectl(['create', 'secret', 'generic', 's2', `--from-literal=password=${MARKER}-2`]);
+      await kubectl(['patch', 'secret', 's2', '-p', JSON.stringify({ stringData: { password: `${MARKER}-3` } })]);
+      await until('the watch to deliver the create and the patch', () => s2Events().length >= 2, 30_000);
+    } finally {
+      stop();
+    }
+    const s2 = s2Events().map((e) => [e.type, Buffer.from(e.object.data?.password ?? '', 'base64').toString()]);
     expect(s2).to.deep.equal([
       ['ADDED', `${MARKER}-2`],
       ['MODIFIED', `${MARKER}-3`],

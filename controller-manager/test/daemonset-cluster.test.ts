@@ -142,8 +142,18 @@ describe('controller-manager: DaemonSets (real apiserver and scheduler, hollow n
   it('gives a node that joins its pod', async () => {
     await addNode('hollow-3');
     await settled({ 'hollow-1': ['busybox:1.36'], 'hollow-2': ['busybox:1.36'], 'hollow-3': ['busybox:1.36'] });
-    const ds = JSON.parse(await ok(['get', 'ds', 'agent', '-o', 'json']));
-    expect(ds.status).to.include({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3, numberAvailable: 3 });
+    // the status follows the pods at the controller's next sync (it read numberReady 2 once under load)
+    const want = { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3, numberAvailable: 3 };
+    const status = await waitFor(
+      'the DaemonSet status to count the third node',
+      async () => {
+        const st = JSON.parse(await ok(['get', 'ds', 'agent', '-o', 'json'])).status as Record<string, number>;
+        return Object.entries(want).every(([k, v]) => st[k] === v) && st;
+      },
+      30_000,
+      1000,
+    );
+    expect(status).to.include(want);
   });
 
   it('rolls an image update node by node (maxUnavailable 1) and records revisions kubectl reads', async () => {
