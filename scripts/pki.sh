@@ -26,6 +26,17 @@ usage() { die "usage: pki.sh DIR | pki.sh DIR client NAME CN [ORG] | pki.sh DIR 
 [[ $# -ge 1 ]] || usage
 DIR=$1; shift
 command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+# The cluster CA and its leaves: RSA-2048 by default, or ECDSA P-256 with
+# SKIFF_PKI_KEY_ALGORITHM=ECDSA-P256 (kubeadm's ClusterConfiguration encryptionAlgorithm, same
+# names). make test sets ECDSA-P256: an EC key takes milliseconds to make where an RSA key takes
+# a tenth of a second or more, and the tests make about a thousand certificates per run. The etcd
+# set is always ECDSA P-256, so that the test harness can give each test process a TLS etcd
+# without noticing.
+KEY_ALGORITHM=${SKIFF_PKI_KEY_ALGORITHM:-RSA-2048}
+case "$KEY_ALGORITHM" in
+  RSA-2048 | ECDSA-P256) ;;
+  *) die "SKIFF_PKI_KEY_ALGORITHM=$KEY_ALGORITHM is not supported (RSA-2048 or ECDSA-P256)" ;;
+esac
 mkdir -p "$DIR"
 umask 077
 TMP=$(mktemp -d "$DIR/.tmp.XXXXXX")
@@ -40,10 +51,6 @@ new_key() {
   if [[ "$KEY_ALGORITHM" == ECDSA-P256 ]]; then openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
   else openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; fi
 }
-# RSA-2048 for the cluster CA and its leaves; the etcd set uses ECDSA P-256 (kubeadm's
-# encryptionAlgorithm ECDSA-P256), ten times quicker to make, so the test harness can give
-# each test process a TLS etcd without noticing.
-KEY_ALGORITHM=RSA-2048
 # the CA that sign() uses; the etcd set switches to its own
 CA_CRT="$DIR/ca.crt"
 CA_KEY="$DIR/ca.key"

@@ -1,9 +1,7 @@
 // Bootstrap tokens, ServiceAccount JWTs and bearer extraction, as units (the authorizers: rbac-*.test.ts).
-import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { expect } from 'chai';
-import { sharedPki } from '@skiff/common/testing/index';
 import { bootstrapTokenSecret, checkBootstrapToken, generateBootstrapToken, parseBootstrapToken } from '../src/auth/bootstrap-token.ts';
 import { createBootstrapTokenAuthenticator } from '../src/auth/bootstrap-token-authenticator.ts';
 import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from '../src/auth/service-account-token.ts';
@@ -90,11 +88,11 @@ describe('service account tokens', () => {
   let signingKey: string;
   let publicKey: string;
   const issuerUrl = 'https://kubernetes.default.svc.cluster.local';
-  before(async function () {
-    this.timeout(60_000);
-    const pki = await sharedPki();
-    signingKey = readFileSync(pki.serviceAccountKey, 'utf8');
-    publicKey = readFileSync(pki.serviceAccountPub, 'utf8');
+  // RSA, as make up's PKI (the ES256 case below: SKIFF_PKI_KEY_ALGORITHM=ECDSA-P256, which make test uses)
+  before(() => {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    signingKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   });
   const sa = { name: 'builder', uid: 'sa-uid-1' };
   const pod = { name: 'web-1', uid: 'pod-uid-1' };
@@ -122,6 +120,18 @@ describe('service account tokens', () => {
         name: 'system:serviceaccount:ci:builder',
         groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'],
       });
+  });
+
+  it('signs ES256 JWTs with an ECDSA P-256 key, and verifies them with its public key only', async () => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const ecPrivate = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const ecPublic = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: ecPrivate, issuer: issuerUrl });
+    const { token: jwt } = await issuer.issue({ namespace: 'ci', serviceAccount: sa, audiences: ['api'], expirationSeconds: 600 });
+    expect(JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()).alg).to.equal('ES256');
+    const verify = (keys: string[]) => new ServiceAccountTokenVerifier({ publicKeysPem: keys, issuers: [issuerUrl], audiences: ['api'] }).verify(jwt);
+    expect(await verify([ecPublic])).to.have.property('user');
+    expect(await verify([publicKey])).to.have.property('rejected');
   });
 
   it('rejects a wrong audience, a wrong issuer, an expired token and another key', async () => {

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeClientCert, makePki } from '../src/testing/index.ts';
+import { makeClientCert, makePki, repoRoot } from '../src/testing/index.ts';
 import type { Pki } from '../src/testing/index.ts';
 
 const cert = (path: string) => new X509Certificate(readFileSync(path));
@@ -73,5 +74,42 @@ describe('testing harness: pki (scripts/pki.sh)', function () {
       error = e;
     }
     expect(String(error)).to.match(/invalid certificate file name/);
+  });
+
+  describe('key algorithm (SKIFF_PKI_KEY_ALGORITHM, kubeadm encryptionAlgorithm names)', () => {
+    const script = () => join(repoRoot(), 'scripts', 'pki.sh');
+    const envWith = (algorithm: string | undefined): NodeJS.ProcessEnv => {
+      const env = { ...process.env };
+      if (algorithm === undefined) delete env.SKIFF_PKI_KEY_ALGORITHM;
+      else env.SKIFF_PKI_KEY_ALGORITHM = algorithm;
+      return env;
+    };
+    const keyTypes = (pkiDir: string) =>
+      ['ca', 'apiserver', 'admin', 'kubelet', 'sa'].map((name) => {
+        const key = createPrivateKey(readFileSync(join(pkiDir, `${name}.key`)));
+        return `${name}:${key.asymmetricKeyType}${key.asymmetricKeyDetails?.modulusLength ?? ''}${key.asymmetricKeyDetails?.namedCurve ?? ''}`;
+      });
+
+    it('makes RSA-2048 keys by default, as make up does', () => {
+      const pkiDir = join(dir, 'rsa');
+      execFileSync('bash', [script(), pkiDir], { env: envWith(undefined), stdio: 'pipe' });
+      expect(keyTypes(pkiDir)).to.deep.equal(['ca:rsa2048', 'apiserver:rsa2048', 'admin:rsa2048', 'kubelet:rsa2048', 'sa:rsa2048']);
+    });
+
+    it('makes ECDSA P-256 keys for ECDSA-P256, leaves signed by the CA', () => {
+      const pkiDir = join(dir, 'ec');
+      execFileSync('bash', [script(), pkiDir], { env: envWith('ECDSA-P256'), stdio: 'pipe' });
+      expect(keyTypes(pkiDir)).to.deep.equal(['ca:ecprime256v1', 'apiserver:ecprime256v1', 'admin:ecprime256v1', 'kubelet:ecprime256v1', 'sa:ecprime256v1']);
+      expect(cert(join(pkiDir, 'admin.crt')).verify(cert(join(pkiDir, 'ca.crt')).publicKey)).to.equal(true);
+    });
+
+    it('refuses an algorithm it does not make, in one line, and writes nothing', () => {
+      const pkiDir = join(dir, 'bad');
+      const r = spawnSync('bash', [script(), pkiDir], { env: envWith('DSA-1024'), encoding: 'utf8' });
+      expect(r.status).to.not.equal(0);
+      expect(r.stderr.trim().split('\n')).to.have.length(1);
+      expect(r.stderr).to.match(/SKIFF_PKI_KEY_ALGORITHM=DSA-1024 is not supported/);
+      expect(existsSync(pkiDir)).to.equal(false);
+    });
   });
 });

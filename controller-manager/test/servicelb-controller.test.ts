@@ -52,7 +52,9 @@ describe('controller-manager: service-lb (real apiserver, kubectl)', function ()
 
     await core.deleteNamespacedService({ name: 'first', namespace: 'default' });
     expect(await addressOf('third')).to.equal('10.77.0.10');
-    expect(await eventReasons('third')).to.include('IPAllocated: Assigned IP ["10.77.0.10"]');
+    // the event is recorded after the status is written, as upstream's recorder does: wait for it
+    const allocated = await waitFor('IPAllocated event of third', async () => (await eventReasons('third')).find((r) => r.startsWith('IPAllocated')));
+    expect(allocated).to.equal('IPAllocated: Assigned IP ["10.77.0.10"]');
   });
 
   it('takes the address back when the type changes, and keeps addresses across a restart', async () => {

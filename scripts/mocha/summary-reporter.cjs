@@ -29,6 +29,10 @@ function cpuSeconds() {
   }
 }
 
+// kubectl runs made through the harness's runKubectl (common/src/testing/kubectl.ts counts them)
+const KUBECTL_RUNS = Symbol.for('skiff.testing.kubectlRuns');
+const kubectlRuns = () => globalThis[KUBECTL_RUNS] ?? 0;
+
 function printTop(title, entries, shown) {
   const top = [...entries].sort((a, b) => b[1] - a[1]).slice(0, shown);
   if (top.length <= 1) return;
@@ -42,9 +46,10 @@ class SpecWithSummary extends Spec {
     const fileStarted = new Map();
     const fileSeconds = new Map();
     const fileCpu = new Map();
+    const fileKubectl = new Map();
     // Suites directly under the root belong to one file each; a file may hold several.
     runner.on(EVENT_SUITE_BEGIN, (suite) => {
-      if (suite.parent?.root && suite.file) fileStarted.set(suite, { at: Date.now(), cpu: cpuSeconds() });
+      if (suite.parent?.root && suite.file) fileStarted.set(suite, { at: Date.now(), cpu: cpuSeconds(), kubectl: kubectlRuns() });
     });
     runner.on(EVENT_SUITE_END, (suite) => {
       const started = fileStarted.get(suite);
@@ -52,11 +57,13 @@ class SpecWithSummary extends Spec {
       const file = path.relative(process.cwd(), suite.file);
       fileSeconds.set(file, (fileSeconds.get(file) ?? 0) + (Date.now() - started.at) / 1000);
       fileCpu.set(file, (fileCpu.get(file) ?? 0) + cpuSeconds() - started.cpu);
+      fileKubectl.set(file, (fileKubectl.get(file) ?? 0) + kubectlRuns() - started.kubectl);
     });
     // Registered after Spec's own listener, so it prints after the epilogue.
     runner.once(EVENT_RUN_END, () => {
       printTop('slowest files (seconds, hooks included)', fileSeconds, SLOWEST_SHOWN);
       printTop('costliest files (CPU seconds of the test process and the processes it waited for)', fileCpu, COSTLIEST_SHOWN);
+      printTop('most kubectl runs (through the harness; lessons and scripts run more)', fileKubectl, COSTLIEST_SHOWN);
       const { passes = 0, failures = 0, pending = 0 } = runner.stats ?? {};
       const skipped = pending > 0 ? `, ${pending} skipped` : '';
       process.stdout.write(`${passes} passed, ${failures} failed${skipped}\n`);

@@ -64,6 +64,14 @@ export function kubectlBinary(version: string): string {
   return path;
 }
 
+/**
+ * kubectl runs made through runKubectl by this process, under a global symbol so that the test
+ * reporter (scripts/mocha/summary-reporter.cjs, which cannot import this module) can say how
+ * many each file made: each costs 0.1-0.2 s of CPU, mostly the Go binary's start.
+ */
+const KUBECTL_RUNS = Symbol.for('skiff.testing.kubectlRuns');
+const counters = globalThis as unknown as Record<symbol, number | undefined>;
+
 /** Runs kubectl with --kubeconfig (and --cache-dir); never throws for a non-zero exit. */
 export function runKubectl(kubeconfigPath: string, version: string, args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
   const binary = kubectlBinary(version);
@@ -72,6 +80,7 @@ export function runKubectl(kubeconfigPath: string, version: string, args: string
   // Only --kubeconfig may decide where kubectl goes.
   delete env.KUBECONFIG;
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  counters[KUBECTL_RUNS] = (counters[KUBECTL_RUNS] ?? 0) + 1;
   return new Promise((resolve, reject) => {
     const child = spawn(binary, fullArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
