@@ -324,6 +324,19 @@ unmount_under() {
   done
 }
 
+# The worker's join requests go with it: the controller-manager lets a node name join once an
+# hour with a bootstrap token (controllers/certificates/join-once.ts), so `make lab-down && make
+# lab` would otherwise be refused until then.
+delete_join_csrs() { # NAME
+  local csr request
+  while read -r csr request; do
+    [[ -n "$request" ]] || continue
+    if base64 -d <<<"$request" 2>/dev/null | openssl req -noout -subject -nameopt compat 2>/dev/null | grep -qx "subject=.*CN=system:node:$1"; then
+      k delete csr "$csr" --wait=false >/dev/null 2>&1 || true
+    fi
+  done < <(k get csr -o jsonpath='{range .items[*]}{.metadata.name} {.spec.request}{"\n"}{end}' 2>/dev/null)
+}
+
 remove_worker() {
   local name=$1 base
   base=$(node_base "$name")
@@ -341,7 +354,10 @@ remove_worker() {
   unmount_under "$base"
   ip link del "$(host_veth "$name")" 2>/dev/null || true
   ip netns del "$name" 2>/dev/null || true
-  if [[ "$MODE" == make-up ]]; then k delete node "$name" --wait=false >/dev/null 2>&1 || true; fi
+  if [[ "$MODE" == make-up ]]; then
+    k delete node "$name" --wait=false >/dev/null 2>&1 || true
+    delete_join_csrs "$name"
+  fi
   rm -rf "$base"
 }
 

@@ -11,6 +11,7 @@ import client from 'prom-client';
 import { interfaceOf, syncAddresses } from './lb-announce.ts';
 import { announcementsFor } from './lb-election.ts';
 import { HealthCheckServers, wantedHealthChecks } from './lb-healthcheck.ts';
+import { RetryTimer } from './retry-timer.ts';
 
 export interface LoadBalancerAgentOptions {
   kubeConfig: KubeConfig;
@@ -36,6 +37,7 @@ export class LoadBalancerAgent {
   private iface?: string;
   private timer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
+  private readonly retries = new RetryTimer(() => this.kick());
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -89,6 +91,7 @@ export class LoadBalancerAgent {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.resyncTimer);
+    this.retries.stop();
     for (const i of [this.services, this.slices, this.nodes]) i.stop();
     await this.running;
     // the addresses stay, as the rules do: traffic flows on while the proxy restarts
@@ -137,8 +140,10 @@ export class LoadBalancerAgent {
       }
       if (changes.errors.length) throw new Error(changes.errors.join('; '));
     } catch (e) {
-      log.warn('load-balancer sync failed, retrying', { err: (e as Error).message });
-      if (!this.stopped) setTimeout(() => this.kick(), 1000).unref();
+      log.warn('load-balancer sync failed, retrying', { err: (e as Error).message, inMs: this.retries.pendingDelayMs });
+      if (!this.stopped) this.retries.failed();
+      return;
     }
+    this.retries.succeeded();
   }
 }

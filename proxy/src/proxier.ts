@@ -11,6 +11,7 @@ import type { IptablesRunner } from './iptables.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { buildServicePorts } from './model.ts';
 import type { ServicePort } from './model.ts';
+import { RetryTimer } from './retry-timer.ts';
 import { syncRoutes, wantedRoutes } from './routes.ts';
 import { computeRules } from './rules.ts';
 import { mergeNetpolRules } from './netpol/agent.ts';
@@ -51,6 +52,9 @@ export class Proxier {
   private applied: ServicePort[] = [];
   /** objects the edge check refused, with the reason last logged: one log line per new reason */
   private refused = new Map<string, string>();
+  /** the route errors last logged: a failure that lasts is logged once, not at every retry */
+  private routeErrorsLogged = '';
+  private readonly retries = new RetryTimer(() => this.kick());
   private readonly iptables: IptablesSyncer;
   /** ms since epoch of the last successful rule sync; 0 before the first */
   lastSyncAt = 0;
@@ -103,6 +107,7 @@ export class Proxier {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.resyncTimer);
+    this.retries.stop();
     this.services.stop();
     this.slices.stop();
     this.nodes?.stop();
@@ -146,6 +151,7 @@ export class Proxier {
 
   private async syncOnce(): Promise<void> {
     const { log, metrics } = this.o;
+    let failed = false;
     if (this.rulesDirty) {
       this.rulesDirty = false;
       const started = process.hrtime.bigint();
@@ -177,8 +183,8 @@ export class Proxier {
       } catch (e) {
         this.rulesDirty = true;
         metrics?.syncFailures.inc();
-        log.error('rule sync failed, retrying', { err: (e as Error).message });
-        this.retryLater();
+        log.error('rule sync failed, retrying', { err: (e as Error).message, inMs: this.retries.pendingDelayMs });
+        failed = true;
       }
     }
     if (this.routesDirty && this.nodes) {
@@ -188,22 +194,24 @@ export class Proxier {
         const { changes, errors } = await syncRoutes(wanted);
         metrics?.routes.set(wanted.length);
         if (changes.replace.length || changes.remove.length) log.info('pod routes synced', { added: changes.replace, removed: changes.remove });
+        const errorsText = errors.join('\n');
+        if (errorsText !== this.routeErrorsLogged) {
+          if (errors.length) log.warn('some pod routes failed, retrying with back-off', { errors });
+          else log.info('pod routes recovered');
+          this.routeErrorsLogged = errorsText;
+        }
         if (errors.length) {
-          log.warn('some pod routes failed', { errors });
           this.routesDirty = true;
-          this.retryLater();
+          failed = true;
         }
       } catch (e) {
         this.routesDirty = true;
         metrics?.syncFailures.inc();
-        log.error('route sync failed, retrying', { err: (e as Error).message });
-        this.retryLater();
+        log.error('route sync failed, retrying', { err: (e as Error).message, inMs: this.retries.pendingDelayMs });
+        failed = true;
       }
     }
-  }
-
-  private retryLater(): void {
-    if (this.stopped) return;
-    setTimeout(() => this.kick(), 1000).unref();
+    if (!failed) this.retries.succeeded();
+    else if (!this.stopped) this.retries.failed();
   }
 }
