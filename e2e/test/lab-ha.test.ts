@@ -12,26 +12,9 @@ import { expect } from 'chai';
 import { startHaLab } from '../src/lab/index.ts';
 import type { HaLab } from '../src/lab/index.ts';
 import { webDeployment } from './manifests.ts';
-import { KUBECTL_POLL_MS } from '@skiff/common/testing/index';
+import { waitFor } from '@skiff/common/testing/index';
 
 const NS = 'lab-ha';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = KUBECTL_POLL_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 const report = (line: string) => process.stderr.write(`      [lab-ha] ${line}\n`);
 

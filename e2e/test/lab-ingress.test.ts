@@ -12,24 +12,9 @@ import { promisify } from 'node:util';
 import { httpGet, servingPod, sharedLab, startLoad } from '../src/lab/index.ts';
 import type { Lab, LoadReport, ProbeResult } from '../src/lab/index.ts';
 import { list, webDeployment } from './manifests.ts';
-import { KUBECTL_POLL_MS } from '@skiff/common/testing/index';
+import { waitFor } from '@skiff/common/testing/index';
 
 const NS = 'lab-ingress';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = KUBECTL_POLL_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** GET over TLS to `address`, SNI and Host `host`, the certificate verified against `ca` (curl --resolve). */
 function httpsGet(address: string, host: string, path: string, ca: string): Promise<ProbeResult & { subject?: string }> {

@@ -11,27 +11,10 @@ import { hostAddress, httpGet, servingPod, sharedLab } from '../src/lab/index.ts
 import type { Lab } from '../src/lab/index.ts';
 import { loadBalancerPool } from '../src/lab/layout.ts';
 import { list, webDeployment } from './manifests.ts';
-import { KUBECTL_POLL_MS } from '@skiff/common/testing/index';
+import { waitFor } from '@skiff/common/testing/index';
 
 const NS = 'lab-lb';
 const run = promisify(execFile);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = KUBECTL_POLL_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 function loadBalancer(name: string, spec: Record<string, unknown> = {}): object {
   return {

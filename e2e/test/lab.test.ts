@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNodeCsr, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '@skiff/common/bootstrap/csr';
-import { KUBECTL_POLL_MS, kubectlBinary, repoRoot, runKubectl } from '@skiff/common/testing/index';
+import { kubectlBinary, repoRoot, runKubectl, waitFor } from '@skiff/common/testing/index';
 import { hostAddress, httpGet, SHARED_LAB_KUBECTL, SHARED_LAB_WORKERS, servingPod, sharedLab, startLoad, stopSharedLab } from '../src/lab/index.ts';
 import type { Lab, LoadReport } from '../src/lab/index.ts';
 import { list, nodePortService, webDeployment } from './manifests.ts';
@@ -23,21 +23,6 @@ interface PodInfo {
 
 const KUBECTL = SHARED_LAB_KUBECTL;
 const WORKERS = SHARED_LAB_WORKERS;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = KUBECTL_POLL_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
   this.timeout(600_000);

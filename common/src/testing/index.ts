@@ -18,6 +18,6 @@ export { freePort } from './ports.ts';
 export { removeOnExit } from './processes.ts';
 export { stopAfterAllFiles } from './after-all-files.ts';
 export { repoRoot, componentEntryArgs } from './repo.ts';
-export { KUBECTL_POLL_MS, until } from './wait.ts';
+export { KUBECTL_POLL_MS, KUBECTL_POLL_MAX_MS, pollPauses, until, waitFor } from './wait.ts';
 export { watchLines } from './watch-lines.ts';
 export { scratchDir, scratchRoot } from './scratch.ts';

@@ -4,7 +4,7 @@
 // Issue 24 on the same Deployment: the course's debugging pod (`--image=busybox`, offline)
 // through a pseudo-terminal, and every tool a student uses in it.
 import { expect } from 'chai';
-import { KUBECTL_POLL_MS, kubectlBinary } from '@skiff/common/testing/index';
+import { kubectlBinary, waitFor as waitForProbe } from '@skiff/common/testing/index';
 import { sharedSingleNodeCluster, tallyPods, httpGet, servingPod, run } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 import { startInTerminal } from '../../src/single-node/terminal.ts';
@@ -83,15 +83,8 @@ describe('single node: Services as a user sees them (issue 6)', function () {
       .map((p) => p.name)
       .sort();
 
-  async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await sleep(KUBECTL_POLL_MS);
-    }
-  }
+  const waitFor = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> => waitForProbe(what, probe, timeoutMs);
+
   const readyCount = (n: number) =>
     waitFor(`${n} ready shop pods`, 60_000, async () => {
       const names = await servingPods();

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { sharedSingleNodeCluster, stopSharedSingleNodeCluster } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
-import { KUBECTL_POLL_MS } from '@skiff/common/testing/index';
+import { waitFor as waitForProbe } from '@skiff/common/testing/index';
 
 const NS = 'sts-e2e';
 
@@ -48,7 +48,6 @@ interface PodJson {
 
 /** Whether nslookup's output gives `ip` as an answer (10.244.0.1 must not match 10.244.0.12). */
 const answers = (out: string, ip: string) => new RegExp(`Address:?\\s+${ip.replace(/\./g, '\\.')}(?![\\d.:])`, 'm').test(out);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isReady = (p: PodJson) => p.status.phase === 'Running' && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 const readySince = (p: PodJson) => Date.parse(p.status.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
 
@@ -62,15 +61,9 @@ describe('single node: StatefulSet with a headless Service and claims (issue 16)
     const list = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as { items: PodJson[] };
     return list.items.filter((p) => !p.metadata.deletionTimestamp).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   }
-  async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n--- controller-manager log:\n${c.logTail('controller-manager', 20)}`);
-      await sleep(KUBECTL_POLL_MS);
-    }
-  }
+  const waitFor = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> =>
+    waitForProbe(what, probe, timeoutMs, undefined, () => `--- controller-manager log:\n${c.logTail('controller-manager', 20)}`);
+
   const readyPods = (n: number) =>
     waitFor(`${n} ready web pods`, 120_000, async () => {
       const ps = await pods();
