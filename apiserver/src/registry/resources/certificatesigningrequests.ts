@@ -2,7 +2,9 @@
 // writes status.certificate) and /approval (approvers add Approved or Denied), strategies as
 // Kubernetes' pkg/registry/certificates: the spec is the requester's and never changes; who
 // asked (username, uid, groups) is filled in by the server, never taken from the client.
-import { x509 } from '@skiff/common/bootstrap/x509';
+import { X509Certificate } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { x509 as X509Library } from '@skiff/common/bootstrap/x509';
 import { field, type FieldError } from '../../errors.ts';
 import type { KObject, ResourceDef } from '../types.ts';
 import { dns1123SubdomainFmt, nameIsDnsSubdomain, qualifiedNameFmt } from '@skiff/common/apimachinery/names';
@@ -44,6 +46,13 @@ const signerNameRe = new RegExp(`^(${dns1123SubdomainFmt})/(${qualifiedNameFmt})
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+// @peculiar/x509 (and the polyfill it needs) takes a tenth of a second of CPU to load, in every
+// apiserver start, and only a CSR's creation needs it: it is loaded then, with require() of the ES
+// module, which is synchronous as validation is. A certificate is parsed by node's own X.509.
+const requireModule = createRequire(import.meta.url);
+let x509Library: typeof X509Library | undefined;
+const pkcs10 = () => (x509Library ??= (requireModule('@skiff/common/bootstrap/x509') as { x509: typeof X509Library }).x509);
+
 function pemOf(b64: unknown): string | undefined {
   return typeof b64 === 'string' ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
 }
@@ -55,7 +64,7 @@ function validateRequest(request: unknown): FieldError[] {
   if (!block) return [field.invalid('spec.request', '<PEM data>', 'PEM block type must be CERTIFICATE REQUEST')];
   if (block[1] !== 'CERTIFICATE REQUEST') return [field.invalid('spec.request', '<PEM data>', 'PEM block type must be CERTIFICATE REQUEST')];
   try {
-    new x509.Pkcs10CertificateRequest(pem!);
+    new (pkcs10().Pkcs10CertificateRequest)(pem!);
   } catch (e) {
     return [field.invalid('spec.request', '<PEM data>', `x509: malformed certificate request: ${(e as Error).message}`)];
   }
@@ -120,7 +129,7 @@ function validateStatus(status: any): FieldError[] {
         break;
       }
       try {
-        new x509.X509Certificate(b);
+        new X509Certificate(b);
       } catch (e) {
         out.push(field.invalid('status.certificate', '<certificate data>', `failed to parse certificate: ${(e as Error).message}`));
         break;
