@@ -55,7 +55,10 @@ describe('CertificateSigningRequest validation (spec.request, status.certificate
       body: { ...csr('good', csrPem), status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'ok' }] } },
     });
     expect(approve.status, approve.body).to.equal(200);
-    const withCert = (pem: string) => ({ ...JSON.parse(approve.body), status: { ...JSON.parse(approve.body).status, certificate: Buffer.from(pem).toString('base64') } });
+    const withCert = (pem: string) => ({
+      ...JSON.parse(approve.body),
+      status: { ...JSON.parse(approve.body).status, certificate: Buffer.from(pem).toString('base64') },
+    });
     const bad = await cluster.server.request('PUT', `${PATH}/good/status`, {
       body: withCert('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'),
     });
