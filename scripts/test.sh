@@ -20,9 +20,17 @@ export GOGC="${GOGC:-400}"
 export SKIFF_PKI_KEY_ALGORITHM="${SKIFF_PKI_KEY_ALGORITHM:-ECDSA-P256}"
 
 step "running tests"
+# The local image registry on 127.0.0.1:5000 (the kubelet suites push and pull through it) is
+# shared by the lanes: started once here, so that no suite of one lane stops it under another's
+# (each suite stops only a registry it started itself), and stopped after the run.
+registry_started=0
+if ! bash "$SKIFF_ROOT/scripts/registry.sh" status >/dev/null 2>&1; then
+  bash "$SKIFF_ROOT/scripts/registry.sh" start >/dev/null && registry_started=1
+fi
+stop_registry() { if (( registry_started )); then bash "$SKIFF_ROOT/scripts/registry.sh" stop >/dev/null 2>&1 || true; fi; }
 output=$(mktemp)
 node_output=$(mktemp)
-trap 'rm -f "$output" "$node_output"' EXIT
+trap 'rm -f "$output" "$node_output"; stop_registry' EXIT
 
 # The e2e lanes (whole clusters, the lab, containerd, network namespaces) mostly wait for pods
 # and timers; each runs in a mocha process of its own beside the other suites, so `make test`
@@ -97,7 +105,7 @@ if (( lanes )); then
   alone_output=$(mktemp)
   lab_output=$(mktemp)
   api_output=$(mktemp)
-  trap 'rm -f "$output" "$node_output" "$alone_output" "$lab_output" "$api_output" "$timings"' EXIT
+  trap 'rm -f "$output" "$node_output" "$alone_output" "$lab_output" "$api_output" "$timings"; stop_registry' EXIT
   read -r busy0 total0 < <(cpu_ticks)
   t0=$SECONDS
   mocha_lane "$ALONE" '' | tee "$alone_output"

@@ -109,7 +109,15 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
       const attempts = await node.cri.listContainers({ labelSelector: { [L.POD_UID]: p.metadata.uid } });
       expect(attempts.length, `${name}: CRI keeps the current and the previous attempt`).to.be.within(1, 2);
       // Every failed run is Unhealthy; each kill says why, once per restart.
-      const events = await pods.events(name);
+      // events are counted up by the recorder after the kill, so the count may trail the status
+      const events = await until(
+        `${name}: the Killing event counted twice`,
+        async () => {
+          const all = await pods.events(name);
+          return (all.find((e) => e.reason === 'Killing')?.count ?? 0) >= 2 && all;
+        },
+        15_000,
+      );
       const unhealthy = events.filter((e) => e.reason === 'Unhealthy');
       expect(unhealthy.length, name).to.be.above(0);
       for (const e of unhealthy) expect([e.type, e.involvedObject.fieldPath], name).to.deep.equal(['Warning', 'spec.containers{c}']);
@@ -254,7 +262,9 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
     expect(gaps[0]).to.be.below(BACKOFF_MS);
     for (let i = 1; i < 4; i++) {
       const expected = BACKOFF_MS * 2 ** (i - 1);
-      expect(gaps[i], `gap before attempt ${i + 1}`).to.be.within(expected - 100, expected + 1500);
+      // never before the back-off; after it, at the next sync, which a loaded machine delays:
+      // up to half the back-off again still tells doubling gaps from any others
+      expect(gaps[i], `gap before attempt ${i + 1}`).to.be.within(expected - 100, expected + Math.max(1500, expected / 2));
     }
     expect(
       [...backoffMessages].some((m) => /^back-off 4s restarting failed container=c pod=crasher_default/.test(m)),
