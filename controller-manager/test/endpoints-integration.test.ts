@@ -163,6 +163,33 @@ describe('controller-manager (second half) against the real apiserver', function
     await eventually('namespace gone', async () => (await api('GET', '/api/v1/namespaces/doomed')).status === 404, 30_000);
   });
 
+  it('keeps a namespace while a finalizer holds some of its content, and removes it once that goes', async () => {
+    await must('POST', '/api/v1/namespaces', { metadata: { name: 'held' } });
+    await must('POST', '/api/v1/namespaces/held/configmaps', { metadata: { name: 'kept', finalizers: ['example.com/hold'] } });
+    await must('POST', '/api/v1/namespaces/held/secrets', { metadata: { name: 'plain' } });
+    await must('DELETE', '/api/v1/namespaces/held');
+    await eventually('the unheld secret gone', async () => (await api('GET', '/api/v1/namespaces/held/secrets/plain')).status === 404, 30_000);
+    // several rechecks (300 ms apart here) look at the held configmap only: no other resource
+    // is asked again (deletecollection of services counted by the apiserver); the namespace stays
+    const serviceCollectionDeletes = async () => {
+      const text = (await cluster.server.request('GET', '/metrics')).body;
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('apiserver_request_total{') && l.includes('verb="DELETECOLLECTION"') && l.includes('resource="services"'))
+        .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    };
+    const before = await serviceCollectionDeletes();
+    expect(before, 'the first pass asked every resource').to.be.greaterThan(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await serviceCollectionDeletes(), 'services asked again while only a configmap held the namespace').to.equal(before);
+    const ns = await must('GET', '/api/v1/namespaces/held');
+    expect(ns.status?.phase).to.equal('Terminating');
+    const kept = await must('GET', '/api/v1/namespaces/held/configmaps/kept');
+    expect(kept.metadata.deletionTimestamp, 'the held configmap is being deleted').to.be.a('string');
+    await must('PUT', '/api/v1/namespaces/held/configmaps/kept', { ...kept, metadata: { ...kept.metadata, finalizers: [] } });
+    await eventually('namespace gone', async () => (await api('GET', '/api/v1/namespaces/held')).status === 404, 30_000);
+  });
+
   it('assigns pod CIDRs; a node that stops renewing its lease goes Unknown, is tainted, its pods evicted', async () => {
     const now = () => new Date().toISOString().replace(/\.\d+Z$/, '.000000Z');
     for (const n of ['node-a', 'node-b']) {

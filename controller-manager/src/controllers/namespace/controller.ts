@@ -62,7 +62,10 @@ export async function syncNamespace(core: CoreV1Api, deleter: NamespaceContentDe
     if (isNotFound(e)) return undefined;
     throw e;
   });
-  if (!ns?.metadata?.deletionTimestamp || !(ns.spec?.finalizers ?? []).includes(KUBERNETES_FINALIZER)) return 0;
+  if (!ns?.metadata?.deletionTimestamp || !(ns.spec?.finalizers ?? []).includes(KUBERNETES_FINALIZER)) {
+    deleter.forget(nsName);
+    return 0;
+  }
   const left = await deleter.deleteAll(nsName);
   if (left > 0) return left;
   const finalized = { ...ns, spec: { ...ns.spec, finalizers: (ns.spec?.finalizers ?? []).filter((f) => f !== KUBERNETES_FINALIZER) } };
@@ -74,6 +77,8 @@ export async function syncNamespace(core: CoreV1Api, deleter: NamespaceContentDe
   }
   return 0;
 }
+
+const resourceKey = (r: ApiResource): string => `${r.group}/${r.resource}`;
 
 /** DeleteOptions as kubectl sends them (kind and apiVersion included). */
 const deleteOptions = (o: V1DeleteOptions): V1DeleteOptions => ({ apiVersion: 'v1', kind: 'DeleteOptions', ...o });
@@ -103,6 +108,14 @@ export class NamespaceContentDeleter {
   private readonly apis: Apis;
   private readonly log: Logger;
   private resources?: { at: number; list: ApiResource[] };
+  /**
+   * Per namespace, the resources that still held objects after its last pass. A namespace
+   * whose pods take their grace period to go is looked at every second; asking all forty-odd
+   * resources each time (a deletecollection and a list each) made namespace deletion one of
+   * the apiserver's heaviest loads. Later passes ask only these, and one full pass confirms
+   * the namespace is empty before it is finalized.
+   */
+  private readonly pending = new Map<string, Set<string>>();
 
   constructor(apis: Apis, log: Logger) {
     this.apis = apis;
@@ -115,9 +128,24 @@ export class NamespaceContentDeleter {
    * that is down): it may hold objects of the namespace, so the namespace is not finalized yet.
    */
   async deleteAll(namespace: string): Promise<number> {
+    const known = this.pending.get(namespace);
+    if (known) {
+      const left = await this.pass(namespace, (r) => known.has(resourceKey(r)));
+      if (left > 0) return left;
+    }
+    return this.pass(namespace, () => true);
+  }
+
+  /** The namespace is gone or no longer being deleted. */
+  forget(namespace: string): void {
+    this.pending.delete(namespace);
+  }
+
+  private async pass(namespace: string, wanted: (r: ApiResource) => boolean): Promise<number> {
     let remaining = 0;
+    const holding = new Set<string>();
     const failed: string[] = [];
-    const resources = await this.namespacedResources(failed);
+    const resources = (await this.namespacedResources(failed)).filter(wanted);
     for (const r of resources) {
       if (hasVerbs(r, 'deletecollection')) {
         try {
@@ -147,7 +175,10 @@ export class NamespaceContentDeleter {
       }
       if ((left.items ?? []).length > 0) this.log.debug('namespace content remaining', { namespace, resource: r.resource, count: left.items!.length });
       remaining += (left.items ?? []).length;
+      if ((left.items ?? []).length > 0) holding.add(resourceKey(r));
     }
+    if (holding.size > 0) this.pending.set(namespace, holding);
+    else this.pending.delete(namespace);
     if (failed.length) throw new Error(`Discovery failed for some groups, ${failed.length} failing: ${failed.join(', ')}`);
     return remaining;
   }
