@@ -1,11 +1,13 @@
 // Pod volumes on the node, under <root>/pods/<uid>/volumes/<kind>/<name>: directories the
 // containers bind-mount. ConfigMap, Secret, downwardAPI and projected volumes are rewritten
-// on every sync (only files whose content changed), which is how updates reach pods.
+// on every sync (only files whose content changed), which is how updates reach pods; the
+// objects they come from are read through a short-lived cache (api/object-cache.ts).
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { V1KeyToPath, V1Pod, V1Volume, V1VolumeProjection } from '@kubernetes/client-node';
+import { ObjectCache } from '../api/object-cache.ts';
 import { configMapEntries, secretEntries, type PodObjectSource } from '../api/objects.ts';
 import { fieldRefValue, resourceFieldValue, type NodeFacts } from '../pods/field-paths.ts';
 import { ContainerConfigError } from '../pods/env.ts';
@@ -23,15 +25,17 @@ export interface PreparedVolume {
 
 export class VolumeManager {
   private readonly rootDir: string;
-  private readonly objects: PodObjectSource;
+  private readonly objects: ObjectCache;
   private readonly node: NodeFacts;
+  /** uids of pods whose volumes were set up once: later refreshes may read cached objects */
+  private readonly setUp = new Set<string>();
   readonly localPath: LocalPathCleanup;
   /** `<pod uid>/<volume>` of writable volumes already given the pod's fsGroup: done once, at set-up */
   private readonly owned = new Set<string>();
 
-  constructor(rootDir: string, objects: PodObjectSource, node: NodeFacts) {
+  constructor(rootDir: string, objects: PodObjectSource, node: NodeFacts, objectCacheTtlMs?: number) {
     this.rootDir = rootDir;
-    this.objects = objects;
+    this.objects = new ObjectCache(objects, objectCacheTtlMs);
     this.node = node;
     this.localPath = new LocalPathCleanup(join(rootDir, 'local-path-volumes'), objects);
   }
@@ -42,13 +46,17 @@ export class VolumeManager {
 
   /** Creates or refreshes every volume of the pod; returns name -> host path. */
   async prepare(pod: V1Pod, podIP: string): Promise<Map<string, PreparedVolume>> {
+    const uid = pod.metadata!.uid!;
+    const objects = this.setUp.has(uid) ? this.objects.cached : this.objects.fresh;
     const out = new Map<string, PreparedVolume>();
-    for (const v of pod.spec?.volumes ?? []) out.set(v.name, await this.prepareOne(pod, v, podIP));
+    for (const v of pod.spec?.volumes ?? []) out.set(v.name, await this.prepareOne(pod, v, podIP, objects));
+    this.setUp.add(uid);
     return out;
   }
 
   /** Unmounts tmpfs volumes and deletes the pod's directory. */
   async cleanup(uid: string): Promise<void> {
+    this.setUp.delete(uid);
     const dir = this.podDir(uid);
     if (!existsSync(dir)) return;
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -77,7 +85,7 @@ export class VolumeManager {
     if (fsGroup !== undefined) applyFsGroup(dir, fsGroup, { readOnly: true });
   }
 
-  private async prepareOne(pod: V1Pod, v: V1Volume, podIP: string): Promise<PreparedVolume> {
+  private async prepareOne(pod: V1Pod, v: V1Volume, podIP: string, objects: PodObjectSource): Promise<PreparedVolume> {
     const uid = pod.metadata!.uid!;
     const ns = pod.metadata?.namespace ?? 'default';
     const dirFor = (kind: string) => {
@@ -86,7 +94,7 @@ export class VolumeManager {
       return d;
     };
     if (v.persistentVolumeClaim || v.ephemeral) {
-      const claimed = await resolveClaimVolume(pod, v, this.objects, this.node.nodeName);
+      const claimed = await resolveClaimVolume(pod, v, objects, this.node.nodeName);
       if (claimed.provisionedBy === localPathProvisioner) this.localPath.remember(claimed.volumeName, claimed.path);
       const prepared = { ...this.hostPathVolume(v.name, claimed.path, claimed.type), readOnly: claimed.readOnly };
       // local volumes support ownership management in Kubernetes, hostPath ones do not; a
@@ -107,14 +115,14 @@ export class VolumeManager {
       return { name: v.name, hostPath: d, readOnly: false };
     }
     if (v.configMap) {
-      const cm = await this.objects.configMap(ns, v.configMap.name ?? '');
+      const cm = await objects.configMap(ns, v.configMap.name ?? '');
       if (!cm && !v.configMap.optional) throw new ContainerConfigError(`configmap "${v.configMap.name}" not found`);
       const files = pickItems(cm ? configMapEntries(cm) : {}, v.configMap.items, v.configMap.defaultMode ?? 0o644, v.configMap.optional);
       this.writeReadOnlyVolume(pod, dirFor('configmap'), files);
       return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'configmap', v.name), readOnly: true };
     }
     if (v.secret) {
-      const s = await this.objects.secret(ns, v.secret.secretName ?? '');
+      const s = await objects.secret(ns, v.secret.secretName ?? '');
       if (!s && !v.secret.optional) throw new ContainerConfigError(`secret "${v.secret.secretName}" not found`);
       const files = pickItems(s ? secretEntries(s) : {}, v.secret.items, v.secret.defaultMode ?? 0o644, v.secret.optional);
       this.writeReadOnlyVolume(pod, dirFor('secret'), files);
@@ -135,7 +143,7 @@ export class VolumeManager {
     }
     if (v.projected) {
       const files = new Map<string, FileContent>();
-      for (const source of v.projected.sources ?? []) await this.project(pod, source, v.projected.defaultMode ?? 0o644, podIP, files);
+      for (const source of v.projected.sources ?? []) await this.project(pod, source, v.projected.defaultMode ?? 0o644, podIP, files, objects);
       this.writeReadOnlyVolume(pod, dirFor('projected'), files);
       return { name: v.name, hostPath: join(this.podDir(uid), 'volumes', 'projected', v.name), readOnly: true };
     }
@@ -156,15 +164,22 @@ export class VolumeManager {
     return { name, hostPath, readOnly: false };
   }
 
-  private async project(pod: V1Pod, src: V1VolumeProjection, defaultMode: number, podIP: string, files: Map<string, FileContent>): Promise<void> {
+  private async project(
+    pod: V1Pod,
+    src: V1VolumeProjection,
+    defaultMode: number,
+    podIP: string,
+    files: Map<string, FileContent>,
+    objects: PodObjectSource,
+  ): Promise<void> {
     const ns = pod.metadata?.namespace ?? 'default';
     if (src.configMap) {
-      const cm = await this.objects.configMap(ns, src.configMap.name ?? '');
+      const cm = await objects.configMap(ns, src.configMap.name ?? '');
       if (!cm && !src.configMap.optional) throw new ContainerConfigError(`configmap "${src.configMap.name}" not found`);
       for (const [p, f] of pickItems(cm ? configMapEntries(cm) : {}, src.configMap.items, defaultMode, src.configMap.optional)) files.set(p, f);
     }
     if (src.secret) {
-      const s = await this.objects.secret(ns, src.secret.name ?? '');
+      const s = await objects.secret(ns, src.secret.name ?? '');
       if (!s && !src.secret.optional) throw new ContainerConfigError(`secret "${src.secret.name}" not found`);
       for (const [p, f] of pickItems(s ? secretEntries(s) : {}, src.secret.items, defaultMode, src.secret.optional)) files.set(p, f);
     }
@@ -180,7 +195,7 @@ export class VolumeManager {
     }
     if (src.serviceAccountToken) {
       const t = src.serviceAccountToken;
-      const token = await this.objects
+      const token = await objects
         .serviceAccountToken({
           namespace: ns,
           serviceAccount: pod.spec?.serviceAccountName || 'default',
