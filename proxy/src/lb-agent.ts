@@ -12,6 +12,7 @@ import { interfaceOf, syncAddresses } from './lb-announce.ts';
 import { announcementsFor } from './lb-election.ts';
 import { HealthCheckServers, wantedHealthChecks } from './lb-healthcheck.ts';
 import { RetryTimer } from './retry-timer.ts';
+import { SyncGate } from './sync-gate.ts';
 
 export interface LoadBalancerAgentOptions {
   kubeConfig: KubeConfig;
@@ -38,6 +39,8 @@ export class LoadBalancerAgent {
   private timer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private readonly retries = new RetryTimer(() => this.kick());
+  /** the interface's addresses are listed and changed only when the wanted ones changed, or at a resync */
+  private readonly addresses = new SyncGate();
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -79,6 +82,7 @@ export class LoadBalancerAgent {
     await this.syncNow();
     const resync = () => {
       this.resyncTimer = setTimeout(() => {
+        this.addresses.force();
         this.kick();
         resync();
       }, this.o.resyncMs ?? 30_000);
@@ -129,17 +133,21 @@ export class LoadBalancerAgent {
       await this.healthChecks.sync(wantedHealthChecks(services, slices, nodeName));
       if (!this.iface) return;
       const mine = announcementsFor(nodeName, services, this.nodes.list(), slices);
+      this.announced?.set(mine.length);
+      const state = JSON.stringify(mine.map((a) => a.ip).sort());
+      if (!this.addresses.needed(state)) return this.retries.succeeded();
       const changes = await syncAddresses(
         this.iface,
         mine.map((a) => a.ip),
         this.remembered,
       );
-      this.announced?.set(mine.length);
       if (changes.added.length || changes.removed.length) {
         log.info('load-balancer addresses announced', { interface: this.iface, added: changes.added, removed: changes.removed, holding: mine });
       }
       if (changes.errors.length) throw new Error(changes.errors.join('; '));
+      this.addresses.done(state);
     } catch (e) {
+      this.addresses.failed();
       log.warn('load-balancer sync failed, retrying', { err: (e as Error).message, inMs: this.retries.pendingDelayMs });
       if (!this.stopped) this.retries.failed();
       return;

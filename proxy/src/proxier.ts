@@ -16,6 +16,7 @@ import { syncRoutes, wantedRoutes } from './routes.ts';
 import { computeRules } from './rules.ts';
 import { mergeNetpolRules } from './netpol/agent.ts';
 import type { NetworkPolicyAgent } from './netpol/agent.ts';
+import { SyncGate } from './sync-gate.ts';
 
 export interface ProxierOptions {
   kubeConfig: KubeConfig;
@@ -47,6 +48,8 @@ export class Proxier {
   private running?: Promise<void>;
   private rulesDirty = true;
   private routesDirty = true;
+  /** routes are listed and written only when the wanted ones changed, or at a resync */
+  private readonly routesGate = new SyncGate();
   private again = false;
   private stopped = false;
   private applied: ServicePort[] = [];
@@ -94,6 +97,7 @@ export class Proxier {
       this.resyncTimer = setTimeout(() => {
         this.iptables.forceFullSync();
         this.o.networkPolicy?.forceFullSync();
+        this.routesGate.force();
         this.rulesDirty = this.routesDirty = true;
         this.kick();
         resync();
@@ -191,7 +195,8 @@ export class Proxier {
       this.routesDirty = false;
       try {
         const wanted = wantedRoutes(this.nodes.list(), this.o.nodeName, this.o.nodeIP);
-        const { changes, errors } = await syncRoutes(wanted);
+        const state = JSON.stringify(wanted);
+        const { changes, errors } = this.routesGate.needed(state) ? await syncRoutes(wanted) : { changes: { replace: [], remove: [] }, errors: [] };
         metrics?.routes.set(wanted.length);
         if (changes.replace.length || changes.remove.length) log.info('pod routes synced', { added: changes.replace, removed: changes.remove });
         const errorsText = errors.join('\n');
@@ -201,10 +206,14 @@ export class Proxier {
           this.routeErrorsLogged = errorsText;
         }
         if (errors.length) {
+          this.routesGate.failed();
           this.routesDirty = true;
           failed = true;
+        } else {
+          this.routesGate.done(state);
         }
       } catch (e) {
+        this.routesGate.failed();
         this.routesDirty = true;
         metrics?.syncFailures.inc();
         log.error('route sync failed, retrying', { err: (e as Error).message, inMs: this.retries.pendingDelayMs });
