@@ -16,6 +16,7 @@ import { createNodeNetwork, inNode, removeNodeNetwork } from './node-network.ts'
 import type { NodeNetwork } from './node-network.ts';
 import { run } from './run.ts';
 import type { RunOptions, RunResult } from './run.ts';
+import { formatUsage, serviceCpu, topRequests } from './usage-report.ts';
 
 export const APISERVER_PORT = 6443;
 
@@ -113,11 +114,20 @@ export async function startSingleNodeCluster(opts: SingleNodeClusterOptions = {}
     }
   };
 
+  /** Each service's CPU and the apiserver's request counts, once the cluster's work is done. */
+  const reportUsage = async () => {
+    const metrics = existsSync(hostKubeconfig)
+      ? await runKubectl(hostKubeconfig, kubectlVersion, ['get', '--raw', '/metrics'], { cacheDir, timeoutMs: 20_000 })
+      : undefined;
+    process.stdout.write(formatUsage(serviceCpu(join(dir, 'run')), metrics?.code === 0 ? topRequests(metrics.stdout) : []));
+  };
+
   let stopped = false;
   const down = async () => {
     if (stopped) return;
     stopped = true;
     const problems: string[] = [];
+    await reportUsage().catch((e: unknown) => process.stdout.write(`      (no usage report: ${(e as Error).message})\n`));
     const r = await run('bash', [script, 'down'], { env, cwd: repoRoot(), timeoutMs: 120_000 });
     if (opts.verbose) process.stderr.write(r.stdout + r.stderr);
     if (r.code !== 0) problems.push(`cluster.sh down exited ${r.code}: ${(r.stdout + r.stderr).slice(-1500)}`);
