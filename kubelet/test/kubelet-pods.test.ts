@@ -52,7 +52,9 @@ describe('kubelet with containerd', function () {
       podCIDR: SUBNET,
       port: 0,
       bindAddress: '127.0.0.1',
-      resyncMs: 500,
+      // no periodic pass within the test: every change below reaches the pod workers through
+      // the informer, the relist of the runtime (containers starting and exiting) or a wake-up
+      resyncMs: 600_000,
       logger: createLogger('kubelet-test'),
     });
     await kubelet.start();

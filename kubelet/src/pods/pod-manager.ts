@@ -2,6 +2,10 @@
 // level-triggered: every pass asks the runtime for the actual state and converges, on pod
 // changes, runtime wake-ups and a periodic resync. Pods the runtime holds but the apiserver
 // no longer has (deleted while the kubelet was down) are killed.
+// As upstream's PLEG does, one relist a second (two CRI calls for the whole node) wakes the
+// workers of pods whose containers appeared, went or changed state, so the periodic resync
+// can be slow: each worker's pass makes half a dozen CRI calls, and every pod making them
+// every 2 s was most of what the kubelet and containerd did on a busy node.
 import type { KubeConfig, V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import { Informer, type Logger } from '@skiff/common';
 import { isConflict, isNotFound, mergePatch, type ApiClients } from '../api/client.ts';
@@ -15,7 +19,10 @@ export interface PodManagerOptions {
   hostIP: () => string;
   runtime: PodRuntime;
   log: Logger;
+  /** each worker's periodic pass; default 10 s with a relisting runtime, 2 s without */
   resyncMs?: number;
+  /** how often the runtime is relisted (default 1 s) */
+  relistMs?: number;
   /** called after each status patch (metrics, tests) */
   onStatus?: (pod: V1Pod) => void;
 }
@@ -25,10 +32,12 @@ export class PodManager {
   private readonly informer: Informer<V1Pod>;
   private readonly workers = new Map<string, PodWorker>();
   private orphanTimer?: NodeJS.Timeout;
+  private relistTimer?: NodeJS.Timeout;
+  private lastRelist?: Map<string, string>;
   private stopped = false;
 
   constructor(o: PodManagerOptions) {
-    this.o = o;
+    this.o = { ...o, resyncMs: o.resyncMs ?? (o.runtime.relist ? 10_000 : 2000) };
     const fieldSelector = `spec.nodeName=${o.nodeName}`;
     this.informer = new Informer<V1Pod>({
       kubeConfig: o.kubeConfig,
@@ -50,12 +59,39 @@ export class PodManager {
     await this.cleanupOrphans();
     this.orphanTimer = setInterval(() => void this.cleanupOrphans(), 30_000);
     this.orphanTimer.unref();
+    if (this.o.runtime.relist) this.scheduleRelist();
+  }
+
+  private scheduleRelist(): void {
+    if (this.stopped) return;
+    this.relistTimer = setTimeout(() => void this.relist().finally(() => this.scheduleRelist()), this.o.relistMs ?? 1000);
+    this.relistTimer.unref();
+  }
+
+  /** Wakes the workers of pods whose sandboxes or containers changed since the last relist. */
+  private async relist(): Promise<void> {
+    let now: Map<string, string>;
+    try {
+      now = await this.o.runtime.relist!();
+    } catch (e) {
+      // the periodic resync still runs; a runtime that is down is the workers' to report
+      this.o.log.debug('relist failed', { err: e as Error });
+      this.lastRelist = undefined;
+      return;
+    }
+    const before = this.lastRelist;
+    this.lastRelist = now;
+    if (!before) return;
+    for (const uid of new Set([...before.keys(), ...now.keys()])) {
+      if (before.get(uid) !== now.get(uid)) this.workers.get(uid)?.kick();
+    }
   }
 
   stop(): void {
     this.stopped = true;
     this.informer.stop();
     clearInterval(this.orphanTimer);
+    clearTimeout(this.relistTimer);
     for (const w of this.workers.values()) w.stop();
   }
 

@@ -105,6 +105,21 @@ export class CriRuntime implements PodRuntime {
     for (const k of [...this.episodes.keys()]) if (k.startsWith(`${uid}/`)) this.episodes.delete(k);
   }
 
+  async relist(): Promise<Map<string, string>> {
+    const sel = { labelSelector: { [L.MANAGED_BY]: L.MANAGED_BY_VALUE } };
+    const [sandboxes, containers] = await Promise.all([this.cri.listPodSandbox(sel), this.cri.listContainers(sel)]);
+    const parts = new Map<string, string[]>();
+    const add = (uid: string | undefined, part: string) => {
+      if (!uid) return;
+      let list = parts.get(uid);
+      if (!list) parts.set(uid, (list = []));
+      list.push(part);
+    };
+    for (const s of sandboxes) add(s.labels[L.POD_UID], `s ${s.id} ${s.state}`);
+    for (const c of containers) add(c.labels[L.POD_UID], `c ${c.id} ${c.state}`);
+    return new Map([...parts].map(([uid, list]) => [uid, list.sort().join(',')]));
+  }
+
   async podUids(): Promise<Set<string>> {
     const sel = { labelSelector: { [L.MANAGED_BY]: L.MANAGED_BY_VALUE } };
     const [sandboxes, containers] = await Promise.all([this.cri.listPodSandbox(sel), this.cri.listContainers(sel)]);

@@ -23,6 +23,12 @@ export interface PodRuntime {
   killPod(uid: string, pod: V1Pod | undefined, gracePeriodSeconds: number): Promise<void>;
   /** UIDs of the pods the runtime holds anything for (sandboxes or containers). */
   podUids(): Promise<Set<string>>;
+  /**
+   * One cheap look at everything the runtime runs, as pod uid -> a string that changes whenever
+   * any of the pod's sandboxes or containers appears, goes or changes state (upstream's PLEG
+   * relist). Absent: the runtime has nothing to observe (simulated pods change only when synced).
+   */
+  relist?(): Promise<Map<string, string>>;
   /** Forgets per-pod state (probes, back-off) after the pod is gone. */
   forget(uid: string): void;
   close(): void;
