@@ -220,7 +220,14 @@ else
   cp "$tarball" "$state_dir/dist/"
   cp "$prefix/install.sh" "$state_dir/dist/install.sh"
   (cd "$state_dir/dist" && sha256sum "$(basename "$tarball")" install.sh >SHA256SUMS)
-  [[ "$init" == supervise ]] || bash "$prefix/scripts/systemd-units.sh" server --install
+  if [[ "$init" == systemd ]]; then
+    bash "$prefix/scripts/systemd-units.sh" server --install
+    # the units start at once; the join token below needs the apiserver answering again
+    for _ in $(seq 1 90); do
+      curl -fsS --max-time 2 -o /dev/null --cacert "$state_dir/pki/ca.crt" https://127.0.0.1:6443/readyz && break
+      sleep 1
+    done
+  fi
   {
     printf '#!/bin/sh\n# kubectl-lite of this install, with its admin kubeconfig\n'
     printf 'KUBECONFIG=${KUBECONFIG:-%s} exec %s "$@"\n' "$state_dir/kubeconfig" "$prefix/bin/kubectl-lite"
