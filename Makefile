@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start
+.PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start dist
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -87,3 +87,6 @@ ifeq ($(LIVE),1)
 else
 	@flock /tmp/skiff-e2e.lock env SKIFF_COURSE=1 SKIFF_TEST_SPEC='e2e/dist/test/single-node/course.test.js' bash scripts/test.sh $(if $(LESSONS),--grep $(LESSONS))
 endif
+
+dist: ## the release tarball, install.sh and SHA256SUMS under .skiff/dist (after the build; deploy/install.sh installs it on a VM without a clone)
+	@bash scripts/dist.sh

@@ -266,10 +266,15 @@ cmd_status() {
   done
 }
 
-# `make clean`: down, then what this node left in the kernel (sandbox mounts under .skiff,
-# the proxy's iptables rules and routes, the CNI bridge), then the state itself.
+# `make clean`: down, then the components of a node this state dir joined (scripts/node/join.sh:
+# pid files under nodes/NAME/, and their containers), then what the node left in the kernel
+# (sandbox mounts under .skiff, the proxy's iptables rules and routes, the CNI bridge), then the
+# state itself (kept with --keep-state: scripts/uninstall.sh without --purge).
 cmd_clean() {
+  local keep_state=0
+  [[ "${1:-}" == --keep-state ]] && keep_state=1
   cmd_down
+  stop_joined_nodes
   local m
   awk -v d="$SKIFF_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
@@ -280,8 +285,39 @@ cmd_clean() {
     node "${proxy_entry[@]}" --cleanup >/dev/null 2>&1 || info "proxy --cleanup failed"
     ip link del "${SKIFF_CNI_BRIDGE:-cni0}" 2>/dev/null || true
   fi
+  remove_cni_nat_rules
+  if ((keep_state)); then
+    step "node cleaned; state kept in $SKIFF_DIR"
+    return 0
+  fi
   rm -rf "$SKIFF_DIR"
   step "removed $SKIFF_DIR"
+}
+
+# The CNI bridge plugin's masquerade rules (nat POSTROUTING, chains CNI-<hash>, commented
+# name: "skiff" id: "<container>") of pods whose containers were killed above: the plugin's DEL,
+# which removes them, never ran for those.
+remove_cni_nat_rules() {
+  local rule chain
+  while read -r rule; do
+    chain=$(grep -o -- '-j CNI-[0-9a-f]*' <<<"$rule" | cut -d' ' -f2)
+    eval "iptables -t nat -D ${rule#-A }" 2>/dev/null || true
+    [[ -n "$chain" ]] && { iptables -t nat -F "$chain" 2>/dev/null; iptables -t nat -X "$chain" 2>/dev/null; } || true
+  done < <(iptables-save -t nat 2>/dev/null | grep -E '^-A POSTROUTING .*name: \\"skiff\\" id: ' || true)
+}
+
+# A node joined from this state dir (make join, install.sh agent): its kubelet, proxy and ingress
+# controller first, then the containers of its containerd, then containerd.
+stop_joined_nodes() {
+  local base file
+  for base in "$SKIFF_DIR"/nodes/*/; do
+    base=${base%/}
+    for file in "$base"/run/*.pid; do [[ -e "$file" ]] && stop_pid_file "$file"; done
+    # the shims outlive containerd (also one that systemd stopped): found by the node's socket
+    [[ -d "$base/containerd" ]] && before_stop_containerd "$base/containerd/containerd.sock"
+    [[ -f "$base/containerd/containerd.pid" ]] && stop_pid_file "$base/containerd/containerd.pid"
+  done
+  return 0
 }
 
 # down/status must work even when an entry file is gone (e.g. after make clean-build).
@@ -293,9 +329,9 @@ define_services_quietly() {
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
-  clean) cmd_clean ;;
+  clean) shift; cmd_clean "$@" ;;
   status) cmd_status ;;
   stop) shift; cmd_stop "$@" ;;
   dashboard-link) print_dashboard_login_link ;;
-  *) die "usage: cluster.sh up|down|clean|status|stop NAME...|dashboard-link" ;;
+  *) die "usage: cluster.sh up|down|clean [--keep-state]|status|stop NAME...|dashboard-link" ;;
 esac

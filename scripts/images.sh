@@ -10,7 +10,9 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 skiff_dir="${SKIFF_DIR:-$repo_root/.skiff}"
 addr="${SKIFF_REGISTRY_ADDR:-127.0.0.1:5000}"
-cli="$repo_root/kubelet/src/images/cli.ts"
+cli=(--conditions=source "$repo_root/kubelet/src/images/cli.ts")
+# a release (make dist) has only the compiled builder
+[[ -f "${cli[1]}" ]] || cli=("$repo_root/kubelet/dist/src/images/cli.js")
 # The project pins Node 24 (runs .ts directly) in node_modules/.bin.
 export PATH="$repo_root/node_modules/.bin:$PATH"
 
@@ -21,6 +23,6 @@ fi
 
 for name in "${names[@]}"; do
   [[ -f "$repo_root/images/$name/image.json" ]] || { echo "no recipe images/$name/image.json" >&2; exit 1; }
-  node --conditions=source "$cli" build "$repo_root/images/$name" --name "skiff/$name:latest" --alias "library/$name:latest" \
+  node "${cli[@]}" build "$repo_root/images/$name" --name "skiff/$name:latest" --alias "library/$name:latest" \
     --out "$skiff_dir/images" --push --registry "$addr" ${SKIFF_REGISTRY_CA:+--registry-ca "$SKIFF_REGISTRY_CA"}
 done

@@ -12,32 +12,10 @@ case "${1:-}" in
   *) die "usage: install.sh [--no-build]" ;;
 esac
 
-# The runtime the cluster needs, from Debian. etcdctl ships in etcd-client and is what
-# `make up` uses to probe etcd; curl probes the apiserver.
-DEBIAN_PACKAGES=(
-  etcd-server etcd-client containerd runc containernetworking-plugins docker-registry
-  skopeo busybox-static openssl iptables iproute2 conntrack curl ca-certificates util-linux bsdutils
-  ipset
-  chromium  # the browser the dashboard's tests drive (playwright-core, e2e/test/single-node/dashboard.test.ts)
-)
-
-is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-
-install_debian_packages() {
-  command -v dpkg-query >/dev/null || die "not a Debian system (dpkg-query missing); install by hand: ${DEBIAN_PACKAGES[*]}"
-  local -a missing=()
-  local pkg
-  for pkg in "$@"; do is_installed "$pkg" || missing+=("$pkg"); done
-  if [[ ${#missing[@]} -eq 0 ]]; then
-    info "debian packages: all present"
-    return 0
-  fi
-  step "installing Debian packages: ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null \
-    || die "apt-get update failed"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" </dev/null || die "apt-get install failed for: ${missing[*]}"
-}
+# The runtime the cluster needs, from Debian (scripts/debian-packages.sh: a server's packages),
+# and the browser the dashboard's tests drive (playwright-core, e2e/test/single-node/dashboard.test.ts).
+source "$SKIFF_ROOT/scripts/debian-packages.sh"
+DEBIAN_PACKAGES=("${SKIFF_SERVER_PACKAGES[@]}" chromium)
 
 # npm ci when node_modules is missing or older than the lock file. npm writes
 # node_modules/.package-lock.json at the end of every install, so it marks completion.

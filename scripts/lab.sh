@@ -11,6 +11,9 @@
 #                                process the lab made
 #   scripts/lab.sh status        workers and their processes
 #   scripts/lab.sh bridge        only the lab bridge (for a control plane started before `up`)
+#   scripts/lab.sh vm NAME IP    a bare "VM" on the lab bridge: namespace NAME, address IP/24,
+#                                nothing installed (e2e/test/lab-install.test.ts installs a release)
+#   scripts/lab.sh vm-remove NAME   removes that namespace and its link
 #   scripts/lab.sh control-plane N   (ha) starts what is not running on control-plane node N
 #
 # Control plane (SKIFF_LAB_CONTROL_PLANE):
@@ -415,5 +418,13 @@ case "${1:-}" in
     ha_control_plane_node "$2" ;;
   # only the bridge: a control plane started afterwards can put its address in certificates
   bridge) mkdir -p "$LAB_DIR"; ensure_bridge ;;
+  vm)
+    [[ "${2:-}" =~ ^[a-z][-a-z0-9]{0,12}$ && "${3:-}" =~ ^$NET\.[0-9]{1,3}$ ]] || die "usage: lab.sh vm NAME IP (NAME a DNS label of up to 13 characters, IP on $NET.0/24)"
+    ip link show "$BRIDGE" >/dev/null 2>&1 || die "no lab bridge $BRIDGE"
+    make_netns "$2" "$3" ;;
+  vm-remove)
+    [[ "${2:-}" =~ ^[a-z][-a-z0-9]{0,12}$ ]] || die "usage: lab.sh vm-remove NAME"
+    ip link del "$(host_veth "$2")" 2>/dev/null || true
+    ip netns del "$2" 2>/dev/null || true ;;
   *) die "usage: lab.sh up [N] | join N | kill NODE | remove NODE | down | status | bridge" ;;
 esac

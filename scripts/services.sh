@@ -36,6 +36,8 @@ ENCRYPTION_CONFIG="$SKIFF_DIR/encryption-config.yaml"
 APISERVER_URL="https://127.0.0.1:$APISERVER_PORT"
 
 advertise_address() {
+  # SKIFF_ADVERTISE_ADDRESS: the address of a machine with several (install.sh server --advertise-address)
+  [[ -z "${SKIFF_ADVERTISE_ADDRESS:-}" ]] || { printf '%s' "$SKIFF_ADVERTISE_ADDRESS"; return; }
   local ip
   ip=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ split($4, a, "/"); print a[1]; exit }')
   printf '%s' "${ip:-127.0.0.1}"
@@ -85,12 +87,13 @@ INGRESS_HTTPS_PORT=${SKIFF_INGRESS_HTTPS_PORT:-443}
 INGRESS_METRICS_PORT=${SKIFF_INGRESS_METRICS_PORT:-10254}
 ingress_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$INGRESS_METRICS_PORT/readyz"; }
 # `make down` stops the pods too: containerd's shims (and the containers under them) outlive
-# containerd, so they are found by the socket they serve and ended by PID.
+# containerd, so they are found by the socket they serve and ended by PID. SOCKET: another
+# containerd's (a joined node's, cluster.sh clean).
 before_stop_containerd() {
-  local pid cmd stopped=0
+  local socket=${1:-$CONTAINERD_SOCKET} pid cmd stopped=0
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
-    [[ "$cmd" == *containerd-shim* && "$cmd" == *"-address $CONTAINERD_SOCKET "* ]] || continue
+    cmd=$( { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) || continue
+    [[ "$cmd" == *containerd-shim* && "$cmd" == *"-address $socket "* ]] || continue
     pkill -TERM -P "$pid" 2>/dev/null || true
     stopped=$((stopped + 1))
     ( sleep 3; pkill -KILL -P "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null ) &
@@ -137,7 +140,7 @@ define_services() {
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --audit-policy-file="$AUDIT_POLICY" --audit-log-path="$SKIFF_DIR/logs/audit.log" \
-    --audit-log-maxsize=100 --audit-log-maxbackup=3
+    --audit-log-maxsize=100 --audit-log-maxbackup=3 --dist-dir="$SKIFF_DIR/dist"
   component controller-manager controller_manager_healthy --kubeconfig="$SKIFF_DIR/controller-manager.kubeconfig" \
     --port="$CONTROLLER_MANAGER_PORT" --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
     --root-ca-file="$PKI/ca.crt" --local-path-root="$SKIFF_DIR/storage"

@@ -116,6 +116,8 @@ if ((install)); then
     for name in proxy kubelet; do
       pid=$(cat "$base/run/$name.pid" 2>/dev/null || true)
       [[ "$pid" =~ ^[0-9]+$ ]] && kill -TERM "$pid" 2>/dev/null || true
+      # systemd runs it from now on: a stale pid file could name a reused PID later
+      rm -f "$base/run/$name.pid"
     done
     bash "$SKIFF_ROOT/scripts/node/stop-containerd.sh" --node "$node"
   fi

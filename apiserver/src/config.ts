@@ -117,6 +117,10 @@ export const apiserverFlags = {
     default: '',
     description: "the dashboard's built files (served under /ui/; default: dashboard/dist/ui of this checkout, when built)",
   },
+  'dist-dir': {
+    default: '',
+    description: "make dist's files (the release tarball, install.sh, SHA256SUMS), served under /skiff/dist/ to bootstrap tokens and nodes (empty: not served)",
+  },
   'kubernetes-minor-version': { default: '32', description: 'the minor version /version reports (kubectl picks its binary by it)' },
   ...auditFlags,
 } as const;
@@ -141,6 +145,7 @@ export type ApiserverConfig = {
   compactionIntervalSeconds: number;
   kubernetesMinorVersion: string;
   dashboardDir: string;
+  distDir: string;
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile: string;
   serviceAccountIssuers: string[];
@@ -283,6 +288,7 @@ export function loadConfig(argv = process.argv.slice(2)): ApiserverConfig {
     compactionIntervalSeconds: f['compaction-interval-seconds'],
     kubernetesMinorVersion: String(f['kubernetes-minor-version']),
     dashboardDir: f['dashboard-dir'],
+    distDir: f['dist-dir'],
     serviceAccountKeyFiles: [...f['service-account-key-file']],
     serviceAccountSigningKeyFile: f['service-account-signing-key-file'],
     serviceAccountIssuers: [...f['service-account-issuer']],

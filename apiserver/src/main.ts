@@ -222,6 +222,7 @@ export async function startApiserver(cfg: ApiserverConfig) {
     ],
     ready: () => ready,
     dashboardDir: cfg.dashboardDir || defaultDashboardDir(),
+    distDir: cfg.distDir || undefined,
   });
   const server = createApiServer({
     certFile: cfg.tlsCertFile,

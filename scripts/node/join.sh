@@ -24,6 +24,9 @@
 # Writes everything under $SKIFF_DIR/nodes/NAME/ (pid files in run/, logs in $SKIFF_DIR/logs/).
 # Idempotent: a process whose pid file names a live process is left alone; a rejoin with a
 # still-valid node certificate does not need a valid token.
+# SKIFF_NODE_SUPERVISE=1 runs containerd, the kubelet, the proxy and the ingress controller each
+# under scripts/supervise.sh (restarted when they exit), for machines where systemd is not PID 1
+# (install.sh agent --init supervise); the pid files then name the supervisors.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$repo_root/scripts/lib.sh"
@@ -108,6 +111,10 @@ start_daemon() {
   printf '\n=== %s starting %s\n' "$(date -Is)" "$name" >>"$log"
   # the command, for scripts/systemd-units.sh agent (which runs it as a unit)
   printf '%q ' "$@" >"$run_dir/$name.cmd"
+  if [[ "${SKIFF_NODE_SUPERVISE:-0}" == 1 ]]; then
+    rm -f "$run_dir/$name.state"
+    set -- bash "$repo_root/scripts/supervise.sh" "$run_dir/$name.state" "$@"
+  fi
   (cd "$repo_root" && exec setsid "$@") >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   info "$node: $name started (pid $!, log ${log#$repo_root/})"

@@ -6,6 +6,8 @@
 #          [--pid-file FILE] [--log FILE] [--netns NAME]
 # --netns NAME runs it in /var/run/netns/NAME via `nsenter --net=` (NOT `ip netns exec`, which
 #   remounts /sys, hides the cgroup mounts and makes runc fail with "no cgroup mount found").
+# SKIFF_NODE_SUPERVISE=1: under scripts/supervise.sh (state file beside the pid file), which
+#   restarts it when it exits; the pid file then names the supervisor.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -43,6 +45,9 @@ cmd=(containerd --config "$config")
 if [[ -n "$netns" ]]; then
   [[ -e "/var/run/netns/$netns" ]] || die "network namespace $netns does not exist (/var/run/netns/$netns)"
   cmd=(nsenter "--net=/var/run/netns/$netns" "${cmd[@]}")
+fi
+if [[ "${SKIFF_NODE_SUPERVISE:-0}" == 1 ]]; then
+  cmd=(bash "$repo_root/scripts/supervise.sh" "${pid_file%.pid}.state" "${cmd[@]}")
 fi
 # setsid: containerd must outlive this script and whatever ran it; nsenter and setsid both exec,
 # so $! is containerd's own pid.

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { caHashOf, clusterInfoKubeconfig } from '@skiff/common/bootstrap/discovery';
-import { callJson, HttpStatusError } from '@skiff/common/bootstrap/http';
+import { callJson, callText, HttpStatusError } from '@skiff/common/bootstrap/http';
 import { bootstrapTokenSecret, generateBootstrapToken } from './bootstrap-token.ts';
 export { parseDurationSeconds as parseTtl } from '../duration.ts';
 
@@ -21,10 +21,46 @@ export interface JoinToken {
   caHash: string;
   expiration: Date;
   command: string;
+  /** the one-line install for a machine without a clone (when the apiserver serves a release) */
+  installCommand?: string;
 }
 
 export function joinCommand(server: string, token: string, caHash: string): string {
   return `make join SERVER=${server} TOKEN=${token} CA_HASH=${caHash}`;
+}
+
+/** Where the apiserver serves make dist's files (apiserver --dist-dir; RBAC system:skiff-dist-reader). */
+export const DIST_PATH = '/skiff/dist/';
+
+/**
+ * The one command that installs a worker on a machine without a clone (k3s' style): install.sh
+ * from the control plane, checked against its sha256 here (so -k is safe for it), then run; it
+ * pins the CA by --ca-hash, downloads the tarball with that CA and checks it against SHA256SUMS.
+ */
+export function installCommand(server: string, token: string, caHash: string, installSha256: string): string {
+  const url = `${server.replace(/\/+$/, '')}${DIST_PATH}install.sh`;
+  const file = '/tmp/skiff-install.sh';
+  return (
+    `curl -fsSk -H 'Authorization: Bearer ${token}' ${url} -o ${file}` +
+    ` && echo '${installSha256}  ${file}' | sha256sum -c --quiet` +
+    ` && bash ${file} agent --server ${server} --token ${token} --ca-hash ${caHash}`
+  );
+}
+
+/** The sha256 of the install.sh the apiserver serves (from its SHA256SUMS); undefined when it serves no release. */
+export async function servedInstallSha256(kc: KubeConfig): Promise<string | undefined> {
+  let sums: string;
+  try {
+    sums = await callText(kc, 'GET', `${DIST_PATH}SHA256SUMS`);
+  } catch (e) {
+    if (e instanceof HttpStatusError && e.status === 404) return undefined;
+    throw e;
+  }
+  for (const line of sums.split('\n')) {
+    const m = /^([0-9a-f]{64}) [ *]install\.sh$/.exec(line.trim());
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 async function upsertClusterInfo(kc: KubeConfig, server: string, caPem: string): Promise<void> {
@@ -79,5 +115,13 @@ export async function createJoinToken(kc: KubeConfig, o: JoinTokenOptions): Prom
   await upsertClusterInfo(kc, server, caPem);
   const text = `${token.id}.${token.secret}`;
   const caHash = caHashOf(caPem);
-  return { token: text, server, caHash, expiration, command: joinCommand(server, text, caHash) };
+  const installSha256 = await servedInstallSha256(kc);
+  return {
+    token: text,
+    server,
+    caHash,
+    expiration,
+    command: joinCommand(server, text, caHash),
+    installCommand: installSha256 ? installCommand(server, text, caHash, installSha256) : undefined,
+  };
 }

@@ -1,6 +1,8 @@
 // make token: node --conditions=source apiserver/src/auth/token-cli.ts --kubeconfig FILE
 //   [--server https://IP:6443] [--ttl 24h] [--groups system:bootstrappers:worker]
-// Prints the join command for a worker on stdout (details on stderr).
+// Prints the join command for a worker on stdout (details on stderr): `make join ...` for a
+// machine with a clone, then, when the apiserver serves a release (make dist), the one-line
+// install for a machine without one.
 import { FlagError, loadKubeConfig, parseFlags } from '@skiff/common';
 import { createJoinToken, parseTtl } from './join-token.ts';
 
@@ -31,7 +33,14 @@ async function main(): Promise<void> {
     description: f.description || undefined,
   });
   process.stderr.write(`bootstrap token ${made.token.split('.')[0]} valid until ${made.expiration.toISOString()}\n`);
+  process.stderr.write('# on a worker with a clone of the repository:\n');
   process.stdout.write(`${made.command}\n`);
+  if (made.installCommand) {
+    process.stderr.write('# on a fresh Debian 12 worker, as root, without a clone (add --node NAME --node-ip IP to choose them):\n');
+    process.stdout.write(`${made.installCommand}\n`);
+  } else {
+    process.stderr.write('# (no release served: `make dist` on the control plane adds the one-line install without a clone)\n');
+  }
 }
 
 main().catch((e: unknown) => {

@@ -2,6 +2,7 @@
 import express from 'express';
 import type { Registry } from 'prom-client';
 import { mountDashboard } from './dashboard-files.ts';
+import { mountDist } from './dist-files.ts';
 
 export interface OpenApiService {
   v2Json(): Buffer;
@@ -26,6 +27,8 @@ export interface NonApiDeps {
   ready: () => boolean;
   /** the dashboard's built files, served under /ui/ (undefined: not built) */
   dashboardDir?: string;
+  /** make dist's output, served under /skiff/dist/ (undefined: not served) */
+  distDir?: string;
 }
 
 export function createNonApiApp(deps: NonApiDeps): express.Express {
@@ -81,6 +84,7 @@ export function createNonApiApp(deps: NonApiDeps): express.Express {
     }
   });
   mountDashboard(app, deps.dashboardDir);
+  mountDist(app, deps.distDir);
   app.get('/openapi/v3', (_req, res) => {
     res.json(deps.openapi().v3Index());
   });

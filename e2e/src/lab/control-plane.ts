@@ -96,6 +96,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         // kubelets' serving certificates come from kubelet-serving CSRs signed by this CA: verify them
         `--kubelet-certificate-authority=${pki.caCert}`,
         `--encryption-provider-config=${encryptionConfig}`,
+        // make dist's release, for the one-line install of e2e/test/lab-install.test.ts
+        `--dist-dir=${join(repoRoot(), '.skiff', 'dist')}`,
       ],
     });
     started.push(apiserver);

@@ -212,6 +212,8 @@ export const bootstrapClusterRoles: KObject[] = [
   clusterRole('system:public-info-viewer', [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
   // the dashboard's static files (apiserver --dashboard-dir): the page, not the cluster's data
   clusterRole('system:skiff-dashboard-assets', [urls(['get'], ['/ui', '/ui/*'])]),
+  // the release a joining node installs (apiserver --dist-dir: make dist's tarball, install.sh, SHA256SUMS)
+  clusterRole('system:skiff-dist-reader', [urls(['get'], ['/skiff/dist/*'])]),
   clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/openid/v1/jwks'])]),
   clusterRole('admin', [], { aggregateFrom: 'admin' }),
   clusterRole('edit', [], { aggregateFrom: 'edit', labels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } }),
@@ -291,6 +293,8 @@ export const bootstrapClusterRoleBindings: KObject[] = [
   clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
   clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
   clusterRoleBinding('system:skiff-dashboard-assets', 'system:skiff-dashboard-assets', [group('system:authenticated'), group('system:unauthenticated')]),
+  // a node that joins with a bootstrap token downloads the release with that token (make token's one-line install)
+  clusterRoleBinding('system:skiff-dist-reader', 'system:skiff-dist-reader', [group('system:bootstrappers'), group('system:nodes')]),
   clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
   // a joined node's proxy runs with the node's own credentials (scripts/node/join.sh), so nodes
   // hold the proxier's rights as well as kube-proxy's own identity
