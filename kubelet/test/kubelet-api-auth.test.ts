@@ -100,7 +100,6 @@ describe('kubelet API authentication and authorization (against the apiserver)',
       runtime: 'simulated',
       port: 0,
       bindAddress: '127.0.0.1',
-      resyncMs: 500,
       recordEvents: false,
       logger: createLogger('kubelet-auth-test'),
     });

@@ -47,7 +47,6 @@ describe('kubectl streaming through apiserver and kubelet', function () {
       podCIDR: SUBNET,
       port: 0,
       bindAddress: '127.0.0.1',
-      resyncMs: 500,
       logger: createLogger('kubelet-test'),
     });
     await kubelet.start();

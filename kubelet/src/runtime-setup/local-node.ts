@@ -58,7 +58,8 @@ export async function startLocalNode(o: LocalNodeOptions): Promise<LocalNode> {
     podCIDR: o.subnet,
     port: 0,
     bindAddress: '127.0.0.1',
-    resyncMs: 500,
+    // the default periodic pass (10 s): container changes reach the pod workers through the
+    // relist every second, probes and back-offs wake them
     logger: createLogger('kubelet-test').child({ node: o.nodeName }),
     ...o.kubelet,
   };
