@@ -7,7 +7,7 @@
 // names that pod in its log and a Warning event on the Node, and exits 0. /readyz says not
 // ready while it drains.
 import { expect } from 'chai';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,7 @@ describe('kubelet --drain-on-shutdown: SIGTERM cordons, evicts through the evict
     });
   let nodeKubeconfig = '';
   const startKubelet = (extra: string[]) => {
+    startedBefore = existsSync(logFile) ? startedCount() : 0;
     const args = [
       ...componentEntryArgs('kubelet'),
       ...['--kubeconfig', nodeKubeconfig, '--node-name', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1'],
@@ -80,6 +81,10 @@ describe('kubelet --drain-on-shutdown: SIGTERM cordons, evicts through the evict
     ];
     kubelet = spawnLogged(process.execPath, [...args, ...extra], logFile, { cwd: repoRoot(), env: { ...process.env, SKIFF_LOG_LEVEL: 'info' } });
   };
+  /** Waits for the kubelet last started to say it started: its SIGTERM handler is set from then on. */
+  const started = () => until('the kubelet started', async () => startedCount() > startedBefore, 30_000);
+  const startedCount = () => logLines().filter((l) => l.msg === 'kubelet started').length;
+  let startedBefore = 0;
   const logLines = (): Json[] =>
     readFileSync(logFile, 'utf8')
       .split('\n')
@@ -100,6 +105,7 @@ describe('kubelet --drain-on-shutdown: SIGTERM cordons, evicts through the evict
     port = await freePort();
     startKubelet(['--drain-on-shutdown', '--shutdown-grace-period', `${BUDGET_S}s`]);
     await until('the node Ready', async () => ready(await get(`/api/v1/nodes/${NODE}`)), 60_000);
+    await started();
   });
 
   after(async () => {
@@ -212,7 +218,7 @@ describe('kubelet --drain-on-shutdown: SIGTERM cordons, evicts through the evict
       30_000,
     );
     const guarded = await guardedPod();
-    await until('its readyz', async () => (await readyz().catch(() => 0)) === 200, 30_000);
+    await started();
     process.kill(kubelet!.pid, 'SIGTERM');
     expect(await kubelet!.exited).to.equal(0);
     expect((await node()).spec?.unschedulable).to.not.equal(true);
@@ -220,5 +226,24 @@ describe('kubelet --drain-on-shutdown: SIGTERM cordons, evicts through the evict
     expect(still.metadata.uid).to.equal(guarded.metadata.uid);
     expect(still.metadata.deletionTimestamp).to.equal(undefined);
     expect(logLines().filter((l) => l.msg === 'draining the node before the kubelet stops')).to.have.length(1);
+  });
+
+  it('with nothing protected, the drain completes: every pod gone, a Drained event, exit 0', async () => {
+    // no budget, and no ReplicaSet to put a pod back (its template names the node); its pod stays
+    expect((await api('DELETE', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/guarded')).status).to.equal(200);
+    expect((await api('DELETE', '/apis/apps/v1/namespaces/default/replicasets/guarded')).status).to.equal(200);
+    const guarded = await guardedPod();
+    startKubelet(['--drain-on-shutdown', '--shutdown-grace-period', '60s']);
+    await started();
+    const sentAt = Date.now();
+    process.kill(kubelet!.pid, 'SIGTERM');
+    expect(await kubelet!.exited).to.equal(0);
+    const exitedAfter = (Date.now() - sentAt) / 1000;
+    expect(await get(`/api/v1/namespaces/default/pods/${guarded.metadata.name}`)).to.equal(undefined);
+    const drained = logLines().find((l) => l.msg === 'drained the node');
+    expect(drained?.evicted).to.deep.equal([`default/${guarded.metadata.name}`]);
+    const events = (await get(`/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${NODE}`)}`))!.items as Json[];
+    expect(events.map((e) => `${e.type} ${e.reason}`)).to.include('Normal Drained');
+    console.log(`      SIGTERM to exit ${exitedAfter.toFixed(1)} s with one pod to evict (grace 1 s, budget 60 s)`);
   });
 });
