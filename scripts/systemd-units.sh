@@ -78,6 +78,13 @@ else
   done
 fi
 
+# A worker's kubelet drains its node when stopped (--drain-on-shutdown, README "Draining a node
+# by stopping its kubelet"): systemctl stop or a machine's shutdown evicts its pods (budgets
+# hold) before it exits, so systemd waits for the drain's budget and the kubelet's own stop
+# (up to 10 s) before it kills. The server's kubelet does not: on one machine there is no
+# other node to move pods to.
+KUBELET_SHUTDOWN_GRACE_SECONDS=30
+
 units=()
 for name in "${NAMES[@]}"; do
   unit="skiff-$name.service"
@@ -97,7 +104,12 @@ for name in "${NAMES[@]}"; do
     # never give up: the supervisor's job is to keep trying
     printf 'StartLimitIntervalSec=0\n\n'
     printf '[Service]\nType=simple\nExecStart=/bin/bash %s\n' "$out/skiff-$name.sh"
-    printf 'Restart=always\nRestartSec=1\nTimeoutStopSec=20\n'
+    if [[ "$role:$name" == agent:kubelet ]]; then
+      printf 'Environment=SKIFF_KUBELET_DRAIN_ON_SHUTDOWN=true SKIFF_KUBELET_SHUTDOWN_GRACE_PERIOD=%ss\n' "$KUBELET_SHUTDOWN_GRACE_SECONDS"
+      printf 'Restart=always\nRestartSec=1\nTimeoutStopSec=%s\n' $((KUBELET_SHUTDOWN_GRACE_SECONDS + 30))
+    else
+      printf 'Restart=always\nRestartSec=1\nTimeoutStopSec=20\n'
+    fi
     printf 'StandardOutput=append:%s\nStandardError=inherit\n' "${LOG[$name]}"
     [[ "$name" == containerd ]] && printf 'KillMode=process\nDelegate=yes\nLimitNOFILE=infinity\n'
     printf '\n[Install]\nWantedBy=skiff-%s.target\n' "$role"

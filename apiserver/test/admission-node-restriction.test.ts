@@ -92,6 +92,12 @@ describe('admission: NodeRestriction', function () {
     expect(restricted.stderr.trim()).to.equal(
       'Error from server (Forbidden): nodes "n1" is forbidden: is not allowed to modify labels: node-restriction.kubernetes.io/trusted',
     );
+    // a kubelet draining its node on shutdown (--drain-on-shutdown) cordons itself, and only itself
+    expect((await k(['cordon', 'n1'])).code).to.equal(0);
+    expect(JSON.parse((await admin('GET', '/api/v1/nodes/n1')).body).spec.unschedulable).to.equal(true);
+    expect((await k(['uncordon', 'n1'])).code).to.equal(0);
+    const cordonOther = await k(['cordon', 'n2']);
+    expect(cordonOther.stderr.trim()).to.equal('error: unable to cordon node "n2": nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"');
     const taint = await k(['taint', 'node', 'n1', 'k=v:NoSchedule']);
     expect(taint.stderr.trim()).to.equal('Error from server (Forbidden): nodes "n1" is forbidden: node "n1" is not allowed to modify taints');
     const status = await as('n1', 'PATCH', '/api/v1/nodes/n1/status', { status: { conditions: [{ type: 'Ready', status: 'True' }] } });

@@ -65,13 +65,23 @@ export function startServiceEndpoints(o: {
   });
 }
 
+export interface ShutdownOptions {
+  /**
+   * Work done on the first signal before `stop`, which may take long (the kubelet's drain on
+   * shutdown) and so is not under the 10 s limit: it ends itself, or a second signal aborts
+   * it (its AbortSignal) and `stop` follows once it returns, or after 5 s. A third signal exits.
+   */
+  prepare?: (abort: AbortSignal) => Promise<void>;
+}
+
 /** Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal or a 10 s hang forces exit. */
-export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+export function onShutdown(log: Logger, stop: () => Promise<void>, o: ShutdownOptions = {}): void {
   let stopping = false;
-  const handler = (sig: string) => {
-    if (stopping) process.exit(1);
+  let preparing = false;
+  const abort = new AbortController();
+  const finish = () => {
+    preparing = false;
     stopping = true;
-    log.info('shutting down', { signal: sig });
     const t = setTimeout(() => process.exit(1), 10_000);
     t.unref();
     stop().then(
@@ -81,6 +91,26 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
         process.exit(1);
       },
     );
+  };
+  const handler = (sig: string) => {
+    if (stopping || abort.signal.aborted) process.exit(1);
+    if (preparing) {
+      log.warn('second signal: cutting the shutdown work short', { signal: sig });
+      abort.abort();
+      const t = setTimeout(() => {
+        if (!stopping) finish();
+      }, 5000);
+      t.unref();
+      return;
+    }
+    log.info('shutting down', { signal: sig });
+    if (!o.prepare) return finish();
+    preparing = true;
+    o.prepare(abort.signal)
+      .catch((e: unknown) => log.error('shutdown work failed', { err: e as Error }))
+      .finally(() => {
+        if (!stopping) finish();
+      });
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));

@@ -134,6 +134,11 @@ describe('scripts/systemd-units.sh', function () {
     const units = await checkUnits(out, 'agent');
     expect([...units.keys()].sort()).to.deep.equal(['skiff-containerd.service', 'skiff-kubelet.service', 'skiff-proxy.service']);
     expect(units.get('skiff-proxy.service')!.get('Service')!.get('StandardOutput')).to.deep.equal([`append:${dir}/logs/proxy-${node}.log`]);
+    // the worker's kubelet drains its node when stopped, and systemd waits longer than the drain may take
+    const kubelet = units.get('skiff-kubelet.service')!.get('Service')!;
+    expect(kubelet.get('Environment')).to.deep.equal(['SKIFF_KUBELET_DRAIN_ON_SHUTDOWN=true SKIFF_KUBELET_SHUTDOWN_GRACE_PERIOD=30s']);
+    expect(Number(kubelet.get('TimeoutStopSec')![0])).to.be.above(30 + 10);
+    expect(units.get('skiff-proxy.service')!.get('Service')!.get('TimeoutStopSec')).to.deep.equal(['20']);
     // the quoted argument survives as one word
     const printed = await sh(['-c', `eval "set -- $(sed -n 's/^exec //p' "$1")"; printf '%s\\n' "$@"`, '_', join(out, 'skiff-kubelet.sh')], process.env);
     expect(printed.out.split('\n')).to.include(`--kubeconfig=${base}/kubelet kubeconfig`);

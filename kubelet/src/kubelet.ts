@@ -10,6 +10,7 @@ import { apiObjectSource } from './api/objects.ts';
 import { apiClients, type ApiClients } from './api/client.ts';
 import { CriClient } from './cri/client.ts';
 import { writeCniConfig } from './node/cni-config.ts';
+import { NodeDrainer, type DrainResult } from './node/drain.ts';
 import { machineInfo, type MachineInfo } from './node/machine.ts';
 import { NodeAgent } from './node/node-agent.ts';
 import { PodEvents } from './pods/events.ts';
@@ -81,6 +82,8 @@ export class Kubelet {
   readonly stats: StatsProvider;
   private readonly recorder?: EventRecorder;
   private server?: https.Server;
+  /** set while drain() runs: /readyz says not ready */
+  private draining = false;
   private readonly startTime = new Date().toISOString();
   port = 0;
 
@@ -220,6 +223,7 @@ export class Kubelet {
         pods: () => this.pods.pods(),
         cri: this.runtime instanceof CriRuntime ? this.runtime : undefined,
         healthy: () => true,
+        ready: () => !this.draining,
       },
     });
     await new Promise<void>((resolve, reject) => {
@@ -228,6 +232,24 @@ export class Kubelet {
     });
     this.port = (this.server.address() as { port: number }).port;
     this.node.identity.port = this.port;
+  }
+
+  /**
+   * Graceful node shutdown (--drain-on-shutdown, see node/drain.ts): cordons the Node and
+   * evicts its pods, waiting for them to be gone, for at most `budgetMs` or until `signal`
+   * aborts. The kubelet keeps running meanwhile (its pod workers kill the evicted pods);
+   * stop() follows.
+   */
+  async drain(budgetMs: number, signal: AbortSignal): Promise<DrainResult> {
+    this.draining = true;
+    const drainer = new NodeDrainer({
+      nodeName: this.config.nodeName,
+      core: this.api.core,
+      boundPods: () => this.pods.boundPods(),
+      events: this.recorder,
+      log: this.log.child({ part: 'drain' }),
+    });
+    return drainer.drain(budgetMs, signal);
   }
 
   async stop(): Promise<void> {

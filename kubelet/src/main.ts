@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { join } from 'node:path';
 import { createLogger, FlagError, loadKubeConfig, onShutdown, parseFlags } from '@skiff/common';
+import { parseGoDurationMs } from '@skiff/common/go-duration';
 import { Kubelet } from './kubelet.ts';
 import { firstIPv4 } from './node/machine.ts';
 import { runHollowNodes } from './hollow.ts';
@@ -55,11 +56,36 @@ const FLAGS = {
     description: "hollow nodes report each running container's CPU and memory usage as this fraction of its requests",
   },
   'node-labels': { type: 'list', default: [], description: 'extra labels k=v' },
+  // Graceful node shutdown, Skiff's design (node/drain.ts). --shutdown-grace-period is
+  // upstream's name (KubeletConfiguration shutdownGracePeriod) for the whole time a shutdown
+  // may take; there it turns on GracefulNodeShutdown, which holds a systemd inhibitor lock and
+  // kills the pods itself. Here the shutdown is the kubelet's own SIGTERM (systemctl stop),
+  // the pods go through the eviction API so that PodDisruptionBudgets hold, and the separate
+  // switch keeps SIGTERM as it was unless asked: no share is set aside for critical pods
+  // (upstream's shutdownGracePeriodCriticalPods), as the DaemonSet pods that are usually the
+  // critical ones stay.
+  'drain-on-shutdown': {
+    type: 'boolean',
+    default: false,
+    description:
+      'on SIGTERM, cordon the node and evict its pods through the eviction API (PodDisruptionBudgets hold), wait for them to be gone, then stop; a second SIGTERM stops at once',
+  },
+  'shutdown-grace-period': {
+    default: '30s',
+    description: 'with --drain-on-shutdown, how long the drain may take in all (e.g. 30s, 2m); pods still there then are left running',
+  },
 } as const;
 
 async function main(): Promise<void> {
   const f = parseFlags('kubelet', FLAGS);
+  let shutdownGraceMs: number;
+  try {
+    shutdownGraceMs = parseGoDurationMs(f['shutdown-grace-period']);
+  } catch (e) {
+    throw new FlagError(`--shutdown-grace-period: ${(e as Error).message}`);
+  }
   if (f['hollow-nodes'] > 0) {
+    if (f['drain-on-shutdown']) throw new FlagError('--drain-on-shutdown is for a real node, not --hollow-nodes');
     const hollow = await runHollowNodes({
       kubeConfig: loadKubeConfig(f.kubeconfig),
       count: f['hollow-nodes'],
@@ -117,7 +143,8 @@ async function main(): Promise<void> {
     logger: log,
   });
   await kubelet.start();
-  onShutdown(log, () => kubelet.stop());
+  const drain = f['drain-on-shutdown'] ? (abort: AbortSignal) => kubelet.drain(shutdownGraceMs, abort).then(() => undefined) : undefined;
+  onShutdown(log, () => kubelet.stop(), { prepare: drain });
 }
 
 main().catch((e: unknown) => {

@@ -22,6 +22,7 @@ describe('node API attributes', () => {
     ['GET', '/runningPods/', false, 'get', 'pods', 'proxy'],
     ['GET', '/healthz', false, 'get', 'healthz', 'proxy'],
     ['GET', '/healthz/ping', false, 'get', 'healthz', 'proxy'],
+    ['GET', '/readyz', false, 'get', 'healthz', 'proxy'],
     ['GET', '/configz', false, 'get', 'configz', 'proxy'],
     ['GET', '/containerLogs/ns/pod/c', false, 'get', 'proxy', undefined],
     ['GET', '/exec/ns/pod/c', true, 'create', 'proxy', undefined],

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '@skiff/common';
 import { isAlreadyExists, isNotFound, mergePatch, type ApiClients } from '../api/client.ts';
+import { SHUTDOWN_CORDON_ANNOTATION } from './drain.ts';
 import { nodeObject, nodeStatus, statusFingerprint, type Health, type NodeIdentity } from './node-status.ts';
 
 export interface NodeAgentOptions {
@@ -82,7 +83,15 @@ export class NodeAgent {
       if (!isAlreadyExists(e)) throw e;
       // Already registered (a restart): keep its spec, refresh our labels.
       this.node = await this.o.api.core.patchNode({ name: this.name, body: { metadata: { labels: body.metadata!.labels } } }, mergePatch);
+      if (this.node.metadata?.annotations?.[SHUTDOWN_CORDON_ANNOTATION]) await this.lift();
     }
+  }
+
+  /** Lifts the cordon this kubelet set when it drained the node on its last shutdown (node/drain.ts). */
+  private async lift(): Promise<void> {
+    const body = { metadata: { annotations: { [SHUTDOWN_CORDON_ANNOTATION]: null } }, spec: { unschedulable: null } };
+    this.node = await this.o.api.core.patchNode({ name: this.name, body }, mergePatch);
+    this.o.log.info('uncordoned the node: the kubelet had cordoned it for its shutdown', { node: this.name });
   }
 
   private async renewLease(): Promise<void> {

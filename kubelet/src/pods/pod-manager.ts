@@ -101,6 +101,10 @@ export class PodManager {
   pods(): V1Pod[] {
     return [...this.workers.values()].map((w) => w.pod).filter((p): p is V1Pod => !!p);
   }
+  /** The pods bound to this node that the API still has, terminating ones included (the informer's view). */
+  boundPods(): readonly V1Pod[] {
+    return this.informer.list();
+  }
   findPod(namespace: string, name: string): V1Pod | undefined {
     return this.informer.get(name, namespace);
   }

@@ -109,7 +109,7 @@ export async function removeEverything(cri: CriClient): Promise<void> {
 
 // Pods still running at the end keep their tmpfs volumes mounted under the root dir;
 // rm -rf must not stop at (or reach through) them.
-async function unmountUnder(dir: string): Promise<void> {
+export async function unmountUnder(dir: string): Promise<void> {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4] ?? '')

@@ -1,4 +1,4 @@
-// The node API on HTTPS :10250: /healthz, /metrics, /metrics/resource, /pods,
+// The node API on HTTPS :10250: /healthz, /readyz (Skiff's own), /metrics, /metrics/resource, /pods,
 // /stats/summary, /containerLogs, and the streaming endpoints /exec, /attach, /portForward that hand the
 // connection to the runtime's streaming server. Every request, /healthz included, is
 // authenticated and authorized first (node-api-auth.ts), as on the real kubelet's port.
@@ -27,6 +27,8 @@ export interface NodeApiBackend {
   /** CPU and memory of the node, its pods and containers */
   stats: StatsProvider;
   healthy(): boolean;
+  /** false while the kubelet drains its node before stopping (--drain-on-shutdown) */
+  ready(): boolean;
 }
 
 export interface KubeletServerOptions {
@@ -167,6 +169,12 @@ async function handleRequest(o: KubeletServerOptions, req: IncomingMessage, res:
     const ok = o.backend.healthy();
     res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' });
     res.end(ok ? 'ok' : 'unhealthy');
+    return;
+  }
+  if (first === 'readyz') {
+    const ok = o.backend.healthy() && o.backend.ready();
+    res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' });
+    res.end(ok ? 'ok' : 'not ready: draining the node before shutdown');
     return;
   }
   if (first === 'metrics' && parts[1] === 'resource') {

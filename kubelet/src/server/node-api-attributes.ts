@@ -4,7 +4,9 @@
 //   /stats/*  stats     /metrics/*  metrics     /logs/*  log     /spec/*  spec
 //   /checkpoint/*  checkpoint
 //   /pods, /runningPods  pods      /healthz  healthz      /configz  configz
-//     (these three fall back to proxy when refused, so a holder of nodes/proxy keeps them)
+//   /readyz  healthz (Skiff's own: upstream's kubelet has no /readyz; Skiff's says not ready
+//     while it drains its node before stopping, and is as harmless to read as /healthz)
+//     (these fall back to proxy when refused, so a holder of nodes/proxy keeps them)
 //   everything else (exec, attach, portForward, containerLogs, run, ...)  proxy
 // The verb comes from the HTTP method; an upgrade (exec, attach, port-forward, over SPDY
 // or WebSocket, always a GET) is `create`, because it runs something on the node.
@@ -29,6 +31,7 @@ const WITH_FALLBACK: [string, string][] = [
   ['/pods', 'pods'],
   ['/runningPods', 'pods'],
   ['/healthz', 'healthz'],
+  ['/readyz', 'healthz'],
   ['/configz', 'configz'],
 ];
 
