@@ -41,7 +41,9 @@ export function webDeployment(o: WebDeploymentOptions): object {
               image: WEB_IMAGE,
               ports: [{ containerPort: 8080 }],
               env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
-              readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+              // upstream's default failureThreshold (3): with 1, a busy machine that made one probe of
+              // every pod time out at once emptied the Service mid-rollout (ECONNREFUSED on every node)
+              readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 3 },
               // Long enough for every node's proxy to drop the endpoint before the server stops, on a loaded
               // CI machine too (4 s was not: a NodePort answered ECONNREFUSED during a rollout).
               lifecycle: { preStop: { exec: { command: ['sleep', '8'] } } },
