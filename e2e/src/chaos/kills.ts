@@ -11,7 +11,7 @@ import type { KillWindow } from './windows.ts';
 
 export interface KillTarget {
   /** resolved just before the kill (a leader is whoever leads then) */
-  resolve(): Promise<{ target: string; pid: number; healed: HealCheck }>;
+  resolve(): Promise<{ target: string; pid: number; healed: HealCheck; healedWhen: string }>;
 }
 
 /** true once healed; `killedAt` the SIGKILL's time */
@@ -53,6 +53,7 @@ export function killSchedule(lab: HaLab, api: ApiClient): KillTarget[] {
       return {
         target: `apiserver ${cp.name}`,
         pid,
+        healedWhen: 'restarted, /readyz 200, back in the kubernetes Endpoints',
         healed: async () => {
           if (!respawned(cp.index, 'apiserver', pid)) return false;
           if ((await api.call(cp.apiserverUrl, 'GET', '/readyz')).status !== 200) return false;
@@ -80,6 +81,7 @@ export function killSchedule(lab: HaLab, api: ApiClient): KillTarget[] {
       return {
         target: `leading ${component} ${cp.name}`,
         pid,
+        healedWhen: 'restarted and /healthz; the Lease held by another identity and renewed',
         healed: async (killedAt) =>
           respawned(cp.index, component, pid) &&
           (await inNs(cp.name, `http://127.0.0.1:${COMPONENT_PORT[component]}/healthz`)).code === 0 &&
@@ -102,6 +104,7 @@ export function killSchedule(lab: HaLab, api: ApiClient): KillTarget[] {
       return {
         target: `etcd member (leader) ${cp.name}`,
         pid,
+        healedWhen: 'restarted, endpoint health ok',
         healed: async () => respawned(member.index, 'etcd', pid) && (await lab.etcdctl(['endpoint', 'health'], [member.etcdUrl])).code === 0,
       };
     },
@@ -115,6 +118,7 @@ export function killSchedule(lab: HaLab, api: ApiClient): KillTarget[] {
       return {
         target: `${daemon} ${node}`,
         pid,
+        healedWhen: `restarted${daemon === 'containerd' ? ', answers ctr' : ''}; the node's Lease renewed and the node Ready`,
         healed: async (killedAt) => {
           const now = lab.workerPid(workerIndex, daemon);
           if (now === undefined || now === pid) return false;
@@ -153,11 +157,10 @@ function need<T>(v: T | undefined, what: string): T {
 
 /** SIGKILLs the target and waits until it is healed (at most healTimeoutMs) */
 export async function killAndHeal(t: KillTarget, healTimeoutMs: number, log: (line: string) => void): Promise<KillWindow> {
-  const { target, pid, healed } = await t.resolve();
+  const { target, pid, healed, healedWhen } = await t.resolve();
   const killedAt = Date.now();
   process.kill(pid, 'SIGKILL');
   log(`SIGKILL ${target} (pid ${pid})`);
-  const healedWhen = describeHeal(target);
   while (Date.now() - killedAt < healTimeoutMs) {
     await sleep(500);
     if (await healed(killedAt).catch(() => false)) {
@@ -168,12 +171,4 @@ export async function killAndHeal(t: KillTarget, healTimeoutMs: number, log: (li
   }
   log(`${target} NOT healthy ${healTimeoutMs / 1000} s after the kill`);
   return { target, pid, killedAt, healedWhen };
-}
-
-function describeHeal(target: string): string {
-  if (target.startsWith('apiserver')) return 'restarted, /readyz 200, back in the kubernetes Endpoints';
-  if (target.startsWith('leading')) return 'restarted and /healthz; the Lease held by another identity and renewed';
-  if (target.startsWith('etcd')) return 'restarted, endpoint health ok';
-  if (target.startsWith('containerd')) return "restarted, answers ctr; the node's Lease renewed and the node Ready";
-  return "restarted; the node's Lease renewed and the node Ready";
 }
