@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { startHaLab } from '../src/lab/index.ts';
 import type { HaLab } from '../src/lab/index.ts';
-import { webDeployment } from './manifests.ts';
+import { webDeployment } from '../src/web-workloads.ts';
 import { waitFor } from '@skiff/common/testing/index';
 
 const NS = 'lab-ha';

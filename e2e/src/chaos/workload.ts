@@ -2,7 +2,7 @@
 // rolled every ~30 s, a Job every ~20 s, and ConfigMap creates and deletes through the
 // apiservers in turn, each answer recorded in the write ledger.
 import { randomBytes } from 'node:crypto';
-import { webDeployment } from '../../test/manifests.ts';
+import { webDeployment } from '../web-workloads.ts';
 import type { ApiClient } from './api.ts';
 import { json } from './api.ts';
 import type { WriteLedger } from './ledger.ts';
