@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start dist
+.PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start dist chaos
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -71,6 +71,10 @@ lab-ha-down: ## remove the HA lab
 
 lab-ha-start: ## start what is not running on HA control-plane node N (after a kill)
 	@$(LAB_HA_ENV) bash scripts/lab.sh control-plane $(N)
+
+chaos: ## issue 21's chaos run: an HA lab of its own, CHAOS_MINUTES (10) of workload while components are SIGKILLed; report in .skiff/chaos/
+	@tsc -b
+	@flock /tmp/skiff-e2e.lock node e2e/dist/src/chaos/main.js
 
 token: ## a bootstrap token and the join command for a worker (SERVER: default the advertised address; TTL=24h)
 	@node --conditions=source apiserver/src/auth/token-cli.ts --kubeconfig .skiff/kubeconfig $(if $(SERVER),--server $(SERVER)) $(if $(TTL),--ttl $(TTL))

@@ -13,8 +13,11 @@
 #                       apiservers through the fail-over client: the kubeconfig names this node's
 #                       apiserver, SKIFF_APISERVER_ENDPOINTS all of them.
 # Workers join through the first apiserver and run with SKIFF_APISERVER_ENDPOINTS listing all.
-# Nothing here is supervised: a component that dies stays dead until `lab.sh control-plane N`
-# starts what is missing on node N (the HA e2e test kills and restarts them on purpose).
+# Every component runs under scripts/supervise.sh, as `make up` runs its services: one that exits
+# (a SIGKILL of its own PID) is started again with back-off; its pid file names the supervisor,
+# run/COMPONENT.state the component's own PID. SKIFF_LAB_SUPERVISE=0 runs them bare: a
+# component that dies stays dead until `lab.sh control-plane N` starts what is missing on node N
+# (the HA e2e test kills and restarts them on purpose).
 # Everything lives in $LAB_DIR (pki/, admin.kubeconfig, cp/NAME/{etcd,run}); logs in
 # $SKIFF_DIR/logs/COMPONENT-NAME.log.
 
@@ -80,7 +83,8 @@ cp_node_certs() {
 }
 
 # cp_daemon INDEX COMPONENT CMD...: runs CMD in node INDEX's namespace unless its pid file names
-# a live process; setsid so it leads its own group, the pid file holds its PID (nsenter execs).
+# a live process; setsid so it leads its own group, the pid file holds its PID (nsenter execs),
+# or its supervisor's (lab_supervisor).
 cp_daemon() {
   local index=$1 component=$2; shift 2
   local name; name=$(cp_name "$index")
@@ -88,7 +92,8 @@ cp_daemon() {
   mkdir -p "$run"
   if [[ -f "$run/$component.pid" ]] && kill -0 "$(cat "$run/$component.pid")" 2>/dev/null; then return 0; fi
   printf '\n=== %s starting %s\n' "$(date -Is)" "$component" >>"$log"
-  (cd "$SKIFF_ROOT" && exec setsid nsenter "--net=/var/run/netns/$name" "$@") >>"$log" 2>&1 </dev/null &
+  local -a supervisor; mapfile -t supervisor < <(lab_supervisor "$run/$component.state")
+  (cd "$SKIFF_ROOT" && exec setsid "${supervisor[@]}" nsenter "--net=/var/run/netns/$name" "$@") >>"$log" 2>&1 </dev/null &
   echo $! >"$run/$component.pid"
   info "$name: $component started (pid $!, log $log)"
 }

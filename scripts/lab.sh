@@ -98,6 +98,12 @@ ensure_bridge() {
     || iptables -I FORWARD -i "$BRIDGE" -m comment --comment "skiff lab $BRIDGE" -j ACCEPT
 }
 
+# lab_supervisor STATE_FILE: the words that run a command under scripts/supervise.sh (none
+# with SKIFF_LAB_SUPERVISE=0); STATE_FILE records the service's own PID and its restarts
+lab_supervisor() {
+  [[ "${SKIFF_LAB_SUPERVISE:-1}" == 0 ]] || printf '%s\n' bash "$SKIFF_ROOT/scripts/supervise.sh" "$1"
+}
+
 make_worker_netns() { make_netns "$1" "$(worker_ip "$2")"; }
 
 # make_netns NAME IP: a "VM" on the lab bridge with address IP/24
@@ -222,6 +228,8 @@ join_worker() {
   local -a endpoints_env=()
   # HA: the kubelet, proxy and ingress controller fail over between every apiserver
   [[ "$MODE" == ha ]] && endpoints_env=("SKIFF_APISERVER_ENDPOINTS=$(ha_apiserver_endpoints)")
+  # HA: every node daemon under scripts/supervise.sh, as the control-plane components
+  [[ "$MODE" == ha && "${SKIFF_LAB_SUPERVISE:-1}" != 0 ]] && endpoints_env+=("SKIFF_NODE_SUPERVISE=1")
   env "${endpoints_env[@]}" bash "$SKIFF_ROOT/scripts/node/join.sh" --node "$name" --netns "$name" --node-ip "$(worker_ip "$index")" \
     --server "$join_server" --token "$join_token" --ca-hash "$join_ca_hash" \
     --registry-mirror "https://$HOST_IP:$REGISTRY_PORT" --ingress-kubeconfig "$(node_base "$name")/ingress.kubeconfig"

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { httpGet, servingPod, sharedLab, startLoad } from '../src/lab/index.ts';
 import type { Lab, LoadReport, ProbeResult } from '../src/lab/index.ts';
-import { list, webDeployment } from './manifests.ts';
+import { list, webDeployment } from '../src/web-workloads.ts';
 import { waitFor } from '@skiff/common/testing/index';
 
 const NS = 'lab-ingress';

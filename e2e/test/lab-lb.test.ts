@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { hostAddress, httpGet, servingPod, sharedLab } from '../src/lab/index.ts';
 import type { Lab } from '../src/lab/index.ts';
 import { loadBalancerPool } from '../src/lab/layout.ts';
-import { list, webDeployment } from './manifests.ts';
+import { list, webDeployment } from '../src/web-workloads.ts';
 import { waitFor } from '@skiff/common/testing/index';
 
 const NS = 'lab-lb';

@@ -11,7 +11,7 @@ import { createNodeCsr, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from '@s
 import { kubectlBinary, repoRoot, runKubectl, waitFor } from '@skiff/common/testing/index';
 import { hostAddress, httpGet, SHARED_LAB_KUBECTL, SHARED_LAB_WORKERS, servingPod, sharedLab, startLoad, stopSharedLab } from '../src/lab/index.ts';
 import type { Lab, LoadReport } from '../src/lab/index.ts';
-import { list, nodePortService, webDeployment } from './manifests.ts';
+import { list, nodePortService, webDeployment } from '../src/web-workloads.ts';
 
 interface PodInfo {
   name: string;

@@ -103,6 +103,11 @@ fi
 
 alive_pid_file() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# SKIFF_NODE_SUPERVISE=1 (see the head of this file; the HA lab, install.sh --init supervise):
+# run/NAME.state holds the daemon's own PID.
+supervisor=()
+[[ "${SKIFF_NODE_SUPERVISE:-0}" == 1 ]] && supervisor=(bash "$repo_root/scripts/supervise.sh")
+
 # start_daemon NAME CMD...: setsid so it outlives this script and leads its own group.
 start_daemon() {
   local name=$1; shift
@@ -111,11 +116,9 @@ start_daemon() {
   printf '\n=== %s starting %s\n' "$(date -Is)" "$name" >>"$log"
   # the command, for scripts/systemd-units.sh agent (which runs it as a unit)
   printf '%q ' "$@" >"$run_dir/$name.cmd"
-  if [[ "${SKIFF_NODE_SUPERVISE:-0}" == 1 ]]; then
-    rm -f "$run_dir/$name.state"
-    set -- bash "$repo_root/scripts/supervise.sh" "$run_dir/$name.state" "$@"
-  fi
-  (cd "$repo_root" && exec setsid "$@") >>"$log" 2>&1 </dev/null &
+  local -a supervise=()
+  ((${#supervisor[@]})) && supervise=("${supervisor[@]}" "$run_dir/$name.state")
+  (cd "$repo_root" && exec setsid "${supervise[@]}" "$@") >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   info "$node: $name started (pid $!, log ${log#$repo_root/})"
 }
@@ -128,6 +131,7 @@ mirror_args=()
 bash "$repo_root/scripts/node/containerd-config.sh" --node "$node" "${mirror_args[@]}" >/dev/null
 netns_args=()
 [[ -n "$netns" ]] && netns_args=(--netns "$netns")
+((${#supervisor[@]})) && netns_args+=(--supervise)
 bash "$repo_root/scripts/node/start-containerd.sh" --node "$node" "${netns_args[@]}" \
   --log "$log_dir/containerd-$node.log" | sed 's/^/    /' >&2
 socket="$base/containerd/containerd.sock"

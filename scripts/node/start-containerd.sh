@@ -6,12 +6,12 @@
 #          [--pid-file FILE] [--log FILE] [--netns NAME]
 # --netns NAME runs it in /var/run/netns/NAME via `nsenter --net=` (NOT `ip netns exec`, which
 #   remounts /sys, hides the cgroup mounts and makes runc fail with "no cgroup mount found").
-# SKIFF_NODE_SUPERVISE=1: under scripts/supervise.sh (state file beside the pid file), which
-#   restarts it when it exits; the pid file then names the supervisor.
+# --supervise runs it under scripts/supervise.sh (restarted when it exits): the pid file names
+#   the supervisor, containerd.state next to it containerd's own PID.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-node="" config="" socket="" pid_file="" log_file="" netns=""
+node="" config="" socket="" pid_file="" log_file="" netns="" supervise=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --node) node="$2"; shift 2 ;;
@@ -20,6 +20,7 @@ while [[ $# -gt 0 ]]; do
     --pid-file) pid_file="$2"; shift 2 ;;
     --log) log_file="$2"; shift 2 ;;
     --netns) netns="$2"; shift 2 ;;
+    --supervise) supervise=1; shift ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -46,11 +47,9 @@ if [[ -n "$netns" ]]; then
   [[ -e "/var/run/netns/$netns" ]] || die "network namespace $netns does not exist (/var/run/netns/$netns)"
   cmd=(nsenter "--net=/var/run/netns/$netns" "${cmd[@]}")
 fi
-if [[ "${SKIFF_NODE_SUPERVISE:-0}" == 1 ]]; then
-  cmd=(bash "$repo_root/scripts/supervise.sh" "${pid_file%.pid}.state" "${cmd[@]}")
-fi
+((supervise)) && cmd=(bash "$repo_root/scripts/supervise.sh" "$(dirname "$pid_file")/containerd.state" "${cmd[@]}")
 # setsid: containerd must outlive this script and whatever ran it; nsenter and setsid both exec,
-# so $! is containerd's own pid.
+# so $! is containerd's own pid (or its supervisor's).
 setsid "${cmd[@]}" >>"$log_file" 2>&1 < /dev/null &
 pid=$!
 echo "$pid" > "$pid_file"

@@ -36,7 +36,17 @@ export interface HaLabOptions {
   layout?: LabLayout;
   kubectlVersion?: string;
   verbose?: boolean;
+  /**
+   * Components and node daemons run under scripts/supervise.sh and come back by themselves
+   * after a kill (default true, as `make lab-ha`); false: a killed one stays dead until
+   * startControlPlaneNode.
+   */
+  supervise?: boolean;
+  /** the lab's SKIFF_DIR (default a new temporary directory, removed by down()) */
+  skiffDir?: string;
 }
+
+export type NodeDaemon = 'kubelet' | 'proxy' | 'containerd';
 
 export interface HaLab {
   layout: LabLayout;
@@ -50,8 +60,15 @@ export interface HaLab {
   readyAfterMs: number;
   /** kubectl as admin; `server` picks the apiserver (default: the kubeconfig's, the first) */
   kubectl(args: string[], opts?: KubectlOptions & { server?: string }): Promise<KubectlResult>;
-  /** PID of a control-plane component on node `index` (1-based), undefined when it has none */
+  /**
+   * PID of a control-plane component on node `index` (1-based), undefined when it has none: the
+   * component's own (its supervisor's state file names it), never the supervisor's
+   */
   pid(index: number, component: ControlPlaneComponent): number | undefined;
+  /** PID of a daemon of worker `index` (1-based), its own as pid() */
+  workerPid(index: number, daemon: NodeDaemon): number | undefined;
+  /** the lab's SKIFF_DIR (logs/ holds every component's log) */
+  skiffDir: string;
   /**
    * Starts whatever is not running on control-plane node `index` and waits until it is healthy;
    * `etcdJoinsExisting`: its etcd member (announced with `member add`, no data dir) joins the
@@ -70,18 +87,20 @@ export async function startHaLab(opts: HaLabOptions = {}): Promise<HaLab> {
   const controlPlanes = opts.controlPlanes ?? 3;
   const workers = opts.workers ?? 2;
   const started = Date.now();
-  const skiffDir = mkdtempSync(join(tmpdir(), 'skiff-halab-'));
+  const ownDir = opts.skiffDir === undefined;
+  const skiffDir = opts.skiffDir ?? mkdtempSync(join(tmpdir(), 'skiff-halab-'));
   const env: Record<string, string> = {
     ...layoutEnv(layout),
     SKIFF_DIR: skiffDir,
     SKIFF_LAB_CONTROL_PLANE: 'ha',
     SKIFF_LAB_CONTROL_PLANES: String(controlPlanes),
+    SKIFF_LAB_SUPERVISE: opts.supervise === false ? '0' : '1',
     SKIFF_LAB_REGISTRY_DATA: process.env.SKIFF_LAB_REGISTRY_DATA ?? join(repoRoot(), '.skiff', 'registry', 'data'),
   };
   const labDir = join(skiffDir, `lab-${layout.bridge}`);
   const down = async () => {
     const r = await runLabScript(['down'], env, { echo: opts.verbose });
-    if (process.env.SKIFF_KEEP_TEST_DIRS !== '1') rmSync(skiffDir, { recursive: true, force: true });
+    if (ownDir && process.env.SKIFF_KEEP_TEST_DIRS !== '1') rmSync(skiffDir, { recursive: true, force: true });
     if (r.code !== 0) throw new Error(`HA lab down failed:\n${r.output.slice(-3000)}`);
   };
   try {
@@ -106,13 +125,11 @@ export async function startHaLab(opts: HaLabOptions = {}): Promise<HaLab> {
     readyAfterMs: Date.now() - started,
     kubectl: (args, { server, ...kopts } = {}) =>
       runKubectl(kubeconfig, opts.kubectlVersion ?? '1.32', [...(server ? [`--server=${server}`] : []), ...args], { cacheDir: kubectlDir, ...kopts }),
-    pid(index, component) {
-      try {
-        const pid = Number(readFileSync(join(labDir, 'cp', nodes[index - 1]!.name, 'run', `${component}.pid`), 'utf8').trim());
-        return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-      } catch {
-        return undefined;
-      }
+    skiffDir,
+    pid: (index, component) => ownPid(join(labDir, 'cp', nodes[index - 1]!.name, 'run'), component),
+    workerPid(index, daemon) {
+      const base = join(skiffDir, 'nodes', workerName(layout, index));
+      return daemon === 'containerd' ? ownPid(join(base, 'containerd'), daemon) : ownPid(join(base, 'run'), daemon);
     },
     startControlPlaneNode: async (index, sopts = {}) => {
       const extra: Record<string, string> = sopts.etcdJoinsExisting ? { SKIFF_LAB_ETCD_INITIAL_CLUSTER_STATE: 'existing' } : {};
@@ -135,4 +152,31 @@ export async function startHaLab(opts: HaLabOptions = {}): Promise<HaLab> {
       }),
     down,
   };
+}
+
+/**
+ * The PID of NAME whose files are in DIR: NAME.state's pid= when a supervisor runs it (its
+ * NAME.pid names the supervisor), else NAME.pid; undefined when neither names a live process.
+ */
+function ownPid(dir: string, name: string): number | undefined {
+  const read = (file: string, pattern: RegExp): number | undefined => {
+    try {
+      const pid = Number(pattern.exec(readFileSync(join(dir, file), 'utf8'))?.[1]);
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const supervised = read(`${name}.state`, /^pid=(\d+)$/m);
+  if (supervised !== undefined) return alive(supervised) ? supervised : undefined;
+  return read(`${name}.pid`, /^(\d+)\s*$/);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

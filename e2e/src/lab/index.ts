@@ -10,4 +10,4 @@ export { httpGet, servingPod, startLoad } from './http-probe.ts';
 export type { LoadReport, ProbeResult } from './http-probe.ts';
 export { SHARED_LAB_KUBECTL, SHARED_LAB_WORKERS, sharedLab, stopSharedLab } from './shared.ts';
 export { HA_LAYOUT, startHaLab } from './ha-lab.ts';
-export type { ControlPlaneComponent, ControlPlaneNode, HaLab, HaLabOptions } from './ha-lab.ts';
+export type { ControlPlaneComponent, ControlPlaneNode, HaLab, HaLabOptions, NodeDaemon } from './ha-lab.ts';

@@ -64,6 +64,10 @@ export function buildPodStatus(pod: V1Pod, r: RuntimePodStatus, hostIP: string, 
   if (r.podIP) {
     status.podIP = r.podIP;
     status.podIPs = [{ ip: r.podIP }];
+  } else if (terminal && prev.podIP) {
+    // a finished pod's sandbox is stopped: the address it had stays in its status
+    status.podIP = prev.podIP;
+    if (prev.podIPs) status.podIPs = prev.podIPs;
   }
   if (r.reason) status.reason = r.reason;
   if (r.message) status.message = r.message;

@@ -268,7 +268,13 @@ export class CriRuntime implements PodRuntime {
           .map((o) => o.status.id),
       ),
     );
-    return this.report(pod, after, podIP, false);
+    const status = this.report(pod, after, podIP, false);
+    // A pod that ran to completion gives its sandbox up, as upstream's kubelet stops a terminal
+    // pod's sandbox (its network and IP freed); the exited containers stay for status and logs,
+    // and the next sync finds the pod finished without a ready sandbox. `make chaos` found every
+    // Job pod's pause container still running.
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') await this.cri.stopPodSandbox(sandbox.id).catch(ignoreNotFound);
+    return status;
   }
 
   async killPod(uid: string, pod: V1Pod | undefined, gracePeriodSeconds: number): Promise<void> {
@@ -584,7 +590,8 @@ export class CriRuntime implements PodRuntime {
     let started = false;
     if (latest?.status.state === 'CONTAINER_RUNNING') {
       state = { running: { startedAt: criTime(latest.status.startedAt) as unknown as Date } };
-      ready = this.probes.ready(latest.status.id);
+      const podWasReady = pod.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
+      ready = this.probes.readyAcrossRestart(latest.status.id, criMs(latest.status.startedAt), podWasReady);
       started = this.probes.started(latest.status.id);
       if (init) ready = false;
     } else if (waiting && !(latest?.status.state === 'CONTAINER_EXITED' && !this.willRestart(pod, latest))) {

@@ -87,6 +87,8 @@ export function resolvePort(port: number | string | object, container: V1Contain
 class ProbeLoop {
   result: ProbeResult;
   lastMessage = '';
+  /** the probe has run at least once */
+  ran = false;
   private successes = 0;
   private failures = 0;
   private timer?: NodeJS.Timeout;
@@ -125,6 +127,7 @@ class ProbeLoop {
     if (this.gate()) {
       const r = await runProbe(this.probe, this.target);
       if (this.stopped) return;
+      this.ran = true;
       this.lastMessage = r.message;
       if (r.ok) {
         this.successes++;
@@ -155,8 +158,17 @@ interface ContainerProbes {
   readiness?: ProbeLoop;
 }
 
+/** a container started this long before the kubelet ran before it (upstream's kubeletRestartGracePeriod) */
+export const KUBELET_RESTART_GRACE_MS = 10_000;
+
 export class ProbeManager {
   private readonly byContainer = new Map<string, ContainerProbes>();
+  /** when this kubelet started probing */
+  private readonly since: number;
+
+  constructor(now = Date.now()) {
+    this.since = now;
+  }
 
   /** Starts the probe loops of a running container once (keyed by container id). */
   ensure(target: ProbeTarget, onChange: () => void): void {
@@ -182,6 +194,21 @@ export class ProbeManager {
     if (!p) return false;
     if (!this.started(containerId)) return false;
     return !p.readiness || p.readiness.result === 'success';
+  }
+
+  /**
+   * Ready across a kubelet restart, as the upstream prober's setReadyStateOnKubeletRestart: a
+   * container that ran before this kubelet started (KUBELET_RESTART_GRACE_MS before it) and
+   * whose readiness probe has not run here yet keeps the state its pod had, Ready when the pod's
+   * Ready condition is True, instead of flapping to not ready until the first probe (which
+   * emptied a Service's endpoints on every kubelet restart). Once the probe ran, it decides.
+   */
+  readyAcrossRestart(containerId: string, containerStartedAt: number, podWasReady: boolean): boolean {
+    if (this.ready(containerId)) return true;
+    if (!containerStartedAt || containerStartedAt >= this.since - KUBELET_RESTART_GRACE_MS) return false;
+    const p = this.byContainer.get(containerId);
+    if (p && !this.started(containerId)) return false;
+    return !p?.readiness?.ran && podWasReady;
   }
 
   /** A failed liveness or startup probe: the container must be restarted. */
