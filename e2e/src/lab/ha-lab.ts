@@ -4,7 +4,7 @@
 // workers that fail over between the apiservers. Its own bridge, /24 and names (HA_LAYOUT),
 // so it can run beside the shared lab; its own SKIFF_DIR, removed by down().
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, runKubectl } from '@skiff/common/testing/index';
@@ -13,6 +13,7 @@ import { labScript, runLabScript } from './lab-script.ts';
 import { layoutEnv, workerAddress, workerName } from './layout.ts';
 import type { LabLayout } from './layout.ts';
 import type { LabWorker } from './lab.ts';
+import { processAlive, servicePids } from '../supervised-pid.ts';
 
 /** beside `make lab` (10.254.0), the shared e2e lab (10.253.0) and the lab CLI (10.252.0) */
 export const HA_LAYOUT: LabLayout = { bridge: 'skiffha0', net: '10.251.0', prefix: 'skiff-h' };
@@ -159,24 +160,7 @@ export async function startHaLab(opts: HaLabOptions = {}): Promise<HaLab> {
  * NAME.pid names the supervisor), else NAME.pid; undefined when neither names a live process.
  */
 function ownPid(dir: string, name: string): number | undefined {
-  const read = (file: string, pattern: RegExp): number | undefined => {
-    try {
-      const pid = Number(pattern.exec(readFileSync(join(dir, file), 'utf8'))?.[1]);
-      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const supervised = read(`${name}.state`, /^pid=(\d+)$/m);
-  if (supervised !== undefined) return alive(supervised) ? supervised : undefined;
-  return read(`${name}.pid`, /^(\d+)\s*$/);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  const { started, service } = servicePids(dir, name);
+  if (service !== undefined) return processAlive(service) ? service : undefined;
+  return started;
 }

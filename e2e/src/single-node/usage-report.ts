@@ -3,7 +3,7 @@
 // figure holds them) took about a sixth of a run's CPU. With the apiserver's request counts
 // beside them, the next CPU cut can be chosen from figures rather than guesses.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { servicePids } from '../supervised-pid.ts';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -20,13 +20,6 @@ function cpuSeconds(pid: number, withChildren: boolean): number | undefined {
   }
 }
 
-function pidIn(file: string, key?: string): number | undefined {
-  if (!existsSync(file)) return undefined;
-  const text = readFileSync(file, 'utf8');
-  const raw = key ? new RegExp(`^${key}=(\\d+)$`, 'm').exec(text)?.[1] : text.trim();
-  return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
-}
-
 /**
  * CPU seconds of each service of a cluster.sh run directory: the running service (its PID in
  * NAME.state, written by supervise.sh) and what its supervisor reaped of earlier runs.
@@ -36,8 +29,7 @@ export function serviceCpu(runDir: string): { name: string; seconds: number }[] 
   const out: { name: string; seconds: number }[] = [];
   for (const file of readdirSync(runDir).filter((f) => f.endsWith('.pid'))) {
     const name = file.slice(0, -'.pid'.length);
-    const supervisor = pidIn(join(runDir, file));
-    const service = pidIn(join(runDir, `${name}.state`), 'pid');
+    const { started: supervisor, service } = servicePids(runDir, name);
     const own = service !== undefined && service !== supervisor ? (cpuSeconds(service, true) ?? 0) : 0;
     const earlier = supervisor !== undefined ? (cpuSeconds(supervisor, true) ?? 0) : 0;
     out.push({ name, seconds: own + earlier });
