@@ -356,6 +356,10 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     const [first] = await serving('app=notebook', 1, 120_000);
     const note = (await k(['exec', first!.name, '--', 'cat', '/data/note'])).trim();
     expect(note).to.not.equal('');
+    // Ready means the container started, not that its shell has written its first line yet: the
+    // log is read until the line is there, as a user would run kubectl logs again
+    const noteFound = (pod: string, text: string) =>
+      waitFor(`${pod} logs "found the note of ${text}"`, async () => (await k(['logs', pod])).includes(`found the note of ${text}`), 30_000);
     const claim = JSON.parse(await k(['get', 'pvc', 'notebook-data', '-o', 'json']));
     expect(claim.status.phase).to.equal('Bound');
     expect(claim.metadata.annotations['volume.kubernetes.io/selected-node']).to.equal(first!.node);
@@ -367,7 +371,7 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     const [second] = await serving('app=notebook', 1, 120_000);
     expect(second!.name).to.not.equal(first!.name);
     expect(second!.node).to.equal(first!.node);
-    expect(await k(['logs', second!.name])).to.include(`found the note of ${note}`);
+    await noteFound(second!.name, note);
 
     // local volumes do not move: drained, the replacement stays Pending with the scheduler's reason
     await k(['drain', first!.node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s']);
@@ -393,7 +397,7 @@ describe('the lab: 3 worker VMs driven by kubectl 1.32', function () {
     await k(['uncordon', first!.node]);
     const [third] = await serving('app=notebook', 1, 120_000);
     expect(third!.node).to.equal(first!.node);
-    expect(await k(['logs', third!.name])).to.include(`found the note of ${note}`);
+    await noteFound(third!.name, note);
 
     // reclaim policy Delete: removing the claim removes its volume
     await k(['delete', '-f', join(repoRoot(), 'manifests', '09-data-that-survives.yaml'), '--wait=true']);

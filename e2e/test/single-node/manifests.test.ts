@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { KUBECTL_POLL_MS, kubectlBinary, repoRoot } from '@skiff/common/testing/index';
+import { KUBECTL_POLL_MS, kubectlBinary, repoRoot, waitFor } from '@skiff/common/testing/index';
 import { sharedSingleNodeCluster, tallyPods } from '../../src/single-node/index.ts';
 import type { SingleNodeCluster } from '../../src/single-node/index.ts';
 import { unhealthyReason } from '../../src/single-node/health.ts';
@@ -139,7 +139,10 @@ describe('single node: every file in manifests/ applies and becomes healthy (iss
     }
     expect(next, `no ready replacement pod\n${(await c.kubectl(['-n', ns, 'get', 'all,pvc,events'])).stdout}`).to.not.equal(undefined);
     expect(await c.kubectlOk(['-n', ns, 'exec', next!.metadata.name, '--', 'cat', '/data/note'])).to.equal(note);
-    expect(await c.kubectlOk(['-n', ns, 'logs', next!.metadata.name])).to.include(`found the note of ${note.trim()}`);
+    // Ready means the container started, not that its shell has written its first line: read
+    // the log until the line is there (within a few seconds), as a user runs kubectl logs again
+    const want = `found the note of ${note.trim()}`;
+    await waitFor(`${next!.metadata.name} logs "${want}"`, async () => (await c.kubectlOk(['-n', ns, 'logs', next!.metadata.name])).includes(want), 30_000);
   });
 
   it('fsGroup: a non-root container writes to its claim, which the kubelet gave the pod group (issue 15)', async () => {
