@@ -40,7 +40,7 @@ lint: ## Biome: formatting and lint rules (floating promises, unused code) over 
 format: ## rewrite the tree in Biome's format
 	@biome format --write .
 
-bench: ## run */bench/*.ts
+bench: ## run */bench/*.ts (FILTER='a b': only paths holding a or b), then the summary table of the performance figures
 	@bash scripts/bench.sh $(FILTER)
 
 install: ## only the install and build step

@@ -30,16 +30,23 @@ export function agentFor(api: ApiserverHandle, maxSockets: number, client: CertP
   });
 }
 
-export function call(agent: https.Agent, base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+export function call(
+  agent: https.Agent,
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; contentType: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = https.request(
       `${base}${path}`,
-      { method, agent, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} },
+      { method, agent, headers: { ...headers, ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), contentType: res.headers['content-type'] ?? '' }));
       },
     );
     req.on('error', reject);

@@ -21,3 +21,16 @@ export { repoRoot, componentEntryArgs } from './repo.ts';
 export { KUBECTL_POLL_MS, KUBECTL_POLL_MAX_MS, pollPauses, until, waitFor } from './wait.ts';
 export { watchLines } from './watch-lines.ts';
 export { scratchDir, scratchRoot } from './scratch.ts';
+export {
+  FIGURES,
+  FIGURES_FILE_ENV,
+  recordFigure,
+  recordNotMeasured,
+  readFigures,
+  summaryRows,
+  formatSummary,
+  figureLine,
+  formatNumber,
+} from './bench-figures.ts';
+export type { FigureSpec, Goal, Baseline, MeasuredFigure, UnmeasuredFigure, FigureRecord, BenchRun } from './bench-figures.ts';
+export { rssMiB } from './process-memory.ts';
