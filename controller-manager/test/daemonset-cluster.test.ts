@@ -247,7 +247,11 @@ describe('controller-manager: DaemonSets (real apiserver and scheduler, hollow n
     const victim = (await daemonPods()).find((p) => p.spec?.nodeName === 'hollow-2')!;
     await ok(['delete', 'pod', victim.metadata!.name!, '--wait=false']);
     await settled({ 'hollow-1': ['busybox:1.39'], 'hollow-2': ['busybox:1.40'], 'hollow-3': ['busybox:1.39'] });
-    const s = JSON.parse(await ok(['get', 'ds', 'agent', '-o', 'json'])).status;
-    expect(s).to.include({ updatedNumberScheduled: 1, desiredNumberScheduled: 3 });
+    // the status follows the pods by a sync of the controller
+    await waitFor('status: one updated pod of three', async () => {
+      const s = JSON.parse(await ok(['get', 'ds', 'agent', '-o', 'json'])).status;
+      if (s.updatedNumberScheduled !== 1 || s.desiredNumberScheduled !== 3) throw new Error(`status ${JSON.stringify(s)}`);
+      return true;
+    });
   });
 });

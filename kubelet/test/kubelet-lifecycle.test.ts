@@ -289,7 +289,10 @@ describe('kubelet lifecycle: probes, back-off, config, cgroups', function () {
     );
     const ev = (reason: string): Json => events.find((e: Json) => e.reason === reason) ?? {};
     expect(ev('BackOff')).to.deep.include({ type: 'Warning', message: `Back-off restarting failed container c in pod crasher_default(${uid})` });
-    expect(ev('BackOff').count).to.be.within(3, 4);
+    // three waits (before attempts 2, 3 and 4), maybe a fourth: a wait the kubelet sees only
+    // after it has ended (the exit is seen by the next relist, up to 1 s late, later on a loaded
+    // machine; the first back-off is 2 s) restarts at once without a BackOff event, as upstream
+    expect(ev('BackOff').count).to.be.within(2, 4);
     expect(ev('Pulled').message).to.equal(`Container image "${BUSYBOX}" already present on machine`);
     expect(ev('Created').message).to.equal('Created container: c');
     expect(ev('Started').message).to.equal('Started container c');
