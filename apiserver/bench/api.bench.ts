@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type http from 'node:http';
 import https from 'node:https';
 import { Etcd3 } from 'etcd3';
-import { formatNumber, recordFigure, recordNotMeasured, startApiserver, startEtcd } from '@skiff/common/testing/index';
+import { benchPhase, formatNumber, recordFigure, recordNotMeasured, startApiserver, startEtcd } from '@skiff/common/testing/index';
 import type { ApiserverHandle } from '@skiff/common/testing/index';
 import { agentFor, call, inFlight, line, ms, pct, podJson, wrk } from './lib/load.ts';
 
@@ -66,10 +66,12 @@ async function main() {
 
     console.log('\n== writes, 64 in flight');
     await call(agent, base, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
-    const createRps = await inFlight(WRITES, 64, async (i) => {
-      const r = await call(agent, base, 'POST', '/api/v1/namespaces/bench/pods', podJson('bench', `w-${i}`));
-      if (r.status !== 201) throw new Error(`create failed ${r.status} ${r.body}`);
-    });
+    const createRps = await benchPhase('P1 creates', () =>
+      inFlight(WRITES, 64, async (i) => {
+        const r = await call(agent, base, 'POST', '/api/v1/namespaces/bench/pods', podJson('bench', `w-${i}`));
+        if (r.status !== 201) throw new Error(`create failed ${r.status} ${r.body}`);
+      }),
+    );
     const sample = JSON.stringify({
       ...podJson('bench', 'x'),
       metadata: { ...podJson('bench', 'x').metadata, uid: '3f1c2a7e-0000-4000-8000-000000000000', creationTimestamp: new Date().toISOString() },
@@ -249,13 +251,15 @@ async function apiserverWatchLatencies(api: ApiserverHandle, agent: https.Agent)
     await call(agent, api.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watchbench' } });
     await new Promise((r) => setTimeout(r, 500));
     const latencies: number[] = [];
-    for (let i = 0; i < WATCH_EVENTS; i++) {
-      const name = `wb-${i}`;
-      const t = performance.now();
-      await call(agent, api.url, 'POST', '/api/v1/namespaces/watchbench/pods', podJson('watchbench', name));
-      await seen.arrived(name, WATCHERS);
-      for (const at of seen.at.get(name) ?? []) latencies.push(at - t);
-    }
+    await benchPhase('P4 watch', async () => {
+      for (let i = 0; i < WATCH_EVENTS; i++) {
+        const name = `wb-${i}`;
+        const t = performance.now();
+        await call(agent, api.url, 'POST', '/api/v1/namespaces/watchbench/pods', podJson('watchbench', name));
+        await seen.arrived(name, WATCHERS);
+        for (const at of seen.at.get(name) ?? []) latencies.push(at - t);
+      }
+    });
     return latencies;
   } finally {
     for (const s of streams) s.destroy();

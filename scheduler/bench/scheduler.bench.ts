@@ -9,7 +9,17 @@
 // SKIFF_BENCH_NODES=500,5000 and SKIFF_BENCH_PODS=10000 override the sizes.
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import { componentEntryArgs, formatNumber, freePort, recordFigure, startApiserver, startComponent, startEtcd, watchLines } from '@skiff/common/testing/index';
+import {
+  benchPhase,
+  componentEntryArgs,
+  formatNumber,
+  freePort,
+  recordFigure,
+  startApiserver,
+  startComponent,
+  startEtcd,
+  watchLines,
+} from '@skiff/common/testing/index';
 import type { ApiserverHandle } from '@skiff/common/testing/index';
 
 const nodeCounts = (process.env.SKIFF_BENCH_NODES ?? '500,5000').split(',').map(Number);
@@ -133,19 +143,23 @@ async function run(etcdUrl: string, nodes: number): Promise<{ podsPerSecond: num
     });
     await new Promise((r) => setTimeout(r, 200));
 
+    let createEnd = 0;
     const createStart = performance.now();
-    await pool(podCount, (i) =>
-      call('POST', '/api/v1/namespaces/bench/pods', {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `pod-${i}`, namespace: 'bench' },
-        spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
-      }),
-    );
-    const createEnd = performance.now();
-    const timeout = setTimeout(() => done(), 600_000);
-    await allBound;
-    clearTimeout(timeout);
+    // the phase of P6: from the first create to the last bind, per node count
+    await benchPhase(`P6 ${nodes} nodes`, async () => {
+      await pool(podCount, (i) =>
+        call('POST', '/api/v1/namespaces/bench/pods', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `pod-${i}`, namespace: 'bench' },
+          spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
+        }),
+      );
+      createEnd = performance.now();
+      const timeout = setTimeout(() => done(), 600_000);
+      await allBound;
+      clearTimeout(timeout);
+    });
     stopWatch();
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

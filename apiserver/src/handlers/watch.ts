@@ -15,6 +15,57 @@ export interface WatchCounter {
   dec(resource: string): void;
 }
 
+/** One level of an object as it was when its line was encoded: its keys in order and their values. */
+type Level = { keys: string[]; values: unknown[] };
+
+function levelOf(o: Record<string, unknown>): Level {
+  const keys = Object.keys(o);
+  return { keys, values: keys.map((k) => o[k]) };
+}
+
+/** The same value for JSON.stringify: the same primitive, or the same object frozen below. */
+function sameFrozenValue(was: unknown, now: unknown): boolean {
+  return was === now && (typeof now !== 'object' || now === null || Object.isFrozen(now));
+}
+
+function sameLevel(was: Level, now: Record<string, unknown>, metadata: Level | undefined): boolean {
+  const keys = Object.keys(now);
+  if (keys.length !== was.keys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k !== was.keys[i]) return false;
+    const value = now[k];
+    if (metadata && k === 'metadata' && value && typeof value === 'object') {
+      if (!sameLevel(metadata, value as Record<string, unknown>, undefined)) return false;
+    } else if (!sameFrozenValue(was.values[i], value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The last event line encoded, for the next watcher of the same event. The watch cache gives
+ * every watcher the same deep-frozen object under a shallow copy of its top level and metadata
+ * (storage/watch-cache.ts deliver, storage/frozen.ts shareable), and the store sets apiVersion
+ * and kind on that copy; so 1,000 watchers of one resource stringified the same object 1,000
+ * times (9% of the apiserver's busy time in P4's profile, docs/performance.md). The line is
+ * reused only when the object has the same keys in the same order as the one encoded, at the top
+ * level and in metadata, each value the same primitive or the very same frozen object: what
+ * JSON.stringify writes cannot differ then. Anything else (a converted or unfrozen object, a
+ * table or metadata-only watch, ERROR and BOOKMARK events) is encoded as before.
+ */
+let lastEventLine: { type: string; top: Level; metadata: Level | undefined; line: string } | undefined;
+
+export function sharedEventLine(type: string, object: KObject): string {
+  const last = lastEventLine;
+  if (last && last.type === type && sameLevel(last.top, object as Record<string, unknown>, last.metadata)) return last.line;
+  const line = JSON.stringify({ type, object }) + '\n';
+  const metadata = object.metadata && typeof object.metadata === 'object' ? levelOf(object.metadata as Record<string, unknown>) : undefined;
+  lastEventLine = { type, top: levelOf(object as Record<string, unknown>), metadata, line };
+  return line;
+}
+
 export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, minRequestTimeout = minRequestTimeoutSeconds): Promise<void> {
   const q = ctx.query;
   const output = negotiateOutput(ctx.req.headers.accept);
@@ -47,6 +98,8 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, m
       columnsSent = true;
     } else if (asPartial && type !== 'ERROR') {
       obj = toPartialObjectMetadata(object);
+    } else if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+      return sharedEventLine(type, object);
     }
     return JSON.stringify({ type, object: obj }) + '\n';
   };

@@ -15,6 +15,7 @@ import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady }
 import type { Spawned } from './processes.ts';
 import { componentEntryArgs, repoRoot } from './repo.ts';
 import type { EtcdClientTls } from './etcd.ts';
+import { benchNodeFlags, benchStopGraceMs } from './bench-node-flags.ts';
 
 export interface StartApiserverOptions {
   etcdUrl: string;
@@ -172,7 +173,7 @@ async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<Apiserv
   const kubeconfigPath = join(dir, 'kubeconfig');
   const cacheDir = join(dir, 'kube-cache');
   await writeKubeconfig(kubeconfigPath, { server: url, caFile: pki.caCert, certFile: pki.admin.cert, keyFile: pki.admin.key });
-  const nodeArgs = [...(opts.entryArgs ?? componentEntryArgs('apiserver')), ...apiserverArgs(opts, port, prefix, pki)];
+  const nodeArgs = [...benchNodeFlags('apiserver'), ...(opts.entryArgs ?? componentEntryArgs('apiserver')), ...apiserverArgs(opts, port, prefix, pki)];
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
   let proc: Spawned | undefined;
@@ -181,7 +182,7 @@ async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<Apiserv
     await waitUntilReady(`apiserver on ${url}`, () => isReady(url, pki), { proc, logFile, timeoutMs });
   };
   const halt = async () => {
-    if (proc) await stopProcess(proc);
+    if (proc) await stopProcess(proc, benchStopGraceMs());
   };
 
   const handle: ApiserverHandle = {

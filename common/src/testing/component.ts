@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady } from './processes.ts';
 import type { Spawned } from './processes.ts';
 import { componentEntryArgs, repoRoot } from './repo.ts';
+import { benchNodeFlags, benchStopGraceMs } from './bench-node-flags.ts';
 
 export interface StartComponentOptions {
   /** Workspace folder, e.g. 'scheduler'; its main is dist/src/main.js or src/main.ts. */
@@ -30,7 +31,7 @@ export async function startComponent(opts: StartComponentOptions): Promise<Compo
   const dir = mkdtempSync(join(tmpdir(), `skiff-${opts.workspace.replace(/[^A-Za-z0-9-]/g, '_')}-`));
   removeOnExit(dir);
   const logFile = join(dir, `${opts.workspace}.log`);
-  const nodeArgs = [...(opts.entryArgs ?? componentEntryArgs(opts.workspace)), ...(opts.args ?? [])];
+  const nodeArgs = [...benchNodeFlags(opts.workspace), ...(opts.entryArgs ?? componentEntryArgs(opts.workspace)), ...(opts.args ?? [])];
   let launchedAt = 0;
   const ready = opts.ready ?? (async () => Date.now() - launchedAt > 500);
 
@@ -41,7 +42,7 @@ export async function startComponent(opts: StartComponentOptions): Promise<Compo
     await waitUntilReady(opts.workspace, ready, { proc, logFile, timeoutMs: opts.timeoutMs ?? 60_000 });
   };
   const halt = async () => {
-    if (proc) await stopProcess(proc);
+    if (proc) await stopProcess(proc, benchStopGraceMs());
   };
   const handle: ComponentHandle = {
     get pid() {

@@ -34,3 +34,5 @@ export {
 } from './bench-figures.ts';
 export type { FigureSpec, Goal, Baseline, MeasuredFigure, UnmeasuredFigure, FigureRecord, BenchRun } from './bench-figures.ts';
 export { rssMiB } from './process-memory.ts';
+export { benchNodeFlags, BENCH_NODE_FLAGS_ENV } from './bench-node-flags.ts';
+export { benchPhase, BENCH_PHASES_ENV } from './bench-phases.ts';
