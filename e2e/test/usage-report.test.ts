@@ -21,7 +21,8 @@ describe('single-node usage report', () => {
     const cpu = new Map(serviceCpu(dir).map((c) => [c.name, c.seconds]));
     expect([...cpu.keys()].sort()).to.deep.equal(['bare', 'gone', 'me']);
     expect(cpu.get('me')).to.be.greaterThan(0);
-    expect(cpu.get('bare')).to.be.at.least(cpu.get('me')!);
+    // the same process either way, read a moment apart in the directory's order
+    expect(cpu.get('bare')).to.be.closeTo(cpu.get('me')!, 0.5);
     expect(cpu.get('gone')).to.equal(0);
   });
 
