@@ -151,6 +151,8 @@ if (( lanes )); then
   read -r busy1 total1 < <(cpu_ticks)
   echo "machine: cores $((100 * (busy1 - busy0) / (total1 - total0 + 1)))% busy over the run" >>"$timings"
   echo
+  # CI prints only the tail of the run: the failed tests of every lane are named here again.
+  cat "$alone_output" "$output" "$node_output" "$api_output" "$lab_output" | grep -E '^failed test: ' | head -20 || true
   cat "$timings"
   (( all_ok && total_failed == 0 )) && status=0 || status=1
   echo

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { Spec } = Mocha.reporters;
-const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END } = Mocha.Runner.constants;
+const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_TEST_FAIL } = Mocha.Runner.constants;
 const SLOWEST_SHOWN = 12;
 const COSTLIEST_SHOWN = 15;
 
@@ -59,11 +59,22 @@ class SpecWithSummary extends Spec {
       fileCpu.set(file, (fileCpu.get(file) ?? 0) + cpuSeconds() - started.cpu);
       fileKubectl.set(file, (fileKubectl.get(file) ?? 0) + kubectlRuns() - started.kubectl);
     });
+    // CI shows only the end of the output: the failures are named again just above the closing
+    // line, one line each, in a form scripts/test.sh gathers from every lane.
+    const failed = [];
+    runner.on(EVENT_TEST_FAIL, (test, err) => {
+      const file = test.file ? path.relative(process.cwd(), test.file) : '?';
+      const reason = String(err?.message ?? err)
+        .split('\n')[0]
+        .slice(0, 160);
+      failed.push(`failed test: ${test.fullTitle()} (${file}): ${reason}`);
+    });
     // Registered after Spec's own listener, so it prints after the epilogue.
     runner.once(EVENT_RUN_END, () => {
       printTop('slowest files (seconds, hooks included)', fileSeconds, SLOWEST_SHOWN);
       printTop('costliest files (CPU seconds of the test process and the processes it waited for)', fileCpu, COSTLIEST_SHOWN);
       printTop('most kubectl runs (through the harness; lessons and scripts run more)', fileKubectl, COSTLIEST_SHOWN);
+      for (const line of failed) process.stdout.write(`${line}\n`);
       const { passes = 0, failures = 0, pending = 0 } = runner.stats ?? {};
       const skipped = pending > 0 ? `, ${pending} skipped` : '';
       process.stdout.write(`${passes} passed, ${failures} failed${skipped}\n`);
