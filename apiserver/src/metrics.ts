@@ -1,10 +1,11 @@
 // Prometheus metrics, named as kube-apiserver names them.
 import client from 'prom-client';
+import { collectProcessMetrics } from '@skiff/common/process-metrics';
 import type { RequestInfo } from './server/request-info.ts';
 
 export function createApiserverMetrics() {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const requests = new client.Counter({
     name: 'apiserver_request_total',
     help: 'Counter of apiserver requests broken out by verb, resource and HTTP response code.',

@@ -14,6 +14,7 @@ export type { InformerOptions, Handler } from './informer.ts';
 export { LeaderElector, leaseRenewalOverdue } from './leader-election.ts';
 export type { LeaderElectionOptions } from './leader-election.ts';
 export { startServiceEndpoints, onShutdown } from './service.ts';
+export { collectProcessMetrics, EVENT_LOOP_LAG_SAMPLE_MS } from './process-metrics.ts';
 export { reuseConnections } from './connection-reuse.ts';
 export { EventRecorder, clientSink } from './events.ts';
 export type { EventObject, EventType, EventSink, EventRecorderOptions } from './events.ts';

@@ -2,6 +2,7 @@
 // listener, and a clean shutdown on SIGTERM/SIGINT.
 import http from 'node:http';
 import client from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.ts';
 import type { Logger } from './log.ts';
 
 export interface ServiceCheck {
@@ -24,7 +25,7 @@ export function startServiceEndpoints(o: {
   registry?: client.Registry;
 }): Promise<ServiceEndpoints> {
   const registry = o.registry ?? new client.Registry();
-  client.collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const server = http.createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
