@@ -209,6 +209,16 @@ describe('CRI client against a private containerd', function () {
       await cri.pullImage(PAUSE);
       const id = await cri.createContainer(sandboxId, { metadata: { name: 'pause-check' }, image: { image: PAUSE } }, config);
       await cri.startContainer(id);
+      // The script traps TERM in its first line, but a SIGTERM sent before the shell got there
+      // kills it by default (143): on a loaded machine that took longer than the CRI calls. Its
+      // `sleep` child shows that the trap is set.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const r = await cri.execSync(id, ['sh', '-c', 'cat /proc/[0-9]*/comm'], 10);
+        if (r.stdout.toString().split('\n').includes('sleep')) break;
+        if (Date.now() > deadline) throw new Error('the pause script did not start its sleep within 20 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const t0 = performance.now();
       await cri.stopContainer(id, 10); // SIGTERM, SIGKILL only after 10 s
       const ms = performance.now() - t0;
