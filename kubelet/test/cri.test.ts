@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@skiff/common/testing/index';
 import { CriClient, CriError } from '../src/cri/client.ts';
 import type { ContainerConfig, PodSandboxConfig } from '../src/cri/types.ts';
 import { startPrivateContainerd, type PrivateContainerd } from '../src/runtime-setup/private-containerd.ts';
@@ -212,13 +213,8 @@ describe('CRI client against a private containerd', function () {
       // The script traps TERM in its first line, but a SIGTERM sent before the shell got there
       // kills it by default (143): on a loaded machine that took longer than the CRI calls. Its
       // `sleep` child shows that the trap is set.
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const r = await cri.execSync(id, ['sh', '-c', 'cat /proc/[0-9]*/comm'], 10);
-        if (r.stdout.toString().split('\n').includes('sleep')) break;
-        if (Date.now() > deadline) throw new Error('the pause script did not start its sleep within 20 s');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const sleeping = async () => (await cri.execSync(id, ['sh', '-c', 'cat /proc/[0-9]*/comm'], 10)).stdout.toString().split('\n').includes('sleep');
+      await until('the pause script to start its sleep', sleeping, 20_000, 100);
       const t0 = performance.now();
       await cri.stopContainer(id, 10); // SIGTERM, SIGKILL only after 10 s
       const ms = performance.now() - t0;
