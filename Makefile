@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start dist chaos
+.PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start dist chaos bench-scale
 
 up: ## install what is missing, build, start the cluster under .skiff/
 	@bash scripts/install.sh
@@ -42,6 +42,10 @@ format: ## rewrite the tree in Biome's format
 
 bench: ## run */bench/*.ts (FILTER='a b': only paths holding a or b), then the summary table of the performance figures
 	@bash scripts/bench.sh $(FILTER)
+
+bench-scale: ## issue 22's density run: SCALE_NODES (1000) hollow nodes, SCALE_PODS (10000) pods through Deployments at SCALE_POD_RATE (50)/s; P7 and P8's figures
+	@tsc -b
+	@flock /tmp/skiff-e2e.lock bash scripts/bench-scale.sh
 
 install: ## only the install and build step
 	@bash scripts/install.sh

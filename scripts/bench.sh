@@ -30,5 +30,8 @@ for file in "${files[@]}"; do
   ran+=("${file#./}")
   node --conditions=source "$file" </dev/null || { echo "bench failed: ${file#./}" >&2; failed=1; failed_files+=("${file#./}"); }
 done
-node --conditions=source common/src/testing/bench-summary.ts --figures "$SKIFF_BENCH_FIGURES" --ran "${ran[*]}" --failed "${failed_files[*]:-}"
+# the figures only `make bench-scale` measures come from its newest run, if there was one
+scale_figures=$(ls -t .skiff/bench/scale-figures-*.jsonl 2>/dev/null | head -1 || true)
+node --conditions=source common/src/testing/bench-summary.ts --figures "$SKIFF_BENCH_FIGURES" --ran "${ran[*]}" --failed "${failed_files[*]:-}" \
+  ${scale_figures:+--scale-figures "$scale_figures"}
 exit "$failed"

@@ -105,10 +105,32 @@ describe('make bench: the performance figures and their summary', () => {
       const why = Object.fromEntries(rows.map((r) => [r.id, 'notMeasured' in r ? r.notMeasured : 'measured']));
       expect(why['P1']).to.equal('apiserver/bench/api.bench.ts failed before recording it');
       expect(why['P6']).to.equal('scheduler/bench/scheduler.bench.ts was not run (FILTER)');
-      expect(why['P7']).to.match(/make bench-scale/);
+      expect(why['P7 startup']).to.match(/make bench-scale/);
+      expect(why['P8 P7 run']).to.match(/make bench-scale/);
       expect(why['P9']).to.match(/make up/);
       expect(summaryRows([], run).find((r) => r.id === 'P2')).to.have.property('notMeasured', 'apiserver/bench/api.bench.ts ran but did not record it');
       expect(rows.every((r) => 'notMeasured' in r)).to.equal(true);
+    });
+
+    it("shows the last make bench-scale run's record for a figure only that run measures, saying which run", () => {
+      const startup: FigureRecord = {
+        id: 'P7 startup',
+        title: 'startup',
+        value: 2.5,
+        unit: 's p99',
+        baseline: { name: 'quiet cluster', value: 1.2, unit: 's p99' },
+        ratio: 2.5 / 1.2,
+        goal: 'value <= 5 s',
+        met: true,
+        conditions: '1,000 nodes',
+      };
+      const scaleRun = { records: [startup, p1(100)], source: 'from make bench-scale of 2026-12-07 19:00 UTC' };
+      const rows = summaryRows([p1(800)], run, scaleRun);
+      expect(rows.find((r) => r.id === 'P7 startup')).to.deep.include({ value: 2.5, conditions: 'from make bench-scale of 2026-12-07 19:00 UTC; 1,000 nodes' });
+      // a figure of make bench is never taken from the scale run's file
+      expect(rows[0]).to.deep.equal(p1(800));
+      // and this run's own record of a scale figure wins over the older one
+      expect(summaryRows([{ ...startup, value: 3 }], run, scaleRun).find((r) => r.id === 'P7 startup')).to.have.property('value', 3);
     });
 
     it('prints a Markdown table: value, baseline, ratio, goal and the result of each row', () => {

@@ -6,17 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { startApiserver, startEtcd, watchLines, type ApiserverHandle } from '@skiff/common/testing/index';
+import { percentile, startApiserver, startEtcd, watchLines, type ApiserverHandle } from '@skiff/common/testing/index';
 import { containerConfig, sandboxConfig } from '../src/runtime/cri-configs.ts';
 import { startLocalNode } from '../src/runtime-setup/local-node.ts';
 
 const PODS = Number(process.env.SKIFF_BENCH_PODS ?? 30);
 const NODE = 'bench-node';
 const BUSYBOX = '127.0.0.1:5000/skiff/busybox:latest';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** Watches the namespace's pods and resolves waiters once a pod reports phase Running. */
 function runningWatch(server: ApiserverHandle, ns: string) {

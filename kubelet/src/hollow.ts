@@ -26,6 +26,8 @@ export interface HollowOptions {
   startConcurrency?: number;
   /** serve each node API on 127.x.y.z (its InternalIP), on a free port */
   serve?: boolean;
+  /** the number of the first node (its name's suffix and its address): processes that share a prefix count on */
+  firstIndex?: number;
 }
 
 export interface HollowNodes {
@@ -38,7 +40,9 @@ export async function runHollowNodes(o: HollowOptions): Promise<HollowNodes> {
   const rootDir = mkdtempSync(join(tmpdir(), 'skiff-hollow-'));
   const machine = { ...machineInfo(rootDir), cpus: 4, memoryBytes: 16 * 2 ** 30, ephemeralStorageBytes: 100 * 2 ** 30 };
   const kubelets: Kubelet[] = [];
-  for (let i = 0; i < o.count; i++) {
+  const first = o.firstIndex ?? 0;
+  for (let n = 0; n < o.count; n++) {
+    const i = first + n;
     const nodeIP = o.serve
       ? `127.${128 + Math.floor((i + 1) / 65536)}.${Math.floor((i + 1) / 256) % 256}.${(i + 1) % 256}`
       : `10.${128 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;

@@ -45,6 +45,11 @@ const FLAGS = {
   'simulated-ready-delay': { type: 'number', default: 1, description: 'seconds before a simulated pod is Running' },
   'hollow-nodes': { type: 'number', default: 0, description: 'run N simulated kubelets in this process (hollow-node-0..N-1)' },
   'hollow-name-prefix': { default: 'hollow-node-', description: 'name prefix of hollow nodes' },
+  'hollow-first-index': {
+    type: 'number',
+    default: 0,
+    description: 'number of the first hollow node (PREFIX<i>): several processes with one prefix run nodes FIRST..FIRST+N-1 each',
+  },
   'hollow-serve': {
     type: 'boolean',
     default: false,
@@ -86,10 +91,13 @@ async function main(): Promise<void> {
   }
   if (f['hollow-nodes'] > 0) {
     if (f['drain-on-shutdown']) throw new FlagError('--drain-on-shutdown is for a real node, not --hollow-nodes');
+    const first = f['hollow-first-index'];
+    if (!Number.isInteger(first) || first < 0) throw new FlagError(`--hollow-first-index must be a whole number of 0 or more, got ${first}`);
     const hollow = await runHollowNodes({
       kubeConfig: loadKubeConfig(f.kubeconfig),
       count: f['hollow-nodes'],
       prefix: f['hollow-name-prefix'],
+      firstIndex: first,
       readyDelayMs: f['simulated-ready-delay'] * 1000,
       usageFactor: f['hollow-usage-factor'],
       serve: f['hollow-serve'],

@@ -14,6 +14,7 @@ import {
   componentEntryArgs,
   formatNumber,
   freePort,
+  quantileFromMetrics,
   recordFigure,
   startApiserver,
   startComponent,
@@ -71,30 +72,6 @@ function watchBinds(server: ApiserverHandle, ns: string, onBind: (name: string, 
     const ev = JSON.parse(line);
     if (ev.object?.spec?.nodeName) onBind(ev.object.metadata.name, performance.now());
   });
-}
-
-/** histogram_quantile over a Prometheus text histogram. */
-export function quantileFromMetrics(text: string, metric: string, q: number): number {
-  const buckets: [number, number][] = [];
-  for (const line of text.split('\n')) {
-    const m = new RegExp(`^${metric}_bucket\\{(?:.*,)?le="([^"]+)".*\\} (\\S+)`).exec(line);
-    if (m) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
-  }
-  buckets.sort((a, b) => a[0] - b[0]);
-  const total = buckets.at(-1)?.[1] ?? 0;
-  if (total === 0) return NaN;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevCount = 0;
-  for (const [le, count] of buckets) {
-    if (count >= rank) {
-      if (le === Infinity) return prevLe;
-      return prevLe + ((le - prevLe) * (rank - prevCount)) / Math.max(1, count - prevCount);
-    }
-    prevLe = le;
-    prevCount = count;
-  }
-  return prevLe;
 }
 
 async function run(etcdUrl: string, nodes: number): Promise<{ podsPerSecond: number; createRate: number }> {

@@ -5,10 +5,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { ApiserverHandle, CertPair } from '@skiff/common/testing/index';
 
-export const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
+export { percentile as pct } from '@skiff/common/testing/index';
 export const ms = (n: number) => `${n.toFixed(2)} ms`;
 export const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
 

@@ -34,5 +34,8 @@ export {
 } from './bench-figures.ts';
 export type { FigureSpec, Goal, Baseline, MeasuredFigure, UnmeasuredFigure, FigureRecord, BenchRun } from './bench-figures.ts';
 export { rssMiB } from './process-memory.ts';
+export { percentile } from './percentile.ts';
+export { histogramSeries, histogramDelta, histogramCount, histogramQuantile, quantileFromMetrics } from './prometheus-text.ts';
+export type { HistogramSeries } from './prometheus-text.ts';
 export { benchNodeFlags, BENCH_NODE_FLAGS_ENV } from './bench-node-flags.ts';
 export { benchPhase, BENCH_PHASES_ENV } from './bench-phases.ts';

@@ -1,12 +1,16 @@
-// Registers the Node, renews its Lease every 10 s, posts status on change and at least
-// every minute, and waits for a podCIDR (else the --pod-cidr fallback) to write CNI config
-// before reporting Ready.
+// Registers the Node, renews its Lease every 10 s, posts status on change and at least every
+// 5 minutes (upstream's nodeStatusReportFrequency: the Lease is the heartbeat the node
+// lifecycle controller reads), and waits for a podCIDR (else the --pod-cidr fallback) to
+// write CNI config before reporting Ready.
 import os from 'node:os';
 import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '@skiff/common';
 import { isAlreadyExists, isNotFound, mergePatch, type ApiClients } from '../api/client.ts';
 import { SHUTDOWN_CORDON_ANNOTATION } from './drain.ts';
 import { nodeObject, nodeStatus, statusFingerprint, type Health, type NodeIdentity } from './node-status.ts';
+
+/** kubelet's nodeStatusReportFrequency default: an unchanged status is still posted this often */
+export const NODE_STATUS_REPORT_FREQUENCY_MS = 5 * 60_000;
 
 export interface NodeAgentOptions {
   api: ApiClients;
@@ -167,7 +171,7 @@ export class NodeAgent {
     try {
       const status = nodeStatus(this.o.identity, await this.health(), this.node?.status);
       const fp = statusFingerprint(status);
-      const stale = Date.now() - this.lastPostedAt > (this.o.statusMaxAgeMs ?? 60_000);
+      const stale = Date.now() - this.lastPostedAt > (this.o.statusMaxAgeMs ?? NODE_STATUS_REPORT_FREQUENCY_MS);
       if (!force && !stale && fp === this.lastPostedFingerprint) return;
       this.node = await this.o.api.core.patchNodeStatus({ name: this.name, body: { status } }, mergePatch);
       this.lastPostedFingerprint = fp;
