@@ -11,6 +11,7 @@ export { loadKubeConfig, keyOf, splitKey, withApiserverFailover } from './kube-c
 export { APISERVER_ENDPOINTS_ENV, ApiserverEndpoints, parseApiserverEndpoints } from './apiserver-failover.ts';
 export { Informer } from './informer.ts';
 export type { InformerOptions, Handler } from './informer.ts';
+export type { IndexFunc } from './informer-index.ts';
 export { LeaderElector, leaseRenewalOverdue } from './leader-election.ts';
 export type { LeaderElectionOptions } from './leader-election.ts';
 export { startServiceEndpoints, onShutdown } from './service.ts';

@@ -2,6 +2,7 @@
 // informer stops on any error, so this one restarts it with back-off (and relists when the
 // apiserver answers 410, which the client already handles).
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
+import { CacheIndex, type IndexFunc } from './informer-index.ts';
 import type { Logger } from './log.ts';
 
 export interface InformerOptions<T extends KubernetesObject> {
@@ -24,6 +25,7 @@ export class Informer<T extends KubernetesObject> {
   private backoffMs = 500;
   private retryTimer?: NodeJS.Timeout;
   private readonly syncWaiters: (() => void)[] = [];
+  private readonly indexes = new Map<string, CacheIndex<T>>();
 
   constructor(opts: InformerOptions<T>) {
     this.lw = new ListWatch<T>(
@@ -39,6 +41,10 @@ export class Informer<T extends KubernetesObject> {
       opts.labelSelector,
       opts.fieldSelector,
     );
+    // registered first, so that an index is up to date when any other handler runs
+    this.lw.on('add', (o) => this.fileInIndexes(o));
+    this.lw.on('update', (o) => this.fileInIndexes(o));
+    this.lw.on('delete', (o) => this.dropFromIndexes(o));
     this.lw.on('error', (err: any) => {
       if (this.stopped) return;
       const delay = this.backoffMs;
@@ -91,5 +97,32 @@ export class Informer<T extends KubernetesObject> {
   }
   list(namespace?: string): readonly T[] {
     return this.lw.list(namespace);
+  }
+
+  /**
+   * Keeps an index of the cache under `name` (once: a second call with the same name is a
+   * no-op, so controllers sharing an informer can each ask for it). A lookup by index costs the
+   * objects it finds, where filtering list() costs every object of the cache.
+   */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    if (this.indexes.has(name)) return;
+    const index = new CacheIndex(fn);
+    this.indexes.set(name, index);
+    for (const o of this.lw.list()) index.file(o);
+  }
+
+  /** The objects filed under `value` in index `name` (addIndex first). */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`no index ${name} on this informer (addIndex first)`);
+    return index.get(value);
+  }
+
+  private fileInIndexes(o: T): void {
+    for (const index of this.indexes.values()) index.file(o);
+  }
+
+  private dropFromIndexes(o: T): void {
+    for (const index of this.indexes.values()) index.drop(o);
   }
 }

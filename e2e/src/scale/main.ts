@@ -156,6 +156,9 @@ const topCalls = (l: CallLatency[], n: number) =>
     .map((c) => `${c.call} ${(c.p99Seconds * 1000).toFixed(0)} ms (${c.count.toLocaleString('en-US')} calls)`)
     .join(', ');
 
+// Ctrl-C or a SIGTERM: exit through process.exit, whose hook (the harness's) kills what it started
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
 let etcd: EtcdHandle | undefined;
 let api: ApiserverHandle | undefined;
 const components: ComponentHandle[] = [];
