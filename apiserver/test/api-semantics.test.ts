@@ -293,6 +293,34 @@ describe('API semantics over HTTPS', function () {
       await w.ended;
       expect(Date.now() - t0).to.be.lessThan(4000);
     });
+    it("gives each kubelet's watch (spec.nodeName=NODE) the pods of its node and no other", async () => {
+      const watch = (node: string) => openWatch(cluster.server, `/api/v1/pods?watch=true&fieldSelector=spec.nodeName%3D${node}&timeoutSeconds=10`);
+      const n1 = watch('sem-n1');
+      const n2 = watch('sem-n2');
+      const unscheduled = openWatch(
+        cluster.server,
+        `/api/v1/namespaces/${ns}/pods?watch=true&fieldSelector=spec.nodeName%3D&labelSelector=trig%3Dyes&timeoutSeconds=10`,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await json('POST', `/api/v1/namespaces/${ns}/pods`, pod('trig', { trig: 'yes' }));
+      await json('POST', `/api/v1/namespaces/${ns}/pods`, pod('trig-direct', {}, { nodeName: 'sem-n2' }));
+      await json('POST', `/api/v1/namespaces/${ns}/pods/trig/binding`, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'trig' },
+        target: { apiVersion: 'v1', kind: 'Node', name: 'sem-n1' },
+      });
+      await json('DELETE', `/api/v1/namespaces/${ns}/pods/trig?gracePeriodSeconds=0`);
+      const seen = (w: { events: any[] }) => w.events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type}:${e.object.metadata.name}`);
+      await until(() => seen(n1).includes('DELETED:trig') && seen(n2).includes('ADDED:trig-direct') && seen(unscheduled).includes('DELETED:trig'));
+      await new Promise((r) => setTimeout(r, 300));
+      // binding makes the pod start matching n1's selector and stop matching the unscheduled one
+      expect(seen(n1)).to.deep.equal(['ADDED:trig', 'DELETED:trig']);
+      expect(seen(n2)).to.deep.equal(['ADDED:trig-direct']);
+      expect(seen(unscheduled)).to.deep.equal(['ADDED:trig', 'DELETED:trig']);
+      for (const w of [n1, n2, unscheduled]) w.stop();
+      await json('DELETE', `/api/v1/namespaces/${ns}/pods/trig-direct?gracePeriodSeconds=0`);
+    });
     it('from a resourceVersion replays what followed it', async () => {
       const list = await json('GET', `/api/v1/namespaces/${ns}/configmaps`);
       await json('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after' } });

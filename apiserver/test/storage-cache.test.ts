@@ -146,6 +146,36 @@ describe('storage: CachedStorage (watch cache) on a real etcd', function () {
     w3.stop();
   });
 
+  it("offers a watcher with a trigger only the events whose object had or has its value (kubelets' spec.nodeName)", async () => {
+    const nodeOf = (o: KObject) => String((o.spec as { nodeName?: string } | undefined)?.nodeName ?? '');
+    const onA = collect();
+    const onB = collect();
+    const unbound = collect();
+    const everyone = collect();
+    const watches = [
+      await store.watch('/registry/pods/', { trigger: { value: 'a', of: nodeOf } }, onA.onEvent),
+      await store.watch('/registry/pods/', { trigger: { value: 'b', of: nodeOf } }, onB.onEvent),
+      await store.watch('/registry/pods/', { trigger: { value: '', of: nodeOf } }, unbound.onEvent),
+      await store.watch('/registry/pods/', {}, everyone.onEvent),
+    ];
+    await store.create('/registry/pods/default/p', pod('p'));
+    await store.guaranteedUpdate('/registry/pods/default/p', (c) => ({ ...c!, spec: { nodeName: 'a' } }));
+    await store.create('/registry/pods/default/q', pod('q', 'default', { spec: { nodeName: 'b' } }));
+    // moved from a to b (a store would not allow it for pods; the cache must not lose the old node's watcher)
+    await store.guaranteedUpdate('/registry/pods/default/p', (c) => ({ ...c!, spec: { nodeName: 'b' } }));
+    await store.delete('/registry/pods/default/q');
+    await everyone.waitFor(5);
+    await onB.waitFor(3);
+    const seen = (c: ReturnType<typeof collect>) => c.events.map((e) => `${e.type}:${e.object.metadata.name}`);
+    expect(seen(onA)).to.deep.equal(['MODIFIED:p', 'MODIFIED:p']);
+    expect(seen(onB)).to.deep.equal(['ADDED:q', 'MODIFIED:p', 'DELETED:q']);
+    expect(seen(unbound)).to.deep.equal(['ADDED:p', 'MODIFIED:p']);
+    expect(seen(everyone)).to.have.length(5);
+    for (const w of watches) w.stop();
+    // a stopped watcher is filed nowhere any more
+    expect(store.stats().find((c) => c.resource.includes('pods'))?.watchers).to.equal(0);
+  });
+
   it('answers a watch older than the event ring with 410 Expired', async () => {
     const small = new CachedStorage(new EtcdStorage({ endpoints: [etcd.endpoint], prefix: `/small${n}` }), { eventsPerResource: 5 });
     try {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mutatingLatencies, parseScrape } from '../src/scale/api-latency.ts';
+import { mutatingLatencies, parseScrape, responsesWithCode } from '../src/scale/api-latency.ts';
 import { PodStartupTracker } from '../src/scale/pod-startup.ts';
 import { ramp, replicasAt } from '../src/scale/ramp.ts';
 
@@ -80,6 +80,17 @@ describe('make bench-scale: the density run', () => {
       expect(l[0]!.p99Seconds).to.be.closeTo(0.1 + 0.9 * 0.99, 1e-9);
       expect(l[1]!.p99Seconds).to.be.closeTo(0.099, 1e-9);
       expect(mutatingLatencies(scrape(10, 5, 0), scrape(10, 5, 0))).to.deep.equal([]);
+    });
+
+    it('counts the requests answered with a code, over every verb and resource', () => {
+      const text = [
+        'apiserver_request_total{verb="PATCH",group="coordination.k8s.io",version="v1",resource="leases",subresource="",code="429"} 7',
+        'apiserver_request_total{verb="PATCH",group="coordination.k8s.io",version="v1",resource="leases",subresource="",code="200"} 900',
+        'apiserver_request_total{verb="CREATE",group="",version="v1",resource="pods",subresource="",code="429"} 3',
+        'apiserver_request_duration_seconds_count{verb="CREATE",code="429"} 99',
+      ].join('\n');
+      expect(responsesWithCode(text, '429')).to.equal(10);
+      expect(responsesWithCode(text, '500')).to.equal(0);
     });
   });
 });

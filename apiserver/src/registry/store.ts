@@ -11,7 +11,7 @@ import type { RequestAdmission } from '../admission/chain.ts';
 import { admitMutating, type MutatingAdmission } from '../pipeline/mutating-admission.ts';
 import { admitValidating } from '../pipeline/validating-admission.ts';
 import { validateObject } from '../pipeline/validation.ts';
-import type { Storage, WatchEvent, Watcher } from '../storage/interface.ts';
+import type { Storage, WatchEvent, Watcher, WatchTrigger } from '../storage/interface.ts';
 import { apiVersionOf, type KObject, type RequestContext, type ResourceDef } from './types.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 
@@ -145,6 +145,20 @@ export class Store {
     return { ...f, ...(this.def.selectableFields?.(obj) ?? {}) };
   }
 
+  /** The trigger value of a stored object (def.watchTriggerField), one function for every watcher of this store. */
+  private readonly triggerOf = (stored: KObject): string => {
+    const o = this.def.fromStorage ? this.def.fromStorage(clone(stored)) : stored;
+    return this.selectableFields(o)[this.def.watchTriggerField!] ?? '';
+  };
+
+  /** The watch-cache trigger of a field selector: an equality on the resource's trigger field. */
+  private watchTrigger(fieldSelector: string | undefined): WatchTrigger | undefined {
+    const field = this.def.watchTriggerField;
+    if (!field || !fieldSelector) return undefined;
+    const r = parseFieldSelector(fieldSelector).find((f) => f.field === field && f.op === '=');
+    return r ? { value: r.value, of: this.triggerOf } : undefined;
+  }
+
   /** A predicate over stored objects; throws 400 for a selector the resource cannot filter on. */
   predicate(q: { labelSelector?: string; fieldSelector?: string }): ((o: KObject) => boolean) | undefined {
     const labels = q.labelSelector ? parseLabelSelector(q.labelSelector) : [];
@@ -202,6 +216,7 @@ export class Store {
         resourceVersion: q.resourceVersion,
         allowBookmarks: q.allowWatchBookmarks,
         sendInitialEvents: q.sendInitialEvents,
+        trigger: this.watchTrigger(q.fieldSelector),
       },
       (ev: WatchEvent) => {
         if (ev.type === 'BOOKMARK') {

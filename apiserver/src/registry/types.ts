@@ -178,6 +178,12 @@ export interface ResourceDef {
   specChanged?(obj: KObject, old: KObject): boolean;
   /** Field selector values: metadata.name and metadata.namespace are added by the store. */
   selectableFields?(obj: KObject): Record<string, string>;
+  /**
+   * A selectable field that watchers usually select one value of (pods: spec.nodeName, one
+   * watch per kubelet): the watch cache files those watchers by the value (storage/interface.ts
+   * WatchTrigger) instead of offering each of them every event.
+   */
+  watchTriggerField?: string;
   /** `kubectl get` columns. Default: Name, Created At. */
   table?: TableConvertor;
   /** Whether a DELETE without grace waits (pods bound to a node: graceful deletion). */

@@ -40,6 +40,22 @@ export interface WatchOptions {
   allowBookmarks?: boolean;
   /** send initial ADDED events for everything present at start (resourceVersion '0' or absent with sendInitialEvents) */
   sendInitialEvents?: boolean;
+  /** the watcher wants only objects whose trigger value is this one; a hint a store may ignore */
+  trigger?: WatchTrigger;
+}
+
+/**
+ * kube-apiserver's watch-cache trigger: a watcher whose field selector requires `field=value`
+ * of a resource that names that field its trigger (pods: spec.nodeName, for the kubelets) is
+ * handed only the events whose object had `value` before or has it after the change. The watch
+ * cache files such watchers by value, so an event costs the watchers it can concern rather than
+ * every watcher of the resource. The caller filters what arrives as before; this only skips
+ * events the filter would have dropped.
+ */
+export interface WatchTrigger {
+  value: string;
+  /** the trigger value of a stored object; one function per resource, the same for all its watchers */
+  of: (stored: KObject) => string;
 }
 
 export interface Watcher {

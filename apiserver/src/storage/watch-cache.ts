@@ -3,7 +3,7 @@
 // are served from here without touching etcd.
 import type { Logger } from '@skiff/common';
 import type { KObject } from '../registry/types.ts';
-import type { ListOptions, ListResult, WatchEvent, WatchOptions, Watcher } from './interface.ts';
+import type { ListOptions, ListResult, WatchEvent, WatchOptions, Watcher, WatchTrigger } from './interface.ts';
 import type { EtcdStorage } from './etcd-storage.ts';
 import { bookmarkEvent } from './etcd-storage.ts';
 import { EtcdWatchStream } from './etcd-watch.ts';
@@ -30,6 +30,7 @@ interface Subscriber {
   /** only events after this revision are delivered */
   after: number;
   allowBookmarks: boolean;
+  trigger?: WatchTrigger;
   onEvent: (ev: WatchEvent) => void;
   stop: () => void;
 }
@@ -45,7 +46,12 @@ export class WatchCache {
   private sortedKeys: string[] | null = null;
   private ring: EventRing;
   private stream: EtcdWatchStream | undefined;
+  /** every watcher (bookmarks, stop, the count) */
   private readonly subscribers = new Set<Subscriber>();
+  /** the watchers offered every event of their prefix */
+  private readonly untriggered = new Set<Subscriber>();
+  /** the watchers with a trigger, by the trigger's function, then by its value */
+  private readonly triggered = new Map<WatchTrigger['of'], Map<string, Set<Subscriber>>>();
   private revisionWaiters: Array<{ revision: number; resolve: () => void }> = [];
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -132,9 +138,40 @@ export class WatchCache {
     }
     this.revision = Math.max(this.revision, event.revision);
     this.ring.push({ key, event });
-    for (const s of this.subscribers) {
+    const offer = (s: Subscriber) => {
       if (event.revision > s.after && key.startsWith(s.prefix)) this.deliver(s, event);
+    };
+    for (const s of this.untriggered) offer(s);
+    for (const [of, byValue] of this.triggered) {
+      const now = of(event.object);
+      const before = event.prevObject ? of(event.prevObject) : now;
+      for (const s of byValue.get(now) ?? []) offer(s);
+      if (before !== now) for (const s of byValue.get(before) ?? []) offer(s);
     }
+  }
+
+  private subscribe(s: Subscriber): void {
+    this.subscribers.add(s);
+    if (!s.trigger) {
+      this.untriggered.add(s);
+      return;
+    }
+    let byValue = this.triggered.get(s.trigger.of);
+    if (!byValue) this.triggered.set(s.trigger.of, (byValue = new Map()));
+    let set = byValue.get(s.trigger.value);
+    if (!set) byValue.set(s.trigger.value, (set = new Set()));
+    set.add(s);
+  }
+
+  private unsubscribe(s: Subscriber): void {
+    this.subscribers.delete(s);
+    this.untriggered.delete(s);
+    if (!s.trigger) return;
+    const byValue = this.triggered.get(s.trigger.of);
+    const set = byValue?.get(s.trigger.value);
+    set?.delete(s);
+    if (set?.size === 0) byValue!.delete(s.trigger.value);
+    if (byValue?.size === 0) this.triggered.delete(s.trigger.of);
   }
 
   private deliver(s: Subscriber, event: WatchEvent): void {
@@ -215,12 +252,13 @@ export class WatchCache {
       prefix,
       after: this.revision,
       allowBookmarks: opts.allowBookmarks === true,
+      ...(opts.trigger ? { trigger: opts.trigger } : {}),
       onEvent: (ev) => {
         if (!stopped) onEvent(ev);
       },
       stop: () => {
         stopped = true;
-        this.subscribers.delete(subscriber);
+        this.unsubscribe(subscriber);
       },
     };
     const watcher: CacheWatcher = {
@@ -245,7 +283,7 @@ export class WatchCache {
       for (const e of this.ring.since(rv)) if (e.key.startsWith(prefix)) this.deliver(subscriber, e.event);
       subscriber.after = Math.max(rv, this.revision);
     }
-    if (!stopped) this.subscribers.add(subscriber);
+    if (!stopped) this.subscribe(subscriber);
     return watcher;
   }
 

@@ -19,6 +19,15 @@ export type Scrape = Map<string, HistogramSeries>;
 
 export const parseScrape = (metricsText: string): Scrape => histogramSeries(metricsText, REQUEST_DURATION);
 
+/** How many requests apiserver_request_total counts with this response code, all verbs and resources. */
+export function responsesWithCode(metricsText: string, code: string): number {
+  let n = 0;
+  for (const line of metricsText.split('\n')) {
+    if (line.startsWith('apiserver_request_total{') && line.includes(`code="${code}"`)) n += Number(line.slice(line.lastIndexOf('}') + 1).trim());
+  }
+  return n;
+}
+
 /** Each mutating call's p99 between two scrapes, slowest first. */
 export function mutatingLatencies(before: Scrape, after: Scrape): CallLatency[] {
   const out: CallLatency[] = [];

@@ -28,7 +28,7 @@ import {
   watchLines,
 } from '@skiff/common/testing/index';
 import type { ApiserverHandle, ComponentHandle, EtcdHandle, MeasuredFigure } from '@skiff/common/testing/index';
-import { mutatingLatencies, parseScrape } from './api-latency.ts';
+import { mutatingLatencies, parseScrape, responsesWithCode } from './api-latency.ts';
 import type { CallLatency, Scrape } from './api-latency.ts';
 import { PodStartupTracker } from './pod-startup.ts';
 import { ramp } from './ramp.ts';
@@ -55,15 +55,23 @@ const seconds = (ms: number) => `${formatNumber(ms / 1000)} s`;
 // the components from dist (what `make up` runs), so that Node's type stripper is not counted
 process.env.SKIFF_TEST_MODE ??= 'dist';
 
+/** A request that must succeed; a 429 (the apiserver's in-flight limit) is retried after its Retry-After, as client-go does. */
 async function must(api: ApiserverHandle, method: string, path: string, body?: object, contentType?: string): Promise<void> {
-  const r = await api.request(method, path, { body, ...(contentType ? { headers: { 'content-type': contentType } } : {}) });
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body.slice(0, 300)}`);
+  for (let attempt = 1; ; attempt++) {
+    const r = await api.request(method, path, { body, ...(contentType ? { headers: { 'content-type': contentType } } : {}) });
+    if (r.status < 300) return;
+    if (r.status === 429 && attempt < 10) {
+      await sleep(Number(r.headers['retry-after'] ?? 1) * 1000);
+      continue;
+    }
+    throw new Error(`${method} ${path}: ${r.status} ${r.body.slice(0, 300)}`);
+  }
 }
 
-async function scrape(api: ApiserverHandle): Promise<Scrape> {
+async function scrape(api: ApiserverHandle): Promise<{ latency: Scrape; tooManyRequests: number }> {
   const r = await api.request('GET', '/metrics');
   if (r.status !== 200) throw new Error(`GET /metrics: ${r.status}`);
-  return parseScrape(r.body);
+  return { latency: parseScrape(r.body), tooManyRequests: responsesWithCode(r.body, '429') };
 }
 
 async function readyNodes(api: ApiserverHandle): Promise<number> {
@@ -229,7 +237,7 @@ try {
   await createDeployment(server, 'quiet', 'quiet');
   await ramp({ names: ['quiet/quiet'], replicasEach: QUIET_PODS, podsPerSecond: QUIET_RATE }, scaleTo(server));
   await waitFor(`${QUIET_PODS} quiet pods Running`, async () => tracker.running('quiet/') >= QUIET_PODS, 300_000, 500);
-  const quiet = phaseFigures(mutatingLatencies(quietBefore, await scrape(server)), tracker, 'quiet/');
+  const quiet = phaseFigures(mutatingLatencies(quietBefore.latency, (await scrape(server)).latency), tracker, 'quiet/');
   log(
     `quiet: pod startup p99 ${seconds(quiet.startupP99Ms)}, worst mutating p99 ${worst(quiet.latencies).call} ${seconds(worst(quiet.latencies).p99Seconds * 1000)}`,
   );
@@ -256,7 +264,8 @@ try {
   const loadAfter = await scrape(server);
   rss.read();
   rss.stop();
-  const load = phaseFigures(mutatingLatencies(loadBefore, loadAfter), tracker, 'load-');
+  const load = phaseFigures(mutatingLatencies(loadBefore.latency, loadAfter.latency), tracker, 'load-');
+  const tooManyRequests = loadAfter.tooManyRequests - loadBefore.tooManyRequests;
   const dbBytes = statSync(join(etcd.dataDir, 'member', 'snap', 'db')).size;
   log(
     `load: ${formatNumber(expected)} pods Running ${seconds(loadSeconds * 1000)} after the first scale-up ` +
@@ -274,7 +283,7 @@ try {
       value: worst(load.latencies).p99Seconds,
       unit: 's p99',
       baseline: { name: `the quiet cluster's worst (${worst(quiet.latencies).call})`, value: worst(quiet.latencies).p99Seconds, unit: 's p99' },
-      conditions: `${sizes}; slowest calls: ${topCalls(load.latencies, 4)}`,
+      conditions: `${sizes}; slowest calls: ${topCalls(load.latencies, 4)}; ${tooManyRequests.toLocaleString('en-US')} requests answered 429 (in-flight limit)`,
     }),
   );
   figures.push(
@@ -311,6 +320,7 @@ try {
         load,
         rssMiB: { idle, peak: rss.peak, last: rss.last },
         etcdDbBytes: dbBytes,
+        tooManyRequests,
         figures,
       },
       null,

@@ -159,6 +159,9 @@ export const pods: ResourceDef = {
     return !isDeepStrictEqual(obj.spec, old.spec);
   },
 
+  // each kubelet watches the pods of its node: kube-apiserver's NodeNameTriggerFunc
+  watchTriggerField: 'spec.nodeName',
+
   selectableFields(obj) {
     return {
       'spec.nodeName': obj.spec?.nodeName ?? '',
