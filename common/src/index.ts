@@ -10,6 +10,7 @@ export type { ControllerMetrics } from './controller/metrics.ts';
 export { loadKubeConfig, keyOf, splitKey, withApiserverFailover } from './kube-client.ts';
 export { APISERVER_ENDPOINTS_ENV, ApiserverEndpoints, parseApiserverEndpoints } from './apiserver-failover.ts';
 export { Informer } from './informer.ts';
+export { RetryAfterHttpLibrary, retryTooManyRequests } from './retry-after.ts';
 export type { InformerOptions, Handler } from './informer.ts';
 export type { IndexFunc } from './informer-index.ts';
 export { LeaderElector, leaseRenewalOverdue } from './leader-election.ts';

@@ -3,11 +3,13 @@ import type { AgentOptions } from 'node:https';
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
 import { APISERVER_ENDPOINTS_ENV, ApiserverEndpoints, failoverAgent, parseApiserverEndpoints, type ApiserverEndpoint } from './apiserver-failover.ts';
 import { reuseConnections } from './connection-reuse.ts';
+import { retryTooManyRequests } from './retry-after.ts';
 
 /**
  * --kubeconfig, else $KUBECONFIG, else ~/.kube/config; API calls share kept-alive connections.
  * With $SKIFF_APISERVER_ENDPOINTS (or `endpoints`) listing several apiservers, connections
- * fail over between the kubeconfig's server and those (apiserver-failover.ts).
+ * fail over between the kubeconfig's server and those (apiserver-failover.ts). A 429 with
+ * Retry-After is retried (retry-after.ts).
  */
 export function loadKubeConfig(path?: string, endpoints = process.env[APISERVER_ENDPOINTS_ENV]): KubeConfig {
   const kc = new KubeConfig();
@@ -16,7 +18,7 @@ export function loadKubeConfig(path?: string, endpoints = process.env[APISERVER_
   else kc.loadFromDefault();
   const extra = parseApiserverEndpoints(endpoints);
   if (extra.length > 0) withApiserverFailover(kc, extra);
-  return reuseConnections(kc);
+  return retryTooManyRequests(reuseConnections(kc));
 }
 
 /** Every agent the client builds (API calls and watches) connects to the first endpoint that answers. */
