@@ -9,6 +9,9 @@ import { isAlreadyExists, isNotFound, mergePatch, type ApiClients } from '../api
 import { SHUTDOWN_CORDON_ANNOTATION } from './drain.ts';
 import { nodeObject, nodeStatus, statusFingerprint, type Health, type NodeIdentity } from './node-status.ts';
 
+const REGISTER_FIRST_DELAY_MS = 100;
+const REGISTER_MAX_DELAY_MS = 7000;
+
 /** kubelet's nodeStatusReportFrequency default: an unchanged status is still posted this often */
 export const NODE_STATUS_REPORT_FREQUENCY_MS = 5 * 60_000;
 
@@ -59,9 +62,12 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
-    await this.register();
-    await this.renewLease();
-    await this.syncStatus(true);
+    await this.registerUntilDone();
+    // a first renewal or status post that fails is not fatal: the loops below try again
+    const firstTry = (what: string, fn: () => Promise<void>) =>
+      fn().catch((e: unknown) => this.o.log.warn(`first ${what} failed; the loop retries it`, { node: this.name, err: e as Error }));
+    await firstTry('lease renewal', () => this.renewLease());
+    await firstTry('status post', () => this.syncStatus(true));
     const every = (ms: number, fn: () => Promise<void>) => {
       const t = setInterval(() => {
         if (!this.stopped) void fn().catch((e: unknown) => this.o.log.warn('node loop failed', { err: e as Error }));
@@ -76,6 +82,23 @@ export class NodeAgent {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+  }
+
+  /**
+   * Registers the node, trying again until it is done (upstream's registerWithAPIServer: 100 ms
+   * doubling to 7 s): a busy or restarting apiserver must not make the kubelet exit.
+   */
+  private async registerUntilDone(): Promise<void> {
+    for (let delayMs = REGISTER_FIRST_DELAY_MS; ; delayMs = Math.min(delayMs * 2, REGISTER_MAX_DELAY_MS)) {
+      try {
+        await this.register();
+        return;
+      } catch (e) {
+        if (this.stopped) throw e;
+        this.o.log.warn('could not register the node; trying again', { node: this.name, inMs: delayMs, err: e as Error });
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
   }
 
   private async register(): Promise<void> {
