@@ -94,8 +94,8 @@ describe('apiserver: etcd killed and restarted', function () {
     });
     try {
       await until('the watch to start', () => seen.includes('ADDED before-outage'), 20_000);
-      // Longer than the etcd client's keepalive (10 s + 5 s) and the watch streams' silence
-      // watchdog (10 s + 10 s): the connections stay open but nothing answers on them.
+      // Longer than the watch streams' silence watchdog (10 s + 10 s): the connections stay
+      // open but nothing answers on them (the etcd client's keepalive, 30 s + 10 s, is longer).
       process.kill(etcd!.pid, 'SIGSTOP');
       try {
         await new Promise((r) => setTimeout(r, 25_000));

@@ -19,6 +19,11 @@ export interface RequestLimitsConfig {
 const exemptPaths = new Set(['/healthz', '/readyz', '/livez']);
 const longRunningSubresources = new Set(['exec', 'attach', 'portforward', 'proxy', 'log']);
 const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Made once: a saturated server answers thousands of these a second, and an error made per
+ * refusal (its stack trace captured) was a tenth of a 5,000-node density run's apiserver.
+ */
+const TOO_MANY_REQUESTS = errors.tooManyRequests('Too many requests, please try again later.', 1);
 
 export function isLongRunning(req: IncomingMessage, path: string, query: URLSearchParams): boolean {
   try {
@@ -64,7 +69,7 @@ export function createRequestLimiter(cfg: RequestLimitsConfig): RequestLimiter {
       const max = kind === 'readOnly' ? cfg.maxRequestsInflight : cfg.maxMutatingRequestsInflight;
       if (max > 0 && inflight[kind] >= max) {
         res.setHeader('Retry-After', '1');
-        writeError(res, errors.tooManyRequests('Too many requests, please try again later.', 1));
+        writeError(res, TOO_MANY_REQUESTS);
         return false;
       }
       inflight[kind]++;
