@@ -75,7 +75,8 @@ async function scrape(api: ApiserverHandle): Promise<{ latency: Scrape; tooManyR
 }
 
 async function readyNodes(api: ApiserverHandle): Promise<number> {
-  const r = await api.request('GET', '/api/v1/nodes');
+  // resourceVersion=0: from the watch cache as it is, a poll that adds no etcd read to the load
+  const r = await api.request('GET', '/api/v1/nodes?resourceVersion=0');
   if (r.status !== 200) return 0;
   const nodes = (JSON.parse(r.body) as { items: { status?: { conditions?: { type: string; status: string }[] } }[] }).items;
   return nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
