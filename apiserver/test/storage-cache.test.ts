@@ -174,6 +174,19 @@ describe('storage: CachedStorage (watch cache) on a real etcd', function () {
     for (const w of watches) w.stop();
     // a stopped watcher is filed nowhere any more
     expect(store.stats().find((c) => c.resource.includes('pods'))?.watchers).to.equal(0);
+
+    // a trigger that cannot read an object hands that event to all its watchers, not to none
+    const picky = (o: KObject) => {
+      if (o.metadata.name === 'odd') throw new Error('unreadable');
+      return nodeOf(o);
+    };
+    const onC = collect();
+    const w = await store.watch('/registry/pods/', { trigger: { value: 'c', of: picky } }, onC.onEvent);
+    await store.create('/registry/pods/default/odd', pod('odd'));
+    await store.create('/registry/pods/default/on-c', pod('on-c', 'default', { spec: { nodeName: 'c' } }));
+    await onC.waitFor(2);
+    expect(seen(onC)).to.deep.equal(['ADDED:odd', 'ADDED:on-c']);
+    w.stop();
   });
 
   it('answers a watch older than the event ring with 410 Expired', async () => {

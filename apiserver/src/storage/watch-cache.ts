@@ -143,8 +143,13 @@ export class WatchCache {
     };
     for (const s of this.untriggered) offer(s);
     for (const [of, byValue] of this.triggered) {
-      const now = of(event.object);
-      const before = event.prevObject ? of(event.prevObject) : now;
+      const now = triggerValue(of, event.object);
+      const before = event.prevObject ? triggerValue(of, event.prevObject) : now;
+      if (now === undefined || before === undefined) {
+        // an object the trigger cannot read goes to all of its watchers: their filters decide
+        for (const set of byValue.values()) for (const s of set) offer(s);
+        continue;
+      }
       for (const s of byValue.get(now) ?? []) offer(s);
       if (before !== now) for (const s of byValue.get(before) ?? []) offer(s);
     }
@@ -307,6 +312,15 @@ export class WatchCache {
     this.stream?.stop();
     for (const s of [...this.subscribers]) s.stop();
     this.revisionWaiters = [];
+  }
+}
+
+/** A trigger's value of an object; undefined when the trigger throws on it. */
+function triggerValue(of: WatchTrigger['of'], obj: KObject): string | undefined {
+  try {
+    return of(obj);
+  } catch {
+    return undefined;
   }
 }
 
