@@ -14,7 +14,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
 import { Informer } from '@skiff/common';
-import { freePort, startApiserver, startComponent, startEtcd } from '@skiff/common/testing/index';
+import { freePort, httpReady, startApiserver, startComponent, startEtcd } from '@skiff/common/testing/index';
 import { startControllerManager } from '../src/manager.ts';
 import { kubeConfigFrom } from '../test/support/cluster.ts';
 
@@ -35,7 +35,7 @@ const scheduler = await startComponent({
   workspace: 'scheduler',
   args: [`--kubeconfig=${server.kubeconfigPath}`, '--leader-elect=false', `--port=${schedulerPort}`],
   env: { SKIFF_LOG_LEVEL: 'warn' },
-  ready: async () => (await fetch(`http://127.0.0.1:${schedulerPort}/healthz`).catch(() => undefined))?.status === 200,
+  ready: () => httpReady(schedulerPort, '/healthz'),
 });
 const hollow = await startComponent({
   workspace: 'kubelet',

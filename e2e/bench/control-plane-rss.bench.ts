@@ -9,7 +9,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatNumber, freePort, recordFigure, repoRoot, rssMiB, startApiserver, startComponent, startEtcd, waitFor } from '@skiff/common/testing/index';
+import {
+  formatNumber,
+  freePort,
+  httpReady,
+  recordFigure,
+  repoRoot,
+  rssMiB,
+  startApiserver,
+  startComponent,
+  startEtcd,
+  waitFor,
+} from '@skiff/common/testing/index';
 import type { ApiserverHandle, ComponentHandle, EtcdHandle } from '@skiff/common/testing/index';
 
 const PODS = Number(process.env.SKIFF_BENCH_RSS_PODS ?? 1000);
@@ -43,10 +54,6 @@ const perComponent = (rss: Record<string, number>) =>
   Object.entries(rss)
     .map(([name, mib]) => `${name} ${formatNumber(mib)}`)
     .join(', ');
-
-async function httpReady(port: number, path: string): Promise<boolean> {
-  return (await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined))?.status === 200;
-}
 
 async function createDeployment(api: ApiserverHandle, ns: string, replicas: number): Promise<void> {
   const must = async (path: string, body: object) => {

@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { componentEntryArgs, freePort, makeClientCert, sharedPki, startApiserver, startComponent, startEtcd } from '@skiff/common/testing/index';
+import { componentEntryArgs, freePort, httpReady, makeClientCert, sharedPki, startApiserver, startComponent, startEtcd } from '@skiff/common/testing/index';
 import { ensureSelfSignedCert } from '../src/serving-cert.ts';
 
 const nodes = Number(process.env.SKIFF_BENCH_HOLLOW_NODES ?? 500);
@@ -188,7 +188,7 @@ try {
       '--kubelet-insecure-tls',
     ],
     env: { SKIFF_LOG_LEVEL: 'warn' },
-    ready: async () => (await fetch(`http://127.0.0.1:${healthPort}/healthz`).catch(() => undefined))?.status === 200,
+    ready: () => httpReady(healthPort, '/healthz'),
   });
   stops.push(() => ms.stop());
   // RSS sampled every 50 ms, so that the peak (VmHWM) can be put on a phase: the first

@@ -14,6 +14,7 @@ import {
   componentEntryArgs,
   formatNumber,
   freePort,
+  httpReady,
   quantileFromMetrics,
   recordFigure,
   startApiserver,
@@ -101,7 +102,7 @@ async function run(etcdUrl: string, nodes: number): Promise<{ podsPerSecond: num
         : {}),
       args: [`--kubeconfig=${server.kubeconfigPath}`, '--leader-elect=false', `--port=${metricsPort}`],
       env: { SKIFF_LOG_LEVEL: 'warn' },
-      ready: async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`).catch(() => undefined))?.status === 200,
+      ready: () => httpReady(metricsPort, '/healthz'),
     });
     // informers synced: every node is in the cache before the first pod comes
     await new Promise((r) => setTimeout(r, 1000));

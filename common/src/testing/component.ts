@@ -66,3 +66,8 @@ export async function startComponent(opts: StartComponentOptions): Promise<Compo
   }
   return handle;
 }
+
+/** A `ready` probe for startComponent: GET http://127.0.0.1:PORT/PATH answers 200. */
+export async function httpReady(port: number, path: string): Promise<boolean> {
+  return (await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined))?.status === 200;
+}

@@ -10,7 +10,7 @@ export { startApiserver, uniqueEtcdPrefix } from './apiserver.ts';
 export type { ApiserverHandle, StartApiserverOptions, HttpResponse, RequestOptions } from './apiserver.ts';
 export { runKubectl, kubectlBinary, kubectlVersions, kubectlDir } from './kubectl.ts';
 export type { KubectlOptions, KubectlResult } from './kubectl.ts';
-export { startComponent } from './component.ts';
+export { httpReady, startComponent } from './component.ts';
 export type { ComponentHandle, StartComponentOptions } from './component.ts';
 export { useEtcd, useApiserver } from './mocha.ts';
 export type { EtcdFixture, ApiserverFixture } from './mocha.ts';

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import {
   formatNumber,
   freePort,
+  httpReady,
   percentile,
   recordFigure,
   repoRoot,
@@ -181,25 +182,14 @@ try {
   etcd = await startEtcd({ tls: true });
   api = await startApiserver({ etcdUrl: etcd.url, etcdTls: etcd.tls, timeoutMs: 60_000 });
   const server = api;
-  const componentArgs = [`--kubeconfig=${server.kubeconfigPath}`, '--leader-elect=false'];
-  const cmPort = await freePort();
-  components.push(
-    await startComponent({
-      workspace: 'controller-manager',
-      args: [...componentArgs, `--port=${cmPort}`],
-      env: { SKIFF_LOG_LEVEL: 'warn' },
-      ready: async () => (await fetch(`http://127.0.0.1:${cmPort}/readyz`).catch(() => undefined))?.status === 200,
-    }),
-  );
-  const schedulerPort = await freePort();
-  components.push(
-    await startComponent({
-      workspace: 'scheduler',
-      args: [...componentArgs, `--port=${schedulerPort}`],
-      env: { SKIFF_LOG_LEVEL: 'warn' },
-      ready: async () => (await fetch(`http://127.0.0.1:${schedulerPort}/healthz`).catch(() => undefined))?.status === 200,
-    }),
-  );
+  /** a control-plane component on a port of its own, ready once `probe` answers 200 there */
+  const startServing = async (workspace: string, probe: string) => {
+    const port = await freePort();
+    const args = [`--kubeconfig=${server.kubeconfigPath}`, '--leader-elect=false', `--port=${port}`];
+    components.push(await startComponent({ workspace, args, env: { SKIFF_LOG_LEVEL: 'warn' }, ready: () => httpReady(port, probe) }));
+  };
+  await startServing('controller-manager', '/readyz');
+  await startServing('scheduler', '/healthz');
   const [cm, scheduler] = components as [ComponentHandle, ComponentHandle];
 
   const hollowPids: Record<string, number> = {};
