@@ -2,7 +2,8 @@
 // (handlers/watch.ts sharedEventLine): each watcher must still get exactly the JSON of what it
 // was given, and a line is reused only when that cannot differ.
 import { expect } from 'chai';
-import { sharedEventLine } from '../src/handlers/watch.ts';
+import { sharedEventLine, sharedEventProtobufFrame } from '../src/handlers/watch.ts';
+import { decodeProtobufWatchFrames, encodeProtobufObject, protobufWatchFrame } from '../src/protobuf/index.ts';
 import { deepFreeze, shareable } from '../src/storage/frozen.ts';
 import type { KObject } from '../src/registry/types.ts';
 
@@ -59,5 +60,24 @@ describe('watch event lines shared by the watchers of one event', () => {
     const b = deepFreeze({ ...pod('p4', '14'), status: { phase: 'Running' } } as KObject);
     sharedEventLine('MODIFIED', delivered(a));
     expect(sharedEventLine('MODIFIED', delivered(b))).to.equal(line('MODIFIED', delivered(b)));
+  });
+
+  it('shares protobuf frames the same way, apart from the JSON lines of the same event', () => {
+    const stored = pod('p5', '15');
+    const frame = (type: string, object: KObject) => protobufWatchFrame(type, encodeProtobufObject(object as Record<string, unknown>));
+    const first = sharedEventProtobufFrame('ADDED', delivered(stored));
+    expect(sharedEventLine('ADDED', delivered(stored))).to.equal(line('ADDED', delivered(stored)));
+    expect(sharedEventProtobufFrame('ADDED', delivered(stored))).to.equal(first);
+    expect(first.equals(frame('ADDED', delivered(stored)))).to.equal(true);
+    const renamed = delivered(stored);
+    renamed.metadata.resourceVersion = '16';
+    const again = sharedEventProtobufFrame('ADDED', renamed);
+    expect(again.equals(frame('ADDED', renamed))).to.equal(true);
+    const { events, rest } = decodeProtobufWatchFrames(Buffer.concat([first, again]));
+    expect(rest.length).to.equal(0);
+    expect(events.map((e) => [e.type, e.object.kind, (e.object.object.metadata as { resourceVersion: string }).resourceVersion])).to.deep.equal([
+      ['ADDED', 'Pod', '15'],
+      ['ADDED', 'Pod', '16'],
+    ]);
   });
 });

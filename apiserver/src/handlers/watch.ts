@@ -1,11 +1,12 @@
-// Watch as a stream of JSON lines over a chunked response: {"type":"ADDED","object":{...}}.
+// Watch as a stream over a chunked response: JSON lines ({"type":"ADDED","object":{...}}), or
+// with protobuf negotiated, length-prefixed WatchEvent frames.
 import { ApiError } from '../errors.ts';
 import { buildTable, toPartialObjectMetadata } from '../printers/index.ts';
+import { encodeProtobufObject, PROTOBUF_WATCH_CONTENT_TYPE, protobufWatchFrame } from '../protobuf/index.ts';
 import type { KObject } from '../registry/types.ts';
-import { negotiateOutput } from '../server/negotiation.ts';
 import { watchTimeoutSeconds } from '../server/request-limits.ts';
 import type { HandlerContext } from './context.ts';
-import { includeObjectOf } from '../pipeline/encode.ts';
+import { includeObjectOf, responseFormat } from '../pipeline/encode.ts';
 
 /** apiserver's --min-request-timeout is 1800 s; a watch without timeoutSeconds lasts 1x-2x that. */
 const minRequestTimeoutSeconds = 1800;
@@ -44,31 +45,50 @@ function sameLevel(was: Level, now: Record<string, unknown>, metadata: Level | u
   return true;
 }
 
+type Frame = string | Buffer;
+type WireEncoding = 'json' | 'protobuf';
+
 /**
- * The last event line encoded, for the next watcher of the same event. The watch cache gives
- * every watcher the same deep-frozen object under a shallow copy of its top level and metadata
- * (storage/watch-cache.ts deliver, storage/frozen.ts shareable), and the store sets apiVersion
- * and kind on that copy; so 1,000 watchers of one resource stringified the same object 1,000
- * times (9% of the apiserver's busy time in P4's profile, docs/performance.md). The line is
- * reused only when the object has the same keys in the same order as the one encoded, at the top
- * level and in metadata, each value the same primitive or the very same frozen object: what
- * JSON.stringify writes cannot differ then. Anything else (a converted or unfrozen object, a
- * table or metadata-only watch, ERROR and BOOKMARK events) is encoded as before.
+ * The last event encoded in each wire format, for the next watcher of the same event. The watch
+ * cache gives every watcher the same deep-frozen object under a shallow copy of its top level
+ * and metadata (storage/watch-cache.ts deliver, storage/frozen.ts shareable), and the store sets
+ * apiVersion and kind on that copy; so 1,000 watchers of one resource encoded the same object
+ * 1,000 times (9% of the apiserver's busy time in P4's profile, docs/performance.md). The frame
+ * is reused only when the object has the same keys in the same order as the one encoded, at the
+ * top level and in metadata, each value the same primitive or the very same frozen object: what
+ * the encoder writes cannot differ then. Anything else (a converted or unfrozen object, a table
+ * or metadata-only watch, ERROR and BOOKMARK events) is encoded as before.
  */
-let lastEventLine: { type: string; top: Level; metadata: Level | undefined; line: string } | undefined;
+const lastEvent: Partial<Record<WireEncoding, { type: string; top: Level; metadata: Level | undefined; frame: Frame }>> = {};
+
+const encoders: Record<WireEncoding, (type: string, object: unknown) => Frame> = {
+  json: (type, object) => JSON.stringify({ type, object }) + '\n',
+  protobuf: (type, object) => protobufWatchFrame(type, encodeProtobufObject(object as Record<string, unknown>)),
+};
+
+function sharedEventFrame(encoding: WireEncoding, type: string, object: KObject): Frame {
+  const last = lastEvent[encoding];
+  if (last && last.type === type && sameLevel(last.top, object as Record<string, unknown>, last.metadata)) return last.frame;
+  const frame = encoders[encoding](type, object);
+  const metadata = object.metadata && typeof object.metadata === 'object' ? levelOf(object.metadata as Record<string, unknown>) : undefined;
+  lastEvent[encoding] = { type, top: levelOf(object as Record<string, unknown>), metadata, frame };
+  return frame;
+}
 
 export function sharedEventLine(type: string, object: KObject): string {
-  const last = lastEventLine;
-  if (last && last.type === type && sameLevel(last.top, object as Record<string, unknown>, last.metadata)) return last.line;
-  const line = JSON.stringify({ type, object }) + '\n';
-  const metadata = object.metadata && typeof object.metadata === 'object' ? levelOf(object.metadata as Record<string, unknown>) : undefined;
-  lastEventLine = { type, top: levelOf(object as Record<string, unknown>), metadata, line };
-  return line;
+  return sharedEventFrame('json', type, object) as string;
+}
+
+/** A frame of this watch's format that is shared with other watchers of the same event. */
+export function sharedEventProtobufFrame(type: string, object: KObject): Buffer {
+  return sharedEventFrame('protobuf', type, object) as Buffer;
 }
 
 export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, minRequestTimeout = minRequestTimeoutSeconds): Promise<void> {
   const q = ctx.query;
-  const output = negotiateOutput(ctx.req.headers.accept);
+  const format = responseFormat(ctx);
+  const output = format.as;
+  const encoding: WireEncoding = format.encoding === 'protobuf' ? 'protobuf' : 'json';
   const asTable = output === 'table';
   // a metadata informer's watch (as=PartialObjectMetadata): each event's object is metadata only
   const asPartial = output === 'partial' || output === 'partialList';
@@ -84,7 +104,7 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, m
   const res = ctx.res;
   let columnsSent = false;
   let ended = false;
-  const encode = (type: string, object: KObject): string => {
+  const encode = (type: string, object: KObject): Frame => {
     let obj: unknown = object;
     if (asTable && type !== 'ERROR' && type !== 'BOOKMARK') {
       obj = buildTable({
@@ -99,17 +119,18 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, m
     } else if (asPartial && type !== 'ERROR') {
       obj = toPartialObjectMetadata(object);
     } else if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
-      return sharedEventLine(type, object);
+      return sharedEventFrame(encoding, type, object);
     }
-    return JSON.stringify({ type, object: obj }) + '\n';
+    return encoders[encoding](type, obj);
   };
 
-  const pending: string[] = [];
+  const pending: Frame[] = [];
   let headersWritten = false;
   const writeHead = () => {
     if (headersWritten) return;
     headersWritten = true;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    const contentType = encoding === 'protobuf' ? PROTOBUF_WATCH_CONTENT_TYPE : 'application/json';
+    res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
   };
   const emit = (type: string, object: KObject) => {
@@ -157,7 +178,7 @@ export async function handleWatch(ctx: HandlerContext, counter?: WatchCounter, m
     if (e instanceof ApiError && e.code === 410) {
       // client-go expects the 410 as an ERROR event in a 200 stream
       writeHead();
-      res.end(JSON.stringify({ type: 'ERROR', object: e.toStatus() }) + '\n');
+      res.end(encoders[encoding]('ERROR', e.toStatus()));
       return;
     }
     throw e;

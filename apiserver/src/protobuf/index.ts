@@ -2,7 +2,7 @@
 // then a runtime.Unknown whose `raw` is the typed object's message.
 import { errors } from '../errors.ts';
 import { messageFromJson } from './from-json.ts';
-import { messageTypeFor, unknownType } from './schema.ts';
+import { messageTypeFor, unknownType, watchEventType } from './schema.ts';
 import { messageToJson } from './to-json.ts';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
@@ -50,18 +50,56 @@ export function decodeProtobufObject(buf: Buffer): DecodedObject {
   return { apiVersion, kind, object: { kind, apiVersion, ...json } };
 }
 
-/** Encodes a JSON object (apiVersion and kind set) as a Kubernetes protobuf body. */
+/** Whether objects of this apiVersion and kind can be written as protobuf (built-in kinds; not custom resources or Tables). */
+export function hasProtobufForm(apiVersion: unknown, kind: unknown): boolean {
+  return typeof apiVersion === 'string' && typeof kind === 'string' && messageTypeFor(apiVersion, kind) !== undefined;
+}
+
+/**
+ * Encodes a JSON object (apiVersion and kind set) as a Kubernetes protobuf body. An object we
+ * cannot encode is the server's fault (it stored or built it), hence 500, not the client's.
+ */
 export function encodeProtobufObject(obj: Record<string, unknown>): Buffer {
   const { apiVersion, kind } = obj;
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string') throw errors.badRequest('object to encode needs apiVersion and kind');
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') throw errors.internal('object to encode as protobuf has no apiVersion and kind');
   const type = messageTypeFor(apiVersion, kind);
   if (!type) throw errors.notAcceptable(`kind "${kind}" of version "${apiVersion}" has no protobuf form`);
   let raw: Uint8Array;
   try {
     raw = type.encode(messageFromJson(type, obj)).finish();
   } catch (e) {
-    throw errors.badRequest(`unable to encode ${kind} as protobuf: ${(e as Error).message}`);
+    throw errors.internal(`unable to encode ${kind} as protobuf: ${(e as Error).message}`);
   }
   const envelope = unknownType.encode({ typeMeta: { apiVersion, kind }, raw, contentEncoding: '', contentType: '' }).finish();
   return Buffer.concat([MAGIC, envelope]);
+}
+
+/** The Content-Type of a protobuf watch: length-prefixed frames. */
+export const PROTOBUF_WATCH_CONTENT_TYPE = `${PROTOBUF_CONTENT_TYPE};stream=watch`;
+
+/**
+ * One frame of a protobuf watch, as kube-apiserver writes them: a 4-byte big-endian length, then
+ * a meta/v1 WatchEvent message without the `k8s\0` envelope (the stream's raw serializer), whose
+ * object is the whole protobuf body of the event's object, envelope included.
+ */
+export function protobufWatchFrame(type: string, encodedObject: Uint8Array): Buffer {
+  const event = watchEventType.encode({ type, object: { raw: encodedObject } }).finish();
+  const frame = Buffer.allocUnsafe(4 + event.length);
+  frame.writeUInt32BE(event.length, 0);
+  frame.set(event, 4);
+  return frame;
+}
+
+/** Splits a protobuf watch stream into its events (for clients and tests): what a frame holds. */
+export function decodeProtobufWatchFrames(stream: Buffer): { events: Array<{ type: string; object: DecodedObject }>; rest: Buffer } {
+  const events: Array<{ type: string; object: DecodedObject }> = [];
+  let at = 0;
+  while (stream.length - at >= 4) {
+    const length = stream.readUInt32BE(at);
+    if (stream.length - at - 4 < length) break;
+    const event = watchEventType.decode(stream.subarray(at + 4, at + 4 + length)) as unknown as { type?: string; object?: { raw?: Uint8Array } };
+    events.push({ type: event.type ?? '', object: decodeProtobufObject(Buffer.from(event.object?.raw ?? new Uint8Array())) });
+    at += 4 + length;
+  }
+  return { events, rest: stream.subarray(at) };
 }

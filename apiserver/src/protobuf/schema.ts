@@ -85,3 +85,4 @@ export function messageTypeFor(apiVersion: string, kind: string): protobuf.Type 
 }
 
 export const unknownType = protoRoot.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
+export const watchEventType = protoRoot.lookupType(`${META}.WatchEvent`);

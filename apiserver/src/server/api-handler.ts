@@ -9,6 +9,7 @@ import { handleBinding, handleEviction, handleScale } from '../handlers/subresou
 import { handleWatch, type WatchCounter } from '../handlers/watch.ts';
 import { handleCreate, handleDelete, handlePatch, handleUpdate, type PatchMetaProvider } from '../pipeline/index.ts';
 import { admissionOf, type HandlerContext } from '../handlers/context.ts';
+import { responseFormat } from '../pipeline/encode.ts';
 import type { ApiRegistry } from '../registry/api-registry.ts';
 import type { UserInfo } from '../registry/store.ts';
 import { writeError, writeJson } from './http-util.ts';
@@ -55,7 +56,7 @@ export function createApiHandler(deps: ApiHandlerDeps) {
       }
       code = res.statusCode;
     } catch (e) {
-      code = writeError(res, e);
+      code = writeError(res, e, info.isResourceRequest ? req.headers.accept : undefined);
       if (code >= 500) deps.log.error('request failed', { method: req.method, path: url.pathname, err: e as Error });
     } finally {
       deps.observe?.(info, code, Number(process.hrtime.bigint() - started) / 1e9);
@@ -90,6 +91,7 @@ function serveDiscovery(deps: ApiHandlerDeps, req: IncomingMessage, res: ServerR
 }
 
 const notFoundPath = errors.notFoundPath;
+const streamedSubresources = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
 async function serveResource(
   deps: ApiHandlerDeps,
@@ -113,6 +115,9 @@ async function serveResource(
   if (!def.namespaced && info.namespace) throw notFoundPath();
   const ctx = makeCtx(deps, req, res, info, query, user, store);
   const sub = info.subresource;
+  // the representation is settled before any work, so that an unacceptable one refuses a write
+  // (406) instead of answering after it; streams to the node (logs, exec) are not negotiated
+  if (!sub || !streamedSubresources.has(sub)) responseFormat(ctx);
   if (sub) {
     if (!def.subresources?.includes(sub)) throw notFoundPath();
     switch (sub) {

@@ -2,6 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../errors.ts';
 import { maxBodyBytes } from './limits.ts';
+import { negotiateFormat } from './negotiation.ts';
+import { encodeProtobufObject, PROTOBUF_CONTENT_TYPE } from '../protobuf/index.ts';
 import { auditRequestBody, auditResponseBody } from '../audit/auditor.ts';
 
 export { maxBodyBytes };
@@ -15,14 +17,28 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, cont
   res.end(data);
 }
 
-export function writeError(res: ServerResponse, err: unknown): number {
+/**
+ * Writes the error as a Status, in protobuf when the client's Accept puts protobuf first (as
+ * kube-apiserver answers in the negotiated serializer), else JSON. A 406 is JSON: it says that
+ * nothing the client accepts could be written (kube-apiserver writes raw JSON then).
+ */
+export function writeError(res: ServerResponse, err: unknown, accept?: string): number {
   const e = toApiError(err);
   if (res.headersSent) {
     res.destroy();
     return e.code;
   }
-  writeJson(res, e.code, e.toStatus());
+  if (accept && e.code !== 406 && statusAsProtobuf(accept)) writeJson(res, e.code, encodeProtobufObject(e.toStatus()), PROTOBUF_CONTENT_TYPE);
+  else writeJson(res, e.code, e.toStatus());
   return e.code;
+}
+
+function statusAsProtobuf(accept: string): boolean {
+  try {
+    return negotiateFormat(accept).encoding === 'protobuf';
+  } catch {
+    return false; // nothing acceptable: the 406 itself goes out as JSON
+  }
 }
 
 export function toApiError(err: unknown): ApiError {

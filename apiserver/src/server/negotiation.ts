@@ -27,32 +27,77 @@ export function parseMediaTypes(header: string | undefined): MediaType[] {
 }
 
 export type OutputKind = 'object' | 'table' | 'partial' | 'partialList';
+export type Encoding = 'json' | 'yaml' | 'protobuf';
 
-/** The first acceptable representation in the client's order, as apiserver's negotiation picks. */
-export function negotiateOutput(accept: string | undefined): OutputKind {
-  for (const m of parseMediaTypes(accept)) {
-    if (m.params.as) {
-      if (m.params.g !== 'meta.k8s.io' || !['v1', 'v1beta1'].includes(m.params.v ?? '')) continue;
-      if (m.params.as === 'Table') return 'table';
-      if (m.params.as === 'PartialObjectMetadata') return 'partial';
-      if (m.params.as === 'PartialObjectMetadataList') return 'partialList';
-      continue;
-    }
-    if (
-      ['application/json', 'application/yaml', '*/*', 'application/*', 'application/vnd.kubernetes.protobuf', 'application/json;stream=watch'].includes(m.type)
-    )
-      return 'object';
-  }
-  if (!accept) return 'object';
-  const types = parseMediaTypes(accept);
-  if (types.every((t) => t.params.as))
-    throw errors.notAcceptable(`only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
-  return 'object';
+/** What a response is written as: the representation and its encoding, chosen from Accept. */
+export interface ResponseFormat {
+  as: OutputKind;
+  encoding: Encoding;
+  /**
+   * With protobuf: what the rest of Accept allows without it, for a kind that has no protobuf
+   * form (custom resources, Tables); absent when nothing else is acceptable.
+   */
+  fallback?: ResponseFormat;
 }
 
-export function wantsYaml(accept: string | undefined): boolean {
-  const first = parseMediaTypes(accept)[0];
-  return first?.type === 'application/yaml';
+const ACCEPTED = 'application/json, application/yaml, application/vnd.kubernetes.protobuf';
+
+function encodingOf(type: string): Encoding | undefined {
+  switch (type) {
+    case 'application/json':
+    case '*/*':
+    case 'application/*':
+      return 'json';
+    case 'application/yaml':
+      return 'yaml';
+    case 'application/vnd.kubernetes.protobuf':
+      return 'protobuf';
+    default:
+      return undefined;
+  }
+}
+
+/** The representation an `as=` parameter asks for, if this server serves it. */
+function transformOf(params: Record<string, string>): OutputKind | undefined {
+  if (!params.as) return 'object';
+  if (params.g !== 'meta.k8s.io' || !['v1', 'v1beta1'].includes(params.v ?? '')) return undefined;
+  if (params.as === 'Table') return 'table';
+  if (params.as === 'PartialObjectMetadata') return 'partial';
+  if (params.as === 'PartialObjectMetadataList') return 'partialList';
+  return undefined;
+}
+
+function firstAcceptable(types: MediaType[]): ResponseFormat | undefined {
+  for (let i = 0; i < types.length; i++) {
+    const m = types[i]!;
+    const encoding = encodingOf(m.type);
+    const as = encoding && transformOf(m.params);
+    if (!encoding || !as) continue;
+    // a Table has no protobuf form (+protobuf=false in meta/v1)
+    if (encoding === 'protobuf' && as === 'table') continue;
+    if (encoding !== 'protobuf') return { as, encoding };
+    const fallback = firstAcceptable(types.slice(i + 1).filter((t) => encodingOf(t.type) !== 'protobuf'));
+    return fallback ? { as, encoding, fallback } : { as, encoding };
+  }
+  return undefined;
+}
+
+/** The first acceptable representation in the client's order, as apiserver's negotiation picks. */
+export function negotiateFormat(accept: string | undefined): ResponseFormat {
+  const types = parseMediaTypes(accept);
+  const chosen = firstAcceptable(types);
+  if (chosen) return chosen;
+  // Only transformations we do not serve: refuse. Anything else (text/html, a bare browser)
+  // gets JSON, which every client of the API reads.
+  if (types.length > 0 && types.every((t) => t.params.as)) throw errors.notAcceptable(`only the following media types are accepted: ${ACCEPTED}`);
+  return { as: 'object', encoding: 'json' };
+}
+
+/** The format when protobuf cannot be written: the fallback Accept allows, or 406. */
+export function withoutProtobuf(format: ResponseFormat): ResponseFormat {
+  if (format.encoding !== 'protobuf') return format;
+  if (format.fallback) return format.fallback;
+  throw errors.notAcceptable(`only the following media types are accepted: application/json, application/yaml`);
 }
 
 /** Decodes a create/update body into a JSON object. */

@@ -49,6 +49,8 @@ export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /** the body's bytes, for a binary (protobuf) answer */
+  bytes: Buffer;
 }
 
 export interface RequestOptions {
@@ -115,7 +117,10 @@ function httpsCall(url: string, method: string, pki: Pki, opts: RequestOptions):
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString(), bytes });
+        });
         res.on('error', reject);
       },
     );
