@@ -654,6 +654,37 @@ describe('protobuf round trips', () => {
     expect(out.metadata).to.deep.equal({ name: 'd', creationTimestamp: null });
   });
 
+  it('keeps the user\'s extra values and the selectors of a SubjectAccessReview, and a TokenReview\'s extra', () => {
+    const sar = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      metadata: { creationTimestamp: null },
+      spec: {
+        resourceAttributes: {
+          namespace: 'team-a',
+          verb: 'list',
+          resource: 'pods',
+          fieldSelector: { rawSelector: 'spec.nodeName=n1', requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['n1'] }] },
+          labelSelector: { requirements: [{ key: 'app', operator: 'Exists' }] },
+        },
+        user: 'jane',
+        groups: ['devs'],
+        extra: { 'authentication.kubernetes.io/credential-id': ['X509SHA256=ab'], scopes: ['a', 'b'] },
+        uid: 'u-1',
+      },
+      status: { allowed: true, reason: 'RBAC: allowed' },
+    };
+    expect(roundTrip(sar)).to.deep.equal(sar);
+    const review = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      metadata: { creationTimestamp: null },
+      spec: { token: 't' },
+      status: { authenticated: true, user: { username: 'system:serviceaccount:a:b', uid: 'u', groups: ['system:serviceaccounts'], extra: { 'authentication.kubernetes.io/pod-name': ['p'] } } },
+    };
+    expect(roundTrip(review)).to.deep.equal(review);
+  });
+
   it('marks missing non-omitempty pointers and lists as null, like Go', () => {
     const out = roundTrip({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: {} } } });
     expect(out.spec).to.deep.equal({ selector: null, template: { spec: { containers: null } } });
