@@ -654,7 +654,7 @@ describe('protobuf round trips', () => {
     expect(out.metadata).to.deep.equal({ name: 'd', creationTimestamp: null });
   });
 
-  it('keeps the user\'s extra values and the selectors of a SubjectAccessReview, and a TokenReview\'s extra', () => {
+  it("keeps the user's extra values and the selectors of a SubjectAccessReview, and a TokenReview's extra", () => {
     const sar = {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SubjectAccessReview',
@@ -680,7 +680,15 @@ describe('protobuf round trips', () => {
       kind: 'TokenReview',
       metadata: { creationTimestamp: null },
       spec: { token: 't' },
-      status: { authenticated: true, user: { username: 'system:serviceaccount:a:b', uid: 'u', groups: ['system:serviceaccounts'], extra: { 'authentication.kubernetes.io/pod-name': ['p'] } } },
+      status: {
+        authenticated: true,
+        user: {
+          username: 'system:serviceaccount:a:b',
+          uid: 'u',
+          groups: ['system:serviceaccounts'],
+          extra: { 'authentication.kubernetes.io/pod-name': ['p'] },
+        },
+      },
     };
     expect(roundTrip(review)).to.deep.equal(review);
   });

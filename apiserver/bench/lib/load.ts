@@ -43,7 +43,17 @@ export function call(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), contentType: res.headers['content-type'] ?? '' }));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          // decoded only when read: a timed protobuf LIST must not pay for a UTF-8 decode of binary
+          resolve({
+            status: res.statusCode ?? 0,
+            get body() {
+              return bytes.toString();
+            },
+            contentType: res.headers['content-type'] ?? '',
+          });
+        });
       },
     );
     req.on('error', reject);

@@ -214,8 +214,11 @@ class AuditedRequest {
       const { body, contentType } = this.responseBody;
       const code = ev.responseStatus?.code ?? 200;
       const full = levelAtLeast(this.config.level, 'RequestResponse');
-      if (full || code >= 400 || (typeof body === 'object' && body !== null)) {
-        const obj = typeof body === 'object' && body !== null && !Buffer.isBuffer(body) ? body : decodeBody(body as Buffer | string, contentType);
+      const isObject = typeof body === 'object' && body !== null && !Buffer.isBuffer(body);
+      // an encoded body (a list put together from kept encodings, protobuf) is decoded only when
+      // the event needs what it holds: a successful one at Metadata level does not
+      if (full || code >= 400 || isObject) {
+        const obj = isObject ? body : decodeBody(body as Buffer | string, contentType);
         const status = obj as Record<string, any> | undefined;
         if (status?.kind === 'Status' && typeof status.code === 'number') {
           ev.responseStatus = {

@@ -4,6 +4,7 @@ import { ApiError } from '../errors.ts';
 import { buildTable, toPartialObjectMetadata } from '../printers/index.ts';
 import { encodeProtobufObject, PROTOBUF_WATCH_CONTENT_TYPE, protobufWatchFrame } from '../protobuf/index.ts';
 import type { KObject } from '../registry/types.ts';
+import { type CopySnapshot, matchesSnapshot, snapshotOf } from '../storage/frozen.ts';
 import { watchTimeoutSeconds } from '../server/request-limits.ts';
 import type { HandlerContext } from './context.ts';
 import { includeObjectOf, responseFormat } from '../pipeline/encode.ts';
@@ -14,35 +15,6 @@ const minRequestTimeoutSeconds = 1800;
 export interface WatchCounter {
   inc(resource: string): void;
   dec(resource: string): void;
-}
-
-/** One level of an object as it was when its line was encoded: its keys in order and their values. */
-type Level = { keys: string[]; values: unknown[] };
-
-function levelOf(o: Record<string, unknown>): Level {
-  const keys = Object.keys(o);
-  return { keys, values: keys.map((k) => o[k]) };
-}
-
-/** The same value for JSON.stringify: the same primitive, or the same object frozen below. */
-function sameFrozenValue(was: unknown, now: unknown): boolean {
-  return was === now && (typeof now !== 'object' || now === null || Object.isFrozen(now));
-}
-
-function sameLevel(was: Level, now: Record<string, unknown>, metadata: Level | undefined): boolean {
-  const keys = Object.keys(now);
-  if (keys.length !== was.keys.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (k !== was.keys[i]) return false;
-    const value = now[k];
-    if (metadata && k === 'metadata' && value && typeof value === 'object') {
-      if (!sameLevel(metadata, value as Record<string, unknown>, undefined)) return false;
-    } else if (!sameFrozenValue(was.values[i], value)) {
-      return false;
-    }
-  }
-  return true;
 }
 
 type Frame = string | Buffer;
@@ -59,7 +31,7 @@ type WireEncoding = 'json' | 'protobuf';
  * the encoder writes cannot differ then. Anything else (a converted or unfrozen object, a table
  * or metadata-only watch, ERROR and BOOKMARK events) is encoded as before.
  */
-const lastEvent: Partial<Record<WireEncoding, { type: string; top: Level; metadata: Level | undefined; frame: Frame }>> = {};
+const lastEvent: Partial<Record<WireEncoding, { type: string; snapshot: CopySnapshot; frame: Frame }>> = {};
 
 const encoders: Record<WireEncoding, (type: string, object: unknown) => Frame> = {
   json: (type, object) => JSON.stringify({ type, object }) + '\n',
@@ -68,10 +40,9 @@ const encoders: Record<WireEncoding, (type: string, object: unknown) => Frame> =
 
 function sharedEventFrame(encoding: WireEncoding, type: string, object: KObject): Frame {
   const last = lastEvent[encoding];
-  if (last && last.type === type && sameLevel(last.top, object as Record<string, unknown>, last.metadata)) return last.frame;
+  if (last && last.type === type && matchesSnapshot(last.snapshot, object)) return last.frame;
   const frame = encoders[encoding](type, object);
-  const metadata = object.metadata && typeof object.metadata === 'object' ? levelOf(object.metadata as Record<string, unknown>) : undefined;
-  lastEvent[encoding] = { type, top: levelOf(object as Record<string, unknown>), metadata, frame };
+  lastEvent[encoding] = { type, snapshot: snapshotOf(object), frame };
   return frame;
 }
 

@@ -4,7 +4,8 @@
 // headers.
 import yaml from 'js-yaml';
 import { buildTable, parseIncludeObject, toPartialObjectMetadata, toPartialObjectMetadataList } from '../printers/index.ts';
-import { encodeProtobufObject, hasProtobufForm, PROTOBUF_CONTENT_TYPE } from '../protobuf/index.ts';
+import { encodeProtobufList, encodeProtobufObject, hasProtobufForm, PROTOBUF_CONTENT_TYPE } from '../protobuf/index.ts';
+import { objectJson, objectProtobuf } from './encoded-objects.ts';
 import type { KObject } from '../registry/types.ts';
 import { negotiateFormat, type ResponseFormat, withoutProtobuf } from '../server/negotiation.ts';
 import { writeJson } from '../server/http-util.ts';
@@ -32,24 +33,74 @@ export function includeObjectOf(q: URLSearchParams): IncludeObject {
   return parseIncludeObject(q.get('includeObject') ?? undefined);
 }
 
-function send(ctx: HandlerContext, code: number, body: unknown): void {
+function appendWarnings(ctx: HandlerContext): void {
   // a retried write runs its plugins again: each warning once
   for (const w of new Set(ctx.warnings)) ctx.res.appendHeader('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
-  let format = responseFormat(ctx);
-  if (format.encoding === 'protobuf') {
-    const obj = body as Record<string, unknown>;
-    if (hasProtobufForm(obj.apiVersion, obj.kind)) {
-      writeJson(ctx.res, code, encodeProtobufObject(obj), PROTOBUF_CONTENT_TYPE);
-      return;
-    }
-    // a body of another kind than the resource's (a Table): what else Accept allows
-    format = withoutProtobuf(format);
-  }
+}
+
+/** The format to write `body` in: protobuf only for a kind that has a protobuf form. */
+function formatFor(ctx: HandlerContext, body: { apiVersion?: unknown; kind?: unknown }): ResponseFormat {
+  const format = responseFormat(ctx);
+  if (format.encoding !== 'protobuf' || hasProtobufForm(body.apiVersion, body.kind)) return format;
+  // a body of another kind than the resource's (a Table): what else Accept allows
+  return withoutProtobuf(format);
+}
+
+function send(ctx: HandlerContext, code: number, body: unknown): void {
+  appendWarnings(ctx);
+  const format = formatFor(ctx, body as Record<string, unknown>);
+  if (format.encoding === 'protobuf') writeJson(ctx.res, code, encodeProtobufObject(body as Record<string, unknown>), PROTOBUF_CONTENT_TYPE);
+  else if (format.encoding === 'yaml') writeJson(ctx.res, code, yaml.dump(body, { noRefs: true }), 'application/yaml');
+  else writeJson(ctx.res, code, body);
+}
+
+const COMMA = 0x2c; // ','
+const LIST_END = Buffer.from(']}');
+
+interface ObjectList {
+  kind: string;
+  apiVersion: string;
+  metadata: Record<string, unknown>;
+  items: KObject[];
+}
+
+/**
+ * A list of the resource's own objects, assembled from each item's kept encoding
+ * (encoded-objects.ts): the same bytes JSON.stringify or the protobuf encoder would write for
+ * the whole list.
+ */
+function sendObjectList(ctx: HandlerContext, list: ObjectList): void {
+  const format = formatFor(ctx, list);
   if (format.encoding === 'yaml') {
-    writeJson(ctx.res, code, yaml.dump(body, { noRefs: true }), 'application/yaml');
+    send(ctx, 200, list);
     return;
   }
-  writeJson(ctx.res, code, body);
+  appendWarnings(ctx);
+  if (format.encoding === 'protobuf') {
+    writeJson(
+      ctx.res,
+      200,
+      encodeProtobufList(
+        list,
+        list.items.map((item) => objectProtobuf.of(item)),
+      ),
+      PROTOBUF_CONTENT_TYPE,
+    );
+    return;
+  }
+  const head = `{"kind":${JSON.stringify(list.kind)},"apiVersion":${JSON.stringify(list.apiVersion)},"metadata":${JSON.stringify(list.metadata)},"items":[`;
+  const items = list.items.map((item) => objectJson.of(item));
+  const headBytes = Buffer.from(head);
+  let size = headBytes.length + Math.max(0, items.length - 1) + LIST_END.length;
+  for (const item of items) size += item.length;
+  const body = Buffer.allocUnsafe(size);
+  let at = headBytes.copy(body, 0);
+  items.forEach((item, i) => {
+    if (i > 0) body[at++] = COMMA;
+    at += item.copy(body, at);
+  });
+  LIST_END.copy(body, at);
+  writeJson(ctx.res, 200, body);
 }
 
 export function writeObject(ctx: HandlerContext, code: number, obj: KObject): void {
@@ -101,6 +152,6 @@ export function writeList(ctx: HandlerContext, items: KObject[], listMeta: { res
   } else if (kind === 'partial' || kind === 'partialList') {
     send(ctx, 200, toPartialObjectMetadataList(items, meta as any));
   } else {
-    send(ctx, 200, { kind: listKind(ctx.store), apiVersion: ctx.store.apiVersion, metadata: meta, items });
+    sendObjectList(ctx, { kind: listKind(ctx.store), apiVersion: ctx.store.apiVersion, metadata: meta, items });
   }
 }
