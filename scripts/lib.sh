@@ -4,8 +4,16 @@
 SKIFF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SKIFF_DIR="${SKIFF_DIR:-$SKIFF_ROOT/.skiff}"
 
-# Progress goes to stderr so scripts that print data on stdout stay pipeable.
-step() { printf '==> %s\n' "$*" >&2; }
+# Progress goes to stderr so scripts that print data on stdout stay pipeable. Each step says
+# when it began, in seconds since the command started (SKIFF_STARTED_AT, set once by the first
+# script of a `make` target and inherited by the scripts it runs), so that a slow step shows.
+export SKIFF_STARTED_AT="${SKIFF_STARTED_AT:-$EPOCHREALTIME}"
+elapsed() {
+  local now=${EPOCHREALTIME/./} start=${SKIFF_STARTED_AT/./}
+  local ms=$(( (now - start) / 1000 ))
+  printf '%d.%d s' $((ms / 1000)) $((ms % 1000 / 100))
+}
+step() { printf '==> %s  [%s]\n' "$*" "$(elapsed)" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -95,6 +95,12 @@ describe('endpoints computation', () => {
     expect(subsets[0]!.addresses!.map((x) => x.hostname)).to.deep.equal([undefined, 'h1']);
   });
 
+  it('an unnamed service port is unnamed in Endpoints but named "" in an EndpointSlice (a pointer clients dereference)', () => {
+    const svc = service({ ports: [{ port: 80, targetPort: 8000, protocol: 'TCP' }] });
+    const slice = planSlices(svc, [pod({ ip: '10.0.0.9' })], []).create[0]!;
+    expect(slice.ports).to.deep.equal([{ name: '', port: 8000, protocol: 'TCP' }]);
+  });
+
   it('labels endpoints like the service, marking headless ones', () => {
     expect(endpointsLabels(service({ clusterIP: 'None' }))).to.deep.equal({ team: 'a', 'service.kubernetes.io/headless': '' });
   });

@@ -35,6 +35,15 @@ export interface SlicePlan {
   delete: Obj[];
 }
 
+/**
+ * A slice's port names itself even when the service port is unnamed: discovery/v1's name is a
+ * pointer that the endpointslice controller always sets (to "" for an unnamed port), and
+ * clients read it without a nil check (kubectl describe service dereferences it).
+ */
+function slicePort(port: EndpointPort): EndpointPort {
+  return { name: port.name ?? '', port: port.port, protocol: port.protocol, ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}) };
+}
+
 /** Endpoints of the service grouped by the port set their pod serves. */
 export function desiredEndpoints(service: Obj, pods: readonly Obj[]): Map<string, { ports: EndpointPort[]; endpoints: SliceEndpoint[] }> {
   const groups = new Map<string, { ports: EndpointPort[]; endpoints: SliceEndpoint[] }>();
@@ -43,7 +52,7 @@ export function desiredEndpoints(service: Obj, pods: readonly Obj[]): Map<string
   for (const pod of podsOfService(service, pods)) {
     if (!podIsEndpointCandidate(pod, true)) continue;
     if (String(pod.status.podIP).includes(':')) continue; // IPv4 slices only
-    const ports = endpointPortsFor(service, pod);
+    const ports = endpointPortsFor(service, pod).map(slicePort);
     if (ports.length === 0 && !(servicePorts.length === 0 && isHeadless(service))) continue;
     const terminating = !!pod.metadata.deletionTimestamp;
     const serving = isPodReady(pod);
