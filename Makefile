@@ -52,6 +52,7 @@ install: ## only the install and build step
 build:
 	tsc -b
 	node dashboard/build.mjs
+	node scripts/bundle-components.mjs
 
 lab: ## a lab of NODES (default 3) worker "VMs" (network namespaces) joined to this control plane
 	@bash scripts/lab.sh up $(or $(NODES),3)

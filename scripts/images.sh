@@ -21,8 +21,39 @@ if [[ $# -gt 0 ]]; then names=("$@"); else
   for recipe in "$repo_root"/images/*/image.json; do names+=("$(basename "$(dirname "$recipe")")"); done
 fi
 
+# The registry already holds what these recipes and this builder make, when the stamp of the
+# last full push matches and the registry still has every manifest: nothing to build (each
+# build is a Node process and some tarring, about 0.7 s an image, on `make up`'s path).
+stamp_file="$skiff_dir/images/pushed-$(printf '%s' "$addr" | tr -c 'A-Za-z0-9.-' '_').stamp"
+fingerprint() {
+  (cd "$repo_root" && find images kubelet/src/images -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+}
+registry_has() {
+  local scheme=http
+  [[ -n "${SKIFF_REGISTRY_CA:-}" ]] && scheme=https
+  curl -fsS -o /dev/null --max-time 2 ${SKIFF_REGISTRY_CA:+--cacert "$SKIFF_REGISTRY_CA"} -I \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+    "$scheme://$addr/v2/$1/manifests/latest"
+}
+all_pushed() {
+  [[ $# -eq 0 && -f "$stamp_file" && "$(cat "$stamp_file")" == "$(fingerprint)" ]] || return 1
+  local recipe name
+  for recipe in "$repo_root"/images/*/image.json; do
+    name=$(basename "$(dirname "$recipe")")
+    registry_has "skiff/$name" && registry_has "library/$name" || return 1
+  done
+}
+if all_pushed "$@"; then
+  echo "images: the registry has them all, built from the current recipes"
+  exit 0
+fi
+
 for name in "${names[@]}"; do
   [[ -f "$repo_root/images/$name/image.json" ]] || { echo "no recipe images/$name/image.json" >&2; exit 1; }
   node "${cli[@]}" build "$repo_root/images/$name" --name "skiff/$name:latest" --alias "library/$name:latest" \
     --out "$skiff_dir/images" --push --registry "$addr" ${SKIFF_REGISTRY_CA:+--registry-ca "$SKIFF_REGISTRY_CA"}
 done
+if [[ $# -eq 0 ]]; then
+  mkdir -p "$(dirname "$stamp_file")"
+  fingerprint >"$stamp_file"
+fi

@@ -44,8 +44,9 @@ check_node() {
 build_typescript() {
   step "building (tsc -b)"
   (cd "$SKIFF_ROOT" && tsc -b) || die "build failed (tsc -b)"
-  step "bundling the dashboard (esbuild)"
+  step "bundling the dashboard and the components (esbuild)"
   (cd "$SKIFF_ROOT" && node dashboard/build.mjs) || die "build failed (dashboard/build.mjs)"
+  (cd "$SKIFF_ROOT" && node scripts/bundle-components.mjs) || die "build failed (scripts/bundle-components.mjs)"
 }
 
 step "checking dependencies"

@@ -116,11 +116,14 @@ prepare_apiserver() {
   install -m 0644 "${SKIFF_AUDIT_POLICY:-$SKIFF_ROOT/scripts/audit-policy.yaml}" "$AUDIT_POLICY"
 }
 
+# The one member elects itself after an election timeout on every start: 500 ms rather than
+# etcd's 1 s default (there is no peer whose heartbeats a short timeout could miss).
 define_services() {
   service etcd etcd_healthy etcd --name skiff --data-dir "$SKIFF_DIR/etcd" \
     --listen-client-urls "$ETCD_CLIENT_URL" --advertise-client-urls "$ETCD_CLIENT_URL" \
     --listen-peer-urls "$ETCD_PEER_URL" --initial-advertise-peer-urls "$ETCD_PEER_URL" \
     --initial-cluster "skiff=$ETCD_PEER_URL" --initial-cluster-state new \
+    --heartbeat-interval=100 --election-timeout=500 \
     --cert-file="$ETCD_PKI/server.crt" --key-file="$ETCD_PKI/server.key" \
     --client-cert-auth --trusted-ca-file="$ETCD_PKI/ca.crt" \
     --peer-cert-file="$ETCD_PKI/peer.crt" --peer-key-file="$ETCD_PKI/peer.key" \

@@ -26,6 +26,7 @@ export function criProtoPath(): string {
   const candidates = [
     new URL('./api.proto', import.meta.url),
     new URL('../../../src/cri/api.proto', import.meta.url), // running from kubelet/dist/src/cri
+    new URL('../../src/cri/api.proto', import.meta.url), // running from kubelet/dist/bundle (scripts/bundle-components.mjs)
   ].map((u) => fileURLToPath(u));
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`CRI api.proto not found (looked at ${candidates.join(', ')})`);
