@@ -39,7 +39,9 @@ component() {
   elif [[ "${SKIFF_FROM_SOURCE:-0}" == 1 ]]; then node_args=(--conditions=source "$SKIFF_ROOT/$name/src/main.ts")
   # the one-file bundle of the build (scripts/bundle-components.mjs), which starts in half the
   # CPU, unless a file compiled after it (tsc -b without the bundling) makes it stale
-  elif bundle_is_current "$name"; then node_args=("$SKIFF_ROOT/$name/dist/bundle/main.mjs")
+  # (client-node's URL parser loads Node's punycode, which warns when the caller is not in
+  # node_modules, as a bundle's code is not)
+  elif bundle_is_current "$name"; then node_args=(--disable-warning=DEP0040 "$SKIFF_ROOT/$name/dist/bundle/main.mjs")
   else node_args=("$SKIFF_ROOT/$name/dist/src/main.js")
   fi
   local entry=${node_args[-1]}

@@ -12,13 +12,14 @@ SKIFF_AGENT_PACKAGES=(
 # busybox-static for the local images, and everything an agent has (it is also a node).
 SKIFF_SERVER_PACKAGES=(etcd-server etcd-client docker-registry skopeo busybox-static "${SKIFF_AGENT_PACKAGES[@]}")
 
-is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-
 install_debian_packages() {
   command -v dpkg-query >/dev/null || die "not a Debian system (dpkg-query missing); install by hand: $*"
   local -a missing=()
   local pkg
-  for pkg in "$@"; do is_installed "$pkg" || missing+=("$pkg"); done
+  # one dpkg-query for all of them (one each took half a second of every `make up`)
+  local installed
+  installed=" $(dpkg-query -W -f='${Package}=${Status}\n' "$@" 2>/dev/null | sed -n 's/=install ok installed$//p' | tr '\n' ' ')"
+  for pkg in "$@"; do [[ "$installed" == *" $pkg "* ]] || missing+=("$pkg"); done
   if [[ ${#missing[@]} -eq 0 ]]; then
     info "debian packages: all present"
     return 0

@@ -83,14 +83,22 @@ client_cert() {
   local name=$1 cn=$2 org=${3:-}
   local subject="/CN=$cn"
   [[ -n "$org" ]] && subject="/O=$org$subject"
-  # kept unless the identity changed (the apiserver's kubelet client was once system:masters)
+  # kept unless the identity changed (the apiserver's kubelet client was once system:masters);
+  # NAME.subject remembers the subject read from NAME.crt, so that a set-up machine's `make up`
+  # does not run openssl once a certificate to learn what it already knew
+  local seen="$DIR/$name.subject"
   if [[ -s "$DIR/$name.crt" && -s "$DIR/$name.key" ]]; then
-    [[ "$(openssl x509 -in "$DIR/$name.crt" -noout -subject -nameopt compat)" == "subject=$subject" ]] && return 0
+    [[ -f "$seen" && "$seen" -nt "$DIR/$name.crt" && "$(<"$seen")" == "subject=$subject" ]] && return 0
+    if [[ "$(openssl x509 -in "$DIR/$name.crt" -noout -subject -nameopt compat)" == "subject=$subject" ]]; then
+      printf 'subject=%s\n' "$subject" >"$seen"
+      return 0
+    fi
     info "pki: $name.crt names another identity, re-issuing it as $subject"
   fi
   sign "$name" "$subject" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
+  printf 'subject=%s\n' "$subject" >"$seen"
 }
 
 machine_ipv4s() {
