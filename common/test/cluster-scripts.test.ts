@@ -12,10 +12,16 @@ interface Run {
   out: string;
 }
 
+/** Running, as cluster.sh's pid_alive sees it: a zombie (stopped, not yet reaped by init) is not. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
