@@ -54,7 +54,7 @@ function send(ctx: HandlerContext, code: number, body: unknown): void {
   else writeJson(ctx.res, code, body);
 }
 
-const COMMA = 0x2c; // ','
+const COMMA = Buffer.from(',');
 const LIST_END = Buffer.from(']}');
 
 interface ObjectList {
@@ -89,18 +89,13 @@ function sendObjectList(ctx: HandlerContext, list: ObjectList): void {
     return;
   }
   const head = `{"kind":${JSON.stringify(list.kind)},"apiVersion":${JSON.stringify(list.apiVersion)},"metadata":${JSON.stringify(list.metadata)},"items":[`;
-  const items = list.items.map((item) => objectJson.of(item));
-  const headBytes = Buffer.from(head);
-  let size = headBytes.length + Math.max(0, items.length - 1) + LIST_END.length;
-  for (const item of items) size += item.length;
-  const body = Buffer.allocUnsafe(size);
-  let at = headBytes.copy(body, 0);
-  items.forEach((item, i) => {
-    if (i > 0) body[at++] = COMMA;
-    at += item.copy(body, at);
+  const parts: Buffer[] = [Buffer.from(head)];
+  list.items.forEach((item, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(objectJson.of(item));
   });
-  LIST_END.copy(body, at);
-  writeJson(ctx.res, 200, body);
+  parts.push(LIST_END);
+  writeJson(ctx.res, 200, Buffer.concat(parts));
 }
 
 export function writeObject(ctx: HandlerContext, code: number, obj: KObject): void {
