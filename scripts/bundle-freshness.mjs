@@ -12,13 +12,16 @@ const mtime = (file) => {
   }
 };
 
-/** `metafile`: where keepMetafile wrote the bundle's metafile (outside any served folder). */
-export function bundleIsCurrent(outfile, metafile, workingDir) {
+/**
+ * `metafile`: where keepMetafile wrote the bundle's metafile (outside any served folder);
+ * `madeBy`: absolute paths of the files that build it (a changed build option is a change too).
+ */
+export function bundleIsCurrent(outfile, metafile, workingDir, madeBy = []) {
   const made = mtime(outfile);
   if (made === undefined) return false;
   try {
     const inputs = Object.keys(JSON.parse(readFileSync(metafile, 'utf8')).inputs).map((input) => join(workingDir, input));
-    return inputs.every((file) => {
+    return [...inputs, ...madeBy].every((file) => {
       const changed = mtime(file);
       return changed !== undefined && changed <= made;
     });

@@ -46,10 +46,8 @@ component() {
   fi
   local entry=${node_args[-1]}
   [[ -f "$entry" ]] || die "$name: $entry not found (run the build: make up builds it)"
-  # Node/V8 flags of one service (e.g. its heap sizes): SKIFF_NODE_FLAGS_<name>, words split on spaces
-  local flags_var="SKIFF_NODE_FLAGS_${name//-/_}"
   local -a node_flags=()
-  read -r -a node_flags <<<"${!flags_var:-}"
+  read -r -a node_flags <<<"$(node_flags_of "$name")"
   service "$name" "$probe" node "${node_flags[@]}" "${node_args[@]}" "$@"
 }
 

@@ -13,6 +13,18 @@ elapsed() {
   local ms=$(( (now - start) / 1000 ))
   printf '%d.%d s' $((ms / 1000)) $((ms % 1000 / 100))
 }
+# A Node component's V8 flags: SKIFF_NODE_FLAGS_<name> (dashes as underscores) when set, else
+# its line in scripts/node-flags.conf.
+node_flags_of() {
+  local flags_var="SKIFF_NODE_FLAGS_${1//-/_}"
+  if [[ -n "${!flags_var+set}" ]]; then printf '%s\n' "${!flags_var}"; return; fi
+  local name flags
+  while read -r name flags; do
+    [[ "$name" == "$1" ]] && { printf '%s\n' "$flags"; return; }
+  done <"$SKIFF_ROOT/scripts/node-flags.conf"
+  printf '\n'
+}
+
 step() { printf '==> %s  [%s]\n' "$*" "$(elapsed)" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -33,9 +45,15 @@ use_project_node() {
 
 # skiff_program WORKSPACE [PATH]: node's arguments, one per line, to run a Skiff program:
 # WORKSPACE/dist/src/PATH.js when built, else the TypeScript source (also with
-# SKIFF_FROM_SOURCE=1). PATH defaults to main. Use: mapfile -t args < <(skiff_program proxy)
+# SKIFF_FROM_SOURCE=1). PATH defaults to main, a component, which gets its V8 flags
+# (node_flags_of). Use: mapfile -t args < <(skiff_program proxy)
 skiff_program() {
   local rel=${2:-main}
+  if [[ "$rel" == main ]]; then
+    local -a flags=()
+    read -r -a flags <<<"$(node_flags_of "$1")"
+    [[ ${#flags[@]} -eq 0 ]] || printf '%s\n' "${flags[@]}"
+  fi
   if [[ "${SKIFF_FROM_SOURCE:-0}" == 1 || ! -f "$SKIFF_ROOT/$1/dist/src/$rel.js" ]]; then
     printf '%s\n' --conditions=source "$SKIFF_ROOT/$1/src/$rel.ts"
   else

@@ -59,7 +59,9 @@ if [[ "$role" == server ]]; then
     local name=$1 probe=$2; shift 2
     local entry="$SKIFF_ROOT/$name/dist/src/main.js"
     [[ -f "$entry" ]] || die "$name: $entry not found (run the build: make up builds it)"
-    service "$name" "$probe" node "$entry" "$@"
+    local -a node_flags=()
+    read -r -a node_flags <<<"$(node_flags_of "$name")"
+    service "$name" "$probe" node "${node_flags[@]}" "$entry" "$@"
   }
   source "$SKIFF_ROOT/scripts/services.sh"
   define_services

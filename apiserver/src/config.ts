@@ -1,10 +1,10 @@
 // apiserver flags (and SKIFF_APISERVER_* environment variables).
 import { isIPv4 } from 'node:net';
 import { FlagError, parseFlags, type FlagValues } from '@skiff/common/flags';
+import { parseGoDurationSeconds } from '@skiff/common/go-duration';
 import { endpointReconcilerTypes, type EndpointReconcilerType } from './endpoint-reconciler.ts';
 import { selectPlugins } from './admission/plugins/index.ts';
 import { parseDurationSeconds } from './duration.ts';
-import { parseGoDurationSeconds } from './server/request-limits.ts';
 import { parseAuthorizationModes, type AuthorizationMode } from './auth/authorizer.ts';
 import { auditConfig, auditFlags, type AuditConfig } from './audit/index.ts';
 import { etcdTransportProblem, type EtcdTlsFiles } from './storage/etcd-tls.ts';

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { useApiserver } from '@skiff/common/testing/index';
 import { checkJsonDepth, jsonSizeWithin, PatchCopyBudget } from '../src/server/limits.ts';
-import { parseGoDurationSeconds, watchTimeoutSeconds } from '../src/server/request-limits.ts';
+import { parseGoDurationSeconds } from '@skiff/common/go-duration';
+import { watchTimeoutSeconds } from '../src/server/request-limits.ts';
 import { parseYamlLimited } from '../src/server/yaml-parse.ts';
 
 /** Each `copy` doubles /x: 22 of them would build ~1.6 GB from under 1 KB of patch. */

@@ -1,6 +1,8 @@
 // The Node process metrics (CPU, memory, GC, event-loop lag) every Skiff component exposes on
-// /metrics, collected the same way everywhere.
+// /metrics, collected the same way everywhere; and, as every component comes here, the process's
+// memory upkeep (idle-gc.ts).
 import client from 'prom-client';
+import { startIdleGc } from './idle-gc.ts';
 
 /**
  * How often the event-loop lag is sampled. prom-client's default of 10 ms wakes an idle process
@@ -12,7 +14,20 @@ import client from 'prom-client';
  */
 export const EVENT_LOOP_LAG_SAMPLE_MS = 500;
 
-/** Registers the default process metrics (nodejs_*, process_*) on `registry`. */
+/**
+ * Registers the default process metrics (nodejs_*, process_*) on `registry`, and starts the
+ * idle collection (once per process) with its counter, skiff_idle_gc_total.
+ */
 export function collectProcessMetrics(registry: client.Registry): void {
   client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_LAG_SAMPLE_MS });
+  const collections = new client.Counter({
+    name: 'skiff_idle_gc_total',
+    help: 'Full garbage collections made because the process was quiet and its heap had grown (node --expose-gc).',
+    registers: [registry],
+  });
+  idleCollections.push(collections);
+  startIdleGc({ onCollect: () => idleCollections.forEach((c) => c.inc()) });
 }
+
+// the counters of every registry that asked (tests make several in one process)
+const idleCollections: client.Counter[] = [];

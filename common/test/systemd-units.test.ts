@@ -81,7 +81,9 @@ describe('scripts/systemd-units.sh', function () {
         .find((l) => l.startsWith('exec '))!;
       const words = exec.split(' ');
       expect(onPath(words[1]!, pathVar), `${file}: ${words[1]} on PATH`).to.equal(true);
-      if (words[1] === 'node') expect(existsSync(words[2]!), `${file}: ${words[2]}`).to.equal(true);
+      // (after its V8 flags from scripts/node-flags.conf)
+      const entry = words.slice(2).find((w) => !w.startsWith('--'));
+      if (words[1] === 'node') expect(existsSync(entry!), `${file}: ${entry}`).to.equal(true);
       // every unit it wants is one of these, or systemd's own
       for (const want of (unit.get('Unit')!.get('Wants') ?? []).join(' ').split(/\s+/).filter(Boolean)) {
         if (want.startsWith('skiff-')) expect(existsSync(join(out, want)), `${file} wants ${want}`).to.equal(true);

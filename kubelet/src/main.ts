@@ -3,6 +3,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { createLogger, FlagError, loadKubeConfig, onShutdown, parseFlags } from '@skiff/common';
 import { parseGoDurationMs } from '@skiff/common/go-duration';
+import { startIdleGc } from '@skiff/common/idle-gc';
 import { Kubelet } from './kubelet.ts';
 import { firstIPv4 } from './node/machine.ts';
 import { runHollowNodes } from './hollow.ts';
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
     logger: log,
   });
   await kubelet.start();
+  startIdleGc(); // the kubelet's registry has no process metrics, which start it in the others
   const drain = f['drain-on-shutdown'] ? (abort: AbortSignal) => kubelet.drain(shutdownGraceMs, abort).then(() => undefined) : undefined;
   onShutdown(log, () => kubelet.stop(), { prepare: drain });
 }

@@ -20,14 +20,25 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { componentEntryArgs, freePort, httpReady, makeClientCert, sharedPki, startApiserver, startComponent, startEtcd } from '@skiff/common/testing/index';
+import {
+  benchNodeFlags,
+  componentNodeFlags,
+  freePort,
+  httpReady,
+  makeClientCert,
+  sharedPki,
+  startApiserver,
+  startComponent,
+  startEtcd,
+} from '@skiff/common/testing/index';
 import { ensureSelfSignedCert } from '../src/serving-cert.ts';
 
 const nodes = Number(process.env.SKIFF_BENCH_HOLLOW_NODES ?? 500);
 const pods = Number(process.env.SKIFF_BENCH_PODS ?? 5000);
 const cycles = Number(process.env.SKIFF_BENCH_CYCLES ?? 5);
 const concurrency = Number(process.env.SKIFF_BENCH_CONCURRENCY ?? 100); // the server's --scrape-concurrency default
-const nodeFlags = (process.env.SKIFF_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+// what startComponent runs it with: its line in scripts/node-flags.conf and SKIFF_BENCH_NODE_FLAGS
+const nodeFlags = [...componentNodeFlags('metrics-server'), ...benchNodeFlags('metrics-server')];
 process.env.SKIFF_LOG_LEVEL ??= 'error';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -174,7 +185,6 @@ try {
   t = performance.now();
   const ms = await startComponent({
     workspace: 'metrics-server',
-    entryArgs: [...nodeFlags, ...componentEntryArgs('metrics-server')],
     args: [
       `--kubeconfig=${await server.kubeconfigFor(identity, 'metrics-server')}`,
       '--metric-resolution=10s',

@@ -78,16 +78,6 @@ run_dir="$base/run"
 log_dir="$skiff_dir/logs"
 mkdir -p "$run_dir" "$log_dir" "$base/kubelet"
 
-# skiff_program WORKSPACE [PATH]: node's arguments for a Skiff program (compiled when built)
-skiff_program() {
-  local rel=${2:-main}
-  if [[ "${SKIFF_FROM_SOURCE:-0}" == 1 || ! -f "$repo_root/$1/dist/src/$rel.js" ]]; then
-    printf '%s\n' --conditions=source "$repo_root/$1/src/$rel.ts"
-  else
-    printf '%s\n' "$repo_root/$1/dist/src/$rel.js"
-  fi
-}
-
 # ---- credentials: the pinned CA and a bootstrap kubeconfig with the token ----
 bootstrap_kubeconfig="$base/bootstrap-kubeconfig"
 kubeconfig="$base/kubelet.kubeconfig"

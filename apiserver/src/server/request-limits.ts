@@ -2,6 +2,7 @@
 // mutating apart, 429 beyond), how long a short request may take (504), and how long a
 // watch lasts. Watches and other long-running requests are neither counted nor timed here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseGoDurationSeconds } from '@skiff/common/go-duration';
 import { errors } from '../errors.ts';
 import { writeError, writeJson } from './http-util.ts';
 import { parseRequestInfo } from './request-info.ts';
@@ -106,16 +107,4 @@ export function watchTimeoutSeconds(raw: string | null, minRequestTimeoutSeconds
     if (n > 0) return Math.min(n, maxTimerSeconds);
   }
   return Math.min(minRequestTimeoutSeconds * (1 + Math.random()), maxTimerSeconds);
-}
-
-const goDurationUnits: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-
-/** Go's time.ParseDuration text ("30s", "1m30s", "500ms", "0"), in seconds; undefined if not one. */
-export function parseGoDurationSeconds(text: string): number | undefined {
-  if (text === '0') return 0;
-  const m = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/.exec(text);
-  if (!m) return undefined;
-  let total = 0;
-  for (const part of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) total += Number(part[1]) * goDurationUnits[part[2]!]!;
-  return m[1] === '-' ? -total : total;
 }

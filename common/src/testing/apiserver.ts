@@ -16,6 +16,7 @@ import type { Spawned } from './processes.ts';
 import { componentEntryArgs, repoRoot } from './repo.ts';
 import type { EtcdClientTls } from './etcd.ts';
 import { benchNodeFlags, benchStopGraceMs } from './bench-node-flags.ts';
+import { componentNodeFlags } from './component-node-flags.ts';
 
 export interface StartApiserverOptions {
   etcdUrl: string;
@@ -178,7 +179,12 @@ async function startOnce(opts: StartApiserverOptions, pki: Pki): Promise<Apiserv
   const kubeconfigPath = join(dir, 'kubeconfig');
   const cacheDir = join(dir, 'kube-cache');
   await writeKubeconfig(kubeconfigPath, { server: url, caFile: pki.caCert, certFile: pki.admin.cert, keyFile: pki.admin.key });
-  const nodeArgs = [...benchNodeFlags('apiserver'), ...(opts.entryArgs ?? componentEntryArgs('apiserver')), ...apiserverArgs(opts, port, prefix, pki)];
+  const nodeArgs = [
+    ...componentNodeFlags('apiserver'),
+    ...benchNodeFlags('apiserver'),
+    ...(opts.entryArgs ?? componentEntryArgs('apiserver')),
+    ...apiserverArgs(opts, port, prefix, pki),
+  ];
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
   let proc: Spawned | undefined;

@@ -7,6 +7,7 @@ import { removeOnExit, removeTempDir, spawnLogged, stopProcess, waitUntilReady }
 import type { Spawned } from './processes.ts';
 import { componentEntryArgs, repoRoot } from './repo.ts';
 import { benchNodeFlags, benchStopGraceMs } from './bench-node-flags.ts';
+import { componentNodeFlags } from './component-node-flags.ts';
 
 export interface StartComponentOptions {
   /** Workspace folder, e.g. 'scheduler'; its main is dist/src/main.js or src/main.ts. */
@@ -31,7 +32,12 @@ export async function startComponent(opts: StartComponentOptions): Promise<Compo
   const dir = mkdtempSync(join(tmpdir(), `skiff-${opts.workspace.replace(/[^A-Za-z0-9-]/g, '_')}-`));
   removeOnExit(dir);
   const logFile = join(dir, `${opts.workspace}.log`);
-  const nodeArgs = [...benchNodeFlags(opts.workspace), ...(opts.entryArgs ?? componentEntryArgs(opts.workspace)), ...(opts.args ?? [])];
+  const nodeArgs = [
+    ...componentNodeFlags(opts.workspace),
+    ...benchNodeFlags(opts.workspace),
+    ...(opts.entryArgs ?? componentEntryArgs(opts.workspace)),
+    ...(opts.args ?? []),
+  ];
   let launchedAt = 0;
   const ready = opts.ready ?? (async () => Date.now() - launchedAt > 500);
 

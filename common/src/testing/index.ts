@@ -38,4 +38,5 @@ export { percentile } from './percentile.ts';
 export { histogramSeries, histogramDelta, histogramCount, histogramQuantile, quantileFromMetrics } from './prometheus-text.ts';
 export type { HistogramSeries } from './prometheus-text.ts';
 export { benchNodeFlags, BENCH_NODE_FLAGS_ENV } from './bench-node-flags.ts';
+export { componentNodeFlags } from './component-node-flags.ts';
 export { benchPhase, BENCH_PHASES_ENV } from './bench-phases.ts';

@@ -4,6 +4,7 @@
 // Pods metrics), as upstream's scale client and REST metrics client do.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { callJson } from '@skiff/common/bootstrap/http';
+import { parseGoDurationSeconds } from '@skiff/common/go-duration';
 import { milliOf, type PodSamples } from './replica-calculator.ts';
 
 export interface Scale {
@@ -20,13 +21,9 @@ export interface TargetRef {
   name: string;
 }
 
-/** Go's time.Duration text as metrics.k8s.io writes a window (15s, 1m0s, 1.5s, 500ms). */
+/** Go's time.Duration text as metrics.k8s.io writes a window (15s, 1m0s, 1.5s, 500ms); 0 if not one. */
 function durationMs(text: unknown): number {
-  if (typeof text !== 'string') return 0;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, ns: 0.000001 };
-  let total = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|us|ns|h|m|s)/g)) total += Number(m[1]) * units[m[2]!]!;
-  return total;
+  return typeof text === 'string' ? (parseGoDurationSeconds(text) ?? 0) * 1000 : 0;
 }
 
 export class ScaleClient {
