@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 .PHONY: up down dashboard-link clean test fuzz bench install build status lab lab-down lab-kill token join lint format backup restore units course lab-ha lab-ha-down lab-ha-start dist chaos bench-scale
 
 up: ## install what is missing, build, start the cluster under .skiff/
-	@export SKIFF_STARTED_AT=$${EPOCHREALTIME:-}; bash scripts/install.sh && bash scripts/cluster.sh up
+	@export SKIFF_STARTED_AT=$${EPOCHREALTIME:-}; bash scripts/install.sh --no-build && bash scripts/cluster.sh up --build
 
 down: ## stop what `make up` started (data is kept)
 	@bash scripts/cluster.sh down

@@ -86,6 +86,7 @@ declare -A READY=()
 
 launch_service() {
   local name=$1 log="$LOG_DIR/$1.log"
+  [[ -z "${SERVICE_LAUNCHED[$name]:-}" ]] || return 0 # launched early (launch_first_wave)
   check_ports_free "$name"
   if is_running "$name"; then
     if "${SERVICE_PROBE[$name]}" >/dev/null 2>&1; then
@@ -146,6 +147,21 @@ start_service() { launch_service "$1" && await_service "$1"; }
 
 # The waves of START_WAVES in order: every service of a wave is launched, then all of them
 # are awaited; a service named in no wave starts alone after them, in services.sh's order.
+# Launches the first wave's services (no Node component among them) before the build: the
+# services are defined with components left out, as a component's definition looks for its
+# built entry file. start_in_waves then awaits them with the rest.
+launch_first_wave() {
+  local name saved_component
+  saved_component=$(declare -f component)
+  component() { :; }
+  define_services
+  eval "$saved_component"
+  for name in ${START_WAVES[0]}; do
+    [[ " ${SERVICE_NAMES[*]} " == *" $name "* ]] && launch_service "$name"
+  done
+  SERVICE_NAMES=()
+}
+
 start_in_waves() {
   local wave name
   declare -A in_wave=()
@@ -219,12 +235,25 @@ write_kubeconfig() {
   bash "$SKIFF_ROOT/scripts/kubeconfig.sh" "$out" "$APISERVER_URL" "$PKI/ca.crt" "$cert" "$key" skiff "$3"
 }
 
+# up --build: builds (scripts/build.sh) while the first wave (etcd, the registry), which needs
+# no build, starts: etcd's start is mostly its election timeout, and the build's checks on a
+# built tree take about a second, so make up no longer waits for one and then the other.
 cmd_up() {
+  local build=0
+  case "${1:-}" in
+    "") ;;
+    --build) build=1 ;;
+    *) die "usage: cluster.sh up [--build]" ;;
+  esac
   mkdir -p "$SKIFF_DIR" "$RUN_DIR" "$LOG_DIR" "$SKIFF_DIR/etcd"
   chmod 700 "$SKIFF_DIR/etcd"
   step "certificates in ${PKI#$SKIFF_ROOT/}"
   bash "$SKIFF_ROOT/scripts/pki.sh" "$PKI"
   write_kubeconfigs
+  if ((build)); then
+    launch_first_wave
+    bash "$SKIFF_ROOT/scripts/build.sh"
+  fi
   define_services
   start_in_waves
   create_bootstrap_objects
@@ -346,7 +375,7 @@ define_services_quietly() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
+  up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   clean) shift; cmd_clean "$@" ;;
   status) cmd_status ;;

@@ -41,17 +41,10 @@ check_node() {
   info "node $version ($(command -v node))"
 }
 
-build_typescript() {
-  step "building (tsc -b)"
-  (cd "$SKIFF_ROOT" && tsc -b) || die "build failed (tsc -b)"
-  step "bundling the dashboard and the components (esbuild)"
-  (cd "$SKIFF_ROOT" && node dashboard/build.mjs) || die "build failed (dashboard/build.mjs)"
-  (cd "$SKIFF_ROOT" && node scripts/bundle-components.mjs) || die "build failed (scripts/bundle-components.mjs)"
-}
 
 step "checking dependencies"
 install_debian_packages "${DEBIAN_PACKAGES[@]}"
 install_node_modules
 check_node
-[[ $build -eq 1 ]] && build_typescript
+[[ $build -eq 1 ]] && bash "$SKIFF_ROOT/scripts/build.sh"
 exit 0

@@ -109,9 +109,9 @@ describe('make up / make down (scripts/cluster.sh)', function () {
   let etcdUrl: string;
   let etcdPeerUrl: string;
 
-  const cluster = (command: string): Promise<Run> =>
+  const cluster = (...command: string[]): Promise<Run> =>
     new Promise((resolve) => {
-      execFile('bash', [join(repoRoot(), 'scripts', 'cluster.sh'), command], { env }, (err, stdout, stderr) => {
+      execFile('bash', [join(repoRoot(), 'scripts', 'cluster.sh'), ...command], { env }, (err, stdout, stderr) => {
         resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
       });
     });
@@ -176,10 +176,17 @@ describe('make up / make down (scripts/cluster.sh)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('up: makes the PKI and kubeconfig, starts etcd and the apiserver until ready', async () => {
-    const r = await cluster('up');
+  it('up --build (make up): makes the PKI and kubeconfig, builds while etcd starts, starts the apiserver until ready', async () => {
+    const r = await cluster('up', '--build');
     expect(r.code, r.out).to.equal(0);
     expect(r.out).to.include('starting etcd').and.include('apiserver: ready');
+    // etcd needs no build: it is launched first, awaited after the build, and launched once
+    const order = ['starting etcd', 'building (tsc -b)', 'etcd: ready', 'starting apiserver'].map((line) => r.out.indexOf(line));
+    expect(
+      order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!)),
+      r.out,
+    ).to.equal(true);
+    expect(r.out.split('starting etcd').length, r.out).to.equal(2);
     for (const file of ['pki/ca.crt', 'pki/apiserver.crt', 'pki/admin.key', 'kubeconfig', 'scheduler.kubeconfig', 'logs/etcd.log', 'logs/apiserver.log']) {
       expect(existsSync(join(dir, file)), file).to.equal(true);
     }
