@@ -16,6 +16,7 @@ import {
   httpReady,
   recordFigure,
   repoRoot,
+  pssMiB,
   rssMiB,
   startApiserver,
   startComponent,
@@ -58,6 +59,8 @@ async function readAll(pids: Record<string, number>): Promise<Record<string, num
 }
 
 const sum = (rss: Record<string, number>) => Object.values(rss).reduce((a, b) => a + b, 0);
+// RSS counts the node binary's text in each of the three Node processes; PSS shares it out
+const sumPss = (pids: Record<string, number>) => Object.values(pids).reduce((total, pid) => total + pssMiB(pid), 0);
 const perComponent = (rss: Record<string, number>) =>
   Object.entries(rss)
     .map(([name, mib]) => `${name} ${formatNumber(mib)}`)
@@ -125,6 +128,7 @@ try {
   line('bare `node -e` process (the floor of a Node component)', `${formatNumber(floor)} MiB`);
   for (const [name, mib] of Object.entries(idle)) line(`  ${name}`, `${formatNumber(mib)} MiB`);
   line('  sum', `${formatNumber(sum(idle))} MiB`);
+  line('  sum of PSS (shared pages divided; not the figure)', `${formatNumber(sumPss(pids))} MiB`);
 
   const ns = 'bench-rss';
   const started = performance.now();
@@ -139,6 +143,7 @@ try {
   const loaded = await readAll(pids);
   for (const [name, mib] of Object.entries(loaded)) line(`  ${name}`, `${formatNumber(mib)} MiB (idle ${formatNumber(idle[name]!)})`);
   line('  sum', `${formatNumber(sum(loaded))} MiB`);
+  line('  sum of PSS (shared pages divided; not the figure)', `${formatNumber(sumPss(pids))} MiB`);
 
   const baseline = { name: 'a bare `node -e`', value: floor, unit: 'MiB' };
   const how = `components from ${mode}, V8 flags of scripts/node-flags.conf, the harness's flags (plain-HTTP etcd, no audit log)`;

@@ -33,7 +33,7 @@ export {
   formatNumber,
 } from './bench-figures.ts';
 export type { FigureSpec, Goal, Baseline, MeasuredFigure, UnmeasuredFigure, FigureRecord, BenchRun } from './bench-figures.ts';
-export { rssMiB } from './process-memory.ts';
+export { pssMiB, rssMiB } from './process-memory.ts';
 export { percentile } from './percentile.ts';
 export { histogramSeries, histogramDelta, histogramCount, histogramQuantile, quantileFromMetrics } from './prometheus-text.ts';
 export type { HistogramSeries } from './prometheus-text.ts';
