@@ -145,8 +145,6 @@ await_service() {
 
 start_service() { launch_service "$1" && await_service "$1"; }
 
-# The waves of START_WAVES in order: every service of a wave is launched, then all of them
-# are awaited; a service named in no wave starts alone after them, in services.sh's order.
 # Launches the first wave's services (no Node component among them) before the build: the
 # services are defined with components left out, as a component's definition looks for its
 # built entry file. start_in_waves then awaits them with the rest.
@@ -162,6 +160,8 @@ launch_first_wave() {
   SERVICE_NAMES=()
 }
 
+# The waves of START_WAVES in order: every service of a wave is launched, then all of them
+# are awaited; a service named in no wave starts alone after them, in services.sh's order.
 start_in_waves() {
   local wave name
   declare -A in_wave=()

@@ -32,7 +32,7 @@ COMPONENTS=(common apiserver controller-manager scheduler kubelet proxy dns metr
 # What a server or an agent runs from scripts/ (not the lab, tests, benchmarks or the dev install).
 SCRIPTS=(lib.sh cluster.sh services.sh supervise.sh bootstrap.sh dashboard-login.sh pki.sh kubeconfig.sh
   encryption-config.sh audit-policy.yaml registry.sh images.sh etcd-backup.sh systemd-units.sh
-  uninstall.sh debian-packages.sh)
+  uninstall.sh debian-packages.sh node-flags.conf)
 
 started_ms=$(date +%s%3N)
 case "$(uname -m)" in

@@ -19,6 +19,7 @@ node_flags_of() {
   local flags_var="SKIFF_NODE_FLAGS_${1//-/_}"
   if [[ -n "${!flags_var+set}" ]]; then printf '%s\n' "${!flags_var}"; return; fi
   local name flags
+  [[ -f "$SKIFF_ROOT/scripts/node-flags.conf" ]] || { printf '\n'; return; }
   while read -r name flags; do
     [[ "$name" == "$1" ]] && { printf '%s\n' "$flags"; return; }
   done <"$SKIFF_ROOT/scripts/node-flags.conf"
