@@ -145,15 +145,12 @@ await_service() {
 
 start_service() { launch_service "$1" && await_service "$1"; }
 
-# Launches the first wave's services (no Node component among them) before the build: the
-# services are defined with components left out, as a component's definition looks for its
-# built entry file. start_in_waves then awaits them with the rest.
+# Launches the first wave's services (no Node component among them) before the build, from
+# the quiet definitions (a component's own looks for its built entry file). start_in_waves
+# then awaits them with the rest.
 launch_first_wave() {
-  local name saved_component
-  saved_component=$(declare -f component)
-  component() { :; }
-  define_services
-  eval "$saved_component"
+  local name
+  define_services_quietly
   for name in ${START_WAVES[0]}; do
     [[ " ${SERVICE_NAMES[*]} " == *" $name "* ]] && launch_service "$name"
   done
@@ -368,10 +365,15 @@ stop_joined_nodes() {
   return 0
 }
 
-# down/status must work even when an entry file is gone (e.g. after make clean-build).
+# down/status must work even when an entry file is gone (e.g. after make clean-build), and
+# up --build starts the first wave before there is one: the Node components are defined
+# without looking for their entry files (component() is itself again afterwards).
 define_services_quietly() {
+  local saved_component
+  saved_component=$(declare -f component)
   component() { local name=$1 probe=$2; shift 2; service "$name" "$probe" node "$name"; }
   define_services
+  eval "$saved_component"
 }
 
 case "${1:-}" in

@@ -1,12 +1,16 @@
 // What a process holds in memory, as the kernel counts it: its resident set (and proportional set).
 import { readFileSync } from 'node:fs';
 
+/** A `Field:   N kB` line of a /proc file, in MiB. */
+function procMiB(file: string, field: string): number {
+  const kib = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(file, 'utf8'))?.[1];
+  if (kib === undefined) throw new Error(`no ${field} in ${file} (a zombie or a kernel thread?)`);
+  return Number(kib) / 1024;
+}
+
 /** VmRSS of process PID in MiB (Linux). */
 export function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS in /proc/${pid}/status (a zombie or a kernel thread?)`);
-  return Number(kib) / 1024;
+  return procMiB(`/proc/${pid}/status`, 'VmRSS');
 }
 
 /**
@@ -15,8 +19,5 @@ export function rssMiB(pid: number): number {
  * resident text (about 54 MiB) whole in every Node process, though the kernel keeps it once.
  */
 export function pssMiB(pid: number): number {
-  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kib = /^Pss:\s+(\d+) kB$/m.exec(rollup)?.[1];
-  if (kib === undefined) throw new Error(`no Pss in /proc/${pid}/smaps_rollup`);
-  return Number(kib) / 1024;
+  return procMiB(`/proc/${pid}/smaps_rollup`, 'Pss');
 }
